@@ -1,0 +1,357 @@
+//! `gt bead …`, `gt ready`, `gt blocked`, `gt show`, `gt close`.
+
+use super::args::{BeadCmd, CloseArgs, DepCmd, ReadyArgs};
+use super::output::{Out, Tone, or_dash};
+use super::{io, json};
+use crate::ledger::{BeadSummary, ListFilter};
+use crate::work::beads::{self, BeadPatch, CloseOutcome, NewBead};
+use crate::work::{Ctx, ledger_io};
+use crate::Result;
+use serde_json::json;
+
+pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
+    match cmd {
+        BeadCmd::Create {
+            title,
+            description,
+            issue_type,
+            priority,
+            labels,
+            parent,
+            rig,
+            assignee,
+        } => {
+            let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
+            let bead = beads::create(
+                ctx,
+                NewBead {
+                    title,
+                    description,
+                    issue_type,
+                    priority,
+                    labels,
+                    parent,
+                    rig,
+                    assignee,
+                },
+            )?;
+            if out.json {
+                let view = beads::show(ctx, &bead.id)?;
+                out.json(json!({ "bead": json::bead(&view) })).map_err(io)
+            } else if out.batch {
+                out.line(&bead.id).map_err(io)
+            } else {
+                out.line(format!("Created {}: {}", bead.id, bead.title)).map_err(io)
+            }
+        }
+        BeadCmd::Show { id } => show(out, ctx, &id),
+        BeadCmd::List {
+            status,
+            issue_type,
+            assignee,
+            label,
+            rig,
+            all,
+            limit,
+        } => {
+            let filter = ListFilter {
+                statuses: status,
+                types: issue_type,
+                assignee,
+                label,
+                all,
+                limit,
+                prefix: None,
+            };
+            let list = beads::list(ctx, filter, rig.as_deref())?;
+            print_summaries(out, &list)
+        }
+        BeadCmd::Update {
+            id,
+            title,
+            description,
+            notes,
+            status,
+            priority,
+            issue_type,
+            assignee,
+            add_labels,
+            remove_labels,
+        } => {
+            let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
+            let patch = BeadPatch {
+                title,
+                description,
+                notes,
+                status,
+                priority,
+                issue_type,
+                assignee,
+                add_labels,
+                remove_labels,
+            };
+            let (bead, outcome) = beads::update(ctx, &id, patch)?;
+            if out.json {
+                let view = beads::show(ctx, &bead.id)?;
+                out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed })).map_err(io)
+            } else {
+                out.line(format!("Updated {}", bead.id)).map_err(io)?;
+                print_landed(out, &outcome)
+            }
+        }
+        BeadCmd::Close(a) => close(out, ctx, a),
+        BeadCmd::Reopen { id } => {
+            let bead = beads::reopen(ctx, &id)?;
+            if out.json {
+                let view = beads::show(ctx, &bead.id)?;
+                out.json(json!({ "bead": json::bead(&view) })).map_err(io)
+            } else {
+                out.line(format!("Reopened {}", bead.id)).map_err(io)
+            }
+        }
+        BeadCmd::Comment { id, text } => {
+            let c = beads::comment(ctx, &id, &text)?;
+            if out.json {
+                let v = crate::ledger::jsonl::comment_object(&c);
+                out.json(json!({ "comment": v })).map_err(io)
+            } else {
+                out.line(format!("Commented on {id} (comment {})", c.id)).map_err(io)
+            }
+        }
+        BeadCmd::Dep(cmd) => dep(out, ctx, cmd),
+        BeadCmd::Import { path } => {
+            let (dialect, r) = ledger_io::import(ctx, &path)?;
+            if out.json {
+                out.json(json!({ "dialect": dialect, "imported": r })).map_err(io)
+            } else {
+                let d = serde_json::to_value(dialect).unwrap_or_default();
+                out.line(format!(
+                    "Imported {} issues ({} new, {} replaced), {} dependencies, {} labels, {} comments, {} events, {} config keys from {} ({})",
+                    r.issues, r.created, r.updated, r.dependencies, r.labels, r.comments, r.events, r.config,
+                    path.display(), d.as_str().unwrap_or("?")
+                ))
+                .map_err(io)
+            }
+        }
+        BeadCmd::Export { file, include_ephemeral } => match file {
+            Some(f) => {
+                let n = ledger_io::export_to(ctx, &f, include_ephemeral)?;
+                if out.json {
+                    out.json(json!({ "exported": n, "file": f })).map_err(io)
+                } else {
+                    out.line(format!("Exported {n} beads to {}", f.display())).map_err(io)
+                }
+            }
+            None => {
+                let bytes = ledger_io::export_bytes(ctx, include_ephemeral)?;
+                out.line(String::from_utf8_lossy(&bytes).trim_end()).map_err(io)
+            }
+        },
+    }
+}
+
+pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
+    let view = beads::show(ctx, id)?;
+    if out.json {
+        return out.json(json!({ "bead": json::bead(&view) })).map_err(io);
+    }
+    let b = &view.record.bead;
+    let title = out.paint(Tone::Bold, &format!("{}  {}", b.id, b.title));
+    out.line(title).map_err(io)?;
+    let rig = view.rig.as_ref().map(|r| r.name.as_str()).unwrap_or(if b.prefix() == "hq" { "(town)" } else { "-" });
+    let status = out.status(&b.status);
+    out.line(format!("  status: {status}   priority: P{}   type: {}   rig: {rig}", b.priority, b.issue_type))
+        .map_err(io)?;
+    out.line(format!(
+        "  assignee: {}   owner: {}",
+        or_dash(b.assignee.as_deref()),
+        or_dash(b.owner.as_deref())
+    ))
+    .map_err(io)?;
+    out.line(format!(
+        "  created: {} by {}   updated: {}",
+        b.created_at,
+        or_dash(b.created_by.as_deref()),
+        b.updated_at
+    ))
+    .map_err(io)?;
+    if let Some(closed) = &b.closed_at {
+        out.line(format!("  closed: {closed}   reason: {}", or_dash(b.close_reason.as_deref()))).map_err(io)?;
+    }
+    if !view.record.labels.is_empty() {
+        out.line(format!("  labels: {}", view.record.labels.join(", "))).map_err(io)?;
+    }
+    if !view.convoys.is_empty() {
+        out.line(format!("  convoys: {}", view.convoys.join(", "))).map_err(io)?;
+    }
+    if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
+        out.line("").map_err(io)?;
+        for l in d.lines() {
+            out.line(format!("  {l}")).map_err(io)?;
+        }
+    }
+    if let Some(n) = b.notes.as_deref().filter(|d| !d.is_empty()) {
+        out.line("\n  Notes:").map_err(io)?;
+        for l in n.lines() {
+            out.line(format!("    {l}")).map_err(io)?;
+        }
+    }
+    let r = ctx.reader();
+    let describe = |id: &str| -> String {
+        match r.bead(id) {
+            Ok(Some(t)) => format!("{id} [{}] {}", t.status, t.title),
+            _ => format!("{id} (not in this ledger)"),
+        }
+    };
+    let deps: Vec<String> = view.record.dependencies.iter().map(|d| format!("{:<13} {}", d.kind, describe(&d.depends_on_id))).collect();
+    let dependents: Vec<String> = view.dependents.iter().map(|d| format!("{:<13} {}", d.kind, describe(&d.issue_id))).collect();
+    if !deps.is_empty() {
+        out.line("\n  Depends on:").map_err(io)?;
+        for d in deps {
+            out.line(format!("    {d}")).map_err(io)?;
+        }
+    }
+    if !dependents.is_empty() {
+        out.line("\n  Depended on by:").map_err(io)?;
+        for d in dependents {
+            out.line(format!("    {d}")).map_err(io)?;
+        }
+    }
+    if !view.record.comments.is_empty() {
+        out.line(format!("\n  Comments ({}):", view.record.comments.len())).map_err(io)?;
+        for c in &view.record.comments {
+            out.line(format!("    [{}] {}:", or_dash(c.created_at.as_deref()), or_dash(c.author.as_deref()))).map_err(io)?;
+            for l in c.text.lines() {
+                out.line(format!("      {l}")).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_summaries(out: &mut Out, list: &[BeadSummary]) -> Result<()> {
+    if out.json {
+        return out.json(json::summaries(list)).map_err(io);
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("No beads.").map_err(io);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|b| {
+            vec![
+                b.id.clone(),
+                format!("P{}", b.priority),
+                out.status(&b.status),
+                b.issue_type.clone(),
+                or_dash(b.assignee.as_deref()),
+                b.title.clone(),
+            ]
+        })
+        .collect();
+    out.table(&["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"], &rows).map_err(io)
+}
+
+pub fn ready(out: &mut Out, ctx: &mut Ctx, a: ReadyArgs) -> Result<()> {
+    let list = beads::ready(ctx, a.rig.as_deref(), a.limit)?;
+    if !out.json && !out.batch && list.is_empty() {
+        return out.line("Nothing is ready: every open bead is blocked, deferred, or there is none.").map_err(io);
+    }
+    print_summaries(out, &list)
+}
+
+pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
+    let list = beads::blocked(ctx, rig)?;
+    if out.json {
+        return out.json(json::blocked(&list)).map_err(io);
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("Nothing is blocked.").map_err(io);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|b| {
+            let why = if !b.blocked_by.is_empty() {
+                b.blocked_by.join(",")
+            } else if let Some(p) = &b.blocked_parent {
+                format!("parent {p}")
+            } else {
+                "status blocked".into()
+            };
+            vec![b.bead.id.clone(), format!("P{}", b.bead.priority), out.status(&b.bead.status), why, b.bead.title.clone()]
+        })
+        .collect();
+    out.table(&["ID", "PRI", "STATUS", "WAITING ON", "TITLE"], &rows).map_err(io)
+}
+
+pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
+    let outcome = beads::close(ctx, &a.ids, a.reason.as_deref())?;
+    if out.json {
+        return out.json(serde_json::to_value(&outcome).unwrap_or_default()).map_err(io);
+    }
+    for id in &outcome.closed {
+        out.line(format!("Closed {id}")).map_err(io)?;
+    }
+    for id in &outcome.already_closed {
+        out.line(format!("{id} was already closed")).map_err(io)?;
+    }
+    print_landed(out, &outcome)
+}
+
+fn print_landed(out: &mut Out, outcome: &CloseOutcome) -> Result<()> {
+    for c in &outcome.landed {
+        let msg = out.paint(Tone::Good, &format!("Convoy {c} landed: every tracked bead is closed"));
+        out.line(msg).map_err(io)?;
+    }
+    Ok(())
+}
+
+fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
+    match cmd {
+        DepCmd::Add { id, target, kind, allow_missing } => {
+            let added = beads::dep_add(ctx, &id, &target, &kind, allow_missing)?;
+            if out.json {
+                out.json(json!({ "added": added, "issue_id": id, "depends_on_id": target, "type": kind })).map_err(io)
+            } else if added {
+                out.line(format!("{id} now depends on {target} ({kind})")).map_err(io)
+            } else {
+                out.line(format!("{id} already depended on {target} ({kind})")).map_err(io)
+            }
+        }
+        DepCmd::Remove { id, target, kind } => {
+            let n = beads::dep_remove(ctx, &id, &target, kind.as_deref())?;
+            if out.json {
+                out.json(json!({ "removed": n })).map_err(io)
+            } else {
+                out.line(format!("Removed {n} dependenc{} of {id} on {target}", if n == 1 { "y" } else { "ies" })).map_err(io)
+            }
+        }
+        DepCmd::List { id } => {
+            let l = beads::dep_list(ctx, &id)?;
+            if out.json {
+                let deps: Vec<_> = l.dependencies.iter().map(|(d, _)| json::dep(d)).collect();
+                let dents: Vec<_> = l.dependents.iter().map(|(d, _)| json::dep(d)).collect();
+                return out.json(json!({ "id": id, "dependencies": deps, "dependents": dents })).map_err(io);
+            }
+            let mut rows = Vec::new();
+            for (d, b) in &l.dependencies {
+                rows.push(vec!["depends on".into(), d.kind.clone(), d.depends_on_id.clone(), status_of(b), title_of(b)]);
+            }
+            for (d, b) in &l.dependents {
+                rows.push(vec!["needed by".into(), d.kind.clone(), d.issue_id.clone(), status_of(b), title_of(b)]);
+            }
+            if rows.is_empty() && !out.batch {
+                return out.line(format!("{id} has no dependencies and nothing depends on it.")).map_err(io);
+            }
+            out.table(&["DIRECTION", "TYPE", "ID", "STATUS", "TITLE"], &rows).map_err(io)
+        }
+    }
+}
+
+fn status_of(b: &Option<crate::ledger::Bead>) -> String {
+    b.as_ref().map(|b| b.status.clone()).unwrap_or_else(|| "(missing)".into())
+}
+
+fn title_of(b: &Option<crate::ledger::Bead>) -> String {
+    b.as_ref().map(|b| b.title.clone()).unwrap_or_default()
+}

@@ -1,0 +1,115 @@
+//! `gt convoy …`.
+
+use super::args::ConvoyCmd;
+use super::io;
+use super::output::{Out, Tone, or_dash};
+use crate::Result;
+use crate::work::Ctx;
+use crate::work::convoy::{self, ConvoyView};
+use serde_json::json;
+
+pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
+    match cmd {
+        ConvoyCmd::Create { title, ids } => {
+            let v = convoy::create(ctx, &title, &ids)?;
+            if out.json {
+                out.json(json!({ "convoy": v })).map_err(io)
+            } else if out.batch {
+                out.line(&v.id).map_err(io)
+            } else {
+                out.line(format!("Created convoy {}: {} (tracking {})", v.id, v.title, v.total)).map_err(io)?;
+                if v.landed() {
+                    out.line("Every tracked bead is already closed, so it landed at once.").map_err(io)?;
+                }
+                Ok(())
+            }
+        }
+        ConvoyCmd::Add { convoy, ids } => {
+            let (v, reopened) = convoy::add(ctx, &convoy, &ids)?;
+            if out.json {
+                return out.json(json!({ "convoy": v, "reopened": reopened })).map_err(io);
+            }
+            out.line(format!("{} now tracks {} bead(s) ({}/{} closed)", v.id, v.total, v.closed, v.total)).map_err(io)?;
+            if reopened {
+                out.line(format!("{} was closed and is open again", v.id)).map_err(io)?;
+            }
+            Ok(())
+        }
+        ConvoyCmd::Remove { convoy, ids } => {
+            let v = convoy::remove(ctx, &convoy, &ids)?;
+            if out.json {
+                return out.json(json!({ "convoy": v })).map_err(io);
+            }
+            out.line(format!("{} now tracks {} bead(s) ({}/{} closed)", v.id, v.total, v.closed, v.total)).map_err(io)?;
+            if v.landed() {
+                out.line(format!("{} landed: every remaining tracked bead is closed", v.id)).map_err(io)?;
+            }
+            Ok(())
+        }
+        ConvoyCmd::List { all, status } => {
+            let list = convoy::list(ctx, all, status.as_deref())?;
+            if out.json {
+                let items: Vec<_> = list.iter().map(summary).collect();
+                return out.json(json!({ "count": list.len(), "convoys": items })).map_err(io);
+            }
+            if list.is_empty() && !out.batch {
+                return out.line("No convoys.").map_err(io);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|v| {
+                    let status = if v.landed() { "landed".to_string() } else { v.status.clone() };
+                    vec![v.id.clone(), out.status(&status), format!("{}/{}", v.closed, v.total), bar(v, 12), v.title.clone()]
+                })
+                .collect();
+            out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows).map_err(io)
+        }
+        ConvoyCmd::Show { id } => {
+            let v = convoy::show(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "convoy": v })).map_err(io);
+            }
+            let head = out.paint(Tone::Bold, &format!("{}  {}", v.id, v.title));
+            out.line(head).map_err(io)?;
+            let status = if v.landed() { "landed".to_string() } else { v.status.clone() };
+            out.line(format!("  {}  {}/{} closed  {}", out.status(&status), v.closed, v.total, bar(&v, 20))).map_err(io)?;
+            if !v.tracked.is_empty() {
+                out.line("").map_err(io)?;
+                let rows: Vec<Vec<String>> = v
+                    .tracked
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.id.clone(),
+                            out.status(t.status.as_deref().unwrap_or("(missing)")),
+                            or_dash(t.assignee.as_deref()),
+                            t.title.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                out.table(&["ID", "STATUS", "ASSIGNEE", "TITLE"], &rows).map_err(io)?;
+            }
+            Ok(())
+        }
+        ConvoyCmd::Close { id, reason } => {
+            let v = convoy::close(ctx, &id, reason.as_deref())?;
+            if out.json {
+                out.json(json!({ "convoy": v })).map_err(io)
+            } else {
+                out.line(format!("Closed convoy {} ({}/{} tracked beads closed)", v.id, v.closed, v.total)).map_err(io)
+            }
+        }
+    }
+}
+
+fn summary(v: &ConvoyView) -> serde_json::Value {
+    json!({
+        "id": v.id, "title": v.title, "status": v.status, "landed": v.landed(),
+        "total": v.total, "closed": v.closed, "created_at": v.created_at, "closed_at": v.closed_at,
+    })
+}
+
+fn bar(v: &ConvoyView, width: usize) -> String {
+    let filled = if v.total == 0 { 0 } else { v.closed * width / v.total };
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}

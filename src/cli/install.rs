@@ -1,0 +1,33 @@
+//! `gt install`.
+
+use super::io;
+use super::output::Out;
+use crate::Result;
+use crate::work::install;
+use serde_json::json;
+use std::path::Path;
+
+pub fn run(out: &mut Out, path: &Path, force: bool) -> Result<()> {
+    let r = install::install(path, force)?;
+    if out.json {
+        return out.json(json!({ "town": r })).map_err(io);
+    }
+    if r.repaired {
+        if r.created.is_empty() {
+            out.line(format!("Town {} at {} is complete; nothing to repair.", r.name, r.root.display())).map_err(io)?;
+        } else {
+            out.line(format!("Repaired town {} at {}: added {}", r.name, r.root.display(), r.created.join(", "))).map_err(io)?;
+        }
+        return Ok(());
+    }
+    out.line(format!("Created town {} at {}", r.name, r.root.display())).map_err(io)?;
+    if !out.batch {
+        out.line("").map_err(io)?;
+        out.line("Next steps:").map_err(io)?;
+        out.line(format!("  cd {}", r.root.display())).map_err(io)?;
+        out.line("  gt rig add <name> <git-url-or-path>   # add a project").map_err(io)?;
+        out.line("  gt bead create \"<title>\" --rig <name>  # file work").map_err(io)?;
+        out.line("  gt ready                               # see what can start").map_err(io)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The command line: parse, run against `work/`, print, and map errors to exit codes.
+
+mod args;
+mod batch;
+mod beads;
+mod config;
+mod convoy;
+mod install;
+mod json;
+mod output;
+mod rig;
+
+pub use args::{Cli, Command};
+pub use output::SCHEMA;
+
+use crate::work::Ctx;
+use crate::{Error, Result};
+use clap::Parser;
+use output::Out;
+use std::ffi::OsString;
+
+/// State kept across the commands of one process (`gt --batch -` runs many).
+#[derive(Default)]
+pub struct Session {
+    ctx: Option<Ctx>,
+}
+
+impl Session {
+    /// The town around the working directory, opened once per process.
+    pub fn ctx(&mut self) -> Result<&mut Ctx> {
+        if self.ctx.is_none() {
+            let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
+            self.ctx = Some(Ctx::open(&cwd)?);
+        }
+        self.ctx.as_mut().ok_or_else(|| Error::failed("town not open"))
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.ctx.as_mut().map(|c| std::mem::take(&mut c.warnings)).unwrap_or_default()
+    }
+}
+
+/// Runs `gt` with these arguments (argv[0] included) and returns the exit code.
+pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    if batch::is_stdin_batch(&args) {
+        return batch::run_stdin(&mut Session::default());
+    }
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => execute(cli, &mut Session::default()),
+        Err(e) => clap_exit(e),
+    }
+}
+
+fn clap_exit(e: clap::Error) -> i32 {
+    let _ = e.print();
+    match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+        _ => 2,
+    }
+}
+
+/// Runs one parsed command and reports its outcome; returns the exit code.
+pub fn execute(cli: Cli, session: &mut Session) -> i32 {
+    let mut out = Out::new(cli.json, cli.batch);
+    let res = dispatch(cli, &mut out, session);
+    let flushed = out.flush();
+    for w in session.take_warnings() {
+        eprintln!("gt: {w}");
+    }
+    match res.and_then(|()| flushed.map_err(|e| Error::io("write output", e))) {
+        Ok(()) => 0,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("gt: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::io("write output", e)
+}
+
+fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
+    let Some(command) = cli.command else {
+        return no_command(out, cli.batch);
+    };
+    match command {
+        Command::Install { path, force } => install::run(out, &path, force),
+        Command::Rig(cmd) => rig::run(out, session.ctx()?, cmd),
+        Command::Bead(cmd) => beads::run(out, session.ctx()?, cmd),
+        Command::Ready(a) => beads::ready(out, session.ctx()?, a),
+        Command::Blocked { rig } => beads::blocked(out, session.ctx()?, rig.as_deref()),
+        Command::Show { id } => beads::show(out, session.ctx()?, &id),
+        Command::Close(a) => beads::close(out, session.ctx()?, a),
+        Command::Convoy(cmd) => convoy::run(out, session.ctx()?, cmd),
+        Command::Config(cmd) => config::run(out, session.ctx()?, cmd),
+        Command::Completion { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "gt", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+fn no_command(out: &mut Out, batch: bool) -> Result<()> {
+    if batch {
+        return Err(Error::invalid("--batch needs a command (or `-` to read commands from stdin); see `gt --help`"));
+    }
+    out.line("gt — Gas Town: run a town of AI coding agents from one terminal").map_err(io)?;
+    out.line("").map_err(io)?;
+    out.line("  gt install <path>          create a town").map_err(io)?;
+    out.line("  gt rig add <name> <repo>   add a project").map_err(io)?;
+    out.line("  gt bead create \"<title>\"   file work; gt ready shows what can start").map_err(io)?;
+    out.line("  gt --help                  every command").map_err(io)?;
+    out.line("").map_err(io)?;
+    out.flush().map_err(io)?;
+    Err(Error::NotBuilt(
+        "the full-screen workspace (`gt` with no command) is not built yet in this version; use the commands above".into(),
+    ))
+}
+
+/// Entry point of the binary.
+pub fn main() -> i32 {
+    main_with_args(std::env::args_os().collect())
+}
+
+/// Parses a command line the way `gt` does (used by `--batch -`).
+pub(crate) fn parse_line(args: Vec<String>) -> std::result::Result<Cli, clap::Error> {
+    Cli::try_parse_from(args)
+}

@@ -1,0 +1,55 @@
+//! Small filesystem helpers shared by modules: atomic writes and cross-process locks.
+
+use std::fs::OpenOptions;
+use std::io;
+use std::path::Path;
+
+/// Writes a file by writing a sibling temp file and renaming it over, so readers never see
+/// half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Runs `f` while holding an exclusive lock on `path` (created if missing), waiting for it.
+/// fd-lock locks die with the process, so a crash never leaves anything locked.
+pub fn with_lock<T, E>(path: &Path, f: impl FnOnce() -> Result<T, E>) -> Result<T, E>
+where
+    E: From<LockError>,
+{
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| LockError::new(path, e))?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| LockError::new(path, e))?;
+    let mut lock = fd_lock::RwLock::new(file);
+    let _guard = lock.write().map_err(|e| LockError::new(path, e))?;
+    f()
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("lock {path}: {source}")]
+pub struct LockError {
+    pub path: String,
+    #[source]
+    pub source: io::Error,
+}
+
+impl LockError {
+    fn new(path: &Path, source: io::Error) -> Self {
+        LockError {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

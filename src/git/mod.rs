@@ -1,0 +1,12 @@
+//! The only module that touches git: libgit2 for local work, the git CLI for the network.
+
+mod cli;
+mod error;
+mod repo;
+
+pub use cli::{clone_bare, fetch_origin};
+pub use error::GitError;
+pub use repo::{
+    BranchState, WorktreeState, add_worktree, commit_paths, default_branch, has_branch, init_repo,
+    is_repo, local_branches, worktree_state,
+};

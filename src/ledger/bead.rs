@@ -1,0 +1,275 @@
+//! The bead record: every bd issue field, declared once and mapped to columns, JSON and Rust.
+
+use rusqlite::types::ToSql;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+macro_rules! bead_model {
+    (
+        text: [$($t:ident),* $(,)?],
+        int: [$($i:ident),* $(,)?],
+        flag: [$($f:ident),* $(,)?],
+        real: [$($r:ident),* $(,)?] $(,)?
+    ) => {
+        /// One ledger record. Optional text keeps `None` (absent/null) apart from `Some("")`.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Bead {
+            pub id: String,
+            pub title: String,
+            pub status: String,
+            pub priority: i64,
+            pub issue_type: String,
+            pub created_at: String,
+            pub updated_at: String,
+            $(pub $t: Option<String>,)*
+            $(pub $i: Option<i64>,)*
+            $(pub $f: bool,)*
+            $(pub $r: Option<f64>,)*
+            /// Fields bd wrote that this version has no column for, kept verbatim.
+            pub extra: Map<String, Value>,
+        }
+
+        pub const CORE_FIELDS: &[&str] =
+            &["id", "title", "status", "priority", "issue_type", "created_at", "updated_at"];
+        pub const TEXT_FIELDS: &[&str] = &[$(stringify!($t)),*];
+        pub const INT_FIELDS: &[&str] = &[$(stringify!($i)),*];
+        pub const FLAG_FIELDS: &[&str] = &[$(stringify!($f)),*];
+        pub const REAL_FIELDS: &[&str] = &[$(stringify!($r)),*];
+
+        impl Bead {
+            pub(crate) fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bead> {
+                let mut idx = 0usize;
+                let mut next = || {
+                    idx += 1;
+                    idx - 1
+                };
+                Ok(Bead {
+                    id: row.get(next())?,
+                    title: row.get(next())?,
+                    status: row.get(next())?,
+                    priority: row.get(next())?,
+                    issue_type: row.get(next())?,
+                    created_at: row.get(next())?,
+                    updated_at: row.get(next())?,
+                    $($t: row.get(next())?,)*
+                    $($i: row.get(next())?,)*
+                    $($f: row.get::<_, i64>(next())? != 0,)*
+                    $($r: row.get(next())?,)*
+                    extra: parse_extra(row.get::<_, Option<String>>(next())?),
+                })
+            }
+
+            /// Values in `columns()` order, for INSERT/UPDATE.
+            pub(crate) fn column_values(&self) -> Vec<Box<dyn ToSql + '_>> {
+                let mut v: Vec<Box<dyn ToSql + '_>> = vec![
+                    Box::new(&self.id),
+                    Box::new(&self.title),
+                    Box::new(&self.status),
+                    Box::new(self.priority),
+                    Box::new(&self.issue_type),
+                    Box::new(&self.created_at),
+                    Box::new(&self.updated_at),
+                ];
+                $(v.push(Box::new(&self.$t));)*
+                $(v.push(Box::new(self.$i));)*
+                $(v.push(Box::new(i64::from(self.$f)));)*
+                $(v.push(Box::new(self.$r));)*
+                v.push(Box::new(extra_text(&self.extra)));
+                v
+            }
+
+            pub fn text_field(&self, name: &str) -> Option<&Option<String>> {
+                match name {
+                    $(stringify!($t) => Some(&self.$t),)*
+                    _ => None,
+                }
+            }
+
+            pub fn text_field_mut(&mut self, name: &str) -> Option<&mut Option<String>> {
+                match name {
+                    $(stringify!($t) => Some(&mut self.$t),)*
+                    _ => None,
+                }
+            }
+
+            pub fn int_field(&self, name: &str) -> Option<Option<i64>> {
+                match name {
+                    $(stringify!($i) => Some(self.$i),)*
+                    _ => None,
+                }
+            }
+
+            pub fn int_field_mut(&mut self, name: &str) -> Option<&mut Option<i64>> {
+                match name {
+                    $(stringify!($i) => Some(&mut self.$i),)*
+                    _ => None,
+                }
+            }
+
+            pub fn flag_field(&self, name: &str) -> Option<bool> {
+                match name {
+                    $(stringify!($f) => Some(self.$f),)*
+                    _ => None,
+                }
+            }
+
+            pub fn flag_field_mut(&mut self, name: &str) -> Option<&mut bool> {
+                match name {
+                    $(stringify!($f) => Some(&mut self.$f),)*
+                    _ => None,
+                }
+            }
+
+            pub fn real_field(&self, name: &str) -> Option<Option<f64>> {
+                match name {
+                    $(stringify!($r) => Some(self.$r),)*
+                    _ => None,
+                }
+            }
+
+            pub fn real_field_mut(&mut self, name: &str) -> Option<&mut Option<f64>> {
+                match name {
+                    $(stringify!($r) => Some(&mut self.$r),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+bead_model! {
+    text: [
+        description, design, acceptance_criteria, notes, spec_id, assignee, owner, created_by,
+        started_at, closed_at, close_reason, closed_by_session, lease_expires_at, heartbeat_at,
+        due_at, defer_until, external_ref, source_system, source_repo, metadata, compacted_at,
+        compacted_at_commit, sender, wisp_type, await_type, await_id, waiters, source_formula,
+        source_location, mol_type, work_type, event_kind, actor, target, payload, hook_bead,
+        role_bead, role_type, agent_state, rig, content_hash, last_activity,
+    ],
+    int: [estimated_minutes, compaction_level, original_size, timeout_ns, crystallizes],
+    flag: [pinned, ephemeral, is_template, no_history],
+    real: [quality_score],
+}
+
+/// Every stored column of a bead except `prefix`, in the order of `column_values`.
+pub fn columns() -> &'static [&'static str] {
+    static COLS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    COLS.get_or_init(|| {
+        let mut v: Vec<&'static str> = Vec::new();
+        v.extend_from_slice(CORE_FIELDS);
+        v.extend_from_slice(TEXT_FIELDS);
+        v.extend_from_slice(INT_FIELDS);
+        v.extend_from_slice(FLAG_FIELDS);
+        v.extend_from_slice(REAL_FIELDS);
+        v.push("extra");
+        v
+    })
+}
+
+/// `col1, col2, …` for SELECT.
+pub fn select_list() -> &'static str {
+    static LIST: OnceLock<String> = OnceLock::new();
+    LIST.get_or_init(|| columns().join(", "))
+}
+
+fn parse_extra(text: Option<String>) -> Map<String, Value> {
+    match text.as_deref().map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(m))) => m,
+        _ => Map::new(),
+    }
+}
+
+fn extra_text(extra: &Map<String, Value>) -> Option<String> {
+    if extra.is_empty() {
+        None
+    } else {
+        serde_json::to_string(extra).ok()
+    }
+}
+
+/// The prefix of an id: everything before the first `-` (`gt-4k2x9` → `gt`).
+pub fn prefix_of(id: &str) -> &str {
+    id.split_once('-').map(|(p, _)| p).unwrap_or(id)
+}
+
+impl Bead {
+    pub fn is_closed(&self) -> bool {
+        is_done_status(&self.status)
+    }
+
+    pub fn prefix(&self) -> &str {
+        prefix_of(&self.id)
+    }
+}
+
+/// Statuses that count as finished for blocking and convoy landing.
+pub fn is_done_status(status: &str) -> bool {
+    matches!(status, "closed" | "tombstone")
+}
+
+/// Built-in statuses (bd's, including Gas Town's `hooked` and `pinned`).
+pub const STATUSES: &[&str] = &[
+    "open", "in_progress", "blocked", "deferred", "closed", "pinned", "hooked",
+];
+
+/// Work types a person files.
+pub const WORK_TYPES: &[&str] = &["task", "bug", "feature", "epic", "chore", "decision"];
+
+/// Types that describe town machinery rather than work; never "ready".
+pub const INFRA_TYPES: &[&str] = &[
+    "message", "merge-request", "molecule", "gate", "agent", "role", "rig", "convoy", "slot", "event",
+];
+
+/// Dependency kinds that keep the dependent from being ready while the target is open.
+pub const GATING_DEPS: &[&str] = &["blocks", "parent-child", "conditional-blocks", "waits-for"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub issue_id: String,
+    pub depends_on_id: String,
+    pub kind: String,
+    pub created_at: Option<String>,
+    pub created_by: Option<String>,
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub id: i64,
+    pub issue_id: String,
+    pub author: Option<String>,
+    pub text: String,
+    pub created_at: Option<String>,
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub issue_id: Option<String>,
+    pub event_type: String,
+    pub actor: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: String,
+    pub extra: Map<String, Value>,
+}
+
+/// A bead with everything attached to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeadRecord {
+    pub bead: Bead,
+    pub labels: Vec<String>,
+    /// What this bead depends on.
+    pub dependencies: Vec<Dependency>,
+    pub comments: Vec<Comment>,
+}
+
+pub(crate) fn extra_from_text(text: Option<String>) -> Map<String, Value> {
+    parse_extra(text)
+}
+
+pub(crate) fn extra_to_text(extra: &Map<String, Value>) -> Option<String> {
+    extra_text(extra)
+}

@@ -1,0 +1,242 @@
+//! `gt bead import`: both bd dialects, all-or-nothing.
+//!
+//! Every input file is parsed before the ledger is touched, so a malformed line aborts with
+//! its file and line number and nothing is written; the writes then happen in one transaction.
+
+use super::bead::{Comment, Dependency, Event};
+use super::jsonl::{self, ParsedIssue};
+use super::{Ledger, LedgerError};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Dialect {
+    /// `issues.jsonl` with labels, dependencies and comments inside each issue.
+    #[serde(rename = "issue-per-line")]
+    IssuePerLine,
+    /// bd's `backup/` folder: one JSONL file per table.
+    #[serde(rename = "table-dump")]
+    TableDump,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub issues: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub dependencies: usize,
+    pub labels: usize,
+    pub comments: usize,
+    pub events: usize,
+    pub config: usize,
+}
+
+/// What was read from disk, before anything is written.
+struct Parsed {
+    dialect: Dialect,
+    issues: Vec<ParsedIssue>,
+    dependencies: Vec<Dependency>,
+    labels: Vec<(String, String)>,
+    comments: Vec<Comment>,
+    events: Vec<Event>,
+    config: Vec<(String, Option<String>)>,
+}
+
+/// Where the files of a source are.
+fn locate(path: &Path) -> Result<(Dialect, PathBuf), LedgerError> {
+    if path.is_file() {
+        return Ok((Dialect::IssuePerLine, path.to_path_buf()));
+    }
+    if !path.is_dir() {
+        return Err(LedgerError::invalid(format!("{}: no such file or directory", path.display())));
+    }
+    let is_dump = |d: &Path| {
+        d.join("dependencies.jsonl").is_file() || d.join("labels.jsonl").is_file() || d.join("backup_state.json").is_file()
+    };
+    if is_dump(path) {
+        return Ok((Dialect::TableDump, path.to_path_buf()));
+    }
+    if path.join("issues.jsonl").is_file() {
+        return Ok((Dialect::IssuePerLine, path.join("issues.jsonl")));
+    }
+    if is_dump(&path.join("backup")) {
+        return Ok((Dialect::TableDump, path.join("backup")));
+    }
+    Err(LedgerError::invalid(format!(
+        "{}: not a bd export (expected issues.jsonl, or a backup/ folder with issues.jsonl, dependencies.jsonl, labels.jsonl…)",
+        path.display()
+    )))
+}
+
+fn read_lines(file: &Path, mut each: impl FnMut(usize, Value) -> Result<(), String>) -> Result<(), LedgerError> {
+    let text = std::fs::read_to_string(file).map_err(|e| LedgerError::io(file, e))?;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fail = |message: String| LedgerError::Import {
+            file: file.display().to_string(),
+            line: i + 1,
+            message,
+        };
+        let value: Value = serde_json::from_str(line).map_err(|e| fail(format!("not JSON: {e}")))?;
+        each(i + 1, value).map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn read_issues(file: &Path) -> Result<Vec<ParsedIssue>, LedgerError> {
+    let mut out = Vec::new();
+    read_lines(file, |_, v| {
+        let Value::Object(obj) = v else {
+            return Err("an issue line must be a JSON object".into());
+        };
+        out.push(jsonl::parse_issue(obj)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn parse(path: &Path) -> Result<Parsed, LedgerError> {
+    let (dialect, location) = locate(path)?;
+    let mut p = Parsed {
+        dialect,
+        issues: Vec::new(),
+        dependencies: Vec::new(),
+        labels: Vec::new(),
+        comments: Vec::new(),
+        events: Vec::new(),
+        config: Vec::new(),
+    };
+    match dialect {
+        Dialect::IssuePerLine => {
+            p.issues = read_issues(&location)?;
+            for issue in &mut p.issues {
+                let id = issue.bead.id.clone();
+                for d in issue.dependencies.iter_mut().flatten() {
+                    if d.issue_id.is_empty() {
+                        d.issue_id = id.clone();
+                    }
+                }
+                for c in issue.comments.iter_mut().flatten() {
+                    if c.issue_id.is_empty() {
+                        c.issue_id = id.clone();
+                    }
+                }
+            }
+        }
+        Dialect::TableDump => {
+            let f = |name: &str| location.join(name);
+            if !f("issues.jsonl").is_file() {
+                return Err(LedgerError::invalid(format!("{}: table dump without issues.jsonl", location.display())));
+            }
+            p.issues = read_issues(&f("issues.jsonl"))?;
+            if f("dependencies.jsonl").is_file() {
+                read_lines(&f("dependencies.jsonl"), |_, v| {
+                    let d = jsonl::parse_dependency(&v)?;
+                    if d.issue_id.is_empty() {
+                        return Err("dependency without `issue_id`".into());
+                    }
+                    p.dependencies.push(d);
+                    Ok(())
+                })?;
+            }
+            if f("labels.jsonl").is_file() {
+                read_lines(&f("labels.jsonl"), |_, v| {
+                    let issue = v.get("issue_id").and_then(Value::as_str).ok_or("label row without `issue_id`")?;
+                    let label = v.get("label").and_then(Value::as_str).ok_or("label row without `label`")?;
+                    p.labels.push((issue.to_string(), label.to_string()));
+                    Ok(())
+                })?;
+            }
+            if f("comments.jsonl").is_file() {
+                read_lines(&f("comments.jsonl"), |_, v| {
+                    let c = jsonl::parse_comment(&v)?;
+                    if c.issue_id.is_empty() {
+                        return Err("comment without `issue_id`".into());
+                    }
+                    p.comments.push(c);
+                    Ok(())
+                })?;
+            }
+            if f("events.jsonl").is_file() {
+                read_lines(&f("events.jsonl"), |_, v| {
+                    p.events.push(jsonl::parse_event(&v)?);
+                    Ok(())
+                })?;
+            }
+            if f("config.jsonl").is_file() {
+                read_lines(&f("config.jsonl"), |_, v| {
+                    let key = v.get("key").and_then(Value::as_str).ok_or("config row without `key`")?;
+                    let value = match v.get("value") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(s)) => Some(s.clone()),
+                        Some(other) => Some(other.to_string()),
+                    };
+                    p.config.push((key.to_string(), value));
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Imports a bd export into the ledger in one transaction. Existing beads with the same id are
+/// replaced (with their labels, dependencies and comments).
+pub fn import(ledger: &mut Ledger, actor: &str, path: &Path) -> Result<(Dialect, ImportReport), LedgerError> {
+    let parsed = parse(path)?;
+    let source = path.display().to_string();
+    let report = ledger.write(actor, |tx| -> Result<ImportReport, LedgerError> {
+        let mut r = ImportReport::default();
+        for issue in &parsed.issues {
+            let created = tx.upsert_bead_raw(&issue.bead)?;
+            if created {
+                r.created += 1;
+            } else {
+                r.updated += 1;
+            }
+            r.issues += 1;
+            tx.clear_relations(&issue.bead.id)?;
+            for label in issue.labels.iter().flatten() {
+                tx.insert_label_raw(&issue.bead.id, label)?;
+                r.labels += 1;
+            }
+            for d in issue.dependencies.iter().flatten() {
+                tx.insert_dep_raw(d)?;
+                r.dependencies += 1;
+            }
+            for c in issue.comments.iter().flatten() {
+                tx.insert_comment_raw(c)?;
+                r.comments += 1;
+            }
+            let what = if created { "imported" } else { "reimported" };
+            tx.record_event(Some(&issue.bead.id), what, None, None, Some(&source))?;
+        }
+        for d in &parsed.dependencies {
+            tx.insert_dep_raw(d)?;
+            r.dependencies += 1;
+        }
+        for (issue, label) in &parsed.labels {
+            tx.insert_label_raw(issue, label)?;
+            r.labels += 1;
+        }
+        for c in &parsed.comments {
+            tx.insert_comment_raw(c)?;
+            r.comments += 1;
+        }
+        for e in &parsed.events {
+            tx.insert_event_raw(e)?;
+            r.events += 1;
+        }
+        for (k, v) in &parsed.config {
+            tx.set_config(k, v.as_deref())?;
+            r.config += 1;
+        }
+        // The JSONL exporter rewrites the whole file after an import.
+        tx.mark_dirty(super::export::FULL_EXPORT_MARK)?;
+        Ok(r)
+    })?;
+    Ok((parsed.dialect, report))
+}

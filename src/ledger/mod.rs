@@ -1,0 +1,110 @@
+//! The embedded bead ledger: SQLite in WAL mode, the only module that touches SQLite.
+
+mod bead;
+mod error;
+pub mod export;
+pub mod ids;
+pub mod import;
+pub mod jsonl;
+mod query;
+mod read;
+mod write;
+
+pub use bead::{
+    Bead, BeadRecord, Comment, Dependency, Event, GATING_DEPS, INFRA_TYPES, STATUSES, WORK_TYPES,
+    is_done_status, prefix_of,
+};
+pub use error::LedgerError;
+pub use query::{BeadSummary, BlockedBead, ListFilter, ReadyFilter};
+pub use read::{Reader, TableCounts};
+pub use write::Tx;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// One connection per process.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) and migrates the ledger at `path`.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Ledger, LedgerError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(busy_timeout)?;
+        // WAL lets readers run while one process writes; FULL fsyncs every commit so an
+        // acknowledged write survives a power cut.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn user_version(conn: &Connection) -> Result<i64, LedgerError> {
+        Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let current = Self::user_version(&self.conn)?;
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if current > SCHEMA_VERSION {
+            return Err(LedgerError::TooNew {
+                path: self.path.display().to_string(),
+                found: current,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the write lock.
+        let current = Self::user_version(&tx)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn reader(&self) -> Reader<'_> {
+        Reader::new(&self.conn)
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction (taking the write lock up front, so concurrent
+    /// writers queue instead of failing on lock upgrade); commits only if `f` succeeds.
+    pub fn write<T, E>(&mut self, actor: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<LedgerError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(LedgerError::from)?;
+        let mut tx = Tx::new(tx, actor);
+        let out = f(&mut tx)?;
+        tx.commit().map_err(LedgerError::from)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,239 @@
+//! Read-only queries, usable on the plain connection or inside a write transaction.
+
+use super::bead::{self, Bead, BeadRecord, Comment, Dependency, Event};
+use super::LedgerError;
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Clone, Copy)]
+pub struct Reader<'c> {
+    pub(crate) conn: &'c Connection,
+}
+
+type R<T> = Result<T, LedgerError>;
+
+impl<'c> Reader<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Reader { conn }
+    }
+
+    pub fn bead(&self, id: &str) -> R<Option<Bead>> {
+        let sql = format!("SELECT {} FROM beads WHERE id = ?1", bead::select_list());
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params![id], Bead::from_row).optional()?)
+    }
+
+    /// The bead, or a NotFound error naming it.
+    pub fn require(&self, id: &str) -> R<Bead> {
+        self.bead(id)?.ok_or_else(|| LedgerError::not_found(id))
+    }
+
+    pub fn exists(&self, id: &str) -> R<bool> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM beads WHERE id = ?1")?;
+        Ok(stmt.exists(params![id])?)
+    }
+
+    pub fn record(&self, id: &str) -> R<Option<BeadRecord>> {
+        let Some(bead) = self.bead(id)? else {
+            return Ok(None);
+        };
+        Ok(Some(BeadRecord {
+            labels: self.labels(id)?,
+            dependencies: self.dependencies(id)?,
+            comments: self.comments(id)?,
+            bead,
+        }))
+    }
+
+    pub fn labels(&self, id: &str) -> R<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT label FROM labels WHERE issue_id = ?1 ORDER BY rowid")?;
+        let rows = stmt.query_map(params![id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What `id` depends on, in the order the dependencies were added.
+    pub fn dependencies(&self, id: &str) -> R<Vec<Dependency>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT issue_id, depends_on_id, type, created_at, created_by, extra
+             FROM deps WHERE issue_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map(params![id], dep_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What depends on `id`.
+    pub fn dependents(&self, id: &str) -> R<Vec<Dependency>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT issue_id, depends_on_id, type, created_at, created_by, extra
+             FROM deps WHERE depends_on_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map(params![id], dep_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn comments(&self, id: &str) -> R<Vec<Comment>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, issue_id, author, text, created_at, extra
+             FROM comments WHERE issue_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![id], comment_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Events of one bead (or of the whole town), newest last.
+    pub fn events(&self, issue_id: Option<&str>, limit: usize) -> R<Vec<Event>> {
+        let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                   FROM events WHERE (?1 IS NULL OR issue_id = ?1) ORDER BY id DESC LIMIT ?2";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![issue_id, limit as i64], |r| {
+            Ok(Event {
+                id: r.get(0)?,
+                issue_id: r.get(1)?,
+                event_type: r.get(2)?,
+                actor: r.get(3)?,
+                old_value: r.get(4)?,
+                new_value: r.get(5)?,
+                comment: r.get(6)?,
+                created_at: r.get(7)?,
+                extra: bead::extra_from_text(r.get(8)?),
+            })
+        })?;
+        let mut out: Vec<Event> = rows.collect::<Result<_, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Row counts of every table, for import reports and tests.
+    pub fn counts(&self) -> R<TableCounts> {
+        let count = |table: &str| -> R<i64> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok(TableCounts {
+            beads: count("beads")?,
+            dependencies: count("deps")?,
+            labels: count("labels")?,
+            comments: count("comments")?,
+            events: count("events")?,
+            config: count("config")?,
+        })
+    }
+
+    /// Beads counted by status, for reports.
+    pub fn status_counts(&self) -> R<Vec<(String, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT status, count(*) FROM beads GROUP BY status ORDER BY status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn config_get(&self, key: &str) -> R<Option<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM config WHERE key = ?1")?;
+        Ok(stmt
+            .query_row(params![key], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    pub fn config_all(&self) -> R<Vec<(String, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, value FROM config ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Open convoys (or all convoys) that track `id`.
+    pub fn convoys_tracking(&self, id: &str, open_only: bool) -> R<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id FROM deps d JOIN beads c ON c.id = d.issue_id
+             WHERE d.depends_on_id = ?1 AND d.type = 'tracks' AND c.issue_type = 'convoy'
+               AND (?2 = 0 OR c.status NOT IN ('closed', 'tombstone'))
+             ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map(params![id, i64::from(open_only)], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Tracked ids of a convoy with the status of each (None when the bead is not in the ledger).
+    pub fn tracked(&self, convoy: &str) -> R<Vec<(String, Option<Bead>)>> {
+        let ids: Vec<String> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT depends_on_id FROM deps WHERE issue_id = ?1 AND type = 'tracks' ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map(params![convoy], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        ids.into_iter()
+            .map(|id| {
+                let b = self.bead(&id)?;
+                Ok((id, b))
+            })
+            .collect()
+    }
+
+    /// Largest `n` among existing children `<parent>.<n>`.
+    pub fn max_child_number(&self, parent: &str) -> R<u64> {
+        let lo = format!("{parent}.");
+        let hi = format!("{parent}/");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM beads WHERE id > ?1 AND id < ?2")?;
+        let rows = stmt.query_map(params![lo, hi], |r| r.get::<_, String>(0))?;
+        let mut max = 0;
+        for id in rows {
+            let id = id?;
+            let rest = &id[lo.len()..];
+            let head = rest.split('.').next().unwrap_or("");
+            if let Ok(n) = head.parse::<u64>() {
+                max = max.max(n);
+            }
+        }
+        Ok(max)
+    }
+
+    /// Number of beads with a prefix (drives id length).
+    pub fn count_with_prefix(&self, prefix: &str) -> R<u64> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM beads WHERE prefix = ?1")?;
+        Ok(stmt.query_row(params![prefix], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TableCounts {
+    pub beads: i64,
+    pub dependencies: i64,
+    pub labels: i64,
+    pub comments: i64,
+    pub events: i64,
+    pub config: i64,
+}
+
+pub(crate) fn dep_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Dependency> {
+    Ok(Dependency {
+        issue_id: r.get(0)?,
+        depends_on_id: r.get(1)?,
+        kind: r.get(2)?,
+        created_at: r.get(3)?,
+        created_by: r.get(4)?,
+        extra: bead::extra_from_text(r.get(5)?),
+    })
+}
+
+pub(crate) fn comment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Comment> {
+    Ok(Comment {
+        id: r.get(0)?,
+        issue_id: r.get(1)?,
+        author: r.get(2)?,
+        text: r.get(3)?,
+        created_at: r.get(4)?,
+        extra: bead::extra_from_text(r.get(5)?),
+    })
+}

@@ -1,0 +1,16 @@
+//! gt — Gas Town in Rust.
+//!
+//! Module boundaries (DESIGN.md §10): `cli/` (and later `tui/`) call `work/`; `work/` calls
+//! `ledger/`, `git/` and `town/`. Only `ledger/` touches SQLite, only `git/` touches git.
+
+pub mod cli;
+pub mod error;
+pub mod fsutil;
+pub mod git;
+pub mod ledger;
+pub mod logging;
+pub mod time;
+pub mod town;
+pub mod work;
+
+pub use error::{Error, Result};

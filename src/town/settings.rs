@@ -1,0 +1,422 @@
+//! Config layers: flag > env > rig.toml > town.toml > user config > defaults.
+//!
+//! Every setting is declared here once, with its type, default and where it may be set, so
+//! `gt config list` can show all of them and a typo is an error instead of a silent no-op.
+
+use super::{RigConfig, Town, TownError};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Bool,
+    Int { min: i64, max: i64 },
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Rig,
+    Town,
+    User,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Rig => "rig",
+            Scope::Town => "town",
+            Scope::User => "user",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Setting {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub scopes: &'static [Scope],
+    pub help: &'static str,
+}
+
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "default_agent",
+        kind: Kind::Str,
+        default: "claude",
+        scopes: &[Scope::Rig, Scope::Town, Scope::User],
+        help: "runtime used for agents when no role-specific one is set",
+    },
+    Setting {
+        key: "owner",
+        kind: Kind::Str,
+        default: "",
+        scopes: &[Scope::Town, Scope::User],
+        help: "the human who owns this town (receives convoy and escalation mail)",
+    },
+    Setting {
+        key: "ledger.export_jsonl",
+        kind: Kind::Bool,
+        default: "true",
+        scopes: &[Scope::Town],
+        help: "keep .beads/issues.jsonl current after every ledger change",
+    },
+    Setting {
+        key: "ledger.busy_timeout_ms",
+        kind: Kind::Int { min: 100, max: 600_000 },
+        default: "10000",
+        scopes: &[Scope::Town, Scope::User],
+        help: "how long a command waits for another process's ledger write",
+    },
+    Setting {
+        key: "scheduler.max_polecats",
+        kind: Kind::Int { min: 1, max: 1000 },
+        default: "8",
+        scopes: &[Scope::Town],
+        help: "most polecats working at once; further slings wait in a queue",
+    },
+    Setting {
+        key: "merge.strategy",
+        kind: Kind::Choice(&["rebase", "merge"]),
+        default: "rebase",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "how the refinery lands a branch on the default branch",
+    },
+    Setting {
+        key: "ui.theme",
+        kind: Kind::Str,
+        default: "default",
+        scopes: &[Scope::Town, Scope::User],
+        help: "workspace colour theme (themes/<name>.toml)",
+    },
+    Setting {
+        key: "ui.keymap",
+        kind: Kind::Str,
+        default: "default",
+        scopes: &[Scope::Town, Scope::User],
+        help: "workspace key bindings (keymaps/<name>.toml)",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Flag,
+    Env,
+    Rig,
+    Town,
+    User,
+    Default,
+}
+
+impl Layer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Flag => "flag",
+            Layer::Env => "env",
+            Layer::Rig => "rig",
+            Layer::Town => "town",
+            Layer::User => "user",
+            Layer::Default => "default",
+        }
+    }
+}
+
+/// A setting's effective value and where it came from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub key: &'static str,
+    pub value: toml::Value,
+    pub layer: Layer,
+    /// The file or variable that supplied it.
+    pub source: String,
+}
+
+impl Resolved {
+    pub fn as_str(&self) -> String {
+        display_value(&self.value)
+    }
+
+    pub fn as_bool(&self) -> bool {
+        matches!(self.value, toml::Value::Boolean(true))
+    }
+
+    pub fn as_int(&self) -> i64 {
+        match self.value {
+            toml::Value::Integer(i) => i,
+            _ => 0,
+        }
+    }
+}
+
+pub fn display_value(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub fn lookup(key: &str) -> Result<&'static Setting, TownError> {
+    SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| TownError::BadName {
+        what: "setting",
+        name: key.to_string(),
+        rule: format!(
+            "known settings: {}",
+            SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+pub fn env_var(key: &str) -> String {
+    format!("GT_{}", key.to_ascii_uppercase().replace('.', "_"))
+}
+
+/// `$XDG_CONFIG_HOME/gt/config.toml`, else `~/.config/gt/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("gt").join("config.toml"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("gt").join("config.toml"))
+}
+
+/// Parses text into the setting's type (for flags, env and `config set`).
+pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String> {
+    match setting.kind {
+        Kind::Str => Ok(toml::Value::String(text.to_string())),
+        Kind::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Ok(toml::Value::Boolean(true)),
+            "false" | "no" | "off" | "0" => Ok(toml::Value::Boolean(false)),
+            _ => Err(format!("{} must be true or false, not {text:?}", setting.key)),
+        },
+        Kind::Int { min, max } => match text.trim().parse::<i64>() {
+            Ok(i) if (min..=max).contains(&i) => Ok(toml::Value::Integer(i)),
+            _ => Err(format!(
+                "{} must be a whole number from {min} to {max}, not {text:?}",
+                setting.key
+            )),
+        },
+        Kind::Choice(options) => {
+            if options.contains(&text) {
+                Ok(toml::Value::String(text.to_string()))
+            } else {
+                Err(format!("{} must be one of {}, not {text:?}", setting.key, options.join(", ")))
+            }
+        }
+    }
+}
+
+/// Checks a value read from a file against the setting's type.
+fn check_file_value(setting: &Setting, value: &toml::Value, file: &Path) -> Result<toml::Value, TownError> {
+    let text = display_value(value);
+    let typed_ok = matches!(
+        (setting.kind, value),
+        (Kind::Str, toml::Value::String(_))
+            | (Kind::Choice(_), toml::Value::String(_))
+            | (Kind::Bool, toml::Value::Boolean(_))
+            | (Kind::Int { .. }, toml::Value::Integer(_))
+    );
+    let parsed = parse_value(setting, &text);
+    match (typed_ok, parsed) {
+        (true, Ok(v)) => Ok(v),
+        (_, Err(msg)) => Err(TownError::BadConfig {
+            path: file.display().to_string(),
+            message: msg,
+        }),
+        (false, Ok(_)) => Err(TownError::BadConfig {
+            path: file.display().to_string(),
+            message: format!("{} has the wrong type ({value})", setting.key),
+        }),
+    }
+}
+
+fn get_path<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+    let mut parts = key.split('.');
+    let first = parts.next()?;
+    let mut cur = table.get(first)?;
+    for p in parts {
+        cur = cur.as_table()?.get(p)?;
+    }
+    Some(cur)
+}
+
+fn read_user_table() -> Result<Option<(PathBuf, toml::Table)>, TownError> {
+    let Some(path) = user_config_path() else {
+        return Ok(None);
+    };
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| TownError::io(&path, e))?;
+    let table = text.parse::<toml::Table>().map_err(|e| TownError::BadConfig {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(Some((path, table)))
+}
+
+/// Resolves `key` through every layer. `flag` is a value given on the command line.
+pub fn resolve(
+    town: &Town,
+    rig: Option<&RigConfig>,
+    key: &str,
+    flag: Option<&str>,
+) -> Result<Resolved, TownError> {
+    let setting = lookup(key)?;
+    let bad_input = |msg: String, source: String| TownError::BadName {
+        what: "value",
+        name: source,
+        rule: msg,
+    };
+    if let Some(text) = flag {
+        let value = parse_value(setting, text).map_err(|m| bad_input(m, "--flag".into()))?;
+        return Ok(Resolved { key: setting.key, value, layer: Layer::Flag, source: "command line".into() });
+    }
+    let var = env_var(key);
+    if let Some(text) = std::env::var_os(&var) {
+        let text = text.to_string_lossy().to_string();
+        let value = parse_value(setting, &text).map_err(|m| bad_input(m, format!("${var}")))?;
+        return Ok(Resolved { key: setting.key, value, layer: Layer::Env, source: format!("${var}") });
+    }
+    if let Some(rig) = rig.filter(|_| setting.scopes.contains(&Scope::Rig)) {
+        if let Some(v) = get_path(&rig.raw, key) {
+            let file = town.paths.rig_toml(&rig.name);
+            let value = check_file_value(setting, v, &file)?;
+            return Ok(Resolved { key: setting.key, value, layer: Layer::Rig, source: file.display().to_string() });
+        }
+    }
+    if setting.scopes.contains(&Scope::Town) {
+        if let Some(v) = get_path(&town.config.raw, key) {
+            let file = town.paths.town_toml();
+            let value = check_file_value(setting, v, &file)?;
+            return Ok(Resolved { key: setting.key, value, layer: Layer::Town, source: file.display().to_string() });
+        }
+    }
+    if setting.scopes.contains(&Scope::User) {
+        if let Some((path, table)) = read_user_table()? {
+            if let Some(v) = get_path(&table, key) {
+                let value = check_file_value(setting, v, &path)?;
+                return Ok(Resolved { key: setting.key, value, layer: Layer::User, source: path.display().to_string() });
+            }
+        }
+    }
+    let value = parse_value(setting, setting.default).map_err(|m| TownError::BadConfig {
+        path: "built-in defaults".into(),
+        message: m,
+    })?;
+    Ok(Resolved { key: setting.key, value, layer: Layer::Default, source: "built-in default".into() })
+}
+
+/// Writes `key = value` into the file of `scope` (keeping comments and other keys).
+pub fn set(
+    town: &Town,
+    scope: Scope,
+    rig: Option<&str>,
+    key: &str,
+    text: &str,
+) -> Result<PathBuf, TownError> {
+    let setting = lookup(key)?;
+    if !setting.scopes.contains(&scope) {
+        return Err(TownError::BadName {
+            what: "scope",
+            name: scope.name().into(),
+            rule: format!(
+                "{key} can be set in: {}",
+                setting.scopes.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    let value = parse_value(setting, text).map_err(|m| TownError::BadName {
+        what: "value",
+        name: text.to_string(),
+        rule: m,
+    })?;
+    let path = scope_file(town, scope, rig)?;
+    edit_file(&path, |doc| {
+        let parts: Vec<&str> = key.split('.').collect();
+        let (last, tables) = parts.split_last().expect("setting keys are non-empty");
+        let mut item = doc.as_table_mut() as &mut toml_edit::Table;
+        for t in tables {
+            let entry = item
+                .entry(t)
+                .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
+            item = entry.as_table_mut().ok_or_else(|| format!("`{t}` is not a table"))?;
+        }
+        item[*last] = toml_edit::value(to_edit_value(&value));
+        Ok(())
+    })?;
+    Ok(path)
+}
+
+/// Removes `key` from the file of `scope`; returns whether it was there.
+pub fn unset(town: &Town, scope: Scope, rig: Option<&str>, key: &str) -> Result<bool, TownError> {
+    lookup(key)?;
+    let path = scope_file(town, scope, rig)?;
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let mut removed = false;
+    edit_file(&path, |doc| {
+        let parts: Vec<&str> = key.split('.').collect();
+        let (last, tables) = parts.split_last().expect("setting keys are non-empty");
+        let mut item = doc.as_table_mut() as &mut toml_edit::Table;
+        for t in tables {
+            match item.get_mut(t).and_then(|i| i.as_table_mut()) {
+                Some(next) => item = next,
+                None => return Ok(()),
+            }
+        }
+        removed = item.remove(last).is_some();
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
+fn scope_file(town: &Town, scope: Scope, rig: Option<&str>) -> Result<PathBuf, TownError> {
+    Ok(match scope {
+        Scope::Town => town.paths.town_toml(),
+        Scope::Rig => {
+            let name = rig.ok_or_else(|| TownError::BadName {
+                what: "scope",
+                name: "rig".into(),
+                rule: "rig settings need --rig <name>".into(),
+            })?;
+            town.rig(name)?;
+            town.paths.rig_toml(name)
+        }
+        Scope::User => user_config_path().ok_or_else(|| TownError::BadConfig {
+            path: "user config".into(),
+            message: "neither $XDG_CONFIG_HOME nor $HOME is set".into(),
+        })?,
+    })
+}
+
+fn to_edit_value(v: &toml::Value) -> toml_edit::Value {
+    match v {
+        toml::Value::Boolean(b) => (*b).into(),
+        toml::Value::Integer(i) => (*i).into(),
+        other => display_value(other).into(),
+    }
+}
+
+fn edit_file(
+    path: &Path,
+    f: impl FnOnce(&mut toml_edit::DocumentMut) -> Result<(), String>,
+) -> Result<(), TownError> {
+    let text = if path.is_file() {
+        std::fs::read_to_string(path).map_err(|e| TownError::io(path, e))?
+    } else {
+        String::new()
+    };
+    let mut doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| TownError::BadConfig {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    f(&mut doc).map_err(|message| TownError::BadConfig {
+        path: path.display().to_string(),
+        message,
+    })?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| TownError::io(dir, e))?;
+    }
+    crate::town::write_atomic(path, doc.to_string().as_bytes())
+}

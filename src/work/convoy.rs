@@ -1,0 +1,283 @@
+//! Convoys: beads of type `convoy` (`hq-cv-xxxxx`) that track other beads with `tracks`
+//! dependencies and land (close) when every tracked bead is closed — checked in the same
+//! transaction as each close, never by polling.
+
+use super::Ctx;
+use super::beads::require;
+use crate::ledger::{Bead, Dependency, Tx, is_done_status};
+use crate::{Error, Result};
+
+/// The close reason of a convoy that closed itself; only such convoys reopen on their own.
+pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrackedBead {
+    pub id: String,
+    pub title: Option<String>,
+    /// None when the tracked id is not in this ledger.
+    pub status: Option<String>,
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConvoyView {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+    pub close_reason: Option<String>,
+    pub total: usize,
+    pub closed: usize,
+    pub tracked: Vec<TrackedBead>,
+}
+
+impl ConvoyView {
+    pub fn landed(&self) -> bool {
+        self.close_reason.as_deref() == Some(LANDED_REASON)
+    }
+}
+
+fn require_convoy(ctx: &Ctx, id: &str) -> Result<Bead> {
+    let b = require(ctx, &ctx.reader(), id)?;
+    if b.issue_type != "convoy" {
+        return Err(Error::invalid(format!("{id} is a {}, not a convoy", b.issue_type)));
+    }
+    Ok(b)
+}
+
+fn tracks(tx: &Tx<'_>, convoy: &str, id: &str) -> Dependency {
+    Dependency {
+        issue_id: convoy.to_string(),
+        depends_on_id: id.to_string(),
+        kind: "tracks".into(),
+        created_at: Some(tx.now().to_string()),
+        created_by: Some(tx.actor().to_string()),
+        extra: Default::default(),
+    }
+}
+
+fn check_members(ctx: &Ctx, ids: &[String]) -> Result<()> {
+    let r = ctx.reader();
+    for id in ids {
+        let b = require(ctx, &r, id)?;
+        if b.issue_type == "convoy" {
+            return Err(Error::invalid(format!("{id} is a convoy; convoys track work beads, not other convoys")));
+        }
+    }
+    Ok(())
+}
+
+pub fn create(ctx: &mut Ctx, title: &str, ids: &[String]) -> Result<ConvoyView> {
+    let title = super::beads::validate_title(title)?;
+    check_members(ctx, ids)?;
+    let id = ctx.write(|tx| {
+        let id = tx.new_convoy_id(&title)?;
+        let now = tx.now().to_string();
+        let bead = Bead {
+            id: id.clone(),
+            title: title.clone(),
+            status: "open".into(),
+            priority: 2,
+            issue_type: "convoy".into(),
+            created_at: now.clone(),
+            updated_at: now,
+            created_by: Some(tx.actor().to_string()),
+            ..Bead::default()
+        };
+        tx.insert_bead(&bead)?;
+        for member in ids {
+            let d = tracks(tx, &id, member);
+            tx.add_dep(&d)?;
+        }
+        if !ids.is_empty() {
+            land_convoy_if_complete(tx, &id)?;
+        }
+        Ok(id)
+    })?;
+    show(ctx, &id)
+}
+
+/// Adds beads to a convoy; a closed convoy that gains an unfinished bead reopens.
+pub fn add(ctx: &mut Ctx, convoy: &str, ids: &[String]) -> Result<(ConvoyView, bool)> {
+    require_convoy(ctx, convoy)?;
+    if ids.is_empty() {
+        return Err(Error::invalid("give at least one bead id to add"));
+    }
+    check_members(ctx, ids)?;
+    let reopened = ctx.write(|tx| {
+        let mut any_open = false;
+        for member in ids {
+            let d = tracks(tx, convoy, member);
+            tx.add_dep(&d)?;
+            let b = tx.reader().require(member)?;
+            any_open |= !is_done_status(&b.status);
+        }
+        let c = tx.reader().require(convoy)?;
+        if c.is_closed() && any_open {
+            reopen_convoy(tx, &c)?;
+            return Ok(true);
+        }
+        Ok(false)
+    })?;
+    Ok((show(ctx, convoy)?, reopened))
+}
+
+pub fn remove(ctx: &mut Ctx, convoy: &str, ids: &[String]) -> Result<ConvoyView> {
+    require_convoy(ctx, convoy)?;
+    if ids.is_empty() {
+        return Err(Error::invalid("give at least one bead id to remove"));
+    }
+    let r = ctx.reader();
+    let tracked: Vec<String> = r.tracked(convoy)?.into_iter().map(|(id, _)| id).collect();
+    for id in ids {
+        if !tracked.contains(id) {
+            return Err(Error::not_found(format!("convoy {convoy} does not track {id}")));
+        }
+    }
+    ctx.write(|tx| {
+        for id in ids {
+            tx.remove_dep(convoy, id, Some("tracks"))?;
+        }
+        land_convoy_if_complete(tx, convoy)?;
+        Ok(())
+    })?;
+    show(ctx, convoy)
+}
+
+pub fn close(ctx: &mut Ctx, convoy: &str, reason: Option<&str>) -> Result<ConvoyView> {
+    let c = require_convoy(ctx, convoy)?;
+    if c.is_closed() {
+        return Err(Error::invalid(format!("convoy {convoy} is already closed")));
+    }
+    let actor = ctx.actor.clone();
+    ctx.write(|tx| {
+        let mut new = c.clone();
+        new.status = "closed".into();
+        new.closed_at = Some(tx.now().to_string());
+        new.close_reason = Some(reason.map(str::to_string).unwrap_or_else(|| format!("closed by {actor}")));
+        tx.update_bead(&c, new, "closed")?;
+        Ok(())
+    })?;
+    show(ctx, convoy)
+}
+
+pub fn show(ctx: &Ctx, convoy: &str) -> Result<ConvoyView> {
+    let c = require_convoy(ctx, convoy)?;
+    view(ctx, c)
+}
+
+fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
+    let tracked: Vec<TrackedBead> = ctx
+        .reader()
+        .tracked(&c.id)?
+        .into_iter()
+        .map(|(id, b)| TrackedBead {
+            id,
+            title: b.as_ref().map(|b| b.title.clone()),
+            status: b.as_ref().map(|b| b.status.clone()),
+            assignee: b.and_then(|b| b.assignee),
+        })
+        .collect();
+    let closed = tracked
+        .iter()
+        .filter(|t| t.status.as_deref().is_some_and(is_done_status))
+        .count();
+    Ok(ConvoyView {
+        total: tracked.len(),
+        closed,
+        tracked,
+        id: c.id,
+        title: c.title,
+        status: c.status,
+        created_at: c.created_at,
+        closed_at: c.closed_at,
+        close_reason: c.close_reason,
+    })
+}
+
+/// `open` (default), `closed`, `landed` or everything.
+pub fn list(ctx: &Ctx, all: bool, status: Option<&str>) -> Result<Vec<ConvoyView>> {
+    let statuses = match (all, status) {
+        (_, Some("landed")) | (_, Some("closed")) => vec!["closed".to_string()],
+        (_, Some("open")) => vec!["open".to_string()],
+        (_, Some(other)) => {
+            return Err(Error::invalid(format!("unknown convoy status {other:?}; use open, closed or landed")));
+        }
+        (true, None) => vec![],
+        (false, None) => vec!["open".to_string()],
+    };
+    let filter = crate::ledger::ListFilter {
+        statuses,
+        types: vec!["convoy".into()],
+        all: true,
+        ..Default::default()
+    };
+    let summaries = ctx.reader().list(&filter)?;
+    let mut out = Vec::with_capacity(summaries.len());
+    for s in summaries {
+        let c = ctx.reader().require(&s.id)?;
+        let v = view(ctx, c)?;
+        if status == Some("landed") && !v.landed() {
+            continue;
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// After `closed_id` closed: lands every open convoy tracking it whose beads are now all
+/// closed. Returns the convoys that landed.
+pub fn land_if_complete(tx: &mut Tx<'_>, closed_id: &str) -> Result<Vec<String>> {
+    let mut landed = Vec::new();
+    for convoy in tx.reader().convoys_tracking(closed_id, true)? {
+        if land_convoy_if_complete(tx, &convoy)? {
+            landed.push(convoy);
+        }
+    }
+    Ok(landed)
+}
+
+fn land_convoy_if_complete(tx: &mut Tx<'_>, convoy: &str) -> Result<bool> {
+    let c = tx.reader().require(convoy)?;
+    if c.is_closed() {
+        return Ok(false);
+    }
+    let tracked = tx.reader().tracked(convoy)?;
+    let complete = !tracked.is_empty()
+        && tracked
+            .iter()
+            .all(|(_, b)| b.as_ref().is_some_and(|b| is_done_status(&b.status)));
+    if !complete {
+        return Ok(false);
+    }
+    let mut new = c.clone();
+    new.status = "closed".into();
+    new.closed_at = Some(tx.now().to_string());
+    new.close_reason = Some(LANDED_REASON.into());
+    tx.update_bead(&c, new, "closed")?;
+    let detail = serde_json::json!({"tracked": tracked.len()});
+    tx.record_event(Some(convoy), "convoy_landed", None, Some(detail), None)?;
+    Ok(true)
+}
+
+/// After `id` reopened: convoys that had landed because of it are open again.
+pub fn reopen_landed_tracking(tx: &mut Tx<'_>, id: &str) -> Result<()> {
+    for convoy in tx.reader().convoys_tracking(id, false)? {
+        let c = tx.reader().require(&convoy)?;
+        if c.is_closed() && c.close_reason.as_deref() == Some(LANDED_REASON) {
+            reopen_convoy(tx, &c)?;
+        }
+    }
+    Ok(())
+}
+
+fn reopen_convoy(tx: &mut Tx<'_>, c: &Bead) -> Result<()> {
+    let mut new = c.clone();
+    new.status = "open".into();
+    new.closed_at = None;
+    new.close_reason = None;
+    tx.update_bead(c, new, "reopened")?;
+    tx.record_event(Some(&c.id), "convoy_reopened", None, None, None)?;
+    Ok(())
+}

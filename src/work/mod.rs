@@ -1,0 +1,104 @@
+//! The use cases shared by the CLI, the workspace and the daemons.
+
+pub mod beads;
+pub mod config;
+pub mod convoy;
+pub mod install;
+pub mod ledger_io;
+pub mod rig;
+
+use crate::ledger::{Ledger, Reader, Tx, export};
+use crate::town::{RigConfig, Town, settings};
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A town opened for work: its config, its ledger, and who is acting.
+pub struct Ctx {
+    pub town: Town,
+    pub ledger: Ledger,
+    /// The agent (or `overseer`, the human) on whose behalf changes are made.
+    pub actor: String,
+    pub cwd: PathBuf,
+    /// Things the user should hear about that did not make the command fail.
+    pub warnings: Vec<String>,
+}
+
+/// `$GT_AGENT`, else `$BD_ACTOR`, else `overseer` (the human).
+pub fn current_actor() -> String {
+    ["GT_AGENT", "BD_ACTOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "overseer".to_string())
+}
+
+impl Ctx {
+    /// Finds the town around `cwd` (or `$GT_TOWN`) and opens its ledger.
+    pub fn open(cwd: &Path) -> Result<Ctx> {
+        let town = Town::discover(cwd)?;
+        crate::logging::init(town.root());
+        let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", None)?.as_int();
+        let ledger = Ledger::open(&town.paths.ledger_db(), Duration::from_millis(timeout.max(0) as u64))?;
+        Ok(Ctx {
+            town,
+            ledger,
+            actor: current_actor(),
+            cwd: cwd.to_path_buf(),
+            warnings: Vec::new(),
+        })
+    }
+
+    pub fn reader(&self) -> Reader<'_> {
+        self.ledger.reader()
+    }
+
+    /// One ledger transaction, then `.beads/issues.jsonl` brought up to date.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let actor = self.actor.clone();
+        let out = self.ledger.write(&actor, f)?;
+        self.sync_export();
+        Ok(out)
+    }
+
+    /// Rewrites the changed lines of `.beads/issues.jsonl`. A failure here does not undo the
+    /// committed change: the beads stay marked and the next sync catches up; the user is told.
+    pub fn sync_export(&mut self) {
+        let enabled = settings::resolve(&self.town, None, "ledger.export_jsonl", None)
+            .map(|r| r.as_bool())
+            .unwrap_or(true);
+        if !enabled {
+            return;
+        }
+        let jsonl = self.town.paths.issues_jsonl();
+        let lock = self.town.paths.export_lock();
+        let ledger = &mut self.ledger;
+        let res = crate::fsutil::with_lock(&lock, || -> Result<()> {
+            export::sync(ledger, &jsonl)?;
+            Ok(())
+        });
+        if let Err(e) = res {
+            tracing::warn!(error = %e, "export of issues.jsonl failed");
+            self.warnings.push(format!(
+                "warning: the change is saved in the ledger, but {} could not be updated: {e}",
+                jsonl.display()
+            ));
+        }
+    }
+
+    /// The rig a command should default to: the one the working directory is in.
+    pub fn current_rig(&self) -> Option<String> {
+        self.town.rig_containing(&self.cwd)
+    }
+
+    /// The rig that owns beads with `prefix` (None for `hq` and unknown prefixes).
+    pub fn rig_for_prefix(&self, prefix: &str) -> Result<Option<RigConfig>> {
+        Ok(self.town.rig_for_prefix(prefix)?)
+    }
+}
+
+impl From<crate::fsutil::LockError> for Error {
+    fn from(e: crate::fsutil::LockError) -> Self {
+        Error::Failed(e.to_string())
+    }
+}

@@ -1,0 +1,249 @@
+//! Rigs: add (bare clone + refinery worktree), list, show, remove.
+
+use super::Ctx;
+use crate::fsutil;
+use crate::ledger::ListFilter;
+use crate::town::{RigConfig, names};
+use crate::{Error, Result, git};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct AddRig {
+    pub name: String,
+    pub source: String,
+    pub prefix: Option<String>,
+    pub branch: Option<String>,
+}
+
+/// Whether `source` names a remote (URL or scp-like `user@host:path`) rather than a local path.
+fn is_remote(source: &str) -> bool {
+    if source.contains("://") {
+        return true;
+    }
+    match source.split_once(':') {
+        Some((host, _)) => !host.contains('/') && host.contains('@'),
+        None => false,
+    }
+}
+
+pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
+    names::validate_rig_name(&req.name)?;
+    if let Some(p) = &req.prefix {
+        names::validate_prefix(p)?;
+    }
+    let url = if is_remote(&req.source) {
+        req.source.clone()
+    } else {
+        let p = ctx.cwd.join(&req.source);
+        if !p.exists() {
+            return Err(Error::invalid(format!("{}: no such repository path", req.source)));
+        }
+        let p = p.canonicalize().map_err(|e| Error::io(req.source.clone(), e))?;
+        if !git::is_repo(&p) {
+            return Err(Error::invalid(format!("{}: not a git repository", p.display())));
+        }
+        p.display().to_string()
+    };
+    let lock = ctx.town.paths.rigs_lock();
+    let town = ctx.town.clone();
+    let rig = fsutil::with_lock(&lock, || -> Result<RigConfig> {
+        let dir = town.paths.rig_dir(&req.name);
+        if dir.exists() {
+            return Err(Error::invalid(format!(
+                "{} already exists; pick another rig name (or `gt rig remove {}` first)",
+                dir.display(),
+                req.name
+            )));
+        }
+        let taken: Vec<(String, String)> = town.rigs()?.into_iter().map(|r| (r.prefix, r.name)).collect();
+        let prefix = match &req.prefix {
+            Some(p) => {
+                if let Some((_, owner)) = taken.iter().find(|(tp, _)| tp == p) {
+                    return Err(Error::invalid(format!("prefix {p:?} is already used by rig {owner:?}; pick another with --prefix")));
+                }
+                p.clone()
+            }
+            None => names::prefix_candidates(&req.name)
+                .into_iter()
+                .find(|c| !taken.iter().any(|(tp, _)| tp == c))
+                .ok_or_else(|| Error::invalid(format!("no free prefix for {:?}; give one with --prefix", req.name)))?,
+        };
+        // From here on a failure removes everything this command made.
+        let result = create_rig_dir(&town.paths.rig_dir(&req.name), &req, &url, &prefix, &town);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        result
+    })?;
+    let note = serde_json::json!({"rig": rig.name, "prefix": rig.prefix, "url": rig.url});
+    ctx.write(|tx| Ok(tx.record_event(None, "rig_added", None, Some(note), None)?))?;
+    let _ = git::commit_paths(ctx.town.root(), &[&format!("{}/rig.toml", rig.name)], &format!("gt rig add {}", rig.name));
+    Ok(rig)
+}
+
+fn create_rig_dir(dir: &Path, req: &AddRig, url: &str, prefix: &str, town: &crate::town::Town) -> Result<RigConfig> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+    let repo = town.paths.rig_repo(&req.name);
+    git::clone_bare(url, &repo).map_err(|e| match e {
+        git::GitError::Command { .. } => Error::failed(format!("could not clone {url}: {e}")),
+        other => other.into(),
+    })?;
+    let branch = match &req.branch {
+        Some(b) => {
+            if !git::has_branch(&repo, b)? {
+                return Err(Error::invalid(format!("{url} has no branch {b:?}")));
+            }
+            b.clone()
+        }
+        None => git::default_branch(&repo)?.ok_or_else(|| {
+            Error::invalid(format!("{url} has no commits on its default branch; give one with --branch, or commit first"))
+        })?,
+    };
+    git::add_worktree(&repo, "refinery", &town.paths.refinery_dir(&req.name), &branch)?;
+    for sub in [town.paths.polecats_dir(&req.name), town.paths.crew_dir(&req.name)] {
+        std::fs::create_dir_all(&sub).map_err(|e| Error::io(format!("create {}", sub.display()), e))?;
+    }
+    let text = RigConfig::initial_text(&req.name, url, prefix, &branch, &crate::time::now());
+    crate::town::write_atomic(&town.paths.rig_toml(&req.name), text.as_bytes())?;
+    Ok(RigConfig::load(&town.paths.rig_toml(&req.name))?)
+}
+
+/// A rig with what is in it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RigInfo {
+    pub name: String,
+    pub prefix: String,
+    pub url: String,
+    pub default_branch: String,
+    pub path: PathBuf,
+    pub worktrees: Vec<WorktreeInfo>,
+    /// Beads with this rig's prefix that are not closed.
+    pub open_beads: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorktreeInfo {
+    /// `refinery`, `polecats/<name>` or `crew/<name>`.
+    pub name: String,
+    pub path: PathBuf,
+    pub branch: Option<String>,
+    pub dirty_files: usize,
+}
+
+pub fn list(ctx: &Ctx) -> Result<Vec<RigConfig>> {
+    Ok(ctx.town.rigs()?)
+}
+
+fn worktrees(ctx: &Ctx, rig: &str) -> Result<Vec<WorktreeInfo>> {
+    let mut dirs: Vec<(String, PathBuf)> = vec![("refinery".into(), ctx.town.paths.refinery_dir(rig))];
+    for (group, base) in [("polecats", ctx.town.paths.polecats_dir(rig)), ("crew", ctx.town.paths.crew_dir(rig))] {
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .collect();
+            names.sort();
+            for n in names {
+                dirs.push((format!("{group}/{n}"), base.join(&n)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (name, path) in dirs {
+        if !path.exists() {
+            continue;
+        }
+        let state = git::worktree_state(&path).map_err(|e| Error::failed(format!("{}: {e}", path.display())))?;
+        out.push(WorktreeInfo {
+            name,
+            path,
+            branch: state.branch,
+            dirty_files: state.dirty_files,
+        });
+    }
+    Ok(out)
+}
+
+pub fn show(ctx: &Ctx, name: &str) -> Result<RigInfo> {
+    let rig = ctx.town.rig(name)?;
+    let open_beads = ctx
+        .reader()
+        .list(&ListFilter {
+            prefix: Some(rig.prefix.clone()),
+            ..ListFilter::default()
+        })?
+        .len();
+    Ok(RigInfo {
+        worktrees: worktrees(ctx, name)?,
+        path: ctx.town.paths.rig_dir(name),
+        name: rig.name,
+        prefix: rig.prefix,
+        url: rig.url,
+        default_branch: rig.default_branch,
+        open_beads,
+    })
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RemoveReport {
+    pub name: String,
+    /// Work that was present and removed anyway (only with --force).
+    pub discarded: Vec<String>,
+    /// Beads of this rig, kept in the ledger.
+    pub beads_kept: usize,
+}
+
+/// What removing the rig would lose: dirty worktrees and branches with unpushed commits.
+pub fn at_risk(ctx: &Ctx, name: &str) -> Result<Vec<String>> {
+    let mut risks = Vec::new();
+    for wt in worktrees(ctx, name)? {
+        if wt.dirty_files > 0 {
+            risks.push(format!("{} has {} uncommitted file(s)", wt.name, wt.dirty_files));
+        }
+    }
+    let repo = ctx.town.paths.rig_repo(name);
+    if repo.exists() {
+        for b in git::local_branches(&repo)? {
+            if b.unpushed > 0 {
+                risks.push(format!("branch {} has {} commit(s) not on the remote", b.name, b.unpushed));
+            }
+        }
+    }
+    Ok(risks)
+}
+
+/// Removes a rig's directory. Refuses while anything would be lost unless `force`.
+/// The rig's beads stay in the ledger.
+pub fn remove(ctx: &mut Ctx, name: &str, force: bool) -> Result<RemoveReport> {
+    let rig = ctx.town.rig(name)?;
+    let lock = ctx.town.paths.rigs_lock();
+    let risks = fsutil::with_lock(&lock, || -> Result<Vec<String>> {
+        let risks = at_risk(ctx, name)?;
+        if !risks.is_empty() && !force {
+            return Err(Error::invalid(format!(
+                "rig {name} has work that would be lost:\n  {}\nLand or push it first, or use --force to discard it",
+                risks.join("\n  ")
+            )));
+        }
+        let dir = ctx.town.paths.rig_dir(name);
+        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(format!("remove {}", dir.display()), e))?;
+        Ok(risks)
+    })?;
+    let beads_kept = ctx
+        .reader()
+        .list(&ListFilter {
+            prefix: Some(rig.prefix.clone()),
+            all: true,
+            ..ListFilter::default()
+        })?
+        .len();
+    let note = serde_json::json!({"rig": name, "discarded": risks});
+    ctx.write(|tx| Ok(tx.record_event(None, "rig_removed", None, Some(note), None)?))?;
+    Ok(RemoveReport {
+        name: name.to_string(),
+        discarded: risks,
+        beads_kept,
+    })
+}
+
