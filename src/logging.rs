@@ -17,7 +17,11 @@ pub fn init(town_root: &Path) {
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let Ok(file) = OpenOptions::new().create(true).append(true).open(dir.join("gt.log")) else {
+    let Ok(file) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("gt.log"))
+    else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GT_LOG")

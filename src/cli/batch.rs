@@ -27,13 +27,13 @@ pub fn run_stdin(session: &mut Session) -> i32 {
             continue;
         }
         let Some(words) = shlex::split(trimmed) else {
-            eprintln!("gt: line {n}: unbalanced quotes in {trimmed:?}; nothing after line {} ran", n - 1);
+            eprintln!(
+                "gt: line {n}: unbalanced quotes in {trimmed:?}; nothing after line {} ran",
+                n - 1
+            );
             return 2;
         };
-        let words: Vec<String> = words
-            .into_iter()
-            .skip_while(|w| w == "gt")
-            .collect();
+        let words: Vec<String> = words.into_iter().skip_while(|w| w == "gt").collect();
         if words.iter().any(|w| w == "-") && words.iter().any(|w| w == "--batch") {
             eprintln!("gt: line {n}: `--batch -` cannot be nested");
             return 2;

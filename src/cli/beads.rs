@@ -3,10 +3,10 @@
 use super::args::{BeadCmd, CloseArgs, DepCmd, ReadyArgs};
 use super::output::{Out, Tone, or_dash};
 use super::{io, json};
+use crate::Result;
 use crate::ledger::{BeadSummary, ListFilter};
 use crate::work::beads::{self, BeadPatch, CloseOutcome, NewBead};
 use crate::work::{Ctx, ledger_io};
-use crate::Result;
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
@@ -41,7 +41,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             } else if out.batch {
                 out.line(&bead.id).map_err(io)
             } else {
-                out.line(format!("Created {}: {}", bead.id, bead.title)).map_err(io)
+                out.line(format!("Created {}: {}", bead.id, bead.title))
+                    .map_err(io)
             }
         }
         BeadCmd::Show { id } => show(out, ctx, &id),
@@ -93,7 +94,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             let (bead, outcome) = beads::update(ctx, &id, patch)?;
             if out.json {
                 let view = beads::show(ctx, &bead.id)?;
-                out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed })).map_err(io)
+                out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed }))
+                    .map_err(io)
             } else {
                 out.line(format!("Updated {}", bead.id)).map_err(io)?;
                 print_landed(out, &outcome)
@@ -115,14 +117,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
                 let v = crate::ledger::jsonl::comment_object(&c);
                 out.json(json!({ "comment": v })).map_err(io)
             } else {
-                out.line(format!("Commented on {id} (comment {})", c.id)).map_err(io)
+                out.line(format!("Commented on {id} (comment {})", c.id))
+                    .map_err(io)
             }
         }
         BeadCmd::Dep(cmd) => dep(out, ctx, cmd),
         BeadCmd::Import { path } => {
             let (dialect, r) = ledger_io::import(ctx, &path)?;
             if out.json {
-                out.json(json!({ "dialect": dialect, "imported": r })).map_err(io)
+                out.json(json!({ "dialect": dialect, "imported": r }))
+                    .map_err(io)
             } else {
                 let d = serde_json::to_value(dialect).unwrap_or_default();
                 out.line(format!(
@@ -133,18 +137,23 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
                 .map_err(io)
             }
         }
-        BeadCmd::Export { file, include_ephemeral } => match file {
+        BeadCmd::Export {
+            file,
+            include_ephemeral,
+        } => match file {
             Some(f) => {
                 let n = ledger_io::export_to(ctx, &f, include_ephemeral)?;
                 if out.json {
                     out.json(json!({ "exported": n, "file": f })).map_err(io)
                 } else {
-                    out.line(format!("Exported {n} beads to {}", f.display())).map_err(io)
+                    out.line(format!("Exported {n} beads to {}", f.display()))
+                        .map_err(io)
                 }
             }
             None => {
                 let bytes = ledger_io::export_bytes(ctx, include_ephemeral)?;
-                out.line(String::from_utf8_lossy(&bytes).trim_end()).map_err(io)
+                out.line(String::from_utf8_lossy(&bytes).trim_end())
+                    .map_err(io)
             }
         },
     }
@@ -158,10 +167,17 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
     let b = &view.record.bead;
     let title = out.paint(Tone::Bold, &format!("{}  {}", b.id, b.title));
     out.line(title).map_err(io)?;
-    let rig = view.rig.as_ref().map(|r| r.name.as_str()).unwrap_or(if b.prefix() == "hq" { "(town)" } else { "-" });
+    let rig = view
+        .rig
+        .as_ref()
+        .map(|r| r.name.as_str())
+        .unwrap_or(if b.prefix() == "hq" { "(town)" } else { "-" });
     let status = out.status(&b.status);
-    out.line(format!("  status: {status}   priority: P{}   type: {}   rig: {rig}", b.priority, b.issue_type))
-        .map_err(io)?;
+    out.line(format!(
+        "  status: {status}   priority: P{}   type: {}   rig: {rig}",
+        b.priority, b.issue_type
+    ))
+    .map_err(io)?;
     out.line(format!(
         "  assignee: {}   owner: {}",
         or_dash(b.assignee.as_deref()),
@@ -176,13 +192,19 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
     ))
     .map_err(io)?;
     if let Some(closed) = &b.closed_at {
-        out.line(format!("  closed: {closed}   reason: {}", or_dash(b.close_reason.as_deref()))).map_err(io)?;
+        out.line(format!(
+            "  closed: {closed}   reason: {}",
+            or_dash(b.close_reason.as_deref())
+        ))
+        .map_err(io)?;
     }
     if !view.record.labels.is_empty() {
-        out.line(format!("  labels: {}", view.record.labels.join(", "))).map_err(io)?;
+        out.line(format!("  labels: {}", view.record.labels.join(", ")))
+            .map_err(io)?;
     }
     if !view.convoys.is_empty() {
-        out.line(format!("  convoys: {}", view.convoys.join(", "))).map_err(io)?;
+        out.line(format!("  convoys: {}", view.convoys.join(", ")))
+            .map_err(io)?;
     }
     if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
         out.line("").map_err(io)?;
@@ -203,8 +225,17 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
             _ => format!("{id} (not in this ledger)"),
         }
     };
-    let deps: Vec<String> = view.record.dependencies.iter().map(|d| format!("{:<13} {}", d.kind, describe(&d.depends_on_id))).collect();
-    let dependents: Vec<String> = view.dependents.iter().map(|d| format!("{:<13} {}", d.kind, describe(&d.issue_id))).collect();
+    let deps: Vec<String> = view
+        .record
+        .dependencies
+        .iter()
+        .map(|d| format!("{:<13} {}", d.kind, describe(&d.depends_on_id)))
+        .collect();
+    let dependents: Vec<String> = view
+        .dependents
+        .iter()
+        .map(|d| format!("{:<13} {}", d.kind, describe(&d.issue_id)))
+        .collect();
     if !deps.is_empty() {
         out.line("\n  Depends on:").map_err(io)?;
         for d in deps {
@@ -218,9 +249,15 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
         }
     }
     if !view.record.comments.is_empty() {
-        out.line(format!("\n  Comments ({}):", view.record.comments.len())).map_err(io)?;
+        out.line(format!("\n  Comments ({}):", view.record.comments.len()))
+            .map_err(io)?;
         for c in &view.record.comments {
-            out.line(format!("    [{}] {}:", or_dash(c.created_at.as_deref()), or_dash(c.author.as_deref()))).map_err(io)?;
+            out.line(format!(
+                "    [{}] {}:",
+                or_dash(c.created_at.as_deref()),
+                or_dash(c.author.as_deref())
+            ))
+            .map_err(io)?;
             for l in c.text.lines() {
                 out.line(format!("      {l}")).map_err(io)?;
             }
@@ -249,13 +286,16 @@ fn print_summaries(out: &mut Out, list: &[BeadSummary]) -> Result<()> {
             ]
         })
         .collect();
-    out.table(&["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"], &rows).map_err(io)
+    out.table(&["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"], &rows)
+        .map_err(io)
 }
 
 pub fn ready(out: &mut Out, ctx: &mut Ctx, a: ReadyArgs) -> Result<()> {
     let list = beads::ready(ctx, a.rig.as_deref(), a.limit)?;
     if !out.json && !out.batch && list.is_empty() {
-        return out.line("Nothing is ready: every open bead is blocked, deferred, or there is none.").map_err(io);
+        return out
+            .line("Nothing is ready: every open bead is blocked, deferred, or there is none.")
+            .map_err(io);
     }
     print_summaries(out, &list)
 }
@@ -278,16 +318,25 @@ pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
             } else {
                 "status blocked".into()
             };
-            vec![b.bead.id.clone(), format!("P{}", b.bead.priority), out.status(&b.bead.status), why, b.bead.title.clone()]
+            vec![
+                b.bead.id.clone(),
+                format!("P{}", b.bead.priority),
+                out.status(&b.bead.status),
+                why,
+                b.bead.title.clone(),
+            ]
         })
         .collect();
-    out.table(&["ID", "PRI", "STATUS", "WAITING ON", "TITLE"], &rows).map_err(io)
+    out.table(&["ID", "PRI", "STATUS", "WAITING ON", "TITLE"], &rows)
+        .map_err(io)
 }
 
 pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
     let outcome = beads::close(ctx, &a.ids, a.reason.as_deref())?;
     if out.json {
-        return out.json(serde_json::to_value(&outcome).unwrap_or_default()).map_err(io);
+        return out
+            .json(serde_json::to_value(&outcome).unwrap_or_default())
+            .map_err(io);
     }
     for id in &outcome.closed {
         out.line(format!("Closed {id}")).map_err(io)?;
@@ -300,7 +349,10 @@ pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
 
 fn print_landed(out: &mut Out, outcome: &CloseOutcome) -> Result<()> {
     for c in &outcome.landed {
-        let msg = out.paint(Tone::Good, &format!("Convoy {c} landed: every tracked bead is closed"));
+        let msg = out.paint(
+            Tone::Good,
+            &format!("Convoy {c} landed: every tracked bead is closed"),
+        );
         out.line(msg).map_err(io)?;
     }
     Ok(())
@@ -308,14 +360,21 @@ fn print_landed(out: &mut Out, outcome: &CloseOutcome) -> Result<()> {
 
 fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
     match cmd {
-        DepCmd::Add { id, target, kind, allow_missing } => {
+        DepCmd::Add {
+            id,
+            target,
+            kind,
+            allow_missing,
+        } => {
             let added = beads::dep_add(ctx, &id, &target, &kind, allow_missing)?;
             if out.json {
                 out.json(json!({ "added": added, "issue_id": id, "depends_on_id": target, "type": kind })).map_err(io)
             } else if added {
-                out.line(format!("{id} now depends on {target} ({kind})")).map_err(io)
+                out.line(format!("{id} now depends on {target} ({kind})"))
+                    .map_err(io)
             } else {
-                out.line(format!("{id} already depended on {target} ({kind})")).map_err(io)
+                out.line(format!("{id} already depended on {target} ({kind})"))
+                    .map_err(io)
             }
         }
         DepCmd::Remove { id, target, kind } => {
@@ -323,7 +382,11 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
             if out.json {
                 out.json(json!({ "removed": n })).map_err(io)
             } else {
-                out.line(format!("Removed {n} dependenc{} of {id} on {target}", if n == 1 { "y" } else { "ies" })).map_err(io)
+                out.line(format!(
+                    "Removed {n} dependenc{} of {id} on {target}",
+                    if n == 1 { "y" } else { "ies" }
+                ))
+                .map_err(io)
             }
         }
         DepCmd::List { id } => {
@@ -331,25 +394,46 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
             if out.json {
                 let deps: Vec<_> = l.dependencies.iter().map(|(d, _)| json::dep(d)).collect();
                 let dents: Vec<_> = l.dependents.iter().map(|(d, _)| json::dep(d)).collect();
-                return out.json(json!({ "id": id, "dependencies": deps, "dependents": dents })).map_err(io);
+                return out
+                    .json(json!({ "id": id, "dependencies": deps, "dependents": dents }))
+                    .map_err(io);
             }
             let mut rows = Vec::new();
             for (d, b) in &l.dependencies {
-                rows.push(vec!["depends on".into(), d.kind.clone(), d.depends_on_id.clone(), status_of(b), title_of(b)]);
+                rows.push(vec![
+                    "depends on".into(),
+                    d.kind.clone(),
+                    d.depends_on_id.clone(),
+                    status_of(b),
+                    title_of(b),
+                ]);
             }
             for (d, b) in &l.dependents {
-                rows.push(vec!["needed by".into(), d.kind.clone(), d.issue_id.clone(), status_of(b), title_of(b)]);
+                rows.push(vec![
+                    "needed by".into(),
+                    d.kind.clone(),
+                    d.issue_id.clone(),
+                    status_of(b),
+                    title_of(b),
+                ]);
             }
             if rows.is_empty() && !out.batch {
-                return out.line(format!("{id} has no dependencies and nothing depends on it.")).map_err(io);
+                return out
+                    .line(format!(
+                        "{id} has no dependencies and nothing depends on it."
+                    ))
+                    .map_err(io);
             }
-            out.table(&["DIRECTION", "TYPE", "ID", "STATUS", "TITLE"], &rows).map_err(io)
+            out.table(&["DIRECTION", "TYPE", "ID", "STATUS", "TITLE"], &rows)
+                .map_err(io)
         }
     }
 }
 
 fn status_of(b: &Option<crate::ledger::Bead>) -> String {
-    b.as_ref().map(|b| b.status.clone()).unwrap_or_else(|| "(missing)".into())
+    b.as_ref()
+        .map(|b| b.status.clone())
+        .unwrap_or_else(|| "(missing)".into())
 }
 
 fn title_of(b: &Option<crate::ledger::Bead>) -> String {

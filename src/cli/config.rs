@@ -27,18 +27,26 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
                 out.line(r.as_str()).map_err(io)
             }
         }
-        ConfigCmd::Set { key, value, rig, user } => {
+        ConfigCmd::Set {
+            key,
+            value,
+            rig,
+            user,
+        } => {
             let path = config::set(ctx, scope(&rig, user), rig.as_deref(), &key, &value)?;
             if out.json {
-                out.json(json!({ "key": key, "value": value, "file": path })).map_err(io)
+                out.json(json!({ "key": key, "value": value, "file": path }))
+                    .map_err(io)
             } else {
-                out.line(format!("{key} = {value} (in {})", path.display())).map_err(io)
+                out.line(format!("{key} = {value} (in {})", path.display()))
+                    .map_err(io)
             }
         }
         ConfigCmd::Unset { key, rig, user } => {
             let removed = config::unset(ctx, scope(&rig, user), rig.as_deref(), &key)?;
             if out.json {
-                out.json(json!({ "key": key, "removed": removed })).map_err(io)
+                out.json(json!({ "key": key, "removed": removed }))
+                    .map_err(io)
             } else if removed {
                 out.line(format!("{key} removed")).map_err(io)
             } else {
@@ -58,10 +66,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
                 .iter()
                 .map(|r| {
                     let help = lookup(r.key).map(|s| s.help).unwrap_or("");
-                    vec![r.key.to_string(), display_value(&r.value), r.layer.name().to_string(), help.to_string()]
+                    vec![
+                        r.key.to_string(),
+                        display_value(&r.value),
+                        r.layer.name().to_string(),
+                        help.to_string(),
+                    ]
                 })
                 .collect();
-            out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows).map_err(io)
+            out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows)
+                .map_err(io)
         }
     }
 }

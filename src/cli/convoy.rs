@@ -17,9 +17,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             } else if out.batch {
                 out.line(&v.id).map_err(io)
             } else {
-                out.line(format!("Created convoy {}: {} (tracking {})", v.id, v.title, v.total)).map_err(io)?;
+                out.line(format!(
+                    "Created convoy {}: {} (tracking {})",
+                    v.id, v.title, v.total
+                ))
+                .map_err(io)?;
                 if v.landed() {
-                    out.line("Every tracked bead is already closed, so it landed at once.").map_err(io)?;
+                    out.line("Every tracked bead is already closed, so it landed at once.")
+                        .map_err(io)?;
                 }
                 Ok(())
             }
@@ -27,11 +32,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Add { convoy, ids } => {
             let (v, reopened) = convoy::add(ctx, &convoy, &ids)?;
             if out.json {
-                return out.json(json!({ "convoy": v, "reopened": reopened })).map_err(io);
+                return out
+                    .json(json!({ "convoy": v, "reopened": reopened }))
+                    .map_err(io);
             }
-            out.line(format!("{} now tracks {} bead(s) ({}/{} closed)", v.id, v.total, v.closed, v.total)).map_err(io)?;
+            out.line(format!(
+                "{} now tracks {} bead(s) ({}/{} closed)",
+                v.id, v.total, v.closed, v.total
+            ))
+            .map_err(io)?;
             if reopened {
-                out.line(format!("{} was closed and is open again", v.id)).map_err(io)?;
+                out.line(format!("{} was closed and is open again", v.id))
+                    .map_err(io)?;
             }
             Ok(())
         }
@@ -40,9 +52,17 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             if out.json {
                 return out.json(json!({ "convoy": v })).map_err(io);
             }
-            out.line(format!("{} now tracks {} bead(s) ({}/{} closed)", v.id, v.total, v.closed, v.total)).map_err(io)?;
+            out.line(format!(
+                "{} now tracks {} bead(s) ({}/{} closed)",
+                v.id, v.total, v.closed, v.total
+            ))
+            .map_err(io)?;
             if v.landed() {
-                out.line(format!("{} landed: every remaining tracked bead is closed", v.id)).map_err(io)?;
+                out.line(format!(
+                    "{} landed: every remaining tracked bead is closed",
+                    v.id
+                ))
+                .map_err(io)?;
             }
             Ok(())
         }
@@ -50,7 +70,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             let list = convoy::list(ctx, all, status.as_deref())?;
             if out.json {
                 let items: Vec<_> = list.iter().map(summary).collect();
-                return out.json(json!({ "count": list.len(), "convoys": items })).map_err(io);
+                return out
+                    .json(json!({ "count": list.len(), "convoys": items }))
+                    .map_err(io);
             }
             if list.is_empty() && !out.batch {
                 return out.line("No convoys.").map_err(io);
@@ -58,11 +80,22 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|v| {
-                    let status = if v.landed() { "landed".to_string() } else { v.status.clone() };
-                    vec![v.id.clone(), out.status(&status), format!("{}/{}", v.closed, v.total), bar(v, 12), v.title.clone()]
+                    let status = if v.landed() {
+                        "landed".to_string()
+                    } else {
+                        v.status.clone()
+                    };
+                    vec![
+                        v.id.clone(),
+                        out.status(&status),
+                        format!("{}/{}", v.closed, v.total),
+                        bar(v, 12),
+                        v.title.clone(),
+                    ]
                 })
                 .collect();
-            out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows).map_err(io)
+            out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows)
+                .map_err(io)
         }
         ConvoyCmd::Show { id } => {
             let v = convoy::show(ctx, &id)?;
@@ -71,8 +104,19 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             }
             let head = out.paint(Tone::Bold, &format!("{}  {}", v.id, v.title));
             out.line(head).map_err(io)?;
-            let status = if v.landed() { "landed".to_string() } else { v.status.clone() };
-            out.line(format!("  {}  {}/{} closed  {}", out.status(&status), v.closed, v.total, bar(&v, 20))).map_err(io)?;
+            let status = if v.landed() {
+                "landed".to_string()
+            } else {
+                v.status.clone()
+            };
+            out.line(format!(
+                "  {}  {}/{} closed  {}",
+                out.status(&status),
+                v.closed,
+                v.total,
+                bar(&v, 20)
+            ))
+            .map_err(io)?;
             if !v.tracked.is_empty() {
                 out.line("").map_err(io)?;
                 let rows: Vec<Vec<String>> = v
@@ -87,7 +131,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                         ]
                     })
                     .collect();
-                out.table(&["ID", "STATUS", "ASSIGNEE", "TITLE"], &rows).map_err(io)?;
+                out.table(&["ID", "STATUS", "ASSIGNEE", "TITLE"], &rows)
+                    .map_err(io)?;
             }
             Ok(())
         }
@@ -96,7 +141,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             if out.json {
                 out.json(json!({ "convoy": v })).map_err(io)
             } else {
-                out.line(format!("Closed convoy {} ({}/{} tracked beads closed)", v.id, v.closed, v.total)).map_err(io)
+                out.line(format!(
+                    "Closed convoy {} ({}/{} tracked beads closed)",
+                    v.id, v.closed, v.total
+                ))
+                .map_err(io)
             }
         }
     }
@@ -110,6 +159,10 @@ fn summary(v: &ConvoyView) -> serde_json::Value {
 }
 
 fn bar(v: &ConvoyView, width: usize) -> String {
-    let filled = if v.total == 0 { 0 } else { v.closed * width / v.total };
+    let filled = if v.total == 0 {
+        0
+    } else {
+        v.closed * width / v.total
+    };
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }

@@ -14,20 +14,35 @@ pub fn run(out: &mut Out, path: &Path, force: bool) -> Result<()> {
     }
     if r.repaired {
         if r.created.is_empty() {
-            out.line(format!("Town {} at {} is complete; nothing to repair.", r.name, r.root.display())).map_err(io)?;
+            out.line(format!(
+                "Town {} at {} is complete; nothing to repair.",
+                r.name,
+                r.root.display()
+            ))
+            .map_err(io)?;
         } else {
-            out.line(format!("Repaired town {} at {}: added {}", r.name, r.root.display(), r.created.join(", "))).map_err(io)?;
+            out.line(format!(
+                "Repaired town {} at {}: added {}",
+                r.name,
+                r.root.display(),
+                r.created.join(", ")
+            ))
+            .map_err(io)?;
         }
         return Ok(());
     }
-    out.line(format!("Created town {} at {}", r.name, r.root.display())).map_err(io)?;
+    out.line(format!("Created town {} at {}", r.name, r.root.display()))
+        .map_err(io)?;
     if !out.batch {
         out.line("").map_err(io)?;
         out.line("Next steps:").map_err(io)?;
         out.line(format!("  cd {}", r.root.display())).map_err(io)?;
-        out.line("  gt rig add <name> <git-url-or-path>   # add a project").map_err(io)?;
-        out.line("  gt bead create \"<title>\" --rig <name>  # file work").map_err(io)?;
-        out.line("  gt ready                               # see what can start").map_err(io)?;
+        out.line("  gt rig add <name> <git-url-or-path>   # add a project")
+            .map_err(io)?;
+        out.line("  gt bead create \"<title>\" --rig <name>  # file work")
+            .map_err(io)?;
+        out.line("  gt ready                               # see what can start")
+            .map_err(io)?;
     }
     Ok(())
 }

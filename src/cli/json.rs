@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 
 /// Keys every bead object has, null when empty, so consumers need no guessing.
 const ALWAYS: &[&str] = &[
-    "description", "assignee", "owner", "created_by", "closed_at", "close_reason",
+    "description",
+    "assignee",
+    "owner",
+    "created_by",
+    "closed_at",
+    "close_reason",
 ];
 
 pub fn bead(view: &BeadView) -> Value {
@@ -29,8 +34,14 @@ pub fn bead(view: &BeadView) -> Value {
                 .collect(),
         ),
     );
-    m.insert("dependents".into(), Value::Array(view.dependents.iter().map(dep).collect()));
-    m.insert("rig".into(), json!(view.rig.as_ref().map(|r| r.name.clone())));
+    m.insert(
+        "dependents".into(),
+        Value::Array(view.dependents.iter().map(dep).collect()),
+    );
+    m.insert(
+        "rig".into(),
+        json!(view.rig.as_ref().map(|r| r.name.clone())),
+    );
     m.insert("convoys".into(), json!(view.convoys));
     Value::Object(m)
 }

@@ -32,11 +32,16 @@ impl Session {
             let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
             self.ctx = Some(Ctx::open(&cwd)?);
         }
-        self.ctx.as_mut().ok_or_else(|| Error::failed("town not open"))
+        self.ctx
+            .as_mut()
+            .ok_or_else(|| Error::failed("town not open"))
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
-        self.ctx.as_mut().map(|c| std::mem::take(&mut c.warnings)).unwrap_or_default()
+        self.ctx
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.warnings))
+            .unwrap_or_default()
     }
 }
 
@@ -105,14 +110,21 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
 
 fn no_command(out: &mut Out, batch: bool) -> Result<()> {
     if batch {
-        return Err(Error::invalid("--batch needs a command (or `-` to read commands from stdin); see `gt --help`"));
+        return Err(Error::invalid(
+            "--batch needs a command (or `-` to read commands from stdin); see `gt --help`",
+        ));
     }
-    out.line("gt — Gas Town: run a town of AI coding agents from one terminal").map_err(io)?;
+    out.line("gt — Gas Town: run a town of AI coding agents from one terminal")
+        .map_err(io)?;
     out.line("").map_err(io)?;
-    out.line("  gt install <path>          create a town").map_err(io)?;
-    out.line("  gt rig add <name> <repo>   add a project").map_err(io)?;
-    out.line("  gt bead create \"<title>\"   file work; gt ready shows what can start").map_err(io)?;
-    out.line("  gt --help                  every command").map_err(io)?;
+    out.line("  gt install <path>          create a town")
+        .map_err(io)?;
+    out.line("  gt rig add <name> <repo>   add a project")
+        .map_err(io)?;
+    out.line("  gt bead create \"<title>\"   file work; gt ready shows what can start")
+        .map_err(io)?;
+    out.line("  gt --help                  every command")
+        .map_err(io)?;
     out.line("").map_err(io)?;
     out.flush().map_err(io)?;
     Err(Error::NotBuilt(

@@ -24,7 +24,8 @@ pub enum Tone {
 
 impl Out {
     pub fn new(json: bool, batch: bool) -> Out {
-        let color = !batch && !json && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color =
+            !batch && !json && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Out {
             json,
             batch,

@@ -10,19 +10,43 @@ use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
     match cmd {
-        RigCmd::Add { name, source, prefix, branch } => {
-            let r = rig::add(ctx, AddRig { name, source, prefix, branch })?;
+        RigCmd::Add {
+            name,
+            source,
+            prefix,
+            branch,
+        } => {
+            let r = rig::add(
+                ctx,
+                AddRig {
+                    name,
+                    source,
+                    prefix,
+                    branch,
+                },
+            )?;
             if out.json {
                 return out
                     .json(json!({ "rig": { "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
                         "path": ctx.town.paths.rig_dir(&r.name) } }))
                     .map_err(io);
             }
-            out.line(format!("Added rig {} (prefix {}, branch {}) from {}", r.name, r.prefix, r.default_branch, r.url))
-                .map_err(io)?;
+            out.line(format!(
+                "Added rig {} (prefix {}, branch {}) from {}",
+                r.name, r.prefix, r.default_branch, r.url
+            ))
+            .map_err(io)?;
             if !out.batch {
-                out.line(format!("  refinery worktree: {}", ctx.town.paths.refinery_dir(&r.name).display())).map_err(io)?;
-                out.line(format!("  file work with: gt bead create \"<title>\" --rig {}", r.name)).map_err(io)?;
+                out.line(format!(
+                    "  refinery worktree: {}",
+                    ctx.town.paths.refinery_dir(&r.name).display()
+                ))
+                .map_err(io)?;
+                out.line(format!(
+                    "  file work with: gt bead create \"<title>\" --rig {}",
+                    r.name
+                ))
+                .map_err(io)?;
             }
             Ok(())
         }
@@ -34,16 +58,28 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                     .map(|r| json!({ "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
                         "path": ctx.town.paths.rig_dir(&r.name) }))
                     .collect();
-                return out.json(json!({ "count": items.len(), "rigs": items })).map_err(io);
+                return out
+                    .json(json!({ "count": items.len(), "rigs": items }))
+                    .map_err(io);
             }
             if rigs.is_empty() && !out.batch {
-                return out.line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>").map_err(io);
+                return out
+                    .line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>")
+                    .map_err(io);
             }
             let rows: Vec<Vec<String>> = rigs
                 .iter()
-                .map(|r| vec![r.name.clone(), r.prefix.clone(), r.default_branch.clone(), r.url.clone()])
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.prefix.clone(),
+                        r.default_branch.clone(),
+                        r.url.clone(),
+                    ]
+                })
                 .collect();
-            out.table(&["NAME", "PREFIX", "BRANCH", "URL"], &rows).map_err(io)
+            out.table(&["NAME", "PREFIX", "BRANCH", "URL"], &rows)
+                .map_err(io)
         }
         RigCmd::Show { name } => {
             let info = rig::show(ctx, &name)?;
@@ -52,20 +88,33 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             }
             let head = out.paint(Tone::Bold, &info.name);
             out.line(head).map_err(io)?;
-            out.line(format!("  prefix: {}   branch: {}   open beads: {}", info.prefix, info.default_branch, info.open_beads))
-                .map_err(io)?;
+            out.line(format!(
+                "  prefix: {}   branch: {}   open beads: {}",
+                info.prefix, info.default_branch, info.open_beads
+            ))
+            .map_err(io)?;
             out.line(format!("  url: {}", info.url)).map_err(io)?;
-            out.line(format!("  path: {}", info.path.display())).map_err(io)?;
+            out.line(format!("  path: {}", info.path.display()))
+                .map_err(io)?;
             out.line("").map_err(io)?;
             let rows: Vec<Vec<String>> = info
                 .worktrees
                 .iter()
                 .map(|w| {
-                    let dirty = if w.dirty_files == 0 { "clean".to_string() } else { format!("{} dirty", w.dirty_files) };
-                    vec![w.name.clone(), w.branch.clone().unwrap_or_else(|| "-".into()), dirty]
+                    let dirty = if w.dirty_files == 0 {
+                        "clean".to_string()
+                    } else {
+                        format!("{} dirty", w.dirty_files)
+                    };
+                    vec![
+                        w.name.clone(),
+                        w.branch.clone().unwrap_or_else(|| "-".into()),
+                        dirty,
+                    ]
                 })
                 .collect();
-            out.table(&["WORKTREE", "BRANCH", "STATE"], &rows).map_err(io)
+            out.table(&["WORKTREE", "BRANCH", "STATE"], &rows)
+                .map_err(io)
         }
         RigCmd::Remove { name, force } => {
             let r = rig::remove(ctx, &name, force)?;
@@ -74,10 +123,12 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             }
             out.line(format!("Removed rig {}", r.name)).map_err(io)?;
             for d in &r.discarded {
-                out.line(format!("  discarded (--force): {d}")).map_err(io)?;
+                out.line(format!("  discarded (--force): {d}"))
+                    .map_err(io)?;
             }
             if r.beads_kept > 0 {
-                out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept)).map_err(io)?;
+                out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept))
+                    .map_err(io)?;
             }
             Ok(())
         }

@@ -31,7 +31,11 @@ pub fn clone_bare(url: &str, dest: &Path) -> Result<(), GitError> {
     let dest_s = dest.to_string_lossy();
     run(&["clone", "--bare", "--quiet", url, &dest_s], None)?;
     run(
-        &["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"],
+        &[
+            "config",
+            "remote.origin.fetch",
+            "+refs/heads/*:refs/remotes/origin/*",
+        ],
         Some(dest),
     )?;
     fetch_origin(dest)

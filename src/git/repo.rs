@@ -22,7 +22,10 @@ pub fn default_branch(repo_path: &Path) -> Result<Option<String>, GitError> {
     let Ok(Some(target)) = head.symbolic_target() else {
         return Ok(None);
     };
-    let name = target.strip_prefix("refs/heads/").unwrap_or(target).to_string();
+    let name = target
+        .strip_prefix("refs/heads/")
+        .unwrap_or(target)
+        .to_string();
     Ok(has_branch(repo_path, &name)?.then_some(name))
 }
 
@@ -32,11 +35,21 @@ pub fn has_branch(repo_path: &Path, branch: &str) -> Result<bool, GitError> {
 }
 
 /// Adds a worktree named `name` at `path` with `branch` checked out.
-pub fn add_worktree(repo_path: &Path, name: &str, path: &Path, branch: &str) -> Result<(), GitError> {
+pub fn add_worktree(
+    repo_path: &Path,
+    name: &str,
+    path: &Path,
+    branch: &str,
+) -> Result<(), GitError> {
     let repo = Repository::open(repo_path)?;
     let branch_ref = repo
         .find_branch(branch, BranchType::Local)
-        .map_err(|_| GitError::BadInput(format!("branch {branch:?} does not exist in {}", repo_path.display())))?
+        .map_err(|_| {
+            GitError::BadInput(format!(
+                "branch {branch:?} does not exist in {}",
+                repo_path.display()
+            ))
+        })?
         .into_reference();
     let mut opts = WorktreeAddOptions::new();
     opts.reference(Some(&branch_ref));
@@ -59,9 +72,14 @@ pub fn worktree_state(path: &Path) -> Result<WorktreeState, GitError> {
         .ok()
         .and_then(|h| h.shorthand().ok().map(str::to_string));
     let mut opts = StatusOptions::new();
-    opts.include_untracked(true).recurse_untracked_dirs(false).include_ignored(false);
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .include_ignored(false);
     let dirty_files = repo.statuses(Some(&mut opts))?.len();
-    Ok(WorktreeState { branch, dirty_files })
+    Ok(WorktreeState {
+        branch,
+        dirty_files,
+    })
 }
 
 /// A local branch and whether its commits exist anywhere else.

@@ -209,7 +209,13 @@ pub fn is_done_status(status: &str) -> bool {
 
 /// Built-in statuses (bd's, including Gas Town's `hooked` and `pinned`).
 pub const STATUSES: &[&str] = &[
-    "open", "in_progress", "blocked", "deferred", "closed", "pinned", "hooked",
+    "open",
+    "in_progress",
+    "blocked",
+    "deferred",
+    "closed",
+    "pinned",
+    "hooked",
 ];
 
 /// Work types a person files.
@@ -217,7 +223,16 @@ pub const WORK_TYPES: &[&str] = &["task", "bug", "feature", "epic", "chore", "de
 
 /// Types that describe town machinery rather than work; never "ready".
 pub const INFRA_TYPES: &[&str] = &[
-    "message", "merge-request", "molecule", "gate", "agent", "role", "rig", "convoy", "slot", "event",
+    "message",
+    "merge-request",
+    "molecule",
+    "gate",
+    "agent",
+    "role",
+    "rig",
+    "convoy",
+    "slot",
+    "event",
 ];
 
 /// Dependency kinds that keep the dependent from being ready while the target is open.

@@ -18,7 +18,9 @@ pub enum LedgerError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the ledger at {path} was written by a newer gt (schema {found}, this gt knows {known}); upgrade gt")]
+    #[error(
+        "the ledger at {path} was written by a newer gt (schema {found}, this gt knows {known}); upgrade gt"
+    )]
     TooNew {
         path: String,
         found: i64,

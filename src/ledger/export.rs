@@ -39,7 +39,9 @@ pub fn full_export(reader: &Reader<'_>, include_ephemeral: bool) -> R<Vec<u8>> {
     }
     let mut comments: HashMap<String, Vec<bead::Comment>> = HashMap::new();
     {
-        let mut stmt = conn.prepare("SELECT id, issue_id, author, text, created_at, extra FROM comments ORDER BY id")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, issue_id, author, text, created_at, extra FROM comments ORDER BY id",
+        )?;
         for c in stmt.query_map([], comment_from_row)? {
             let c = c?;
             comments.entry(c.issue_id.clone()).or_default().push(c);
@@ -159,7 +161,8 @@ pub fn sync(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
                 None => full_export(&reader, false)?,
             }
         };
-        crate::fsutil::write_atomic(jsonl_path, &bytes).map_err(|e| LedgerError::io(jsonl_path, e))?;
+        crate::fsutil::write_atomic(jsonl_path, &bytes)
+            .map_err(|e| LedgerError::io(jsonl_path, e))?;
         Ok(outcome)
     })
 }
@@ -174,7 +177,12 @@ mod tests {
 
     #[test]
     fn patch_replaces_inserts_and_removes() {
-        let current = format!("{}\n{}\n{}\n", line("a-1", 0), line("a-3", 0), line("a-5", 0));
+        let current = format!(
+            "{}\n{}\n{}\n",
+            line("a-1", 0),
+            line("a-3", 0),
+            line("a-5", 0)
+        );
         let dirty = vec![
             ("a-0".to_string(), Some(line("a-0", 1))),
             ("a-3".to_string(), Some(line("a-3", 1))),
@@ -182,8 +190,15 @@ mod tests {
             ("a-5".to_string(), None),
             ("a-9".to_string(), Some(line("a-9", 1))),
         ];
-        let out = String::from_utf8(patch(current.as_bytes(), &dirty).expect("patch")).expect("utf8");
-        let expected = [line("a-0", 1), line("a-1", 0), line("a-3", 1), line("a-4", 1), line("a-9", 1)];
+        let out =
+            String::from_utf8(patch(current.as_bytes(), &dirty).expect("patch")).expect("utf8");
+        let expected = [
+            line("a-0", 1),
+            line("a-1", 0),
+            line("a-3", 1),
+            line("a-4", 1),
+            line("a-9", 1),
+        ];
         assert_eq!(out, expected.join("\n") + "\n");
     }
 

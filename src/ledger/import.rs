@@ -48,10 +48,15 @@ fn locate(path: &Path) -> Result<(Dialect, PathBuf), LedgerError> {
         return Ok((Dialect::IssuePerLine, path.to_path_buf()));
     }
     if !path.is_dir() {
-        return Err(LedgerError::invalid(format!("{}: no such file or directory", path.display())));
+        return Err(LedgerError::invalid(format!(
+            "{}: no such file or directory",
+            path.display()
+        )));
     }
     let is_dump = |d: &Path| {
-        d.join("dependencies.jsonl").is_file() || d.join("labels.jsonl").is_file() || d.join("backup_state.json").is_file()
+        d.join("dependencies.jsonl").is_file()
+            || d.join("labels.jsonl").is_file()
+            || d.join("backup_state.json").is_file()
     };
     if is_dump(path) {
         return Ok((Dialect::TableDump, path.to_path_buf()));
@@ -68,7 +73,10 @@ fn locate(path: &Path) -> Result<(Dialect, PathBuf), LedgerError> {
     )))
 }
 
-fn read_lines(file: &Path, mut each: impl FnMut(usize, Value) -> Result<(), String>) -> Result<(), LedgerError> {
+fn read_lines(
+    file: &Path,
+    mut each: impl FnMut(usize, Value) -> Result<(), String>,
+) -> Result<(), LedgerError> {
     let text = std::fs::read_to_string(file).map_err(|e| LedgerError::io(file, e))?;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -80,7 +88,8 @@ fn read_lines(file: &Path, mut each: impl FnMut(usize, Value) -> Result<(), Stri
             line: i + 1,
             message,
         };
-        let value: Value = serde_json::from_str(line).map_err(|e| fail(format!("not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(line).map_err(|e| fail(format!("not JSON: {e}")))?;
         each(i + 1, value).map_err(fail)?;
     }
     Ok(())
@@ -129,7 +138,10 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
         Dialect::TableDump => {
             let f = |name: &str| location.join(name);
             if !f("issues.jsonl").is_file() {
-                return Err(LedgerError::invalid(format!("{}: table dump without issues.jsonl", location.display())));
+                return Err(LedgerError::invalid(format!(
+                    "{}: table dump without issues.jsonl",
+                    location.display()
+                )));
             }
             p.issues = read_issues(&f("issues.jsonl"))?;
             if f("dependencies.jsonl").is_file() {
@@ -144,8 +156,14 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
             }
             if f("labels.jsonl").is_file() {
                 read_lines(&f("labels.jsonl"), |_, v| {
-                    let issue = v.get("issue_id").and_then(Value::as_str).ok_or("label row without `issue_id`")?;
-                    let label = v.get("label").and_then(Value::as_str).ok_or("label row without `label`")?;
+                    let issue = v
+                        .get("issue_id")
+                        .and_then(Value::as_str)
+                        .ok_or("label row without `issue_id`")?;
+                    let label = v
+                        .get("label")
+                        .and_then(Value::as_str)
+                        .ok_or("label row without `label`")?;
                     p.labels.push((issue.to_string(), label.to_string()));
                     Ok(())
                 })?;
@@ -168,7 +186,10 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
             }
             if f("config.jsonl").is_file() {
                 read_lines(&f("config.jsonl"), |_, v| {
-                    let key = v.get("key").and_then(Value::as_str).ok_or("config row without `key`")?;
+                    let key = v
+                        .get("key")
+                        .and_then(Value::as_str)
+                        .ok_or("config row without `key`")?;
                     let value = match v.get("value") {
                         None | Some(Value::Null) => None,
                         Some(Value::String(s)) => Some(s.clone()),
@@ -185,11 +206,20 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
 
 /// Imports a bd export into the ledger in one transaction. Existing beads with the same id are
 /// replaced (with their labels, dependencies and comments).
-pub fn import(ledger: &mut Ledger, actor: &str, path: &Path) -> Result<(Dialect, ImportReport), LedgerError> {
+pub fn import(
+    ledger: &mut Ledger,
+    actor: &str,
+    path: &Path,
+) -> Result<(Dialect, ImportReport), LedgerError> {
     let parsed = parse(path)?;
     let source = path.display().to_string();
     let report = ledger.write(actor, |tx| -> Result<ImportReport, LedgerError> {
         let mut r = ImportReport::default();
+        // bd's own events first, so their ids stay free of the ones this import writes.
+        for e in &parsed.events {
+            tx.insert_event_raw(e)?;
+            r.events += 1;
+        }
         for issue in &parsed.issues {
             let created = tx.upsert_bead_raw(&issue.bead)?;
             if created {
@@ -225,10 +255,6 @@ pub fn import(ledger: &mut Ledger, actor: &str, path: &Path) -> Result<(Dialect,
         for c in &parsed.comments {
             tx.insert_comment_raw(c)?;
             r.comments += 1;
-        }
-        for e in &parsed.events {
-            tx.insert_event_raw(e)?;
-            r.events += 1;
         }
         for (k, v) in &parsed.config {
             tx.set_config(k, v.as_deref())?;

@@ -3,8 +3,7 @@
 //! and string metadata); the writer produces the issue-per-line dialect bd imports.
 
 use super::bead::{
-    Bead, BeadRecord, Comment, Dependency, Event, FLAG_FIELDS, INT_FIELDS, REAL_FIELDS,
-    TEXT_FIELDS,
+    Bead, BeadRecord, Comment, Dependency, Event, FLAG_FIELDS, INT_FIELDS, REAL_FIELDS, TEXT_FIELDS,
 };
 use serde_json::{Map, Value};
 
@@ -96,7 +95,9 @@ pub fn parse_issue(obj: Map<String, Value>) -> Result<ParsedIssue, String> {
         return Err(format!("invalid id {:?}", b.id));
     }
     let now = crate::time::now();
-    b.created_at = created_at.or_else(|| updated_at.clone()).unwrap_or_else(|| now.clone());
+    b.created_at = created_at
+        .or_else(|| updated_at.clone())
+        .unwrap_or_else(|| now.clone());
     b.updated_at = updated_at.unwrap_or_else(|| b.created_at.clone());
     Ok(ParsedIssue {
         bead: b,
@@ -184,7 +185,11 @@ pub fn parse_event(value: &Value) -> Result<Event, String> {
     };
     for (key, value) in obj {
         match key.as_str() {
-            "id" => e.id = value.as_i64().ok_or_else(|| format!("event `id` must be a whole number, got {value}"))?,
+            "id" => {
+                e.id = value
+                    .as_i64()
+                    .ok_or_else(|| format!("event `id` must be a whole number, got {value}"))?
+            }
             "issue_id" => e.issue_id = opt_str(key, value)?,
             "event_type" => e.event_type = req_str(key, value)?,
             "actor" => e.actor = opt_str(key, value)?,
@@ -208,13 +213,21 @@ fn parse_labels(value: &Value) -> Result<Vec<String>, String> {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("a label must be a string, got {v}")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("a label must be a string, got {v}"))
+            })
             .collect(),
         _ => Err(format!("`labels` must be a list, got {value}")),
     }
 }
 
-fn parse_list<T>(value: &Value, key: &str, f: impl Fn(&Value) -> Result<T, String>) -> Result<Vec<T>, String> {
+fn parse_list<T>(
+    value: &Value,
+    key: &str,
+    f: impl Fn(&Value) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     match value {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items.iter().map(f).collect(),
@@ -280,16 +293,68 @@ fn json_text(key: &str, v: &Value) -> Result<Option<String>, String> {
 
 /// bd's key order for the issue-per-line dialect.
 const EXPORT_ORDER: &[&str] = &[
-    "id", "title", "description", "design", "acceptance_criteria", "notes", "spec_id", "status",
-    "priority", "issue_type", "assignee", "owner", "estimated_minutes", "created_at", "created_by",
-    "updated_at", "started_at", "closed_at", "close_reason", "closed_by_session",
-    "lease_expires_at", "heartbeat_at", "due_at", "defer_until", "external_ref", "source_system",
-    "metadata", "compaction_level", "compacted_at", "compacted_at_commit", "original_size",
-    "labels", "dependencies", "comments", "sender", "ephemeral", "no_history", "wisp_type",
-    "pinned", "is_template", "await_type", "await_id", "timeout_ns", "waiters", "source_formula",
-    "source_location", "mol_type", "work_type", "event_kind", "actor", "target", "payload",
-    "source_repo", "hook_bead", "role_bead", "role_type", "agent_state", "rig", "content_hash",
-    "crystallizes", "quality_score", "last_activity",
+    "id",
+    "title",
+    "description",
+    "design",
+    "acceptance_criteria",
+    "notes",
+    "spec_id",
+    "status",
+    "priority",
+    "issue_type",
+    "assignee",
+    "owner",
+    "estimated_minutes",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "started_at",
+    "closed_at",
+    "close_reason",
+    "closed_by_session",
+    "lease_expires_at",
+    "heartbeat_at",
+    "due_at",
+    "defer_until",
+    "external_ref",
+    "source_system",
+    "metadata",
+    "compaction_level",
+    "compacted_at",
+    "compacted_at_commit",
+    "original_size",
+    "labels",
+    "dependencies",
+    "comments",
+    "sender",
+    "ephemeral",
+    "no_history",
+    "wisp_type",
+    "pinned",
+    "is_template",
+    "await_type",
+    "await_id",
+    "timeout_ns",
+    "waiters",
+    "source_formula",
+    "source_location",
+    "mol_type",
+    "work_type",
+    "event_kind",
+    "actor",
+    "target",
+    "payload",
+    "source_repo",
+    "hook_bead",
+    "role_bead",
+    "role_type",
+    "agent_state",
+    "rig",
+    "content_hash",
+    "crystallizes",
+    "quality_score",
+    "last_activity",
 ];
 
 /// Ints bd writes even when zero (pointer fields).
@@ -309,12 +374,34 @@ pub fn export_object(rec: &BeadRecord) -> Map<String, Value> {
             "created_at" => Some(Value::String(b.created_at.clone())),
             "updated_at" => Some(Value::String(b.updated_at.clone())),
             "labels" => (!rec.labels.is_empty()).then(|| Value::from(rec.labels.clone())),
-            "dependencies" => (!rec.dependencies.is_empty())
-                .then(|| Value::Array(rec.dependencies.iter().map(dependency_object).map(Value::Object).collect())),
-            "comments" => (!rec.comments.is_empty())
-                .then(|| Value::Array(rec.comments.iter().map(comment_object).map(Value::Object).collect())),
-            "metadata" => b.metadata.as_deref().filter(|s| !s.is_empty()).map(raw_json),
-            "waiters" => b.waiters.as_deref().filter(|s| !s.is_empty()).map(waiters_json),
+            "dependencies" => (!rec.dependencies.is_empty()).then(|| {
+                Value::Array(
+                    rec.dependencies
+                        .iter()
+                        .map(dependency_object)
+                        .map(Value::Object)
+                        .collect(),
+                )
+            }),
+            "comments" => (!rec.comments.is_empty()).then(|| {
+                Value::Array(
+                    rec.comments
+                        .iter()
+                        .map(comment_object)
+                        .map(Value::Object)
+                        .collect(),
+                )
+            }),
+            "metadata" => b
+                .metadata
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(raw_json),
+            "waiters" => b
+                .waiters
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(waiters_json),
             "timeout_ns" => b.timeout_ns.filter(|n| *n != 0).map(Value::from),
             k if TEXT_FIELDS.contains(&k) => b
                 .text_field(k)
@@ -344,7 +431,10 @@ pub fn export_object(rec: &BeadRecord) -> Map<String, Value> {
 pub fn dependency_object(d: &Dependency) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("issue_id".into(), Value::String(d.issue_id.clone()));
-    m.insert("depends_on_id".into(), Value::String(d.depends_on_id.clone()));
+    m.insert(
+        "depends_on_id".into(),
+        Value::String(d.depends_on_id.clone()),
+    );
     m.insert("type".into(), Value::String(d.kind.clone()));
     if let Some(t) = &d.created_at {
         m.insert("created_at".into(), Value::String(t.clone()));
@@ -386,17 +476,34 @@ pub fn all_fields(b: &Bead) -> Map<String, Value> {
     m.insert("created_at".into(), Value::String(b.created_at.clone()));
     m.insert("updated_at".into(), Value::String(b.updated_at.clone()));
     for &k in TEXT_FIELDS {
-        let v = b.text_field(k).cloned().flatten().map(Value::String).unwrap_or(Value::Null);
+        let v = b
+            .text_field(k)
+            .cloned()
+            .flatten()
+            .map(Value::String)
+            .unwrap_or(Value::Null);
         m.insert(k.into(), v);
     }
     for &k in INT_FIELDS {
-        m.insert(k.into(), b.int_field(k).flatten().map(Value::from).unwrap_or(Value::Null));
+        m.insert(
+            k.into(),
+            b.int_field(k)
+                .flatten()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
     }
     for &k in FLAG_FIELDS {
         m.insert(k.into(), Value::Bool(b.flag_field(k).unwrap_or(false)));
     }
     for &k in REAL_FIELDS {
-        m.insert(k.into(), b.real_field(k).flatten().map(Value::from).unwrap_or(Value::Null));
+        m.insert(
+            k.into(),
+            b.real_field(k)
+                .flatten()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
     }
     if !b.extra.is_empty() {
         m.insert("extra".into(), Value::Object(b.extra.clone()));

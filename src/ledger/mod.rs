@@ -94,7 +94,11 @@ impl Ledger {
 
     /// Runs `f` in one IMMEDIATE transaction (taking the write lock up front, so concurrent
     /// writers queue instead of failing on lock upgrade); commits only if `f` succeeds.
-    pub fn write<T, E>(&mut self, actor: &str, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T, E>(
+        &mut self,
+        actor: &str,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<LedgerError>,
     {
@@ -106,5 +110,84 @@ impl Ledger {
         let out = f(&mut tx)?;
         tx.commit().map_err(LedgerError::from)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_ledger() -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let l = Ledger::open(&dir.path().join("l.db"), Duration::from_secs(1)).expect("open");
+        (dir, l)
+    }
+
+    #[test]
+    fn every_bead_field_has_a_column() {
+        let (_d, l) = temp_ledger();
+        let mut stmt = l
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('beads')")
+            .expect("prepare");
+        let cols: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let mut expected: Vec<String> = bead::columns().iter().map(|c| c.to_string()).collect();
+        expected.push("prefix".into());
+        let mut got = cols.clone();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn reopening_migrates_nothing_twice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("l.db");
+        drop(Ledger::open(&path, Duration::from_secs(1)).expect("open"));
+        let l = Ledger::open(&path, Duration::from_secs(1)).expect("reopen");
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("l.db");
+        drop(Ledger::open(&path, Duration::from_secs(1)).expect("open"));
+        let c = Connection::open(&path).expect("raw");
+        c.pragma_update(None, "user_version", 99).expect("bump");
+        drop(c);
+        assert!(matches!(
+            Ledger::open(&path, Duration::from_secs(1)),
+            Err(LedgerError::TooNew { .. })
+        ));
+    }
+
+    #[test]
+    fn a_failed_transaction_writes_nothing() {
+        let (_d, mut l) = temp_ledger();
+        let res: Result<(), LedgerError> = l.write("t", |tx| {
+            let b = Bead {
+                id: "hq-abcd".into(),
+                title: "x".into(),
+                status: "open".into(),
+                issue_type: "task".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                updated_at: "2026-01-01T00:00:00Z".into(),
+                ..Bead::default()
+            };
+            tx.insert_bead(&b)?;
+            Err(LedgerError::invalid("boom"))
+        });
+        assert!(res.is_err());
+        assert_eq!(l.reader().counts().expect("counts").beads, 0);
+        assert_eq!(l.reader().counts().expect("counts").events, 0);
     }
 }

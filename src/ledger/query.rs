@@ -1,8 +1,8 @@
 //! The hot list queries: filtered lists, ready work, blocked work (DESIGN.md §4).
 
+use super::LedgerError;
 use super::bead::{INFRA_TYPES, is_done_status};
 use super::read::Reader;
-use super::LedgerError;
 use rusqlite::types::Value as SqlValue;
 
 /// Just what a list shows; cheaper than a whole bead.
@@ -122,7 +122,9 @@ impl Reader<'_> {
             args.push(SqlValue::Text(a.clone()));
         }
         if let Some(l) = &f.label {
-            wheres.push("EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = b.id AND l.label = ?)".into());
+            wheres.push(
+                "EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = b.id AND l.label = ?)".into(),
+            );
             args.push(SqlValue::Text(l.clone()));
         }
         if let Some(p) = &f.prefix {
@@ -193,7 +195,9 @@ impl Reader<'_> {
                     "blocks" | "conditional-blocks" | "waits-for" if open => {
                         blocked_by.push(dep.depends_on_id.clone())
                     }
-                    "parent-child" if target.is_some() => blocked_parent = Some(dep.depends_on_id.clone()),
+                    "parent-child" if target.is_some() => {
+                        blocked_parent = Some(dep.depends_on_id.clone())
+                    }
                     _ => {}
                 }
             }

@@ -1,7 +1,7 @@
 //! Read-only queries, usable on the plain connection or inside a write transaction.
 
-use super::bead::{self, Bead, BeadRecord, Comment, Dependency, Event};
 use super::LedgerError;
+use super::bead::{self, Bead, BeadRecord, Comment, Dependency, Event};
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Clone, Copy)]
@@ -28,7 +28,9 @@ impl<'c> Reader<'c> {
     }
 
     pub fn exists(&self, id: &str) -> R<bool> {
-        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM beads WHERE id = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM beads WHERE id = ?1")?;
         Ok(stmt.exists(params![id])?)
     }
 

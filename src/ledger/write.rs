@@ -1,11 +1,11 @@
 //! Mutations. Every one runs inside a `Tx`, writes an event row, and marks the bead dirty for
 //! the JSONL export — all in the same transaction.
 
+use super::LedgerError;
 use super::bead::{self, Bead, Comment, Dependency};
 use super::ids;
 use super::jsonl;
 use super::read::Reader;
-use super::LedgerError;
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 
@@ -49,19 +49,27 @@ impl<'c> Tx<'c> {
         let start = ids::adaptive_len(count);
         for len in start..=ids::MAX_LEN {
             for attempt in 0..10 {
-                let id = format!("{prefix}-{}", ids::hash_suffix(&ids::seed(prefix, title, attempt), len));
+                let id = format!(
+                    "{prefix}-{}",
+                    ids::hash_suffix(&ids::seed(prefix, title, attempt), len)
+                );
                 if !self.reader().exists(&id)? {
                     return Ok(id);
                 }
             }
         }
-        Err(LedgerError::invalid(format!("could not find a free id with prefix {prefix:?}")))
+        Err(LedgerError::invalid(format!(
+            "could not find a free id with prefix {prefix:?}"
+        )))
     }
 
     /// `hq-cv-<5>` for a convoy.
     pub fn new_convoy_id(&self, title: &str) -> R<String> {
         for attempt in 0..50 {
-            let id = format!("hq-cv-{}", ids::hash_suffix(&ids::seed("hq-cv", title, attempt), 5));
+            let id = format!(
+                "hq-cv-{}",
+                ids::hash_suffix(&ids::seed("hq-cv", title, attempt), 5)
+            );
             if !self.reader().exists(&id)? {
                 return Ok(id);
             }
@@ -83,20 +91,28 @@ impl<'c> Tx<'c> {
         let sql = format!(
             "INSERT INTO beads (prefix, {}) VALUES (?1, {})",
             cols.join(", "),
-            (2..=cols.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            (2..=cols.len() + 1)
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut values: Vec<Box<dyn rusqlite::ToSql + '_>> = vec![Box::new(b.prefix().to_string())];
         values.extend(b.column_values());
         let res = {
             let mut stmt = self.tx.prepare_cached(&sql)?;
-            stmt.execute(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())))
+            stmt.execute(rusqlite::params_from_iter(
+                values.iter().map(|v| v.as_ref()),
+            ))
         };
         match res {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                return Err(LedgerError::invalid(format!("a bead with id {:?} already exists", b.id)));
+                return Err(LedgerError::invalid(format!(
+                    "a bead with id {:?} already exists",
+                    b.id
+                )));
             }
             Err(e) => return Err(e.into()),
         }
@@ -114,7 +130,13 @@ impl<'c> Tx<'c> {
             return Ok(new);
         }
         self.overwrite(&new)?;
-        self.record_event(Some(&new.id), event_type, Some(Value::Object(before)), Some(Value::Object(after)), None)?;
+        self.record_event(
+            Some(&new.id),
+            event_type,
+            Some(Value::Object(before)),
+            Some(Value::Object(after)),
+            None,
+        )?;
         self.mark_dirty(&new.id)?;
         Ok(new)
     }
@@ -130,7 +152,9 @@ impl<'c> Tx<'c> {
         let sql = format!("UPDATE beads SET {} WHERE id = ?1", sets.join(", "));
         let values = b.column_values();
         let mut stmt = self.tx.prepare_cached(&sql)?;
-        let n = stmt.execute(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())))?;
+        let n = stmt.execute(rusqlite::params_from_iter(
+            values.iter().map(|v| v.as_ref()),
+        ))?;
         if n == 0 {
             return Err(LedgerError::not_found(&b.id));
         }
@@ -139,20 +163,36 @@ impl<'c> Tx<'c> {
 
     /// Adds a label; false when it was already there.
     pub fn add_label(&mut self, id: &str, label: &str) -> R<bool> {
-        let n = self.tx.prepare_cached("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?1, ?2)")?
+        let n = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?1, ?2)")?
             .execute(params![id, label])?;
         if n > 0 {
-            self.record_event(Some(id), "label_added", None, Some(Value::String(label.into())), None)?;
+            self.record_event(
+                Some(id),
+                "label_added",
+                None,
+                Some(Value::String(label.into())),
+                None,
+            )?;
             self.touch(id)?;
         }
         Ok(n > 0)
     }
 
     pub fn remove_label(&mut self, id: &str, label: &str) -> R<bool> {
-        let n = self.tx.prepare_cached("DELETE FROM labels WHERE issue_id = ?1 AND label = ?2")?
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM labels WHERE issue_id = ?1 AND label = ?2")?
             .execute(params![id, label])?;
         if n > 0 {
-            self.record_event(Some(id), "label_removed", Some(Value::String(label.into())), None, None)?;
+            self.record_event(
+                Some(id),
+                "label_removed",
+                Some(Value::String(label.into())),
+                None,
+                None,
+            )?;
             self.touch(id)?;
         }
         Ok(n > 0)
@@ -200,7 +240,9 @@ impl<'c> Tx<'c> {
 
     pub fn add_comment(&mut self, id: &str, text: &str) -> R<Comment> {
         self.tx
-            .prepare_cached("INSERT INTO comments (issue_id, author, text, created_at) VALUES (?1, ?2, ?3, ?4)")?
+            .prepare_cached(
+                "INSERT INTO comments (issue_id, author, text, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
             .execute(params![id, self.actor, text, self.now])?;
         let comment = Comment {
             id: self.tx.last_insert_rowid(),
@@ -273,7 +315,11 @@ impl<'c> Tx<'c> {
         let existed = self.reader().exists(&b.id)?;
         let cols = bead::columns();
         let placeholders: Vec<String> = (2..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-        let updates: Vec<String> = cols.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+        let updates: Vec<String> = cols
+            .iter()
+            .skip(1)
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
         let sql = format!(
             "INSERT INTO beads (prefix, {}) VALUES (?1, {}) ON CONFLICT(id) DO UPDATE SET {}",
             cols.join(", "),
@@ -284,14 +330,22 @@ impl<'c> Tx<'c> {
         values.extend(b.column_values());
         self.tx
             .prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())))?;
+            .execute(rusqlite::params_from_iter(
+                values.iter().map(|v| v.as_ref()),
+            ))?;
         Ok(!existed)
     }
 
     pub(crate) fn clear_relations(&mut self, id: &str) -> R<()> {
-        self.tx.prepare_cached("DELETE FROM labels WHERE issue_id = ?1")?.execute(params![id])?;
-        self.tx.prepare_cached("DELETE FROM deps WHERE issue_id = ?1")?.execute(params![id])?;
-        self.tx.prepare_cached("DELETE FROM comments WHERE issue_id = ?1")?.execute(params![id])?;
+        self.tx
+            .prepare_cached("DELETE FROM labels WHERE issue_id = ?1")?
+            .execute(params![id])?;
+        self.tx
+            .prepare_cached("DELETE FROM deps WHERE issue_id = ?1")?
+            .execute(params![id])?;
+        self.tx
+            .prepare_cached("DELETE FROM comments WHERE issue_id = ?1")?
+            .execute(params![id])?;
         Ok(())
     }
 
@@ -366,7 +420,9 @@ impl<'c> Tx<'c> {
     /// Takes the set of beads changed since the last export (used by the exporter).
     pub(crate) fn take_dirty(&mut self) -> R<Vec<String>> {
         let ids: Vec<String> = {
-            let mut stmt = self.tx.prepare_cached("SELECT id FROM export_dirty ORDER BY id")?;
+            let mut stmt = self
+                .tx
+                .prepare_cached("SELECT id FROM export_dirty ORDER BY id")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };

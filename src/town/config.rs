@@ -21,10 +21,11 @@ pub struct RigConfig {
 
 fn load_table(path: &Path) -> Result<toml::Table, TownError> {
     let text = std::fs::read_to_string(path).map_err(|e| TownError::io(path, e))?;
-    text.parse::<toml::Table>().map_err(|e| TownError::BadConfig {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    text.parse::<toml::Table>()
+        .map_err(|e| TownError::BadConfig {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
 }
 
 fn required_str(table: &toml::Table, key: &str, path: &Path) -> Result<String, TownError> {
@@ -89,7 +90,9 @@ impl RigConfig {
         doc["prefix"] = toml_edit::value(prefix);
         doc["default_branch"] = toml_edit::value(default_branch);
         doc["created_at"] = toml_edit::value(created_at);
-        let mut text = String::from("# Rig configuration. `gt config list --rig <name>` shows effective settings.\n");
+        let mut text = String::from(
+            "# Rig configuration. `gt config list --rig <name>` shows effective settings.\n",
+        );
         text.push_str(&doc.to_string());
         text
     }

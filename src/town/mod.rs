@@ -40,7 +40,8 @@ impl Town {
     /// Every rig of the town, by name (a rig is a directory holding `rig.toml`).
     pub fn rigs(&self) -> Result<Vec<RigConfig>, TownError> {
         let mut rigs = Vec::new();
-        let entries = std::fs::read_dir(&self.paths.root).map_err(|e| TownError::io(&self.paths.root, e))?;
+        let entries =
+            std::fs::read_dir(&self.paths.root).map_err(|e| TownError::io(&self.paths.root, e))?;
         for entry in entries.flatten() {
             let path = entry.path();
             let rig_toml = path.join("rig.toml");

@@ -70,7 +70,10 @@ const COMPOUND_ENDINGS: &[&str] = &[
 pub fn derive_prefix(name: &str) -> String {
     let parts = split_parts(name);
     let raw = if parts.len() >= 2 {
-        parts.iter().filter_map(|p| p.chars().next()).collect::<String>()
+        parts
+            .iter()
+            .filter_map(|p| p.chars().next())
+            .collect::<String>()
     } else if name.chars().count() <= 3 {
         name.to_string()
     } else {

@@ -64,7 +64,10 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         key: "ledger.busy_timeout_ms",
-        kind: Kind::Int { min: 100, max: 600_000 },
+        kind: Kind::Int {
+            min: 100,
+            max: 600_000,
+        },
         default: "10000",
         scopes: &[Scope::Town, Scope::User],
         help: "how long a command waits for another process's ledger write",
@@ -157,14 +160,21 @@ pub fn display_value(v: &toml::Value) -> String {
 }
 
 pub fn lookup(key: &str) -> Result<&'static Setting, TownError> {
-    SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| TownError::BadName {
-        what: "setting",
-        name: key.to_string(),
-        rule: format!(
-            "known settings: {}",
-            SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", ")
-        ),
-    })
+    SETTINGS
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| TownError::BadName {
+            what: "setting",
+            name: key.to_string(),
+            rule: format!(
+                "known settings: {}",
+                SETTINGS
+                    .iter()
+                    .map(|s| s.key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
 }
 
 pub fn env_var(key: &str) -> String {
@@ -176,7 +186,12 @@ pub fn user_config_path() -> Option<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(x).join("gt").join("config.toml"));
     }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config").join("gt").join("config.toml"))
+    std::env::var_os("HOME").map(|h| {
+        PathBuf::from(h)
+            .join(".config")
+            .join("gt")
+            .join("config.toml")
+    })
 }
 
 /// Parses text into the setting's type (for flags, env and `config set`).
@@ -186,7 +201,10 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
         Kind::Bool => match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(toml::Value::Boolean(true)),
             "false" | "no" | "off" | "0" => Ok(toml::Value::Boolean(false)),
-            _ => Err(format!("{} must be true or false, not {text:?}", setting.key)),
+            _ => Err(format!(
+                "{} must be true or false, not {text:?}",
+                setting.key
+            )),
         },
         Kind::Int { min, max } => match text.trim().parse::<i64>() {
             Ok(i) if (min..=max).contains(&i) => Ok(toml::Value::Integer(i)),
@@ -199,14 +217,22 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
             if options.contains(&text) {
                 Ok(toml::Value::String(text.to_string()))
             } else {
-                Err(format!("{} must be one of {}, not {text:?}", setting.key, options.join(", ")))
+                Err(format!(
+                    "{} must be one of {}, not {text:?}",
+                    setting.key,
+                    options.join(", ")
+                ))
             }
         }
     }
 }
 
 /// Checks a value read from a file against the setting's type.
-fn check_file_value(setting: &Setting, value: &toml::Value, file: &Path) -> Result<toml::Value, TownError> {
+fn check_file_value(
+    setting: &Setting,
+    value: &toml::Value,
+    file: &Path,
+) -> Result<toml::Value, TownError> {
     let text = display_value(value);
     let typed_ok = matches!(
         (setting.kind, value),
@@ -247,10 +273,12 @@ fn read_user_table() -> Result<Option<(PathBuf, toml::Table)>, TownError> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| TownError::io(&path, e))?;
-    let table = text.parse::<toml::Table>().map_err(|e| TownError::BadConfig {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let table = text
+        .parse::<toml::Table>()
+        .map_err(|e| TownError::BadConfig {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
     Ok(Some((path, table)))
 }
 
@@ -269,33 +297,58 @@ pub fn resolve(
     };
     if let Some(text) = flag {
         let value = parse_value(setting, text).map_err(|m| bad_input(m, "--flag".into()))?;
-        return Ok(Resolved { key: setting.key, value, layer: Layer::Flag, source: "command line".into() });
+        return Ok(Resolved {
+            key: setting.key,
+            value,
+            layer: Layer::Flag,
+            source: "command line".into(),
+        });
     }
     let var = env_var(key);
     if let Some(text) = std::env::var_os(&var) {
         let text = text.to_string_lossy().to_string();
         let value = parse_value(setting, &text).map_err(|m| bad_input(m, format!("${var}")))?;
-        return Ok(Resolved { key: setting.key, value, layer: Layer::Env, source: format!("${var}") });
+        return Ok(Resolved {
+            key: setting.key,
+            value,
+            layer: Layer::Env,
+            source: format!("${var}"),
+        });
     }
     if let Some(rig) = rig.filter(|_| setting.scopes.contains(&Scope::Rig)) {
         if let Some(v) = get_path(&rig.raw, key) {
             let file = town.paths.rig_toml(&rig.name);
             let value = check_file_value(setting, v, &file)?;
-            return Ok(Resolved { key: setting.key, value, layer: Layer::Rig, source: file.display().to_string() });
+            return Ok(Resolved {
+                key: setting.key,
+                value,
+                layer: Layer::Rig,
+                source: file.display().to_string(),
+            });
         }
     }
     if setting.scopes.contains(&Scope::Town) {
         if let Some(v) = get_path(&town.config.raw, key) {
             let file = town.paths.town_toml();
             let value = check_file_value(setting, v, &file)?;
-            return Ok(Resolved { key: setting.key, value, layer: Layer::Town, source: file.display().to_string() });
+            return Ok(Resolved {
+                key: setting.key,
+                value,
+                layer: Layer::Town,
+                source: file.display().to_string(),
+            });
         }
     }
     if setting.scopes.contains(&Scope::User) {
         if let Some((path, table)) = read_user_table()? {
             if let Some(v) = get_path(&table, key) {
                 let value = check_file_value(setting, v, &path)?;
-                return Ok(Resolved { key: setting.key, value, layer: Layer::User, source: path.display().to_string() });
+                return Ok(Resolved {
+                    key: setting.key,
+                    value,
+                    layer: Layer::User,
+                    source: path.display().to_string(),
+                });
             }
         }
     }
@@ -303,7 +356,12 @@ pub fn resolve(
         path: "built-in defaults".into(),
         message: m,
     })?;
-    Ok(Resolved { key: setting.key, value, layer: Layer::Default, source: "built-in default".into() })
+    Ok(Resolved {
+        key: setting.key,
+        value,
+        layer: Layer::Default,
+        source: "built-in default".into(),
+    })
 }
 
 /// Writes `key = value` into the file of `scope` (keeping comments and other keys).
@@ -321,7 +379,12 @@ pub fn set(
             name: scope.name().into(),
             rule: format!(
                 "{key} can be set in: {}",
-                setting.scopes.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                setting
+                    .scopes
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
@@ -339,7 +402,9 @@ pub fn set(
             let entry = item
                 .entry(t)
                 .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
-            item = entry.as_table_mut().ok_or_else(|| format!("`{t}` is not a table"))?;
+            item = entry
+                .as_table_mut()
+                .ok_or_else(|| format!("`{t}` is not a table"))?;
         }
         item[*last] = toml_edit::value(to_edit_value(&value));
         Ok(())
@@ -407,10 +472,12 @@ fn edit_file(
     } else {
         String::new()
     };
-    let mut doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| TownError::BadConfig {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let mut doc = text
+        .parse::<toml_edit::DocumentMut>()
+        .map_err(|e| TownError::BadConfig {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
     f(&mut doc).map_err(|message| TownError::BadConfig {
         path: path.display().to_string(),
         message,

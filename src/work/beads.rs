@@ -3,7 +3,7 @@
 use super::{Ctx, convoy};
 use crate::ledger::{
     Bead, BeadRecord, BeadSummary, BlockedBead, Dependency, GATING_DEPS, INFRA_TYPES, ListFilter,
-    ReadyFilter, Reader, STATUSES, Tx, WORK_TYPES, prefix_of,
+    Reader, ReadyFilter, STATUSES, Tx, WORK_TYPES, prefix_of,
 };
 use crate::town::RigConfig;
 use crate::{Error, Result};
@@ -55,7 +55,10 @@ pub fn validate_title(title: &str) -> Result<String> {
         return Err(Error::invalid("a bead needs a title (it was empty)"));
     }
     if t.chars().count() > 500 {
-        return Err(Error::invalid(format!("a title is at most 500 characters (this one has {})", t.chars().count())));
+        return Err(Error::invalid(format!(
+            "a title is at most 500 characters (this one has {})",
+            t.chars().count()
+        )));
     }
     Ok(t.to_string())
 }
@@ -64,7 +67,9 @@ pub fn validate_priority(p: i64) -> Result<i64> {
     if (0..=4).contains(&p) {
         Ok(p)
     } else {
-        Err(Error::invalid(format!("priority must be 0 (critical) to 4 (backlog), not {p}")))
+        Err(Error::invalid(format!(
+            "priority must be 0 (critical) to 4 (backlog), not {p}"
+        )))
     }
 }
 
@@ -92,9 +97,16 @@ pub fn validate_type(r: &Reader<'_>, t: &str) -> Result<String> {
     if WORK_TYPES.contains(&t) || INFRA_TYPES.contains(&t) || custom.iter().any(|c| c == t) {
         return Ok(t.to_string());
     }
-    let mut all: Vec<String> = WORK_TYPES.iter().chain(INFRA_TYPES).map(|s| s.to_string()).collect();
+    let mut all: Vec<String> = WORK_TYPES
+        .iter()
+        .chain(INFRA_TYPES)
+        .map(|s| s.to_string())
+        .collect();
     all.extend(custom);
-    Err(Error::invalid(format!("unknown type {t:?}; types: {}", all.join(", "))))
+    Err(Error::invalid(format!(
+        "unknown type {t:?}; types: {}",
+        all.join(", ")
+    )))
 }
 
 pub fn validate_status(r: &Reader<'_>, s: &str) -> Result<String> {
@@ -104,13 +116,18 @@ pub fn validate_status(r: &Reader<'_>, s: &str) -> Result<String> {
     }
     let mut all: Vec<String> = STATUSES.iter().map(|s| s.to_string()).collect();
     all.extend(custom);
-    Err(Error::invalid(format!("unknown status {s:?}; statuses: {}", all.join(", "))))
+    Err(Error::invalid(format!(
+        "unknown status {s:?}; statuses: {}",
+        all.join(", ")
+    )))
 }
 
 fn validate_label(l: &str) -> Result<String> {
     let l = l.trim();
     if l.is_empty() || l.contains(['\n', '\u{1f}']) {
-        return Err(Error::invalid(format!("invalid label {l:?}: labels are non-empty single-line text")));
+        return Err(Error::invalid(format!(
+            "invalid label {l:?}: labels are non-empty single-line text"
+        )));
     }
     Ok(l.to_string())
 }
@@ -126,14 +143,20 @@ pub fn require(ctx: &Ctx, r: &Reader<'_>, id: &str) -> Result<Bead> {
         None if prefix == "hq" => " (hq is the town-level prefix)".to_string(),
         None => format!(" (no rig of this town has prefix {prefix:?})"),
     };
-    Err(Error::not_found(format!("no bead {id:?} in the ledger{hint}")))
+    Err(Error::not_found(format!(
+        "no bead {id:?} in the ledger{hint}"
+    )))
 }
 
 pub fn create(ctx: &mut Ctx, req: NewBead) -> Result<Bead> {
     let title = validate_title(&req.title)?;
     let priority = validate_priority(req.priority.unwrap_or(2))?;
     let issue_type = validate_type(&ctx.reader(), req.issue_type.as_deref().unwrap_or("task"))?;
-    let labels: Vec<String> = req.labels.iter().map(|l| validate_label(l)).collect::<Result<_>>()?;
+    let labels: Vec<String> = req
+        .labels
+        .iter()
+        .map(|l| validate_label(l))
+        .collect::<Result<_>>()?;
     let rig_name = req.rig.clone().or_else(|| ctx.current_rig());
     let prefix = match &rig_name {
         Some(name) => ctx.town.rig(name)?.prefix,
@@ -197,7 +220,9 @@ pub struct BeadView {
 pub fn show(ctx: &Ctx, id: &str) -> Result<BeadView> {
     let r = ctx.reader();
     require(ctx, &r, id)?;
-    let record = r.record(id)?.ok_or_else(|| Error::not_found(format!("no bead {id:?}")))?;
+    let record = r
+        .record(id)?
+        .ok_or_else(|| Error::not_found(format!("no bead {id:?}")))?;
     Ok(BeadView {
         dependents: r.dependents(id)?,
         rig: ctx.rig_for_prefix(prefix_of(id))?,
@@ -244,16 +269,34 @@ pub struct CloseOutcome {
 
 pub fn update(ctx: &mut Ctx, id: &str, patch: BeadPatch) -> Result<(Bead, CloseOutcome)> {
     if patch.is_empty() {
-        return Err(Error::invalid("nothing to change: give at least one of --title, --description, --status, --priority, --assignee, --add-label, --remove-label"));
+        return Err(Error::invalid(
+            "nothing to change: give at least one of --title, --description, --status, --priority, --assignee, --add-label, --remove-label",
+        ));
     }
     let r = ctx.reader();
     require(ctx, &r, id)?;
     let title = patch.title.as_deref().map(validate_title).transpose()?;
-    let status = patch.status.as_deref().map(|s| validate_status(&r, s)).transpose()?;
+    let status = patch
+        .status
+        .as_deref()
+        .map(|s| validate_status(&r, s))
+        .transpose()?;
     let priority = patch.priority.map(validate_priority).transpose()?;
-    let issue_type = patch.issue_type.as_deref().map(|t| validate_type(&r, t)).transpose()?;
-    let add: Vec<String> = patch.add_labels.iter().map(|l| validate_label(l)).collect::<Result<_>>()?;
-    let remove: Vec<String> = patch.remove_labels.iter().map(|l| validate_label(l)).collect::<Result<_>>()?;
+    let issue_type = patch
+        .issue_type
+        .as_deref()
+        .map(|t| validate_type(&r, t))
+        .transpose()?;
+    let add: Vec<String> = patch
+        .add_labels
+        .iter()
+        .map(|l| validate_label(l))
+        .collect::<Result<_>>()?;
+    let remove: Vec<String> = patch
+        .remove_labels
+        .iter()
+        .map(|l| validate_label(l))
+        .collect::<Result<_>>()?;
     ctx.write(|tx| {
         let old = tx.reader().require(id)?;
         let mut new = old.clone();
@@ -280,7 +323,11 @@ pub fn update(ctx: &mut Ctx, id: &str, patch: BeadPatch) -> Result<(Bead, CloseO
         if let Some(s) = &status_change {
             apply_status(tx, &mut new, s, None);
         }
-        let event = if status_change.is_some() { "status_changed" } else { "updated" };
+        let event = if status_change.is_some() {
+            "status_changed"
+        } else {
+            "updated"
+        };
         tx.update_bead(&old, new, event)?;
         for l in &add {
             tx.add_label(id, l)?;
@@ -308,7 +355,13 @@ fn apply_status(tx: &Tx<'_>, bead: &mut Bead, status: &str, reason: Option<&str>
 }
 
 /// Convoy bookkeeping that follows a status change: landing on close, reopening on reopen.
-fn after_status_change(tx: &mut Tx<'_>, id: &str, old: &str, new: &str, out: &mut CloseOutcome) -> Result<()> {
+fn after_status_change(
+    tx: &mut Tx<'_>,
+    id: &str,
+    old: &str,
+    new: &str,
+    out: &mut CloseOutcome,
+) -> Result<()> {
     let was_done = crate::ledger::is_done_status(old);
     let is_done = crate::ledger::is_done_status(new);
     if is_done && !was_done {
@@ -350,7 +403,10 @@ pub fn reopen(ctx: &mut Ctx, id: &str) -> Result<Bead> {
     ctx.write(|tx| {
         let old = tx.reader().require(id)?;
         if !old.is_closed() {
-            return Err(Error::invalid(format!("{id} is not closed (status {})", old.status)));
+            return Err(Error::invalid(format!(
+                "{id} is not closed (status {})",
+                old.status
+            )));
         }
         let mut new = old.clone();
         apply_status(tx, &mut new, "open", None);
@@ -372,7 +428,9 @@ pub fn comment(ctx: &mut Ctx, id: &str, text: &str) -> Result<crate::ledger::Com
 fn validate_kind(kind: &str) -> Result<String> {
     let ok = !kind.is_empty()
         && kind.len() <= 64
-        && kind.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'));
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'));
     if ok {
         Ok(kind.to_string())
     } else {
@@ -384,7 +442,13 @@ fn validate_kind(kind: &str) -> Result<String> {
 
 /// `issue` depends on `target` with `kind`. Refuses unknown ids unless `allow_missing`
 /// (for references into other ledgers), self-edges, and cycles of gating kinds.
-pub fn dep_add(ctx: &mut Ctx, issue: &str, target: &str, kind: &str, allow_missing: bool) -> Result<bool> {
+pub fn dep_add(
+    ctx: &mut Ctx,
+    issue: &str,
+    target: &str,
+    kind: &str,
+    allow_missing: bool,
+) -> Result<bool> {
     let kind = validate_kind(kind)?;
     let r = ctx.reader();
     require(ctx, &r, issue)?;
@@ -436,7 +500,9 @@ pub fn dep_remove(ctx: &mut Ctx, issue: &str, target: &str, kind: Option<&str>) 
     let n = ctx.write(|tx| Ok(tx.remove_dep(issue, target, kind)?))?;
     if n == 0 {
         let what = kind.map(|k| format!(" of type {k:?}")).unwrap_or_default();
-        return Err(Error::not_found(format!("{issue} has no dependency on {target}{what}")));
+        return Err(Error::not_found(format!(
+            "{issue} has no dependency on {target}{what}"
+        )));
     }
     Ok(n)
 }
@@ -449,7 +515,9 @@ pub struct DepList {
 pub fn dep_list(ctx: &Ctx, id: &str) -> Result<DepList> {
     let r = ctx.reader();
     require(ctx, &r, id)?;
-    let with = |deps: Vec<Dependency>, other: fn(&Dependency) -> &str| -> Result<Vec<(Dependency, Option<Bead>)>> {
+    let with = |deps: Vec<Dependency>,
+                other: fn(&Dependency) -> &str|
+     -> Result<Vec<(Dependency, Option<Bead>)>> {
         deps.into_iter()
             .map(|d| {
                 let b = r.bead(other(&d))?;

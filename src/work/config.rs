@@ -18,7 +18,13 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<Resolved>> {
 }
 
 /// Writes the setting into the file of `scope`; returns that file.
-pub fn set(ctx: &Ctx, scope: Scope, rig: Option<&str>, key: &str, value: &str) -> Result<std::path::PathBuf> {
+pub fn set(
+    ctx: &Ctx,
+    scope: Scope,
+    rig: Option<&str>,
+    key: &str,
+    value: &str,
+) -> Result<std::path::PathBuf> {
     Ok(settings::set(&ctx.town, scope, rig, key, value)?)
 }
 

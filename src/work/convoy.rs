@@ -41,7 +41,10 @@ impl ConvoyView {
 fn require_convoy(ctx: &Ctx, id: &str) -> Result<Bead> {
     let b = require(ctx, &ctx.reader(), id)?;
     if b.issue_type != "convoy" {
-        return Err(Error::invalid(format!("{id} is a {}, not a convoy", b.issue_type)));
+        return Err(Error::invalid(format!(
+            "{id} is a {}, not a convoy",
+            b.issue_type
+        )));
     }
     Ok(b)
 }
@@ -62,7 +65,9 @@ fn check_members(ctx: &Ctx, ids: &[String]) -> Result<()> {
     for id in ids {
         let b = require(ctx, &r, id)?;
         if b.issue_type == "convoy" {
-            return Err(Error::invalid(format!("{id} is a convoy; convoys track work beads, not other convoys")));
+            return Err(Error::invalid(format!(
+                "{id} is a convoy; convoys track work beads, not other convoys"
+            )));
         }
     }
     Ok(())
@@ -132,7 +137,9 @@ pub fn remove(ctx: &mut Ctx, convoy: &str, ids: &[String]) -> Result<ConvoyView>
     let tracked: Vec<String> = r.tracked(convoy)?.into_iter().map(|(id, _)| id).collect();
     for id in ids {
         if !tracked.contains(id) {
-            return Err(Error::not_found(format!("convoy {convoy} does not track {id}")));
+            return Err(Error::not_found(format!(
+                "convoy {convoy} does not track {id}"
+            )));
         }
     }
     ctx.write(|tx| {
@@ -155,7 +162,11 @@ pub fn close(ctx: &mut Ctx, convoy: &str, reason: Option<&str>) -> Result<Convoy
         let mut new = c.clone();
         new.status = "closed".into();
         new.closed_at = Some(tx.now().to_string());
-        new.close_reason = Some(reason.map(str::to_string).unwrap_or_else(|| format!("closed by {actor}")));
+        new.close_reason = Some(
+            reason
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("closed by {actor}")),
+        );
         tx.update_bead(&c, new, "closed")?;
         Ok(())
     })?;
@@ -202,7 +213,9 @@ pub fn list(ctx: &Ctx, all: bool, status: Option<&str>) -> Result<Vec<ConvoyView
         (_, Some("landed")) | (_, Some("closed")) => vec!["closed".to_string()],
         (_, Some("open")) => vec!["open".to_string()],
         (_, Some(other)) => {
-            return Err(Error::invalid(format!("unknown convoy status {other:?}; use open, closed or landed")));
+            return Err(Error::invalid(format!(
+                "unknown convoy status {other:?}; use open, closed or landed"
+            )));
         }
         (true, None) => vec![],
         (false, None) => vec!["open".to_string()],

@@ -39,7 +39,11 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
     let root = absolute(path)?;
     if let Some(parent) = root.parent() {
         if let Some(outer) = town::enclosing_town(parent) {
-            return Err(TownError::InsideTown { path: root, town: outer }.into());
+            return Err(TownError::InsideTown {
+                path: root,
+                town: outer,
+            }
+            .into());
         }
     }
     let paths = TownPaths::new(root.clone());
@@ -48,12 +52,16 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
         return Err(TownError::AlreadyTown { path: root }.into());
     }
     if root.exists() && !root.is_dir() {
-        return Err(Error::invalid(format!("{} exists and is not a directory", root.display())));
+        return Err(Error::invalid(format!(
+            "{} exists and is not a directory",
+            root.display()
+        )));
     }
     let mut created = Vec::new();
     let mut mkdir = |dir: PathBuf, label: &str| -> Result<()> {
         if !dir.is_dir() {
-            std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
             created.push(label.to_string());
         }
         Ok(())
@@ -93,7 +101,11 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
         git::init_repo(&root)?;
         created.push("git repository".into());
     }
-    git::commit_paths(&root, &["town.toml", ".gitignore", ".beads"], "gt install: new town")?;
+    git::commit_paths(
+        &root,
+        &["town.toml", ".gitignore", ".beads"],
+        "gt install: new town",
+    )?;
     Ok(InstallReport {
         root,
         name: config.name,
@@ -107,7 +119,10 @@ fn ensure_gitignore(path: &Path) -> Result<bool> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let created = !path.exists();
     let have: Vec<&str> = existing.lines().map(str::trim).collect();
-    let missing: Vec<&&str> = GITIGNORE_LINES.iter().filter(|l| !have.contains(l)).collect();
+    let missing: Vec<&&str> = GITIGNORE_LINES
+        .iter()
+        .filter(|l| !have.contains(l))
+        .collect();
     if missing.is_empty() {
         return Ok(false);
     }

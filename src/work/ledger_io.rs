@@ -22,6 +22,7 @@ pub fn export_bytes(ctx: &Ctx, include_ephemeral: bool) -> Result<Vec<u8>> {
 pub fn export_to(ctx: &Ctx, file: &Path, include_ephemeral: bool) -> Result<usize> {
     let bytes = export_bytes(ctx, include_ephemeral)?;
     let path = ctx.cwd.join(file);
-    crate::fsutil::write_atomic(&path, &bytes).map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+    crate::fsutil::write_atomic(&path, &bytes)
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
     Ok(bytes.iter().filter(|b| **b == b'\n').count())
 }

@@ -39,7 +39,10 @@ impl Ctx {
         let town = Town::discover(cwd)?;
         crate::logging::init(town.root());
         let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", None)?.as_int();
-        let ledger = Ledger::open(&town.paths.ledger_db(), Duration::from_millis(timeout.max(0) as u64))?;
+        let ledger = Ledger::open(
+            &town.paths.ledger_db(),
+            Duration::from_millis(timeout.max(0) as u64),
+        )?;
         Ok(Ctx {
             town,
             ledger,

@@ -36,11 +36,19 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
     } else {
         let p = ctx.cwd.join(&req.source);
         if !p.exists() {
-            return Err(Error::invalid(format!("{}: no such repository path", req.source)));
+            return Err(Error::invalid(format!(
+                "{}: no such repository path",
+                req.source
+            )));
         }
-        let p = p.canonicalize().map_err(|e| Error::io(req.source.clone(), e))?;
+        let p = p
+            .canonicalize()
+            .map_err(|e| Error::io(req.source.clone(), e))?;
         if !git::is_repo(&p) {
-            return Err(Error::invalid(format!("{}: not a git repository", p.display())));
+            return Err(Error::invalid(format!(
+                "{}: not a git repository",
+                p.display()
+            )));
         }
         p.display().to_string()
     };
@@ -55,18 +63,29 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
                 req.name
             )));
         }
-        let taken: Vec<(String, String)> = town.rigs()?.into_iter().map(|r| (r.prefix, r.name)).collect();
+        let taken: Vec<(String, String)> = town
+            .rigs()?
+            .into_iter()
+            .map(|r| (r.prefix, r.name))
+            .collect();
         let prefix = match &req.prefix {
             Some(p) => {
                 if let Some((_, owner)) = taken.iter().find(|(tp, _)| tp == p) {
-                    return Err(Error::invalid(format!("prefix {p:?} is already used by rig {owner:?}; pick another with --prefix")));
+                    return Err(Error::invalid(format!(
+                        "prefix {p:?} is already used by rig {owner:?}; pick another with --prefix"
+                    )));
                 }
                 p.clone()
             }
             None => names::prefix_candidates(&req.name)
                 .into_iter()
                 .find(|c| !taken.iter().any(|(tp, _)| tp == c))
-                .ok_or_else(|| Error::invalid(format!("no free prefix for {:?}; give one with --prefix", req.name)))?,
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "no free prefix for {:?}; give one with --prefix",
+                        req.name
+                    ))
+                })?,
         };
         // From here on a failure removes everything this command made.
         let result = create_rig_dir(&town.paths.rig_dir(&req.name), &req, &url, &prefix, &town);
@@ -77,11 +96,21 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
     })?;
     let note = serde_json::json!({"rig": rig.name, "prefix": rig.prefix, "url": rig.url});
     ctx.write(|tx| Ok(tx.record_event(None, "rig_added", None, Some(note), None)?))?;
-    let _ = git::commit_paths(ctx.town.root(), &[&format!("{}/rig.toml", rig.name)], &format!("gt rig add {}", rig.name));
+    let _ = git::commit_paths(
+        ctx.town.root(),
+        &[&format!("{}/rig.toml", rig.name)],
+        &format!("gt rig add {}", rig.name),
+    );
     Ok(rig)
 }
 
-fn create_rig_dir(dir: &Path, req: &AddRig, url: &str, prefix: &str, town: &crate::town::Town) -> Result<RigConfig> {
+fn create_rig_dir(
+    dir: &Path,
+    req: &AddRig,
+    url: &str,
+    prefix: &str,
+    town: &crate::town::Town,
+) -> Result<RigConfig> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
     let repo = town.paths.rig_repo(&req.name);
     git::clone_bare(url, &repo).map_err(|e| match e {
@@ -99,9 +128,18 @@ fn create_rig_dir(dir: &Path, req: &AddRig, url: &str, prefix: &str, town: &crat
             Error::invalid(format!("{url} has no commits on its default branch; give one with --branch, or commit first"))
         })?,
     };
-    git::add_worktree(&repo, "refinery", &town.paths.refinery_dir(&req.name), &branch)?;
-    for sub in [town.paths.polecats_dir(&req.name), town.paths.crew_dir(&req.name)] {
-        std::fs::create_dir_all(&sub).map_err(|e| Error::io(format!("create {}", sub.display()), e))?;
+    git::add_worktree(
+        &repo,
+        "refinery",
+        &town.paths.refinery_dir(&req.name),
+        &branch,
+    )?;
+    for sub in [
+        town.paths.polecats_dir(&req.name),
+        town.paths.crew_dir(&req.name),
+    ] {
+        std::fs::create_dir_all(&sub)
+            .map_err(|e| Error::io(format!("create {}", sub.display()), e))?;
     }
     let text = RigConfig::initial_text(&req.name, url, prefix, &branch, &crate::time::now());
     crate::town::write_atomic(&town.paths.rig_toml(&req.name), text.as_bytes())?;
@@ -135,8 +173,12 @@ pub fn list(ctx: &Ctx) -> Result<Vec<RigConfig>> {
 }
 
 fn worktrees(ctx: &Ctx, rig: &str) -> Result<Vec<WorktreeInfo>> {
-    let mut dirs: Vec<(String, PathBuf)> = vec![("refinery".into(), ctx.town.paths.refinery_dir(rig))];
-    for (group, base) in [("polecats", ctx.town.paths.polecats_dir(rig)), ("crew", ctx.town.paths.crew_dir(rig))] {
+    let mut dirs: Vec<(String, PathBuf)> =
+        vec![("refinery".into(), ctx.town.paths.refinery_dir(rig))];
+    for (group, base) in [
+        ("polecats", ctx.town.paths.polecats_dir(rig)),
+        ("crew", ctx.town.paths.crew_dir(rig)),
+    ] {
         if let Ok(entries) = std::fs::read_dir(&base) {
             let mut names: Vec<String> = entries
                 .flatten()
@@ -154,7 +196,8 @@ fn worktrees(ctx: &Ctx, rig: &str) -> Result<Vec<WorktreeInfo>> {
         if !path.exists() {
             continue;
         }
-        let state = git::worktree_state(&path).map_err(|e| Error::failed(format!("{}: {e}", path.display())))?;
+        let state = git::worktree_state(&path)
+            .map_err(|e| Error::failed(format!("{}: {e}", path.display())))?;
         out.push(WorktreeInfo {
             name,
             path,
@@ -199,14 +242,20 @@ pub fn at_risk(ctx: &Ctx, name: &str) -> Result<Vec<String>> {
     let mut risks = Vec::new();
     for wt in worktrees(ctx, name)? {
         if wt.dirty_files > 0 {
-            risks.push(format!("{} has {} uncommitted file(s)", wt.name, wt.dirty_files));
+            risks.push(format!(
+                "{} has {} uncommitted file(s)",
+                wt.name, wt.dirty_files
+            ));
         }
     }
     let repo = ctx.town.paths.rig_repo(name);
     if repo.exists() {
         for b in git::local_branches(&repo)? {
             if b.unpushed > 0 {
-                risks.push(format!("branch {} has {} commit(s) not on the remote", b.name, b.unpushed));
+                risks.push(format!(
+                    "branch {} has {} commit(s) not on the remote",
+                    b.name, b.unpushed
+                ));
             }
         }
     }
@@ -227,7 +276,8 @@ pub fn remove(ctx: &mut Ctx, name: &str, force: bool) -> Result<RemoveReport> {
             )));
         }
         let dir = ctx.town.paths.rig_dir(name);
-        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(format!("remove {}", dir.display()), e))?;
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| Error::io(format!("remove {}", dir.display()), e))?;
         Ok(risks)
     })?;
     let beads_kept = ctx
@@ -246,4 +296,3 @@ pub fn remove(ctx: &mut Ctx, name: &str, force: bool) -> Result<RemoveReport> {
         beads_kept,
     })
 }
-

@@ -1,0 +1,254 @@
+//! The CLI contract: `--batch -`, `--json` schema, exit codes, usage, completion, config layers.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::Stdio;
+
+fn batch_stdin(s: &Sandbox, script: &str) -> Run {
+    let mut child = s
+        .cmd(&s.town(), &["--batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn batch_stdin_runs_every_line_in_one_process() {
+    let s = Sandbox::with_town();
+    let r = batch_stdin(
+        &s,
+        "# comments and blank lines are skipped\n\n\
+         bead create \"First one\" -p 1\n\
+         gt bead create 'Second one'\n\
+         --json ready\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(lines[0].starts_with("hq-") && lines[1].starts_with("hq-"));
+    let v: serde_json::Value = serde_json::from_str(lines[2]).expect("json");
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["beads"][0]["title"], "First one");
+}
+
+#[test]
+fn batch_stdin_stops_at_the_first_failure_with_its_line_number() {
+    let s = Sandbox::with_town();
+    let r = batch_stdin(
+        &s,
+        "bead create one\nbead create two\nshow hq-nope\nbead create three\n",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("stopped at line 3"), "{}", r.stderr);
+    assert_eq!(
+        s.sql("SELECT group_concat(title) FROM (SELECT title FROM beads ORDER BY title)"),
+        "one,two"
+    );
+    let r = batch_stdin(&s, "bead create four\nbead frobnicate\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line 2"), "{}", r.stderr);
+    let r = batch_stdin(&s, "bead create 'unbalanced\n");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("line 1: unbalanced quotes"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn every_reading_command_speaks_schema_1() {
+    let s = Sandbox::with_town();
+    s.add_rig("gastown");
+    let a = s.create(&["A", "--rig", "gastown"]);
+    let cv = s
+        .ok(&["--batch", "convoy", "create", "C", &a])
+        .stdout
+        .trim()
+        .to_string();
+    for args in [
+        vec!["show", a.as_str()],
+        vec!["bead", "show", a.as_str()],
+        vec!["bead", "list"],
+        vec!["bead", "dep", "list", a.as_str()],
+        vec!["ready"],
+        vec!["blocked"],
+        vec!["convoy", "list"],
+        vec!["convoy", "show", cv.as_str()],
+        vec!["rig", "list"],
+        vec!["rig", "show", "gastown"],
+        vec!["config", "list"],
+        vec!["config", "get", "default_agent"],
+    ] {
+        // Both flag positions work.
+        let v = s.json(&args);
+        assert_eq!(v["schema"], 1, "{args:?}");
+        let mut after = args.clone();
+        after.push("--json");
+        let v2 = s.ok(&after).json();
+        assert_eq!(v, v2, "{args:?}");
+    }
+}
+
+#[test]
+fn usage_errors_and_exit_codes() {
+    let s = Sandbox::with_town();
+    let r = s.gt(&[]);
+    assert_eq!(
+        r.code, 1,
+        "the workspace is not built yet, so bare `gt` must not claim success"
+    );
+    assert!(r.stdout.contains("gt install"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("workspace") && r.stderr.contains("not built"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(s.gt(&["--batch"]).code, 2);
+    assert_eq!(s.gt(&["frobnicate"]).code, 2);
+    assert_eq!(s.gt(&["bead", "create"]).code, 2);
+    assert_eq!(s.gt(&["--help"]).code, 0);
+    let c = s.ok(&["completion", "bash"]);
+    assert!(
+        c.stdout.contains("_gt()") || c.stdout.contains("complete"),
+        "{}",
+        &c.stdout[..200.min(c.stdout.len())]
+    );
+    assert_eq!(s.gt(&["completion", "tcsh"]).code, 2);
+}
+
+#[test]
+fn config_layers_resolve_in_order() {
+    let s = Sandbox::with_town();
+    s.add_rig("r1");
+    let get = |extra: &[&str]| {
+        let mut args = vec!["config", "get", "default_agent"];
+        args.extend_from_slice(extra);
+        s.json(&args)
+    };
+    // town.toml has default_agent = "claude" from install.
+    let v = get(&["--rig", "r1"]);
+    assert_eq!(
+        (v["value"].as_str(), v["layer"].as_str()),
+        (Some("claude"), Some("town"))
+    );
+    s.ok(&["config", "unset", "default_agent"]);
+    assert_eq!(get(&[])["layer"], "default");
+    s.ok(&["config", "set", "default_agent", "codex", "--user"]);
+    let v = get(&[]);
+    assert_eq!(
+        (v["value"].as_str(), v["layer"].as_str()),
+        (Some("codex"), Some("user"))
+    );
+    s.ok(&["config", "set", "default_agent", "gemini"]);
+    assert_eq!(get(&[])["value"], "gemini");
+    s.ok(&["config", "set", "default_agent", "sim", "--rig", "r1"]);
+    let v = get(&["--rig", "r1"]);
+    assert_eq!(
+        (v["value"].as_str(), v["layer"].as_str()),
+        (Some("sim"), Some("rig"))
+    );
+    assert_eq!(
+        get(&[])["value"],
+        "gemini",
+        "the rig layer only applies to its rig"
+    );
+    let env = s
+        .cmd(
+            &s.town(),
+            &[
+                "--batch",
+                "--json",
+                "config",
+                "get",
+                "default_agent",
+                "--rig",
+                "r1",
+            ],
+        )
+        .env("GT_DEFAULT_AGENT", "amp")
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&env.stdout).expect("json");
+    assert_eq!(
+        (v["value"].as_str(), v["layer"].as_str()),
+        (Some("amp"), Some("env"))
+    );
+
+    // Typed values and scopes are checked; nothing is written on refusal.
+    let toml_before = std::fs::read_to_string(s.town().join("town.toml")).expect("read");
+    for (args, msg) in [
+        (
+            vec!["config", "set", "scheduler.max_polecats", "lots"],
+            "whole number",
+        ),
+        (
+            vec!["config", "set", "ledger.export_jsonl", "maybe"],
+            "true or false",
+        ),
+        (
+            vec!["config", "set", "merge.strategy", "squash"],
+            "one of rebase, merge",
+        ),
+        (vec!["config", "set", "no.such.key", "1"], "known settings"),
+        (
+            vec![
+                "config",
+                "set",
+                "scheduler.max_polecats",
+                "4",
+                "--rig",
+                "r1",
+            ],
+            "can be set in: town",
+        ),
+        (vec!["config", "get", "nope"], "known settings"),
+    ] {
+        let r = s.gt(&args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(r.stderr.contains(msg), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(
+        toml_before,
+        std::fs::read_to_string(s.town().join("town.toml")).expect("read")
+    );
+    s.ok(&["config", "set", "scheduler.max_polecats", "12"]);
+    let toml = std::fs::read_to_string(s.town().join("town.toml")).expect("read");
+    assert!(
+        toml.contains("[scheduler]") && toml.contains("max_polecats = 12"),
+        "{toml}"
+    );
+    assert!(
+        toml.starts_with("# Gas Town configuration"),
+        "comments are kept: {toml}"
+    );
+}
+
+#[test]
+fn export_can_be_turned_off() {
+    let s = Sandbox::with_town();
+    s.ok(&["config", "set", "ledger.export_jsonl", "false"]);
+    let id = s.create(&["Not exported yet"]);
+    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
+    assert!(!text.contains(&id));
+    s.ok(&["config", "set", "ledger.export_jsonl", "true"]);
+    // The change stayed marked and the next write catches up.
+    s.create(&["Another"]);
+    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
+    assert!(text.contains(&id), "{text}");
+}

@@ -1,0 +1,221 @@
+//! Test harness: runs the real `gt` binary against temp towns and temp git repositories.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+pub fn gt_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gt"))
+}
+
+/// A scratch area: a temp dir holding a town (once installed) and source repositories.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix("gt-test-")
+                .tempdir()
+                .expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn town(&self) -> PathBuf {
+        self.path().join("town")
+    }
+
+    /// A sandbox with an installed town.
+    pub fn with_town() -> Sandbox {
+        let s = Sandbox::new();
+        let r = s.gt_in(s.path(), &["--batch", "install", "town"]);
+        assert_eq!(r.code, 0, "install failed: {}", r.stderr);
+        s
+    }
+
+    /// Runs gt in `cwd` with a clean environment (own HOME / config dir, no inherited town).
+    pub fn gt_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        Run::from(self.cmd(cwd, args).output().expect("run gt"))
+    }
+
+    pub fn cmd(&self, cwd: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(gt_bin());
+        c.args(args)
+            .current_dir(cwd)
+            .env_remove("GT_TOWN")
+            .env_remove("GT_AGENT")
+            .env_remove("BD_ACTOR")
+            .env_remove("GT_DEFAULT_AGENT")
+            .env("HOME", self.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.path().join("home/.config"))
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs gt inside the town.
+    pub fn gt(&self, args: &[&str]) -> Run {
+        self.gt_in(&self.town(), args)
+    }
+
+    /// Runs gt inside the town and expects success.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.gt(args);
+        assert_eq!(
+            r.code, 0,
+            "gt {args:?} failed ({}):\n{}{}",
+            r.code, r.stdout, r.stderr
+        );
+        r
+    }
+
+    /// `gt --batch --json …` parsed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut full = vec!["--batch", "--json"];
+        full.extend_from_slice(args);
+        let v = self.ok(&full).json();
+        assert_eq!(v["schema"], 1, "missing schema in {v}");
+        v
+    }
+
+    /// Creates a bead and returns its id.
+    pub fn create(&self, args: &[&str]) -> String {
+        let mut full = vec!["--batch", "bead", "create"];
+        full.extend_from_slice(args);
+        self.ok(&full).stdout.trim().to_string()
+    }
+
+    /// A git repository with one commit on `main`, outside the town.
+    pub fn source_repo(&self, name: &str) -> PathBuf {
+        let dir = self.path().join("src").join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        git(&dir, &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.join("README.md"), format!("# {name}\n")).expect("write");
+        git(&dir, &["add", "."]);
+        git(&dir, &["commit", "-q", "-m", "initial"]);
+        dir
+    }
+
+    /// Adds a rig from a fresh source repository.
+    pub fn add_rig(&self, name: &str) -> PathBuf {
+        let src = self.source_repo(name);
+        self.ok(&["--batch", "rig", "add", name, src.to_str().expect("utf8")]);
+        src
+    }
+
+    pub fn sql(&self, query: &str) -> String {
+        sqlite(&self.town().join(".gt/ledger.db"), query)
+    }
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("run git");
+    assert!(
+        o.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Reads the ledger with the sqlite3 CLI, independently of gt.
+pub fn sqlite(db: &Path, query: &str) -> String {
+    let o = Command::new("sqlite3")
+        .arg(db)
+        .arg(query)
+        .output()
+        .expect("run sqlite3");
+    assert!(
+        o.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// `../shared/compat` from the project root, or None (with a note on stderr) when absent.
+pub fn compat_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/compat");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found; compatibility fixtures are unavailable",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Every file under `dir` with its contents, to prove a refused command wrote nothing.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !volatile(&p) {
+                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Files that change without a logical write: logs, lock files, SQLite's WAL/shm.
+fn volatile(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    s.contains("/.gt/logs/") || s.contains("/.gt/locks/") || s.contains("ledger.db")
+}
+
+impl Sandbox {
+    /// Row counts of every ledger table (a refused command must leave them unchanged).
+    pub fn ledger_state(&self) -> String {
+        self.sql(
+            "SELECT (SELECT count(*) FROM beads), (SELECT count(*) FROM deps), (SELECT count(*) FROM labels), \
+             (SELECT count(*) FROM comments), (SELECT count(*) FROM events), (SELECT group_concat(updated_at) FROM beads)",
+        )
+    }
+}
