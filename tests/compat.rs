@@ -50,12 +50,11 @@ fn expected_ready(issues: &[Value], deps: &[Value]) -> BTreeSet<String> {
     }
     for d in deps {
         let kind = d["type"].as_str().unwrap_or("");
-        if ["blocks", "conditional-blocks", "waits-for"].contains(&kind) {
-            if let Some(s) = status.get(d["depends_on_id"].as_str().unwrap_or("")) {
-                if !done(s) {
-                    blocked.insert(d["issue_id"].as_str().unwrap_or("").into());
-                }
-            }
+        if ["blocks", "conditional-blocks", "waits-for"].contains(&kind)
+            && let Some(s) = status.get(d["depends_on_id"].as_str().unwrap_or(""))
+            && !done(s)
+        {
+            blocked.insert(d["issue_id"].as_str().unwrap_or("").into());
         }
     }
     loop {

@@ -268,7 +268,7 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
 
 fn print_summaries(out: &mut Out, list: &[BeadSummary]) -> Result<()> {
     if out.json {
-        return out.json(json::summaries(list)).map_err(io);
+        return out.json_ser(&json::summaries(list)).map_err(io);
     }
     if list.is_empty() && !out.batch {
         return out.line("No beads.").map_err(io);
@@ -303,7 +303,7 @@ pub fn ready(out: &mut Out, ctx: &mut Ctx, a: ReadyArgs) -> Result<()> {
 pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
     let list = beads::blocked(ctx, rig)?;
     if out.json {
-        return out.json(json::blocked(&list)).map_err(io);
+        return out.json_ser(&json::blocked(&list)).map_err(io);
     }
     if list.is_empty() && !out.batch {
         return out.line("Nothing is blocked.").map_err(io);

@@ -159,10 +159,9 @@ fn summary(v: &ConvoyView) -> serde_json::Value {
 }
 
 fn bar(v: &ConvoyView, width: usize) -> String {
-    let filled = if v.total == 0 {
-        0
-    } else {
-        v.closed * width / v.total
-    };
+    let filled = (v.closed * width)
+        .checked_div(v.total)
+        .unwrap_or(0)
+        .min(width);
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }

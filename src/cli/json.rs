@@ -50,21 +50,43 @@ pub fn dep(d: &Dependency) -> Value {
     Value::Object(jsonl::dependency_object(d))
 }
 
-pub fn summaries(list: &[BeadSummary]) -> Value {
-    json!({ "count": list.len(), "beads": list })
+#[derive(serde::Serialize)]
+pub struct BeadList<'a> {
+    pub count: usize,
+    pub beads: &'a [BeadSummary],
 }
 
-pub fn blocked(list: &[BlockedBead]) -> Value {
-    let beads: Vec<Value> = list
-        .iter()
-        .map(|b| {
-            let mut v = serde_json::to_value(&b.bead).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("blocked_by".into(), json!(b.blocked_by));
-                m.insert("blocked_parent".into(), json!(b.blocked_parent));
-            }
-            v
-        })
-        .collect();
-    json!({ "count": list.len(), "beads": beads })
+pub fn summaries(list: &[BeadSummary]) -> BeadList<'_> {
+    BeadList {
+        count: list.len(),
+        beads: list,
+    }
+}
+
+#[derive(serde::Serialize)]
+pub struct BlockedList<'a> {
+    pub count: usize,
+    pub beads: Vec<BlockedItem<'a>>,
+}
+
+#[derive(serde::Serialize)]
+pub struct BlockedItem<'a> {
+    #[serde(flatten)]
+    pub bead: &'a BeadSummary,
+    pub blocked_by: &'a [String],
+    pub blocked_parent: &'a Option<String>,
+}
+
+pub fn blocked(list: &[BlockedBead]) -> BlockedList<'_> {
+    BlockedList {
+        count: list.len(),
+        beads: list
+            .iter()
+            .map(|b| BlockedItem {
+                bead: &b.bead,
+                blocked_by: &b.blocked_by,
+                blocked_parent: &b.blocked_parent,
+            })
+            .collect(),
+    }
 }

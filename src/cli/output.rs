@@ -74,6 +74,25 @@ impl Out {
         writeln!(self.w)
     }
 
+    /// `{"schema":1, <fields of body>}` written straight from a serializable value (no
+    /// intermediate JSON tree: lists of thousands of beads stream out).
+    pub fn json_ser<T: serde::Serialize>(&mut self, body: &T) -> io::Result<()> {
+        #[derive(serde::Serialize)]
+        struct Doc<'a, T: serde::Serialize> {
+            schema: u32,
+            #[serde(flatten)]
+            body: &'a T,
+        }
+        serde_json::to_writer(
+            &mut self.w,
+            &Doc {
+                schema: SCHEMA,
+                body,
+            },
+        )?;
+        writeln!(self.w)
+    }
+
     /// A table: aligned with a header for people, tab-separated with a header in batch mode.
     pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         if self.batch {

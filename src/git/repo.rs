@@ -134,10 +134,10 @@ pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<boo
     let tree_id = index.write_tree()?;
     let tree = repo.find_tree(tree_id)?;
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    if let Some(p) = &parent {
-        if p.tree_id() == tree_id {
-            return Ok(false);
-        }
+    if let Some(p) = &parent
+        && p.tree_id() == tree_id
+    {
+        return Ok(false);
     }
     let sig = repo
         .signature()

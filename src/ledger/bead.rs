@@ -172,6 +172,56 @@ pub fn select_list() -> &'static str {
     LIST.get_or_init(|| columns().join(", "))
 }
 
+fn placeholders_from_2() -> String {
+    (2..=columns().len() + 1)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `INSERT INTO beads (prefix, …) VALUES (?1, …)`; ?1 is the prefix, then `column_values`.
+pub(crate) fn insert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "INSERT INTO beads (prefix, {}) VALUES (?1, {})",
+            columns().join(", "),
+            placeholders_from_2()
+        )
+    })
+}
+
+/// Like `insert_sql`, replacing every field of an existing bead with the same id.
+pub(crate) fn upsert_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let updates: Vec<String> = columns()
+            .iter()
+            .skip(1)
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(
+            "{} ON CONFLICT(id) DO UPDATE SET {}",
+            insert_sql(),
+            updates.join(", ")
+        )
+    })
+}
+
+/// `UPDATE beads SET col2 = ?2, … WHERE id = ?1`, bound with `column_values`.
+pub(crate) fn update_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let sets: Vec<String> = columns()
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| format!("{c} = ?{}", i + 1))
+            .collect();
+        format!("UPDATE beads SET {} WHERE id = ?1", sets.join(", "))
+    })
+}
+
 fn parse_extra(text: Option<String>) -> Map<String, Value> {
     match text.as_deref().map(serde_json::from_str::<Value>) {
         Some(Ok(Value::Object(m))) => m,

@@ -220,15 +220,18 @@ pub fn import(
             tx.insert_event_raw(e)?;
             r.events += 1;
         }
+        let mut existing = tx.all_ids()?;
         for issue in &parsed.issues {
-            let created = tx.upsert_bead_raw(&issue.bead)?;
+            tx.upsert_bead_raw(&issue.bead)?;
+            let created = existing.insert(issue.bead.id.clone());
             if created {
                 r.created += 1;
             } else {
                 r.updated += 1;
+                // The import replaces the bead whole, relations included.
+                tx.clear_relations(&issue.bead.id)?;
             }
             r.issues += 1;
-            tx.clear_relations(&issue.bead.id)?;
             for label in issue.labels.iter().flatten() {
                 tx.insert_label_raw(&issue.bead.id, label)?;
                 r.labels += 1;

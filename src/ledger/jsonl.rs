@@ -52,10 +52,11 @@ pub fn parse_issue(obj: Map<String, Value>) -> Result<ParsedIssue, String> {
             "timeout" | "timeout_ns" => b.timeout_ns = opt_int(&key, &value)?,
             k if TEXT_FIELDS.contains(&k) => {
                 let v = opt_str(&key, &value)?;
-                if let (true, Some(s)) = (CHECKED_TIMES.contains(&k), v.as_deref()) {
-                    if !s.is_empty() && crate::time::parse(s).is_none() {
-                        return Err(format!("`{key}` is not an RFC 3339 timestamp: {s:?}"));
-                    }
+                if let (true, Some(s)) = (CHECKED_TIMES.contains(&k), v.as_deref())
+                    && !s.is_empty()
+                    && crate::time::parse(s).is_none()
+                {
+                    return Err(format!("`{key}` is not an RFC 3339 timestamp: {s:?}"));
                 }
                 if let Some(slot) = b.text_field_mut(k) {
                     *slot = v;

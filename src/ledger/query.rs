@@ -4,6 +4,7 @@ use super::LedgerError;
 use super::bead::{INFRA_TYPES, is_done_status};
 use super::read::Reader;
 use rusqlite::types::Value as SqlValue;
+use std::collections::{HashMap, HashSet};
 
 /// Just what a list shows; cheaper than a whole bead.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -78,26 +79,42 @@ fn quoted_list(items: &[&str]) -> String {
         .join(", ")
 }
 
-/// The set of beads that cannot proceed: an open gating blocker, an explicit `blocked`
-/// status, or a blocked parent (followed down `parent-child` edges).
-fn blocked_cte() -> String {
-    let direct = quoted_list(&["blocks", "conditional-blocks", "waits-for"]);
-    format!(
-        "WITH RECURSIVE direct(id) AS (
-            SELECT d.issue_id FROM deps d JOIN beads t ON t.id = d.depends_on_id
-             WHERE d.type IN ({direct}) AND t.status NOT IN ('closed', 'tombstone')
-            UNION SELECT id FROM beads WHERE status = 'blocked'
-         ),
-         blocked(id) AS (
-            SELECT id FROM direct
-            UNION
-            SELECT d.issue_id FROM deps d JOIN blocked p ON d.depends_on_id = p.id
-             WHERE d.type = 'parent-child'
-         )"
-    )
-}
-
 impl Reader<'_> {
+    /// Beads that cannot proceed: an open gating blocker (`blocks`, `conditional-blocks`,
+    /// `waits-for`), an explicit `blocked` status, or a blocked parent (followed down
+    /// `parent-child` edges). Computed in a few index scans rather than a recursive SQL
+    /// query, which SQLite plans poorly at ledger sizes of 10k+.
+    pub fn blocked_set(&self) -> Result<HashSet<String>, LedgerError> {
+        let mut blocked: HashSet<String> = HashSet::new();
+        let direct = format!(
+            "SELECT d.issue_id FROM deps d JOIN beads t ON t.id = d.depends_on_id
+             WHERE d.type IN ({}) AND t.status NOT IN ('closed', 'tombstone')
+             UNION SELECT id FROM beads WHERE status = 'blocked'",
+            quoted_list(&["blocks", "conditional-blocks", "waits-for"])
+        );
+        let mut stmt = self.conn.prepare_cached(&direct)?;
+        for id in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            blocked.insert(id?);
+        }
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT depends_on_id, issue_id FROM deps WHERE type = 'parent-child'",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            children.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        let mut queue: Vec<String> = blocked.iter().cloned().collect();
+        while let Some(parent) = queue.pop() {
+            for child in children.get(&parent).into_iter().flatten() {
+                if blocked.insert(child.clone()) {
+                    queue.push(child.clone());
+                }
+            }
+        }
+        Ok(blocked)
+    }
+
     pub fn list(&self, f: &ListFilter) -> Result<Vec<BeadSummary>, LedgerError> {
         let mut wheres: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
@@ -149,41 +166,50 @@ impl Reader<'_> {
     /// Ready work: open, not pinned, not ephemeral, not a template, not machinery, not
     /// deferred into the future, and not in the blocked set.
     pub fn ready(&self, f: &ReadyFilter) -> Result<Vec<BeadSummary>, LedgerError> {
+        let blocked = self.blocked_set()?;
         let infra = quoted_list(INFRA_TYPES);
-        let limit = f.limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
         let sql = format!(
-            "{cte}
-             SELECT {SUMMARY_COLUMNS} FROM beads b
+            "SELECT {SUMMARY_COLUMNS} FROM beads b
              WHERE b.status = 'open' AND b.pinned = 0 AND b.ephemeral = 0 AND b.is_template = 0
                AND b.issue_type NOT IN ({infra})
                AND (?1 IS NULL OR b.prefix = ?1)
                AND (b.defer_until IS NULL OR julianday(b.defer_until) IS NULL
                     OR julianday(b.defer_until) <= julianday('now'))
-               AND b.id NOT IN (SELECT id FROM blocked)
-             ORDER BY b.priority, b.created_at, b.id{limit}",
-            cte = blocked_cte()
+             ORDER BY b.priority, b.created_at, b.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([f.prefix.as_deref()], summary_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([f.prefix.as_deref()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            if f.limit.is_some_and(|n| out.len() >= n) {
+                break;
+            }
+            let id: String = r.get(0)?;
+            if !blocked.contains(&id) {
+                out.push(summary_from_row(r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Unfinished beads that cannot proceed, with what holds each one up.
     pub fn blocked(&self, prefix: Option<&str>) -> Result<Vec<BlockedBead>, LedgerError> {
+        let blocked = self.blocked_set()?;
         let sql = format!(
-            "{cte}
-             SELECT {SUMMARY_COLUMNS} FROM beads b
-             WHERE b.id IN (SELECT id FROM blocked)
-               AND b.status NOT IN ('closed', 'tombstone')
-               AND (?1 IS NULL OR b.prefix = ?1)
-             ORDER BY b.priority, b.created_at, b.id",
-            cte = blocked_cte()
+            "SELECT {SUMMARY_COLUMNS} FROM beads b
+             WHERE b.status NOT IN ('closed', 'tombstone') AND (?1 IS NULL OR b.prefix = ?1)
+             ORDER BY b.priority, b.created_at, b.id"
         );
-        let beads: Vec<BeadSummary> = {
+        let mut beads: Vec<BeadSummary> = Vec::new();
+        {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([prefix], summary_from_row)?;
-            rows.collect::<Result<_, _>>()?
-        };
+            let mut rows = stmt.query([prefix])?;
+            while let Some(r) = rows.next()? {
+                if blocked.contains(&r.get::<_, String>(0)?) {
+                    beads.push(summary_from_row(r)?);
+                }
+            }
+        }
         let mut out = Vec::with_capacity(beads.len());
         for bead in beads {
             let mut blocked_by = Vec::new();

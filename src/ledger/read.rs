@@ -162,21 +162,23 @@ impl<'c> Reader<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Tracked ids of a convoy with the status of each (None when the bead is not in the ledger).
-    pub fn tracked(&self, convoy: &str) -> R<Vec<(String, Option<Bead>)>> {
-        let ids: Vec<String> = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT depends_on_id FROM deps WHERE issue_id = ?1 AND type = 'tracks' ORDER BY rowid",
-            )?;
-            let rows = stmt.query_map(params![convoy], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        ids.into_iter()
-            .map(|id| {
-                let b = self.bead(&id)?;
-                Ok((id, b))
+    /// What a convoy tracks, in the order it was added, with each bead's state (title and
+    /// status are None when the tracked id is not in this ledger).
+    pub fn tracked(&self, convoy: &str) -> R<Vec<TrackedRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.depends_on_id, b.title, b.status, b.assignee
+             FROM deps d LEFT JOIN beads b ON b.id = d.depends_on_id
+             WHERE d.issue_id = ?1 AND d.type = 'tracks' ORDER BY d.rowid",
+        )?;
+        let rows = stmt.query_map(params![convoy], |r| {
+            Ok(TrackedRow {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                status: r.get(2)?,
+                assignee: r.get(3)?,
             })
-            .collect()
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Largest `n` among existing children `<parent>.<n>`.
@@ -206,6 +208,16 @@ impl<'c> Reader<'c> {
             .prepare_cached("SELECT count(*) FROM beads WHERE prefix = ?1")?;
         Ok(stmt.query_row(params![prefix], |r| r.get::<_, i64>(0))? as u64)
     }
+}
+
+/// One bead a convoy tracks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TrackedRow {
+    pub id: String,
+    pub title: Option<String>,
+    /// None when the tracked id is not in this ledger.
+    pub status: Option<String>,
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -87,19 +87,11 @@ impl<'c> Tx<'c> {
         if !ids::is_valid_id(&b.id) {
             return Err(LedgerError::invalid(format!("invalid bead id {:?}", b.id)));
         }
-        let cols = bead::columns();
-        let sql = format!(
-            "INSERT INTO beads (prefix, {}) VALUES (?1, {})",
-            cols.join(", "),
-            (2..=cols.len() + 1)
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let sql = bead::insert_sql();
         let mut values: Vec<Box<dyn rusqlite::ToSql + '_>> = vec![Box::new(b.prefix().to_string())];
         values.extend(b.column_values());
         let res = {
-            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let mut stmt = self.tx.prepare_cached(sql)?;
             stmt.execute(rusqlite::params_from_iter(
                 values.iter().map(|v| v.as_ref()),
             ))
@@ -142,16 +134,9 @@ impl<'c> Tx<'c> {
     }
 
     fn overwrite(&mut self, b: &Bead) -> R<()> {
-        let cols = bead::columns();
-        let sets: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, c)| format!("{c} = ?{}", i + 1))
-            .collect();
-        let sql = format!("UPDATE beads SET {} WHERE id = ?1", sets.join(", "));
+        let sql = bead::update_sql();
         let values = b.column_values();
-        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut stmt = self.tx.prepare_cached(sql)?;
         let n = stmt.execute(rusqlite::params_from_iter(
             values.iter().map(|v| v.as_ref()),
         ))?;
@@ -307,33 +292,26 @@ impl<'c> Tx<'c> {
 
     // ---- bulk paths used by import: no per-row events, the import records its own ----
 
-    /// Inserts or replaces a bead; true when it was new.
-    pub(crate) fn upsert_bead_raw(&mut self, b: &Bead) -> R<bool> {
+    /// Inserts or replaces a bead (the importer knows which beads already exist).
+    pub(crate) fn upsert_bead_raw(&mut self, b: &Bead) -> R<()> {
         if !ids::is_valid_id(&b.id) {
             return Err(LedgerError::invalid(format!("invalid bead id {:?}", b.id)));
         }
-        let existed = self.reader().exists(&b.id)?;
-        let cols = bead::columns();
-        let placeholders: Vec<String> = (2..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-        let updates: Vec<String> = cols
-            .iter()
-            .skip(1)
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let sql = format!(
-            "INSERT INTO beads (prefix, {}) VALUES (?1, {}) ON CONFLICT(id) DO UPDATE SET {}",
-            cols.join(", "),
-            placeholders.join(", "),
-            updates.join(", ")
-        );
         let mut values: Vec<Box<dyn rusqlite::ToSql + '_>> = vec![Box::new(b.prefix().to_string())];
         values.extend(b.column_values());
         self.tx
-            .prepare_cached(&sql)?
+            .prepare_cached(bead::upsert_sql())?
             .execute(rusqlite::params_from_iter(
                 values.iter().map(|v| v.as_ref()),
             ))?;
-        Ok(!existed)
+        Ok(())
+    }
+
+    /// Every bead id in the ledger (the importer's "does it exist" check, in one scan).
+    pub(crate) fn all_ids(&self) -> R<std::collections::HashSet<String>> {
+        let mut stmt = self.tx.prepare("SELECT id FROM beads")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub(crate) fn clear_relations(&mut self, id: &str) -> R<()> {

@@ -315,42 +315,41 @@ pub fn resolve(
             source: format!("${var}"),
         });
     }
-    if let Some(rig) = rig.filter(|_| setting.scopes.contains(&Scope::Rig)) {
-        if let Some(v) = get_path(&rig.raw, key) {
-            let file = town.paths.rig_toml(&rig.name);
-            let value = check_file_value(setting, v, &file)?;
-            return Ok(Resolved {
-                key: setting.key,
-                value,
-                layer: Layer::Rig,
-                source: file.display().to_string(),
-            });
-        }
+    if let Some(rig) = rig.filter(|_| setting.scopes.contains(&Scope::Rig))
+        && let Some(v) = get_path(&rig.raw, key)
+    {
+        let file = town.paths.rig_toml(&rig.name);
+        let value = check_file_value(setting, v, &file)?;
+        return Ok(Resolved {
+            key: setting.key,
+            value,
+            layer: Layer::Rig,
+            source: file.display().to_string(),
+        });
     }
-    if setting.scopes.contains(&Scope::Town) {
-        if let Some(v) = get_path(&town.config.raw, key) {
-            let file = town.paths.town_toml();
-            let value = check_file_value(setting, v, &file)?;
-            return Ok(Resolved {
-                key: setting.key,
-                value,
-                layer: Layer::Town,
-                source: file.display().to_string(),
-            });
-        }
+    if setting.scopes.contains(&Scope::Town)
+        && let Some(v) = get_path(&town.config.raw, key)
+    {
+        let file = town.paths.town_toml();
+        let value = check_file_value(setting, v, &file)?;
+        return Ok(Resolved {
+            key: setting.key,
+            value,
+            layer: Layer::Town,
+            source: file.display().to_string(),
+        });
     }
-    if setting.scopes.contains(&Scope::User) {
-        if let Some((path, table)) = read_user_table()? {
-            if let Some(v) = get_path(&table, key) {
-                let value = check_file_value(setting, v, &path)?;
-                return Ok(Resolved {
-                    key: setting.key,
-                    value,
-                    layer: Layer::User,
-                    source: path.display().to_string(),
-                });
-            }
-        }
+    if setting.scopes.contains(&Scope::User)
+        && let Some((path, table)) = read_user_table()?
+        && let Some(v) = get_path(&table, key)
+    {
+        let value = check_file_value(setting, v, &path)?;
+        return Ok(Resolved {
+            key: setting.key,
+            value,
+            layer: Layer::User,
+            source: path.display().to_string(),
+        });
     }
     let value = parse_value(setting, setting.default).map_err(|m| TownError::BadConfig {
         path: "built-in defaults".into(),

@@ -458,13 +458,13 @@ pub fn dep_add(
     if !allow_missing {
         require(ctx, &r, target)?;
     }
-    if GATING_DEPS.contains(&kind.as_str()) {
-        if let Some(path) = gating_path(&r, target, issue)? {
-            return Err(Error::invalid(format!(
-                "adding {issue} → {target} ({kind}) would make a cycle: {target} already waits on {issue} via {}",
-                path.join(" → ")
-            )));
-        }
+    if GATING_DEPS.contains(&kind.as_str())
+        && let Some(path) = gating_path(&r, target, issue)?
+    {
+        return Err(Error::invalid(format!(
+            "adding {issue} → {target} ({kind}) would make a cycle: {target} already waits on {issue} via {}",
+            path.join(" → ")
+        )));
     }
     ctx.write(|tx| {
         let d = new_dep(tx, issue, target, &kind);

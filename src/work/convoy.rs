@@ -10,14 +10,7 @@ use crate::{Error, Result};
 /// The close reason of a convoy that closed itself; only such convoys reopen on their own.
 pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TrackedBead {
-    pub id: String,
-    pub title: Option<String>,
-    /// None when the tracked id is not in this ledger.
-    pub status: Option<String>,
-    pub assignee: Option<String>,
-}
+pub use crate::ledger::TrackedRow as TrackedBead;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ConvoyView {
@@ -134,7 +127,7 @@ pub fn remove(ctx: &mut Ctx, convoy: &str, ids: &[String]) -> Result<ConvoyView>
         return Err(Error::invalid("give at least one bead id to remove"));
     }
     let r = ctx.reader();
-    let tracked: Vec<String> = r.tracked(convoy)?.into_iter().map(|(id, _)| id).collect();
+    let tracked: Vec<String> = r.tracked(convoy)?.into_iter().map(|t| t.id).collect();
     for id in ids {
         if !tracked.contains(id) {
             return Err(Error::not_found(format!(
@@ -179,17 +172,7 @@ pub fn show(ctx: &Ctx, convoy: &str) -> Result<ConvoyView> {
 }
 
 fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
-    let tracked: Vec<TrackedBead> = ctx
-        .reader()
-        .tracked(&c.id)?
-        .into_iter()
-        .map(|(id, b)| TrackedBead {
-            id,
-            title: b.as_ref().map(|b| b.title.clone()),
-            status: b.as_ref().map(|b| b.status.clone()),
-            assignee: b.and_then(|b| b.assignee),
-        })
-        .collect();
+    let tracked: Vec<TrackedBead> = ctx.reader().tracked(&c.id)?;
     let closed = tracked
         .iter()
         .filter(|t| t.status.as_deref().is_some_and(is_done_status))
@@ -260,7 +243,7 @@ fn land_convoy_if_complete(tx: &mut Tx<'_>, convoy: &str) -> Result<bool> {
     let complete = !tracked.is_empty()
         && tracked
             .iter()
-            .all(|(_, b)| b.as_ref().is_some_and(|b| is_done_status(&b.status)));
+            .all(|t| t.status.as_deref().is_some_and(is_done_status));
     if !complete {
         return Ok(false);
     }

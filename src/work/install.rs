@@ -37,14 +37,14 @@ fn default_owner() -> String {
 /// missing and never rewrites config) and any path inside another town.
 pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
     let root = absolute(path)?;
-    if let Some(parent) = root.parent() {
-        if let Some(outer) = town::enclosing_town(parent) {
-            return Err(TownError::InsideTown {
-                path: root,
-                town: outer,
-            }
-            .into());
+    if let Some(parent) = root.parent()
+        && let Some(outer) = town::enclosing_town(parent)
+    {
+        return Err(TownError::InsideTown {
+            path: root,
+            town: outer,
         }
+        .into());
     }
     let paths = TownPaths::new(root.clone());
     let exists = paths.town_toml().is_file();

@@ -65,7 +65,12 @@ CREATE TABLE beads (
     extra                TEXT
 );
 
-CREATE INDEX beads_status ON beads(status, priority, created_at);
+-- Covers every column of a list row, so `ready` and `list` read only this index (dense)
+-- instead of visiting each bead's row (with its long text) in the table.
+CREATE INDEX beads_status ON beads(
+    status, priority, created_at, id, issue_type, pinned, ephemeral, is_template, prefix,
+    defer_until, assignee, updated_at, closed_at, title
+);
 CREATE INDEX beads_assignee_status ON beads(assignee, status);
 CREATE INDEX beads_prefix ON beads(prefix, status);
 CREATE INDEX beads_type_status ON beads(issue_type, status);
