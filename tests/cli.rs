@@ -252,3 +252,36 @@ fn export_can_be_turned_off() {
     let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
     assert!(text.contains(&id), "{text}");
 }
+
+#[test]
+fn demo_builds_a_town_once_and_reuses_it() {
+    let s = Sandbox::new();
+    let dir = s.path().join("demo");
+    let r = s.gt_in(
+        s.path(),
+        &["--batch", "--json", "demo", dir.to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["demo"]["created"], true);
+    assert_eq!(v["demo"]["beads"], 11);
+    let town = dir.clone();
+    let rigs = s.gt_in(&town, &["--batch", "--json", "rig", "list"]).json();
+    assert_eq!(rigs["count"], 2);
+    let ready = s.gt_in(&town, &["--batch", "--json", "ready"]).json();
+    assert_eq!(ready["count"], 5, "{ready}");
+    let blocked = s.gt_in(&town, &["--batch", "--json", "blocked"]).json();
+    assert_eq!(blocked["count"], 3, "{blocked}");
+    let again = s
+        .gt_in(
+            s.path(),
+            &["--batch", "--json", "demo", dir.to_str().expect("utf8")],
+        )
+        .json();
+    assert_eq!(again["demo"]["created"], false);
+    // A non-empty directory that is not a town is left alone.
+    let busy = s.path().join("busy");
+    std::fs::create_dir_all(busy.join("x")).expect("mkdir");
+    let r = s.gt_in(s.path(), &["demo", busy.to_str().expect("utf8")]);
+    assert_eq!(r.code, 2);
+}

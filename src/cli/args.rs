@@ -53,6 +53,11 @@ pub enum Command {
     /// Settings: flag > env > rig.toml > town.toml > user config > defaults.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Build (or reuse) a demo town to look around in.
+    Demo {
+        /// Where to put it (default: <tmp>/gt-demo).
+        path: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]

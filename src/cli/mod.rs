@@ -100,6 +100,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Close(a) => beads::close(out, session.ctx()?, a),
         Command::Convoy(cmd) => convoy::run(out, session.ctx()?, cmd),
         Command::Config(cmd) => config::run(out, session.ctx()?, cmd),
+        Command::Demo { path } => demo(out, path.as_deref()),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "gt", &mut std::io::stdout());
@@ -130,6 +131,32 @@ fn no_command(out: &mut Out, batch: bool) -> Result<()> {
     Err(Error::NotBuilt(
         "the full-screen workspace (`gt` with no command) is not built yet in this version; use the commands above".into(),
     ))
+}
+
+fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
+    let d = crate::work::demo::ensure(path)?;
+    if out.json {
+        return out.json(serde_json::json!({ "demo": d })).map_err(io);
+    }
+    let verb = if d.created { "Built" } else { "Reusing" };
+    out.line(format!(
+        "{verb} the demo town at {} ({} beads, {} convoys).",
+        d.root.display(),
+        d.beads,
+        d.convoys.len()
+    ))
+    .map_err(io)?;
+    out.line("").map_err(io)?;
+    out.line(format!("  cd {}", d.root.display())).map_err(io)?;
+    out.line("  gt ready            # work that can start now")
+        .map_err(io)?;
+    out.line("  gt blocked          # work waiting on other work")
+        .map_err(io)?;
+    out.line("  gt convoy list      # groups of work and their progress")
+        .map_err(io)?;
+    out.line("").map_err(io)?;
+    out.line("(The full-screen workspace is not part of this version yet; these commands are.)")
+        .map_err(io)
 }
 
 /// Entry point of the binary.

@@ -10,7 +10,9 @@ pub fn is_repo(path: &Path) -> bool {
 
 pub fn init_repo(path: &Path) -> Result<(), GitError> {
     if Repository::open(path).is_err() {
-        Repository::init(path)?;
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main");
+        Repository::init_opts(path, &opts)?;
     }
     Ok(())
 }

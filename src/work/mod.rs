@@ -3,6 +3,7 @@
 pub mod beads;
 pub mod config;
 pub mod convoy;
+pub mod demo;
 pub mod install;
 pub mod ledger_io;
 pub mod rig;

@@ -1,0 +1,204 @@
+//! `gt demo`: a small, realistic town to look at — two projects, a spread of work with
+//! dependencies, a convoy — built with the same services every command uses.
+
+use super::Ctx;
+use super::beads::{self, NewBead};
+use super::rig::{self, AddRig};
+use crate::{Error, Result, git};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoTown {
+    pub root: PathBuf,
+    pub created: bool,
+    pub beads: usize,
+    pub convoys: Vec<String>,
+}
+
+/// The demo town at `path` (default: `<tmp>/gt-demo`), created on first use.
+pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
+    let root = path
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| std::env::temp_dir().join("gt-demo"));
+    if root.join("town.toml").is_file() {
+        let ctx = Ctx::open(&root)?;
+        let count = ctx.reader().counts()?.beads as usize;
+        let convoys = super::convoy::list(&ctx, true, None)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        return Ok(DemoTown {
+            root,
+            created: false,
+            beads: count,
+            convoys,
+        });
+    }
+    if root.exists()
+        && std::fs::read_dir(&root)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::invalid(format!(
+            "{} exists and is not a town; give another path: gt demo <path>",
+            root.display()
+        )));
+    }
+    let report = super::install::install(&root, false)?;
+    let root = report.root;
+    let sources = root.join(".gt").join("demo-sources");
+    let mut ctx = Ctx::open(&root)?;
+    ctx.actor = "mayor".into();
+    for (name, files) in [
+        (
+            "webapp",
+            vec![
+                (
+                    "README.md",
+                    "# webapp\nA tiny web shop used by the gt demo.\n",
+                ),
+                (
+                    "app.py",
+                    "def main():\n    print('hello from the demo shop')\n",
+                ),
+            ],
+        ),
+        (
+            "docs_site",
+            vec![
+                (
+                    "README.md",
+                    "# docs_site\nDocumentation for the demo shop.\n",
+                ),
+                ("index.md", "# Welcome\n"),
+            ],
+        ),
+    ] {
+        let src = sources.join(name);
+        make_repo(&src, &files)?;
+        rig::add(
+            &mut ctx,
+            AddRig {
+                name: name.into(),
+                source: src.display().to_string(),
+                prefix: None,
+                branch: None,
+            },
+        )?;
+    }
+    let mut new = |title: &str,
+                   rig: &str,
+                   t: &str,
+                   p: i64,
+                   labels: &[&str],
+                   parent: Option<&str>|
+     -> Result<String> {
+        let b = beads::create(
+            &mut ctx,
+            NewBead {
+                title: title.into(),
+                description: Some(format!("Demo work: {title}.")),
+                issue_type: Some(t.into()),
+                priority: Some(p),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                parent: parent.map(str::to_string),
+                rig: Some(rig.into()),
+                assignee: None,
+            },
+        )?;
+        Ok(b.id)
+    };
+    let epic = new("Checkout flow", "webapp", "epic", 1, &["checkout"], None)?;
+    let cart = new(
+        "Cart page lists items with prices",
+        "webapp",
+        "feature",
+        1,
+        &["checkout", "ui"],
+        Some(&epic),
+    )?;
+    let pay = new(
+        "Payment form validates card numbers",
+        "webapp",
+        "feature",
+        1,
+        &["checkout"],
+        Some(&epic),
+    )?;
+    let receipt = new(
+        "Email a receipt after payment",
+        "webapp",
+        "task",
+        2,
+        &["checkout", "email"],
+        Some(&epic),
+    )?;
+    let crash = new(
+        "Crash when the cart is empty",
+        "webapp",
+        "bug",
+        0,
+        &["ui"],
+        None,
+    )?;
+    let slow = new(
+        "Product search takes 3 s",
+        "webapp",
+        "bug",
+        2,
+        &["perf"],
+        None,
+    )?;
+    let guide = new(
+        "Write the checkout guide",
+        "docs_site",
+        "task",
+        2,
+        &["checkout"],
+        None,
+    )?;
+    let faq = new("FAQ: payment methods", "docs_site", "task", 3, &[], None)?;
+    let old = new(
+        "Set up the docs skeleton",
+        "docs_site",
+        "chore",
+        3,
+        &[],
+        None,
+    )?;
+    drop(new);
+    beads::dep_add(&mut ctx, &pay, &cart, "blocks", false)?;
+    beads::dep_add(&mut ctx, &receipt, &pay, "blocks", false)?;
+    beads::dep_add(&mut ctx, &guide, &receipt, "blocks", false)?;
+    beads::comment(
+        &mut ctx,
+        &crash,
+        "Reproduced: open /cart with nothing in it.",
+    )?;
+    beads::close(
+        &mut ctx,
+        std::slice::from_ref(&old),
+        Some("skeleton is in place"),
+    )?;
+    let launch = super::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
+    let fixes = super::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;
+    let _ = faq;
+    Ok(DemoTown {
+        root,
+        created: true,
+        beads: ctx.reader().counts()?.beads as usize,
+        convoys: vec![launch.id, fixes.id],
+    })
+}
+
+fn make_repo(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+    git::init_repo(dir)?;
+    let mut names = Vec::new();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).map_err(|e| Error::io(format!("write {name}"), e))?;
+        names.push(*name);
+    }
+    git::commit_paths(dir, &names, "Initial commit (gt demo)")?;
+    Ok(())
+}
