@@ -157,7 +157,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         &["checkout"],
         None,
     )?;
-    let faq = new("FAQ: payment methods", "docs_site", "task", 3, &[], None)?;
+    new("FAQ: payment methods", "docs_site", "task", 3, &[], None)?;
     let old = new(
         "Set up the docs skeleton",
         "docs_site",
@@ -166,7 +166,6 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         &[],
         None,
     )?;
-    drop(new);
     beads::dep_add(&mut ctx, &pay, &cart, "blocks", false)?;
     beads::dep_add(&mut ctx, &receipt, &pay, "blocks", false)?;
     beads::dep_add(&mut ctx, &guide, &receipt, "blocks", false)?;
@@ -182,7 +181,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     )?;
     let launch = super::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
     let fixes = super::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;
-    let _ = faq;
+
     Ok(DemoTown {
         root,
         created: true,
