@@ -247,7 +247,19 @@ fn export_can_be_turned_off() {
     let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
     assert!(!text.contains(&id));
     s.ok(&["config", "set", "ledger.export_jsonl", "true"]);
-    // The change stayed marked and the next write catches up.
+    let skipped = s
+        .ok(&[
+            "--batch",
+            "-c",
+            "ledger.export_jsonl=false",
+            "bead",
+            "create",
+            "Skipped by flag",
+        ])
+        .stdout;
+    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
+    assert!(!text.contains(skipped.trim()));
+    // The changes stayed marked and the next write catches up.
     s.create(&["Another"]);
     let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
     assert!(text.contains(&id), "{text}");

@@ -17,6 +17,9 @@ pub struct Cli {
     /// Print JSON ({"schema": 1, …}) instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Override a setting for this command (highest config layer); repeatable.
+    #[arg(short = 'c', long = "set", global = true, value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -23,14 +23,19 @@ use std::ffi::OsString;
 #[derive(Default)]
 pub struct Session {
     ctx: Option<Ctx>,
+    /// `-c key=value` of the command being run.
+    overrides: Vec<String>,
 }
 
 impl Session {
     /// The town around the working directory, opened once per process.
     pub fn ctx(&mut self) -> Result<&mut Ctx> {
-        if self.ctx.is_none() {
-            let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
-            self.ctx = Some(Ctx::open(&cwd)?);
+        match &mut self.ctx {
+            Some(ctx) => ctx.set_overrides(&self.overrides)?,
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
+                self.ctx = Some(Ctx::open_with(&cwd, &self.overrides)?);
+            }
         }
         self.ctx
             .as_mut()
@@ -67,7 +72,14 @@ fn clap_exit(e: clap::Error) -> i32 {
 /// Runs one parsed command and reports its outcome; returns the exit code.
 pub fn execute(cli: Cli, session: &mut Session) -> i32 {
     let mut out = Out::new(cli.json, cli.batch);
+    session.overrides = cli.overrides.clone();
+    let name = command_name(&cli);
     let res = dispatch(cli, &mut out, session);
+    let code = match &res {
+        Ok(()) => 0,
+        Err(e) => e.exit_code(),
+    };
+    tracing::info!(command = %name, code, "command finished");
     let flushed = out.flush();
     for w in session.take_warnings() {
         eprintln!("gt: {w}");
@@ -80,6 +92,18 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// `bead create`, `ready`, … for the log.
+fn command_name(cli: &Cli) -> String {
+    let debug = format!("{:?}", cli.command);
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn io(e: std::io::Error) -> Error {

@@ -296,7 +296,7 @@ pub fn resolve(
         rule: msg,
     };
     if let Some(text) = flag {
-        let value = parse_value(setting, text).map_err(|m| bad_input(m, "--flag".into()))?;
+        let value = parse_value(setting, text).map_err(|m| bad_input(m, format!("-c {key}=…")))?;
         return Ok(Resolved {
             key: setting.key,
             value,

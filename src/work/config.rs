@@ -6,14 +6,14 @@ use crate::town::settings::{self, Resolved, SETTINGS, Scope};
 
 pub fn get(ctx: &Ctx, key: &str, rig: Option<&str>) -> Result<Resolved> {
     let rig = rig.map(|r| ctx.town.rig(r)).transpose()?;
-    Ok(settings::resolve(&ctx.town, rig.as_ref(), key, None)?)
+    ctx.setting(key, rig.as_ref())
 }
 
 pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<Resolved>> {
     let rig = rig.map(|r| ctx.town.rig(r)).transpose()?;
     SETTINGS
         .iter()
-        .map(|s| Ok(settings::resolve(&ctx.town, rig.as_ref(), s.key, None)?))
+        .map(|s| ctx.setting(s.key, rig.as_ref()))
         .collect()
 }
 

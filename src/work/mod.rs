@@ -23,6 +23,8 @@ pub struct Ctx {
     pub cwd: PathBuf,
     /// Things the user should hear about that did not make the command fail.
     pub warnings: Vec<String>,
+    /// `-c key=value` settings given on the command line (the highest config layer).
+    overrides: Vec<(String, String)>,
 }
 
 /// `$GT_AGENT`, else `$BD_ACTOR`, else `overseer` (the human).
@@ -37,9 +39,16 @@ pub fn current_actor() -> String {
 impl Ctx {
     /// Finds the town around `cwd` (or `$GT_TOWN`) and opens its ledger.
     pub fn open(cwd: &Path) -> Result<Ctx> {
+        Ctx::open_with(cwd, &[])
+    }
+
+    /// Like `open`, with `-c key=value` overrides (validated here: a bad one is bad input).
+    pub fn open_with(cwd: &Path, overrides: &[String]) -> Result<Ctx> {
+        let overrides = parse_overrides(overrides)?;
         let town = Town::discover(cwd)?;
         crate::logging::init(town.root());
-        let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", None)?.as_int();
+        let flag = find_override(&overrides, "ledger.busy_timeout_ms");
+        let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", flag)?.as_int();
         let ledger = Ledger::open(
             &town.paths.ledger_db(),
             Duration::from_millis(timeout.max(0) as u64),
@@ -50,7 +59,20 @@ impl Ctx {
             actor: current_actor(),
             cwd: cwd.to_path_buf(),
             warnings: Vec::new(),
+            overrides,
         })
+    }
+
+    /// Replaces the command-line overrides (each `--batch -` line has its own).
+    pub fn set_overrides(&mut self, raw: &[String]) -> Result<()> {
+        self.overrides = parse_overrides(raw)?;
+        Ok(())
+    }
+
+    /// A setting's effective value through every layer, command-line overrides first.
+    pub fn setting(&self, key: &str, rig: Option<&RigConfig>) -> Result<settings::Resolved> {
+        let flag = find_override(&self.overrides, key);
+        Ok(settings::resolve(&self.town, rig, key, flag)?)
     }
 
     pub fn reader(&self) -> Reader<'_> {
@@ -68,7 +90,8 @@ impl Ctx {
     /// Rewrites the changed lines of `.beads/issues.jsonl`. A failure here does not undo the
     /// committed change: the beads stay marked and the next sync catches up; the user is told.
     pub fn sync_export(&mut self) {
-        let enabled = settings::resolve(&self.town, None, "ledger.export_jsonl", None)
+        let enabled = self
+            .setting("ledger.export_jsonl", None)
             .map(|r| r.as_bool())
             .unwrap_or(true);
         if !enabled {
@@ -99,6 +122,28 @@ impl Ctx {
     pub fn rig_for_prefix(&self, prefix: &str) -> Result<Option<RigConfig>> {
         Ok(self.town.rig_for_prefix(prefix)?)
     }
+}
+
+/// `key=value` pairs, each key a known setting and each value of its type.
+fn parse_overrides(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|item| {
+            let (k, v) = item
+                .split_once('=')
+                .ok_or_else(|| Error::invalid(format!("-c needs key=value, got {item:?}")))?;
+            let setting = settings::lookup(k.trim())?;
+            settings::parse_value(setting, v).map_err(Error::Invalid)?;
+            Ok((k.trim().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn find_override<'a>(overrides: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    overrides
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 impl From<crate::fsutil::LockError> for Error {
