@@ -2,36 +2,11 @@
 
 mod common;
 use common::*;
-use std::io::Write;
-use std::process::Stdio;
-
-fn batch_stdin(s: &Sandbox, script: &str) -> Run {
-    let mut child = s
-        .cmd(&s.town(), &["--batch", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write");
-    let o = child.wait_with_output().expect("wait");
-    Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
 
 #[test]
 fn batch_stdin_runs_every_line_in_one_process() {
     let s = Sandbox::with_town();
-    let r = batch_stdin(
-        &s,
+    let r = s.batch_stdin(
         "# comments and blank lines are skipped\n\n\
          bead create \"First one\" -p 1\n\
          gt bead create 'Second one'\n\
@@ -49,20 +24,17 @@ fn batch_stdin_runs_every_line_in_one_process() {
 #[test]
 fn batch_stdin_stops_at_the_first_failure_with_its_line_number() {
     let s = Sandbox::with_town();
-    let r = batch_stdin(
-        &s,
-        "bead create one\nbead create two\nshow hq-nope\nbead create three\n",
-    );
+    let r = s.batch_stdin("bead create one\nbead create two\nshow hq-nope\nbead create three\n");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("stopped at line 3"), "{}", r.stderr);
     assert_eq!(
         s.sql("SELECT group_concat(title) FROM (SELECT title FROM beads ORDER BY title)"),
         "one,two"
     );
-    let r = batch_stdin(&s, "bead create four\nbead frobnicate\n");
+    let r = s.batch_stdin("bead create four\nbead frobnicate\n");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("line 2"), "{}", r.stderr);
-    let r = batch_stdin(&s, "bead create 'unbalanced\n");
+    let r = s.batch_stdin("bead create 'unbalanced\n");
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("line 1: unbalanced quotes"),

@@ -3,8 +3,6 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::io::Write;
-use std::process::Stdio;
 
 #[test]
 fn twenty_processes_update_and_comment_without_losing_a_write() {
@@ -13,25 +11,13 @@ fn twenty_processes_update_and_comment_without_losing_a_write() {
     let own: Vec<String> = (0..20).map(|i| s.create(&[&format!("Own {i}")])).collect();
     let mut children = Vec::new();
     for (i, own_id) in own.iter().enumerate() {
-        let mut child = s
-            .cmd(&s.town(), &["--batch", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
         let script = format!(
             "bead comment {shared} \"comment from process {i}\"\n\
              bead update {shared} --add-label worker{i}\n\
              bead update {own_id} --title \"Own {i} (renamed)\" --status in_progress\n\
              bead comment {own_id} 'done by {i}'\n"
         );
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(script.as_bytes())
-            .expect("write stdin");
+        let child = s.spawn_batch(&script);
         children.push(child);
     }
     for (i, child) in children.into_iter().enumerate() {

@@ -99,7 +99,7 @@ fn command_name(cli: &Cli) -> String {
     let debug = format!("{:?}", cli.command);
     debug
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .filter(|w| !w.is_empty() && *w != "Some")
         .take(2)
         .collect::<Vec<_>>()
         .join(" ")

@@ -81,6 +81,30 @@ impl Sandbox {
         c
     }
 
+    /// Starts `gt --batch -` in the town with `script` on its stdin (not waited for).
+    pub fn spawn_batch(&self, script: &str) -> std::process::Child {
+        use std::io::Write;
+        let mut child = self
+            .cmd(&self.town(), &["--batch", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write stdin");
+        child
+    }
+
+    /// Runs `gt --batch -` with `script` and waits for it.
+    pub fn batch_stdin(&self, script: &str) -> Run {
+        Run::from(self.spawn_batch(script).wait_with_output().expect("wait"))
+    }
+
     /// Runs gt inside the town.
     pub fn gt(&self, args: &[&str]) -> Run {
         self.gt_in(&self.town(), args)
