@@ -52,6 +52,13 @@ impl Ledger {
         // Read pages straight from the OS page cache instead of copying each one in: a
         // whole-ledger query (ready over 10k beads) spends most of its time on those copies.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        // Every gt command is a short process. By default the last connection to close
+        // checkpoints the WAL and deletes it, so each command would pay for a checkpoint and
+        // the next one for recreating the WAL; writers' auto-checkpoints keep it bounded.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),

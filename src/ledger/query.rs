@@ -85,24 +85,35 @@ impl Reader<'_> {
     /// `parent-child` edges). Computed in a few index scans rather than a recursive SQL
     /// query, which SQLite plans poorly at ledger sizes of 10k+.
     pub fn blocked_set(&self) -> Result<HashSet<String>, LedgerError> {
+        // Two sequential scans (the covering status index, the deps key) and the rest in
+        // memory: no per-edge lookups of the target bead.
+        let mut unfinished: HashSet<String> = HashSet::new();
         let mut blocked: HashSet<String> = HashSet::new();
-        let direct = format!(
-            "SELECT d.issue_id FROM deps d JOIN beads t ON t.id = d.depends_on_id
-             WHERE d.type IN ({}) AND t.status NOT IN ('closed', 'tombstone')
-             UNION SELECT id FROM beads WHERE status = 'blocked'",
-            quoted_list(&["blocks", "conditional-blocks", "waits-for"])
-        );
-        let mut stmt = self.conn.prepare_cached(&direct)?;
-        for id in stmt.query_map([], |r| r.get::<_, String>(0))? {
-            blocked.insert(id?);
-        }
-        let mut children: HashMap<String, Vec<String>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT depends_on_id, issue_id FROM deps WHERE type = 'parent-child'",
+            "SELECT id, status FROM beads WHERE status NOT IN ('closed', 'tombstone')",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            children.entry(r.get(0)?).or_default().push(r.get(1)?);
+            let id: String = r.get(0)?;
+            if r.get_ref(1)?.as_str().unwrap_or_default() == "blocked" {
+                blocked.insert(id.clone());
+            }
+            unfinished.insert(id);
+        }
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT issue_id, depends_on_id, type FROM deps
+             WHERE type IN ('blocks', 'conditional-blocks', 'waits-for', 'parent-child')",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let issue: String = r.get(0)?;
+            let target: String = r.get(1)?;
+            if r.get_ref(2)?.as_str().unwrap_or_default() == "parent-child" {
+                children.entry(target).or_default().push(issue);
+            } else if unfinished.contains(&target) {
+                blocked.insert(issue);
+            }
         }
         let mut queue: Vec<String> = blocked.iter().cloned().collect();
         while let Some(parent) = queue.pop() {
