@@ -3,7 +3,7 @@
 
 use std::fs::OpenOptions;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
@@ -29,7 +29,7 @@ pub fn init(town_root: &Path) {
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(Mutex::new(file))
+        .with_writer(file)
         .finish();
     if tracing::subscriber::set_global_default(subscriber).is_ok() {
         let _ = INSTALLED.set(());

@@ -5,13 +5,36 @@ use super::{Session, execute, parse_line};
 use std::ffi::OsString;
 use std::io::BufRead;
 
-/// True for `gt --batch -` (in any order of the two).
-pub fn is_stdin_batch(args: &[OsString]) -> bool {
-    let rest: Vec<&OsString> = args.iter().skip(1).collect();
-    rest.len() == 2 && rest.iter().any(|a| *a == "--batch") && rest.iter().any(|a| *a == "-")
+/// For `gt [global flags] --batch [global flags] -`: the global flags, which then apply to
+/// every line (`--json`, `-c key=value`). None for any other command line.
+pub fn stdin_batch_globals(args: &[OsString]) -> Option<Vec<String>> {
+    let (last, middle) = args.get(1..)?.split_last()?;
+    if last != "-" || !middle.iter().any(|a| a == "--batch") {
+        return None;
+    }
+    middle
+        .iter()
+        .map(|a| a.to_str().map(str::to_string))
+        .collect()
 }
 
-pub fn run_stdin(session: &mut Session) -> i32 {
+pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
+    // The global flags must parse on their own (no command among them).
+    let mut check = vec!["gt".to_string()];
+    check.extend(globals.iter().cloned());
+    match parse_line(check) {
+        Ok(cli) if cli.command.is_none() => {}
+        Ok(_) => {
+            eprintln!(
+                "gt: `--batch -` reads its commands from stdin; put no command before the `-`"
+            );
+            return 2;
+        }
+        Err(e) => {
+            eprintln!("gt: {}", e.to_string().trim());
+            return 2;
+        }
+    }
     let stdin = std::io::stdin();
     for (i, line) in stdin.lock().lines().enumerate() {
         let n = i + 1;
@@ -38,7 +61,8 @@ pub fn run_stdin(session: &mut Session) -> i32 {
             eprintln!("gt: line {n}: `--batch -` cannot be nested");
             return 2;
         }
-        let mut args = vec!["gt".to_string(), "--batch".to_string()];
+        let mut args = vec!["gt".to_string()];
+        args.extend(globals.iter().cloned());
         args.extend(words);
         let cli = match parse_line(args) {
             Ok(c) => c,

@@ -152,8 +152,20 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             }
             None => {
                 let bytes = ledger_io::export_bytes(ctx, include_ephemeral)?;
-                out.line(String::from_utf8_lossy(&bytes).trim_end())
+                let text = String::from_utf8_lossy(&bytes);
+                if out.json {
+                    // Each export line is a JSON object already: join them into one document.
+                    let lines: Vec<&str> = text.lines().collect();
+                    out.line(format!(
+                        "{{\"schema\":{},\"count\":{},\"issues\":[{}]}}",
+                        super::SCHEMA,
+                        lines.len(),
+                        lines.join(",")
+                    ))
                     .map_err(io)
+                } else {
+                    out.line(text.trim_end()).map_err(io)
+                }
             }
         },
     }

@@ -15,7 +15,6 @@ pub use output::SCHEMA;
 
 use crate::work::Ctx;
 use crate::{Error, Result};
-use clap::Parser;
 use output::Out;
 use std::ffi::OsString;
 
@@ -52,10 +51,10 @@ impl Session {
 
 /// Runs `gt` with these arguments (argv[0] included) and returns the exit code.
 pub fn main_with_args(args: Vec<OsString>) -> i32 {
-    if batch::is_stdin_batch(&args) {
-        return batch::run_stdin(&mut Session::default());
+    if let Some(globals) = batch::stdin_batch_globals(&args) {
+        return batch::run_stdin(&mut Session::default(), &globals);
     }
-    match Cli::try_parse_from(&args) {
+    match parse_line(args) {
         Ok(cli) => execute(cli, &mut Session::default()),
         Err(e) => clap_exit(e),
     }
@@ -74,24 +73,26 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
     let mut out = Out::new(cli.json, cli.batch);
     session.overrides = cli.overrides.clone();
     let name = command_name(&cli);
-    let res = dispatch(cli, &mut out, session);
-    let code = match &res {
-        Ok(()) => 0,
-        Err(e) => e.exit_code(),
-    };
-    tracing::info!(command = %name, code, "command finished");
-    let flushed = out.flush();
+    let res = dispatch(cli, &mut out, session)
+        .and_then(|()| out.flush().map_err(|e| Error::io("write output", e)));
     for w in session.take_warnings() {
         eprintln!("gt: {w}");
     }
-    match res.and_then(|()| flushed.map_err(|e| Error::io("write output", e))) {
+    let code = match res {
         Ok(()) => 0,
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("gt: {e}");
+            if out.json {
+                // Programs reading --json get the failure in the same shape as a result.
+                let doc = serde_json::json!({ "error": { "code": e.exit_code(), "message": e.to_string() } });
+                let _ = out.json(doc).and_then(|()| out.flush());
+            }
             e.exit_code()
         }
-    }
+    };
+    tracing::info!(command = %name, code, "command finished");
+    code
 }
 
 /// `bead create`, `ready`, … for the log.
@@ -188,7 +189,21 @@ pub fn main() -> i32 {
     main_with_args(std::env::args_os().collect())
 }
 
-/// Parses a command line the way `gt` does (used by `--batch -`).
-pub(crate) fn parse_line(args: Vec<String>) -> std::result::Result<Cli, clap::Error> {
-    Cli::try_parse_from(args)
+/// Parses a command line; usage errors are plain text in `--batch`, with NO_COLOR, or when
+/// stderr is not a terminal.
+pub(crate) fn parse_line<T: Into<OsString> + Clone>(
+    args: Vec<T>,
+) -> std::result::Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    use std::io::IsTerminal;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let plain = args.iter().any(|a| a == "--batch")
+        || std::env::var_os("NO_COLOR").is_some()
+        || !std::io::stderr().is_terminal();
+    let mut cmd = Cli::command();
+    if plain {
+        cmd = cmd.color(clap::ColorChoice::Never);
+    }
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }

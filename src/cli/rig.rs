@@ -51,7 +51,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             Ok(())
         }
         RigCmd::List => {
-            let rigs = rig::list(ctx)?;
+            let (rigs, broken) = rig::list(ctx)?;
+            for b in &broken {
+                ctx.warnings
+                    .push(format!("warning: skipped a broken rig: {b}"));
+            }
             if out.json {
                 let items: Vec<_> = rigs
                     .iter()
@@ -101,7 +105,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                 .worktrees
                 .iter()
                 .map(|w| {
-                    let dirty = if w.dirty_files == 0 {
+                    let dirty = if w.error.is_some() {
+                        "unreadable".to_string()
+                    } else if w.dirty_files == 0 {
                         "clean".to_string()
                     } else {
                         format!("{} dirty", w.dirty_files)

@@ -11,6 +11,11 @@ fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_ASKPASS", "true")
         .stdin(std::process::Stdio::null());
+    if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+        // ssh asks for host keys and passphrases on the tty, which GIT_TERMINAL_PROMPT does
+        // not cover; BatchMode makes it fail instead.
+        cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+    }
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
@@ -29,7 +34,7 @@ fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError> {
 /// `git clone --bare <url> <dest>`, then a fetch refspec so `origin/*` tracks the remote.
 pub fn clone_bare(url: &str, dest: &Path) -> Result<(), GitError> {
     let dest_s = dest.to_string_lossy();
-    run(&["clone", "--bare", "--quiet", url, &dest_s], None)?;
+    run(&["clone", "--bare", "--quiet", "--", url, &dest_s], None)?;
     run(
         &[
             "config",

@@ -8,5 +8,5 @@ pub use cli::{clone_bare, fetch_origin};
 pub use error::GitError;
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_paths, default_branch, has_branch, init_repo,
-    is_repo, local_branches, worktree_state,
+    is_repo, local_branches, loose_work, worktree_state,
 };

@@ -122,29 +122,141 @@ pub fn local_branches(repo_path: &Path) -> Result<Vec<BranchState>, GitError> {
     Ok(out)
 }
 
-/// Commits the given paths (relative to the work tree) on the current branch.
-/// Returns false when there was nothing to commit.
+/// Commits the current content of `paths` (files or folders, relative to the work tree; a
+/// missing path is committed as deleted) on top of HEAD — and nothing else: whatever the user
+/// has staged stays staged and out of this commit. Returns false when nothing changed.
 pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<bool, GitError> {
     let repo = Repository::open(workdir)?;
-    let mut index = repo.index()?;
-    for p in paths {
-        if workdir.join(p).exists() {
-            index.add_all([*p].iter(), git2::IndexAddOption::DEFAULT, None)?;
-        }
-    }
-    index.write()?;
-    let tree_id = index.write_tree()?;
-    let tree = repo.find_tree(tree_id)?;
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    if let Some(p) = &parent
-        && p.tree_id() == tree_id
-    {
+    // The commit's tree: HEAD's tree with only our paths replaced, built in memory.
+    let mut tree_index = git2::Index::new()?;
+    if let Some(p) = &parent {
+        tree_index.read_tree(&p.tree()?)?;
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        let rel = Path::new(p);
+        remove_prefix(&mut tree_index, rel)?;
+        collect_files(workdir, rel, &mut files)?;
+    }
+    for rel in &files {
+        let full = workdir.join(rel);
+        let content = std::fs::read(&full)
+            .map_err(|e| GitError::BadInput(format!("cannot read {}: {e}", full.display())))?;
+        let oid = repo.blob(&content)?;
+        tree_index.add(&index_entry(rel, oid, content.len(), executable(&full)))?;
+    }
+    let tree_id = tree_index.write_tree_to(&repo)?;
+    if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
         return Ok(false);
     }
+    let tree = repo.find_tree(tree_id)?;
     let sig = repo
         .signature()
         .or_else(|_| git2::Signature::now("Gas Town", "gt@localhost"))?;
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?;
+    // Keep the real index in step for our paths only, so `git status` stays clean for them.
+    let mut index = repo.index()?;
+    for p in paths {
+        remove_prefix(&mut index, Path::new(p))?;
+    }
+    for rel in &files {
+        index.add_path(rel)?;
+    }
+    index.write()?;
     Ok(true)
+}
+
+fn remove_prefix(index: &mut git2::Index, rel: &Path) -> Result<(), GitError> {
+    index.remove_path(rel).ok();
+    index.remove_dir(rel, 0).ok();
+    Ok(())
+}
+
+fn collect_files(
+    workdir: &Path,
+    rel: &Path,
+    out: &mut Vec<std::path::PathBuf>,
+) -> Result<(), GitError> {
+    let full = workdir.join(rel);
+    if full.is_file() {
+        out.push(rel.to_path_buf());
+    } else if full.is_dir() {
+        let entries = std::fs::read_dir(&full)
+            .map_err(|e| GitError::BadInput(format!("cannot read {}: {e}", full.display())))?;
+        let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort();
+        for n in names {
+            collect_files(workdir, &rel.join(n), out)?;
+        }
+    }
+    Ok(())
+}
+
+fn executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+fn index_entry(rel: &Path, id: git2::Oid, size: usize, exec: bool) -> git2::IndexEntry {
+    let zero = git2::IndexTime::new(0, 0);
+    git2::IndexEntry {
+        ctime: zero,
+        mtime: zero,
+        dev: 0,
+        ino: 0,
+        mode: if exec { 0o100755 } else { 0o100644 },
+        uid: 0,
+        gid: 0,
+        file_size: size as u32,
+        id,
+        flags: (rel.as_os_str().len().min(0xfff)) as u16,
+        flags_extended: 0,
+        path: rel.as_os_str().as_encoded_bytes().to_vec(),
+    }
+}
+
+/// Commits reachable only from a worktree's detached HEAD or from the stash — work that
+/// `local_branches` does not see. One line per finding.
+pub fn loose_work(repo_path: &Path) -> Result<Vec<String>, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let mut hidden = Vec::new();
+    for b in repo.branches(None)? {
+        let (b, _) = b?;
+        if let Some(oid) = b.get().target() {
+            hidden.push(oid);
+        }
+    }
+    let mut out = Vec::new();
+    let names = repo.worktrees()?;
+    for name in names.iter().flatten().flatten() {
+        let Ok(wt) = repo.find_worktree(name) else {
+            continue;
+        };
+        let Ok(wt_repo) = Repository::open_from_worktree(&wt) else {
+            continue;
+        };
+        if !wt_repo.head_detached().unwrap_or(false) {
+            continue;
+        }
+        let Some(head) = wt_repo.head().ok().and_then(|h| h.target()) else {
+            continue;
+        };
+        let mut walk = repo.revwalk()?;
+        walk.push(head)?;
+        for oid in &hidden {
+            walk.hide(*oid)?;
+        }
+        let n = walk.count();
+        if n > 0 {
+            out.push(format!(
+                "worktree {name} has {n} commit(s) on a detached HEAD that no branch holds"
+            ));
+        }
+    }
+    if repo.find_reference("refs/stash").is_ok() {
+        out.push("the repository has stashed changes (git stash list)".into());
+    }
+    Ok(out)
 }

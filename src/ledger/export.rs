@@ -142,6 +142,9 @@ pub fn sync(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
         let full = !exists || dirty.iter().any(|d| d == FULL_EXPORT_MARK);
         let mut outcome = SyncOutcome::Rewritten;
         let bytes = if full {
+            if exists {
+                refuse_if_file_has_unknown_beads(&reader, jsonl_path)?;
+            }
             full_export(&reader, false)?
         } else {
             let mut lines = Vec::with_capacity(dirty.len());
@@ -158,13 +161,58 @@ pub fn sync(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
                     outcome = SyncOutcome::Patched(dirty.len());
                     b
                 }
-                None => full_export(&reader, false)?,
+                None => {
+                    refuse_if_file_has_unknown_beads(&reader, jsonl_path)?;
+                    full_export(&reader, false)?
+                }
             }
         };
         crate::fsutil::write_atomic(jsonl_path, &bytes)
             .map_err(|e| LedgerError::io(jsonl_path, e))?;
         Ok(outcome)
     })
+}
+
+/// A whole-file rewrite must not drop beads that only the file has (a fresh clone, a
+/// `git pull` that brought others' beads): those are refused, and stay marked for later.
+fn refuse_if_file_has_unknown_beads(reader: &Reader<'_>, path: &Path) -> R<()> {
+    let bytes = std::fs::read(path).map_err(|e| LedgerError::io(path, e))?;
+    let mut unknown = Vec::new();
+    for line in bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+    {
+        let id = match line_id(line) {
+            Some(id) => String::from_utf8_lossy(id).into_owned(),
+            None => match serde_json::from_slice::<serde_json::Value>(line) {
+                Ok(v) => v
+                    .get("id")
+                    .and_then(|i| i.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                Err(_) => continue,
+            },
+        };
+        if !id.is_empty() && !reader.exists(&id)? {
+            unknown.push(id);
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
+    Err(LedgerError::invalid(format!(
+        "{} holds {} bead(s) the ledger does not ({}{}); not rewriting it. Bring them in with `gt bead import {}`",
+        path.display(),
+        unknown.len(),
+        shown.join(", "),
+        if unknown.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        },
+        path.display()
+    )))
 }
 
 #[cfg(test)]

@@ -77,17 +77,19 @@ fn read_lines(
     file: &Path,
     mut each: impl FnMut(usize, Value) -> Result<(), String>,
 ) -> Result<(), LedgerError> {
-    let text = std::fs::read_to_string(file).map_err(|e| LedgerError::io(file, e))?;
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
+    let bytes = std::fs::read(file).map_err(|e| LedgerError::io(file, e))?;
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let fail = |message: String| LedgerError::Import {
             file: file.display().to_string(),
             line: i + 1,
             message,
         };
+        let line = std::str::from_utf8(raw)
+            .map_err(|e| fail(format!("not UTF-8 text ({e})")))?
+            .trim();
+        if line.is_empty() {
+            continue;
+        }
         let value: Value =
             serde_json::from_str(line).map_err(|e| fail(format!("not JSON: {e}")))?;
         each(i + 1, value).map_err(fail)?;
@@ -205,20 +207,23 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
 }
 
 /// Imports a bd export into the ledger in one transaction. Existing beads with the same id are
-/// replaced (with their labels, dependencies and comments).
-pub fn import(
+/// replaced (with their labels, dependencies and comments). `after` runs inside the same
+/// transaction with every imported `(id, status)`, for bookkeeping such as convoy landing.
+pub fn import<E: From<LedgerError>>(
     ledger: &mut Ledger,
     actor: &str,
     path: &Path,
-) -> Result<(Dialect, ImportReport), LedgerError> {
+    after: impl FnOnce(&mut super::Tx<'_>, &[(String, String)]) -> Result<(), E>,
+) -> Result<(Dialect, ImportReport), E> {
     let parsed = parse(path)?;
     let source = path.display().to_string();
-    let report = ledger.write(actor, |tx| -> Result<ImportReport, LedgerError> {
+    let report = ledger.write(actor, |tx| -> Result<ImportReport, E> {
         let mut r = ImportReport::default();
         // bd's own events first, so their ids stay free of the ones this import writes.
         for e in &parsed.events {
-            tx.insert_event_raw(e)?;
-            r.events += 1;
+            if tx.insert_event_raw(e)? {
+                r.events += 1;
+            }
         }
         let mut existing = tx.all_ids()?;
         for issue in &parsed.issues {
@@ -265,6 +270,12 @@ pub fn import(
         }
         // The JSONL exporter rewrites the whole file after an import.
         tx.mark_dirty(super::export::FULL_EXPORT_MARK)?;
+        let imported: Vec<(String, String)> = parsed
+            .issues
+            .iter()
+            .map(|i| (i.bead.id.clone(), i.bead.status.clone()))
+            .collect();
+        after(tx, &imported)?;
         Ok(r)
     })?;
     Ok((parsed.dialect, report))

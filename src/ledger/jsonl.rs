@@ -92,6 +92,15 @@ pub fn parse_issue(obj: Map<String, Value>) -> Result<ParsedIssue, String> {
     if b.id.is_empty() {
         return Err("missing `id`".into());
     }
+    if b.title.trim().is_empty() {
+        return Err(format!("bead {} has no title", b.id));
+    }
+    if !(0..=4).contains(&b.priority) {
+        return Err(format!(
+            "bead {} has priority {} (bd allows 0–4)",
+            b.id, b.priority
+        ));
+    }
     if !super::ids::is_valid_id(&b.id) {
         return Err(format!("invalid id {:?}", b.id));
     }
@@ -534,6 +543,65 @@ fn waiters_json(s: &str) -> Value {
 }
 
 /// The bead's JSON line for `.beads/issues.jsonl`.
+/// Written the way bd (Go's encoding/json) writes it, so that bd and gt taking turns on the
+/// file do not churn it in git.
 pub fn export_line(rec: &BeadRecord) -> String {
-    Value::Object(export_object(rec)).to_string()
+    go_json(&Value::Object(export_object(rec)))
+}
+
+/// JSON text with Go's escaping: `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes, and
+/// backspace/form feed as `\u0008`/`\u000c` rather than `\b`/`\f`.
+pub fn go_json(v: &Value) -> String {
+    use serde::Serialize;
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
+    // Serializing a Value into a Vec cannot fail.
+    let _ = v.serialize(&mut ser);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let esc = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(fragment[start..i].as_bytes())?;
+            w.write_all(esc.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(fragment[start..].as_bytes())
+    }
+
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        use serde_json::ser::CharEscape;
+        let s: String = match escape {
+            CharEscape::Quote => "\\\"".into(),
+            CharEscape::ReverseSolidus => "\\\\".into(),
+            CharEscape::LineFeed => "\\n".into(),
+            CharEscape::CarriageReturn => "\\r".into(),
+            CharEscape::Tab => "\\t".into(),
+            CharEscape::Solidus => "/".into(),
+            CharEscape::Backspace => "\\u0008".into(),
+            CharEscape::FormFeed => "\\u000c".into(),
+            CharEscape::AsciiControl(b) => format!("\\u{b:04x}"),
+        };
+        w.write_all(s.as_bytes())
+    }
 }

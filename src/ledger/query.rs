@@ -167,7 +167,7 @@ impl Reader<'_> {
         let limit = f.limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM beads b {where_sql}
-             ORDER BY b.priority, b.created_at, b.id{limit}"
+             ORDER BY b.priority, b.created_at, b.rowid{limit}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), summary_from_row)?;
@@ -186,7 +186,7 @@ impl Reader<'_> {
                AND (?1 IS NULL OR b.prefix = ?1)
                AND (b.defer_until IS NULL OR julianday(b.defer_until) IS NULL
                     OR julianday(b.defer_until) <= julianday('now'))
-             ORDER BY b.priority, b.created_at, b.id"
+             ORDER BY b.priority, b.created_at, b.rowid"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([f.prefix.as_deref()])?;
@@ -209,7 +209,7 @@ impl Reader<'_> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM beads b
              WHERE b.status NOT IN ('closed', 'tombstone') AND (?1 IS NULL OR b.prefix = ?1)
-             ORDER BY b.priority, b.created_at, b.id"
+             ORDER BY b.priority, b.created_at, b.rowid"
         );
         let mut beads: Vec<BeadSummary> = Vec::new();
         {

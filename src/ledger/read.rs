@@ -27,6 +27,14 @@ impl<'c> Reader<'c> {
         self.bead(id)?.ok_or_else(|| LedgerError::not_found(id))
     }
 
+    /// True when the ledger holds no bead at all.
+    pub fn is_empty(&self) -> R<bool> {
+        Ok(!self
+            .conn
+            .prepare_cached("SELECT 1 FROM beads LIMIT 1")?
+            .exists([])?)
+    }
+
     pub fn exists(&self, id: &str) -> R<bool> {
         let mut stmt = self
             .conn
@@ -178,6 +186,15 @@ impl<'c> Reader<'c> {
                 assignee: r.get(3)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every id some convoy tracks.
+    pub fn all_tracked_ids(&self) -> R<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT depends_on_id FROM deps WHERE type = 'tracks'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

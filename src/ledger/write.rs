@@ -370,12 +370,33 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
-    pub(crate) fn insert_event_raw(&mut self, e: &super::Event) -> R<()> {
-        let taken = self
+    /// Inserts an imported event, keeping its id when free. An event already present under
+    /// its id (a second import of the same dump) is skipped; returns whether it was added.
+    pub(crate) fn insert_event_raw(&mut self, e: &super::Event) -> R<bool> {
+        let existing: Option<super::Event> = self
             .tx
-            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
-            .exists(params![e.id])?;
-        let id = if taken { None } else { Some(e.id) };
+            .prepare_cached(
+                "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                 FROM events WHERE id = ?1",
+            )?
+            .query_row(params![e.id], |r| {
+                Ok(super::Event {
+                    id: r.get(0)?,
+                    issue_id: r.get(1)?,
+                    event_type: r.get(2)?,
+                    actor: r.get(3)?,
+                    old_value: r.get(4)?,
+                    new_value: r.get(5)?,
+                    comment: r.get(6)?,
+                    created_at: r.get(7)?,
+                    extra: bead::extra_from_text(r.get(8)?),
+                })
+            })
+            .optional()?;
+        if existing.as_ref() == Some(e) {
+            return Ok(false);
+        }
+        let id = if existing.is_some() { None } else { Some(e.id) };
         self.tx
             .prepare_cached(
                 "INSERT INTO events (id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra)
@@ -392,7 +413,7 @@ impl<'c> Tx<'c> {
                 e.created_at,
                 bead::extra_to_text(&e.extra)
             ])?;
-        Ok(())
+        Ok(true)
     }
 
     /// Takes the set of beads changed since the last export (used by the exporter).

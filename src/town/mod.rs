@@ -38,19 +38,34 @@ impl Town {
     }
 
     /// Every rig of the town, by name (a rig is a directory holding `rig.toml`).
+    /// The rigs whose rig.toml reads. A broken one is left out (and logged) so it cannot
+    /// stop work on the others; `scan_rigs` reports it.
     pub fn rigs(&self) -> Result<Vec<RigConfig>, TownError> {
+        let (rigs, broken) = self.scan_rigs()?;
+        for e in broken {
+            tracing::warn!(error = %e, "skipping a rig whose rig.toml does not read");
+        }
+        Ok(rigs)
+    }
+
+    /// Every rig directory: the readable rigs, and an error for each unreadable rig.toml.
+    pub fn scan_rigs(&self) -> Result<(Vec<RigConfig>, Vec<TownError>), TownError> {
         let mut rigs = Vec::new();
+        let mut broken = Vec::new();
         let entries =
             std::fs::read_dir(&self.paths.root).map_err(|e| TownError::io(&self.paths.root, e))?;
         for entry in entries.flatten() {
             let path = entry.path();
             let rig_toml = path.join("rig.toml");
             if path.is_dir() && rig_toml.is_file() {
-                rigs.push(RigConfig::load(&rig_toml)?);
+                match RigConfig::load(&rig_toml) {
+                    Ok(r) => rigs.push(r),
+                    Err(e) => broken.push(e),
+                }
             }
         }
         rigs.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(rigs)
+        Ok((rigs, broken))
     }
 
     pub fn rig(&self, name: &str) -> Result<RigConfig, TownError> {

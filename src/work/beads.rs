@@ -458,15 +458,16 @@ pub fn dep_add(
     if !allow_missing {
         require(ctx, &r, target)?;
     }
-    if GATING_DEPS.contains(&kind.as_str())
-        && let Some(path) = gating_path(&r, target, issue)?
-    {
-        return Err(Error::invalid(format!(
-            "adding {issue} → {target} ({kind}) would make a cycle: {target} already waits on {issue} via {}",
-            path.join(" → ")
-        )));
-    }
     ctx.write(|tx| {
+        // Checked inside the write transaction, so two concurrent adds cannot close a cycle.
+        if GATING_DEPS.contains(&kind.as_str())
+            && let Some(path) = gating_path(&tx.reader(), target, issue)?
+        {
+            return Err(Error::invalid(format!(
+                "adding {issue} → {target} ({kind}) would make a cycle: {target} already waits on {issue} via {}",
+                path.join(" → ")
+            )));
+        }
         let d = new_dep(tx, issue, target, &kind);
         Ok(tx.add_dep(&d)?)
     })

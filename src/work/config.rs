@@ -17,17 +17,22 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<Resolved>> {
         .collect()
 }
 
-/// Writes the setting into the file of `scope`; returns that file.
+/// Writes the setting into the file of `scope`; returns that file. The town's config is
+/// re-read so later commands in the same process (`--batch -`) see the change.
 pub fn set(
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     scope: Scope,
     rig: Option<&str>,
     key: &str,
     value: &str,
 ) -> Result<std::path::PathBuf> {
-    Ok(settings::set(&ctx.town, scope, rig, key, value)?)
+    let path = settings::set(&ctx.town, scope, rig, key, value)?;
+    ctx.reload_town()?;
+    Ok(path)
 }
 
-pub fn unset(ctx: &Ctx, scope: Scope, rig: Option<&str>, key: &str) -> Result<bool> {
-    Ok(settings::unset(&ctx.town, scope, rig, key)?)
+pub fn unset(ctx: &mut Ctx, scope: Scope, rig: Option<&str>, key: &str) -> Result<bool> {
+    let removed = settings::unset(&ctx.town, scope, rig, key)?;
+    ctx.reload_town()?;
+    Ok(removed)
 }

@@ -57,6 +57,25 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
             root.display()
         )));
     }
+    if !exists && root.is_dir() {
+        if let Some(inner) = town_below(&root, 2) {
+            return Err(Error::invalid(format!(
+                "{} contains the town at {}; a town cannot contain another town",
+                root.display(),
+                inner.display()
+            )));
+        }
+        let non_empty = std::fs::read_dir(&root)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+        if non_empty && !force {
+            return Err(Error::invalid(format!(
+                "{} is not empty; a town wants a directory of its own \
+                 (give a new path, or --force to make this one a town)",
+                root.display()
+            )));
+        }
+    }
     let mut created = Vec::new();
     let mut mkdir = |dir: PathBuf, label: &str| -> Result<()> {
         if !dir.is_dir() {
@@ -93,6 +112,12 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
     if !ledger_existed {
         created.push(".gt/ledger.db".into());
     }
+    if let Some(r) = super::ledger_io::bootstrap(&mut ledger, &paths.issues_jsonl())? {
+        created.push(format!(
+            "ledger filled with {} beads from .beads/issues.jsonl",
+            r.issues
+        ));
+    }
     if !paths.issues_jsonl().is_file() {
         crate::ledger::export::sync(&mut ledger, &paths.issues_jsonl())?;
         created.push(".beads/issues.jsonl".into());
@@ -116,7 +141,12 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
 
 /// Adds our lines to `.gitignore`, keeping the user's. Returns whether the file was created.
 fn ensure_gitignore(path: &Path) -> Result<bool> {
-    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let existing = if path.exists() {
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("read {}", path.display()), e))?
+    } else {
+        String::new()
+    };
     let created = !path.exists();
     let have: Vec<&str> = existing.lines().map(str::trim).collect();
     let missing: Vec<&&str> = GITIGNORE_LINES
@@ -139,6 +169,25 @@ fn ensure_gitignore(path: &Path) -> Result<bool> {
     }
     town::write_atomic(path, text.as_bytes())?;
     Ok(created)
+}
+
+/// A `town.toml` up to `depth` levels below `dir`, if any.
+fn town_below(dir: &Path, depth: usize) -> Option<PathBuf> {
+    if depth == 0 {
+        return None;
+    }
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        if p.is_dir() && !p.is_symlink() {
+            if p.join("town.toml").is_file() {
+                return Some(p);
+            }
+            if let Some(found) = town_below(&p, depth - 1) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

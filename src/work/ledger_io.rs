@@ -2,14 +2,47 @@
 
 use super::Ctx;
 use crate::ledger::import::{Dialect, ImportReport};
-use crate::ledger::{export, import};
+use crate::ledger::{Ledger, export, import};
 use crate::{Error, Result};
 use std::path::Path;
+
+/// A town cloned from git has `.beads/issues.jsonl` but no `.gt/ledger.db` (it is ignored):
+/// the first command to open the new, empty ledger fills it from the file.
+pub fn bootstrap(ledger: &mut Ledger, jsonl: &Path) -> Result<Option<ImportReport>> {
+    let has_lines = std::fs::metadata(jsonl)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false);
+    if !has_lines || !ledger.reader().is_empty()? {
+        return Ok(None);
+    }
+    let (_, report) = import::import(ledger, "gt", jsonl, |_, _| Ok::<(), Error>(()))?;
+    tracing::info!(
+        beads = report.issues,
+        "ledger bootstrapped from issues.jsonl"
+    );
+    Ok(Some(report))
+}
 
 pub fn import(ctx: &mut Ctx, path: &Path) -> Result<(Dialect, ImportReport)> {
     let path = ctx.cwd.join(path);
     let actor = ctx.actor.clone();
-    let out = import::import(&mut ctx.ledger, &actor, &path)?;
+    // Imported closes land convoys and imported reopens reopen them, as any close would.
+    let out = import::import(
+        &mut ctx.ledger,
+        &actor,
+        &path,
+        |tx, imported| -> Result<()> {
+            let tracked = tx.reader().all_tracked_ids()?;
+            for (id, status) in imported.iter().filter(|(id, _)| tracked.contains(id)) {
+                if crate::ledger::is_done_status(status) {
+                    super::convoy::land_if_complete(tx, id)?;
+                } else {
+                    super::convoy::reopen_landed_tracking(tx, id)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
     ctx.sync_export();
     Ok(out)
 }

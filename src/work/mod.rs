@@ -49,18 +49,32 @@ impl Ctx {
         crate::logging::init(town.root());
         let flag = find_override(&overrides, "ledger.busy_timeout_ms");
         let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", flag)?.as_int();
-        let ledger = Ledger::open(
+        let mut ledger = Ledger::open(
             &town.paths.ledger_db(),
             Duration::from_millis(timeout.max(0) as u64),
         )?;
+        let mut warnings = Vec::new();
+        if let Some(r) = ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())? {
+            warnings.push(format!(
+                "this town's ledger was empty: imported {} beads from {}",
+                r.issues,
+                town.paths.issues_jsonl().display()
+            ));
+        }
         Ok(Ctx {
             town,
             ledger,
             actor: current_actor(),
             cwd: cwd.to_path_buf(),
-            warnings: Vec::new(),
+            warnings,
             overrides,
         })
+    }
+
+    /// Re-reads `town.toml` (after a config change).
+    pub fn reload_town(&mut self) -> Result<()> {
+        self.town = Town::open(&self.town.paths.root.clone())?;
+        Ok(())
     }
 
     /// Replaces the command-line overrides (each `--batch -` line has its own).

@@ -15,15 +15,38 @@ pub struct AddRig {
     pub branch: Option<String>,
 }
 
-/// Whether `source` names a remote (URL or scp-like `user@host:path`) rather than a local path.
-fn is_remote(source: &str) -> bool {
+/// Whether `source` names a remote rather than a local path, by git's own rule: a URL
+/// (`scheme://…`), or scp-like `[user@]host:path` with no `/` before the colon — unless a
+/// local path of that name exists.
+fn is_remote(source: &str, cwd: &Path) -> bool {
     if source.contains("://") {
         return true;
     }
     match source.split_once(':') {
-        Some((host, _)) => !host.contains('/') && host.contains('@'),
+        Some((host, _)) => !host.is_empty() && !host.contains('/') && !cwd.join(source).exists(),
         None => false,
     }
+}
+
+/// Refuses sources git could read as options, and URLs carrying a password (rig.toml, which
+/// records the URL, is committed to the town repository).
+fn check_source(source: &str) -> Result<()> {
+    if source.starts_with('-') {
+        return Err(Error::invalid(format!(
+            "{source:?} is not a repository URL or path (it starts with '-')"
+        )));
+    }
+    if let Some((_, rest)) = source.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && userinfo.contains(':') {
+                return Err(Error::invalid(
+                    "the URL contains a password, which would be written to rig.toml and committed; \
+                     use a credential helper or an SSH URL instead",
+                ));
+            }
+    }
+    Ok(())
 }
 
 pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
@@ -31,7 +54,8 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
     if let Some(p) = &req.prefix {
         names::validate_prefix(p)?;
     }
-    let url = if is_remote(&req.source) {
+    check_source(&req.source)?;
+    let url = if is_remote(&req.source, &ctx.cwd) {
         req.source.clone()
     } else {
         let p = ctx.cwd.join(&req.source);
@@ -57,10 +81,20 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
     let rig = fsutil::with_lock(&lock, || -> Result<RigConfig> {
         let dir = town.paths.rig_dir(&req.name);
         if dir.exists() {
+            let hint = if town.paths.rig_toml(&req.name).is_file() {
+                format!(
+                    "pick another rig name, or `gt rig remove {}` first",
+                    req.name
+                )
+            } else {
+                format!(
+                    "it has no rig.toml (an unfinished `gt rig add`?); delete it with `gt rig remove --force {}`",
+                    req.name
+                )
+            };
             return Err(Error::invalid(format!(
-                "{} already exists; pick another rig name (or `gt rig remove {}` first)",
-                dir.display(),
-                req.name
+                "{} already exists; {hint}",
+                dir.display()
             )));
         }
         let taken: Vec<(String, String)> = town
@@ -166,13 +200,17 @@ pub struct WorktreeInfo {
     pub path: PathBuf,
     pub branch: Option<String>,
     pub dirty_files: usize,
+    /// Set when the worktree could not be read (e.g. its `.git` link is gone).
+    pub error: Option<String>,
 }
 
-pub fn list(ctx: &Ctx) -> Result<Vec<RigConfig>> {
-    Ok(ctx.town.rigs()?)
+/// The rigs, plus a line for each rig whose rig.toml does not read.
+pub fn list(ctx: &Ctx) -> Result<(Vec<RigConfig>, Vec<String>)> {
+    let (rigs, broken) = ctx.town.scan_rigs()?;
+    Ok((rigs, broken.into_iter().map(|e| e.to_string()).collect()))
 }
 
-fn worktrees(ctx: &Ctx, rig: &str) -> Result<Vec<WorktreeInfo>> {
+fn worktrees(ctx: &Ctx, rig: &str) -> Vec<WorktreeInfo> {
     let mut dirs: Vec<(String, PathBuf)> =
         vec![("refinery".into(), ctx.town.paths.refinery_dir(rig))];
     for (group, base) in [
@@ -191,21 +229,26 @@ fn worktrees(ctx: &Ctx, rig: &str) -> Result<Vec<WorktreeInfo>> {
             }
         }
     }
-    let mut out = Vec::new();
-    for (name, path) in dirs {
-        if !path.exists() {
-            continue;
-        }
-        let state = git::worktree_state(&path)
-            .map_err(|e| Error::failed(format!("{}: {e}", path.display())))?;
-        out.push(WorktreeInfo {
-            name,
-            path,
-            branch: state.branch,
-            dirty_files: state.dirty_files,
-        });
-    }
-    Ok(out)
+    dirs.into_iter()
+        .filter(|(_, path)| path.exists())
+        .map(|(name, path)| match git::worktree_state(&path) {
+            Ok(state) => WorktreeInfo {
+                name,
+                path,
+                branch: state.branch,
+                dirty_files: state.dirty_files,
+                error: None,
+            },
+            // A broken worktree is reported, not fatal: the rest of the rig is still usable.
+            Err(e) => WorktreeInfo {
+                name,
+                path,
+                branch: None,
+                dirty_files: 0,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect()
 }
 
 pub fn show(ctx: &Ctx, name: &str) -> Result<RigInfo> {
@@ -218,7 +261,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<RigInfo> {
         })?
         .len();
     Ok(RigInfo {
-        worktrees: worktrees(ctx, name)?,
+        worktrees: worktrees(ctx, name),
         path: ctx.town.paths.rig_dir(name),
         name: rig.name,
         prefix: rig.prefix,
@@ -237,11 +280,14 @@ pub struct RemoveReport {
     pub beads_kept: usize,
 }
 
-/// What removing the rig would lose: dirty worktrees and branches with unpushed commits.
-pub fn at_risk(ctx: &Ctx, name: &str) -> Result<Vec<String>> {
+/// What removing the rig would lose: dirty or unreadable worktrees, branches with unpushed
+/// commits, commits on detached HEADs, stashes.
+pub fn at_risk(ctx: &Ctx, name: &str) -> Vec<String> {
     let mut risks = Vec::new();
-    for wt in worktrees(ctx, name)? {
-        if wt.dirty_files > 0 {
+    for wt in worktrees(ctx, name) {
+        if let Some(e) = &wt.error {
+            risks.push(format!("{} cannot be read ({e})", wt.name));
+        } else if wt.dirty_files > 0 {
             risks.push(format!(
                 "{} has {} uncommitted file(s)",
                 wt.name, wt.dirty_files
@@ -250,46 +296,74 @@ pub fn at_risk(ctx: &Ctx, name: &str) -> Result<Vec<String>> {
     }
     let repo = ctx.town.paths.rig_repo(name);
     if repo.exists() {
-        for b in git::local_branches(&repo)? {
-            if b.unpushed > 0 {
-                risks.push(format!(
-                    "branch {} has {} commit(s) not on the remote",
-                    b.name, b.unpushed
-                ));
+        match git::local_branches(&repo) {
+            Ok(branches) => {
+                risks.extend(branches.into_iter().filter(|b| b.unpushed > 0).map(|b| {
+                    format!(
+                        "branch {} has {} commit(s) not on the remote",
+                        b.name, b.unpushed
+                    )
+                }))
             }
+            Err(e) => risks.push(format!("the rig's repository cannot be read ({e})")),
+        }
+        match git::loose_work(&repo) {
+            Ok(found) => risks.extend(found),
+            Err(e) => risks.push(format!("the rig's worktrees cannot be inspected ({e})")),
         }
     }
-    Ok(risks)
+    risks
 }
 
-/// Removes a rig's directory. Refuses while anything would be lost unless `force`.
+/// Removes a rig's directory. Refuses while anything would be lost unless `force`; with
+/// `force` it also clears away an unfinished `rig add` (a directory without rig.toml).
 /// The rig's beads stay in the ledger.
 pub fn remove(ctx: &mut Ctx, name: &str, force: bool) -> Result<RemoveReport> {
-    let rig = ctx.town.rig(name)?;
+    names::validate_rig_name(name)?;
+    let dir = ctx.town.paths.rig_dir(name);
+    let half_made = dir.is_dir() && !ctx.town.paths.rig_toml(name).is_file();
+    let prefix = if half_made {
+        if !force {
+            return Err(Error::invalid(format!(
+                "{} has no rig.toml (an unfinished `gt rig add`?); delete it with `gt rig remove --force {name}`",
+                dir.display()
+            )));
+        }
+        None
+    } else {
+        Some(ctx.town.rig(name)?.prefix)
+    };
     let lock = ctx.town.paths.rigs_lock();
     let risks = fsutil::with_lock(&lock, || -> Result<Vec<String>> {
-        let risks = at_risk(ctx, name)?;
+        let risks = at_risk(ctx, name);
         if !risks.is_empty() && !force {
             return Err(Error::invalid(format!(
                 "rig {name} has work that would be lost:\n  {}\nLand or push it first, or use --force to discard it",
                 risks.join("\n  ")
             )));
         }
-        let dir = ctx.town.paths.rig_dir(name);
         std::fs::remove_dir_all(&dir)
             .map_err(|e| Error::io(format!("remove {}", dir.display()), e))?;
         Ok(risks)
     })?;
-    let beads_kept = ctx
-        .reader()
-        .list(&ListFilter {
-            prefix: Some(rig.prefix.clone()),
-            all: true,
-            ..ListFilter::default()
-        })?
-        .len();
+    let beads_kept = match prefix {
+        Some(p) => ctx
+            .reader()
+            .list(&ListFilter {
+                prefix: Some(p),
+                all: true,
+                ..ListFilter::default()
+            })?
+            .len(),
+        None => 0,
+    };
     let note = serde_json::json!({"rig": name, "discarded": risks});
     ctx.write(|tx| Ok(tx.record_event(None, "rig_removed", None, Some(note), None)?))?;
+    let _ = git::commit_paths(
+        ctx.town.root(),
+        &[&format!("{name}/rig.toml")],
+        &format!("gt rig remove {name}"),
+    );
     Ok(RemoveReport {
         name: name.to_string(),
         discarded: risks,
