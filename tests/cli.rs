@@ -269,3 +269,66 @@ fn demo_builds_a_town_once_and_reuses_it() {
     let r = s.gt_in(s.path(), &["demo", busy.to_str().expect("utf8")]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn batch_stdin_takes_global_flags_and_sees_its_own_config_changes() {
+    let s = Sandbox::with_town();
+    let mut child = s
+        .cmd(
+            &s.town(),
+            &["--json", "-c", "default_agent=amp", "--batch", "-"],
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"config get default_agent\nconfig set ledger.export_jsonl false\nbead create 'not exported'\nconfig get ledger.export_jsonl\n")
+            .expect("write");
+    }
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let docs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is a JSON document"))
+        .collect();
+    assert_eq!(docs.len(), 4);
+    assert_eq!(
+        (docs[0]["value"].as_str(), docs[0]["layer"].as_str()),
+        (Some("amp"), Some("flag"))
+    );
+    let id = docs[2]["bead"]["id"].as_str().expect("id").to_string();
+    assert_eq!(docs[3]["value"], false);
+    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
+    assert!(
+        !text.contains(&id),
+        "the config change applied to the next line"
+    );
+    let r = s.gt(&["--batch", "ready", "-"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn json_mode_reports_failures_as_json_too() {
+    let s = Sandbox::with_town();
+    let r = s.gt(&["--batch", "--json", "show", "hq-nope"]);
+    assert_eq!(r.code, 2);
+    let v = r.json();
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["error"]["code"], 2);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("hq-nope")
+    );
+    assert!(r.stderr.contains("hq-nope"));
+    let export = s.json(&["bead", "export"]);
+    assert_eq!(export["count"], 0);
+    s.create(&["One"]);
+    assert_eq!(s.json(&["bead", "export"])["issues"][0]["title"], "One");
+}

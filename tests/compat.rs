@@ -189,6 +189,12 @@ fn classic_export_round_trips_every_field() {
         let id = e["id"].as_str().unwrap_or("");
         assert_eq!(Some(e), orig.get(id), "bead {id} changed in the round trip");
     }
+    // Byte for byte, as bd wrote it (Go's escaping of <, >, & included), so bd and gt can
+    // take turns on the file without churning it in git.
+    assert_eq!(
+        std::fs::read(&out1).expect("read"),
+        std::fs::read(&original).expect("read")
+    );
     // The automatic .beads/issues.jsonl is the same export.
     assert_eq!(
         std::fs::read(&out1).expect("read"),
@@ -268,4 +274,86 @@ fn unknown_fields_survive_import_and_export() {
     let want: Value =
         serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
     assert_eq!(got, want);
+}
+
+#[test]
+fn importing_the_same_dump_twice_changes_nothing_but_the_import_record() {
+    let Some(compat) = compat_dir() else { return };
+    let dir = compat.join("beads/gastown-backup");
+    let s = Sandbox::with_town();
+    s.ok(&["bead", "import", dir.to_str().expect("utf8")]);
+    let beads = s.sql("SELECT * FROM beads ORDER BY id");
+    let r = s.json(&["bead", "import", dir.to_str().expect("utf8")]);
+    assert_eq!(r["imported"]["created"], 0);
+    assert_eq!(r["imported"]["updated"], 677);
+    assert_eq!(r["imported"]["events"], 0, "bd's events are already there");
+    assert_eq!(
+        s.sql("SELECT count(*) FROM events WHERE event_type NOT IN ('imported', 'reimported')"),
+        "3667"
+    );
+    assert_eq!(s.sql("SELECT count(*) FROM deps"), "315");
+    assert_eq!(s.sql("SELECT count(*) FROM labels"), "169");
+    assert_eq!(beads, s.sql("SELECT * FROM beads ORDER BY id"));
+}
+
+#[test]
+fn an_imported_close_lands_the_convoy_and_a_reopen_reopens_it() {
+    let s = Sandbox::with_town();
+    let line = |status: &str, closed: &str| {
+        format!(
+            r#"{{"id":"zz-1","title":"t","status":"{status}","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-02T00:00:00Z"{closed}}}"#
+        )
+    };
+    let f = s.path().join("x.jsonl");
+    std::fs::write(&f, line("open", "")).expect("write");
+    s.ok(&["bead", "import", f.to_str().expect("utf8")]);
+    let cv = s
+        .ok(&["--batch", "convoy", "create", "C", "zz-1"])
+        .stdout
+        .trim()
+        .to_string();
+    std::fs::write(&f, line("closed", r#","closed_at":"2026-01-03T00:00:00Z""#)).expect("write");
+    s.ok(&["bead", "import", f.to_str().expect("utf8")]);
+    assert_eq!(
+        s.json(&["convoy", "show", &cv])["convoy"]["status"],
+        "closed"
+    );
+    std::fs::write(&f, line("open", "")).expect("write");
+    s.ok(&["bead", "import", f.to_str().expect("utf8")]);
+    assert_eq!(s.json(&["convoy", "show", &cv])["convoy"]["status"], "open");
+}
+
+#[test]
+fn undecodable_or_incomplete_lines_are_refused_with_their_number() {
+    let s = Sandbox::with_town();
+    let good = r#"{"id":"zz-1","title":"t","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}"#;
+    let f = s.path().join("x.jsonl");
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"id\":\"zz-2\",\"title\":\"\xff\xfe\"}\n");
+    std::fs::write(&f, &bytes).expect("write");
+    let r = s.gt(&["bead", "import", f.to_str().expect("utf8")]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("x.jsonl:2: not UTF-8"), "{}", r.stderr);
+    for (bad, msg) in [
+        (
+            r#"{"id":"zz-3","status":"open","priority":2}"#,
+            "has no title",
+        ),
+        (r#"{"id":"zz-3","title":"t","priority":9}"#, "priority 9"),
+        (r#"{"title":"no id"}"#, "missing `id`"),
+        (
+            r#"{"id":"zz-3","title":"t","created_at":"last week"}"#,
+            "RFC 3339",
+        ),
+    ] {
+        std::fs::write(&f, format!("{good}\n{bad}\n")).expect("write");
+        let r = s.gt(&["bead", "import", f.to_str().expect("utf8")]);
+        assert_eq!(r.code, 2, "{bad}");
+        assert!(
+            r.stderr.contains(":2:") && r.stderr.contains(msg),
+            "{bad}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(s.sql("SELECT count(*) FROM beads"), "0");
 }

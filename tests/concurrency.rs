@@ -66,3 +66,75 @@ fn twenty_processes_update_and_comment_without_losing_a_write() {
     assert_eq!(exported.trim_end(), text.trim_end());
     assert_eq!(s.sql("SELECT count(*) FROM export_dirty"), "0");
 }
+
+#[test]
+fn parallel_creates_closes_and_rig_adds_stay_consistent() {
+    let s = Sandbox::with_town();
+    // 20 processes each create 5 beads: 100 distinct ids.
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            s.spawn_batch(
+                &(0..5)
+                    .map(|j| format!("bead create 'p{i} b{j}'\n"))
+                    .collect::<String>(),
+            )
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    for c in children {
+        let o = c.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for l in String::from_utf8_lossy(&o.stdout).lines() {
+            assert!(ids.insert(l.to_string()), "duplicate id {l}");
+        }
+    }
+    assert_eq!(ids.len(), 100);
+    assert_eq!(s.sql("SELECT count(*) FROM beads"), "100");
+
+    // 20 processes close the 20 beads of one convoy at once: it lands exactly once.
+    let members: Vec<String> = ids.iter().take(20).cloned().collect();
+    let mut args = vec!["--batch", "convoy", "create", "Race"];
+    args.extend(members.iter().map(String::as_str));
+    let cv = s.ok(&args).stdout.trim().to_string();
+    let children: Vec<_> = members
+        .iter()
+        .map(|m| s.spawn_batch(&format!("close {m}\n")))
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(
+        s.sql(&format!(
+            "SELECT count(*) FROM events WHERE issue_id = '{cv}' AND event_type = 'convoy_landed'"
+        )),
+        "1"
+    );
+    assert_eq!(
+        s.sql(&format!("SELECT status FROM beads WHERE id = '{cv}'")),
+        "closed"
+    );
+
+    // 6 rigs whose names all derive the prefix "ab", added at once: 6 distinct prefixes.
+    let names = [
+        "ab_one", "ab_two", "ab_three", "ab_four", "ab_five", "ab_six",
+    ];
+    let srcs: Vec<_> = names.iter().map(|n| s.source_repo(n)).collect();
+    let children: Vec<_> = names
+        .iter()
+        .zip(&srcs)
+        .map(|(n, src)| s.spawn_batch(&format!("rig add {n} {}\n", src.display())))
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().expect("wait");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let list = s.json(&["rig", "list"]);
+    let prefixes: std::collections::HashSet<String> = list["rigs"]
+        .as_array()
+        .expect("rigs")
+        .iter()
+        .map(|r| r["prefix"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(prefixes.len(), 6, "{prefixes:?}");
+}

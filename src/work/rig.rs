@@ -39,12 +39,13 @@ fn check_source(source: &str) -> Result<()> {
     if let Some((_, rest)) = source.split_once("://") {
         let authority = rest.split('/').next().unwrap_or("");
         if let Some((userinfo, _)) = authority.rsplit_once('@')
-            && userinfo.contains(':') {
-                return Err(Error::invalid(
-                    "the URL contains a password, which would be written to rig.toml and committed; \
+            && userinfo.contains(':')
+        {
+            return Err(Error::invalid(
+                "the URL contains a password, which would be written to rig.toml and committed; \
                      use a credential helper or an SSH URL instead",
-                ));
-            }
+            ));
+        }
     }
     Ok(())
 }
