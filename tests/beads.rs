@@ -348,3 +348,41 @@ fn ids(v: &Value) -> Vec<String> {
         .map(|b| b["id"].as_str().unwrap_or("").to_string())
         .collect()
 }
+
+#[test]
+fn ties_within_one_second_keep_creation_order_even_with_a_limit() {
+    let s = Sandbox::with_town();
+    let f = s.path().join("same-second.jsonl");
+    // Ids deliberately in reverse alphabetical order of creation.
+    let lines: Vec<String> = (1..=5)
+        .rev()
+        .map(|i| {
+            format!(
+                r#"{{"id":"zz-{i}","title":"t{i}","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&f, lines.join("\n")).expect("write");
+    s.ok(&["bead", "import", f.to_str().expect("utf8")]);
+    let first = s.create(&["urgent", "-p", "0", "-t", "bug"]);
+    let all = ids(&s.json(&["ready"]));
+    assert_eq!(
+        all,
+        vec![
+            first.clone(),
+            "zz-5".into(),
+            "zz-4".into(),
+            "zz-3".into(),
+            "zz-2".into(),
+            "zz-1".into()
+        ]
+    );
+    assert_eq!(
+        ids(&s.json(&["ready", "--limit", "3"])),
+        vec![first, "zz-5".into(), "zz-4".into()]
+    );
+    assert_eq!(
+        ids(&s.json(&["bead", "list", "--limit", "2", "-t", "task"])),
+        vec!["zz-5".to_string(), "zz-4".into()]
+    );
+}

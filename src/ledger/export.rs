@@ -61,7 +61,7 @@ pub fn full_export(reader: &Reader<'_>, include_ephemeral: bool) -> R<Vec<u8>> {
             comments: comments.remove(&b.id).unwrap_or_default(),
             bead: b,
         };
-        out.extend_from_slice(jsonl::export_line(&rec).as_bytes());
+        jsonl::write_export_line(&mut out, &rec);
         out.push(b'\n');
     }
     Ok(out)

@@ -370,109 +370,177 @@ const EXPORT_ORDER: &[&str] = &[
 /// Ints bd writes even when zero (pointer fields).
 const INT_KEEP_ZERO: &[&str] = &["estimated_minutes"];
 
-/// One issue in the issue-per-line dialect (empty fields omitted, like bd's `omitempty`).
-pub fn export_object(rec: &BeadRecord) -> Map<String, Value> {
+/// One value of the export, borrowed from the record where possible (an export of 100k
+/// beads should not copy every string twice).
+enum Field<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    Real(f64),
+    Owned(Value),
+    Ref(&'a Value),
+    Labels(&'a [String]),
+    Deps(&'a [Dependency]),
+    Comments(&'a [Comment]),
+}
+
+impl serde::Serialize for Field<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        match self {
+            Field::Str(v) => s.serialize_str(v),
+            Field::Int(v) => s.serialize_i64(*v),
+            Field::Bool(v) => s.serialize_bool(*v),
+            Field::Real(v) => s.serialize_f64(*v),
+            Field::Owned(v) => v.serialize(s),
+            Field::Ref(v) => v.serialize(s),
+            Field::Labels(v) => v.serialize(s),
+            Field::Deps(v) => {
+                let mut seq = s.serialize_seq(Some(v.len()))?;
+                for d in v.iter() {
+                    seq.serialize_element(&Fields(dependency_fields(d)))?;
+                }
+                seq.end()
+            }
+            Field::Comments(v) => {
+                let mut seq = s.serialize_seq(Some(v.len()))?;
+                for c in v.iter() {
+                    seq.serialize_element(&Fields(comment_fields(c)))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// An ordered list of key/value pairs serialized as a JSON object.
+struct Fields<'a>(Vec<(&'a str, Field<'a>)>);
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+fn non_empty_str(s: &str) -> Option<Field<'_>> {
+    (!s.is_empty()).then_some(Field::Str(s))
+}
+
+/// The issue's fields in bd's order, empty ones omitted (bd's `omitempty`), unknown ones last.
+fn issue_fields(rec: &BeadRecord) -> Vec<(&str, Field<'_>)> {
     let b = &rec.bead;
-    let mut out = Map::new();
+    let mut out: Vec<(&str, Field<'_>)> = Vec::with_capacity(24);
     for &key in EXPORT_ORDER {
         let value = match key {
-            "id" => Some(Value::String(b.id.clone())),
-            "title" => Some(Value::String(b.title.clone())),
-            "status" => non_empty(&b.status),
-            "priority" => Some(Value::from(b.priority)),
-            "issue_type" => non_empty(&b.issue_type),
-            "created_at" => Some(Value::String(b.created_at.clone())),
-            "updated_at" => Some(Value::String(b.updated_at.clone())),
-            "labels" => (!rec.labels.is_empty()).then(|| Value::from(rec.labels.clone())),
-            "dependencies" => (!rec.dependencies.is_empty()).then(|| {
-                Value::Array(
-                    rec.dependencies
-                        .iter()
-                        .map(dependency_object)
-                        .map(Value::Object)
-                        .collect(),
-                )
-            }),
-            "comments" => (!rec.comments.is_empty()).then(|| {
-                Value::Array(
-                    rec.comments
-                        .iter()
-                        .map(comment_object)
-                        .map(Value::Object)
-                        .collect(),
-                )
-            }),
+            "id" => Some(Field::Str(&b.id)),
+            "title" => Some(Field::Str(&b.title)),
+            "status" => non_empty_str(&b.status),
+            "priority" => Some(Field::Int(b.priority)),
+            "issue_type" => non_empty_str(&b.issue_type),
+            "created_at" => Some(Field::Str(&b.created_at)),
+            "updated_at" => Some(Field::Str(&b.updated_at)),
+            "labels" => (!rec.labels.is_empty()).then_some(Field::Labels(&rec.labels)),
+            "dependencies" => {
+                (!rec.dependencies.is_empty()).then_some(Field::Deps(&rec.dependencies))
+            }
+            "comments" => (!rec.comments.is_empty()).then_some(Field::Comments(&rec.comments)),
             "metadata" => b
                 .metadata
                 .as_deref()
                 .filter(|s| !s.is_empty())
-                .map(raw_json),
+                .map(|s| Field::Owned(raw_json(s))),
             "waiters" => b
                 .waiters
                 .as_deref()
                 .filter(|s| !s.is_empty())
-                .map(waiters_json),
-            "timeout_ns" => b.timeout_ns.filter(|n| *n != 0).map(Value::from),
+                .map(|s| Field::Owned(waiters_json(s))),
+            "timeout_ns" => b.timeout_ns.filter(|n| *n != 0).map(Field::Int),
             k if TEXT_FIELDS.contains(&k) => b
                 .text_field(k)
                 .and_then(|v| v.as_deref())
-                .and_then(non_empty),
+                .and_then(non_empty_str),
             k if INT_FIELDS.contains(&k) => b
                 .int_field(k)
                 .flatten()
                 .filter(|n| *n != 0 || INT_KEEP_ZERO.contains(&k))
-                .map(Value::from),
-            k if FLAG_FIELDS.contains(&k) => b.flag_field(k).filter(|f| *f).map(Value::Bool),
-            k if REAL_FIELDS.contains(&k) => b.real_field(k).flatten().map(Value::from),
+                .map(Field::Int),
+            k if FLAG_FIELDS.contains(&k) => b.flag_field(k).filter(|f| *f).map(Field::Bool),
+            k if REAL_FIELDS.contains(&k) => b.real_field(k).flatten().map(Field::Real),
             _ => None,
         };
         if let Some(v) = value {
             // The export dialect calls it `timeout` (a Go duration in nanoseconds).
             let name = if key == "timeout_ns" { "timeout" } else { key };
-            out.insert(name.to_string(), v);
+            out.push((name, v));
         }
     }
-    for (k, v) in &b.extra {
-        out.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    push_extra(&mut out, &b.extra);
     out
 }
 
-pub fn dependency_object(d: &Dependency) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("issue_id".into(), Value::String(d.issue_id.clone()));
-    m.insert(
-        "depends_on_id".into(),
-        Value::String(d.depends_on_id.clone()),
-    );
-    m.insert("type".into(), Value::String(d.kind.clone()));
+fn push_extra<'a>(out: &mut Vec<(&'a str, Field<'a>)>, extra: &'a Map<String, Value>) {
+    for (k, v) in extra {
+        if !out.iter().any(|(name, _)| name == k) {
+            out.push((k.as_str(), Field::Ref(v)));
+        }
+    }
+}
+
+fn dependency_fields(d: &Dependency) -> Vec<(&str, Field<'_>)> {
+    let mut m = vec![
+        ("issue_id", Field::Str(&d.issue_id)),
+        ("depends_on_id", Field::Str(&d.depends_on_id)),
+        ("type", Field::Str(&d.kind)),
+    ];
     if let Some(t) = &d.created_at {
-        m.insert("created_at".into(), Value::String(t.clone()));
+        m.push(("created_at", Field::Str(t)));
     }
     if let Some(by) = &d.created_by {
-        m.insert("created_by".into(), Value::String(by.clone()));
+        m.push(("created_by", Field::Str(by)));
     }
-    for (k, v) in &d.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    push_extra(&mut m, &d.extra);
     m
 }
 
-pub fn comment_object(c: &Comment) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("id".into(), Value::from(c.id));
-    m.insert("issue_id".into(), Value::String(c.issue_id.clone()));
+fn comment_fields(c: &Comment) -> Vec<(&str, Field<'_>)> {
+    let mut m = vec![
+        ("id", Field::Int(c.id)),
+        ("issue_id", Field::Str(&c.issue_id)),
+    ];
     if let Some(a) = &c.author {
-        m.insert("author".into(), Value::String(a.clone()));
+        m.push(("author", Field::Str(a)));
     }
-    m.insert("text".into(), Value::String(c.text.clone()));
+    m.push(("text", Field::Str(&c.text)));
     if let Some(t) = &c.created_at {
-        m.insert("created_at".into(), Value::String(t.clone()));
+        m.push(("created_at", Field::Str(t)));
     }
-    for (k, v) in &c.extra {
-        m.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    push_extra(&mut m, &c.extra);
     m
+}
+
+fn to_map(fields: Vec<(&str, Field<'_>)>) -> Map<String, Value> {
+    match serde_json::to_value(Fields(fields)) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// One issue in the issue-per-line dialect (empty fields omitted, like bd's `omitempty`).
+pub fn export_object(rec: &BeadRecord) -> Map<String, Value> {
+    to_map(issue_fields(rec))
+}
+
+pub fn dependency_object(d: &Dependency) -> Map<String, Value> {
+    to_map(dependency_fields(d))
+}
+
+pub fn comment_object(c: &Comment) -> Map<String, Value> {
+    to_map(comment_fields(c))
 }
 
 /// Every field of a bead, empty ones included as null/false (for diffs and full views).
@@ -521,10 +589,6 @@ pub fn all_fields(b: &Bead) -> Map<String, Value> {
     m
 }
 
-fn non_empty(s: &str) -> Option<Value> {
-    (!s.is_empty()).then(|| Value::String(s.to_string()))
-}
-
 fn raw_json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
 }
@@ -546,17 +610,27 @@ fn waiters_json(s: &str) -> Value {
 /// Written the way bd (Go's encoding/json) writes it, so that bd and gt taking turns on the
 /// file do not churn it in git.
 pub fn export_line(rec: &BeadRecord) -> String {
-    go_json(&Value::Object(export_object(rec)))
+    let mut out = Vec::with_capacity(512);
+    write_go_json(&mut out, &Fields(issue_fields(rec)));
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the issue's export line (without the newline) to `out`.
+pub fn write_export_line(out: &mut Vec<u8>, rec: &BeadRecord) {
+    write_go_json(out, &Fields(issue_fields(rec)));
+}
+
+fn write_go_json<T: serde::Serialize>(out: &mut Vec<u8>, v: &T) {
+    let mut ser = serde_json::Serializer::with_formatter(out, GoFormatter);
+    // Serializing into a Vec cannot fail.
+    let _ = v.serialize(&mut ser);
 }
 
 /// JSON text with Go's escaping: `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes, and
 /// backspace/form feed as `\u0008`/`\u000c` rather than `\b`/`\f`.
 pub fn go_json(v: &Value) -> String {
-    use serde::Serialize;
     let mut out = Vec::with_capacity(256);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
-    // Serializing a Value into a Vec cannot fail.
-    let _ = v.serialize(&mut ser);
+    write_go_json(&mut out, v);
     String::from_utf8(out).unwrap_or_default()
 }
 
@@ -568,6 +642,11 @@ impl serde_json::ser::Formatter for GoFormatter {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
+        // Fast path: nothing Go escapes differently (0xE2 starts U+2028/U+2029).
+        if !bytes.iter().any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2)) {
+            return w.write_all(bytes);
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             let esc = match c {
@@ -578,11 +657,11 @@ impl serde_json::ser::Formatter for GoFormatter {
                 '\u{2029}' => "\\u2029",
                 _ => continue,
             };
-            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(&bytes[start..i])?;
             w.write_all(esc.as_bytes())?;
             start = i + c.len_utf8();
         }
-        w.write_all(&fragment.as_bytes()[start..])
+        w.write_all(&bytes[start..])
     }
 
     fn write_char_escape<W: ?Sized + std::io::Write>(

@@ -100,6 +100,12 @@ impl Ledger {
         Ok(())
     }
 
+    /// Page cache limit for this connection, in MB.
+    pub fn set_cache_mb(&self, mb: i64) -> Result<(), LedgerError> {
+        self.conn.pragma_update(None, "cache_size", -(mb * 1024))?;
+        Ok(())
+    }
+
     pub fn reader(&self) -> Reader<'_> {
         Reader::new(&self.conn)
     }

@@ -51,7 +51,7 @@ pub struct BlockedBead {
 
 const SUMMARY_COLUMNS: &str = "b.id, b.title, b.status, b.priority, b.issue_type, b.assignee, \
      b.created_at, b.updated_at, b.closed_at, \
-     (SELECT group_concat(l.label, char(31)) FROM labels l WHERE l.issue_id = b.id)";
+     (SELECT group_concat(l.label, char(31)) FROM labels l WHERE l.issue_id = b.id), b.rowid";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BeadSummary> {
     let labels: Option<String> = r.get(9)?;
@@ -85,35 +85,30 @@ impl Reader<'_> {
     /// `parent-child` edges). Computed in a few index scans rather than a recursive SQL
     /// query, which SQLite plans poorly at ledger sizes of 10k+.
     pub fn blocked_set(&self) -> Result<HashSet<String>, LedgerError> {
-        // Two sequential scans (the covering status index, the deps key) and the rest in
-        // memory: no per-edge lookups of the target bead.
-        let mut unfinished: HashSet<String> = HashSet::new();
+        let t0 = std::time::Instant::now();
         let mut blocked: HashSet<String> = HashSet::new();
+        // The directly blocked: gating edges whose target is in the ledger and unfinished
+        // (`target_open`, kept current on every write), and beads marked `blocked`.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, status FROM beads WHERE status NOT IN ('closed', 'tombstone')",
+            "SELECT issue_id FROM deps
+              WHERE target_open = 1 AND type IN ('blocks', 'conditional-blocks', 'waits-for')
+             UNION ALL SELECT id FROM beads WHERE status = 'blocked'",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            if r.get_ref(1)?.as_str().unwrap_or_default() == "blocked" {
-                blocked.insert(id.clone());
-            }
-            unfinished.insert(id);
+            blocked.insert(r.get(0)?);
+        }
+        tracing::debug!(n = blocked.len(), t = ?t0.elapsed(), "direct blockers");
+        if blocked.is_empty() {
+            return Ok(blocked);
         }
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT issue_id, depends_on_id, type FROM deps
-             WHERE type IN ('blocks', 'conditional-blocks', 'waits-for', 'parent-child')",
+            "SELECT depends_on_id, issue_id FROM deps WHERE type = 'parent-child'",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let issue: String = r.get(0)?;
-            let target: String = r.get(1)?;
-            if r.get_ref(2)?.as_str().unwrap_or_default() == "parent-child" {
-                children.entry(target).or_default().push(issue);
-            } else if unfinished.contains(&target) {
-                blocked.insert(issue);
-            }
+            children.entry(r.get(0)?).or_default().push(r.get(1)?);
         }
         let mut queue: Vec<String> = blocked.iter().cloned().collect();
         while let Some(parent) = queue.pop() {
@@ -123,6 +118,7 @@ impl Reader<'_> {
                 }
             }
         }
+        tracing::debug!(n = blocked.len(), t = ?t0.elapsed(), "blocked set");
         Ok(blocked)
     }
 
@@ -177,7 +173,9 @@ impl Reader<'_> {
     /// Ready work: open, not pinned, not ephemeral, not a template, not machinery, not
     /// deferred into the future, and not in the blocked set.
     pub fn ready(&self, f: &ReadyFilter) -> Result<Vec<BeadSummary>, LedgerError> {
+        let t0 = std::time::Instant::now();
         let blocked = self.blocked_set()?;
+        let t_blocked = t0.elapsed();
         let infra = quoted_list(INFRA_TYPES);
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM beads b
@@ -186,20 +184,35 @@ impl Reader<'_> {
                AND (?1 IS NULL OR b.prefix = ?1)
                AND (b.defer_until IS NULL OR julianday(b.defer_until) IS NULL
                     OR julianday(b.defer_until) <= julianday('now'))
-             ORDER BY b.priority, b.created_at, b.rowid"
+             ORDER BY b.priority, b.created_at, b.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([f.prefix.as_deref()])?;
-        let mut out = Vec::new();
+        // Rows arrive in index order (priority, created_at, id); ties within one second are
+        // put back in creation order (rowid) below, so reading stops only at a group edge.
+        let mut out: Vec<(i64, BeadSummary)> = Vec::new();
         while let Some(r) = rows.next()? {
-            if f.limit.is_some_and(|n| out.len() >= n) {
+            let id: String = r.get(0)?;
+            if blocked.contains(&id) {
+                continue;
+            }
+            let s = summary_from_row(r)?;
+            if let (Some(n), Some((_, last))) = (f.limit, out.last())
+                && out.len() >= n
+                && (last.priority, &last.created_at) != (s.priority, &s.created_at)
+            {
                 break;
             }
-            let id: String = r.get(0)?;
-            if !blocked.contains(&id) {
-                out.push(summary_from_row(r)?);
-            }
+            out.push((r.get(10)?, s));
         }
+        out.sort_by(|(ra, a), (rb, b)| {
+            (a.priority, &a.created_at, ra).cmp(&(b.priority, &b.created_at, rb))
+        });
+        let mut out: Vec<BeadSummary> = out.into_iter().map(|(_, s)| s).collect();
+        if let Some(n) = f.limit {
+            out.truncate(n);
+        }
+        tracing::debug!(blocked = ?t_blocked, total = ?t0.elapsed(), rows = out.len(), "ready query");
         Ok(out)
     }
 
@@ -253,4 +266,147 @@ impl Reader<'_> {
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::{Bead, Dependency, Ledger};
+    use std::collections::{HashMap, HashSet};
+    use std::time::Duration;
+
+    /// The blocked set recomputed from statuses alone, ignoring `deps.target_open`.
+    fn from_scratch(l: &Ledger) -> HashSet<String> {
+        let conn = l.reader().conn;
+        let mut status: HashMap<String, String> = HashMap::new();
+        let mut stmt = conn
+            .prepare("SELECT id, status FROM beads")
+            .expect("prepare");
+        for row in stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+        {
+            let (id, s): (String, String) = row.expect("row");
+            status.insert(id, s);
+        }
+        let mut edges: Vec<(String, String, String)> = Vec::new();
+        let mut stmt = conn
+            .prepare("SELECT issue_id, depends_on_id, type FROM deps")
+            .expect("prepare");
+        for row in stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+        {
+            edges.push(row.expect("row"));
+        }
+        let mut blocked: HashSet<String> = status
+            .iter()
+            .filter(|(_, s)| *s == "blocked")
+            .map(|(i, _)| i.clone())
+            .collect();
+        for (issue, target, kind) in &edges {
+            let open = status
+                .get(target)
+                .is_some_and(|s| s != "closed" && s != "tombstone");
+            if open && ["blocks", "conditional-blocks", "waits-for"].contains(&kind.as_str()) {
+                blocked.insert(issue.clone());
+            }
+        }
+        loop {
+            let before = blocked.len();
+            for (issue, target, kind) in &edges {
+                if kind == "parent-child" && blocked.contains(target) {
+                    blocked.insert(issue.clone());
+                }
+            }
+            if blocked.len() == before {
+                return blocked;
+            }
+        }
+    }
+
+    #[test]
+    fn the_maintained_blocked_set_matches_a_recomputation_after_random_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut l = Ledger::open(&dir.path().join("l.db"), Duration::from_secs(1)).expect("open");
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let statuses = [
+            "open",
+            "closed",
+            "in_progress",
+            "blocked",
+            "hooked",
+            "tombstone",
+        ];
+        let kinds = [
+            "blocks",
+            "parent-child",
+            "waits-for",
+            "related",
+            "conditional-blocks",
+        ];
+        let id = |i: u64| format!("t-{i:03}");
+        for step in 0..600 {
+            let op = next(4);
+            l.write("test", |tx| -> Result<(), crate::ledger::LedgerError> {
+                match op {
+                    // Create a bead (possibly one that dangling edges already point at).
+                    0 => {
+                        let i = next(60);
+                        if tx.reader().bead(&id(i))?.is_none() {
+                            tx.insert_bead(&Bead {
+                                id: id(i),
+                                title: "x".into(),
+                                status: statuses[next(6) as usize].into(),
+                                priority: 2,
+                                issue_type: "task".into(),
+                                created_at: "2026-01-01T00:00:00Z".into(),
+                                updated_at: "2026-01-01T00:00:00Z".into(),
+                                ..Bead::default()
+                            })?;
+                        }
+                    }
+                    // Change a status.
+                    1 => {
+                        if let Some(old) = tx.reader().bead(&id(next(60)))? {
+                            let mut new = old.clone();
+                            new.status = statuses[next(6) as usize].into();
+                            tx.update_bead(&old, new, "status_changed")?;
+                        }
+                    }
+                    // Add an edge (the target may not exist yet).
+                    2 => {
+                        let (a, b) = (next(60), next(60));
+                        if a != b {
+                            tx.add_dep(&Dependency {
+                                issue_id: id(a),
+                                depends_on_id: id(b),
+                                kind: kinds[next(5) as usize].into(),
+                                created_at: None,
+                                created_by: None,
+                                extra: Default::default(),
+                            })?;
+                        }
+                    }
+                    _ => {
+                        tx.remove_dep(&id(next(60)), &id(next(60)), None)?;
+                    }
+                }
+                Ok(())
+            })
+            .expect("write");
+            if step % 50 == 49 {
+                assert_eq!(
+                    l.reader().blocked_set().expect("blocked"),
+                    from_scratch(&l),
+                    "after step {step}"
+                );
+            }
+        }
+    }
 }

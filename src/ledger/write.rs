@@ -108,6 +108,7 @@ impl<'c> Tx<'c> {
             }
             Err(e) => return Err(e.into()),
         }
+        self.sync_dep_targets(b)?;
         let summary = serde_json::json!({"title": b.title, "status": b.status, "issue_type": b.issue_type, "priority": b.priority});
         self.record_event(Some(&b.id), "created", None, Some(summary), None)?;
         self.mark_dirty(&b.id)
@@ -143,6 +144,29 @@ impl<'c> Tx<'c> {
         if n == 0 {
             return Err(LedgerError::not_found(&b.id));
         }
+        drop(stmt);
+        self.sync_dep_targets(b)
+    }
+
+    /// Keeps `deps.target_open` of every edge pointing at `b` in step with `b`'s status.
+    fn sync_dep_targets(&mut self, b: &Bead) -> R<()> {
+        let open = i64::from(!bead::is_done_status(&b.status));
+        self.tx
+            .prepare_cached(
+                "UPDATE deps SET target_open = ?2 WHERE depends_on_id = ?1 AND target_open <> ?2",
+            )?
+            .execute(params![b.id, open])?;
+        Ok(())
+    }
+
+    /// Recomputes `deps.target_open` for every edge (after a bulk import).
+    pub(crate) fn sync_all_dep_targets(&mut self) -> R<()> {
+        self.tx.execute(
+            "UPDATE deps SET target_open = EXISTS (
+                 SELECT 1 FROM beads t WHERE t.id = deps.depends_on_id
+                    AND t.status NOT IN ('closed', 'tombstone'))",
+            [],
+        )?;
         Ok(())
     }
 
@@ -188,8 +212,9 @@ impl<'c> Tx<'c> {
         let n = self
             .tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO deps (issue_id, depends_on_id, type, created_at, created_by, extra)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO deps (issue_id, depends_on_id, type, created_at, created_by, extra, target_open)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, EXISTS (
+                     SELECT 1 FROM beads t WHERE t.id = ?2 AND t.status NOT IN ('closed', 'tombstone')))",
             )?
             .execute(params![
                 d.issue_id,

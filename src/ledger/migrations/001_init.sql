@@ -84,9 +84,13 @@ CREATE TABLE deps (
     created_at     TEXT,
     created_by     TEXT,
     extra          TEXT,
+    -- 1 while the target is in the ledger and unfinished; kept current by every write of
+    -- the target, so "what is blocked" is one index scan instead of a lookup per edge.
+    target_open    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (issue_id, depends_on_id, type)
 );
 CREATE INDEX deps_target ON deps(depends_on_id, type);
+CREATE INDEX deps_open ON deps(target_open, type, issue_id);
 
 CREATE TABLE labels (
     issue_id  TEXT NOT NULL,
