@@ -247,4 +247,8 @@ fn main() {
         })
         .collect();
     report("gt --batch bead import (100,000 beads)", samples, 3000.0);
+    if std::env::var_os("GT_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        println!("\nkept the generated towns in {}", kept.display());
+    }
 }

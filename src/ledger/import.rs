@@ -319,6 +319,7 @@ pub fn import<E: From<LedgerError>>(
         }
         tracing::debug!(t = ?t0.elapsed(), "import rows written");
         tx.sync_all_dep_targets()?;
+        tracing::debug!(t = ?t0.elapsed(), "dependency targets synced");
         // The JSONL exporter rewrites the whole file after an import.
         tx.mark_dirty(super::export::FULL_EXPORT_MARK)?;
         let imported: Vec<(String, String)> = parsed

@@ -220,10 +220,14 @@ impl<'c> Reader<'c> {
 
     /// Number of beads with a prefix (drives id length).
     pub fn count_with_prefix(&self, prefix: &str) -> R<u64> {
+        // `<prefix>-…` ids sort between `<prefix>-` and `<prefix>.` ('.' follows '-'): a range
+        // count on the primary key, with no index of its own to maintain.
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT count(*) FROM beads WHERE prefix = ?1")?;
-        Ok(stmt.query_row(params![prefix], |r| r.get::<_, i64>(0))? as u64)
+            .prepare_cached("SELECT count(*) FROM beads WHERE id >= ?1 AND id < ?2")?;
+        let lo = format!("{prefix}-");
+        let hi = format!("{prefix}.");
+        Ok(stmt.query_row(params![lo, hi], |r| r.get::<_, i64>(0))? as u64)
     }
 }
 

@@ -72,7 +72,6 @@ CREATE INDEX beads_status ON beads(
     defer_until, assignee, updated_at, closed_at, title
 );
 CREATE INDEX beads_assignee_status ON beads(assignee, status);
-CREATE INDEX beads_prefix ON beads(prefix, status);
 CREATE INDEX beads_type_status ON beads(issue_type, status);
 
 -- issue_id depends on depends_on_id; kind is free text; depends_on_id may name a bead that
