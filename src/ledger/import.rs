@@ -299,7 +299,7 @@ pub fn import<E: From<LedgerError>>(
                 r.comments += 1;
             }
             let what = if created { "imported" } else { "reimported" };
-            tx.record_event(Some(&issue.bead.id), what, None, None, Some(&source))?;
+            tx.record_event(Some(&issue.bead.id), what, None, None, None)?;
         }
         for d in &parsed.dependencies {
             tx.insert_dep_raw(d)?;
@@ -318,6 +318,10 @@ pub fn import<E: From<LedgerError>>(
             r.config += 1;
         }
         tracing::debug!(t = ?t0.elapsed(), "import rows written");
+        // One town-level record of the import itself, naming its source once.
+        let summary =
+            serde_json::json!({"source": source, "dialect": parsed.dialect, "report": &r});
+        tx.record_event(None, "import", None, Some(summary), None)?;
         tx.sync_all_dep_targets()?;
         tracing::debug!(t = ?t0.elapsed(), "dependency targets synced");
         // The JSONL exporter rewrites the whole file after an import.

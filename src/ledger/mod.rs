@@ -55,6 +55,9 @@ impl Ledger {
         // Every gt command is a short process. By default the last connection to close
         // checkpoints the WAL and deletes it, so each command would pay for a checkpoint and
         // the next one for recreating the WAL; writers' auto-checkpoints keep it bounded.
+        // Bound the WAL file: after a checkpoint it is cut back to this size instead of
+        // staying as large as the biggest transaction ever written (a 100k-bead import).
+        conn.pragma_update(None, "journal_size_limit", 16i64 << 20)?;
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
