@@ -118,7 +118,7 @@ fn gastown_backup_imports_with_the_documented_counts() {
     assert_eq!(s.sql("SELECT count(*) FROM labels"), "169");
     assert_eq!(s.sql("SELECT count(*) FROM comments"), "14");
     assert_eq!(
-        s.sql("SELECT count(*) FROM events WHERE event_type NOT IN ('imported')"),
+        s.sql("SELECT count(*) FROM events WHERE event_type NOT IN ('imported', 'import')"),
         "3667"
     );
     assert_eq!(s.sql("SELECT count(*) FROM config"), "17");
@@ -288,7 +288,7 @@ fn importing_the_same_dump_twice_changes_nothing_but_the_import_record() {
     assert_eq!(r["imported"]["updated"], 677);
     assert_eq!(r["imported"]["events"], 0, "bd's events are already there");
     assert_eq!(
-        s.sql("SELECT count(*) FROM events WHERE event_type NOT IN ('imported', 'reimported')"),
+        s.sql("SELECT count(*) FROM events WHERE event_type NOT IN ('imported', 'reimported', 'import')"),
         "3667"
     );
     assert_eq!(s.sql("SELECT count(*) FROM deps"), "315");
