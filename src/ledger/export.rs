@@ -132,6 +132,15 @@ pub enum SyncOutcome {
 /// a file lock; holding the write transaction meanwhile keeps the file and the dirty set
 /// consistent (the dirty marks are only dropped if the file was written).
 pub fn sync(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
+    // This transaction only clears dirty marks; losing it to a power cut just means the
+    // same lines are rewritten again, so it need not wait for its own fsync.
+    ledger.set_synchronous_full(false)?;
+    let res = sync_inner(ledger, jsonl_path);
+    ledger.set_synchronous_full(true)?;
+    res
+}
+
+fn sync_inner(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
     ledger.write("gt", |tx| -> R<SyncOutcome> {
         let dirty = tx.take_dirty()?;
         let exists = jsonl_path.is_file();

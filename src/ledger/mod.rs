@@ -103,6 +103,13 @@ impl Ledger {
         Ok(())
     }
 
+    /// FULL (fsync every commit, the default) or NORMAL (WAL: fsync at checkpoints only).
+    pub(crate) fn set_synchronous_full(&self, full: bool) -> Result<(), LedgerError> {
+        self.conn
+            .pragma_update(None, "synchronous", if full { "FULL" } else { "NORMAL" })?;
+        Ok(())
+    }
+
     /// Page cache limit for this connection, in MB.
     pub fn set_cache_mb(&self, mb: i64) -> Result<(), LedgerError> {
         self.conn.pragma_update(None, "cache_size", -(mb * 1024))?;
