@@ -96,19 +96,7 @@ impl<'c> Reader<'c> {
         let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
                    FROM events WHERE (?1 IS NULL OR issue_id = ?1) ORDER BY id DESC LIMIT ?2";
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![issue_id, limit as i64], |r| {
-            Ok(Event {
-                id: r.get(0)?,
-                issue_id: r.get(1)?,
-                event_type: r.get(2)?,
-                actor: r.get(3)?,
-                old_value: r.get(4)?,
-                new_value: r.get(5)?,
-                comment: r.get(6)?,
-                created_at: r.get(7)?,
-                extra: bead::extra_from_text(r.get(8)?),
-            })
-        })?;
+        let rows = stmt.query_map(params![issue_id, limit as i64], event_from_row)?;
         let mut out: Vec<Event> = rows.collect::<Result<_, _>>()?;
         out.reverse();
         Ok(out)
@@ -259,6 +247,21 @@ pub(crate) fn dep_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Dependency
         created_at: r.get(3)?,
         created_by: r.get(4)?,
         extra: bead::extra_from_text(r.get(5)?),
+    })
+}
+
+/// Columns: id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra.
+pub(crate) fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        issue_id: r.get(1)?,
+        event_type: r.get(2)?,
+        actor: r.get(3)?,
+        old_value: r.get(4)?,
+        new_value: r.get(5)?,
+        comment: r.get(6)?,
+        created_at: r.get(7)?,
+        extra: bead::extra_from_text(r.get(8)?),
     })
 }
 

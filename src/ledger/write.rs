@@ -404,19 +404,7 @@ impl<'c> Tx<'c> {
                 "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
                  FROM events WHERE id = ?1",
             )?
-            .query_row(params![e.id], |r| {
-                Ok(super::Event {
-                    id: r.get(0)?,
-                    issue_id: r.get(1)?,
-                    event_type: r.get(2)?,
-                    actor: r.get(3)?,
-                    old_value: r.get(4)?,
-                    new_value: r.get(5)?,
-                    comment: r.get(6)?,
-                    created_at: r.get(7)?,
-                    extra: bead::extra_from_text(r.get(8)?),
-                })
-            })
+            .query_row(params![e.id], super::read::event_from_row)
             .optional()?;
         if existing.as_ref() == Some(e) {
             return Ok(false);
