@@ -10,6 +10,7 @@ pub mod git;
 pub mod ledger;
 pub mod logging;
 pub mod time;
+pub mod tmux;
 pub mod town;
 pub mod work;
 

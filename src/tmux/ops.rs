@@ -1,0 +1,273 @@
+//! The operations gt needs from tmux, each one tmux process (or a fixed few).
+
+use super::topology::{self, PANE_FORMAT, Pane};
+use super::{Server, TmuxError};
+use std::collections::HashMap;
+use tmux_interface::{
+    CapturePane, DisplayMessage, HasSession, KillServer, KillWindow, ListPanes, LoadBuffer,
+    NewSession, NewWindow, PasteBuffer, SendKeys, SetOption, StartServer, SwitchClient,
+    TmuxCommand,
+};
+
+/// What a new agent window runs, where, and how it is tagged.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    pub session: String,
+    pub name: String,
+    pub cwd: String,
+    pub env: Vec<(String, String)>,
+    /// The program and its arguments, run directly (no shell, no quoting).
+    pub argv: Vec<String>,
+    pub agent: String,
+    pub bead: Option<String>,
+}
+
+/// Ids of a window gt just created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub window_id: String,
+    pub pane_id: String,
+}
+
+fn exact_window(session: &str, window: &str) -> String {
+    format!("={session}:={window}")
+}
+
+impl Server {
+    /// Every pane of the server; empty when the server is not running.
+    pub async fn panes(&self) -> Result<Vec<Pane>, TmuxError> {
+        let cmd = ListPanes::new().all().format(PANE_FORMAT).build();
+        match self.run(vec![cmd], None).await {
+            Ok(out) => Ok(topology::parse(&out)),
+            Err(e) if e.is_no_server() => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
+        let cmd = HasSession::new()
+            .target_session(format!("={session}"))
+            .build();
+        match self.run(vec![cmd], None).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_missing_target() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates the agent's window (and its session and the server, when missing) in one
+    /// tmux process, tagged `@gt_agent`/`@gt_bead`. Windows keep their pane when the
+    /// program exits (remain-on-exit), so a crash leaves evidence.
+    pub async fn create_window(&self, spec: &WindowSpec) -> Result<Created, TmuxError> {
+        let session_exists = self.has_session(&spec.session).await?;
+        let target = exact_window(&spec.session, &spec.name);
+        let mut cmds: Vec<TmuxCommand<'static>> = vec![
+            StartServer::new().build(),
+            SetOption::new()
+                .global()
+                .window()
+                .option("remain-on-exit")
+                .value("on")
+                .build(),
+        ];
+        let mut create = if session_exists {
+            NewWindow::new()
+                .detached()
+                .print()
+                .format("#{window_id} #{pane_id}")
+                .target_window(format!("={}:", spec.session))
+                .window_name(spec.name.clone())
+                .start_directory(spec.cwd.clone())
+                .build()
+        } else {
+            NewSession::new()
+                .detached()
+                .print()
+                .format("#{window_id} #{pane_id}")
+                .session_name(spec.session.clone())
+                .window_name(spec.name.clone())
+                .start_directory(spec.cwd.clone())
+                .width(200)
+                .height(50)
+                .build()
+        };
+        for (k, v) in &spec.env {
+            create.push_option("-e", format!("{k}={v}"));
+        }
+        for a in &spec.argv {
+            create.push_param(a.clone());
+        }
+        cmds.push(create);
+        cmds.push(
+            SetOption::new()
+                .window()
+                .target_pane(target.clone())
+                .option("@gt_agent")
+                .value(spec.agent.clone())
+                .build(),
+        );
+        if let Some(b) = &spec.bead {
+            cmds.push(
+                SetOption::new()
+                    .window()
+                    .target_pane(target.clone())
+                    .option("@gt_bead")
+                    .value(b.clone())
+                    .build(),
+            );
+        }
+        let out = self.run(cmds, None).await?;
+        let mut it = out.split_whitespace();
+        match (it.next(), it.next()) {
+            (Some(w), Some(p)) => Ok(Created {
+                window_id: w.to_string(),
+                pane_id: p.to_string(),
+            }),
+            _ => Err(TmuxError::Unexpected(format!(
+                "tmux did not report the new window's ids: {out:?}"
+            ))),
+        }
+    }
+
+    /// Kills a window, but only one gt tagged as an agent's.
+    pub async fn kill_agent_window(&self, window_id: &str) -> Result<bool, TmuxError> {
+        let ours = self
+            .panes()
+            .await?
+            .into_iter()
+            .any(|p| p.window_id == window_id && p.agent.is_some());
+        if !ours {
+            return Ok(false);
+        }
+        match self
+            .run(
+                vec![
+                    KillWindow::new()
+                        .target_window(window_id.to_string())
+                        .build(),
+                ],
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_missing_target() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The last `lines` lines of a pane (plain text, wrapped lines joined).
+    pub async fn capture(&self, pane: &str, lines: usize) -> Result<String, TmuxError> {
+        let cmd = CapturePane::new()
+            .stdout()
+            .join()
+            .start_line(format!("-{lines}"))
+            .target_pane(pane.to_string())
+            .build();
+        self.run(vec![cmd], None).await
+    }
+
+    /// The visible screen of several panes in one tmux process, keyed by pane id.
+    pub async fn capture_many(
+        &self,
+        panes: &[String],
+        lines: usize,
+    ) -> Result<HashMap<String, String>, TmuxError> {
+        if panes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut cmds = Vec::new();
+        for p in panes {
+            cmds.push(
+                DisplayMessage::new()
+                    .print()
+                    .message(format!("{MARK}{p}"))
+                    .build(),
+            );
+            cmds.push(
+                CapturePane::new()
+                    .stdout()
+                    .join()
+                    .start_line(format!("-{lines}"))
+                    .target_pane(p.clone())
+                    .build(),
+            );
+        }
+        let out = self.run(cmds, None).await?;
+        let mut map = HashMap::new();
+        let mut current: Option<String> = None;
+        let mut buf = String::new();
+        for line in out.split_inclusive('\n') {
+            if let Some(id) = line.trim_end().strip_prefix(MARK) {
+                if let Some(prev) = current.take() {
+                    map.insert(prev, std::mem::take(&mut buf));
+                }
+                current = Some(id.to_string());
+            } else {
+                buf.push_str(line);
+            }
+        }
+        if let Some(prev) = current {
+            map.insert(prev, buf);
+        }
+        Ok(map)
+    }
+
+    /// Loads `text` into a fresh buffer through stdin (so nothing in it is ever read as a
+    /// tmux key or command) and pastes it with bracketed-paste codes when the program asked
+    /// for them. The buffer is deleted after the paste.
+    pub async fn paste(&self, pane: &str, text: &str) -> Result<(), TmuxError> {
+        let buffer = format!("gt-{}", uuid::Uuid::new_v4().simple());
+        let cmds = vec![
+            LoadBuffer::new()
+                .buffer_name(buffer.clone())
+                .path("-")
+                .build(),
+            PasteBuffer::new()
+                .delete()
+                .bracket_codes()
+                .buffer_name(buffer)
+                .target_pane(pane.to_string())
+                .build(),
+        ];
+        self.run(cmds, Some(text.as_bytes())).await.map(|_| ())
+    }
+
+    /// Presses Enter in a pane (the only key gt sends).
+    pub async fn press_enter(&self, pane: &str) -> Result<(), TmuxError> {
+        let cmd = SendKeys::new()
+            .target_pane(pane.to_string())
+            .key("Enter")
+            .build();
+        self.run(vec![cmd], None).await.map(|_| ())
+    }
+
+    /// Moves the tmux client the caller sits in to `target` (caller inside our server).
+    pub fn switch_client(&self, target: &str) -> Result<(), TmuxError> {
+        self.run_interactive(vec![
+            SwitchClient::new()
+                .target_session(target.to_string())
+                .build(),
+        ])
+    }
+
+    /// Attaches this terminal to `target` and returns when the person detaches.
+    pub fn attach(&self, target: &str) -> Result<(), TmuxError> {
+        self.run_interactive(vec![
+            tmux_interface::AttachSession::new()
+                .target_session(target.to_string())
+                .build(),
+        ])
+    }
+
+    /// Stops the whole server (tests, and `gt down` later).
+    pub async fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.run(vec![KillServer::new().build()], None).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_no_server() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+const MARK: &str = "<<gt-capture>>";

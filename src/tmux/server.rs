@@ -1,0 +1,175 @@
+//! The town's own tmux server: `tmux -L gt-<hash6>`, never the user's default server.
+//! Every call runs with a timeout and fails with the command line and tmux's stderr.
+
+use super::TmuxError;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tmux_interface::{Tmux, TmuxCommand, TmuxCommands};
+use tokio::io::AsyncWriteExt;
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    socket: String,
+    /// `-f <file>`: the config the server starts with (None: tmux's default lookup).
+    config: Option<String>,
+    timeout: Duration,
+}
+
+/// `gt-` and six hex digits of the town path's hash.
+pub fn socket_name_for(town_root: &Path) -> String {
+    let digest = Sha256::digest(town_root.to_string_lossy().as_bytes());
+    let hex: String = digest.iter().take(3).map(|b| format!("{b:02x}")).collect();
+    format!("gt-{hex}")
+}
+
+impl Server {
+    /// The server of the town at `root`. `$GT_TMUX_CONFIG` picks its config file (tests use
+    /// /dev/null); `$GT_TMUX_TIMEOUT_MS` the per-call timeout (default 5 s).
+    pub fn for_town(root: &Path) -> Server {
+        let timeout = std::env::var("GT_TMUX_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(5_000);
+        Server {
+            socket: socket_name_for(root),
+            config: std::env::var("GT_TMUX_CONFIG")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            timeout: Duration::from_millis(timeout),
+        }
+    }
+
+    /// The same server with an explicit config file (tests pass /dev/null).
+    pub fn with_config(mut self, config: Option<&str>) -> Server {
+        self.config = config.map(str::to_string);
+        self
+    }
+
+    pub fn socket(&self) -> &str {
+        &self.socket
+    }
+
+    /// The argv prefix of every call: `tmux [-f conf] -L <socket>`.
+    pub fn base_args(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(c) = &self.config {
+            v.push("-f".into());
+            v.push(c.clone());
+        }
+        v.push("-L".into());
+        v.push(self.socket.clone());
+        v
+    }
+
+    fn tmux(&self) -> Tmux<'static> {
+        let mut t = Tmux::new().socket_name(self.socket.clone());
+        if let Some(c) = &self.config {
+            t = t.file(c.clone());
+        }
+        t
+    }
+
+    /// Runs one tmux process with these commands (chained with `;`), optionally feeding
+    /// `stdin`; returns stdout.
+    pub async fn run(
+        &self,
+        commands: Vec<TmuxCommand<'static>>,
+        stdin: Option<&[u8]>,
+    ) -> Result<String, TmuxError> {
+        let mut cmds = TmuxCommands::new();
+        cmds.separator(";");
+        for c in commands {
+            cmds.push(c);
+        }
+        let std_cmd = self.tmux().commands(cmds).into_command();
+        let line = describe(&std_cmd);
+        let mut cmd = tokio::process::Command::from(std_cmd);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(data)
+                .await
+                .map_err(|source| TmuxError::Spawn {
+                    command: line.clone(),
+                    source,
+                })?;
+            drop(pipe);
+        }
+        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
+            Ok(r) => r.map_err(|source| TmuxError::Spawn {
+                command: line.clone(),
+                source,
+            })?,
+            Err(_) => {
+                return Err(TmuxError::Timeout {
+                    command: line,
+                    after: self.timeout,
+                });
+            }
+        };
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(TmuxError::Failed {
+                command: line,
+                code: out.status.code(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
+        }
+    }
+
+    /// A blocking `tmux … <commands>` with the terminal handed over (attach / switch-client).
+    pub fn run_interactive(&self, commands: Vec<TmuxCommand<'static>>) -> Result<(), TmuxError> {
+        let mut cmds = TmuxCommands::new();
+        cmds.separator(";");
+        for c in commands {
+            cmds.push(c);
+        }
+        let mut std_cmd = self.tmux().commands(cmds).into_command();
+        let line = describe(&std_cmd);
+        let status = std_cmd.status().map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(TmuxError::Failed {
+                command: line,
+                code: status.code(),
+                stderr: "see the terminal output above".into(),
+            })
+        }
+    }
+}
+
+fn describe(cmd: &std::process::Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        let a = a.to_string_lossy();
+        s.push(' ');
+        if a.contains(' ') || a.is_empty() {
+            s.push_str(&format!("{a:?}"));
+        } else {
+            s.push_str(&a);
+        }
+    }
+    // Pasted text never appears here (it goes through stdin), but keep errors readable.
+    if s.len() > 400 {
+        s.truncate(400);
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,137 @@
+//! The tmux layer against a real, private tmux server.
+
+use gt::tmux::{Server, WindowSpec};
+use std::time::Duration;
+
+struct PrivateServer {
+    server: Server,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateServer {
+    fn new() -> Self {
+        // Each test gets its own server (named from its own temp dir), with no user config.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = Server::for_town(dir.path()).with_config(Some("/dev/null"));
+        PrivateServer { server, _dir: dir }
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", self.server.socket(), "kill-server"])
+            .output();
+    }
+}
+
+fn spec(session: &str, name: &str, argv: &[&str]) -> WindowSpec {
+    WindowSpec {
+        session: session.into(),
+        name: name.into(),
+        cwd: "/".into(),
+        env: vec![("GT_TEST_VAR".into(), "hello world".into())],
+        argv: argv.iter().map(|s| s.to_string()).collect(),
+        agent: format!("rig/polecats/{name}"),
+        bead: Some("gt-abcd".into()),
+    }
+}
+
+async fn wait_for(server: &Server, pane: &str, needle: &str) -> String {
+    for _ in 0..100 {
+        let screen = server.capture(pane, 50).await.expect("capture");
+        if screen.contains(needle) {
+            return screen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{needle:?} never appeared in {pane}");
+}
+
+#[tokio::test]
+async fn windows_are_created_tagged_listed_captured_and_killed() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    assert!(s.panes().await.expect("panes of no server").is_empty());
+    let a = s
+        .create_window(&spec(
+            "rig",
+            "ash",
+            &["sh", "-c", "echo \"var=$GT_TEST_VAR\"; exec cat"],
+        ))
+        .await
+        .expect("first window creates the session");
+    let b = s
+        .create_window(&spec("rig", "birch", &["cat"]))
+        .await
+        .expect("second window");
+    assert_ne!(a.window_id, b.window_id);
+    let panes = s.panes().await.expect("panes");
+    assert_eq!(panes.len(), 2);
+    let ash = panes
+        .iter()
+        .find(|x| x.pane_id == a.pane_id)
+        .expect("ash listed");
+    assert_eq!(ash.agent.as_deref(), Some("rig/polecats/ash"));
+    assert_eq!(ash.bead.as_deref(), Some("gt-abcd"));
+    assert_eq!(ash.session, "rig");
+    wait_for(s, &a.pane_id, "var=hello world").await;
+
+    let many = s
+        .capture_many(&[a.pane_id.clone(), b.pane_id.clone()], 20)
+        .await
+        .expect("batched capture");
+    assert!(many[&a.pane_id].contains("var=hello world"), "{many:?}");
+    assert!(!many[&b.pane_id].contains("var="), "{many:?}");
+
+    assert!(s.kill_agent_window(&b.window_id).await.expect("kill"));
+    assert!(!s.kill_agent_window("@999").await.expect("unknown window"));
+    assert_eq!(s.panes().await.expect("panes").len(), 1);
+}
+
+#[tokio::test]
+async fn pasted_text_is_never_read_as_keys_or_commands() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("got.txt");
+    // `cat` writes exactly what the terminal delivers to it.
+    let w = s
+        .create_window(&spec(
+            "rig",
+            "cat",
+            &[
+                "sh",
+                "-c",
+                &format!("stty raw -echo; cat > {}", out.display()),
+            ],
+        ))
+        .await
+        .expect("window");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let text = "C-c Enter ; kill-server $(touch /tmp/gt-pwned) \\; send-keys q";
+    s.paste(&w.pane_id, text).await.expect("paste");
+    s.press_enter(&w.pane_id).await.expect("enter");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = std::fs::read_to_string(&out).expect("read");
+    assert_eq!(
+        got,
+        format!("{text}\r"),
+        "the pane received exactly the text, then Enter"
+    );
+    assert!(!std::path::Path::new("/tmp/gt-pwned").exists());
+    assert_eq!(s.panes().await.expect("server still up").len(), 1);
+}
+
+#[tokio::test]
+async fn errors_carry_the_command_and_stderr() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    s.create_window(&spec("rig", "x", &["cat"]))
+        .await
+        .expect("window");
+    let err = s.capture("%9999", 10).await.expect_err("no such pane");
+    let msg = err.to_string();
+    assert!(msg.contains("capture-pane") && msg.contains("-L"), "{msg}");
+    assert!(err.is_missing_target(), "{msg}");
+}
