@@ -1,7 +1,9 @@
 //! The crate-wide error: every failure knows its exit code (DESIGN.md §9).
 
+use crate::agent::AgentError;
 use crate::git::GitError;
 use crate::ledger::LedgerError;
+use crate::tmux::TmuxError;
 use crate::town::TownError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -26,6 +28,10 @@ pub enum Error {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+    #[error(transparent)]
+    Agent(#[from] AgentError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -73,6 +79,9 @@ impl Error {
                     1
                 }
             }
+            Error::Tmux(_) => 1,
+            Error::Agent(AgentError::UnknownRuntime { .. }) => 2,
+            Error::Agent(AgentError::BadConfig { .. }) => 1,
             Error::Git(e) => {
                 if e.is_bad_input() {
                     2

@@ -53,3 +53,26 @@ impl LockError {
         }
     }
 }
+
+/// An exclusive lock held for as long as the guard lives (across awaits too). Released by
+/// the OS when the process dies.
+pub struct LockGuard {
+    _file: std::fs::File,
+}
+
+impl LockGuard {
+    pub fn acquire(path: &Path) -> Result<LockGuard, LockError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| LockError::new(path, e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| LockError::new(path, e))?;
+        file.lock().map_err(|e| LockError::new(path, e))?;
+        Ok(LockGuard { _file: file })
+    }
+}

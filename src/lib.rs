@@ -3,6 +3,7 @@
 //! Module boundaries (DESIGN.md §10): `cli/` (and later `tui/`) call `work/`; `work/` calls
 //! `ledger/`, `git/` and `town/`. Only `ledger/` touches SQLite, only `git/` touches git.
 
+pub mod agent;
 pub mod cli;
 pub mod error;
 pub mod fsutil;

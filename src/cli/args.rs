@@ -56,6 +56,52 @@ pub enum Command {
     /// Settings: flag > env > rig.toml > town.toml > user config > defaults.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Put beads on polecats' hooks and start them working: `gt sling <bead>… <rig|rig/polecats/name>`.
+    Sling(SlingArgs),
+    /// Show your hook (`gt hook`), or put a bead on an agent's hook without starting it.
+    Hook {
+        bead: Option<String>,
+        agent: Option<String>,
+    },
+    /// Take work off a hook (by bead, or --agent).
+    Unsling {
+        bead: Option<String>,
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// An agent's work is finished: commit leftovers, queue the branch for merge, free the agent.
+    Done {
+        #[arg(long)]
+        agent: Option<String>,
+        /// Finish without a merge when nothing needed changing.
+        #[arg(long, value_parser = ["deferred"])]
+        status: Option<String>,
+    },
+    /// What an agent reads first: its role, its hook, its mail.
+    Prime,
+    /// Every agent with its runtime, session state and hook.
+    Agents {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Who you are to gt (agent address, role, town).
+    Whoami,
+    /// Deliver text into a running agent, confirmed on its screen.
+    Nudge(NudgeArgs),
+    /// Show the end of an agent's screen.
+    Peek {
+        agent: String,
+        #[arg(short = 'n', long, default_value_t = 30)]
+        lines: usize,
+    },
+    /// Attach this terminal to an agent's window (detach to come back).
+    Attach { agent: String },
+    /// Polecats: the rigs' workers.
+    #[command(subcommand)]
+    Polecat(PolecatCmd),
+    /// Agent programs: the simulator, and gt's own background delivery.
+    #[command(subcommand)]
+    Agent(AgentCmd),
     /// Build (or reuse) a demo town to look around in.
     Demo {
         /// Where to put it (default: <tmp>/gt-demo).
@@ -259,6 +305,11 @@ pub enum ConvoyCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
+    /// The town's agent runtimes (built-in presets plus its own).
+    #[command(subcommand)]
+    Agent(AgentConfigCmd),
+    /// Set the runtime agents use when no role-specific one is configured.
+    DefaultAgent { name: String },
     /// Effective value of a setting and where it comes from.
     Get {
         key: String,
@@ -287,4 +338,123 @@ pub enum ConfigCmd {
         #[arg(long)]
         rig: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SlingArgs {
+    /// One or more bead ids, then the target (a rig, `<rig>/polecats/<name>` or `<rig>/<name>`).
+    #[arg(required = true, num_args = 2.., value_name = "BEAD… TARGET")]
+    pub items: Vec<String>,
+    /// Runtime to start (overrides role_agents / default_agent).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Do not create a `Work: <title>` convoy for untracked beads.
+    #[arg(long)]
+    pub no_convoy: bool,
+    /// Move a bead that is on another agent's hook.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NudgeArgs {
+    /// The agent's address.
+    #[arg(required_unless_present = "status")]
+    pub agent: Option<String>,
+    /// The text (words are joined with spaces); or use --stdin.
+    pub text: Vec<String>,
+    /// Read the text from stdin.
+    #[arg(long, conflicts_with = "text")]
+    pub stdin: bool,
+    /// Seconds to wait for a busy agent before leaving the message queued.
+    #[arg(long, default_value_t = 10)]
+    pub wait: u64,
+    /// Show the state of an earlier message by its id.
+    #[arg(long, conflicts_with_all = ["agent", "text", "stdin"])]
+    pub status: Option<i64>,
+    /// Do not hand a still-queued message to a background deliverer.
+    #[arg(long)]
+    pub no_background: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolecatCmd {
+    /// Polecats with their state, hook, branch and unsaved work.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// One polecat in detail.
+    Show { agent: String },
+    /// Remove a polecat (its window, worktree and record); refuses to lose work without --force.
+    Remove {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCmd {
+    /// The simulator: a stand-in for an AI coding CLI (no AI), used by `gt demo` and the tests.
+    Sim(SimArgs),
+    /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
+    Flush {
+        agent: String,
+        /// Give up (leaving messages queued) after this many seconds.
+        #[arg(long, default_value_t = 1800)]
+        wait: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Seconds before the prompt first appears [env GT_SIM_SLOW_START].
+    #[arg(long, env = "GT_SIM_SLOW_START", default_value_t = 0.0)]
+    pub slow_start: f64,
+    /// Seconds each piece of work keeps it busy [env GT_SIM_BUSY].
+    #[arg(long, env = "GT_SIM_BUSY", default_value_t = 1.0)]
+    pub busy: f64,
+    /// Swallow the first Enter it receives [env GT_SIM_IGNORE_FIRST_ENTER].
+    #[arg(long, env = "GT_SIM_IGNORE_FIRST_ENTER")]
+    pub ignore_first_enter: bool,
+    /// Show the prompt, then never read input again [env GT_SIM_HANG].
+    #[arg(long, env = "GT_SIM_HANG")]
+    pub hang: bool,
+    /// Crash (exit 3) after this many seconds [env GT_SIM_CRASH_AFTER].
+    #[arg(long, env = "GT_SIM_CRASH_AFTER")]
+    pub crash_after: Option<f64>,
+    /// Make the change, then exit without committing or `gt done` [env GT_SIM_NO_COMMIT].
+    #[arg(long, env = "GT_SIM_NO_COMMIT")]
+    pub no_commit: bool,
+    /// The first prompt (gt passes the beacon here).
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentConfigCmd {
+    /// Define a runtime from a command line: `gt config agent set mycodex "codex --model o3"`.
+    Set {
+        name: String,
+        command_line: String,
+        /// How the first prompt is given: arg, flag or paste.
+        #[arg(long)]
+        prompt: Option<String>,
+        /// The flag before the first prompt (with --prompt flag).
+        #[arg(long)]
+        prompt_flag: Option<String>,
+        /// Text visible at its idle input prompt (enables confirmed delivery).
+        #[arg(long)]
+        ready_marker: Option<String>,
+        /// Text visible while it works.
+        #[arg(long)]
+        busy_marker: Option<String>,
+        /// File it reads instructions from (CLAUDE.md, AGENTS.md, …).
+        #[arg(long)]
+        instruction_file: Option<String>,
+    },
+    /// Every runtime: built-in presets and the town's own.
+    List,
+    /// Remove one of the town's own runtimes.
+    Remove { name: String },
 }

@@ -1,10 +1,12 @@
 //! `gt config …`.
 
+use super::args::AgentConfigCmd;
 use super::args::ConfigCmd;
 use super::io;
 use super::output::Out;
 use crate::Result;
 use crate::town::settings::{Scope, display_value, lookup};
+use crate::work::agent_config::{self, AgentSpec};
 use crate::work::{Ctx, config};
 use serde_json::json;
 
@@ -18,6 +20,15 @@ fn scope(rig: &Option<String>, user: bool) -> Scope {
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
     match cmd {
+        ConfigCmd::Agent(c) => agent(out, ctx, c),
+        ConfigCmd::DefaultAgent { name } => {
+            agent_config::set_default(ctx, &name)?;
+            if out.json {
+                return out.json(json!({ "default_agent": name })).map_err(io);
+            }
+            out.line(format!("default_agent = {name} (in town.toml)"))
+                .map_err(io)
+        }
         ConfigCmd::Get { key, rig } => {
             let r = config::get(ctx, &key, rig.as_deref())?;
             if out.json {
@@ -86,5 +97,82 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
         toml::Value::Integer(i) => json!(i),
         toml::Value::Float(f) => json!(f),
         other => json!(display_value(other)),
+    }
+}
+
+fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
+    match cmd {
+        AgentConfigCmd::Set {
+            name,
+            command_line,
+            prompt,
+            prompt_flag,
+            ready_marker,
+            busy_marker,
+            instruction_file,
+        } => {
+            let rt = agent_config::set(
+                ctx,
+                &AgentSpec {
+                    name,
+                    command_line,
+                    prompt,
+                    prompt_flag,
+                    ready_marker,
+                    busy_marker,
+                    instruction_file,
+                },
+            )?;
+            if out.json {
+                return out.json(json!({ "runtime": rt })).map_err(io);
+            }
+            out.line(format!(
+                "Runtime {} = {} (in town.toml)",
+                rt.name,
+                rt.command_line()
+            ))
+            .map_err(io)?;
+            if rt.ready_marker.is_none() {
+                out.line(
+                    "  no --ready-marker: deliveries to it are checked only by screen changes",
+                )
+                .map_err(io)?;
+            }
+            Ok(())
+        }
+        AgentConfigCmd::List => {
+            let list = agent_config::list(ctx)?;
+            if out.json {
+                return out.json(json!({ "runtimes": list })).map_err(io);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        if r.builtin {
+                            "built-in".into()
+                        } else {
+                            "town".into()
+                        },
+                        format!("{:?}", r.prompt).to_lowercase(),
+                        r.instruction_file.clone().unwrap_or_else(|| "-".into()),
+                        r.command_line(),
+                    ]
+                })
+                .collect();
+            out.table(
+                &["NAME", "FROM", "PROMPT", "INSTRUCTIONS", "COMMAND"],
+                &rows,
+            )
+            .map_err(io)
+        }
+        AgentConfigCmd::Remove { name } => {
+            agent_config::remove(ctx, &name)?;
+            if out.json {
+                return out.json(json!({ "removed": name })).map_err(io);
+            }
+            out.line(format!("Removed runtime {name}")).map_err(io)
+        }
     }
 }

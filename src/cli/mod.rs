@@ -1,5 +1,6 @@
 //! The command line: parse, run against `work/`, print, and map errors to exit codes.
 
+mod agents;
 mod args;
 mod batch;
 mod beads;
@@ -125,6 +126,21 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Close(a) => beads::close(out, session.ctx()?, a),
         Command::Convoy(cmd) => convoy::run(out, session.ctx()?, cmd),
         Command::Config(cmd) => config::run(out, session.ctx()?, cmd),
+        Command::Sling(a) => agents::sling(out, session.ctx()?, a),
+        Command::Hook { bead, agent } => agents::hook_cmd(out, session.ctx()?, bead, agent),
+        Command::Unsling { bead, agent } => agents::unsling(out, session.ctx()?, bead, agent),
+        Command::Done { agent, status } => agents::done_cmd(out, session.ctx()?, agent, status),
+        Command::Prime => agents::prime_cmd(out, session.ctx()?),
+        Command::Agents { rig } => agents::agents_cmd(out, session.ctx()?, rig),
+        Command::Whoami => agents::whoami(out, session.ctx()?),
+        Command::Nudge(a) => agents::nudge(out, session.ctx()?, a),
+        Command::Peek { agent, lines } => agents::peek(out, session.ctx()?, &agent, lines),
+        Command::Attach { agent } => {
+            let batch = out.batch;
+            agents::attach(out, session.ctx()?, &agent, batch)
+        }
+        Command::Polecat(cmd) => agents::polecat_cmd(out, session.ctx()?, cmd),
+        Command::Agent(cmd) => agents::agent_cmd(out, session, cmd),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

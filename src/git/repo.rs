@@ -260,3 +260,33 @@ pub fn loose_work(repo_path: &Path) -> Result<Vec<String>, GitError> {
     }
     Ok(out)
 }
+
+/// Stages every change in the work tree (new, modified, deleted; ignored files excluded) and
+/// commits it on the current branch. The author comes from GIT_AUTHOR_NAME/EMAIL when set,
+/// else the repository config. Returns the new commit id, or None when nothing changed.
+pub fn commit_all(workdir: &Path, message: &str) -> Result<Option<String>, GitError> {
+    let repo = Repository::open(workdir)?;
+    let mut index = repo.index()?;
+    index.add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)?;
+    index.update_all(["*"].iter(), None)?;
+    index.write()?;
+    let tree_id = index.write_tree()?;
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
+        return Ok(None);
+    }
+    let tree = repo.find_tree(tree_id)?;
+    let sig = env_signature("AUTHOR")
+        .map(Ok)
+        .unwrap_or_else(|| repo.signature())?;
+    let committer = env_signature("COMMITTER").unwrap_or_else(|| sig.clone());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let oid = repo.commit(Some("HEAD"), &sig, &committer, message, &tree, &parents)?;
+    Ok(Some(oid.to_string()))
+}
+
+fn env_signature(kind: &str) -> Option<git2::Signature<'static>> {
+    let name = std::env::var(format!("GIT_{kind}_NAME")).ok()?;
+    let email = std::env::var(format!("GIT_{kind}_EMAIL")).ok()?;
+    git2::Signature::now(&name, &email).ok()
+}

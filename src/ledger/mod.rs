@@ -1,6 +1,7 @@
 //! The embedded bead ledger: SQLite in WAL mode, the only module that touches SQLite.
 
 mod bead;
+mod deliveries;
 mod error;
 pub mod export;
 pub mod ids;
@@ -14,6 +15,7 @@ pub use bead::{
     Bead, BeadRecord, Comment, Dependency, Event, GATING_DEPS, INFRA_TYPES, STATUSES, WORK_TYPES,
     is_done_status, prefix_of,
 };
+pub use deliveries::Delivery;
 pub use error::LedgerError;
 pub use query::{BeadSummary, BlockedBead, ListFilter, ReadyFilter};
 pub use read::{Reader, TableCounts, TrackedRow};
@@ -23,7 +25,10 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_deliveries.sql"),
+];
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -34,6 +34,10 @@ impl<'c> Tx<'c> {
         Reader::new(&self.tx)
     }
 
+    pub(crate) fn conn(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
     pub fn actor(&self) -> &str {
         &self.actor
     }
@@ -146,6 +150,32 @@ impl<'c> Tx<'c> {
         }
         drop(stmt);
         self.sync_dep_targets(b)
+    }
+
+    /// Removes a bead this same operation created and must take back (a rolled-back sling):
+    /// its labels, edges and comments go with it; the event log keeps the story.
+    pub fn delete_bead(&mut self, id: &str) -> R<()> {
+        self.tx
+            .prepare_cached("DELETE FROM labels WHERE issue_id = ?1")?
+            .execute(params![id])?;
+        self.tx
+            .prepare_cached("DELETE FROM deps WHERE issue_id = ?1")?
+            .execute(params![id])?;
+        self.tx
+            .prepare_cached("DELETE FROM comments WHERE issue_id = ?1")?
+            .execute(params![id])?;
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM beads WHERE id = ?1")?
+            .execute(params![id])?;
+        if n == 0 {
+            return Err(LedgerError::not_found(id));
+        }
+        self.tx
+            .prepare_cached("UPDATE deps SET target_open = 0 WHERE depends_on_id = ?1")?
+            .execute(params![id])?;
+        self.record_event(Some(id), "deleted", None, None, None)?;
+        self.mark_dirty(id)
     }
 
     /// Keeps `deps.target_open` of every edge pointing at `b` in step with `b`'s status.

@@ -435,6 +435,46 @@ pub fn unset(town: &Town, scope: Scope, rig: Option<&str>, key: &str) -> Result<
     Ok(removed)
 }
 
+/// Writes `[agents.<name>]` into town.toml (replacing any previous definition).
+pub fn set_agent_runtime(
+    town: &Town,
+    name: &str,
+    table: toml_edit::Table,
+) -> Result<(), TownError> {
+    let path = town.paths.town_toml();
+    edit_file(&path, |doc| {
+        let agents = doc
+            .as_table_mut()
+            .entry("agents")
+            .or_insert_with(|| {
+                let mut t = toml_edit::Table::new();
+                t.set_implicit(true);
+                toml_edit::Item::Table(t)
+            })
+            .as_table_mut()
+            .ok_or_else(|| "`agents` is not a table".to_string())?;
+        agents.insert(name, toml_edit::Item::Table(table));
+        Ok(())
+    })
+}
+
+/// Removes `[agents.<name>]` from town.toml; returns whether it was there.
+pub fn remove_agent_runtime(town: &Town, name: &str) -> Result<bool, TownError> {
+    let path = town.paths.town_toml();
+    let mut removed = false;
+    edit_file(&path, |doc| {
+        if let Some(agents) = doc
+            .as_table_mut()
+            .get_mut("agents")
+            .and_then(|i| i.as_table_mut())
+        {
+            removed = agents.remove(name).is_some();
+        }
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
 fn scope_file(town: &Town, scope: Scope, rig: Option<&str>) -> Result<PathBuf, TownError> {
     Ok(match scope {
         Scope::Town => town.paths.town_toml(),

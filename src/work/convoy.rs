@@ -69,7 +69,14 @@ fn check_members(ctx: &Ctx, ids: &[String]) -> Result<()> {
 pub fn create(ctx: &mut Ctx, title: &str, ids: &[String]) -> Result<ConvoyView> {
     let title = super::beads::validate_title(title)?;
     check_members(ctx, ids)?;
-    let id = ctx.write(|tx| {
+    let id = ctx.write(|tx| create_in(tx, &title, ids))?;
+    show(ctx, &id)
+}
+
+/// Creates a convoy inside a transaction (members already checked); returns its id.
+pub fn create_in(tx: &mut Tx<'_>, title: &str, ids: &[String]) -> Result<String> {
+    {
+        let title = title.to_string();
         let id = tx.new_convoy_id(&title)?;
         let now = tx.now().to_string();
         let bead = Bead {
@@ -92,8 +99,7 @@ pub fn create(ctx: &mut Ctx, title: &str, ids: &[String]) -> Result<ConvoyView> 
             land_convoy_if_complete(tx, &id)?;
         }
         Ok(id)
-    })?;
-    show(ctx, &id)
+    }
 }
 
 /// Adds beads to a convoy; a closed convoy that gains an unfinished bead reopens.

@@ -1,12 +1,22 @@
 //! The use cases shared by the CLI, the workspace and the daemons.
 
+pub mod agent_config;
+pub mod agents;
 pub mod beads;
 pub mod config;
 pub mod convoy;
+pub mod delivery;
 pub mod demo;
+pub mod done;
+pub mod hook;
 pub mod install;
 pub mod ledger_io;
+pub mod live;
+pub mod polecat;
+pub mod prime;
 pub mod rig;
+pub mod session;
+pub mod sling;
 
 use crate::ledger::{Ledger, Reader, Tx, export};
 use crate::town::{RigConfig, Town, settings};
@@ -127,6 +137,16 @@ impl Ctx {
         }
     }
 
+    /// The town's own tmux server (its name is recorded in `.gt/tmux-socket`).
+    pub fn tmux(&self) -> crate::tmux::Server {
+        let server = crate::tmux::Server::for_town(self.town.root());
+        let file = self.town.paths.runtime_dir().join("tmux-socket");
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(server.socket()) {
+            let _ = crate::fsutil::write_atomic(&file, server.socket().as_bytes());
+        }
+        server
+    }
+
     /// The rig a command should default to: the one the working directory is in.
     pub fn current_rig(&self) -> Option<String> {
         self.town.rig_containing(&self.cwd)
@@ -164,4 +184,13 @@ impl From<crate::fsutil::LockError> for Error {
     fn from(e: crate::fsutil::LockError) -> Self {
         Error::Failed(e.to_string())
     }
+}
+
+/// Runs async work (tmux calls) from the synchronous CLI.
+pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("start the async runtime", e))?;
+    Ok(rt.block_on(f))
 }

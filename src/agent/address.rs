@@ -1,0 +1,174 @@
+//! Agent addresses (DESIGN.md §2): `mayor`, `deacon`, `overseer`, `<rig>/witness`,
+//! `<rig>/refinery`, `<rig>/polecats/<name>`, `<rig>/crew/<name>`, and `<rig>/<name>`.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Address {
+    Mayor,
+    Deacon,
+    /// The human.
+    Overseer,
+    Witness {
+        rig: String,
+    },
+    Refinery {
+        rig: String,
+    },
+    Polecat {
+        rig: String,
+        name: String,
+    },
+    Crew {
+        rig: String,
+        name: String,
+    },
+    /// `<rig>/<name>`: a polecat or crew member, decided by what exists.
+    Short {
+        rig: String,
+        name: String,
+    },
+    /// A bare rig name: "a new or idle polecat of this rig" for sling.
+    Rig {
+        rig: String,
+    },
+}
+
+fn valid_part(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Address {
+    pub fn parse(s: &str) -> Result<Address, String> {
+        let parts: Vec<&str> = s.trim_end_matches('/').split('/').collect();
+        let bad = || {
+            format!(
+                "{s:?} is not an agent address; use mayor, deacon, <rig>/witness, <rig>/refinery, \
+                 <rig>/polecats/<name>, <rig>/crew/<name> or <rig>/<name>"
+            )
+        };
+        if !parts.iter().all(|p| valid_part(p)) {
+            return Err(bad());
+        }
+        Ok(match parts.as_slice() {
+            ["mayor"] => Address::Mayor,
+            ["deacon"] => Address::Deacon,
+            ["overseer"] => Address::Overseer,
+            [rig] => Address::Rig {
+                rig: rig.to_string(),
+            },
+            [rig, "witness"] => Address::Witness {
+                rig: rig.to_string(),
+            },
+            [rig, "refinery"] => Address::Refinery {
+                rig: rig.to_string(),
+            },
+            [rig, name] => Address::Short {
+                rig: rig.to_string(),
+                name: name.to_string(),
+            },
+            [rig, "polecats", name] => Address::Polecat {
+                rig: rig.to_string(),
+                name: name.to_string(),
+            },
+            [rig, "crew", name] => Address::Crew {
+                rig: rig.to_string(),
+                name: name.to_string(),
+            },
+            _ => return Err(bad()),
+        })
+    }
+
+    pub fn rig(&self) -> Option<&str> {
+        match self {
+            Address::Witness { rig }
+            | Address::Refinery { rig }
+            | Address::Polecat { rig, .. }
+            | Address::Crew { rig, .. }
+            | Address::Short { rig, .. }
+            | Address::Rig { rig } => Some(rig),
+            _ => None,
+        }
+    }
+
+    /// The role name used for role files and `role_agents`.
+    pub fn role(&self) -> &'static str {
+        match self {
+            Address::Mayor => "mayor",
+            Address::Deacon => "deacon",
+            Address::Overseer => "overseer",
+            Address::Witness { .. } => "witness",
+            Address::Refinery { .. } => "refinery",
+            Address::Polecat { .. } | Address::Short { .. } | Address::Rig { .. } => "polecat",
+            Address::Crew { .. } => "crew",
+        }
+    }
+
+    /// A file-name-safe form (`gastown--polecats--ash`), for locks and logs.
+    pub fn slug(&self) -> String {
+        self.to_string().replace('/', "--")
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Mayor => write!(f, "mayor"),
+            Address::Deacon => write!(f, "deacon"),
+            Address::Overseer => write!(f, "overseer"),
+            Address::Witness { rig } => write!(f, "{rig}/witness"),
+            Address::Refinery { rig } => write!(f, "{rig}/refinery"),
+            Address::Polecat { rig, name } => write!(f, "{rig}/polecats/{name}"),
+            Address::Crew { rig, name } => write!(f, "{rig}/crew/{name}"),
+            Address::Short { rig, name } => write!(f, "{rig}/{name}"),
+            Address::Rig { rig } => write!(f, "{rig}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(Address::parse("mayor"), Ok(Address::Mayor));
+        assert_eq!(
+            Address::parse("gastown"),
+            Ok(Address::Rig {
+                rig: "gastown".into()
+            })
+        );
+        assert_eq!(
+            Address::parse("gastown/witness"),
+            Ok(Address::Witness {
+                rig: "gastown".into()
+            })
+        );
+        assert_eq!(
+            Address::parse("gastown/polecats/ash"),
+            Ok(Address::Polecat {
+                rig: "gastown".into(),
+                name: "ash".into()
+            })
+        );
+        assert_eq!(
+            Address::parse("gastown/crew/max").map(|a| a.role()),
+            Ok("crew")
+        );
+        assert_eq!(
+            Address::parse("gastown/ash"),
+            Ok(Address::Short {
+                rig: "gastown".into(),
+                name: "ash".into()
+            })
+        );
+        assert_eq!(
+            Address::parse("gastown/polecats/ash").map(|a| a.to_string()),
+            Ok("gastown/polecats/ash".into())
+        );
+        for bad in ["", "a/b/c", "a/../b", "a b", "gastown/polecats/", "x/y/z/w"] {
+            assert!(Address::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

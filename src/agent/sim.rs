@@ -1,0 +1,515 @@
+//! `gt agent sim`: a stand-in for an AI coding CLI. It behaves like one in a terminal — a
+//! prompt glyph, bracketed-paste input, a busy marker while it works — and does real work:
+//! it reads its hook with `gt`, commits a real change in its worktree and runs `gt done`.
+//! It says what it is in every line it prints and in every commit it makes.
+//!
+//! Its switches make it difficult on purpose (slow start, long busy periods, a swallowed
+//! first Enter, hanging, crashing, leaving work uncommitted), so delivery and supervision can
+//! be tested against every way a real agent misbehaves.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const PROMPT: &str = "sim❯ ";
+pub const BUSY_MARKER: &str = "(esc to interrupt)";
+const BEACON: &str = "[GAS TOWN]";
+
+#[derive(Debug, Clone, Default)]
+pub struct SimOptions {
+    /// Seconds before the prompt first appears.
+    pub slow_start: f64,
+    /// Seconds each piece of work keeps it busy.
+    pub busy: f64,
+    /// Swallow the first Enter key it receives.
+    pub ignore_first_enter: bool,
+    /// Show the prompt and then never read input again.
+    pub hang: bool,
+    /// Exit with status 3 after this many seconds.
+    pub crash_after: Option<f64>,
+    /// Make the change, then exit without committing or running `gt done`.
+    pub no_commit: bool,
+    /// The first prompt (the beacon), when given as an argument.
+    pub prompt: Option<String>,
+}
+
+/// Restores the terminal when the simulator ends, however it ends.
+struct RawMode;
+
+impl RawMode {
+    fn enter() -> Option<RawMode> {
+        crossterm::terminal::enable_raw_mode().ok()?;
+        print!("\x1b[?2004h");
+        flush();
+        Some(RawMode)
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        print!("\x1b[?2004l");
+        flush();
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+}
+
+/// Prints a finished line (raw mode needs explicit carriage returns).
+fn say(text: &str) {
+    for line in text.lines() {
+        print!("\r\x1b[2K{line}\r\n");
+    }
+    flush();
+}
+
+/// A line that is later replaced in place (the busy indicator).
+fn status(text: &str) {
+    print!("\r\x1b[2K{text}");
+    flush();
+}
+
+pub fn run(opts: SimOptions) -> i32 {
+    let agent = std::env::var("GT_AGENT").unwrap_or_else(|_| "sim".into());
+    let _raw = RawMode::enter();
+    say(&format!(
+        "gt sim — a simulated coding agent (no AI), working as {agent}"
+    ));
+    if opts.slow_start > 0.0 {
+        status(&format!(
+            "sim: starting up (slow start, {:.1}s)…",
+            opts.slow_start
+        ));
+        std::thread::sleep(Duration::from_secs_f64(opts.slow_start));
+        say("sim: started");
+    }
+    if let Some(secs) = opts.crash_after {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs_f64(secs));
+            say("sim: crashing now (as asked with --crash-after)");
+            let _ = crossterm::terminal::disable_raw_mode();
+            std::process::exit(3);
+        });
+    }
+    let mut sim = Sim {
+        opts: opts.clone(),
+        agent,
+        input: Vec::new(),
+        enter_swallowed: false,
+    };
+    if opts.hang {
+        sim.draw_prompt();
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+    if let Some(p) = &opts.prompt
+        && let Some(code) = sim.handle(p)
+    {
+        return code;
+    }
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin();
+        let mut buf = [0u8; 8192];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let mut parser = Parser::default();
+    sim.draw_prompt();
+    while let Ok(bytes) = rx.recv() {
+        for ev in parser.feed(&bytes) {
+            match ev {
+                Input::Text(t) => {
+                    sim.input.extend_from_slice(&t);
+                    sim.draw_prompt();
+                }
+                Input::Enter => {
+                    if sim.opts.ignore_first_enter && !sim.enter_swallowed {
+                        sim.enter_swallowed = true;
+                        continue;
+                    }
+                    if sim.input.is_empty() {
+                        sim.draw_prompt();
+                        continue;
+                    }
+                    let text =
+                        String::from_utf8_lossy(&std::mem::take(&mut sim.input)).into_owned();
+                    if let Some(code) = sim.handle(&text) {
+                        return code;
+                    }
+                    sim.draw_prompt();
+                }
+                Input::Backspace => {
+                    sim.input.pop();
+                    sim.draw_prompt();
+                }
+                Input::Cancel => {
+                    sim.input.clear();
+                    say("^C");
+                    sim.draw_prompt();
+                }
+                Input::Eof => {
+                    if sim.input.is_empty() {
+                        say("sim: bye");
+                        return 0;
+                    }
+                }
+            }
+        }
+    }
+    0
+}
+
+struct Sim {
+    opts: SimOptions,
+    agent: String,
+    input: Vec<u8>,
+    enter_swallowed: bool,
+}
+
+impl Sim {
+    fn draw_prompt(&self) {
+        let text = String::from_utf8_lossy(&self.input);
+        let shown = if text.contains('\n') || text.chars().count() > 60 {
+            let tail: String = text
+                .lines()
+                .last()
+                .unwrap_or("")
+                .chars()
+                .rev()
+                .take(20)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!(
+                "[pasted text: {} chars, {} lines] …{tail}",
+                text.chars().count(),
+                text.lines().count()
+            )
+        } else {
+            text.into_owned()
+        };
+        status(&format!("{PROMPT}{shown}"));
+    }
+
+    /// Handles one submitted message; Some(code) ends the simulator.
+    fn handle(&mut self, text: &str) -> Option<i32> {
+        record(&self.agent, text);
+        let first = text.lines().next().unwrap_or("");
+        let preview: String = first.chars().take(100).collect();
+        let more = if text.chars().count() > preview.chars().count() {
+            format!(
+                " [+{} more chars]",
+                text.chars().count() - preview.chars().count()
+            )
+        } else {
+            String::new()
+        };
+        say(&format!("› {preview}{more}"));
+        if text.trim_start().starts_with(BEACON) {
+            return self.work();
+        }
+        if let Some(cmd) = text.trim_start().strip_prefix('!') {
+            self.busy_for(self.opts.busy.min(0.5), "running a gt command");
+            run_gt_line(cmd.trim());
+            return None;
+        }
+        self.busy_for(self.opts.busy.min(0.3), "reading your message");
+        say("(sim) noted.");
+        None
+    }
+
+    fn busy_for(&self, secs: f64, what: &str) {
+        if secs <= 0.0 {
+            return;
+        }
+        status(&format!("⠿ sim is {what}… {BUSY_MARKER}"));
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        status("");
+    }
+
+    /// The work cycle the beacon asks for: prime, read the hook, change, commit, done.
+    fn work(&mut self) -> Option<i32> {
+        say("$ gt prime");
+        let prime = gt(&["prime"]);
+        say(&format!(
+            "(sim) read {} lines of context",
+            prime.stdout.lines().count()
+        ));
+        let hook = gt(&["--json", "hook"]);
+        let parsed: serde_json::Value =
+            serde_json::from_str(hook.stdout.trim()).unwrap_or_default();
+        let Some(bead) = parsed["hook"]["bead"]["id"].as_str().map(str::to_string) else {
+            say("(sim) nothing is on my hook; waiting for work");
+            return None;
+        };
+        let title = parsed["hook"]["bead"]["title"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        self.busy_for(self.opts.busy, &format!("working on {bead}"));
+        let dir = PathBuf::from("sim-work");
+        let file = dir.join(format!("{bead}.md"));
+        let note = format!(
+            "# {bead}: {title}\n\nThis change was made by the gt simulator agent ({}), not by an AI or a person.\n",
+            self.agent
+        );
+        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&file, note)) {
+            say(&format!("(sim) could not write {}: {e}", file.display()));
+            return None;
+        }
+        say(&format!("(sim) wrote {}", file.display()));
+        if self.opts.no_commit {
+            say("(sim) exiting without committing (as asked with --no-commit)");
+            return Some(0);
+        }
+        let message = format!(
+            "{bead}: {title}\n\nMade by the gt simulator agent ({}), not an AI.",
+            self.agent
+        );
+        match crate::git::commit_all(std::path::Path::new("."), &message) {
+            Ok(Some(id)) => say(&format!("$ git commit → {}", &id[..id.len().min(10)])),
+            Ok(None) => say("(sim) nothing to commit"),
+            Err(e) => say(&format!("(sim) commit failed: {e}")),
+        }
+        say("$ gt done");
+        let done = gt(&["done"]);
+        for line in done.stdout.lines().chain(done.stderr.lines()) {
+            say(&format!("  {line}"));
+        }
+        None
+    }
+}
+
+struct GtOutput {
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs this same gt binary, as an AI agent would run `gt` in its shell.
+fn gt(args: &[&str]) -> GtOutput {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gt"));
+    match Command::new(exe)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(o) => GtOutput {
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        },
+        Err(e) => GtOutput {
+            stdout: String::new(),
+            stderr: format!("could not run gt: {e}"),
+        },
+    }
+}
+
+/// `!gt ready` or `!ready`: runs a gt command typed after `!` and shows its output.
+fn run_gt_line(line: &str) {
+    let Some(mut words) = shlex::split(line) else {
+        say("(sim) unbalanced quotes");
+        return;
+    };
+    if words.first().map(String::as_str) == Some("gt") {
+        words.remove(0);
+    }
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let out = gt(&args);
+    for l in out.stdout.lines().chain(out.stderr.lines()) {
+        say(&format!("  {l}"));
+    }
+}
+
+/// Appends a received message to `<town>/.gt/sim/<agent>.jsonl`: the record tests use to
+/// prove a message arrived exactly once, byte for byte.
+fn record(agent: &str, text: &str) {
+    let Ok(town) = std::env::var("GT_TOWN") else {
+        return;
+    };
+    let dir = PathBuf::from(town).join(".gt").join("sim");
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let path = dir.join(format!("{}.jsonl", agent.replace('/', "--")));
+    let line = serde_json::json!({ "at": crate::time::now(), "text": text }).to_string();
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+/// One thing the person (or gt) did at the keyboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Input {
+    Text(Vec<u8>),
+    Enter,
+    Backspace,
+    Cancel,
+    Eof,
+}
+
+const PASTE_START: &[u8] = b"\x1b[200~";
+const PASTE_END: &[u8] = b"\x1b[201~";
+
+/// Turns raw terminal bytes into input events; pasted text (between the bracketed-paste
+/// markers) is text, newlines included — only a real Enter submits.
+#[derive(Default)]
+struct Parser {
+    pending: Vec<u8>,
+    pasting: bool,
+}
+
+impl Parser {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<Input> {
+        self.pending.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        let mut text = Vec::new();
+        let buf = std::mem::take(&mut self.pending);
+        let mut i = 0;
+        while i < buf.len() {
+            let rest = &buf[i..];
+            if self.pasting {
+                match find(rest, PASTE_END) {
+                    Some(at) => {
+                        text.extend_from_slice(&rest[..at]);
+                        i += at + PASTE_END.len();
+                        self.pasting = false;
+                        continue;
+                    }
+                    None => {
+                        // Keep a possible partial end marker for the next read.
+                        let cut = rest.len().saturating_sub(PASTE_END.len() - 1);
+                        text.extend_from_slice(&rest[..cut]);
+                        i += cut;
+                        break;
+                    }
+                }
+            }
+            let b = rest[0];
+            match b {
+                0x1b => {
+                    if rest.starts_with(PASTE_START) {
+                        i += PASTE_START.len();
+                        self.pasting = true;
+                        continue;
+                    }
+                    if PASTE_START.starts_with(rest) {
+                        break; // wait for the rest of the marker
+                    }
+                    if rest.get(1) == Some(&b'[') {
+                        // Some other control sequence (arrow keys…): skip it.
+                        let end = rest[2..]
+                            .iter()
+                            .position(|c| c.is_ascii_alphabetic() || *c == b'~')
+                            .map(|p| p + 3)
+                            .unwrap_or(rest.len());
+                        i += end;
+                        continue;
+                    }
+                    i += 1;
+                    flush_text(&mut text, &mut out);
+                    out.push(Input::Cancel);
+                }
+                b'\r' | b'\n' => {
+                    i += 1;
+                    flush_text(&mut text, &mut out);
+                    out.push(Input::Enter);
+                }
+                0x7f | 0x08 => {
+                    i += 1;
+                    flush_text(&mut text, &mut out);
+                    out.push(Input::Backspace);
+                }
+                0x03 => {
+                    i += 1;
+                    flush_text(&mut text, &mut out);
+                    out.push(Input::Cancel);
+                }
+                0x04 => {
+                    i += 1;
+                    flush_text(&mut text, &mut out);
+                    out.push(Input::Eof);
+                }
+                _ => {
+                    text.push(b);
+                    i += 1;
+                }
+            }
+        }
+        self.pending = buf[i..].to_vec();
+        flush_text(&mut text, &mut out);
+        out
+    }
+}
+
+fn flush_text(text: &mut Vec<u8>, out: &mut Vec<Input>) {
+    if !text.is_empty() {
+        out.push(Input::Text(std::mem::take(text)));
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_and_enter() {
+        let mut p = Parser::default();
+        assert_eq!(
+            p.feed(b"hi\r"),
+            vec![Input::Text(b"hi".to_vec()), Input::Enter]
+        );
+    }
+
+    #[test]
+    fn pasted_newlines_do_not_submit_and_markers_may_split() {
+        let mut p = Parser::default();
+        let mut evs = p.feed(b"\x1b[20");
+        evs.extend(p.feed(b"0~line one\nline two\x1b[2"));
+        evs.extend(p.feed(b"01~\r"));
+        let text: Vec<u8> = evs
+            .iter()
+            .filter_map(|e| match e {
+                Input::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(text, b"line one\nline two".to_vec());
+        assert_eq!(evs.last(), Some(&Input::Enter));
+        assert_eq!(evs.iter().filter(|e| **e == Input::Enter).count(), 1);
+    }
+
+    #[test]
+    fn control_keys() {
+        let mut p = Parser::default();
+        assert_eq!(
+            p.feed(b"a\x7f"),
+            vec![Input::Text(b"a".to_vec()), Input::Backspace]
+        );
+        assert_eq!(p.feed(b"\x03"), vec![Input::Cancel]);
+        assert_eq!(p.feed(b"\x1b[A"), vec![]);
+    }
+}

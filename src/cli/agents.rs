@@ -1,0 +1,552 @@
+//! `gt sling|hook|unsling|done|prime|agents|whoami|nudge|peek|attach|polecat|agent`.
+
+use super::args::{AgentCmd, NudgeArgs, PolecatCmd, SlingArgs};
+use super::io;
+use super::output::{Out, Tone, or_dash};
+use crate::agent::sim::{self, SimOptions};
+use crate::ledger::jsonl;
+use crate::work::{Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, sling};
+use crate::{Error, Result};
+use serde_json::json;
+use std::io::Read;
+use std::time::Duration;
+
+pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
+    let mut items = a.items;
+    let target = items.pop().unwrap_or_default();
+    let opts = sling::SlingOptions {
+        agent: a.agent,
+        no_convoy: a.no_convoy,
+        force: a.force,
+    };
+    let results = block_on(sling::sling_many(ctx, &items, &target, &opts))??;
+    let mut first_error: Option<Error> = None;
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for (bead, r) in items.iter().zip(results) {
+        match r {
+            Ok(s) => ok.push(s),
+            Err(e) => {
+                failed.push(json!({"bead": bead, "code": e.exit_code(), "error": e.to_string()}));
+                if !out.json {
+                    eprintln!("gt: sling {bead}: {e}");
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if out.json {
+        out.json(json!({ "slung": ok, "failed": failed }))
+            .map_err(io)?;
+    } else {
+        for s in &ok {
+            if out.batch {
+                out.line(format!("{}\t{}", s.bead, s.agent)).map_err(io)?;
+            } else if s.already {
+                out.line(format!(
+                    "{} is already on {}'s hook; nothing to do",
+                    s.bead, s.agent
+                ))
+                .map_err(io)?;
+            } else {
+                let how = if s.reused {
+                    "reused idle polecat"
+                } else {
+                    "new polecat"
+                };
+                out.line(format!(
+                    "Slung {} to {} ({}, {how})",
+                    s.bead, s.agent, s.runtime
+                ))
+                .map_err(io)?;
+                out.line(format!(
+                    "  branch {}  convoy {}  window {}",
+                    or_dash(s.branch.as_deref()),
+                    or_dash(s.convoy.as_deref()),
+                    or_dash(s.window.as_deref())
+                ))
+                .map_err(io)?;
+            }
+        }
+    }
+    match first_error {
+        // Already reported per bead; the exit code still tells scripts something failed.
+        Some(e) if !failed.is_empty() && (!ok.is_empty() || out.json) => {
+            Err(Error::Failed(format!(
+                "{} of {} bead(s) could not be slung (first: {e})",
+                failed.len(),
+                items.len()
+            )))
+        }
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+pub fn hook_cmd(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    bead: Option<String>,
+    agent: Option<String>,
+) -> Result<()> {
+    match (bead, agent) {
+        (Some(b), Some(a)) => {
+            let bead = hook::attach(ctx, &b, &a)?;
+            if out.json {
+                return out
+                    .json(json!({ "hooked": bead.id, "agent": bead.assignee }))
+                    .map_err(io);
+            }
+            out.line(format!(
+                "{} is on {}'s hook (no session was started)",
+                bead.id,
+                or_dash(bead.assignee.as_deref())
+            ))
+            .map_err(io)
+        }
+        (Some(_), None) => Err(Error::invalid(
+            "give both a bead and an agent: gt hook <bead> <agent>",
+        )),
+        (None, _) => {
+            let me = agents::whoami(ctx).to_string();
+            let v = hook::show(ctx, &me)?;
+            if out.json {
+                let bead = v.bead.as_ref().map(|b| {
+                    serde_json::Value::Object(jsonl::export_object(&crate::ledger::BeadRecord {
+                        bead: b.clone(),
+                        labels: Vec::new(),
+                        dependencies: Vec::new(),
+                        comments: Vec::new(),
+                    }))
+                });
+                return out
+                    .json(json!({ "hook": { "agent": v.agent, "bead": bead, "branch": v.branch, "worktree": v.worktree } }))
+                    .map_err(io);
+            }
+            match &v.bead {
+                Some(b) => {
+                    out.line(format!("{} has {} on its hook: {}", v.agent, b.id, b.title))
+                        .map_err(io)?;
+                    if let Some(br) = &v.branch {
+                        out.line(format!(
+                            "  branch {br}  worktree {}",
+                            or_dash(v.worktree.as_deref())
+                        ))
+                        .map_err(io)?;
+                    }
+                    Ok(())
+                }
+                None => out
+                    .line(format!("{} has nothing on its hook", v.agent))
+                    .map_err(io),
+            }
+        }
+    }
+}
+
+pub fn unsling(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    bead: Option<String>,
+    agent: Option<String>,
+) -> Result<()> {
+    let r = hook::unsling(ctx, bead.as_deref(), agent.as_deref())?;
+    if out.json {
+        return out.json(json!({ "unslung": r })).map_err(io);
+    }
+    out.line(format!(
+        "Took {} off {}'s hook; it is open again (the agent's session and worktree are untouched)",
+        r.bead,
+        r.agent.as_deref().unwrap_or("its holder")
+    ))
+    .map_err(io)
+}
+
+pub fn done_cmd(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    agent: Option<String>,
+    status: Option<String>,
+) -> Result<()> {
+    let r = done::done(ctx, agent.as_deref(), status.as_deref() == Some("deferred"))?;
+    if out.json {
+        return out.json(json!({ "done": r })).map_err(io);
+    }
+    if r.saved_uncommitted {
+        out.line("Committed work that was left uncommitted (nothing is lost).")
+            .map_err(io)?;
+    }
+    match &r.merge_request {
+        Some(mr) => out
+            .line(format!(
+                "Done: {} → merge request {mr} ({}, {} commit(s)). {} is free for the next bead.",
+                r.bead,
+                or_dash(r.branch.as_deref()),
+                r.commits_ahead,
+                r.agent
+            ))
+            .map_err(io),
+        None => out
+            .line(format!(
+                "Done: {} deferred without a merge. {} is free.",
+                r.bead, r.agent
+            ))
+            .map_err(io),
+    }
+}
+
+pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let p = prime::prime(ctx)?;
+    if out.json {
+        let hook = p.hook.as_ref().map(|b| json!({"id": b.id, "title": b.title, "status": b.status, "description": b.description}));
+        return out
+            .json(json!({
+                "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
+                "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
+                "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
+            }))
+            .map_err(io);
+    }
+    out.line(format!(
+        "# gt prime — {} ({} of {}) in town {}",
+        p.address,
+        p.address.role(),
+        p.address.rig().unwrap_or("the town"),
+        ctx.town.config.name
+    ))
+    .map_err(io)?;
+    out.line("").map_err(io)?;
+    out.line(p.role_text.trim_end()).map_err(io)?;
+    out.line("\n## Your hook").map_err(io)?;
+    match &p.hook {
+        Some(b) => {
+            out.line(format!(
+                "{}: {}  [{}, P{}, {}]",
+                b.id, b.title, b.status, b.priority, b.issue_type
+            ))
+            .map_err(io)?;
+            if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
+                out.line("").map_err(io)?;
+                out.line(d).map_err(io)?;
+            }
+            if let Some(br) = &p.branch {
+                out.line(format!(
+                    "\nBranch {br} in {}",
+                    or_dash(p.worktree.as_deref())
+                ))
+                .map_err(io)?;
+            }
+            out.line("\nThis is your work now: do it, commit, then run `gt done`.")
+                .map_err(io)?;
+        }
+        None => out
+            .line("Nothing is on your hook. Wait for work to be slung to you.")
+            .map_err(io)?,
+    }
+    out.line(format!("\n## Mail\n{} unread", p.unread_mail))
+        .map_err(io)
+}
+
+pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
+    if let Some(r) = &rig {
+        ctx.town.rig(r)?;
+    }
+    let list = block_on(live::agents(ctx, rig.as_deref()))??;
+    if out.json {
+        return out
+            .json(json!({ "count": list.len(), "agents": list }))
+            .map_err(io);
+    }
+    if list.is_empty() && !out.batch {
+        return out
+            .line("No agents yet. Start one with: gt sling <bead> <rig>")
+            .map_err(io);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|v| {
+            let session = match v.exit_status {
+                Some(s) => format!("exited ({s})"),
+                None => v.session.clone(),
+            };
+            let tone = match v.session.as_str() {
+                "working" => Tone::Warn,
+                "idle" => Tone::Good,
+                "exited" | "no session" => Tone::Bad,
+                _ => Tone::Dim,
+            };
+            vec![
+                v.info.address.clone(),
+                or_dash(v.info.runtime.as_deref()),
+                out.paint(tone, &session),
+                v.info.state.clone(),
+                or_dash(v.info.hook.as_deref()),
+                or_dash(v.window.as_deref()),
+                if v.queued_messages > 0 {
+                    v.queued_messages.to_string()
+                } else {
+                    "-".into()
+                },
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "AGENT", "RUNTIME", "SESSION", "STATE", "HOOK", "WINDOW", "QUEUED",
+        ],
+        &rows,
+    )
+    .map_err(io)
+}
+
+pub fn whoami(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let me = agents::whoami(ctx);
+    if out.json {
+        return out
+            .json(json!({ "agent": me.to_string(), "role": me.role(), "rig": me.rig(), "town": ctx.town.config.name, "root": ctx.town.root() }))
+            .map_err(io);
+    }
+    out.line(format!(
+        "{} ({}{}) in town {} at {}",
+        me,
+        me.role(),
+        me.rig().map(|r| format!(" of {r}")).unwrap_or_default(),
+        ctx.town.config.name,
+        ctx.town.root().display()
+    ))
+    .map_err(io)
+}
+
+pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
+    if let Some(id) = a.status {
+        let d = ctx
+            .reader()
+            .delivery(id)?
+            .ok_or_else(|| Error::not_found(format!("no message {id}")))?;
+        if out.json {
+            return out.json(json!({ "delivery": d })).map_err(io);
+        }
+        return out
+            .line(format!(
+                "message {} to {}: {}{} (attempts: {}, updated {})",
+                d.id,
+                d.agent,
+                d.state,
+                d.reason.map(|r| format!(" — {r}")).unwrap_or_default(),
+                d.attempts,
+                d.updated_at
+            ))
+            .map_err(io);
+    }
+    let agent = a.agent.unwrap_or_default();
+    let text = if a.stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("read stdin", e))?;
+        s
+    } else {
+        a.text.join(" ")
+    };
+    let sender = ctx.actor.clone();
+    let r = block_on(delivery::send(
+        ctx,
+        &agent,
+        &sender,
+        &text,
+        Duration::from_secs(a.wait),
+    ))??;
+    if r.state == "queued" && !a.no_background {
+        spawn_flusher(ctx, &r.agent);
+    }
+    if out.json {
+        out.json(json!({ "delivery": r })).map_err(io)?;
+    } else {
+        match r.state.as_str() {
+            "delivered" => out.line(format!("Delivered to {} (message {}).", r.agent, r.id)).map_err(io)?,
+            "queued" => out
+                .line(format!(
+                    "Queued: {} is busy; it gets the message at its next idle prompt (message {}; `gt nudge --status {}`).",
+                    r.agent, r.id, r.id
+                ))
+                .map_err(io)?,
+            _ => {}
+        }
+    }
+    if r.state == "failed" {
+        return Err(Error::failed(format!(
+            "message {} was not delivered to {}: {}",
+            r.id,
+            r.agent,
+            r.reason.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
+/// Leaves a detached `gt agent flush` behind to deliver a queued message when the agent is
+/// idle again (its own process group, so the sender's terminal does not take it down).
+fn spawn_flusher(ctx: &Ctx, agent: &str) {
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let res = std::process::Command::new(exe)
+        .args(["--batch", "agent", "flush", agent])
+        .current_dir(ctx.town.root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Err(e) = res {
+        tracing::warn!(error = %e, agent, "could not start the background deliverer");
+    }
+}
+
+pub fn peek(out: &mut Out, ctx: &mut Ctx, agent: &str, lines: usize) -> Result<()> {
+    let text = block_on(live::peek(ctx, agent, lines))??;
+    if out.json {
+        return out
+            .json(json!({ "agent": agent, "screen": text }))
+            .map_err(io);
+    }
+    out.line(text).map_err(io)
+}
+
+pub fn attach(_out: &mut Out, ctx: &mut Ctx, agent: &str, batch: bool) -> Result<()> {
+    if batch {
+        return Err(Error::invalid(
+            "gt attach needs a terminal; it cannot run in --batch mode",
+        ));
+    }
+    block_on(live::attach(ctx, agent))?
+}
+
+pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> {
+    match cmd {
+        PolecatCmd::List { rig } => {
+            let list = polecat::list(ctx, rig.as_deref())?;
+            if out.json {
+                return out
+                    .json(json!({ "count": list.len(), "polecats": list }))
+                    .map_err(io);
+            }
+            if list.is_empty() && !out.batch {
+                return out.line("No polecats.").map_err(io);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.agent.address.clone(),
+                        p.agent.state.clone(),
+                        or_dash(p.agent.hook.as_deref()),
+                        or_dash(p.agent.branch.as_deref()),
+                        p.dirty_files
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "?".into()),
+                        p.commits_ahead
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "?".into()),
+                    ]
+                })
+                .collect();
+            out.table(
+                &["POLECAT", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
+                &rows,
+            )
+            .map_err(io)
+        }
+        PolecatCmd::Show { agent } => {
+            let p = polecat::show(ctx, &agent)?;
+            if out.json {
+                return out.json(json!({ "polecat": p })).map_err(io);
+            }
+            out.line(format!(
+                "{}  ({}, runtime {})",
+                p.agent.address,
+                p.agent.state,
+                or_dash(p.agent.runtime.as_deref())
+            ))
+            .map_err(io)?;
+            out.line(format!("  hook: {}", or_dash(p.agent.hook.as_deref())))
+                .map_err(io)?;
+            out.line(format!("  branch: {}", or_dash(p.agent.branch.as_deref())))
+                .map_err(io)?;
+            out.line(format!(
+                "  worktree: {}",
+                p.agent
+                    .worktree
+                    .as_ref()
+                    .map(|w| w.display().to_string())
+                    .unwrap_or_else(|| "-".into())
+            ))
+            .map_err(io)?;
+            out.line(format!(
+                "  uncommitted files: {}   commits not merged: {}",
+                p.dirty_files
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                p.commits_ahead
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into())
+            ))
+            .map_err(io)
+        }
+        PolecatCmd::Remove { agent, force } => {
+            let r = block_on(polecat::remove(ctx, &agent, force))??;
+            if out.json {
+                return out.json(json!({ "removed": r })).map_err(io);
+            }
+            out.line(format!("Removed {}", r.address)).map_err(io)?;
+            for d in &r.discarded {
+                out.line(format!("  discarded (--force): {d}"))
+                    .map_err(io)?;
+            }
+            if let Some(b) = &r.branch_kept {
+                out.line(format!("  kept branch {b}: its commits are not merged"))
+                    .map_err(io)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `gt agent sim` runs without a town; `gt agent flush` with one.
+pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> Result<()> {
+    match cmd {
+        AgentCmd::Sim(a) => {
+            let code = sim::run(SimOptions {
+                slow_start: a.slow_start,
+                busy: a.busy,
+                ignore_first_enter: a.ignore_first_enter,
+                hang: a.hang,
+                crash_after: a.crash_after,
+                no_commit: a.no_commit,
+                prompt: a.prompt,
+            });
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(Error::failed(format!(
+                    "the simulator stopped with status {code}"
+                )))
+            }
+        }
+        AgentCmd::Flush { agent, wait } => {
+            let ctx = session.ctx()?;
+            let info = agents::require(ctx, &agent)?;
+            let rt = delivery::runtime_of(ctx, &info)?;
+            block_on(delivery::flush(ctx, &info, &rt, Duration::from_secs(wait)))??;
+            let left = ctx.reader().queued_deliveries(&info.address)?.len();
+            if out.json {
+                return out
+                    .json(json!({ "agent": info.address, "still_queued": left }))
+                    .map_err(io);
+            }
+            out.line(format!("{}: {left} message(s) still queued", info.address))
+                .map_err(io)
+        }
+    }
+}

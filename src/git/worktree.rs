@@ -1,0 +1,168 @@
+//! Worktrees and branches of a rig's bare repository (libgit2).
+
+use super::GitError;
+use git2::{BranchType, Repository, WorktreeAddOptions, WorktreePruneOptions};
+use std::path::Path;
+
+fn bad(msg: impl Into<String>) -> GitError {
+    GitError::BadInput(msg.into())
+}
+
+/// The commit a local branch points at.
+pub fn branch_tip(repo_path: &Path, branch: &str) -> Result<String, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let b = repo
+        .find_branch(branch, BranchType::Local)
+        .map_err(|_| bad(format!("branch {branch:?} does not exist")))?;
+    b.get()
+        .target()
+        .map(|o| o.to_string())
+        .ok_or_else(|| bad(format!("branch {branch:?} points nowhere")))
+}
+
+/// Creates `branch` at the tip of `from` (fails if it exists) and a worktree named `name`
+/// at `path` with it checked out.
+pub fn add_worktree_on_new_branch(
+    repo_path: &Path,
+    name: &str,
+    path: &Path,
+    branch: &str,
+    from: &str,
+) -> Result<(), GitError> {
+    let repo = Repository::open(repo_path)?;
+    let base = repo
+        .find_branch(from, BranchType::Local)
+        .map_err(|_| bad(format!("branch {from:?} does not exist")))?
+        .get()
+        .peel_to_commit()?;
+    let new = repo.branch(branch, &base, false)?;
+    let reference = new.into_reference();
+    let mut opts = WorktreeAddOptions::new();
+    opts.reference(Some(&reference));
+    if let Err(e) = repo.worktree(name, path, Some(&opts)) {
+        // Leave no branch behind for a worktree that was never made.
+        if let Ok(mut b) = repo.find_branch(branch, BranchType::Local) {
+            let _ = b.delete();
+        }
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Checks out `branch` in an existing (clean) worktree, creating it from `from`'s tip when
+/// it does not exist yet. The caller has checked there is nothing uncommitted.
+pub fn switch_worktree(worktree: &Path, branch: &str, from: &str) -> Result<(), GitError> {
+    let repo = Repository::open(worktree)?;
+    let target = match repo.find_branch(branch, BranchType::Local) {
+        Ok(b) => b.get().peel_to_commit()?,
+        Err(_) => {
+            let base = repo
+                .find_branch(from, BranchType::Local)
+                .map_err(|_| bad(format!("branch {from:?} does not exist")))?
+                .get()
+                .peel_to_commit()?;
+            repo.branch(branch, &base, false)?;
+            base
+        }
+    };
+    repo.checkout_tree(
+        target.as_object(),
+        Some(git2::build::CheckoutBuilder::new().force()),
+    )?;
+    repo.set_head(&format!("refs/heads/{branch}"))?;
+    Ok(())
+}
+
+/// Removes a worktree's directory and its registration in the repository.
+pub fn remove_worktree(repo_path: &Path, name: &str, path: &Path) -> Result<(), GitError> {
+    if path.exists() {
+        std::fs::remove_dir_all(path)
+            .map_err(|e| bad(format!("cannot remove {}: {e}", path.display())))?;
+    }
+    let repo = Repository::open(repo_path)?;
+    if let Ok(wt) = repo.find_worktree(name) {
+        let mut opts = WorktreePruneOptions::new();
+        opts.valid(true).working_tree(true).locked(true);
+        wt.prune(Some(&mut opts))?;
+    }
+    Ok(())
+}
+
+/// Names of the worktrees registered in the repository.
+pub fn worktree_names(repo_path: &Path) -> Result<Vec<String>, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let names = repo.worktrees()?;
+    Ok(names
+        .iter()
+        .flatten()
+        .flatten()
+        .map(str::to_string)
+        .collect())
+}
+
+pub fn delete_branch(repo_path: &Path, branch: &str) -> Result<bool, GitError> {
+    let repo = Repository::open(repo_path)?;
+    match repo.find_branch(branch, BranchType::Local) {
+        Ok(mut b) => {
+            b.delete()?;
+            Ok(true)
+        }
+        Err(_) => Ok(false),
+    }
+}
+
+/// Commits on `branch` that `base` does not contain.
+pub fn commits_ahead(repo_path: &Path, branch: &str, base: &str) -> Result<usize, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let tip = repo
+        .find_branch(branch, BranchType::Local)
+        .map_err(|_| bad(format!("branch {branch:?} does not exist")))?
+        .get()
+        .target()
+        .ok_or_else(|| bad(format!("branch {branch:?} points nowhere")))?;
+    let base_tip = repo
+        .find_branch(base, BranchType::Local)
+        .map_err(|_| bad(format!("branch {base:?} does not exist")))?
+        .get()
+        .target()
+        .ok_or_else(|| bad(format!("branch {base:?} points nowhere")))?;
+    let (ahead, _) = repo.graph_ahead_behind(tip, base_tip)?;
+    Ok(ahead)
+}
+
+/// Whether `path` (relative to the worktree) is tracked in HEAD.
+pub fn is_tracked(worktree: &Path, rel: &str) -> Result<bool, GitError> {
+    let repo = Repository::open(worktree)?;
+    let Ok(head) = repo.head() else {
+        return Ok(false);
+    };
+    let tree = head.peel_to_tree()?;
+    Ok(tree.get_path(Path::new(rel)).is_ok())
+}
+
+/// Adds `pattern` to the repository's shared `info/exclude` (all worktrees), once.
+pub fn exclude(repo_path: &Path, pattern: &str) -> Result<(), GitError> {
+    let repo = Repository::open(repo_path)?;
+    let file = repo.commondir().join("info").join("exclude");
+    let existing = std::fs::read_to_string(&file).unwrap_or_default();
+    if existing.lines().any(|l| l.trim() == pattern) {
+        return Ok(());
+    }
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut text = existing;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(pattern);
+    text.push('\n');
+    std::fs::write(&file, text).map_err(|e| bad(format!("cannot write {}: {e}", file.display())))
+}
+
+/// The current commit of a worktree.
+pub fn head_commit(worktree: &Path) -> Result<String, GitError> {
+    let repo = Repository::open(worktree)?;
+    Ok(repo.head()?.peel_to_commit()?.id().to_string())
+}

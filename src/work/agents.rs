@@ -1,0 +1,220 @@
+//! The agents of a town as the ledger knows them: one agent bead each (type `agent`,
+//! ephemeral, id `<prefix>-<rig>-<role>-<name>`), carrying state, hook, runtime and worktree.
+
+use super::Ctx;
+use crate::agent::Address;
+use crate::ledger::{Bead, Reader, Tx};
+use crate::{Error, Result};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// What the ledger records about an agent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgentInfo {
+    pub address: String,
+    pub role: String,
+    pub rig: Option<String>,
+    pub name: String,
+    /// The agent bead.
+    pub bead_id: String,
+    /// `idle` or `working` (`removed` agents are not listed).
+    pub state: String,
+    /// The bead on its hook.
+    pub hook: Option<String>,
+    pub runtime: Option<String>,
+    pub worktree: Option<PathBuf>,
+    pub branch: Option<String>,
+}
+
+pub fn agent_bead_id(prefix: &str, rig: &str, role: &str, name: &str) -> String {
+    format!("{prefix}-{rig}-{role}-{name}")
+}
+
+fn meta_str(meta: &serde_json::Value, key: &str) -> Option<String> {
+    meta.get(key).and_then(|v| v.as_str()).map(str::to_string)
+}
+
+/// Reads an agent bead; None for beads that are not gt agents.
+pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
+    if b.issue_type != "agent" {
+        return None;
+    }
+    let meta: serde_json::Value = b
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default();
+    let address = meta_str(&meta, "address")?;
+    Some(AgentInfo {
+        role: b.role_type.clone().unwrap_or_default(),
+        rig: b.rig.clone().filter(|r| !r.is_empty()),
+        name: meta_str(&meta, "name").unwrap_or_default(),
+        bead_id: b.id.clone(),
+        state: b.agent_state.clone().unwrap_or_else(|| "idle".into()),
+        hook: b.hook_bead.clone().filter(|h| !h.is_empty()),
+        runtime: meta_str(&meta, "runtime"),
+        worktree: meta_str(&meta, "worktree").map(PathBuf::from),
+        branch: meta_str(&meta, "branch"),
+        address,
+    })
+}
+
+/// Every live (not removed) gt agent, optionally of one rig.
+pub fn list(r: &Reader<'_>, rig: Option<&str>) -> Result<Vec<AgentInfo>> {
+    let beads = r.list(&crate::ledger::ListFilter {
+        types: vec!["agent".into()],
+        all: true,
+        ..Default::default()
+    })?;
+    let mut out = Vec::new();
+    for s in beads {
+        if s.status == "closed" {
+            continue;
+        }
+        let Some(b) = r.bead(&s.id)? else { continue };
+        if let Some(info) = from_bead(&b)
+            && (rig.is_none() || info.rig.as_deref() == rig)
+        {
+            out.push(info);
+        }
+    }
+    out.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(out)
+}
+
+/// The agent with this address, if the ledger knows it.
+pub fn find(r: &Reader<'_>, address: &str) -> Result<Option<AgentInfo>> {
+    Ok(list(r, None)?.into_iter().find(|a| a.address == address))
+}
+
+/// The bead hooked to `address` (status `hooked`, assignee = address).
+pub fn hooked_bead(r: &Reader<'_>, address: &str) -> Result<Option<Bead>> {
+    let list = r.list(&crate::ledger::ListFilter {
+        statuses: vec!["hooked".into()],
+        assignee: Some(address.to_string()),
+        all: true,
+        ..Default::default()
+    })?;
+    match list.first() {
+        Some(s) => Ok(r.bead(&s.id)?),
+        None => Ok(None),
+    }
+}
+
+/// What a new or updated agent bead holds.
+pub struct AgentRecord<'a> {
+    pub address: &'a Address,
+    pub prefix: &'a str,
+    pub name: &'a str,
+    pub state: &'a str,
+    pub hook: Option<&'a str>,
+    pub runtime: &'a str,
+    pub worktree: Option<&'a std::path::Path>,
+    pub branch: Option<&'a str>,
+}
+
+/// Creates or rewrites the agent bead; returns its id.
+pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
+    let rig = rec.address.rig().unwrap_or("hq").to_string();
+    let id = agent_bead_id(rec.prefix, &rig, rec.address.role(), rec.name);
+    let meta = json!({
+        "address": rec.address.to_string(),
+        "name": rec.name,
+        "runtime": rec.runtime,
+        "worktree": rec.worktree.map(|p| p.display().to_string()),
+        "branch": rec.branch,
+    });
+    let now = tx.now().to_string();
+    let mut bead = match tx.reader().bead(&id)? {
+        Some(b) => b,
+        None => Bead {
+            id: id.clone(),
+            title: format!("Agent: {}", rec.address),
+            status: "open".into(),
+            priority: 2,
+            issue_type: "agent".into(),
+            created_at: now.clone(),
+            updated_at: now,
+            created_by: Some(tx.actor().to_string()),
+            ephemeral: true,
+            rig: Some(rig.clone()),
+            role_type: Some(rec.address.role().to_string()),
+            ..Bead::default()
+        },
+    };
+    let existed = tx.reader().exists(&id)?;
+    let old = bead.clone();
+    bead.status = "open".into();
+    bead.closed_at = None;
+    bead.agent_state = Some(rec.state.to_string());
+    bead.hook_bead = rec.hook.map(str::to_string);
+    bead.metadata = Some(meta.to_string());
+    if existed {
+        tx.update_bead(&old, bead, "agent_updated")?;
+    } else {
+        tx.insert_bead(&bead)?;
+    }
+    Ok(id)
+}
+
+/// Sets an agent's state and hook (free it: state idle, hook None).
+pub fn set_state(tx: &mut Tx<'_>, agent_bead: &str, state: &str, hook: Option<&str>) -> Result<()> {
+    let old = tx.reader().require(agent_bead)?;
+    let mut new = old.clone();
+    new.agent_state = Some(state.to_string());
+    new.hook_bead = hook.map(str::to_string);
+    if state == "removed" {
+        new.status = "closed".into();
+        new.closed_at = Some(tx.now().to_string());
+        new.close_reason = Some("removed".into());
+    }
+    tx.update_bead(&old, new, "agent_updated")?;
+    Ok(())
+}
+
+/// Who is calling: `$GT_AGENT`, else what the working directory says (a polecat or crew
+/// worktree, the mayor's folder), else the human (`overseer`).
+pub fn whoami(ctx: &Ctx) -> Address {
+    if let Ok(a) = std::env::var("GT_AGENT")
+        && let Ok(addr) = Address::parse(a.trim())
+    {
+        return addr;
+    }
+    let Ok(rel) = ctx.cwd.strip_prefix(ctx.town.root()) else {
+        return Address::Overseer;
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| c.as_os_str().to_str().map(str::to_string))
+        .collect();
+    match parts.as_slice() {
+        [first, ..] if first == "mayor" => Address::Mayor,
+        [rig, kind, name, ..] if kind == "polecats" => Address::Polecat {
+            rig: rig.clone(),
+            name: name.clone(),
+        },
+        [rig, kind, name, ..] if kind == "crew" => Address::Crew {
+            rig: rig.clone(),
+            name: name.clone(),
+        },
+        _ => Address::Overseer,
+    }
+}
+
+/// The agent an address names, or a clear error.
+pub fn require(ctx: &Ctx, address: &str) -> Result<AgentInfo> {
+    let parsed = Address::parse(address).map_err(Error::Invalid)?;
+    let full = match &parsed {
+        Address::Short { rig, name } => Address::Polecat {
+            rig: rig.clone(),
+            name: name.clone(),
+        }
+        .to_string(),
+        other => other.to_string(),
+    };
+    find(&ctx.reader(), &full)?.ok_or_else(|| {
+        Error::not_found(format!(
+            "no agent {address:?} in this town (`gt agents` lists them)"
+        ))
+    })
+}

@@ -1,0 +1,143 @@
+//! The hook: the bead an agent is working on (status `hooked`, assignee = the agent).
+
+use super::Ctx;
+use super::agents::{self, AgentInfo};
+use crate::ledger::{Bead, Tx};
+use crate::{Error, Result};
+
+/// What is on an agent's hook.
+#[derive(Debug, Clone)]
+pub struct HookView {
+    pub agent: String,
+    pub bead: Option<Bead>,
+    pub branch: Option<String>,
+    pub worktree: Option<String>,
+}
+
+pub fn show(ctx: &Ctx, address: &str) -> Result<HookView> {
+    let bead = agents::hooked_bead(&ctx.reader(), address)?;
+    let info = agents::find(&ctx.reader(), address)?;
+    Ok(HookView {
+        agent: address.to_string(),
+        bead,
+        branch: info.as_ref().and_then(|i| i.branch.clone()),
+        worktree: info
+            .as_ref()
+            .and_then(|i| i.worktree.as_ref().map(|p| p.display().to_string())),
+    })
+}
+
+/// Puts `bead` on `address`'s hook without starting anything (`gt hook <bead> <agent>`).
+pub fn attach(ctx: &mut Ctx, bead_id: &str, address: &str) -> Result<Bead> {
+    let agent = agents::require(ctx, address)?;
+    let bead = super::beads::require(ctx, &ctx.reader(), bead_id)?;
+    check_hookable(&bead, &agent.address, false)?;
+    if let Some(h) = agent.hook.as_deref().filter(|h| *h != bead_id) {
+        return Err(Error::invalid(format!(
+            "{} already has {h} on its hook; `gt unsling --agent {}` first",
+            agent.address, agent.address
+        )));
+    }
+    ctx.write(|tx| {
+        hook_in(tx, bead_id, &agent.address)?;
+        agents::set_state(tx, &agent.bead_id, "working", Some(bead_id))?;
+        Ok(tx.reader().require(bead_id)?)
+    })
+}
+
+/// Refuses closed beads, machinery, and beads on someone else's hook (unless `force`).
+pub fn check_hookable(bead: &Bead, address: &str, force: bool) -> Result<()> {
+    if bead.is_closed() {
+        return Err(Error::invalid(format!(
+            "{} is closed; reopen it first (`gt bead reopen {}`)",
+            bead.id, bead.id
+        )));
+    }
+    if crate::ledger::INFRA_TYPES.contains(&bead.issue_type.as_str()) {
+        return Err(Error::invalid(format!(
+            "{} is a {}, not work an agent can take",
+            bead.id, bead.issue_type
+        )));
+    }
+    if bead.status == "hooked"
+        && !force
+        && let Some(holder) = bead.assignee.as_deref().filter(|h| *h != address)
+    {
+        return Err(Error::invalid(format!(
+            "{} is already on {holder}'s hook; use --force to move it",
+            bead.id
+        )));
+    }
+    Ok(())
+}
+
+/// Hooks a bead inside a transaction: status `hooked`, assignee = the agent.
+pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
+    let old = tx.reader().require(bead_id)?;
+    let mut new = old.clone();
+    new.status = "hooked".into();
+    new.assignee = Some(address.to_string());
+    tx.update_bead(&old, new, "hooked")?;
+    Ok(())
+}
+
+/// Takes a bead off whatever hook holds it: back to `open`, no assignee.
+pub fn unhook_in(tx: &mut Tx<'_>, bead_id: &str) -> Result<()> {
+    let Some(old) = tx.reader().bead(bead_id)? else {
+        return Ok(());
+    };
+    if old.status != "hooked" {
+        return Ok(());
+    }
+    let mut new = old.clone();
+    new.status = "open".into();
+    new.assignee = None;
+    tx.update_bead(&old, new, "unhooked")?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UnslingReport {
+    pub bead: String,
+    pub agent: Option<String>,
+}
+
+/// Takes work off a hook (by bead, or everything on an agent's hook). The agent is freed;
+/// its session and worktree stay as they are.
+pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result<UnslingReport> {
+    let (bead_id, holder): (String, Option<AgentInfo>) = match (bead, agent) {
+        (Some(b), _) => {
+            let bd = super::beads::require(ctx, &ctx.reader(), b)?;
+            if bd.status != "hooked" {
+                return Err(Error::invalid(format!(
+                    "{b} is not on anyone's hook (status {})",
+                    bd.status
+                )));
+            }
+            let holder = match bd.assignee.as_deref() {
+                Some(a) => agents::find(&ctx.reader(), a)?,
+                None => None,
+            };
+            (b.to_string(), holder)
+        }
+        (None, Some(a)) => {
+            let info = agents::require(ctx, a)?;
+            let hooked = agents::hooked_bead(&ctx.reader(), &info.address)?.ok_or_else(|| {
+                Error::invalid(format!("{} has nothing on its hook", info.address))
+            })?;
+            (hooked.id, Some(info))
+        }
+        (None, None) => return Err(Error::invalid("give a bead id or --agent <address>")),
+    };
+    ctx.write(|tx| {
+        unhook_in(tx, &bead_id)?;
+        if let Some(h) = &holder {
+            agents::set_state(tx, &h.bead_id, "idle", None)?;
+        }
+        Ok(())
+    })?;
+    Ok(UnslingReport {
+        bead: bead_id,
+        agent: holder.map(|h| h.address),
+    })
+}

@@ -1,0 +1,158 @@
+//! The live view of agents: the ledger's records joined with what tmux shows — one
+//! `list-panes` and one batched capture, however many agents there are.
+
+use super::Ctx;
+use super::agents::{self, AgentInfo};
+use crate::agent::{self, screen};
+use crate::tmux::Pane;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgentView {
+    #[serde(flatten)]
+    pub info: AgentInfo,
+    pub window: Option<String>,
+    pub pane: Option<String>,
+    /// working, idle, starting, exited, no session
+    pub session: String,
+    pub exit_status: Option<i32>,
+    pub human_attached: bool,
+    /// Messages still waiting for this agent.
+    pub queued_messages: usize,
+}
+
+/// Every agent with its session state. Windows gt tagged but the ledger does not know are
+/// listed too (as `unknown`), so nothing runs unseen.
+pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
+    let infos = agents::list(&ctx.reader(), rig)?;
+    let server = ctx.tmux();
+    let panes = server.panes().await?;
+    let live: Vec<String> = panes
+        .iter()
+        .filter(|p| !p.dead && p.agent.is_some())
+        .map(|p| p.pane_id.clone())
+        .collect();
+    let screens = server.capture_many(&live, 40).await?;
+    let runtimes = agent::runtimes(&ctx.town)?;
+    let mut out = Vec::new();
+    for info in infos {
+        let pane = panes
+            .iter()
+            .find(|p| p.agent.as_deref() == Some(info.address.as_str()));
+        let rt = info.runtime.as_ref().and_then(|r| runtimes.get(r));
+        let session = session_state(
+            pane,
+            rt,
+            pane.and_then(|p| screens.get(&p.pane_id))
+                .map(String::as_str),
+        );
+        out.push(AgentView {
+            window: pane.map(|p| p.window_id.clone()),
+            pane: pane.map(|p| p.pane_id.clone()),
+            exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
+            human_attached: pane.is_some_and(Pane::human_attached),
+            queued_messages: ctx.reader().queued_deliveries(&info.address)?.len(),
+            session,
+            info,
+        });
+    }
+    for p in panes.iter().filter(|p| p.agent.is_some()) {
+        let addr = p.agent.clone().unwrap_or_default();
+        if out.iter().any(|v| v.info.address == addr) || rig.is_some_and(|r| p.session != r) {
+            continue;
+        }
+        out.push(AgentView {
+            info: AgentInfo {
+                address: addr.clone(),
+                role: "unknown".into(),
+                rig: Some(p.session.clone()),
+                name: p.window_name.clone(),
+                bead_id: String::new(),
+                state: "unknown".into(),
+                hook: p.bead.clone(),
+                runtime: None,
+                worktree: None,
+                branch: None,
+            },
+            window: Some(p.window_id.clone()),
+            pane: Some(p.pane_id.clone()),
+            session: if p.dead {
+                "exited".into()
+            } else {
+                "running".into()
+            },
+            exit_status: p.exit_status.filter(|_| p.dead),
+            human_attached: p.human_attached(),
+            queued_messages: 0,
+        });
+    }
+    Ok(out)
+}
+
+fn session_state(
+    pane: Option<&Pane>,
+    rt: Option<&agent::Runtime>,
+    screen_text: Option<&str>,
+) -> String {
+    let Some(p) = pane else {
+        return "no session".into();
+    };
+    if p.dead {
+        return "exited".into();
+    }
+    match (rt, screen_text) {
+        (Some(rt), Some(text)) => {
+            let s = screen::read(rt, text);
+            if s.busy {
+                "working".into()
+            } else if s.at_prompt {
+                "idle".into()
+            } else {
+                "starting".into()
+            }
+        }
+        _ => "running".into(),
+    }
+}
+
+/// The pane of a live agent, or why there is none.
+pub async fn pane_of(ctx: &Ctx, address: &str) -> Result<Pane> {
+    let info = agents::require(ctx, address)?;
+    ctx.tmux()
+        .panes()
+        .await?
+        .into_iter()
+        .find(|p| p.agent.as_deref() == Some(info.address.as_str()))
+        .ok_or_else(|| Error::failed(format!("{} has no running session", info.address)))
+}
+
+/// The last `lines` lines of an agent's screen.
+pub async fn peek(ctx: &Ctx, address: &str, lines: usize) -> Result<String> {
+    let pane = pane_of(ctx, address).await?;
+    let text = ctx.tmux().capture(&pane.pane_id, lines).await?;
+    let trimmed: Vec<&str> = text.lines().collect();
+    let end = trimmed
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let start = end.saturating_sub(lines);
+    Ok(trimmed[start..end].join("\n"))
+}
+
+/// Attaches the caller's terminal to the agent's window: `switch-client` when already inside
+/// this town's tmux server, else `attach-session` (returning when the person detaches).
+pub async fn attach(ctx: &Ctx, address: &str) -> Result<()> {
+    let pane = pane_of(ctx, address).await?;
+    let server = ctx.tmux();
+    let target = format!("{}:{}", pane.session, pane.window_id);
+    let inside_ours = std::env::var("TMUX")
+        .ok()
+        .and_then(|v| v.split(',').next().map(str::to_string))
+        .is_some_and(|sock| sock.ends_with(&format!("/{}", server.socket())));
+    if inside_ours {
+        server.switch_client(&target)?;
+    } else {
+        server.attach(&target)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `gt prime`: what an agent reads first — who it is, its role, its hook, its mail. A few
+//! indexed queries, so it is fast enough to be every agent's first command.
+
+use super::Ctx;
+use super::agents;
+use crate::Result;
+use crate::agent::{Address, roles};
+use crate::ledger::Bead;
+
+#[derive(Debug, Clone)]
+pub struct Prime {
+    pub address: Address,
+    pub role_text: String,
+    pub hook: Option<Bead>,
+    pub branch: Option<String>,
+    pub worktree: Option<String>,
+    pub runtime: Option<String>,
+    pub unread_mail: usize,
+}
+
+pub fn prime(ctx: &Ctx) -> Result<Prime> {
+    let address = agents::whoami(ctx);
+    let addr = address.to_string();
+    let info = match address {
+        Address::Overseer => None,
+        _ => agents::find(&ctx.reader(), &addr)?,
+    };
+    let hook = agents::hooked_bead(&ctx.reader(), &addr)?;
+    let unread_mail = ctx
+        .reader()
+        .list(&crate::ledger::ListFilter {
+            statuses: vec!["open".into()],
+            types: vec!["message".into()],
+            assignee: Some(addr.clone()),
+            all: true,
+            ..Default::default()
+        })?
+        .len();
+    let role_text = match address {
+        Address::Overseer => "You are the overseer: the person who owns this town. `gt --help` lists what you can do.".into(),
+        _ => roles::text(ctx.town.root(), address.rig(), address.role(), &addr, &ctx.town.config.name),
+    };
+    Ok(Prime {
+        role_text,
+        branch: info.as_ref().and_then(|i| i.branch.clone()),
+        worktree: info
+            .as_ref()
+            .and_then(|i| i.worktree.as_ref().map(|p| p.display().to_string())),
+        runtime: info.and_then(|i| i.runtime),
+        hook,
+        unread_mail,
+        address,
+    })
+}

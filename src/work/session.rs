@@ -1,0 +1,126 @@
+//! Starting an agent's session: its window on the town's tmux server, with the environment,
+//! role instructions and beacon of DESIGN.md §5.
+
+use super::Ctx;
+use crate::agent::{Address, PromptMode, Runtime, roles};
+use crate::tmux::{Created, WindowSpec};
+use crate::{Error, Result, git};
+use std::path::{Path, PathBuf};
+
+pub struct StartSpec<'a> {
+    pub address: &'a Address,
+    /// Short name (window name): `ash`, `mayor`.
+    pub name: &'a str,
+    pub cwd: &'a Path,
+    pub runtime: &'a Runtime,
+    pub bead: Option<&'a str>,
+    pub sender: &'a str,
+    pub topic: &'a str,
+    /// The rig's bare repository, for keeping the instruction file out of git.
+    pub repo: Option<&'a Path>,
+}
+
+/// `[GAS TOWN] <agent> <- <sender> • <time> • <topic>`, and what to do about it.
+pub fn beacon(agent: &str, sender: &str, topic: &str) -> String {
+    let time = chrono::Local::now().format("%H:%M");
+    format!(
+        "[GAS TOWN] {agent} <- {sender} • {time} • {topic} — run `gt prime` and start on your hook"
+    )
+}
+
+/// The tmux session an agent lives in: its rig's, or `hq` for town roles.
+pub fn session_for(address: &Address) -> String {
+    address
+        .rig()
+        .map(str::to_string)
+        .unwrap_or_else(|| "hq".into())
+}
+
+fn gt_exe() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gt"))
+}
+
+/// The environment every agent session gets.
+pub fn environment(ctx: &Ctx, address: &Address, name: &str) -> Vec<(String, String)> {
+    let exe = gt_exe();
+    let mut path = exe
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if let Ok(existing) = std::env::var("PATH") {
+        path = format!("{path}:{existing}");
+    }
+    let role = address.role();
+    let rig = address.rig().unwrap_or("hq");
+    let addr = address.to_string();
+    let author = format!("{name} ({role} of {rig}, gt)");
+    let email = format!("{name}@{role}.{rig}.gt.local");
+    let mut env = vec![
+        ("GT_TOWN".to_string(), ctx.town.root().display().to_string()),
+        ("GT_ROLE".to_string(), role.to_string()),
+        (
+            "GT_RIG".to_string(),
+            address.rig().unwrap_or_default().to_string(),
+        ),
+        ("GT_AGENT".to_string(), addr.clone()),
+        ("BD_ACTOR".to_string(), addr),
+        ("GIT_AUTHOR_NAME".to_string(), author.clone()),
+        ("GIT_AUTHOR_EMAIL".to_string(), email.clone()),
+        ("GIT_COMMITTER_NAME".to_string(), author),
+        ("GIT_COMMITTER_EMAIL".to_string(), email),
+        ("PATH".to_string(), path),
+    ];
+    // Agents inherit the town's tmux config choice (tests run with /dev/null).
+    if let Ok(conf) = std::env::var("GT_TMUX_CONFIG") {
+        env.push(("GT_TMUX_CONFIG".into(), conf));
+    }
+    env
+}
+
+/// Writes the role text where the runtime looks for instructions, unless the project tracks
+/// a file of that name (its own instructions win; `gt prime` still gives the role), and keeps
+/// the file out of git so `gt done` never commits it.
+fn write_instructions(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<()> {
+    let Some(file) = spec.runtime.instruction_file.as_deref() else {
+        return Ok(());
+    };
+    if let Some(repo) = spec.repo {
+        if git::is_tracked(spec.cwd, file)? {
+            return Ok(());
+        }
+        git::exclude(repo, &format!("/{file}"))?;
+    }
+    let text = roles::text(
+        ctx.town.root(),
+        spec.address.rig(),
+        spec.address.role(),
+        &spec.address.to_string(),
+        &ctx.town.config.name,
+    );
+    let path = spec.cwd.join(file);
+    std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
+}
+
+/// Starts the runtime in a new window. For `paste` runtimes the beacon is not in the
+/// command line; the caller delivers it once the runtime is ready.
+pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Created> {
+    write_instructions(ctx, spec)?;
+    let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
+    let exe = gt_exe().display().to_string();
+    let argv = spec.runtime.argv(Some(&beacon_text), &exe);
+    let window = WindowSpec {
+        session: session_for(spec.address),
+        name: spec.name.to_string(),
+        cwd: spec.cwd.display().to_string(),
+        env: environment(ctx, spec.address, spec.name),
+        argv,
+        agent: spec.address.to_string(),
+        bead: spec.bead.map(str::to_string),
+    };
+    Ok(ctx.tmux().create_window(&window).await?)
+}
+
+/// Whether the beacon must be typed in after start.
+pub fn beacon_by_paste(rt: &Runtime) -> bool {
+    rt.prompt == PromptMode::Paste
+}

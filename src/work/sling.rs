@@ -1,0 +1,446 @@
+//! `gt sling <bead> <target>`: put a bead on a polecat's hook and start it working.
+//!
+//! Steps, in order, each undone if a later one fails — no half-created polecat, no bead left
+//! hooked to nobody: pick the polecat (under the rig lock), prepare its worktree and branch,
+//! record the hook (one ledger transaction, with an auto-created convoy), start its window,
+//! and for paste-prompt runtimes confirm the beacon was taken.
+
+use super::agents::{self, AgentInfo, AgentRecord};
+use super::{Ctx, convoy, delivery, hook, polecat, session};
+use crate::agent::{self, Address, Runtime};
+use crate::fsutil::LockGuard;
+use crate::ledger::Bead;
+use crate::town::RigConfig;
+use crate::{Error, Result, git};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default)]
+pub struct SlingOptions {
+    /// `--agent`: the runtime to use instead of the configured one.
+    pub agent: Option<String>,
+    pub no_convoy: bool,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Slung {
+    pub bead: String,
+    pub agent: String,
+    pub runtime: String,
+    /// It was already on this target's hook; nothing was done.
+    pub already: bool,
+    /// An idle polecat was given the work (rather than a new one made).
+    pub reused: bool,
+    pub convoy: Option<String>,
+    pub branch: Option<String>,
+    pub worktree: Option<PathBuf>,
+    pub window: Option<String>,
+}
+
+/// Where the bead should go.
+enum Target {
+    /// A new or idle polecat of the rig.
+    AnyPolecat(RigConfig),
+    /// That polecat (made if it does not exist yet).
+    Polecat(RigConfig, String),
+}
+
+fn parse_target(ctx: &Ctx, target: &str) -> Result<Target> {
+    match Address::parse(target).map_err(Error::Invalid)? {
+        Address::Rig { rig } => Ok(Target::AnyPolecat(ctx.town.rig(&rig)?)),
+        Address::Polecat { rig, name } | Address::Short { rig, name } => {
+            polecat::validate_name(&name)?;
+            Ok(Target::Polecat(ctx.town.rig(&rig)?, name))
+        }
+        other => Err(Error::NotBuilt(format!(
+            "slinging to {other} ({}) is not built yet; sling to a rig or to <rig>/polecats/<name>",
+            other.role()
+        ))),
+    }
+}
+
+/// True when `holder` already is the target (idempotent re-sling).
+fn same_target(target: &Target, holder: &str) -> bool {
+    match (target, Address::parse(holder)) {
+        (Target::AnyPolecat(rig), Ok(Address::Polecat { rig: r, .. })) => r == rig.name,
+        (Target::Polecat(rig, name), Ok(a)) => {
+            a.to_string() == format!("{}/polecats/{name}", rig.name)
+        }
+        _ => false,
+    }
+}
+
+/// Slings each bead to its own polecat (several beads need a rig target).
+pub async fn sling_many(
+    ctx: &mut Ctx,
+    beads: &[String],
+    target: &str,
+    opts: &SlingOptions,
+) -> Result<Vec<Result<Slung>>> {
+    if beads.is_empty() {
+        return Err(Error::invalid("give at least one bead to sling"));
+    }
+    if beads.len() > 1 && !matches!(Address::parse(target), Ok(Address::Rig { .. })) {
+        return Err(Error::invalid(format!(
+            "a polecat holds one bead at a time; to sling {} beads give a rig as the target",
+            beads.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for b in beads {
+        out.push(sling(ctx, b, target, opts).await);
+    }
+    Ok(out)
+}
+
+pub async fn sling(
+    ctx: &mut Ctx,
+    bead_id: &str,
+    target: &str,
+    opts: &SlingOptions,
+) -> Result<Slung> {
+    let bead = super::beads::require(ctx, &ctx.reader(), bead_id)?;
+    let target = parse_target(ctx, target)?;
+    let rig = match &target {
+        Target::AnyPolecat(r) | Target::Polecat(r, _) => r.clone(),
+    };
+    if bead.status == "hooked"
+        && let Some(holder) = bead.assignee.clone()
+        && same_target(&target, &holder)
+    {
+        let info = agents::find(&ctx.reader(), &holder)?;
+        return Ok(Slung {
+            bead: bead.id.clone(),
+            agent: holder,
+            runtime: info
+                .as_ref()
+                .and_then(|i| i.runtime.clone())
+                .unwrap_or_default(),
+            already: true,
+            reused: false,
+            convoy: ctx
+                .reader()
+                .convoys_tracking(&bead.id, false)?
+                .into_iter()
+                .next(),
+            branch: info.as_ref().and_then(|i| i.branch.clone()),
+            worktree: info.and_then(|i| i.worktree),
+            window: None,
+        });
+    }
+    hook::check_hookable(&bead, "", opts.force)?;
+    let default_agent = ctx.setting("default_agent", Some(&rig))?.as_str();
+    let runtime = agent::runtime_for_role(
+        &ctx.town,
+        Some(&rig),
+        "polecat",
+        opts.agent.as_deref(),
+        &default_agent,
+    )?;
+
+    let lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let plan = choose_polecat(ctx, &target)?;
+    let address = Address::Polecat {
+        rig: rig.name.clone(),
+        name: plan.name.clone(),
+    };
+    let branch = polecat::branch_name(&plan.name, &bead.id);
+    let worktree = prepare_worktree(ctx, &rig, &plan, &branch)?;
+    let undo_git = |ctx: &Ctx| undo_worktree(ctx, &rig, &plan, &branch);
+
+    let record = match record_hook(
+        ctx, &bead, &address, &plan, &runtime, &rig, &worktree, &branch, opts,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            undo_git(ctx);
+            return Err(e);
+        }
+    };
+    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead).await;
+    let created = match started {
+        Ok(c) => c,
+        Err(e) => {
+            rollback_hook(ctx, &bead, &record);
+            undo_git(ctx);
+            return Err(Error::failed(format!(
+                "could not start {address}'s session: {e}; nothing was left behind"
+            )));
+        }
+    };
+    drop(lock);
+
+    if session::beacon_by_paste(&runtime) {
+        let beacon = session::beacon(&address.to_string(), &ctx.actor.clone(), &bead.id);
+        let wait = Duration::from_secs(runtime.startup_timeout_secs);
+        let outcome = delivery::send(ctx, &address.to_string(), "gt sling", &beacon, wait).await;
+        let ok = matches!(&outcome, Ok(r) if r.state == "delivered");
+        if !ok {
+            let why = match outcome {
+                Ok(r) => r
+                    .reason
+                    .unwrap_or_else(|| format!("the beacon is still {}", r.state)),
+                Err(e) => e.to_string(),
+            };
+            let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+            let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            rollback_hook(ctx, &bead, &record);
+            undo_git(ctx);
+            return Err(Error::failed(format!(
+                "{address} started but did not take its first prompt: {why}; the sling was undone"
+            )));
+        }
+    }
+    Ok(Slung {
+        bead: bead.id.clone(),
+        agent: address.to_string(),
+        runtime: runtime.name.clone(),
+        already: false,
+        reused: plan.reused.is_some(),
+        convoy: record.convoy,
+        branch: Some(branch),
+        worktree: Some(worktree),
+        window: Some(created.window_id),
+    })
+}
+
+/// Which polecat gets the work.
+struct Plan {
+    name: String,
+    /// The idle polecat being reused (None: a new one).
+    reused: Option<AgentInfo>,
+}
+
+fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
+    match target {
+        Target::AnyPolecat(rig) => match polecat::idle_polecat(ctx, &rig.name)? {
+            Some(a) => Ok(Plan {
+                name: a.name.clone(),
+                reused: Some(a),
+            }),
+            None => Ok(Plan {
+                name: polecat::allocate_name(ctx, &rig.name)?,
+                reused: None,
+            }),
+        },
+        Target::Polecat(rig, name) => {
+            let address = format!("{}/polecats/{name}", rig.name);
+            match agents::find(&ctx.reader(), &address)? {
+                Some(a) if a.hook.is_some() => Err(Error::invalid(format!(
+                    "{address} is working on {}; sling to the rig to get another polecat",
+                    a.hook.clone().unwrap_or_default()
+                ))),
+                Some(a) => {
+                    if let Some(w) = &a.worktree {
+                        let dirty = git::worktree_state(w).map(|s| s.dirty_files).unwrap_or(0);
+                        if dirty > 0 {
+                            return Err(Error::invalid(format!(
+                                "{address} has {dirty} uncommitted file(s) in {}; finish or clean them first",
+                                w.display()
+                            )));
+                        }
+                    }
+                    Ok(Plan {
+                        name: name.clone(),
+                        reused: Some(a),
+                    })
+                }
+                None => {
+                    if polecat::worktree_path(ctx, &rig.name, name).exists() {
+                        return Err(Error::invalid(format!(
+                            "{} exists but no polecat {name} is recorded; remove the directory or pick another name",
+                            polecat::worktree_path(ctx, &rig.name, name).display()
+                        )));
+                    }
+                    Ok(Plan {
+                        name: name.clone(),
+                        reused: None,
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn prepare_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) -> Result<PathBuf> {
+    match &plan.reused {
+        Some(a) => {
+            let path = a
+                .worktree
+                .clone()
+                .unwrap_or_else(|| polecat::worktree_path(ctx, &rig.name, &plan.name));
+            git::switch_worktree(&path, branch, &rig.default_branch).map_err(|e| {
+                Error::failed(format!(
+                    "could not switch {} to {branch}: {e}",
+                    path.display()
+                ))
+            })?;
+            Ok(path)
+        }
+        None => polecat::create_worktree(ctx, rig, &plan.name, branch),
+    }
+}
+
+/// Puts the worktree back as it was before this sling.
+fn undo_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) {
+    let repo = ctx.town.paths.rig_repo(&rig.name);
+    match &plan.reused {
+        Some(a) => {
+            if let (Some(path), Some(old)) = (&a.worktree, &a.branch) {
+                let _ = git::switch_worktree(path, old, &rig.default_branch);
+            }
+            if a.branch.as_deref() != Some(branch) {
+                let _ = git::delete_branch(&repo, branch);
+            }
+        }
+        None => {
+            let _ = polecat::destroy_worktree(ctx, rig, &plan.name);
+            let _ = git::delete_branch(&repo, branch);
+        }
+    }
+}
+
+/// What the ledger transaction did, so it can be taken back.
+struct HookRecord {
+    agent_bead: String,
+    agent_was_new: bool,
+    prev_status: String,
+    prev_assignee: Option<String>,
+    /// The agent the bead was taken from (--force), restored on rollback.
+    prev_holder: Option<AgentInfo>,
+    convoy: Option<String>,
+    convoy_created: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_hook(
+    ctx: &mut Ctx,
+    bead: &Bead,
+    address: &Address,
+    plan: &Plan,
+    runtime: &Runtime,
+    rig: &RigConfig,
+    worktree: &std::path::Path,
+    branch: &str,
+    opts: &SlingOptions,
+) -> Result<HookRecord> {
+    let prev_holder = match bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
+        Some(h) => agents::find(&ctx.reader(), h)?,
+        None => None,
+    };
+    let addr = address.to_string();
+    ctx.write(|tx| {
+        if let Some(h) = &prev_holder {
+            agents::set_state(tx, &h.bead_id, "idle", None)?;
+        }
+        let agent_bead = agents::upsert(
+            tx,
+            &AgentRecord {
+                address,
+                prefix: &rig.prefix,
+                name: &plan.name,
+                state: "working",
+                hook: Some(&bead.id),
+                runtime: &runtime.name,
+                worktree: Some(worktree),
+                branch: Some(branch),
+            },
+        )?;
+        hook::hook_in(tx, &bead.id, &addr)?;
+        let tracked = tx.reader().convoys_tracking(&bead.id, false)?;
+        let (convoy, convoy_created) = match tracked.into_iter().next() {
+            Some(c) => (Some(c), false),
+            None if !opts.no_convoy => {
+                let title = format!("Work: {}", bead.title);
+                (
+                    Some(convoy::create_in(
+                        tx,
+                        &title,
+                        std::slice::from_ref(&bead.id),
+                    )?),
+                    true,
+                )
+            }
+            None => (None, false),
+        };
+        let note = serde_json::json!({"agent": addr, "runtime": runtime.name, "branch": branch});
+        tx.record_event(Some(&bead.id), "slung", None, Some(note), None)?;
+        Ok(HookRecord {
+            agent_bead,
+            agent_was_new: plan.reused.is_none(),
+            prev_status: bead.status.clone(),
+            prev_assignee: bead.assignee.clone(),
+            prev_holder: prev_holder.clone(),
+            convoy,
+            convoy_created,
+        })
+    })
+}
+
+/// Takes back `record_hook`: the bead as it was, the agent as it was (or gone), the convoy
+/// made for this sling gone. Best effort: a failure here is logged, the original error wins.
+fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
+    let res = ctx.write(|tx| {
+        let cur = tx.reader().require(&bead.id)?;
+        let mut back = cur.clone();
+        back.status = rec.prev_status.clone();
+        back.assignee = rec.prev_assignee.clone();
+        tx.update_bead(&cur, back, "sling_rolled_back")?;
+        if rec.agent_was_new {
+            tx.delete_bead(&rec.agent_bead)?;
+        } else {
+            agents::set_state(tx, &rec.agent_bead, "idle", None)?;
+        }
+        if let Some(h) = &rec.prev_holder {
+            agents::set_state(tx, &h.bead_id, "working", Some(&bead.id))?;
+        }
+        if let (true, Some(c)) = (rec.convoy_created, &rec.convoy) {
+            tx.delete_bead(c)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = res {
+        tracing::error!(error = %e, bead = %bead.id, "rolling back a failed sling");
+        ctx.warnings.push(format!(
+            "warning: could not fully undo the sling of {}: {e}",
+            bead.id
+        ));
+    }
+}
+
+async fn start_window(
+    ctx: &Ctx,
+    address: &Address,
+    plan: &Plan,
+    worktree: &std::path::Path,
+    runtime: &Runtime,
+    bead: &Bead,
+) -> Result<crate::tmux::Created> {
+    let server = ctx.tmux();
+    if plan.reused.is_some() {
+        // The idle polecat's previous session ends; its work is committed and queued.
+        for p in server.panes().await? {
+            if p.agent.as_deref() == Some(address.to_string().as_str()) {
+                if p.human_attached() {
+                    return Err(Error::invalid(format!(
+                        "someone is attached to {address}'s window; not replacing its session"
+                    )));
+                }
+                server.kill_agent_window(&p.window_id).await?;
+            }
+        }
+    }
+    let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
+    let spec = session::StartSpec {
+        address,
+        name: &plan.name,
+        cwd: worktree,
+        runtime,
+        bead: Some(&bead.id),
+        sender: &ctx.actor,
+        topic: &bead.id,
+        repo: repo.as_deref(),
+    };
+    session::start(ctx, &spec).await
+}
