@@ -40,7 +40,12 @@ fn valid_part(s: &str) -> bool {
 
 impl Address {
     pub fn parse(s: &str) -> Result<Address, String> {
-        let parts: Vec<&str> = s.trim_end_matches('/').split('/').collect();
+        // `<rig>/` is the rig itself; any other trailing slash is a typo.
+        let s = match s.strip_suffix('/') {
+            Some(rig) if !rig.contains('/') => rig,
+            _ => s,
+        };
+        let parts: Vec<&str> = s.split('/').collect();
         let bad = || {
             format!(
                 "{s:?} is not an agent address; use mayor, deacon, <rig>/witness, <rig>/refinery, \
