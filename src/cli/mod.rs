@@ -84,7 +84,7 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("gt: {e}");
-            if out.json {
+            if out.json && !out.wrote_json {
                 // Programs reading --json get the failure in the same shape as a result.
                 let doc = serde_json::json!({ "error": { "code": e.exit_code(), "message": e.to_string() } });
                 let _ = out.json(doc).and_then(|()| out.flush());

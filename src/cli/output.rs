@@ -9,6 +9,8 @@ pub const SCHEMA: u32 = 1;
 pub struct Out {
     pub json: bool,
     pub batch: bool,
+    /// A JSON document was printed (a failing command then prints no second one).
+    pub wrote_json: bool,
     color: bool,
     w: io::BufWriter<io::Stdout>,
 }
@@ -29,6 +31,7 @@ impl Out {
         Out {
             json,
             batch,
+            wrote_json: false,
             color,
             w: io::BufWriter::new(io::stdout()),
         }
@@ -71,6 +74,7 @@ impl Out {
             doc.extend(m);
         }
         serde_json::to_writer(&mut self.w, &Value::Object(doc))?;
+        self.wrote_json = true;
         writeln!(self.w)
     }
 
@@ -90,6 +94,7 @@ impl Out {
                 body,
             },
         )?;
+        self.wrote_json = true;
         writeln!(self.w)
     }
 

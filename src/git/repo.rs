@@ -265,6 +265,16 @@ pub fn loose_work(repo_path: &Path) -> Result<Vec<String>, GitError> {
 /// commits it on the current branch. The author comes from GIT_AUTHOR_NAME/EMAIL when set,
 /// else the repository config. Returns the new commit id, or None when nothing changed.
 pub fn commit_all(workdir: &Path, message: &str) -> Result<Option<String>, GitError> {
+    commit_all_as(workdir, message, None)
+}
+
+/// Like `commit_all`, with an explicit author (name, email) used when the environment names
+/// none (gt committing an agent's leftover work on its behalf).
+pub fn commit_all_as(
+    workdir: &Path,
+    message: &str,
+    author: Option<(&str, &str)>,
+) -> Result<Option<String>, GitError> {
     let repo = Repository::open(workdir)?;
     let mut index = repo.index()?;
     index.add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)?;
@@ -276,9 +286,13 @@ pub fn commit_all(workdir: &Path, message: &str) -> Result<Option<String>, GitEr
         return Ok(None);
     }
     let tree = repo.find_tree(tree_id)?;
-    let sig = env_signature("AUTHOR")
-        .map(Ok)
-        .unwrap_or_else(|| repo.signature())?;
+    let sig = match (env_signature("AUTHOR"), author) {
+        (Some(s), _) => s,
+        (None, Some((name, email))) => git2::Signature::now(name, email)?,
+        (None, None) => repo
+            .signature()
+            .or_else(|_| git2::Signature::now("Gas Town", "gt@localhost"))?,
+    };
     let committer = env_signature("COMMITTER").unwrap_or_else(|| sig.clone());
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     let oid = repo.commit(Some("HEAD"), &sig, &committer, message, &tree, &parents)?;

@@ -66,7 +66,9 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         "{}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
         bead.id, info.address
     );
-    let saved = git::commit_all(&worktree, &message).map_err(|e| {
+    let email = format!("{}@polecat.{}.gt.local", info.name, rig.name);
+    let author = format!("{} (polecat of {}, gt)", info.name, rig.name);
+    let saved = git::commit_all_as(&worktree, &message, Some((&author, &email))).map_err(|e| {
         Error::failed(format!(
             "could not commit the work left in {}: {e}",
             worktree.display()

@@ -77,6 +77,9 @@ impl Sandbox {
             .env("HOME", self.path().join("home"))
             .env("XDG_CONFIG_HOME", self.path().join("home/.config"))
             .env("NO_COLOR", "1")
+            // Each town gets its own tmux server (named from its path); never the user's
+            // config, never the user's server.
+            .env("GT_TMUX_CONFIG", "/dev/null")
             .stdin(Stdio::null());
         c
     }
@@ -181,6 +184,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 /// Reads the ledger with the sqlite3 CLI, independently of gt.
 pub fn sqlite(db: &Path, query: &str) -> String {
     let o = Command::new("sqlite3")
+        .args(["-cmd", ".timeout 10000"])
         .arg(db)
         .arg(query)
         .output()
@@ -241,5 +245,106 @@ impl Sandbox {
             "SELECT (SELECT count(*) FROM beads), (SELECT count(*) FROM deps), (SELECT count(*) FROM labels), \
              (SELECT count(*) FROM comments), (SELECT count(*) FROM events), (SELECT group_concat(updated_at) FROM beads)",
         )
+    }
+}
+
+impl Drop for Sandbox {
+    /// Kills every tmux server a town of this sandbox started.
+    fn drop(&mut self) {
+        let mut stack = vec![self.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let socket = d.join(".gt/tmux-socket");
+            if let Ok(name) = std::fs::read_to_string(&socket) {
+                let _ = Command::new("tmux")
+                    .args(["-L", name.trim(), "kill-server"])
+                    .output();
+            }
+            if let Ok(entries) = std::fs::read_dir(&d) {
+                for e in entries.flatten() {
+                    let p = e.path();
+                    let name = e.file_name();
+                    let skip = name == ".git"
+                        || name == ".repo.git"
+                        || name == "polecats"
+                        || name == "src";
+                    if p.is_dir() && !skip && stack.len() < 64 {
+                        stack.push(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Polls `check` every 100 ms until it returns Some, or panics after `secs` with `what`.
+pub fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("timed out after {secs}s waiting for {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+impl Sandbox {
+    /// A town with one rig (a repository with a few commits) whose agents run the simulator.
+    pub fn with_sim_rig(rig: &str) -> Sandbox {
+        let s = Sandbox::with_town();
+        let src = s.source_repo(rig);
+        for i in 1..=3 {
+            std::fs::write(src.join(format!("file{i}.txt")), format!("content {i}\n"))
+                .expect("write");
+            git(&src, &["add", "."]);
+            git(&src, &["commit", "-q", "-m", &format!("commit {i}")]);
+        }
+        s.ok(&["--batch", "rig", "add", rig, src.to_str().expect("utf8")]);
+        s.ok(&["--batch", "config", "default-agent", "sim"]);
+        s
+    }
+
+    /// Defines a runtime running the simulator with these switches.
+    pub fn sim_runtime(&self, name: &str, switches: &str, extra: &[&str]) {
+        let line = format!("{{gt}} agent sim {switches}");
+        let mut args = vec![
+            "--batch",
+            "config",
+            "agent",
+            "set",
+            name,
+            line.as_str(),
+            "--ready-marker",
+            "sim❯",
+            "--busy-marker",
+            "(esc to interrupt)",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+    }
+
+    /// Everything the simulator of `agent` received, in order.
+    pub fn sim_received(&self, agent: &str) -> Vec<String> {
+        let path = self
+            .town()
+            .join(".gt/sim")
+            .join(format!("{}.jsonl", agent.replace('/', "--")));
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// The state (`gt agents --json`) of one agent.
+    pub fn agent_view(&self, agent: &str) -> Value {
+        let v = self.json(&["agents"]);
+        v["agents"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["address"] == agent).cloned())
+            .unwrap_or(Value::Null)
     }
 }

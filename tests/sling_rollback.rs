@@ -1,0 +1,129 @@
+//! A sling that fails at any step leaves nothing behind: no half-made polecat (worktree,
+//! branch, agent record, window) and no bead hooked to nobody.
+
+mod common;
+use common::*;
+
+/// Everything a sling could leave behind, as one comparable description.
+fn leftovers(s: &Sandbox, rig: &str) -> String {
+    let repo = s.town().join(rig).join(".repo.git");
+    let branches = git(&repo, &["branch", "--list", "polecat/*"]);
+    let worktrees = git(&repo, &["worktree", "list"]);
+    let dirs: Vec<String> = std::fs::read_dir(s.town().join(rig).join("polecats"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "agents={} convoys={} hooked={} branches=[{}] polecat_worktrees={} dirs={:?} windows={}",
+        s.sql("SELECT count(*) FROM beads WHERE issue_type = 'agent' AND status <> 'closed'"),
+        s.sql("SELECT count(*) FROM beads WHERE issue_type = 'convoy'"),
+        s.sql("SELECT count(*) FROM beads WHERE status = 'hooked'"),
+        branches.trim(),
+        worktrees
+            .lines()
+            .filter(|l| l.contains("/polecats/"))
+            .count(),
+        dirs,
+        s.json(&["agents"])["count"],
+    )
+}
+
+const CLEAN: &str = "agents=0 convoys=0 hooked=0 branches=[] polecat_worktrees=0 dirs=[] windows=0";
+
+fn assert_bead_untouched(s: &Sandbox, bead: &str) {
+    let b = &s.json(&["show", bead])["bead"];
+    assert_eq!(b["status"], "open", "{b}");
+    assert_eq!(b["assignee"], serde_json::Value::Null, "{b}");
+}
+
+#[test]
+fn a_failed_worktree_leaves_nothing() {
+    let s = Sandbox::with_sim_rig("rb");
+    let b = s.create(&["Will not start", "--rig", "rb"]);
+    // Make the worktree impossible: `polecats` is a file.
+    let polecats = s.town().join("rb/polecats");
+    std::fs::remove_dir_all(&polecats).expect("rm");
+    std::fs::write(&polecats, "in the way").expect("write");
+    let r = s.gt(&["sling", &b, "rb"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("polecats"), "{}", r.stderr);
+    assert_bead_untouched(&s, &b);
+    std::fs::remove_file(&polecats).expect("rm");
+    std::fs::create_dir(&polecats).expect("mkdir");
+    assert_eq!(leftovers(&s, "rb"), CLEAN);
+}
+
+#[test]
+fn a_failed_window_start_undoes_the_worktree_and_the_hook() {
+    let s = Sandbox::with_sim_rig("rb");
+    let b = s.create(&["Will not start", "--rig", "rb"]);
+    // No tmux on PATH: the window cannot be created.
+    let o = s
+        .cmd(&s.town(), &["sling", &b, "rb"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not start") && stderr.contains("nothing was left behind"),
+        "{stderr}"
+    );
+    assert_bead_untouched(&s, &b);
+    assert_eq!(leftovers(&s, "rb"), CLEAN);
+    // The rollback is in the event log.
+    assert_eq!(s.sql(&format!("SELECT count(*) FROM events WHERE issue_id = '{b}' AND event_type = 'sling_rolled_back'")), "1");
+    // And the same sling works once tmux is back.
+    s.ok(&["sling", &b, "rb"]);
+}
+
+#[test]
+fn a_runtime_that_never_takes_its_beacon_is_undone() {
+    let s = Sandbox::with_sim_rig("rb");
+    s.sim_runtime("deafsim", "--hang", &["--prompt", "paste"]);
+    let b = s.create(&["Nobody listens", "--rig", "rb"]);
+    let r = s.gt(&["sling", &b, "rb", "--agent", "deafsim"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did not take its first prompt"),
+        "{}",
+        r.stderr
+    );
+    assert_bead_untouched(&s, &b);
+    assert_eq!(leftovers(&s, "rb"), CLEAN);
+}
+
+#[test]
+fn a_rollback_restores_a_reused_polecat_and_a_moved_bead() {
+    let s = Sandbox::with_sim_rig("rb");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    let a = s.create(&["Held by ash", "--rig", "rb"]);
+    let first = s.json(&["sling", &a, "rb", "--agent", "slowsim"]);
+    let holder = first["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    // Moving it (--force) to a polecat whose window cannot start must give it back.
+    let o = s
+        .cmd(&s.town(), &["sling", &a, "rb/polecats/reed", "--force"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let bead = &s.json(&["show", &a])["bead"];
+    assert_eq!(bead["status"], "hooked");
+    assert_eq!(bead["assignee"], holder.as_str());
+    assert_eq!(s.agent_view(&holder)["hook"], a.as_str());
+    assert!(
+        s.agent_view("rb/polecats/reed").is_null(),
+        "no half-made polecat"
+    );
+}
