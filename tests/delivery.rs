@@ -179,18 +179,16 @@ fn text_is_delivered_verbatim_and_never_as_keys() {
 #[test]
 fn crashed_and_missing_sessions_fail_with_a_reason() {
     let (s, agent) = agent_with("--crash-after 1 --busy 30", &[]);
-    wait_for(15, "the crash", || (s.agent_view(&agent)["session"] == "exited").then_some(()));
+    wait_for(15, "the crash", || {
+        (s.agent_view(&agent)["session"] == "exited").then_some(())
+    });
     // tmux 3.3a sometimes leaves a crashed program unreaped and reports no status; when it
     // has one, it is the simulator's 3.
     let status = s.agent_view(&agent)["exit_status"].clone();
     assert!(status.is_null() || status == 3, "{status}");
     let r = nudge(&s, &agent, "anyone?", "2");
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("program has exited"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("program has exited"), "{}", r.stderr);
     // A window that is gone altogether.
     let window = s.agent_view(&agent)["window"]
         .as_str()
