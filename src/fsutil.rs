@@ -17,23 +17,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Runs `f` while holding an exclusive lock on `path` (created if missing), waiting for it.
-/// fd-lock locks die with the process, so a crash never leaves anything locked.
+/// The lock dies with the process, so a crash never leaves anything locked.
 pub fn with_lock<T, E>(path: &Path, f: impl FnOnce() -> Result<T, E>) -> Result<T, E>
 where
     E: From<LockError>,
 {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| LockError::new(path, e))?;
-    }
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| LockError::new(path, e))?;
-    let mut lock = fd_lock::RwLock::new(file);
-    let _guard = lock.write().map_err(|e| LockError::new(path, e))?;
+    let _guard = LockGuard::acquire(path)?;
     f()
 }
 

@@ -138,27 +138,11 @@ fn text_is_delivered_verbatim_and_never_as_keys() {
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
     wait_idle(&s, &agent);
-    let mut child = s
-        .cmd(
-            &s.town(),
-            &["--batch", "nudge", &agent, "--stdin", "--wait", "10"],
-        )
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(long.as_bytes())
-            .expect("write");
-    }
-    let o = child.wait_with_output().expect("wait");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = s.gt_stdin(
+        &["--batch", "nudge", &agent, "--stdin", "--wait", "10"],
+        &long,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
     wait_idle(&s, &agent);
     let got = s.sim_received(&agent);
     assert_eq!(got.len(), 4, "beacon + 3 messages: {got:?}");

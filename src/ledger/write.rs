@@ -155,15 +155,7 @@ impl<'c> Tx<'c> {
     /// Removes a bead this same operation created and must take back (a rolled-back sling):
     /// its labels, edges and comments go with it; the event log keeps the story.
     pub fn delete_bead(&mut self, id: &str) -> R<()> {
-        self.tx
-            .prepare_cached("DELETE FROM labels WHERE issue_id = ?1")?
-            .execute(params![id])?;
-        self.tx
-            .prepare_cached("DELETE FROM deps WHERE issue_id = ?1")?
-            .execute(params![id])?;
-        self.tx
-            .prepare_cached("DELETE FROM comments WHERE issue_id = ?1")?
-            .execute(params![id])?;
+        self.clear_relations(id)?;
         let n = self
             .tx
             .prepare_cached("DELETE FROM beads WHERE id = ?1")?

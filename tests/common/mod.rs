@@ -86,9 +86,22 @@ impl Sandbox {
 
     /// Starts `gt --batch -` in the town with `script` on its stdin (not waited for).
     pub fn spawn_batch(&self, script: &str) -> std::process::Child {
+        self.spawn_with_stdin(&["--batch", "-"], script)
+    }
+
+    /// Runs gt in the town with `input` on its stdin and waits for it.
+    pub fn gt_stdin(&self, args: &[&str], input: &str) -> Run {
+        Run::from(
+            self.spawn_with_stdin(args, input)
+                .wait_with_output()
+                .expect("wait"),
+        )
+    }
+
+    fn spawn_with_stdin(&self, args: &[&str], input: &str) -> std::process::Child {
         use std::io::Write;
         let mut child = self
-            .cmd(&self.town(), &["--batch", "-"])
+            .cmd(&self.town(), args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -98,7 +111,7 @@ impl Sandbox {
             .stdin
             .take()
             .expect("stdin")
-            .write_all(script.as_bytes())
+            .write_all(input.as_bytes())
             .expect("write stdin");
         child
     }
