@@ -49,6 +49,8 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     let sources = root.join(".gt").join("demo-sources");
     let mut ctx = Ctx::open(&root)?;
     ctx.actor = "mayor".into();
+    // The demo's agents are simulators, so `gt sling` works here without any AI installed.
+    super::config::set(&mut ctx, crate::town::settings::Scope::Town, None, "default_agent", "sim")?;
     for (name, files) in [
         (
             "webapp",
