@@ -22,6 +22,9 @@ pub enum Error {
     /// The operation was attempted and failed.
     #[error("{0}")]
     Failed(String),
+    /// An answer given by exit code alone (`gt mail check`: 1 = no unread mail).
+    #[error("")]
+    Silent(i32),
     #[error(transparent)]
     Town(#[from] TownError),
     #[error(transparent)]
@@ -65,6 +68,7 @@ impl Error {
         match self {
             Error::Invalid(_) | Error::NotFound(_) => 2,
             Error::NotBuilt(_) | Error::Failed(_) | Error::Io { .. } => 1,
+            Error::Silent(code) => *code,
             Error::Town(e) => {
                 if e.is_bad_input() {
                     2

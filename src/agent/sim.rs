@@ -229,7 +229,13 @@ impl Sim {
             return None;
         }
         self.busy_for(self.opts.busy.min(0.3), "reading your message");
-        say("(sim) noted.");
+        if std::env::var("GT_ROLE").as_deref() == Ok("mayor") {
+            say(&format!("(sim mayor) You said: \"{preview}\"."));
+            say("(sim mayor) I am the simulator, not an AI, so I cannot plan work from that.");
+            say("(sim mayor) Type `!` and a gt command and I will run it, e.g. `!ready` or `!bead create \"Fix it\"`.");
+        } else {
+            say("(sim) noted.");
+        }
         None
     }
 

@@ -204,6 +204,7 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
                 "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
                 "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
                 "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
+                "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
             }))
             .map_err(io);
     }
@@ -217,6 +218,11 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     .map_err(io)?;
     out.line("").map_err(io)?;
     out.line(p.role_text.trim_end()).map_err(io)?;
+    if let Some((id, note)) = &p.handoff {
+        out.line(format!("\n## Handoff note from your previous session ({id})")).map_err(io)?;
+        out.line(note.trim_end()).map_err(io)?;
+        out.line(format!("(mark it read with `gt mail read {id}`)")).map_err(io)?;
+    }
     out.line("\n## Your hook").map_err(io)?;
     match &p.hook {
         Some(b) => {
@@ -357,7 +363,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         Duration::from_secs(a.wait),
     ))??;
     if r.state == "queued" && !a.no_background {
-        spawn_flusher(ctx, &r.agent);
+        delivery::spawn_flusher(ctx, &r.agent);
     }
     if out.json {
         out.json(json!({ "delivery": r })).map_err(io)?;
@@ -382,26 +388,6 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Leaves a detached `gt agent flush` behind to deliver a queued message when the agent is
-/// idle again (its own process group, so the sender's terminal does not take it down).
-fn spawn_flusher(ctx: &Ctx, agent: &str) {
-    use std::os::unix::process::CommandExt;
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    let res = std::process::Command::new(exe)
-        .args(["--batch", "agent", "flush", agent])
-        .current_dir(ctx.town.root())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn();
-    if let Err(e) = res {
-        tracing::warn!(error = %e, agent, "could not start the background deliverer");
-    }
 }
 
 pub fn peek(out: &mut Out, ctx: &mut Ctx, agent: &str, lines: usize) -> Result<()> {

@@ -102,6 +102,42 @@ pub enum Command {
     /// Agent programs: the simulator, and gt's own background delivery.
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Durable messages between agents and the human.
+    #[command(subcommand)]
+    Mail(MailCmd),
+    /// The mayor: the coordinator agent you chat with.
+    #[command(subcommand)]
+    Mayor(MayorCmd),
+    /// Crew: long-lived, human-directed workspaces.
+    #[command(subcommand)]
+    Crew(CrewCmd),
+    /// Replace an agent's session with a fresh one; the hook stays and a note goes along.
+    Handoff {
+        #[arg(long)]
+        agent: Option<String>,
+        /// A note for the successor (shown by its `gt prime`).
+        #[arg(short = 'm', long = "message")]
+        note: Option<String>,
+    },
+    /// Raise a blocker: `gt escalate -s critical|high|medium|low "<text>"`, or list/ack/close.
+    Escalate(EscalateArgs),
+    /// The event stream, one line each.
+    Feed {
+        /// Plain lines (the default here; the workspace has its own feed view).
+        #[arg(long)]
+        plain: bool,
+        /// Only events this recent (90s, 30m, 2h, 1d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Keep printing new events as they happen.
+        #[arg(long)]
+        follow: bool,
+        /// At most this many past events.
+        #[arg(short = 'n', long, default_value_t = 200)]
+        lines: usize,
+    },
+    /// The town at a glance: rigs, agents, convoys, your mail, escalations.
+    Status,
     /// Build (or reuse) a demo town to look around in.
     Demo {
         /// Where to put it (default: <tmp>/gt-demo).
@@ -457,4 +493,200 @@ pub enum AgentConfigCmd {
     List,
     /// Remove one of the town's own runtimes.
     Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Send a message (one copy per recipient; running recipients are told at their prompt).
+    Send {
+        /// Agent addresses, overseer, <rig>/, list:<name>, queue:<name>, @group, patterns.
+        #[arg(required = true)]
+        to: Vec<String>,
+        #[arg(short, long)]
+        subject: String,
+        #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
+        body: Option<String>,
+        /// Read the body from stdin.
+        #[arg(long)]
+        stdin: bool,
+        /// urgent, high, normal or low.
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long)]
+        cc: Vec<String>,
+        /// Answer this message (same thread).
+        #[arg(long)]
+        reply_to: Option<String>,
+    },
+    /// Messages for an address (yours by default), newest first.
+    Inbox {
+        address: Option<String>,
+        #[arg(long)]
+        unread: bool,
+        /// Include archived messages.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show a message and mark it read.
+    Read { id: String },
+    /// Answer a message (to its sender, same thread).
+    Reply {
+        id: String,
+        #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
+        body: Option<String>,
+        #[arg(long)]
+        stdin: bool,
+        #[arg(long)]
+        priority: Option<String>,
+    },
+    /// Every message of a thread, oldest first.
+    Thread { id: String },
+    /// Archive messages (they leave the inbox; `inbox --all` still shows them).
+    Archive {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    MarkRead {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    MarkUnread {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Find messages by text in the subject or body.
+    Search {
+        text: String,
+        #[arg(long)]
+        from: Option<String>,
+        /// Search subjects only.
+        #[arg(long)]
+        subject: bool,
+        /// Whose mail to search (default: everyone's).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Exit 0 when there is unread mail, 1 when none; --inject prints a block for a prompt hook.
+    Check {
+        address: Option<String>,
+        #[arg(long)]
+        inject: bool,
+    },
+    /// Take the oldest unclaimed message of a queue.
+    Claim { queue: String },
+    /// Give a claimed message back to its queue.
+    Release { id: String },
+    /// Mailing lists (fan-out copies): `list add <name> <address>…`, `list remove`, `list show`.
+    #[command(subcommand)]
+    List(MailEntryCmd),
+    /// Groups of address patterns (`@name`): `group add <name> <pattern>…`.
+    #[command(subcommand)]
+    Group(MailEntryCmd),
+    /// Queues (one copy, one claimer): `queue add <name> [<worker pattern>…]`.
+    #[command(subcommand)]
+    Queue(MailEntryCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailEntryCmd {
+    Add { name: String, members: Vec<String> },
+    /// Remove members, or the whole entry when none are given.
+    Remove { name: String, members: Vec<String> },
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MayorCmd {
+    /// Start the mayor (a no-op when it is running).
+    Start {
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Stop the mayor's session.
+    Stop {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Attach to the mayor's window.
+    Attach,
+    Status,
+    /// Say something to the mayor (confirmed delivery).
+    Say {
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+    /// What the mayor's pane shows.
+    Transcript {
+        #[arg(short = 'n', long, default_value_t = 40)]
+        lines: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrewCmd {
+    /// Add a crew member: worktree <rig>/crew/<name> on branch crew/<name>, and its window.
+    Add {
+        name: String,
+        #[arg(long)]
+        rig: String,
+        #[arg(long)]
+        agent: Option<String>,
+        /// Create the workspace without starting a session.
+        #[arg(long)]
+        no_start: bool,
+    },
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    Start { agent: String },
+    Stop {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Attach to a crew member's window.
+    At { agent: String },
+    /// Remove a crew member; refuses to lose unmerged or uncommitted work without --force.
+    Remove {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EscalateArgs {
+    #[command(subcommand)]
+    pub cmd: Option<EscalateCmd>,
+    /// critical, high, medium or low.
+    #[arg(short, long)]
+    pub severity: Option<String>,
+    pub text: Option<String>,
+    /// The bead this is about.
+    #[arg(long)]
+    pub bead: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalateCmd {
+    /// Open escalations (raising overdue ones first).
+    List {
+        #[arg(long)]
+        unacked: bool,
+        /// Closed ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    Ack { id: String },
+    Close {
+        id: String,
+        #[arg(short, long)]
+        reason: Option<String>,
+    },
+    /// Raise overdue, unacknowledged escalations one level (the deacon does this on a cadence).
+    Sweep,
 }

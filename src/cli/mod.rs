@@ -8,8 +8,10 @@ mod config;
 mod convoy;
 mod install;
 mod json;
+mod mail;
 mod output;
 mod rig;
+mod town_cmds;
 
 pub use args::{Cli, Command};
 pub use output::SCHEMA;
@@ -82,6 +84,7 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
     let code = match res {
         Ok(()) => 0,
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(Error::Silent(code)) => code,
         Err(e) => {
             eprintln!("gt: {e}");
             if out.json && !out.wrote_json {
@@ -141,6 +144,13 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         }
         Command::Polecat(cmd) => agents::polecat_cmd(out, session.ctx()?, cmd),
         Command::Agent(cmd) => agents::agent_cmd(out, session, cmd),
+        Command::Mail(cmd) => mail::run(out, session.ctx()?, cmd),
+        Command::Mayor(cmd) => town_cmds::mayor_cmd(out, session.ctx()?, cmd),
+        Command::Crew(cmd) => town_cmds::crew_cmd(out, session.ctx()?, cmd),
+        Command::Handoff { agent, note } => town_cmds::handoff_cmd(out, session.ctx()?, agent, note),
+        Command::Escalate(a) => town_cmds::escalate_cmd(out, session.ctx()?, a),
+        Command::Feed { plain: _, since, follow, lines } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
+        Command::Status => town_cmds::status_cmd(out, session.ctx()?),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -283,6 +283,7 @@ pub const INFRA_TYPES: &[&str] = &[
     "convoy",
     "slot",
     "event",
+    "escalation",
 ];
 
 /// Dependency kinds that keep the dependent from being ready while the target is open.

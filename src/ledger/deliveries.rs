@@ -107,7 +107,11 @@ impl Tx<'_> {
         if n == 0 {
             return Err(LedgerError::invalid(format!("no delivery {id}")));
         }
-        let v = serde_json::json!({"delivery": id, "state": state, "reason": reason});
+        let agent: String = self
+            .conn()
+            .prepare_cached("SELECT agent FROM deliveries WHERE id = ?1")?
+            .query_row(params![id], |r| r.get(0))?;
+        let v = serde_json::json!({"delivery": id, "agent": agent, "state": state, "reason": reason});
         self.record_event(None, &format!("delivery_{state}"), None, Some(v), None)
     }
 }

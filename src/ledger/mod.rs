@@ -7,6 +7,7 @@ pub mod export;
 pub mod ids;
 pub mod import;
 pub mod jsonl;
+mod mail;
 mod query;
 mod read;
 mod write;
@@ -17,6 +18,7 @@ pub use bead::{
 };
 pub use deliveries::Delivery;
 pub use error::LedgerError;
+pub use mail::MessageRow;
 pub use query::{BeadSummary, BlockedBead, ListFilter, ReadyFilter};
 pub use read::{Reader, TableCounts, TrackedRow};
 pub use write::Tx;

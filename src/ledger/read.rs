@@ -102,6 +102,16 @@ impl<'c> Reader<'c> {
         Ok(out)
     }
 
+    /// Events with id > `after`, not older than `since` (RFC 3339), oldest first.
+    pub fn events_after(&self, after: i64, since: Option<&str>, limit: usize) -> R<Vec<Event>> {
+        let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                   FROM events WHERE id > ?1 AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+                   ORDER BY id LIMIT ?3";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![after, since, limit as i64], event_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Row counts of every table, for import reports and tests.
     pub fn counts(&self) -> R<TableCounts> {
         let count = |table: &str| -> R<i64> {

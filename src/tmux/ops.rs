@@ -129,6 +129,23 @@ impl Server {
         }
     }
 
+    /// Replaces the program in a pane with a fresh one (same window, same pane id): the old
+    /// process is killed. Used to hand an agent's session over to a successor.
+    pub async fn respawn(&self, pane: &str, cwd: &str, env: &[(String, String)], argv: &[String]) -> Result<(), TmuxError> {
+        let mut cmd = tmux_interface::RespawnPane::new()
+            .kill()
+            .start_directory(cwd.to_string())
+            .target_pane(pane.to_string())
+            .build();
+        for (k, v) in env {
+            cmd.push_option("-e", format!("{k}={v}"));
+        }
+        for a in argv {
+            cmd.push_param(a.clone());
+        }
+        self.run(vec![cmd], None).await.map(|_| ())
+    }
+
     /// Kills a window, but only one gt tagged as an agent's.
     pub async fn kill_agent_window(&self, window_id: &str) -> Result<bool, TmuxError> {
         let ours = self

@@ -475,6 +475,40 @@ pub fn remove_agent_runtime(town: &Town, name: &str) -> Result<bool, TownError> 
     Ok(removed)
 }
 
+/// Replaces `[mail.<kind>].<name>` in town.toml (None removes it); returns whether it existed.
+pub fn set_mail_entry(town: &Town, kind: &str, name: &str, value: Option<toml_edit::Item>) -> Result<bool, TownError> {
+    let path = town.paths.town_toml();
+    let mut existed = false;
+    edit_file(&path, |doc| {
+        let mail = doc
+            .as_table_mut()
+            .entry("mail")
+            .or_insert_with(|| {
+                let mut t = toml_edit::Table::new();
+                t.set_implicit(true);
+                toml_edit::Item::Table(t)
+            })
+            .as_table_mut()
+            .ok_or_else(|| "`mail` is not a table".to_string())?;
+        let table = mail
+            .entry(kind)
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| format!("`mail.{kind}` is not a table"))?;
+        existed = table.contains_key(name);
+        match value {
+            Some(v) => {
+                table.insert(name, v);
+            }
+            None => {
+                table.remove(name);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(existed)
+}
+
 fn scope_file(town: &Town, scope: Scope, rig: Option<&str>) -> Result<PathBuf, TownError> {
     Ok(match scope {
         Scope::Town => town.paths.town_toml(),

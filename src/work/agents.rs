@@ -116,7 +116,11 @@ pub struct AgentRecord<'a> {
 /// Creates or rewrites the agent bead; returns its id.
 pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
     let rig = rec.address.rig().unwrap_or("hq").to_string();
-    let id = agent_bead_id(rec.prefix, &rig, rec.address.role(), rec.name);
+    // Town roles (mayor, deacon) are `hq-<role>`; rig agents `<prefix>-<rig>-<role>-<name>`.
+    let id = match rec.address.rig() {
+        Some(_) => agent_bead_id(rec.prefix, &rig, rec.address.role(), rec.name),
+        None => format!("hq-{}", rec.address.role()),
+    };
     let meta = json!({
         "address": rec.address.to_string(),
         "name": rec.name,
@@ -137,7 +141,7 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
             updated_at: now,
             created_by: Some(tx.actor().to_string()),
             ephemeral: true,
-            rig: Some(rig.clone()),
+            rig: rec.address.rig().map(str::to_string),
             role_type: Some(rec.address.role().to_string()),
             ..Bead::default()
         },

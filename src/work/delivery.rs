@@ -227,6 +227,26 @@ async fn deliver_one(
     Ok(())
 }
 
+/// Leaves a detached `gt agent flush` behind to deliver a queued message when the agent is
+/// idle again (its own process group, so the sender's terminal does not take it down).
+pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let res = std::process::Command::new(exe)
+        .args(["--batch", "agent", "flush", agent])
+        .current_dir(ctx.town.root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Err(e) = res {
+        tracing::warn!(error = %e, agent, "could not start the background deliverer");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

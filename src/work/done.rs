@@ -43,8 +43,10 @@ fn who(ctx: &Ctx, agent: Option<&str>) -> Result<AgentInfo> {
 
 pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneReport> {
     let info = who(ctx, agent)?;
+    // Polecats finish their hook; crew may also land work that no bead tracks.
     let bead = match &info.hook {
-        Some(h) => ctx.reader().require(h)?,
+        Some(h) => Some(ctx.reader().require(h)?),
+        None if info.role == "crew" => None,
         None => {
             return Err(Error::invalid(format!(
                 "{} has nothing on its hook, so there is nothing to be done with",
@@ -55,42 +57,46 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let (Some(rig_name), Some(worktree), Some(branch)) =
         (info.rig.clone(), info.worktree.clone(), info.branch.clone())
     else {
-        return Err(Error::invalid(format!(
-            "{} has no worktree to finish",
-            info.address
-        )));
+        return Err(Error::invalid(format!("{} has no worktree to finish", info.address)));
     };
     let rig = ctx.town.rig(&rig_name)?;
     let repo = ctx.town.paths.rig_repo(&rig.name);
+    let label = bead.as_ref().map(|b| b.id.clone()).unwrap_or_else(|| branch.clone());
     let message = format!(
-        "{}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
-        bead.id, info.address
+        "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
+        info.address
     );
-    let email = format!("{}@polecat.{}.gt.local", info.name, rig.name);
-    let author = format!("{} (polecat of {}, gt)", info.name, rig.name);
+    let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
+    let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
     let saved = git::commit_all_as(&worktree, &message, Some((&author, &email))).map_err(|e| {
-        Error::failed(format!(
-            "could not commit the work left in {}: {e}",
-            worktree.display()
-        ))
+        Error::failed(format!("could not commit the work left in {}: {e}", worktree.display()))
     })?;
     let ahead = git::commits_ahead(&repo, &branch, &rig.default_branch)?;
-    if ahead == 0 && !deferred {
+    if ahead == 0 && !(deferred && bead.is_some()) {
+        let advice = match &bead {
+            Some(b) => format!(
+                "If {} needs no change, say why (`gt bead comment {} \"…\"`) and run `gt done --status deferred`",
+                b.id, b.id
+            ),
+            None => "Commit some work first".to_string(),
+        };
         return Err(Error::invalid(format!(
-            "nothing to merge: {branch} has no commits beyond {} and nothing was left uncommitted. \
-             If {} needs no change, say why (`gt bead comment {} \"…\"`) and run `gt done --status deferred`",
-            rig.default_branch, bead.id, bead.id
+            "nothing to merge: {branch} has no commits beyond {} and nothing was left uncommitted. {advice}",
+            rig.default_branch
         )));
     }
     let commit = git::branch_tip(&repo, &branch).ok();
-    let report = ctx.write(|tx| {
+    ctx.write(|tx| {
         let mut mr_id = None;
-        let old = tx.reader().require(&bead.id)?;
-        let mut new = old.clone();
-        new.assignee = None;
-        if deferred && ahead == 0 {
-            new.status = "deferred".into();
-            tx.update_bead(&old, new, "done_deferred")?;
+        if ahead == 0 {
+            // Deferred: no merge, the bead waits for another day.
+            if let Some(b) = &bead {
+                let old = tx.reader().require(&b.id)?;
+                let mut new = old.clone();
+                new.assignee = None;
+                new.status = "deferred".into();
+                tx.update_bead(&old, new, "done_deferred")?;
+            }
         } else {
             let id = tx.new_id(&rig.prefix, &format!("merge {branch}"))?;
             let now = tx.now().to_string();
@@ -98,22 +104,25 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 "branch": branch,
                 "target": rig.default_branch,
                 "commit": commit,
-                "source_bead": bead.id,
+                "source_bead": bead.as_ref().map(|b| b.id.clone()),
                 "worker": info.address,
                 "commits": ahead,
             });
+            let what = bead
+                .as_ref()
+                .map(|b| format!("{}: {}", b.id, b.title))
+                .unwrap_or_else(|| format!("work of {}", info.address));
             let mr = Bead {
                 id: id.clone(),
-                title: format!("Merge {branch}: {}", bead.title),
+                title: format!("Merge {branch}: {what}"),
                 description: Some(format!(
-                    "Branch {branch} ({ahead} commit(s), tip {}) by {} for {}, to land on {}.",
+                    "Branch {branch} ({ahead} commit(s), tip {}) by {} for {what}, to land on {}.",
                     commit.as_deref().unwrap_or("?"),
                     info.address,
-                    bead.id,
                     rig.default_branch
                 )),
                 status: "open".into(),
-                priority: bead.priority,
+                priority: bead.as_ref().map(|b| b.priority).unwrap_or(2),
                 issue_type: "merge-request".into(),
                 created_at: now.clone(),
                 updated_at: now,
@@ -122,13 +131,18 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 ..Bead::default()
             };
             tx.insert_bead(&mr)?;
-            new.status = "in_progress".into();
-            tx.update_bead(&old, new, "done")?;
-            tx.add_label(&bead.id, PENDING_MERGE)?;
-            tx.add_comment(
-                &bead.id,
-                &format!("gt done by {}: merge request {id} for {branch} ({ahead} commit(s))", info.address),
-            )?;
+            if let Some(b) = &bead {
+                let old = tx.reader().require(&b.id)?;
+                let mut new = old.clone();
+                new.assignee = None;
+                new.status = "in_progress".into();
+                tx.update_bead(&old, new, "done")?;
+                tx.add_label(&b.id, PENDING_MERGE)?;
+                tx.add_comment(
+                    &b.id,
+                    &format!("gt done by {}: merge request {id} for {branch} ({ahead} commit(s))", info.address),
+                )?;
+            }
             mr_id = Some(id);
         }
         agents::set_state(tx, &info.bead_id, "idle", None)?;
@@ -136,14 +150,13 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         tx.record_event(Some(&info.bead_id), "agent_freed", None, Some(note), None)?;
         Ok(DoneReport {
             agent: info.address.clone(),
-            bead: bead.id.clone(),
+            bead: bead.as_ref().map(|b| b.id.clone()).unwrap_or_default(),
             merge_request: mr_id,
             branch: Some(branch.clone()),
             commit: commit.clone(),
             commits_ahead: ahead,
             saved_uncommitted: saved.is_some(),
-            deferred: deferred && ahead == 0,
+            deferred: ahead == 0,
         })
-    })?;
-    Ok(report)
+    })
 }

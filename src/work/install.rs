@@ -14,6 +14,9 @@ const GITIGNORE_LINES: &[&str] = &[
     "/*/refinery/",
     "/*/polecats/",
     "/*/crew/",
+    "/mayor/CLAUDE.md",
+    "/mayor/AGENTS.md",
+    "/mayor/GEMINI.md",
 ];
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -164,12 +164,14 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
 }
 
 pub fn show(ctx: &Ctx, address: &str) -> Result<PolecatView> {
+    show_worker(ctx, address, "polecat")
+}
+
+/// A polecat or crew member (`role`) in detail.
+pub fn show_worker(ctx: &Ctx, address: &str, role: &str) -> Result<PolecatView> {
     let a = agents::require(ctx, address)?;
-    if a.role != "polecat" {
-        return Err(Error::invalid(format!(
-            "{} is a {}, not a polecat",
-            a.address, a.role
-        )));
+    if a.role != role {
+        return Err(Error::invalid(format!("{} is a {}, not a {role}", a.address, a.role)));
     }
     view(ctx, a)
 }
@@ -188,7 +190,12 @@ pub struct RemoveReport {
 /// record. Refuses while it holds uncommitted or unmerged work unless `force`; an unmerged
 /// branch is kept even then (a branch costs nothing and loses nothing).
 pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    let v = show(ctx, address)?;
+    remove_worker(ctx, address, "polecat", force).await
+}
+
+/// Removes a polecat or crew member (`role`) with the same protections.
+pub async fn remove_worker(ctx: &mut Ctx, address: &str, role: &str, force: bool) -> Result<RemoveReport> {
+    let v = show_worker(ctx, address, role)?;
     let a = v.agent.clone();
     let rig_name = a
         .rig
@@ -235,14 +242,18 @@ pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveR
             window_killed |= server.kill_agent_window(&p.window_id).await?;
         }
     }
-    destroy_worktree(ctx, &rig, &a.name)?;
+    let wt_path = a
+        .worktree
+        .clone()
+        .unwrap_or_else(|| worktree_path(ctx, &rig.name, &a.name));
+    git::remove_worktree(&ctx.town.paths.rig_repo(&rig.name), &format!("{role}-{}", a.name), &wt_path)?;
     let mut branch_kept = None;
     if let Some(b) = &a.branch {
         let repo = ctx.town.paths.rig_repo(&rig.name);
         if git::commits_ahead(&repo, b, &rig.default_branch).unwrap_or(0) == 0 {
             git::delete_branch(&repo, b)?;
         } else {
-            branch_kept = Some(b.clone());
+            branch_kept = Some(b.to_string());
         }
     }
     let hook = a.hook.clone();

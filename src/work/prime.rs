@@ -16,6 +16,8 @@ pub struct Prime {
     pub worktree: Option<String>,
     pub runtime: Option<String>,
     pub unread_mail: usize,
+    /// The note the previous session left (`gt handoff -m`): (mail id, text).
+    pub handoff: Option<(String, String)>,
 }
 
 pub fn prime(ctx: &Ctx) -> Result<Prime> {
@@ -26,21 +28,17 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
         _ => agents::find(&ctx.reader(), &addr)?,
     };
     let hook = agents::hooked_bead(&ctx.reader(), &addr)?;
-    let unread_mail = ctx
-        .reader()
-        .list(&crate::ledger::ListFilter {
-            statuses: vec!["open".into()],
-            types: vec!["message".into()],
-            assignee: Some(addr.clone()),
-            all: true,
-            ..Default::default()
-        })?
-        .len();
+    let unread_mail = ctx.reader().messages_for(&addr, false, true)?.len();
     let role_text = match address {
         Address::Overseer => "You are the overseer: the person who owns this town. `gt --help` lists what you can do.".into(),
         _ => roles::text(ctx.town.root(), address.rig(), address.role(), &addr, &ctx.town.config.name),
     };
+    let handoff = match address {
+        Address::Overseer => None,
+        _ => super::handoff::latest_note(ctx, &addr)?,
+    };
     Ok(Prime {
+        handoff,
         role_text,
         branch: info.as_ref().and_then(|i| i.branch.clone()),
         worktree: info

@@ -124,3 +124,72 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Created> {
 pub fn beacon_by_paste(rt: &Runtime) -> bool {
     rt.prompt == PromptMode::Paste
 }
+
+/// What `launch` found or did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Launched {
+    pub agent: String,
+    pub window: String,
+    pub pane: String,
+    /// It was already running; nothing was started.
+    pub already: bool,
+}
+
+/// Makes sure a long-lived agent (mayor, crew) is running: an existing live window is left
+/// alone; a dead one (its program exited) is replaced; paste-prompt runtimes get their beacon
+/// through confirmed delivery. The window is named `window`.
+pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
+    let server = ctx.tmux();
+    let addr = spec.address.to_string();
+    for p in server.panes().await? {
+        if p.agent.as_deref() != Some(addr.as_str()) {
+            continue;
+        }
+        if !p.dead {
+            return Ok(Launched {
+                agent: addr,
+                window: p.window_id,
+                pane: p.pane_id,
+                already: true,
+            });
+        }
+        server.kill_agent_window(&p.window_id).await?;
+    }
+    let created = start(ctx, spec).await?;
+    if beacon_by_paste(spec.runtime) {
+        let text = beacon(&addr, spec.sender, spec.topic);
+        let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
+        let r = super::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
+        if r.state != "delivered" {
+            let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            return Err(Error::failed(format!(
+                "{addr} started but did not take its first prompt: {}",
+                r.reason.unwrap_or_else(|| format!("it is still {}", r.state))
+            )));
+        }
+    }
+    Ok(Launched {
+        agent: addr,
+        window: created.window_id,
+        pane: created.pane_id,
+        already: false,
+    })
+}
+
+/// Stops an agent's window (never one a person is looking at, unless `force`).
+pub async fn stop(ctx: &Ctx, address: &Address, force: bool) -> Result<bool> {
+    let server = ctx.tmux();
+    let addr = address.to_string();
+    let mut stopped = false;
+    for p in server.panes().await? {
+        if p.agent.as_deref() == Some(addr.as_str()) {
+            if p.human_attached() && !force {
+                return Err(Error::invalid(format!(
+                    "someone is attached to {addr}'s window; detach first or use --force"
+                )));
+            }
+            stopped |= server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    Ok(stopped)
+}

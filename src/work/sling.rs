@@ -44,17 +44,27 @@ enum Target {
     AnyPolecat(RigConfig),
     /// That polecat (made if it does not exist yet).
     Polecat(RigConfig, String),
+    /// A standing agent with its own workspace: a crew member or the mayor.
+    Standing(Address),
 }
 
 fn parse_target(ctx: &Ctx, target: &str) -> Result<Target> {
     match Address::parse(target).map_err(Error::Invalid)? {
         Address::Rig { rig } => Ok(Target::AnyPolecat(ctx.town.rig(&rig)?)),
+        Address::Short { rig, name } if agents::find(&ctx.reader(), &format!("{rig}/crew/{name}"))?.is_some() => {
+            Ok(Target::Standing(Address::Crew { rig, name }))
+        }
         Address::Polecat { rig, name } | Address::Short { rig, name } => {
             polecat::validate_name(&name)?;
             Ok(Target::Polecat(ctx.town.rig(&rig)?, name))
         }
-        other => Err(Error::NotBuilt(format!(
-            "slinging to {other} ({}) is not built yet; sling to a rig or to <rig>/polecats/<name>",
+        Address::Crew { rig, name } => {
+            ctx.town.rig(&rig)?;
+            Ok(Target::Standing(Address::Crew { rig, name }))
+        }
+        Address::Mayor => Ok(Target::Standing(Address::Mayor)),
+        other => Err(Error::invalid(format!(
+            "{other} ({}) does not take work by sling; sling to a rig, <rig>/polecats/<name>, <rig>/crew/<name> or mayor",
             other.role()
         ))),
     }
@@ -104,6 +114,10 @@ pub async fn sling(
     let target = parse_target(ctx, target)?;
     let rig = match &target {
         Target::AnyPolecat(r) | Target::Polecat(r, _) => r.clone(),
+        Target::Standing(addr) => {
+            let addr = addr.clone();
+            return sling_standing(ctx, &bead, &addr, opts).await;
+        }
     };
     if bead.status == "hooked"
         && let Some(holder) = bead.assignee.clone()
@@ -205,6 +219,94 @@ pub async fn sling(
     })
 }
 
+/// Hooks a bead to a crew member or the mayor (who keep their own workspace) and tells
+/// them: a running session gets the beacon through confirmed delivery, a stopped one is
+/// started with it.
+async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &SlingOptions) -> Result<Slung> {
+    let addr = address.to_string();
+    if let Some(holder) = bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
+        if holder == addr {
+            return Ok(standing_result(ctx, bead, &addr, true, None)?);
+        }
+    }
+    hook::check_hookable(bead, &addr, opts.force)?;
+    let info = match agents::find(&ctx.reader(), &addr)? {
+        Some(i) => i,
+        None if *address == Address::Mayor => {
+            super::mayor::start(ctx, opts.agent.as_deref()).await?;
+            agents::require(ctx, "mayor")?
+        }
+        None => {
+            return Err(Error::not_found(format!(
+                "no crew member {addr}; add one with `gt crew add <name> --rig <rig>`"
+            )));
+        }
+    };
+    if let Some(h) = info.hook.as_deref().filter(|h| *h != bead.id) {
+        return Err(Error::invalid(format!("{addr} is working on {h}; finish or unsling it first")));
+    }
+    let prev_holder = match bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
+        Some(h) => agents::find(&ctx.reader(), h)?,
+        None => None,
+    };
+    let convoy = ctx.write(|tx| {
+        if let Some(h) = &prev_holder {
+            agents::set_state(tx, &h.bead_id, "idle", None)?;
+        }
+        hook::hook_in(tx, &bead.id, &addr)?;
+        agents::set_state(tx, &info.bead_id, "working", Some(&bead.id))?;
+        let convoy = match tx.reader().convoys_tracking(&bead.id, false)?.into_iter().next() {
+            Some(c) => Some(c),
+            None if !opts.no_convoy => Some(convoy::create_in(tx, &format!("Work: {}", bead.title), std::slice::from_ref(&bead.id))?),
+            None => None,
+        };
+        tx.record_event(Some(&bead.id), "slung", None, Some(serde_json::json!({"agent": addr})), None)?;
+        Ok(convoy)
+    })?;
+    let running = ctx
+        .tmux()
+        .panes()
+        .await?
+        .into_iter()
+        .any(|p| p.agent.as_deref() == Some(addr.as_str()) && !p.dead);
+    let told = if running {
+        let beacon = session::beacon(&addr, &ctx.actor.clone(), &bead.id);
+        delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))
+            .await
+            .and_then(|r| if r.state == "failed" { Err(Error::failed(r.reason.unwrap_or_default())) } else { Ok(()) })
+    } else if *address == Address::Mayor {
+        super::mayor::start(ctx, opts.agent.as_deref()).await.map(|_| ())
+    } else {
+        super::crew::start(ctx, &addr, Some(&bead.id)).await.map(|_| ())
+    };
+    if let Err(e) = told {
+        let _ = ctx.write(|tx| {
+            hook::unhook_in(tx, &bead.id)?;
+            agents::set_state(tx, &info.bead_id, "idle", None)?;
+            Ok(())
+        });
+        return Err(Error::failed(format!("could not tell {addr} about {}: {e}; the sling was undone", bead.id)));
+    }
+    let mut r = standing_result(ctx, bead, &addr, false, convoy)?;
+    r.runtime = info.runtime.unwrap_or_default();
+    Ok(r)
+}
+
+fn standing_result(ctx: &Ctx, bead: &Bead, addr: &str, already: bool, convoy: Option<String>) -> Result<Slung> {
+    let info = agents::find(&ctx.reader(), addr)?;
+    Ok(Slung {
+        bead: bead.id.clone(),
+        agent: addr.to_string(),
+        runtime: info.as_ref().and_then(|i| i.runtime.clone()).unwrap_or_default(),
+        already,
+        reused: true,
+        convoy: convoy.or(ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next()),
+        branch: info.as_ref().and_then(|i| i.branch.clone()),
+        worktree: info.and_then(|i| i.worktree),
+        window: None,
+    })
+}
+
 /// Which polecat gets the work.
 struct Plan {
     name: String,
@@ -214,6 +316,7 @@ struct Plan {
 
 fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
     match target {
+        Target::Standing(_) => Err(Error::failed("a standing agent has no polecat to choose")),
         Target::AnyPolecat(rig) => match polecat::idle_polecat(ctx, &rig.name)? {
             Some(a) => Ok(Plan {
                 name: a.name.clone(),

@@ -1,0 +1,215 @@
+//! `gt mail …`.
+
+use super::args::{MailCmd, MailEntryCmd};
+use super::io;
+use super::output::{Out, Tone};
+use crate::work::mail::{self, MailItem, SendRequest};
+use crate::work::mail_config::{self, Kind};
+use crate::work::{Ctx, agents};
+use crate::{Error, Result};
+use serde_json::json;
+use std::io::Read;
+
+fn body_from(body: Option<String>, stdin: bool) -> Result<String> {
+    if stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Error::io("read stdin", e))?;
+        Ok(s)
+    } else {
+        Ok(body.unwrap_or_default())
+    }
+}
+
+fn me(ctx: &Ctx) -> String {
+    agents::whoami(ctx).to_string()
+}
+
+fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
+    if out.json {
+        return out.json_ser(&json!({ "count": items.len(), "messages": items })).map_err(io);
+    }
+    if items.is_empty() && !out.batch {
+        return out.line("No messages.").map_err(io);
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|m| {
+            let flag = if m.read { " " } else { "*" };
+            let pri = match m.priority {
+                "urgent" => out.paint(Tone::Bad, "urgent"),
+                "high" => out.paint(Tone::Warn, "high"),
+                p => p.to_string(),
+            };
+            vec![flag.into(), m.id.clone(), m.created_at.clone(), m.from.clone(), pri, m.subject.clone()]
+        })
+        .collect();
+    out.table(&["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"], &rows).map_err(io)
+}
+
+pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
+    match cmd {
+        MailCmd::Send { to, subject, body, stdin, priority, cc, reply_to } => {
+            let body = body_from(body, stdin)?;
+            let from = ctx.actor.clone();
+            let sent = mail::send(
+                ctx,
+                &from,
+                &SendRequest { to, cc, subject, body, priority: Some(priority), reply_to },
+            )?;
+            if out.json {
+                return out.json(json!({ "sent": sent })).map_err(io);
+            }
+            if out.batch {
+                return out.line(sent.ids.join("\n")).map_err(io);
+            }
+            out.line(format!("Sent to {} ({} message(s), thread {})", sent.recipients.join(", "), sent.ids.len(), sent.thread))
+                .map_err(io)?;
+            if !sent.notifications.is_empty() {
+                out.line(format!("  {} running recipient(s) will see it at their prompt", sent.notifications.len())).map_err(io)?;
+            }
+            Ok(())
+        }
+        MailCmd::Inbox { address, unread, all } => {
+            let who = address.unwrap_or_else(|| me(ctx));
+            let items = mail::inbox(ctx, &who, unread, all)?;
+            print_items(out, &items)
+        }
+        MailCmd::Read { id } => {
+            let m = mail::read(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "message": m })).map_err(io);
+            }
+            out.line(out.paint(Tone::Bold, &m.subject)).map_err(io)?;
+            out.line(format!("From: {}", m.from)).map_err(io)?;
+            out.line(format!("To: {}", m.to)).map_err(io)?;
+            if !m.cc.is_empty() {
+                out.line(format!("Cc: {}", m.cc.join(", "))).map_err(io)?;
+            }
+            out.line(format!("Date: {}   Priority: {}   Id: {}   Thread: {}", m.created_at, m.priority, m.id, m.thread))
+                .map_err(io)?;
+            out.line("").map_err(io)?;
+            out.line(m.body.unwrap_or_default()).map_err(io)
+        }
+        MailCmd::Reply { id, body, stdin, priority } => {
+            let body = body_from(body, stdin)?;
+            let from = ctx.actor.clone();
+            let sent = mail::reply(ctx, &from, &id, &body, priority)?;
+            if out.json {
+                return out.json(json!({ "sent": sent })).map_err(io);
+            }
+            out.line(format!("Replied to {} ({})", sent.recipients.join(", "), sent.ids.join(", "))).map_err(io)
+        }
+        MailCmd::Thread { id } => {
+            let items = mail::thread(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "count": items.len(), "messages": items })).map_err(io);
+            }
+            for m in &items {
+                out.line(format!("── {} {} → {}  {}", m.created_at, m.from, m.to, m.id)).map_err(io)?;
+                out.line(format!("   {}", m.subject)).map_err(io)?;
+                for l in m.body.as_deref().unwrap_or("").lines() {
+                    out.line(format!("   {l}")).map_err(io)?;
+                }
+            }
+            Ok(())
+        }
+        MailCmd::Archive { ids } => {
+            let n = mail::archive(ctx, &ids)?;
+            if out.json {
+                return out.json(json!({ "archived": n })).map_err(io);
+            }
+            out.line(format!("Archived {n} message(s)")).map_err(io)
+        }
+        MailCmd::MarkRead { ids } | MailCmd::MarkUnread { ids } if ids.is_empty() => Err(Error::invalid("give message ids")),
+        MailCmd::MarkRead { ids } => {
+            let n = mail::mark(ctx, &ids, true)?;
+            if out.json {
+                return out.json(json!({ "changed": n })).map_err(io);
+            }
+            out.line(format!("Marked {n} read")).map_err(io)
+        }
+        MailCmd::MarkUnread { ids } => {
+            let n = mail::mark(ctx, &ids, false)?;
+            if out.json {
+                return out.json(json!({ "changed": n })).map_err(io);
+            }
+            out.line(format!("Marked {n} unread")).map_err(io)
+        }
+        MailCmd::Search { text, from, subject, to } => {
+            let items = mail::search(ctx, to.as_deref(), &text, from.as_deref(), subject)?;
+            print_items(out, &items)
+        }
+        MailCmd::Check { address, inject } => {
+            let who = address.unwrap_or_else(|| me(ctx));
+            let items = mail::unread(ctx, &who)?;
+            if out.json {
+                out.json(json!({ "address": who, "unread": items.len(), "messages": items })).map_err(io)?;
+            } else if inject {
+                if !items.is_empty() {
+                    out.line(mail::inject_block(&items).trim_end()).map_err(io)?;
+                }
+            } else {
+                out.line(format!("{} unread message(s) for {who}", items.len())).map_err(io)?;
+            }
+            if items.is_empty() { Err(Error::Silent(1)) } else { Ok(()) }
+        }
+        MailCmd::Claim { queue } => {
+            let worker = me(ctx);
+            match mail::claim(ctx, &queue, &worker)? {
+                Some(m) => {
+                    if out.json {
+                        return out.json(json!({ "claimed": m })).map_err(io);
+                    }
+                    out.line(format!("Claimed {} from {}: {}", m.id, m.from, m.subject)).map_err(io)
+                }
+                None => {
+                    if out.json {
+                        out.json(json!({ "claimed": null })).map_err(io)?;
+                    } else {
+                        out.line(format!("Nothing waiting in {queue}")).map_err(io)?;
+                    }
+                    Err(Error::Silent(1))
+                }
+            }
+        }
+        MailCmd::Release { id } => {
+            let m = mail::release(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "released": m })).map_err(io);
+            }
+            out.line(format!("{} is back in {}", m.id, m.to)).map_err(io)
+        }
+        MailCmd::List(c) => entry_cmd(out, ctx, Kind::List, c),
+        MailCmd::Group(c) => entry_cmd(out, ctx, Kind::Group, c),
+        MailCmd::Queue(c) => entry_cmd(out, ctx, Kind::Queue, c),
+    }
+}
+
+fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Result<()> {
+    match cmd {
+        MailEntryCmd::Add { name, members } => {
+            let e = mail_config::add(ctx, kind, &name, &members)?;
+            if out.json {
+                return out.json(json!({ "entry": e })).map_err(io);
+            }
+            out.line(format!("{}: {}", e.name, e.members.join(", "))).map_err(io)
+        }
+        MailEntryCmd::Remove { name, members } => {
+            mail_config::remove(ctx, kind, &name, &members)?;
+            if out.json {
+                return out.json(json!({ "removed": name })).map_err(io);
+            }
+            out.line(format!("Updated {name}")).map_err(io)
+        }
+        MailEntryCmd::Show => {
+            let list = mail_config::entries(ctx, kind);
+            if out.json {
+                return out.json(json!({ "entries": list })).map_err(io);
+            }
+            let rows: Vec<Vec<String>> = list.iter().map(|e| vec![e.name.clone(), e.members.join(", ")]).collect();
+            out.table(&["NAME", "MEMBERS"], &rows).map_err(io)
+        }
+    }
+}

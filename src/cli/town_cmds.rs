@@ -1,0 +1,307 @@
+//! `gt mayor|crew|handoff|escalate|feed|status`.
+
+use super::args::{CrewCmd, EscalateArgs, EscalateCmd, MayorCmd};
+use super::io;
+use super::output::{Out, Tone, or_dash};
+use crate::work::escalation::{self, EscalationView};
+use crate::work::{Ctx, block_on, crew, feed, handoff, live, mayor, polecat, status};
+use crate::{Error, Result};
+use serde_json::json;
+use std::time::Duration;
+
+pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
+    match cmd {
+        MayorCmd::Start { agent } => {
+            let l = block_on(mayor::start(ctx, agent.as_deref()))??;
+            if out.json {
+                return out.json(json!({ "mayor": l })).map_err(io);
+            }
+            if l.already {
+                out.line(format!("The mayor is already running (window {}).", l.window)).map_err(io)
+            } else {
+                out.line(format!("Started the mayor in window {} (session hq).", l.window)).map_err(io)
+            }
+        }
+        MayorCmd::Stop { force } => {
+            let stopped = block_on(mayor::stop(ctx, force))??;
+            if out.json {
+                return out.json(json!({ "stopped": stopped })).map_err(io);
+            }
+            out.line(if stopped { "Stopped the mayor." } else { "The mayor was not running." }).map_err(io)
+        }
+        MayorCmd::Attach => {
+            if out.batch {
+                return Err(Error::invalid("attaching needs a terminal; it cannot run in --batch mode"));
+            }
+            block_on(live::attach(ctx, "mayor"))?
+        }
+        MayorCmd::Status => {
+            let st = block_on(mayor::status(ctx))??;
+            if out.json {
+                return out.json(json!({ "mayor": st })).map_err(io);
+            }
+            out.line(format!(
+                "mayor: {} (runtime {}, window {})",
+                st.session,
+                or_dash(st.runtime.as_deref()),
+                or_dash(st.window.as_deref())
+            ))
+            .map_err(io)
+        }
+        MayorCmd::Say { text, wait } => {
+            let r = block_on(mayor::say(ctx, &text.join(" "), Duration::from_secs(wait)))??;
+            if out.json {
+                out.json(json!({ "delivery": r })).map_err(io)?;
+            } else if r.state == "delivered" {
+                out.line(format!("The mayor has it (message {}).", r.id)).map_err(io)?;
+            } else if r.state == "queued" {
+                out.line(format!("The mayor is busy; it gets this at its next prompt (message {}).", r.id)).map_err(io)?;
+            }
+            if r.state == "failed" {
+                return Err(Error::failed(format!("not delivered to the mayor: {}", r.reason.unwrap_or_default())));
+            }
+            Ok(())
+        }
+        MayorCmd::Transcript { lines } => {
+            let text = block_on(mayor::transcript(ctx, lines))??;
+            if out.json {
+                return out.json(json!({ "transcript": text })).map_err(io);
+            }
+            out.line(text).map_err(io)
+        }
+    }
+}
+
+pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
+    match cmd {
+        CrewCmd::Add { name, rig, agent, no_start } => {
+            let a = block_on(crew::add(ctx, &rig, &name, agent.as_deref(), !no_start))??;
+            if out.json {
+                return out.json(json!({ "crew": a })).map_err(io);
+            }
+            out.line(format!("Added {} (branch {}, worktree {})", a.address, a.branch, a.worktree.display())).map_err(io)?;
+            if let Some(l) = &a.launched {
+                out.line(format!("  running in window {}; `gt crew at {}` to join it", l.window, a.address)).map_err(io)?;
+            }
+            Ok(())
+        }
+        CrewCmd::List { rig } => {
+            let list = crew::list(ctx, rig.as_deref())?;
+            if out.json {
+                return out.json(json!({ "count": list.len(), "crew": list })).map_err(io);
+            }
+            if list.is_empty() && !out.batch {
+                return out.line("No crew. Add one with: gt crew add <name> --rig <rig>").map_err(io);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.agent.address.clone(),
+                        p.agent.state.clone(),
+                        or_dash(p.agent.hook.as_deref()),
+                        or_dash(p.agent.branch.as_deref()),
+                        p.dirty_files.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                        p.commits_ahead.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                    ]
+                })
+                .collect();
+            out.table(&["CREW", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"], &rows).map_err(io)
+        }
+        CrewCmd::Start { agent } => {
+            let l = block_on(crew::start(ctx, &agent, None))??;
+            if out.json {
+                return out.json(json!({ "crew": l })).map_err(io);
+            }
+            let how = if l.already { "already running" } else { "started" };
+            out.line(format!("{} {how} in window {}", l.agent, l.window)).map_err(io)
+        }
+        CrewCmd::Stop { agent, force } => {
+            let stopped = block_on(crew::stop(ctx, &agent, force))??;
+            if out.json {
+                return out.json(json!({ "stopped": stopped })).map_err(io);
+            }
+            out.line(if stopped { format!("Stopped {agent}") } else { format!("{agent} was not running") }).map_err(io)
+        }
+        CrewCmd::At { agent } => {
+            if out.batch {
+                return Err(Error::invalid("attaching needs a terminal; it cannot run in --batch mode"));
+            }
+            block_on(live::attach(ctx, &agent))?
+        }
+        CrewCmd::Remove { agent, force } => {
+            let r: polecat::RemoveReport = block_on(crew::remove(ctx, &agent, force))??;
+            if out.json {
+                return out.json(json!({ "removed": r })).map_err(io);
+            }
+            out.line(format!("Removed {}", r.address)).map_err(io)?;
+            if let Some(b) = &r.branch_kept {
+                out.line(format!("  kept branch {b}: its commits are not merged")).map_err(io)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn handoff_cmd(out: &mut Out, ctx: &mut Ctx, agent: Option<String>, note: Option<String>) -> Result<()> {
+    let r = block_on(handoff::handoff(ctx, agent.as_deref(), note.as_deref()))??;
+    if out.json {
+        return out.json(json!({ "handoff": r })).map_err(io);
+    }
+    out.line(format!(
+        "Handed {} over to a fresh session in window {} (hook {}, note {})",
+        r.agent,
+        r.window,
+        or_dash(r.hook.as_deref()),
+        r.mail
+    ))
+    .map_err(io)
+}
+
+fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
+    if out.json {
+        return out.json(json!({ "count": list.len(), "escalations": list })).map_err(io);
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("No open escalations.").map_err(io);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|e| {
+            let sev = match e.severity.as_str() {
+                "critical" | "high" => out.paint(Tone::Bad, &e.severity),
+                s => s.to_string(),
+            };
+            vec![
+                e.id.clone(),
+                sev,
+                e.status.clone(),
+                e.acked_by.clone().unwrap_or_else(|| "-".into()),
+                e.from.clone(),
+                e.title.clone(),
+            ]
+        })
+        .collect();
+    out.table(&["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"], &rows).map_err(io)
+}
+
+pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
+    match a.cmd {
+        Some(EscalateCmd::List { unacked, all }) => {
+            let list = escalation::list(ctx, unacked, all)?;
+            print_escalations(out, &list)
+        }
+        Some(EscalateCmd::Ack { id }) => {
+            let e = escalation::ack(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "escalation": e })).map_err(io);
+            }
+            out.line(format!("Acknowledged {} ({})", e.id, e.title)).map_err(io)
+        }
+        Some(EscalateCmd::Close { id, reason }) => {
+            let e = escalation::close(ctx, &id, reason.as_deref())?;
+            if out.json {
+                return out.json(json!({ "escalation": e })).map_err(io);
+            }
+            out.line(format!("Closed {}", e.id)).map_err(io)
+        }
+        Some(EscalateCmd::Sweep) => {
+            let raised = escalation::sweep(ctx)?;
+            if out.json {
+                return out.json(json!({ "raised": raised })).map_err(io);
+            }
+            out.line(format!("Raised {} escalation(s)", raised.len())).map_err(io)
+        }
+        None => {
+            let (Some(sev), Some(text)) = (a.severity, a.text) else {
+                return Err(Error::invalid("usage: gt escalate -s critical|high|medium|low \"<text>\" [--bead <id>]"));
+            };
+            let e = escalation::escalate(ctx, &sev, &text, a.bead.as_deref())?;
+            if out.json {
+                return out.json(json!({ "escalation": e })).map_err(io);
+            }
+            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title)).map_err(io)?;
+            for r in &e.routed {
+                out.line(format!("  {r}")).map_err(io)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn feed_cmd(out: &mut Out, ctx: &mut Ctx, since: Option<String>, follow: bool, lines: usize) -> Result<()> {
+    let since_ts = since
+        .as_deref()
+        .map(|s| -> Result<String> {
+            let d = escalation::parse_duration(s)?;
+            let t = chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or_default();
+            Ok(crate::time::format(t))
+        })
+        .transpose()?;
+    let mut all = feed::lines(ctx, since_ts.as_deref(), 0, usize::MAX)?;
+    let skip = all.len().saturating_sub(lines);
+    let mut last = all.last().map(|l| l.id).unwrap_or(0);
+    for l in all.drain(skip..) {
+        print_line(out, &l)?;
+    }
+    out.flush().map_err(io)?;
+    if !follow {
+        return Ok(());
+    }
+    if last == 0 {
+        last = ctx.reader().events(None, 1)?.last().map(|e| e.id).unwrap_or(0);
+    }
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        for l in feed::lines(ctx, None, last, 1000)? {
+            last = l.id;
+            print_line(out, &l)?;
+        }
+        out.flush().map_err(io)?;
+    }
+}
+
+fn print_line(out: &mut Out, l: &feed::FeedLine) -> Result<()> {
+    if out.json {
+        return out.json(json!({ "event": l })).map_err(io);
+    }
+    let time = l.at.get(11..19).unwrap_or(&l.at);
+    out.line(format!("{time}  {:<24}  {}", l.actor, l.text)).map_err(io)
+}
+
+pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let st = block_on(status::status(ctx))??;
+    if out.json {
+        return out.json(json!({ "status": st })).map_err(io);
+    }
+    out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root))).map_err(io)?;
+    out.line(format!("supervisor: {}", st.supervisor)).map_err(io)?;
+    let agents: Vec<String> = st.agents.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    out.line(format!(
+        "agents: {}",
+        if agents.is_empty() { "none".into() } else { agents.join(", ") }
+    ))
+    .map_err(io)?;
+    out.line(format!("your mail ({}): {} unread", st.you, st.unread_mail)).map_err(io)?;
+    out.line("").map_err(io)?;
+    let rows: Vec<Vec<String>> = st
+        .rigs
+        .iter()
+        .map(|r| vec![r.name.clone(), r.prefix.clone(), r.open_beads.to_string(), r.ready.to_string(), r.agents.to_string()])
+        .collect();
+    out.table(&["RIG", "PREFIX", "OPEN", "READY", "AGENTS"], &rows).map_err(io)?;
+    if !st.convoys.is_empty() {
+        out.line("").map_err(io)?;
+        let rows: Vec<Vec<String>> = st
+            .convoys
+            .iter()
+            .map(|c| vec![c.id.clone(), format!("{}/{}", c.closed, c.total), c.title.clone()])
+            .collect();
+        out.table(&["CONVOY", "DONE", "TITLE"], &rows).map_err(io)?;
+    }
+    if !st.escalations.is_empty() {
+        out.line("").map_err(io)?;
+        print_escalations(out, &st.escalations)?;
+    }
+    Ok(())
+}

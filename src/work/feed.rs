@@ -1,0 +1,92 @@
+//! The event stream, one line each: what happened in the town, who did it, to what.
+
+use super::Ctx;
+use crate::ledger::Event;
+use crate::Result;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// One line of the feed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FeedLine {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub text: String,
+}
+
+/// Event types worth a line (per-field bookkeeping is left out).
+fn shown(kind: &str) -> bool {
+    !matches!(kind, "label_added" | "label_removed" | "agent_updated" | "escalation_routed" | "imported" | "reimported")
+}
+
+fn value(s: &Option<String>) -> Value {
+    s.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
+}
+
+fn describe(e: &Event, title: Option<&str>) -> String {
+    let new = value(&e.new_value);
+    let subject = match (&e.issue_id, title) {
+        (Some(id), Some(t)) => format!("{id} \"{t}\""),
+        (Some(id), None) => id.clone(),
+        (None, _) => String::new(),
+    };
+    let s = |k: &str| new[k].as_str().unwrap_or("").to_string();
+    match e.event_type.as_str() {
+        "slung" => format!("slung {subject} → {}", s("agent")),
+        "done" => format!("finished {subject}; its branch is queued for merge"),
+        "agent_freed" => format!("{} is free", s("agent")),
+        "mail_sent" => format!("mail {} → {}: {}", s("from"), new["to"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(), s("subject")),
+        "convoy_landed" => format!("convoy {subject} landed"),
+        "escalated" => format!("escalation ({}) {subject}", s("severity")),
+        "escalation_acked" => format!("acknowledged {subject}"),
+        "handoff" => format!("{} handed off to a fresh session", s("agent")),
+        k if k.starts_with("delivery_") => {
+            let id = new["delivery"].as_i64().unwrap_or_default();
+            let agent = new["agent"].as_str().map(|a| format!(" to {a}")).unwrap_or_default();
+            let why = new["reason"].as_str().map(|r| format!(": {r}")).unwrap_or_default();
+            format!("message {id}{agent} {}{why}", k.trim_start_matches("delivery_"))
+        }
+        "rig_added" => format!("rig {} added", s("rig")),
+        "created" => format!("created {subject}"),
+        "closed" => format!("closed {subject}"),
+        other => format!("{} {subject}", other.replace('_', " ")).trim_end().to_string(),
+    }
+}
+
+/// Events after `after_id` (and not older than `since`), oldest first.
+pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Result<Vec<FeedLine>> {
+    let events = ctx.reader().events_after(after_id, since, limit)?;
+    // Title and type of each bead an event is about (looked up once).
+    let mut titles: HashMap<String, Option<(String, String)>> = HashMap::new();
+    let mut out = Vec::new();
+    for e in events {
+        if !shown(&e.event_type) {
+            continue;
+        }
+        let found = match &e.issue_id {
+            Some(id) => titles
+                .entry(id.clone())
+                .or_insert_with(|| ctx.reader().bead(id).ok().flatten().map(|b| (b.title, b.issue_type)))
+                .clone(),
+            None => None,
+        };
+        // Mail and agent records have their own, better lines (mail_sent, slung, …).
+        let machinery = found.as_ref().is_some_and(|(_, t)| t == "message" || t == "agent");
+        if machinery && matches!(e.event_type.as_str(), "created" | "updated" | "closed") {
+            continue;
+        }
+        let title = found.map(|(t, _)| t);
+        out.push(FeedLine {
+            id: e.id,
+            at: e.created_at.clone(),
+            actor: e.actor.clone().unwrap_or_else(|| "-".into()),
+            kind: e.event_type.clone(),
+            subject: e.issue_id.clone(),
+            text: describe(&e, title.as_deref()),
+        });
+    }
+    Ok(out)
+}

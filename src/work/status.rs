@@ -1,0 +1,86 @@
+//! `gt status`: the town at a glance.
+
+use super::Ctx;
+use super::escalation::{self, EscalationView};
+use super::live;
+use crate::Result;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RigStatus {
+    pub name: String,
+    pub prefix: String,
+    pub open_beads: usize,
+    pub ready: usize,
+    pub agents: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConvoyStatus {
+    pub id: String,
+    pub title: String,
+    pub closed: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TownStatus {
+    pub town: String,
+    pub root: String,
+    pub rigs: Vec<RigStatus>,
+    /// Agents counted by session state (working, idle, starting, exited, no session).
+    pub agents: BTreeMap<String, usize>,
+    pub convoys: Vec<ConvoyStatus>,
+    /// Unread mail of the caller.
+    pub you: String,
+    pub unread_mail: usize,
+    pub escalations: Vec<EscalationView>,
+    /// The supervisor (daemons) comes with `gt up`; until then this says so.
+    pub supervisor: String,
+}
+
+pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
+    // Raising overdue escalations is part of looking at the town.
+    let _ = escalation::sweep(ctx)?;
+    let views = live::agents(ctx, None).await?;
+    let mut agents: BTreeMap<String, usize> = BTreeMap::new();
+    for v in &views {
+        *agents.entry(v.session.clone()).or_default() += 1;
+    }
+    let mut rigs = Vec::new();
+    for r in ctx.town.rigs()? {
+        let open = super::beads::list(ctx, Default::default(), Some(&r.name))?.len();
+        let ready = super::beads::ready(ctx, Some(&r.name), None)?.len();
+        let count = views.iter().filter(|v| v.info.rig.as_deref() == Some(r.name.as_str())).count();
+        rigs.push(RigStatus {
+            name: r.name,
+            prefix: r.prefix,
+            open_beads: open,
+            ready,
+            agents: count,
+        });
+    }
+    let convoys = super::convoy::list(ctx, false, None)?
+        .into_iter()
+        .map(|c| ConvoyStatus {
+            id: c.id,
+            title: c.title,
+            closed: c.closed,
+            total: c.total,
+        })
+        .collect();
+    let you = super::agents::whoami(ctx).to_string();
+    let unread_mail = ctx.reader().messages_for(&you, false, true)?.len();
+    let escalations = escalation::list(ctx, false, false)?;
+    Ok(TownStatus {
+        town: ctx.town.config.name.clone(),
+        root: ctx.town.root().display().to_string(),
+        rigs,
+        agents,
+        convoys,
+        you,
+        unread_mail,
+        escalations,
+        supervisor: "not running (the supervisors arrive with `gt up`)".into(),
+    })
+}
