@@ -205,9 +205,14 @@ fn sling_is_idempotent_refuses_other_targets_and_closed_beads() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(msg), "{args:?}: {}", r.stderr);
     }
-    let r = s.gt(&["sling", &b, "mayor"]);
-    assert_eq!(r.code, 1, "not built yet says so: {}", r.stderr);
-    assert!(r.stderr.contains("not built yet"), "{}", r.stderr);
+    // Supervisors do not take work by sling.
+    let r = s.gt(&["sling", &b, "r1/witness", "--force"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("does not take work by sling"),
+        "{}",
+        r.stderr
+    );
 
     // --force moves it to a named polecat.
     let moved = s.json(&[

@@ -232,7 +232,9 @@ impl Sim {
         if std::env::var("GT_ROLE").as_deref() == Ok("mayor") {
             say(&format!("(sim mayor) You said: \"{preview}\"."));
             say("(sim mayor) I am the simulator, not an AI, so I cannot plan work from that.");
-            say("(sim mayor) Type `!` and a gt command and I will run it, e.g. `!ready` or `!bead create \"Fix it\"`.");
+            say(
+                "(sim mayor) Type `!` and a gt command and I will run it, e.g. `!ready` or `!bead create \"Fix it\"`.",
+            );
         } else {
             say("(sim) noted.");
         }

@@ -219,9 +219,13 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     out.line("").map_err(io)?;
     out.line(p.role_text.trim_end()).map_err(io)?;
     if let Some((id, note)) = &p.handoff {
-        out.line(format!("\n## Handoff note from your previous session ({id})")).map_err(io)?;
+        out.line(format!(
+            "\n## Handoff note from your previous session ({id})"
+        ))
+        .map_err(io)?;
         out.line(note.trim_end()).map_err(io)?;
-        out.line(format!("(mark it read with `gt mail read {id}`)")).map_err(io)?;
+        out.line(format!("(mark it read with `gt mail read {id}`)"))
+            .map_err(io)?;
     }
     out.line("\n## Your hook").map_err(io)?;
     match &p.hook {

@@ -589,9 +589,15 @@ pub enum MailCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum MailEntryCmd {
-    Add { name: String, members: Vec<String> },
+    Add {
+        name: String,
+        members: Vec<String>,
+    },
     /// Remove members, or the whole entry when none are given.
-    Remove { name: String, members: Vec<String> },
+    Remove {
+        name: String,
+        members: Vec<String>,
+    },
     Show,
 }
 
@@ -641,14 +647,18 @@ pub enum CrewCmd {
         #[arg(long)]
         rig: Option<String>,
     },
-    Start { agent: String },
+    Start {
+        agent: String,
+    },
     Stop {
         agent: String,
         #[arg(long)]
         force: bool,
     },
     /// Attach to a crew member's window.
-    At { agent: String },
+    At {
+        agent: String,
+    },
     /// Remove a crew member; refuses to lose unmerged or uncommitted work without --force.
     Remove {
         agent: String,
@@ -681,7 +691,9 @@ pub enum EscalateCmd {
         #[arg(long)]
         all: bool,
     },
-    Ack { id: String },
+    Ack {
+        id: String,
+    },
     Close {
         id: String,
         #[arg(short, long)]

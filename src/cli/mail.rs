@@ -28,7 +28,9 @@ fn me(ctx: &Ctx) -> String {
 
 fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
     if out.json {
-        return out.json_ser(&json!({ "count": items.len(), "messages": items })).map_err(io);
+        return out
+            .json_ser(&json!({ "count": items.len(), "messages": items }))
+            .map_err(io);
     }
     if items.is_empty() && !out.batch {
         return out.line("No messages.").map_err(io);
@@ -42,21 +44,44 @@ fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
                 "high" => out.paint(Tone::Warn, "high"),
                 p => p.to_string(),
             };
-            vec![flag.into(), m.id.clone(), m.created_at.clone(), m.from.clone(), pri, m.subject.clone()]
+            vec![
+                flag.into(),
+                m.id.clone(),
+                m.created_at.clone(),
+                m.from.clone(),
+                pri,
+                m.subject.clone(),
+            ]
         })
         .collect();
-    out.table(&["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"], &rows).map_err(io)
+    out.table(&["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"], &rows)
+        .map_err(io)
 }
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
     match cmd {
-        MailCmd::Send { to, subject, body, stdin, priority, cc, reply_to } => {
+        MailCmd::Send {
+            to,
+            subject,
+            body,
+            stdin,
+            priority,
+            cc,
+            reply_to,
+        } => {
             let body = body_from(body, stdin)?;
             let from = ctx.actor.clone();
             let sent = mail::send(
                 ctx,
                 &from,
-                &SendRequest { to, cc, subject, body, priority: Some(priority), reply_to },
+                &SendRequest {
+                    to,
+                    cc,
+                    subject,
+                    body,
+                    priority: Some(priority),
+                    reply_to,
+                },
             )?;
             if out.json {
                 return out.json(json!({ "sent": sent })).map_err(io);
@@ -64,14 +89,27 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             if out.batch {
                 return out.line(sent.ids.join("\n")).map_err(io);
             }
-            out.line(format!("Sent to {} ({} message(s), thread {})", sent.recipients.join(", "), sent.ids.len(), sent.thread))
-                .map_err(io)?;
+            out.line(format!(
+                "Sent to {} ({} message(s), thread {})",
+                sent.recipients.join(", "),
+                sent.ids.len(),
+                sent.thread
+            ))
+            .map_err(io)?;
             if !sent.notifications.is_empty() {
-                out.line(format!("  {} running recipient(s) will see it at their prompt", sent.notifications.len())).map_err(io)?;
+                out.line(format!(
+                    "  {} running recipient(s) will see it at their prompt",
+                    sent.notifications.len()
+                ))
+                .map_err(io)?;
             }
             Ok(())
         }
-        MailCmd::Inbox { address, unread, all } => {
+        MailCmd::Inbox {
+            address,
+            unread,
+            all,
+        } => {
             let who = address.unwrap_or_else(|| me(ctx));
             let items = mail::inbox(ctx, &who, unread, all)?;
             print_items(out, &items)
@@ -87,27 +125,46 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             if !m.cc.is_empty() {
                 out.line(format!("Cc: {}", m.cc.join(", "))).map_err(io)?;
             }
-            out.line(format!("Date: {}   Priority: {}   Id: {}   Thread: {}", m.created_at, m.priority, m.id, m.thread))
-                .map_err(io)?;
+            out.line(format!(
+                "Date: {}   Priority: {}   Id: {}   Thread: {}",
+                m.created_at, m.priority, m.id, m.thread
+            ))
+            .map_err(io)?;
             out.line("").map_err(io)?;
             out.line(m.body.unwrap_or_default()).map_err(io)
         }
-        MailCmd::Reply { id, body, stdin, priority } => {
+        MailCmd::Reply {
+            id,
+            body,
+            stdin,
+            priority,
+        } => {
             let body = body_from(body, stdin)?;
             let from = ctx.actor.clone();
             let sent = mail::reply(ctx, &from, &id, &body, priority)?;
             if out.json {
                 return out.json(json!({ "sent": sent })).map_err(io);
             }
-            out.line(format!("Replied to {} ({})", sent.recipients.join(", "), sent.ids.join(", "))).map_err(io)
+            out.line(format!(
+                "Replied to {} ({})",
+                sent.recipients.join(", "),
+                sent.ids.join(", ")
+            ))
+            .map_err(io)
         }
         MailCmd::Thread { id } => {
             let items = mail::thread(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "count": items.len(), "messages": items })).map_err(io);
+                return out
+                    .json(json!({ "count": items.len(), "messages": items }))
+                    .map_err(io);
             }
             for m in &items {
-                out.line(format!("── {} {} → {}  {}", m.created_at, m.from, m.to, m.id)).map_err(io)?;
+                out.line(format!(
+                    "── {} {} → {}  {}",
+                    m.created_at, m.from, m.to, m.id
+                ))
+                .map_err(io)?;
                 out.line(format!("   {}", m.subject)).map_err(io)?;
                 for l in m.body.as_deref().unwrap_or("").lines() {
                     out.line(format!("   {l}")).map_err(io)?;
@@ -122,7 +179,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             }
             out.line(format!("Archived {n} message(s)")).map_err(io)
         }
-        MailCmd::MarkRead { ids } | MailCmd::MarkUnread { ids } if ids.is_empty() => Err(Error::invalid("give message ids")),
+        MailCmd::MarkRead { ids } | MailCmd::MarkUnread { ids } if ids.is_empty() => {
+            Err(Error::invalid("give message ids"))
+        }
         MailCmd::MarkRead { ids } => {
             let n = mail::mark(ctx, &ids, true)?;
             if out.json {
@@ -137,7 +196,12 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             }
             out.line(format!("Marked {n} unread")).map_err(io)
         }
-        MailCmd::Search { text, from, subject, to } => {
+        MailCmd::Search {
+            text,
+            from,
+            subject,
+            to,
+        } => {
             let items = mail::search(ctx, to.as_deref(), &text, from.as_deref(), subject)?;
             print_items(out, &items)
         }
@@ -145,15 +209,22 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let who = address.unwrap_or_else(|| me(ctx));
             let items = mail::unread(ctx, &who)?;
             if out.json {
-                out.json(json!({ "address": who, "unread": items.len(), "messages": items })).map_err(io)?;
+                out.json(json!({ "address": who, "unread": items.len(), "messages": items }))
+                    .map_err(io)?;
             } else if inject {
                 if !items.is_empty() {
-                    out.line(mail::inject_block(&items).trim_end()).map_err(io)?;
+                    out.line(mail::inject_block(&items).trim_end())
+                        .map_err(io)?;
                 }
             } else {
-                out.line(format!("{} unread message(s) for {who}", items.len())).map_err(io)?;
+                out.line(format!("{} unread message(s) for {who}", items.len()))
+                    .map_err(io)?;
             }
-            if items.is_empty() { Err(Error::Silent(1)) } else { Ok(()) }
+            if items.is_empty() {
+                Err(Error::Silent(1))
+            } else {
+                Ok(())
+            }
         }
         MailCmd::Claim { queue } => {
             let worker = me(ctx);
@@ -162,13 +233,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
                     if out.json {
                         return out.json(json!({ "claimed": m })).map_err(io);
                     }
-                    out.line(format!("Claimed {} from {}: {}", m.id, m.from, m.subject)).map_err(io)
+                    out.line(format!("Claimed {} from {}: {}", m.id, m.from, m.subject))
+                        .map_err(io)
                 }
                 None => {
                     if out.json {
                         out.json(json!({ "claimed": null })).map_err(io)?;
                     } else {
-                        out.line(format!("Nothing waiting in {queue}")).map_err(io)?;
+                        out.line(format!("Nothing waiting in {queue}"))
+                            .map_err(io)?;
                     }
                     Err(Error::Silent(1))
                 }
@@ -179,7 +252,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             if out.json {
                 return out.json(json!({ "released": m })).map_err(io);
             }
-            out.line(format!("{} is back in {}", m.id, m.to)).map_err(io)
+            out.line(format!("{} is back in {}", m.id, m.to))
+                .map_err(io)
         }
         MailCmd::List(c) => entry_cmd(out, ctx, Kind::List, c),
         MailCmd::Group(c) => entry_cmd(out, ctx, Kind::Group, c),
@@ -194,7 +268,8 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
             if out.json {
                 return out.json(json!({ "entry": e })).map_err(io);
             }
-            out.line(format!("{}: {}", e.name, e.members.join(", "))).map_err(io)
+            out.line(format!("{}: {}", e.name, e.members.join(", ")))
+                .map_err(io)
         }
         MailEntryCmd::Remove { name, members } => {
             mail_config::remove(ctx, kind, &name, &members)?;
@@ -208,7 +283,10 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
             if out.json {
                 return out.json(json!({ "entries": list })).map_err(io);
             }
-            let rows: Vec<Vec<String>> = list.iter().map(|e| vec![e.name.clone(), e.members.join(", ")]).collect();
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|e| vec![e.name.clone(), e.members.join(", ")])
+                .collect();
             out.table(&["NAME", "MEMBERS"], &rows).map_err(io)
         }
     }

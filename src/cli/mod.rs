@@ -147,9 +147,16 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Mail(cmd) => mail::run(out, session.ctx()?, cmd),
         Command::Mayor(cmd) => town_cmds::mayor_cmd(out, session.ctx()?, cmd),
         Command::Crew(cmd) => town_cmds::crew_cmd(out, session.ctx()?, cmd),
-        Command::Handoff { agent, note } => town_cmds::handoff_cmd(out, session.ctx()?, agent, note),
+        Command::Handoff { agent, note } => {
+            town_cmds::handoff_cmd(out, session.ctx()?, agent, note)
+        }
         Command::Escalate(a) => town_cmds::escalate_cmd(out, session.ctx()?, a),
-        Command::Feed { plain: _, since, follow, lines } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
+        Command::Feed {
+            plain: _,
+            since,
+            follow,
+            lines,
+        } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
         Command::Status => town_cmds::status_cmd(out, session.ctx()?),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Completion { shell } => {

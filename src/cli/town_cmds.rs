@@ -17,9 +17,17 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
                 return out.json(json!({ "mayor": l })).map_err(io);
             }
             if l.already {
-                out.line(format!("The mayor is already running (window {}).", l.window)).map_err(io)
+                out.line(format!(
+                    "The mayor is already running (window {}).",
+                    l.window
+                ))
+                .map_err(io)
             } else {
-                out.line(format!("Started the mayor in window {} (session hq).", l.window)).map_err(io)
+                out.line(format!(
+                    "Started the mayor in window {} (session hq).",
+                    l.window
+                ))
+                .map_err(io)
             }
         }
         MayorCmd::Stop { force } => {
@@ -27,11 +35,18 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             if out.json {
                 return out.json(json!({ "stopped": stopped })).map_err(io);
             }
-            out.line(if stopped { "Stopped the mayor." } else { "The mayor was not running." }).map_err(io)
+            out.line(if stopped {
+                "Stopped the mayor."
+            } else {
+                "The mayor was not running."
+            })
+            .map_err(io)
         }
         MayorCmd::Attach => {
             if out.batch {
-                return Err(Error::invalid("attaching needs a terminal; it cannot run in --batch mode"));
+                return Err(Error::invalid(
+                    "attaching needs a terminal; it cannot run in --batch mode",
+                ));
             }
             block_on(live::attach(ctx, "mayor"))?
         }
@@ -53,12 +68,20 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             if out.json {
                 out.json(json!({ "delivery": r })).map_err(io)?;
             } else if r.state == "delivered" {
-                out.line(format!("The mayor has it (message {}).", r.id)).map_err(io)?;
+                out.line(format!("The mayor has it (message {}).", r.id))
+                    .map_err(io)?;
             } else if r.state == "queued" {
-                out.line(format!("The mayor is busy; it gets this at its next prompt (message {}).", r.id)).map_err(io)?;
+                out.line(format!(
+                    "The mayor is busy; it gets this at its next prompt (message {}).",
+                    r.id
+                ))
+                .map_err(io)?;
             }
             if r.state == "failed" {
-                return Err(Error::failed(format!("not delivered to the mayor: {}", r.reason.unwrap_or_default())));
+                return Err(Error::failed(format!(
+                    "not delivered to the mayor: {}",
+                    r.reason.unwrap_or_default()
+                )));
             }
             Ok(())
         }
@@ -74,24 +97,43 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
 
 pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
     match cmd {
-        CrewCmd::Add { name, rig, agent, no_start } => {
+        CrewCmd::Add {
+            name,
+            rig,
+            agent,
+            no_start,
+        } => {
             let a = block_on(crew::add(ctx, &rig, &name, agent.as_deref(), !no_start))??;
             if out.json {
                 return out.json(json!({ "crew": a })).map_err(io);
             }
-            out.line(format!("Added {} (branch {}, worktree {})", a.address, a.branch, a.worktree.display())).map_err(io)?;
+            out.line(format!(
+                "Added {} (branch {}, worktree {})",
+                a.address,
+                a.branch,
+                a.worktree.display()
+            ))
+            .map_err(io)?;
             if let Some(l) = &a.launched {
-                out.line(format!("  running in window {}; `gt crew at {}` to join it", l.window, a.address)).map_err(io)?;
+                out.line(format!(
+                    "  running in window {}; `gt crew at {}` to join it",
+                    l.window, a.address
+                ))
+                .map_err(io)?;
             }
             Ok(())
         }
         CrewCmd::List { rig } => {
             let list = crew::list(ctx, rig.as_deref())?;
             if out.json {
-                return out.json(json!({ "count": list.len(), "crew": list })).map_err(io);
+                return out
+                    .json(json!({ "count": list.len(), "crew": list }))
+                    .map_err(io);
             }
             if list.is_empty() && !out.batch {
-                return out.line("No crew. Add one with: gt crew add <name> --rig <rig>").map_err(io);
+                return out
+                    .line("No crew. Add one with: gt crew add <name> --rig <rig>")
+                    .map_err(io);
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -101,31 +143,51 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
                         p.agent.state.clone(),
                         or_dash(p.agent.hook.as_deref()),
                         or_dash(p.agent.branch.as_deref()),
-                        p.dirty_files.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
-                        p.commits_ahead.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                        p.dirty_files
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "?".into()),
+                        p.commits_ahead
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "?".into()),
                     ]
                 })
                 .collect();
-            out.table(&["CREW", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"], &rows).map_err(io)
+            out.table(
+                &["CREW", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
+                &rows,
+            )
+            .map_err(io)
         }
         CrewCmd::Start { agent } => {
             let l = block_on(crew::start(ctx, &agent, None))??;
             if out.json {
                 return out.json(json!({ "crew": l })).map_err(io);
             }
-            let how = if l.already { "already running" } else { "started" };
-            out.line(format!("{} {how} in window {}", l.agent, l.window)).map_err(io)
+            let how = if l.already {
+                "already running"
+            } else {
+                "started"
+            };
+            out.line(format!("{} {how} in window {}", l.agent, l.window))
+                .map_err(io)
         }
         CrewCmd::Stop { agent, force } => {
             let stopped = block_on(crew::stop(ctx, &agent, force))??;
             if out.json {
                 return out.json(json!({ "stopped": stopped })).map_err(io);
             }
-            out.line(if stopped { format!("Stopped {agent}") } else { format!("{agent} was not running") }).map_err(io)
+            out.line(if stopped {
+                format!("Stopped {agent}")
+            } else {
+                format!("{agent} was not running")
+            })
+            .map_err(io)
         }
         CrewCmd::At { agent } => {
             if out.batch {
-                return Err(Error::invalid("attaching needs a terminal; it cannot run in --batch mode"));
+                return Err(Error::invalid(
+                    "attaching needs a terminal; it cannot run in --batch mode",
+                ));
             }
             block_on(live::attach(ctx, &agent))?
         }
@@ -136,14 +198,20 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             }
             out.line(format!("Removed {}", r.address)).map_err(io)?;
             if let Some(b) = &r.branch_kept {
-                out.line(format!("  kept branch {b}: its commits are not merged")).map_err(io)?;
+                out.line(format!("  kept branch {b}: its commits are not merged"))
+                    .map_err(io)?;
             }
             Ok(())
         }
     }
 }
 
-pub fn handoff_cmd(out: &mut Out, ctx: &mut Ctx, agent: Option<String>, note: Option<String>) -> Result<()> {
+pub fn handoff_cmd(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    agent: Option<String>,
+    note: Option<String>,
+) -> Result<()> {
     let r = block_on(handoff::handoff(ctx, agent.as_deref(), note.as_deref()))??;
     if out.json {
         return out.json(json!({ "handoff": r })).map_err(io);
@@ -160,7 +228,9 @@ pub fn handoff_cmd(out: &mut Out, ctx: &mut Ctx, agent: Option<String>, note: Op
 
 fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
     if out.json {
-        return out.json(json!({ "count": list.len(), "escalations": list })).map_err(io);
+        return out
+            .json(json!({ "count": list.len(), "escalations": list }))
+            .map_err(io);
     }
     if list.is_empty() && !out.batch {
         return out.line("No open escalations.").map_err(io);
@@ -182,7 +252,11 @@ fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
             ]
         })
         .collect();
-    out.table(&["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"], &rows).map_err(io)
+    out.table(
+        &["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"],
+        &rows,
+    )
+    .map_err(io)
 }
 
 pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
@@ -196,7 +270,8 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
             if out.json {
                 return out.json(json!({ "escalation": e })).map_err(io);
             }
-            out.line(format!("Acknowledged {} ({})", e.id, e.title)).map_err(io)
+            out.line(format!("Acknowledged {} ({})", e.id, e.title))
+                .map_err(io)
         }
         Some(EscalateCmd::Close { id, reason }) => {
             let e = escalation::close(ctx, &id, reason.as_deref())?;
@@ -210,17 +285,21 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
             if out.json {
                 return out.json(json!({ "raised": raised })).map_err(io);
             }
-            out.line(format!("Raised {} escalation(s)", raised.len())).map_err(io)
+            out.line(format!("Raised {} escalation(s)", raised.len()))
+                .map_err(io)
         }
         None => {
             let (Some(sev), Some(text)) = (a.severity, a.text) else {
-                return Err(Error::invalid("usage: gt escalate -s critical|high|medium|low \"<text>\" [--bead <id>]"));
+                return Err(Error::invalid(
+                    "usage: gt escalate -s critical|high|medium|low \"<text>\" [--bead <id>]",
+                ));
             };
             let e = escalation::escalate(ctx, &sev, &text, a.bead.as_deref())?;
             if out.json {
                 return out.json(json!({ "escalation": e })).map_err(io);
             }
-            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title)).map_err(io)?;
+            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title))
+                .map_err(io)?;
             for r in &e.routed {
                 out.line(format!("  {r}")).map_err(io)?;
             }
@@ -229,7 +308,13 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
     }
 }
 
-pub fn feed_cmd(out: &mut Out, ctx: &mut Ctx, since: Option<String>, follow: bool, lines: usize) -> Result<()> {
+pub fn feed_cmd(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    since: Option<String>,
+    follow: bool,
+    lines: usize,
+) -> Result<()> {
     let since_ts = since
         .as_deref()
         .map(|s| -> Result<String> {
@@ -249,7 +334,12 @@ pub fn feed_cmd(out: &mut Out, ctx: &mut Ctx, since: Option<String>, follow: boo
         return Ok(());
     }
     if last == 0 {
-        last = ctx.reader().events(None, 1)?.last().map(|e| e.id).unwrap_or(0);
+        last = ctx
+            .reader()
+            .events(None, 1)?
+            .last()
+            .map(|e| e.id)
+            .unwrap_or(0);
     }
     loop {
         std::thread::sleep(Duration::from_millis(300));
@@ -266,7 +356,8 @@ fn print_line(out: &mut Out, l: &feed::FeedLine) -> Result<()> {
         return out.json(json!({ "event": l })).map_err(io);
     }
     let time = l.at.get(11..19).unwrap_or(&l.at);
-    out.line(format!("{time}  {:<24}  {}", l.actor, l.text)).map_err(io)
+    out.line(format!("{time}  {:<24}  {}", l.actor, l.text))
+        .map_err(io)
 }
 
 pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
@@ -274,28 +365,50 @@ pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     if out.json {
         return out.json(json!({ "status": st })).map_err(io);
     }
-    out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root))).map_err(io)?;
-    out.line(format!("supervisor: {}", st.supervisor)).map_err(io)?;
+    out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root)))
+        .map_err(io)?;
+    out.line(format!("supervisor: {}", st.supervisor))
+        .map_err(io)?;
     let agents: Vec<String> = st.agents.iter().map(|(k, v)| format!("{v} {k}")).collect();
     out.line(format!(
         "agents: {}",
-        if agents.is_empty() { "none".into() } else { agents.join(", ") }
+        if agents.is_empty() {
+            "none".into()
+        } else {
+            agents.join(", ")
+        }
     ))
     .map_err(io)?;
-    out.line(format!("your mail ({}): {} unread", st.you, st.unread_mail)).map_err(io)?;
+    out.line(format!("your mail ({}): {} unread", st.you, st.unread_mail))
+        .map_err(io)?;
     out.line("").map_err(io)?;
     let rows: Vec<Vec<String>> = st
         .rigs
         .iter()
-        .map(|r| vec![r.name.clone(), r.prefix.clone(), r.open_beads.to_string(), r.ready.to_string(), r.agents.to_string()])
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.prefix.clone(),
+                r.open_beads.to_string(),
+                r.ready.to_string(),
+                r.agents.to_string(),
+            ]
+        })
         .collect();
-    out.table(&["RIG", "PREFIX", "OPEN", "READY", "AGENTS"], &rows).map_err(io)?;
+    out.table(&["RIG", "PREFIX", "OPEN", "READY", "AGENTS"], &rows)
+        .map_err(io)?;
     if !st.convoys.is_empty() {
         out.line("").map_err(io)?;
         let rows: Vec<Vec<String>> = st
             .convoys
             .iter()
-            .map(|c| vec![c.id.clone(), format!("{}/{}", c.closed, c.total), c.title.clone()])
+            .map(|c| {
+                vec![
+                    c.id.clone(),
+                    format!("{}/{}", c.closed, c.total),
+                    c.title.clone(),
+                ]
+            })
             .collect();
         out.table(&["CONVOY", "DONE", "TITLE"], &rows).map_err(io)?;
     }

@@ -111,7 +111,8 @@ impl Tx<'_> {
             .conn()
             .prepare_cached("SELECT agent FROM deliveries WHERE id = ?1")?
             .query_row(params![id], |r| r.get(0))?;
-        let v = serde_json::json!({"delivery": id, "agent": agent, "state": state, "reason": reason});
+        let v =
+            serde_json::json!({"delivery": id, "agent": agent, "state": state, "reason": reason});
         self.record_event(None, &format!("delivery_{state}"), None, Some(v), None)
     }
 }

@@ -2,8 +2,8 @@
 //! type `message`: assignee = recipient, sender = sender, title = subject; the label `read`
 //! marks it read and status `closed` archived.
 
-use super::read::Reader;
 use super::LedgerError;
+use super::read::Reader;
 use rusqlite::params;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,7 +38,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRow> {
 
 impl Reader<'_> {
     /// Messages addressed to `to`, newest first (archived ones only when asked).
-    pub fn messages_for(&self, to: &str, archived: bool, unread_only: bool) -> Result<Vec<MessageRow>, LedgerError> {
+    pub fn messages_for(
+        &self,
+        to: &str,
+        archived: bool,
+        unread_only: bool,
+    ) -> Result<Vec<MessageRow>, LedgerError> {
         let sql = format!(
             "SELECT {COLS} FROM beads b
               WHERE b.assignee = ?1 AND b.issue_type = 'message'
@@ -47,7 +52,10 @@ impl Reader<'_> {
               ORDER BY b.created_at DESC, b.rowid DESC"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![to, i64::from(archived), i64::from(unread_only)], from_row)?;
+        let rows = stmt.query_map(
+            params![to, i64::from(archived), i64::from(unread_only)],
+            from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

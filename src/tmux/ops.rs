@@ -131,7 +131,13 @@ impl Server {
 
     /// Replaces the program in a pane with a fresh one (same window, same pane id): the old
     /// process is killed. Used to hand an agent's session over to a successor.
-    pub async fn respawn(&self, pane: &str, cwd: &str, env: &[(String, String)], argv: &[String]) -> Result<(), TmuxError> {
+    pub async fn respawn(
+        &self,
+        pane: &str,
+        cwd: &str,
+        env: &[(String, String)],
+        argv: &[String],
+    ) -> Result<(), TmuxError> {
         let mut cmd = tmux_interface::RespawnPane::new()
             .kill()
             .start_directory(cwd.to_string())

@@ -476,7 +476,12 @@ pub fn remove_agent_runtime(town: &Town, name: &str) -> Result<bool, TownError> 
 }
 
 /// Replaces `[mail.<kind>].<name>` in town.toml (None removes it); returns whether it existed.
-pub fn set_mail_entry(town: &Town, kind: &str, name: &str, value: Option<toml_edit::Item>) -> Result<bool, TownError> {
+pub fn set_mail_entry(
+    town: &Town,
+    kind: &str,
+    name: &str,
+    value: Option<toml_edit::Item>,
+) -> Result<bool, TownError> {
     let path = town.paths.town_toml();
     let mut existed = false;
     edit_file(&path, |doc| {

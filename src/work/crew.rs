@@ -2,10 +2,10 @@
 //! `crew/<name>` and a window (`crew-<name>`) running the crew runtime. Their work reaches the
 //! default branch through `gt done` and the merge queue, like everyone's.
 
+use super::Ctx;
 use super::agents::{self, AgentRecord};
 use super::polecat::{self, PolecatView, RemoveReport};
 use super::session::{self, Launched, StartSpec};
-use super::Ctx;
 use crate::agent::{self, Address};
 use crate::{Error, Result, git};
 use std::path::PathBuf;
@@ -26,7 +26,13 @@ pub struct CrewAdded {
     pub launched: Option<Launched>,
 }
 
-pub async fn add(ctx: &mut Ctx, rig_name: &str, name: &str, runtime_flag: Option<&str>, start_it: bool) -> Result<CrewAdded> {
+pub async fn add(
+    ctx: &mut Ctx,
+    rig_name: &str,
+    name: &str,
+    runtime_flag: Option<&str>,
+    start_it: bool,
+) -> Result<CrewAdded> {
     polecat::validate_name(name)?;
     let rig = ctx.town.rig(rig_name)?;
     let address = Address::Crew {
@@ -34,23 +40,46 @@ pub async fn add(ctx: &mut Ctx, rig_name: &str, name: &str, runtime_flag: Option
         name: name.to_string(),
     };
     if agents::find(&ctx.reader(), &address.to_string())?.is_some() {
-        return Err(Error::invalid(format!("{address} already exists (`gt crew start {address}` starts it)")));
+        return Err(Error::invalid(format!(
+            "{address} already exists (`gt crew start {address}` starts it)"
+        )));
     }
     let path = ctx.town.paths.crew_dir(&rig.name).join(name);
     if path.exists() {
-        return Err(Error::invalid(format!("{} already exists; remove it or pick another name", path.display())));
+        return Err(Error::invalid(format!(
+            "{} already exists; remove it or pick another name",
+            path.display()
+        )));
     }
     let repo = ctx.town.paths.rig_repo(&rig.name);
     let br = branch(name);
     if git::has_branch(&repo, &br)? {
-        return Err(Error::invalid(format!("branch {br} already exists in {}; pick another name", rig.name)));
+        return Err(Error::invalid(format!(
+            "branch {br} already exists in {}; pick another name",
+            rig.name
+        )));
     }
     let default_agent = ctx.setting("default_agent", Some(&rig))?.as_str();
     let rt = agent::runtime_for_role(&ctx.town, Some(&rig), "crew", runtime_flag, &default_agent)?;
-    std::fs::create_dir_all(ctx.town.paths.crew_dir(&rig.name))
-        .map_err(|e| Error::io(format!("create {}", ctx.town.paths.crew_dir(&rig.name).display()), e))?;
-    git::add_worktree_on_new_branch(&repo, &format!("crew-{name}"), &path, &br, &rig.default_branch)
-        .map_err(|e| Error::failed(format!("could not create the worktree {}: {e}", path.display())))?;
+    std::fs::create_dir_all(ctx.town.paths.crew_dir(&rig.name)).map_err(|e| {
+        Error::io(
+            format!("create {}", ctx.town.paths.crew_dir(&rig.name).display()),
+            e,
+        )
+    })?;
+    git::add_worktree_on_new_branch(
+        &repo,
+        &format!("crew-{name}"),
+        &path,
+        &br,
+        &rig.default_branch,
+    )
+    .map_err(|e| {
+        Error::failed(format!(
+            "could not create the worktree {}: {e}",
+            path.display()
+        ))
+    })?;
     let recorded = ctx.write(|tx| {
         agents::upsert(
             tx,
@@ -71,7 +100,11 @@ pub async fn add(ctx: &mut Ctx, rig_name: &str, name: &str, runtime_flag: Option
         let _ = git::delete_branch(&repo, &br);
         return Err(e);
     }
-    let launched = if start_it { Some(start(ctx, &address.to_string(), None).await?) } else { None };
+    let launched = if start_it {
+        Some(start(ctx, &address.to_string(), None).await?)
+    } else {
+        None
+    };
     Ok(CrewAdded {
         address: address.to_string(),
         worktree: path,
@@ -84,9 +117,15 @@ pub async fn add(ctx: &mut Ctx, rig_name: &str, name: &str, runtime_flag: Option
 pub async fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launched> {
     let info = agents::require(ctx, address)?;
     if info.role != "crew" {
-        return Err(Error::invalid(format!("{} is a {}, not crew", info.address, info.role)));
+        return Err(Error::invalid(format!(
+            "{} is a {}, not crew",
+            info.address, info.role
+        )));
     }
-    let rig_name = info.rig.clone().ok_or_else(|| Error::failed("crew without a rig"))?;
+    let rig_name = info
+        .rig
+        .clone()
+        .ok_or_else(|| Error::failed("crew without a rig"))?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;
     let cwd = info

@@ -50,7 +50,13 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     let mut ctx = Ctx::open(&root)?;
     ctx.actor = "mayor".into();
     // The demo's agents are simulators, so `gt sling` works here without any AI installed.
-    super::config::set(&mut ctx, crate::town::settings::Scope::Town, None, "default_agent", "sim")?;
+    super::config::set(
+        &mut ctx,
+        crate::town::settings::Scope::Town,
+        None,
+        "default_agent",
+        "sim",
+    )?;
     for (name, files) in [
         (
             "webapp",

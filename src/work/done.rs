@@ -57,11 +57,17 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let (Some(rig_name), Some(worktree), Some(branch)) =
         (info.rig.clone(), info.worktree.clone(), info.branch.clone())
     else {
-        return Err(Error::invalid(format!("{} has no worktree to finish", info.address)));
+        return Err(Error::invalid(format!(
+            "{} has no worktree to finish",
+            info.address
+        )));
     };
     let rig = ctx.town.rig(&rig_name)?;
     let repo = ctx.town.paths.rig_repo(&rig.name);
-    let label = bead.as_ref().map(|b| b.id.clone()).unwrap_or_else(|| branch.clone());
+    let label = bead
+        .as_ref()
+        .map(|b| b.id.clone())
+        .unwrap_or_else(|| branch.clone());
     let message = format!(
         "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
         info.address
@@ -69,7 +75,10 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
     let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
     let saved = git::commit_all_as(&worktree, &message, Some((&author, &email))).map_err(|e| {
-        Error::failed(format!("could not commit the work left in {}: {e}", worktree.display()))
+        Error::failed(format!(
+            "could not commit the work left in {}: {e}",
+            worktree.display()
+        ))
     })?;
     let ahead = git::commits_ahead(&repo, &branch, &rig.default_branch)?;
     if ahead == 0 && !(deferred && bead.is_some()) {

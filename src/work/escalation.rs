@@ -10,8 +10,8 @@
 //! reescalate_after = "30m"
 //! ```
 
-use super::mail::{self, SendRequest};
 use super::Ctx;
+use super::mail::{self, SendRequest};
 use crate::ledger::{Bead, Dependency};
 use crate::{Error, Result};
 use serde_json::{Value, json};
@@ -20,11 +20,11 @@ use std::time::Duration;
 pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
 pub fn parse_severity(s: &str) -> Result<&'static str> {
-    SEVERITIES
-        .iter()
-        .copied()
-        .find(|x| *x == s)
-        .ok_or_else(|| Error::invalid(format!("severity must be critical, high, medium or low, not {s:?}")))
+    SEVERITIES.iter().copied().find(|x| *x == s).ok_or_else(|| {
+        Error::invalid(format!(
+            "severity must be critical, high, medium or low, not {s:?}"
+        ))
+    })
 }
 
 fn priority_of(severity: &str) -> i64 {
@@ -44,7 +44,10 @@ fn next_level(severity: &str) -> Option<&'static str> {
 /// "90s", "30m", "2h", "1d", or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
     let n: f64 = num
         .parse()
         .map_err(|_| Error::invalid(format!("{s:?} is not a duration (like 90s, 30m, 2h, 1d)")))?;
@@ -53,20 +56,34 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
         "m" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86_400.0,
-        _ => return Err(Error::invalid(format!("{s:?} is not a duration (like 90s, 30m, 2h, 1d)"))),
+        _ => {
+            return Err(Error::invalid(format!(
+                "{s:?} is not a duration (like 90s, 30m, 2h, 1d)"
+            )));
+        }
     };
     Ok(Duration::from_secs_f64(secs))
 }
 
 fn config(ctx: &Ctx) -> Option<&toml::Table> {
-    ctx.town.config.raw.get("escalation").and_then(|v| v.as_table())
+    ctx.town
+        .config
+        .raw
+        .get("escalation")
+        .and_then(|v| v.as_table())
 }
 
 /// Where a severity goes: town.toml, else critical → the overseer's mail, high → the
 /// mayor's mail, medium and low → recorded only.
 pub fn routes(ctx: &Ctx, severity: &str) -> Vec<String> {
-    if let Some(list) = config(ctx).and_then(|t| t.get(severity)).and_then(|v| v.as_array()) {
-        return list.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
+    if let Some(list) = config(ctx)
+        .and_then(|t| t.get(severity))
+        .and_then(|v| v.as_array())
+    {
+        return list
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect();
     }
     match severity {
         "critical" => vec!["mail:overseer".into()],
@@ -79,7 +96,9 @@ pub fn reescalate_after(ctx: &Ctx) -> Result<Duration> {
     match config(ctx).and_then(|t| t.get("reescalate_after")) {
         Some(toml::Value::String(s)) => parse_duration(s),
         Some(toml::Value::Integer(i)) => Ok(Duration::from_secs((*i).max(0) as u64)),
-        Some(other) => Err(Error::invalid(format!("escalation.reescalate_after must be a duration, not {other}"))),
+        Some(other) => Err(Error::invalid(format!(
+            "escalation.reescalate_after must be a duration, not {other}"
+        ))),
         None => Ok(Duration::from_secs(3600)),
     }
 }
@@ -101,7 +120,11 @@ pub struct EscalationView {
 }
 
 fn view(b: &Bead) -> EscalationView {
-    let m: Value = b.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+    let m: Value = b
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null);
     EscalationView {
         id: b.id.clone(),
         severity: m["severity"].as_str().unwrap_or("medium").to_string(),
@@ -111,11 +134,18 @@ fn view(b: &Bead) -> EscalationView {
         bead: m["bead"].as_str().map(str::to_string),
         status: b.status.clone(),
         acked_by: m["acked_by"].as_str().map(str::to_string),
-        escalated_at: m["escalated_at"].as_str().unwrap_or(&b.created_at).to_string(),
+        escalated_at: m["escalated_at"]
+            .as_str()
+            .unwrap_or(&b.created_at)
+            .to_string(),
         created_at: b.created_at.clone(),
         routed: m["routed"]
             .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -123,16 +153,26 @@ fn view(b: &Bead) -> EscalationView {
 fn require(ctx: &Ctx, id: &str) -> Result<Bead> {
     let b = super::beads::require(ctx, &ctx.reader(), id)?;
     if b.issue_type != "escalation" {
-        return Err(Error::invalid(format!("{id} is a {}, not an escalation", b.issue_type)));
+        return Err(Error::invalid(format!(
+            "{id} is a {}, not an escalation",
+            b.issue_type
+        )));
     }
     Ok(b)
 }
 
-pub fn escalate(ctx: &mut Ctx, severity: &str, text: &str, bead: Option<&str>) -> Result<EscalationView> {
+pub fn escalate(
+    ctx: &mut Ctx,
+    severity: &str,
+    text: &str,
+    bead: Option<&str>,
+) -> Result<EscalationView> {
     let severity = parse_severity(severity)?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(Error::invalid("say what is wrong: gt escalate -s <severity> \"<text>\""));
+        return Err(Error::invalid(
+            "say what is wrong: gt escalate -s <severity> \"<text>\"",
+        ));
     }
     if let Some(b) = bead {
         super::beads::require(ctx, &ctx.reader(), b)?;
@@ -140,7 +180,13 @@ pub fn escalate(ctx: &mut Ctx, severity: &str, text: &str, bead: Option<&str>) -
     let routes = routes(ctx, severity);
     validate_routes(ctx, &routes)?;
     let from = ctx.actor.clone();
-    let title: String = text.lines().next().unwrap_or(text).chars().take(200).collect();
+    let title: String = text
+        .lines()
+        .next()
+        .unwrap_or(text)
+        .chars()
+        .take(200)
+        .collect();
     let id = ctx.write(|tx| {
         let id = tx.new_id("hq", &title)?;
         let now = tx.now().to_string();
@@ -203,12 +249,19 @@ fn route(ctx: &mut Ctx, id: &str, severity: &str, routes: &[String]) -> Result<(
     let mut done = Vec::new();
     for r in routes {
         if let Some(addr) = r.strip_prefix("mail:") {
-            let priority = if priority_of(severity) <= 1 { "urgent" } else { "normal" };
+            let priority = if priority_of(severity) <= 1 {
+                "urgent"
+            } else {
+                "normal"
+            };
             let body = format!(
                 "{}\n\nSeverity: {severity}\nFrom: {}\n{}Acknowledge with `gt escalate ack {id}`.",
                 v.text,
                 v.from,
-                v.bead.as_ref().map(|b| format!("Bead: {b}\n")).unwrap_or_default()
+                v.bead
+                    .as_ref()
+                    .map(|b| format!("Bead: {b}\n"))
+                    .unwrap_or_default()
             );
             let sent = mail::send(
                 ctx,
@@ -234,7 +287,11 @@ fn route(ctx: &mut Ctx, id: &str, severity: &str, routes: &[String]) -> Result<(
     ctx.write(|tx| {
         let old = tx.reader().require(id)?;
         let mut new = old.clone();
-        let mut m: Value = old.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(json!({}));
+        let mut m: Value = old
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or(json!({}));
         let mut routed: Vec<Value> = m["routed"].as_array().cloned().unwrap_or_default();
         routed.extend(entries.iter().map(|e| json!(e)));
         m["routed"] = json!(routed);
@@ -307,7 +364,11 @@ pub fn ack(ctx: &mut Ctx, id: &str) -> Result<EscalationView> {
     ctx.write(|tx| {
         let old = tx.reader().require(id)?;
         let mut new = old.clone();
-        let mut m: Value = old.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(json!({}));
+        let mut m: Value = old
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or(json!({}));
         m["acked_by"] = json!(who);
         m["acked_at"] = json!(tx.now());
         new.metadata = Some(m.to_string());
@@ -343,7 +404,9 @@ pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
         if v.acked_by.is_some() {
             continue;
         }
-        let Some(next) = next_level(&v.severity) else { continue };
+        let Some(next) = next_level(&v.severity) else {
+            continue;
+        };
         let since = crate::time::parse(&v.escalated_at).unwrap_or(now);
         let elapsed = (now - since).to_std().unwrap_or_default();
         if elapsed < after {
@@ -351,7 +414,8 @@ pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
         }
         let routes = routes(ctx, next);
         if let Err(e) = validate_routes(ctx, &routes) {
-            ctx.warnings.push(format!("warning: cannot re-escalate {}: {e}", b.id));
+            ctx.warnings
+                .push(format!("warning: cannot re-escalate {}: {e}", b.id));
             continue;
         }
         let from_level = v.severity.clone();

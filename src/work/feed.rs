@@ -1,8 +1,8 @@
 //! The event stream, one line each: what happened in the town, who did it, to what.
 
 use super::Ctx;
-use crate::ledger::Event;
 use crate::Result;
+use crate::ledger::Event;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -19,11 +19,21 @@ pub struct FeedLine {
 
 /// Event types worth a line (per-field bookkeeping is left out).
 fn shown(kind: &str) -> bool {
-    !matches!(kind, "label_added" | "label_removed" | "agent_updated" | "escalation_routed" | "imported" | "reimported")
+    !matches!(
+        kind,
+        "label_added"
+            | "label_removed"
+            | "agent_updated"
+            | "escalation_routed"
+            | "imported"
+            | "reimported"
+    )
 }
 
 fn value(s: &Option<String>) -> Value {
-    s.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
+    s.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn describe(e: &Event, title: Option<&str>) -> String {
@@ -38,21 +48,44 @@ fn describe(e: &Event, title: Option<&str>) -> String {
         "slung" => format!("slung {subject} → {}", s("agent")),
         "done" => format!("finished {subject}; its branch is queued for merge"),
         "agent_freed" => format!("{} is free", s("agent")),
-        "mail_sent" => format!("mail {} → {}: {}", s("from"), new["to"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(), s("subject")),
+        "mail_sent" => format!(
+            "mail {} → {}: {}",
+            s("from"),
+            new["to"]
+                .as_array()
+                .map(|a| a
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default(),
+            s("subject")
+        ),
         "convoy_landed" => format!("convoy {subject} landed"),
         "escalated" => format!("escalation ({}) {subject}", s("severity")),
         "escalation_acked" => format!("acknowledged {subject}"),
         "handoff" => format!("{} handed off to a fresh session", s("agent")),
         k if k.starts_with("delivery_") => {
             let id = new["delivery"].as_i64().unwrap_or_default();
-            let agent = new["agent"].as_str().map(|a| format!(" to {a}")).unwrap_or_default();
-            let why = new["reason"].as_str().map(|r| format!(": {r}")).unwrap_or_default();
-            format!("message {id}{agent} {}{why}", k.trim_start_matches("delivery_"))
+            let agent = new["agent"]
+                .as_str()
+                .map(|a| format!(" to {a}"))
+                .unwrap_or_default();
+            let why = new["reason"]
+                .as_str()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            format!(
+                "message {id}{agent} {}{why}",
+                k.trim_start_matches("delivery_")
+            )
         }
         "rig_added" => format!("rig {} added", s("rig")),
         "created" => format!("created {subject}"),
         "closed" => format!("closed {subject}"),
-        other => format!("{} {subject}", other.replace('_', " ")).trim_end().to_string(),
+        other => format!("{} {subject}", other.replace('_', " "))
+            .trim_end()
+            .to_string(),
     }
 }
 
@@ -69,12 +102,20 @@ pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Res
         let found = match &e.issue_id {
             Some(id) => titles
                 .entry(id.clone())
-                .or_insert_with(|| ctx.reader().bead(id).ok().flatten().map(|b| (b.title, b.issue_type)))
+                .or_insert_with(|| {
+                    ctx.reader()
+                        .bead(id)
+                        .ok()
+                        .flatten()
+                        .map(|b| (b.title, b.issue_type))
+                })
                 .clone(),
             None => None,
         };
         // Mail and agent records have their own, better lines (mail_sent, slung, …).
-        let machinery = found.as_ref().is_some_and(|(_, t)| t == "message" || t == "agent");
+        let machinery = found
+            .as_ref()
+            .is_some_and(|(_, t)| t == "message" || t == "agent");
         if machinery && matches!(e.event_type.as_str(), "created" | "updated" | "closed") {
             continue;
         }

@@ -2,10 +2,10 @@
 //! worktree. The hook stays; a handoff mail carries the note to the successor, whose
 //! `gt prime` shows it.
 
+use super::Ctx;
 use super::agents;
 use super::mail::Priority;
 use super::session;
-use super::Ctx;
 use crate::agent::{self, Address};
 use crate::ledger::Bead;
 use crate::{Error, Result};
@@ -21,13 +21,19 @@ pub struct HandoffReport {
     pub mail: String,
 }
 
-pub async fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result<HandoffReport> {
+pub async fn handoff(
+    ctx: &mut Ctx,
+    agent: Option<&str>,
+    note: Option<&str>,
+) -> Result<HandoffReport> {
     let address = match agent {
         Some(a) => a.to_string(),
         None => {
             let me = agents::whoami(ctx);
             if me == Address::Overseer {
-                return Err(Error::invalid("gt handoff is run by an agent, or give --agent <address>"));
+                return Err(Error::invalid(
+                    "gt handoff is run by an agent, or give --agent <address>",
+                ));
             }
             me.to_string()
         }
@@ -41,7 +47,10 @@ pub async fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> 
         .clone()
         .unwrap_or_else(|| ctx.town.paths.mayor_dir());
     // The note first, durably: the successor reads it even if anything below fails.
-    let body = note.filter(|n| !n.trim().is_empty()).unwrap_or("(no note was left)").to_string();
+    let body = note
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("(no note was left)")
+        .to_string();
     let mail_id = ctx.write(|tx| {
         let id = tx.new_id("hq", "handoff")?;
         let now = tx.now().to_string();
@@ -57,20 +66,31 @@ pub async fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> 
             created_by: Some(info.address.clone()),
             sender: Some(info.address.clone()),
             assignee: Some(info.address.clone()),
-            metadata: Some(serde_json::json!({"msg": id, "thread": id, "to": [info.address], "handoff": true}).to_string()),
+            metadata: Some(
+                serde_json::json!({"msg": id, "thread": id, "to": [info.address], "handoff": true})
+                    .to_string(),
+            ),
             ..Bead::default()
         };
         tx.insert_bead(&b)?;
         tx.add_label(&id, HANDOFF)?;
         tx.add_label(&id, &format!("thread:{id}"))?;
-        let ev = serde_json::json!({"agent": info.address, "hook": info.hook, "window": pane.window_id});
+        let ev =
+            serde_json::json!({"agent": info.address, "hook": info.hook, "window": pane.window_id});
         tx.record_event(Some(&info.bead_id), "handoff", None, Some(ev), None)?;
         Ok(id)
     })?;
     // Queued notifications were meant for the session that is ending; they stay queued and
     // reach the successor at its first idle prompt.
-    let beacon = session::beacon(&info.address, &info.address, "handoff: your predecessor left you a note");
-    let exe = std::env::current_exe().unwrap_or_else(|_| "gt".into()).display().to_string();
+    let beacon = session::beacon(
+        &info.address,
+        &info.address,
+        "handoff: your predecessor left you a note",
+    );
+    let exe = std::env::current_exe()
+        .unwrap_or_else(|_| "gt".into())
+        .display()
+        .to_string();
     let argv = rt.argv(Some(&beacon), &exe);
     let env = session::environment(ctx, &addr, &info.name);
     ctx.tmux()

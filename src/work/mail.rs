@@ -25,7 +25,9 @@ impl Priority {
             "high" => Ok(Priority::High),
             "normal" => Ok(Priority::Normal),
             "low" => Ok(Priority::Low),
-            _ => Err(Error::invalid(format!("priority must be urgent, high, normal or low, not {s:?}"))),
+            _ => Err(Error::invalid(format!(
+                "priority must be urgent, high, normal or low, not {s:?}"
+            ))),
         }
     }
 
@@ -88,12 +90,17 @@ pub struct MailItem {
 }
 
 fn meta(text: Option<&str>) -> Value {
-    text.and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null)
+    text.and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -137,7 +144,10 @@ fn item_from_bead(b: &Bead, read: bool) -> MailItem {
 fn require_message(ctx: &Ctx, id: &str) -> Result<Bead> {
     let b = super::beads::require(ctx, &ctx.reader(), id)?;
     if b.issue_type != "message" {
-        return Err(Error::invalid(format!("{id} is a {}, not a message", b.issue_type)));
+        return Err(Error::invalid(format!(
+            "{id} is a {}, not a message",
+            b.issue_type
+        )));
     }
     Ok(b)
 }
@@ -250,7 +260,11 @@ fn insert_message(
 
 /// The one line a running recipient sees.
 pub fn notification(from: &str, subject: &str, priority: Priority) -> String {
-    let urgent = if priority == Priority::Urgent { "URGENT " } else { "" };
+    let urgent = if priority == Priority::Urgent {
+        "URGENT "
+    } else {
+        ""
+    };
     format!("You have new {urgent}mail from {from}: {subject} — run `gt mail inbox`")
 }
 
@@ -263,7 +277,11 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str) -> Result<Vec<i64
     let panes = super::block_on(ctx.tmux().panes())??;
     let live: Vec<&String> = mailboxes
         .iter()
-        .filter(|a| panes.iter().any(|p| p.agent.as_deref() == Some(a.as_str()) && !p.dead))
+        .filter(|a| {
+            panes
+                .iter()
+                .any(|p| p.agent.as_deref() == Some(a.as_str()) && !p.dead)
+        })
         .collect();
     let mut ids = Vec::new();
     for a in live {
@@ -315,7 +333,11 @@ pub fn mark(ctx: &mut Ctx, ids: &[String], read: bool) -> Result<usize> {
     ctx.write(|tx| {
         let mut n = 0;
         for id in ids {
-            let changed = if read { tx.add_label(id, READ)? } else { tx.remove_label(id, READ)? };
+            let changed = if read {
+                tx.add_label(id, READ)?
+            } else {
+                tx.remove_label(id, READ)?
+            };
             if changed {
                 n += 1;
             }
@@ -350,7 +372,13 @@ pub fn archive(ctx: &mut Ctx, ids: &[String]) -> Result<usize> {
 }
 
 /// Answers a message: to its sender, same thread, `Re:` subject.
-pub fn reply(ctx: &mut Ctx, from: &str, id: &str, body: &str, priority: Option<String>) -> Result<Sent> {
+pub fn reply(
+    ctx: &mut Ctx,
+    from: &str,
+    id: &str,
+    body: &str,
+    priority: Option<String>,
+) -> Result<Sent> {
     let orig = require_message(ctx, id)?;
     let to = orig
         .sender
@@ -378,12 +406,18 @@ pub fn reply(ctx: &mut Ctx, from: &str, id: &str, body: &str, priority: Option<S
 /// Every message of `id`'s thread, oldest first; copies of one send appear once.
 pub fn thread(ctx: &Ctx, id: &str) -> Result<Vec<MailItem>> {
     let b = require_message(ctx, id)?;
-    let root = meta(b.metadata.as_deref())["thread"].as_str().unwrap_or(&b.id).to_string();
+    let root = meta(b.metadata.as_deref())["thread"]
+        .as_str()
+        .unwrap_or(&b.id)
+        .to_string();
     let rows = ctx.reader().messages_labelled(&format!("thread:{root}"))?;
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for r in rows {
-        let msg = meta(r.metadata.as_deref())["msg"].as_str().unwrap_or(&r.id).to_string();
+        let msg = meta(r.metadata.as_deref())["msg"]
+            .as_str()
+            .unwrap_or(&r.id)
+            .to_string();
         if seen.insert(msg) {
             let full = ctx.reader().require(&r.id)?;
             out.push(item_from_bead(&full, r.read));
@@ -392,7 +426,13 @@ pub fn thread(ctx: &Ctx, id: &str) -> Result<Vec<MailItem>> {
     Ok(out)
 }
 
-pub fn search(ctx: &Ctx, address: Option<&str>, text: &str, from: Option<&str>, subject_only: bool) -> Result<Vec<MailItem>> {
+pub fn search(
+    ctx: &Ctx,
+    address: Option<&str>,
+    text: &str,
+    from: Option<&str>,
+    subject_only: bool,
+) -> Result<Vec<MailItem>> {
     if text.trim().is_empty() {
         return Err(Error::invalid("give something to search for"));
     }
@@ -414,14 +454,19 @@ pub fn unread(ctx: &Ctx, address: &str) -> Result<Vec<MailItem>> {
             "normal" => 2,
             _ => 3,
         };
-        rank(a.priority).cmp(&rank(b.priority)).then(a.created_at.cmp(&b.created_at))
+        rank(a.priority)
+            .cmp(&rank(b.priority))
+            .then(a.created_at.cmp(&b.created_at))
     });
     Ok(items)
 }
 
 /// The compact block a prompt hook shows: `[urgent] id from: subject`, urgent first.
 pub fn inject_block(items: &[MailItem]) -> String {
-    let mut out = format!("📬 {} unread message(s) — `gt mail read <id>`:\n", items.len());
+    let mut out = format!(
+        "📬 {} unread message(s) — `gt mail read <id>`:\n",
+        items.len()
+    );
     for m in items {
         let tag = match m.priority {
             "urgent" => "[urgent] ",
@@ -496,9 +541,17 @@ fn check_worker(ctx: &Ctx, queue: &str, worker: &str) -> Result<()> {
     let workers: Vec<String> = table
         .get("workers")
         .and_then(|w| w.as_array())
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
-    if workers.is_empty() || workers.iter().any(|p| mail_address::pattern_matches(p, worker) || p == worker) {
+    if workers.is_empty()
+        || workers
+            .iter()
+            .any(|p| mail_address::pattern_matches(p, worker) || p == worker)
+    {
         Ok(())
     } else {
         Err(Error::invalid(format!(

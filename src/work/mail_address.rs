@@ -30,7 +30,10 @@ impl Recipient {
 /// Every address mail can reach directly: live agents, the town roles, and each rig's
 /// supervisors.
 pub fn known_addresses(ctx: &Ctx) -> Result<BTreeSet<String>> {
-    let mut out: BTreeSet<String> = ["overseer", "mayor", "deacon"].iter().map(|s| s.to_string()).collect();
+    let mut out: BTreeSet<String> = ["overseer", "mayor", "deacon"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for a in agents::list(&ctx.reader(), None)? {
         out.insert(a.address);
     }
@@ -47,7 +50,11 @@ fn mail_table<'a>(ctx: &'a Ctx, kind: &str) -> Option<&'a toml::Table> {
 
 fn string_list(v: &toml::Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -104,14 +111,20 @@ pub fn resolve(ctx: &Ctx, address: &str) -> Result<Vec<Recipient>> {
         let members = string_list(v);
         for m in &members {
             if !known.contains(m) {
-                return Err(Error::invalid(format!("list {l:?} names {m:?}, which is not a known address")));
+                return Err(Error::invalid(format!(
+                    "list {l:?} names {m:?}, which is not a known address"
+                )));
             }
         }
         members
     } else if let Some(g) = address.strip_prefix('@') {
         group_members(ctx, g, &known)?
     } else if address.contains('*') {
-        known.iter().filter(|a| pattern_matches(address, a)).cloned().collect()
+        known
+            .iter()
+            .filter(|a| pattern_matches(address, a))
+            .cloned()
+            .collect()
     } else if let Some(rig) = address.strip_suffix('/').filter(|r| !r.contains('/')) {
         ctx.town.rig(rig)?;
         known
@@ -123,7 +136,9 @@ pub fn resolve(ctx: &Ctx, address: &str) -> Result<Vec<Recipient>> {
         vec![canonical(ctx, address, &known)?]
     };
     if members.is_empty() {
-        return Err(Error::invalid(format!("{address:?} reaches nobody right now; nothing was sent")));
+        return Err(Error::invalid(format!(
+            "{address:?} reaches nobody right now; nothing was sent"
+        )));
     }
     Ok(members.into_iter().map(Recipient::Mailbox).collect())
 }
@@ -140,14 +155,13 @@ pub fn canonical(ctx: &Ctx, address: &str, known: &BTreeSet<String>) -> Result<S
                 format!("{rig}/polecats/{name}")
             }
         }
-        Address::Rig { rig } => {
+        Address::Rig { rig } if ctx.town.rig(rig).is_ok() => {
             return Err(Error::invalid(format!(
                 "{rig:?} is a rig, not a mailbox; write {rig}/ to reach everyone in it"
             )));
         }
         other => other.to_string(),
     };
-    let _ = ctx;
     if known.contains(&full) {
         Ok(full)
     } else {
@@ -177,7 +191,10 @@ mod tests {
 
     #[test]
     fn patterns_match_whole_segments() {
-        assert!(pattern_matches("gastown/polecats/*", "gastown/polecats/ash"));
+        assert!(pattern_matches(
+            "gastown/polecats/*",
+            "gastown/polecats/ash"
+        ));
         assert!(pattern_matches("*/crew/*", "beads/crew/max"));
         assert!(!pattern_matches("*/crew/*", "beads/polecats/max"));
         assert!(!pattern_matches("gastown/*", "gastown/polecats/ash"));

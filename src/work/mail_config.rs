@@ -32,11 +32,15 @@ pub struct Entry {
 fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 40
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(format!("invalid name {name:?}: letters, digits, '-' and '_'")))
+        Err(Error::invalid(format!(
+            "invalid name {name:?}: letters, digits, '-' and '_'"
+        )))
     }
 }
 
@@ -54,14 +58,21 @@ pub fn entries(ctx: &Ctx, kind: Kind) -> Vec<Entry> {
     t.iter()
         .map(|(name, v)| {
             let list = match kind {
-                Kind::Queue => v.get("workers").cloned().unwrap_or(toml::Value::Array(Vec::new())),
+                Kind::Queue => v
+                    .get("workers")
+                    .cloned()
+                    .unwrap_or(toml::Value::Array(Vec::new())),
                 _ => v.clone(),
             };
             Entry {
                 name: name.clone(),
                 members: list
                     .as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             }
         })
@@ -80,7 +91,9 @@ pub fn add(ctx: &mut Ctx, kind: Kind, name: &str, members: &[String]) -> Result<
             mail_address::canonical(ctx, m, &known)?;
         }
     }
-    if kind == Kind::Group && ["town", "crew", "polecats", "witnesses", "refineries"].contains(&name) {
+    if kind == Kind::Group
+        && ["town", "crew", "polecats", "witnesses", "refineries"].contains(&name)
+    {
         return Err(Error::invalid(format!("@{name} is built in")));
     }
     let mut current = entries(ctx, kind)
@@ -116,12 +129,19 @@ pub fn add(ctx: &mut Ctx, kind: Kind, name: &str, members: &[String]) -> Result<
 /// Removes members, or the whole entry when none are given.
 pub fn remove(ctx: &mut Ctx, kind: Kind, name: &str, members: &[String]) -> Result<()> {
     let Some(entry) = entries(ctx, kind).into_iter().find(|e| e.name == name) else {
-        return Err(Error::invalid(format!("no {} named {name:?}", kind.key().trim_end_matches('s'))));
+        return Err(Error::invalid(format!(
+            "no {} named {name:?}",
+            kind.key().trim_end_matches('s')
+        )));
     };
     if members.is_empty() {
         settings::set_mail_entry(&ctx.town, kind.key(), name, None)?;
     } else {
-        let left: Vec<String> = entry.members.into_iter().filter(|m| !members.contains(m)).collect();
+        let left: Vec<String> = entry
+            .members
+            .into_iter()
+            .filter(|m| !members.contains(m))
+            .collect();
         let mut arr = toml_edit::Array::new();
         for m in &left {
             arr.push(m.clone());

@@ -1,10 +1,10 @@
 //! The mayor: the coordinator AI the human chats with, in window `mayor` of session `hq`,
 //! working from `<town>/mayor`. These are the services the workspace's mayor pane uses.
 
+use super::Ctx;
 use super::agents::{self, AgentRecord};
 use super::delivery::{self, DeliveryReport};
 use super::session::{self, Launched, StartSpec};
-use super::Ctx;
 use crate::agent::{self, Address};
 use crate::{Error, Result};
 use std::time::Duration;
@@ -32,7 +32,9 @@ pub async fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched
                 prefix: "hq",
                 name: "mayor",
                 state: "idle",
-                hook: agents::find(&tx.reader(), "mayor")?.and_then(|a| a.hook).as_deref(),
+                hook: agents::find(&tx.reader(), "mayor")?
+                    .and_then(|a| a.hook)
+                    .as_deref(),
                 runtime: &rt.name,
                 worktree: Some(&dir),
                 branch: None,
@@ -58,7 +60,13 @@ pub async fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
     let stopped = session::stop(ctx, &Address::Mayor, force).await?;
     if let Some(a) = agents::find(&ctx.reader(), "mayor")? {
         ctx.write(|tx| {
-            tx.record_event(Some(&a.bead_id), "agent_stopped", None, Some(serde_json::json!({"agent": "mayor"})), None)?;
+            tx.record_event(
+                Some(&a.bead_id),
+                "agent_stopped",
+                None,
+                Some(serde_json::json!({"agent": "mayor"})),
+                None,
+            )?;
             Ok(())
         })?;
     }
@@ -86,7 +94,9 @@ pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
 /// A chat line to the mayor, through confirmed delivery.
 pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryReport> {
     if agents::find(&ctx.reader(), "mayor")?.is_none() {
-        return Err(Error::failed("the mayor has never been started; run `gt mayor start`"));
+        return Err(Error::failed(
+            "the mayor has never been started; run `gt mayor start`",
+        ));
     }
     let sender = ctx.actor.clone();
     delivery::send(ctx, "mayor", &sender, text, wait).await

@@ -171,7 +171,10 @@ pub fn show(ctx: &Ctx, address: &str) -> Result<PolecatView> {
 pub fn show_worker(ctx: &Ctx, address: &str, role: &str) -> Result<PolecatView> {
     let a = agents::require(ctx, address)?;
     if a.role != role {
-        return Err(Error::invalid(format!("{} is a {}, not a {role}", a.address, a.role)));
+        return Err(Error::invalid(format!(
+            "{} is a {}, not a {role}",
+            a.address, a.role
+        )));
     }
     view(ctx, a)
 }
@@ -194,7 +197,12 @@ pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveR
 }
 
 /// Removes a polecat or crew member (`role`) with the same protections.
-pub async fn remove_worker(ctx: &mut Ctx, address: &str, role: &str, force: bool) -> Result<RemoveReport> {
+pub async fn remove_worker(
+    ctx: &mut Ctx,
+    address: &str,
+    role: &str,
+    force: bool,
+) -> Result<RemoveReport> {
     let v = show_worker(ctx, address, role)?;
     let a = v.agent.clone();
     let rig_name = a
@@ -246,7 +254,11 @@ pub async fn remove_worker(ctx: &mut Ctx, address: &str, role: &str, force: bool
         .worktree
         .clone()
         .unwrap_or_else(|| worktree_path(ctx, &rig.name, &a.name));
-    git::remove_worktree(&ctx.town.paths.rig_repo(&rig.name), &format!("{role}-{}", a.name), &wt_path)?;
+    git::remove_worktree(
+        &ctx.town.paths.rig_repo(&rig.name),
+        &format!("{role}-{}", a.name),
+        &wt_path,
+    )?;
     let mut branch_kept = None;
     if let Some(b) = &a.branch {
         let repo = ctx.town.paths.rig_repo(&rig.name);

@@ -164,7 +164,8 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
             return Err(Error::failed(format!(
                 "{addr} started but did not take its first prompt: {}",
-                r.reason.unwrap_or_else(|| format!("it is still {}", r.state))
+                r.reason
+                    .unwrap_or_else(|| format!("it is still {}", r.state))
             )));
         }
     }

@@ -51,7 +51,9 @@ enum Target {
 fn parse_target(ctx: &Ctx, target: &str) -> Result<Target> {
     match Address::parse(target).map_err(Error::Invalid)? {
         Address::Rig { rig } => Ok(Target::AnyPolecat(ctx.town.rig(&rig)?)),
-        Address::Short { rig, name } if agents::find(&ctx.reader(), &format!("{rig}/crew/{name}"))?.is_some() => {
+        Address::Short { rig, name }
+            if agents::find(&ctx.reader(), &format!("{rig}/crew/{name}"))?.is_some() =>
+        {
             Ok(Target::Standing(Address::Crew { rig, name }))
         }
         Address::Polecat { rig, name } | Address::Short { rig, name } => {
@@ -222,12 +224,17 @@ pub async fn sling(
 /// Hooks a bead to a crew member or the mayor (who keep their own workspace) and tells
 /// them: a running session gets the beacon through confirmed delivery, a stopped one is
 /// started with it.
-async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &SlingOptions) -> Result<Slung> {
+async fn sling_standing(
+    ctx: &mut Ctx,
+    bead: &Bead,
+    address: &Address,
+    opts: &SlingOptions,
+) -> Result<Slung> {
     let addr = address.to_string();
-    if let Some(holder) = bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
-        if holder == addr {
-            return Ok(standing_result(ctx, bead, &addr, true, None)?);
-        }
+    if let Some(holder) = bead.assignee.as_deref().filter(|_| bead.status == "hooked")
+        && holder == addr
+    {
+        return standing_result(ctx, bead, &addr, true, None);
     }
     hook::check_hookable(bead, &addr, opts.force)?;
     let info = match agents::find(&ctx.reader(), &addr)? {
@@ -243,7 +250,9 @@ async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &Sl
         }
     };
     if let Some(h) = info.hook.as_deref().filter(|h| *h != bead.id) {
-        return Err(Error::invalid(format!("{addr} is working on {h}; finish or unsling it first")));
+        return Err(Error::invalid(format!(
+            "{addr} is working on {h}; finish or unsling it first"
+        )));
     }
     let prev_holder = match bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
         Some(h) => agents::find(&ctx.reader(), h)?,
@@ -255,12 +264,27 @@ async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &Sl
         }
         hook::hook_in(tx, &bead.id, &addr)?;
         agents::set_state(tx, &info.bead_id, "working", Some(&bead.id))?;
-        let convoy = match tx.reader().convoys_tracking(&bead.id, false)?.into_iter().next() {
+        let convoy = match tx
+            .reader()
+            .convoys_tracking(&bead.id, false)?
+            .into_iter()
+            .next()
+        {
             Some(c) => Some(c),
-            None if !opts.no_convoy => Some(convoy::create_in(tx, &format!("Work: {}", bead.title), std::slice::from_ref(&bead.id))?),
+            None if !opts.no_convoy => Some(convoy::create_in(
+                tx,
+                &format!("Work: {}", bead.title),
+                std::slice::from_ref(&bead.id),
+            )?),
             None => None,
         };
-        tx.record_event(Some(&bead.id), "slung", None, Some(serde_json::json!({"agent": addr})), None)?;
+        tx.record_event(
+            Some(&bead.id),
+            "slung",
+            None,
+            Some(serde_json::json!({"agent": addr})),
+            None,
+        )?;
         Ok(convoy)
     })?;
     let running = ctx
@@ -273,11 +297,21 @@ async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &Sl
         let beacon = session::beacon(&addr, &ctx.actor.clone(), &bead.id);
         delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))
             .await
-            .and_then(|r| if r.state == "failed" { Err(Error::failed(r.reason.unwrap_or_default())) } else { Ok(()) })
+            .and_then(|r| {
+                if r.state == "failed" {
+                    Err(Error::failed(r.reason.unwrap_or_default()))
+                } else {
+                    Ok(())
+                }
+            })
     } else if *address == Address::Mayor {
-        super::mayor::start(ctx, opts.agent.as_deref()).await.map(|_| ())
+        super::mayor::start(ctx, opts.agent.as_deref())
+            .await
+            .map(|_| ())
     } else {
-        super::crew::start(ctx, &addr, Some(&bead.id)).await.map(|_| ())
+        super::crew::start(ctx, &addr, Some(&bead.id))
+            .await
+            .map(|_| ())
     };
     if let Err(e) = told {
         let _ = ctx.write(|tx| {
@@ -285,22 +319,38 @@ async fn sling_standing(ctx: &mut Ctx, bead: &Bead, address: &Address, opts: &Sl
             agents::set_state(tx, &info.bead_id, "idle", None)?;
             Ok(())
         });
-        return Err(Error::failed(format!("could not tell {addr} about {}: {e}; the sling was undone", bead.id)));
+        return Err(Error::failed(format!(
+            "could not tell {addr} about {}: {e}; the sling was undone",
+            bead.id
+        )));
     }
     let mut r = standing_result(ctx, bead, &addr, false, convoy)?;
     r.runtime = info.runtime.unwrap_or_default();
     Ok(r)
 }
 
-fn standing_result(ctx: &Ctx, bead: &Bead, addr: &str, already: bool, convoy: Option<String>) -> Result<Slung> {
+fn standing_result(
+    ctx: &Ctx,
+    bead: &Bead,
+    addr: &str,
+    already: bool,
+    convoy: Option<String>,
+) -> Result<Slung> {
     let info = agents::find(&ctx.reader(), addr)?;
     Ok(Slung {
         bead: bead.id.clone(),
         agent: addr.to_string(),
-        runtime: info.as_ref().and_then(|i| i.runtime.clone()).unwrap_or_default(),
+        runtime: info
+            .as_ref()
+            .and_then(|i| i.runtime.clone())
+            .unwrap_or_default(),
         already,
         reused: true,
-        convoy: convoy.or(ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next()),
+        convoy: convoy.or(ctx
+            .reader()
+            .convoys_tracking(&bead.id, false)?
+            .into_iter()
+            .next()),
         branch: info.as_ref().and_then(|i| i.branch.clone()),
         worktree: info.and_then(|i| i.worktree),
         window: None,

@@ -51,7 +51,10 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     for r in ctx.town.rigs()? {
         let open = super::beads::list(ctx, Default::default(), Some(&r.name))?.len();
         let ready = super::beads::ready(ctx, Some(&r.name), None)?.len();
-        let count = views.iter().filter(|v| v.info.rig.as_deref() == Some(r.name.as_str())).count();
+        let count = views
+            .iter()
+            .filter(|v| v.info.rig.as_deref() == Some(r.name.as_str()))
+            .count();
         rigs.push(RigStatus {
             name: r.name,
             prefix: r.prefix,
