@@ -94,31 +94,36 @@ fn meta(text: Option<&str>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The parts of a message's metadata a listing needs (parsed without building a JSON tree:
+/// inboxes list thousands).
+#[derive(Default, serde::Deserialize)]
+struct ListMeta {
+    #[serde(default)]
+    cc: Vec<String>,
+    thread: Option<String>,
+    reply_to: Option<String>,
+    claimed_by: Option<String>,
 }
 
 pub fn item_from_row(r: &MessageRow) -> MailItem {
-    let m = meta(r.metadata.as_deref());
+    let m: ListMeta = r
+        .metadata
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
     MailItem {
         id: r.id.clone(),
         from: r.from.clone().unwrap_or_else(|| "?".into()),
         to: r.to.clone(),
-        cc: strings(&m["cc"]),
+        cc: m.cc,
         subject: r.subject.clone(),
         priority: Priority::name_of(r.priority),
         read: r.read,
         archived: r.status == "closed",
-        thread: m["thread"].as_str().unwrap_or(&r.id).to_string(),
-        reply_to: m["reply_to"].as_str().map(str::to_string),
+        thread: m.thread.unwrap_or_else(|| r.id.clone()),
+        reply_to: m.reply_to,
         created_at: r.created_at.clone(),
-        claimed_by: m["claimed_by"].as_str().map(str::to_string),
+        claimed_by: m.claimed_by,
         body: None,
     }
 }
@@ -293,19 +298,22 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str) -> Result<Vec<i64
 }
 
 pub fn inbox(ctx: &Ctx, address: &str, unread_only: bool, archived: bool) -> Result<Vec<MailItem>> {
+    // The common case first, with no address lookups: a full address with mail in it.
+    let rows = ctx.reader().messages_for(address, archived, unread_only)?;
+    if !rows.is_empty() || address.starts_with("queue:") {
+        return Ok(rows.iter().map(item_from_row).collect());
+    }
+    // Nothing there: resolve shorthand (`<rig>/<name>`), and refuse addresses that name
+    // nobody — or had mail once (a departed agent's archive stays readable).
     let known = mail_address::known_addresses(ctx)?;
-    let who = if address.starts_with("queue:") {
-        address.to_string()
-    } else {
-        mail_address::canonical(ctx, address, &known).or_else(|e| {
-            // A departed agent's mail is still readable.
-            if ctx.reader().messages_for(address, true, false)?.is_empty() {
-                Err(e)
-            } else {
-                Ok(address.to_string())
-            }
-        })?
+    let who = match mail_address::canonical(ctx, address, &known) {
+        Ok(w) => w,
+        Err(e) if ctx.reader().messages_for(address, true, false)?.is_empty() => return Err(e),
+        Err(_) => address.to_string(),
     };
+    if who == address {
+        return Ok(Vec::new());
+    }
     Ok(ctx
         .reader()
         .messages_for(&who, archived, unread_only)?
