@@ -51,17 +51,31 @@ pub struct LockGuard {
 
 impl LockGuard {
     pub fn acquire(path: &Path) -> Result<LockGuard, LockError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| LockError::new(path, e))?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| LockError::new(path, e))?;
+        let file = open_lock_file(path)?;
         file.lock().map_err(|e| LockError::new(path, e))?;
         Ok(LockGuard { _file: file })
     }
+
+    /// The lock if it is free now; None while another process holds it.
+    pub fn try_acquire(path: &Path) -> Result<Option<LockGuard>, LockError> {
+        let file = open_lock_file(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(LockGuard { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(LockError::new(path, e)),
+        }
+    }
+}
+
+fn open_lock_file(path: &Path) -> Result<std::fs::File, LockError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| LockError::new(path, e))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| LockError::new(path, e))
 }

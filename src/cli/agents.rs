@@ -28,7 +28,7 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
             Ok(s) => ok.push(s),
             Err(e) => {
                 failed.push(json!({"bead": bead, "code": e.exit_code(), "error": e.to_string()}));
-                if !out.json {
+                if !out.json && items.len() > 1 {
                     eprintln!("gt: sling {bead}: {e}");
                 }
                 first_error.get_or_insert(e);
@@ -66,18 +66,27 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
                     or_dash(s.window.as_deref())
                 ))
                 .map_err(io)?;
+                if let Some(from) = &s.moved_from {
+                    let what = if from.contains("/polecats/") {
+                        "its session was stopped; its worktree and branch are kept"
+                    } else {
+                        "it was told by message"
+                    };
+                    out.line(format!("  moved from {from} ({what})"))
+                        .map_err(io)?;
+                }
             }
         }
     }
     match first_error {
-        // Already reported per bead; the exit code still tells scripts something failed.
-        Some(e) if !failed.is_empty() && (!ok.is_empty() || out.json) => {
-            Err(Error::Failed(format!(
-                "{} of {} bead(s) could not be slung (first: {e})",
-                failed.len(),
-                items.len()
-            )))
-        }
+        // Several beads: each failure was reported on its own line (or in the JSON); the
+        // exit code still tells scripts something failed.
+        Some(e) if items.len() == 1 && out.json => Err(Error::Silent(e.exit_code())),
+        Some(e) if items.len() > 1 => Err(Error::Failed(format!(
+            "{} of {} bead(s) could not be slung (first: {e})",
+            failed.len(),
+            items.len()
+        ))),
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -528,15 +537,28 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             let ctx = session.ctx()?;
             let info = agents::require(ctx, &agent)?;
             let rt = delivery::runtime_of(ctx, &info)?;
-            block_on(delivery::flush(ctx, &info, &rt, Duration::from_secs(wait)))??;
+            let ran = block_on(delivery::flush_as_deliverer(
+                ctx,
+                &info,
+                &rt,
+                Duration::from_secs(wait),
+            ))??;
             let left = ctx.reader().queued_deliveries(&info.address)?.len();
             if out.json {
                 return out
-                    .json(json!({ "agent": info.address, "still_queued": left }))
+                    .json(json!({ "agent": info.address, "still_queued": left, "another_deliverer": !ran }))
                     .map_err(io);
             }
-            out.line(format!("{}: {left} message(s) still queued", info.address))
-                .map_err(io)
+            let who = if ran {
+                ""
+            } else {
+                " (another deliverer is at work on them)"
+            };
+            out.line(format!(
+                "{}: {left} message(s) still queued{who}",
+                info.address
+            ))
+            .map_err(io)
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct Delivery {
     pub attempts: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// May interrupt a busy agent whose runtime allows it.
+    pub urgent: bool,
 }
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
@@ -28,10 +30,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
         attempts: r.get(6)?,
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
+        urgent: r.get(9)?,
     })
 }
 
-const COLS: &str = "id, agent, sender, text, state, reason, attempts, created_at, updated_at";
+const COLS: &str =
+    "id, agent, sender, text, state, reason, attempts, created_at, updated_at, urgent";
 
 impl Reader<'_> {
     pub fn delivery(&self, id: i64) -> Result<Option<Delivery>, LedgerError> {
@@ -47,6 +51,16 @@ impl Reader<'_> {
     pub fn queued_deliveries(&self, agent: &str) -> Result<Vec<Delivery>, LedgerError> {
         let sql = format!(
             "SELECT {COLS} FROM deliveries WHERE agent = ?1 AND state = 'queued' ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![agent], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Messages whose delivery began (`pasting`, `pasted`) and has not ended, oldest first.
+    pub fn unfinished_deliveries(&self, agent: &str) -> Result<Vec<Delivery>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLS} FROM deliveries WHERE agent = ?1 AND state IN ('pasting', 'pasted') ORDER BY id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![agent], from_row)?;
@@ -74,16 +88,17 @@ impl Tx<'_> {
         agent: &str,
         sender: &str,
         text: &str,
+        urgent: bool,
     ) -> Result<i64, LedgerError> {
         let now = self.now().to_string();
         self.conn()
             .prepare_cached(
-                "INSERT INTO deliveries (agent, sender, text, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, ?4)",
+                "INSERT INTO deliveries (agent, sender, text, state, created_at, updated_at, urgent)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?4, ?5)",
             )?
-            .execute(params![agent, sender, text, now])?;
+            .execute(params![agent, sender, text, now, urgent])?;
         let id = self.conn().last_insert_rowid();
-        let v = serde_json::json!({"delivery": id, "agent": agent, "state": "queued", "chars": text.chars().count()});
+        let v = serde_json::json!({"delivery": id, "agent": agent, "state": "queued", "chars": text.chars().count(), "urgent": urgent});
         self.record_event(None, "delivery_queued", None, Some(v), None)?;
         Ok(id)
     }

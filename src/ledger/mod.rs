@@ -30,6 +30,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_deliveries.sql"),
+    include_str!("migrations/003_delivery_urgent.sql"),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

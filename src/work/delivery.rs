@@ -56,11 +56,11 @@ pub fn sanitize(text: &str) -> Result<String> {
     Ok(out)
 }
 
-fn lock_path(ctx: &Ctx, agent: &str) -> std::path::PathBuf {
+fn lock_path(ctx: &Ctx, agent: &str, what: &str) -> std::path::PathBuf {
     ctx.town
         .paths
         .locks_dir()
-        .join(format!("deliver-{}.lock", agent.replace('/', "--")))
+        .join(format!("{what}-{}.lock", agent.replace('/', "--")))
 }
 
 fn find_pane(panes: Vec<Pane>, agent: &str) -> Option<Pane> {
@@ -69,8 +69,9 @@ fn find_pane(panes: Vec<Pane>, agent: &str) -> Option<Pane> {
         .find(|p| p.agent.as_deref() == Some(agent))
 }
 
-/// Queues `text` for `agent` and delivers everything queued for it, oldest first, waiting up
-/// to `wait` for a busy agent to reach its prompt. Returns this message's outcome.
+/// Queues `text` for `agent` and delivers the queue up to it, oldest first, waiting up to
+/// `wait` for a busy agent to reach its prompt. Returns this message's outcome (`queued`
+/// when the wait ran out: it stays in the queue, visibly).
 pub async fn send(
     ctx: &mut Ctx,
     address: &str,
@@ -81,8 +82,8 @@ pub async fn send(
     let info = agents::require(ctx, address)?;
     let text = sanitize(text)?;
     let runtime = runtime_of(ctx, &info)?;
-    let id = ctx.write(|tx| Ok(tx.add_delivery(&info.address, sender, &text)?))?;
-    flush(ctx, &info, &runtime, wait).await?;
+    let id = ctx.write(|tx| Ok(tx.add_delivery(&info.address, sender, &text, false)?))?;
+    deliver(ctx, &info, &runtime, wait, Some(id)).await?;
     let d = ctx
         .reader()
         .delivery(id)?
@@ -95,19 +96,61 @@ pub fn runtime_of(ctx: &Ctx, info: &AgentInfo) -> Result<Runtime> {
     Ok(agent::runtime_named(&ctx.town, &name)?)
 }
 
-/// Delivers the agent's queue in order while it is idle; stops (leaving the rest queued)
-/// when `wait` runs out on a busy agent. Serialized across processes per agent.
+/// Delivers the agent's whole queue in order while it is idle; stops (leaving the rest
+/// queued) when `wait` runs out on a busy agent.
 pub async fn flush(ctx: &mut Ctx, info: &AgentInfo, rt: &Runtime, wait: Duration) -> Result<()> {
-    let _lock = LockGuard::acquire(&lock_path(ctx, &info.address))?;
+    deliver(ctx, info, rt, wait, None).await
+}
+
+/// The background deliverer (`gt agent flush`): one per agent. Returns false at once when
+/// another one is already at work. Before giving up its turn it looks at the queue again,
+/// so a message queued while it was finishing is not left waiting for nobody.
+pub async fn flush_as_deliverer(
+    ctx: &mut Ctx,
+    info: &AgentInfo,
+    rt: &Runtime,
+    wait: Duration,
+) -> Result<bool> {
+    let path = lock_path(ctx, &info.address, "deliverer");
+    let deadline = Instant::now() + wait;
+    let mut ran = false;
+    loop {
+        let Some(turn) = LockGuard::try_acquire(&path)? else {
+            return Ok(ran);
+        };
+        ran = true;
+        let left = deadline.saturating_duration_since(Instant::now());
+        deliver(ctx, info, rt, left, None).await?;
+        drop(turn);
+        let queued = !ctx.reader().queued_deliveries(&info.address)?.is_empty();
+        if !queued || Instant::now() >= deadline {
+            return Ok(ran);
+        }
+    }
+}
+
+/// Delivers queued messages oldest first — all of them, or up to and including `until`.
+/// Waiting for an idle prompt needs no lock; only pasting is serialized per agent, so a
+/// deliverer waiting out a long busy period never blocks anyone else.
+async fn deliver(
+    ctx: &mut Ctx,
+    info: &AgentInfo,
+    rt: &Runtime,
+    wait: Duration,
+    until: Option<i64>,
+) -> Result<()> {
     let server = ctx.tmux();
     let deadline = Instant::now() + wait;
+    let paste_lock = lock_path(ctx, &info.address, "deliver");
     loop {
-        let queued = ctx.reader().queued_deliveries(&info.address)?;
-        let Some(next) = queued.into_iter().next() else {
+        if until.is_some_and(|id| !is_queued(ctx, id)) {
             return Ok(());
-        };
+        }
+        if ctx.reader().queued_deliveries(&info.address)?.is_empty() {
+            return Ok(());
+        }
         let Some(pane) = find_pane(server.panes().await?, &info.address) else {
-            fail_all(
+            cancel_queued(
                 ctx,
                 &info.address,
                 "the agent has no running session (start it, then resend)",
@@ -121,14 +164,81 @@ pub async fn flush(ctx: &mut Ctx, info: &AgentInfo, rt: &Runtime, wait: Duration
                     .map(|s| format!(" (status {s})"))
                     .unwrap_or_default()
             );
-            fail_all(ctx, &info.address, &why)?;
+            cancel_queued(ctx, &info.address, &why)?;
             return Ok(());
         }
         if !wait_until_idle(&server, &pane.pane_id, rt, deadline).await? {
             // Busy (or still starting) past the wait: it stays queued, visibly.
             return Ok(());
         }
-        deliver_one(ctx, &server, &pane.pane_id, rt, &next).await?;
+        let Some(_turn) = lock_until(&paste_lock, deadline).await? else {
+            // Another deliverer is pasting; it delivers the queue in order, ours included.
+            return Ok(());
+        };
+        fail_abandoned(ctx, &info.address)?;
+        let Some(next) = ctx
+            .reader()
+            .queued_deliveries(&info.address)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(());
+        };
+        // The screen may have changed while we waited for the turn.
+        if !is_idle(rt, &server.capture(&pane.pane_id, 60).await?) {
+            continue;
+        }
+        if let Err(e) = deliver_one(ctx, &server, &pane.pane_id, rt, &next).await {
+            let why = format!(
+                "delivery stopped by an error: {e}; not pasted again, so it cannot arrive twice"
+            );
+            ctx.write(|tx| Ok(tx.set_delivery_state(next.id, "failed", Some(&why), false)?))?;
+        }
+    }
+}
+
+fn is_queued(ctx: &Ctx, id: i64) -> bool {
+    matches!(ctx.reader().delivery(id), Ok(Some(d)) if d.state == "queued")
+}
+
+async fn lock_until(path: &std::path::Path, deadline: Instant) -> Result<Option<LockGuard>> {
+    loop {
+        if let Some(g) = LockGuard::try_acquire(path)? {
+            return Ok(Some(g));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Under the paste lock no delivery can be under way, so one still `pasting`/`pasted` was
+/// left by a process that died mid-delivery. It may or may not have arrived: it is marked
+/// failed and never pasted again.
+fn fail_abandoned(ctx: &mut Ctx, agent: &str) -> Result<()> {
+    let stale = ctx.reader().unfinished_deliveries(agent)?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    ctx.write(|tx| {
+        for d in &stale {
+            let why = format!(
+                "the process delivering it stopped while it was {}; check the agent's screen — it is not pasted again, so it cannot arrive twice",
+                d.state
+            );
+            tx.set_delivery_state(d.id, "failed", Some(&why), false)?;
+        }
+        Ok(())
+    })
+}
+
+fn is_idle(rt: &Runtime, text: &str) -> bool {
+    let s = screen::read(rt, text);
+    if rt.ready_marker.is_some() {
+        s.at_prompt && s.input.as_deref() == Some("")
+    } else {
+        !s.busy
     }
 }
 
@@ -140,13 +250,7 @@ async fn wait_until_idle(
     deadline: Instant,
 ) -> Result<bool> {
     loop {
-        let s = screen::read(rt, &server.capture(pane, 60).await?);
-        let idle = if rt.ready_marker.is_some() {
-            s.at_prompt && s.input.as_deref() == Some("")
-        } else {
-            !s.busy
-        };
-        if idle {
+        if is_idle(rt, &server.capture(pane, 60).await?) {
             return Ok(true);
         }
         if Instant::now() >= deadline {
@@ -156,22 +260,30 @@ async fn wait_until_idle(
     }
 }
 
-fn fail_all(ctx: &mut Ctx, agent: &str, reason: &str) -> Result<()> {
+/// Fails every message still queued for `agent`, with the reason; returns how many. Used
+/// when the session they were meant for is gone or replaced, so a stale message (a beacon
+/// for other work) never reaches the next session.
+pub fn cancel_queued(ctx: &mut Ctx, agent: &str, reason: &str) -> Result<usize> {
     let queued = ctx.reader().queued_deliveries(agent)?;
+    if queued.is_empty() {
+        return Ok(0);
+    }
     ctx.write(|tx| {
         for d in &queued {
             tx.set_delivery_state(d.id, "failed", Some(reason), false)?;
         }
         Ok(())
-    })
+    })?;
+    Ok(queued.len())
 }
 
 const PASTE_SEEN_WITHIN: Duration = Duration::from_secs(3);
 const SUBMIT_SEEN_WITHIN: Duration = Duration::from_millis(1500);
 const ENTER_TRIES: usize = 3;
 
-/// Paste, see it, press Enter, see it taken — or say exactly which step failed. The text is
-/// pasted once only; only Enter is retried, so nothing can arrive twice.
+/// Paste, see it, press Enter, see it taken — or say exactly which step failed. The state
+/// says `pasting` before the paste, so whatever happens next it is never pasted twice; only
+/// Enter is retried.
 async fn deliver_one(
     ctx: &mut Ctx,
     server: &Server,
@@ -180,8 +292,9 @@ async fn deliver_one(
     d: &Delivery,
 ) -> Result<()> {
     let before = server.capture(pane, 60).await?;
+    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "pasting", None, true)?))?;
     server.paste(pane, &d.text).await?;
-    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "pasted", None, true)?))?;
+    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "pasted", None, false)?))?;
     let start = Instant::now();
     let mut after_paste = None;
     while start.elapsed() < PASTE_SEEN_WITHIN {

@@ -96,6 +96,12 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     }
     let commit = git::branch_tip(&repo, &branch).ok();
     ctx.write(|tx| {
+        still_holds(tx, &info, bead.as_ref())?;
+        if let Some(mr) = open_merge_request(tx, &branch, commit.as_deref())? {
+            return Err(Error::invalid(format!(
+                "{branch} at this commit is already in the merge queue as {mr}; nothing more to do"
+            )));
+        }
         let mut mr_id = None;
         if ahead == 0 {
             // Deferred: no merge, the bead waits for another day.
@@ -168,4 +174,63 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
             deferred: ahead == 0,
         })
     })
+}
+
+/// Inside the transaction: the agent still holds what it held when `done` began. A parallel
+/// `gt done`, or `sling --force` moving the bead away, makes this one stop.
+fn still_holds(
+    tx: &mut crate::ledger::Tx<'_>,
+    info: &AgentInfo,
+    bead: Option<&Bead>,
+) -> Result<()> {
+    let me = tx.reader().require(&info.bead_id)?;
+    let hook = me.hook_bead.filter(|h| !h.is_empty());
+    if hook != info.hook {
+        return Err(Error::invalid(format!(
+            "{}'s hook changed while `gt done` ran (now {}); nothing was recorded",
+            info.address,
+            hook.as_deref().unwrap_or("empty")
+        )));
+    }
+    if let Some(b) = bead {
+        let cur = tx.reader().require(&b.id)?;
+        if cur.status != "hooked" || cur.assignee.as_deref() != Some(info.address.as_str()) {
+            return Err(Error::invalid(format!(
+                "{} is no longer on {}'s hook (status {}, assignee {}); nothing was recorded",
+                b.id,
+                info.address,
+                cur.status,
+                cur.assignee.as_deref().unwrap_or("none")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An open merge request for this branch at this commit, if one exists.
+fn open_merge_request(
+    tx: &mut crate::ledger::Tx<'_>,
+    branch: &str,
+    commit: Option<&str>,
+) -> Result<Option<String>> {
+    let open = tx.reader().list(&crate::ledger::ListFilter {
+        types: vec!["merge-request".into()],
+        statuses: vec!["open".into(), "in_progress".into()],
+        all: true,
+        ..Default::default()
+    })?;
+    for s in open {
+        let Some(b) = tx.reader().bead(&s.id)? else {
+            continue;
+        };
+        let meta: serde_json::Value = b
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default();
+        if meta["branch"].as_str() == Some(branch) && meta["commit"].as_str() == commit {
+            return Ok(Some(b.id));
+        }
+    }
+    Ok(None)
 }

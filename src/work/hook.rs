@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::agents::{self, AgentInfo};
-use crate::ledger::{Bead, Tx};
+use crate::ledger::{Bead, Reader, Tx};
 use crate::{Error, Result};
 
 /// What is on an agent's hook.
@@ -31,22 +31,37 @@ pub fn show(ctx: &Ctx, address: &str) -> Result<HookView> {
 pub fn attach(ctx: &mut Ctx, bead_id: &str, address: &str) -> Result<Bead> {
     let agent = agents::require(ctx, address)?;
     let bead = super::beads::require(ctx, &ctx.reader(), bead_id)?;
-    check_hookable(&bead, &agent.address, false)?;
+    check_hookable(&ctx.reader(), &bead, &agent.address, false)?;
     if let Some(h) = agent.hook.as_deref().filter(|h| *h != bead_id) {
         return Err(Error::invalid(format!(
             "{} already has {h} on its hook; `gt unsling --agent {}` first",
             agent.address, agent.address
         )));
     }
+    // Checked again inside the transaction, against a parallel hook or sling.
     ctx.write(|tx| {
+        let cur = tx.reader().require(bead_id)?;
+        check_hookable(&tx.reader(), &cur, &agent.address, false)?;
+        let me = tx.reader().require(&agent.bead_id)?;
+        if let Some(h) = me
+            .hook_bead
+            .as_deref()
+            .filter(|h| !h.is_empty() && *h != bead_id)
+        {
+            return Err(Error::invalid(format!(
+                "{} already has {h} on its hook; `gt unsling --agent {}` first",
+                agent.address, agent.address
+            )));
+        }
         hook_in(tx, bead_id, &agent.address)?;
         agents::set_state(tx, &agent.bead_id, "working", Some(bead_id))?;
         Ok(tx.reader().require(bead_id)?)
     })
 }
 
-/// Refuses closed beads, machinery, and beads on someone else's hook (unless `force`).
-pub fn check_hookable(bead: &Bead, address: &str, force: bool) -> Result<()> {
+/// Refuses closed beads, machinery, and — unless `force` — beads on someone else's hook or
+/// waiting in the merge queue.
+pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -> Result<()> {
     if bead.is_closed() {
         return Err(Error::invalid(format!(
             "{} is closed; reopen it first (`gt bead reopen {}`)",
@@ -57,6 +72,17 @@ pub fn check_hookable(bead: &Bead, address: &str, force: bool) -> Result<()> {
         return Err(Error::invalid(format!(
             "{} is a {}, not work an agent can take",
             bead.id, bead.issue_type
+        )));
+    }
+    if !force
+        && r.labels(&bead.id)?
+            .iter()
+            .any(|l| l == super::done::PENDING_MERGE)
+    {
+        return Err(Error::invalid(format!(
+            "{}'s work is done and waiting in the merge queue (label {}); use --force to work on it again",
+            bead.id,
+            super::done::PENDING_MERGE
         )));
     }
     if bead.status == "hooked"

@@ -290,7 +290,7 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str) -> Result<Vec<i64
         .collect();
     let mut ids = Vec::new();
     for a in live {
-        let id = ctx.write(|tx| Ok(tx.add_delivery(a, "mail", line)?))?;
+        let id = ctx.write(|tx| Ok(tx.add_delivery(a, "mail", line, false)?))?;
         super::delivery::spawn_flusher(ctx, a);
         ids.push(id);
     }

@@ -130,6 +130,9 @@ pub struct PolecatView {
     pub agent: AgentInfo,
     pub dirty_files: Option<usize>,
     pub commits_ahead: Option<usize>,
+    /// Why `commits_ahead` could not be worked out (an unknown is a risk, never "none").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead_error: Option<String>,
 }
 
 pub fn view(ctx: &Ctx, a: AgentInfo) -> Result<PolecatView> {
@@ -141,14 +144,24 @@ pub fn view(ctx: &Ctx, a: AgentInfo) -> Result<PolecatView> {
     let ahead = match (&a.rig, &a.branch) {
         (Some(rig), Some(branch)) => {
             let cfg = ctx.town.rig(rig)?;
-            git::commits_ahead(&ctx.town.paths.rig_repo(rig), branch, &cfg.default_branch).ok()
+            Some(git::commits_ahead(
+                &ctx.town.paths.rig_repo(rig),
+                branch,
+                &cfg.default_branch,
+            ))
         }
         _ => None,
+    };
+    let (commits_ahead, ahead_error) = match ahead {
+        Some(Ok(n)) => (Some(n), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, None),
     };
     Ok(PolecatView {
         agent: a,
         dirty_files: dirty,
-        commits_ahead: ahead,
+        commits_ahead,
+        ahead_error,
     })
 }
 
@@ -203,13 +216,18 @@ pub async fn remove_worker(
     role: &str,
     force: bool,
 ) -> Result<RemoveReport> {
-    let v = show_worker(ctx, address, role)?;
-    let a = v.agent.clone();
-    let rig_name = a
+    let first = show_worker(ctx, address, role)?;
+    let rig_name = first
+        .agent
         .rig
         .clone()
         .ok_or_else(|| Error::failed("polecat without a rig"))?;
     let rig = ctx.town.rig(&rig_name)?;
+    // Under the rig lock, so a sling cannot pick this worker while it is being removed;
+    // and looked at again under it.
+    let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let v = show_worker(ctx, address, role)?;
+    let a = v.agent.clone();
     let mut risks = Vec::new();
     if let Some(n) = v.dirty_files.filter(|n| *n > 0) {
         risks.push(format!(
@@ -226,6 +244,9 @@ pub async fn remove_worker(
             a.branch.clone().unwrap_or_default(),
             rig.default_branch
         ));
+    }
+    if let (Some(b), Some(e)) = (&a.branch, &v.ahead_error) {
+        risks.push(format!("could not tell whether {b} is merged: {e}"));
     }
     if let Some(h) = &a.hook {
         risks.push(format!("{h} is on its hook"));
@@ -262,12 +283,14 @@ pub async fn remove_worker(
     let mut branch_kept = None;
     if let Some(b) = &a.branch {
         let repo = ctx.town.paths.rig_repo(&rig.name);
-        if git::commits_ahead(&repo, b, &rig.default_branch).unwrap_or(0) == 0 {
+        // Only a branch known to be merged is deleted; an unknown keeps it.
+        if matches!(git::commits_ahead(&repo, b, &rig.default_branch), Ok(0)) {
             git::delete_branch(&repo, b)?;
         } else {
             branch_kept = Some(b.to_string());
         }
     }
+    super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     let hook = a.hook.clone();
     let address = Address::parse(&a.address).map_err(Error::Invalid)?;
     ctx.write(|tx| {

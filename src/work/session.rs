@@ -178,7 +178,8 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
 }
 
 /// Stops an agent's window (never one a person is looking at, unless `force`).
-pub async fn stop(ctx: &Ctx, address: &Address, force: bool) -> Result<bool> {
+/// What was still queued for it is failed, with the reason: it was meant for that session.
+pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool> {
     let server = ctx.tmux();
     let addr = address.to_string();
     let mut stopped = false;
@@ -192,5 +193,6 @@ pub async fn stop(ctx: &Ctx, address: &Address, force: bool) -> Result<bool> {
             stopped |= server.kill_agent_window(&p.window_id).await?;
         }
     }
+    super::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
     Ok(stopped)
 }

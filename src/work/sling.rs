@@ -36,6 +36,9 @@ pub struct Slung {
     pub branch: Option<String>,
     pub worktree: Option<PathBuf>,
     pub window: Option<String>,
+    /// The agent the bead was taken from (`--force`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 /// Where the bead should go.
@@ -121,31 +124,6 @@ pub async fn sling(
             return sling_standing(ctx, &bead, &addr, opts).await;
         }
     };
-    if bead.status == "hooked"
-        && let Some(holder) = bead.assignee.clone()
-        && same_target(&target, &holder)
-    {
-        let info = agents::find(&ctx.reader(), &holder)?;
-        return Ok(Slung {
-            bead: bead.id.clone(),
-            agent: holder,
-            runtime: info
-                .as_ref()
-                .and_then(|i| i.runtime.clone())
-                .unwrap_or_default(),
-            already: true,
-            reused: false,
-            convoy: ctx
-                .reader()
-                .convoys_tracking(&bead.id, false)?
-                .into_iter()
-                .next(),
-            branch: info.as_ref().and_then(|i| i.branch.clone()),
-            worktree: info.and_then(|i| i.worktree),
-            window: None,
-        });
-    }
-    hook::check_hookable(&bead, "", opts.force)?;
     let default_agent = ctx.setting("default_agent", Some(&rig))?.as_str();
     let runtime = agent::runtime_for_role(
         &ctx.town,
@@ -156,7 +134,18 @@ pub async fn sling(
     )?;
 
     let lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    // Read again under the lock: a parallel sling of the same bead may have just taken it.
+    let bead = ctx.reader().require(&bead.id)?;
+    if let Some(holder) = held_by_target(&bead, &target) {
+        return already_slung(ctx, &bead, holder);
+    }
+    hook::check_hookable(&ctx.reader(), &bead, "", opts.force)?;
     let plan = choose_polecat(ctx, &target)?;
+    let address = Address::Polecat {
+        rig: rig.name.clone(),
+        name: plan.name.clone(),
+    };
+    let plan = clear_reused(ctx, &target, &rig, &address, plan).await?;
     let address = Address::Polecat {
         rig: rig.name.clone(),
         name: plan.name.clone(),
@@ -166,9 +155,13 @@ pub async fn sling(
     let undo_git = |ctx: &Ctx| undo_worktree(ctx, &rig, &plan, &branch);
 
     let record = match record_hook(
-        ctx, &bead, &address, &plan, &runtime, &rig, &worktree, &branch, opts,
+        ctx, &bead, &target, &address, &plan, &runtime, &rig, &worktree, &branch, opts,
     ) {
-        Ok(r) => r,
+        Ok(Recorded::Hooked(r)) => r,
+        Ok(Recorded::Already(holder)) => {
+            undo_git(ctx);
+            return already_slung(ctx, &bead, holder);
+        }
         Err(e) => {
             undo_git(ctx);
             return Err(e);
@@ -201,6 +194,8 @@ pub async fn sling(
             };
             let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            // The beacon names this bead; it must never reach a later session of this name.
+            let _ = delivery::cancel_queued(ctx, &address.to_string(), "the sling was undone");
             rollback_hook(ctx, &bead, &record);
             undo_git(ctx);
             return Err(Error::failed(format!(
@@ -208,6 +203,10 @@ pub async fn sling(
             )));
         }
     }
+    let moved_from = match record.prev_holder.as_ref() {
+        Some(h) => Some(let_go(ctx, h, &bead.id, &address.to_string()).await),
+        None => None,
+    };
     Ok(Slung {
         bead: bead.id.clone(),
         agent: address.to_string(),
@@ -218,7 +217,119 @@ pub async fn sling(
         branch: Some(branch),
         worktree: Some(worktree),
         window: Some(created.window_id),
+        moved_from,
     })
+}
+
+/// The holder, when the bead already is on this target's hook (a repeated sling).
+fn held_by_target(bead: &Bead, target: &Target) -> Option<String> {
+    bead.assignee
+        .clone()
+        .filter(|h| bead.status == "hooked" && same_target(target, h))
+}
+
+fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
+    let info = agents::find(&ctx.reader(), &holder)?;
+    Ok(Slung {
+        bead: bead.id.clone(),
+        agent: holder,
+        runtime: info
+            .as_ref()
+            .and_then(|i| i.runtime.clone())
+            .unwrap_or_default(),
+        already: true,
+        reused: false,
+        convoy: ctx
+            .reader()
+            .convoys_tracking(&bead.id, false)?
+            .into_iter()
+            .next(),
+        branch: info.as_ref().and_then(|i| i.branch.clone()),
+        worktree: info.and_then(|i| i.worktree),
+        window: None,
+        moved_from: None,
+    })
+}
+
+/// A reused polecat's old session ends before its worktree is touched (so nothing writes
+/// into it while it is checked and switched); then it must still be clean. A rig target
+/// falls back to a new polecat when it is not; a named one is refused.
+async fn clear_reused(
+    ctx: &mut Ctx,
+    target: &Target,
+    rig: &RigConfig,
+    address: &Address,
+    plan: Plan,
+) -> Result<Plan> {
+    let Some(prev) = &plan.reused else {
+        return Ok(plan);
+    };
+    stop_old_session(ctx, address).await?;
+    let dirty = prev
+        .worktree
+        .as_ref()
+        .map(|w| git::worktree_state(w).map(|s| s.dirty_files).unwrap_or(1))
+        .unwrap_or(0);
+    if dirty == 0 {
+        return Ok(plan);
+    }
+    match target {
+        Target::AnyPolecat(_) => Ok(Plan {
+            name: polecat::allocate_name(ctx, &rig.name)?,
+            reused: None,
+        }),
+        _ => Err(Error::invalid(format!(
+            "{address} has uncommitted files in its worktree; finish or clean them first"
+        ))),
+    }
+}
+
+/// Ends an idle polecat's previous session (refusing if a person is attached to it) and
+/// drops anything still queued for it: it was meant for that session's work.
+async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
+    let server = ctx.tmux();
+    let addr = address.to_string();
+    for p in server.panes().await? {
+        if p.agent.as_deref() == Some(addr.as_str()) {
+            if p.human_attached() {
+                return Err(Error::invalid(format!(
+                    "someone is attached to {address}'s window; not replacing its session"
+                )));
+            }
+            server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    delivery::cancel_queued(
+        ctx,
+        &addr,
+        "its session was replaced to start new work before this was delivered",
+    )?;
+    Ok(())
+}
+
+/// After `--force` moved the bead: a polecat that held it is stopped (its worktree and
+/// branch stay as they are); a crew member or the mayor is told. Returns who it was.
+async fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String {
+    if prev.role == "polecat" {
+        if let Ok(addr) = Address::parse(&prev.address)
+            && let Err(e) = stop_old_session(ctx, &addr).await
+        {
+            ctx.warnings.push(format!(
+                "warning: {} still runs although {bead} was moved from it: {e}",
+                prev.address
+            ));
+        }
+    } else {
+        let note = format!(
+            "{bead} was moved to {to} (gt sling --force); it is no longer on your hook — stop working on it"
+        );
+        let queued =
+            ctx.write(|tx| Ok(tx.add_delivery(&prev.address, "gt sling", &note, false)?));
+        if queued.is_ok() {
+            delivery::spawn_flusher(ctx, &prev.address);
+        }
+    }
+    prev.address.clone()
 }
 
 /// Hooks a bead to a crew member or the mayor (who keep their own workspace) and tells
@@ -236,7 +347,7 @@ async fn sling_standing(
     {
         return standing_result(ctx, bead, &addr, true, None);
     }
-    hook::check_hookable(bead, &addr, opts.force)?;
+    hook::check_hookable(&ctx.reader(), bead, &addr, opts.force)?;
     let info = match agents::find(&ctx.reader(), &addr)? {
         Some(i) => i,
         None if *address == Address::Mayor => {
@@ -254,11 +365,35 @@ async fn sling_standing(
             "{addr} is working on {h}; finish or unsling it first"
         )));
     }
-    let prev_holder = match bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
-        Some(h) => agents::find(&ctx.reader(), h)?,
-        None => None,
-    };
-    let convoy = ctx.write(|tx| {
+    // Checked again inside the transaction: a parallel sling may have taken it meanwhile.
+    let recorded = ctx.write(|tx| {
+        let cur = tx.reader().require(&bead.id)?;
+        if cur.status == "hooked" && cur.assignee.as_deref() == Some(addr.as_str()) {
+            return Ok(None);
+        }
+        hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
+        let me = tx.reader().require(&info.bead_id)?;
+        if let Some(h) = me
+            .hook_bead
+            .as_deref()
+            .filter(|h| !h.is_empty() && *h != bead.id)
+        {
+            return Err(Error::invalid(format!(
+                "{addr} is working on {h}; finish or unsling it first"
+            )));
+        }
+        let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
+            Some(h) => agents::find(&tx.reader(), h)?,
+            None => None,
+        };
+        let before = (
+            cur.clone(),
+            me,
+            match &prev_holder {
+                Some(h) => tx.reader().bead(&h.bead_id)?,
+                None => None,
+            },
+        );
         if let Some(h) = &prev_holder {
             agents::set_state(tx, &h.bead_id, "idle", None)?;
         }
@@ -285,8 +420,11 @@ async fn sling_standing(
             Some(serde_json::json!({"agent": addr})),
             None,
         )?;
-        Ok(convoy)
+        Ok(Some((convoy, prev_holder, before)))
     })?;
+    let Some((convoy, prev_holder, before)) = recorded else {
+        return standing_result(ctx, bead, &addr, true, None);
+    };
     let running = ctx
         .tmux()
         .panes()
@@ -314,11 +452,21 @@ async fn sling_standing(
             .map(|_| ())
     };
     if let Err(e) = told {
-        let _ = ctx.write(|tx| {
-            hook::unhook_in(tx, &bead.id)?;
-            agents::set_state(tx, &info.bead_id, "idle", None)?;
+        let (bead_before, me_before, holder_before) = before;
+        let undone = ctx.write(|tx| {
+            restore(tx, &bead_before)?;
+            restore(tx, &me_before)?;
+            if let Some(h) = &holder_before {
+                restore(tx, h)?;
+            }
             Ok(())
         });
+        if let Err(u) = undone {
+            ctx.warnings.push(format!(
+                "warning: could not fully undo the sling of {}: {u}",
+                bead.id
+            ));
+        }
         return Err(Error::failed(format!(
             "could not tell {addr} about {}: {e}; the sling was undone",
             bead.id
@@ -326,6 +474,9 @@ async fn sling_standing(
     }
     let mut r = standing_result(ctx, bead, &addr, false, convoy)?;
     r.runtime = info.runtime.unwrap_or_default();
+    if let Some(h) = &prev_holder {
+        r.moved_from = Some(let_go(ctx, h, &bead.id, &addr).await);
+    }
     Ok(r)
 }
 
@@ -354,6 +505,7 @@ fn standing_result(
         branch: info.as_ref().and_then(|i| i.branch.clone()),
         worktree: info.and_then(|i| i.worktree),
         window: None,
+        moved_from: None,
     })
 }
 
@@ -457,19 +609,30 @@ fn undo_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) {
 /// What the ledger transaction did, so it can be taken back.
 struct HookRecord {
     agent_bead: String,
-    agent_was_new: bool,
+    /// The agent bead as it was (None: made by this sling).
+    prev_agent: Option<Bead>,
     prev_status: String,
     prev_assignee: Option<String>,
-    /// The agent the bead was taken from (--force), restored on rollback.
+    /// The agent the bead was taken from (--force), with its bead as it was.
     prev_holder: Option<AgentInfo>,
+    prev_holder_bead: Option<Bead>,
     convoy: Option<String>,
     convoy_created: bool,
 }
 
+enum Recorded {
+    Hooked(HookRecord),
+    /// A parallel sling to the same target got there first.
+    Already(String),
+}
+
+/// One transaction: the agent record, the hook, the convoy, the event. The bead is checked
+/// again inside it, so two processes can never both hook it.
 #[allow(clippy::too_many_arguments)]
 fn record_hook(
     ctx: &mut Ctx,
     bead: &Bead,
+    target: &Target,
     address: &Address,
     plan: &Plan,
     runtime: &Runtime,
@@ -477,16 +640,29 @@ fn record_hook(
     worktree: &std::path::Path,
     branch: &str,
     opts: &SlingOptions,
-) -> Result<HookRecord> {
-    let prev_holder = match bead.assignee.as_deref().filter(|_| bead.status == "hooked") {
-        Some(h) => agents::find(&ctx.reader(), h)?,
-        None => None,
-    };
+) -> Result<Recorded> {
     let addr = address.to_string();
     ctx.write(|tx| {
+        let cur = tx.reader().require(&bead.id)?;
+        if let Some(holder) = held_by_target(&cur, target) {
+            return Ok(Recorded::Already(holder));
+        }
+        hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
+        let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
+            Some(h) => agents::find(&tx.reader(), h)?,
+            None => None,
+        };
+        let prev_holder_bead = match &prev_holder {
+            Some(h) => tx.reader().bead(&h.bead_id)?,
+            None => None,
+        };
         if let Some(h) = &prev_holder {
             agents::set_state(tx, &h.bead_id, "idle", None)?;
         }
+        let prev_agent = match &plan.reused {
+            Some(a) => tx.reader().bead(&a.bead_id)?,
+            None => None,
+        };
         let agent_bead = agents::upsert(
             tx,
             &AgentRecord {
@@ -519,20 +695,22 @@ fn record_hook(
         };
         let note = serde_json::json!({"agent": addr, "runtime": runtime.name, "branch": branch});
         tx.record_event(Some(&bead.id), "slung", None, Some(note), None)?;
-        Ok(HookRecord {
+        Ok(Recorded::Hooked(HookRecord {
             agent_bead,
-            agent_was_new: plan.reused.is_none(),
-            prev_status: bead.status.clone(),
-            prev_assignee: bead.assignee.clone(),
-            prev_holder: prev_holder.clone(),
+            prev_agent,
+            prev_status: cur.status.clone(),
+            prev_assignee: cur.assignee.clone(),
+            prev_holder,
+            prev_holder_bead,
             convoy,
             convoy_created,
-        })
+        }))
     })
 }
 
-/// Takes back `record_hook`: the bead as it was, the agent as it was (or gone), the convoy
-/// made for this sling gone. Best effort: a failure here is logged, the original error wins.
+/// Takes back `record_hook`: the bead as it was, the agent records as they were (or gone),
+/// the convoy made for this sling gone. Best effort: a failure here is logged and reported,
+/// the original error wins.
 fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
     let res = ctx.write(|tx| {
         let cur = tx.reader().require(&bead.id)?;
@@ -540,13 +718,12 @@ fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
         back.status = rec.prev_status.clone();
         back.assignee = rec.prev_assignee.clone();
         tx.update_bead(&cur, back, "sling_rolled_back")?;
-        if rec.agent_was_new {
-            tx.delete_bead(&rec.agent_bead)?;
-        } else {
-            agents::set_state(tx, &rec.agent_bead, "idle", None)?;
+        match &rec.prev_agent {
+            None => tx.delete_bead(&rec.agent_bead)?,
+            Some(before) => restore(tx, before)?,
         }
-        if let Some(h) = &rec.prev_holder {
-            agents::set_state(tx, &h.bead_id, "working", Some(&bead.id))?;
+        if let Some(before) = &rec.prev_holder_bead {
+            restore(tx, before)?;
         }
         if let (true, Some(c)) = (rec.convoy_created, &rec.convoy) {
             tx.delete_bead(c)?;
@@ -562,6 +739,12 @@ fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
     }
 }
 
+fn restore(tx: &mut crate::ledger::Tx<'_>, before: &Bead) -> Result<()> {
+    let cur = tx.reader().require(&before.id)?;
+    tx.update_bead(&cur, before.clone(), "sling_rolled_back")?;
+    Ok(())
+}
+
 async fn start_window(
     ctx: &Ctx,
     address: &Address,
@@ -570,20 +753,6 @@ async fn start_window(
     runtime: &Runtime,
     bead: &Bead,
 ) -> Result<crate::tmux::Created> {
-    let server = ctx.tmux();
-    if plan.reused.is_some() {
-        // The idle polecat's previous session ends; its work is committed and queued.
-        for p in server.panes().await? {
-            if p.agent.as_deref() == Some(address.to_string().as_str()) {
-                if p.human_attached() {
-                    return Err(Error::invalid(format!(
-                        "someone is attached to {address}'s window; not replacing its session"
-                    )));
-                }
-                server.kill_agent_window(&p.window_id).await?;
-            }
-        }
-    }
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
     let spec = session::StartSpec {
         address,
