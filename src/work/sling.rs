@@ -621,7 +621,7 @@ struct HookRecord {
 }
 
 enum Recorded {
-    Hooked(HookRecord),
+    Hooked(Box<HookRecord>),
     /// A parallel sling to the same target got there first.
     Already(String),
 }
@@ -695,7 +695,7 @@ fn record_hook(
         };
         let note = serde_json::json!({"agent": addr, "runtime": runtime.name, "branch": branch});
         tx.record_event(Some(&bead.id), "slung", None, Some(note), None)?;
-        Ok(Recorded::Hooked(HookRecord {
+        Ok(Recorded::Hooked(Box::new(HookRecord {
             agent_bead,
             prev_agent,
             prev_status: cur.status.clone(),
@@ -704,7 +704,7 @@ fn record_hook(
             prev_holder_bead,
             convoy,
             convoy_created,
-        }))
+        })))
     })
 }
 
