@@ -214,3 +214,119 @@ fn a_paste_prompt_runtime_gets_its_beacon_confirmed() {
         "it worked and finished"
     );
 }
+
+fn tmux_of(s: &Sandbox, args: &[&str]) -> String {
+    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
+    let o = std::process::Command::new("tmux")
+        .arg("-L")
+        .arg(socket.trim())
+        .args(args)
+        .output()
+        .expect("tmux");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn delivery_state(s: &Sandbox, id: &str) -> serde_json::Value {
+    s.json(&["nudge", "--status", id])["delivery"].clone()
+}
+
+#[test]
+fn a_second_message_is_not_held_up_by_a_deliverer_waiting_for_a_busy_agent() {
+    let (s, agent) = agent_with("--busy 6", &[]);
+    wait_for(10, "the agent to be busy", || {
+        (s.agent_view(&agent)["session"] == "working").then_some(())
+    });
+    // The first leaves a background deliverer waiting for the agent's prompt.
+    let first = nudge(&s, &agent, "first", "0");
+    assert_eq!(first.json()["delivery"]["state"], "queued");
+    let started = std::time::Instant::now();
+    let second = nudge(&s, &agent, "second", "1");
+    let took = started.elapsed();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(second.json()["delivery"]["state"], "queued");
+    // It gave up after its own 1 s wait, not after the agent's 6 s busy period.
+    assert!(took < std::time::Duration::from_secs(4), "took {took:?}");
+    let ids: Vec<String> = [&first, &second]
+        .iter()
+        .map(|r| r.json()["delivery"]["id"].as_i64().expect("id").to_string())
+        .collect();
+    wait_for(30, "both to be delivered", || {
+        ids.iter()
+            .all(|id| delivery_state(&s, id)["state"] == "delivered")
+            .then_some(())
+    });
+    let got = s.sim_received(&agent);
+    assert_eq!(
+        &got[1..],
+        ["first", "second"],
+        "in order, once each: {got:?}"
+    );
+}
+
+#[test]
+fn a_tmux_failure_mid_delivery_fails_the_message_with_the_reason() {
+    let (s, agent) = agent_with("--busy 0.2 --exit-on-input", &[]);
+    wait_idle(&s, &agent);
+    // Without remain-on-exit the window vanishes the moment the program exits, so the
+    // steps after the paste hit a tmux error.
+    let window = s.agent_view(&agent)["window"]
+        .as_str()
+        .expect("window")
+        .to_string();
+    tmux_of(
+        &s,
+        &["set-option", "-w", "-t", &window, "remain-on-exit", "off"],
+    );
+    let r = nudge(&s, &agent, "this kills it", "5");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let d = r.json()["delivery"].clone();
+    assert_eq!(d["state"], "failed", "{d}");
+    assert_eq!(d["attempts"], 1, "pasted once: {d}");
+    let reason = d["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("not pasted again"),
+        "the reason says what happened: {reason}"
+    );
+    // Nothing is left in an unfinished state.
+    assert_eq!(
+        s.sql("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'pasting', 'pasted')"),
+        "0"
+    );
+}
+
+#[test]
+fn a_delivery_left_half_done_is_failed_and_never_pasted_again() {
+    let (s, agent) = agent_with("--busy 3", &[]);
+    wait_for(10, "the agent to be busy", || {
+        (s.agent_view(&agent)["session"] == "working").then_some(())
+    });
+    let r = s.gt(&[
+        "--batch",
+        "--json",
+        "nudge",
+        &agent,
+        "ghost",
+        "--wait",
+        "0",
+        "--no-background",
+    ]);
+    let id = r.json()["delivery"]["id"].as_i64().expect("id").to_string();
+    // As if the process delivering it had died between the paste and its outcome.
+    s.sql(&format!(
+        "UPDATE deliveries SET state = 'pasting' WHERE id = {id}"
+    ));
+    let after = nudge(&s, &agent, "after", "30");
+    assert_eq!(after.json()["delivery"]["state"], "delivered");
+    let ghost = delivery_state(&s, &id);
+    assert_eq!(ghost["state"], "failed", "{ghost}");
+    assert!(
+        ghost["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("stopped while it was pasting"),
+        "{ghost}"
+    );
+    let got = s.sim_received(&agent);
+    assert!(!got.iter().any(|t| t == "ghost"), "{got:?}");
+    assert_eq!(got.last().map(String::as_str), Some("after"));
+}

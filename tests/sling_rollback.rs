@@ -127,3 +127,78 @@ fn a_rollback_restores_a_reused_polecat_and_a_moved_bead() {
         "no half-made polecat"
     );
 }
+
+#[test]
+fn an_undone_slings_beacon_never_reaches_a_later_session() {
+    let s = Sandbox::with_sim_rig("rb");
+    // Starts slower than its startup timeout, so the pasted beacon is never taken.
+    s.sim_runtime(
+        "slowpaste",
+        "--slow-start 4 --busy 0.2",
+        &["--prompt", "paste", "--startup-timeout", "1"],
+    );
+    let first = s.create(&["Undone", "--rig", "rb"]);
+    let r = s.gt(&["sling", &first, "rb", "--agent", "slowpaste"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        s.sql("SELECT state || ': ' || reason FROM deliveries"),
+        "failed: the sling was undone"
+    );
+    // The next polecat of that name gets its own work and a nudge, never the old beacon.
+    let second = s.create(&["Real work", "--rig", "rb"]);
+    let out = s.json(&["sling", &second, "rb"]);
+    let agent = out["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    let r = s.gt(&["--batch", "nudge", &agent, "hello", "--wait", "30"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got = s.sim_received(&agent);
+    assert!(!got.iter().any(|t| t.contains(&first)), "{got:?}");
+    assert!(got.iter().any(|t| t == "hello"), "{got:?}");
+}
+
+#[test]
+fn a_rollback_gives_a_reused_polecat_back_its_unmerged_branch() {
+    let s = Sandbox::with_sim_rig("rb");
+    s.sim_runtime(
+        "deafsim",
+        "--hang",
+        &["--prompt", "paste", "--startup-timeout", "2"],
+    );
+    // A polecat finishes one bead: idle, with an unmerged branch waiting in the queue.
+    let a = s.create(&["First job", "--rig", "rb"]);
+    let out = s.json(&["sling", &a, "rb"]);
+    let agent = out["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    wait_for(30, "the first job to be done", || {
+        (s.agent_view(&agent)["state"] == "idle").then_some(())
+    });
+    let before = s.json(&["polecat", "show", &agent])["polecat"].clone();
+    let old_branch = before["branch"].as_str().expect("branch").to_string();
+    assert_eq!(before["commits_ahead"], 1, "{before}");
+    // It is reused for the next bead, whose runtime never takes its beacon: undone.
+    let b = s.create(&["Second job", "--rig", "rb"]);
+    let r = s.gt(&["sling", &b, "rb", "--agent", "deafsim"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("undone"), "{}", r.stderr);
+    let after = s.json(&["polecat", "show", &agent])["polecat"].clone();
+    assert_eq!(after["branch"], old_branch.as_str(), "{after}");
+    assert_eq!(after["commits_ahead"], 1, "{after}");
+    assert_eq!(after["runtime"], before["runtime"], "{after}");
+    let wt = s
+        .town()
+        .join("rb/polecats")
+        .join(agent.rsplit('/').next().expect("name"));
+    assert_eq!(
+        git(&wt, &["branch", "--show-current"]).trim(),
+        old_branch,
+        "the worktree is back on its branch"
+    );
+    // So its protections still hold.
+    let r = s.gt(&["polecat", "remove", &agent]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not merged"), "{}", r.stderr);
+}

@@ -51,6 +51,10 @@ pub struct Runtime {
     pub instruction_file: Option<String>,
     #[serde(default)]
     pub escape_cancels: bool,
+    /// Urgent messages may interrupt its work: Escape, then delivery at its prompt. Off by
+    /// default — an interrupted agent loses the step it was in the middle of.
+    #[serde(default)]
+    pub urgent_interrupts: bool,
     #[serde(default)]
     pub resume_args: Vec<String>,
     #[serde(default = "default_startup")]
@@ -121,6 +125,11 @@ pub fn from_table(table: Option<&toml::Value>) -> Result<BTreeMap<String, Runtim
             .try_into()
             .map_err(|e| format!("[agents.{name}]: {e}"))?;
         rt.name = name.clone();
+        if rt.urgent_interrupts && !rt.escape_cancels {
+            return Err(format!(
+                "[agents.{name}]: urgent_interrupts needs escape_cancels = true (gt interrupts with Escape)"
+            ));
+        }
         out.insert(name.clone(), rt);
     }
     Ok(out)

@@ -31,6 +31,8 @@ pub struct SimOptions {
     pub crash_after: Option<f64>,
     /// Make the change, then exit without committing or running `gt done`.
     pub no_commit: bool,
+    /// Exit with status 4 the moment any input arrives.
+    pub exit_on_input: bool,
     /// The first prompt (the beacon), when given as an argument.
     pub prompt: Option<String>,
 }
@@ -95,11 +97,32 @@ pub fn run(opts: SimOptions) -> i32 {
             std::process::exit(3);
         });
     }
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    if !opts.hang {
+        std::thread::spawn(move || {
+            let mut stdin = std::io::stdin();
+            let mut buf = [0u8; 8192];
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
     let mut sim = Sim {
         opts: opts.clone(),
         agent,
         input: Vec::new(),
         enter_swallowed: false,
+        rx,
+        parser: Parser::default(),
+        pending: std::collections::VecDeque::new(),
+        paused: None,
     };
     if opts.hang {
         sim.draw_prompt();
@@ -112,60 +135,45 @@ pub fn run(opts: SimOptions) -> i32 {
     {
         return code;
     }
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin();
-        let mut buf = [0u8; 8192];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.send(buf[..n].to_vec()).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    let mut parser = Parser::default();
     sim.draw_prompt();
-    while let Ok(bytes) = rx.recv() {
-        for ev in parser.feed(&bytes) {
-            match ev {
-                Input::Text(t) => {
-                    sim.input.extend_from_slice(&t);
-                    sim.draw_prompt();
+    while let Some(ev) = sim.next_input(None) {
+        if sim.opts.exit_on_input {
+            say("sim: input arrived; exiting (as asked with --exit-on-input)");
+            return 4;
+        }
+        match ev {
+            Input::Text(t) => {
+                sim.input.extend_from_slice(&t);
+                sim.draw_prompt();
+            }
+            Input::Enter => {
+                if sim.opts.ignore_first_enter && !sim.enter_swallowed {
+                    sim.enter_swallowed = true;
+                    continue;
                 }
-                Input::Enter => {
-                    if sim.opts.ignore_first_enter && !sim.enter_swallowed {
-                        sim.enter_swallowed = true;
-                        continue;
-                    }
-                    if sim.input.is_empty() {
-                        sim.draw_prompt();
-                        continue;
-                    }
-                    let text =
-                        String::from_utf8_lossy(&std::mem::take(&mut sim.input)).into_owned();
-                    if let Some(code) = sim.handle(&text) {
-                        return code;
-                    }
+                if sim.input.is_empty() {
                     sim.draw_prompt();
+                    continue;
                 }
-                Input::Backspace => {
-                    sim.input.pop();
-                    sim.draw_prompt();
+                let text = String::from_utf8_lossy(&std::mem::take(&mut sim.input)).into_owned();
+                if let Some(code) = sim.handle(&text) {
+                    return code;
                 }
-                Input::Cancel => {
-                    sim.input.clear();
-                    say("^C");
-                    sim.draw_prompt();
-                }
-                Input::Eof => {
-                    if sim.input.is_empty() {
-                        say("sim: bye");
-                        return 0;
-                    }
+                sim.draw_prompt();
+            }
+            Input::Backspace => {
+                sim.input.pop();
+                sim.draw_prompt();
+            }
+            Input::Cancel => {
+                sim.input.clear();
+                say("^C");
+                sim.draw_prompt();
+            }
+            Input::Eof => {
+                if sim.input.is_empty() {
+                    say("sim: bye");
+                    return 0;
                 }
             }
         }
@@ -178,9 +186,45 @@ struct Sim {
     agent: String,
     input: Vec<u8>,
     enter_swallowed: bool,
+    rx: mpsc::Receiver<Vec<u8>>,
+    parser: Parser,
+    /// Keys that arrived while it was busy, handled once it is back at its prompt.
+    pending: std::collections::VecDeque<Input>,
+    /// Work that was interrupted (bead, title); picked up again after the next message.
+    paused: Option<(String, String)>,
 }
 
 impl Sim {
+    /// The next key event, waiting at most `until` (None: for ever). None when input ends
+    /// or the time is up.
+    fn next_input(&mut self, until: Option<std::time::Instant>) -> Option<Input> {
+        loop {
+            if let Some(ev) = self.pending.pop_front() {
+                return Some(ev);
+            }
+            // A lone ESC may begin a sequence; if nothing follows soon it is the Escape key.
+            let lone_escape = self.parser.pending == [0x1b];
+            let wait = match until {
+                _ if lone_escape => Some(ESC_ALONE_AFTER),
+                None => None,
+                Some(t) => Some(t.saturating_duration_since(std::time::Instant::now())),
+            };
+            let bytes = match wait {
+                None => self.rx.recv().ok()?,
+                Some(d) => match self.rx.recv_timeout(d) {
+                    Ok(b) => b,
+                    Err(mpsc::RecvTimeoutError::Timeout) if lone_escape => {
+                        self.parser.pending.clear();
+                        return Some(Input::Cancel);
+                    }
+                    Err(_) => return None,
+                },
+            };
+            let evs = self.parser.feed(&bytes);
+            self.pending.extend(evs);
+        }
+    }
+
     fn draw_prompt(&self) {
         let text = String::from_utf8_lossy(&self.input);
         let shown = if text.contains('\n') || text.chars().count() > 60 {
@@ -226,7 +270,7 @@ impl Sim {
         if let Some(cmd) = text.trim_start().strip_prefix('!') {
             self.busy_for(self.opts.busy.min(0.5), "running a gt command");
             run_gt_line(cmd.trim());
-            return None;
+            return self.resume();
         }
         self.busy_for(self.opts.busy.min(0.3), "reading your message");
         if std::env::var("GT_ROLE").as_deref() == Ok("mayor") {
@@ -238,16 +282,48 @@ impl Sim {
         } else {
             say("(sim) noted.");
         }
-        None
+        self.resume()
     }
 
-    fn busy_for(&self, secs: f64, what: &str) {
+    /// Goes back to interrupted work, as an AI does after answering the interruption.
+    fn resume(&mut self) -> Option<i32> {
+        let (bead, title) = self.paused.take()?;
+        say(&format!("(sim) back to {bead}"));
+        self.finish(&bead, &title)
+    }
+
+    /// Busy for `secs`, like an AI at work: keys typed meanwhile wait for the prompt, and
+    /// Escape (or ^C) interrupts. Returns true when interrupted.
+    fn busy_for(&mut self, secs: f64, what: &str) -> bool {
         if secs <= 0.0 {
-            return;
+            return false;
         }
         status(&format!("⠿ sim is {what}… {BUSY_MARKER}"));
-        std::thread::sleep(Duration::from_secs_f64(secs));
+        let end = std::time::Instant::now() + Duration::from_secs_f64(secs);
+        let mut kept = std::collections::VecDeque::new();
+        let mut interrupted = false;
+        while std::time::Instant::now() < end {
+            match self.next_input(Some(end)) {
+                Some(Input::Cancel) => {
+                    interrupted = true;
+                    break;
+                }
+                Some(ev) => kept.push_back(ev),
+                None => {
+                    // Time is up, or input ended (then just finish the busy period).
+                    let left = end.saturating_duration_since(std::time::Instant::now());
+                    std::thread::sleep(left);
+                    break;
+                }
+            }
+        }
+        kept.extend(self.pending.drain(..));
+        self.pending = kept;
         status("");
+        if interrupted {
+            say(&format!("(sim) interrupted while {what}"));
+        }
+        interrupted
     }
 
     /// The work cycle the beacon asks for: prime, read the hook, change, commit, done.
@@ -269,7 +345,18 @@ impl Sim {
             .as_str()
             .unwrap_or("")
             .to_string();
-        self.busy_for(self.opts.busy, &format!("working on {bead}"));
+        if self.busy_for(self.opts.busy, &format!("working on {bead}")) {
+            say(&format!(
+                "(sim) {bead} is paused; I pick it up again after your message"
+            ));
+            self.paused = Some((bead, title));
+            return None;
+        }
+        self.finish(&bead, &title)
+    }
+
+    /// The rest of the work cycle: the change, the commit, `gt done`.
+    fn finish(&mut self, bead: &str, title: &str) -> Option<i32> {
         let dir = PathBuf::from("sim-work");
         let file = dir.join(format!("{bead}.md"));
         let note = format!(
@@ -375,6 +462,8 @@ enum Input {
 }
 
 const PASTE_START: &[u8] = b"\x1b[200~";
+/// How long a lone ESC byte waits for the rest of a sequence before it counts as Escape.
+const ESC_ALONE_AFTER: Duration = Duration::from_millis(50);
 const PASTE_END: &[u8] = b"\x1b[201~";
 
 /// Turns raw terminal bytes into input events; pasted text (between the bracketed-paste

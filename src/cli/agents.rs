@@ -523,6 +523,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 hang: a.hang,
                 crash_after: a.crash_after,
                 no_commit: a.no_commit,
+                exit_on_input: a.exit_on_input,
                 prompt: a.prompt,
             });
             if code == 0 {

@@ -463,6 +463,9 @@ pub struct SimArgs {
     /// Make the change, then exit without committing or `gt done` [env GT_SIM_NO_COMMIT].
     #[arg(long, env = "GT_SIM_NO_COMMIT")]
     pub no_commit: bool,
+    /// Exit (status 4) as soon as anything is typed or pasted [env GT_SIM_EXIT_ON_INPUT].
+    #[arg(long, env = "GT_SIM_EXIT_ON_INPUT")]
+    pub exit_on_input: bool,
     /// The first prompt (gt passes the beacon here).
     pub prompt: Option<String>,
 }
@@ -488,6 +491,12 @@ pub enum AgentConfigCmd {
         /// File it reads instructions from (CLAUDE.md, AGENTS.md, …).
         #[arg(long)]
         instruction_file: Option<String>,
+        /// Seconds to wait for its first prompt (default 60).
+        #[arg(long)]
+        startup_timeout: Option<u64>,
+        /// Escape stops its work, and urgent mail may interrupt it that way.
+        #[arg(long)]
+        urgent_interrupts: bool,
     },
     /// Every runtime: built-in presets and the town's own.
     List,

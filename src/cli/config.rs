@@ -110,6 +110,8 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             ready_marker,
             busy_marker,
             instruction_file,
+            startup_timeout,
+            urgent_interrupts,
         } => {
             let rt = agent_config::set(
                 ctx,
@@ -121,6 +123,8 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                     ready_marker,
                     busy_marker,
                     instruction_file,
+                    startup_timeout,
+                    urgent_interrupts,
                 },
             )?;
             if out.json {

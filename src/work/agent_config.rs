@@ -14,6 +14,10 @@ pub struct AgentSpec {
     pub ready_marker: Option<String>,
     pub busy_marker: Option<String>,
     pub instruction_file: Option<String>,
+    /// Seconds to wait for its first prompt.
+    pub startup_timeout: Option<u64>,
+    /// Escape stops its work, and urgent messages may use that.
+    pub urgent_interrupts: bool,
 }
 
 fn validate_name(name: &str) -> Result<()> {
@@ -75,6 +79,18 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
         if let Some(v) = v {
             t.insert(key, toml_edit::value(v.clone()));
         }
+    }
+    if let Some(secs) = spec.startup_timeout {
+        if !(1..=3600).contains(&secs) {
+            return Err(Error::invalid(format!(
+                "--startup-timeout must be 1 to 3600 seconds, not {secs}"
+            )));
+        }
+        t.insert("startup_timeout_secs", toml_edit::value(secs as i64));
+    }
+    if spec.urgent_interrupts {
+        t.insert("escape_cancels", toml_edit::value(true));
+        t.insert("urgent_interrupts", toml_edit::value(true));
     }
     let base = std::path::Path::new(&words[0])
         .file_name()

@@ -1,0 +1,164 @@
+//! Several gt processes acting on the same bead or agent at once: exactly one wins, the
+//! others say so, and nothing is duplicated or orphaned.
+
+mod common;
+use common::*;
+use std::process::{Child, Stdio};
+
+fn spawn(s: &Sandbox, args: &[&str]) -> Child {
+    s.cmd(&s.town(), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
+fn finish(c: Child) -> Run {
+    Run::from(c.wait_with_output().expect("wait"))
+}
+
+/// A polecat running a simulator that stays busy, so it never runs `gt done` itself.
+fn busy_polecat(s: &Sandbox, rig: &str, title: &str) -> (String, String) {
+    let b = s.create(&[title, "--rig", rig]);
+    let out = s.json(&["sling", &b, rig, "--agent", "slowsim"]);
+    let agent = out["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    (b, agent)
+}
+
+#[test]
+fn parallel_slings_of_one_bead_give_it_to_one_polecat() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    // A second rig: slings to different rigs do not share the rig lock, only the ledger.
+    let src = s.source_repo("other");
+    std::fs::write(src.join("a.txt"), "a\n").expect("write");
+    git(&src, &["add", "."]);
+    git(&src, &["commit", "-q", "-m", "a"]);
+    s.ok(&[
+        "--batch",
+        "rig",
+        "add",
+        "other",
+        src.to_str().expect("utf8"),
+    ]);
+    let b = s.create(&["Wanted by everyone", "--rig", "r"]);
+    let targets = ["r", "r", "r", "r", "other", "other"];
+    let children: Vec<Child> = targets
+        .iter()
+        .map(|t| spawn(&s, &["--batch", "sling", &b, t, "--agent", "slowsim"]))
+        .collect();
+    let runs: Vec<Run> = children.into_iter().map(finish).collect();
+    let won: Vec<&Run> = runs.iter().filter(|r| r.code == 0).collect();
+    assert!(!won.is_empty(), "{runs:?}");
+    // Every failure is the clear refusal, never a crash or a half-made polecat.
+    for r in runs.iter().filter(|r| r.code != 0) {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("already on"), "{}", r.stderr);
+    }
+    let holder = s.json(&["show", &b])["bead"]["assignee"]
+        .as_str()
+        .expect("assignee")
+        .to_string();
+    // The successes all name the one holder (the others were told it is already there).
+    for r in &won {
+        assert_eq!(r.stdout.trim().split('\t').nth(1), Some(holder.as_str()));
+    }
+    let agents = s.json(&["agents"]);
+    let with_hook: Vec<&serde_json::Value> = agents["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| a["hook"] == b.as_str())
+        .collect();
+    assert_eq!(with_hook.len(), 1, "{agents}");
+    assert_eq!(agents["count"], 1, "no orphan polecat: {agents}");
+    let worktrees = git(&s.town().join("r/.repo.git"), &["worktree", "list"]);
+    let other = git(&s.town().join("other/.repo.git"), &["worktree", "list"]);
+    assert_eq!(
+        worktrees
+            .lines()
+            .chain(other.lines())
+            .filter(|l| l.contains("/polecats/"))
+            .count(),
+        1,
+        "{worktrees}{other}"
+    );
+}
+
+#[test]
+fn parallel_dones_make_one_merge_request() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    let (b, agent) = busy_polecat(&s, "r", "Finish me once");
+    let wt = s
+        .town()
+        .join("r/polecats")
+        .join(agent.rsplit('/').next().expect("name"));
+    std::fs::write(wt.join("work.txt"), "done\n").expect("write");
+    git(&wt, &["add", "."]);
+    git(&wt, &["commit", "-q", "-m", "the work"]);
+    let children: Vec<Child> = (0..3)
+        .map(|_| spawn(&s, &["--batch", "done", "--agent", &agent]))
+        .collect();
+    let runs: Vec<Run> = children.into_iter().map(finish).collect();
+    assert_eq!(runs.iter().filter(|r| r.code == 0).count(), 1, "{runs:?}");
+    for r in runs.iter().filter(|r| r.code != 0) {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
+    assert_eq!(
+        s.sql("SELECT count(*) FROM beads WHERE issue_type = 'merge-request'"),
+        "1"
+    );
+    let bead = &s.json(&["show", &b])["bead"];
+    assert_eq!(bead["status"], "in_progress", "{bead}");
+}
+
+#[test]
+fn work_waiting_for_its_merge_is_not_slung_again() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    let (b, agent) = busy_polecat(&s, "r", "Done already");
+    let wt = s
+        .town()
+        .join("r/polecats")
+        .join(agent.rsplit('/').next().expect("name"));
+    std::fs::write(wt.join("work.txt"), "done\n").expect("write");
+    s.ok(&["--batch", "done", "--agent", &agent]);
+    let before = s.ledger_state();
+    let r = s.gt(&["sling", &b, "r"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("merge queue"), "{}", r.stderr);
+    assert_eq!(before, s.ledger_state(), "nothing written");
+    // --force is the way to work on it again.
+    s.ok(&["sling", &b, "r", "--force", "--agent", "slowsim"]);
+}
+
+#[test]
+fn a_forced_move_stops_the_polecat_it_was_taken_from() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    let (b, first) = busy_polecat(&s, "r", "Move me");
+    let moved = s.json(&[
+        "sling",
+        &b,
+        "r/polecats/reed",
+        "--force",
+        "--agent",
+        "slowsim",
+    ]);
+    assert_eq!(moved["slung"][0]["moved_from"], first.as_str(), "{moved}");
+    let old = s.agent_view(&first);
+    assert_eq!(old["state"], "idle", "{old}");
+    assert_eq!(old["hook"], serde_json::Value::Null, "{old}");
+    assert_eq!(
+        old["session"], "no session",
+        "its session was stopped: {old}"
+    );
+    // Its worktree stays.
+    let name = first.rsplit('/').next().expect("name");
+    assert!(s.town().join("r/polecats").join(name).is_dir());
+    assert_eq!(s.agent_view("r/polecats/reed")["hook"], b.as_str());
+}
