@@ -63,6 +63,23 @@ fn wait_screen(socket: &str, target: &str, needle: &str) -> Instant {
     }
 }
 
+/// Kills the town's tmux server (and with it every sim agent) when the bench ends, also when
+/// an assertion fails midway. The name is read at drop time: the server starts with the first
+/// sling, and the record names whichever server the town uses.
+struct ServerGuard {
+    town: PathBuf,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        if let Ok(name) = std::fs::read_to_string(self.town.join(".gt/tmux-socket")) {
+            let _ = Command::new("tmux")
+                .args(["-L", name.trim(), "kill-server"])
+                .status();
+        }
+    }
+}
+
 fn report(name: &str, mut samples: Vec<Duration>, budget: Option<f64>) -> f64 {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -95,6 +112,8 @@ fn main() {
     );
     gt(root, &["--batch", "install", "town"]);
     let town = root.join("town");
+    // Declared after `tmp`, so it runs first: the server goes before its directory does.
+    let _server = ServerGuard { town: town.clone() };
     gt(
         &town,
         &[
@@ -267,8 +286,4 @@ fn main() {
         prime_samples,
         Some(20.0),
     );
-
-    let _ = Command::new("tmux")
-        .args(["-L", socket.trim(), "kill-server"])
-        .status();
 }
