@@ -135,3 +135,63 @@ async fn errors_carry_the_command_and_stderr() {
     assert!(msg.contains("capture-pane") && msg.contains("-L"), "{msg}");
     assert!(err.is_missing_target(), "{msg}");
 }
+
+/// Runs tmux on the test's server directly, as a user would (not through gt).
+fn raw_tmux(server: &Server, args: &[&str]) -> String {
+    let o = std::process::Command::new("tmux")
+        .args(["-f", "/dev/null", "-L", server.socket()])
+        .args(args)
+        .output()
+        .expect("run tmux");
+    assert!(
+        o.status.success(),
+        "tmux {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn tags_go_on_the_new_window_not_a_same_named_one() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    // The user's own window, untagged, already called `kite`.
+    raw_tmux(
+        s,
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            "rig",
+            "-n",
+            "kite",
+            "sleep",
+            "600",
+        ],
+    );
+    let users = raw_tmux(
+        s,
+        &["display-message", "-p", "-t", "=rig:=kite", "#{window_id}"],
+    )
+    .trim()
+    .to_string();
+    let ours = s
+        .create_window(&spec("rig", "kite", &["cat"]))
+        .await
+        .expect("agent window beside the user's");
+    assert_ne!(ours.window_id, users);
+    let panes = s.panes().await.expect("panes");
+    assert_eq!(panes.len(), 2, "no stray window left: {panes:?}");
+    let agent = panes
+        .iter()
+        .find(|x| x.window_id == ours.window_id)
+        .expect("agent window listed");
+    assert_eq!(agent.agent.as_deref(), Some("rig/polecats/kite"));
+    assert_eq!(agent.bead.as_deref(), Some("gt-abcd"));
+    let user = panes
+        .iter()
+        .find(|x| x.window_id == users)
+        .expect("user window listed");
+    assert_eq!((user.agent.as_deref(), user.bead.as_deref()), (None, None));
+    assert_eq!(user.current_command, "sleep", "the user's window runs on");
+}

@@ -29,10 +29,6 @@ pub struct Created {
     pub pane_id: String,
 }
 
-fn exact_window(session: &str, window: &str) -> String {
-    format!("={session}:={window}")
-}
-
 impl Server {
     /// Every pane of the server; empty when the server is not running.
     pub async fn panes(&self) -> Result<Vec<Pane>, TmuxError> {
@@ -55,12 +51,15 @@ impl Server {
         }
     }
 
-    /// Creates the agent's window (and its session and the server, when missing) in one
-    /// tmux process, tagged `@gt_agent`/`@gt_bead`. Windows keep their pane when the
-    /// program exits (remain-on-exit), so a crash leaves evidence.
+    /// Creates the agent's window (and its session and the server, when missing), tagged
+    /// `@gt_agent`/`@gt_bead`. Windows keep their pane when the program exits
+    /// (remain-on-exit), so a crash leaves evidence.
+    ///
+    /// Tags go on the window by the id tmux reported for it, never by name: the session may
+    /// hold another window of the same name (the user's), which must not be tagged. When the
+    /// tags cannot be set, the new window is killed: an untagged agent would run unseen.
     pub async fn create_window(&self, spec: &WindowSpec) -> Result<Created, TmuxError> {
         let session_exists = self.has_session(&spec.session).await?;
-        let target = exact_window(&spec.session, &spec.name);
         let mut cmds: Vec<TmuxCommand<'static>> = vec![
             StartServer::new().build(),
             SetOption::new()
@@ -98,35 +97,52 @@ impl Server {
             create.push_param(a.clone());
         }
         cmds.push(create);
-        cmds.push(
+        let out = self.run(cmds, None).await?;
+        let created = match parse_created(&out) {
+            Ok(c) => c,
+            Err((window, e)) => {
+                if let Some(w) = window {
+                    let _ = self.kill_window(&w).await;
+                }
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.tag_window(&created.window_id, spec).await {
+            let _ = self.kill_window(&created.window_id).await;
+            return Err(e);
+        }
+        Ok(created)
+    }
+
+    /// Sets `@gt_agent` (and `@gt_bead`) on the window with this id, in one tmux process.
+    async fn tag_window(&self, window_id: &str, spec: &WindowSpec) -> Result<(), TmuxError> {
+        let mut cmds = vec![
             SetOption::new()
                 .window()
-                .target_pane(target.clone())
+                .target_pane(window_id.to_string())
                 .option("@gt_agent")
                 .value(spec.agent.clone())
                 .build(),
-        );
+        ];
         if let Some(b) = &spec.bead {
             cmds.push(
                 SetOption::new()
                     .window()
-                    .target_pane(target.clone())
+                    .target_pane(window_id.to_string())
                     .option("@gt_bead")
                     .value(b.clone())
                     .build(),
             );
         }
-        let out = self.run(cmds, None).await?;
-        let mut it = out.split_whitespace();
-        match (it.next(), it.next()) {
-            (Some(w), Some(p)) => Ok(Created {
-                window_id: w.to_string(),
-                pane_id: p.to_string(),
-            }),
-            _ => Err(TmuxError::Unexpected(format!(
-                "tmux did not report the new window's ids: {out:?}"
-            ))),
-        }
+        self.run(cmds, None).await.map(|_| ())
+    }
+
+    /// Kills a window by id, whatever it runs (only for windows this process just made).
+    async fn kill_window(&self, window_id: &str) -> Result<(), TmuxError> {
+        let cmd = KillWindow::new()
+            .target_window(window_id.to_string())
+            .build();
+        self.run(vec![cmd], None).await.map(|_| ())
     }
 
     /// Replaces the program in a pane with a fresh one (same window, same pane id): the old
@@ -294,3 +310,40 @@ impl Server {
 }
 
 const MARK: &str = "<<gt-capture>>";
+
+/// The ids `new-window -P -F '#{window_id} #{pane_id}'` printed; on failure, the window id
+/// if there is one (so the caller can remove the window) and the error.
+fn parse_created(out: &str) -> Result<Created, (Option<String>, TmuxError)> {
+    let mut it = out.split_whitespace();
+    match (it.next(), it.next()) {
+        (Some(w), Some(p)) if w.starts_with('@') && p.starts_with('%') => Ok(Created {
+            window_id: w.to_string(),
+            pane_id: p.to_string(),
+        }),
+        (w, _) => Err((
+            w.filter(|w| w.starts_with('@')).map(str::to_string),
+            TmuxError::Unexpected(format!("tmux did not report the new window's ids: {out:?}")),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_ids_are_parsed_or_the_window_is_named_for_cleanup() {
+        assert_eq!(
+            parse_created("@4 %7\n").ok(),
+            Some(Created {
+                window_id: "@4".into(),
+                pane_id: "%7".into()
+            })
+        );
+        assert_eq!(
+            parse_created("@4\n").err().map(|e| e.0),
+            Some(Some("@4".into()))
+        );
+        assert_eq!(parse_created("").err().map(|e| e.0), Some(None));
+    }
+}
