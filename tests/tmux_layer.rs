@@ -195,3 +195,78 @@ async fn tags_go_on_the_new_window_not_a_same_named_one() {
     assert_eq!((user.agent.as_deref(), user.bead.as_deref()), (None, None));
     assert_eq!(user.current_command, "sleep", "the user's window runs on");
 }
+
+#[tokio::test]
+async fn pasted_line_feeds_stay_line_feeds() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("got.txt");
+    // No bracketed paste asked for, raw mode: the bytes tmux delivers land in the file.
+    let w = s
+        .create_window(&spec(
+            "rig",
+            "cat",
+            &[
+                "sh",
+                "-c",
+                &format!("stty raw -echo; cat > {}", out.display()),
+            ],
+        ))
+        .await
+        .expect("window");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    s.paste(&w.pane_id, "first line\nsecond line\n\nlast")
+        .await
+        .expect("paste");
+    let mut got = String::new();
+    for _ in 0..50 {
+        got = std::fs::read_to_string(&out).unwrap_or_default();
+        if got.ends_with("last") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        got, "first line\nsecond line\n\nlast",
+        "no LF turned into CR"
+    );
+}
+
+#[tokio::test]
+async fn a_bracketed_paste_arrives_byte_for_byte() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("got.txt");
+    // The program asks for bracketed paste, as agent CLIs do.
+    let w = s
+        .create_window(&spec(
+            "rig",
+            "cat",
+            &[
+                "sh",
+                "-c",
+                &format!(
+                    "stty raw -echo; printf '\\033[?2004h'; cat > {}",
+                    out.display()
+                ),
+            ],
+        ))
+        .await
+        .expect("window");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    s.paste(&w.pane_id, "one\ntwo\n\tthree")
+        .await
+        .expect("paste");
+    let want = "\x1b[200~one\ntwo\n\tthree\x1b[201~";
+    let mut got = String::new();
+    for _ in 0..50 {
+        got = std::fs::read_to_string(&out).unwrap_or_default();
+        if got.len() >= want.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(got, want);
+}

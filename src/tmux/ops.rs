@@ -254,7 +254,9 @@ impl Server {
 
     /// Loads `text` into a fresh buffer through stdin (so nothing in it is ever read as a
     /// tmux key or command) and pastes it with bracketed-paste codes when the program asked
-    /// for them. The buffer is deleted after the paste.
+    /// for them. Line feeds stay line feeds (`-r`): tmux would otherwise turn them into
+    /// carriage returns, which a program without bracketed paste reads as Enter after every
+    /// line. The buffer is deleted after the paste.
     pub async fn paste(&self, pane: &str, text: &str) -> Result<(), TmuxError> {
         let buffer = format!("gt-{}", uuid::Uuid::new_v4().simple());
         let cmds = vec![
@@ -265,6 +267,7 @@ impl Server {
             PasteBuffer::new()
                 .delete()
                 .bracket_codes()
+                .no_replacement()
                 .buffer_name(buffer)
                 .target_pane(pane.to_string())
                 .build(),
