@@ -270,3 +270,63 @@ async fn a_bracketed_paste_arrives_byte_for_byte() {
     }
     assert_eq!(got, want);
 }
+
+#[tokio::test]
+async fn capture_many_keys_every_screen_by_its_own_pane_id() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    // Twelve panes: ids run past %9, and `%1x` is what strftime would have eaten.
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let script = format!("echo screen-of-{i}-end; exec cat");
+        let w = s
+            .create_window(&spec("rig", &format!("w{i}"), &["sh", "-c", &script]))
+            .await
+            .expect("window");
+        ids.push(w.pane_id);
+    }
+    assert!(ids.iter().any(|id| id.len() > 2), "two-digit ids: {ids:?}");
+    for (i, id) in ids.iter().enumerate() {
+        wait_for(s, id, &format!("screen-of-{i}-end")).await;
+    }
+    let many = s.capture_many(&ids, 20).await.expect("batched capture");
+    assert_eq!(many.len(), ids.len(), "{:?}", many.keys());
+    for (i, id) in ids.iter().enumerate() {
+        let screen = &many[id];
+        assert!(
+            screen.contains(&format!("screen-of-{i}-end")),
+            "{id}: {screen:?}"
+        );
+        assert_eq!(screen.matches("screen-of-").count(), 1, "{id}: {screen:?}");
+    }
+}
+
+#[tokio::test]
+async fn capture_many_skips_a_pane_that_is_gone() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let a = s
+        .create_window(&spec("rig", "a", &["sh", "-c", "echo alpha; exec cat"]))
+        .await
+        .expect("window a");
+    let b = s
+        .create_window(&spec("rig", "b", &["sh", "-c", "echo beta; exec cat"]))
+        .await
+        .expect("window b");
+    wait_for(s, &a.pane_id, "alpha").await;
+    wait_for(s, &b.pane_id, "beta").await;
+    let gone = s
+        .create_window(&spec("rig", "gone", &["cat"]))
+        .await
+        .expect("window gone");
+    assert!(s.kill_agent_window(&gone.window_id).await.expect("kill"));
+    // The list was taken before the window died, as `gt agents` may have.
+    let panes = [a.pane_id.clone(), gone.pane_id.clone(), b.pane_id.clone()];
+    let many = s
+        .capture_many(&panes, 20)
+        .await
+        .expect("the others still read");
+    assert_eq!(many.len(), 2, "{many:?}");
+    assert!(many[&a.pane_id].contains("alpha"), "{many:?}");
+    assert!(many[&b.pane_id].contains("beta"), "{many:?}");
+}

@@ -197,16 +197,21 @@ impl Server {
 
     /// The last `lines` lines of a pane (plain text, wrapped lines joined).
     pub async fn capture(&self, pane: &str, lines: usize) -> Result<String, TmuxError> {
-        let cmd = CapturePane::new()
+        self.run(vec![self.capture_cmd(pane, lines)], None).await
+    }
+
+    fn capture_cmd(&self, pane: &str, lines: usize) -> TmuxCommand<'static> {
+        CapturePane::new()
             .stdout()
             .join()
             .start_line(format!("-{lines}"))
             .target_pane(pane.to_string())
-            .build();
-        self.run(vec![cmd], None).await
+            .build()
     }
 
-    /// The visible screen of several panes in one tmux process, keyed by pane id.
+    /// The visible screen of several panes in one tmux process, keyed by pane id. A pane
+    /// that is gone (its window died since it was listed) has no entry; that is not an
+    /// error for the others.
     pub async fn capture_many(
         &self,
         panes: &[String],
@@ -215,41 +220,39 @@ impl Server {
         if panes.is_empty() {
             return Ok(HashMap::new());
         }
+        // A fresh marker per call, so no pane's content can pass for one.
+        let mark = format!("<<gt-capture-{}>>", uuid::Uuid::new_v4().simple());
         let mut cmds = Vec::new();
         for p in panes {
+            // The id comes from tmux's format, not from literal text: display-message runs
+            // its message through strftime, which would turn a literal `%12` into a date field.
             cmds.push(
                 DisplayMessage::new()
                     .print()
-                    .message(format!("{MARK}{p}"))
-                    .build(),
-            );
-            cmds.push(
-                CapturePane::new()
-                    .stdout()
-                    .join()
-                    .start_line(format!("-{lines}"))
                     .target_pane(p.clone())
+                    .message(format!("{mark}#{{pane_id}}"))
                     .build(),
             );
+            cmds.push(self.capture_cmd(p, lines));
         }
-        let out = self.run(cmds, None).await?;
-        let mut map = HashMap::new();
-        let mut current: Option<String> = None;
-        let mut buf = String::new();
-        for line in out.split_inclusive('\n') {
-            if let Some(id) = line.trim_end().strip_prefix(MARK) {
-                if let Some(prev) = current.take() {
-                    map.insert(prev, std::mem::take(&mut buf));
+        match self.run(cmds, None).await {
+            Ok(out) => Ok(split_captures(&out, &mark)),
+            // One missing pane stops the whole chained batch: capture the panes one by one.
+            Err(e) if e.is_missing_target() => {
+                let mut map = HashMap::new();
+                for p in panes {
+                    match self.capture(p, lines).await {
+                        Ok(screen) => {
+                            map.insert(p.clone(), screen);
+                        }
+                        Err(e) if e.is_missing_target() => {}
+                        Err(e) => return Err(e),
+                    }
                 }
-                current = Some(id.to_string());
-            } else {
-                buf.push_str(line);
+                Ok(map)
             }
+            Err(e) => Err(e),
         }
-        if let Some(prev) = current {
-            map.insert(prev, buf);
-        }
-        Ok(map)
     }
 
     /// Loads `text` into a fresh buffer through stdin (so nothing in it is ever read as a
@@ -312,8 +315,6 @@ impl Server {
     }
 }
 
-const MARK: &str = "<<gt-capture>>";
-
 /// The ids `new-window -P -F '#{window_id} #{pane_id}'` printed; on failure, the window id
 /// if there is one (so the caller can remove the window) and the error.
 fn parse_created(out: &str) -> Result<Created, (Option<String>, TmuxError)> {
@@ -330,9 +331,40 @@ fn parse_created(out: &str) -> Result<Created, (Option<String>, TmuxError)> {
     }
 }
 
+/// Splits `<mark><pane id>` + capture blocks into screens keyed by pane id.
+fn split_captures(out: &str, mark: &str) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    let mut current: Option<String> = None;
+    let mut buf = String::new();
+    for line in out.split_inclusive('\n') {
+        if let Some(id) = line.trim_end().strip_prefix(mark) {
+            if let Some(prev) = current.take() {
+                map.insert(prev, std::mem::take(&mut buf));
+            }
+            current = Some(id.trim().to_string());
+        } else {
+            buf.push_str(line);
+        }
+    }
+    if let Some(prev) = current {
+        map.insert(prev, buf);
+    }
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn captures_split_by_marker_with_ids_of_any_length() {
+        let out = "M%3\nsim❯\n\nM%12\n⠿ busy\nM%100 \n";
+        let map = split_captures(out, "M");
+        assert_eq!(map.len(), 3);
+        assert_eq!(map["%3"], "sim❯\n\n");
+        assert_eq!(map["%12"], "⠿ busy\n");
+        assert_eq!(map["%100"], "");
+    }
 
     #[test]
     fn created_ids_are_parsed_or_the_window_is_named_for_cleanup() {
