@@ -330,3 +330,39 @@ async fn capture_many_skips_a_pane_that_is_gone() {
     assert!(many[&a.pane_id].contains("alpha"), "{many:?}");
     assert!(many[&b.pane_id].contains("beta"), "{many:?}");
 }
+
+#[tokio::test]
+async fn a_call_that_does_not_finish_times_out_with_its_command() {
+    let p = PrivateServer::new();
+    let s = p.server.clone().with_timeout(Duration::from_millis(300));
+    s.create_window(&spec("rig", "x", &["cat"]))
+        .await
+        .expect("window");
+    // `wait-for` on a channel nobody signals blocks until killed.
+    let wait = || {
+        vec![
+            tmux_interface::WaitFor::new()
+                .channel("gt-test-never-signalled")
+                .build(),
+        ]
+    };
+    // Plain, then with more stdin than a pipe holds (the client never reads it): both the
+    // write and the wait are under the timeout. The outer bound turns a hang into a failure.
+    let big = vec![b'x'; 4 << 20];
+    for stdin in [None, Some(big.as_slice())] {
+        let started = std::time::Instant::now();
+        let res = tokio::time::timeout(Duration::from_secs(10), s.run(wait(), stdin))
+            .await
+            .expect("the call returned instead of hanging");
+        match res {
+            Err(gt::tmux::TmuxError::Timeout { command, after }) => {
+                assert!(command.contains("wait-for"), "{command}");
+                assert_eq!(after, Duration::from_millis(300));
+            }
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    // The timed-out clients were killed; the server still answers.
+    assert_eq!(p.server.panes().await.expect("panes").len(), 1);
+}

@@ -41,6 +41,12 @@ impl Server {
         }
     }
 
+    /// The same server with another per-call timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Server {
+        self.timeout = timeout;
+        self
+    }
+
     /// The same server with an explicit config file (tests pass /dev/null).
     pub fn with_config(mut self, config: Option<&str>) -> Server {
         self.config = config.map(str::to_string);
@@ -98,30 +104,40 @@ impl Server {
             command: line.clone(),
             source,
         })?;
-        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(data)
-                .await
-                .map_err(|source| TmuxError::Spawn {
-                    command: line.clone(),
-                    source,
-                })?;
-            drop(pipe);
-        }
-        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
-            Ok(r) => r.map_err(|source| TmuxError::Spawn {
-                command: line.clone(),
-                source,
-            })?,
-            Err(_) => {
-                return Err(TmuxError::Timeout {
-                    command: line,
-                    after: self.timeout,
-                });
+        let pipe = child.stdin.take();
+        // Feeding stdin and reading the output run together, both under the timeout: a tmux
+        // that stops reading its stdin (hung server, a command that never reads it) must not
+        // block the caller forever, and a full stdout pipe must not block the write.
+        let write = async move {
+            match (stdin, pipe) {
+                (Some(data), Some(mut pipe)) => {
+                    let r = pipe.write_all(data).await;
+                    drop(pipe);
+                    r
+                }
+                _ => Ok(()),
             }
         };
+        let both = async { tokio::join!(write, child.wait_with_output()) };
+        // On timeout the future is dropped with the child, which kills it (kill_on_drop).
+        let Ok((written, out)) = tokio::time::timeout(self.timeout, both).await else {
+            return Err(TmuxError::Timeout {
+                command: line,
+                after: self.timeout,
+            });
+        };
+        let out = out.map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
         if out.status.success() {
+            written.map_err(|source| TmuxError::Spawn {
+                command: line,
+                source,
+            })?;
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
+            // tmux's own failure explains more than the broken pipe it may have caused.
             Err(TmuxError::Failed {
                 command: line,
                 code: out.status.code(),
