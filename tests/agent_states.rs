@@ -1,10 +1,22 @@
 //! What agents show and receive through tmux: `gt agents` reads every agent's state off its
-//! own screen, whatever its pane id; pasted text reaches an agent with its line feeds.
+//! own screen, whatever its pane id, and finds the town's tmux server however the town's path
+//! is spelled; pasted text reaches an agent with its line feeds.
 
 mod common;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// Kills a tmux server the sandbox would not find (its name is not in `.gt/tmux-socket`).
+struct KillServer(String);
+
+impl Drop for KillServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.0, "kill-server"])
+            .output();
+    }
+}
 
 /// Slings one bead per runtime in `runtimes` (in order) and returns the agents' addresses.
 fn sling_each(s: &Sandbox, rig: &str, runtimes: &[&str]) -> Vec<String> {
@@ -79,6 +91,89 @@ fn every_agent_shows_its_own_idle_or_busy_state() {
     assert!(
         ids.iter().any(|&id| id >= 3),
         "the test needs panes past %2: {ids:?}"
+    );
+}
+
+/// The town reached as `$GT_TOWN` through a symlink with a trailing slash, from outside it.
+fn gt_via_link(s: &Sandbox, args: &[&str]) -> Value {
+    let link = s.path().join("link-to-town");
+    if !link.exists() {
+        std::os::unix::fs::symlink(s.town(), &link).expect("symlink");
+    }
+    let o = s
+        .cmd(s.path(), args)
+        .env("GT_TOWN", format!("{}/", link.display()))
+        .output()
+        .expect("run gt");
+    assert!(
+        o.status.success(),
+        "gt {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+#[test]
+fn the_town_has_one_server_however_its_path_is_spelled() {
+    let s = Sandbox::with_sim_rig("rig");
+    s.sim_runtime("busysim", "--busy 600", &[]);
+    let agent = sling_each(&s, "rig", &["busysim"]).remove(0);
+    wait_for(30, "the agent working", || {
+        (s.agent_view(&agent)["session"] == "working").then_some(())
+    });
+    let recorded = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("recorded");
+    let seen = gt_via_link(&s, &["--batch", "--json", "agents"]);
+    assert_eq!(
+        sessions(&seen).get(&agent).map(String::as_str),
+        Some("working"),
+        "the same agent, seen through the other spelling: {seen}"
+    );
+    // A second sling through that spelling lands on the same server, not a new one.
+    let b = s.create(&["Another job", "--rig", "rig"]);
+    gt_via_link(
+        &s,
+        &[
+            "--batch", "--json", "sling", &b, "rig", "--agent", "busysim",
+        ],
+    );
+    let all = s.json(&["agents"]);
+    assert_eq!(all["count"], 2, "{all}");
+    assert_eq!(
+        std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("recorded"),
+        recorded,
+        "the record is unchanged"
+    );
+}
+
+#[test]
+fn the_recorded_server_name_is_used_and_a_bad_record_replaced() {
+    let s = Sandbox::with_sim_rig("rig");
+    let file = s.town().join(".gt/tmux-socket");
+    // A town that moved keeps its server: the recorded name wins over the path's hash.
+    let name = format!("gt-test-moved-{}", std::process::id());
+    let _server = KillServer(name.clone());
+    std::fs::write(&file, format!("{name}\n")).expect("write");
+    s.sim_runtime("busysim", "--busy 600", &[]);
+    let agent = sling_each(&s, "rig", &["busysim"]).remove(0);
+    let panes = std::process::Command::new("tmux")
+        .args(["-L", &name, "list-panes", "-a", "-F", "#{@gt_agent}"])
+        .output()
+        .expect("tmux");
+    let listed = String::from_utf8_lossy(&panes.stdout).into_owned();
+    assert!(listed.contains(&agent), "agent on {name}: {listed:?}");
+
+    // Not a socket name: ignored and replaced with the town's own.
+    std::fs::write(&file, "../../elsewhere -L x").expect("write");
+    let v = s.json(&["agents"]);
+    assert_eq!(
+        sessions(&v).get(&agent).map(String::as_str),
+        Some("no session"),
+        "the agent's server is not the one named by garbage: {v}"
+    );
+    let now = std::fs::read_to_string(&file).expect("rewritten");
+    assert!(
+        now.starts_with("gt-") && gt::tmux::is_valid_socket_name(&now),
+        "{now:?}"
     );
 }
 

@@ -366,3 +366,27 @@ async fn a_call_that_does_not_finish_times_out_with_its_command() {
     // The timed-out clients were killed; the server still answers.
     assert_eq!(p.server.panes().await.expect("panes").len(), 1);
 }
+
+#[test]
+fn the_server_name_does_not_depend_on_how_the_path_is_spelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let town = dir.path().join("town");
+    std::fs::create_dir(&town).expect("mkdir");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&town, &link).expect("symlink");
+    let plain = gt::tmux::socket_name_for(&town);
+    let spellings = [
+        dir.path().join("town/"),
+        link.clone(),
+        link.join(""),
+        dir.path().join("town/../town"),
+        dir.path().join("./town"),
+    ];
+    for p in spellings {
+        assert_eq!(gt::tmux::socket_name_for(&p), plain, "{}", p.display());
+    }
+    assert!(gt::tmux::is_valid_socket_name(&plain), "{plain}");
+    for bad in ["", "../x", "a/b", "-L", ".hidden", "two words", "x\n"] {
+        assert!(!gt::tmux::is_valid_socket_name(bad), "{bad:?}");
+    }
+}

@@ -7,5 +7,5 @@ pub mod topology;
 
 pub use error::TmuxError;
 pub use ops::{Created, WindowSpec};
-pub use server::{Server, socket_name_for};
+pub use server::{Server, is_valid_socket_name, socket_name_for};
 pub use topology::Pane;

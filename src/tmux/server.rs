@@ -3,7 +3,7 @@
 
 use super::TmuxError;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tmux_interface::{Tmux, TmuxCommand, TmuxCommands};
@@ -17,23 +17,46 @@ pub struct Server {
     timeout: Duration,
 }
 
-/// `gt-` and six hex digits of the town path's hash.
+/// `gt-` and six hex digits of the hash of the town's canonical path, so every spelling of
+/// the same directory (symlinks, `..`, a trailing slash) names the same server.
 pub fn socket_name_for(town_root: &Path) -> String {
-    let digest = Sha256::digest(town_root.to_string_lossy().as_bytes());
+    // A root that cannot be resolved (removed meanwhile) still gets a stable name: its
+    // components, which at least drop a trailing slash and `.`.
+    let canonical = std::fs::canonicalize(town_root)
+        .unwrap_or_else(|_| town_root.components().collect::<PathBuf>());
+    let digest = Sha256::digest(canonical.to_string_lossy().as_bytes());
     let hex: String = digest.iter().take(3).map(|b| format!("{b:02x}")).collect();
     format!("gt-{hex}")
 }
 
+/// A name usable as `tmux -L <name>`: a plain file name of safe characters (it becomes a
+/// file in tmux's socket directory, and is read back from `.gt/tmux-socket`).
+pub fn is_valid_socket_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with(['.', '-'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 impl Server {
-    /// The server of the town at `root`. `$GT_TMUX_CONFIG` picks its config file (tests use
-    /// /dev/null); `$GT_TMUX_TIMEOUT_MS` the per-call timeout (default 5 s).
+    /// The server of the town at `root` (named from its path's hash). `$GT_TMUX_CONFIG` picks
+    /// its config file (tests use /dev/null); `$GT_TMUX_TIMEOUT_MS` the per-call timeout
+    /// (default 5 s).
     pub fn for_town(root: &Path) -> Server {
+        Server::named(socket_name_for(root))
+    }
+
+    /// The server called `socket` (a name recorded earlier), configured like `for_town`.
+    /// Callers check the name with `is_valid_socket_name` first.
+    pub fn named(socket: String) -> Server {
         let timeout = std::env::var("GT_TMUX_TIMEOUT_MS")
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(5_000);
         Server {
-            socket: socket_name_for(root),
+            socket,
             config: std::env::var("GT_TMUX_CONFIG")
                 .ok()
                 .filter(|v| !v.is_empty()),

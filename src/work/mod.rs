@@ -146,12 +146,29 @@ impl Ctx {
         }
     }
 
-    /// The town's own tmux server (its name is recorded in `.gt/tmux-socket`).
+    /// The town's own tmux server. Its name is recorded in `.gt/tmux-socket` on first use and
+    /// read back from then on, so the town keeps one server however its path is spelled
+    /// (symlink, trailing slash) and after it moves.
     pub fn tmux(&self) -> crate::tmux::Server {
-        let server = crate::tmux::Server::for_town(self.town.root());
         let file = self.town.paths.runtime_dir().join("tmux-socket");
-        if std::fs::read_to_string(&file).ok().as_deref() != Some(server.socket()) {
-            let _ = crate::fsutil::write_atomic(&file, server.socket().as_bytes());
+        match std::fs::read_to_string(&file) {
+            Ok(recorded) if crate::tmux::is_valid_socket_name(recorded.trim()) => {
+                return crate::tmux::Server::named(recorded.trim().to_string());
+            }
+            Ok(recorded) => {
+                tracing::warn!(file = %file.display(), content = ?recorded,
+                    "ignoring a tmux-socket file that does not hold a socket name");
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                // Unreadable now: use the derived name, but leave the record alone.
+                tracing::warn!(file = %file.display(), error = %e, "cannot read tmux-socket");
+                return crate::tmux::Server::for_town(self.town.root());
+            }
+        }
+        let server = crate::tmux::Server::for_town(self.town.root());
+        if let Err(e) = crate::fsutil::write_atomic(&file, server.socket().as_bytes()) {
+            tracing::warn!(file = %file.display(), error = %e, "cannot record the tmux socket");
         }
         server
     }
