@@ -278,11 +278,21 @@ impl Server {
         self.run(cmds, Some(text.as_bytes())).await.map(|_| ())
     }
 
-    /// Presses Enter in a pane (the only key gt sends).
+    /// Presses Enter in a pane (submits pasted text).
     pub async fn press_enter(&self, pane: &str) -> Result<(), TmuxError> {
         let cmd = SendKeys::new()
             .target_pane(pane.to_string())
             .key("Enter")
+            .build();
+        self.run(vec![cmd], None).await.map(|_| ())
+    }
+
+    /// Presses Escape in a pane: an urgent interruption, for runtimes that allow it. The
+    /// only other key gt ever sends.
+    pub async fn press_escape(&self, pane: &str) -> Result<(), TmuxError> {
+        let cmd = SendKeys::new()
+            .target_pane(pane.to_string())
+            .key("Escape")
             .build();
         self.run(vec![cmd], None).await.map(|_| ())
     }
