@@ -111,6 +111,70 @@ fn mail_to_a_busy_agent_arrives_once_it_is_idle() {
 }
 
 #[test]
+fn urgent_mail_interrupts_only_a_runtime_that_allows_it() {
+    let s = Sandbox::with_sim_rig("rig");
+    // Same simulator, busy for a long time; only one runtime allows urgent interruptions.
+    s.sim_runtime("patient", "--busy 40", &[]);
+    s.sim_runtime("interruptible", "--busy 40", &["--urgent-interrupts"]);
+    let mut agents = Vec::new();
+    for rt in ["patient", "interruptible"] {
+        let b = s.create(&[&format!("Long job for {rt}"), "--rig", "rig"]);
+        let out = s.json(&["sling", &b, "rig", "--agent", rt]);
+        agents.push((
+            out["slung"][0]["agent"]
+                .as_str()
+                .expect("agent")
+                .to_string(),
+            b,
+        ));
+    }
+    let [(patient, _), (interruptible, job)] = &agents[..] else {
+        panic!("two agents");
+    };
+    for (a, _) in &agents {
+        wait_for(10, "busy", || {
+            (s.agent_view(a)["session"] == "working").then_some(())
+        });
+    }
+    s.ok(&[
+        "mail",
+        "send",
+        patient,
+        interruptible,
+        "-s",
+        "Stop the line",
+        "--priority",
+        "urgent",
+    ]);
+    s.ok(&["mail", "send", interruptible, "-s", "Just so you know"]);
+    wait_for(15, "the urgent notice on the interruptible agent", || {
+        s.sim_received(interruptible)
+            .iter()
+            .any(|t| t.contains("URGENT mail from overseer: Stop the line"))
+            .then_some(())
+    });
+    assert!(
+        s.ok(&["peek", interruptible])
+            .stdout
+            .contains("interrupted"),
+        "it was interrupted, visibly"
+    );
+    // The patient one is still at work and its notice still waits, visibly queued.
+    assert_eq!(s.agent_view(patient)["session"], "working");
+    assert_eq!(s.agent_view(patient)["queued_messages"], 1);
+    assert!(s.sim_received(patient).len() == 1, "only its beacon");
+    // The interrupted agent reads its mail, then goes back to its work and finishes it.
+    wait_for(30, "the interrupted job to be done", || {
+        (s.json(&["show", job])["bead"]["status"] == "in_progress").then_some(())
+    });
+    let got = s.sim_received(interruptible);
+    assert!(
+        got.iter().any(|t| t.contains("Just so you know")),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn check_inject_lists_urgent_first_and_exit_codes_tell_unread() {
     let s = Sandbox::with_town();
     assert_eq!(s.gt(&["mail", "check"]).code, 1, "no mail yet");

@@ -142,6 +142,7 @@ async fn deliver(
     let server = ctx.tmux();
     let deadline = Instant::now() + wait;
     let paste_lock = lock_path(ctx, &info.address, "deliver");
+    let mut interrupted = false;
     loop {
         if until.is_some_and(|id| !is_queued(ctx, id)) {
             return Ok(());
@@ -166,6 +167,9 @@ async fn deliver(
             );
             cancel_queued(ctx, &info.address, &why)?;
             return Ok(());
+        }
+        if !interrupted && may_interrupt(ctx, rt, &info.address)? {
+            interrupted = interrupt_if_busy(ctx, &server, &pane.pane_id, rt, &info.address).await?;
         }
         if !wait_until_idle(&server, &pane.pane_id, rt, deadline).await? {
             // Busy (or still starting) past the wait: it stays queued, visibly.
@@ -195,6 +199,35 @@ async fn deliver(
             ctx.write(|tx| Ok(tx.set_delivery_state(next.id, "failed", Some(&why), false)?))?;
         }
     }
+}
+
+/// An urgent message is waiting and the runtime lets urgent messages interrupt it.
+fn may_interrupt(ctx: &Ctx, rt: &Runtime, agent: &str) -> Result<bool> {
+    if !(rt.urgent_interrupts && rt.escape_cancels) {
+        return Ok(false);
+    }
+    Ok(ctx
+        .reader()
+        .queued_deliveries(agent)?
+        .iter()
+        .any(|d| d.urgent))
+}
+
+/// Presses Escape once if the agent is busy, and records that it did; true if it did.
+async fn interrupt_if_busy(
+    ctx: &mut Ctx,
+    server: &Server,
+    pane: &str,
+    rt: &Runtime,
+    agent: &str,
+) -> Result<bool> {
+    if !screen::read(rt, &server.capture(pane, 60).await?).busy {
+        return Ok(false);
+    }
+    server.press_escape(pane).await?;
+    let note = serde_json::json!({"agent": agent, "why": "urgent message"});
+    ctx.write(|tx| Ok(tx.record_event(None, "agent_interrupted", None, Some(note), None)?))?;
+    Ok(true)
 }
 
 fn is_queued(ctx: &Ctx, id: i64) -> bool {

@@ -223,7 +223,7 @@ pub fn send(ctx: &mut Ctx, from: &str, req: &SendRequest) -> Result<Sent> {
         })
         .collect();
     let line = notification(&from, &subject, priority);
-    let notifications = notify(ctx, &mailboxes, &line)?;
+    let notifications = notify(ctx, &mailboxes, &line, priority == Priority::Urgent)?;
     Ok(Sent {
         ids,
         recipients: to_names.into_iter().chain(cc_names).collect(),
@@ -274,8 +274,9 @@ pub fn notification(from: &str, subject: &str, priority: Priority) -> String {
 }
 
 /// Queues a notification for each running recipient and leaves delivery to a background
-/// deliverer, so the sender never waits on a busy or slow agent.
-pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str) -> Result<Vec<i64>> {
+/// deliverer, so the sender never waits on a busy or slow agent. An `urgent` one may
+/// interrupt a busy recipient whose runtime allows it (`urgent_interrupts`).
+pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> Result<Vec<i64>> {
     if mailboxes.is_empty() {
         return Ok(Vec::new());
     }
@@ -290,7 +291,7 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str) -> Result<Vec<i64
         .collect();
     let mut ids = Vec::new();
     for a in live {
-        let id = ctx.write(|tx| Ok(tx.add_delivery(a, "mail", line, false)?))?;
+        let id = ctx.write(|tx| Ok(tx.add_delivery(a, "mail", line, urgent)?))?;
         super::delivery::spawn_flusher(ctx, a);
         ids.push(id);
     }
