@@ -555,10 +555,12 @@ pub enum MailCmd {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Mark messages read (without showing them).
     MarkRead {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Mark messages unread again.
     MarkUnread {
         #[arg(required = true)]
         ids: Vec<String>,
@@ -684,6 +686,7 @@ pub struct EscalateArgs {
     /// critical, high, medium or low.
     #[arg(short, long)]
     pub severity: Option<String>,
+    /// What is blocked, and what is needed.
     pub text: Option<String>,
     /// The bead this is about.
     #[arg(long)]
@@ -700,9 +703,11 @@ pub enum EscalateCmd {
         #[arg(long)]
         all: bool,
     },
+    /// Acknowledge an escalation (it stops rising; it stays open).
     Ack {
         id: String,
     },
+    /// Close an escalation: the blocker is gone.
     Close {
         id: String,
         #[arg(short, long)]
