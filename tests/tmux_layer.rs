@@ -103,12 +103,13 @@ async fn pasted_text_is_never_read_as_keys_or_commands() {
             &[
                 "sh",
                 "-c",
-                &format!("stty raw -echo; cat > {}", out.display()),
+                &format!("stty raw -echo; echo ready; cat > {}", out.display()),
             ],
         ))
         .await
         .expect("window");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
+    wait_for(s, &w.pane_id, "ready").await;
     let text = "C-c Enter ; kill-server $(touch /tmp/gt-pwned) \\; send-keys q";
     s.paste(&w.pane_id, text).await.expect("paste");
     s.press_enter(&w.pane_id).await.expect("enter");
@@ -210,17 +211,18 @@ async fn pasted_line_feeds_stay_line_feeds() {
             &[
                 "sh",
                 "-c",
-                &format!("stty raw -echo; cat > {}", out.display()),
+                &format!("stty raw -echo; echo ready; cat > {}", out.display()),
             ],
         ))
         .await
         .expect("window");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
+    wait_for(s, &w.pane_id, "ready").await;
     s.paste(&w.pane_id, "first line\nsecond line\n\nlast")
         .await
         .expect("paste");
     let mut got = String::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         got = std::fs::read_to_string(&out).unwrap_or_default();
         if got.ends_with("last") {
             break;
@@ -248,25 +250,26 @@ async fn a_bracketed_paste_arrives_byte_for_byte() {
                 "sh",
                 "-c",
                 &format!(
-                    "stty raw -echo; printf '\\033[?2004h'; cat > {}",
+                    "stty raw -echo; printf '\\033[?2004h'; echo ready; cat > {}",
                     out.display()
                 ),
             ],
         ))
         .await
         .expect("window");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
+    wait_for(s, &w.pane_id, "ready").await;
     s.paste(&w.pane_id, "one\ntwo\n\tthree")
         .await
         .expect("paste");
     let want = "\x1b[200~one\ntwo\n\tthree\x1b[201~";
     let mut got = String::new();
-    for _ in 0..50 {
+    for _ in 0..200 {
         got = std::fs::read_to_string(&out).unwrap_or_default();
         if got.len() >= want.len() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(got, want);
 }
