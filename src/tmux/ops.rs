@@ -5,8 +5,8 @@ use super::{Server, TmuxError};
 use std::collections::HashMap;
 use tmux_interface::{
     CapturePane, DisplayMessage, HasSession, KillServer, KillWindow, ListPanes, LoadBuffer,
-    NewSession, NewWindow, PasteBuffer, SendKeys, SetOption, StartServer, SwitchClient,
-    TmuxCommand,
+    NewSession, NewWindow, PasteBuffer, RenameWindow, SendKeys, SetOption, StartServer,
+    SwitchClient, TmuxCommand,
 };
 
 /// What a new agent window runs, where, and how it is tagged.
@@ -55,11 +55,49 @@ impl Server {
     /// `@gt_agent`/`@gt_bead`. Windows keep their pane when the program exits
     /// (remain-on-exit), so a crash leaves evidence.
     ///
-    /// Tags go on the window by the id tmux reported for it, never by name: the session may
-    /// hold another window of the same name (the user's), which must not be tagged. When the
-    /// tags cannot be set, the new window is killed: an untagged agent would run unseen.
+    /// Tags never go on a window found by its real name: the session may hold another window
+    /// of that name (the user's), which must not be tagged. When the tags cannot be set, the
+    /// new window is killed: an untagged agent would run unseen.
     pub async fn create_window(&self, spec: &WindowSpec) -> Result<Created, TmuxError> {
-        let session_exists = self.has_session(&spec.session).await?;
+        // The window is born under a name nobody else can have, tagged and renamed by that
+        // name in the same tmux process: one call in the common case (the session exists).
+        let temp = format!("gt-new-{}", uuid::Uuid::new_v4().simple());
+        let first = self.run(self.create_cmds(spec, &temp, false), None).await;
+        let out = match first {
+            Ok(out) => out,
+            Err(e) => {
+                self.kill_named(&spec.session, &temp).await;
+                if self.has_session(&spec.session).await? {
+                    return Err(e);
+                }
+                match self.run(self.create_cmds(spec, &temp, true), None).await {
+                    Ok(out) => out,
+                    Err(e) => {
+                        self.kill_named(&spec.session, &temp).await;
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        match parse_created(&out) {
+            Ok(c) => Ok(c),
+            Err((window, e)) => {
+                if let Some(w) = window {
+                    let _ = self.kill_window(&w).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// start-server, remain-on-exit, the new window (or session) named `temp`, its tags, and
+    /// its real name.
+    fn create_cmds(
+        &self,
+        spec: &WindowSpec,
+        temp: &str,
+        new_session: bool,
+    ) -> Vec<TmuxCommand<'static>> {
         let mut cmds: Vec<TmuxCommand<'static>> = vec![
             StartServer::new().build(),
             SetOption::new()
@@ -69,25 +107,25 @@ impl Server {
                 .value("on")
                 .build(),
         ];
-        let mut create = if session_exists {
-            NewWindow::new()
-                .detached()
-                .print()
-                .format("#{window_id} #{pane_id}")
-                .target_window(format!("={}:", spec.session))
-                .window_name(spec.name.clone())
-                .start_directory(spec.cwd.clone())
-                .build()
-        } else {
+        let mut create = if new_session {
             NewSession::new()
                 .detached()
                 .print()
                 .format("#{window_id} #{pane_id}")
                 .session_name(spec.session.clone())
-                .window_name(spec.name.clone())
+                .window_name(temp.to_string())
                 .start_directory(spec.cwd.clone())
                 .width(200)
                 .height(50)
+                .build()
+        } else {
+            NewWindow::new()
+                .detached()
+                .print()
+                .format("#{window_id} #{pane_id}")
+                .target_window(format!("={}:", spec.session))
+                .window_name(temp.to_string())
+                .start_directory(spec.cwd.clone())
                 .build()
         };
         for (k, v) in &spec.env {
@@ -97,44 +135,33 @@ impl Server {
             create.push_param(a.clone());
         }
         cmds.push(create);
-        let out = self.run(cmds, None).await?;
-        let created = match parse_created(&out) {
-            Ok(c) => c,
-            Err((window, e)) => {
-                if let Some(w) = window {
-                    let _ = self.kill_window(&w).await;
-                }
-                return Err(e);
-            }
-        };
-        if let Err(e) = self.tag_window(&created.window_id, spec).await {
-            let _ = self.kill_window(&created.window_id).await;
-            return Err(e);
-        }
-        Ok(created)
-    }
-
-    /// Sets `@gt_agent` (and `@gt_bead`) on the window with this id, in one tmux process.
-    async fn tag_window(&self, window_id: &str, spec: &WindowSpec) -> Result<(), TmuxError> {
-        let mut cmds = vec![
-            SetOption::new()
-                .window()
-                .target_pane(window_id.to_string())
-                .option("@gt_agent")
-                .value(spec.agent.clone())
-                .build(),
-        ];
+        let target = format!("={}:={temp}", spec.session);
+        let mut tags = vec![("@gt_agent", spec.agent.clone())];
         if let Some(b) = &spec.bead {
+            tags.push(("@gt_bead", b.clone()));
+        }
+        for (k, v) in tags {
             cmds.push(
                 SetOption::new()
                     .window()
-                    .target_pane(window_id.to_string())
-                    .option("@gt_bead")
-                    .value(b.clone())
+                    .target_pane(target.clone())
+                    .option(k)
+                    .value(v)
                     .build(),
             );
         }
-        self.run(cmds, None).await.map(|_| ())
+        cmds.push(
+            RenameWindow::new()
+                .target_window(target)
+                .new_name(spec.name.clone())
+                .build(),
+        );
+        cmds
+    }
+
+    /// Kills the window still carrying the temporary name, if a failed call left one.
+    async fn kill_named(&self, session: &str, temp: &str) {
+        let _ = self.kill_window(&format!("={session}:={temp}")).await;
     }
 
     /// Kills a window by id, whatever it runs (only for windows this process just made).
