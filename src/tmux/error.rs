@@ -34,6 +34,17 @@ impl TmuxError {
         }
     }
 
+    /// The server went away while this client talked to it (it was exiting, having no
+    /// sessions left): trying again starts a fresh one.
+    pub fn is_server_exiting(&self) -> bool {
+        match self {
+            TmuxError::Failed { stderr, .. } => {
+                stderr.contains("server exited unexpectedly") || stderr.contains("lost server")
+            }
+            _ => false,
+        }
+    }
+
     /// The target (session, window or pane) does not exist.
     pub fn is_missing_target(&self) -> bool {
         match self {

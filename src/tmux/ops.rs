@@ -65,18 +65,10 @@ impl Server {
         let first = self.run(self.create_cmds(spec, &temp, false), None).await;
         let out = match first {
             Ok(out) => out,
-            Err(e) => {
+            // Most likely no such session (or no server) yet: make the session instead.
+            Err(first) => {
                 self.kill_named(&spec.session, &temp).await;
-                if self.has_session(&spec.session).await? {
-                    return Err(e);
-                }
-                match self.run(self.create_cmds(spec, &temp, true), None).await {
-                    Ok(out) => out,
-                    Err(e) => {
-                        self.kill_named(&spec.session, &temp).await;
-                        return Err(e);
-                    }
-                }
+                self.create_session(spec, &temp, first).await?
             }
         };
         match parse_created(&out) {
@@ -86,6 +78,32 @@ impl Server {
                     let _ = self.kill_window(&w).await;
                 }
                 Err(e)
+            }
+        }
+    }
+
+    /// The window as the first of a new session. A server that the failed first attempt
+    /// started is exiting again (it had no sessions), so a client may catch it going: that is
+    /// retried. A duplicate session means the first attempt's error was the real one.
+    async fn create_session(
+        &self,
+        spec: &WindowSpec,
+        temp: &str,
+        first: TmuxError,
+    ) -> Result<String, TmuxError> {
+        let mut tries = 0;
+        loop {
+            match self.run(self.create_cmds(spec, temp, true), None).await {
+                Ok(out) => return Ok(out),
+                Err(e) if e.is_server_exiting() && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e) => {
+                    self.kill_named(&spec.session, temp).await;
+                    let duplicate = matches!(&e, TmuxError::Failed { stderr, .. } if stderr.contains("duplicate session"));
+                    return Err(if duplicate { first } else { e });
+                }
             }
         }
     }

@@ -42,7 +42,16 @@ fn who(ctx: &Ctx, agent: Option<&str>) -> Result<AgentInfo> {
 }
 
 pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneReport> {
-    let info = who(ctx, agent)?;
+    let first = who(ctx, agent)?;
+    // One `done` per agent at a time (they would fight over the worktree's git index);
+    // the agent is read again once it is our turn.
+    let lock = ctx
+        .town
+        .paths
+        .locks_dir()
+        .join(format!("done-{}.lock", first.address.replace('/', "--")));
+    let _turn = crate::fsutil::LockGuard::acquire(&lock)?;
+    let info = agents::require(ctx, &first.address)?;
     // Polecats finish their hook; crew may also land work that no bead tracks.
     let bead = match &info.hook {
         Some(h) => Some(ctx.reader().require(h)?),
