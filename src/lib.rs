@@ -13,6 +13,7 @@ pub mod logging;
 pub mod time;
 pub mod tmux;
 pub mod town;
+pub mod tui;
 pub mod work;
 
 pub use error::{Error, Result};

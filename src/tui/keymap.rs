@@ -1,0 +1,1 @@
+//! Key maps: which keys do which action in each context.
