@@ -22,8 +22,12 @@ pub fn age(s: &str) -> String {
     let Some(t) = parse(s) else {
         return "?".into();
     };
-    let secs = (Utc::now() - t).num_seconds().max(0);
-    match secs {
+    human_duration((Utc::now() - t).num_seconds())
+}
+
+/// "45s", "3m", "2h", "5d": a span of seconds, coarsely.
+pub fn human_duration(secs: i64) -> String {
+    match secs.max(0) {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),

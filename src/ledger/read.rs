@@ -27,6 +27,13 @@ impl<'c> Reader<'c> {
         self.bead(id)?.ok_or_else(|| LedgerError::not_found(id))
     }
 
+    /// Changes whenever another connection commits: a cheap "did anything change?".
+    pub fn data_version(&self) -> R<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     /// True when the ledger holds no bead at all.
     pub fn is_empty(&self) -> R<bool> {
         Ok(!self

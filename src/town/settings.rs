@@ -87,11 +87,21 @@ pub const SETTINGS: &[Setting] = &[
         help: "how the refinery lands a branch on the default branch",
     },
     Setting {
+        key: "witness.stall_after_secs",
+        kind: Kind::Int {
+            min: 10,
+            max: 604_800,
+        },
+        default: "600",
+        scopes: &[Scope::Rig, Scope::Town, Scope::User],
+        help: "seconds without output after which a working agent counts as stalled",
+    },
+    Setting {
         key: "ui.theme",
         kind: Kind::Str,
-        default: "default",
+        default: "dark",
         scopes: &[Scope::Town, Scope::User],
-        help: "workspace colour theme (themes/<name>.toml)",
+        help: "workspace colour theme: dark, light, high-contrast (a user theme.toml may adjust it)",
     },
     Setting {
         key: "ui.keymap",

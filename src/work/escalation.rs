@@ -341,6 +341,11 @@ fn run_hook(cmd: &str, id: &str, severity: &str, v: &EscalationView) -> String {
 
 pub fn list(ctx: &mut Ctx, unacked_only: bool, all: bool) -> Result<Vec<EscalationView>> {
     sweep(ctx)?;
+    read(ctx, unacked_only, all)
+}
+
+/// The escalations as they stand, without raising overdue ones (for views that only look).
+pub fn read(ctx: &Ctx, unacked_only: bool, all: bool) -> Result<Vec<EscalationView>> {
     let filter = crate::ledger::ListFilter {
         types: vec!["escalation".into()],
         all,
