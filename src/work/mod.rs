@@ -26,6 +26,7 @@ pub mod rig;
 pub mod session;
 pub mod sling;
 pub mod status;
+pub mod tmux_ui;
 
 use crate::ledger::{Ledger, Reader, Tx, export};
 use crate::town::{RigConfig, Town, settings};
