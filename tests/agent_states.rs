@@ -149,10 +149,12 @@ fn the_town_has_one_server_however_its_path_is_spelled() {
 fn the_recorded_server_name_is_used_and_a_bad_record_replaced() {
     let s = Sandbox::with_sim_rig("rig");
     let file = s.town().join(".gt/tmux-socket");
-    // A town that moved keeps its server: the recorded name wins over the path's hash.
+    // The recorded name wins over the path's hash when it was recorded for this town.
     let name = format!("gt-test-moved-{}", std::process::id());
     let _server = KillServer(name.clone());
     std::fs::write(&file, format!("{name}\n")).expect("write");
+    let root = std::fs::canonicalize(s.town()).expect("canonical");
+    std::fs::write(s.town().join(".gt/tmux-town"), root.display().to_string()).expect("write");
     s.sim_runtime("busysim", "--busy 600", &[]);
     let agent = sling_each(&s, "rig", &["busysim"]).remove(0);
     let panes = std::process::Command::new("tmux")
@@ -194,4 +196,36 @@ fn a_multi_line_nudge_arrives_with_its_line_feeds() {
         (got.len() >= 2).then_some(got)
     });
     assert_eq!(got[1], text, "byte for byte, no LF turned into CR");
+}
+
+#[test]
+fn a_copy_of_a_town_does_not_drive_the_originals_agents() {
+    let s = Sandbox::with_sim_rig("rig");
+    s.sim_runtime("busysim", "--busy 600", &[]);
+    let agent = sling_each(&s, "rig", &["busysim"]).remove(0);
+    let copy = s.path().join("copy");
+    let o = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(s.town())
+        .arg(&copy)
+        .output()
+        .expect("cp");
+    assert!(o.status.success());
+    // The copy's record names the original's server, but not for the copy's path.
+    let v = s.json_in(&copy, &["agents"]);
+    assert_eq!(
+        sessions(&v).get(&agent).map(String::as_str),
+        Some("no session"),
+        "the copy sees its own (empty) server: {v}"
+    );
+    let mine = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
+    let theirs = std::fs::read_to_string(copy.join(".gt/tmux-socket")).expect("socket");
+    assert_ne!(mine.trim(), theirs.trim());
+    // And the original still sees its agent.
+    assert_ne!(
+        sessions(&s.json(&["agents"]))
+            .get(&agent)
+            .map(String::as_str),
+        Some("no session")
+    );
 }

@@ -739,9 +739,7 @@ pub enum EscalateCmd {
         all: bool,
     },
     /// Acknowledge an escalation (it stops rising; it stays open).
-    Ack {
-        id: String,
-    },
+    Ack { id: String },
     /// Close an escalation: the blocker is gone.
     Close {
         id: String,

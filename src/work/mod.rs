@@ -147,29 +147,35 @@ impl Ctx {
         }
     }
 
-    /// The town's own tmux server. Its name is recorded in `.gt/tmux-socket` on first use and
-    /// read back from then on, so the town keeps one server however its path is spelled
-    /// (symlink, trailing slash) and after it moves.
+    /// The town's own tmux server. Its name is recorded in `.gt/tmux-socket` (with the town's
+    /// canonical path in `.gt/tmux-town`) on first use and read back from then on, so the town
+    /// keeps one server however its path is spelled (symlink, trailing slash). A copy of the
+    /// town (other path) does not match the record and gets a server of its own.
     pub fn tmux(&self) -> crate::tmux::Server {
-        let file = self.town.paths.runtime_dir().join("tmux-socket");
-        match std::fs::read_to_string(&file) {
-            Ok(recorded) if crate::tmux::is_valid_socket_name(recorded.trim()) => {
-                return crate::tmux::Server::named(recorded.trim().to_string());
-            }
-            Ok(recorded) => {
-                tracing::warn!(file = %file.display(), content = ?recorded,
-                    "ignoring a tmux-socket file that does not hold a socket name");
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                // Unreadable now: use the derived name, but leave the record alone.
-                tracing::warn!(file = %file.display(), error = %e, "cannot read tmux-socket");
-                return crate::tmux::Server::for_town(self.town.root());
-            }
+        let dir = self.town.paths.runtime_dir();
+        let (file, town_file) = (dir.join("tmux-socket"), dir.join("tmux-town"));
+        let root = std::fs::canonicalize(self.town.root())
+            .unwrap_or_else(|_| self.town.root().to_path_buf());
+        let root_text = root.display().to_string();
+        let recorded = std::fs::read_to_string(&file).ok();
+        let recorded_town = std::fs::read_to_string(&town_file).ok();
+        if let (Some(name), Some(town)) = (&recorded, &recorded_town)
+            && crate::tmux::is_valid_socket_name(name.trim())
+            && town.trim() == root_text
+        {
+            return crate::tmux::Server::named(name.trim().to_string());
         }
-        let server = crate::tmux::Server::for_town(self.town.root());
-        if let Err(e) = crate::fsutil::write_atomic(&file, server.socket().as_bytes()) {
-            tracing::warn!(file = %file.display(), error = %e, "cannot record the tmux socket");
+        if recorded.is_some() {
+            tracing::info!(file = %file.display(), "the recorded tmux server is not this town's; deriving its own");
+        }
+        let server = crate::tmux::Server::for_town(&root);
+        for (f, text) in [
+            (&file, server.socket().to_string()),
+            (&town_file, root_text),
+        ] {
+            if let Err(e) = crate::fsutil::write_atomic(f, text.as_bytes()) {
+                tracing::warn!(file = %f.display(), error = %e, "cannot record the tmux server");
+            }
         }
         server
     }
