@@ -136,6 +136,9 @@ fn urgent_mail_interrupts_only_a_runtime_that_allows_it() {
             (s.agent_view(a)["session"] == "working").then_some(())
         });
     }
+    // A plain message first: its deliverer is already waiting when the urgent one comes.
+    s.ok(&["mail", "send", interruptible, "-s", "Just so you know"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
     s.ok(&[
         "mail",
         "send",
@@ -146,7 +149,6 @@ fn urgent_mail_interrupts_only_a_runtime_that_allows_it() {
         "--priority",
         "urgent",
     ]);
-    s.ok(&["mail", "send", interruptible, "-s", "Just so you know"]);
     wait_for(15, "the urgent notice on the interruptible agent", || {
         s.sim_received(interruptible)
             .iter()
@@ -166,10 +168,17 @@ fn urgent_mail_interrupts_only_a_runtime_that_allows_it() {
     wait_for(30, "the interrupted job to be done", || {
         (s.json(&["show", job])["bead"]["status"] == "in_progress").then_some(())
     });
+    wait_for(30, "the plain notice too", || {
+        s.sim_received(interruptible)
+            .iter()
+            .any(|t| t.contains("Just so you know"))
+            .then_some(())
+    });
     let got = s.sim_received(interruptible);
+    let at = |needle: &str| got.iter().position(|t| t.contains(needle));
     assert!(
-        got.iter().any(|t| t.contains("Just so you know")),
-        "{got:?}"
+        at("Stop the line") < at("Just so you know"),
+        "the urgent one jumps the queue: {got:?}"
     );
 }
 

@@ -132,8 +132,95 @@ fn work_waiting_for_its_merge_is_not_slung_again() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("merge queue"), "{}", r.stderr);
     assert_eq!(before, s.ledger_state(), "nothing written");
-    // --force is the way to work on it again.
+    // --force is the way to work on it again; the old merge request is then superseded, so
+    // the old branch can never land over the new work.
     s.ok(&["sling", &b, "r", "--force", "--agent", "slowsim"]);
+    assert_eq!(
+        s.sql("SELECT status || ' ' || close_reason FROM beads WHERE issue_type = 'merge-request'"),
+        format!("closed superseded: {b} was slung again with --force")
+    );
+    assert_eq!(
+        s.sql(&format!(
+            "SELECT count(*) FROM labels WHERE issue_id = '{b}' AND label = 'pending-merge'"
+        )),
+        "0"
+    );
+}
+
+#[test]
+fn a_forced_move_never_stops_the_session_its_old_polecat_got_next() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    // Takes its beacon only after a few seconds: the forced sling waits that long.
+    s.sim_runtime(
+        "pastesim",
+        "--slow-start 3 --busy 60",
+        &["--prompt", "paste", "--startup-timeout", "20"],
+    );
+    let (a, ash) = busy_polecat(&s, "r", "Moved away");
+    let forced = spawn(
+        &s,
+        &[
+            "--batch",
+            "sling",
+            &a,
+            "r/polecats/reed",
+            "--force",
+            "--agent",
+            "pastesim",
+        ],
+    );
+    // Meanwhile the old holder is idle, and a plain sling reuses it for other work.
+    wait_for(10, "the old holder to be freed", || {
+        (s.agent_view(&ash)["state"] == "idle").then_some(())
+    });
+    let b = s.create(&["Next job", "--rig", "r"]);
+    let next = s.json(&["sling", &b, "r", "--agent", "slowsim"]);
+    assert_eq!(next["slung"][0]["agent"], ash.as_str(), "{next}");
+    let r = finish(forced);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Its new session runs on: only the session started for the moved bead was stopped.
+    let v = s.agent_view(&ash);
+    assert_eq!(v["hook"], b.as_str(), "{v}");
+    assert_eq!(v["session"], "working", "{v}");
+    assert_eq!(s.agent_view("r/polecats/reed")["hook"], a.as_str());
+}
+
+#[test]
+fn parallel_starts_of_one_agent_make_one_window() {
+    let s = Sandbox::with_sim_rig("r");
+    // No session exists yet: every starter races to create it too.
+    let children: Vec<Child> = (0..3)
+        .map(|_| spawn(&s, &["--batch", "mayor", "start"]))
+        .collect();
+    for r in children.into_iter().map(finish) {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let agents = s.json(&["agents"]);
+    let windows: Vec<&serde_json::Value> = agents["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| a["address"] == "mayor")
+        .collect();
+    assert_eq!(windows.len(), 1, "{agents}");
+    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
+    let o = std::process::Command::new("tmux")
+        .args([
+            "-L",
+            socket.trim(),
+            "list-windows",
+            "-a",
+            "-F",
+            "#{@gt_agent}",
+        ])
+        .output()
+        .expect("tmux");
+    let tagged = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| *l == "mayor")
+        .count();
+    assert_eq!(tagged, 1, "one mayor window on the server");
 }
 
 #[test]

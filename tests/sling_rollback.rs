@@ -202,3 +202,23 @@ fn a_rollback_gives_a_reused_polecat_back_its_unmerged_branch() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("not merged"), "{}", r.stderr);
 }
+
+#[test]
+fn a_failed_start_leaves_no_beacon_for_the_next_one() {
+    let s = Sandbox::with_sim_rig("rb");
+    s.sim_runtime(
+        "pslow",
+        "--slow-start 4",
+        &["--prompt", "paste", "--startup-timeout", "1"],
+    );
+    s.sim_runtime("pfast", "--busy 0.2", &["--prompt", "paste"]);
+    let r = s.gt(&["mayor", "start", "--agent", "pslow"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    s.ok(&["mayor", "start", "--agent", "pfast"]);
+    wait_for(15, "the mayor's beacon", || {
+        (!s.sim_received("mayor").is_empty()).then_some(())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let got = s.sim_received("mayor");
+    assert_eq!(got.len(), 1, "one beacon, not two: {got:?}");
+}

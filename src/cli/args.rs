@@ -374,6 +374,20 @@ pub enum ConfigCmd {
         #[arg(long)]
         rig: Option<String>,
     },
+    /// Print a built-in keymap or theme, to start your own keymap.toml / theme.toml from.
+    Dump {
+        /// What to print: keymap or theme.
+        kind: String,
+        /// Which one: a theme (dark, light, high-contrast; default dark) or keymap (default).
+        #[arg(long)]
+        name: Option<String>,
+        /// Write it to this file instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]

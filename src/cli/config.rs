@@ -4,11 +4,14 @@ use super::args::AgentConfigCmd;
 use super::args::ConfigCmd;
 use super::io;
 use super::output::Out;
-use crate::Result;
 use crate::town::settings::{Scope, display_value, lookup};
+use crate::tui::{keymap, theme};
 use crate::work::agent_config::{self, AgentSpec};
 use crate::work::{Ctx, config};
+use crate::{Error, Result};
 use serde_json::json;
+use std::io::Write;
+use std::path::Path;
 
 fn scope(rig: &Option<String>, user: bool) -> Scope {
     match (rig, user) {
@@ -88,7 +91,85 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
             out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows)
                 .map_err(io)
         }
+        ConfigCmd::Dump {
+            kind,
+            name,
+            out: file,
+            force,
+        } => dump(out, &kind, name.as_deref(), file.as_deref(), force),
     }
+}
+
+/// `gt config dump keymap|theme`: the embedded file, verbatim. Needs no town.
+pub fn dump(
+    out: &mut Out,
+    kind: &str,
+    name: Option<&str>,
+    file: Option<&Path>,
+    force: bool,
+) -> Result<()> {
+    let (name, text) = match kind {
+        "keymap" => match name.unwrap_or("default") {
+            "default" => ("default", keymap::DEFAULT_TOML),
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown keymap {other:?}; the built-in keymap is \"default\""
+                )));
+            }
+        },
+        "theme" => {
+            let n = name.unwrap_or(theme::DEFAULT_THEME);
+            let text = theme::embedded(n).ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown theme {n:?}; themes: {}",
+                    theme::theme_names()
+                ))
+            })?;
+            (n, text)
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "unknown kind {other:?}; dump keymap or theme"
+            )));
+        }
+    };
+    let Some(path) = file else {
+        if out.json {
+            return out
+                .json(json!({ "kind": kind, "name": name, "text": text }))
+                .map_err(io);
+        }
+        return out.line(text.trim_end_matches('\n')).map_err(io);
+    };
+    let what = format!("write {}", path.display());
+    if force {
+        std::fs::write(path, text).map_err(|e| Error::io(what, e))?;
+    } else {
+        // create_new: no window between checking for the file and writing it.
+        let mut f = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::invalid(format!(
+                    "{} already exists; nothing written (add --force to replace it)",
+                    path.display()
+                )));
+            }
+            Err(e) => return Err(Error::io(what, e)),
+        };
+        f.write_all(text.as_bytes())
+            .map_err(|e| Error::io(what, e))?;
+    }
+    if out.json {
+        return out
+            .json(json!({ "kind": kind, "name": name, "file": path }))
+            .map_err(io);
+    }
+    out.line(format!("Wrote the {name} {kind} to {}", path.display()))
+        .map_err(io)
 }
 
 fn toml_to_json(v: &toml::Value) -> serde_json::Value {

@@ -17,6 +17,8 @@ pub struct Delivery {
     pub updated_at: String,
     /// May interrupt a busy agent whose runtime allows it.
     pub urgent: bool,
+    /// When it did.
+    pub interrupted_at: Option<String>,
 }
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
@@ -31,11 +33,11 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
         urgent: r.get(9)?,
+        interrupted_at: r.get(10)?,
     })
 }
 
-const COLS: &str =
-    "id, agent, sender, text, state, reason, attempts, created_at, updated_at, urgent";
+const COLS: &str = "id, agent, sender, text, state, reason, attempts, created_at, updated_at, urgent, interrupted_at";
 
 impl Reader<'_> {
     pub fn delivery(&self, id: i64) -> Result<Option<Delivery>, LedgerError> {
@@ -47,10 +49,10 @@ impl Reader<'_> {
             .optional()?)
     }
 
-    /// Messages waiting for an agent, oldest first.
+    /// Messages waiting for an agent in delivery order: urgent ones first, then oldest first.
     pub fn queued_deliveries(&self, agent: &str) -> Result<Vec<Delivery>, LedgerError> {
         let sql = format!(
-            "SELECT {COLS} FROM deliveries WHERE agent = ?1 AND state = 'queued' ORDER BY id"
+            "SELECT {COLS} FROM deliveries WHERE agent = ?1 AND state = 'queued' ORDER BY urgent DESC, id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![agent], from_row)?;
@@ -103,31 +105,69 @@ impl Tx<'_> {
         Ok(id)
     }
 
-    /// Moves a delivery to `state` (counting an attempt when asked) and records an event.
-    pub fn set_delivery_state(
+    /// Moves a delivery from one of the `from` states to `state` (counting an attempt when
+    /// asked) and records an event. False, and nothing written, when it is no longer in one
+    /// of `from` (another process moved it first).
+    pub fn move_delivery(
         &mut self,
         id: i64,
+        from: &[&str],
         state: &str,
         reason: Option<&str>,
         attempt: bool,
-    ) -> Result<(), LedgerError> {
-        let now = self.now().to_string();
-        let n = self
+    ) -> Result<bool, LedgerError> {
+        let current: Option<String> = self
             .conn()
+            .prepare_cached("SELECT state FROM deliveries WHERE id = ?1")?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?;
+        let Some(current) = current else {
+            return Err(LedgerError::invalid(format!("no delivery {id}")));
+        };
+        if !from.contains(&current.as_str()) {
+            return Ok(false);
+        }
+        let now = self.now().to_string();
+        self.conn()
             .prepare_cached(
                 "UPDATE deliveries SET state = ?2, reason = ?3, updated_at = ?4,
                         attempts = attempts + ?5 WHERE id = ?1",
             )?
             .execute(params![id, state, reason, now, i64::from(attempt)])?;
-        if n == 0 {
-            return Err(LedgerError::invalid(format!("no delivery {id}")));
-        }
         let agent: String = self
             .conn()
             .prepare_cached("SELECT agent FROM deliveries WHERE id = ?1")?
             .query_row(params![id], |r| r.get(0))?;
         let v =
             serde_json::json!({"delivery": id, "agent": agent, "state": state, "reason": reason});
-        self.record_event(None, &format!("delivery_{state}"), None, Some(v), None)
+        self.record_event(None, &format!("delivery_{state}"), None, Some(v), None)?;
+        Ok(true)
+    }
+
+    /// Fails everything still queued for `agent`, with the reason; returns the ids.
+    pub fn fail_queued(&mut self, agent: &str, reason: &str) -> Result<Vec<i64>, LedgerError> {
+        let ids: Vec<i64> = self
+            .reader()
+            .queued_deliveries(agent)?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        for id in &ids {
+            self.move_delivery(*id, &["queued"], "failed", Some(reason), false)?;
+        }
+        Ok(ids)
+    }
+
+    /// Records that the agent was interrupted for this urgent message; false when that was
+    /// already done (once per message, whichever process delivers it).
+    pub fn mark_interrupted(&mut self, id: i64) -> Result<bool, LedgerError> {
+        let now = self.now().to_string();
+        let n = self
+            .conn()
+            .prepare_cached(
+                "UPDATE deliveries SET interrupted_at = ?2 WHERE id = ?1 AND interrupted_at IS NULL",
+            )?
+            .execute(params![id, now])?;
+        Ok(n == 1)
     }
 }

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_deliveries.sql"),
     include_str!("migrations/003_delivery_urgent.sql"),
+    include_str!("migrations/004_delivery_interrupted.sql"),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

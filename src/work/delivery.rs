@@ -142,7 +142,6 @@ async fn deliver(
     let server = ctx.tmux();
     let deadline = Instant::now() + wait;
     let paste_lock = lock_path(ctx, &info.address, "deliver");
-    let mut interrupted = false;
     loop {
         if until.is_some_and(|id| !is_queued(ctx, id)) {
             return Ok(());
@@ -168,10 +167,14 @@ async fn deliver(
             cancel_queued(ctx, &info.address, &why)?;
             return Ok(());
         }
-        if !interrupted && may_interrupt(ctx, rt, &info.address)? {
-            interrupted = interrupt_if_busy(ctx, &server, &pane.pane_id, rt, &info.address).await?;
-        }
-        if !wait_until_idle(&server, &pane.pane_id, rt, deadline).await? {
+        let waiter = Waiter {
+            server: &server,
+            pane: &pane.pane_id,
+            rt,
+            agent: &info.address,
+            paste_lock: &paste_lock,
+        };
+        if !waiter.until_idle(ctx, deadline).await? {
             // Busy (or still starting) past the wait: it stays queued, visibly.
             return Ok(());
         }
@@ -196,38 +199,75 @@ async fn deliver(
             let why = format!(
                 "delivery stopped by an error: {e}; not pasted again, so it cannot arrive twice"
             );
-            ctx.write(|tx| Ok(tx.set_delivery_state(next.id, "failed", Some(&why), false)?))?;
+            ctx.write(|tx| {
+                Ok(tx.move_delivery(
+                    next.id,
+                    &["pasting", "pasted"],
+                    "failed",
+                    Some(&why),
+                    false,
+                )?)
+            })?;
         }
     }
 }
 
-/// An urgent message is waiting and the runtime lets urgent messages interrupt it.
-fn may_interrupt(ctx: &Ctx, rt: &Runtime, agent: &str) -> Result<bool> {
-    if !(rt.urgent_interrupts && rt.escape_cancels) {
-        return Ok(false);
-    }
-    Ok(ctx
-        .reader()
-        .queued_deliveries(agent)?
-        .iter()
-        .any(|d| d.urgent))
+/// Waits for one agent's idle prompt.
+struct Waiter<'a> {
+    server: &'a Server,
+    pane: &'a str,
+    rt: &'a Runtime,
+    agent: &'a str,
+    paste_lock: &'a std::path::Path,
 }
 
-/// Presses Escape once if the agent is busy, and records that it did; true if it did.
-async fn interrupt_if_busy(
-    ctx: &mut Ctx,
-    server: &Server,
-    pane: &str,
-    rt: &Runtime,
-    agent: &str,
-) -> Result<bool> {
-    if !screen::read(rt, &server.capture(pane, 60).await?).busy {
-        return Ok(false);
+impl Waiter<'_> {
+    /// Polls the screen until the runtime shows an empty prompt; false at the deadline.
+    /// Meanwhile, when the next message is urgent and the runtime allows it, the agent is
+    /// interrupted — once per message, whoever is waiting.
+    async fn until_idle(&self, ctx: &mut Ctx, deadline: Instant) -> Result<bool> {
+        let may_interrupt = self.rt.urgent_interrupts && self.rt.escape_cancels;
+        loop {
+            let text = self.server.capture(self.pane, 60).await?;
+            if is_idle(self.rt, &text) {
+                return Ok(true);
+            }
+            if may_interrupt && screen::read(self.rt, &text).busy {
+                self.interrupt_for_urgent(ctx).await?;
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
-    server.press_escape(pane).await?;
-    let note = serde_json::json!({"agent": agent, "why": "urgent message"});
-    ctx.write(|tx| Ok(tx.record_event(None, "agent_interrupted", None, Some(note), None)?))?;
-    Ok(true)
+
+    /// Presses Escape for the urgent message at the head of the queue, under the paste lock
+    /// (so it can never land between another deliverer's paste and its Enter).
+    async fn interrupt_for_urgent(&self, ctx: &mut Ctx) -> Result<()> {
+        let head = ctx
+            .reader()
+            .queued_deliveries(self.agent)?
+            .into_iter()
+            .next();
+        let Some(head) = head.filter(|d| d.urgent && d.interrupted_at.is_none()) else {
+            return Ok(());
+        };
+        let Some(_turn) = LockGuard::try_acquire(self.paste_lock)? else {
+            return Ok(());
+        };
+        if !screen::read(self.rt, &self.server.capture(self.pane, 60).await?).busy {
+            return Ok(());
+        }
+        if !ctx.write(|tx| Ok(tx.mark_interrupted(head.id)?))? {
+            return Ok(());
+        }
+        self.server.press_escape(self.pane).await?;
+        let note =
+            serde_json::json!({"agent": self.agent, "delivery": head.id, "why": "urgent message"});
+        ctx.write(|tx| Ok(tx.record_event(None, "agent_interrupted", None, Some(note), None)?))?;
+        Ok(())
+    }
 }
 
 fn is_queued(ctx: &Ctx, id: i64) -> bool {
@@ -260,7 +300,7 @@ fn fail_abandoned(ctx: &mut Ctx, agent: &str) -> Result<()> {
                 "the process delivering it stopped while it was {}; check the agent's screen — it is not pasted again, so it cannot arrive twice",
                 d.state
             );
-            tx.set_delivery_state(d.id, "failed", Some(&why), false)?;
+            tx.move_delivery(d.id, &["pasting", "pasted"], "failed", Some(&why), false)?;
         }
         Ok(())
     })
@@ -275,39 +315,14 @@ fn is_idle(rt: &Runtime, text: &str) -> bool {
     }
 }
 
-/// Polls the screen until the runtime shows an empty prompt; false at the deadline.
-async fn wait_until_idle(
-    server: &Server,
-    pane: &str,
-    rt: &Runtime,
-    deadline: Instant,
-) -> Result<bool> {
-    loop {
-        if is_idle(rt, &server.capture(pane, 60).await?) {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Fails every message still queued for `agent`, with the reason; returns how many. Used
 /// when the session they were meant for is gone or replaced, so a stale message (a beacon
 /// for other work) never reaches the next session.
 pub fn cancel_queued(ctx: &mut Ctx, agent: &str, reason: &str) -> Result<usize> {
-    let queued = ctx.reader().queued_deliveries(agent)?;
-    if queued.is_empty() {
+    if ctx.reader().queued_deliveries(agent)?.is_empty() {
         return Ok(0);
     }
-    ctx.write(|tx| {
-        for d in &queued {
-            tx.set_delivery_state(d.id, "failed", Some(reason), false)?;
-        }
-        Ok(())
-    })?;
-    Ok(queued.len())
+    Ok(ctx.write(|tx| Ok(tx.fail_queued(agent, reason)?))?.len())
 }
 
 const PASTE_SEEN_WITHIN: Duration = Duration::from_secs(3);
@@ -325,9 +340,12 @@ async fn deliver_one(
     d: &Delivery,
 ) -> Result<()> {
     let before = server.capture(pane, 60).await?;
-    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "pasting", None, true)?))?;
+    if !ctx.write(|tx| Ok(tx.move_delivery(d.id, &["queued"], "pasting", None, true)?))? {
+        // Cancelled (its session was stopped) after it was picked: not pasted at all.
+        return Ok(());
+    }
     server.paste(pane, &d.text).await?;
-    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "pasted", None, false)?))?;
+    ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasting"], "pasted", None, false)?))?;
     let start = Instant::now();
     let mut after_paste = None;
     while start.elapsed() < PASTE_SEEN_WITHIN {
@@ -344,8 +362,8 @@ async fn deliver_one(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let Some(after_paste) = after_paste else {
-        let why = "the agent did not show the pasted text within 3 s (is it hung?); not pasted again, so it cannot arrive twice";
-        ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "failed", Some(why), false)?))?;
+        let why = "the agent did not show the pasted text within 3 s (is it hung?); not pasted again, so it cannot arrive twice. If the text is in its input after all, later messages wait until that input is cleared";
+        ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(why), false)?))?;
         return Ok(());
     };
     for _ in 0..ENTER_TRIES {
@@ -360,16 +378,18 @@ async fn deliver_one(
                 now != after_paste
             };
             if taken {
-                ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "delivered", None, false)?))?;
+                ctx.write(|tx| {
+                    Ok(tx.move_delivery(d.id, &["pasted"], "delivered", None, false)?)
+                })?;
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
     let why = format!(
-        "Enter did not submit the text after {ENTER_TRIES} tries; it is still in the agent's input"
+        "Enter did not submit the text after {ENTER_TRIES} tries; it is still in the agent's input, and later messages wait until that input is cleared"
     );
-    ctx.write(|tx| Ok(tx.set_delivery_state(d.id, "failed", Some(&why), false)?))?;
+    ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(&why), false)?))?;
     Ok(())
 }
 

@@ -216,20 +216,17 @@ fn still_holds(
     Ok(())
 }
 
-/// An open merge request for this branch at this commit, if one exists.
-fn open_merge_request(
-    tx: &mut crate::ledger::Tx<'_>,
-    branch: &str,
-    commit: Option<&str>,
-) -> Result<Option<String>> {
-    let open = tx.reader().list(&crate::ledger::ListFilter {
+/// Merge requests not yet landed or closed, with their metadata.
+fn open_merge_requests(r: &crate::ledger::Reader<'_>) -> Result<Vec<(Bead, serde_json::Value)>> {
+    let open = r.list(&crate::ledger::ListFilter {
         types: vec!["merge-request".into()],
         statuses: vec!["open".into(), "in_progress".into()],
         all: true,
         ..Default::default()
     })?;
+    let mut out = Vec::new();
     for s in open {
-        let Some(b) = tx.reader().bead(&s.id)? else {
+        let Some(b) = r.bead(&s.id)? else {
             continue;
         };
         let meta: serde_json::Value = b
@@ -237,9 +234,47 @@ fn open_merge_request(
             .as_deref()
             .and_then(|m| serde_json::from_str(m).ok())
             .unwrap_or_default();
-        if meta["branch"].as_str() == Some(branch) && meta["commit"].as_str() == commit {
-            return Ok(Some(b.id));
-        }
+        out.push((b, meta));
     }
-    Ok(None)
+    Ok(out)
+}
+
+/// An open merge request for this branch at this commit, if one exists.
+fn open_merge_request(
+    tx: &mut crate::ledger::Tx<'_>,
+    branch: &str,
+    commit: Option<&str>,
+) -> Result<Option<String>> {
+    Ok(open_merge_requests(&tx.reader())?
+        .into_iter()
+        .find(|(_, m)| m["branch"].as_str() == Some(branch) && m["commit"].as_str() == commit)
+        .map(|(b, _)| b.id))
+}
+
+/// The open merge request carrying `bead`'s finished work, if any.
+pub fn pending_merge_of(r: &crate::ledger::Reader<'_>, bead: &str) -> Result<Option<String>> {
+    Ok(open_merge_requests(r)?
+        .into_iter()
+        .find(|(_, m)| m["source_bead"].as_str() == Some(bead))
+        .map(|(b, _)| b.id))
+}
+
+/// `bead` is worked on again (`sling --force`): its waiting merge requests are closed as
+/// superseded, so the old branch can never land over the new work, and the label goes.
+/// Returns the merge requests as they were before.
+pub fn supersede_merge_requests(tx: &mut crate::ledger::Tx<'_>, bead: &str) -> Result<Vec<Bead>> {
+    let mut closed = Vec::new();
+    for (mr, m) in open_merge_requests(&tx.reader())? {
+        if m["source_bead"].as_str() != Some(bead) {
+            continue;
+        }
+        let mut new = mr.clone();
+        new.status = "closed".into();
+        new.closed_at = Some(tx.now().to_string());
+        new.close_reason = Some(format!("superseded: {bead} was slung again with --force"));
+        tx.update_bead(&mr, new, "closed")?;
+        closed.push(mr);
+    }
+    tx.remove_label(bead, PENDING_MERGE)?;
+    Ok(closed)
 }

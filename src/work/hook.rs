@@ -74,15 +74,10 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
             bead.id, bead.issue_type
         )));
     }
-    if !force
-        && r.labels(&bead.id)?
-            .iter()
-            .any(|l| l == super::done::PENDING_MERGE)
-    {
+    if !force && let Some(mr) = super::done::pending_merge_of(r, &bead.id)? {
         return Err(Error::invalid(format!(
-            "{}'s work is done and waiting in the merge queue (label {}); use --force to work on it again",
-            bead.id,
-            super::done::PENDING_MERGE
+            "{}'s work is done and waiting in the merge queue as {mr}; use --force to work on it again (that merge request is then closed as superseded)",
+            bead.id
         )));
     }
     if bead.status == "hooked"

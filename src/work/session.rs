@@ -141,6 +141,13 @@ pub struct Launched {
 pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
     let server = ctx.tmux();
     let addr = spec.address.to_string();
+    // One launcher per agent at a time, or two could both find nothing and both start one.
+    let lock = ctx
+        .town
+        .paths
+        .locks_dir()
+        .join(format!("session-{}.lock", addr.replace('/', "--")));
+    let _turn = crate::fsutil::LockGuard::acquire(&lock)?;
     for p in server.panes().await? {
         if p.agent.as_deref() != Some(addr.as_str()) {
             continue;
@@ -154,6 +161,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             });
         }
         server.kill_agent_window(&p.window_id).await?;
+        super::delivery::cancel_queued(ctx, &addr, "its session had exited and was replaced")?;
     }
     let created = start(ctx, spec).await?;
     if beacon_by_paste(spec.runtime) {
@@ -162,6 +170,8 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         let r = super::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
         if r.state != "delivered" {
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            // Its beacon must not reach the next session as a second one.
+            super::delivery::cancel_queued(ctx, &addr, "the session it was for did not start")?;
             return Err(Error::failed(format!(
                 "{addr} started but did not take its first prompt: {}",
                 r.reason

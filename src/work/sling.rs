@@ -307,13 +307,33 @@ async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
     Ok(())
 }
 
+/// Stops the polecat's session that was started for `bead` — only that one: by now the
+/// polecat may be idle and reused for other work, whose session must be left alone.
+async fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
+    let server = ctx.tmux();
+    let mut stopped = false;
+    for p in server.panes().await? {
+        if p.agent.as_deref() == Some(agent) && p.bead.as_deref() == Some(bead) {
+            if p.human_attached() {
+                return Err(Error::invalid(format!(
+                    "someone is attached to {agent}'s window; it was left running"
+                )));
+            }
+            stopped |= server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    let idle = agents::find(&ctx.reader(), agent)?.is_some_and(|a| a.hook.is_none());
+    if stopped && idle {
+        delivery::cancel_queued(ctx, agent, "its session was stopped: its bead was moved")?;
+    }
+    Ok(())
+}
+
 /// After `--force` moved the bead: a polecat that held it is stopped (its worktree and
 /// branch stay as they are); a crew member or the mayor is told. Returns who it was.
 async fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String {
     if prev.role == "polecat" {
-        if let Ok(addr) = Address::parse(&prev.address)
-            && let Err(e) = stop_old_session(ctx, &addr).await
-        {
+        if let Err(e) = stop_session_on(ctx, &prev.address, bead).await {
             ctx.warnings.push(format!(
                 "warning: {} still runs although {bead} was moved from it: {e}",
                 prev.address
@@ -372,6 +392,11 @@ async fn sling_standing(
             return Ok(None);
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
+        let superseded = if opts.force {
+            super::done::supersede_merge_requests(tx, &bead.id)?
+        } else {
+            Vec::new()
+        };
         let me = tx.reader().require(&info.bead_id)?;
         if let Some(h) = me
             .hook_bead
@@ -389,6 +414,7 @@ async fn sling_standing(
         let before = (
             cur.clone(),
             me,
+            superseded,
             match &prev_holder {
                 Some(h) => tx.reader().bead(&h.bead_id)?,
                 None => None,
@@ -452,10 +478,16 @@ async fn sling_standing(
             .map(|_| ())
     };
     if let Err(e) = told {
-        let (bead_before, me_before, holder_before) = before;
+        let (bead_before, me_before, superseded, holder_before) = before;
         let undone = ctx.write(|tx| {
             restore(tx, &bead_before)?;
             restore(tx, &me_before)?;
+            for mr in &superseded {
+                restore(tx, mr)?;
+            }
+            if !superseded.is_empty() {
+                tx.add_label(&bead.id, super::done::PENDING_MERGE)?;
+            }
             if let Some(h) = &holder_before {
                 restore(tx, h)?;
             }
@@ -616,6 +648,8 @@ struct HookRecord {
     /// The agent the bead was taken from (--force), with its bead as it was.
     prev_holder: Option<AgentInfo>,
     prev_holder_bead: Option<Bead>,
+    /// Merge requests closed as superseded (`--force`), as they were.
+    superseded: Vec<Bead>,
     convoy: Option<String>,
     convoy_created: bool,
 }
@@ -648,6 +682,11 @@ fn record_hook(
             return Ok(Recorded::Already(holder));
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
+        let superseded = if opts.force {
+            super::done::supersede_merge_requests(tx, &bead.id)?
+        } else {
+            Vec::new()
+        };
         let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
@@ -702,6 +741,7 @@ fn record_hook(
             prev_assignee: cur.assignee.clone(),
             prev_holder,
             prev_holder_bead,
+            superseded,
             convoy,
             convoy_created,
         })))
@@ -727,6 +767,12 @@ fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
         }
         if let (true, Some(c)) = (rec.convoy_created, &rec.convoy) {
             tx.delete_bead(c)?;
+        }
+        for mr in &rec.superseded {
+            restore(tx, mr)?;
+        }
+        if !rec.superseded.is_empty() {
+            tx.add_label(&bead.id, super::done::PENDING_MERGE)?;
         }
         Ok(())
     });

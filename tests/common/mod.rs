@@ -147,6 +147,15 @@ impl Sandbox {
         v
     }
 
+    /// `gt --batch --json …` run in `dir`, parsed (expects success).
+    pub fn json_in(&self, dir: &Path, args: &[&str]) -> Value {
+        let mut full = vec!["--batch", "--json"];
+        full.extend_from_slice(args);
+        let r = self.gt_in(dir, &full);
+        assert_eq!(r.code, 0, "gt {full:?} in {}: {}", dir.display(), r.stderr);
+        r.json()
+    }
+
     /// Creates a bead and returns its id.
     pub fn create(&self, args: &[&str]) -> String {
         let mut full = vec!["--batch", "bead", "create"];
