@@ -4,8 +4,10 @@ mod error;
 mod ops;
 mod server;
 pub mod topology;
+pub mod ui;
 
 pub use error::TmuxError;
-pub use ops::{Created, WindowSpec};
-pub use server::{Server, is_valid_socket_name, socket_name_for};
+pub use ops::{CaptureReq, Created, WindowSpec};
+pub use server::{Server, is_valid_socket_name, socket_name_for, spawned};
 pub use topology::Pane;
+pub use ui::{MenuItem, UiHost};

@@ -22,6 +22,40 @@ pub struct WindowSpec {
     pub bead: Option<String>,
 }
 
+/// One pane to read in a `capture_set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureReq {
+    pub pane: String,
+    /// How many lines back from the bottom of the screen (history included).
+    pub lines: usize,
+    /// Keep colours and attributes as escape sequences (`capture-pane -e`).
+    pub escapes: bool,
+}
+
+impl CaptureReq {
+    /// Plain text, the last `lines` lines.
+    pub fn plain(pane: &str, lines: usize) -> CaptureReq {
+        CaptureReq {
+            pane: pane.to_string(),
+            lines,
+            escapes: false,
+        }
+    }
+}
+
+/// `capture-pane -p -J [-e] -S -<lines> -t <pane>`: wrapped lines joined.
+fn capture_cmd(req: &CaptureReq) -> TmuxCommand<'static> {
+    let mut c = CapturePane::new()
+        .stdout()
+        .join()
+        .start_line(format!("-{}", req.lines))
+        .target_pane(req.pane.clone());
+    if req.escapes {
+        c = c.escape_sequences();
+    }
+    c.build()
+}
+
 /// Ids of a window gt just created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
@@ -108,8 +142,8 @@ impl Server {
         }
     }
 
-    /// start-server, remain-on-exit, the new window (or session) named `temp`, its tags, and
-    /// its real name.
+    /// start-server, remain-on-exit, the server's keys and status line, the new window (or
+    /// session) named `temp`, its tags, and its real name.
     fn create_cmds(
         &self,
         spec: &WindowSpec,
@@ -125,6 +159,19 @@ impl Server {
                 .value("on")
                 .build(),
         ];
+        // Installed with every window (idempotent, and in this same process): whichever gt
+        // call starts the server, the person who attaches finds the keys and status line.
+        let gt = std::env::current_exe().ok();
+        let town = spec
+            .env
+            .iter()
+            .find(|(k, _)| k == "GT_TOWN")
+            .map(|(_, v)| std::path::Path::new(v));
+        let host = gt
+            .as_deref()
+            .zip(town)
+            .map(|(gt, town)| super::UiHost { gt, town });
+        cmds.extend(super::ui::server_commands(host));
         let mut create = if new_session {
             NewSession::new()
                 .detached()
@@ -242,16 +289,11 @@ impl Server {
 
     /// The last `lines` lines of a pane (plain text, wrapped lines joined).
     pub async fn capture(&self, pane: &str, lines: usize) -> Result<String, TmuxError> {
-        self.run(vec![self.capture_cmd(pane, lines)], None).await
+        self.capture_one(&CaptureReq::plain(pane, lines)).await
     }
 
-    fn capture_cmd(&self, pane: &str, lines: usize) -> TmuxCommand<'static> {
-        CapturePane::new()
-            .stdout()
-            .join()
-            .start_line(format!("-{lines}"))
-            .target_pane(pane.to_string())
-            .build()
+    async fn capture_one(&self, req: &CaptureReq) -> Result<String, TmuxError> {
+        self.run(vec![capture_cmd(req)], None).await
     }
 
     /// The visible screen of several panes in one tmux process, keyed by pane id. A pane
@@ -262,33 +304,44 @@ impl Server {
         panes: &[String],
         lines: usize,
     ) -> Result<HashMap<String, String>, TmuxError> {
-        if panes.is_empty() {
+        let reqs: Vec<CaptureReq> = panes.iter().map(|p| CaptureReq::plain(p, lines)).collect();
+        self.capture_set(&reqs).await
+    }
+
+    /// Several panes in one tmux process, each with its own depth and with or without
+    /// colours, keyed by pane id. A pane that is gone has no entry; that is not an error for
+    /// the others.
+    pub async fn capture_set(
+        &self,
+        reqs: &[CaptureReq],
+    ) -> Result<HashMap<String, String>, TmuxError> {
+        if reqs.is_empty() {
             return Ok(HashMap::new());
         }
         // A fresh marker per call, so no pane's content can pass for one.
         let mark = format!("<<gt-capture-{}>>", uuid::Uuid::new_v4().simple());
         let mut cmds = Vec::new();
-        for p in panes {
+        for r in reqs {
             // The id comes from tmux's format, not from literal text: display-message runs
             // its message through strftime, which would turn a literal `%12` into a date field.
             cmds.push(
                 DisplayMessage::new()
                     .print()
-                    .target_pane(p.clone())
+                    .target_pane(r.pane.clone())
                     .message(format!("{mark}#{{pane_id}}"))
                     .build(),
             );
-            cmds.push(self.capture_cmd(p, lines));
+            cmds.push(capture_cmd(r));
         }
         match self.run(cmds, None).await {
             Ok(out) => Ok(split_captures(&out, &mark)),
             // One missing pane stops the whole chained batch: capture the panes one by one.
             Err(e) if e.is_missing_target() => {
                 let mut map = HashMap::new();
-                for p in panes {
-                    match self.capture(p, lines).await {
+                for r in reqs {
+                    match self.capture_one(r).await {
                         Ok(screen) => {
-                            map.insert(p.clone(), screen);
+                            map.insert(r.pane.clone(), screen);
                         }
                         Err(e) if e.is_missing_target() => {}
                         Err(e) => return Err(e),

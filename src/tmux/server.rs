@@ -5,9 +5,19 @@ use super::TmuxError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tmux_interface::{Tmux, TmuxCommand, TmuxCommands};
 use tokio::io::AsyncWriteExt;
+
+/// Every tmux process this process started: the workspace benchmark reports tmux processes
+/// per refresh from it (DESIGN.md §12 budgets them).
+static SPAWNED: AtomicU64 = AtomicU64::new(0);
+
+/// How many tmux processes gt has started in this process so far.
+pub fn spawned() -> u64 {
+    SPAWNED.load(Ordering::Relaxed)
+}
 
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -127,6 +137,7 @@ impl Server {
             command: line.clone(),
             source,
         })?;
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
         let pipe = child.stdin.take();
         // Feeding stdin and reading the output run together, both under the timeout: a tmux
         // that stops reading its stdin (hung server, a command that never reads it) must not
@@ -178,7 +189,12 @@ impl Server {
         }
         let mut std_cmd = self.tmux().commands(cmds).into_command();
         let line = describe(&std_cmd);
-        let status = std_cmd.status().map_err(|source| TmuxError::Spawn {
+        let mut child = std_cmd.spawn().map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let status = child.wait().map_err(|source| TmuxError::Spawn {
             command: line.clone(),
             source,
         })?;

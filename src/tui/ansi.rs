@@ -108,13 +108,16 @@ mod tests {
 
     #[test]
     fn colours_and_attributes_become_styles() {
-        let lines = to_lines("plain \x1b[1;31mred bold\x1b[0m \x1b[38;5;42mx\x1b[48;2;1;2;3my\x1b[m\nnext");
+        let lines =
+            to_lines("plain \x1b[1;31mred bold\x1b[0m \x1b[38;5;42mx\x1b[48;2;1;2;3my\x1b[m\nnext");
         let spans = &lines[0].spans;
         assert_eq!(spans[0].content, "plain ");
         assert_eq!(spans[1].content, "red bold");
         assert_eq!(
             spans[1].style,
-            Style::default().fg(Color::Indexed(1)).add_modifier(Modifier::BOLD)
+            Style::default()
+                .fg(Color::Indexed(1))
+                .add_modifier(Modifier::BOLD)
         );
         assert_eq!(spans[3].style.fg, Some(Color::Indexed(42)));
         assert_eq!(spans[4].style.bg, Some(Color::Rgb(1, 2, 3)));
@@ -124,7 +127,11 @@ mod tests {
     #[test]
     fn other_sequences_and_controls_are_dropped() {
         let lines = to_lines("a\x1b[2Kb\x1b]0;title\x07c\x07");
-        let text: String = lines[0].spans.iter().map(|s| s.content.to_string()).collect();
+        let text: String = lines[0]
+            .spans
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
         assert_eq!(text, "ab]0;titlec");
     }
 }

@@ -3,8 +3,8 @@
 //! something changed — at most about 60 frames a second.
 
 use super::msg::{Effect, Msg};
-use super::stats::Stats;
 use super::state::State;
+use super::stats::Stats;
 use super::terminal::TermGuard;
 use super::update::{update, watch_request};
 use super::workers::{WatchCmd, Workers};
@@ -93,7 +93,7 @@ impl App {
                         let _ = self.workers.watch.send(WatchCmd::Refresh { full: true });
                     }
                     Effect::Attach { agent } => {
-                        self.attach(&mut guard, &mut term, &agent)?;
+                        self.attach(&mut guard, &mut term, &agent).await?;
                         last_draw = Instant::now() - FRAME;
                     }
                     other => {
@@ -132,7 +132,8 @@ impl App {
         last_draw: &mut Instant,
     ) -> Result<()> {
         let t0 = Instant::now();
-        upd::keep_selection_visible(&mut self.state, self.state.focus);
+        let focus = self.state.focus;
+        upd::keep_selection_visible(&mut self.state, focus);
         let state = &self.state;
         term.draw(|f| view::draw(f, state))
             .map_err(io("draw the workspace"))?;
@@ -147,7 +148,7 @@ impl App {
 
     /// Gives the terminal to the agent's window until the person detaches, then comes back
     /// exactly as it was.
-    fn attach(
+    async fn attach(
         &mut self,
         guard: &mut TermGuard,
         term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
@@ -162,13 +163,14 @@ impl App {
         if !inside {
             guard.suspend().map_err(io("give the terminal back"))?;
         }
-        let r = crate::work::block_on(crate::work::live::attach(&ctx, agent)).and_then(|r| r);
+        let r = crate::work::live::attach(&ctx, agent).await;
         if !inside {
             guard.resume().map_err(io("take the terminal back"))?;
             term.clear().map_err(io("redraw"))?;
         }
         if let Err(e) = r {
-            self.state.toast(format!("could not attach to {agent}: {e}"), true);
+            self.state
+                .toast(format!("could not attach to {agent}: {e}"), true);
         }
         self.state.dirty = true;
         let _ = self.workers.watch.send(WatchCmd::Refresh { full: false });

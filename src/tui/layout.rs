@@ -139,7 +139,10 @@ mod tests {
             for s in &slots {
                 assert!(s.rect.width >= 10 && s.rect.height >= 3, "{size:?} {s:?}");
                 assert!(s.rect.x + s.rect.width <= size.0);
-                assert!(s.rect.y + s.rect.height < size.1, "the status bar stays free");
+                assert!(
+                    s.rect.y + s.rect.height < size.1,
+                    "the status bar stays free"
+                );
             }
         }
     }

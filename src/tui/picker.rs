@@ -46,7 +46,9 @@ impl<K: Clone + Ord> Picker<K> {
     }
 
     pub fn current(&self) -> Option<(K, String)> {
-        self.matches().get(self.selected).map(|(k, l)| (k.clone(), l.clone()))
+        self.matches()
+            .get(self.selected)
+            .map(|(k, l)| (k.clone(), l.clone()))
     }
 
     pub fn move_by(&mut self, delta: i64) {
@@ -88,7 +90,11 @@ pub fn fuzzy_score(pattern: &str, text: &str) -> Option<i64> {
     let mut score = 0i64;
     let mut ti = 0usize;
     let mut last: Option<usize> = None;
-    for pc in pattern.to_lowercase().chars().filter(|c| !c.is_whitespace()) {
+    for pc in pattern
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+    {
         let found = (ti..t.len()).find(|&i| t[i] == pc)?;
         score += 1;
         if last.is_some_and(|l| l + 1 == found) {

@@ -135,7 +135,10 @@ pub fn rows(state: &State, pane: PaneId) -> Vec<Row> {
             .collect(),
         PaneId::Attention => (0..s.attention.len())
             .map(|i| Row {
-                key: Some(format!("{:?}:{}", s.attention[i].kind, s.attention[i].subject)),
+                key: Some(format!(
+                    "{:?}:{}",
+                    s.attention[i].kind, s.attention[i].subject
+                )),
                 kind: RowKind::Attention(i),
             })
             .collect(),
@@ -192,7 +195,11 @@ fn agent_rows(s: &TownSnapshot) -> Vec<Row> {
                 .iter()
                 .filter(|x| x.rig.clone().unwrap_or_default() == r)
                 .count();
-            let name = if r.is_empty() { "town".to_string() } else { r.clone() };
+            let name = if r.is_empty() {
+                "town".to_string()
+            } else {
+                r.clone()
+            };
             rows.push(Row {
                 key: None,
                 kind: RowKind::Rig(name, count),

@@ -108,6 +108,15 @@ pub enum ComposeField {
     Body,
 }
 
+/// A message as written, to reopen it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub reply_to: Option<String>,
+}
+
 pub struct Compose {
     pub to: LineInput,
     pub subject: LineInput,
@@ -154,6 +163,19 @@ pub enum Modal {
         scroll: usize,
     },
     ConfirmQuit,
+}
+
+impl Compose {
+    pub fn from_draft(d: &Draft, error: Option<String>) -> Compose {
+        Compose {
+            to: LineInput::with_text(&d.to),
+            subject: LineInput::with_text(&d.subject),
+            body: TextArea::new(d.body.lines().map(str::to_string).collect()),
+            field: ComposeField::To,
+            reply_to: d.reply_to.clone(),
+            error,
+        }
+    }
 }
 
 impl Modal {
@@ -213,6 +235,9 @@ pub struct State {
     pub pending: Vec<KeySpec>,
     /// Effects started and not yet finished, by id (what they are, for the quit question).
     pub inflight: HashMap<u64, String>,
+    /// Messages being sent, kept until they are: a failed send reopens its form, so what
+    /// was written is never lost.
+    pub outbox: HashMap<u64, Draft>,
     pub next_id: u64,
     /// The workspace clock (ms since start), advanced by ticks.
     pub now_ms: u64,
@@ -246,6 +271,7 @@ impl State {
             theme,
             pending: Vec::new(),
             inflight: HashMap::new(),
+            outbox: HashMap::new(),
             next_id: 1,
             now_ms: 0,
             size: (80, 24),

@@ -8,7 +8,7 @@ use super::layout;
 use super::msg::{Effect, Msg};
 use super::picker::Picker;
 use super::rows::{self, RowKind};
-use super::state::{ChatLine, Compose, ComposeField, Modal, Outcome, PaneId, State};
+use super::state::{ChatLine, Compose, ComposeField, Draft, Modal, Outcome, PaneId, State};
 use crate::work::attention::Kind;
 use crate::work::snapshot::Request;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
@@ -88,6 +88,24 @@ fn first_agent(state: &State) -> Option<String> {
 
 fn finished(state: &mut State, id: u64, result: Result<String, String>) {
     let what = state.inflight.remove(&id);
+    if let Some(draft) = state.outbox.remove(&id)
+        && let Err(e) = &result
+    {
+        // Not sent: the form comes back with what was written and why.
+        if state.modal.is_none() {
+            state.modal = Some(Modal::Compose(Box::new(Compose::from_draft(
+                &draft,
+                Some(format!("not sent: {e}")),
+            ))));
+            return;
+        }
+        state.outbox.insert(0, draft);
+        state.toast(
+            format!("message not sent: {e} — press m to reopen it"),
+            true,
+        );
+        return;
+    }
     if let Some(line) = state.chat.iter_mut().find(|l| l.id == id) {
         line.state = match &result {
             Ok(s) => Outcome::Done(s.clone()),
@@ -206,7 +224,10 @@ fn filter_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
         _ => {
             // Moving through the filtered list still works.
             if let Resolution::Action(a) = state.keymap.resolve(&[Context::Global], &[], spec)
-                && matches!(a, Action::Up | Action::Down | Action::PageUp | Action::PageDown)
+                && matches!(
+                    a,
+                    Action::Up | Action::Down | Action::PageUp | Action::PageDown
+                )
             {
                 return act(state, a);
             }
@@ -298,7 +319,7 @@ fn modal_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
             {
                 state.modal = Some(Modal::SlingTarget {
                     title: label,
-                    picker: Picker::new(targets(state)),
+                    picker: Picker::new(targets(state, &bead)),
                     bead,
                 });
                 return Vec::new();
@@ -458,14 +479,13 @@ fn compose_key(
 ) -> Option<Vec<Effect>> {
     match action {
         Some(Action::Submit) => {
-            let to: Vec<String> = c
-                .to
-                .text()
-                .split([',', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            let to: Vec<String> =
+                c.to.text()
+                    .split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
             let subject = c.subject.text().trim().to_string();
             if to.is_empty() {
                 c.error = Some("give at least one recipient".into());
@@ -478,6 +498,15 @@ fn compose_key(
                 return None;
             }
             let id = start(state, format!("mail to {}", to.join(", ")));
+            state.outbox.insert(
+                id,
+                Draft {
+                    to: c.to.text().to_string(),
+                    subject: c.subject.text().to_string(),
+                    body: c.body.lines().join("\n"),
+                    reply_to: c.reply_to.clone(),
+                },
+            );
             return Some(vec![Effect::SendMail {
                 id,
                 to,
@@ -533,14 +562,18 @@ fn quit(state: &mut State) -> Vec<Effect> {
 
 /// Where a bead can go: each rig (a new or idle polecat), crew members, the mayor, and idle
 /// polecats by name.
-fn targets(state: &State) -> Vec<(String, String)> {
+fn targets(state: &State, bead: &str) -> Vec<(String, String)> {
     let s = &state.snapshot;
-    let mut out: Vec<(String, String)> = s
-        .rigs
+    let own = bead
+        .rsplit_once('-')
+        .and_then(|(prefix, _)| s.prefixes.get(prefix));
+    let mut rigs = s.rigs.clone();
+    // The bead's own rig first: that is where its code is.
+    rigs.sort_by_key(|r| Some(r) != own);
+    let mut out: Vec<(String, String)> = rigs
         .iter()
         .map(|r| (r.clone(), format!("{r}  (a new or idle polecat)")))
         .collect();
-    let selected = state.selected_agent();
     for a in &s.agents {
         let fits = match a.role.as_str() {
             "crew" | "mayor" => true,
@@ -548,13 +581,10 @@ fn targets(state: &State) -> Vec<(String, String)> {
             _ => false,
         };
         if fits {
-            let label = format!("{}  ({}, {})", a.address, a.role, a.session);
-            // The agent selected in the Agents pane is the likely target: first.
-            if selected.as_deref() == Some(a.address.as_str()) {
-                out.insert(0, (a.address.clone(), label));
-            } else {
-                out.push((a.address.clone(), label));
-            }
+            out.push((
+                a.address.clone(),
+                format!("{}  ({}, {})", a.address, a.role, a.session),
+            ));
         }
     }
     out
@@ -673,7 +703,14 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
                 .snapshot
                 .ready
                 .iter()
-                .map(|b| (b.id.clone(), format!("{}  P{}  {}", b.id, b.priority, b.title)))
+                // Epics are containers: their children are the work.
+                .filter(|b| b.issue_type != "epic")
+                .map(|b| {
+                    (
+                        b.id.clone(),
+                        format!("{}  P{}  {}", b.id, b.priority, b.title),
+                    )
+                })
                 .collect();
             if items.is_empty() {
                 state.toast("nothing is ready to sling", true);
@@ -684,6 +721,11 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::Compose => {
+            // A message that could not be sent while another dialog was open waits here.
+            if let Some(d) = state.outbox.remove(&0) {
+                state.modal = Some(Modal::Compose(Box::new(Compose::from_draft(&d, None))));
+                return Vec::new();
+            }
             let to = if focus_pane == PaneId::Agents {
                 state.selected_agent().unwrap_or_default()
             } else {
@@ -816,7 +858,12 @@ fn open(state: &mut State) -> Vec<Effect> {
                     escalation: item.subject,
                 }];
             }
-            if state.snapshot.agents.iter().any(|a| a.address == item.subject) {
+            if state
+                .snapshot
+                .agents
+                .iter()
+                .any(|a| a.address == item.subject)
+            {
                 state.cursor_mut(PaneId::Agents).selected = Some(item.subject);
                 state.focus = PaneId::Agents;
                 return vec![Effect::Watch(watch_request(state))];
@@ -886,7 +933,9 @@ fn move_by(state: &mut State, delta: i64) -> Vec<Effect> {
 fn move_to(state: &mut State, last: bool) -> Vec<Effect> {
     let pane = state.focus;
     if !pane.is_list() {
-        state.scroll.insert(pane, if last { 0 } else { usize::MAX / 2 });
+        state
+            .scroll
+            .insert(pane, if last { 0 } else { usize::MAX / 2 });
         return Vec::new();
     }
     let rows = rows::rows(state, pane);
@@ -954,7 +1003,11 @@ fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
             state.dirty = true;
             let before = state.focus;
             state.focus = pane;
-            let d = if m.kind == MouseEventKind::ScrollDown { 3 } else { -3 };
+            let d = if m.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
             let fx = move_by(state, d);
             state.focus = before;
             fx

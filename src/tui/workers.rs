@@ -20,7 +20,9 @@ const RESEND: Duration = Duration::from_secs(10);
 pub enum WatchCmd {
     Request(Request),
     /// Look again now (after an effect, or on the person's request).
-    Refresh { full: bool },
+    Refresh {
+        full: bool,
+    },
     /// Files changed under these paths (worktrees, repositories).
     Touched(Vec<PathBuf>),
 }
@@ -273,10 +275,7 @@ fn watch_files(root: &Path, tx: Sender<WatchCmd>) -> Option<Box<dyn std::any::An
         None,
         move |res: notify_debouncer_full::DebounceEventResult| {
             if let Ok(events) = res {
-                let paths: Vec<PathBuf> = events
-                    .into_iter()
-                    .flat_map(|e| e.event.paths)
-                    .collect();
+                let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
                 if !paths.is_empty() {
                     let _ = tx.send(WatchCmd::Touched(paths));
                 }

@@ -74,7 +74,10 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
             "idle" => out.push(Attention {
                 kind: Kind::NeedsInput,
                 subject: a.address.clone(),
-                text: format!("{} is waiting at its prompt with {hook} on its hook", a.address),
+                text: format!(
+                    "{} is waiting at its prompt with {hook} on its hook",
+                    a.address
+                ),
             }),
             "working" | "running" | "starting" => {
                 if let Some(t) = a.last_activity

@@ -81,6 +81,8 @@ pub struct TownSnapshot {
     /// Unix time it was taken.
     pub taken_at: i64,
     pub rigs: Vec<String>,
+    /// Bead id prefix → the rig it belongs to.
+    pub prefixes: HashMap<String, String>,
     pub agents: Vec<AgentRow>,
     pub convoys: Vec<ConvoyView>,
     pub hooks: Vec<HookRow>,
@@ -286,6 +288,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         }),
         _ => None,
     };
+    let rigs = ctx.town.rigs()?;
     let now = chrono::Utc::now().timestamp();
     let attention = attention::compute(&attention::Facts {
         now,
@@ -298,7 +301,11 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         town: ctx.town.config.name.clone(),
         root: ctx.town.root().to_path_buf(),
         taken_at: now,
-        rigs: ctx.town.rigs()?.into_iter().map(|r| r.name).collect(),
+        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
+        prefixes: rigs
+            .iter()
+            .map(|r| (r.prefix.clone(), r.name.clone()))
+            .collect(),
         agents,
         convoys: lp.convoys.clone(),
         hooks,
@@ -385,7 +392,7 @@ fn hook_rows(ctx: &Ctx, cache: &mut Cache, lp: &LedgerPart) -> Vec<HookRow> {
     let all = std::mem::take(&mut cache.all_stale);
     let stale = std::mem::take(&mut cache.stale);
     for a in &lp.agents {
-        let Some(wt) = &a.worktree else {
+        let (Some(wt), Some(_)) = (&a.worktree, &a.branch) else {
             continue;
         };
         if a.hook.is_none() && a.role == "polecat" && a.state != "working" {

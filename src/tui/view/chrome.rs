@@ -15,7 +15,10 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     let s = &state.snapshot;
     let count = |st: &str| s.agents.iter().filter(|a| a.session == st).count();
     let mut spans = vec![
-        Span::styled(format!(" {} ", if s.town.is_empty() { "gt" } else { &s.town }), t.style(Slot::StatusKey)),
+        Span::styled(
+            format!(" {} ", if s.town.is_empty() { "gt" } else { &s.town }),
+            t.style(Slot::StatusKey),
+        ),
         Span::styled(
             format!(
                 " {} agents: {} working, {} idle · {} convoys · ✉ {} · {} ",
@@ -37,7 +40,10 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     }
     if !state.pending.is_empty() {
         let keys: Vec<String> = state.pending.iter().map(|k| k.to_string()).collect();
-        spans.push(Span::styled(format!(" {} … ", keys.join(" ")), t.style(Slot::Accent)));
+        spans.push(Span::styled(
+            format!(" {} … ", keys.join(" ")),
+            t.style(Slot::Accent),
+        ));
     }
     if !state.inflight.is_empty() {
         spans.push(Span::styled(
@@ -52,7 +58,11 @@ pub fn status_bar(f: &mut Frame, state: &State) {
         (Action::Attach, "attach"),
         (Action::Quit, "quit"),
     ] {
-        let ctx = if action == Action::Attach { Context::Agents } else { Context::Global };
+        let ctx = if action == Action::Attach {
+            Context::Agents
+        } else {
+            Context::Global
+        };
         if let Some(k) = state.keymap.keys_for(ctx, action).first() {
             spans.push(Span::styled(format!(" {k} "), t.style(Slot::StatusKey)));
             spans.push(Span::styled(format!("{word} "), t.style(Slot::StatusBar)));
@@ -76,12 +86,20 @@ pub fn toasts(f: &mut Frame, state: &State) {
         }
         y -= height;
         let area = Rect::new(w.saturating_sub(width + 1), y, width, height);
-        let slot = if toast.error { Slot::ToastError } else { Slot::ToastInfo };
+        let slot = if toast.error {
+            Slot::ToastError
+        } else {
+            Slot::ToastInfo
+        };
         f.render_widget(Clear, area);
         f.render_widget(
             Paragraph::new(toast.text.clone())
                 .wrap(Wrap { trim: true })
-                .block(Block::default().borders(Borders::ALL).border_style(state.theme.style(slot)))
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(state.theme.style(slot)),
+                )
                 .style(state.theme.style(slot)),
             area,
         );

@@ -102,16 +102,29 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
             fit(&format!("▾ {name} ({n})"), width),
             Slot::Accent,
         )]),
-        RowKind::Role(role) => Line::from(styled(state, fit(&format!("  {role}"), width), Slot::Dim)),
+        RowKind::Role(role) => {
+            Line::from(styled(state, fit(&format!("  {role}"), width), Slot::Dim))
+        }
         RowKind::Agent(i) => match s.agents.get(*i) {
             Some(a) => agent_line(state, a, width),
             None => Line::default(),
         },
         RowKind::Convoy(i) => match s.convoys.get(*i) {
             Some(c) => {
-                let open = if state.expanded.contains(&c.id) { "▾" } else { "▸" };
+                let open = if state.expanded.contains(&c.id) {
+                    "▾"
+                } else {
+                    "▸"
+                };
                 let bar_w = 10.min(width / 4);
-                let done = if c.total == 0 { 0 } else { c.closed * bar_w / c.total };
+                let working = c
+                    .tracked
+                    .iter()
+                    .filter(|t| matches!(t.status.as_deref(), Some("in_progress" | "hooked")))
+                    .count();
+                let part = |n: usize| (n * bar_w).checked_div(c.total).unwrap_or(0);
+                let done = part(c.closed);
+                let busy = part(c.closed + working).saturating_sub(done);
                 let label = format!(" {}/{}", c.closed, c.total);
                 let title_w = width.saturating_sub(bar_w + label.len() + 4);
                 Line::from(vec![
@@ -119,7 +132,12 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                     Span::raw(pad(&c.title, title_w)),
                     Span::raw(" "),
                     styled(state, "█".repeat(done), Slot::ProgressDone),
-                    styled(state, "░".repeat(bar_w - done), Slot::ProgressTodo),
+                    styled(state, "▓".repeat(busy), Slot::StateWorking),
+                    styled(
+                        state,
+                        "░".repeat(bar_w.saturating_sub(done + busy)),
+                        Slot::ProgressTodo,
+                    ),
                     styled(state, label, Slot::Dim),
                 ])
             }
@@ -134,7 +152,11 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                     "blocked" => ("■", Slot::StateStalled),
                     _ => ("○", Slot::Dim),
                 };
-                let who = b.assignee.as_deref().map(|a| format!(" ← {a}")).unwrap_or_default();
+                let who = b
+                    .assignee
+                    .as_deref()
+                    .map(|a| format!(" ← {a}"))
+                    .unwrap_or_default();
                 Line::from(vec![
                     Span::raw("   "),
                     styled(state, format!("{mark} "), slot),
@@ -148,7 +170,10 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
         },
         RowKind::Hook(i) => match s.hooks.get(*i) {
             Some(h) => {
-                let ahead = h.commits_ahead.map(|n| format!("+{n}")).unwrap_or("?".into());
+                let ahead = h
+                    .commits_ahead
+                    .map(|n| format!("+{n}"))
+                    .unwrap_or("?".into());
                 let dirty = match h.dirty_files {
                     Some(0) => String::new(),
                     Some(n) => format!(" ~{n}"),
@@ -166,7 +191,11 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                     styled(
                         state,
                         tail,
-                        if h.dirty_files.unwrap_or(0) > 0 { Slot::Queued } else { Slot::Dim },
+                        if h.dirty_files.unwrap_or(0) > 0 {
+                            Slot::Queued
+                        } else {
+                            Slot::Dim
+                        },
                     ),
                 ])
             }
@@ -191,7 +220,7 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                 Line::from(vec![
                     styled(state, dot.into(), Slot::Unread),
                     flag,
-                    Span::styled(pad(&m.from, from_w), text_style),
+                    Span::styled(pad(&short_agent(&m.from), from_w), text_style),
                     Span::raw(" "),
                     Span::styled(pad(&m.subject, subj_w), text_style),
                     styled(state, format!(" {age}"), Slot::Dim),
@@ -205,7 +234,10 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                 Line::from(vec![
                     styled(state, format!("{at} "), Slot::Dim),
                     styled(state, format!("{} ", short_agent(&e.actor)), Slot::Accent),
-                    Span::raw(fit(&e.text, width.saturating_sub(at.len() + e.actor.len() + 2))),
+                    Span::raw(fit(
+                        &e.text,
+                        width.saturating_sub(at.len() + e.actor.len() + 2),
+                    )),
                 ])
             }
             None => Line::default(),
@@ -246,7 +278,7 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
         .map(|t| crate::time::human_duration(state.snapshot.taken_at - t))
         .unwrap_or_else(|| "-".into());
     let delivery = match &a.last_delivery {
-        Some((st, _)) if a.queued > 0 => styled(state, format!(" ✉{}", a.queued), Slot::Queued),
+        _ if a.queued > 0 => styled(state, format!(" ✉{}", a.queued), Slot::Queued),
         Some((st, _)) => {
             let (mark, slot) = delivery_icon(st);
             styled(state, format!(" {mark}"), slot)
@@ -260,12 +292,20 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
         (Some(h), None) => h.clone(),
         (None, _) => a.session.clone(),
     };
-    let hook_w = width.saturating_sub(name_w + 5 + tail.len());
-    let hook_slot = if a.hook.is_some() { Slot::Base } else { Slot::Dim };
+    // indent 3 + icon 2 + name + space 1 + hook + delivery 2 + age
+    let hook_w = width.saturating_sub(3 + 2 + name_w + 1 + 2 + tail.chars().count()) + 2;
+    let hook_slot = if a.hook.is_some() {
+        Slot::Base
+    } else {
+        Slot::Dim
+    };
     let mut spans = vec![
         Span::raw("   "),
         styled(state, format!("{icon} "), slot),
-        Span::styled(pad(&a.name, name_w), Style::default().add_modifier(Modifier::BOLD)),
+        Span::styled(
+            pad(&a.name, name_w),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
         Span::raw(" "),
         styled(state, pad(&hook, hook_w.saturating_sub(2)), hook_slot),
         delivery,

@@ -16,10 +16,21 @@ fn centered(size: (u16, u16), w_pct: u16, h: u16) -> Rect {
     let (w, hh) = size;
     let width = (w * w_pct / 100).max(40.min(w));
     let height = h.min(hh.saturating_sub(2)).max(3);
-    Rect::new((w - width) / 2, hh.saturating_sub(height) / 3, width, height)
+    Rect::new(
+        (w - width) / 2,
+        hh.saturating_sub(height) / 3,
+        width,
+        height,
+    )
 }
 
-fn input_line(state: &State, label: &str, input: &LineInput, focused: bool, width: usize) -> Line<'static> {
+fn input_line(
+    state: &State,
+    label: &str,
+    input: &LineInput,
+    focused: bool,
+    width: usize,
+) -> Line<'static> {
     let t = &state.theme;
     let mut text = input.text().to_string();
     if focused {
@@ -31,28 +42,54 @@ fn input_line(state: &State, label: &str, input: &LineInput, focused: bool, widt
         text.insert(at, '▏');
     }
     Line::from(vec![
-        Span::styled(format!("{label:>9} "), t.style(if focused { Slot::Accent } else { Slot::Dim })),
+        Span::styled(
+            format!("{label:>9} "),
+            t.style(if focused { Slot::Accent } else { Slot::Dim }),
+        ),
         Span::styled(fit(&text, width.saturating_sub(11)), t.style(Slot::Input)),
     ])
 }
 
-fn picker_lines(state: &State, picker: &Picker<String>, height: usize, width: usize, multi: bool) -> Vec<Line<'static>> {
+fn picker_lines(
+    state: &State,
+    picker: &Picker<String>,
+    height: usize,
+    width: usize,
+    multi: bool,
+) -> Vec<Line<'static>> {
     let t = &state.theme;
-    let mut lines = vec![input_line(state, "filter", &picker.filter, true, width), Line::default()];
+    let mut lines = vec![
+        input_line(state, "filter", &picker.filter, true, width),
+        Line::default(),
+    ];
     let matches = picker.matches();
     let rows = height.saturating_sub(2);
     let start = picker.selected.saturating_sub(rows.saturating_sub(1));
     for (i, (k, label)) in matches.iter().enumerate().skip(start).take(rows) {
         let mark = if multi {
-            if picker.marked.contains(k) { "[x] " } else { "[ ] " }
+            if picker.marked.contains(k) {
+                "[x] "
+            } else {
+                "[ ] "
+            }
         } else {
             ""
         };
-        let style = if i == picker.selected { t.style(Slot::Selected) } else { t.style(Slot::Base) };
-        lines.push(Line::from(Span::styled(pad(&format!("{mark}{label}"), width), style)));
+        let style = if i == picker.selected {
+            t.style(Slot::Selected)
+        } else {
+            t.style(Slot::Base)
+        };
+        lines.push(Line::from(Span::styled(
+            pad(&format!("{mark}{label}"), width),
+            style,
+        )));
     }
     if matches.is_empty() {
-        lines.push(Line::from(Span::styled("nothing matches".to_string(), t.style(Slot::Dim))));
+        lines.push(Line::from(Span::styled(
+            "nothing matches".to_string(),
+            t.style(Slot::Dim),
+        )));
     }
     lines
 }
@@ -68,10 +105,21 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
                 if b.is_empty() {
                     continue;
                 }
-                lines.push(Line::from(Span::styled(format!("{}", ctx.name()), t.style(Slot::Accent))));
+                lines.push(Line::from(Span::styled(
+                    ctx.name().to_string(),
+                    t.style(Slot::Accent),
+                )));
+                // One line per action, with all its keys.
+                let mut grouped: Vec<(Vec<String>, crate::tui::action::Action)> = Vec::new();
                 for (keys, action) in b {
+                    match grouped.iter_mut().find(|(_, a)| *a == action) {
+                        Some((k, _)) => k.push(keys),
+                        None => grouped.push((vec![keys], action)),
+                    }
+                }
+                for (keys, action) in grouped {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("  {keys:<14}"), t.style(Slot::HelpKey)),
+                        Span::styled(format!("  {:<20}", keys.join(", ")), t.style(Slot::HelpKey)),
                         Span::raw(action.help().to_string()),
                     ]));
                 }
@@ -82,24 +130,48 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
         Modal::SlingBead { picker } | Modal::NewConvoyBeads { picker } => {
             let multi = matches!(modal, Modal::NewConvoyBeads { .. });
             let inner_h = big.height.saturating_sub(2) as usize;
-            (big, picker_lines(state, picker, inner_h, big.width.saturating_sub(2) as usize, multi))
+            (
+                big,
+                picker_lines(
+                    state,
+                    picker,
+                    inner_h,
+                    big.width.saturating_sub(2) as usize,
+                    multi,
+                ),
+            )
         }
         Modal::SlingTarget { title, picker, .. } => {
             let inner_h = big.height.saturating_sub(4) as usize;
             let mut lines = vec![
-                Line::from(Span::styled(fit(title, big.width as usize - 4), t.style(Slot::Dim))),
+                Line::from(Span::styled(
+                    fit(title, big.width as usize - 4),
+                    t.style(Slot::Dim),
+                )),
                 Line::default(),
             ];
-            lines.extend(picker_lines(state, picker, inner_h, big.width.saturating_sub(2) as usize, false));
+            lines.extend(picker_lines(
+                state,
+                picker,
+                inner_h,
+                big.width.saturating_sub(2) as usize,
+                false,
+            ));
             (big, lines)
         }
         Modal::SlingConfirm { title, target, .. } => (
             centered(state.size, 60, 7),
             vec![
                 Line::from(format!("Sling {title}")),
-                Line::from(vec![Span::raw("to "), Span::styled(target.clone(), t.style(Slot::Accent))]),
+                Line::from(vec![
+                    Span::raw("to "),
+                    Span::styled(target.clone(), t.style(Slot::Accent)),
+                ]),
                 Line::default(),
-                Line::from(Span::styled("Enter to sling, Esc to cancel".to_string(), t.style(Slot::Dim))),
+                Line::from(Span::styled(
+                    "Enter to sling, Esc to cancel".to_string(),
+                    t.style(Slot::Dim),
+                )),
             ],
         ),
         Modal::Compose(c) => {
@@ -107,10 +179,20 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
             let w = area.width.saturating_sub(2) as usize;
             let mut lines = vec![
                 input_line(state, "to", &c.to, c.field == ComposeField::To, w),
-                input_line(state, "subject", &c.subject, c.field == ComposeField::Subject, w),
+                input_line(
+                    state,
+                    "subject",
+                    &c.subject,
+                    c.field == ComposeField::Subject,
+                    w,
+                ),
                 Line::from(Span::styled(
                     format!("{:>9} ", "body"),
-                    t.style(if c.field == ComposeField::Body { Slot::Accent } else { Slot::Dim }),
+                    t.style(if c.field == ComposeField::Body {
+                        Slot::Accent
+                    } else {
+                        Slot::Dim
+                    }),
                 )),
             ];
             let body_h = area.height.saturating_sub(7) as usize;
@@ -119,10 +201,17 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
             for (i, l) in body.iter().enumerate().skip(start) {
                 let mut text = l.clone();
                 if c.field == ComposeField::Body && i == c.body.cursor().0 {
-                    let at = text.char_indices().nth(c.body.cursor().1).map(|(i, _)| i).unwrap_or(text.len());
+                    let at = text
+                        .char_indices()
+                        .nth(c.body.cursor().1)
+                        .map(|(i, _)| i)
+                        .unwrap_or(text.len());
                     text.insert(at, '▏');
                 }
-                lines.push(Line::from(Span::styled(format!("  {}", fit(&text, w.saturating_sub(2))), t.style(Slot::Input))));
+                lines.push(Line::from(Span::styled(
+                    format!("  {}", fit(&text, w.saturating_sub(2))),
+                    t.style(Slot::Input),
+                )));
             }
             while lines.len() < area.height.saturating_sub(4) as usize {
                 lines.push(Line::default());
@@ -142,8 +231,17 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
                 area,
                 vec![
                     Line::from(format!("A line for {agent} (confirmed delivery)")),
-                    input_line(state, "text", input, true, area.width.saturating_sub(2) as usize),
-                    Line::from(Span::styled("Enter sends · Esc cancels".to_string(), t.style(Slot::Dim))),
+                    input_line(
+                        state,
+                        "text",
+                        input,
+                        true,
+                        area.width.saturating_sub(2) as usize,
+                    ),
+                    Line::from(Span::styled(
+                        "Enter sends · Esc cancels".to_string(),
+                        t.style(Slot::Dim),
+                    )),
                 ],
             )
         }
@@ -153,8 +251,17 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
                 area,
                 vec![
                     Line::from(format!("A convoy tracking {}", beads.join(", "))),
-                    input_line(state, "title", input, true, area.width.saturating_sub(2) as usize),
-                    Line::from(Span::styled("Enter makes it · Esc cancels".to_string(), t.style(Slot::Dim))),
+                    input_line(
+                        state,
+                        "title",
+                        input,
+                        true,
+                        area.width.saturating_sub(2) as usize,
+                    ),
+                    Line::from(Span::styled(
+                        "Enter makes it · Esc cancels".to_string(),
+                        t.style(Slot::Dim),
+                    )),
                 ],
             )
         }
@@ -163,20 +270,47 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
             (
                 area,
                 vec![
-                    input_line(state, "address", input, true, area.width.saturating_sub(2) as usize),
-                    Line::from(Span::styled("overseer is you · Enter switches".to_string(), t.style(Slot::Dim))),
+                    input_line(
+                        state,
+                        "address",
+                        input,
+                        true,
+                        area.width.saturating_sub(2) as usize,
+                    ),
+                    Line::from(Span::styled(
+                        "overseer is you · Enter switches".to_string(),
+                        t.style(Slot::Dim),
+                    )),
                 ],
             )
         }
         Modal::Reader { item, scroll } => {
             let mut lines = vec![
-                Line::from(vec![Span::styled("From ", t.style(Slot::Dim)), Span::raw(item.from.clone())]),
-                Line::from(vec![Span::styled("To   ", t.style(Slot::Dim)), Span::raw(item.to.clone())]),
-                Line::from(vec![Span::styled("Subj ", t.style(Slot::Dim)), Span::styled(item.subject.clone(), t.style(Slot::Accent))]),
-                Line::from(Span::styled(format!("{} · {} · {}", item.id, item.priority, item.created_at), t.style(Slot::Dim))),
+                Line::from(vec![
+                    Span::styled("From ", t.style(Slot::Dim)),
+                    Span::raw(item.from.clone()),
+                ]),
+                Line::from(vec![
+                    Span::styled("To   ", t.style(Slot::Dim)),
+                    Span::raw(item.to.clone()),
+                ]),
+                Line::from(vec![
+                    Span::styled("Subj ", t.style(Slot::Dim)),
+                    Span::styled(item.subject.clone(), t.style(Slot::Accent)),
+                ]),
+                Line::from(Span::styled(
+                    format!("{} · {} · {}", item.id, item.priority, item.created_at),
+                    t.style(Slot::Dim),
+                )),
                 Line::default(),
             ];
-            for l in item.body.as_deref().unwrap_or("(no body)").lines().skip(*scroll) {
+            for l in item
+                .body
+                .as_deref()
+                .unwrap_or("(no body)")
+                .lines()
+                .skip(*scroll)
+            {
                 lines.push(Line::from(l.to_string()));
             }
             (big, lines)
@@ -196,13 +330,19 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
     };
     f.render_widget(Clear, area);
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).style(t.style(Slot::Modal)).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_type(BorderType::Double)
-                .border_style(t.style(Slot::BorderFocused))
-                .title(Span::styled(format!(" {} ", modal.title()), t.style(Slot::TitleFocused))),
-        ),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .style(t.style(Slot::Modal))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_type(BorderType::Double)
+                    .border_style(t.style(Slot::BorderFocused))
+                    .title(Span::styled(
+                        format!(" {} ", modal.title()),
+                        t.style(Slot::TitleFocused),
+                    )),
+            ),
         area,
     );
 }

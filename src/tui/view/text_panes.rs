@@ -73,7 +73,10 @@ pub fn chat(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
     let width = body.width as usize;
     let mut lines: Vec<Line> = if m.running {
         let all: Vec<Line> = trim_end(
-            m.transcript.lines().map(|l| Line::from(l.to_string())).collect(),
+            m.transcript
+                .lines()
+                .map(|l| Line::from(l.to_string()))
+                .collect(),
             |l: &Line| l.spans.iter().all(|s| s.content.trim().is_empty()),
         );
         let back = state.scroll.get(&PaneId::Mayor).copied().unwrap_or(0);
@@ -104,7 +107,10 @@ pub fn chat(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
             Line::from(vec![
                 Span::styled(format!("{mark} "), state.theme.style(slot)),
                 Span::styled(
-                    fit(&format!("you: {}{why}", l.text.replace('\n', " ⏎ ")), width.saturating_sub(2)),
+                    fit(
+                        &format!("you: {}{why}", l.text.replace('\n', " ⏎ ")),
+                        width.saturating_sub(2),
+                    ),
                     state.theme.style(Slot::Dim),
                 ),
             ])
