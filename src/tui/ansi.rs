@@ -21,6 +21,18 @@ fn line(text: &str, style: &mut Style) -> Line<'static> {
             }
             continue;
         }
+        if chars.peek() == Some(&']') {
+            // OSC (window titles, links): up to BEL or ESC \.
+            while let Some(n) = chars.next() {
+                if n == '\x07' || (n == '\x1b' && chars.peek() == Some(&'\\')) {
+                    if n == '\x1b' {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+            continue;
+        }
         if chars.peek() != Some(&'[') {
             chars.next();
             continue;
@@ -132,6 +144,6 @@ mod tests {
             .iter()
             .map(|s| s.content.to_string())
             .collect();
-        assert_eq!(text, "ab]0;titlec");
+        assert_eq!(text, "abc");
     }
 }

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod ansi;
 pub mod app;
+pub mod fixtures;
 pub mod input;
 pub mod keymap;
 pub mod layout;

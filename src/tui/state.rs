@@ -307,10 +307,10 @@ impl State {
         }
     }
 
-    /// The agent selected in the Agents pane.
+    /// The agent selected in the Agents pane (the first one until the person moves).
     pub fn selected_agent(&self) -> Option<String> {
-        self.cursor(PaneId::Agents)
-            .selected
-            .filter(|k| self.snapshot.agents.iter().any(|a| &a.address == k))
+        let rows = super::rows::rows(self, PaneId::Agents);
+        let sel = self.cursor(PaneId::Agents).selected;
+        super::rows::selected_index(&rows, sel.as_deref()).and_then(|i| rows[i].key.clone())
     }
 }

@@ -76,14 +76,8 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 pub fn watch_request(state: &State) -> Request {
     Request {
         identity: state.identity.clone(),
-        preview: state.selected_agent().or_else(|| first_agent(state)),
+        preview: state.selected_agent(),
     }
-}
-
-fn first_agent(state: &State) -> Option<String> {
-    rows::rows(state, PaneId::Agents)
-        .into_iter()
-        .find_map(|r| r.key)
 }
 
 fn finished(state: &mut State, id: u64, result: Result<String, String>) {
@@ -822,7 +816,7 @@ fn send_chat(state: &mut State) -> Vec<Effect> {
 
 fn attach_selected(state: &mut State) -> Vec<Effect> {
     let agent = match state.focus {
-        PaneId::Hooks => state.cursor(PaneId::Hooks).selected,
+        PaneId::Hooks => selected_key(state, PaneId::Hooks),
         PaneId::Mayor => Some("mayor".to_string()),
         _ => state.selected_agent(),
     };
@@ -887,8 +881,15 @@ fn selected_convoy(state: &State) -> Option<String> {
     }
 }
 
+/// The key of the row the person sees selected (the first row until they move).
+fn selected_key(state: &State, pane: PaneId) -> Option<String> {
+    let rows = rows::rows(state, pane);
+    let sel = state.cursor(pane).selected;
+    rows::selected_index(&rows, sel.as_deref()).and_then(|i| rows[i].key.clone())
+}
+
 fn selected_mail(state: &State) -> Option<crate::work::mail::MailItem> {
-    let sel = state.cursor(PaneId::Mail).selected?;
+    let sel = selected_key(state, PaneId::Mail)?;
     state.snapshot.mail.iter().find(|m| m.id == sel).cloned()
 }
 
@@ -1015,3 +1016,7 @@ fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

@@ -14,29 +14,38 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     let t = &state.theme;
     let s = &state.snapshot;
     let count = |st: &str| s.agents.iter().filter(|a| a.session == st).count();
+    // Narrow terminals get the short form; the key hints matter more than the prose.
+    let wide = area.width >= 140;
+    let facts = if wide {
+        format!(
+            " {} agents: {} working, {} idle · {} convoys · ✉ {} · {} ",
+            s.agents.len(),
+            count("working"),
+            count("idle"),
+            s.convoys.len(),
+            s.unread,
+            s.daemon
+        )
+    } else {
+        format!(
+            " {} working, {} idle · ✉ {} ",
+            count("working"),
+            count("idle"),
+            s.unread
+        )
+    };
+    let town = if s.town.is_empty() { "gt" } else { &s.town };
     let mut spans = vec![
-        Span::styled(
-            format!(" {} ", if s.town.is_empty() { "gt" } else { &s.town }),
-            t.style(Slot::StatusKey),
-        ),
-        Span::styled(
-            format!(
-                " {} agents: {} working, {} idle · {} convoys · ✉ {} · {} ",
-                s.agents.len(),
-                count("working"),
-                count("idle"),
-                s.convoys.len(),
-                s.unread,
-                s.daemon
-            ),
-            t.style(Slot::StatusBar),
-        ),
+        Span::styled(format!(" {town} "), t.style(Slot::StatusKey)),
+        Span::styled(facts, t.style(Slot::StatusBar)),
     ];
     if !s.attention.is_empty() {
-        spans.push(Span::styled(
-            format!(" ⚑ {} need you ", s.attention.len()),
-            t.style(Slot::ToastWarn),
-        ));
+        let text = if wide {
+            format!(" ⚑ {} need you ", s.attention.len())
+        } else {
+            format!(" ⚑ {} ", s.attention.len())
+        };
+        spans.push(Span::styled(text, t.style(Slot::ToastWarn)));
     }
     if !state.pending.is_empty() {
         let keys: Vec<String> = state.pending.iter().map(|k| k.to_string()).collect();
@@ -51,13 +60,18 @@ pub fn status_bar(f: &mut Frame, state: &State) {
             t.style(Slot::Queued),
         ));
     }
-    for (action, word) in [
-        (Action::Help, "help"),
-        (Action::Sling, "sling"),
-        (Action::Compose, "mail"),
-        (Action::Attach, "attach"),
-        (Action::Quit, "quit"),
-    ] {
+    let hints: &[(Action, &str)] = if wide {
+        &[
+            (Action::Help, "help"),
+            (Action::Sling, "sling"),
+            (Action::Compose, "mail"),
+            (Action::Attach, "attach"),
+            (Action::Quit, "quit"),
+        ]
+    } else {
+        &[(Action::Help, "help"), (Action::Quit, "quit")]
+    };
+    for &(action, word) in hints {
         let ctx = if action == Action::Attach {
             Context::Agents
         } else {

@@ -26,9 +26,15 @@ pub fn frame<'a>(state: &State, pane: PaneId, group: &[PaneId], extra: String) -
         format!(" {} {} ", pane.number(), pane.title()),
         title_style,
     )];
-    for other in group.iter().filter(|p| **p != pane) {
+    // The other panes of a shared slot, by number (press it to bring that pane forward).
+    let others: Vec<String> = group
+        .iter()
+        .filter(|p| **p != pane)
+        .map(|p| p.number().to_string())
+        .collect();
+    if !others.is_empty() {
         spans.push(Span::styled(
-            format!("{} {} ", other.number(), other.title()),
+            format!("· {} ", others.join(" ")),
             t.style(Slot::Dim),
         ));
     }

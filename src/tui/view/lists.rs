@@ -209,7 +209,10 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                     _ => Span::raw("   "),
                 };
                 let dot = if m.read { "  " } else { "● " };
-                let age = crate::time::age(&m.created_at);
+                // Relative to the snapshot's clock, so a frame depends on the state alone.
+                let age = crate::time::parse(&m.created_at)
+                    .map(|t| crate::time::human_duration(s.taken_at - t.timestamp()))
+                    .unwrap_or_else(|| "?".into());
                 let from_w = 16.min(width / 3);
                 let subj_w = width.saturating_sub(from_w + age.len() + 7);
                 let text_style = if m.read {
@@ -277,13 +280,14 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
         .last_activity
         .map(|t| crate::time::human_duration(state.snapshot.taken_at - t))
         .unwrap_or_else(|| "-".into());
+    // Always three columns, so the age column lines up.
     let delivery = match &a.last_delivery {
-        _ if a.queued > 0 => styled(state, format!(" ✉{}", a.queued), Slot::Queued),
+        _ if a.queued > 0 => styled(state, format!(" ✉{}", a.queued.min(9)), Slot::Queued),
         Some((st, _)) => {
             let (mark, slot) = delivery_icon(st);
-            styled(state, format!(" {mark}"), slot)
+            styled(state, format!(" {mark} "), slot)
         }
-        None => Span::raw("  "),
+        None => Span::raw("   "),
     };
     let name_w = 12.min(width / 3);
     let tail = format!(" {age:>4}");
@@ -292,8 +296,8 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
         (Some(h), None) => h.clone(),
         (None, _) => a.session.clone(),
     };
-    // indent 3 + icon 2 + name + space 1 + hook + delivery 2 + age
-    let hook_w = width.saturating_sub(3 + 2 + name_w + 1 + 2 + tail.chars().count()) + 2;
+    // indent 3 + icon 2 + name + space 1 + hook + delivery 3 + age
+    let hook_w = width.saturating_sub(3 + 2 + name_w + 1 + 3 + tail.chars().count());
     let hook_slot = if a.hook.is_some() {
         Slot::Base
     } else {
@@ -307,12 +311,9 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
             Style::default().add_modifier(Modifier::BOLD),
         ),
         Span::raw(" "),
-        styled(state, pad(&hook, hook_w.saturating_sub(2)), hook_slot),
+        styled(state, pad(&hook, hook_w), hook_slot),
         delivery,
         styled(state, tail, Slot::Dim),
     ];
-    if a.role == "mayor" || a.role == "deacon" {
-        spans[0] = Span::raw(" ");
-    }
-    Line::from(spans)
+    Line::from(std::mem::take(&mut spans))
 }
