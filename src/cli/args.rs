@@ -148,6 +148,27 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Helpers the town's tmux server calls: its agent menu and status line.
+    #[command(subcommand, hide = true)]
+    Tmux(TmuxCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TmuxCmd {
+    /// Show the agent menu (every agent by rig; choose one to switch to its window).
+    Menu {
+        /// The tmux client to show it on (tmux's #{client_name}; default: the current one).
+        #[arg(long)]
+        client: Option<String>,
+        /// The client's height in lines, so the menu fits (tmux's #{client_height}).
+        #[arg(long)]
+        height: Option<usize>,
+    },
+    /// One status-line text for an agent: address · hooked bead · unread mail.
+    Status {
+        /// An agent address (shop/polecats/ash) or a pane id (%12).
+        target: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ mod json;
 mod mail;
 mod output;
 mod rig;
+mod tmux_cmds;
 mod town_cmds;
 
 use args::ConfigCmd;
@@ -166,6 +167,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
         Command::Status => town_cmds::status_cmd(out, session.ctx()?),
         Command::Demo { path } => demo(out, path.as_deref()),
+        Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "gt", &mut std::io::stdout());

@@ -26,14 +26,14 @@ pub struct WindowSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptureReq {
     pub pane: String,
-    /// How many lines back from the bottom of the screen (history included).
+    /// Lines of history above the visible screen (`-S -<lines>`); the screen comes whole.
     pub lines: usize,
     /// Keep colours and attributes as escape sequences (`capture-pane -e`).
     pub escapes: bool,
 }
 
 impl CaptureReq {
-    /// Plain text, the last `lines` lines.
+    /// Plain text, the screen and `lines` lines of history.
     pub fn plain(pane: &str, lines: usize) -> CaptureReq {
         CaptureReq {
             pane: pane.to_string(),

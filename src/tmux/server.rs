@@ -110,6 +110,16 @@ impl Server {
         t
     }
 
+    /// `tmux [-f conf] -L <socket> <commands chained with ;>`.
+    fn command(&self, commands: Vec<TmuxCommand<'static>>) -> std::process::Command {
+        let mut cmds = TmuxCommands::new();
+        cmds.separator(";");
+        for c in commands {
+            cmds.push(c);
+        }
+        self.tmux().commands(cmds).into_command()
+    }
+
     /// Runs one tmux process with these commands (chained with `;`), optionally feeding
     /// `stdin`; returns stdout.
     pub async fn run(
@@ -117,12 +127,7 @@ impl Server {
         commands: Vec<TmuxCommand<'static>>,
         stdin: Option<&[u8]>,
     ) -> Result<String, TmuxError> {
-        let mut cmds = TmuxCommands::new();
-        cmds.separator(";");
-        for c in commands {
-            cmds.push(c);
-        }
-        let std_cmd = self.tmux().commands(cmds).into_command();
+        let std_cmd = self.command(commands);
         let line = describe(&std_cmd);
         let mut cmd = tokio::process::Command::from(std_cmd);
         cmd.stdin(if stdin.is_some() {
@@ -182,12 +187,7 @@ impl Server {
 
     /// A blocking `tmux … <commands>` with the terminal handed over (attach / switch-client).
     pub fn run_interactive(&self, commands: Vec<TmuxCommand<'static>>) -> Result<(), TmuxError> {
-        let mut cmds = TmuxCommands::new();
-        cmds.separator(";");
-        for c in commands {
-            cmds.push(c);
-        }
-        let mut std_cmd = self.tmux().commands(cmds).into_command();
+        let mut std_cmd = self.command(commands);
         let line = describe(&std_cmd);
         let mut child = std_cmd.spawn().map_err(|source| TmuxError::Spawn {
             command: line.clone(),
@@ -205,6 +205,48 @@ impl Server {
                 command: line,
                 code: status.code(),
                 stderr: "see the terminal output above".into(),
+            })
+        }
+    }
+}
+
+impl Server {
+    /// Starts a tmux process that may rightly outlive this call — `display-menu` waits until
+    /// the person closes the menu, then runs the chosen item itself — and returns once it
+    /// failed, finished, or is still running after `settle` (then it is left to finish on
+    /// its own: killing it would orphan the menu's choice).
+    pub async fn run_detached(
+        &self,
+        commands: Vec<TmuxCommand<'static>>,
+        settle: Duration,
+    ) -> Result<(), TmuxError> {
+        let std_cmd = self.command(commands);
+        let line = describe(&std_cmd);
+        let mut cmd = tokio::process::Command::from(std_cmd);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(false);
+        let child = cmd.spawn().map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        // Dropped on timeout without a kill: tokio reaps the process when it exits.
+        let Ok(out) = tokio::time::timeout(settle, child.wait_with_output()).await else {
+            return Ok(());
+        };
+        let out = out.map_err(|source| TmuxError::Spawn {
+            command: line.clone(),
+            source,
+        })?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(TmuxError::Failed {
+                command: line,
+                code: out.status.code(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             })
         }
     }

@@ -71,11 +71,12 @@ pub fn server_commands(host: Option<UiHost<'_>>) -> Vec<TmuxCommand<'static>> {
             );
             cmds.push(raw(&["bind-key", "-n", MENU_KEY, "run-shell", "-b", menu]));
             cmds.push(raw(&["bind-key", MENU_PREFIX_KEY, "run-shell", "-b", menu]));
-            // Only agent windows ask gt; if gt cannot answer, the address still shows.
+            // Only agent windows ask gt; if gt cannot answer, the address still shows (no
+            // `exec` here: the fallback runs after gt).
             cmds.push(global(
                 "status-right",
                 concat!(
-                    r#"#{?@gt_agent,#(cd "$GT_TOWN" && exec "$GT_BIN" tmux status #{q:@gt_agent}"#,
+                    r#"#{?@gt_agent,#(cd "$GT_TOWN" && "$GT_BIN" tmux status #{q:@gt_agent}"#,
                     r#" 2>/dev/null || echo #{q:@gt_agent}) ,}"#
                 ),
             ));
@@ -105,17 +106,18 @@ pub enum MenuItem {
 }
 
 impl Server {
-    /// Shows a menu on `client` (None: the client tmux considers current). Returns at once;
-    /// tmux runs the chosen item itself.
+    /// Shows a menu on `client` (None: the client tmux considers current) and returns once
+    /// it is up (or failed). The tmux process that showed it stays until the menu closes,
+    /// then runs the chosen item itself.
     pub async fn display_menu(
         &self,
         client: Option<&str>,
         title: &str,
         items: &[MenuItem],
     ) -> Result<(), TmuxError> {
-        self.run(vec![menu_cmd(client, title, items)], None)
+        let settle = std::time::Duration::from_millis(300);
+        self.run_detached(vec![menu_cmd(client, title, items)], settle)
             .await
-            .map(|_| ())
     }
 
     /// The agent tagged on a pane's window (`@gt_agent`); None when the pane does not exist
@@ -144,7 +146,9 @@ fn menu_cmd(client: Option<&str>, title: &str, items: &[MenuItem]) -> TmuxComman
         .push_param("-x")
         .push_param("C")
         .push_param("-y")
-        .push_param("C");
+        .push_param("C")
+        // A dimmed first item starts with `-`: it must not read as a flag.
+        .push_param("--");
     for item in items {
         let (name, key, command) = match item {
             MenuItem::Separator => (String::new(), String::new(), String::new()),
@@ -162,11 +166,13 @@ fn menu_cmd(client: Option<&str>, title: &str, items: &[MenuItem]) -> TmuxComman
                 } else {
                     name
                 };
-                (
-                    name,
-                    key.clone(),
-                    format!("switch-client -t {}", quote(target)),
-                )
+                // The item runs in the tmux process that showed the menu, not in the
+                // person's client: name the client, or tmux picks the likeliest one.
+                let who = client
+                    .map(|c| format!("-c {} ", quote(c)))
+                    .unwrap_or_default();
+                let command = format!("switch-client {who}-t {}", quote(target));
+                (name, key.clone(), command)
             }
         };
         c.push_param(name);
@@ -231,7 +237,8 @@ mod tests {
         ];
         let v = argv(&menu_cmd(Some("/dev/pts/4"), "agents", &items));
         assert_eq!(v[..4], ["display-menu", "-c", "/dev/pts/4", "-T"]);
-        let rest = &v[9..];
+        assert_eq!(v[9], "--");
+        let rest = &v[10..];
         assert_eq!(
             rest,
             [
@@ -240,11 +247,11 @@ mod tests {
                 "",
                 "polecats/ash ##1",
                 "1",
-                "switch-client -t '=shop:@3'",
+                "switch-client -c '/dev/pts/4' -t '=shop:@3'",
                 "",
                 " -odd",
                 "2",
-                "switch-client -t '=hq:@1'",
+                "switch-client -c '/dev/pts/4' -t '=hq:@1'",
             ]
         );
     }

@@ -28,6 +28,7 @@ pub mod session;
 pub mod sling;
 pub mod snapshot;
 pub mod status;
+pub mod tmux_ui;
 
 use crate::ledger::{Ledger, Reader, Tx, export};
 use crate::town::{RigConfig, Town, settings};
