@@ -49,7 +49,11 @@ pub fn start(root: &Path, to_ui: UnboundedSender<Msg>) -> crate::Result<Workers>
         .name("gt-effects".into())
         .spawn(move || executor(fx_ctx, fx_rx, to_ui, poke))
         .map_err(|e| crate::Error::io("start the effects thread", e))?;
-    let watcher = watch_files(root, watch_tx.clone());
+    let watcher = if std::env::var_os("GT_NO_WATCH").is_some() {
+        None
+    } else {
+        watch_files(root, watch_tx.clone())
+    };
     Ok(Workers {
         watch: watch_tx,
         effects: fx_tx,
@@ -275,7 +279,14 @@ fn watch_files(root: &Path, tx: Sender<WatchCmd>) -> Option<Box<dyn std::any::An
         None,
         move |res: notify_debouncer_full::DebounceEventResult| {
             if let Ok(events) = res {
-                let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+                tracing::debug!(n = events.len(), first = ?events.first().map(|e| e.event.paths.clone()), "file events");
+                // Reads (git looking at a worktree opens its files) change nothing.
+                let paths: Vec<PathBuf> = events
+                    .into_iter()
+                    .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+                    .flat_map(|e| e.event.paths)
+                    .filter(|p| meaningful(p))
+                    .collect();
                 if !paths.is_empty() {
                     let _ = tx.send(WatchCmd::Touched(paths));
                 }
@@ -292,4 +303,43 @@ fn watch_files(root: &Path, tx: Sender<WatchCmd>) -> Option<Box<dyn std::any::An
         }
     }
     Some(Box::new(debouncer))
+}
+
+/// Changes that can alter hook facts: files in worktrees, branch refs. Not git's own
+/// bookkeeping — reading a worktree's status rewrites its index, and reacting to that would
+/// make the watcher feed itself.
+fn meaningful(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "index" || name.ends_with(".lock") || name == "FETCH_HEAD" {
+        return false;
+    }
+    !p.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("objects" | "logs" | "hooks" | "info")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_bookkeeping_is_not_a_change() {
+        for p in [
+            "/t/shop/.repo.git/worktrees/polecat-ash/index",
+            "/t/shop/.repo.git/worktrees/polecat-ash/index.lock",
+            "/t/shop/.repo.git/objects/ab/cdef",
+            "/t/shop/.repo.git/logs/HEAD",
+        ] {
+            assert!(!meaningful(Path::new(p)), "{p}");
+        }
+        for p in [
+            "/t/shop/.repo.git/refs/heads/polecat/ash/sh-1",
+            "/t/shop/polecats/ash/src/main.rs",
+        ] {
+            assert!(meaningful(Path::new(p)), "{p}");
+        }
+    }
 }

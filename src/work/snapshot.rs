@@ -16,8 +16,9 @@ use crate::{Result, git};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-/// Lines read from each agent's screen to tell working from idle.
-const STATE_LINES: usize = 15;
+/// History lines read with each agent's screen to tell working from idle: none, the visible
+/// screen is enough (and 100 agents' histories would be a lot to read every second).
+const STATE_LINES: usize = 0;
 /// Lines of the mayor's pane shown as the chat transcript.
 const TRANSCRIPT_LINES: usize = 300;
 /// Lines of the selected agent's pane shown in the preview.
