@@ -80,16 +80,17 @@ fn every_reading_command_speaks_schema_1() {
 #[test]
 fn usage_errors_and_exit_codes() {
     let s = Sandbox::with_town();
+    // Bare `gt` opens the workspace, which needs a terminal: from a pipe it says so.
     let r = s.gt(&[]);
-    assert_eq!(
-        r.code, 1,
-        "the workspace is not built yet, so bare `gt` must not claim success"
-    );
-    assert!(r.stdout.contains("gt install"), "{}", r.stdout);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("needs a terminal"), "{}", r.stderr);
+    // Outside a town it shows where to start.
+    let r = s.gt_in(s.path(), &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("workspace") && r.stderr.contains("not built"),
+        r.stdout.contains("gt demo") && r.stdout.contains("gt install"),
         "{}",
-        r.stderr
+        r.stdout
     );
     assert_eq!(s.gt(&["--batch"]).code, 2);
     assert_eq!(s.gt(&["frobnicate"]).code, 2);

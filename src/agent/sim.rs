@@ -33,6 +33,8 @@ pub struct SimOptions {
     pub no_commit: bool,
     /// Exit with status 4 the moment any input arrives.
     pub exit_on_input: bool,
+    /// Mail this address a short report after each `gt done`.
+    pub report_to: Option<String>,
     /// The first prompt (the beacon), when given as an argument.
     pub prompt: Option<String>,
 }
@@ -385,6 +387,18 @@ impl Sim {
         let done = gt(&["done"]);
         for line in done.stdout.lines().chain(done.stderr.lines()) {
             say(&format!("  {line}"));
+        }
+        if let Some(to) = self.opts.report_to.clone() {
+            let subject = format!("Done: {bead} {title}");
+            let body = format!(
+                "Finished {bead} (simulated work).\n\n{}",
+                done.stdout.trim()
+            );
+            say(&format!("$ gt mail send {to} -s \"{subject}\""));
+            let sent = gt(&["mail", "send", &to, "-s", &subject, "-m", &body]);
+            for line in sent.stderr.lines() {
+                say(&format!("  {line}"));
+            }
         }
         None
     }

@@ -524,6 +524,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 crash_after: a.crash_after,
                 no_commit: a.no_commit,
                 exit_on_input: a.exit_on_input,
+                report_to: a.report_to,
                 prompt: a.prompt,
             });
             if code == 0 {

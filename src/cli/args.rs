@@ -501,6 +501,9 @@ pub struct SimArgs {
     /// Exit (status 4) as soon as anything is typed or pasted [env GT_SIM_EXIT_ON_INPUT].
     #[arg(long, env = "GT_SIM_EXIT_ON_INPUT")]
     pub exit_on_input: bool,
+    /// Mail this address a short report after each `gt done`.
+    #[arg(long)]
+    pub report_to: Option<String>,
     /// The first prompt (gt passes the beacon here).
     pub prompt: Option<String>,
 }

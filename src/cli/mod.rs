@@ -14,6 +14,7 @@ mod rig;
 mod tmux_cmds;
 mod town_cmds;
 
+use args::ConfigCmd;
 pub use args::{Cli, Command};
 pub use output::SCHEMA;
 
@@ -118,9 +119,15 @@ fn io(e: std::io::Error) -> Error {
 
 fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
     let Some(command) = cli.command else {
-        return no_command(out, cli.batch);
+        return no_command(out, cli.batch || cli.json);
     };
     match command {
+        Command::Config(ConfigCmd::Dump {
+            kind,
+            name,
+            out: file,
+            force,
+        }) => config::dump(out, &kind, name.as_deref(), file.as_deref(), force),
         Command::Install { path, force } => install::run(out, &path, force),
         Command::Rig(cmd) => rig::run(out, session.ctx()?, cmd),
         Command::Bead(cmd) => beads::run(out, session.ctx()?, cmd),
@@ -169,32 +176,61 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
     }
 }
 
+/// `gt` alone: the workspace on the town around the working directory.
 fn no_command(out: &mut Out, batch: bool) -> Result<()> {
     if batch {
         return Err(Error::invalid(
             "--batch needs a command (or `-` to read commands from stdin); see `gt --help`",
         ));
     }
-    out.line("gt — Gas Town: run a town of AI coding agents from one terminal")
-        .map_err(io)?;
-    out.line("").map_err(io)?;
-    out.line("  gt install <path>          create a town")
-        .map_err(io)?;
-    out.line("  gt rig add <name> <repo>   add a project")
-        .map_err(io)?;
-    out.line("  gt bead create \"<title>\"   file work; gt ready shows what can start")
-        .map_err(io)?;
-    out.line("  gt --help                  every command")
-        .map_err(io)?;
-    out.line("").map_err(io)?;
-    out.flush().map_err(io)?;
-    Err(Error::NotBuilt(
-        "the full-screen workspace (`gt` with no command) is not built yet in this version; use the commands above".into(),
-    ))
+    let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
+    let town = match crate::town::Town::discover(&cwd) {
+        Ok(t) => t,
+        Err(e) => {
+            out.line("gt — Gas Town: run a town of AI coding agents from one terminal")
+                .map_err(io)?;
+            out.line("").map_err(io)?;
+            out.line("  gt demo                    a demo town, opened in the workspace")
+                .map_err(io)?;
+            out.line("  gt install <path>          create a town")
+                .map_err(io)?;
+            out.line("  gt --help                  every command")
+                .map_err(io)?;
+            out.flush().map_err(io)?;
+            return Err(Error::invalid(format!(
+                "the workspace opens inside a town: {e}"
+            )));
+        }
+    };
+    need_terminal()?;
+    crate::tui::app::open(town.root())
+}
+
+/// The workspace draws on a terminal; scripts get the commands instead.
+fn need_terminal() -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "the workspace needs a terminal (stdin and stdout); from scripts use the commands, e.g. `gt --batch status`",
+        ))
+    }
 }
 
 fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
+    use std::io::IsTerminal;
     let d = crate::work::demo::ensure(path)?;
+    let interactive = !out.json
+        && !out.batch
+        && std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal();
+    if interactive {
+        let mut ctx = crate::work::Ctx::open(&d.root)?;
+        crate::work::block_on(crate::work::demo::liven(&mut ctx))??;
+        drop(ctx);
+        return crate::tui::app::open(&d.root);
+    }
     if out.json {
         return out.json(serde_json::json!({ "demo": d })).map_err(io);
     }
@@ -207,16 +243,17 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
     ))
     .map_err(io)?;
     out.line("").map_err(io)?;
-    out.line(format!("  cd {}", d.root.display())).map_err(io)?;
-    out.line("  gt ready            # work that can start now")
+    out.line(format!("  cd {} && gt", d.root.display()))
         .map_err(io)?;
-    out.line("  gt blocked          # work waiting on other work")
+    out.line("  gt ready            # work that can start now")
         .map_err(io)?;
     out.line("  gt convoy list      # groups of work and their progress")
         .map_err(io)?;
     out.line("").map_err(io)?;
-    out.line("(The full-screen workspace is not part of this version yet; these commands are.)")
-        .map_err(io)
+    out.line(
+        "(Run `gt demo` in a terminal to open it in the workspace with simulated agents at work.)",
+    )
+    .map_err(io)
 }
 
 /// Entry point of the binary.

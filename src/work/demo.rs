@@ -7,6 +7,9 @@ use super::rig::{self, AddRig};
 use crate::{Error, Result, git};
 use std::path::{Path, PathBuf};
 
+/// The demo's simulated runtimes and how long each works on a bead (seconds).
+const DEMO_RUNTIMES: [(&str, u32); 3] = [("demo-quick", 8), ("demo-steady", 20), ("demo-slow", 45)];
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoTown {
     pub root: PathBuf,
@@ -49,13 +52,29 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     let sources = root.join(".gt").join("demo-sources");
     let mut ctx = Ctx::open(&root)?;
     ctx.actor = "mayor".into();
+
+    // Simulated agents that take a while, so there is work to watch, and mail their
+    // report when they finish.
+    for (name, busy) in DEMO_RUNTIMES {
+        super::agent_config::set(
+            &mut ctx,
+            &super::agent_config::AgentSpec {
+                name: name.to_string(),
+                command_line: format!("{{gt}} agent sim --busy {busy} --report-to overseer"),
+                ready_marker: Some(crate::agent::sim::PROMPT.trim().to_string()),
+                busy_marker: Some(crate::agent::sim::BUSY_MARKER.to_string()),
+                instruction_file: Some("AGENTS.md".into()),
+                ..Default::default()
+            },
+        )?;
+    }
     // The demo's agents are simulators, so `gt sling` works here without any AI installed.
     super::config::set(
         &mut ctx,
         crate::town::settings::Scope::Town,
         None,
         "default_agent",
-        "sim",
+        DEMO_RUNTIMES[1].0,
     )?;
     for (name, files) in [
         (
@@ -166,6 +185,30 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         None,
     )?;
     new("FAQ: payment methods", "docs_site", "task", 3, &[], None)?;
+    new(
+        "Dark mode toggle in the header",
+        "webapp",
+        "feature",
+        2,
+        &["ui"],
+        None,
+    )?;
+    new(
+        "Document the orders API",
+        "docs_site",
+        "task",
+        2,
+        &["api"],
+        None,
+    )?;
+    new(
+        "Flaky test: cart total rounding",
+        "webapp",
+        "bug",
+        1,
+        &["tests"],
+        None,
+    )?;
     let old = new(
         "Set up the docs skeleton",
         "docs_site",
@@ -208,4 +251,57 @@ fn make_repo(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
     }
     git::commit_paths(dir, &names, "Initial commit (gt demo)")?;
     Ok(())
+}
+
+/// What `liven` started.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Lively {
+    pub mayor: bool,
+    pub slung: Vec<String>,
+}
+
+/// Brings the demo town to life for the workspace: the mayor and a few simulated polecats
+/// working on ready beads, and a welcome message. A town with agents already is left as is.
+pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
+    let mut out = Lively::default();
+    if !super::agents::list(&ctx.reader(), None)?.is_empty() {
+        return Ok(out);
+    }
+    super::mayor::start(ctx, None).await?;
+    out.mayor = true;
+    // Epics are containers, not work an agent takes.
+    let ready: Vec<_> = super::beads::ready(ctx, None, None)?
+        .into_iter()
+        .filter(|b| b.issue_type != "epic")
+        .take(4)
+        .collect();
+    for (i, b) in ready.iter().enumerate() {
+        let rig = ctx
+            .rig_for_prefix(b.id.split('-').next().unwrap_or(""))?
+            .map(|r| r.name)
+            .ok_or_else(|| Error::failed(format!("no rig for {}", b.id)))?;
+        let opts = super::sling::SlingOptions {
+            agent: Some(DEMO_RUNTIMES[i % DEMO_RUNTIMES.len()].0.to_string()),
+            ..Default::default()
+        };
+        let s = super::sling::sling(ctx, &b.id, &rig, &opts).await?;
+        out.slung.push(format!("{} → {}", s.bead, s.agent));
+    }
+    let from = "mayor".to_string();
+    super::mail::send(
+        ctx,
+        &from,
+        &super::mail::SendRequest {
+            to: vec!["overseer".into()],
+            cc: Vec::new(),
+            subject: "Welcome to the demo town".into(),
+            body: "Everything here is simulated: the agents are gt's simulator, not an AI.\n\
+                   Press ? for the keys. s slings a ready bead, m writes mail, a attaches to the\n\
+                   selected agent's window (detach with Ctrl-b d to come back), q quits."
+                .into(),
+            priority: Some("high".into()),
+            reply_to: None,
+        },
+    )?;
+    Ok(out)
 }

@@ -2,6 +2,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod attention;
 pub mod beads;
 pub mod config;
 pub mod convoy;
@@ -25,6 +26,7 @@ pub mod prime;
 pub mod rig;
 pub mod session;
 pub mod sling;
+pub mod snapshot;
 pub mod status;
 pub mod tmux_ui;
 

@@ -1,6 +1,8 @@
 //! Test harness: runs the real `gt` binary against temp towns and temp git repositories.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

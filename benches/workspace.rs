@@ -1,0 +1,338 @@
+//! Workspace figures (DESIGN.md §12) with 100 `sim` agents in the town:
+//! - tmux processes per refresh (budget ≤ 3), from the workspace's own count;
+//! - keystroke → frame latency (budget ≤ 16 ms), measured inside the workspace from the key
+//!   event's arrival to the flushed frame;
+//! - idle CPU of the workspace process over 10 s (budget ≤ 2% of a core), its own time and,
+//!   separately, that of the tmux clients it ran;
+//! - frame render time, live and for a 100-agent fixture drawn to an off-screen buffer.
+//!
+//! `cargo bench --bench workspace`
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const AGENTS: usize = 100;
+
+fn gt_cmd(town: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gt"));
+    c.args(args)
+        .current_dir(town)
+        .env_remove("GT_TOWN")
+        .env_remove("GT_AGENT")
+        .env("GT_TMUX_CONFIG", "/dev/null");
+    c
+}
+
+fn gt(town: &Path, args: &[&str]) -> String {
+    let out = gt_cmd(town, args).output().expect("run gt");
+    assert!(
+        out.status.success(),
+        "gt {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let o = Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .env_remove("TMUX")
+        .output()
+        .expect("tmux");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Kills a tmux server on drop (the town's with its 100 agents; the terminal's).
+struct Server(String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.0, "kill-server"])
+            .output();
+    }
+}
+
+struct TownServer(PathBuf);
+
+impl Drop for TownServer {
+    fn drop(&mut self) {
+        if let Ok(name) = std::fs::read_to_string(self.0.join(".gt/tmux-socket")) {
+            let _ = Command::new("tmux")
+                .args(["-L", name.trim(), "kill-server"])
+                .output();
+        }
+    }
+}
+
+/// (utime + stime, cutime + cstime) of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // rest[0] is field 3 (state); utime is field 14 → index 11.
+    (f[11] + f[12], f[13] + f[14])
+}
+
+fn ticks_per_sec() -> f64 {
+    let o = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf");
+    String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(100.0)
+}
+
+fn summary(name: &str, mut us: Vec<u64>, budget_ms: Option<f64>) {
+    if us.is_empty() {
+        println!("{name:<48} no samples");
+        return;
+    }
+    us.sort_unstable();
+    let ms = |v: u64| v as f64 / 1000.0;
+    let median = ms(us[us.len() / 2]);
+    let p95 = ms(us[(us.len() * 95 / 100).min(us.len() - 1)]);
+    let verdict = match budget_ms {
+        Some(b) if p95 <= b => format!("(budget {b} ms: ok)"),
+        Some(b) => format!("(budget {b} ms: OVER BUDGET at p95)"),
+        None => String::new(),
+    };
+    println!(
+        "{name:<48} median {median:>7.2} ms   p95 {p95:>7.2} ms   max {:>7.2} ms   n={} {verdict}",
+        ms(us[us.len() - 1]),
+        us.len()
+    );
+}
+
+fn offscreen_render() {
+    use gt::tui::{fixtures, view};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let state = fixtures::state(fixtures::town_with_agents(AGENTS), (160, 45));
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    let mut us = Vec::new();
+    for _ in 0..300 {
+        let t = Instant::now();
+        term.draw(|f| view::draw(f, &state)).expect("draw");
+        us.push(t.elapsed().as_micros() as u64);
+    }
+    summary("frame render, 100 agents, off-screen 160×45", us, None);
+}
+
+fn main() {
+    offscreen_render();
+
+    let tmp = tempfile::Builder::new()
+        .prefix("gt-bench-ws-")
+        .tempdir()
+        .expect("tempdir");
+    let root = tmp.path();
+    if std::env::var_os("GT_BENCH_SHOW").is_some() {
+        println!("bench town under {}", root.display());
+    }
+    let src = root.join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    let st = Command::new("sh")
+        .arg("-c")
+        .arg("git init -q -b main && echo hi > README && git add . && git -c user.name=b -c user.email=b@b commit -qm init")
+        .current_dir(&src)
+        .status()
+        .expect("git");
+    assert!(st.success());
+    gt(root, &["--batch", "install", "town"]);
+    let town = root.join("town");
+    let _town_server = TownServer(town.clone());
+    // 50 polecat names per rig: two rigs hold the 100 agents.
+    gt(
+        &town,
+        &[
+            "--batch",
+            "rig",
+            "add",
+            "bench",
+            src.to_str().expect("utf8"),
+        ],
+    );
+    gt(
+        &town,
+        &[
+            "--batch",
+            "rig",
+            "add",
+            "bench2",
+            src.to_str().expect("utf8"),
+        ],
+    );
+    // Busy for the whole run, like a town of agents at work.
+    gt(
+        &town,
+        &[
+            "--batch",
+            "config",
+            "agent",
+            "set",
+            "benchsim",
+            "{gt} agent sim --busy 3600",
+            "--ready-marker",
+            "sim❯",
+            "--busy-marker",
+            "(esc to interrupt)",
+        ],
+    );
+    let mut script = String::new();
+    for i in 0..AGENTS {
+        let rig = if i % 2 == 0 { "bench" } else { "bench2" };
+        script.push_str(&format!("bead create \"Bench work {i}\" --rig {rig}\n"));
+    }
+    let ids: Vec<String> = {
+        let mut c = gt_cmd(&town, &["--batch", "-"]);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("batch");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("batch");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(ids.len(), AGENTS);
+    let t0 = Instant::now();
+    for (k, rig) in ["bench", "bench2"].iter().enumerate() {
+        let mut args = vec!["--batch", "sling"];
+        args.extend(ids.iter().skip(k).step_by(2).map(String::as_str));
+        args.extend([*rig, "--agent", "benchsim", "--no-convoy"]);
+        gt(&town, &args);
+    }
+    println!(
+        "town: {AGENTS} sim agents slung in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+
+    // The person's terminal: 160×45, running the workspace directly (its pid is the pane's).
+    let term = Server(format!("gt-bench-term-{}", std::process::id()));
+    let stats = root.join("stats.json");
+    let exe = env!("CARGO_BIN_EXE_gt");
+    let cmd = format!(
+        "GT_TMUX_CONFIG=/dev/null GT_TUI_STATS={} {} exec {exe}",
+        stats.display(),
+        std::env::var("GT_BENCH_ENV").unwrap_or_default()
+    );
+    tmux(
+        &term.0,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            "-c",
+            town.to_str().expect("utf8"),
+            &cmd,
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = tmux(&term.0, &["capture-pane", "-p"]);
+        if s.contains(&format!("{AGENTS} agents: {AGENTS} working")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workspace never showed the town:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let pid: u32 = tmux(&term.0, &["display", "-p", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .expect("pid");
+
+    // Idle: nothing typed for 10 s (the agents are busy; the town is looked at every second).
+    std::thread::sleep(Duration::from_secs(2));
+    let (own0, kids0) = cpu_ticks(pid);
+    let idle = Duration::from_secs(10);
+    match std::env::var("GT_BENCH_PERF") {
+        // Where the idle time goes: `GT_BENCH_PERF=out.data cargo bench --bench workspace`.
+        Ok(out) => {
+            let _ = Command::new("perf")
+                .args([
+                    "record",
+                    "-g",
+                    "-o",
+                    &out,
+                    "-p",
+                    &pid.to_string(),
+                    "--",
+                    "sleep",
+                    "10",
+                ])
+                .output();
+        }
+        Err(_) => std::thread::sleep(idle),
+    }
+    let (own1, kids1) = cpu_ticks(pid);
+    let hz = ticks_per_sec();
+    let pct = |t: u64| t as f64 / hz / idle.as_secs_f64() * 100.0;
+    let own = pct(own1 - own0);
+    println!(
+        "idle CPU of the workspace process (10 s)          {own:>5.2}% of a core (budget 2%: {})",
+        if own <= 2.0 { "ok" } else { "OVER BUDGET" }
+    );
+    println!(
+        "  …and of the tmux clients it ran meanwhile        {:>5.2}% of a core",
+        pct(kids1 - kids0)
+    );
+
+    // Keystrokes: down and up through the 100 agents, as a person would.
+    for i in 0..60 {
+        let key = if (i / 15) % 2 == 0 { "j" } else { "k" };
+        tmux(&term.0, &["send-keys", key]);
+        std::thread::sleep(Duration::from_millis(120));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    tmux(&term.0, &["send-keys", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stats.exists() {
+        assert!(Instant::now() < deadline, "no stats written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stats).expect("stats")).expect("json");
+    let list = |k: &str| -> Vec<u64> {
+        v[k].as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+            .unwrap_or_default()
+    };
+    let per_refresh = list("tmux_per_refresh");
+    let max = per_refresh.iter().copied().max().unwrap_or(0);
+    println!(
+        "tmux processes per refresh, {AGENTS} agents          max {max}  ({} refreshes; budget 3: {})",
+        per_refresh.len(),
+        if max <= 3 { "ok" } else { "OVER BUDGET" }
+    );
+    summary(
+        "keystroke → frame, 100 agents",
+        list("key_to_frame_us"),
+        Some(16.0),
+    );
+    summary("frame render (live, 160×45)", list("render_us"), None);
+}

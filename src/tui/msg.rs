@@ -1,0 +1,82 @@
+//! What reaches `update()` and what it asks for in return.
+
+use crate::work::mail::MailItem;
+use crate::work::snapshot::{Request, TownSnapshot};
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::sync::Arc;
+
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Snapshot(Arc<TownSnapshot>),
+    /// An effect finished: a line for the user, or why it failed.
+    Done {
+        id: u64,
+        result: Result<String, String>,
+    },
+    /// A message was read (and marked read) for the reader.
+    MessageLoaded {
+        id: u64,
+        result: Result<Box<MailItem>, String>,
+    },
+    /// Time passed (workspace clock, ms).
+    Tick(u64),
+}
+
+/// Work `update()` wants done. The app runs them off the UI thread (attach excepted: it needs
+/// the terminal) and reports back with `Msg::Done` and friends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// What the next snapshots should include (the preview, whose inbox).
+    Watch(Request),
+    /// Refresh everything now.
+    Refresh,
+    Sling {
+        id: u64,
+        bead: String,
+        target: String,
+    },
+    SendMail {
+        id: u64,
+        to: Vec<String>,
+        subject: String,
+        body: String,
+        reply_to: Option<String>,
+    },
+    ReadMail {
+        id: u64,
+        message: String,
+    },
+    Archive {
+        id: u64,
+        message: String,
+    },
+    MarkUnread {
+        id: u64,
+        message: String,
+    },
+    Nudge {
+        id: u64,
+        agent: String,
+        text: String,
+    },
+    MayorSay {
+        id: u64,
+        text: String,
+    },
+    NewConvoy {
+        id: u64,
+        title: String,
+        beads: Vec<String>,
+    },
+    AckEscalation {
+        id: u64,
+        escalation: String,
+    },
+    Attach {
+        agent: String,
+    },
+    Quit,
+}

@@ -1,0 +1,1022 @@
+//! `update(state, msg) -> effects`: every change to the workspace state, and nothing else —
+//! no I/O, no clock, no terminal. Effects say what the app should do.
+
+use super::action::{Action, Context};
+use super::input::LineInput;
+use super::keymap::{KeySpec, Resolution, text_safe};
+use super::layout;
+use super::msg::{Effect, Msg};
+use super::picker::Picker;
+use super::rows::{self, RowKind};
+use super::state::{ChatLine, Compose, ComposeField, Draft, Modal, Outcome, PaneId, State};
+use crate::work::attention::Kind;
+use crate::work::snapshot::Request;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let fx = dispatch(state, msg);
+    if state.recent.first() != Some(&state.focus) {
+        let f = state.focus;
+        state.recent.retain(|p| *p != f);
+        state.recent.insert(0, f);
+    }
+    fx
+}
+
+fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(k) => {
+            state.dirty = true;
+            on_key(state, k)
+        }
+        Msg::Mouse(m) => on_mouse(state, m),
+        Msg::Paste(text) => {
+            state.dirty = true;
+            on_paste(state, &text);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Snapshot(s) => {
+            state.snapshot = s;
+            state.loaded = true;
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Done { id, result } => {
+            state.dirty = true;
+            finished(state, id, result);
+            Vec::new()
+        }
+        Msg::MessageLoaded { id, result } => {
+            state.dirty = true;
+            state.inflight.remove(&id);
+            match result {
+                Ok(item) => state.modal = Some(Modal::Reader { item, scroll: 0 }),
+                Err(e) => state.toast(format!("could not read the message: {e}"), true),
+            }
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now_ms = now;
+            let before = state.toasts.len();
+            state.toasts.retain(|t| t.until_ms > now);
+            if state.toasts.len() != before {
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// What the snapshots should carry for the current view.
+pub fn watch_request(state: &State) -> Request {
+    Request {
+        identity: state.identity.clone(),
+        preview: state.selected_agent(),
+    }
+}
+
+fn finished(state: &mut State, id: u64, result: Result<String, String>) {
+    let what = state.inflight.remove(&id);
+    if let Some(draft) = state.outbox.remove(&id)
+        && let Err(e) = &result
+    {
+        // Not sent: the form comes back with what was written and why.
+        if state.modal.is_none() {
+            state.modal = Some(Modal::Compose(Box::new(Compose::from_draft(
+                &draft,
+                Some(format!("not sent: {e}")),
+            ))));
+            return;
+        }
+        state.outbox.insert(0, draft);
+        state.toast(
+            format!("message not sent: {e} — press m to reopen it"),
+            true,
+        );
+        return;
+    }
+    if let Some(line) = state.chat.iter_mut().find(|l| l.id == id) {
+        line.state = match &result {
+            Ok(s) => Outcome::Done(s.clone()),
+            Err(e) => Outcome::Failed(e.clone()),
+        };
+        if result.is_ok() {
+            return;
+        }
+    }
+    match result {
+        Ok(text) => state.toast(text, false),
+        Err(e) => state.toast(
+            match what {
+                Some(w) => format!("{w} failed: {e}"),
+                None => e,
+            },
+            true,
+        ),
+    }
+}
+
+fn start(state: &mut State, what: impl Into<String>) -> u64 {
+    let id = state.new_id();
+    state.inflight.insert(id, what.into());
+    id
+}
+
+fn pane_context(p: PaneId) -> Option<Context> {
+    match p {
+        PaneId::Agents => Some(Context::Agents),
+        PaneId::Convoys => Some(Context::Convoys),
+        PaneId::Hooks => Some(Context::Hooks),
+        PaneId::Mail => Some(Context::Mail),
+        PaneId::Mayor => Some(Context::Chat),
+        PaneId::Preview | PaneId::Feed | PaneId::Attention => None,
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let Some(spec) = KeySpec::from_event(&key) else {
+        return Vec::new();
+    };
+    if state.modal.is_some() {
+        return modal_key(state, key, spec);
+    }
+    if state.cursor(state.focus).filtering {
+        return filter_key(state, key, spec);
+    }
+    let typing = state.focus == PaneId::Mayor;
+    let mut contexts = Vec::new();
+    if let Some(c) = pane_context(state.focus) {
+        contexts.push(c);
+    }
+    // In the chat input, plain characters are text unless the chat itself binds them.
+    if !(typing && text_safe(spec) && state.pending.is_empty()) {
+        contexts.push(Context::Global);
+    }
+    let pending = std::mem::take(&mut state.pending);
+    match state.keymap.resolve(&contexts, &pending, spec) {
+        Resolution::Action(a) => act(state, a),
+        Resolution::Pending(keys) => {
+            state.pending = keys;
+            Vec::new()
+        }
+        Resolution::Unbound => {
+            if typing {
+                state.chat_input.input(key);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    match &mut state.modal {
+        Some(Modal::Compose(c)) => match c.field {
+            ComposeField::To => c.to.insert_str(text),
+            ComposeField::Subject => c.subject.insert_str(text),
+            ComposeField::Body => {
+                c.body.insert_str(text);
+            }
+        },
+        Some(Modal::Nudge { input, .. })
+        | Some(Modal::Identity { input })
+        | Some(Modal::NewConvoyTitle { input, .. }) => input.insert_str(text),
+        Some(Modal::SlingBead { picker })
+        | Some(Modal::SlingTarget { picker, .. })
+        | Some(Modal::NewConvoyBeads { picker }) => {
+            picker.filter.insert_str(text);
+            picker.refilter();
+        }
+        Some(_) => {}
+        None if state.focus == PaneId::Mayor => {
+            state.chat_input.insert_str(text);
+        }
+        None => {}
+    }
+}
+
+fn filter_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
+    let pane = state.focus;
+    match key.code {
+        KeyCode::Enter => state.cursor_mut(pane).filtering = false,
+        KeyCode::Esc => {
+            let c = state.cursor_mut(pane);
+            c.filtering = false;
+            c.filter.clear();
+        }
+        KeyCode::Backspace => {
+            state.cursor_mut(pane).filter.pop();
+        }
+        KeyCode::Char(ch) if text_safe(spec) => state.cursor_mut(pane).filter.push(ch),
+        _ => {
+            // Moving through the filtered list still works.
+            if let Resolution::Action(a) = state.keymap.resolve(&[Context::Global], &[], spec)
+                && matches!(
+                    a,
+                    Action::Up | Action::Down | Action::PageUp | Action::PageDown
+                )
+            {
+                return act(state, a);
+            }
+            return Vec::new();
+        }
+    }
+    keep_selection_visible(state, pane);
+    Vec::new()
+}
+
+/// The action for a key inside a modal: the modal's own bindings only.
+fn modal_action(state: &State, spec: KeySpec) -> Option<Action> {
+    match state.keymap.resolve(&[Context::Modal], &[], spec) {
+        Resolution::Action(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn modal_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
+    let action = modal_action(state, spec);
+    if action == Some(Action::Cancel) {
+        state.modal = None;
+        return Vec::new();
+    }
+    let Some(modal) = state.modal.take() else {
+        return Vec::new();
+    };
+    match modal {
+        Modal::Help { scroll } => {
+            let scroll = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                KeyCode::PageDown => scroll + 10,
+                KeyCode::PageUp => scroll.saturating_sub(10),
+                KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => return Vec::new(),
+                _ => scroll,
+            };
+            state.modal = Some(Modal::Help { scroll });
+            Vec::new()
+        }
+        Modal::ConfirmQuit => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('q') => quit(state),
+            KeyCode::Enter if action == Some(Action::Confirm) => quit(state),
+            _ => Vec::new(),
+        },
+        Modal::Reader { item, scroll } => {
+            let id = item.id.clone();
+            match (key.code, state.keymap.resolve(&[Context::Mail], &[], spec)) {
+                (_, Resolution::Action(Action::Reply)) => {
+                    state.modal = Some(reply_to(&item));
+                    Vec::new()
+                }
+                (_, Resolution::Action(Action::Archive)) => {
+                    let n = start(state, format!("archiving {id}"));
+                    vec![Effect::Archive { id: n, message: id }]
+                }
+                (_, Resolution::Action(Action::MarkUnread)) => {
+                    let n = start(state, format!("marking {id} unread"));
+                    vec![Effect::MarkUnread { id: n, message: id }]
+                }
+                (KeyCode::Down | KeyCode::Char('j'), _) => {
+                    state.modal = Some(Modal::Reader {
+                        item,
+                        scroll: scroll + 1,
+                    });
+                    Vec::new()
+                }
+                (KeyCode::Up | KeyCode::Char('k'), _) => {
+                    state.modal = Some(Modal::Reader {
+                        item,
+                        scroll: scroll.saturating_sub(1),
+                    });
+                    Vec::new()
+                }
+                (KeyCode::Enter | KeyCode::Char('q'), _) => Vec::new(),
+                _ => {
+                    state.modal = Some(Modal::Reader { item, scroll });
+                    Vec::new()
+                }
+            }
+        }
+        Modal::SlingBead { mut picker } => {
+            if picker_key(&mut picker, &key, false) {
+                state.modal = Some(Modal::SlingBead { picker });
+                return Vec::new();
+            }
+            if matches!(action, Some(Action::Confirm | Action::Submit))
+                && let Some((bead, label)) = picker.current()
+            {
+                state.modal = Some(Modal::SlingTarget {
+                    title: label,
+                    picker: Picker::new(targets(state, &bead)),
+                    bead,
+                });
+                return Vec::new();
+            }
+            state.modal = Some(Modal::SlingBead { picker });
+            Vec::new()
+        }
+        Modal::SlingTarget {
+            bead,
+            title,
+            mut picker,
+        } => {
+            if picker_key(&mut picker, &key, false) {
+                state.modal = Some(Modal::SlingTarget {
+                    bead,
+                    title,
+                    picker,
+                });
+                return Vec::new();
+            }
+            if matches!(action, Some(Action::Confirm | Action::Submit))
+                && let Some((target, _)) = picker.current()
+            {
+                state.modal = Some(Modal::SlingConfirm {
+                    bead,
+                    title,
+                    target,
+                });
+                return Vec::new();
+            }
+            state.modal = Some(Modal::SlingTarget {
+                bead,
+                title,
+                picker,
+            });
+            Vec::new()
+        }
+        Modal::SlingConfirm {
+            bead,
+            title,
+            target,
+        } => {
+            if matches!(action, Some(Action::Confirm | Action::Submit))
+                || key.code == KeyCode::Char('y')
+            {
+                let id = start(state, format!("sling {bead} → {target}"));
+                state.toast(format!("Slinging {bead} to {target}…"), false);
+                return vec![Effect::Sling { id, bead, target }];
+            }
+            state.modal = Some(Modal::SlingConfirm {
+                bead,
+                title,
+                target,
+            });
+            Vec::new()
+        }
+        Modal::NewConvoyBeads { mut picker } => {
+            if key.code == KeyCode::Char(' ') {
+                picker.toggle_mark();
+                picker.move_by(1);
+            } else if picker_key(&mut picker, &key, true) {
+            } else if matches!(action, Some(Action::Confirm | Action::Submit)) {
+                let mut beads: Vec<String> = picker.marked.iter().cloned().collect();
+                if beads.is_empty()
+                    && let Some((b, _)) = picker.current()
+                {
+                    beads.push(b);
+                }
+                if !beads.is_empty() {
+                    state.modal = Some(Modal::NewConvoyTitle {
+                        beads,
+                        input: LineInput::default(),
+                    });
+                    return Vec::new();
+                }
+            }
+            state.modal = Some(Modal::NewConvoyBeads { picker });
+            Vec::new()
+        }
+        Modal::NewConvoyTitle { beads, mut input } => {
+            if matches!(action, Some(Action::Confirm | Action::Submit)) {
+                let title = input.text().trim().to_string();
+                if title.is_empty() {
+                    state.toast("a convoy needs a title", true);
+                } else {
+                    let id = start(state, format!("convoy \"{title}\""));
+                    return vec![Effect::NewConvoy { id, title, beads }];
+                }
+            } else {
+                input.handle(&key);
+            }
+            state.modal = Some(Modal::NewConvoyTitle { beads, input });
+            Vec::new()
+        }
+        Modal::Nudge { agent, mut input } => {
+            if matches!(action, Some(Action::Confirm | Action::Submit)) {
+                let text = input.text().trim().to_string();
+                if !text.is_empty() {
+                    let id = start(state, format!("nudge to {agent}"));
+                    return vec![Effect::Nudge { id, agent, text }];
+                }
+            } else {
+                input.handle(&key);
+            }
+            state.modal = Some(Modal::Nudge { agent, input });
+            Vec::new()
+        }
+        Modal::Identity { mut input } => {
+            if matches!(action, Some(Action::Confirm | Action::Submit)) {
+                let who = input.text().trim().to_string();
+                if !who.is_empty() {
+                    state.identity = who;
+                    *state.cursor_mut(PaneId::Mail) = Default::default();
+                    return vec![Effect::Watch(watch_request(state))];
+                }
+            } else {
+                input.handle(&key);
+            }
+            state.modal = Some(Modal::Identity { input });
+            Vec::new()
+        }
+        Modal::Compose(mut c) => compose_key(state, &mut c, key, action).unwrap_or_else(|| {
+            state.modal = Some(Modal::Compose(c));
+            Vec::new()
+        }),
+    }
+}
+
+/// Moves through a picker or edits its filter; true when the key was used.
+fn picker_key(picker: &mut Picker<String>, key: &KeyEvent, _multi: bool) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Down => picker.move_by(1),
+        KeyCode::Up => picker.move_by(-1),
+        KeyCode::Char('n') if ctrl => picker.move_by(1),
+        KeyCode::Char('p') if ctrl => picker.move_by(-1),
+        KeyCode::PageDown => picker.move_by(10),
+        KeyCode::PageUp => picker.move_by(-10),
+        KeyCode::Home => picker.to_end(false),
+        KeyCode::End => picker.to_end(true),
+        _ => {
+            if !picker.filter.handle(key) {
+                return false;
+            }
+            picker.refilter();
+        }
+    }
+    true
+}
+
+/// Keys in the compose form; None keeps the form open.
+fn compose_key(
+    state: &mut State,
+    c: &mut Compose,
+    key: KeyEvent,
+    action: Option<Action>,
+) -> Option<Vec<Effect>> {
+    match action {
+        Some(Action::Submit) => {
+            let to: Vec<String> =
+                c.to.text()
+                    .split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            let subject = c.subject.text().trim().to_string();
+            if to.is_empty() {
+                c.error = Some("give at least one recipient".into());
+                c.field = ComposeField::To;
+                return None;
+            }
+            if subject.is_empty() {
+                c.error = Some("give a subject".into());
+                c.field = ComposeField::Subject;
+                return None;
+            }
+            let id = start(state, format!("mail to {}", to.join(", ")));
+            state.outbox.insert(
+                id,
+                Draft {
+                    to: c.to.text().to_string(),
+                    subject: c.subject.text().to_string(),
+                    body: c.body.lines().join("\n"),
+                    reply_to: c.reply_to.clone(),
+                },
+            );
+            return Some(vec![Effect::SendMail {
+                id,
+                to,
+                subject,
+                body: c.body.lines().join("\n"),
+                reply_to: c.reply_to.clone(),
+            }]);
+        }
+        Some(Action::NextField) => {
+            c.field = match c.field {
+                ComposeField::To => ComposeField::Subject,
+                ComposeField::Subject => ComposeField::Body,
+                ComposeField::Body => ComposeField::To,
+            };
+            return None;
+        }
+        Some(Action::PrevField) => {
+            c.field = match c.field {
+                ComposeField::To => ComposeField::Body,
+                ComposeField::Subject => ComposeField::To,
+                ComposeField::Body => ComposeField::Subject,
+            };
+            return None;
+        }
+        Some(Action::Confirm) if c.field != ComposeField::Body => {
+            c.field = match c.field {
+                ComposeField::To => ComposeField::Subject,
+                _ => ComposeField::Body,
+            };
+            return None;
+        }
+        _ => {}
+    }
+    c.error = None;
+    match c.field {
+        ComposeField::To => {
+            c.to.handle(&key);
+        }
+        ComposeField::Subject => {
+            c.subject.handle(&key);
+        }
+        ComposeField::Body => {
+            c.body.input(key);
+        }
+    }
+    None
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+/// Where a bead can go: each rig (a new or idle polecat), crew members, the mayor, and idle
+/// polecats by name.
+fn targets(state: &State, bead: &str) -> Vec<(String, String)> {
+    let s = &state.snapshot;
+    let own = bead
+        .rsplit_once('-')
+        .and_then(|(prefix, _)| s.prefixes.get(prefix));
+    let mut rigs = s.rigs.clone();
+    // The bead's own rig first: that is where its code is.
+    rigs.sort_by_key(|r| Some(r) != own);
+    let mut out: Vec<(String, String)> = rigs
+        .iter()
+        .map(|r| (r.clone(), format!("{r}  (a new or idle polecat)")))
+        .collect();
+    for a in &s.agents {
+        let fits = match a.role.as_str() {
+            "crew" | "mayor" => true,
+            "polecat" => a.hook.is_none(),
+            _ => false,
+        };
+        if fits {
+            out.push((
+                a.address.clone(),
+                format!("{}  ({}, {})", a.address, a.role, a.session),
+            ));
+        }
+    }
+    out
+}
+
+fn reply_to(item: &crate::work::mail::MailItem) -> Modal {
+    let subject = if item.subject.to_lowercase().starts_with("re:") {
+        item.subject.clone()
+    } else {
+        format!("Re: {}", item.subject)
+    };
+    Modal::Compose(Box::new(Compose {
+        to: LineInput::with_text(&item.from),
+        subject: LineInput::with_text(&subject),
+        body: Default::default(),
+        field: ComposeField::Body,
+        reply_to: Some(item.id.clone()),
+        error: None,
+    }))
+}
+
+fn compose(to: &str) -> Modal {
+    Modal::Compose(Box::new(Compose {
+        to: LineInput::with_text(to),
+        subject: LineInput::default(),
+        body: Default::default(),
+        field: if to.is_empty() {
+            ComposeField::To
+        } else {
+            ComposeField::Subject
+        },
+        reply_to: None,
+        error: None,
+    }))
+}
+
+fn focus(state: &mut State, pane: PaneId) -> Vec<Effect> {
+    state.focus = pane;
+    Vec::new()
+}
+
+fn act(state: &mut State, a: Action) -> Vec<Effect> {
+    let focus_pane = state.focus;
+    match a {
+        Action::Quit => {
+            if state.inflight.is_empty() {
+                return quit(state);
+            }
+            state.modal = Some(Modal::ConfirmQuit);
+        }
+        Action::Help => state.modal = Some(Modal::Help { scroll: 0 }),
+        Action::FocusNext | Action::FocusPrev => {
+            let panes = layout::visible_panes(state.size, state.zoomed, state.focus);
+            let i = panes.iter().position(|p| *p == state.focus).unwrap_or(0);
+            let n = panes.len().max(1);
+            let next = if a == Action::FocusNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            if let Some(p) = panes.get(next) {
+                state.focus = *p;
+            }
+        }
+        Action::FocusAgents => return focus(state, PaneId::Agents),
+        Action::FocusPreview => return focus(state, PaneId::Preview),
+        Action::FocusMayor => return focus(state, PaneId::Mayor),
+        Action::FocusConvoys => return focus(state, PaneId::Convoys),
+        Action::FocusHooks => return focus(state, PaneId::Hooks),
+        Action::FocusMail => return focus(state, PaneId::Mail),
+        Action::FocusFeed => return focus(state, PaneId::Feed),
+        Action::FocusAttention => return focus(state, PaneId::Attention),
+        Action::Zoom => state.zoomed = !state.zoomed,
+        Action::Refresh => return vec![Effect::Refresh],
+        Action::Up => return move_by(state, -1),
+        Action::Down => return move_by(state, 1),
+        Action::PageUp => return move_by(state, -page(state)),
+        Action::PageDown => return move_by(state, page(state)),
+        Action::Top => return move_to(state, false),
+        Action::Bottom => return move_to(state, true),
+        Action::Filter => {
+            if focus_pane.is_list() {
+                state.cursor_mut(focus_pane).filtering = true;
+            }
+        }
+        Action::Back => {
+            let c = state.cursor_mut(focus_pane);
+            if !c.filter.is_empty() {
+                c.filter.clear();
+            } else if state.zoomed {
+                state.zoomed = false;
+            } else if focus_pane == PaneId::Mayor {
+                state.focus = PaneId::Agents;
+            }
+        }
+        Action::Open => return open(state),
+        Action::Expand | Action::Collapse | Action::ToggleMark => {
+            if focus_pane == PaneId::Convoys
+                && let Some(id) = selected_convoy(state)
+            {
+                let open = match a {
+                    Action::Expand => true,
+                    Action::Collapse => false,
+                    _ => !state.expanded.contains(&id),
+                };
+                if open {
+                    state.expanded.insert(id.clone());
+                } else {
+                    state.expanded.remove(&id);
+                    state.cursor_mut(PaneId::Convoys).selected = Some(id);
+                }
+            }
+        }
+        Action::Sling => {
+            let items: Vec<(String, String)> = state
+                .snapshot
+                .ready
+                .iter()
+                // Epics are containers: their children are the work.
+                .filter(|b| b.issue_type != "epic")
+                .map(|b| {
+                    (
+                        b.id.clone(),
+                        format!("{}  P{}  {}", b.id, b.priority, b.title),
+                    )
+                })
+                .collect();
+            if items.is_empty() {
+                state.toast("nothing is ready to sling", true);
+            } else {
+                state.modal = Some(Modal::SlingBead {
+                    picker: Picker::new(items),
+                });
+            }
+        }
+        Action::Compose => {
+            // A message that could not be sent while another dialog was open waits here.
+            if let Some(d) = state.outbox.remove(&0) {
+                state.modal = Some(Modal::Compose(Box::new(Compose::from_draft(&d, None))));
+                return Vec::new();
+            }
+            let to = if focus_pane == PaneId::Agents {
+                state.selected_agent().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            state.modal = Some(compose(&to));
+        }
+        Action::Reply => {
+            if let Some(item) = selected_mail(state) {
+                state.modal = Some(reply_to(&item));
+            }
+        }
+        Action::Nudge => match state.selected_agent() {
+            Some(agent) => {
+                state.modal = Some(Modal::Nudge {
+                    agent,
+                    input: LineInput::default(),
+                })
+            }
+            None => state.toast("select an agent to nudge", true),
+        },
+        Action::Attach => return attach_selected(state),
+        Action::NewConvoy => {
+            let items: Vec<(String, String)> = state
+                .snapshot
+                .open
+                .iter()
+                .map(|b| (b.id.clone(), format!("{}  {}  {}", b.id, b.status, b.title)))
+                .collect();
+            if items.is_empty() {
+                state.toast("no open beads to put in a convoy", true);
+            } else {
+                state.modal = Some(Modal::NewConvoyBeads {
+                    picker: Picker::new(items),
+                });
+            }
+        }
+        Action::Archive | Action::MarkUnread => {
+            if let Some(item) = selected_mail(state) {
+                let message = item.id.clone();
+                return if a == Action::Archive {
+                    let id = start(state, format!("archiving {message}"));
+                    vec![Effect::Archive { id, message }]
+                } else {
+                    let id = start(state, format!("marking {message} unread"));
+                    vec![Effect::MarkUnread { id, message }]
+                };
+            }
+        }
+        Action::SwitchIdentity => {
+            state.modal = Some(Modal::Identity {
+                input: LineInput::with_text(&state.identity.clone()),
+            })
+        }
+        Action::Send => return send_chat(state),
+        Action::Newline => {
+            if focus_pane == PaneId::Mayor {
+                state.chat_input.insert_newline();
+            }
+        }
+        // Modal-only actions do nothing outside a modal.
+        Action::Confirm
+        | Action::Cancel
+        | Action::NextField
+        | Action::PrevField
+        | Action::Submit => {}
+    }
+    Vec::new()
+}
+
+fn send_chat(state: &mut State) -> Vec<Effect> {
+    if state.focus != PaneId::Mayor {
+        return Vec::new();
+    }
+    let text = state.chat_input.lines().join("\n").trim().to_string();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    state.chat_input = Default::default();
+    state
+        .chat_input
+        .set_placeholder_text("Talk to the mayor (Enter sends)");
+    let id = start(state, "a line to the mayor");
+    state.chat.push(ChatLine {
+        id,
+        text: text.clone(),
+        state: Outcome::Pending,
+    });
+    if state.chat.len() > 50 {
+        state.chat.remove(0);
+    }
+    vec![Effect::MayorSay { id, text }]
+}
+
+fn attach_selected(state: &mut State) -> Vec<Effect> {
+    let agent = match state.focus {
+        PaneId::Hooks => selected_key(state, PaneId::Hooks),
+        PaneId::Mayor => Some("mayor".to_string()),
+        _ => state.selected_agent(),
+    };
+    match agent {
+        Some(agent) => vec![Effect::Attach { agent }],
+        None => {
+            state.toast("select an agent to attach to", true);
+            Vec::new()
+        }
+    }
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    match state.focus {
+        PaneId::Agents | PaneId::Hooks => attach_selected(state),
+        PaneId::Convoys => act(state, Action::ToggleMark),
+        PaneId::Mail => match selected_mail(state) {
+            Some(item) => {
+                let message = item.id.clone();
+                let id = start(state, format!("reading {message}"));
+                vec![Effect::ReadMail { id, message }]
+            }
+            None => Vec::new(),
+        },
+        PaneId::Attention => {
+            let Some(item) = selected_attention(state) else {
+                return Vec::new();
+            };
+            if item.kind == Kind::Escalation {
+                let id = start(state, format!("acknowledging {}", item.subject));
+                return vec![Effect::AckEscalation {
+                    id,
+                    escalation: item.subject,
+                }];
+            }
+            if state
+                .snapshot
+                .agents
+                .iter()
+                .any(|a| a.address == item.subject)
+            {
+                state.cursor_mut(PaneId::Agents).selected = Some(item.subject);
+                state.focus = PaneId::Agents;
+                return vec![Effect::Watch(watch_request(state))];
+            }
+            Vec::new()
+        }
+        PaneId::Mayor => send_chat(state),
+        PaneId::Preview | PaneId::Feed => Vec::new(),
+    }
+}
+
+fn selected_convoy(state: &State) -> Option<String> {
+    let rows = rows::rows(state, PaneId::Convoys);
+    let sel = state.cursor(PaneId::Convoys).selected;
+    let i = rows::selected_index(&rows, sel.as_deref())?;
+    match rows[i].kind {
+        RowKind::Convoy(c) | RowKind::Tracked(c, _) => {
+            state.snapshot.convoys.get(c).map(|c| c.id.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The key of the row the person sees selected (the first row until they move).
+fn selected_key(state: &State, pane: PaneId) -> Option<String> {
+    let rows = rows::rows(state, pane);
+    let sel = state.cursor(pane).selected;
+    rows::selected_index(&rows, sel.as_deref()).and_then(|i| rows[i].key.clone())
+}
+
+fn selected_mail(state: &State) -> Option<crate::work::mail::MailItem> {
+    let sel = selected_key(state, PaneId::Mail)?;
+    state.snapshot.mail.iter().find(|m| m.id == sel).cloned()
+}
+
+fn selected_attention(state: &State) -> Option<crate::work::attention::Attention> {
+    let rows = rows::rows(state, PaneId::Attention);
+    let sel = state.cursor(PaneId::Attention).selected;
+    let i = rows::selected_index(&rows, sel.as_deref())?;
+    match rows[i].kind {
+        RowKind::Attention(a) => state.snapshot.attention.get(a).cloned(),
+        _ => None,
+    }
+}
+
+/// Rows in the focused pane's body.
+fn page(state: &State) -> i64 {
+    layout::pane_rect(state, state.focus)
+        .map(|r| r.height.saturating_sub(3).max(1) as i64)
+        .unwrap_or(10)
+}
+
+fn move_by(state: &mut State, delta: i64) -> Vec<Effect> {
+    let pane = state.focus;
+    if !pane.is_list() {
+        let s = state.scroll.entry(pane).or_default();
+        *s = (*s as i64 - delta).max(0) as usize;
+        return Vec::new();
+    }
+    let rows = rows::rows(state, pane);
+    let selectable: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].key.is_some()).collect();
+    if selectable.is_empty() {
+        return Vec::new();
+    }
+    let sel = state.cursor(pane).selected;
+    let cur = rows::selected_index(&rows, sel.as_deref()).unwrap_or(selectable[0]);
+    let pos = selectable.iter().position(|&i| i == cur).unwrap_or(0) as i64;
+    let next = (pos + delta).clamp(0, selectable.len() as i64 - 1) as usize;
+    state.cursor_mut(pane).selected = rows[selectable[next]].key.clone();
+    keep_selection_visible(state, pane);
+    selection_moved(state, pane)
+}
+
+fn move_to(state: &mut State, last: bool) -> Vec<Effect> {
+    let pane = state.focus;
+    if !pane.is_list() {
+        state
+            .scroll
+            .insert(pane, if last { 0 } else { usize::MAX / 2 });
+        return Vec::new();
+    }
+    let rows = rows::rows(state, pane);
+    let key = if last {
+        rows.iter().rev().find_map(|r| r.key.clone())
+    } else {
+        rows.iter().find_map(|r| r.key.clone())
+    };
+    state.cursor_mut(pane).selected = key;
+    keep_selection_visible(state, pane);
+    selection_moved(state, pane)
+}
+
+/// A new agent selection changes what the preview shows.
+fn selection_moved(state: &State, pane: PaneId) -> Vec<Effect> {
+    if pane == PaneId::Agents {
+        vec![Effect::Watch(watch_request(state))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Scrolls the list so its selected row is on screen.
+pub fn keep_selection_visible(state: &mut State, pane: PaneId) {
+    let rows = rows::rows(state, pane);
+    let height = layout::pane_rect(state, pane)
+        .map(|r| r.height.saturating_sub(2) as usize)
+        .unwrap_or(10)
+        .max(1);
+    let sel = state.cursor(pane).selected;
+    let Some(i) = rows::selected_index(&rows, sel.as_deref()) else {
+        state.cursor_mut(pane).offset = 0;
+        return;
+    };
+    let c = state.cursor_mut(pane);
+    if i < c.offset {
+        c.offset = i;
+    } else if i >= c.offset + height {
+        c.offset = i + 1 - height;
+    }
+}
+
+fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
+    let Some((pane, rect)) = layout::pane_at(state, m.column, m.row) else {
+        return Vec::new();
+    };
+    match m.kind {
+        MouseEventKind::Down(_) => {
+            state.dirty = true;
+            if state.modal.is_some() {
+                return Vec::new();
+            }
+            state.focus = pane;
+            if pane.is_list() && m.row > rect.y && m.row < rect.y + rect.height - 1 {
+                let rows = rows::rows(state, pane);
+                let i = (m.row - rect.y - 1) as usize + state.cursor(pane).offset;
+                if let Some(key) = rows.get(i).and_then(|r| r.key.clone()) {
+                    state.cursor_mut(pane).selected = Some(key);
+                    return selection_moved(state, pane);
+                }
+            }
+            Vec::new()
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            state.dirty = true;
+            let before = state.focus;
+            state.focus = pane;
+            let d = if m.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
+            let fx = move_by(state, d);
+            state.focus = before;
+            fx
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

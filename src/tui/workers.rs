@@ -1,0 +1,345 @@
+//! The workspace's background threads, so the UI thread never waits on tmux, git or the
+//! ledger: a snapshotter (refreshes the town picture; tmux twice per refresh, the ledger
+//! only when it changed, git only for worktrees that changed) and an executor (runs effects
+//! with the same `work/` services the CLI uses). Each has its own ledger connection.
+
+use super::msg::{Effect, Msg};
+use crate::work::snapshot::{self, Cache, Request, TownSnapshot};
+use crate::work::{self, Ctx};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// How often the town is looked at when nothing prompts it.
+const REFRESH: Duration = Duration::from_secs(1);
+/// Even an unchanged town is re-sent this often (ages on screen move on).
+const RESEND: Duration = Duration::from_secs(10);
+
+pub enum WatchCmd {
+    Request(Request),
+    /// Look again now (after an effect, or on the person's request).
+    Refresh {
+        full: bool,
+    },
+    /// Files changed under these paths (worktrees, repositories).
+    Touched(Vec<PathBuf>),
+}
+
+pub struct Workers {
+    pub watch: Sender<WatchCmd>,
+    pub effects: Sender<Effect>,
+    /// Keeps the file watcher alive.
+    _watcher: Option<Box<dyn std::any::Any + Send>>,
+}
+
+pub fn start(root: &Path, to_ui: UnboundedSender<Msg>) -> crate::Result<Workers> {
+    let (watch_tx, watch_rx) = std::sync::mpsc::channel();
+    let (fx_tx, fx_rx) = std::sync::mpsc::channel();
+    let snap_ctx = Ctx::open(root)?;
+    let fx_ctx = Ctx::open(root)?;
+    let ui = to_ui.clone();
+    std::thread::Builder::new()
+        .name("gt-snapshot".into())
+        .spawn(move || snapshotter(snap_ctx, watch_rx, ui))
+        .map_err(|e| crate::Error::io("start the snapshot thread", e))?;
+    let poke = watch_tx.clone();
+    std::thread::Builder::new()
+        .name("gt-effects".into())
+        .spawn(move || executor(fx_ctx, fx_rx, to_ui, poke))
+        .map_err(|e| crate::Error::io("start the effects thread", e))?;
+    let watcher = if std::env::var_os("GT_NO_WATCH").is_some() {
+        None
+    } else {
+        watch_files(root, watch_tx.clone())
+    };
+    Ok(Workers {
+        watch: watch_tx,
+        effects: fx_tx,
+        _watcher: watcher,
+    })
+}
+
+/// Two snapshots show the same town (the clock and the tmux count aside).
+fn same(a: &TownSnapshot, b: &TownSnapshot) -> bool {
+    let strip = |s: &TownSnapshot| {
+        let mut s = s.clone();
+        s.taken_at = 0;
+        s.tmux_calls = 0;
+        format!("{s:?}")
+    };
+    strip(a) == strip(b)
+}
+
+fn snapshotter(ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "snapshot thread: no async runtime");
+            return;
+        }
+    };
+    let mut cache = Cache::new();
+    let mut req = Request {
+        identity: "overseer".into(),
+        preview: None,
+    };
+    let mut last: Option<Arc<TownSnapshot>> = None;
+    let mut last_sent = Instant::now();
+    loop {
+        match rt.block_on(snapshot::refresh(&ctx, &mut cache, &req)) {
+            Ok(s) => {
+                let changed = last.as_ref().is_none_or(|l| !same(l, &s));
+                if changed || last_sent.elapsed() >= RESEND {
+                    let s = Arc::new(s);
+                    last = Some(s.clone());
+                    last_sent = Instant::now();
+                    if ui.send(Msg::Snapshot(s)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "refreshing the town"),
+        }
+        // Wait for the next refresh or a command; several commands arriving together make
+        // one refresh.
+        let deadline = Instant::now() + REFRESH;
+        let mut first = true;
+        loop {
+            let timeout = if first {
+                deadline.saturating_duration_since(Instant::now())
+            } else {
+                Duration::from_millis(5)
+            };
+            match rx.recv_timeout(timeout) {
+                Ok(cmd) => {
+                    first = false;
+                    match cmd {
+                        WatchCmd::Request(r) => req = r,
+                        WatchCmd::Refresh { full } => {
+                            if full {
+                                cache.invalidate();
+                            }
+                        }
+                        WatchCmd::Touched(paths) => {
+                            for p in paths {
+                                cache.touched(&p);
+                            }
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
+fn executor(mut ctx: Ctx, rx: Receiver<Effect>, ui: UnboundedSender<Msg>, poke: Sender<WatchCmd>) {
+    for fx in rx {
+        let msg = run_effect(&mut ctx, fx);
+        if let Some(m) = msg
+            && ui.send(m).is_err()
+        {
+            return;
+        }
+        let _ = poke.send(WatchCmd::Refresh { full: false });
+    }
+}
+
+fn done(id: u64, r: crate::Result<String>) -> Option<Msg> {
+    Some(Msg::Done {
+        id,
+        result: r.map_err(|e| e.to_string()),
+    })
+}
+
+/// Runs one effect with the `work/` services; the message to report back.
+pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
+    ctx.warnings.clear();
+    match fx {
+        Effect::Sling { id, bead, target } => done(
+            id,
+            work::block_on(work::sling::sling(ctx, &bead, &target, &Default::default()))
+                .and_then(|r| r)
+                .map(|s| {
+                    if s.already {
+                        format!("{} is already on {}'s hook", s.bead, s.agent)
+                    } else {
+                        format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
+                    }
+                }),
+        ),
+        Effect::SendMail {
+            id,
+            to,
+            subject,
+            body,
+            reply_to,
+        } => {
+            let from = ctx.actor.clone();
+            let req = work::mail::SendRequest {
+                to,
+                cc: Vec::new(),
+                subject,
+                body,
+                priority: None,
+                reply_to,
+            };
+            done(
+                id,
+                work::mail::send(ctx, &from, &req)
+                    .map(|s| format!("Sent to {}", s.recipients.join(", "))),
+            )
+        }
+        Effect::ReadMail { id, message } => Some(Msg::MessageLoaded {
+            id,
+            result: work::mail::read(ctx, &message)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        }),
+        Effect::Archive { id, message } => done(
+            id,
+            work::mail::archive(ctx, std::slice::from_ref(&message))
+                .map(|_| format!("Archived {message}")),
+        ),
+        Effect::MarkUnread { id, message } => done(
+            id,
+            work::mail::mark(ctx, std::slice::from_ref(&message), false)
+                .map(|_| format!("{message} is unread again")),
+        ),
+        Effect::Nudge { id, agent, text } => {
+            let sender = ctx.actor.clone();
+            let r = work::block_on(work::delivery::send(
+                ctx,
+                &agent,
+                &sender,
+                &text,
+                Duration::from_secs(5),
+            ))
+            .and_then(|r| r);
+            done(
+                id,
+                r.and_then(|d| match d.state.as_str() {
+                    "delivered" => Ok(format!("Delivered to {}", d.agent)),
+                    "queued" => {
+                        work::delivery::spawn_flusher(ctx, &d.agent);
+                        Ok(format!("{} is busy: queued for its next prompt", d.agent))
+                    }
+                    _ => Err(crate::Error::failed(
+                        d.reason.unwrap_or_else(|| format!("it is {}", d.state)),
+                    )),
+                }),
+            )
+        }
+        Effect::MayorSay { id, text } => {
+            let r = work::block_on(work::mayor::say(ctx, &text, Duration::from_secs(10)))
+                .and_then(|r| r);
+            done(
+                id,
+                r.and_then(|d| match d.state.as_str() {
+                    "delivered" => Ok("delivered".into()),
+                    "queued" => {
+                        work::delivery::spawn_flusher(ctx, &d.agent);
+                        Ok("queued: the mayor is busy".into())
+                    }
+                    _ => Err(crate::Error::failed(
+                        d.reason.unwrap_or_else(|| format!("it is {}", d.state)),
+                    )),
+                }),
+            )
+        }
+        Effect::NewConvoy { id, title, beads } => done(
+            id,
+            work::convoy::create(ctx, &title, &beads)
+                .map(|c| format!("Convoy {} \"{}\" tracks {} bead(s)", c.id, c.title, c.total)),
+        ),
+        Effect::AckEscalation { id, escalation } => done(
+            id,
+            work::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
+        ),
+        // The app handles these itself.
+        Effect::Watch(_) | Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,
+    }
+}
+
+/// Watches the rigs' worktrees and repositories, so hook facts (dirty files, commits) move
+/// when an agent works, without polling git.
+fn watch_files(root: &Path, tx: Sender<WatchCmd>) -> Option<Box<dyn std::any::Any + Send>> {
+    use notify::RecursiveMode;
+    use notify_debouncer_full::new_debouncer;
+    let town = crate::town::Town::open(root).ok()?;
+    let rigs = town.rigs().ok()?;
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(500),
+        None,
+        move |res: notify_debouncer_full::DebounceEventResult| {
+            if let Ok(events) = res {
+                tracing::debug!(n = events.len(), first = ?events.first().map(|e| e.event.paths.clone()), "file events");
+                // Reads (git looking at a worktree opens its files) change nothing.
+                let paths: Vec<PathBuf> = events
+                    .into_iter()
+                    .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+                    .flat_map(|e| e.event.paths)
+                    .filter(|p| meaningful(p))
+                    .collect();
+                if !paths.is_empty() {
+                    let _ = tx.send(WatchCmd::Touched(paths));
+                }
+            }
+        },
+    )
+    .map_err(|e| tracing::warn!(error = %e, "no file watcher; hook facts refresh on restart"))
+    .ok()?;
+    // The whole rig folder: its repository, and worktrees made after the workspace opened.
+    for r in rigs {
+        let dir = root.join(&r.name);
+        if let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive) {
+            tracing::warn!(dir = %dir.display(), error = %e, "not watched");
+        }
+    }
+    Some(Box::new(debouncer))
+}
+
+/// Changes that can alter hook facts: files in worktrees, branch refs. Not git's own
+/// bookkeeping — reading a worktree's status rewrites its index, and reacting to that would
+/// make the watcher feed itself.
+fn meaningful(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "index" || name.ends_with(".lock") || name == "FETCH_HEAD" {
+        return false;
+    }
+    !p.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("objects" | "logs" | "hooks" | "info")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_bookkeeping_is_not_a_change() {
+        for p in [
+            "/t/shop/.repo.git/worktrees/polecat-ash/index",
+            "/t/shop/.repo.git/worktrees/polecat-ash/index.lock",
+            "/t/shop/.repo.git/objects/ab/cdef",
+            "/t/shop/.repo.git/logs/HEAD",
+        ] {
+            assert!(!meaningful(Path::new(p)), "{p}");
+        }
+        for p in [
+            "/t/shop/.repo.git/refs/heads/polecat/ash/sh-1",
+            "/t/shop/polecats/ash/src/main.rs",
+        ] {
+            assert!(meaningful(Path::new(p)), "{p}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! What needs a person: agents waiting for input, stalled or dead with work on their hook,
+//! messages that could not be delivered, merges that failed, unacknowledged escalations.
+//! The first thing a returning user should look at, most serious first.
+
+use super::escalation::EscalationView;
+use super::snapshot::AgentRow;
+use crate::ledger::BeadSummary;
+
+/// Label the merge queue puts on a merge request it could not land.
+pub const MERGE_FAILED: &str = "merge-failed";
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Escalation,
+    Dead,
+    FailedMerge,
+    Undelivered,
+    Stalled,
+    NeedsInput,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Attention {
+    pub kind: Kind,
+    /// The agent or bead it is about (what Enter acts on).
+    pub subject: String,
+    pub text: String,
+}
+
+pub struct Facts<'a> {
+    pub now: i64,
+    pub agents: &'a [AgentRow],
+    pub escalations: &'a [EscalationView],
+    pub failed_merges: &'a [BeadSummary],
+    pub stall_after_secs: i64,
+}
+
+pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
+    let mut out = Vec::new();
+    for e in f.escalations.iter().filter(|e| e.acked_by.is_none()) {
+        out.push(Attention {
+            kind: Kind::Escalation,
+            subject: e.id.clone(),
+            text: format!("{} escalation from {}: {}", e.severity, e.from, e.title),
+        });
+    }
+    for a in f.agents {
+        let Some(hook) = &a.hook else {
+            if let Some((state, reason)) = &a.last_delivery
+                && state == "failed"
+            {
+                out.push(undelivered(a, reason.as_deref()));
+            }
+            continue;
+        };
+        match a.session.as_str() {
+            "exited" | "no session" => out.push(Attention {
+                kind: Kind::Dead,
+                subject: a.address.clone(),
+                text: format!(
+                    "{} holds {hook} but its session {}",
+                    a.address,
+                    if a.session == "exited" {
+                        match a.exit_status {
+                            Some(s) => format!("exited (status {s})"),
+                            None => "exited".to_string(),
+                        }
+                    } else {
+                        "is gone".to_string()
+                    }
+                ),
+            }),
+            "idle" => out.push(Attention {
+                kind: Kind::NeedsInput,
+                subject: a.address.clone(),
+                text: format!(
+                    "{} is waiting at its prompt with {hook} on its hook",
+                    a.address
+                ),
+            }),
+            "working" | "running" | "starting" => {
+                if let Some(t) = a.last_activity
+                    && f.now - t > f.stall_after_secs
+                {
+                    out.push(Attention {
+                        kind: Kind::Stalled,
+                        subject: a.address.clone(),
+                        text: format!(
+                            "{} has shown nothing for {} while on {hook}",
+                            a.address,
+                            crate::time::human_duration(f.now - t)
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+        if let Some((state, reason)) = &a.last_delivery
+            && state == "failed"
+        {
+            out.push(undelivered(a, reason.as_deref()));
+        }
+    }
+    for m in f.failed_merges.iter().filter(|m| m.status != "closed") {
+        out.push(Attention {
+            kind: Kind::FailedMerge,
+            subject: m.id.clone(),
+            text: format!("merge failed: {}", m.title),
+        });
+    }
+    out.sort_by(|a, b| a.kind.cmp(&b.kind));
+    out
+}
+
+fn undelivered(a: &AgentRow, reason: Option<&str>) -> Attention {
+    Attention {
+        kind: Kind::Undelivered,
+        subject: a.address.clone(),
+        text: format!(
+            "a message to {} was not delivered: {}",
+            a.address,
+            reason.unwrap_or("no reason recorded")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(addr: &str, session: &str, hook: Option<&str>) -> AgentRow {
+        AgentRow {
+            address: addr.into(),
+            session: session.into(),
+            hook: hook.map(str::to_string),
+            ..AgentRow::default()
+        }
+    }
+
+    #[test]
+    fn each_kind_is_found_and_the_serious_ones_come_first() {
+        let mut stalled = agent("r/polecats/slow", "working", Some("r-1"));
+        stalled.last_activity = Some(0);
+        let mut unheard = agent("r/polecats/deaf", "idle", None);
+        unheard.last_delivery = Some(("failed".into(), Some("hung".into())));
+        let agents = vec![
+            agent("r/polecats/ok", "working", Some("r-2")),
+            agent("r/polecats/wait", "idle", Some("r-3")),
+            agent("r/polecats/dead", "exited", Some("r-4")),
+            stalled,
+            unheard,
+            agent("r/polecats/free", "idle", None),
+        ];
+        let esc = EscalationView {
+            id: "hq-e1".into(),
+            severity: "high".into(),
+            title: "CI red".into(),
+            text: String::new(),
+            from: "r/witness".into(),
+            bead: None,
+            status: "open".into(),
+            acked_by: None,
+            escalated_at: String::new(),
+            created_at: String::new(),
+            routed: vec![],
+        };
+        let got = compute(&Facts {
+            now: 10_000,
+            agents: &agents,
+            escalations: &[esc],
+            failed_merges: &[],
+            stall_after_secs: 600,
+        });
+        let kinds: Vec<(&Kind, &str)> = got.iter().map(|a| (&a.kind, a.subject.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (&Kind::Escalation, "hq-e1"),
+                (&Kind::Dead, "r/polecats/dead"),
+                (&Kind::Undelivered, "r/polecats/deaf"),
+                (&Kind::Stalled, "r/polecats/slow"),
+                (&Kind::NeedsInput, "r/polecats/wait"),
+            ]
+        );
+        assert!(got[3].text.contains("2h"), "{}", got[3].text);
+    }
+}

@@ -1,0 +1,495 @@
+//! The whole town as one value, for the workspace: agents with their live state, convoys,
+//! hooks, mail, feed, escalations and what needs attention. A refresh costs two tmux
+//! processes (`list-panes` and one batched capture) however many agents there are; ledger
+//! parts are rebuilt only when the ledger changed, git facts only for worktrees that changed.
+
+use super::Ctx;
+use super::attention::{self, Attention};
+use super::convoy::ConvoyView;
+use super::escalation::{self, EscalationView};
+use super::feed::FeedLine;
+use super::mail::MailItem;
+use crate::agent::{self, screen};
+use crate::ledger::{BeadSummary, Delivery};
+use crate::tmux::{CaptureReq, Pane};
+use crate::{Result, git};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+/// History lines read with each agent's screen to tell working from idle: none, the visible
+/// screen is enough (and 100 agents' histories would be a lot to read every second).
+const STATE_LINES: usize = 0;
+/// Lines of the mayor's pane shown as the chat transcript.
+const TRANSCRIPT_LINES: usize = 300;
+/// Lines of the selected agent's pane shown in the preview.
+const PREVIEW_LINES: usize = 200;
+const FEED_LINES: usize = 200;
+
+/// One agent as the workspace shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgentRow {
+    pub address: String,
+    pub rig: Option<String>,
+    pub role: String,
+    pub name: String,
+    /// working, idle, starting, exited, no session, running (no markers to read)
+    pub session: String,
+    pub hook: Option<String>,
+    pub hook_title: Option<String>,
+    pub runtime: Option<String>,
+    /// Unix time of the window's last output.
+    pub last_activity: Option<i64>,
+    /// The last message given to it: state and, when failed, why.
+    pub last_delivery: Option<(String, Option<String>)>,
+    pub queued: usize,
+    pub window: Option<String>,
+    pub pane: Option<String>,
+    pub exit_status: Option<i32>,
+    pub unread_mail: usize,
+}
+
+/// An agent's hook with its work in git.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HookRow {
+    pub agent: String,
+    pub bead: Option<String>,
+    pub title: Option<String>,
+    pub branch: Option<String>,
+    pub commits_ahead: Option<usize>,
+    pub dirty_files: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MayorView {
+    pub running: bool,
+    /// idle, working, … (as for agents)
+    pub session: String,
+    /// The end of the mayor's pane, plain text.
+    pub transcript: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Preview {
+    pub agent: String,
+    /// The end of its pane, with colour escape sequences.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TownSnapshot {
+    pub town: String,
+    pub root: PathBuf,
+    /// Unix time it was taken.
+    pub taken_at: i64,
+    pub rigs: Vec<String>,
+    /// Bead id prefix → the rig it belongs to.
+    pub prefixes: HashMap<String, String>,
+    pub agents: Vec<AgentRow>,
+    pub convoys: Vec<ConvoyView>,
+    pub hooks: Vec<HookRow>,
+    /// Ready beads (what can be slung), most urgent first.
+    pub ready: Vec<BeadSummary>,
+    /// Open work beads (for making convoys).
+    pub open: Vec<BeadSummary>,
+    /// Whose inbox `mail` is.
+    pub identity: String,
+    pub mail: Vec<MailItem>,
+    pub unread: usize,
+    pub feed: Vec<FeedLine>,
+    pub escalations: Vec<EscalationView>,
+    pub attention: Vec<Attention>,
+    pub mayor: MayorView,
+    pub preview: Option<Preview>,
+    /// The supervisor's state for the status bar.
+    pub daemon: String,
+    /// tmux processes this refresh spawned.
+    pub tmux_calls: u64,
+    /// Parts that could not be read this time (shown, not fatal).
+    pub problems: Vec<String>,
+}
+
+/// What the workspace wants in the next snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    pub identity: String,
+    /// The agent whose pane to preview.
+    pub preview: Option<String>,
+}
+
+/// What a refresher keeps between refreshes so unchanged parts are not recomputed.
+#[derive(Default)]
+pub struct Cache {
+    data_version: Option<i64>,
+    identity: String,
+    ledger: Option<std::sync::Arc<LedgerPart>>,
+    git: HashMap<PathBuf, GitFacts>,
+    /// Worktrees whose git facts must be read again.
+    stale: HashSet<PathBuf>,
+    all_stale: bool,
+}
+
+impl Cache {
+    pub fn new() -> Cache {
+        Cache {
+            all_stale: true,
+            ..Cache::default()
+        }
+    }
+
+    /// Something changed under `path` (a worktree or a repository): its facts are re-read.
+    pub fn touched(&mut self, path: &std::path::Path) {
+        let hit: Vec<PathBuf> = self
+            .git
+            .keys()
+            .filter(|w| path.starts_with(w) || w.starts_with(path))
+            .cloned()
+            .collect();
+        if hit.is_empty() {
+            // A repository's refs (a commit, a merge) concern every worktree of it.
+            self.all_stale = true;
+        }
+        self.stale.extend(hit);
+    }
+
+    /// Forget everything (an explicit refresh).
+    pub fn invalidate(&mut self) {
+        self.data_version = None;
+        self.all_stale = true;
+    }
+}
+
+struct LedgerPart {
+    agents: Vec<super::agents::AgentInfo>,
+    titles: HashMap<String, String>,
+    convoys: Vec<ConvoyView>,
+    ready: Vec<BeadSummary>,
+    open: Vec<BeadSummary>,
+    mail: Vec<MailItem>,
+    unread: HashMap<String, usize>,
+    feed: Vec<FeedLine>,
+    escalations: Vec<EscalationView>,
+    deliveries: HashMap<String, Delivery>,
+    failed_merges: Vec<BeadSummary>,
+}
+
+pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
+    let before = crate::tmux::spawned();
+    let mut problems = Vec::new();
+    let version = ctx.reader().data_version()?;
+    let fresh = cache.data_version == Some(version) && cache.identity == req.identity;
+    let lp = match (&cache.ledger, fresh) {
+        (Some(p), true) => p.clone(),
+        _ => {
+            let p = std::sync::Arc::new(ledger_part(ctx, &req.identity)?);
+            cache.ledger = Some(p.clone());
+            cache.data_version = Some(version);
+            cache.identity = req.identity.clone();
+            p
+        }
+    };
+    let server = ctx.tmux();
+    let panes = match server.panes().await {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(format!("tmux: {e}"));
+            Vec::new()
+        }
+    };
+    let runtimes = agent::runtimes(&ctx.town)?;
+    let mut reqs: Vec<CaptureReq> = panes
+        .iter()
+        .filter(|p| !p.dead && p.agent.is_some())
+        .map(|p| CaptureReq {
+            pane: p.pane_id.clone(),
+            lines: if p.agent.as_deref() == Some("mayor") {
+                TRANSCRIPT_LINES
+            } else {
+                STATE_LINES
+            },
+            escapes: false,
+        })
+        .collect();
+    let preview_pane = req.preview.as_deref().and_then(|a| {
+        panes
+            .iter()
+            .find(|p| p.agent.as_deref() == Some(a))
+            .map(|p| p.pane_id.clone())
+    });
+    if let Some(pp) = &preview_pane {
+        // The preview replaces the plain capture of the same pane: one entry per pane.
+        reqs.retain(|r| &r.pane != pp);
+        reqs.push(CaptureReq {
+            pane: pp.clone(),
+            lines: PREVIEW_LINES,
+            escapes: true,
+        });
+    }
+    let screens = match server.capture_set(&reqs).await {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(format!("tmux capture: {e}"));
+            HashMap::new()
+        }
+    };
+    let mut agents = Vec::new();
+    let mut mayor = MayorView {
+        session: "not running".into(),
+        ..MayorView::default()
+    };
+    for info in &lp.agents {
+        let pane = panes
+            .iter()
+            .find(|p| p.agent.as_deref() == Some(info.address.as_str()));
+        let rt = info.runtime.as_ref().and_then(|r| runtimes.get(r));
+        let text = pane.and_then(|p| screens.get(&p.pane_id));
+        let plain = text.map(|t| {
+            if preview_pane.as_ref() == pane.map(|p| &p.pane_id) {
+                strip_escapes(t)
+            } else {
+                t.clone()
+            }
+        });
+        let session = session_state(pane, rt, plain.as_deref());
+        if info.address == "mayor" {
+            mayor = MayorView {
+                running: pane.is_some_and(|p| !p.dead),
+                session: session.clone(),
+                transcript: plain.clone().unwrap_or_default(),
+            };
+        }
+        agents.push(AgentRow {
+            address: info.address.clone(),
+            rig: info.rig.clone(),
+            role: info.role.clone(),
+            name: info.name.clone(),
+            session,
+            hook: info.hook.clone(),
+            hook_title: info.hook.as_ref().and_then(|h| lp.titles.get(h).cloned()),
+            runtime: info.runtime.clone(),
+            last_activity: pane.and_then(|p| p.activity),
+            last_delivery: lp
+                .deliveries
+                .get(&info.address)
+                .map(|d| (d.state.clone(), d.reason.clone())),
+            queued: 0,
+            window: pane.map(|p| p.window_id.clone()),
+            pane: pane.map(|p| p.pane_id.clone()),
+            exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
+            unread_mail: lp.unread.get(&info.address).copied().unwrap_or(0),
+        });
+    }
+    for a in &mut agents {
+        a.queued = ctx.reader().queued_deliveries(&a.address)?.len();
+    }
+    let hooks = hook_rows(ctx, cache, &lp);
+    let preview = match (&req.preview, &preview_pane) {
+        (Some(a), Some(p)) => screens.get(p).map(|t| Preview {
+            agent: a.clone(),
+            text: t.clone(),
+        }),
+        _ => None,
+    };
+    let rigs = ctx.town.rigs()?;
+    let now = chrono::Utc::now().timestamp();
+    let attention = attention::compute(&attention::Facts {
+        now,
+        agents: &agents,
+        escalations: &lp.escalations,
+        failed_merges: &lp.failed_merges,
+        stall_after_secs: stall_after(ctx),
+    });
+    Ok(TownSnapshot {
+        town: ctx.town.config.name.clone(),
+        root: ctx.town.root().to_path_buf(),
+        taken_at: now,
+        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
+        prefixes: rigs
+            .iter()
+            .map(|r| (r.prefix.clone(), r.name.clone()))
+            .collect(),
+        agents,
+        convoys: lp.convoys.clone(),
+        hooks,
+        ready: lp.ready.clone(),
+        open: lp.open.clone(),
+        identity: req.identity.clone(),
+        mail: lp.mail.clone(),
+        unread: lp.unread.get(&req.identity).copied().unwrap_or(0),
+        feed: lp.feed.clone(),
+        escalations: lp.escalations.clone(),
+        attention,
+        mayor,
+        preview,
+        daemon: "supervisor not running (it arrives with `gt up`)".into(),
+        tmux_calls: crate::tmux::spawned() - before,
+        problems,
+    })
+}
+
+/// How long an agent may show no output while it works before it counts as stalled.
+fn stall_after(ctx: &Ctx) -> i64 {
+    ctx.setting("witness.stall_after_secs", None)
+        .map(|r| r.as_int())
+        .unwrap_or(600)
+}
+
+fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
+    let r = ctx.reader();
+    let agents = super::agents::list(&r, None)?;
+    let mut titles = HashMap::new();
+    for h in agents.iter().filter_map(|a| a.hook.as_ref()) {
+        if let Some(b) = r.bead(h)? {
+            titles.insert(h.clone(), b.title);
+        }
+    }
+    let convoys = super::convoy::list(ctx, false, None)?;
+    let ready = super::beads::ready(ctx, None, Some(500))?;
+    let open = super::beads::list(ctx, Default::default(), None)?
+        .into_iter()
+        .filter(|b| !crate::ledger::INFRA_TYPES.contains(&b.issue_type.as_str()))
+        .take(1000)
+        .collect();
+    let mail = super::mail::inbox(ctx, identity, false, false).unwrap_or_default();
+    let mut unread = HashMap::new();
+    let mut addresses: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
+    addresses.push(identity.to_string());
+    for a in addresses {
+        let n = r.messages_for(&a, false, true)?.len();
+        unread.insert(a, n);
+    }
+    let feed = super::feed::lines(ctx, None, 0, FEED_LINES)?;
+    let escalations = escalation::read(ctx, false, false)?;
+    let mut deliveries = HashMap::new();
+    for d in r.recent_deliveries(None, 500)? {
+        deliveries.entry(d.agent.clone()).or_insert(d);
+    }
+    let failed_merges = super::beads::list(
+        ctx,
+        crate::ledger::ListFilter {
+            types: vec!["merge-request".into()],
+            label: Some(attention::MERGE_FAILED.into()),
+            ..Default::default()
+        },
+        None,
+    )?;
+    Ok(LedgerPart {
+        agents,
+        titles,
+        convoys,
+        ready,
+        open,
+        mail,
+        unread,
+        feed,
+        escalations,
+        deliveries,
+        failed_merges,
+    })
+}
+
+/// Git facts (commits ahead, dirty files) per hooked worktree, read again only when stale.
+fn hook_rows(ctx: &Ctx, cache: &mut Cache, lp: &LedgerPart) -> Vec<HookRow> {
+    let mut rows = Vec::new();
+    let all = std::mem::take(&mut cache.all_stale);
+    let stale = std::mem::take(&mut cache.stale);
+    for a in &lp.agents {
+        let (Some(wt), Some(_)) = (&a.worktree, &a.branch) else {
+            continue;
+        };
+        if a.hook.is_none() && a.role == "polecat" && a.state != "working" {
+            // Idle polecats hold nothing worth a row.
+            continue;
+        }
+        let known = cache.git.get(wt);
+        let facts = match known {
+            Some(f) if !all && !stale.contains(wt) && f.2 == a.branch => f.clone(),
+            _ => {
+                let f = git_facts(ctx, wt, a);
+                cache.git.insert(wt.clone(), f.clone());
+                f
+            }
+        };
+        rows.push(HookRow {
+            agent: a.address.clone(),
+            bead: a.hook.clone(),
+            title: a.hook.as_ref().and_then(|h| lp.titles.get(h).cloned()),
+            branch: a.branch.clone(),
+            commits_ahead: facts.0,
+            dirty_files: facts.1,
+        });
+    }
+    rows
+}
+
+type GitFacts = (Option<usize>, Option<usize>, Option<String>);
+
+/// (commits ahead of the rig's default branch, dirty files, the branch they are for).
+fn git_facts(ctx: &Ctx, wt: &std::path::Path, a: &super::agents::AgentInfo) -> GitFacts {
+    let dirty = git::worktree_state(wt).ok().map(|s| s.dirty_files);
+    let ahead = match (&a.branch, a.rig.as_ref().and_then(|r| ctx.town.rig(r).ok())) {
+        (Some(b), Some(rig)) => {
+            git::commits_ahead(&ctx.town.paths.rig_repo(&rig.name), b, &rig.default_branch).ok()
+        }
+        _ => None,
+    };
+    (ahead, dirty, a.branch.clone())
+}
+
+fn session_state(pane: Option<&Pane>, rt: Option<&agent::Runtime>, text: Option<&str>) -> String {
+    let Some(p) = pane else {
+        return "no session".into();
+    };
+    if p.dead {
+        return "exited".into();
+    }
+    match (rt, text) {
+        (Some(rt), Some(t)) => {
+            let s = screen::read(rt, t);
+            if s.busy {
+                "working".into()
+            } else if s.at_prompt {
+                "idle".into()
+            } else {
+                "starting".into()
+            }
+        }
+        _ => "running".into(),
+    }
+}
+
+/// Drops escape sequences (the preview pane is captured with colours; states read plain).
+pub fn strip_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for n in chars.by_ref() {
+                if n.is_ascii_alphabetic() || n == '~' {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_stripped_and_text_kept() {
+        assert_eq!(
+            strip_escapes("\x1b[31mred\x1b[0m and \x1b[1;38;5;2mgreen\x1b[m"),
+            "red and green"
+        );
+        assert_eq!(strip_escapes("plain sim❯ "), "plain sim❯ ");
+    }
+}

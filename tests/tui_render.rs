@@ -1,0 +1,100 @@
+//! What the workspace draws, frozen as text: each pane and the whole screen at 80×24 and
+//! 160×45, for an empty town, a busy town, very long names, and an error toast.
+
+use gt::tui::fixtures;
+use gt::tui::msg::Msg;
+use gt::tui::state::{PaneId, State};
+use gt::tui::update::update;
+use gt::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(state: &State) -> String {
+    let (w, h) = state.size;
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| view::draw(f, state)).expect("draw");
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(state: &mut State, c: char) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    update(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+}
+
+#[test]
+fn whole_screen_at_two_sizes() {
+    for (name, snap) in [
+        ("empty", fixtures::empty_town()),
+        ("busy", fixtures::busy_town()),
+        ("long_names", fixtures::long_names()),
+    ] {
+        for size in [(80, 24), (160, 45)] {
+            let s = fixtures::state(snap.clone(), size);
+            insta::assert_snapshot!(format!("screen_{name}_{}x{}", size.0, size.1), render(&s));
+        }
+    }
+}
+
+#[test]
+fn an_error_toast_over_the_busy_town() {
+    for size in [(80, 24), (160, 45)] {
+        let mut s = fixtures::state(fixtures::busy_town(), size);
+        s.toast(
+            "sling sh-e5 → shop failed: shop/polecats/ash is working on sh-a1",
+            true,
+        );
+        insta::assert_snapshot!(format!("toast_{}x{}", size.0, size.1), render(&s));
+    }
+}
+
+#[test]
+fn each_pane_zoomed() {
+    for pane in PaneId::ALL {
+        let mut s = fixtures::state(fixtures::busy_town(), (80, 24));
+        s.focus = pane;
+        s.zoomed = true;
+        insta::assert_snapshot!(format!("pane_{}", pane.title().to_lowercase()), render(&s));
+    }
+}
+
+#[test]
+fn expanded_convoy_and_a_filter() {
+    let mut s = fixtures::state(fixtures::busy_town(), (160, 45));
+    key(&mut s, '4');
+    key(&mut s, 'l');
+    key(&mut s, '1');
+    key(&mut s, '/');
+    for c in "ash".chars() {
+        key(&mut s, c);
+    }
+    insta::assert_snapshot!("convoy_expanded_agents_filtered", render(&s));
+}
+
+#[test]
+fn modals() {
+    let mut s = fixtures::state(fixtures::busy_town(), (100, 30));
+    key(&mut s, '?');
+    insta::assert_snapshot!("modal_help", render(&s));
+    let mut s = fixtures::state(fixtures::busy_town(), (100, 30));
+    key(&mut s, 's');
+    insta::assert_snapshot!("modal_sling_pick_bead", render(&s));
+    let mut s = fixtures::state(fixtures::busy_town(), (100, 30));
+    key(&mut s, 'm');
+    for c in "mayor".chars() {
+        key(&mut s, c);
+    }
+    insta::assert_snapshot!("modal_compose", render(&s));
+}
