@@ -249,12 +249,12 @@ fn demo_builds_a_town_once_and_reuses_it() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["demo"]["created"], true);
-    assert_eq!(v["demo"]["beads"], 11);
+    assert_eq!(v["demo"]["beads"], 14, "12 beads and 2 convoys");
     let town = dir.clone();
     let rigs = s.gt_in(&town, &["--batch", "--json", "rig", "list"]).json();
     assert_eq!(rigs["count"], 2);
     let ready = s.gt_in(&town, &["--batch", "--json", "ready"]).json();
-    assert_eq!(ready["count"], 5, "{ready}");
+    assert_eq!(ready["count"], 8, "{ready}");
     let blocked = s.gt_in(&town, &["--batch", "--json", "blocked"]).json();
     assert_eq!(blocked["count"], 3, "{blocked}");
     let again = s
