@@ -249,3 +249,23 @@ fn a_forced_move_stops_the_polecat_it_was_taken_from() {
     assert!(s.town().join("r/polecats").join(name).is_dir());
     assert_eq!(s.agent_view("r/polecats/reed")["hook"], b.as_str());
 }
+
+#[test]
+fn parallel_starts_into_a_missing_session_all_succeed() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    s.ok(&["--batch", "config", "default-agent", "slowsim"]);
+    // Three crew members of one rig, started at once: the rig's session does not exist yet,
+    // so every starter tries to create it.
+    let children: Vec<Child> = ["c1", "c2", "c3"]
+        .iter()
+        .map(|n| spawn(&s, &["--batch", "crew", "add", n, "--rig", "r"]))
+        .collect();
+    for r in children.into_iter().map(finish) {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    for n in ["c1", "c2", "c3"] {
+        let v = s.agent_view(&format!("r/crew/{n}"));
+        assert_ne!(v["session"], "no session", "{v}");
+    }
+}

@@ -45,6 +45,11 @@ impl TmuxError {
         }
     }
 
+    /// The server runs but holds no session (`list-panes -a` then has no target).
+    pub fn is_empty_server(&self) -> bool {
+        matches!(self, TmuxError::Failed { stderr, .. } if stderr.contains("no current target"))
+    }
+
     /// The target (session, window or pane) does not exist.
     pub fn is_missing_target(&self) -> bool {
         match self {

@@ -69,7 +69,10 @@ impl Server {
         let cmd = ListPanes::new().all().format(PANE_FORMAT).build();
         match self.run(vec![cmd], None).await {
             Ok(out) => Ok(topology::parse(&out)),
-            Err(e) if e.is_no_server() => Ok(Vec::new()),
+            // No server, or one with no session yet (just starting, or exiting empty): no panes.
+            Err(e) if e.is_no_server() || e.is_server_exiting() || e.is_empty_server() => {
+                Ok(Vec::new())
+            }
             Err(e) => Err(e),
         }
     }
@@ -136,7 +139,18 @@ impl Server {
                 Err(e) => {
                     self.kill_named(&spec.session, temp).await;
                     let duplicate = matches!(&e, TmuxError::Failed { stderr, .. } if stderr.contains("duplicate session"));
-                    return Err(if duplicate { first } else { e });
+                    if !duplicate {
+                        return Err(e);
+                    }
+                    // Another process made the session meanwhile: a window in it, then.
+                    return match self.run(self.create_cmds(spec, temp, false), None).await {
+                        Ok(out) => Ok(out),
+                        Err(again) => {
+                            self.kill_named(&spec.session, temp).await;
+                            tracing::debug!(first = %first, "window creation failed twice");
+                            Err(again)
+                        }
+                    };
                 }
             }
         }
