@@ -6,29 +6,11 @@
 //!
 //! `cargo bench --bench agents`
 
+mod common;
+use common::{ServerGuard, gt, gt_cmd};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn gt_cmd(town: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gt"));
-    c.args(args)
-        .current_dir(town)
-        .env_remove("GT_TOWN")
-        .env_remove("GT_AGENT")
-        .env("GT_TMUX_CONFIG", "/dev/null");
-    c
-}
-
-fn gt(town: &Path, args: &[&str]) -> String {
-    let out = gt_cmd(town, args).output().expect("run gt");
-    assert!(
-        out.status.success(),
-        "gt {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn sh(cwd: &Path, script: &str) {
     let st = Command::new("sh")
@@ -60,23 +42,6 @@ fn wait_screen(socket: &str, target: &str, needle: &str) -> Instant {
             "{needle:?} never showed in {target}"
         );
         std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-/// Kills the town's tmux server (and with it every sim agent) when the bench ends, also when
-/// an assertion fails midway. The name is read at drop time: the server starts with the first
-/// sling, and the record names whichever server the town uses.
-struct ServerGuard {
-    town: PathBuf,
-}
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        if let Ok(name) = std::fs::read_to_string(self.town.join(".gt/tmux-socket")) {
-            let _ = Command::new("tmux")
-                .args(["-L", name.trim(), "kill-server"])
-                .status();
-        }
     }
 }
 

@@ -5,26 +5,10 @@
 //!
 //! `cargo bench --bench mail`
 
-use std::path::Path;
+mod common;
+use common::{gt, source_repo};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn gt(town: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_gt"))
-        .args(args)
-        .current_dir(town)
-        .env_remove("GT_TOWN")
-        .env_remove("GT_AGENT")
-        .env("GT_TMUX_CONFIG", "/dev/null")
-        .output()
-        .expect("run gt");
-    assert!(
-        out.status.success(),
-        "gt {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn median(name: &str, mut v: Vec<Duration>, budget: f64) {
     v.sort();
@@ -46,14 +30,7 @@ fn main() {
         .expect("tempdir");
     let root = tmp.path();
     let src = root.join("src");
-    std::fs::create_dir_all(&src).expect("mkdir");
-    let st = Command::new("sh")
-        .arg("-c")
-        .arg("git init -q -b main && echo hi > README && git add . && git -c user.name=b -c user.email=b@b commit -qm init")
-        .current_dir(&src)
-        .status()
-        .expect("sh");
-    assert!(st.success());
+    source_repo(&src);
     gt(root, &["--batch", "install", "town"]);
     let town = root.join("town");
     gt(

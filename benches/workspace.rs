@@ -8,31 +8,12 @@
 //!
 //! `cargo bench --bench workspace`
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{ServerGuard, gt, gt_cmd, source_repo};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const AGENTS: usize = 100;
-
-fn gt_cmd(town: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gt"));
-    c.args(args)
-        .current_dir(town)
-        .env_remove("GT_TOWN")
-        .env_remove("GT_AGENT")
-        .env("GT_TMUX_CONFIG", "/dev/null");
-    c
-}
-
-fn gt(town: &Path, args: &[&str]) -> String {
-    let out = gt_cmd(town, args).output().expect("run gt");
-    assert!(
-        out.status.success(),
-        "gt {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn tmux(socket: &str, args: &[&str]) -> String {
     let o = Command::new("tmux")
@@ -53,18 +34,6 @@ impl Drop for Server {
         let _ = Command::new("tmux")
             .args(["-L", &self.0, "kill-server"])
             .output();
-    }
-}
-
-struct TownServer(PathBuf);
-
-impl Drop for TownServer {
-    fn drop(&mut self) {
-        if let Ok(name) = std::fs::read_to_string(self.0.join(".gt/tmux-socket")) {
-            let _ = Command::new("tmux")
-                .args(["-L", name.trim(), "kill-server"])
-                .output();
-        }
     }
 }
 
@@ -140,17 +109,10 @@ fn main() {
         println!("bench town under {}", root.display());
     }
     let src = root.join("src");
-    std::fs::create_dir_all(&src).expect("mkdir");
-    let st = Command::new("sh")
-        .arg("-c")
-        .arg("git init -q -b main && echo hi > README && git add . && git -c user.name=b -c user.email=b@b commit -qm init")
-        .current_dir(&src)
-        .status()
-        .expect("git");
-    assert!(st.success());
+    source_repo(&src);
     gt(root, &["--batch", "install", "town"]);
     let town = root.join("town");
-    let _town_server = TownServer(town.clone());
+    let _town_server = ServerGuard { town: town.clone() };
     // 50 polecat names per rig: two rigs hold the 100 agents.
     gt(
         &town,

@@ -89,7 +89,9 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     Ok(out)
 }
 
-fn session_state(
+/// working, idle, starting (markers not seen yet), exited, no session, or running (a runtime
+/// without markers to read).
+pub fn session_state(
     pane: Option<&Pane>,
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,

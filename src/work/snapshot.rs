@@ -9,9 +9,9 @@ use super::convoy::ConvoyView;
 use super::escalation::{self, EscalationView};
 use super::feed::FeedLine;
 use super::mail::MailItem;
-use crate::agent::{self, screen};
+use crate::agent;
 use crate::ledger::{BeadSummary, Delivery};
-use crate::tmux::{CaptureReq, Pane};
+use crate::tmux::CaptureReq;
 use crate::{Result, git};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -249,7 +249,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
                 t.clone()
             }
         });
-        let session = session_state(pane, rt, plain.as_deref());
+        let session = super::live::session_state(pane, rt, plain.as_deref());
         if info.address == "mayor" {
             mayor = MayorView {
                 running: pane.is_some_and(|p| !p.dead),
@@ -433,28 +433,6 @@ fn git_facts(ctx: &Ctx, wt: &std::path::Path, a: &super::agents::AgentInfo) -> G
         _ => None,
     };
     (ahead, dirty, a.branch.clone())
-}
-
-fn session_state(pane: Option<&Pane>, rt: Option<&agent::Runtime>, text: Option<&str>) -> String {
-    let Some(p) = pane else {
-        return "no session".into();
-    };
-    if p.dead {
-        return "exited".into();
-    }
-    match (rt, text) {
-        (Some(rt), Some(t)) => {
-            let s = screen::read(rt, t);
-            if s.busy {
-                "working".into()
-            } else if s.at_prompt {
-                "idle".into()
-            } else {
-                "starting".into()
-            }
-        }
-        _ => "running".into(),
-    }
 }
 
 /// Drops escape sequences (the preview pane is captured with colours; states read plain).

@@ -234,13 +234,12 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
         RowKind::Feed(i) => match s.feed.get(*i) {
             Some(e) => {
                 let at = e.at.get(11..19).unwrap_or("").to_string();
+                let actor = short_agent(&e.actor);
+                let used = at.chars().count() + actor.chars().count() + 2;
                 Line::from(vec![
                     styled(state, format!("{at} "), Slot::Dim),
-                    styled(state, format!("{} ", short_agent(&e.actor)), Slot::Accent),
-                    Span::raw(fit(
-                        &e.text,
-                        width.saturating_sub(at.len() + e.actor.len() + 2),
-                    )),
+                    styled(state, format!("{actor} "), Slot::Accent),
+                    Span::raw(fit(&e.text, width.saturating_sub(used))),
                 ])
             }
             None => Line::default(),
