@@ -131,19 +131,20 @@ fn generate(path: &Path, prefix: &str, n: usize, convoys: usize) {
     }
 }
 
-fn report(name: &str, mut samples: Vec<Duration>, budget_ms: f64) {
+/// Prints the figures; `budget_ms` is None for a command DESIGN.md §12 sets no budget for.
+fn report(name: &str, mut samples: Vec<Duration>, budget_ms: Option<f64>) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let median = ms(samples[samples.len() / 2]);
     let p90 = ms(samples[(samples.len() * 9 / 10).min(samples.len() - 1)]);
     let min = ms(samples[0]);
-    let verdict = if median <= budget_ms {
-        "ok"
-    } else {
-        "OVER BUDGET"
+    let verdict = match budget_ms {
+        Some(b) if median <= b => format!("budget {b} ms: ok"),
+        Some(b) => format!("budget {b} ms: OVER BUDGET"),
+        None => "no budget".to_string(),
     };
     println!(
-        "{name:<44} median {median:>8.2} ms   p90 {p90:>8.2} ms   min {min:>8.2} ms   (budget {budget_ms} ms: {verdict}, n={})",
+        "{name:<44} median {median:>8.2} ms   p90 {p90:>8.2} ms   min {min:>8.2} ms   ({verdict}, n={})",
         samples.len()
     );
 }
@@ -177,26 +178,28 @@ fn main() {
     );
 
     let id = "bn-0003e8";
-    let cmds: [(&str, Vec<&str>, f64); 4] = [
+    // Only `ready` has a budget in DESIGN.md §12; the others are held to the same 10 ms as a
+    // target of ours, except the full listing of every open bead, which has none.
+    let cmds: [(&str, Vec<&str>, Option<f64>); 4] = [
         (
             "gt --batch ready --json",
             vec!["--batch", "ready", "--json"],
-            10.0,
+            Some(10.0),
         ),
         (
             "gt --batch bead show <id> --json",
             vec!["--batch", "bead", "show", id, "--json"],
-            10.0,
+            Some(10.0),
         ),
         (
             "gt --batch convoy list --json",
             vec!["--batch", "convoy", "list", "--json"],
-            10.0,
+            Some(10.0),
         ),
         (
-            "gt --batch bead list --json (open)",
+            "gt --batch bead list --json (every open bead)",
             vec!["--batch", "bead", "list", "--json"],
-            10.0,
+            None,
         ),
     ];
     for (name, args, budget) in &cmds {
@@ -211,7 +214,11 @@ fn main() {
             gt(&town, &["--batch", "bead", "update", id, "--title", &title])
         })
         .collect();
-    report("gt --batch bead update <id> (+ jsonl sync)", samples, 15.0);
+    report(
+        "gt --batch bead update <id> (+ jsonl sync)",
+        samples,
+        Some(15.0),
+    );
     let samples: Vec<Duration> = (0..RUNS)
         .map(|i| {
             gt(
@@ -226,7 +233,11 @@ fn main() {
             )
         })
         .collect();
-    report("gt --batch bead comment <id> (+ jsonl sync)", samples, 15.0);
+    report(
+        "gt --batch bead comment <id> (+ jsonl sync)",
+        samples,
+        Some(15.0),
+    );
     let text = std::fs::read_to_string(town.join(".beads/issues.jsonl")).expect("read");
     assert!(
         text.contains("round 49"),
@@ -246,7 +257,11 @@ fn main() {
             )
         })
         .collect();
-    report("gt --batch bead import (100,000 beads)", samples, 3000.0);
+    report(
+        "gt --batch bead import (100,000 beads)",
+        samples,
+        Some(3000.0),
+    );
     if std::env::var_os("GT_BENCH_KEEP").is_some() {
         let kept = tmp.keep();
         println!("\nkept the generated towns in {}", kept.display());
