@@ -692,15 +692,19 @@ pub enum CrewCmd {
         #[arg(long)]
         no_start: bool,
     },
+    /// Crew members (of one rig with --rig) with their state and branch.
     List {
         #[arg(long)]
         rig: Option<String>,
     },
+    /// Start a crew member's session in its workspace (a no-op when it is running).
     Start {
         agent: String,
     },
+    /// Stop a crew member's session; its workspace and branch stay.
     Stop {
         agent: String,
+        /// Stop it even when someone is attached to its window.
         #[arg(long)]
         force: bool,
     },
