@@ -357,8 +357,43 @@ impl Sim {
         self.finish(&bead, &title)
     }
 
-    /// The rest of the work cycle: the change, the commit, `gt done`.
+    /// Works through the molecule on its hook, if any: each ready step in turn, marked with
+    /// `gt mol step done`, until every step is done or none is ready.
+    fn walk_steps(&mut self) {
+        // A bound, so a molecule that never completes cannot keep the simulator busy forever.
+        for _ in 0..100_000 {
+            let st = gt(&["--json", "mol", "status"]);
+            let parsed: serde_json::Value =
+                serde_json::from_str(st.stdout.trim()).unwrap_or_default();
+            if parsed.get("molecule").is_none() || parsed["complete"].as_bool() == Some(true) {
+                return;
+            }
+            let ready: Vec<String> = parsed["ready"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if ready.is_empty() {
+                say("(sim) no step of my molecule is ready; going on without it");
+                return;
+            }
+            for key in ready {
+                say(&format!("$ gt mol step done {key}"));
+                let r = gt(&["mol", "step", "done", &key]);
+                if let Some(line) = r.stderr.lines().next() {
+                    say(&format!("  {line}"));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The rest of the work cycle: the steps, the change, the commit, `gt done`.
     fn finish(&mut self, bead: &str, title: &str) -> Option<i32> {
+        self.walk_steps();
         let dir = PathBuf::from("sim-work");
         let file = dir.join(format!("{bead}.md"));
         let note = format!(

@@ -18,6 +18,9 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         agent: a.agent,
         no_convoy: a.no_convoy,
         force: a.force,
+        formula: a.formula,
+        no_formula: a.no_formula,
+        vars: crate::work::formulas::parse_vars(&a.vars)?,
     };
     let results = block_on(sling::sling_many(ctx, &items, &target, &opts))??;
     let mut first_error: Option<Error> = None;
@@ -66,6 +69,12 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
                     or_dash(s.window.as_deref())
                 ))
                 .map_err(io)?;
+                if let Some(m) = &s.molecule {
+                    out.line(format!(
+                        "  molecule {m}: the agent works through its steps (`gt mol status {m}`)"
+                    ))
+                    .map_err(io)?;
+                }
                 if let Some(from) = &s.moved_from {
                     let what = if from.contains("/polecats/") {
                         "its session was stopped; its worktree and branch are kept"
@@ -178,8 +187,34 @@ pub fn done_cmd(
     status: Option<String>,
 ) -> Result<()> {
     let r = done::done(ctx, agent.as_deref(), status.as_deref() == Some("deferred"))?;
+    // Work that waited for this one (a convoy formula's synthesis) may go now. The done
+    // itself is recorded whatever happens here.
+    let mut followups = Vec::new();
+    match block_on(crate::work::convoy_run::sling_due(ctx)) {
+        Ok(Ok(list)) => {
+            for s in list {
+                match s {
+                    Ok(s) => followups.push(format!(
+                        "{} was waiting for this and is now slung to {}",
+                        s.bead, s.agent
+                    )),
+                    Err(e) => followups.push(format!(
+                        "warning: work waiting for this could not be slung: {e}"
+                    )),
+                }
+            }
+        }
+        Ok(Err(e)) | Err(e) => followups.push(format!(
+            "warning: could not check for work waiting on this: {e}"
+        )),
+    }
     if out.json {
-        return out.json(json!({ "done": r })).map_err(io);
+        return out
+            .json(json!({ "done": r, "followups": followups }))
+            .map_err(io);
+    }
+    for f in &followups {
+        eprintln!("gt: {f}");
     }
     if r.saved_uncommitted {
         out.line("Committed work that was left uncommitted (nothing is lost).")
@@ -214,6 +249,7 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
                 "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
                 "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
                 "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
+                "molecule": p.molecule,
             }))
             .map_err(io);
     }
@@ -255,8 +291,12 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
                 ))
                 .map_err(io)?;
             }
-            out.line("\nThis is your work now: do it, commit, then run `gt done`.")
-                .map_err(io)?;
+            match &p.molecule {
+                Some(m) => print_checklist(out, m)?,
+                None => out
+                    .line("\nThis is your work now: do it, commit, then run `gt done`.")
+                    .map_err(io)?,
+            }
         }
         None => out
             .line("Nothing is on your hook. Wait for work to be slung to you.")
@@ -264,6 +304,58 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     }
     out.line(format!("\n## Mail\n{} unread", p.unread_mail))
         .map_err(io)
+}
+
+/// The molecule as a checklist, the current step spelled out: what an agent works from.
+fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<()> {
+    use crate::work::molecule::StepState;
+    out.line(format!(
+        "\n## Checklist: molecule {} ({}), {}/{} steps done",
+        m.root,
+        m.formula.as_deref().unwrap_or("formula"),
+        m.done_count(),
+        m.steps.len()
+    ))
+    .map_err(io)?;
+    let current = m.ready().next().map(|s| s.bead.clone());
+    for s in &m.steps {
+        let mark = match s.state {
+            StepState::Done => "[x]",
+            _ if Some(&s.bead) == current.as_ref() => "[>]",
+            StepState::Ready => "[ ]",
+            StepState::Blocked => "[ ]",
+        };
+        let wait = if s.state == StepState::Blocked {
+            format!("  (after {})", s.needs.join(", "))
+        } else {
+            String::new()
+        };
+        out.line(format!("{mark} {}  {}{wait}", s.key, s.title))
+            .map_err(io)?;
+    }
+    match m.steps.iter().find(|s| Some(&s.bead) == current.as_ref()) {
+        Some(s) => {
+            out.line(format!("\n### Now: {} ({})", s.title, s.key))
+                .map_err(io)?;
+            if let Some(d) = s.description.as_deref().filter(|d| !d.is_empty()) {
+                out.line(d).map_err(io)?;
+            }
+            if let Some(a) = s.acceptance.as_deref().filter(|a| !a.is_empty()) {
+                out.line(format!("Done when: {a}")).map_err(io)?;
+            }
+            out.line(format!(
+                "\nWhen it is done: `gt mol step done {}`. Then `gt prime` (or `gt mol status`) shows the next step. After the last step, commit and run `gt done`.",
+                s.key
+            ))
+            .map_err(io)
+        }
+        None if m.is_complete() => out
+            .line("\nEvery step is done: commit, then run `gt done`.")
+            .map_err(io),
+        None => out
+            .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`).")
+            .map_err(io),
+    }
 }
 
 pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {

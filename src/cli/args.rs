@@ -56,7 +56,8 @@ pub enum Command {
     /// Settings: flag > env > rig.toml > town.toml > user config > defaults.
     #[command(subcommand)]
     Config(ConfigCmd),
-    /// Put beads on polecats' hooks and start them working: `gt sling <bead>… <rig|rig/polecats/name>`.
+    /// Put beads on polecats' hooks and start them working: `gt sling <bead>… <rig|rig/polecats/name>`,
+    /// or a formula: `gt sling <formula> <rig> --var k=v`.
     Sling(SlingArgs),
     /// Show your hook (`gt hook`), or put a bead on an agent's hook without starting it.
     Hook {
@@ -121,6 +122,12 @@ pub enum Command {
     },
     /// Raise a blocker: `gt escalate -s critical|high|medium|low "<text>"`, or list/ack/close.
     Escalate(EscalateArgs),
+    /// Workflows written once in TOML: list them, show their steps, run convoy formulas.
+    #[command(subcommand)]
+    Formula(FormulaCmd),
+    /// Molecules (formulas poured into the ledger): pour, status, step done, burn, squash.
+    #[command(subcommand)]
+    Mol(MolCmd),
     /// The event stream, one line each.
     Feed {
         /// Plain lines (the default here; the workspace has its own feed view).
@@ -328,6 +335,81 @@ pub enum DepCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum FormulaCmd {
+    /// Every formula visible here (rig, town, user, built-in), which one wins, and broken files.
+    List {
+        /// Search the rig's formulas/ first (default: the rig of the working directory).
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// A formula as written, or with --resolved the composed step graph in parallel waves.
+    Show {
+        name: String,
+        /// Compose extends, expansions and aspects; show every step with its needs and waves.
+        #[arg(long)]
+        resolved: bool,
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Run a convoy formula: one polecat per leg, then the synthesis after them.
+    Run {
+        name: String,
+        /// The rig whose polecats do the legs.
+        #[arg(long)]
+        rig: String,
+        /// A variable (input): `--var name=value`; repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// Run only the legs of this preset.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Runtime for the polecats (overrides role_agents / default_agent).
+        #[arg(long)]
+        agent: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MolCmd {
+    /// Create a molecule: a root bead and one step bead per formula step, in one transaction.
+    Pour {
+        formula: String,
+        /// A variable: `--var name=value`; repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// The rig whose prefix the beads take (default: the working directory's rig, else hq).
+        #[arg(long)]
+        rig: Option<String>,
+        /// Pour it for this work bead (the molecule guides that bead's work).
+        #[arg(long = "for", value_name = "BEAD")]
+        for_bead: Option<String>,
+    },
+    /// Steps with their state and what is ready now (default: the molecule on your hook).
+    Status { id: Option<String> },
+    /// Step commands: `gt mol step done <step>`.
+    #[command(subcommand)]
+    Step(MolStepCmd),
+    /// Remove an unfinished molecule and its steps.
+    Burn { id: String },
+    /// Close a molecule, keeping only its root with a summary of every step.
+    Squash { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MolStepCmd {
+    /// Close a step (by step id like `implement`, or by bead id); shows what is ready next.
+    Done {
+        step: String,
+        /// The molecule (default: the one on your hook); needed only for a step id.
+        #[arg(long)]
+        mol: Option<String>,
+        /// Close it even though steps it needs are still open.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ConvoyCmd {
     /// Create a convoy tracking the given beads.
     Create { title: String, ids: Vec<String> },
@@ -425,6 +507,15 @@ pub struct SlingArgs {
     /// Move a bead that is on another agent's hook.
     #[arg(long)]
     pub force: bool,
+    /// Pour this formula for the bead (the agent works through its steps).
+    #[arg(long, conflicts_with = "no_formula")]
+    pub formula: Option<String>,
+    /// Pour no formula, even when `sling.formula` names one.
+    #[arg(long)]
+    pub no_formula: bool,
+    /// A formula variable: `--var name=value`; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -698,9 +789,7 @@ pub enum CrewCmd {
         rig: Option<String>,
     },
     /// Start a crew member's session in its workspace (a no-op when it is running).
-    Start {
-        agent: String,
-    },
+    Start { agent: String },
     /// Stop a crew member's session; its workspace and branch stay.
     Stop {
         agent: String,
@@ -709,9 +798,7 @@ pub enum CrewCmd {
         force: bool,
     },
     /// Attach to a crew member's window.
-    At {
-        agent: String,
-    },
+    At { agent: String },
     /// Remove a crew member; refuses to lose unmerged or uncommitted work without --force.
     Remove {
         agent: String,

@@ -6,9 +6,11 @@ mod batch;
 mod beads;
 mod config;
 mod convoy;
+mod formula;
 mod install;
 mod json;
 mod mail;
+mod mol;
 mod output;
 mod rig;
 mod tmux_cmds;
@@ -159,6 +161,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             town_cmds::handoff_cmd(out, session.ctx()?, agent, note)
         }
         Command::Escalate(a) => town_cmds::escalate_cmd(out, session.ctx()?, a),
+        Command::Formula(cmd) => formula::run(out, session.ctx()?, cmd),
+        Command::Mol(cmd) => mol::run(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,
             since,

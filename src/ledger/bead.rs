@@ -271,8 +271,11 @@ pub const STATUSES: &[&str] = &[
 /// Work types a person files.
 pub const WORK_TYPES: &[&str] = &["task", "bug", "feature", "epic", "chore", "decision"];
 
-/// Types that describe town machinery rather than work; never "ready".
+/// Types that describe town machinery rather than work; never "ready". A molecule's `step`s
+/// are worked through their molecule (`gt mol status`), so they are not offered as ready
+/// work of their own either.
 pub const INFRA_TYPES: &[&str] = &[
+    "step",
     "message",
     "merge-request",
     "molecule",

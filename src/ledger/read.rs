@@ -89,6 +89,34 @@ impl<'c> Reader<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The children of `parent` (beads with a `parent-child` edge to it), in creation order.
+    pub fn children(&self, parent: &str) -> R<Vec<Bead>> {
+        let cols: Vec<String> = bead::select_list()
+            .split(", ")
+            .map(|c| format!("b.{c}"))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM deps d JOIN beads b ON b.id = d.issue_id
+              WHERE d.depends_on_id = ?1 AND d.type = 'parent-child' ORDER BY b.rowid",
+            cols.join(", ")
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![parent], Bead::from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every `(issue, depends_on, type)` edge leaving a child of `parent` (one query for a
+    /// molecule's whole step graph).
+    pub fn child_edges(&self, parent: &str) -> R<Vec<(String, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.issue_id, e.depends_on_id, e.type FROM deps d
+               JOIN deps e ON e.issue_id = d.issue_id
+              WHERE d.depends_on_id = ?1 AND d.type = 'parent-child' ORDER BY e.rowid",
+        )?;
+        let rows = stmt.query_map(params![parent], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn comments(&self, id: &str) -> R<Vec<Comment>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, issue_id, author, text, created_at, extra

@@ -80,6 +80,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "most polecats working at once; further slings wait in a queue",
     },
     Setting {
+        key: "sling.formula",
+        kind: Kind::Str,
+        default: "",
+        scopes: &[Scope::Rig, Scope::Town, Scope::User],
+        help: "formula poured for every bead slung to a polecat (e.g. polecat-work); empty: none",
+    },
+    Setting {
         key: "merge.strategy",
         kind: Kind::Choice(&["rebase", "merge"]),
         default: "rebase",

@@ -384,18 +384,28 @@ pub fn close(ctx: &mut Ctx, ids: &[String], reason: Option<&str>) -> Result<Clos
     ctx.write(|tx| {
         let mut out = CloseOutcome::default();
         for id in ids {
-            let old = tx.reader().require(id)?;
-            if old.is_closed() {
-                out.already_closed.push(id.clone());
-                continue;
-            }
-            let mut new = old.clone();
-            apply_status(tx, &mut new, "closed", reason);
-            tx.update_bead(&old, new, "closed")?;
-            after_status_change(tx, id, &old.status, "closed", &mut out)?;
+            close_in(tx, id, reason, &mut out)?;
         }
         Ok(out)
     })
+}
+
+/// Closes one bead inside a transaction, with the convoy bookkeeping a close brings.
+pub(crate) fn close_in(
+    tx: &mut Tx<'_>,
+    id: &str,
+    reason: Option<&str>,
+    out: &mut CloseOutcome,
+) -> Result<()> {
+    let old = tx.reader().require(id)?;
+    if old.is_closed() {
+        out.already_closed.push(id.to_string());
+        return Ok(());
+    }
+    let mut new = old.clone();
+    apply_status(tx, &mut new, "closed", reason);
+    tx.update_bead(&old, new, "closed")?;
+    after_status_change(tx, id, &old.status, "closed", out)
 }
 
 pub fn reopen(ctx: &mut Ctx, id: &str) -> Result<Bead> {

@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use super::agents::{self, AgentInfo};
+use super::molecule;
 use crate::agent::Address;
 use crate::ledger::Bead;
 use crate::{Error, Result, git};
@@ -72,6 +73,16 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         )));
     };
     let rig = ctx.town.rig(&rig_name)?;
+    // A molecule's steps are the agent's checklist: done before `done`.
+    if let Some(b) = &bead
+        && let Some(root) = molecule::root_of(&ctx.reader(), b)?
+    {
+        let m = molecule::view(&ctx.reader(), &root)?;
+        let (_, missing) = molecule::done_check(&m);
+        if !missing.is_empty() {
+            return Err(molecule::unfinished_error(&m, &missing));
+        }
+    }
     let repo = ctx.town.paths.rig_repo(&rig.name);
     let label = bead
         .as_ref()
@@ -106,6 +117,9 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let commit = git::branch_tip(&repo, &branch).ok();
     ctx.write(|tx| {
         still_holds(tx, &info, bead.as_ref())?;
+        if let Some(b) = &bead {
+            finish_molecule(tx, b)?;
+        }
         if let Some(mr) = open_merge_request(tx, &branch, commit.as_deref())? {
             return Err(Error::invalid(format!(
                 "{branch} at this commit is already in the merge queue as {mr}; nothing more to do"
@@ -183,6 +197,28 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
             deferred: ahead == 0,
         })
     })
+}
+
+/// Inside the transaction: closes the last steps of the hooked work's molecule, and the
+/// molecule itself when it only guided a work bead (a hooked root goes to the merge queue
+/// like any bead).
+fn finish_molecule(tx: &mut crate::ledger::Tx<'_>, bead: &Bead) -> Result<()> {
+    let Some(root) = molecule::root_of(&tx.reader(), bead)? else {
+        return Ok(());
+    };
+    let m = molecule::view(&tx.reader(), &root)?;
+    let (closable, missing) = molecule::done_check(&m);
+    if !missing.is_empty() {
+        return Err(molecule::unfinished_error(&m, &missing));
+    }
+    let mut out = super::beads::CloseOutcome::default();
+    for step in &closable {
+        super::beads::close_in(tx, step, Some("closed by gt done"), &mut out)?;
+    }
+    if root != bead.id {
+        super::beads::close_in(tx, &root, Some("the work it guided is done"), &mut out)?;
+    }
+    Ok(())
 }
 
 /// Inside the transaction: the agent still holds what it held when `done` began. A parallel

@@ -68,7 +68,18 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
             bead.id, bead.id
         )));
     }
-    if crate::ledger::INFRA_TYPES.contains(&bead.issue_type.as_str()) {
+    // A molecule is machinery for the ready list, but it is exactly what an agent takes when
+    // a formula is slung.
+    if bead.issue_type == "step" {
+        let root = bead.id.rsplit_once('.').map(|(r, _)| r).unwrap_or(&bead.id);
+        return Err(Error::invalid(format!(
+            "{} is a step of molecule {root}; sling the molecule, not one of its steps",
+            bead.id
+        )));
+    }
+    if bead.issue_type != "molecule"
+        && crate::ledger::INFRA_TYPES.contains(&bead.issue_type.as_str())
+    {
         return Err(Error::invalid(format!(
             "{} is a {}, not work an agent can take",
             bead.id, bead.issue_type

@@ -12,6 +12,8 @@ pub struct Prime {
     pub address: Address,
     pub role_text: String,
     pub hook: Option<Bead>,
+    /// The molecule guiding the hooked work (the hook itself, or one poured for it).
+    pub molecule: Option<super::molecule::MolView>,
     pub branch: Option<String>,
     pub worktree: Option<String>,
     pub runtime: Option<String>,
@@ -37,7 +39,15 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
         Address::Overseer => None,
         _ => super::handoff::latest_note(ctx, &addr)?,
     };
+    let molecule = match &hook {
+        Some(b) => match super::molecule::root_of(&ctx.reader(), b)? {
+            Some(root) => Some(super::molecule::view(&ctx.reader(), &root)?),
+            None => None,
+        },
+        None => None,
+    };
     Ok(Prime {
+        molecule,
         handoff,
         role_text,
         branch: info.as_ref().and_then(|i| i.branch.clone()),

@@ -21,6 +21,11 @@ pub struct SlingOptions {
     pub agent: Option<String>,
     pub no_convoy: bool,
     pub force: bool,
+    /// `--formula`: pour it for the bead; with `no_formula`, the rig's `sling.formula` is not used.
+    pub formula: Option<String>,
+    pub no_formula: bool,
+    /// `--var` values for the formula.
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -39,6 +44,9 @@ pub struct Slung {
     /// The agent the bead was taken from (`--force`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
+    /// The molecule the agent works through (a slung formula, or one poured for the bead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub molecule: Option<String>,
 }
 
 /// Where the bead should go.
@@ -104,7 +112,7 @@ pub async fn sling_many(
     }
     let mut out = Vec::new();
     for b in beads {
-        out.push(sling(ctx, b, target, opts).await);
+        out.push(super::formula_sling::sling_item(ctx, b, target, opts).await);
     }
     Ok(out)
 }
@@ -218,6 +226,7 @@ pub async fn sling(
         worktree: Some(worktree),
         window: Some(created.window_id),
         moved_from,
+        molecule: None,
     })
 }
 
@@ -248,6 +257,7 @@ fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
         worktree: info.and_then(|i| i.worktree),
         window: None,
         moved_from: None,
+        molecule: None,
     })
 }
 
@@ -538,6 +548,7 @@ fn standing_result(
         worktree: info.and_then(|i| i.worktree),
         window: None,
         moved_from: None,
+        molecule: None,
     })
 }
 

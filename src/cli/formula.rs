@@ -1,0 +1,292 @@
+//! `gt formula …`: list, show, run.
+
+use super::args::FormulaCmd;
+use super::io;
+use super::output::{Out, Tone, or_dash};
+use crate::Result;
+use crate::formula::{Formula, Resolved};
+use crate::work::{Ctx, block_on, convoy_run, formulas};
+use serde_json::json;
+
+pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
+    match cmd {
+        FormulaCmd::List { rig } => list(out, ctx, rig.as_deref()),
+        FormulaCmd::Show {
+            name,
+            resolved,
+            rig,
+        } => {
+            let lib = formulas::library(ctx, rig.as_deref())?;
+            if resolved {
+                let r = lib.resolve(&name)?;
+                show_resolved(out, &r)
+            } else {
+                let f = lib.load(&name)?;
+                show_written(out, &f)
+            }
+        }
+        FormulaCmd::Run {
+            name,
+            rig,
+            vars,
+            preset,
+            agent,
+        } => {
+            let vars = formulas::parse_vars(&vars)?;
+            let r = block_on(convoy_run::run(
+                ctx,
+                &name,
+                &rig,
+                &vars,
+                preset.as_deref(),
+                agent.as_deref(),
+            ))??;
+            let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
+            if out.json {
+                out.json(json!({ "run": r })).map_err(io)?;
+            } else {
+                out.line(format!(
+                    "Running {} as convoy {}: {} leg(s), synthesis {}",
+                    r.formula,
+                    r.convoy,
+                    r.legs.len(),
+                    or_dash(r.synthesis.as_deref())
+                ))
+                .map_err(io)?;
+                for l in &r.legs {
+                    let what = match (&l.agent, &l.error) {
+                        (Some(a), _) => format!("→ {a}"),
+                        (None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
+                        (None, None) => "-".into(),
+                    };
+                    out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))
+                        .map_err(io)?;
+                }
+                if let Some(s) = &r.synthesis {
+                    out.line(format!(
+                        "  the synthesis {s} is slung when every leg is done (`gt convoy show {}`)",
+                        r.convoy
+                    ))
+                    .map_err(io)?;
+                }
+            }
+            if failed > 0 {
+                return Err(crate::Error::failed(format!(
+                    "{failed} of {} leg(s) could not be slung; their beads stay open: sling them again with `gt sling <bead> {rig}`",
+                    r.legs.len()
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn list(out: &mut Out, ctx: &Ctx, rig: Option<&str>) -> Result<()> {
+    let lib = formulas::library(ctx, rig)?;
+    let items = lib.list();
+    if out.json {
+        return out
+            .json(json!({ "count": items.len(), "formulas": items }))
+            .map_err(io);
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|f| {
+            let kind = f.kind.map(|k| k.to_string()).unwrap_or_else(|| "?".into());
+            let steps = f.steps.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+            let about = match &f.error {
+                Some(e) => out.paint(Tone::Bad, &format!("error: {e}")),
+                None => first_line(&f.description),
+            };
+            let origin = if f.shadows.is_empty() {
+                f.origin.to_string()
+            } else {
+                format!("{} (shadows {})", f.origin, f.shadows.len())
+            };
+            vec![f.name.clone(), kind, steps, origin, about]
+        })
+        .collect();
+    out.table(&["NAME", "TYPE", "STEPS", "FROM", "ABOUT"], &rows)
+        .map_err(io)
+}
+
+fn first_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if line.chars().count() > 70 {
+        format!("{}…", line.chars().take(69).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+fn show_resolved(out: &mut Out, r: &Resolved) -> Result<()> {
+    let waves = r.waves();
+    if out.json {
+        let wave_ids: Vec<Vec<&str>> = waves
+            .iter()
+            .map(|w| w.iter().map(|s| s.id.as_str()).collect())
+            .collect();
+        return out
+            .json(json!({ "formula": r, "waves": wave_ids, "step_count": r.steps.len() }))
+            .map_err(io);
+    }
+    out.line(format!(
+        "{} ({}, {}) — {} steps in {} wave(s)",
+        r.name,
+        r.kind,
+        r.origin,
+        r.steps.len(),
+        waves.len()
+    ))
+    .map_err(io)?;
+    if !r.description.trim().is_empty() {
+        out.line(first_line(&r.description)).map_err(io)?;
+    }
+    print_vars(
+        out,
+        r.vars.iter().map(|v| {
+            (
+                v.name.as_str(),
+                v.required,
+                v.default.as_deref(),
+                v.description.as_deref(),
+            )
+        }),
+    )?;
+    for (i, wave) in waves.iter().enumerate() {
+        let parallel = if wave.len() > 1 {
+            "  (in parallel)"
+        } else {
+            ""
+        };
+        out.line(format!("wave {}{parallel}", i + 1)).map_err(io)?;
+        for s in wave {
+            let needs = if s.needs.is_empty() {
+                String::new()
+            } else {
+                out.paint(Tone::Dim, &format!("  ← {}", s.needs.join(", ")))
+            };
+            out.line(format!("  {}  {}{needs}", s.id, s.title))
+                .map_err(io)?;
+        }
+    }
+    if !r.presets.is_empty() {
+        out.line("presets:").map_err(io)?;
+        for (name, legs) in &r.presets {
+            out.line(format!("  {name}: {}", legs.join(", ")))
+                .map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_vars<'a>(
+    out: &mut Out,
+    vars: impl Iterator<Item = (&'a str, bool, Option<&'a str>, Option<&'a str>)>,
+) -> Result<()> {
+    let rows: Vec<Vec<String>> = vars
+        .map(|(name, required, default, about)| {
+            vec![
+                name.to_string(),
+                if required {
+                    "required".into()
+                } else {
+                    "optional".into()
+                },
+                or_dash(default),
+                about.map(first_line).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    out.line("variables:").map_err(io)?;
+    out.table(&["VAR", "", "DEFAULT", "ABOUT"], &rows)
+        .map_err(io)
+}
+
+/// The formula as its file says, before composition.
+fn show_written(out: &mut Out, f: &Formula) -> Result<()> {
+    if out.json {
+        return out.json(json!({ "formula": f })).map_err(io);
+    }
+    out.line(format!("{} ({})", f.name, f.kind)).map_err(io)?;
+    if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        out.line(first_line(d)).map_err(io)?;
+    }
+    if !f.extends.is_empty() {
+        out.line(format!("extends: {}", f.extends.join(", ")))
+            .map_err(io)?;
+    }
+    if !f.compose.aspects.is_empty() {
+        out.line(format!("aspects: {}", f.compose.aspects.join(", ")))
+            .map_err(io)?;
+    }
+    for e in &f.compose.expand {
+        out.line(format!("expand: {} with {}", e.target, e.with))
+            .map_err(io)?;
+    }
+    print_vars(
+        out,
+        f.vars.iter().chain(&f.inputs).map(|v| {
+            (
+                v.name.as_str(),
+                v.required.unwrap_or(false),
+                v.default.as_deref(),
+                v.description.as_deref(),
+            )
+        }),
+    )?;
+    let mut lines: Vec<String> = Vec::new();
+    for s in &f.steps {
+        lines.push(item_line("step", &s.id, s.title.as_deref(), &s.needs));
+    }
+    for l in &f.legs {
+        lines.push(item_line("leg", &l.id, l.title.as_deref(), &[]));
+    }
+    if let Some(s) = &f.synthesis {
+        let needs = s.depends_on.clone().unwrap_or_default();
+        lines.push(item_line(
+            "synthesis",
+            s.id.as_deref().unwrap_or("synthesis"),
+            s.title.as_deref(),
+            &needs,
+        ));
+    }
+    for t in &f.templates {
+        lines.push(item_line("template", &t.id, t.title.as_deref(), &t.needs));
+    }
+    for a in &f.aspects {
+        lines.push(item_line("aspect", &a.id, a.title.as_deref(), &[]));
+    }
+    for a in &f.advice {
+        lines.push(format!(
+            "  advice on {}: {} before, {} after",
+            a.target,
+            a.before.len(),
+            a.after.len()
+        ));
+    }
+    for l in lines {
+        out.line(l).map_err(io)?;
+    }
+    out.line(format!(
+        "(composed: `gt formula show {} --resolved`)",
+        f.name
+    ))
+    .map_err(io)
+}
+
+fn item_line(kind: &str, id: &str, title: Option<&str>, needs: &[String]) -> String {
+    let needs = if needs.is_empty() {
+        String::new()
+    } else {
+        format!("  ← {}", needs.join(", "))
+    };
+    format!("  {kind:<9} {id}  {}{needs}", title.unwrap_or(""))
+}

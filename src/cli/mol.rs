@@ -1,0 +1,178 @@
+//! `gt mol …`: molecules in the ledger.
+
+use super::args::{MolCmd, MolStepCmd};
+use super::io;
+use super::output::{Out, Tone};
+use crate::Result;
+use crate::work::molecule::{self, MolView, StepState};
+use crate::work::{Ctx, formulas, mol_steps};
+use serde_json::json;
+
+pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
+    match cmd {
+        MolCmd::Pour {
+            formula,
+            vars,
+            rig,
+            for_bead,
+        } => {
+            let vars = formulas::parse_vars(&vars)?;
+            let p = formulas::pour(ctx, &formula, &vars, rig.as_deref(), for_bead.as_deref())?;
+            if out.json {
+                return out.json(json!({ "poured": p })).map_err(io);
+            }
+            if out.batch {
+                return out.line(&p.root).map_err(io);
+            }
+            out.line(format!(
+                "Poured {} ({} steps) as molecule {}{}",
+                p.formula,
+                p.steps.len(),
+                p.root,
+                p.attached_to
+                    .as_deref()
+                    .map(|w| format!(" for {w}"))
+                    .unwrap_or_default()
+            ))
+            .map_err(io)?;
+            out.line(format!(
+                "  see it with `gt mol status {}`; sling it with `gt sling {} <rig>`",
+                p.root, p.root
+            ))
+            .map_err(io)
+        }
+        MolCmd::Status { id } => {
+            let m = molecule::find(ctx, id.as_deref())?;
+            status(out, &m)
+        }
+        MolCmd::Step(MolStepCmd::Done { step, mol, force }) => {
+            let d = mol_steps::step_done(ctx, &step, mol.as_deref(), force)?;
+            if out.json {
+                return out.json(json!({ "step_done": d })).map_err(io);
+            }
+            if out.batch {
+                return out
+                    .line(format!("{}\t{}", d.bead, d.now_ready.join(",")))
+                    .map_err(io);
+            }
+            if d.already {
+                out.line(format!("Step {} ({}) was already done", d.step, d.bead))
+                    .map_err(io)?;
+            } else {
+                out.line(format!("Step {} ({}) done", d.step, d.bead))
+                    .map_err(io)?;
+            }
+            if d.complete {
+                let tail = if d.root_closed {
+                    format!("molecule {} is closed", d.molecule)
+                } else {
+                    "commit, then run `gt done`".to_string()
+                };
+                out.line(format!("Every step of {} is done: {tail}", d.molecule))
+                    .map_err(io)
+            } else if d.now_ready.is_empty() {
+                out.line("Nothing new is ready (`gt mol status` shows what is left)")
+                    .map_err(io)
+            } else {
+                out.line(format!("Ready now: {}", d.now_ready.join(", ")))
+                    .map_err(io)
+            }
+        }
+        MolCmd::Burn { id } => {
+            let b = mol_steps::burn(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "burned": b })).map_err(io);
+            }
+            out.line(format!(
+                "Burned molecule {}: {} bead(s) removed",
+                b.molecule, b.removed
+            ))
+            .map_err(io)
+        }
+        MolCmd::Squash { id } => {
+            let s = mol_steps::squash(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "squashed": s })).map_err(io);
+            }
+            out.line(format!(
+                "Squashed molecule {}: {}/{} steps done{}; the root keeps the summary",
+                s.molecule,
+                s.done,
+                s.steps,
+                if s.skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(", skipped: {}", s.skipped.join(", "))
+                }
+            ))
+            .map_err(io)
+        }
+    }
+}
+
+fn status(out: &mut Out, m: &MolView) -> Result<()> {
+    if out.json {
+        let ready: Vec<&str> = m.ready().map(|s| s.key.as_str()).collect();
+        return out
+            .json(json!({
+                "molecule": m, "ready": ready, "done": m.done_count(),
+                "total": m.steps.len(), "complete": m.is_complete(),
+            }))
+            .map_err(io);
+    }
+    if out.batch {
+        for s in &m.steps {
+            let state = match s.state {
+                StepState::Done => "done",
+                StepState::Ready => "ready",
+                StepState::Blocked => "blocked",
+            };
+            out.line(format!("{}\t{}\t{state}\t{}", s.bead, s.key, s.title))
+                .map_err(io)?;
+        }
+        return Ok(());
+    }
+    out.line(format!(
+        "{}  {}  [{}{}]  {}/{} steps done",
+        m.root,
+        m.title,
+        m.formula.as_deref().unwrap_or("?"),
+        m.holder
+            .as_deref()
+            .map(|h| format!(", held by {h}"))
+            .unwrap_or_default(),
+        m.done_count(),
+        m.steps.len()
+    ))
+    .map_err(io)?;
+    let rows: Vec<Vec<String>> = m
+        .steps
+        .iter()
+        .map(|s| {
+            let state = match s.state {
+                StepState::Done => out.paint(Tone::Good, "done"),
+                StepState::Ready => out.paint(Tone::Bold, "ready"),
+                StepState::Blocked => out.paint(Tone::Dim, "waiting"),
+            };
+            vec![
+                s.key.clone(),
+                state,
+                s.title.clone(),
+                s.needs.join(","),
+                s.bead.clone(),
+            ]
+        })
+        .collect();
+    out.table(&["STEP", "STATE", "TITLE", "NEEDS", "BEAD"], &rows)
+        .map_err(io)?;
+    let ready: Vec<&str> = m.ready().map(|s| s.key.as_str()).collect();
+    if m.is_complete() {
+        out.line("Every step is done.").map_err(io)
+    } else if ready.is_empty() {
+        out.line("Nothing is ready: open steps wait on beads outside the molecule.")
+            .map_err(io)
+    } else {
+        out.line(format!("Ready now: {}", ready.join(", ")))
+            .map_err(io)
+    }
+}

@@ -1,0 +1,140 @@
+//! Slinging with formulas: `gt sling <formula> <target> --var …` pours a molecule and hooks
+//! its root; `gt sling <bead> <target> --formula f` (or the rig's `sling.formula`) pours one
+//! for the bead. A sling that fails takes its molecule back, so nothing half-made is left.
+
+use super::sling::{self, SlingOptions, Slung};
+use super::{Ctx, formulas, molecule};
+use crate::agent::Address;
+use crate::{Error, Result};
+
+pub async fn sling_item(
+    ctx: &mut Ctx,
+    item: &str,
+    target: &str,
+    opts: &SlingOptions,
+) -> Result<Slung> {
+    let rig = Address::parse(target)
+        .ok()
+        .and_then(|a| a.rig().map(str::to_string));
+    let Some(bead) = ctx.reader().bead(item)? else {
+        return sling_formula(ctx, item, target, rig.as_deref(), opts).await;
+    };
+    let formula = match (&opts.formula, opts.no_formula) {
+        (Some(f), _) => Some(f.clone()),
+        (None, true) => None,
+        (None, false) if polecat_target(target) => {
+            let rig_cfg = match &rig {
+                Some(r) => Some(ctx.town.rig(r)?),
+                None => None,
+            };
+            Some(ctx.setting("sling.formula", rig_cfg.as_ref())?.as_str()).filter(|f| !f.is_empty())
+        }
+        (None, false) => None,
+    };
+    let Some(formula) = formula else {
+        if !opts.vars.is_empty() {
+            return Err(Error::invalid(
+                "--var sets formula variables; give --formula <name> (or sling a formula) to use them",
+            ));
+        }
+        return sling::sling(ctx, item, target, opts).await;
+    };
+    // A bead that already has an unfinished molecule keeps it (a repeated or moved sling).
+    let existing = match molecule::root_of(&ctx.reader(), &bead)? {
+        Some(root) if !ctx.reader().require(&root)?.is_closed() => Some(root),
+        _ => None,
+    };
+    let poured = match existing {
+        Some(root) => {
+            let mut s = sling::sling(ctx, item, target, opts).await?;
+            s.molecule = Some(root);
+            return Ok(s);
+        }
+        None => {
+            let spec = formulas::prepare(ctx, &formula, &opts.vars, rig.as_deref(), Some(&bead))?;
+            ctx.write(|tx| molecule::pour_in(tx, &spec))?
+        }
+    };
+    match sling::sling(ctx, item, target, opts).await {
+        Ok(mut s) => {
+            s.molecule = Some(poured.root);
+            Ok(s)
+        }
+        Err(e) => {
+            take_back(ctx, &poured.root);
+            Err(e)
+        }
+    }
+}
+
+/// A rig or a polecat: targets that do "polecat work" and so take the rig's default formula.
+fn polecat_target(target: &str) -> bool {
+    matches!(
+        Address::parse(target),
+        Ok(Address::Rig { .. } | Address::Polecat { .. } | Address::Short { .. })
+    )
+}
+
+async fn sling_formula(
+    ctx: &mut Ctx,
+    name: &str,
+    target: &str,
+    rig: Option<&str>,
+    opts: &SlingOptions,
+) -> Result<Slung> {
+    if opts.formula.is_some() {
+        return Err(Error::not_found(format!(
+            "no bead {name}: --formula attaches a formula to an existing bead"
+        )));
+    }
+    let lib = formulas::library(ctx, rig)?;
+    match lib.resolve(name) {
+        Err(_) if looks_like_bead_id(name) => {
+            // Say what was most likely meant: a bead that does not exist.
+            super::beads::require(ctx, &ctx.reader(), name)?;
+        }
+        Ok(f) if f.kind == crate::formula::Kind::Convoy => {
+            return Err(Error::invalid(format!(
+                "{name} is a convoy formula (legs for several polecats at once); run it with `gt formula run {name} --rig {}`",
+                rig.unwrap_or("<rig>")
+            )));
+        }
+        _ => {}
+    }
+    let spec = formulas::prepare(ctx, name, &opts.vars, rig, None)?;
+    let poured = ctx.write(|tx| molecule::pour_in(tx, &spec))?;
+    let mut plain = opts.clone();
+    plain.vars.clear();
+    match sling::sling(ctx, &poured.root, target, &plain).await {
+        Ok(mut s) => {
+            s.molecule = Some(poured.root);
+            Ok(s)
+        }
+        Err(e) => {
+            take_back(ctx, &poured.root);
+            Err(e)
+        }
+    }
+}
+
+/// `<prefix>-<base36>`: how bead ids look (formula names rarely end in a hash).
+fn looks_like_bead_id(s: &str) -> bool {
+    match s.split_once('-') {
+        Some((p, rest)) => {
+            !p.is_empty()
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                && rest.chars().any(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+fn take_back(ctx: &mut Ctx, root: &str) {
+    if let Err(e) = formulas::discard(ctx, root) {
+        tracing::warn!(molecule = root, error = %e, "could not remove the molecule of a failed sling");
+        ctx.warnings.push(format!(
+            "warning: the sling failed and its molecule {root} could not be removed ({e}); remove it with `gt mol burn {root}`"
+        ));
+    }
+}
