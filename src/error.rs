@@ -35,6 +35,8 @@ pub enum Error {
     Tmux(#[from] TmuxError),
     #[error(transparent)]
     Agent(#[from] AgentError),
+    #[error(transparent)]
+    Formula(#[from] crate::formula::FormulaError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -87,6 +89,13 @@ impl Error {
             Error::Agent(AgentError::UnknownRuntime { .. }) => 2,
             Error::Agent(AgentError::BadConfig { .. }) => 1,
             Error::Git(e) => {
+                if e.is_bad_input() {
+                    2
+                } else {
+                    1
+                }
+            }
+            Error::Formula(e) => {
                 if e.is_bad_input() {
                     2
                 } else {

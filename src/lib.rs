@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod cli;
 pub mod error;
+pub mod formula;
 pub mod fsutil;
 pub mod git;
 pub mod ledger;
