@@ -35,6 +35,8 @@ pub struct SimOptions {
     pub exit_on_input: bool,
     /// Mail this address a short report after each `gt done`.
     pub report_to: Option<String>,
+    /// Seconds each step of a molecule keeps it busy.
+    pub step_secs: f64,
     /// The first prompt (the beacon), when given as an argument.
     pub prompt: Option<String>,
 }
@@ -358,15 +360,16 @@ impl Sim {
     }
 
     /// Works through the molecule on its hook, if any: each ready step in turn, marked with
-    /// `gt mol step done`, until every step is done or none is ready.
-    fn walk_steps(&mut self) {
+    /// `gt mol step done`, until every step is done or none is ready. False when it was
+    /// interrupted between steps (the rest is picked up after the next message).
+    fn walk_steps(&mut self) -> bool {
         // A bound, so a molecule that never completes cannot keep the simulator busy forever.
         for _ in 0..100_000 {
             let st = gt(&["--json", "mol", "status"]);
             let parsed: serde_json::Value =
                 serde_json::from_str(st.stdout.trim()).unwrap_or_default();
             if parsed.get("molecule").is_none() || parsed["complete"].as_bool() == Some(true) {
-                return;
+                return true;
             }
             let ready: Vec<String> = parsed["ready"]
                 .as_array()
@@ -378,22 +381,30 @@ impl Sim {
                 .unwrap_or_default();
             if ready.is_empty() {
                 say("(sim) no step of my molecule is ready; going on without it");
-                return;
+                return true;
             }
             for key in ready {
+                if self.busy_for(self.opts.step_secs, &format!("on step {key}")) {
+                    say("(sim) stopped between steps; I go on after your message");
+                    return false;
+                }
                 say(&format!("$ gt mol step done {key}"));
                 let r = gt(&["mol", "step", "done", &key]);
                 if let Some(line) = r.stderr.lines().next() {
                     say(&format!("  {line}"));
-                    return;
+                    return true;
                 }
             }
         }
+        true
     }
 
     /// The rest of the work cycle: the steps, the change, the commit, `gt done`.
     fn finish(&mut self, bead: &str, title: &str) -> Option<i32> {
-        self.walk_steps();
+        if !self.walk_steps() {
+            self.paused = Some((bead.to_string(), title.to_string()));
+            return None;
+        }
         let dir = PathBuf::from("sim-work");
         let file = dir.join(format!("{bead}.md"));
         let note = format!(

@@ -617,6 +617,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 no_commit: a.no_commit,
                 exit_on_input: a.exit_on_input,
                 report_to: a.report_to,
+                step_secs: a.step_secs,
                 prompt: a.prompt,
             });
             if code == 0 {

@@ -595,6 +595,9 @@ pub struct SimArgs {
     /// Mail this address a short report after each `gt done`.
     #[arg(long)]
     pub report_to: Option<String>,
+    /// Seconds each step of a molecule keeps it busy [env GT_SIM_STEP_SECS].
+    #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0)]
+    pub step_secs: f64,
     /// The first prompt (gt passes the beacon here).
     pub prompt: Option<String>,
 }

@@ -10,7 +10,7 @@ use crate::work::convoy::ConvoyView;
 use crate::work::escalation::EscalationView;
 use crate::work::feed::FeedLine;
 use crate::work::mail::MailItem;
-use crate::work::snapshot::{AgentRow, HookRow, MayorView, Preview, TownSnapshot};
+use crate::work::snapshot::{AgentRow, HookRow, MayorView, Preview, StepProgress, TownSnapshot};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -199,6 +199,11 @@ pub fn busy_town() -> TownSnapshot {
             branch: Some("polecat/ash/sh-a1".into()),
             commits_ahead: Some(2),
             dirty_files: Some(3),
+            steps: Some(StepProgress {
+                done: 2,
+                total: 6,
+                current: Some("test".into()),
+            }),
         },
         HookRow {
             agent: "shop/crew/maya".into(),
@@ -207,6 +212,7 @@ pub fn busy_town() -> TownSnapshot {
             branch: Some("crew/maya".into()),
             commits_ahead: Some(0),
             dirty_files: Some(0),
+            steps: None,
         },
     ];
     let feed = (0..12)

@@ -60,7 +60,10 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
             &mut ctx,
             &super::agent_config::AgentSpec {
                 name: name.to_string(),
-                command_line: format!("{{gt}} agent sim --busy {busy} --report-to overseer"),
+                command_line: format!(
+                    "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
+                    busy / 4
+                ),
                 ready_marker: Some(crate::agent::sim::PROMPT.trim().to_string()),
                 busy_marker: Some(crate::agent::sim::BUSY_MARKER.to_string()),
                 instruction_file: Some("AGENTS.md".into()),
@@ -113,6 +116,14 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
             },
         )?;
     }
+    // The docs rig works through a formula, so the workspace shows steps advancing.
+    super::config::set(
+        &mut ctx,
+        crate::town::settings::Scope::Rig,
+        Some("docs_site"),
+        "sling.formula",
+        "polecat-work",
+    )?;
     let mut new = |title: &str,
                    rig: &str,
                    t: &str,

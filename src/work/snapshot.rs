@@ -57,6 +57,15 @@ pub struct HookRow {
     pub branch: Option<String>,
     pub commits_ahead: Option<usize>,
     pub dirty_files: Option<usize>,
+    /// The molecule guiding the work: steps done, steps in all, the step to do now.
+    pub steps: Option<StepProgress>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepProgress {
+    pub done: usize,
+    pub total: usize,
+    pub current: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -161,6 +170,8 @@ impl Cache {
 struct LedgerPart {
     agents: Vec<super::agents::AgentInfo>,
     titles: HashMap<String, String>,
+    /// Molecule progress by hooked bead.
+    steps: HashMap<String, StepProgress>,
     convoys: Vec<ConvoyView>,
     ready: Vec<BeadSummary>,
     open: Vec<BeadSummary>,
@@ -337,8 +348,20 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
     let r = ctx.reader();
     let agents = super::agents::list(&r, None)?;
     let mut titles = HashMap::new();
+    let mut steps = HashMap::new();
     for h in agents.iter().filter_map(|a| a.hook.as_ref()) {
         if let Some(b) = r.bead(h)? {
+            if let Some(root) = super::molecule::root_of(&r, &b)? {
+                let m = super::molecule::view(&r, &root)?;
+                steps.insert(
+                    h.clone(),
+                    StepProgress {
+                        done: m.done_count(),
+                        total: m.steps.len(),
+                        current: m.ready().next().map(|s| s.key.clone()),
+                    },
+                );
+            }
             titles.insert(h.clone(), b.title);
         }
     }
@@ -375,6 +398,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
     Ok(LedgerPart {
         agents,
         titles,
+        steps,
         convoys,
         ready,
         open,
@@ -416,6 +440,7 @@ fn hook_rows(ctx: &Ctx, cache: &mut Cache, lp: &LedgerPart) -> Vec<HookRow> {
             branch: a.branch.clone(),
             commits_ahead: facts.0,
             dirty_files: facts.1,
+            steps: a.hook.as_ref().and_then(|h| lp.steps.get(h).cloned()),
         });
     }
     rows

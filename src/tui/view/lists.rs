@@ -179,7 +179,19 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
                     Some(n) => format!(" ~{n}"),
                     None => " ~?".into(),
                 };
-                let tail = format!(" {ahead}{dirty}");
+                let steps = match &h.steps {
+                    Some(p) => format!(
+                        " {}/{}{}",
+                        p.done,
+                        p.total,
+                        p.current
+                            .as_deref()
+                            .map(|c| format!(" ▸{c}"))
+                            .unwrap_or_default()
+                    ),
+                    None => String::new(),
+                };
+                let tail = format!("{steps} {ahead}{dirty}");
                 let head = format!(
                     "{} → {} {}",
                     short_agent(&h.agent),
