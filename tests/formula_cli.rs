@@ -196,3 +196,33 @@ title = "Combine the looks at {{target}}"
     ));
     assert_eq!(by, "1", "slung exactly once");
 }
+
+#[test]
+fn outside_a_town_the_built_in_and_user_formulas_can_be_read() {
+    let s = Sandbox::new();
+    let user = s.path().join("xdg/gt/formulas");
+    std::fs::create_dir_all(&user).expect("mkdir");
+    std::fs::write(
+        user.join("mine.formula.toml"),
+        "formula = \"mine\"\n[[steps]]\nid = \"one\"\ntitle = \"One\"\n",
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        s.cmd(s.path(), args)
+            .env("XDG_CONFIG_HOME", s.path().join("xdg"))
+            .output()
+            .expect("run")
+    };
+    let o = run(&["--json", "formula", "list"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("\"polecat-work\"") && text.contains("\"mine\""),
+        "{text}"
+    );
+    let o = run(&["formula", "show", "mine", "--resolved"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["formula", "run", "mine", "--rig", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not inside a town"));
+}

@@ -4,27 +4,47 @@ use super::args::FormulaCmd;
 use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
-use crate::formula::{Formula, Resolved};
+use crate::formula::{Formula, Library, Resolved};
 use crate::work::{Ctx, block_on, convoy_run, formulas};
 use serde_json::json;
 
+/// `list` and `show` with only the user's and the built-in formulas.
+pub fn run_outside_town(out: &mut Out, cmd: FormulaCmd) -> Result<()> {
+    let lib = formulas::library_outside_town();
+    match cmd {
+        FormulaCmd::List { rig: None } => list(out, &lib),
+        FormulaCmd::Show {
+            name,
+            resolved,
+            rig: None,
+        } => show(out, &lib, &name, resolved),
+        _ => Err(crate::Error::invalid(
+            "not inside a town: --rig and `gt formula run` need one (cd into a town or set $GT_TOWN)",
+        )),
+    }
+}
+
+fn show(out: &mut Out, lib: &Library, name: &str, resolved: bool) -> Result<()> {
+    if resolved {
+        show_resolved(out, &lib.resolve(name)?)
+    } else {
+        show_written(out, &lib.load(name)?)
+    }
+}
+
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
     match cmd {
-        FormulaCmd::List { rig } => list(out, ctx, rig.as_deref()),
+        FormulaCmd::List { rig } => list(out, &formulas::library(ctx, rig.as_deref())?),
         FormulaCmd::Show {
             name,
             resolved,
             rig,
-        } => {
-            let lib = formulas::library(ctx, rig.as_deref())?;
-            if resolved {
-                let r = lib.resolve(&name)?;
-                show_resolved(out, &r)
-            } else {
-                let f = lib.load(&name)?;
-                show_written(out, &f)
-            }
-        }
+        } => show(
+            out,
+            &formulas::library(ctx, rig.as_deref())?,
+            &name,
+            resolved,
+        ),
         FormulaCmd::Run {
             name,
             rig,
@@ -81,8 +101,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
     }
 }
 
-fn list(out: &mut Out, ctx: &Ctx, rig: Option<&str>) -> Result<()> {
-    let lib = formulas::library(ctx, rig)?;
+fn list(out: &mut Out, lib: &Library) -> Result<()> {
     let items = lib.list();
     if out.json {
         return out

@@ -161,7 +161,16 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             town_cmds::handoff_cmd(out, session.ctx()?, agent, note)
         }
         Command::Escalate(a) => town_cmds::escalate_cmd(out, session.ctx()?, a),
-        Command::Formula(cmd) => formula::run(out, session.ctx()?, cmd),
+        Command::Formula(cmd) => match session.ctx() {
+            Ok(ctx) => formula::run(out, ctx, cmd),
+            // Outside a town the user's and the built-in formulas can still be read.
+            Err(Error::Town(crate::town::TownError::NotATown { .. }))
+                if !matches!(cmd, args::FormulaCmd::Run { .. }) =>
+            {
+                formula::run_outside_town(out, cmd)
+            }
+            Err(e) => Err(e),
+        },
         Command::Mol(cmd) => mol::run(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,

@@ -89,7 +89,7 @@ async fn sling_formula(
     }
     let lib = formulas::library(ctx, rig)?;
     match lib.resolve(name) {
-        Err(_) if looks_like_bead_id(name) => {
+        Err(_) if looks_like_bead_id(ctx, name) => {
             // Say what was most likely meant: a bead that does not exist.
             super::beads::require(ctx, &ctx.reader(), name)?;
         }
@@ -117,17 +117,19 @@ async fn sling_formula(
     }
 }
 
-/// `<prefix>-<base36>`: how bead ids look (formula names rarely end in a hash).
-fn looks_like_bead_id(s: &str) -> bool {
-    match s.split_once('-') {
-        Some((p, rest)) => {
-            !p.is_empty()
-                && !rest.is_empty()
-                && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
-                && rest.chars().any(|c| c.is_ascii_digit())
-        }
-        None => false,
+/// `<prefix>-<id>` with a prefix of this town (`hq` or a rig's), or with a hash-like tail:
+/// how bead ids look (formula names rarely do).
+fn looks_like_bead_id(ctx: &Ctx, s: &str) -> bool {
+    let Some((p, rest)) = s.split_once('-') else {
+        return false;
+    };
+    if p.is_empty() || rest.is_empty() {
+        return false;
     }
+    let known = p == "hq" || ctx.rig_for_prefix(p).ok().flatten().is_some();
+    known
+        || (rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            && rest.chars().any(|c| c.is_ascii_digit()))
 }
 
 fn take_back(ctx: &mut Ctx, root: &str) {

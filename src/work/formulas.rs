@@ -17,6 +17,17 @@ pub fn library(ctx: &Ctx, rig: Option<&str>) -> Result<Library> {
     Ok(Library::new(ctx.town.root(), rig.as_deref()))
 }
 
+/// Outside a town: the user's formulas, then the built-ins.
+pub fn library_outside_town() -> Library {
+    let mut dirs = Vec::new();
+    if let Some(dir) = crate::town::settings::user_config_path()
+        .and_then(|p| p.parent().map(|d| d.join("formulas")))
+    {
+        dirs.push((crate::formula::Origin::User(dir.clone()), dir));
+    }
+    Library::from_dirs(dirs, true)
+}
+
 /// `--var name=value` items; a repeated name is an error rather than a silent override.
 pub fn parse_vars(raw: &[String]) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
