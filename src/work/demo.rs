@@ -280,12 +280,28 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
     }
     super::mayor::start(ctx, None).await?;
     out.mayor = true;
-    // Epics are containers, not work an agent takes.
-    let ready: Vec<_> = super::beads::ready(ctx, None, None)?
+    // Epics are containers, not work an agent takes. Every rig gets work first (the docs
+    // rig's follows a formula, so its steps can be watched), then the rest by priority.
+    let all: Vec<_> = super::beads::ready(ctx, None, None)?
         .into_iter()
         .filter(|b| b.issue_type != "epic")
-        .take(4)
         .collect();
+    let mut ready = Vec::new();
+    let mut prefixes = std::collections::HashSet::new();
+    for b in &all {
+        if prefixes.insert(crate::ledger::prefix_of(&b.id).to_string()) {
+            ready.push(b.clone());
+        }
+    }
+    for b in &all {
+        if ready.len() >= 4 {
+            break;
+        }
+        if !ready.iter().any(|r| r.id == b.id) {
+            ready.push(b.clone());
+        }
+    }
+    ready.truncate(4);
     for (i, b) in ready.iter().enumerate() {
         let rig = ctx
             .rig_for_prefix(b.id.split('-').next().unwrap_or(""))?
@@ -295,7 +311,7 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
             agent: Some(DEMO_RUNTIMES[i % DEMO_RUNTIMES.len()].0.to_string()),
             ..Default::default()
         };
-        let s = super::sling::sling(ctx, &b.id, &rig, &opts).await?;
+        let s = super::formula_sling::sling_item(ctx, &b.id, &rig, &opts).await?;
         out.slung.push(format!("{} → {}", s.bead, s.agent));
     }
     let from = "mayor".to_string();
