@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::gt;
+use common::{gt, report_timings};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -47,23 +47,6 @@ fn time(town: &Path, args: &[&str]) -> Duration {
     t0.elapsed()
 }
 
-fn report(name: &str, mut samples: Vec<Duration>, budget_ms: Option<f64>) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let median = ms(samples[samples.len() / 2]);
-    let p90 = ms(samples[(samples.len() * 9 / 10).min(samples.len() - 1)]);
-    let min = ms(samples[0]);
-    let verdict = match budget_ms {
-        Some(b) if median <= b => format!("budget {b} ms: ok"),
-        Some(b) => format!("budget {b} ms: OVER BUDGET"),
-        None => "no budget".into(),
-    };
-    println!(
-        "{name:<52} median {median:>8.2} ms   p90 {p90:>8.2} ms   min {min:>8.2} ms   ({verdict}, n={})",
-        samples.len()
-    );
-}
-
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let town = dir.path().join("town");
@@ -97,7 +80,7 @@ fn main() {
             )
         })
         .collect();
-    report(
+    report_timings(
         "gt formula show big --resolved (parse + compose)",
         samples,
         None,
@@ -111,7 +94,7 @@ fn main() {
             )
         })
         .collect();
-    report(
+    report_timings(
         "gt mol pour big (parse + compose + pour 1,001 beads)",
         samples,
         Some(100.0),

@@ -3,6 +3,9 @@
 //! `cargo bench --bench ledger` — prints median / p90 / min per command. Budgets: reads
 //! ≤ 10 ms, a single update ≤ 15 ms, importing 100,000 beads ≤ 3 s.
 
+mod common;
+
+use common::report_timings;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -131,24 +134,6 @@ fn generate(path: &Path, prefix: &str, n: usize, convoys: usize) {
     }
 }
 
-/// Prints the figures; `budget_ms` is None for a command DESIGN.md §12 sets no budget for.
-fn report(name: &str, mut samples: Vec<Duration>, budget_ms: Option<f64>) {
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let median = ms(samples[samples.len() / 2]);
-    let p90 = ms(samples[(samples.len() * 9 / 10).min(samples.len() - 1)]);
-    let min = ms(samples[0]);
-    let verdict = match budget_ms {
-        Some(b) if median <= b => format!("budget {b} ms: ok"),
-        Some(b) => format!("budget {b} ms: OVER BUDGET"),
-        None => "no budget".to_string(),
-    };
-    println!(
-        "{name:<44} median {median:>8.2} ms   p90 {p90:>8.2} ms   min {min:>8.2} ms   ({verdict}, n={})",
-        samples.len()
-    );
-}
-
 fn install(root: &Path) -> PathBuf {
     let town = root.join("town");
     gt(root, &["--batch", "install", "town"]);
@@ -205,7 +190,7 @@ fn main() {
     for (name, args, budget) in &cmds {
         gt(&town, args); // warm the page cache
         let samples: Vec<Duration> = (0..RUNS).map(|_| gt(&town, args)).collect();
-        report(name, samples, *budget);
+        report_timings(name, samples, *budget);
     }
 
     let samples: Vec<Duration> = (0..RUNS)
@@ -214,7 +199,7 @@ fn main() {
             gt(&town, &["--batch", "bead", "update", id, "--title", &title])
         })
         .collect();
-    report(
+    report_timings(
         "gt --batch bead update <id> (+ jsonl sync)",
         samples,
         Some(15.0),
@@ -233,7 +218,7 @@ fn main() {
             )
         })
         .collect();
-    report(
+    report_timings(
         "gt --batch bead comment <id> (+ jsonl sync)",
         samples,
         Some(15.0),
@@ -257,7 +242,7 @@ fn main() {
             )
         })
         .collect();
-    report(
+    report_timings(
         "gt --batch bead import (100,000 beads)",
         samples,
         Some(3000.0),

@@ -4,12 +4,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn town_formula(s: &Sandbox, name: &str, text: &str) {
-    let dir = s.town().join("formulas");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join(format!("{name}.formula.toml")), text).expect("write");
-}
-
 #[test]
 fn list_and_show_find_built_ins_town_files_and_broken_ones() {
     let s = Sandbox::with_town();
@@ -32,12 +26,11 @@ fn list_and_show_find_built_ins_town_files_and_broken_ones() {
     }
 
     // A town file of the same name shadows the built-in; a broken file is listed with its error.
-    town_formula(
-        &s,
+    s.town_formula(
         "review",
         "formula = \"review\"\n[[steps]]\nid = \"look\"\ntitle = \"Look\"\n",
     );
-    town_formula(&s, "broken", "formula = \"broken\"\n[[steps]\nid = 1\n");
+    s.town_formula("broken", "formula = \"broken\"\n[[steps]\nid = 1\n");
     let list = s.json(&["formula", "list"]);
     let find = |n: &str| {
         list["formulas"]
@@ -101,7 +94,7 @@ fn the_upstream_hanoi_formula_shows_as_one_129_step_chain() {
     let s = Sandbox::with_town();
     let text = std::fs::read_to_string(compat.join("formulas/towers-of-hanoi-7.formula.toml"))
         .expect("read");
-    town_formula(&s, "towers-of-hanoi-7", &text);
+    s.town_formula("towers-of-hanoi-7", &text);
     let shown = s.json(&["formula", "show", "towers-of-hanoi-7", "--resolved"]);
     assert_eq!(shown["step_count"], 129);
     let waves = shown["waves"].as_array().expect("waves");
@@ -118,8 +111,7 @@ fn the_upstream_hanoi_formula_shows_as_one_129_step_chain() {
 #[test]
 fn a_convoy_formula_runs_one_polecat_per_leg_then_the_synthesis() {
     let s = Sandbox::with_sim_rig("gastown");
-    town_formula(
-        &s,
+    s.town_formula(
         "duo",
         r#"
 formula = "duo"

@@ -36,12 +36,6 @@ title = "Release {{what}}"
 needs = ["b", "c"]
 "#;
 
-fn town_formula(s: &Sandbox, name: &str, text: &str) {
-    let dir = s.town().join("formulas");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join(format!("{name}.formula.toml")), text).expect("write");
-}
-
 fn count(s: &Sandbox, sql: &str) -> usize {
     s.sql(sql).parse().unwrap_or(usize::MAX)
 }
@@ -61,7 +55,7 @@ fn ready_keys(v: &Value) -> Vec<String> {
 fn pour_status_step_done_squash_and_burn() {
     let s = Sandbox::with_town();
     s.add_rig("gastown");
-    town_formula(&s, "ship", SHIP);
+    s.town_formula("ship", SHIP);
     let before = count(&s, "SELECT count(*) FROM beads");
 
     // A required variable missing: exit 2, named, nothing written.
@@ -237,8 +231,7 @@ fn pour_status_step_done_squash_and_burn() {
 #[test]
 fn done_waits_for_the_checklist_and_closes_its_last_steps() {
     let s = Sandbox::with_sim_rig("gastown");
-    town_formula(
-        &s,
+    s.town_formula(
         "two",
         r#"
 formula = "two"
@@ -321,7 +314,7 @@ fn merge_count(s: &Sandbox) -> usize {
 #[test]
 fn a_slung_formula_is_worked_step_by_step_by_the_simulator() {
     let s = Sandbox::with_sim_rig("gastown");
-    town_formula(&s, "ship", SHIP);
+    s.town_formula("ship", SHIP);
     // Busy for a while first, so the checklist can be read before any step is done.
     s.sim_runtime("simbusy", "--busy 2", &[]);
     let r = s.json(&[
@@ -377,7 +370,7 @@ fn a_slung_formula_is_worked_step_by_step_by_the_simulator() {
 #[test]
 fn sling_with_a_formula_attaches_a_molecule_and_a_failed_sling_takes_it_back() {
     let s = Sandbox::with_sim_rig("gastown");
-    town_formula(&s, "ship", SHIP);
+    s.town_formula("ship", SHIP);
     let bead = s.create(&["Widget", "--rig", "gastown"]);
     // Unknown formula: nothing poured, nothing hooked.
     let r = s.gt(&["sling", &bead, "gastown", "--formula", "nope"]);

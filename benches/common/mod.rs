@@ -54,3 +54,22 @@ impl Drop for ServerGuard {
         }
     }
 }
+
+/// Prints median, p90 and min of `samples` and the verdict against `budget_ms` (None: a
+/// command DESIGN.md §12 sets no budget for).
+pub fn report_timings(name: &str, mut samples: Vec<std::time::Duration>, budget_ms: Option<f64>) {
+    samples.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let median = ms(samples[samples.len() / 2]);
+    let p90 = ms(samples[(samples.len() * 9 / 10).min(samples.len() - 1)]);
+    let min = ms(samples[0]);
+    let verdict = match budget_ms {
+        Some(b) if median <= b => format!("budget {b} ms: ok"),
+        Some(b) => format!("budget {b} ms: OVER BUDGET"),
+        None => "no budget".to_string(),
+    };
+    println!(
+        "{name:<52} median {median:>8.2} ms   p90 {p90:>8.2} ms   min {min:>8.2} ms   ({verdict}, n={})",
+        samples.len()
+    );
+}

@@ -55,13 +55,25 @@ pub async fn sling_item(
             ctx.write(|tx| molecule::pour_in(tx, &spec))?
         }
     };
+    sling_poured(ctx, item, &poured.root, target, opts).await
+}
+
+/// Slings `item` (the poured root itself, or the bead it was poured for); a failure takes
+/// the molecule back.
+async fn sling_poured(
+    ctx: &mut Ctx,
+    item: &str,
+    root: &str,
+    target: &str,
+    opts: &SlingOptions,
+) -> Result<Slung> {
     match sling::sling(ctx, item, target, opts).await {
         Ok(mut s) => {
-            s.molecule = Some(poured.root);
+            s.molecule = Some(root.to_string());
             Ok(s)
         }
         Err(e) => {
-            take_back(ctx, &poured.root);
+            take_back(ctx, root);
             Err(e)
         }
     }
@@ -105,16 +117,7 @@ async fn sling_formula(
     let poured = ctx.write(|tx| molecule::pour_in(tx, &spec))?;
     let mut plain = opts.clone();
     plain.vars.clear();
-    match sling::sling(ctx, &poured.root, target, &plain).await {
-        Ok(mut s) => {
-            s.molecule = Some(poured.root);
-            Ok(s)
-        }
-        Err(e) => {
-            take_back(ctx, &poured.root);
-            Err(e)
-        }
-    }
+    sling_poured(ctx, &poured.root, &poured.root, target, &plain).await
 }
 
 /// `<prefix>-<id>` with a prefix of this town (`hq` or a rig's), or with a hash-like tail:

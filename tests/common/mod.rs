@@ -373,3 +373,12 @@ impl Sandbox {
             .unwrap_or(Value::Null)
     }
 }
+
+impl Sandbox {
+    /// Writes `<town>/formulas/<name>.formula.toml`.
+    pub fn town_formula(&self, name: &str, text: &str) {
+        let dir = self.town().join("formulas");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join(format!("{name}.formula.toml")), text).expect("write");
+    }
+}
