@@ -128,6 +128,12 @@ pub enum Command {
     /// Molecules (formulas poured into the ledger): pour, status, step done, burn, squash.
     #[command(subcommand)]
     Mol(MolCmd),
+    /// The merge queue: list, show, retry, reject.
+    #[command(subcommand)]
+    Mq(MqCmd),
+    /// The refinery: work a rig's merge queue now (`gt up` will run it for you).
+    #[command(subcommand)]
+    Refinery(RefineryCmd),
     /// The event stream, one line each.
     Feed {
         /// Plain lines (the default here; the workspace has its own feed view).
@@ -332,6 +338,36 @@ pub enum DepCmd {
     },
     /// What a bead depends on, and what depends on it.
     List { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MqCmd {
+    /// Unfinished merge requests of a rig (or every rig), in the order they are worked.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// One merge request with what happened to it.
+    Show { id: String },
+    /// Put a failed merge request back in the queue.
+    Retry { id: String },
+    /// Close a merge request without landing it (its branch stays).
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RefineryCmd {
+    /// Work the rig's merge queue until it is empty (or one request with --once).
+    Run {
+        #[arg(long)]
+        rig: String,
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

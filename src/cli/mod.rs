@@ -11,6 +11,7 @@ mod install;
 mod json;
 mod mail;
 mod mol;
+mod mq;
 mod output;
 mod rig;
 mod tmux_cmds;
@@ -172,6 +173,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             Err(e) => Err(e),
         },
         Command::Mol(cmd) => mol::run(out, session.ctx()?, cmd),
+        Command::Mq(cmd) => mq::run(out, session.ctx()?, cmd),
+        Command::Refinery(cmd) => mq::refinery(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,
             since,

@@ -4,7 +4,7 @@ use super::GitError;
 use std::path::Path;
 use std::process::Command;
 
-fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError> {
+pub(super) fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError> {
     let mut cmd = Command::new("git");
     cmd.args(args)
         // Never stop to ask for a password: gt runs headless.

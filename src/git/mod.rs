@@ -2,11 +2,13 @@
 
 mod cli;
 mod error;
+mod merge;
 mod repo;
 mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
 pub use error::GitError;
+pub use merge::{Prepared, Strategy, advance, prepare};
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,
     default_branch, has_branch, init_repo, is_repo, local_branches, loose_work, worktree_state,

@@ -28,6 +28,7 @@ pub mod mol_steps;
 pub mod molecule;
 pub mod polecat;
 pub mod prime;
+pub mod refinery;
 pub mod rig;
 pub mod session;
 pub mod sling;
