@@ -231,6 +231,7 @@ fn pour_status_step_done_squash_and_burn() {
 #[test]
 fn done_waits_for_the_checklist_and_closes_its_last_steps() {
     let s = Sandbox::with_sim_rig("gastown");
+    s.town_formula("ship", SHIP);
     s.town_formula(
         "two",
         r#"
@@ -258,6 +259,27 @@ needs = ["work"]
     let root = poured["poured"]["root"].as_str().expect("root").to_string();
     assert_eq!(poured["poured"]["attached_to"], bead.as_str());
     s.ok(&["--batch", "hook", &bead, "gastown/crew/joe"]);
+    // Being worked (through the bead it guides): neither burned nor squashed.
+    for verb in ["burn", "squash"] {
+        let r = s.gt(&["mol", verb, &root]);
+        assert_eq!(r.code, 2, "{verb}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("being worked by gastown/crew/joe"),
+            "{}",
+            r.stderr
+        );
+    }
+    // Another formula asked for while this one is unfinished: refused, not ignored.
+    let r = s.gt(&[
+        "sling",
+        &bead,
+        "gastown/crew/joe",
+        "--formula",
+        "ship",
+        "--force",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("gt mol burn"), "{}", r.stderr);
 
     // The agent's prime shows the checklist with the current step spelled out.
     let ws = s.town().join("gastown/crew/joe");

@@ -92,7 +92,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             }
             if failed > 0 {
                 return Err(crate::Error::failed(format!(
-                    "{failed} of {} leg(s) could not be slung; their beads stay open: sling them again with `gt sling <bead> {rig}`",
+                    "{failed} of {} leg(s) could not be slung; their beads stay open: sling them again with `gt sling <bead> {rig} --no-formula`",
                     r.legs.len()
                 )));
             }

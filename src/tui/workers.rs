@@ -164,15 +164,20 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     match fx {
         Effect::Sling { id, bead, target } => done(
             id,
-            work::block_on(work::sling::sling(ctx, &bead, &target, &Default::default()))
-                .and_then(|r| r)
-                .map(|s| {
-                    if s.already {
-                        format!("{} is already on {}'s hook", s.bead, s.agent)
-                    } else {
-                        format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
-                    }
-                }),
+            work::block_on(work::formula_sling::sling_item(
+                ctx,
+                &bead,
+                &target,
+                &Default::default(),
+            ))
+            .and_then(|r| r)
+            .map(|s| {
+                if s.already {
+                    format!("{} is already on {}'s hook", s.bead, s.agent)
+                } else {
+                    format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
+                }
+            }),
         ),
         Effect::SendMail {
             id,

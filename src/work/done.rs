@@ -74,7 +74,8 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     };
     let rig = ctx.town.rig(&rig_name)?;
     // A molecule's steps are the agent's checklist: done before `done`.
-    if let Some(b) = &bead
+    if !deferred
+        && let Some(b) = &bead
         && let Some(root) = molecule::root_of(&ctx.reader(), b)?
     {
         let m = molecule::view(&ctx.reader(), &root)?;
@@ -117,7 +118,10 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let commit = git::branch_tip(&repo, &branch).ok();
     ctx.write(|tx| {
         still_holds(tx, &info, bead.as_ref())?;
-        if let Some(b) = &bead {
+        // Deferred work keeps its molecule as it is, for whoever takes the bead next.
+        if ahead > 0
+            && let Some(b) = &bead
+        {
             finish_molecule(tx, b)?;
         }
         if let Some(mr) = open_merge_request(tx, &branch, commit.as_deref())? {

@@ -46,12 +46,26 @@ pub async fn sling_item(
     };
     let poured = match existing {
         Some(root) => {
+            let m = molecule::view(&ctx.reader(), &root)?;
+            let asked = opts.formula.is_some() || !opts.vars.is_empty();
+            if asked && (m.formula.as_deref() != Some(formula.as_str()) || !opts.vars.is_empty()) {
+                return Err(Error::invalid(format!(
+                    "{item} already has molecule {root} (formula {}); to start over with {formula}, remove it first: gt mol burn {root}",
+                    m.formula.as_deref().unwrap_or("?")
+                )));
+            }
             let mut s = sling::sling(ctx, item, target, opts).await?;
             s.molecule = Some(root);
             return Ok(s);
         }
         None => {
-            let spec = formulas::prepare(ctx, &formula, &opts.vars, rig.as_deref(), Some(&bead))?;
+            let spec = formulas::prepare(ctx, &formula, &opts.vars, rig.as_deref(), Some(&bead))
+                .map_err(|e| match &opts.formula {
+                    Some(_) => e,
+                    None => Error::invalid(format!(
+                        "{e} (it is the `sling.formula` setting; fix it with `gt config set sling.formula …`, or sling with --no-formula)"
+                    )),
+                })?;
             ctx.write(|tx| molecule::pour_in(tx, &spec))?
         }
     };

@@ -41,14 +41,14 @@ pub fn step_done(
     })?;
     let root = mol.root.clone();
     let before: Vec<String> = mol.ready().map(|s| s.key.clone()).collect();
-    let (already, landed) = ctx.write(|tx| {
+    let (already, landed, root_closed) = ctx.write(|tx| {
         // Re-read inside the transaction: another agent may have closed a step meanwhile.
         let cur = molecule::view(&tx.reader(), &root)?;
         let Some(now) = cur.step(&s.bead) else {
             return Err(Error::not_found(format!("step {} is gone", s.bead)));
         };
         if now.state == StepState::Done {
-            return Ok((true, Vec::new()));
+            return Ok((true, Vec::new(), false));
         }
         if now.state == StepState::Blocked && !force {
             let open: Vec<String> = now
@@ -57,16 +57,28 @@ pub fn step_done(
                 .filter(|n| cur.step(n).is_none_or(|x| x.state != StepState::Done))
                 .cloned()
                 .collect();
+            let why = if open.is_empty() {
+                "is marked blocked".to_string()
+            } else {
+                format!("needs {} first (still open)", open.join(", "))
+            };
             return Err(Error::invalid(format!(
-                "step {} ({}) needs {} first (still open); finish those, or use --force to close it out of order",
-                now.key,
-                now.bead,
-                open.join(", ")
+                "step {} ({}) {why}; finish those, or use --force to close it out of order",
+                now.key, now.bead
             )));
         }
         let mut out = CloseOutcome::default();
         close_in(tx, &s.bead, Some("step done"), &mut out)?;
-        Ok((false, out.landed))
+        // A molecule nobody holds (poured by hand, or guiding a work bead) is finished with
+        // its last step, in the same transaction. One on an agent's hook is finished by that
+        // agent's `gt done`.
+        let after = molecule::view(&tx.reader(), &root)?;
+        let mut root_closed = false;
+        if after.is_complete() && after.status == "open" {
+            close_in(tx, &root, Some("all steps done"), &mut out)?;
+            root_closed = true;
+        }
+        Ok((false, out.landed, root_closed))
     })?;
     let after = molecule::view(&ctx.reader(), &root)?;
     let now_ready = after
@@ -75,16 +87,6 @@ pub fn step_done(
         .map(|x| x.key.clone())
         .collect();
     let complete = after.is_complete();
-    let mut root_closed = false;
-    // A molecule nobody holds (poured by hand, or guiding a work bead) is finished with its
-    // last step. One on an agent's hook is finished by that agent's `gt done`.
-    if complete && !already && after.status == "open" {
-        ctx.write(|tx| {
-            let mut out = CloseOutcome::default();
-            close_in(tx, &root, Some("all steps done"), &mut out)
-        })?;
-        root_closed = true;
-    }
     Ok(StepDone {
         molecule: root,
         step: s.key,
@@ -126,7 +128,7 @@ pub fn burn(ctx: &mut Ctx, reference: &str) -> Result<Burned> {
     let root = mol.root.clone();
     ctx.write(|tx| {
         let cur = molecule::view(&tx.reader(), &root)?;
-        refuse_if_held(&cur, "burn")?;
+        refuse_if_held(&tx.reader(), &cur, "burn")?;
         if cur.status == "closed" || (cur.is_complete() && !cur.steps.is_empty()) {
             return Err(Error::invalid(format!(
                 "molecule {root} is finished; burn removes only unfinished ones (`gt mol squash {root}` closes it with a summary)"
@@ -150,13 +152,24 @@ pub fn burn(ctx: &mut Ctx, reference: &str) -> Result<Burned> {
     })
 }
 
-fn refuse_if_held(m: &MolView, verb: &str) -> Result<()> {
-    if m.status == "hooked"
-        && let Some(h) = &m.holder
+fn refuse_if_held(r: &crate::ledger::Reader<'_>, m: &MolView, verb: &str) -> Result<()> {
+    // Held: the root on a hook, or the work bead it guides on one.
+    let mut held = m.status == "hooked";
+    if let Some(w) = &m.attached_to
+        && let Some(b) = r.bead(w)?
     {
+        held |= b.status == "hooked";
+    }
+    if held && let Some(h) = &m.holder {
         return Err(Error::invalid(format!(
-            "molecule {} is on {h}'s hook; take it off first (`gt unsling {}`), then {verb} it",
-            m.root, m.root
+            "molecule {} is being worked by {h}; take the work off its hook first (`gt unsling`), then {verb} it",
+            m.root
+        )));
+    }
+    if super::done::pending_merge_of(r, &m.root)?.is_some() {
+        return Err(Error::invalid(format!(
+            "molecule {} is waiting in the merge queue; {verb} it after its merge lands or is rejected",
+            m.root
         )));
     }
     Ok(())
@@ -179,7 +192,7 @@ pub fn squash(ctx: &mut Ctx, reference: &str) -> Result<Squashed> {
     let root = mol.root.clone();
     ctx.write(|tx| {
         let cur = molecule::view(&tx.reader(), &root)?;
-        refuse_if_held(&cur, "squash")?;
+        refuse_if_held(&tx.reader(), &cur, "squash")?;
         let mut lines = vec![format!(
             "Squashed molecule of formula {}: {}/{} steps done.",
             cur.formula.as_deref().unwrap_or("?"),

@@ -223,7 +223,12 @@ pub fn view(r: &Reader<'_>, root: &str) -> Result<MolView> {
             root_bead.issue_type
         )));
     }
-    let children = r.children(root)?;
+    // Only the formula's steps: a bead made a child by hand (`--parent`) is not one of them.
+    let children: Vec<Bead> = r
+        .children(root)?
+        .into_iter()
+        .filter(|b| b.issue_type == "step")
+        .collect();
     let key_of: HashMap<&str, String> = children
         .iter()
         .map(|b| (b.id.as_str(), step_key(b)))
@@ -333,7 +338,7 @@ pub fn find(ctx: &Ctx, reference: Option<&str>) -> Result<MolView> {
             let bead = super::beads::require(ctx, &r, id)?;
             root_of(&r, &bead)?.ok_or_else(|| {
                 Error::invalid(format!(
-                    "{id} is a {} with no molecule; pour one with `gt mol pour <formula>` or sling it with --formula",
+                    "{id} is a {} with no molecule; pour one for it with `gt mol pour <formula> --for {id}`, or sling it with --formula",
                     bead.issue_type
                 ))
             })?
@@ -342,7 +347,7 @@ pub fn find(ctx: &Ctx, reference: Option<&str>) -> Result<MolView> {
             let me = super::agents::whoami(ctx).to_string();
             let hook = super::agents::hooked_bead(&r, &me)?.ok_or_else(|| {
                 Error::invalid(format!(
-                    "{me} has nothing on its hook; name a molecule: `gt mol status <id>`"
+                    "{me} has nothing on its hook; name the molecule (`--mol <id>`, or `gt mol status <id>`)"
                 ))
             })?;
             root_of(&r, &hook)?.ok_or_else(|| {
@@ -356,31 +361,25 @@ pub fn find(ctx: &Ctx, reference: Option<&str>) -> Result<MolView> {
     view(&r, &root)
 }
 
-/// What `gt done` does with a molecule: the open steps it may close itself (ready steps no
-/// open step needs — the "run gt done" kind of last step) and the ones still to be worked.
+/// What `gt done` does with a molecule: the open step it may close itself — only when it is
+/// the single one left and ready (a last "run gt done" step) — and the steps still to work.
 pub fn done_check(m: &MolView) -> (Vec<String>, Vec<String>) {
-    let needed: std::collections::HashSet<&str> = m
+    let open: Vec<&StepView> = m
         .steps
         .iter()
         .filter(|s| s.state != StepState::Done)
-        .flat_map(|s| s.needs.iter().map(String::as_str))
         .collect();
-    let mut closable = Vec::new();
-    let mut missing = Vec::new();
-    for s in m.steps.iter().filter(|s| s.state != StepState::Done) {
-        if s.state == StepState::Ready && !needed.contains(s.key.as_str()) {
-            closable.push(s.bead.clone());
-        } else {
-            missing.push(s.key.clone());
-        }
+    match open.as_slice() {
+        [] => (Vec::new(), Vec::new()),
+        [last] if last.state == StepState::Ready => (vec![last.bead.clone()], Vec::new()),
+        _ => (Vec::new(), open.iter().map(|s| s.key.clone()).collect()),
     }
-    (closable, missing)
 }
 
 /// The error `gt done` gives while steps are unfinished.
 pub fn unfinished_error(m: &MolView, missing: &[String]) -> Error {
     Error::invalid(format!(
-        "molecule {} still has {} unfinished step(s): {}. Finish each and mark it with `gt mol step done <step>` (`gt mol status` shows them), then run `gt done` again",
+        "molecule {} still has {} unfinished step(s): {}. Finish each and mark it with `gt mol step done <step>` (`gt mol status` shows them; the last one may be left for `gt done`), then run `gt done` again",
         m.root,
         missing.len(),
         missing.join(", ")
