@@ -7,7 +7,7 @@
 //! `cargo bench --bench agents`
 
 mod common;
-use common::{ServerGuard, gt, gt_cmd};
+use common::{ServerGuard, gt, gt_cmd, source_repo};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,11 +70,7 @@ fn main() {
         .expect("tempdir");
     let root = tmp.path();
     let src = root.join("src");
-    std::fs::create_dir_all(&src).expect("mkdir");
-    sh(
-        &src,
-        "git init -q -b main && echo hi > README && git add . && git -c user.name=b -c user.email=b@b commit -qm init",
-    );
+    source_repo(&src);
     gt(root, &["--batch", "install", "town"]);
     let town = root.join("town");
     // Declared after `tmp`, so it runs first: the server goes before its directory does.

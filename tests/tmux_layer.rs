@@ -1,29 +1,10 @@
 //! The tmux layer against a real, private tmux server.
 
+mod common;
+
+use common::PrivateServer;
 use gt::tmux::{Server, WindowSpec};
 use std::time::Duration;
-
-struct PrivateServer {
-    server: Server,
-    _dir: tempfile::TempDir,
-}
-
-impl PrivateServer {
-    fn new() -> Self {
-        // Each test gets its own server (named from its own temp dir), with no user config.
-        let dir = tempfile::tempdir().expect("tempdir");
-        let server = Server::for_town(dir.path()).with_config(Some("/dev/null"));
-        PrivateServer { server, _dir: dir }
-    }
-}
-
-impl Drop for PrivateServer {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .args(["-L", self.server.socket(), "kill-server"])
-            .output();
-    }
-}
 
 fn spec(session: &str, name: &str, argv: &[&str]) -> WindowSpec {
     WindowSpec {
@@ -89,13 +70,9 @@ async fn windows_are_created_tagged_listed_captured_and_killed() {
     assert_eq!(s.panes().await.expect("panes").len(), 1);
 }
 
-#[tokio::test]
-async fn pasted_text_is_never_read_as_keys_or_commands() {
-    let p = PrivateServer::new();
-    let s = &p.server;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("got.txt");
-    // `cat` writes exactly what the terminal delivers to it.
+/// A window whose `cat`, in raw mode, writes to `out` exactly the bytes tmux delivers;
+/// returned once raw mode is on.
+async fn raw_cat_window(s: &gt::tmux::Server, out: &std::path::Path) -> gt::tmux::Created {
     let w = s
         .create_window(&spec(
             "rig",
@@ -108,8 +85,18 @@ async fn pasted_text_is_never_read_as_keys_or_commands() {
         ))
         .await
         .expect("window");
-    // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
     wait_for(s, &w.pane_id, "ready").await;
+    w
+}
+
+#[tokio::test]
+async fn pasted_text_is_never_read_as_keys_or_commands() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("got.txt");
+    // `cat` writes exactly what the terminal delivers to it.
+    let w = raw_cat_window(s, &out).await;
     let text = "C-c Enter ; kill-server $(touch /tmp/gt-pwned) \\; send-keys q";
     s.paste(&w.pane_id, text).await.expect("paste");
     s.press_enter(&w.pane_id).await.expect("enter");
@@ -204,20 +191,7 @@ async fn pasted_line_feeds_stay_line_feeds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("got.txt");
     // No bracketed paste asked for, raw mode: the bytes tmux delivers land in the file.
-    let w = s
-        .create_window(&spec(
-            "rig",
-            "cat",
-            &[
-                "sh",
-                "-c",
-                &format!("stty raw -echo; echo ready; cat > {}", out.display()),
-            ],
-        ))
-        .await
-        .expect("window");
-    // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
-    wait_for(s, &w.pane_id, "ready").await;
+    let w = raw_cat_window(s, &out).await;
     s.paste(&w.pane_id, "first line\nsecond line\n\nlast")
         .await
         .expect("paste");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Sandbox, gt_bin, wait_for};
+use common::{PrivateServer, Sandbox, gt_bin, wait_for};
 use gt::tmux::{CaptureReq, Server, WindowSpec};
 use serde_json::Value;
 use std::process::Command;
@@ -15,27 +15,6 @@ use std::time::Duration;
 /// The spawn counter is process-wide: tests here that call the tmux layer in this process
 /// share this lock, and the one that counts takes it alone.
 static IN_PROCESS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
-struct PrivateServer {
-    server: Server,
-    _dir: tempfile::TempDir,
-}
-
-impl PrivateServer {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let server = Server::for_town(dir.path()).with_config(Some("/dev/null"));
-        PrivateServer { server, _dir: dir }
-    }
-}
-
-impl Drop for PrivateServer {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", self.server.socket(), "kill-server"])
-            .output();
-    }
-}
 
 fn spec(name: &str, script: &str) -> WindowSpec {
     WindowSpec {

@@ -526,28 +526,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
             if list.is_empty() && !out.batch {
                 return out.line("No polecats.").map_err(io);
             }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.agent.address.clone(),
-                        p.agent.state.clone(),
-                        or_dash(p.agent.hook.as_deref()),
-                        or_dash(p.agent.branch.as_deref()),
-                        p.dirty_files
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "?".into()),
-                        p.commits_ahead
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "?".into()),
-                    ]
-                })
-                .collect();
-            out.table(
-                &["POLECAT", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
-                &rows,
-            )
-            .map_err(io)
+            worker_table(out, "POLECAT", &list)
         }
         PolecatCmd::Show { agent } => {
             let p = polecat::show(ctx, &agent)?;
@@ -590,18 +569,50 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
             if out.json {
                 return out.json(json!({ "removed": r })).map_err(io);
             }
-            out.line(format!("Removed {}", r.address)).map_err(io)?;
-            for d in &r.discarded {
-                out.line(format!("  discarded (--force): {d}"))
-                    .map_err(io)?;
-            }
-            if let Some(b) = &r.branch_kept {
-                out.line(format!("  kept branch {b}: its commits are not merged"))
-                    .map_err(io)?;
-            }
-            Ok(())
+            print_removed(out, &r)
         }
     }
+}
+
+/// Workers (polecats or crew) with their hook and what their worktree holds.
+pub(super) fn worker_table(
+    out: &mut Out,
+    heading: &str,
+    list: &[crate::work::polecat::PolecatView],
+) -> Result<()> {
+    let count = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|p| {
+            vec![
+                p.agent.address.clone(),
+                p.agent.state.clone(),
+                or_dash(p.agent.hook.as_deref()),
+                or_dash(p.agent.branch.as_deref()),
+                count(p.dirty_files),
+                count(p.commits_ahead),
+            ]
+        })
+        .collect();
+    out.table(
+        &[heading, "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
+        &rows,
+    )
+    .map_err(io)
+}
+
+/// What removing a worker did, and what it kept.
+pub(super) fn print_removed(out: &mut Out, r: &crate::work::polecat::RemoveReport) -> Result<()> {
+    out.line(format!("Removed {}", r.address)).map_err(io)?;
+    for d in &r.discarded {
+        out.line(format!("  discarded (--force): {d}"))
+            .map_err(io)?;
+    }
+    if let Some(b) = &r.branch_kept {
+        out.line(format!("  kept branch {b}: its commits are not merged"))
+            .map_err(io)?;
+    }
+    Ok(())
 }
 
 /// `gt agent sim` runs without a town; `gt agent flush` with one.

@@ -98,7 +98,7 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
                 } => format!(
                     "merged {mr} ({}) as {}{}",
                     or_dash(source_bead.as_deref()),
-                    &commit[..commit.len().min(10)],
+                    refinery::short(commit),
                     if landed.is_empty() {
                         String::new()
                     } else {

@@ -135,28 +135,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
                     .line("No crew. Add one with: gt crew add <name> --rig <rig>")
                     .map_err(io);
             }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.agent.address.clone(),
-                        p.agent.state.clone(),
-                        or_dash(p.agent.hook.as_deref()),
-                        or_dash(p.agent.branch.as_deref()),
-                        p.dirty_files
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "?".into()),
-                        p.commits_ahead
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| "?".into()),
-                    ]
-                })
-                .collect();
-            out.table(
-                &["CREW", "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
-                &rows,
-            )
-            .map_err(io)
+            super::agents::worker_table(out, "CREW", &list)
         }
         CrewCmd::Start { agent } => {
             let l = block_on(crew::start(ctx, &agent, None))??;
@@ -196,12 +175,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             if out.json {
                 return out.json(json!({ "removed": r })).map_err(io);
             }
-            out.line(format!("Removed {}", r.address)).map_err(io)?;
-            if let Some(b) = &r.branch_kept {
-                out.line(format!("  kept branch {b}: its commits are not merged"))
-                    .map_err(io)?;
-            }
-            Ok(())
+            super::agents::print_removed(out, &r)
         }
     }
 }

@@ -20,24 +20,9 @@ pub struct AgentSpec {
     pub urgent_interrupts: bool,
 }
 
-fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 40
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "invalid runtime name {name:?}: letters, digits, '-' and '_', at most 40"
-        )))
-    }
-}
-
 /// Defines (or redefines) a runtime from a command line.
 pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
-    validate_name(&spec.name)?;
+    super::validate_simple_name("runtime name", &spec.name)?;
     let words = shlex::split(&spec.command_line)
         .filter(|w| !w.is_empty())
         .ok_or_else(|| {

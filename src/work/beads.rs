@@ -196,7 +196,8 @@ pub fn create(ctx: &mut Ctx, req: NewBead) -> Result<Bead> {
     })
 }
 
-fn new_dep(tx: &Tx<'_>, issue: &str, target: &str, kind: &str) -> Dependency {
+/// An edge stamped with the transaction's time and actor.
+pub(crate) fn new_dep(tx: &Tx<'_>, issue: &str, target: &str, kind: &str) -> Dependency {
     Dependency {
         issue_id: issue.to_string(),
         depends_on_id: target.to_string(),

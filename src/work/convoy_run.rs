@@ -5,7 +5,7 @@
 use super::sling::{self, SlingOptions, Slung};
 use super::{Ctx, done, formulas};
 use crate::formula::{Kind, StepRole};
-use crate::ledger::{Bead, Dependency};
+use crate::ledger::Bead;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -95,14 +95,8 @@ pub async fn run(
                         step.id, inst.name
                     )));
                 };
-                tx.add_dep(&Dependency {
-                    issue_id: id.clone(),
-                    depends_on_id: target.clone(),
-                    kind: "blocks".into(),
-                    created_at: Some(now.clone()),
-                    created_by: Some(actor.clone()),
-                    extra: Default::default(),
-                })?;
+                let edge = super::beads::new_dep(tx, &id, target, "blocks");
+                tx.add_dep(&edge)?;
             }
             if step.needs.is_empty() {
                 legs.push((step.id.clone(), id.clone()));

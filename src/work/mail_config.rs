@@ -29,21 +29,6 @@ pub struct Entry {
     pub members: Vec<String>,
 }
 
-fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 40
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "invalid name {name:?}: letters, digits, '-' and '_'"
-        )))
-    }
-}
-
 pub fn entries(ctx: &Ctx, kind: Kind) -> Vec<Entry> {
     let Some(t) = ctx
         .town
@@ -81,7 +66,7 @@ pub fn entries(ctx: &Ctx, kind: Kind) -> Vec<Entry> {
 
 /// Adds members (list: addresses that exist; group: patterns; queue: worker patterns).
 pub fn add(ctx: &mut Ctx, kind: Kind, name: &str, members: &[String]) -> Result<Entry> {
-    validate_name(name)?;
+    super::validate_simple_name("name", name)?;
     if kind == Kind::List {
         if members.is_empty() {
             return Err(Error::invalid("a list needs at least one address"));

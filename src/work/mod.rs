@@ -213,6 +213,23 @@ fn parse_overrides(raw: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// A short name for something gt keeps by name (a runtime, a mailing list, a group):
+/// letters, digits, '-' and '_', at most 40.
+pub(crate) fn validate_simple_name(kind: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "invalid {kind} {name:?}: letters, digits, '-' and '_', at most 40"
+        )))
+    }
+}
+
 fn find_override<'a>(overrides: &'a [(String, String)], key: &str) -> Option<&'a str> {
     overrides
         .iter()

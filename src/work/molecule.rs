@@ -3,7 +3,8 @@
 //! and the views that walk them. Readiness inside a molecule follows from those edges alone.
 
 use super::Ctx;
-use crate::ledger::{Bead, Dependency, Reader, Tx};
+use super::beads::new_dep;
+use crate::ledger::{Bead, Reader, Tx};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -89,7 +90,7 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
     }
     tx.insert_bead(&root_bead)?;
     if let Some(work) = &spec.attach_to {
-        tx.add_dep(&edge(&root, work, ATTACHED, &now, &actor))?;
+        tx.add_dep(&new_dep(tx, &root, work, ATTACHED))?;
     }
     // Children are numbered directly (the root is new, so it has none yet): asking the ledger
     // for the next free number per step would make a 1,000-step pour quadratic.
@@ -113,7 +114,7 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
         };
         b.extra.insert(STEP_KEY.into(), serde_json::json!(step.key));
         tx.insert_bead(&b)?;
-        tx.add_dep(&edge(id, &root, "parent-child", &now, &actor))?;
+        tx.add_dep(&new_dep(tx, id, &root, "parent-child"))?;
     }
     for (step, id) in spec.steps.iter().zip(&ids) {
         for need in &step.needs {
@@ -123,7 +124,7 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
                     step.key, spec.formula
                 )));
             };
-            tx.add_dep(&edge(id, &ids[j], "blocks", &now, &actor))?;
+            tx.add_dep(&new_dep(tx, id, &ids[j], "blocks"))?;
         }
     }
     tx.record_event(
@@ -139,17 +140,6 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
         steps: spec.steps.iter().map(|s| s.key.clone()).zip(ids).collect(),
         attached_to: spec.attach_to.clone(),
     })
-}
-
-fn edge(issue: &str, target: &str, kind: &str, now: &str, actor: &str) -> Dependency {
-    Dependency {
-        issue_id: issue.to_string(),
-        depends_on_id: target.to_string(),
-        kind: kind.to_string(),
-        created_at: Some(now.to_string()),
-        created_by: Some(actor.to_string()),
-        extra: Default::default(),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

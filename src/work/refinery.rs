@@ -178,7 +178,8 @@ pub fn process_next(ctx: &mut Ctx, rig: &RigConfig) -> Result<Option<Outcome>> {
     }))
 }
 
-fn short(sha: &str) -> &str {
+/// The first 10 characters of a commit id, as shown to people.
+pub fn short(sha: &str) -> &str {
     &sha[..sha.len().min(10)]
 }
 

@@ -382,3 +382,26 @@ impl Sandbox {
         std::fs::write(dir.join(format!("{name}.formula.toml")), text).expect("write");
     }
 }
+
+/// A private tmux server for tests that drive the tmux layer in-process: its own socket
+/// (named from its own temp dir), no user config, killed on drop.
+pub struct PrivateServer {
+    pub server: gt::tmux::Server,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateServer {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = gt::tmux::Server::for_town(dir.path()).with_config(Some("/dev/null"));
+        PrivateServer { server, _dir: dir }
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", self.server.socket(), "kill-server"])
+            .output();
+    }
+}
