@@ -33,6 +33,26 @@ impl TownPaths {
         self.runtime_dir().join("locks")
     }
 
+    /// Held (an OS file lock) by the one supervisor of the town while it runs.
+    pub fn daemon_lock(&self) -> PathBuf {
+        self.runtime_dir().join("daemon.lock")
+    }
+
+    /// The supervisor's own files: its status report and each daemon's saved state.
+    pub fn daemon_dir(&self) -> PathBuf {
+        self.runtime_dir().join("daemon")
+    }
+
+    /// Written by the running supervisor every few seconds: pid, kind, each daemon's state.
+    pub fn daemon_status(&self) -> PathBuf {
+        self.daemon_dir().join("status.json")
+    }
+
+    /// One file per agent, touched by every `gt` command the agent runs (its heartbeat).
+    pub fn heartbeats_dir(&self) -> PathBuf {
+        self.runtime_dir().join("heartbeats")
+    }
+
     pub fn beads_dir(&self) -> PathBuf {
         self.root.join(".beads")
     }
