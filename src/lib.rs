@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod cli;
+pub mod daemon;
 pub mod error;
 pub mod formula;
 pub mod fsutil;

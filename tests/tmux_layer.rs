@@ -15,6 +15,7 @@ fn spec(session: &str, name: &str, argv: &[&str]) -> WindowSpec {
         argv: argv.iter().map(|s| s.to_string()).collect(),
         agent: format!("rig/polecats/{name}"),
         bead: Some("gt-abcd".into()),
+        daemon: false,
     }
 }
 

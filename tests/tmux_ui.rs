@@ -25,6 +25,7 @@ fn spec(name: &str, script: &str) -> WindowSpec {
         argv: vec!["sh".into(), "-c".into(), script.into()],
         agent: format!("rig/polecats/{name}"),
         bead: None,
+        daemon: false,
     }
 }
 

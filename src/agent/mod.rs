@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod names;
+pub mod procs;
 pub mod roles;
 pub mod runtime;
 pub mod screen;

@@ -37,6 +37,8 @@ pub struct SimOptions {
     pub report_to: Option<String>,
     /// Seconds each step of a molecule keeps it busy.
     pub step_secs: f64,
+    /// Misbehave only in the agent's first session (a marker under the town's `.gt/`).
+    pub once: bool,
     /// The first prompt (the beacon), when given as an argument.
     pub prompt: Option<String>,
 }
@@ -79,8 +81,28 @@ fn status(text: &str) {
     flush();
 }
 
-pub fn run(opts: SimOptions) -> i32 {
+/// With `--once`, the first session of an agent claims a marker and misbehaves; later ones
+/// find the marker and behave.
+fn first_session(agent: &str) -> bool {
+    let Ok(town) = std::env::var("GT_TOWN") else {
+        return true;
+    };
+    let dir = PathBuf::from(town).join(".gt").join("sim-once");
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join(agent.replace('/', "--")))
+        .is_ok()
+}
+
+pub fn run(mut opts: SimOptions) -> i32 {
     let agent = std::env::var("GT_AGENT").unwrap_or_else(|_| "sim".into());
+    if opts.once && !first_session(&agent) {
+        opts.hang = false;
+        opts.crash_after = None;
+        opts.no_commit = false;
+    }
     let _raw = RawMode::enter();
     say(&format!(
         "gt sim — a simulated coding agent (no AI), working as {agent}"
@@ -302,22 +324,24 @@ impl Sim {
         if secs <= 0.0 {
             return false;
         }
-        status(&format!("⠿ sim is {what}… {BUSY_MARKER}"));
-        let end = std::time::Instant::now() + Duration::from_secs_f64(secs);
+        let start = std::time::Instant::now();
+        let end = start + Duration::from_secs_f64(secs);
         let mut kept = std::collections::VecDeque::new();
         let mut interrupted = false;
+        // Redrawn every second with the time spent, as AI CLIs do: a busy agent shows output.
         while std::time::Instant::now() < end {
-            match self.next_input(Some(end)) {
+            let spent = start.elapsed().as_secs();
+            status(&format!("⠿ sim is {what}… {spent}s {BUSY_MARKER}"));
+            let tick = (std::time::Instant::now() + Duration::from_secs(1)).min(end);
+            match self.next_input(Some(tick)) {
                 Some(Input::Cancel) => {
                     interrupted = true;
                     break;
                 }
                 Some(ev) => kept.push_back(ev),
                 None => {
-                    // Time is up, or input ended (then just finish the busy period).
-                    let left = end.saturating_duration_since(std::time::Instant::now());
-                    std::thread::sleep(left);
-                    break;
+                    // The second is up, or input ended (then sit out the rest of the second).
+                    std::thread::sleep(tick.saturating_duration_since(std::time::Instant::now()));
                 }
             }
         }

@@ -390,6 +390,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
                 v.info.address.clone(),
                 or_dash(v.info.runtime.as_deref()),
                 out.paint(tone, &session),
+                format!("{} ({})", v.verdict.as_str(), v.reason),
                 v.info.state.clone(),
                 or_dash(v.info.hook.as_deref()),
                 or_dash(v.window.as_deref()),
@@ -403,7 +404,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
         .collect();
     out.table(
         &[
-            "AGENT", "RUNTIME", "SESSION", "STATE", "HOOK", "WINDOW", "QUEUED",
+            "AGENT", "RUNTIME", "SESSION", "VERDICT", "STATE", "HOOK", "WINDOW", "QUEUED",
         ],
         &rows,
     )
@@ -629,6 +630,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 exit_on_input: a.exit_on_input,
                 report_to: a.report_to,
                 step_secs: a.step_secs,
+                once: a.once,
                 prompt: a.prompt,
             });
             if code == 0 {

@@ -134,6 +134,20 @@ pub enum Command {
     /// The refinery: work a rig's merge queue now (`gt up` will run it for you).
     #[command(subcommand)]
     Refinery(RefineryCmd),
+    /// The town's supervisor: run it in the foreground, or see how it is.
+    #[command(subcommand)]
+    Daemon(DaemonCmd),
+    /// Bring the town up: the supervisor in `hq:daemon` (and the mayor with `up.mayor`).
+    Up,
+    /// Take the town down: stop our agents' windows and the supervisor (hooks are kept).
+    Down {
+        /// Also stop windows a person is attached to.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The witnesses: each agent's verdict, its reason, and what was done about it.
+    #[command(subcommand)]
+    Witness(WitnessCmd),
     /// The event stream, one line each.
     Feed {
         /// Plain lines (the default here; the workspace has its own feed view).
@@ -368,6 +382,20 @@ pub enum RefineryCmd {
         #[arg(long)]
         once: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCmd {
+    /// Run the supervisor here until Ctrl-C, SIGTERM or `gt down` (what `gt up` starts).
+    Run,
+    /// Whether a supervisor runs, and each of its duties.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCmd {
+    /// The last round of the witness of each rig (or one rig).
+    Status { rig: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -631,6 +659,10 @@ pub struct SimArgs {
     /// Mail this address a short report after each `gt done`.
     #[arg(long)]
     pub report_to: Option<String>,
+    /// Misbehave (hang, crash, no commit) only in this agent's first session; a restarted
+    /// session works normally, as a transient failure would [env GT_SIM_ONCE].
+    #[arg(long, env = "GT_SIM_ONCE")]
+    pub once: bool,
     /// Seconds each step of a molecule keeps it busy [env GT_SIM_STEP_SECS].
     #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0)]
     pub step_secs: f64,

@@ -6,6 +6,7 @@ mod batch;
 mod beads;
 mod config;
 mod convoy;
+mod daemon;
 mod formula;
 mod install;
 mod json;
@@ -41,7 +42,14 @@ impl Session {
             Some(ctx) => ctx.set_overrides(&self.overrides)?,
             None => {
                 let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
-                self.ctx = Some(Ctx::open_with(&cwd, &self.overrides)?);
+                let ctx = Ctx::open_with(&cwd, &self.overrides)?;
+                // Every gt command an agent runs is a sign of life for the witness.
+                if let Ok(agent) = std::env::var("GT_AGENT")
+                    && !agent.trim().is_empty()
+                {
+                    crate::work::heartbeat::touch(&ctx.town.paths, agent.trim());
+                }
+                self.ctx = Some(ctx);
             }
         }
         self.ctx
@@ -175,6 +183,10 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Mol(cmd) => mol::run(out, session.ctx()?, cmd),
         Command::Mq(cmd) => mq::run(out, session.ctx()?, cmd),
         Command::Refinery(cmd) => mq::refinery(out, session.ctx()?, cmd),
+        Command::Daemon(cmd) => daemon::run(out, session.ctx()?, cmd),
+        Command::Up => daemon::up(out, session.ctx()?),
+        Command::Down { force } => daemon::down(out, session.ctx()?, force),
+        Command::Witness(cmd) => daemon::witness(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,
             since,

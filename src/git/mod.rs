@@ -4,6 +4,7 @@ mod cli;
 mod error;
 mod merge;
 mod repo;
+mod watch;
 mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
@@ -13,6 +14,7 @@ pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,
     default_branch, has_branch, init_repo, is_repo, local_branches, loose_work, worktree_state,
 };
+pub use watch::{branch_of_ref_file, refs_dir};
 pub use worktree::{
     add_worktree_on_new_branch, branch_tip, commits_ahead, delete_branch, exclude, head_commit,
     is_tracked, remove_worktree, switch_worktree, worktree_names,

@@ -20,6 +20,9 @@ pub struct WindowSpec {
     pub argv: Vec<String>,
     pub agent: String,
     pub bead: Option<String>,
+    /// The town's supervisor (`gt daemon run`), not an agent: tagged `@gt_daemon`, so agent
+    /// listings and clean-ups never take it for one.
+    pub daemon: bool,
 }
 
 /// One pane to read in a `capture_set`.
@@ -215,7 +218,11 @@ impl Server {
         }
         cmds.push(create);
         let target = format!("={}:={temp}", spec.session);
-        let mut tags = vec![("@gt_agent", spec.agent.clone())];
+        let mut tags = if spec.daemon {
+            vec![("@gt_daemon", "1".to_string())]
+        } else {
+            vec![("@gt_agent", spec.agent.clone())]
+        };
         if let Some(b) = &spec.bead {
             tags.push(("@gt_bead", b.clone()));
         }
@@ -274,13 +281,13 @@ impl Server {
         self.run(vec![cmd], None).await.map(|_| ())
     }
 
-    /// Kills a window, but only one gt tagged as an agent's.
+    /// Kills a window, but only one gt tagged (an agent's, or the supervisor's).
     pub async fn kill_agent_window(&self, window_id: &str) -> Result<bool, TmuxError> {
         let ours = self
             .panes()
             .await?
             .into_iter()
-            .any(|p| p.window_id == window_id && p.agent.is_some());
+            .any(|p| p.window_id == window_id && (p.agent.is_some() || p.daemon));
         if !ours {
             return Ok(false);
         }

@@ -7,7 +7,7 @@ pub const PANE_FORMAT: &str = concat!(
     "#{session_name}|~|#{window_id}|~|#{window_name}|~|#{pane_id}|~|#{pane_pid}|~|",
     "#{pane_dead}|~|#{pane_dead_status}|~|#{pane_current_command}|~|#{window_activity}|~|",
     "#{session_attached}|~|#{window_active}|~|#{@gt_agent}|~|#{@gt_bead}|~|#{pane_width}|~|",
-    "#{pane_height}"
+    "#{pane_height}|~|#{@gt_daemon}"
 );
 
 /// One pane (every agent window has exactly one).
@@ -32,6 +32,8 @@ pub struct Pane {
     pub bead: Option<String>,
     pub width: u32,
     pub height: u32,
+    /// `@gt_daemon`: the town supervisor's window.
+    pub daemon: bool,
 }
 
 impl Pane {
@@ -48,7 +50,7 @@ pub fn parse(output: &str) -> Vec<Pane> {
 
 fn parse_line(line: &str) -> Option<Pane> {
     let f: Vec<&str> = line.split(SEP).collect();
-    if f.len() != 15 {
+    if f.len() != 16 {
         return None;
     }
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -68,6 +70,7 @@ fn parse_line(line: &str) -> Option<Pane> {
         bead: opt(f[12]),
         width: f[13].parse().unwrap_or(0),
         height: f[14].parse().unwrap_or(0),
+        daemon: f[15] == "1",
     })
 }
 
@@ -77,8 +80,8 @@ mod tests {
 
     #[test]
     fn parses_live_and_dead_panes() {
-        let out = "gastown|~|@3|~|nux|~|%4|~|1234|~|0|~||~|gt|~|1700000000|~|1|~|1|~|gastown/polecats/nux|~|gt-ab12|~|160|~|45\n\
-                   hq|~|@1|~|mayor|~|%1|~||~|1|~|137|~|bash|~|1700000001|~|0|~|0|~||~||~|80|~|24\n\
+        let out = "gastown|~|@3|~|nux|~|%4|~|1234|~|0|~||~|gt|~|1700000000|~|1|~|1|~|gastown/polecats/nux|~|gt-ab12|~|160|~|45|~|\n\
+                   hq|~|@1|~|mayor|~|%1|~||~|1|~|137|~|bash|~|1700000001|~|0|~|0|~||~||~|80|~|24|~|1\n\
                    garbage line\n";
         let panes = parse(out);
         assert_eq!(panes.len(), 2);
@@ -89,5 +92,6 @@ mod tests {
         assert_eq!(panes[1].exit_status, Some(137));
         assert_eq!(panes[1].agent, None);
         assert!(!panes[1].human_attached());
+        assert!(panes[1].daemon && !panes[0].daemon);
     }
 }

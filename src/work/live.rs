@@ -3,9 +3,11 @@
 
 use super::Ctx;
 use super::agents::{self, AgentInfo};
-use crate::agent::{self, screen};
+use super::witness::{Facts, Verdict, classify};
+use crate::agent::{self, procs, screen};
 use crate::tmux::Pane;
 use crate::{Error, Result};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgentView {
@@ -19,6 +21,11 @@ pub struct AgentView {
     pub human_attached: bool,
     /// Messages still waiting for this agent.
     pub queued_messages: usize,
+    /// The witness's verdict (working, idle, waiting, stalled, zombie, dead) and its reason.
+    pub verdict: Verdict,
+    pub reason: String,
+    /// Unix time of its last sign of life: output in its window or a gt command it ran.
+    pub last_activity: Option<i64>,
 }
 
 /// Every agent with its session state. Windows gt tagged but the ledger does not know are
@@ -35,18 +42,47 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let screens = server.capture_many(&live, 40).await?;
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
+    let now = chrono::Utc::now().timestamp();
+    let mut stall_after: HashMap<Option<String>, i64> = HashMap::new();
     for info in infos {
         let pane = panes
             .iter()
             .find(|p| p.agent.as_deref() == Some(info.address.as_str()));
         let rt = info.runtime.as_ref().and_then(|r| runtimes.get(r));
-        let session = session_state(
+        let screen_text = pane
+            .and_then(|p| screens.get(&p.pane_id))
+            .map(String::as_str);
+        let session = session_state(pane, rt, screen_text);
+        let stall = match stall_after.get(&info.rig) {
+            Some(s) => *s,
+            None => {
+                let rig_cfg = info.rig.as_deref().and_then(|r| ctx.town.rig(r).ok());
+                let s = ctx
+                    .setting("witness.stall_after_secs", rig_cfg.as_ref())?
+                    .as_int();
+                stall_after.insert(info.rig.clone(), s);
+                s
+            }
+        };
+        let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
+        let c = classify(&Facts {
+            now,
+            hook: info.hook.as_deref(),
             pane,
-            rt,
-            pane.and_then(|p| screens.get(&p.pane_id))
-                .map(String::as_str),
-        );
+            screen: screen_text,
+            runtime: rt,
+            heartbeat,
+            runtime_alive: runtime_alive(pane, rt),
+            stall_after_secs: stall,
+        });
         out.push(AgentView {
+            verdict: c.verdict,
+            reason: c.reason,
+            last_activity: pane
+                .and_then(|p| p.activity)
+                .into_iter()
+                .chain(heartbeat)
+                .max(),
             window: pane.map(|p| p.window_id.clone()),
             pane: pane.map(|p| p.pane_id.clone()),
             exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
@@ -84,9 +120,26 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             exit_status: p.exit_status.filter(|_| p.dead),
             human_attached: p.human_attached(),
             queued_messages: 0,
+            verdict: if p.dead {
+                Verdict::Zombie
+            } else {
+                Verdict::Idle
+            },
+            reason: "a window gt tagged for an agent the ledger does not know".into(),
+            last_activity: p.activity,
         });
     }
     Ok(out)
+}
+
+/// Whether the runtime still runs under a live pane that now shows a shell (the only case
+/// where the process table is read: a pane running anything else is the runtime itself).
+fn runtime_alive(pane: Option<&Pane>, rt: Option<&agent::Runtime>) -> Option<bool> {
+    let (p, rt) = (pane?, rt?);
+    if p.dead || rt.process_names.is_empty() || !procs::is_shell(&p.current_command) {
+        return None;
+    }
+    procs::tree_runs(p.pid?, &rt.process_names)
 }
 
 /// working, idle, starting (markers not seen yet), exited, no session, or running (a runtime

@@ -16,6 +16,7 @@ pub mod feed;
 pub mod formula_sling;
 pub mod formulas;
 pub mod handoff;
+pub mod heartbeat;
 pub mod hook;
 pub mod install;
 pub mod ledger_io;
@@ -35,6 +36,8 @@ pub mod sling;
 pub mod snapshot;
 pub mod status;
 pub mod tmux_ui;
+pub mod town_up;
+pub mod witness;
 
 use crate::ledger::{Ledger, Reader, Tx, export};
 use crate::town::{RigConfig, Town, settings};

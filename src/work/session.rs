@@ -116,6 +116,7 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Created> {
         argv,
         agent: spec.address.to_string(),
         bead: spec.bead.map(str::to_string),
+        daemon: false,
     };
     Ok(ctx.tmux().create_window(&window).await?)
 }

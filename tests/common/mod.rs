@@ -278,6 +278,16 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let mut stack = vec![self.path().to_path_buf()];
         while let Some(d) = stack.pop() {
+            // A supervisor survives its tmux server (by design): stop it by its pid.
+            if let Ok(text) = std::fs::read_to_string(d.join(".gt/daemon/status.json"))
+                && let Ok(v) = serde_json::from_str::<Value>(&text)
+                && let Some(pid) = v["pid"].as_u64()
+                && v["kind"] == "daemon"
+            {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .output();
+            }
             let socket = d.join(".gt/tmux-socket");
             if let Ok(name) = std::fs::read_to_string(&socket) {
                 let _ = Command::new("tmux")

@@ -1,0 +1,72 @@
+//! Liveness facts from the process table (Linux `/proc`): is the runtime still running under
+//! an agent's pane, or has it exited and left a shell behind?
+
+use std::path::Path;
+
+/// Shells a pane may be left showing when the runtime started inside them has exited.
+const SHELLS: &[&str] = &["bash", "sh", "zsh", "fish", "dash", "ksh", "tcsh", "csh"];
+
+pub fn is_shell(command: &str) -> bool {
+    SHELLS.contains(&command)
+}
+
+/// Whether any process in the tree under `pid` (itself included) has one of `names` as its
+/// command name. None when the process table cannot be read (not Linux, or `pid` is gone).
+pub fn tree_runs(pid: u32, names: &[String]) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join(pid.to_string()).exists() {
+        return None;
+    }
+    let mut todo = vec![pid];
+    let mut seen = 0;
+    // A bound, so a strange process table cannot keep the witness busy.
+    while let Some(p) = todo.pop() {
+        seen += 1;
+        if seen > 512 {
+            break;
+        }
+        if let Ok(comm) = std::fs::read_to_string(proc.join(format!("{p}/comm")))
+            && names.iter().any(|n| n == comm.trim())
+        {
+            return Some(true);
+        }
+        todo.extend(children(p));
+    }
+    Some(false)
+}
+
+fn children(pid: u32) -> Vec<u32> {
+    let tasks = Path::new("/proc").join(format!("{pid}/task"));
+    let Ok(dir) = std::fs::read_dir(tasks) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in dir.flatten() {
+        if let Ok(text) = std::fs::read_to_string(t.path().join("children")) {
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_child_by_name_and_not_a_missing_one() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep");
+        let me = std::process::id();
+        assert_eq!(tree_runs(me, &["sleep".to_string()]), Some(true));
+        assert_eq!(tree_runs(me, &["no-such-program".to_string()]), Some(false));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(tree_runs(u32::MAX - 1, &["sleep".to_string()]), None);
+    }
+}

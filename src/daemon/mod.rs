@@ -1,0 +1,12 @@
+//! The supervisor and its duties (DESIGN.md §7): the town runs itself. It calls `work/` for
+//! everything it does; this module only keeps the duties running and says how they are.
+
+mod duty;
+pub mod foreground;
+mod runner;
+pub mod status;
+pub mod supervisor;
+mod watcher;
+
+pub use status::{Kind, Seen};
+pub use supervisor::Supervisor;

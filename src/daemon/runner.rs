@@ -1,0 +1,154 @@
+//! Each duty runs in a thread of its own (its own ledger connection and async runtime), round
+//! after round. A duty that fails or panics is started again after a pause that doubles with
+//! each failure in a row (1 s … 60 s); the failure is in the status for everyone to see.
+
+use super::duty::Duty;
+use super::status::{DutyState, DutyStatus};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the duty threads and the supervisor share.
+pub struct Shared {
+    pub root: PathBuf,
+    stop: AtomicBool,
+    duties: Mutex<Vec<DutyStatus>>,
+    /// Duties asked to do their next round now (the watcher saw something).
+    pokes: Mutex<HashSet<String>>,
+}
+
+impl Shared {
+    pub fn new(root: PathBuf) -> Arc<Shared> {
+        Arc::new(Shared {
+            root,
+            stop: AtomicBool::new(false),
+            duties: Mutex::new(Vec::new()),
+            pokes: Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    pub fn duties(&self) -> Vec<DutyStatus> {
+        self.duties.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    fn update(&self, name: &str, f: impl FnOnce(&mut DutyStatus)) {
+        if let Ok(mut all) = self.duties.lock() {
+            match all.iter_mut().find(|d| d.name == name) {
+                Some(d) => f(d),
+                None => {
+                    let mut d = DutyStatus {
+                        name: name.to_string(),
+                        state: DutyState::Starting,
+                        restarts: 0,
+                        last_error: None,
+                        last_tick_at: None,
+                        summary: String::new(),
+                    };
+                    f(&mut d);
+                    all.push(d);
+                }
+            }
+        }
+    }
+
+    /// A round finished.
+    pub fn ticked(&self, name: &str, summary: String) {
+        let now = chrono::Utc::now().timestamp();
+        self.update(name, |d| {
+            d.state = DutyState::Running;
+            d.last_tick_at = Some(now);
+            d.summary = summary;
+        });
+    }
+
+    /// Asks the duty `name` (all duties of a kind with a `witness:` style prefix) to go now.
+    pub fn poke(&self, name: &str) {
+        if let Ok(mut p) = self.pokes.lock() {
+            p.insert(name.to_string());
+        }
+    }
+
+    fn take_poke(&self, name: &str) -> bool {
+        self.pokes
+            .lock()
+            .map(|mut p| p.remove(name))
+            .unwrap_or(false)
+    }
+
+    /// Sleeps up to `d`; returns early when stopping or poked.
+    pub fn pause(&self, name: &str, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            if self.stopping() || self.take_poke(name) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100).min(end - Instant::now()));
+        }
+    }
+}
+
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// A duty healthy this long starts its backoff from the beginning after its next failure.
+const HEALTHY: Duration = Duration::from_secs(300);
+
+/// Starts `duty` in its own thread, restarting it with backoff until the supervisor stops.
+pub fn spawn(duty: Duty, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+    let name = duty.name();
+    shared.update(&name, |d| d.state = DutyState::Starting);
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            let mut failures: u32 = 0;
+            loop {
+                let began = Instant::now();
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    duty.run(&shared)
+                }));
+                let error = match outcome {
+                    Ok(Ok(())) => break,
+                    Ok(Err(e)) => e.to_string(),
+                    Err(panic) => panic_text(&panic),
+                };
+                if shared.stopping() {
+                    break;
+                }
+                if began.elapsed() > HEALTHY {
+                    failures = 0;
+                }
+                failures += 1;
+                let wait = Duration::from_secs(1 << (failures - 1).min(6)).min(MAX_BACKOFF);
+                tracing::warn!(duty = %name, error = %error, wait_secs = wait.as_secs(), "duty failed; restarting after a pause");
+                shared.update(&name, |d| {
+                    d.state = DutyState::Backoff;
+                    d.restarts += 1;
+                    d.last_error = Some(error.clone());
+                    d.summary = format!("failed; starting again in {}s", wait.as_secs());
+                });
+                shared.pause(&name, wait);
+                if shared.stopping() {
+                    break;
+                }
+            }
+            shared.update(&name, |d| d.state = DutyState::Stopped);
+        })
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    let what = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("panicked: {what}")
+}

@@ -1,0 +1,148 @@
+//! The hook watcher: file events (debounced) from each rig's branch refs and the town's `.gt/`
+//! turned into ledger events and early rounds — a commit on an agent's branch is a sign of
+//! life for the witness and a line in the feed; a ledger change wakes the refinery.
+
+use super::runner::Shared;
+use crate::work::{Ctx, heartbeat};
+use crate::{Error, Result};
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const NAME: &str = "watcher";
+
+pub fn run(shared: &Shared) -> Result<()> {
+    let mut ctx = Ctx::open(&shared.root)?;
+    ctx.actor = "watcher".into();
+    let (tx, rx) = channel::<DebounceEventResult>();
+    let mut debouncer = new_debouncer(Duration::from_millis(300), None, tx)
+        .map_err(|e| Error::failed(format!("no file watcher: {e}")))?;
+    let runtime_dir = ctx.town.paths.runtime_dir();
+    debouncer
+        .watch(&runtime_dir, RecursiveMode::NonRecursive)
+        .map_err(|e| Error::failed(format!("cannot watch {}: {e}", runtime_dir.display())))?;
+    // rig → its repository, watched once each; new rigs are picked up as they appear.
+    let mut repos: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut tips: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut commits_seen = 0usize;
+    let mut next_scan = Instant::now();
+    while !shared.stopping() {
+        if Instant::now() >= next_scan {
+            ctx.reload_town()?;
+            for rig in ctx.town.rigs()? {
+                if repos.contains_key(&rig.name) {
+                    continue;
+                }
+                let repo = ctx.town.paths.rig_repo(&rig.name);
+                match debouncer.watch(&crate::git::refs_dir(&repo), RecursiveMode::Recursive) {
+                    Ok(()) => {
+                        repos.insert(rig.name.clone(), repo);
+                    }
+                    Err(e) => {
+                        tracing::warn!(rig = %rig.name, error = %e, "branch refs not watched")
+                    }
+                }
+            }
+            shared.ticked(NAME, summary(&repos, commits_seen));
+            next_scan = Instant::now() + Duration::from_secs(10);
+        }
+        let events = match rx.recv_timeout(Duration::from_millis(300)) {
+            Ok(Ok(ev)) => ev,
+            Ok(Err(errs)) => {
+                tracing::warn!(errors = ?errs, "file watcher errors");
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Error::failed("the file watcher stopped"));
+            }
+        };
+        let paths: BTreeSet<PathBuf> = events
+            .into_iter()
+            .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+            .flat_map(|e| e.event.paths)
+            .collect();
+        let mut ledger_changed = false;
+        for p in &paths {
+            if p.parent() == Some(runtime_dir.as_path()) {
+                ledger_changed |= p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("ledger.db"));
+                continue;
+            }
+            for (rig, repo) in &repos {
+                if let Some(branch) = crate::git::branch_of_ref_file(repo, p) {
+                    commits_seen += branch_moved(&mut ctx, shared, rig, repo, &branch, &mut tips);
+                }
+            }
+        }
+        if ledger_changed {
+            for rig in repos.keys() {
+                shared.poke(&format!("refinery:{rig}"));
+            }
+            shared.poke("deacon");
+        }
+        shared.ticked(NAME, summary(&repos, commits_seen));
+    }
+    Ok(())
+}
+
+fn summary(repos: &BTreeMap<String, PathBuf>, commits: usize) -> String {
+    format!("{} rigs watched; {commits} commits seen", repos.len())
+}
+
+/// A branch ref changed: when an agent's branch got a new commit, say so in the feed, count
+/// it as the agent's sign of life and let the rig's witness look now. Returns 1 for a commit.
+fn branch_moved(
+    ctx: &mut Ctx,
+    shared: &Shared,
+    rig: &str,
+    repo: &std::path::Path,
+    branch: &str,
+    tips: &mut BTreeMap<(String, String), String>,
+) -> usize {
+    let Ok(tip) = crate::git::branch_tip(repo, branch) else {
+        return 0; // deleted, or mid-write: nothing to report
+    };
+    let key = (rig.to_string(), branch.to_string());
+    if tips.get(&key) == Some(&tip) {
+        return 0;
+    }
+    tips.insert(key, tip.clone());
+    let agent = agent_of_branch(rig, branch);
+    let bead = branch
+        .strip_prefix("polecat/")
+        .and_then(|r| r.split('/').nth(1));
+    if let Some(a) = &agent {
+        heartbeat::touch(&ctx.town.paths, a);
+    }
+    shared.poke(&format!("witness:{rig}"));
+    let detail = serde_json::json!({"rig": rig, "branch": branch, "commit": tip, "agent": agent});
+    let subject = bead.map(str::to_string);
+    let res = ctx.write(|tx| {
+        // Only beads the ledger knows get the event attached; others go town-wide.
+        let on = match &subject {
+            Some(b) if tx.reader().exists(b)? => Some(b.as_str()),
+            _ => None,
+        };
+        Ok(tx.record_event(on, "commit", None, Some(detail), None)?)
+    });
+    if let Err(e) = res {
+        tracing::warn!(error = %e, "cannot record a commit event");
+    }
+    1
+}
+
+/// `polecat/<name>/<bead>` → `<rig>/polecats/<name>`; `crew/<name>` → `<rig>/crew/<name>`.
+fn agent_of_branch(rig: &str, branch: &str) -> Option<String> {
+    let mut parts = branch.split('/');
+    match (parts.next(), parts.next()) {
+        (Some("polecat"), Some(name)) => Some(format!("{rig}/polecats/{name}")),
+        (Some("crew"), Some(name)) => Some(format!("{rig}/crew/{name}")),
+        _ => None,
+    }
+}

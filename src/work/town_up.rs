@@ -1,0 +1,191 @@
+//! `gt up` and `gt down`: the town's supervisor in its `hq:daemon` window (plus the mayor
+//! when `up.mayor` is set), and stopping it all again — our agents' windows and the
+//! supervisor, never anything else on the machine, never a window a person is attached to
+//! unless forced. Hooks stay as they are: after `gt up` the witnesses bring the work back.
+
+use super::{Ctx, mayor, session};
+use crate::agent::Address;
+use crate::daemon::status::{self, Seen};
+use crate::tmux::WindowSpec;
+use crate::{Error, Result};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UpReport {
+    /// It was running already; nothing was started.
+    pub already: bool,
+    pub pid: Option<u32>,
+    pub window: Option<String>,
+    /// The mayor, when `up.mayor` asked for it: its window, or why it did not start.
+    pub mayor: Option<String>,
+    pub supervisor: Seen,
+}
+
+/// How long `gt up` waits for the new supervisor to report.
+const START_WAIT: Duration = Duration::from_secs(15);
+
+pub async fn up(ctx: &mut Ctx) -> Result<UpReport> {
+    let paths = ctx.town.paths.clone();
+    let marker = status::down_marker(&paths);
+    if marker.exists() {
+        std::fs::remove_file(&marker).map_err(|e| Error::io("remove the down marker", e))?;
+    }
+    let mut already = status::lock_held(&paths);
+    let mut window = None;
+    if !already {
+        window = Some(start_window(ctx).await?);
+        wait_for_report(ctx, window.as_deref()).await?;
+    } else if status::read_file(&paths).is_some_and(|s| s.kind == status::Kind::Workspace) {
+        // The workspace was supervising; it picks up again on its own now the marker is gone.
+        already = true;
+    }
+    let mayor = if ctx.setting("up.mayor", None)?.as_bool() {
+        Some(match mayor::start(ctx, None).await {
+            Ok(l) => format!("window {}", l.window),
+            Err(e) => format!("not started: {e}"),
+        })
+    } else {
+        None
+    };
+    let seen = status::seen(&paths);
+    Ok(UpReport {
+        already,
+        pid: seen.status.as_ref().map(|s| s.pid),
+        window,
+        mayor,
+        supervisor: seen,
+    })
+}
+
+async fn start_window(ctx: &Ctx) -> Result<String> {
+    let server = ctx.tmux();
+    // A window left by a supervisor that ended (remain-on-exit) makes way for the new one.
+    for p in server.panes().await? {
+        if p.daemon {
+            if !p.dead {
+                return Err(Error::failed(format!(
+                    "the supervisor's window {} is alive but holds no lock; look at it with `gt tmux attach` or close it",
+                    p.window_id
+                )));
+            }
+            server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    let exe = std::env::current_exe().map_err(|e| Error::io("find the gt executable", e))?;
+    let mut env = vec![("GT_TOWN".to_string(), ctx.town.root().display().to_string())];
+    if let Ok(conf) = std::env::var("GT_TMUX_CONFIG") {
+        env.push(("GT_TMUX_CONFIG".into(), conf));
+    }
+    let spec = WindowSpec {
+        session: "hq".into(),
+        name: "daemon".into(),
+        cwd: ctx.town.root().display().to_string(),
+        env,
+        argv: vec![exe.display().to_string(), "daemon".into(), "run".into()],
+        agent: String::new(),
+        bead: None,
+        daemon: true,
+    };
+    Ok(server.create_window(&spec).await?.window_id)
+}
+
+/// Waits until the new supervisor holds the lock and has written its status; when its window
+/// dies first, says what it printed.
+async fn wait_for_report(ctx: &Ctx, window: Option<&str>) -> Result<()> {
+    let paths = &ctx.town.paths;
+    let end = Instant::now() + START_WAIT;
+    while Instant::now() < end {
+        if status::lock_held(paths) && status::read_file(paths).is_some() {
+            return Ok(());
+        }
+        let server = ctx.tmux();
+        if let Some(p) = server
+            .panes()
+            .await?
+            .into_iter()
+            .find(|p| Some(p.window_id.as_str()) == window && p.dead)
+        {
+            let text = server.capture(&p.pane_id, 20).await.unwrap_or_default();
+            return Err(Error::failed(format!(
+                "the supervisor exited at once: {}",
+                text.trim()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(Error::failed(format!(
+        "the supervisor did not report within {} s; see {}",
+        START_WAIT.as_secs(),
+        paths.logs_dir().display()
+    )))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DownReport {
+    /// The supervisor was running and has stopped.
+    pub supervisor_stopped: bool,
+    pub agents_stopped: Vec<String>,
+    /// Windows left alone because a person is attached (use --force).
+    pub refused: Vec<String>,
+}
+
+/// How long `gt down` waits for the supervisor to let go (a gate may be running).
+const STOP_WAIT: Duration = Duration::from_secs(20);
+
+pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
+    let paths = ctx.town.paths.clone();
+    let was_running = status::lock_held(&paths);
+    let pid = status::read_file(&paths).map(|s| (s.pid, s.kind));
+    std::fs::create_dir_all(paths.runtime_dir()).map_err(|e| Error::io("create .gt", e))?;
+    let stamp = format!("{} {}\n", crate::time::now(), ctx.actor);
+    crate::fsutil::write_atomic(&status::down_marker(&paths), stamp.as_bytes())
+        .map_err(|e| Error::io("write the down marker", e))?;
+    let end = Instant::now() + STOP_WAIT;
+    while status::lock_held(&paths) && Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if status::lock_held(&paths)
+        && let Some((pid, status::Kind::Daemon)) = pid
+    {
+        // Stuck in a long gate: stop it the hard way (the merge queue resumes where it was).
+        tracing::warn!(pid, "the supervisor did not stop in time; killing it");
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let mut report = DownReport {
+        supervisor_stopped: was_running && !status::lock_held(&paths),
+        agents_stopped: Vec::new(),
+        refused: Vec::new(),
+    };
+    let server = ctx.tmux();
+    for p in server.panes().await? {
+        if p.human_attached() && !force {
+            if let Some(a) = p
+                .agent
+                .clone()
+                .or(p.daemon.then(|| "supervisor".to_string()))
+            {
+                report.refused.push(a);
+            }
+            continue;
+        }
+        if p.daemon {
+            server.kill_agent_window(&p.window_id).await?;
+        } else if let Some(agent) = &p.agent {
+            match Address::parse(agent) {
+                Ok(addr) => {
+                    session::stop(ctx, &addr, force).await?;
+                }
+                Err(_) => {
+                    server.kill_agent_window(&p.window_id).await?;
+                }
+            }
+            report.agents_stopped.push(agent.clone());
+        }
+    }
+    report.agents_stopped.sort();
+    report.agents_stopped.dedup();
+    Ok(report)
+}

@@ -1,0 +1,142 @@
+//! Carrying out the witness's decisions. Each action is recorded as an event (the feed shows
+//! it) with the reason; a failed action is reported, never hidden, and retried next round.
+
+use super::classify::Verdict;
+use super::policy::{Action, Memory};
+use crate::agent::Address;
+use crate::work::live::AgentView;
+use crate::work::{Ctx, delivery, escalation, session};
+use crate::{Error, Result};
+use serde_json::json;
+use std::time::Duration;
+
+/// Does `action`; returns what came of it (None when there was nothing to do).
+pub async fn carry_out(
+    ctx: &mut Ctx,
+    view: &AgentView,
+    action: &Action,
+    mem: &mut Memory,
+    now: i64,
+) -> Option<String> {
+    let res = match action {
+        Action::None(_) | Action::Wait(_) => return None,
+        Action::Nudge(why) => {
+            mem.nudged_at = Some(now);
+            nudge(ctx, view, why).await
+        }
+        Action::Restart(why) => {
+            // Counted before trying: a restart that fails also backs off.
+            mem.restarts.push(now);
+            mem.nudged_at = None;
+            restart(ctx, view, why).await
+        }
+        Action::Escalate(why) => {
+            mem.escalated_at = Some(now);
+            escalate(ctx, view, why)
+        }
+    };
+    let (kind, why) = match action {
+        Action::Nudge(w) => ("witness_nudge", w),
+        Action::Restart(w) => ("witness_restart", w),
+        Action::Escalate(w) => ("witness_escalate", w),
+        Action::None(w) | Action::Wait(w) => ("witness", w),
+    };
+    let outcome = match &res {
+        Ok(text) => text.clone(),
+        Err(e) => format!("failed: {e}"),
+    };
+    tracing::info!(agent = %view.info.address, kind, why = %why, outcome = %outcome, "witness acted");
+    let bead = view.info.bead_id.clone();
+    let detail =
+        json!({"agent": view.info.address, "why": why, "outcome": outcome, "hook": view.info.hook});
+    if let Err(e) =
+        ctx.write(|tx| Ok(tx.record_event(Some(&bead), kind, None, Some(detail), None)?))
+    {
+        tracing::warn!(error = %e, "cannot record the witness's action");
+    }
+    Some(outcome)
+}
+
+/// An event when an agent's verdict changes to or from trouble (not every working↔idle flip).
+pub fn record_verdict(ctx: &mut Ctx, view: &AgentView, before: Option<Verdict>) {
+    let interesting =
+        |v: Option<Verdict>| v.is_some_and(|v| v.is_trouble() || v == Verdict::Waiting);
+    if !interesting(Some(view.verdict)) && !interesting(before) {
+        return;
+    }
+    let bead = view.info.bead_id.clone();
+    let old = before.map(|v| json!(v.as_str()));
+    let new = json!({"agent": view.info.address, "verdict": view.verdict.as_str(), "reason": view.reason});
+    if let Err(e) =
+        ctx.write(|tx| Ok(tx.record_event(Some(&bead), "witness_verdict", old, Some(new), None)?))
+    {
+        tracing::warn!(error = %e, "cannot record a verdict");
+    }
+}
+
+async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
+    let hook = view.info.hook.as_deref().unwrap_or("your hooked work");
+    let text = format!(
+        "[witness] You seem stuck ({why}). Carry on with {hook}: run `gt prime` to see it, commit as you go, and `gt done` when finished."
+    );
+    let r = delivery::send(
+        ctx,
+        &view.info.address,
+        "witness",
+        &text,
+        Duration::from_secs(2),
+    )
+    .await?;
+    Ok(match r.state.as_str() {
+        "delivered" => "nudged".to_string(),
+        state => format!(
+            "nudge {state}{}",
+            r.reason.map(|w| format!(": {w}")).unwrap_or_default()
+        ),
+    })
+}
+
+/// A fresh session on the agent's own worktree with its hook unchanged. The old window goes
+/// first (a dead one is replaced by `launch`; a live, stuck one is stopped here).
+async fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
+    let info = &view.info;
+    let address = Address::parse(&info.address).map_err(Error::Invalid)?;
+    let worktree = info
+        .worktree
+        .clone()
+        .filter(|w| w.is_dir())
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "{}'s worktree is missing; not restarting it (nothing is removed)",
+                info.address
+            ))
+        })?;
+    let hook = info.hook.clone().unwrap_or_default();
+    if view.pane.is_some() && view.exit_status.is_none() {
+        session::stop(ctx, &address, false).await?;
+    }
+    let runtime = delivery::runtime_of(ctx, info)?;
+    let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
+    let topic = format!("restarted by the witness ({why}); {hook} is still on your hook");
+    let spec = session::StartSpec {
+        address: &address,
+        name: &info.name,
+        cwd: &worktree,
+        runtime: &runtime,
+        bead: Some(&hook),
+        sender: "witness",
+        topic: &topic,
+        repo: repo.as_deref(),
+    };
+    let l = session::launch(ctx, &spec).await?;
+    Ok(format!("restarted in window {}", l.window))
+}
+
+fn escalate(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
+    let text = format!(
+        "{} keeps failing and the witness has stopped restarting it: {why}. Look at it with `gt peek {}`; `gt witness status` shows the history.",
+        view.info.address, view.info.address
+    );
+    let e = escalation::escalate(ctx, "high", &text, view.info.hook.as_deref())?;
+    Ok(format!("escalated as {}", e.id))
+}

@@ -1,0 +1,268 @@
+//! The witness's verdict on one agent, from facts alone (no I/O here): what tmux shows, the
+//! hook, the agent's heartbeat and the runtime's markers. Every verdict carries its reason in
+//! words a person can check.
+
+use crate::agent::{Runtime, procs, screen};
+use crate::time::human_duration;
+use crate::tmux::Pane;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Working,
+    Idle,
+    /// The runtime asks a question, or sits at its prompt with work on its hook.
+    Waiting,
+    /// Work is hooked but nothing has moved (no output, no gt call) past the threshold.
+    Stalled,
+    /// The window is there but the runtime in it is gone.
+    Zombie,
+    /// The window is gone while work is hooked.
+    Dead,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Working => "working",
+            Verdict::Idle => "idle",
+            Verdict::Waiting => "waiting",
+            Verdict::Stalled => "stalled",
+            Verdict::Zombie => "zombie",
+            Verdict::Dead => "dead",
+        }
+    }
+
+    /// A verdict someone (the witness or a person) has to act on.
+    pub fn is_trouble(self) -> bool {
+        matches!(self, Verdict::Stalled | Verdict::Zombie | Verdict::Dead)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Classified {
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+/// Everything the verdict is made from.
+pub struct Facts<'a> {
+    pub now: i64,
+    pub hook: Option<&'a str>,
+    pub pane: Option<&'a Pane>,
+    /// The pane's text (None when it was not captured).
+    pub screen: Option<&'a str>,
+    pub runtime: Option<&'a Runtime>,
+    /// Unix time of the agent's last gt command.
+    pub heartbeat: Option<i64>,
+    /// Whether the runtime's process is in the pane's process tree (None: not known).
+    pub runtime_alive: Option<bool>,
+    pub stall_after_secs: i64,
+}
+
+/// A prompt with work on the hook this long reads as waiting for input (shorter: between turns).
+const AT_PROMPT_WAITING_SECS: i64 = 30;
+
+/// Question lines of coding CLIs that stop and wait for a person.
+const QUESTION_MARKERS: &[&str] = &[
+    "(y/n)",
+    "[y/N]",
+    "[Y/n]",
+    "(yes/no)",
+    "Do you want to",
+    "Press Enter to continue",
+];
+
+fn v(verdict: Verdict, reason: impl Into<String>) -> Classified {
+    Classified {
+        verdict,
+        reason: reason.into(),
+    }
+}
+
+pub fn classify(f: &Facts<'_>) -> Classified {
+    let Some(pane) = f.pane else {
+        return match f.hook {
+            Some(h) => v(
+                Verdict::Dead,
+                format!("its window is gone while {h} is hooked"),
+            ),
+            None => v(Verdict::Idle, "no session; nothing hooked"),
+        };
+    };
+    if pane.dead {
+        let status = pane
+            .exit_status
+            .map(|s| format!(" with status {s}"))
+            .unwrap_or_default();
+        return v(
+            Verdict::Zombie,
+            format!("its runtime exited{status}; the window is kept"),
+        );
+    }
+    if f.runtime_alive == Some(false) && procs::is_shell(&pane.current_command) {
+        return v(
+            Verdict::Zombie,
+            format!(
+                "its runtime is gone; the pane shows a {} shell",
+                pane.current_command
+            ),
+        );
+    }
+    let last = pane.activity.into_iter().chain(f.heartbeat).max();
+    let quiet = last.map(|t| (f.now - t).max(0));
+    let seen = f
+        .runtime
+        .zip(f.screen)
+        .map(|(rt, text)| screen::read(rt, text));
+    if let Some(q) = f.screen.and_then(question) {
+        return v(Verdict::Waiting, format!("asks: {q}"));
+    }
+    let busy = seen.as_ref().is_some_and(|s| s.busy);
+    let at_prompt = seen.as_ref().is_some_and(|s| s.at_prompt);
+    let Some(hook) = f.hook else {
+        return if busy {
+            v(Verdict::Working, "busy marker shown; nothing hooked")
+        } else {
+            v(Verdict::Idle, "nothing hooked")
+        };
+    };
+    let quiet_text = |q: i64| human_duration(q);
+    match quiet {
+        Some(q) if q > f.stall_after_secs => {
+            let what = if busy {
+                "busy marker shown but no output"
+            } else {
+                "no output"
+            };
+            v(
+                Verdict::Stalled,
+                format!(
+                    "{what} and no gt call for {} with {hook} hooked",
+                    quiet_text(q)
+                ),
+            )
+        }
+        Some(q) if at_prompt && q >= AT_PROMPT_WAITING_SECS => v(
+            Verdict::Waiting,
+            format!("at its prompt for {} with {hook} hooked", quiet_text(q)),
+        ),
+        Some(q) if busy => v(
+            Verdict::Working,
+            format!("busy on {hook}; last sign of life {} ago", quiet_text(q)),
+        ),
+        Some(q) => v(
+            Verdict::Working,
+            format!("on {hook}; last sign of life {} ago", quiet_text(q)),
+        ),
+        None => v(Verdict::Working, format!("on {hook}")),
+    }
+}
+
+/// The question line a runtime waits on, if its screen's bottom shows one.
+fn question(screen_text: &str) -> Option<String> {
+    let lines: Vec<&str> = screen_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(6)..]
+        .iter()
+        .rev()
+        .find(|l| QUESTION_MARKERS.iter().any(|m| l.contains(m)))
+        .map(|l| l.chars().take(120).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::runtime::presets;
+
+    fn pane(dead: bool, activity: i64, cmd: &str) -> Pane {
+        Pane {
+            session: "r".into(),
+            window_id: "@1".into(),
+            window_name: "ash".into(),
+            pane_id: "%1".into(),
+            pid: Some(1),
+            dead,
+            exit_status: dead.then_some(3),
+            current_command: cmd.into(),
+            activity: Some(activity),
+            attached_clients: 0,
+            window_active: false,
+            agent: Some("r/polecats/ash".into()),
+            bead: None,
+            width: 80,
+            height: 24,
+            daemon: false,
+        }
+    }
+
+    fn facts<'a>(
+        p: Option<&'a Pane>,
+        hook: Option<&'a str>,
+        screen: Option<&'a str>,
+        rt: &'a Runtime,
+    ) -> Facts<'a> {
+        Facts {
+            now: 1_000,
+            hook,
+            pane: p,
+            screen,
+            runtime: Some(rt),
+            heartbeat: None,
+            runtime_alive: Some(true),
+            stall_after_secs: 300,
+        }
+    }
+
+    #[test]
+    fn each_verdict_with_its_reason() {
+        let rt = presets()["sim"].clone();
+        let c = classify(&facts(None, Some("gt-1"), None, &rt));
+        assert_eq!(c.verdict, Verdict::Dead);
+        assert!(c.reason.contains("gt-1"), "{}", c.reason);
+        assert_eq!(
+            classify(&facts(None, None, None, &rt)).verdict,
+            Verdict::Idle
+        );
+
+        let dead = pane(true, 990, "gt");
+        let c = classify(&facts(Some(&dead), Some("gt-1"), None, &rt));
+        assert_eq!(c.verdict, Verdict::Zombie);
+        assert!(c.reason.contains("status 3"), "{}", c.reason);
+
+        let shell = pane(false, 990, "bash");
+        let mut f = facts(Some(&shell), Some("gt-1"), Some("$ "), &rt);
+        f.runtime_alive = Some(false);
+        let c = classify(&f);
+        assert_eq!(c.verdict, Verdict::Zombie);
+        assert!(c.reason.contains("bash"), "{}", c.reason);
+
+        let busy = pane(false, 995, "gt");
+        let text = "⠿ sim is working… (esc to interrupt)";
+        let c = classify(&facts(Some(&busy), Some("gt-1"), Some(text), &rt));
+        assert_eq!(c.verdict, Verdict::Working, "{}", c.reason);
+
+        let quiet = pane(false, 100, "gt");
+        let c = classify(&facts(Some(&quiet), Some("gt-1"), Some(text), &rt));
+        assert_eq!(c.verdict, Verdict::Stalled);
+        assert!(c.reason.contains("15m"), "{}", c.reason);
+        // A recent gt call is a sign of life even with a quiet screen.
+        let mut f = facts(Some(&quiet), Some("gt-1"), Some(text), &rt);
+        f.heartbeat = Some(990);
+        assert_eq!(classify(&f).verdict, Verdict::Working);
+
+        let prompt = pane(false, 900, "gt");
+        let c = classify(&facts(Some(&prompt), Some("gt-1"), Some("sim❯ "), &rt));
+        assert_eq!(c.verdict, Verdict::Waiting, "{}", c.reason);
+        let c = classify(&facts(Some(&prompt), None, Some("sim❯ "), &rt));
+        assert_eq!(c.verdict, Verdict::Idle);
+
+        let asks = "Do you want to overwrite main.rs? (y/n)\nsim❯ ";
+        let c = classify(&facts(Some(&busy), Some("gt-1"), Some(asks), &rt));
+        assert_eq!(c.verdict, Verdict::Waiting);
+        assert!(c.reason.contains("overwrite"), "{}", c.reason);
+    }
+}

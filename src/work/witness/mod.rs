@@ -1,0 +1,88 @@
+//! The witness of a rig: one liveness authority. Every few seconds it classifies each agent
+//! from tmux facts, the hook, heartbeats and the runtime's markers (`classify`), decides what
+//! to do under the rig's policy (`policy`) and does it (`act`): nudge, restart on the same
+//! worktree and hook, or escalate. It never removes a worktree and never touches a window a
+//! person is attached to. What it saw and did is saved for `gt witness status`.
+
+mod act;
+mod classify;
+mod policy;
+mod report;
+
+pub use classify::{Classified, Facts, Verdict, classify};
+pub use policy::{Action, Memory, Policy, Recovery, Situation, decide};
+pub use report::{AgentReport, Report, load, observe, save};
+
+use super::Ctx;
+use super::live;
+use crate::Result;
+use crate::town::RigConfig;
+use std::collections::BTreeMap;
+
+/// What one witness keeps between its rounds.
+#[derive(Debug, Default)]
+pub struct WitnessState {
+    pub memory: BTreeMap<String, Memory>,
+    /// The verdict each agent had last round (verdict changes become events).
+    pub last: BTreeMap<String, Verdict>,
+    loaded: bool,
+}
+
+/// One round over the agents of `rig`.
+pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
+    if !st.loaded {
+        if let Some(prev) = load(ctx, &rig.name) {
+            st.memory = prev.memory;
+        }
+        st.loaded = true;
+    }
+    let policy = Policy::for_rig(ctx, rig)?;
+    let now = chrono::Utc::now().timestamp();
+    let views = live::agents(ctx, Some(&rig.name)).await?;
+    let mut agents = Vec::new();
+    for view in views {
+        if view.info.bead_id.is_empty() {
+            continue; // a tagged window the ledger does not know: `gt doctor` deals with those
+        }
+        let addr = view.info.address.clone();
+        let mem = st.memory.entry(addr.clone()).or_default();
+        mem.prune(now, policy.restart_window_secs);
+        let action = decide(
+            &Situation {
+                now,
+                verdict: view.verdict,
+                reason: &view.reason,
+                hooked: view.info.hook.is_some(),
+                human_attached: view.human_attached,
+                last_activity: view.last_activity,
+            },
+            &policy,
+            mem,
+        );
+        let done = act::carry_out(ctx, &view, &action, mem, now).await;
+        if st.last.get(&addr) != Some(&view.verdict) {
+            act::record_verdict(ctx, &view, st.last.get(&addr).copied());
+            st.last.insert(addr.clone(), view.verdict);
+        }
+        agents.push(AgentReport {
+            address: addr,
+            verdict: view.verdict,
+            reason: view.reason.clone(),
+            hook: view.info.hook.clone(),
+            human_attached: view.human_attached,
+            action,
+            outcome: done,
+        });
+    }
+    let known: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
+    st.memory.retain(|k, _| known.contains(k));
+    let report = Report {
+        rig: rig.name.clone(),
+        at: now,
+        policy,
+        agents,
+        memory: st.memory.clone(),
+    };
+    save(ctx, &report);
+    Ok(report)
+}

@@ -1,0 +1,284 @@
+//! What the witness does about a verdict: the recovery ladder (nudge a stalled agent, restart
+//! a stalled, zombie or dead one on its own worktree and hook, escalate a crash loop), with a
+//! grace period after each action and exponential backoff between restarts. Pure: the
+//! decision is made from the verdict, the policy and what the witness remembers.
+
+use super::classify::Verdict;
+use crate::Result;
+use crate::town::RigConfig;
+use crate::work::Ctx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    Restart,
+    Nudge,
+    Report,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Policy {
+    pub interval_secs: i64,
+    pub stall_after_secs: i64,
+    pub recovery: Recovery,
+    pub grace_secs: i64,
+    pub max_restarts: usize,
+    pub restart_window_secs: i64,
+    pub backoff_secs: i64,
+}
+
+impl Policy {
+    pub fn for_rig(ctx: &Ctx, rig: &RigConfig) -> Result<Policy> {
+        let int = |k: &str| -> Result<i64> { Ok(ctx.setting(k, Some(rig))?.as_int()) };
+        let recovery = match ctx
+            .setting("witness.recovery", Some(rig))?
+            .as_str()
+            .as_str()
+        {
+            "nudge" => Recovery::Nudge,
+            "report" => Recovery::Report,
+            _ => Recovery::Restart,
+        };
+        Ok(Policy {
+            interval_secs: int("witness.interval_secs")?,
+            stall_after_secs: int("witness.stall_after_secs")?,
+            recovery,
+            grace_secs: int("witness.grace_secs")?,
+            max_restarts: int("witness.max_restarts")?.max(1) as usize,
+            restart_window_secs: int("witness.restart_window_secs")?,
+            backoff_secs: int("witness.backoff_secs")?,
+        })
+    }
+}
+
+/// What the witness remembers about one agent (kept in `.gt/daemon/`, so a restarted
+/// supervisor keeps counting).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Memory {
+    /// Unix times of the restarts the witness made.
+    #[serde(default)]
+    pub restarts: Vec<i64>,
+    pub nudged_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+}
+
+impl Memory {
+    fn recent_restarts(&self, now: i64, window: i64) -> Vec<i64> {
+        self.restarts
+            .iter()
+            .copied()
+            .filter(|t| now - t < window)
+            .collect()
+    }
+
+    /// Forgets restarts that fell out of the window, so memory stays small.
+    pub fn prune(&mut self, now: i64, window: i64) {
+        self.restarts = self.recent_restarts(now, window);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", content = "why", rename_all = "snake_case")]
+pub enum Action {
+    /// Nothing to do (or nothing the witness may do), and why.
+    None(String),
+    /// Not yet: a grace period or backoff runs.
+    Wait(String),
+    Nudge(String),
+    Restart(String),
+    Escalate(String),
+}
+
+pub struct Situation<'a> {
+    pub now: i64,
+    pub verdict: Verdict,
+    pub reason: &'a str,
+    pub hooked: bool,
+    pub human_attached: bool,
+    /// Unix time of the agent's last sign of life (output or gt call).
+    pub last_activity: Option<i64>,
+}
+
+pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
+    if !s.verdict.is_trouble() {
+        return Action::None(String::new());
+    }
+    if !s.hooked {
+        return Action::None("nothing hooked; left as it is".into());
+    }
+    if s.human_attached {
+        return Action::None("a person is attached to its window; the witness keeps off".into());
+    }
+    if p.recovery == Recovery::Report {
+        return Action::None("witness.recovery = report".into());
+    }
+    if let Some(t) = m.restarts.last()
+        && s.now - t < p.grace_secs
+    {
+        return Action::Wait(format!("restarted {}s ago; grace period", s.now - t));
+    }
+    if s.verdict == Verdict::Stalled {
+        let moved_since_nudge = match (m.nudged_at, s.last_activity) {
+            (Some(n), Some(a)) => a > n,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        if moved_since_nudge {
+            return Action::Nudge(format!("{}; asking it to go on", s.reason));
+        }
+        let since = m.nudged_at.map(|n| s.now - n).unwrap_or(0);
+        if since < p.grace_secs {
+            return Action::Wait(format!("nudged {since}s ago; waiting for it to move"));
+        }
+        if p.recovery == Recovery::Nudge {
+            return Action::None("nudged and still stalled; witness.recovery = nudge".into());
+        }
+    }
+    if p.recovery == Recovery::Nudge {
+        return Action::None("witness.recovery = nudge: restarts are left to a person".into());
+    }
+    let recent = m.recent_restarts(s.now, p.restart_window_secs);
+    if recent.len() >= p.max_restarts {
+        if m.escalated_at.is_some() {
+            return Action::None(format!(
+                "{} restarts within {}; escalated, waiting for a person",
+                recent.len(),
+                crate::time::human_duration(p.restart_window_secs)
+            ));
+        }
+        return Action::Escalate(format!(
+            "{} restarts within {} and still {}: {}",
+            recent.len(),
+            crate::time::human_duration(p.restart_window_secs),
+            s.verdict.as_str(),
+            s.reason
+        ));
+    }
+    if let Some(last) = recent.last() {
+        let wait = p
+            .backoff_secs
+            .saturating_mul(1 << (recent.len() - 1).min(20));
+        let due = last + wait;
+        if s.now < due {
+            return Action::Wait(format!(
+                "restart {} of {} in {}s (backoff)",
+                recent.len() + 1,
+                p.max_restarts,
+                due - s.now
+            ));
+        }
+    }
+    Action::Restart(format!("{}: {}", s.verdict.as_str(), s.reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            interval_secs: 3,
+            stall_after_secs: 60,
+            recovery: Recovery::Restart,
+            grace_secs: 30,
+            max_restarts: 3,
+            restart_window_secs: 3600,
+            backoff_secs: 10,
+        }
+    }
+
+    fn sit(verdict: Verdict, now: i64) -> Situation<'static> {
+        Situation {
+            now,
+            verdict,
+            reason: "r",
+            hooked: true,
+            human_attached: false,
+            last_activity: Some(0),
+        }
+    }
+
+    #[test]
+    fn the_ladder_nudge_then_restart_with_backoff_then_escalate() {
+        let p = policy();
+        let mut m = Memory::default();
+        assert!(matches!(
+            decide(&sit(Verdict::Stalled, 100), &p, &m),
+            Action::Nudge(_)
+        ));
+        m.nudged_at = Some(100);
+        assert!(matches!(
+            decide(&sit(Verdict::Stalled, 110), &p, &m),
+            Action::Wait(_)
+        ));
+        assert!(matches!(
+            decide(&sit(Verdict::Stalled, 140), &p, &m),
+            Action::Restart(_)
+        ));
+        // Zombies restart at once; the next restarts back off 10 s, then 20 s.
+        assert!(matches!(
+            decide(&sit(Verdict::Zombie, 140), &p, &m),
+            Action::Restart(_)
+        ));
+        m.restarts.push(140);
+        assert!(
+            matches!(decide(&sit(Verdict::Zombie, 160), &p, &m), Action::Wait(_)),
+            "grace"
+        );
+        assert!(matches!(
+            decide(&sit(Verdict::Zombie, 171), &p, &m),
+            Action::Restart(_)
+        ));
+        m.restarts.push(171);
+        let a = decide(&sit(Verdict::Zombie, 205), &p, &m);
+        assert!(
+            matches!(&a, Action::Wait(w) if w.contains("backoff")),
+            "{a:?}"
+        );
+        assert!(matches!(
+            decide(&sit(Verdict::Zombie, 212), &p, &m),
+            Action::Restart(_)
+        ));
+        m.restarts.push(212);
+        assert!(matches!(
+            decide(&sit(Verdict::Dead, 300), &p, &m),
+            Action::Escalate(_)
+        ));
+        m.escalated_at = Some(300);
+        assert!(matches!(
+            decide(&sit(Verdict::Dead, 400), &p, &m),
+            Action::None(_)
+        ));
+        // Out of the window, it may try again.
+        assert!(matches!(
+            decide(&sit(Verdict::Dead, 4000), &p, &m),
+            Action::Restart(_)
+        ));
+    }
+
+    #[test]
+    fn never_acts_on_a_watched_window_or_without_work_or_when_told_to_report() {
+        let m = Memory::default();
+        let mut s = sit(Verdict::Zombie, 100);
+        s.human_attached = true;
+        assert!(matches!(decide(&s, &policy(), &m), Action::None(_)));
+        let mut s = sit(Verdict::Zombie, 100);
+        s.hooked = false;
+        assert!(matches!(decide(&s, &policy(), &m), Action::None(_)));
+        let mut p = policy();
+        p.recovery = Recovery::Report;
+        assert!(matches!(
+            decide(&sit(Verdict::Dead, 100), &p, &m),
+            Action::None(_)
+        ));
+        p.recovery = Recovery::Nudge;
+        assert!(matches!(
+            decide(&sit(Verdict::Dead, 100), &p, &m),
+            Action::None(_)
+        ));
+        assert!(matches!(
+            decide(&sit(Verdict::Working, 100), &policy(), &m),
+            Action::None(_)
+        ));
+    }
+}
