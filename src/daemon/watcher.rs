@@ -37,7 +37,7 @@ pub fn run(shared: &Shared) -> Result<()> {
                     continue;
                 }
                 let repo = ctx.town.paths.rig_repo(&rig.name);
-                match debouncer.watch(&crate::git::refs_dir(&repo), RecursiveMode::Recursive) {
+                match debouncer.watch(crate::git::refs_dir(&repo), RecursiveMode::Recursive) {
                     Ok(()) => {
                         repos.insert(rig.name.clone(), repo);
                     }
@@ -114,6 +114,15 @@ fn branch_moved(
     }
     tips.insert(key, tip.clone());
     let agent = agent_of_branch(rig, branch);
+    // A branch just made from the default branch (a sling) carries no new commit.
+    let base = ctx
+        .town
+        .rig(rig)
+        .ok()
+        .and_then(|r| crate::git::branch_tip(repo, &r.default_branch).ok());
+    if agent.is_none() || base.as_deref() == Some(tip.as_str()) {
+        return 0;
+    }
     let bead = branch
         .strip_prefix("polecat/")
         .and_then(|r| r.split('/').nth(1));

@@ -24,6 +24,8 @@ pub struct AgentInfo {
     pub runtime: Option<String>,
     pub worktree: Option<PathBuf>,
     pub branch: Option<String>,
+    /// When its record last changed (hooked, freed, started), as RFC 3339.
+    pub updated_at: String,
 }
 
 pub fn agent_bead_id(prefix: &str, rig: &str, role: &str, name: &str) -> String {
@@ -55,6 +57,7 @@ pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
         runtime: meta_str(&meta, "runtime"),
         worktree: meta_str(&meta, "worktree").map(PathBuf::from),
         branch: meta_str(&meta, "branch"),
+        updated_at: b.updated_at.clone(),
         address,
     })
 }

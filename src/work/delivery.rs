@@ -397,9 +397,7 @@ async fn deliver_one(
 /// idle again (its own process group, so the sender's terminal does not take it down).
 pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
     use std::os::unix::process::CommandExt;
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
+    let exe = super::gt_exe();
     let res = std::process::Command::new(exe)
         .args(["--batch", "agent", "flush", agent])
         .current_dir(ctx.town.root())

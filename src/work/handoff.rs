@@ -87,10 +87,7 @@ pub async fn handoff(
         &info.address,
         "handoff: your predecessor left you a note",
     );
-    let exe = std::env::current_exe()
-        .unwrap_or_else(|_| "gt".into())
-        .display()
-        .to_string();
+    let exe = super::gt_exe().display().to_string();
     let argv = rt.argv(Some(&beacon), &exe);
     let env = session::environment(ctx, &addr, &info.name);
     ctx.tmux()

@@ -109,6 +109,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 runtime: None,
                 worktree: None,
                 branch: None,
+                updated_at: String::new(),
             },
             window: Some(p.window_id.clone()),
             pane: Some(p.pane_id.clone()),

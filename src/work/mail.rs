@@ -280,7 +280,8 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> 
     if mailboxes.is_empty() {
         return Ok(Vec::new());
     }
-    let panes = super::block_on(ctx.tmux().panes())??;
+    let server = ctx.tmux();
+    let panes = super::block_on_anywhere(async move { server.panes().await })??;
     let live: Vec<&String> = mailboxes
         .iter()
         .filter(|a| {

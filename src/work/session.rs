@@ -37,7 +37,7 @@ pub fn session_for(address: &Address) -> String {
 }
 
 fn gt_exe() -> PathBuf {
-    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gt"))
+    super::gt_exe()
 }
 
 /// The environment every agent session gets.

@@ -199,6 +199,7 @@ mod tests {
                 runtime: None,
                 worktree: None,
                 branch: None,
+                updated_at: String::new(),
             },
             window: window.map(str::to_string),
             pane: None,
@@ -211,6 +212,9 @@ mod tests {
             exit_status: None,
             human_attached: false,
             queued_messages: 0,
+            verdict: crate::work::witness::Verdict::Working,
+            reason: String::new(),
+            last_activity: None,
         }
     }
 

@@ -71,7 +71,7 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
             server.kill_agent_window(&p.window_id).await?;
         }
     }
-    let exe = std::env::current_exe().map_err(|e| Error::io("find the gt executable", e))?;
+    let exe = super::gt_exe();
     let mut env = vec![("GT_TOWN".to_string(), ctx.town.root().display().to_string())];
     if let Ok(conf) = std::env::var("GT_TMUX_CONFIG") {
         env.push(("GT_TMUX_CONFIG".into(), conf));

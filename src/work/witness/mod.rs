@@ -11,7 +11,7 @@ mod report;
 
 pub use classify::{Classified, Facts, Verdict, classify};
 pub use policy::{Action, Memory, Policy, Recovery, Situation, decide};
-pub use report::{AgentReport, Report, load, observe, save};
+pub use report::{AgentReport, Report, load, load_memory, observe, save, save_memory};
 
 use super::Ctx;
 use super::live;
@@ -31,9 +31,7 @@ pub struct WitnessState {
 /// One round over the agents of `rig`.
 pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
     if !st.loaded {
-        if let Some(prev) = load(ctx, &rig.name) {
-            st.memory = prev.memory;
-        }
+        st.memory = load_memory(ctx, &rig.name);
         st.loaded = true;
     }
     let policy = Policy::for_rig(ctx, rig)?;
@@ -47,6 +45,10 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
         let addr = view.info.address.clone();
         let mem = st.memory.entry(addr.clone()).or_default();
         mem.prune(now, policy.restart_window_secs);
+        if view.info.hook.is_none() && !view.verdict.is_trouble() {
+            // Its work is done (or taken away): a crash loop, if there was one, is over.
+            *mem = Memory::default();
+        }
         let action = decide(
             &Situation {
                 now,
@@ -55,11 +57,15 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
                 hooked: view.info.hook.is_some(),
                 human_attached: view.human_attached,
                 last_activity: view.last_activity,
+                record_changed: crate::time::parse(&view.info.updated_at).map(|t| t.timestamp()),
             },
             &policy,
             mem,
         );
         let done = act::carry_out(ctx, &view, &action, mem, now).await;
+        if done.is_some() {
+            save_memory(ctx, &rig.name, &st.memory);
+        }
         if st.last.get(&addr) != Some(&view.verdict) {
             act::record_verdict(ctx, &view, st.last.get(&addr).copied());
             st.last.insert(addr.clone(), view.verdict);
@@ -75,7 +81,9 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
         });
     }
     let known: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
-    st.memory.retain(|k, _| known.contains(k));
+    st.memory
+        .retain(|k, m| known.contains(k) && *m != Memory::default());
+    save_memory(ctx, &rig.name, &st.memory);
     let report = Report {
         rig: rig.name.clone(),
         at: now,

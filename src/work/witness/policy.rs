@@ -8,7 +8,7 @@ use crate::Result;
 use crate::town::RigConfig;
 use crate::work::Ctx;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Recovery {
     Restart,
@@ -16,7 +16,7 @@ pub enum Recovery {
     Report,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     pub interval_secs: i64,
     pub stall_after_secs: i64,
@@ -77,7 +77,7 @@ impl Memory {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "action", content = "why", rename_all = "snake_case")]
 pub enum Action {
     /// Nothing to do (or nothing the witness may do), and why.
@@ -97,6 +97,8 @@ pub struct Situation<'a> {
     pub human_attached: bool,
     /// Unix time of the agent's last sign of life (output or gt call).
     pub last_activity: Option<i64>,
+    /// Unix time its record last changed (a sling hooks the bead before the window exists).
+    pub record_changed: Option<i64>,
 }
 
 pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
@@ -116,6 +118,15 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
         && s.now - t < p.grace_secs
     {
         return Action::Wait(format!("restarted {}s ago; grace period", s.now - t));
+    }
+    if let Some(t) = s.record_changed
+        && s.verdict == Verdict::Dead
+        && s.now - t < p.grace_secs
+    {
+        return Action::Wait(format!(
+            "work hooked {}s ago; its window may be on its way",
+            s.now - t
+        ));
     }
     if s.verdict == Verdict::Stalled {
         let moved_since_nudge = match (m.nudged_at, s.last_activity) {
@@ -195,6 +206,7 @@ mod tests {
             hooked: true,
             human_attached: false,
             last_activity: Some(0),
+            record_changed: None,
         }
     }
 
@@ -215,31 +227,21 @@ mod tests {
             decide(&sit(Verdict::Stalled, 140), &p, &m),
             Action::Restart(_)
         ));
-        // Zombies restart at once; the next restarts back off 10 s, then 20 s.
-        assert!(matches!(
-            decide(&sit(Verdict::Zombie, 140), &p, &m),
-            Action::Restart(_)
-        ));
+        // Zombies restart at once; the next restarts back off 40 s, then 80 s.
+        let p = Policy {
+            backoff_secs: 40,
+            ..policy()
+        };
+        let at = |now: i64, m: &Memory| decide(&sit(Verdict::Zombie, now), &p, m);
+        assert!(matches!(at(140, &m), Action::Restart(_)));
         m.restarts.push(140);
-        assert!(
-            matches!(decide(&sit(Verdict::Zombie, 160), &p, &m), Action::Wait(_)),
-            "grace"
-        );
-        assert!(matches!(
-            decide(&sit(Verdict::Zombie, 171), &p, &m),
-            Action::Restart(_)
-        ));
-        m.restarts.push(171);
-        let a = decide(&sit(Verdict::Zombie, 205), &p, &m);
-        assert!(
-            matches!(&a, Action::Wait(w) if w.contains("backoff")),
-            "{a:?}"
-        );
-        assert!(matches!(
-            decide(&sit(Verdict::Zombie, 212), &p, &m),
-            Action::Restart(_)
-        ));
-        m.restarts.push(212);
+        assert!(matches!(at(160, &m), Action::Wait(w) if w.contains("grace")));
+        assert!(matches!(at(175, &m), Action::Wait(w) if w.contains("backoff")));
+        assert!(matches!(at(181, &m), Action::Restart(_)));
+        m.restarts.push(181);
+        assert!(matches!(at(215, &m), Action::Wait(w) if w.contains("backoff")));
+        assert!(matches!(at(262, &m), Action::Restart(_)));
+        m.restarts.push(262);
         assert!(matches!(
             decide(&sit(Verdict::Dead, 300), &p, &m),
             Action::Escalate(_)

@@ -6,6 +6,7 @@ use super::policy::{Action, Memory, Policy};
 use crate::Result;
 use crate::work::{Ctx, live};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AgentReport {
@@ -14,14 +15,9 @@ pub struct AgentReport {
     pub reason: String,
     pub hook: Option<String>,
     pub human_attached: bool,
-    #[serde(skip_deserializing, default = "no_action")]
     pub action: Action,
     /// What carrying out the action gave (or why it failed); None when there was nothing to do.
     pub outcome: Option<String>,
-}
-
-fn no_action() -> Action {
-    Action::None(String::new())
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -29,44 +25,52 @@ pub struct Report {
     pub rig: String,
     /// Unix time of the round.
     pub at: i64,
-    #[serde(skip_deserializing, default = "Report::no_policy")]
     pub policy: Policy,
     pub agents: Vec<AgentReport>,
     #[serde(default)]
     pub memory: BTreeMap<String, Memory>,
 }
 
-impl Report {
-    fn no_policy() -> Policy {
-        Policy {
-            interval_secs: 0,
-            stall_after_secs: 0,
-            recovery: super::Recovery::Report,
-            grace_secs: 0,
-            max_restarts: 0,
-            restart_window_secs: 0,
-            backoff_secs: 0,
-        }
-    }
-}
-
-fn path(ctx: &Ctx, rig: &str) -> std::path::PathBuf {
+fn path(ctx: &Ctx, rig: &str) -> PathBuf {
     ctx.town
         .paths
         .daemon_dir()
         .join(format!("witness-{rig}.json"))
 }
 
+fn memory_path(ctx: &Ctx, rig: &str) -> PathBuf {
+    ctx.town
+        .paths
+        .daemon_dir()
+        .join(format!("witness-{rig}.memory.json"))
+}
+
+/// Saved the moment the witness acts, so a witness that dies mid-round still knows it
+/// restarted or escalated someone (no second escalation, no lost backoff).
+pub fn save_memory(ctx: &Ctx, rig: &str, memory: &BTreeMap<String, Memory>) {
+    write_json(ctx, &memory_path(ctx, rig), memory);
+}
+
+pub fn load_memory(ctx: &Ctx, rig: &str) -> BTreeMap<String, Memory> {
+    std::fs::read_to_string(memory_path(ctx, rig))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
 pub fn save(ctx: &Ctx, report: &Report) {
-    let file = path(ctx, &report.rig);
-    let res = serde_json::to_vec_pretty(report)
+    write_json(ctx, &path(ctx, &report.rig), report);
+}
+
+fn write_json<T: serde::Serialize>(ctx: &Ctx, file: &Path, value: &T) {
+    let res = serde_json::to_vec_pretty(value)
         .map_err(std::io::Error::other)
         .and_then(|bytes| {
             std::fs::create_dir_all(ctx.town.paths.daemon_dir())?;
-            crate::fsutil::write_atomic(&file, &bytes)
+            crate::fsutil::write_atomic(file, &bytes)
         });
     if let Err(e) = res {
-        tracing::warn!(file = %file.display(), error = %e, "cannot save the witness report");
+        tracing::warn!(file = %file.display(), error = %e, "cannot save the witness's state");
     }
 }
 

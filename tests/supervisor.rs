@@ -1,0 +1,308 @@
+//! The supervisor end to end with real tmux, git and sim agents: `gt up` and nobody touches
+//! the town again — work is merged, crashed, hung and lazy agents are recovered, a killed tmux
+//! server and a killed supervisor are survived.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// Quick witness settings so recovery shows within seconds.
+fn fast(s: &Sandbox) {
+    for (k, v) in [
+        ("witness.interval_secs", "1"),
+        ("witness.stall_after_secs", "4"),
+        ("witness.grace_secs", "3"),
+        ("witness.backoff_secs", "1"),
+        ("refinery.interval_secs", "1"),
+    ] {
+        s.ok(&["--batch", "config", "set", k, v]);
+    }
+}
+
+fn main_files(s: &Sandbox, rig: &str) -> String {
+    git(
+        &s.town().join(rig).join(".repo.git"),
+        &["ls-tree", "-r", "--name-only", "main"],
+    )
+}
+
+fn on_main(s: &Sandbox, rig: &str, beads: &[&String]) -> bool {
+    let files = main_files(s, rig);
+    beads
+        .iter()
+        .all(|b| files.contains(&format!("sim-work/{b}.md")))
+}
+
+fn pid_of_supervisor(s: &Sandbox) -> u64 {
+    let st = s.json(&["daemon", "status"]);
+    st["daemon"]["status"]["pid"].as_u64().expect("pid")
+}
+
+fn events_of(s: &Sandbox, kind: &str) -> String {
+    s.sql(&format!(
+        "SELECT group_concat(coalesce(new_value,''), ' | ') FROM events WHERE event_type = '{kind}'"
+    ))
+}
+
+#[test]
+fn up_is_idempotent_one_supervisor_per_town_and_down_stops_it() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let st = s.json(&["daemon", "status"]);
+    assert_eq!(st["daemon"]["running"], false, "{st}");
+
+    let up = s.json(&["up"]);
+    assert_eq!(up["up"]["already"], false, "{up}");
+    let pid = pid_of_supervisor(&s);
+    let st = s.json(&["daemon", "status"]);
+    assert_eq!(st["daemon"]["running"], true, "{st}");
+    let names: Vec<String> = st["daemon"]["status"]["duties"]
+        .as_array()
+        .expect("duties")
+        .iter()
+        .map(|d| d["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    for want in ["witness:gastown", "refinery:gastown", "watcher"] {
+        assert!(names.iter().any(|n| n == want), "{names:?}");
+    }
+
+    let again = s.json(&["up"]);
+    assert_eq!(again["up"]["already"], true, "{again}");
+    assert_eq!(pid_of_supervisor(&s), pid, "still the same supervisor");
+    // A second supervisor is refused while the lock is held.
+    let second = s.gt(&["--batch", "daemon", "run"]);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert!(second.stderr.contains("already runs"), "{}", second.stderr);
+
+    // A rig added later gets its duties without a restart.
+    s.add_rig("docs");
+    wait_for(20, "the new rig's witness", || {
+        s.json(&["daemon", "status"])["daemon"]["status"]["duties"]
+            .to_string()
+            .contains("witness:docs")
+            .then_some(())
+    });
+
+    let down = s.json(&["down"]);
+    assert_eq!(down["down"]["supervisor_stopped"], true, "{down}");
+    let st = s.json(&["daemon", "status"]);
+    assert_eq!(st["daemon"]["running"], false, "{st}");
+    assert_eq!(st["daemon"]["down"], true, "{st}");
+    // The supervisor's window is gone; nothing else was touched.
+    let panes = s.json(&["agents"]);
+    assert_eq!(panes["count"], 0, "{panes}");
+    // And it comes back.
+    assert_eq!(s.json(&["up"])["up"]["already"], false);
+    assert_ne!(pid_of_supervisor(&s), pid);
+}
+
+#[test]
+fn a_convoy_of_six_is_merged_through_a_gate_with_nobody_touching_it() {
+    // The gate is a script in the sample repo: it checks every simulated change is there.
+    let s = Sandbox::with_town();
+    let src = s.source_repo("gastown");
+    std::fs::write(src.join("README"), "sample\n").expect("write");
+    std::fs::write(
+        src.join("check.sh"),
+        "#!/bin/sh\nfor f in sim-work/*.md; do grep -q 'gt simulator' \"$f\" || exit 1; done\necho gate ok\n",
+    )
+    .expect("write gate");
+    git(&src, &["add", "."]);
+    git(&src, &["commit", "-q", "-m", "sample with a gate script"]);
+    s.ok(&[
+        "--batch",
+        "rig",
+        "add",
+        "gastown",
+        src.to_str().expect("utf8"),
+    ]);
+    s.ok(&["--batch", "config", "default-agent", "sim"]);
+    fast(&s);
+    let toml = s.town().join("gastown/rig.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("rig.toml");
+    text.push_str("gates = [\"sh check.sh\"]\n");
+    std::fs::write(&toml, text).expect("write rig.toml");
+
+    let beads: Vec<String> = (1..=6)
+        .map(|i| s.create(&[&format!("Change {i}"), "--rig", "gastown"]))
+        .collect();
+    let mut args = vec!["convoy", "create", "Six changes"];
+    args.extend(beads.iter().map(String::as_str));
+    let cv = s.json(&args)["convoy"]["id"]
+        .as_str()
+        .expect("convoy")
+        .to_string();
+    let mut sling = vec!["--batch", "sling"];
+    sling.extend(beads.iter().map(String::as_str));
+    sling.push("gastown");
+    s.ok(&sling);
+    s.ok(&["up"]);
+
+    let refs: Vec<&String> = beads.iter().collect();
+    wait_for(180, "all six on main", || {
+        on_main(&s, "gastown", &refs).then_some(())
+    });
+    wait_for(30, "the convoy landed", || {
+        (s.json(&["convoy", "show", &cv])["convoy"]["status"] == "closed").then_some(())
+    });
+    for b in &beads {
+        assert_eq!(s.json(&["show", b])["bead"]["status"], "closed", "{b}");
+    }
+    assert_eq!(s.json(&["mq", "list"])["count"], 0);
+    let merges = git(
+        &s.town().join("gastown/.repo.git"),
+        &["rev-list", "--merges", "main"],
+    );
+    assert!(merges.trim().is_empty(), "linear history: {merges}");
+}
+
+#[test]
+fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
+    let s = Sandbox::with_sim_rig("gastown");
+    fast(&s);
+    s.sim_runtime("crashy", "--once --crash-after 1 --busy 3", &[]);
+    s.sim_runtime("hangy", "--once --hang", &[]);
+    s.sim_runtime("lazy", "--once --no-commit --busy 0.5", &[]);
+    let a = s.create(&["Crashes mid-work", "--rig", "gastown"]);
+    let b = s.create(&["Hangs", "--rig", "gastown"]);
+    let c = s.create(&["Exits without committing", "--rig", "gastown"]);
+    s.ok(&["up"]);
+    s.ok(&["--batch", "sling", &a, "gastown", "--agent", "crashy"]);
+    s.ok(&["--batch", "sling", &b, "gastown", "--agent", "hangy"]);
+    s.ok(&["--batch", "sling", &c, "gastown", "--agent", "lazy"]);
+
+    wait_for(120, "all three on main", || {
+        on_main(&s, "gastown", &[&a, &b, &c]).then_some(())
+    });
+    // Each was noticed for the right reason and restarted.
+    let verdicts = events_of(&s, "witness_verdict");
+    assert!(
+        verdicts.contains("exited with status 3"),
+        "crash: {verdicts}"
+    );
+    assert!(verdicts.contains("stalled"), "hang: {verdicts}");
+    assert!(
+        verdicts.contains("exited with status 0"),
+        "no commit: {verdicts}"
+    );
+    let restarts = events_of(&s, "witness_restart");
+    for agent in ["ash", "birch", "cedar"] {
+        assert!(
+            restarts.contains(&format!("gastown/polecats/{agent}")),
+            "{agent}: {restarts}"
+        );
+    }
+    let nudges = events_of(&s, "witness_nudge");
+    assert!(
+        nudges.contains("polecats/birch"),
+        "the hung one was nudged first: {nudges}"
+    );
+    let st = s.json(&["witness", "status"]);
+    assert_eq!(st["witnesses"][0]["witness_running"], true, "{st}");
+}
+
+#[test]
+fn a_killed_tmux_server_is_recovered() {
+    let s = Sandbox::with_sim_rig("gastown");
+    fast(&s);
+    s.sim_runtime("slow", "--busy 6", &[]);
+    let beads: Vec<String> = (1..=3)
+        .map(|i| s.create(&[&format!("Slow {i}"), "--rig", "gastown"]))
+        .collect();
+    s.ok(&["up"]);
+    let mut sling = vec!["--batch", "sling"];
+    sling.extend(beads.iter().map(String::as_str));
+    sling.extend(["gastown", "--agent", "slow"]);
+    s.ok(&sling);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
+    let killed = std::process::Command::new("tmux")
+        .args(["-L", socket.trim(), "kill-server"])
+        .status()
+        .expect("tmux");
+    assert!(killed.success());
+
+    let refs: Vec<&String> = beads.iter().collect();
+    wait_for(120, "all three on main after the server died", || {
+        on_main(&s, "gastown", &refs).then_some(())
+    });
+    assert!(
+        events_of(&s, "witness_verdict").contains("window is gone"),
+        "classified dead"
+    );
+    // The supervisor lived through it.
+    assert_eq!(s.json(&["daemon", "status"])["daemon"]["running"], true);
+}
+
+#[test]
+fn kill_9_of_the_supervisor_mid_merge_loses_nothing() {
+    let s = Sandbox::with_sim_rig("gastown");
+    fast(&s);
+    let toml = s.town().join("gastown/rig.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("rig.toml");
+    text.push_str("gates = [\"sleep 3\"]\n");
+    std::fs::write(&toml, text).expect("write rig.toml");
+    let beads: Vec<String> = (1..=3)
+        .map(|i| s.create(&[&format!("Queued {i}"), "--rig", "gastown"]))
+        .collect();
+    let mut sling = vec!["--batch", "sling"];
+    sling.extend(beads.iter().map(String::as_str));
+    sling.push("gastown");
+    s.ok(&sling);
+    wait_for(60, "three merge requests", || {
+        (s.json(&["mq", "list"])["count"] == 3).then_some(())
+    });
+    s.ok(&["up"]);
+    let pid = pid_of_supervisor(&s);
+    wait_for(30, "a merge in progress", || {
+        s.json(&["mq", "list"])["queue"]
+            .as_array()
+            .is_some_and(|q| q.iter().any(|m| m["status"] == "in_progress"))
+            .then_some(())
+    });
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_for(10, "the lock released", || {
+        (s.json(&["daemon", "status"])["daemon"]["running"] == false).then_some(())
+    });
+    let up = s.json(&["up"]);
+    assert_eq!(up["up"]["already"], false, "{up}");
+    let refs: Vec<&String> = beads.iter().collect();
+    wait_for(90, "all three merged after the restart", || {
+        on_main(&s, "gastown", &refs).then_some(())
+    });
+    wait_for(20, "the queue empty", || {
+        (s.json(&["mq", "list"])["count"] == 0).then_some(())
+    });
+    for b in &beads {
+        assert_eq!(s.json(&["show", b])["bead"]["status"], "closed", "{b}");
+    }
+    let log = git(
+        &s.town().join("gastown/.repo.git"),
+        &["log", "--format=%s", "main"],
+    );
+    for b in &beads {
+        assert_eq!(log.matches(b.as_str()).count(), 1, "landed once: {log}");
+    }
+}
+
+#[test]
+fn agents_json_carries_the_verdict_and_its_reason() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.sim_runtime("crashy", "--crash-after 0.5", &[]);
+    let a = s.create(&["Crashes", "--rig", "gastown"]);
+    s.ok(&["--batch", "sling", &a, "gastown", "--agent", "crashy"]);
+    // tmux may report the pane dead a moment before its exit status.
+    let v: Value = wait_for(20, "the zombie verdict with the exit status", || {
+        let v = s.agent_view("gastown/polecats/ash");
+        (v["verdict"] == "zombie" && v["reason"].as_str().unwrap_or("").contains("status 3"))
+            .then_some(v)
+    });
+    assert_eq!(v["session"], "exited", "{v}");
+    // Without a supervisor the witness status computes verdicts but acts on nothing.
+    let st = s.json(&["witness", "status", "gastown"]);
+    assert_eq!(st["witnesses"][0]["witness_running"], false);
+    assert_eq!(st["witnesses"][0]["agents"][0]["verdict"], "zombie", "{st}");
+}
