@@ -6,6 +6,7 @@ mod batch;
 mod beads;
 mod config;
 mod convoy;
+mod deacon;
 mod formula;
 mod install;
 mod json;
@@ -175,6 +176,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Mol(cmd) => mol::run(out, session.ctx()?, cmd),
         Command::Mq(cmd) => mq::run(out, session.ctx()?, cmd),
         Command::Refinery(cmd) => mq::refinery(out, session.ctx()?, cmd),
+        Command::Deacon(cmd) => deacon::run(out, session.ctx()?, cmd),
+        Command::Scheduler(cmd) => deacon::scheduler(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,
             since,
