@@ -5,7 +5,7 @@
 
 use super::DeaconReport;
 use crate::Result;
-use crate::ledger::{Bead, INFRA_TYPES, ListFilter};
+use crate::ledger::{ListFilter, ReadyFilter, prefix_of};
 use crate::work::Ctx;
 use crate::work::convoy::FEED_LABEL;
 use crate::work::scheduler::{Capacity, SCHEDULED};
@@ -81,7 +81,9 @@ fn next_untried(
     None
 }
 
-/// Each fed open convoy with its ready tracked beads (id, rig), in the order to sling them.
+/// Each fed open convoy with its ready tracked beads (id, rig), in the order to sling them:
+/// the ledger's ready order (priority, then creation), minus beads already queued, waiting
+/// to merge or to be slung by themselves.
 fn candidates(ctx: &Ctx) -> Result<Vec<FedConvoy>> {
     let r = ctx.reader();
     let fed = r.list(&ListFilter {
@@ -94,46 +96,22 @@ fn candidates(ctx: &Ctx) -> Result<Vec<FedConvoy>> {
     if fed.is_empty() {
         return Ok(Vec::new());
     }
-    let blocked = r.blocked_set()?;
+    let ready = r.ready(&ReadyFilter::default())?;
+    let busy = [SCHEDULED, convoy_run::SLING_WHEN_READY, done::PENDING_MERGE];
     let mut out = Vec::new();
     for c in fed {
-        let mut ready: Vec<(Bead, String)> = Vec::new();
-        for t in r.tracked(&c.id)? {
-            let Some(b) = r.bead(&t.id)? else { continue };
-            if blocked.contains(&b.id) || !ready_work(ctx, &b)? {
+        let tracked: HashSet<String> = r.tracked(&c.id)?.into_iter().map(|t| t.id).collect();
+        let mut queue = VecDeque::new();
+        for b in ready.iter().filter(|b| tracked.contains(&b.id)) {
+            if b.labels.iter().any(|l| busy.contains(&l.as_str())) {
                 continue;
             }
             // A bead of `hq` or of an unknown prefix has no rig to go to.
-            let Some(rig) = ctx.rig_for_prefix(b.prefix())? else {
-                continue;
-            };
-            ready.push((b, rig.name));
+            if let Some(rig) = ctx.rig_for_prefix(prefix_of(&b.id))? {
+                queue.push_back((b.id.clone(), rig.name));
+            }
         }
-        ready.sort_by(|(a, _), (b, _)| {
-            (a.priority, &a.created_at, &a.id).cmp(&(b.priority, &b.created_at, &b.id))
-        });
-        let queue = ready.into_iter().map(|(b, rig)| (b.id, rig)).collect();
         out.push((c.id, queue));
     }
     Ok(out)
-}
-
-/// Open work nobody has: not on a hook, not in progress or waiting to merge, not closed,
-/// not machinery, not deferred into the future, not queued or waiting to be slung by itself.
-fn ready_work(ctx: &Ctx, b: &Bead) -> Result<bool> {
-    if b.status != "open" || b.pinned || b.ephemeral || b.is_template {
-        return Ok(false);
-    }
-    if INFRA_TYPES.contains(&b.issue_type.as_str()) || b.issue_type == "step" {
-        return Ok(false);
-    }
-    let now = chrono::Utc::now();
-    if let Some(t) = b.defer_until.as_deref().and_then(crate::time::parse)
-        && t > now
-    {
-        return Ok(false);
-    }
-    let labels = ctx.reader().labels(&b.id)?;
-    let busy = [SCHEDULED, convoy_run::SLING_WHEN_READY, done::PENDING_MERGE];
-    Ok(!labels.iter().any(|l| busy.contains(&l.as_str())))
 }

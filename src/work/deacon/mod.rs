@@ -89,11 +89,16 @@ async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconR
             .errors
             .push(format!("town.toml could not be read again: {e}"));
     }
-    match super::escalation::sweep(ctx) {
+    match off_runtime(|| super::escalation::sweep(ctx)) {
         Ok(raised) => report.escalations = raised,
         Err(e) => report.errors.push(format!("escalations: {e}")),
     }
-    landing::announce(ctx, report);
+    if let Err(e) = off_runtime(|| {
+        landing::announce(ctx, report);
+        Ok(())
+    }) {
+        report.errors.push(format!("landed convoys: {e}"));
+    }
     if let Err(e) = schedule(ctx, report).await {
         report.errors.push(format!("scheduler: {e}"));
     }
@@ -114,6 +119,13 @@ async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconR
         Err(e) => report.errors.push(format!("waiting work: {e}")),
     }
     snapshot::commit_if_due(ctx, state, report);
+}
+
+/// Runs synchronous work that starts an async runtime of its own (mail asks tmux which
+/// recipients are running) on a thread of its own: inside this pass's runtime it could not.
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| s.spawn(f).join())
+        .unwrap_or_else(|_| Err(crate::Error::failed("it panicked (see the log)")))
 }
 
 /// The queue first (those slings were asked for and waited), then the fed convoys, while
