@@ -123,7 +123,7 @@ pub fn status(ctx: &Ctx) -> Result<Status> {
     })
 }
 
-/// `gt scheduler remove <bead>`-like use by unsling: takes a queued bead out of the queue.
+/// Takes a queued bead out of the queue (`gt unsling` of a bead that waits).
 pub fn unqueue(ctx: &mut Ctx, bead: &str, why: &str) -> Result<bool> {
     if ctx.reader().bead(bead)?.is_none() {
         return Err(Error::not_found(format!("no bead {bead}")));
