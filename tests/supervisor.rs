@@ -148,6 +148,13 @@ fn a_convoy_of_six_is_merged_through_a_gate_with_nobody_touching_it() {
         assert_eq!(s.json(&["show", b])["bead"]["status"], "closed", "{b}");
     }
     assert_eq!(s.json(&["mq", "list"])["count"], 0);
+    // The deacon told the owner.
+    wait_for(30, "the landing mail", || {
+        s.json(&["mail", "inbox", "overseer"])
+            .to_string()
+            .contains("Convoy landed: Six changes")
+            .then_some(())
+    });
     let merges = git(
         &s.town().join("gastown/.repo.git"),
         &["rev-list", "--merges", "main"],
@@ -175,15 +182,16 @@ fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
     });
     // Each was noticed for the right reason and restarted.
     let verdicts = events_of(&s, "witness_verdict");
-    assert!(
-        verdicts.contains("exited with status 3"),
-        "crash: {verdicts}"
-    );
-    assert!(verdicts.contains("stalled"), "hang: {verdicts}");
-    assert!(
-        verdicts.contains("exited with status 0"),
-        "no commit: {verdicts}"
-    );
+    for (agent, verdict, why) in [
+        ("ash", "zombie", "its runtime exited"),
+        ("birch", "stalled", "no output and no gt call"),
+        ("cedar", "zombie", "its runtime exited"),
+    ] {
+        let said = format!(
+            "\"agent\":\"gastown/polecats/{agent}\",\"verdict\":\"{verdict}\",\"reason\":\"{why}"
+        );
+        assert!(verdicts.contains(&said), "{agent}: {verdicts}");
+    }
     let restarts = events_of(&s, "witness_restart");
     for agent in ["ash", "birch", "cedar"] {
         assert!(
@@ -294,13 +302,17 @@ fn agents_json_carries_the_verdict_and_its_reason() {
     s.sim_runtime("crashy", "--crash-after 0.5", &[]);
     let a = s.create(&["Crashes", "--rig", "gastown"]);
     s.ok(&["--batch", "sling", &a, "gastown", "--agent", "crashy"]);
-    // tmux may report the pane dead a moment before its exit status.
-    let v: Value = wait_for(20, "the zombie verdict with the exit status", || {
+    let v: Value = wait_for(20, "the zombie verdict", || {
         let v = s.agent_view("gastown/polecats/ash");
-        (v["verdict"] == "zombie" && v["reason"].as_str().unwrap_or("").contains("status 3"))
-            .then_some(v)
+        (v["verdict"] == "zombie").then_some(v)
     });
     assert_eq!(v["session"], "exited", "{v}");
+    // tmux does not always learn the exit status; the reason says what is known.
+    let reason = v["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("runtime exited"), "{v}");
+    if let Some(code) = v["exit_status"].as_i64() {
+        assert_eq!(code, 3, "{v}");
+    }
     // Without a supervisor the witness status computes verdicts but acts on nothing.
     let st = s.json(&["witness", "status", "gastown"]);
     assert_eq!(st["witnesses"][0]["witness_running"], false);

@@ -5,7 +5,9 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
-use crate::work::{Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, sling};
+use crate::work::{
+    Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, scheduler, sling,
+};
 use crate::{Error, Result};
 use serde_json::json;
 use std::io::Read;
@@ -22,13 +24,15 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         no_formula: a.no_formula,
         vars: crate::work::formulas::parse_vars(&a.vars)?,
     };
-    let results = block_on(sling::sling_many(ctx, &items, &target, &opts))??;
+    let results = block_on(scheduler::sling_many(ctx, &items, &target, &opts))??;
     let mut first_error: Option<Error> = None;
     let mut ok = Vec::new();
+    let mut queued = Vec::new();
     let mut failed = Vec::new();
     for (bead, r) in items.iter().zip(results) {
         match r {
-            Ok(s) => ok.push(s),
+            Ok(scheduler::Outcome::Slung(s)) => ok.push(s),
+            Ok(scheduler::Outcome::Queued(q)) => queued.push(q),
             Err(e) => {
                 failed.push(json!({"bead": bead, "code": e.exit_code(), "error": e.to_string()}));
                 if !out.json && items.len() > 1 {
@@ -39,9 +43,22 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         }
     }
     if out.json {
-        out.json(json!({ "slung": ok, "failed": failed }))
+        out.json(json!({ "slung": ok, "queued": queued, "failed": failed }))
             .map_err(io)?;
     } else {
+        for q in &queued {
+            if out.batch {
+                out.line(format!("{}\tqueued\t{}", q.bead, q.position))
+                    .map_err(io)?;
+            } else {
+                let again = if q.already { " (already queued)" } else { "" };
+                out.line(format!(
+                    "Queued {} for {} at position {}{again}: {}; the deacon slings it when a polecat is free (`gt scheduler status`)",
+                    q.bead, q.target, q.position, q.reason
+                ))
+                .map_err(io)?;
+            }
+        }
         for s in &ok {
             if out.batch {
                 out.line(format!("{}\t{}", s.bead, s.agent)).map_err(io)?;
@@ -171,6 +188,14 @@ pub fn unsling(
     let r = hook::unsling(ctx, bead.as_deref(), agent.as_deref())?;
     if out.json {
         return out.json(json!({ "unslung": r })).map_err(io);
+    }
+    if r.unqueued {
+        return out
+            .line(format!(
+                "Took {} out of the scheduler queue; it is open and not slung",
+                r.bead
+            ))
+            .map_err(io);
     }
     out.line(format!(
         "Took {} off {}'s hook; it is open again (the agent's session and worktree are untouched)",

@@ -148,6 +148,13 @@ pub enum Command {
     /// The witnesses: each agent's verdict, its reason, and what was done about it.
     #[command(subcommand)]
     Witness(WitnessCmd),
+    /// The deacon: announces landed convoys, feeds convoys, works the scheduler queue,
+    /// re-raises escalations, commits the ledger (the supervisor runs it every few seconds).
+    #[command(subcommand)]
+    Deacon(DeaconCmd),
+    /// The scheduler: at most `scheduler.max_polecats` polecats at once; the queue; pause.
+    #[command(subcommand)]
+    Scheduler(SchedulerCmd),
     /// The event stream, one line each.
     Feed {
         /// Plain lines (the default here; the workspace has its own feed view).
@@ -399,6 +406,25 @@ pub enum WitnessCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum DeaconCmd {
+    /// One pass of the deacon's duties, with a report of what it did (needs --once).
+    Run {
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulerCmd {
+    /// The limit, the working polecats, the queue in order, and whether it is paused.
+    Status,
+    /// Stop dispatching: slings to a rig wait in the queue until `gt scheduler resume`.
+    Pause,
+    /// Dispatch again (the deacon slings queued beads as polecats free up).
+    Resume,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum FormulaCmd {
     /// Every formula visible here (rig, town, user, built-in), which one wins, and broken files.
     List {
@@ -476,7 +502,29 @@ pub enum MolStepCmd {
 #[derive(Debug, Subcommand)]
 pub enum ConvoyCmd {
     /// Create a convoy tracking the given beads.
-    Create { title: String, ids: Vec<String> },
+    Create {
+        title: String,
+        ids: Vec<String>,
+        /// Mail this address too when it lands (besides the owner); repeatable.
+        #[arg(long = "watch", value_name = "ADDRESS")]
+        watch: Vec<String>,
+        /// Let the deacon sling its next ready bead whenever a polecat is free.
+        #[arg(long)]
+        feed: bool,
+    },
+    /// Mail an address when the convoy lands (--off: stop).
+    Watch {
+        convoy: String,
+        address: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Let the deacon sling the convoy's ready beads as polecats free up (--off: stop).
+    Feed {
+        convoy: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Track more beads (a closed convoy that gains open work reopens).
     Add {
         convoy: String,
@@ -568,7 +616,8 @@ pub struct SlingArgs {
     /// Do not create a `Work: <title>` convoy for untracked beads.
     #[arg(long)]
     pub no_convoy: bool,
-    /// Move a bead that is on another agent's hook.
+    /// Move a bead that is on another agent's hook; to a rig, also start it now even when
+    /// the scheduler is full or paused.
     #[arg(long)]
     pub force: bool,
     /// Pour this formula for the bead (the agent works through its steps).

@@ -6,12 +6,18 @@ use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::work::Ctx;
 use crate::work::convoy::{self, ConvoyView};
+use crate::work::convoy_watch;
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
     match cmd {
-        ConvoyCmd::Create { title, ids } => {
-            let v = convoy::create(ctx, &title, &ids)?;
+        ConvoyCmd::Create {
+            title,
+            ids,
+            watch,
+            feed,
+        } => {
+            let v = convoy::create_with(ctx, &title, &ids, &watch, feed)?;
             if out.json {
                 out.json(json!({ "convoy": v })).map_err(io)
             } else if out.batch {
@@ -117,6 +123,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                 bar(&v, 20)
             ))
             .map_err(io)?;
+            if v.feed {
+                out.line("  fed: the deacon slings its ready beads as polecats free up")
+                    .map_err(io)?;
+            }
+            if !v.watchers.is_empty() {
+                out.line(format!("  watched by {}", v.watchers.join(", ")))
+                    .map_err(io)?;
+            }
             if !v.tracked.is_empty() {
                 out.line("").map_err(io)?;
                 let rows: Vec<Vec<String>> = v
@@ -135,6 +149,41 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                     .map_err(io)?;
             }
             Ok(())
+        }
+        ConvoyCmd::Watch {
+            convoy,
+            address,
+            off,
+        } => {
+            let (v, changed) = convoy_watch::watch(ctx, &convoy, &address, off)?;
+            if out.json {
+                return out
+                    .json(json!({ "convoy": v, "changed": changed }))
+                    .map_err(io);
+            }
+            let line = match (off, changed) {
+                (false, true) => format!("{address} will be mailed when {} lands", v.id),
+                (false, false) => format!("{address} already watches {}", v.id),
+                (true, _) => format!("{address} no longer watches {}", v.id),
+            };
+            out.line(line).map_err(io)
+        }
+        ConvoyCmd::Feed { convoy, off } => {
+            let (v, changed) = convoy_watch::feed(ctx, &convoy, off)?;
+            if out.json {
+                return out
+                    .json(json!({ "convoy": v, "changed": changed }))
+                    .map_err(io);
+            }
+            let line = if off {
+                format!("{} is no longer fed", v.id)
+            } else {
+                format!(
+                    "The deacon slings {}'s ready beads to their rigs as polecats free up",
+                    v.id
+                )
+            };
+            out.line(line).map_err(io)
         }
         ConvoyCmd::Close { id, reason } => {
             let v = convoy::close(ctx, &id, reason.as_deref())?;

@@ -7,6 +7,7 @@ mod beads;
 mod config;
 mod convoy;
 mod daemon;
+mod deacon;
 mod formula;
 mod install;
 mod json;
@@ -187,6 +188,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Up => daemon::up(out, session.ctx()?),
         Command::Down { force } => daemon::down(out, session.ctx()?, force),
         Command::Witness(cmd) => daemon::witness(out, session.ctx()?, cmd),
+        Command::Deacon(cmd) => deacon::run(out, session.ctx()?, cmd),
+        Command::Scheduler(cmd) => deacon::scheduler(out, session.ctx()?, cmd),
         Command::Feed {
             plain: _,
             since,

@@ -2,7 +2,7 @@
 //! deacon for the town, and the watcher.
 
 use super::runner::Shared;
-use crate::work::{Ctx, refinery, witness};
+use crate::work::{Ctx, deacon, refinery, witness};
 use crate::{Error, Result};
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use std::time::Duration;
 pub enum Duty {
     Witness(String),
     Refinery(String),
+    Deacon,
     Watcher,
 }
 
@@ -18,13 +19,14 @@ impl Duty {
         match self {
             Duty::Witness(r) => format!("witness:{r}"),
             Duty::Refinery(r) => format!("refinery:{r}"),
+            Duty::Deacon => "deacon".into(),
             Duty::Watcher => "watcher".into(),
         }
     }
 
     /// The duties a town with these rigs needs.
     pub fn all_for(rigs: &[String]) -> Vec<Duty> {
-        let mut out = vec![Duty::Watcher];
+        let mut out = vec![Duty::Watcher, Duty::Deacon];
         for r in rigs {
             out.push(Duty::Witness(r.clone()));
             out.push(Duty::Refinery(r.clone()));
@@ -35,14 +37,15 @@ impl Duty {
     /// Rounds until the supervisor stops (Ok) or something fails (Err: restarted with backoff).
     /// A rig that was removed ends its duties quietly.
     pub fn run(&self, shared: &Shared) -> Result<()> {
-        let rig_name = match self {
-            Duty::Watcher => return super::watcher::run(shared),
-            Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
-        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::io("start the async runtime", e))?;
+        let rig_name = match self {
+            Duty::Watcher => return super::watcher::run(shared),
+            Duty::Deacon => return deacon_rounds(&rt, shared),
+            Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
+        };
         let mut ctx = Ctx::open(&shared.root)?;
         let name = self.name();
         let mut wit = witness::WitnessState::default();
@@ -66,7 +69,7 @@ impl Duty {
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
                     )
                 }
-                Duty::Watcher => return Ok(()),
+                Duty::Watcher | Duty::Deacon => return Ok(()),
             };
             for w in std::mem::take(&mut ctx.warnings) {
                 tracing::warn!(duty = %name, "{w}");
@@ -75,6 +78,50 @@ impl Duty {
             shared.pause(&name, Duration::from_secs(every.max(1) as u64));
         }
         Ok(())
+    }
+}
+
+/// The deacon's rounds: one pass every `deacon.interval_secs` (sooner when the ledger moved).
+fn deacon_rounds(rt: &tokio::runtime::Runtime, shared: &Shared) -> Result<()> {
+    let mut ctx = Ctx::open(&shared.root)?;
+    ctx.actor = "deacon".into();
+    let mut state = deacon::DeaconState::default();
+    while !shared.stopping() {
+        ctx.reload_town()?;
+        let rep = rt.block_on(deacon::tick(&mut ctx, &mut state))?;
+        for e in &rep.errors {
+            tracing::warn!(duty = "deacon", "{e}");
+        }
+        shared.ticked("deacon", deacon_summary(&rep));
+        let every = ctx.setting("deacon.interval_secs", None)?.as_int();
+        shared.pause("deacon", Duration::from_secs(every.max(1) as u64));
+    }
+    Ok(())
+}
+
+fn deacon_summary(rep: &deacon::DeaconReport) -> String {
+    let mut parts = Vec::new();
+    if rep.paused {
+        parts.push("scheduler paused".to_string());
+    }
+    for (n, what) in [
+        (rep.notified.len(), "convoys announced"),
+        (rep.dispatched.len(), "queued slings started"),
+        (rep.fed.len(), "convoy beads fed"),
+        (rep.escalations.len(), "escalations raised"),
+        (rep.errors.len(), "errors"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if rep.ledger_commit.is_some() {
+        parts.push("ledger committed".into());
+    }
+    if parts.is_empty() {
+        "nothing to do".into()
+    } else {
+        parts.join(", ")
     }
 }
 

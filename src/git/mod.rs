@@ -12,7 +12,8 @@ pub use error::GitError;
 pub use merge::{Prepared, Strategy, advance, prepare};
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,
-    default_branch, has_branch, init_repo, is_repo, local_branches, loose_work, worktree_state,
+    commit_paths_as, default_branch, has_branch, init_repo, is_repo, local_branches, loose_work,
+    worktree_state,
 };
 pub use watch::{branch_of_ref_file, refs_dir};
 pub use worktree::{

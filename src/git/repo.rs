@@ -126,6 +126,18 @@ pub fn local_branches(repo_path: &Path) -> Result<Vec<BranchState>, GitError> {
 /// missing path is committed as deleted) on top of HEAD — and nothing else: whatever the user
 /// has staged stays staged and out of this commit. Returns false when nothing changed.
 pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<bool, GitError> {
+    Ok(commit_paths_as(workdir, paths, message, None)?.is_some())
+}
+
+/// `commit_paths` with an explicit author and committer (name, email) — gt's own commits,
+/// such as the deacon's ledger snapshots. Returns the new commit id, or None when nothing
+/// changed.
+pub fn commit_paths_as(
+    workdir: &Path,
+    paths: &[&str],
+    message: &str,
+    author: Option<(&str, &str)>,
+) -> Result<Option<String>, GitError> {
     let repo = Repository::open(workdir)?;
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     // The commit's tree: HEAD's tree with only our paths replaced, built in memory.
@@ -148,14 +160,17 @@ pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<boo
     }
     let tree_id = tree_index.write_tree_to(&repo)?;
     if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
-        return Ok(false);
+        return Ok(None);
     }
     let tree = repo.find_tree(tree_id)?;
-    let sig = repo
-        .signature()
-        .or_else(|_| git2::Signature::now("Gas Town", "gt@localhost"))?;
+    let sig = match author {
+        Some((name, email)) => git2::Signature::now(name, email)?,
+        None => repo
+            .signature()
+            .or_else(|_| git2::Signature::now("Gas Town", "gt@localhost"))?,
+    };
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?;
+    let oid = repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?;
     // Keep the real index in step for our paths only, so `git status` stays clean for them.
     let mut index = repo.index()?;
     for p in paths {
@@ -165,7 +180,7 @@ pub fn commit_paths(workdir: &Path, paths: &[&str], message: &str) -> Result<boo
         index.add_path(rel)?;
     }
     index.write()?;
-    Ok(true)
+    Ok(Some(oid.to_string()))
 }
 
 fn remove_prefix(index: &mut git2::Index, rel: &Path) -> Result<(), GitError> {

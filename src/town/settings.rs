@@ -74,10 +74,20 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         key: "scheduler.max_polecats",
-        kind: Kind::Int { min: 1, max: 1000 },
-        default: "8",
+        kind: Kind::Int { min: 0, max: 1000 },
+        default: "0",
         scopes: &[Scope::Town],
-        help: "most polecats working at once; further slings wait in a queue",
+        help: "most polecats working at once (0: no limit); further slings to a rig wait in a queue",
+    },
+    Setting {
+        key: "deacon.commit_secs",
+        kind: Kind::Int {
+            min: 10,
+            max: 604_800,
+        },
+        default: "300",
+        scopes: &[Scope::Town],
+        help: "how often the deacon commits .beads/issues.jsonl and config to the town's git repository",
     },
     Setting {
         key: "sling.formula",

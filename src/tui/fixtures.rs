@@ -175,6 +175,8 @@ pub fn busy_town() -> TownSnapshot {
                 tracked("sh-c3", "Receipt email", "in_progress", None),
                 tracked("sh-z9", "Old skeleton", "closed", None),
             ],
+            watchers: Vec::new(),
+            feed: false,
         },
         ConvoyView {
             id: "hq-cv-bbbbb".into(),
@@ -189,6 +191,8 @@ pub fn busy_town() -> TownSnapshot {
                 tracked("sh-e5", "Crash on empty cart", "open", None),
                 tracked("sh-f6", "Slow search", "blocked", None),
             ],
+            watchers: Vec::new(),
+            feed: false,
         },
     ];
     let hooks = vec![

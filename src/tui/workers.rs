@@ -164,19 +164,24 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     match fx {
         Effect::Sling { id, bead, target } => done(
             id,
-            work::block_on(work::formula_sling::sling_item(
+            work::block_on(work::scheduler::sling_or_queue(
                 ctx,
                 &bead,
                 &target,
                 &Default::default(),
             ))
             .and_then(|r| r)
-            .map(|s| {
-                if s.already {
+            .map(|o| match o {
+                work::scheduler::Outcome::Slung(s) if s.already => {
                     format!("{} is already on {}'s hook", s.bead, s.agent)
-                } else {
+                }
+                work::scheduler::Outcome::Slung(s) => {
                     format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
                 }
+                work::scheduler::Outcome::Queued(q) => format!(
+                    "Queued {} for {} (position {}): {}",
+                    q.bead, q.target, q.position, q.reason
+                ),
             }),
         ),
         Effect::SendMail {

@@ -366,6 +366,7 @@ fn after_status_change(
     let was_done = crate::ledger::is_done_status(old);
     let is_done = crate::ledger::is_done_status(new);
     if is_done && !was_done {
+        super::scheduler::queue::dequeue_in(tx, id, "closed")?;
         out.closed.push(id.to_string());
         out.landed.extend(convoy::land_if_complete(tx, id)?);
     } else if was_done && !is_done {

@@ -10,6 +10,7 @@ use crate::{Error, Result};
 /// The close reason of a convoy that closed itself; only such convoys reopen on their own.
 pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
 
+pub use super::convoy_watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
 pub use crate::ledger::TrackedRow as TrackedBead;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -23,6 +24,10 @@ pub struct ConvoyView {
     pub total: usize,
     pub closed: usize,
     pub tracked: Vec<TrackedBead>,
+    /// Addresses mailed when it lands (besides its owner).
+    pub watchers: Vec<String>,
+    /// The deacon slings its next ready bead whenever a polecat is free.
+    pub feed: bool,
 }
 
 impl ConvoyView {
@@ -31,7 +36,7 @@ impl ConvoyView {
     }
 }
 
-fn require_convoy(ctx: &Ctx, id: &str) -> Result<Bead> {
+pub(crate) fn require_convoy(ctx: &Ctx, id: &str) -> Result<Bead> {
     let b = require(ctx, &ctx.reader(), id)?;
     if b.issue_type != "convoy" {
         return Err(Error::invalid(format!(
@@ -67,9 +72,30 @@ fn check_members(ctx: &Ctx, ids: &[String]) -> Result<()> {
 }
 
 pub fn create(ctx: &mut Ctx, title: &str, ids: &[String]) -> Result<ConvoyView> {
+    create_with(ctx, title, ids, &[], false)
+}
+
+/// `create`, with watchers to mail when it lands and whether the deacon feeds it.
+pub fn create_with(
+    ctx: &mut Ctx,
+    title: &str,
+    ids: &[String],
+    watchers: &[String],
+    feed: bool,
+) -> Result<ConvoyView> {
     let title = super::beads::validate_title(title)?;
     check_members(ctx, ids)?;
-    let id = ctx.write(|tx| create_in(tx, &title, ids))?;
+    let watchers = super::convoy_watch::validate_watchers(ctx, watchers)?;
+    let id = ctx.write(|tx| {
+        let id = create_in(tx, &title, ids)?;
+        for w in &watchers {
+            tx.add_label(&id, &format!("{WATCH_PREFIX}{w}"))?;
+        }
+        if feed {
+            tx.add_label(&id, FEED_LABEL)?;
+        }
+        Ok(id)
+    })?;
     show(ctx, &id)
 }
 
@@ -179,6 +205,7 @@ pub fn show(ctx: &Ctx, convoy: &str) -> Result<ConvoyView> {
 
 fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
     let tracked: Vec<TrackedBead> = ctx.reader().tracked(&c.id)?;
+    let labels = ctx.reader().labels(&c.id)?;
     let closed = tracked
         .iter()
         .filter(|t| t.status.as_deref().is_some_and(is_done_status))
@@ -187,6 +214,8 @@ fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
         total: tracked.len(),
         closed,
         tracked,
+        watchers: super::convoy_watch::watchers(&labels),
+        feed: labels.iter().any(|l| l == FEED_LABEL),
         id: c.id,
         title: c.title,
         status: c.status,
@@ -258,6 +287,9 @@ fn land_convoy_if_complete(tx: &mut Tx<'_>, convoy: &str) -> Result<bool> {
     new.closed_at = Some(tx.now().to_string());
     new.close_reason = Some(LANDED_REASON.into());
     tx.update_bead(&c, new, "closed")?;
+    // The deacon announces the landing (once) and takes the label off in the same
+    // transaction as the mail.
+    tx.add_label(convoy, ANNOUNCE_LABEL)?;
     let detail = serde_json::json!({"tracked": tracked.len()});
     tx.record_event(Some(convoy), "convoy_landed", None, Some(detail), None)?;
     Ok(true)
@@ -280,6 +312,8 @@ fn reopen_convoy(tx: &mut Tx<'_>, c: &Bead) -> Result<()> {
     new.closed_at = None;
     new.close_reason = None;
     tx.update_bead(c, new, "reopened")?;
+    // A landing undone before it was announced is not announced; the next one will be.
+    tx.remove_label(&c.id, ANNOUNCE_LABEL)?;
     tx.record_event(Some(&c.id), "convoy_reopened", None, None, None)?;
     Ok(())
 }

@@ -19,19 +19,7 @@ pub async fn sling_item(
     let Some(bead) = ctx.reader().bead(item)? else {
         return sling_formula(ctx, item, target, rig.as_deref(), opts).await;
     };
-    let formula = match (&opts.formula, opts.no_formula) {
-        (Some(f), _) => Some(f.clone()),
-        (None, true) => None,
-        (None, false) if polecat_target(target) => {
-            let rig_cfg = match &rig {
-                Some(r) => Some(ctx.town.rig(r)?),
-                None => None,
-            };
-            Some(ctx.setting("sling.formula", rig_cfg.as_ref())?.as_str()).filter(|f| !f.is_empty())
-        }
-        (None, false) => None,
-    };
-    let Some(formula) = formula else {
+    let Some(formula) = effective_formula(ctx, target, opts)? else {
         if !opts.vars.is_empty() {
             return Err(Error::invalid(
                 "--var sets formula variables; give --formula <name> (or sling a formula) to use them",
@@ -72,6 +60,26 @@ pub async fn sling_item(
     sling_poured(ctx, item, &poured.root, target, opts).await
 }
 
+/// The formula a bead slung to `target` with `opts` is given: `--formula`, else (for
+/// polecat work, unless `--no-formula`) the rig's `sling.formula`.
+pub fn effective_formula(ctx: &Ctx, target: &str, opts: &SlingOptions) -> Result<Option<String>> {
+    let rig = Address::parse(target)
+        .ok()
+        .and_then(|a| a.rig().map(str::to_string));
+    Ok(match (&opts.formula, opts.no_formula) {
+        (Some(f), _) => Some(f.clone()),
+        (None, true) => None,
+        (None, false) if polecat_target(target) => {
+            let rig_cfg = match &rig {
+                Some(r) => Some(ctx.town.rig(r)?),
+                None => None,
+            };
+            Some(ctx.setting("sling.formula", rig_cfg.as_ref())?.as_str()).filter(|f| !f.is_empty())
+        }
+        (None, false) => None,
+    })
+}
+
 /// Slings `item` (the poured root itself, or the bead it was poured for); a failure takes
 /// the molecule back.
 async fn sling_poured(
@@ -108,6 +116,21 @@ async fn sling_formula(
     rig: Option<&str>,
     opts: &SlingOptions,
 ) -> Result<Slung> {
+    let root = pour_named(ctx, name, rig, opts)?;
+    let mut plain = opts.clone();
+    plain.vars.clear();
+    sling_poured(ctx, &root, &root, target, &plain).await
+}
+
+/// Pours the formula `name` (not a bead id) with `opts.vars`, for a sling to `rig`; returns
+/// the molecule's root. Convoy formulas and things that look like missing bead ids are
+/// refused with a hint.
+pub fn pour_named(
+    ctx: &mut Ctx,
+    name: &str,
+    rig: Option<&str>,
+    opts: &SlingOptions,
+) -> Result<String> {
     if opts.formula.is_some() {
         return Err(Error::not_found(format!(
             "no bead {name}: --formula attaches a formula to an existing bead"
@@ -129,9 +152,7 @@ async fn sling_formula(
     }
     let spec = formulas::prepare(ctx, name, &opts.vars, rig, None)?;
     let poured = ctx.write(|tx| molecule::pour_in(tx, &spec))?;
-    let mut plain = opts.clone();
-    plain.vars.clear();
-    sling_poured(ctx, &poured.root, &poured.root, target, &plain).await
+    Ok(poured.root)
 }
 
 /// `<prefix>-<id>` with a prefix of this town (`hq` or a rig's), or with a hash-like tail:

@@ -110,6 +110,8 @@ pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
     new.status = "hooked".into();
     new.assignee = Some(address.to_string());
     tx.update_bead(&old, new, "hooked")?;
+    // On a hook, it no longer waits for the scheduler.
+    super::scheduler::queue::dequeue_in(tx, bead_id, &format!("hooked by {address}"))?;
     Ok(())
 }
 
@@ -132,6 +134,8 @@ pub fn unhook_in(tx: &mut Tx<'_>, bead_id: &str) -> Result<()> {
 pub struct UnslingReport {
     pub bead: String,
     pub agent: Option<String>,
+    /// It was waiting in the scheduler's queue and was taken out of it (no hook involved).
+    pub unqueued: bool,
 }
 
 /// Takes work off a hook (by bead, or everything on an agent's hook). The agent is freed;
@@ -140,6 +144,17 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
     let (bead_id, holder): (String, Option<AgentInfo>) = match (bead, agent) {
         (Some(b), _) => {
             let bd = super::beads::require(ctx, &ctx.reader(), b)?;
+            if bd.status != "hooked"
+                && super::scheduler::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
+            {
+                let who = ctx.actor.clone();
+                super::scheduler::unqueue(ctx, &bd.id, &format!("unslung by {who}"))?;
+                return Ok(UnslingReport {
+                    bead: bd.id,
+                    agent: None,
+                    unqueued: true,
+                });
+            }
             if bd.status != "hooked" {
                 return Err(Error::invalid(format!(
                     "{b} is not on anyone's hook (status {})",
@@ -171,5 +186,6 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
     Ok(UnslingReport {
         bead: bead_id,
         agent: holder.map(|h| h.address),
+        unqueued: false,
     })
 }

@@ -158,6 +158,18 @@ fn require_message(ctx: &Ctx, id: &str) -> Result<Bead> {
 }
 
 pub fn send(ctx: &mut Ctx, from: &str, req: &SendRequest) -> Result<Sent> {
+    send_and(ctx, from, req, |_| Ok(()))
+}
+
+/// `send`, with `also` run in the same transaction as the messages: the mail and the
+/// caller's bookkeeping (say, "this landing was announced") are recorded together or not at
+/// all. An error from `also` sends nothing.
+pub(crate) fn send_and(
+    ctx: &mut Ctx,
+    from: &str,
+    req: &SendRequest,
+    also: impl FnOnce(&mut Tx<'_>) -> Result<()>,
+) -> Result<Sent> {
     let subject = req.subject.trim().to_string();
     if subject.is_empty() {
         return Err(Error::invalid("a message needs a subject (-s)"));
@@ -212,6 +224,7 @@ pub fn send(ctx: &mut Ctx, from: &str, req: &SendRequest) -> Result<Sent> {
         }
         let ev = json!({"from": from, "to": to_names, "cc": cc_names, "subject": subject, "priority": Priority::name_of(priority.level())});
         tx.record_event(ids.first().map(String::as_str), "mail_sent", None, Some(ev), None)?;
+        also(tx)?;
         Ok((ids, thread.unwrap_or_default()))
     })?;
     let mailboxes: Vec<String> = to

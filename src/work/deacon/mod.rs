@@ -1,0 +1,153 @@
+//! The deacon: the town's housekeeper, one pass at a time (`tick`), run every few seconds by
+//! the supervisor or once by `gt deacon run --once`. Each pass announces landed convoys,
+//! re-raises overdue escalations, slings queued beads and feeds convoys while the scheduler
+//! has room, slings a convoy formula's synthesis once its legs are done, and commits the
+//! ledger export and config to the town's git repository on its cadence. A failure in one
+//! duty is reported and the others still run.
+
+mod feed;
+mod landing;
+mod snapshot;
+
+pub use feed::Fed;
+pub use landing::Announced;
+
+use super::Ctx;
+use super::scheduler::dispatch::{Dispatched, Dropped};
+use super::scheduler::{self, Capacity};
+use crate::Result;
+use serde::Serialize;
+use std::time::Instant;
+
+/// What the deacon remembers between passes (the supervisor keeps one for its lifetime).
+#[derive(Debug, Default)]
+pub struct DeaconState {
+    /// Passes run so far.
+    pub ticks: u64,
+    /// When the ledger was last committed (None: not yet in this process, so the first pass
+    /// commits).
+    pub last_commit: Option<Instant>,
+}
+
+/// A sling made by a pass, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlungBrief {
+    pub bead: String,
+    pub agent: String,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Serialize)]
+pub struct DeaconReport {
+    pub tick: u64,
+    pub at: String,
+    /// The scheduler is paused: nothing was dispatched or fed.
+    pub paused: bool,
+    /// The scheduler's limit (0: none) and working polecats when the pass began.
+    pub capacity: Option<Capacity>,
+    /// Convoys whose landing was announced by mail.
+    pub notified: Vec<Announced>,
+    /// Queued beads slung.
+    pub dispatched: Vec<Dispatched>,
+    /// Queued beads that could not be slung any more, taken out of the queue.
+    pub dropped: Vec<Dropped>,
+    /// Beads of fed convoys slung.
+    pub fed: Vec<Fed>,
+    /// Beads that waited for other work (a convoy formula's synthesis) slung.
+    pub synthesis: Vec<SlungBrief>,
+    /// Escalations raised a level because nobody acknowledged them in time.
+    pub escalations: Vec<String>,
+    /// The commit of the ledger snapshot made by this pass.
+    pub ledger_commit: Option<String>,
+    /// Duties that failed (the others still ran).
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// One pass. Acts as `deacon` (events, mail and slings say so).
+pub async fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport> {
+    state.ticks += 1;
+    let actor = std::mem::replace(&mut ctx.actor, "deacon".to_string());
+    let mut report = DeaconReport {
+        tick: state.ticks,
+        at: crate::time::now(),
+        ..DeaconReport::default()
+    };
+    run_duties(ctx, state, &mut report).await;
+    ctx.actor = actor;
+    report.warnings.append(&mut ctx.warnings);
+    for e in &report.errors {
+        tracing::warn!(error = %e, "deacon");
+    }
+    Ok(report)
+}
+
+async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport) {
+    // Settings may have changed since the last pass (`gt config set` in another process).
+    if let Err(e) = ctx.reload_town() {
+        report
+            .errors
+            .push(format!("town.toml could not be read again: {e}"));
+    }
+    match off_runtime(|| super::escalation::sweep(ctx)) {
+        Ok(raised) => report.escalations = raised,
+        Err(e) => report.errors.push(format!("escalations: {e}")),
+    }
+    if let Err(e) = off_runtime(|| {
+        landing::announce(ctx, report);
+        Ok(())
+    }) {
+        report.errors.push(format!("landed convoys: {e}"));
+    }
+    if let Err(e) = schedule(ctx, report).await {
+        report.errors.push(format!("scheduler: {e}"));
+    }
+    match super::convoy_run::sling_due(ctx).await {
+        Ok(list) => {
+            for r in list {
+                match r {
+                    Ok(s) => report.synthesis.push(SlungBrief {
+                        bead: s.bead,
+                        agent: s.agent,
+                    }),
+                    Err(e) => report
+                        .errors
+                        .push(format!("waiting work could not be slung: {e}")),
+                }
+            }
+        }
+        Err(e) => report.errors.push(format!("waiting work: {e}")),
+    }
+    snapshot::commit_if_due(ctx, state, report);
+}
+
+/// Runs synchronous work that starts an async runtime of its own (mail asks tmux which
+/// recipients are running) on a thread of its own: inside this pass's runtime it could not.
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| s.spawn(f).join())
+        .unwrap_or_else(|_| Err(crate::Error::failed("it panicked (see the log)")))
+}
+
+/// The queue first (those slings were asked for and waited), then the fed convoys, while
+/// the scheduler has room; nothing while it is paused.
+async fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
+    let mut cap = Capacity::read(ctx)?;
+    report.capacity = Some(cap);
+    report.paused = scheduler::is_paused(ctx)?;
+    if report.paused {
+        return Ok(());
+    }
+    let Some(_turn) = scheduler::try_lock(ctx)? else {
+        report.warnings.push(
+            "a sling was deciding at the same time; the queue waits for the next pass".into(),
+        );
+        return Ok(());
+    };
+    // Read again under the lock: a sling may have just started a polecat.
+    cap = Capacity::read(ctx)?;
+    let d = scheduler::dispatch::dispatch(ctx, &mut cap).await?;
+    report.dispatched = d.dispatched;
+    report.dropped = d.dropped;
+    report.errors.extend(d.errors);
+    feed::feed(ctx, &mut cap, report).await
+}
