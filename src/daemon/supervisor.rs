@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// A running supervisor; dropping it (or `stop`) ends every duty and lets the lock go.
 pub struct Supervisor {
     quit: Arc<AtomicBool>,
@@ -52,9 +54,15 @@ impl Supervisor {
         self.halt();
     }
 
+    /// Asks everything to stop and waits a little: a duty in the middle of a long gate is
+    /// left to die with the process (the merge queue resumes where it was next time).
     fn halt(&mut self) {
         self.quit.store(true, Ordering::SeqCst);
-        if let Some(m) = self.main.take() {
+        let end = Instant::now() + STOP_WAIT;
+        while self.main.as_ref().is_some_and(|m| !m.is_finished()) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Some(m) = self.main.take().filter(|m| m.is_finished()) {
             let _ = m.join();
         }
     }

@@ -201,6 +201,9 @@ pub fn open(root: &Path) -> Result<()> {
     state.warnings = warnings;
     let root = ctx.town.root().to_path_buf();
     drop(ctx);
+    // With no supervisor running (and the town not taken down), the workspace runs the
+    // duties itself while it is open; otherwise it shows the supervisor's state.
+    let _supervisor = crate::daemon::Supervisor::start(&root, crate::daemon::Kind::Workspace)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

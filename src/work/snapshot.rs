@@ -331,7 +331,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         attention,
         mayor,
         preview,
-        daemon: "supervisor not running (it arrives with `gt up`)".into(),
+        daemon: crate::daemon::status::seen(&ctx.town.paths).line(now),
         tmux_calls: crate::tmux::spawned() - before,
         problems,
     })
