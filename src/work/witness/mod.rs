@@ -34,6 +34,7 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
         st.memory = load_memory(ctx, &rig.name);
         st.loaded = true;
     }
+    let began = std::time::Instant::now();
     let policy = Policy::for_rig(ctx, rig)?;
     let now = chrono::Utc::now().timestamp();
     let views = live::agents(ctx, Some(&rig.name)).await?;
@@ -90,6 +91,7 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
         policy,
         agents,
         memory: st.memory.clone(),
+        took_ms: began.elapsed().as_millis() as u64,
     };
     save(ctx, &report);
     Ok(report)

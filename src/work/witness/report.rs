@@ -29,6 +29,9 @@ pub struct Report {
     pub agents: Vec<AgentReport>,
     #[serde(default)]
     pub memory: BTreeMap<String, Memory>,
+    /// How long the round took, in milliseconds.
+    #[serde(default)]
+    pub took_ms: u64,
 }
 
 fn path(ctx: &Ctx, rig: &str) -> PathBuf {
@@ -109,5 +112,6 @@ pub async fn observe(ctx: &Ctx, rig: &crate::town::RigConfig) -> Result<Report> 
         policy,
         agents,
         memory: BTreeMap::new(),
+        took_ms: 0,
     })
 }

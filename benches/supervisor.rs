@@ -1,0 +1,190 @@
+//! Supervisor figures with 100 `sim` agents working at once (DESIGN.md §12, issue 7):
+//! - the supervisor's memory (VmRSS and its peak; budget ≤ 100 MB) and CPU while it watches;
+//! - how long a witness round over 50 agents takes;
+//! - time from an agent's crash (its process killed) to the witness's verdict (budget ≤ 10 s).
+//!
+//! `cargo bench --bench supervisor`
+
+mod common;
+use common::{ServerGuard, gt, gt_cmd, source_repo};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const AGENTS: usize = 100;
+
+fn proc_kb(pid: u64, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn cpu_ticks(pid: u64) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let Some(end) = stat.rfind(')') else { return 0 };
+    let f: Vec<u64> = stat[end + 2..]
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+}
+
+fn json(town: &Path, args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(args);
+    serde_json::from_str(&gt(town, &a)).expect("json")
+}
+
+fn witness_report(town: &Path, rig: &str) -> serde_json::Value {
+    std::fs::read_to_string(town.join(format!(".gt/daemon/witness-{rig}.json")))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Stops the supervisor however the benchmark ends.
+struct Down(std::path::PathBuf);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let _ = gt_cmd(&self.0, &["--batch", "down", "--force"]).output();
+    }
+}
+
+fn main() {
+    let tmp = tempfile::Builder::new()
+        .prefix("gt-bench-sup-")
+        .tempdir()
+        .expect("tempdir");
+    let root = tmp.path();
+    let src = root.join("src");
+    source_repo(&src);
+    gt(root, &["--batch", "install", "town"]);
+    let town = root.join("town");
+    let _server = ServerGuard { town: town.clone() };
+    for rig in ["bench", "bench2"] {
+        gt(
+            &town,
+            &["--batch", "rig", "add", rig, src.to_str().expect("utf8")],
+        );
+    }
+    gt(
+        &town,
+        &[
+            "--batch",
+            "config",
+            "agent",
+            "set",
+            "benchsim",
+            "{gt} agent sim --busy 3600",
+            "--ready-marker",
+            "sim❯",
+            "--busy-marker",
+            "(esc to interrupt)",
+        ],
+    );
+    let mut script = String::new();
+    for i in 0..AGENTS {
+        let rig = if i % 2 == 0 { "bench" } else { "bench2" };
+        script.push_str(&format!("bead create \"Bench work {i}\" --rig {rig}\n"));
+    }
+    let ids: Vec<String> = {
+        let mut c = gt_cmd(&town, &["--batch", "-"]);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("batch");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("batch");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(ids.len(), AGENTS);
+    for (k, rig) in ["bench", "bench2"].iter().enumerate() {
+        let mut args = vec!["--batch", "sling"];
+        args.extend(ids.iter().skip(k).step_by(2).map(String::as_str));
+        args.extend([*rig, "--agent", "benchsim", "--no-convoy"]);
+        gt(&town, &args);
+    }
+    println!("town: {AGENTS} sim agents working (busy for an hour each), 2 rigs");
+
+    let _down = Down(town.clone());
+    gt(&town, &["--batch", "up"]);
+    let pid = json(&town, &["daemon", "status"])["daemon"]["status"]["pid"]
+        .as_u64()
+        .expect("supervisor pid");
+    // Let every duty make several rounds over the 100 agents.
+    std::thread::sleep(Duration::from_secs(15));
+    let ticks0 = cpu_ticks(pid);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(20));
+    let cpu = (cpu_ticks(pid) - ticks0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+    let rss = proc_kb(pid, "VmRSS:") as f64 / 1024.0;
+    let hwm = proc_kb(pid, "VmHWM:") as f64 / 1024.0;
+    let verdict = if hwm <= 100.0 { "ok" } else { "OVER BUDGET" };
+    println!(
+        "supervisor memory, {AGENTS} agents: VmRSS {rss:.1} MB, peak {hwm:.1} MB (budget 100 MB: {verdict})"
+    );
+    println!("supervisor CPU while watching {AGENTS} agents: {cpu:.1}% of a core");
+    let rounds: Vec<u64> = ["bench", "bench2"]
+        .iter()
+        .map(|r| witness_report(&town, r)["took_ms"].as_u64().unwrap_or(0))
+        .collect();
+    println!(
+        "witness round over {} agents: {} ms and {} ms (one per rig, interval 3 s)",
+        AGENTS / 2,
+        rounds[0],
+        rounds[1]
+    );
+
+    // Crashes: kill an agent's process and time the witness's verdict.
+    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
+    let panes = Command::new("tmux")
+        .args([
+            "-L",
+            socket.trim(),
+            "list-panes",
+            "-a",
+            "-F",
+            "#{pane_pid} #{@gt_agent}",
+        ])
+        .output()
+        .expect("tmux");
+    let victims: Vec<(String, String)> = String::from_utf8_lossy(&panes.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, a)| a.starts_with("bench/polecats/"))
+        .take(5)
+        .map(|(p, a)| (p.to_string(), a.to_string()))
+        .collect();
+    let mut notice = Vec::new();
+    for (p, agent) in victims {
+        let t = Instant::now();
+        let _ = Command::new("kill").args(["-KILL", &p]).status();
+        loop {
+            let rep = witness_report(&town, "bench");
+            let seen = rep["agents"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|x| x["address"] == agent.as_str() && x["verdict"] == "zombie")
+            });
+            if seen || t.elapsed() > Duration::from_secs(30) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        notice.push(t.elapsed());
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    common::report_timings("crash → witness verdict (zombie)", notice, Some(10_000.0));
+}
