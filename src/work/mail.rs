@@ -280,7 +280,18 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> 
     if mailboxes.is_empty() {
         return Ok(Vec::new());
     }
-    let panes = super::block_on(ctx.tmux().panes())??;
+    let server = ctx.tmux();
+    let panes = if tokio::runtime::Handle::try_current().is_ok() {
+        // Called from async code (the refinery in the supervisor): a runtime cannot block on
+        // another inside it, so the one query runs on a thread of its own.
+        std::thread::scope(|s| {
+            s.spawn(|| super::block_on(server.panes()))
+                .join()
+                .map_err(|_| Error::failed("listing the tmux panes panicked"))
+        })???
+    } else {
+        super::block_on(server.panes())??
+    };
     let live: Vec<&String> = mailboxes
         .iter()
         .filter(|a| {

@@ -200,6 +200,9 @@ pub struct RemoveReport {
     pub discarded: Vec<String>,
     /// Branches kept because their commits are not merged.
     pub branch_kept: Option<String>,
+    /// The branch deleted with it (its work is on the default branch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_removed: Option<String>,
 }
 
 /// Removes a polecat: its window, worktree (and its registration in git) and its agent
@@ -258,6 +261,89 @@ pub async fn remove_worker(
             risks.join("\n  ")
         )));
     }
+    take_down(ctx, &rig, &v, role, force, risks, None).await
+}
+
+/// Removes a polecat whose work has landed (the refinery's cleanup after a merge): only when
+/// it is idle with nothing on its hook, its worktree has no uncommitted or untracked file and
+/// is still on `branch` at `landed_tip` (a commit the default branch holds), and nobody is
+/// attached to its window. Otherwise nothing is touched and the reason is returned.
+pub async fn remove_landed(
+    ctx: &mut Ctx,
+    address: &str,
+    branch: &str,
+    landed_tip: &str,
+) -> Result<std::result::Result<RemoveReport, String>> {
+    let first = show_worker(ctx, address, "polecat")?;
+    let Some(rig_name) = first.agent.rig.clone() else {
+        return Ok(Err(format!("{address} has no rig")));
+    };
+    let rig = ctx.town.rig(&rig_name)?;
+    let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let v = show_worker(ctx, address, "polecat")?;
+    let a = &v.agent;
+    let Some(wt) = a.worktree.clone() else {
+        return Ok(Err(format!("{address} has no worktree")));
+    };
+    let state = git::worktree_state(&wt).map_err(|e| e.to_string());
+    let tip = git::branch_tip(&ctx.town.paths.rig_repo(&rig.name), branch).ok();
+    let why_not = if a.state != "idle" || a.hook.is_some() {
+        Some(format!(
+            "{address} is {} with {} on its hook",
+            a.state,
+            a.hook.as_deref().unwrap_or("nothing")
+        ))
+    } else {
+        match &state {
+            Err(e) => Some(format!("cannot read {}: {e}", wt.display())),
+            Ok(s) if s.dirty_files > 0 => Some(format!(
+                "{} has {} uncommitted or untracked file(s)",
+                wt.display(),
+                s.dirty_files
+            )),
+            Ok(s) if s.branch.as_deref() != Some(branch) => Some(format!(
+                "{} is on {}, not {branch}",
+                wt.display(),
+                s.branch.as_deref().unwrap_or("no branch")
+            )),
+            Ok(_) if tip.as_deref() != Some(landed_tip) => {
+                Some(format!("{branch} has commits that did not land"))
+            }
+            Ok(_) => None,
+        }
+    };
+    if let Some(w) = why_not {
+        return Ok(Err(w));
+    }
+    match take_down(
+        ctx,
+        &rig,
+        &v,
+        "polecat",
+        false,
+        Vec::new(),
+        Some(landed_tip),
+    )
+    .await
+    {
+        Ok(r) => Ok(Ok(r)),
+        Err(Error::Invalid(m)) => Ok(Err(m)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The removal itself (under the rig lock, checks done): window, worktree, branch when its
+/// work is on the default branch (merged, or `landed_tip`), queued messages, agent record.
+async fn take_down(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    v: &PolecatView,
+    role: &str,
+    force: bool,
+    risks: Vec<String>,
+    landed_tip: Option<&str>,
+) -> Result<RemoveReport> {
+    let a = v.agent.clone();
     let server = ctx.tmux();
     let mut window_killed = false;
     for p in server.panes().await? {
@@ -281,11 +367,16 @@ pub async fn remove_worker(
         &wt_path,
     )?;
     let mut branch_kept = None;
+    let mut branch_removed = None;
     if let Some(b) = &a.branch {
         let repo = ctx.town.paths.rig_repo(&rig.name);
         // Only a branch known to be merged is deleted; an unknown keeps it.
-        if matches!(git::commits_ahead(&repo, b, &rig.default_branch), Ok(0)) {
-            git::delete_branch(&repo, b)?;
+        let landed =
+            landed_tip.is_some() && git::branch_tip(&repo, b).ok().as_deref() == landed_tip;
+        if landed || matches!(git::commits_ahead(&repo, b, &rig.default_branch), Ok(0)) {
+            if git::delete_branch(&repo, b)? {
+                branch_removed = Some(b.to_string());
+            }
         } else {
             branch_kept = Some(b.to_string());
         }
@@ -298,15 +389,16 @@ pub async fn remove_worker(
             super::hook::unhook_in(tx, h)?;
         }
         agents::set_state(tx, &a.bead_id, "removed", None)?;
-        let note = serde_json::json!({"agent": address.to_string(), "discarded": risks});
+        let note = serde_json::json!({"agent": address.to_string(), "discarded": risks, "landed": landed_tip});
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
         Ok(())
     })?;
     Ok(RemoveReport {
         address: a.address,
         window_killed,
-        discarded: if force { risks_text(&v) } else { Vec::new() },
+        discarded: if force { risks_text(v) } else { Vec::new() },
         branch_kept,
+        branch_removed,
     })
 }
 
