@@ -31,6 +31,7 @@ fn a_batch_of_four_with_one_bad_branch_lands_the_three_good_ones() {
     let failed = of_kind(&outcomes, "gate_failed");
     assert_eq!(merged.len(), 3, "{outcomes:?}");
     assert_eq!(failed.len(), 1, "{outcomes:?}");
+    assert_eq!(failed[0]["source_bead"], bad.as_str(), "{outcomes:?}");
     assert!(
         failed[0]["tail"]
             .as_str()

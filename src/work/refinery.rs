@@ -119,6 +119,7 @@ pub enum Outcome {
     },
     GateFailed {
         mr: String,
+        source_bead: Option<String>,
         gate: String,
         tail: String,
         #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -127,6 +128,7 @@ pub enum Outcome {
     },
     Conflict {
         mr: String,
+        source_bead: Option<String>,
         files: Vec<String>,
         /// `merge.on_conflict`: sling, bead or send-back.
         policy: String,
@@ -186,11 +188,12 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     // Resolution beads a killed refinery made but did not get to sling.
     refinery_conflict::sling_pending(ctx, rig).await;
     let mut out = Vec::new();
-    let mut landed = refinery_batch::finish_interrupted(ctx, rig, &mut out)?;
+    let waiting = queue(ctx, rig)?;
+    let (mut landed, closed) = refinery_batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
     let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
-    let next: Vec<QueueItem> = queue(ctx, rig)?
+    let next: Vec<QueueItem> = waiting
         .into_iter()
-        .filter(|i| !i.failed)
+        .filter(|i| !i.failed && !closed.contains(&i.id))
         .take(batch_max)
         .collect();
     if !next.is_empty() {

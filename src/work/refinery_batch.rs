@@ -13,7 +13,7 @@
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
 use super::done::PENDING_MERGE;
-use super::refinery::{Outcome, QueueItem, queue, short};
+use super::refinery::{Outcome, QueueItem, short};
 use super::refinery_conflict::{self, SendBack};
 use super::refinery_gates::{self, GateFailure};
 use crate::ledger::Tx;
@@ -79,30 +79,33 @@ pub(super) async fn work(
 }
 
 /// Merge requests left `in_progress` by a refinery that died after moving the default branch:
-/// what they were landing is there, so they are closed as merged (with that commit).
+/// what they were landing is there, so they are closed as merged (with that commit). Returns
+/// what landed and the ids closed.
 pub(super) fn finish_interrupted(
     ctx: &mut Ctx,
     rig: &RigConfig,
+    waiting: &[QueueItem],
     out: &mut Vec<Outcome>,
-) -> Result<Vec<Landed>> {
+) -> Result<(Vec<Landed>, Vec<String>)> {
     let repo = ctx.town.paths.rig_repo(&rig.name);
     let target = format!("refs/heads/{}", rig.default_branch);
     let mut done = Vec::new();
-    for item in queue(ctx, rig)? {
+    for item in waiting {
         if item.status != "in_progress" {
             continue;
         }
         if let Some(commit) = item.landing.clone()
             && git::is_ancestor(&repo, &commit, &target).unwrap_or(false)
         {
-            done.push((item, commit, true));
+            done.push((item.clone(), commit, true));
         }
     }
     if done.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     tracing::info!(rig = %rig.name, count = done.len(), "closing merge requests a stopped refinery had landed");
-    close_landed(ctx, rig, &done, &[], false, out)
+    let ids = done.iter().map(|(m, _, _)| m.id.clone()).collect();
+    Ok((close_landed(ctx, rig, &done, &[], false, out)?, ids))
 }
 
 impl Run<'_> {
@@ -222,6 +225,7 @@ impl Run<'_> {
         refinery_conflict::send_back(ctx, m, &why, SendBack::Failed)?;
         self.out.push(Outcome::GateFailed {
             mr: m.id.clone(),
+            source_bead: m.source_bead.clone(),
             gate: f.gate,
             tail: f.tail,
             batch: self.batch.clone(),

@@ -113,6 +113,7 @@ pub(super) async fn on_conflict(
         send_back(ctx, mr, &why, SendBack::Failed)?;
         return Ok(Outcome::Conflict {
             mr: mr.id.clone(),
+            source_bead: mr.source_bead.clone(),
             files,
             policy,
             resolution: None,
@@ -138,6 +139,7 @@ pub(super) async fn on_conflict(
     };
     Ok(Outcome::Conflict {
         mr: mr.id.clone(),
+        source_bead: mr.source_bead.clone(),
         files,
         policy,
         resolution: Some(resolution),

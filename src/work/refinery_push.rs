@@ -96,7 +96,7 @@ pub fn push_status(ctx: &Ctx, rig: &RigConfig) -> Result<Option<PushStatus>> {
         return Ok(None);
     };
     let repo = ctx.town.paths.rig_repo(&rig.name);
-    let commit = git::resolve_commit(&repo, &format!("refs/heads/{}", rig.default_branch))?;
+    let commit = git::branch_tip(&repo, &rig.default_branch)?;
     let st = load(ctx, rig);
     Ok(Some(PushStatus {
         rig: rig.name.clone(),
