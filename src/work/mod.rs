@@ -27,6 +27,7 @@ pub mod mayor;
 pub mod mol_steps;
 pub mod molecule;
 pub mod polecat;
+mod polecat_remove;
 pub mod prime;
 pub mod refinery;
 mod refinery_batch;

@@ -136,8 +136,8 @@ impl Run<'_> {
             }
         };
         let Some(failure) = failure else {
-            self.land(ctx, rig, &built)?;
-            return Ok(complete.then_some(built.head));
+            let landed = self.land(ctx, rig, &built)?;
+            return Ok((landed && complete).then_some(built.head));
         };
         let mut members: Vec<QueueItem> = built.members.into_iter().map(|(m, _)| m).collect();
         if members.len() == 1 {
@@ -203,8 +203,10 @@ impl Run<'_> {
     }
 
     /// Moves the default branch to the tested result (compare-and-swap) and closes every
-    /// member with its source bead in one transaction.
-    fn land(&mut self, ctx: &mut Ctx, rig: &RigConfig, built: &Built) -> Result<()> {
+    /// member with its source bead in one transaction. False when the default branch moved
+    /// meanwhile (someone else changed it): nothing landed, the members stay `in_progress`
+    /// and are built again on the next call.
+    fn land(&mut self, ctx: &mut Ctx, rig: &RigConfig, built: &Built) -> Result<bool> {
         let mut prev = built.base.clone();
         let mut members = Vec::new();
         for (m, head) in &built.members {
@@ -213,11 +215,19 @@ impl Run<'_> {
         }
         if built.head != built.base {
             record_landing(ctx, &built.members, &built.base)?;
-            git::advance(&self.repo, &rig.default_branch, &built.head, &built.base)?;
+            if let Err(e) = git::advance(&self.repo, &rig.default_branch, &built.head, &built.base)
+            {
+                tracing::warn!(rig = %rig.name, error = %e, "could not move the default branch; building again next time");
+                ctx.warnings.push(format!(
+                    "warning: {} was not moved ({e}); the merge requests are built again on the next run",
+                    rig.default_branch
+                ));
+                return Ok(false);
+            }
         }
         let landed = close_landed(ctx, rig, &members, &self.batch, self.bisected, self.out)?;
         self.landed.extend(landed);
-        Ok(())
+        Ok(true)
     }
 
     fn gate_failed(&mut self, ctx: &mut Ctx, m: &QueueItem, f: GateFailure) -> Result<()> {
