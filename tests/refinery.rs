@@ -1,19 +1,11 @@
 //! The refinery's merge queue: gates, landing on the default branch, sending work back.
 
 mod common;
+use common::mq::*;
 use common::*;
 
 fn set_gates(s: &Sandbox, rig: &str, gates: &str) {
-    let path = s.town().join(rig).join("rig.toml");
-    let mut text = std::fs::read_to_string(&path).expect("rig.toml");
-    text.push_str(&format!("gates = {gates}\n"));
-    std::fs::write(&path, text).expect("write");
-}
-
-fn merge_requests(s: &Sandbox) -> usize {
-    s.sql("SELECT count(*) FROM beads WHERE issue_type = 'merge-request'")
-        .parse()
-        .unwrap_or(0)
+    rig_toml(s, rig, &format!("gates = {gates}"));
 }
 
 #[test]
@@ -36,11 +28,15 @@ fn green_gates_land_every_branch_and_the_convoy() {
     });
     assert_eq!(s.json(&["mq", "list"])["count"], 2);
 
-    let r = s.json(&["refinery", "run", "--rig", "gastown"]);
-    let done = r["processed"].as_array().expect("processed");
-    assert_eq!(done.len(), 2, "{r}");
-    assert!(done.iter().all(|o| o["outcome"] == "merged"), "{r}");
-    assert_eq!(done[1]["landed"], serde_json::json!([cv.clone()]), "{r}");
+    let r = run_refinery(&s, "gastown");
+    let done = of_kind(&r, "merged");
+    assert_eq!(done.len(), 2, "{r:?}");
+    assert_eq!(done[1]["landed"], serde_json::json!([cv.clone()]), "{r:?}");
+    // Both polecats were finished and clean: removed, with their branches.
+    let cleaned = of_kind(&r, "cleaned");
+    assert_eq!(cleaned.len(), 1, "{r:?}");
+    assert_eq!(cleaned[0]["polecats"].as_array().map(Vec::len), Some(2));
+    assert_eq!(cleaned[0]["branches"].as_array().map(Vec::len), Some(2));
 
     let repo = s.town().join("gastown/.repo.git");
     let files = git(&repo, &["ls-tree", "-r", "--name-only", "main"]);
@@ -108,5 +104,136 @@ fn a_red_gate_sends_the_work_back_with_the_reason() {
         "gate_failed"
     );
     s.ok(&["mq", "reject", &mr, "--reason", "not wanted"]);
+    assert_eq!(s.json(&["mq", "list"])["count"], 0);
+}
+
+#[test]
+fn cleanup_removes_a_merged_clean_polecat_and_keeps_a_dirty_one() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let beads: Vec<String> = ["Clean one", "Dirty one"]
+        .iter()
+        .map(|t| s.create(&[t, "--rig", "gastown"]))
+        .collect();
+    let agents = sling_each(&s, &beads, "gastown", &[]);
+    wait_for_merge_requests(&s, 2);
+    let wt = |agent: &str| {
+        s.town()
+            .join("gastown/polecats")
+            .join(agent.rsplit('/').next().expect("name"))
+    };
+    let branch = |i: usize| {
+        let name = agents[i].rsplit('/').next().expect("name");
+        format!("polecat/{name}/{}", beads[i])
+    };
+    // Something the second polecat has not committed (an untracked file).
+    std::fs::write(wt(&agents[1]).join("notes.txt"), "mine\n").expect("write");
+
+    let r = run_refinery(&s, "gastown");
+    assert_eq!(of_kind(&r, "merged").len(), 2, "{r:?}");
+    let cleaned = of_kind(&r, "cleaned")[0].clone();
+    assert_eq!(
+        cleaned["polecats"],
+        serde_json::json!([agents[0]]),
+        "{cleaned}"
+    );
+    assert_eq!(
+        cleaned["branches"],
+        serde_json::json!([branch(0)]),
+        "{cleaned}"
+    );
+    assert_eq!(
+        cleaned["kept"][0]["branch"],
+        branch(1).as_str(),
+        "{cleaned}"
+    );
+    assert!(
+        cleaned["kept"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("untracked"),
+        "{cleaned}"
+    );
+    // The clean one is gone (worktree, branch, agent); the dirty one is untouched.
+    assert!(!wt(&agents[0]).exists());
+    assert!(!has_branch(&s, "gastown", &branch(0)));
+    assert!(s.agent_view(&agents[0]).is_null());
+    assert!(wt(&agents[1]).join("notes.txt").exists());
+    assert!(has_branch(&s, "gastown", &branch(1)));
+    assert_eq!(s.agent_view(&agents[1])["state"], "idle");
+    // Never the refinery's own worktree.
+    assert!(s.town().join("gastown/refinery/README.md").exists());
+}
+
+#[test]
+fn the_default_branch_is_pushed_and_a_failed_push_is_retried() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let remote = s.path().join("remote.git");
+    let repo = bare_repo(&s, "gastown");
+    git(
+        &repo,
+        &["remote", "add", "backup", remote.to_str().expect("utf8")],
+    );
+    rig_toml(&s, "gastown", "push_remote = \"backup\"");
+    let a = s.create(&["Pushed change", "--rig", "gastown"]);
+    sling_each(&s, std::slice::from_ref(&a), "gastown", &[]);
+    wait_for_merge_requests(&s, 1);
+
+    // The remote does not exist yet: landed locally, the push fails and stays pending.
+    let r = run_refinery(&s, "gastown");
+    assert_eq!(of_kind(&r, "merged").len(), 1, "{r:?}");
+    assert_eq!(of_kind(&r, "push_failed").len(), 1, "{r:?}");
+    assert_eq!(s.json(&["show", &a])["bead"]["status"], "closed");
+    let list = s.json(&["mq", "list"]);
+    assert_eq!(list["push_pending"], true, "{list}");
+    assert!(list["push"][0]["error"].is_string(), "{list}");
+    let failed = s.sql("SELECT count(*) FROM events WHERE event_type = 'push_failed'");
+    assert_eq!(failed, "1");
+
+    // Retries wait `push_retry_secs` (default 30) unless something new landed.
+    assert!(run_refinery(&s, "gastown").is_empty());
+
+    // Once the remote is there, the next run pushes.
+    git(
+        s.path(),
+        &["init", "-q", "--bare", remote.to_str().expect("utf8")],
+    );
+    rig_toml(&s, "gastown", "push_retry_secs = 0");
+    let r = run_refinery(&s, "gastown");
+    let pushed = of_kind(&r, "pushed");
+    assert_eq!(pushed.len(), 1, "{r:?}");
+    let tip = main_tip(&s, "gastown");
+    assert_eq!(pushed[0]["commit"], tip.as_str());
+    assert_eq!(git(&remote, &["rev-parse", "main"]).trim(), tip);
+    let list = s.json(&["mq", "list"]);
+    assert_eq!(list["push_pending"], false, "{list}");
+    // Nothing more to push: a further run does nothing.
+    assert!(run_refinery(&s, "gastown").is_empty());
+}
+
+#[test]
+fn a_refinery_killed_after_moving_main_closes_the_request_on_restart() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let a = s.create(&["Landed before the crash", "--rig", "gastown"]);
+    sling_each(&s, std::slice::from_ref(&a), "gastown", &[]);
+    wait_for_merge_requests(&s, 1);
+    let item = s.json(&["mq", "list"])["queue"][0].clone();
+    let mr = item["id"].as_str().expect("id").to_string();
+    let commit = item["commit"].as_str().expect("commit").to_string();
+    // What a refinery killed between the advance and the ledger's close leaves: main moved,
+    // the merge request still in progress.
+    git(
+        &bare_repo(&s, "gastown"),
+        &["update-ref", "refs/heads/main", &commit],
+    );
+    s.ok(&["--batch", "bead", "update", &mr, "--status", "in_progress"]);
+
+    let r = run_refinery(&s, "gastown");
+    let merged = of_kind(&r, "merged");
+    assert_eq!(merged.len(), 1, "{r:?}");
+    assert_eq!(merged[0]["mr"], mr.as_str());
+    assert_eq!(merged[0]["already_merged"], true, "{r:?}");
+    assert_eq!(main_tip(&s, "gastown"), commit, "main did not move");
+    assert_eq!(s.json(&["show", &mr])["bead"]["status"], "closed");
+    assert_eq!(s.json(&["show", &a])["bead"]["status"], "closed");
     assert_eq!(s.json(&["mq", "list"])["count"], 0);
 }

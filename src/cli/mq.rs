@@ -16,13 +16,35 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
                 None => ctx.town.rigs()?,
             };
             let mut items = Vec::new();
+            let mut pushes = Vec::new();
             for r in &rigs {
                 items.extend(refinery::queue(ctx, r)?);
+                pushes.extend(refinery::push_status(ctx, r)?);
             }
+            let pending: Vec<_> = pushes.iter().filter(|p| p.push_pending).collect();
             if out.json {
                 return out
-                    .json(json!({ "count": items.len(), "queue": items }))
+                    .json(json!({
+                        "count": items.len(),
+                        "queue": items,
+                        "push_pending": !pending.is_empty(),
+                        "push": pushes,
+                    }))
                     .map_err(io);
+            }
+            for p in &pending {
+                out.line(format!(
+                    "push pending: {} {} → {} ({}){}",
+                    p.rig,
+                    p.branch,
+                    p.remote,
+                    refinery::short(&p.commit),
+                    p.error
+                        .as_deref()
+                        .map(|e| format!("; last attempt failed: {e}"))
+                        .unwrap_or_default()
+                ))
+                .map_err(io)?;
             }
             let rows: Vec<Vec<String>> = items
                 .iter()
@@ -64,6 +86,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
                 or_dash(i.worker.as_deref())
             ))
             .map_err(io)?;
+            if let Some(r) = &i.resolution_bead {
+                out.line(format!("conflict-resolution bead {r}"))
+                    .map_err(io)?;
+            }
             for c in comments {
                 out.line(format!("\n{c}")).map_err(io)?;
             }
@@ -86,39 +112,23 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
     let RefineryCmd::Run { rig, once } = cmd;
     let rig = ctx.town.rig(&rig)?;
     let mut done = Vec::new();
-    while let Some(o) = refinery::process_next(ctx, &rig)? {
-        if !out.json {
-            let line = match &o {
-                Outcome::Merged {
-                    mr,
-                    commit,
-                    source_bead,
-                    landed,
-                    ..
-                } => format!(
-                    "merged {mr} ({}) as {}{}",
-                    or_dash(source_bead.as_deref()),
-                    refinery::short(commit),
-                    if landed.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; convoy landed: {}", landed.join(", "))
-                    }
-                ),
-                Outcome::GateFailed { mr, gate, .. } => {
-                    format!("{mr} failed gate `{gate}`; the work went back with the reason")
+    crate::work::block_on(async {
+        loop {
+            let batch = refinery::process(ctx, &rig).await?;
+            // Only merge requests count as work here: a push that fails again, or a cleanup,
+            // does not keep the loop going.
+            let worked = batch.iter().any(|o| o.merge_request().is_some());
+            for o in batch {
+                if !out.json {
+                    out.line(describe(&o)).map_err(io)?;
                 }
-                Outcome::Conflict { mr, files } => {
-                    format!("{mr} conflicts ({}); the work went back", files.join(", "))
-                }
-            };
-            out.line(line).map_err(io)?;
+                done.push(o);
+            }
+            if once || !worked {
+                return Ok::<(), crate::Error>(());
+            }
         }
-        done.push(o);
-        if once {
-            break;
-        }
-    }
+    })??;
     if out.json {
         return out.json(json!({ "processed": done })).map_err(io);
     }
@@ -126,4 +136,101 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
         out.line("The merge queue is empty.").map_err(io)?;
     }
     Ok(())
+}
+
+/// One line for a person about one outcome.
+fn describe(o: &Outcome) -> String {
+    let batch = |batch: &Vec<String>, bisected: &bool| match (batch.len(), bisected) {
+        (0, _) => String::new(),
+        (n, true) => format!(" [batch of {n}, bisected]"),
+        (n, false) => format!(" [batch of {n}]"),
+    };
+    match o {
+        Outcome::Merged {
+            mr,
+            commit,
+            source_bead,
+            landed,
+            batch: b,
+            bisected,
+            already_merged,
+            also_closed,
+        } => format!(
+            "merged {mr} ({}) as {}{}{}{}{}",
+            or_dash(source_bead.as_deref()),
+            refinery::short(commit),
+            if *already_merged {
+                " (already on the default branch)"
+            } else {
+                ""
+            },
+            batch(b, bisected),
+            if also_closed.is_empty() {
+                String::new()
+            } else {
+                format!("; also closed {}", also_closed.join(", "))
+            },
+            if landed.is_empty() {
+                String::new()
+            } else {
+                format!("; convoy landed: {}", landed.join(", "))
+            }
+        ),
+        Outcome::GateFailed {
+            mr,
+            gate,
+            batch: b,
+            bisected,
+            ..
+        } => format!(
+            "{mr} failed gate `{gate}`{}; the work went back with the reason",
+            batch(b, bisected)
+        ),
+        Outcome::Conflict {
+            mr,
+            files,
+            resolution,
+            slung_to,
+            ..
+        } => match (resolution, slung_to) {
+            (Some(r), Some(a)) => format!(
+                "{mr} conflicts ({}); resolution bead {r} slung to {a}",
+                files.join(", ")
+            ),
+            (Some(r), None) => format!(
+                "{mr} conflicts ({}); resolution bead {r} waits to be slung",
+                files.join(", ")
+            ),
+            _ => format!("{mr} conflicts ({}); the work went back", files.join(", ")),
+        },
+        Outcome::Failed { mr, reason } => format!("{mr} could not be built: {reason}"),
+        Outcome::Cleaned {
+            polecats,
+            branches,
+            kept,
+        } => {
+            let mut parts = Vec::new();
+            if !polecats.is_empty() {
+                parts.push(format!("removed polecats {}", polecats.join(", ")));
+            }
+            if !branches.is_empty() {
+                parts.push(format!("deleted branches {}", branches.join(", ")));
+            }
+            for k in kept {
+                parts.push(format!("kept {} ({})", k.branch, k.reason));
+            }
+            format!("cleanup: {}", parts.join("; "))
+        }
+        Outcome::Pushed { remote, commit } => {
+            format!("pushed {} to {remote}", refinery::short(commit))
+        }
+        Outcome::PushFailed {
+            remote,
+            commit,
+            error,
+        } => format!(
+            "push of {} to {remote} failed (landed locally; retried later): {error}",
+            refinery::short(commit)
+        ),
+    }
 }

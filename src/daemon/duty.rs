@@ -63,7 +63,7 @@ impl Duty {
                 }
                 Duty::Refinery(_) => {
                     ctx.actor = "refinery".into();
-                    let s = refinery_round(&mut ctx, &rig, shared)?;
+                    let s = refinery_round(&rt, &mut ctx, &rig, shared)?;
                     (
                         s,
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
@@ -141,16 +141,37 @@ fn witness_summary(rep: &witness::Report) -> String {
 }
 
 /// Works the queue until it is empty (or the supervisor stops).
-fn refinery_round(ctx: &mut Ctx, rig: &crate::town::RigConfig, shared: &Shared) -> Result<String> {
+fn refinery_round(
+    rt: &tokio::runtime::Runtime,
+    ctx: &mut Ctx,
+    rig: &crate::town::RigConfig,
+    shared: &Shared,
+) -> Result<String> {
+    use refinery::Outcome;
     let mut landed = Vec::new();
     let mut failed = Vec::new();
+    let mut notes = Vec::new();
     while !shared.stopping() {
-        match refinery::process_next(ctx, rig)? {
-            None => break,
-            Some(refinery::Outcome::Merged { mr, .. }) => landed.push(mr),
-            Some(
-                refinery::Outcome::GateFailed { mr, .. } | refinery::Outcome::Conflict { mr, .. },
-            ) => failed.push(mr),
+        let outcomes = rt.block_on(refinery::process(ctx, rig))?;
+        let mut worked = false;
+        for o in outcomes {
+            match o {
+                Outcome::Merged { mr, .. } => {
+                    worked = true;
+                    landed.push(mr)
+                }
+                Outcome::GateFailed { mr, .. }
+                | Outcome::Conflict { mr, .. }
+                | Outcome::Failed { mr, .. } => {
+                    worked = true;
+                    failed.push(mr)
+                }
+                Outcome::PushFailed { .. } => notes.push("push failed (retried)".to_string()),
+                Outcome::Cleaned { .. } | Outcome::Pushed { .. } => {}
+            }
+        }
+        if !worked {
+            break;
         }
     }
     let waiting = refinery::queue(ctx, rig)?
@@ -163,6 +184,9 @@ fn refinery_round(ctx: &mut Ctx, rig: &crate::town::RigConfig, shared: &Shared) 
     }
     if !failed.is_empty() {
         s.push_str(&format!("; failed {}", failed.join(", ")));
+    }
+    for n in notes {
+        s.push_str(&format!("; {n}"));
     }
     Ok(s)
 }

@@ -24,20 +24,17 @@ fn git(wt: &Path, args: &[&str]) -> Result<String, GitError> {
     run(args, Some(wt))
 }
 
-/// Builds `tip` (a commit or ref) on top of `target` in the refinery worktree `wt`. Anything left in the
-/// worktree by an earlier, interrupted run is thrown away first: the worktree is the
-/// refinery's scratch space and holds nobody's work.
-pub fn prepare(
-    wt: &Path,
-    tip: &str,
-    target: &str,
-    strategy: Strategy,
-) -> Result<Prepared, GitError> {
+/// Builds `tip` (a commit or ref) on top of `onto` (any revision: the default branch, or
+/// the result of the previous member of a batch) in the refinery worktree `wt`. Anything
+/// left in the worktree by an earlier, interrupted run is thrown away first: the worktree is
+/// the refinery's scratch space and holds nobody's work. When `tip`'s changes are already in
+/// `onto`, the result is `onto` itself (`head == base`).
+pub fn prepare(wt: &Path, tip: &str, onto: &str, strategy: Strategy) -> Result<Prepared, GitError> {
     let _ = git(wt, &["rebase", "--abort"]);
     let _ = git(wt, &["merge", "--abort"]);
     git(wt, &["reset", "--quiet", "--hard"])?;
     git(wt, &["clean", "-q", "-fd"])?;
-    let base = rev(wt, &format!("refs/heads/{target}"))?;
+    let base = rev(wt, &format!("{onto}^{{commit}}"))?;
     let tip = rev(wt, &format!("{tip}^{{commit}}"))?;
     let attempt = match strategy {
         Strategy::Rebase => {
@@ -102,6 +99,35 @@ fn rev(wt: &Path, what: &str) -> Result<String, GitError> {
     Ok(git(wt, &["rev-parse", "--verify", "--quiet", what])?
         .trim()
         .to_string())
+}
+
+/// The commit `what` (a ref or commit id) names in `repo`; an error when it names none.
+pub fn resolve_commit(repo: &Path, what: &str) -> Result<String, GitError> {
+    rev(repo, &format!("{what}^{{commit}}"))
+        .map_err(|_| GitError::BadInput(format!("{what} names no commit")))
+}
+
+/// Whether `ancestor` is contained in `of` (both revisions of `repo`).
+pub fn is_ancestor(repo: &Path, ancestor: &str, of: &str) -> Result<bool, GitError> {
+    match git(repo, &["merge-base", "--is-ancestor", ancestor, of]) {
+        Ok(_) => Ok(true),
+        Err(GitError::Command { code: Some(1), .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `repo` has a remote called `name`.
+pub fn has_remote(repo: &Path, name: &str) -> bool {
+    git(repo, &["remote"])
+        .map(|out| out.lines().any(|l| l.trim() == name))
+        .unwrap_or(false)
+}
+
+/// Pushes local `branch` to the same branch of `remote` — a fast-forward only: a remote
+/// that moved elsewhere refuses it, and nothing is forced.
+pub fn push_branch(repo: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
+    let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
+    git(repo, &["push", "--quiet", remote, &spec]).map(|_| ())
 }
 
 /// Moves `target` from `expected` to `new` — refused (an error) when it is no longer at

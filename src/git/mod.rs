@@ -9,7 +9,9 @@ mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
 pub use error::GitError;
-pub use merge::{Prepared, Strategy, advance, prepare};
+pub use merge::{
+    Prepared, Strategy, advance, has_remote, is_ancestor, prepare, push_branch, resolve_commit,
+};
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,
     commit_paths_as, default_branch, has_branch, init_repo, is_repo, local_branches, loose_work,

@@ -104,6 +104,20 @@ pub const SETTINGS: &[Setting] = &[
         help: "how the refinery lands a branch on the default branch",
     },
     Setting {
+        key: "merge.batch_max",
+        kind: Kind::Int { min: 1, max: 64 },
+        default: "4",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "most merge requests the refinery tests as one batch (bisecting on a red gate); 1: one at a time",
+    },
+    Setting {
+        key: "merge.on_conflict",
+        kind: Kind::Choice(&["sling", "bead", "send-back"]),
+        default: "sling",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "a branch that conflicts: a resolution bead slung to a polecat, only created, or the work sent back",
+    },
+    Setting {
         key: "witness.stall_after_secs",
         kind: Kind::Int {
             min: 3,

@@ -1,25 +1,30 @@
 //! The refinery's merge queue for one rig: merge requests (priority, then age) are built onto
-//! the default branch in the refinery worktree, checked by the rig's gate commands, and landed
-//! with a compare-and-swap of the branch ref. A red gate or a conflict sends the work back to
-//! its bead with the reason; nothing is deleted.
+//! the default branch in the refinery worktree — several at once as a batch, bisected when
+//! the batch is red — checked by the rig's gate commands, and landed with a compare-and-swap
+//! of the branch ref; then pushed when the rig says where, and the polecats whose work landed
+//! are cleaned up. A red gate sends the work back to its bead with the reason; a conflict
+//! becomes a resolution bead (per `merge.on_conflict`).
 //!
 //! One refinery per rig at a time (a file lock). A merge request found `in_progress` when the
-//! lock is taken was being worked by a refinery that died: it is simply built again.
+//! lock is taken was being worked by a refinery that died: when the default branch already
+//! holds what it was landing it is closed as merged, else it is simply built again.
+//!
+//! The parts: refinery_batch (build, test, bisect, land), refinery_gates, refinery_conflict
+//! (send back, resolution beads), refinery_cleanup, refinery_push.
 
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
 use super::done::PENDING_MERGE;
+use super::{refinery_batch, refinery_cleanup, refinery_conflict, refinery_push};
 use crate::fsutil::LockGuard;
 use crate::ledger::{Bead, ListFilter};
 use crate::town::RigConfig;
-use crate::{Error, Result, git};
+use crate::{Error, Result};
 use serde::Serialize;
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 pub use super::attention::MERGE_FAILED;
+pub use super::refinery_cleanup::Kept;
+pub use super::refinery_push::{PushStatus, push_status};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueItem {
@@ -32,10 +37,15 @@ pub struct QueueItem {
     pub source_bead: Option<String>,
     pub worker: Option<String>,
     pub failed: bool,
+    /// The conflict-resolution bead made for it, if it conflicted.
+    pub resolution_bead: Option<String>,
     pub created_at: String,
+    /// What an interrupted landing was moving the default branch to (crash recovery).
+    #[serde(skip)]
+    pub(super) landing: Option<String>,
 }
 
-fn item(b: &Bead, labels: &[String]) -> QueueItem {
+pub(super) fn item(b: &Bead, labels: &[String]) -> QueueItem {
     let meta: serde_json::Value = b
         .metadata
         .as_deref()
@@ -52,7 +62,9 @@ fn item(b: &Bead, labels: &[String]) -> QueueItem {
         source_bead: s("source_bead"),
         worker: s("worker"),
         failed: labels.iter().any(|l| l == MERGE_FAILED),
+        resolution_bead: s("resolution_bead"),
         created_at: b.created_at.clone(),
+        landing: meta["landing"]["commit"].as_str().map(str::to_string),
     }
 }
 
@@ -82,255 +94,131 @@ pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
     Ok(out)
 }
 
+/// What one call of [`process`] did, one entry per merge request (plus cleanup and push).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Merged {
         mr: String,
+        /// The commit this merge request was built as (what the default branch holds for it).
         commit: String,
         source_bead: Option<String>,
+        /// Convoys that landed with it.
         landed: Vec<String>,
+        /// The merge requests it was first tested with (empty: tested alone).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        batch: Vec<String>,
+        /// Its batch was red and was split to find the bad member(s).
+        bisected: bool,
+        /// Its work was on the default branch already (a landing interrupted by a crash, or
+        /// a change someone else made too): closed, nothing moved.
+        already_merged: bool,
+        /// Beads closed along with it: the work a conflict-resolution bead carried.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        also_closed: Vec<String>,
     },
     GateFailed {
         mr: String,
+        source_bead: Option<String>,
         gate: String,
         tail: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        batch: Vec<String>,
+        bisected: bool,
     },
     Conflict {
         mr: String,
+        source_bead: Option<String>,
         files: Vec<String>,
+        /// `merge.on_conflict`: sling, bead or send-back.
+        policy: String,
+        /// The conflict-resolution bead (None with send-back).
+        resolution: Option<String>,
+        /// The polecat it was slung to.
+        slung_to: Option<String>,
+    },
+    /// The merge request could not be built at all (its branch or commit is gone).
+    Failed {
+        mr: String,
+        reason: String,
+    },
+    /// Polecats and branches removed because their work landed; what was kept, and why.
+    Cleaned {
+        polecats: Vec<String>,
+        branches: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<Kept>,
+    },
+    Pushed {
+        remote: String,
+        commit: String,
+    },
+    /// The default branch landed locally but could not be pushed; retried on a later call.
+    PushFailed {
+        remote: String,
+        commit: String,
+        error: String,
     },
 }
 
-/// Works the next merge request of `rig`; None when the queue is empty.
-pub fn process_next(ctx: &mut Ctx, rig: &RigConfig) -> Result<Option<Outcome>> {
+impl Outcome {
+    /// The merge request this outcome is about (None for cleanup and push).
+    pub fn merge_request(&self) -> Option<&str> {
+        match self {
+            Outcome::Merged { mr, .. }
+            | Outcome::GateFailed { mr, .. }
+            | Outcome::Conflict { mr, .. }
+            | Outcome::Failed { mr, .. } => Some(mr),
+            _ => None,
+        }
+    }
+}
+
+/// Works the rig's next merge request, or its next batch of up to `merge.batch_max`:
+/// build, gates, land (or bisect, send back, make a resolution bead), push, clean up. An
+/// empty list: there was nothing to do. Safe to call in a loop (one refinery per rig holds a
+/// file lock while it works) and to kill at any point: the next call resumes.
+pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     let lock = ctx
         .town
         .paths
         .locks_dir()
         .join(format!("refinery-{}.lock", rig.name));
     let _only_one = LockGuard::acquire(&lock)?;
-    let Some(next) = queue(ctx, rig)?.into_iter().find(|i| !i.failed) else {
-        return Ok(None);
-    };
-    claim(ctx, &next.id)?;
-    let wt = ctx.town.paths.refinery_dir(&rig.name);
-    let repo = ctx.town.paths.rig_repo(&rig.name);
-    let strategy = match ctx.setting("merge.strategy", Some(rig))?.as_str().as_str() {
-        "merge" => git::Strategy::Merge,
-        _ => git::Strategy::Rebase,
-    };
-    let tip = next
-        .commit
-        .clone()
-        .unwrap_or_else(|| format!("refs/heads/{}", next.branch));
-    let prepared = git::prepare(&wt, &tip, &rig.default_branch, strategy)?;
-    let (head, base) = match prepared {
-        git::Prepared::Conflict { files } => {
-            let why = format!(
-                "{} does not apply cleanly onto {}: conflicts in {}",
-                next.branch,
-                rig.default_branch,
-                files.join(", ")
-            );
-            send_back(ctx, &next, &why)?;
-            return Ok(Some(Outcome::Conflict { mr: next.id, files }));
-        }
-        git::Prepared::Ready { head, base } => (head, base),
-    };
-    for gate in gates(rig)? {
-        let (ok, tail) = run_gate(&wt, &gate, gate_timeout(rig))?;
-        if !ok {
-            let why = format!("gate `{gate}` failed:\n{tail}");
-            send_back(ctx, &next, &why)?;
-            return Ok(Some(Outcome::GateFailed {
-                mr: next.id,
-                gate,
-                tail,
-            }));
+    // Resolution beads a killed refinery made but did not get to sling.
+    refinery_conflict::sling_pending(ctx, rig).await;
+    let mut out = Vec::new();
+    let waiting = queue(ctx, rig)?;
+    let (mut landed, closed) = refinery_batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
+    let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
+    let next: Vec<QueueItem> = waiting
+        .into_iter()
+        .filter(|i| !i.failed && !closed.contains(&i.id))
+        .take(batch_max)
+        .collect();
+    if !next.is_empty() {
+        landed.extend(refinery_batch::work(ctx, rig, next, &mut out).await?);
+    }
+    if let Some(o) = refinery_push::push_if_due(ctx, rig, !landed.is_empty()) {
+        out.push(o);
+    }
+    if !landed.is_empty() {
+        match refinery_cleanup::clean(ctx, rig, &landed).await {
+            Ok(Some(o)) => out.push(o),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, rig = %rig.name, "refinery cleanup failed");
+                ctx.warnings
+                    .push(format!("warning: cleanup after the merge failed: {e}"));
+            }
         }
     }
-    git::advance(&repo, &rig.default_branch, &head, &base)?;
-    let landed = ctx.write(|tx| {
-        let mut out = CloseOutcome::default();
-        let why = format!("merged onto {} as {}", rig.default_branch, short(&head));
-        close_in(tx, &next.id, Some(&why), &mut out)?;
-        if let Some(src) = &next.source_bead
-            && tx.reader().bead(src)?.is_some()
-        {
-            tx.remove_label(src, PENDING_MERGE)?;
-            close_in(tx, src, Some(&why), &mut out)?;
-        }
-        tx.record_event(
-            Some(&next.id),
-            "merged",
-            None,
-            Some(serde_json::json!({"commit": head, "branch": next.branch, "source_bead": next.source_bead})),
-            None,
-        )?;
-        Ok(out.landed)
-    })?;
-    Ok(Some(Outcome::Merged {
-        mr: next.id,
-        commit: head,
-        source_bead: next.source_bead,
-        landed,
-    }))
+    Ok(out)
 }
 
 /// The first 10 characters of a commit id, as shown to people.
 pub fn short(sha: &str) -> &str {
     &sha[..sha.len().min(10)]
-}
-
-/// Marks the merge request as being worked (a second refinery would be stopped by the lock;
-/// this tells people and a restarted refinery where it was).
-fn claim(ctx: &mut Ctx, id: &str) -> Result<()> {
-    ctx.write(|tx| {
-        let old = tx.reader().require(id)?;
-        if old.status == "in_progress" {
-            return Ok(());
-        }
-        let mut new = old.clone();
-        new.status = "in_progress".into();
-        tx.update_bead(&old, new, "merge_started")?;
-        Ok(())
-    })
-}
-
-/// A red gate or a conflict: the merge request is marked failed (it stays, for `gt mq retry`
-/// or `reject`), the source bead goes back to open work with the reason, and the worker is
-/// told by mail.
-fn send_back(ctx: &mut Ctx, mr: &QueueItem, why: &str) -> Result<()> {
-    ctx.write(|tx| {
-        let old = tx.reader().require(&mr.id)?;
-        let mut new = old.clone();
-        new.status = "open".into();
-        tx.update_bead(&old, new, "merge_failed")?;
-        tx.add_label(&mr.id, MERGE_FAILED)?;
-        tx.add_comment(&mr.id, why)?;
-        if let Some(src) = &mr.source_bead
-            && let Some(old) = tx.reader().bead(src)?
-            && !old.is_closed()
-        {
-            let mut new = old.clone();
-            new.status = "open".into();
-            new.assignee = None;
-            tx.update_bead(&old, new, "merge_failed")?;
-            tx.remove_label(src, PENDING_MERGE)?;
-            tx.add_comment(
-                src,
-                &format!(
-                    "merge request {} failed; the work is back to do: {why}",
-                    mr.id
-                ),
-            )?;
-        }
-        Ok(())
-    })?;
-    if let Some(worker) = &mr.worker {
-        let req = super::mail::SendRequest {
-            to: vec![worker.clone()],
-            cc: Vec::new(),
-            subject: format!(
-                "Merge failed: {}",
-                mr.source_bead.as_deref().unwrap_or(&mr.branch)
-            ),
-            body: format!(
-                "The refinery could not land {} ({}).\n\n{why}\n\nYour branch is untouched. Fix it, commit, and run `gt done` again once the bead is on your hook.",
-                mr.branch, mr.id
-            ),
-            priority: None,
-            reply_to: None,
-        };
-        if let Err(e) = super::mail::send(ctx, "refinery", &req) {
-            tracing::warn!(error = %e, "could not mail the worker about a failed merge");
-            ctx.warnings
-                .push(format!("warning: {worker} could not be told by mail: {e}"));
-        }
-    }
-    Ok(())
-}
-
-/// `gates = ["cargo test", …]` from rig.toml.
-fn gates(rig: &RigConfig) -> Result<Vec<String>> {
-    match rig.raw.get("gates") {
-        None => Ok(Vec::new()),
-        Some(toml::Value::Array(a)) => a
-            .iter()
-            .map(|v| {
-                v.as_str().map(str::to_string).ok_or_else(|| {
-                    Error::invalid(format!(
-                        "rig {}: `gates` must be a list of command strings",
-                        rig.name
-                    ))
-                })
-            })
-            .collect(),
-        Some(_) => Err(Error::invalid(format!(
-            "rig {}: `gates` must be a list of command strings",
-            rig.name
-        ))),
-    }
-}
-
-fn gate_timeout(rig: &RigConfig) -> Duration {
-    let secs = rig
-        .raw
-        .get("gate_timeout_secs")
-        .and_then(|v| v.as_integer())
-        .filter(|n| *n > 0)
-        .unwrap_or(600);
-    Duration::from_secs(secs as u64)
-}
-
-/// Runs one gate with `sh -c` in the worktree; (passed, the last lines of its output).
-fn run_gate(wt: &Path, gate: &str, timeout: Duration) -> Result<(bool, String)> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("{gate} 2>&1"))
-        .current_dir(wt)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| Error::io(format!("run gate `{gate}`"), e))?;
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break Some(st),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(Error::io(format!("wait for gate `{gate}`"), e)),
-        }
-    };
-    let out = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
-    let mut lines: Vec<&str> = out.lines().rev().take(20).collect();
-    lines.reverse();
-    let mut tail = lines.join("\n");
-    match status {
-        Some(st) if st.success() => Ok((true, tail)),
-        Some(st) => {
-            tail.push_str(&format!("\n(exit {})", st.code().unwrap_or(-1)));
-            Ok((false, tail))
-        }
-        None => {
-            tail.push_str(&format!("\n(timed out after {} s)", timeout.as_secs()));
-            Ok((false, tail))
-        }
-    }
 }
 
 /// `gt mq retry`: a failed merge request goes back in the queue.

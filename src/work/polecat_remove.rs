@@ -1,0 +1,230 @@
+//! Removing a polecat or crew member: `gt polecat remove` (refused while work would be lost,
+//! unless forced) and the refinery's cleanup of a polecat whose work has landed.
+
+use super::Ctx;
+use super::agents;
+use super::polecat::{PolecatView, show_worker, worktree_path};
+use crate::agent::Address;
+use crate::town::RigConfig;
+use crate::{Error, Result, git};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RemoveReport {
+    pub address: String,
+    pub window_killed: bool,
+    /// Work discarded with --force.
+    pub discarded: Vec<String>,
+    /// Branches kept because their commits are not merged.
+    pub branch_kept: Option<String>,
+    /// The branch deleted with it (its work is on the default branch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_removed: Option<String>,
+}
+
+/// Removes a polecat: its window, worktree (and its registration in git) and its agent
+/// record. Refuses while it holds uncommitted or unmerged work unless `force`; an unmerged
+/// branch is kept even then (a branch costs nothing and loses nothing).
+pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
+    remove_worker(ctx, address, "polecat", force).await
+}
+
+/// Removes a polecat or crew member (`role`) with the same protections.
+pub async fn remove_worker(
+    ctx: &mut Ctx,
+    address: &str,
+    role: &str,
+    force: bool,
+) -> Result<RemoveReport> {
+    let first = show_worker(ctx, address, role)?;
+    let rig_name = first
+        .agent
+        .rig
+        .clone()
+        .ok_or_else(|| Error::failed("polecat without a rig"))?;
+    let rig = ctx.town.rig(&rig_name)?;
+    // Under the rig lock, so a sling cannot pick this worker while it is being removed;
+    // and looked at again under it.
+    let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let v = show_worker(ctx, address, role)?;
+    let a = v.agent.clone();
+    let mut risks = Vec::new();
+    if let Some(n) = v.dirty_files.filter(|n| *n > 0) {
+        risks.push(format!(
+            "{n} uncommitted file(s) in {}",
+            a.worktree
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(n) = v.commits_ahead.filter(|n| *n > 0) {
+        risks.push(format!(
+            "{n} commit(s) on {} not merged into {}",
+            a.branch.clone().unwrap_or_default(),
+            rig.default_branch
+        ));
+    }
+    if let (Some(b), Some(e)) = (&a.branch, &v.ahead_error) {
+        risks.push(format!("could not tell whether {b} is merged: {e}"));
+    }
+    if let Some(h) = &a.hook {
+        risks.push(format!("{h} is on its hook"));
+    }
+    if !risks.is_empty() && !force {
+        return Err(Error::invalid(format!(
+            "polecat {} has work that would be lost:\n  {}\nLet it finish (`gt done`), or use --force",
+            a.address,
+            risks.join("\n  ")
+        )));
+    }
+    take_down(ctx, &rig, &v, role, force, risks, None).await
+}
+
+/// Removes a polecat whose work has landed (the refinery's cleanup after a merge): only when
+/// it is idle with nothing on its hook, its worktree has no uncommitted or untracked file and
+/// is still on `branch` at `landed_tip` (a commit the default branch holds), and nobody is
+/// attached to its window. Otherwise nothing is touched and the reason is returned.
+pub async fn remove_landed(
+    ctx: &mut Ctx,
+    address: &str,
+    branch: &str,
+    landed_tip: &str,
+) -> Result<std::result::Result<RemoveReport, String>> {
+    let first = show_worker(ctx, address, "polecat")?;
+    let Some(rig_name) = first.agent.rig.clone() else {
+        return Ok(Err(format!("{address} has no rig")));
+    };
+    let rig = ctx.town.rig(&rig_name)?;
+    let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let v = show_worker(ctx, address, "polecat")?;
+    let a = &v.agent;
+    let Some(wt) = a.worktree.clone() else {
+        return Ok(Err(format!("{address} has no worktree")));
+    };
+    let state = git::worktree_state(&wt).map_err(|e| e.to_string());
+    let tip = git::branch_tip(&ctx.town.paths.rig_repo(&rig.name), branch).ok();
+    let why_not = if a.state != "idle" || a.hook.is_some() {
+        Some(format!(
+            "{address} is {} with {} on its hook",
+            a.state,
+            a.hook.as_deref().unwrap_or("nothing")
+        ))
+    } else {
+        match &state {
+            Err(e) => Some(format!("cannot read {}: {e}", wt.display())),
+            Ok(s) if s.dirty_files > 0 => Some(format!(
+                "{} has {} uncommitted or untracked file(s)",
+                wt.display(),
+                s.dirty_files
+            )),
+            Ok(s) if s.branch.as_deref() != Some(branch) => Some(format!(
+                "{} is on {}, not {branch}",
+                wt.display(),
+                s.branch.as_deref().unwrap_or("no branch")
+            )),
+            Ok(_) if tip.as_deref() != Some(landed_tip) => {
+                Some(format!("{branch} has commits that did not land"))
+            }
+            Ok(_) => None,
+        }
+    };
+    if let Some(w) = why_not {
+        return Ok(Err(w));
+    }
+    match take_down(
+        ctx,
+        &rig,
+        &v,
+        "polecat",
+        false,
+        Vec::new(),
+        Some(landed_tip),
+    )
+    .await
+    {
+        Ok(r) => Ok(Ok(r)),
+        Err(Error::Invalid(m)) => Ok(Err(m)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The removal itself (under the rig lock, checks done): window, worktree, branch when its
+/// work is on the default branch (merged, or `landed_tip`), queued messages, agent record.
+async fn take_down(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    v: &PolecatView,
+    role: &str,
+    force: bool,
+    risks: Vec<String>,
+    landed_tip: Option<&str>,
+) -> Result<RemoveReport> {
+    let a = v.agent.clone();
+    let server = ctx.tmux();
+    let mut window_killed = false;
+    for p in server.panes().await? {
+        if p.agent.as_deref() == Some(a.address.as_str()) {
+            if p.human_attached() && !force {
+                return Err(Error::invalid(format!(
+                    "someone is attached to {}'s window; detach first or use --force",
+                    a.address
+                )));
+            }
+            window_killed |= server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    let wt_path = a
+        .worktree
+        .clone()
+        .unwrap_or_else(|| worktree_path(ctx, &rig.name, &a.name));
+    git::remove_worktree(
+        &ctx.town.paths.rig_repo(&rig.name),
+        &format!("{role}-{}", a.name),
+        &wt_path,
+    )?;
+    let mut branch_kept = None;
+    let mut branch_removed = None;
+    if let Some(b) = &a.branch {
+        let repo = ctx.town.paths.rig_repo(&rig.name);
+        // Only a branch known to be merged is deleted; an unknown keeps it.
+        let landed =
+            landed_tip.is_some() && git::branch_tip(&repo, b).ok().as_deref() == landed_tip;
+        if landed || matches!(git::commits_ahead(&repo, b, &rig.default_branch), Ok(0)) {
+            if git::delete_branch(&repo, b)? {
+                branch_removed = Some(b.to_string());
+            }
+        } else {
+            branch_kept = Some(b.to_string());
+        }
+    }
+    super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
+    let hook = a.hook.clone();
+    let address = Address::parse(&a.address).map_err(Error::Invalid)?;
+    ctx.write(|tx| {
+        if let Some(h) = &hook {
+            super::hook::unhook_in(tx, h)?;
+        }
+        agents::set_state(tx, &a.bead_id, "removed", None)?;
+        let note = serde_json::json!({"agent": address.to_string(), "discarded": risks, "landed": landed_tip});
+        tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
+        Ok(())
+    })?;
+    Ok(RemoveReport {
+        address: a.address,
+        window_killed,
+        discarded: if force { risks_text(v) } else { Vec::new() },
+        branch_kept,
+        branch_removed,
+    })
+}
+
+fn risks_text(v: &PolecatView) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(n) = v.dirty_files.filter(|n| *n > 0) {
+        out.push(format!("{n} uncommitted file(s)"));
+    }
+    if let Some(h) = &v.agent.hook {
+        out.push(format!("hook {h} returned to the queue"));
+    }
+    out
+}

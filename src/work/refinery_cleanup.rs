@@ -1,0 +1,104 @@
+//! After a merge: the branches whose work just landed are deleted, with the polecat that was
+//! on them when it is finished — idle, nothing hooked, a clean worktree (no uncommitted or
+//! untracked file) still at the landed commit. Anything else is kept and said why: a busy or
+//! dirty polecat, a crew worktree, a branch that moved on, work hooked on it. The refinery's
+//! own worktree never holds a branch (it works detached).
+
+use super::Ctx;
+use super::agents;
+use super::refinery::Outcome;
+use super::refinery_batch::Landed;
+use crate::town::RigConfig;
+use crate::{Result, git};
+use serde::Serialize;
+
+/// A branch (or worktree) the cleanup left, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kept {
+    pub branch: String,
+    pub reason: String,
+}
+
+/// Cleans up after `landed`; None when there was nothing to say.
+pub(super) async fn clean(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    landed: &[Landed],
+) -> Result<Option<Outcome>> {
+    let repo = ctx.town.paths.rig_repo(&rig.name);
+    let target = format!("refs/heads/{}", rig.default_branch);
+    let (mut polecats, mut branches, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    let mut keep = |branch: &str, reason: String| {
+        kept.push(Kept {
+            branch: branch.to_string(),
+            reason,
+        })
+    };
+    for l in landed {
+        if l.branch.is_empty() || l.branch == rig.default_branch {
+            continue;
+        }
+        let Ok(tip) = git::branch_tip(&repo, &l.branch) else {
+            continue; // gone already
+        };
+        let merged = l.tip.as_deref() == Some(tip.as_str())
+            || git::is_ancestor(&repo, &tip, &target).unwrap_or(false);
+        if !merged {
+            keep(&l.branch, "it has commits that did not land".into());
+            continue;
+        }
+        let all = agents::list(&ctx.reader(), Some(&rig.name))?;
+        if let Some(src) = &l.source_bead
+            && let Some(a) = all.iter().find(|a| a.hook.as_deref() == Some(src.as_str()))
+        {
+            keep(&l.branch, format!("{src} is hooked by {}", a.address));
+            continue;
+        }
+        let holder = all.iter().find(|a| {
+            a.worktree
+                .as_ref()
+                .and_then(|w| git::worktree_state(w).ok())
+                .and_then(|s| s.branch)
+                .as_deref()
+                == Some(l.branch.as_str())
+        });
+        match holder {
+            Some(a) if a.role != "polecat" => {
+                keep(
+                    &l.branch,
+                    format!("it is checked out by {} ({})", a.address, a.role),
+                );
+            }
+            Some(a) => {
+                let address = a.address.clone();
+                match super::polecat::remove_landed(ctx, &address, &l.branch, &tip).await {
+                    Ok(Ok(r)) => {
+                        polecats.push(r.address);
+                        branches.extend(r.branch_removed);
+                    }
+                    Ok(Err(why)) => keep(&l.branch, why),
+                    Err(e) => keep(&l.branch, e.to_string()),
+                }
+            }
+            None => match git::delete_branch(&repo, &l.branch) {
+                Ok(true) => branches.push(l.branch.clone()),
+                Ok(false) => {}
+                // Checked out in a worktree gt does not know of: left alone.
+                Err(e) => keep(&l.branch, e.to_string()),
+            },
+        }
+    }
+    if polecats.is_empty() && branches.is_empty() && kept.is_empty() {
+        return Ok(None);
+    }
+    let note = serde_json::json!({"rig": rig.name, "polecats": polecats, "branches": branches, "kept": kept});
+    ctx.write(|tx| {
+        tx.record_event(None, "refinery_cleaned", None, Some(note), None)?;
+        Ok(())
+    })?;
+    Ok(Some(Outcome::Cleaned {
+        polecats,
+        branches,
+        kept,
+    }))
+}

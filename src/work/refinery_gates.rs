@@ -1,0 +1,112 @@
+//! The rig's gate commands (`gates = ["cargo test", …]` in rig.toml), run by the refinery in
+//! its worktree on the result it is about to land. Each gate runs in its own process group,
+//! so a timeout stops everything it started, not only the shell.
+
+use crate::town::RigConfig;
+use crate::{Error, Result};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// A gate that did not pass: which one, and the last lines of its output.
+#[derive(Debug, Clone)]
+pub(super) struct GateFailure {
+    pub gate: String,
+    pub tail: String,
+}
+
+/// `gates = ["cargo test", …]` from rig.toml.
+pub(super) fn gates(rig: &RigConfig) -> Result<Vec<String>> {
+    let bad = || {
+        Error::invalid(format!(
+            "rig {}: `gates` must be a list of command strings",
+            rig.name
+        ))
+    };
+    match rig.raw.get("gates") {
+        None => Ok(Vec::new()),
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+fn gate_timeout(rig: &RigConfig) -> Duration {
+    let secs = rig
+        .raw
+        .get("gate_timeout_secs")
+        .and_then(|v| v.as_integer())
+        .filter(|n| *n > 0)
+        .unwrap_or(600);
+    Duration::from_secs(secs as u64)
+}
+
+/// Runs every gate in order in `wt`; the first failure, or None when all passed.
+pub(super) async fn run_all(wt: &Path, rig: &RigConfig) -> Result<Option<GateFailure>> {
+    let timeout = gate_timeout(rig);
+    for gate in gates(rig)? {
+        let (ok, tail) = run_gate(wt, &gate, timeout).await?;
+        if !ok {
+            return Ok(Some(GateFailure { gate, tail }));
+        }
+    }
+    Ok(None)
+}
+
+/// Runs one gate with `sh -c` in the worktree; (passed, the last lines of its output).
+async fn run_gate(wt: &Path, gate: &str, timeout: Duration) -> Result<(bool, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{gate} 2>&1"))
+        .current_dir(wt)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Error::io(format!("run gate `{gate}`"), e))?;
+    let pid = child.id();
+    let mut stdout = child.stdout.take();
+    let mut buf = Vec::new();
+    let finished = tokio::time::timeout(timeout, async {
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.read_to_end(&mut buf).await;
+        }
+        child.wait().await
+    })
+    .await;
+    let status = match finished {
+        Ok(Ok(st)) => Some(st),
+        Ok(Err(e)) => return Err(Error::io(format!("wait for gate `{gate}`"), e)),
+        Err(_) => {
+            // Everything the gate started goes, not only its shell.
+            if let Some(pid) = pid {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            let _ = child.wait().await;
+            None
+        }
+    };
+    let out = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines: Vec<&str> = out.lines().rev().take(20).collect();
+    lines.reverse();
+    let mut tail = lines.join("\n");
+    match status {
+        Some(st) if st.success() => Ok((true, tail)),
+        Some(st) => {
+            tail.push_str(&format!("\n(exit {})", st.code().unwrap_or(-1)));
+            Ok((false, tail))
+        }
+        None => {
+            tail.push_str(&format!("\n(timed out after {} s)", timeout.as_secs()));
+            Ok((false, tail))
+        }
+    }
+}
