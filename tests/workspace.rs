@@ -5,6 +5,13 @@ mod common;
 use common::terminal::Terminal;
 use common::*;
 
+/// The workspace open on a town with one sim rig, in a 160×45 terminal, without the
+/// supervisor's duties (tests that watch agents stay put turn them off).
+fn open_unsupervised(s: &Sandbox) -> Terminal {
+    s.ok(&["--batch", "config", "set", "ui.supervise", "false"]);
+    open(s)
+}
+
 /// The workspace open on a town with one sim rig, in a 160×45 terminal.
 fn open(s: &Sandbox) -> Terminal {
     let script = format!("{} ; echo \"gt exited $?\"; sleep 600", gt_bin().display());
@@ -38,19 +45,24 @@ fn sling_by_keys_and_watch_the_agent_work() {
     t.wait(20, "the agent at work", |scr| {
         scr.contains(&b) && scr.lines().any(|l| l.contains("● ") && l.contains(&b))
     });
-    // …does real work (a commit, gt done), and the workspace shows it idle again.
-    wait_for(30, "the bead done", || {
-        (s.json(&["show", &b])["bead"]["status"] == "in_progress").then_some(())
-    });
-    t.wait(20, "the agent idle", |scr| {
-        scr.lines()
-            .any(|l| l.contains("○ ash") && l.contains("idle"))
+    // …does real work (a commit, gt done), and the workspace — supervising, as no daemon
+    // runs — merges it: the bead closes and the finished polecat is cleaned away.
+    assert!(
+        t.screen().contains("supervised by the workspace"),
+        "{}",
+        t.screen()
+    );
+    wait_for(60, "the bead merged", || {
+        (s.json(&["show", &b])["bead"]["status"] == "closed").then_some(())
     });
     let log = git(
         &s.town().join("shop/.repo.git"),
-        &["log", "--all", "--oneline"],
+        &["log", "--oneline", "main"],
     );
     assert!(log.contains(&b), "{log}");
+    t.wait(20, "the finished polecat gone", |scr| {
+        scr.contains("no agents yet")
+    });
 }
 
 #[test]
@@ -65,7 +77,7 @@ fn mail_by_keys_reaches_the_agent() {
     wait_for(30, "the agent idle", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });
-    let t = open(&s);
+    let t = open_unsupervised(&s);
     // Select it (filter), then write to it: the recipient is filled in.
     t.keys(&["/"]);
     t.type_text("ash");
@@ -117,7 +129,7 @@ fn attach_to_an_agent_and_detach_back() {
     s.sim_runtime("worker", "--busy 0.2", &[]);
     let b = s.create(&["Look at me", "--rig", "shop"]);
     s.json(&["sling", &b, "shop", "--agent", "worker"]);
-    let t = open(&s);
+    let t = open_unsupervised(&s);
     t.wait(20, "the agent listed", |scr| scr.contains("ash"));
     t.keys(&["/"]);
     t.type_text("ash");

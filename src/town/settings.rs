@@ -204,6 +204,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "workspace colour theme: dark, light, high-contrast (a user theme.toml may adjust it)",
     },
     Setting {
+        key: "ui.supervise",
+        kind: Kind::Bool,
+        default: "true",
+        scopes: &[Scope::Town, Scope::User],
+        help: "while the workspace is open and no supervisor runs, it runs the witnesses, refineries and deacon itself",
+    },
+    Setting {
         key: "ui.keymap",
         kind: Kind::Str,
         default: "default",

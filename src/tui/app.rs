@@ -200,10 +200,15 @@ pub fn open(root: &Path) -> Result<()> {
     let mut state = State::new(keymap, theme, &identity);
     state.warnings = warnings;
     let root = ctx.town.root().to_path_buf();
+    let supervise = ctx.setting("ui.supervise", None)?.as_bool();
     drop(ctx);
     // With no supervisor running (and the town not taken down), the workspace runs the
     // duties itself while it is open; otherwise it shows the supervisor's state.
-    let _supervisor = crate::daemon::Supervisor::start(&root, crate::daemon::Kind::Workspace)?;
+    let _supervisor = if supervise {
+        crate::daemon::Supervisor::start(&root, crate::daemon::Kind::Workspace)?
+    } else {
+        None
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

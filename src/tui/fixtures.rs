@@ -86,6 +86,7 @@ pub fn agent(address: &str, session: &str, hook: Option<(&str, &str)>) -> AgentR
         pane: Some("%1".into()),
         exit_status: None,
         unread_mail: 0,
+        verdict: None,
     }
 }
 

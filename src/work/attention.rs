@@ -4,6 +4,7 @@
 
 use super::escalation::EscalationView;
 use super::snapshot::AgentRow;
+use super::witness::Verdict;
 use crate::ledger::BeadSummary;
 
 /// Label the merge queue puts on a merge request it could not land.
@@ -46,6 +47,17 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
         });
     }
     for a in f.agents {
+        if let (Some(hook), Some((verdict, reason))) = (&a.hook, &a.verdict) {
+            if let Some(item) = from_verdict(a, hook, *verdict, reason) {
+                out.push(item);
+            }
+            if let Some((state, why)) = &a.last_delivery
+                && state == "failed"
+            {
+                out.push(undelivered(a, why.as_deref()));
+            }
+            continue;
+        }
         let Some(hook) = &a.hook else {
             if let Some((state, reason)) = &a.last_delivery
                 && state == "failed"
@@ -111,6 +123,24 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
     }
     out.sort_by(|a, b| a.kind.cmp(&b.kind));
     out
+}
+
+/// The witness's verdict on an agent with work, in the words of its reason.
+fn from_verdict(a: &AgentRow, hook: &str, v: Verdict, reason: &str) -> Option<Attention> {
+    let (kind, text) = match v {
+        Verdict::Dead | Verdict::Zombie => (
+            Kind::Dead,
+            format!("{} holds {hook} but is {}: {reason}", a.address, v.as_str()),
+        ),
+        Verdict::Stalled => (Kind::Stalled, format!("{} is stalled: {reason}", a.address)),
+        Verdict::Waiting => (Kind::NeedsInput, format!("{} waits: {reason}", a.address)),
+        Verdict::Working | Verdict::Idle => return None,
+    };
+    Some(Attention {
+        kind,
+        subject: a.address.clone(),
+        text,
+    })
 }
 
 fn undelivered(a: &AgentRow, reason: Option<&str>) -> Attention {

@@ -135,7 +135,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
 
 /// Whether the runtime still runs under a live pane that now shows a shell (the only case
 /// where the process table is read: a pane running anything else is the runtime itself).
-fn runtime_alive(pane: Option<&Pane>, rt: Option<&agent::Runtime>) -> Option<bool> {
+pub(crate) fn runtime_alive(pane: Option<&Pane>, rt: Option<&agent::Runtime>) -> Option<bool> {
     let (p, rt) = (pane?, rt?);
     if p.dead || rt.process_names.is_empty() || !procs::is_shell(&p.current_command) {
         return None;

@@ -46,6 +46,8 @@ pub struct AgentRow {
     pub pane: Option<String>,
     pub exit_status: Option<i32>,
     pub unread_mail: usize,
+    /// The witness's verdict and its reason (None in fixtures that predate the witness).
+    pub verdict: Option<(super::witness::Verdict, String)>,
 }
 
 /// An agent's hook with its work in git.
@@ -247,6 +249,8 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         session: "not running".into(),
         ..MayorView::default()
     };
+    let stall = stall_after(ctx);
+    let now_secs = chrono::Utc::now().timestamp();
     for info in &lp.agents {
         let pane = panes
             .iter()
@@ -261,6 +265,17 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             }
         });
         let session = super::live::session_state(pane, rt, plain.as_deref());
+        let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
+        let verdict = super::witness::classify(&super::witness::Facts {
+            now: now_secs,
+            hook: info.hook.as_deref(),
+            pane,
+            screen: plain.as_deref(),
+            runtime: rt,
+            heartbeat,
+            runtime_alive: super::live::runtime_alive(pane, rt),
+            stall_after_secs: stall,
+        });
         if info.address == "mayor" {
             mayor = MayorView {
                 running: pane.is_some_and(|p| !p.dead),
@@ -287,6 +302,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             pane: pane.map(|p| p.pane_id.clone()),
             exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
             unread_mail: lp.unread.get(&info.address).copied().unwrap_or(0),
+            verdict: Some((verdict.verdict, verdict.reason)),
         });
     }
     for a in &mut agents {
