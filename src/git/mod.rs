@@ -2,12 +2,16 @@
 
 mod cli;
 mod error;
+mod inspect;
 mod merge;
 mod repo;
 mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
 pub use error::GitError;
+pub use inspect::{
+    StaleWorktree, WorktreeFacts, inspect_worktree, prune_worktrees, stale_worktrees, version,
+};
 pub use merge::{Prepared, Strategy, advance, prepare};
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,

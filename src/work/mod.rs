@@ -10,6 +10,7 @@ pub mod convoy_run;
 pub mod crew;
 pub mod delivery;
 pub mod demo;
+pub mod doctor;
 pub mod done;
 pub mod escalation;
 pub mod feed;
