@@ -48,7 +48,12 @@ fn print_lines(out: &mut Out, checks: &[Check], fix: bool) -> Result<()> {
             (false, Status::Error) => Tone::Bad,
         };
         let status = out.paint(tone, &format!("{:<6}", word(c)));
-        out.line(format!("{status} {:<width$}  {}", c.name, c.detail))
+        // A multi-line detail (a TOML parse error) stays under its check.
+        let detail = c
+            .detail
+            .trim_end()
+            .replace('\n', &format!("\n{:7}{:width$}  ", "", ""));
+        out.line(format!("{status} {:<width$}  {detail}", c.name))
             .map_err(io)?;
         if let Some(r) = remedy(c, fix) {
             out.line(format!("{:7}{:width$}  → {r}", "", ""))

@@ -155,7 +155,7 @@ fn rig_problems(town: &Town, rig: &RigConfig, fix: bool) -> Vec<Check> {
         if !git::is_repo(&refinery) {
             out.push(Check::error(
                 &name,
-                format!("{} is not a git worktree", refinery.display()),
+                format!("{}/refinery is not a git worktree", rig.name),
                 "move it aside (gt never deletes it); `gt doctor --fix` then makes the refinery worktree again",
             ));
         }
@@ -163,7 +163,7 @@ fn rig_problems(town: &Town, rig: &RigConfig, fix: bool) -> Vec<Check> {
     }
     let mut c = Check::error(
         &name,
-        format!("the refinery worktree {} is missing", refinery.display()),
+        format!("the refinery worktree {}/refinery is missing", rig.name),
         format!(
             "make it again: forget stale worktree registrations (`git worktree prune`), then a worktree of {} there",
             rig.default_branch

@@ -21,6 +21,12 @@ pub(super) fn check(paths: &TownPaths, fix: bool) -> Check {
 fn check_inner(paths: &TownPaths, fix: bool) -> Result<Check> {
     let status_file = paths.daemon_status();
     let lock_file = paths.daemon_lock();
+    let shown = |p: &std::path::Path| {
+        p.strip_prefix(&paths.root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
     if !status_file.exists() {
         // Nothing to be stale. The lock is not probed: that could make a supervisor starting
         // at this very moment think another one runs.
@@ -56,8 +62,8 @@ fn check_inner(paths: &TownPaths, fix: bool) -> Result<Check> {
             "daemon",
             format!(
                 "{} is locked, but {} names {pid_text}, which is not running",
-                lock_file.display(),
-                status_file.display()
+                shown(&lock_file),
+                shown(&status_file)
             ),
             "left alone while the lock is held; `gt daemon status` shows who runs, `gt down` then `gt up` restarts it",
         ));
@@ -65,17 +71,17 @@ fn check_inner(paths: &TownPaths, fix: bool) -> Result<Check> {
     let why = if alive {
         format!(
             "{pid_text} runs, but it does not hold {}",
-            lock_file.display()
+            shown(&lock_file)
         )
     } else {
         format!(
             "{pid_text} is not running and nobody holds {}",
-            lock_file.display()
+            shown(&lock_file)
         )
     };
     let mut c = Check::warn(
         "daemon",
-        format!("stale supervisor status {}: {why}", status_file.display()),
+        format!("stale supervisor status {}: {why}", shown(&status_file)),
         "remove the status file (the town then shows as unsupervised; `gt up` starts a supervisor)",
     )
     .fixable();

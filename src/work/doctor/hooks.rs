@@ -77,7 +77,11 @@ fn restore_advice(ctx: &Ctx) -> String {
 #[derive(Debug, Clone)]
 enum Dangling {
     /// The agent's record names a bead it cannot be working on.
-    AgentHook { agent: AgentInfo, bead: String },
+    AgentHook {
+        address: String,
+        agent_bead: String,
+        bead: String,
+    },
     /// The bead is hooked to someone who is not an agent of the town.
     Bead {
         bead: String,
@@ -107,10 +111,10 @@ fn check_inner(ctx: &mut Ctx, fix: bool) -> Result<Vec<Check>> {
     let mut checks: Vec<Check> = Vec::new();
     for (d, why) in &found {
         let c = match d {
-            Dangling::AgentHook { agent, .. } => Check::error(
+            Dangling::AgentHook { address, .. } => Check::error(
                 "hooks",
                 why.clone(),
-                format!("clear {}'s hook (its state becomes idle)", agent.address),
+                format!("clear {address}'s hook (its state becomes idle)"),
             ),
             Dangling::Bead { .. } => Check::error(
                 "hooks",
@@ -129,8 +133,10 @@ fn check_inner(ctx: &mut Ctx, fix: bool) -> Result<Vec<Check>> {
                 let still = {
                     let r = tx.reader();
                     match d {
-                        Dangling::AgentHook { agent, bead } => {
-                            let cur = r.bead(&agent.bead_id)?.and_then(|b| agents::from_bead(&b));
+                        Dangling::AgentHook {
+                            agent_bead, bead, ..
+                        } => {
+                            let cur = r.bead(agent_bead)?.and_then(|b| agents::from_bead(&b));
                             match cur {
                                 Some(cur) if cur.hook.as_deref() == Some(bead.as_str()) => {
                                     agent_problem(&r, &cur)?.is_some()
@@ -180,20 +186,15 @@ fn check_inner(ctx: &mut Ctx, fix: bool) -> Result<Vec<Check>> {
 
 fn repair(tx: &mut crate::ledger::Tx<'_>, d: &Dangling) -> Result<()> {
     match d {
-        Dangling::AgentHook { agent, bead } => {
-            agents::set_state(tx, &agent.bead_id, "idle", None)?;
-            let note = format!(
-                "gt doctor cleared {}'s hook, which named {bead}",
-                agent.address
-            );
-            tx.record_event(
-                Some(&agent.bead_id),
-                "doctor_repair",
-                None,
-                None,
-                Some(&note),
-            )?;
-            tracing::info!(agent = %agent.address, bead = %bead, "gt doctor cleared a dangling hook");
+        Dangling::AgentHook {
+            address,
+            agent_bead,
+            bead,
+        } => {
+            agents::set_state(tx, agent_bead, "idle", None)?;
+            let note = format!("gt doctor cleared {address}'s hook, which named {bead}");
+            tx.record_event(Some(agent_bead), "doctor_repair", None, None, Some(&note))?;
+            tracing::info!(agent = %address, bead = %bead, "gt doctor cleared a dangling hook");
         }
         Dangling::Bead { bead, assignee } => {
             crate::work::hook::unhook_in(tx, bead)?;
@@ -219,7 +220,8 @@ fn find(r: &Reader<'_>) -> Result<Vec<(Dangling, String)>> {
         if let Some(why) = agent_problem(r, a)? {
             out.push((
                 Dangling::AgentHook {
-                    agent: a.clone(),
+                    address: a.address.clone(),
+                    agent_bead: a.bead_id.clone(),
                     bead: a.hook.clone().unwrap_or_default(),
                 },
                 why,

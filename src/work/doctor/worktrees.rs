@@ -67,7 +67,7 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
             if !wt.exists() {
                 out.push(Check::warn(
                     "worktrees",
-                    format!("{}'s worktree {} is missing", a.address, wt.display()),
+                    format!("{}'s worktree {} is missing", a.address, rel(ctx, wt)),
                     format!(
                         "`gt {} remove --force {}` forgets the agent (its branch is kept); or sling it new work",
                         a.role, a.address
@@ -91,12 +91,20 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
         paths.sort();
         for path in paths {
             if !claimed.contains(&canonical(&path)) {
-                out.push(orphan(rig, &repo, &path, fix));
+                out.push(orphan(ctx, rig, &repo, &path, fix));
             }
         }
     }
-    out.extend(stale(&repo, fix)?);
+    out.extend(stale(ctx, &repo, fix)?);
     Ok(out)
+}
+
+/// A path as shown in a finding: relative to the town when inside it.
+fn rel(ctx: &Ctx, p: &Path) -> String {
+    p.strip_prefix(ctx.town.root())
+        .unwrap_or(p)
+        .display()
+        .to_string()
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -105,10 +113,14 @@ fn canonical(p: &Path) -> PathBuf {
 
 /// A directory no agent claims: removable only when empty, or a clean worktree whose every
 /// commit the default branch already has.
-fn orphan(rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
-    let shown = path.display();
+fn orphan(ctx: &Ctx, rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
+    let full = path.display();
+    let shown = rel(ctx, path);
     let leave_it = "gt never deletes it: look at it yourself";
     let is_empty = std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none());
+    if is_empty && young(path) {
+        return too_young(&shown);
+    }
     if is_empty {
         let mut c = Check::warn(
             "worktrees",
@@ -118,7 +130,7 @@ fn orphan(rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
         .fixable();
         if fix {
             c.outcome(
-                std::fs::remove_dir(path).map_err(|e| Error::io(format!("remove {shown}"), e)),
+                std::fs::remove_dir(path).map_err(|e| Error::io(format!("remove {full}"), e)),
             );
         }
         return c;
@@ -159,8 +171,9 @@ fn orphan(rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
             ));
         }
         let keep = match &facts.branch {
-            Some(b) => format!("they stay on branch {b} in the rig's repository"),
-            None => "make a branch for them first: `git switch -c rescue/<name>`".to_string(),
+            Some(b) => format!("it stays on branch {b} of the rig's repository, ready to merge"),
+            None => "HEAD is detached: `git switch -c rescue/<name>` first, so a branch holds it"
+                .to_string(),
         };
         return Check::warn(
             "worktrees",
@@ -169,9 +182,9 @@ fn orphan(rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
                 held.join(", ")
             ),
             format!(
-                "gt never removes it. To recover: `cd {shown} && git status && git log {}..HEAD`, \
-                 commit what you want to keep ({keep}) and merge it or hand it to an agent \
-                 (`gt crew add`); when nothing there is needed, `git -C {} worktree remove --force {shown}`",
+                "gt never removes it. To recover: `cd {full} && git status && git log {}..HEAD`; \
+                 commit what you want to keep ({keep}); when nothing there is needed any more: \
+                 `git -C {} worktree remove --force {full}`",
                 rig.default_branch,
                 repo.display()
             ),
@@ -188,13 +201,7 @@ fn orphan(rig: &RigConfig, repo: &Path, path: &Path, fix: bool) -> Check {
         );
     };
     if young(path) {
-        return Check::warn(
-            "worktrees",
-            format!(
-                "{shown} belongs to no agent, but it was made moments ago (a worktree being set up?)"
-            ),
-            "run `gt doctor` again in a minute",
-        );
+        return too_young(&shown);
     }
     let branch = facts
         .branch
@@ -253,6 +260,16 @@ fn remove_clean(
     Ok(())
 }
 
+fn too_young(shown: &str) -> Check {
+    Check::warn(
+        "worktrees",
+        format!(
+            "{shown} belongs to no agent, but it was made moments ago (a worktree being set up?)"
+        ),
+        "left for now; run `gt doctor` again in a minute",
+    )
+}
+
 /// Made or changed within the grace period (the directory or its `.git` link).
 fn young(path: &Path) -> bool {
     let now = SystemTime::now();
@@ -267,7 +284,7 @@ fn young(path: &Path) -> bool {
 
 /// Registrations whose directory is gone: `git worktree prune` forgets them (it never
 /// touches a directory, a branch or a commit).
-fn stale(repo: &Path, fix: bool) -> Result<Vec<Check>> {
+fn stale(ctx: &Ctx, repo: &Path, fix: bool) -> Result<Vec<Check>> {
     let found = git::stale_worktrees(repo)?;
     let mut out = Vec::new();
     let mut prunable = Vec::new();
@@ -276,10 +293,10 @@ fn stale(repo: &Path, fix: bool) -> Result<Vec<Check>> {
             out.push(Check::warn(
                 "worktrees",
                 format!(
-                    "worktree {} of {} is registered but {} is gone, and it is locked",
+                    "worktree {:?} of {} points at {}, which is gone; it is locked",
                     s.name,
-                    repo.display(),
-                    s.path.display()
+                    rel(ctx, repo),
+                    rel(ctx, &s.path)
                 ),
                 format!(
                     "if the directory is not on a disk that is just unmounted: `git -C {} worktree unlock {}`, then `gt doctor --fix`",
@@ -293,10 +310,10 @@ fn stale(repo: &Path, fix: bool) -> Result<Vec<Check>> {
                 Check::warn(
                     "worktrees",
                     format!(
-                        "worktree {} of {} is registered but {} is gone",
+                        "worktree {:?} of {} points at {}, which is gone",
                         s.name,
-                        repo.display(),
-                        s.path.display()
+                        rel(ctx, repo),
+                        rel(ctx, &s.path)
                     ),
                     "forget the registration (`git worktree prune`; branches and commits stay)",
                 )
