@@ -130,33 +130,7 @@ fn check_inner(ctx: &mut Ctx, fix: bool) -> Result<Vec<Check>> {
         let res = ctx.write(|tx| {
             let mut done = Vec::new();
             for (d, _) in &found {
-                let still = {
-                    let r = tx.reader();
-                    match d {
-                        Dangling::AgentHook {
-                            agent_bead, bead, ..
-                        } => {
-                            let cur = r.bead(agent_bead)?.and_then(|b| agents::from_bead(&b));
-                            match cur {
-                                Some(cur) if cur.hook.as_deref() == Some(bead.as_str()) => {
-                                    agent_problem(&r, &cur)?.is_some()
-                                }
-                                _ => false,
-                            }
-                        }
-                        Dangling::Bead { bead, assignee } => match r.bead(bead)? {
-                            Some(b) => {
-                                b.status == "hooked"
-                                    && b.assignee.as_deref().filter(|a| !a.is_empty())
-                                        == assignee.as_deref()
-                                    && assignee
-                                        .as_deref()
-                                        .map_or(Ok(true), |a| unknown_agent(&r, a))?
-                            }
-                            None => false,
-                        },
-                    }
-                };
+                let still = still_dangling(&tx.reader(), d)?;
                 if still {
                     repair(tx, d)?;
                 }
@@ -182,6 +156,39 @@ fn check_inner(ctx: &mut Ctx, fix: bool) -> Result<Vec<Check>> {
         }
     }
     Ok(checks)
+}
+
+/// The problem is still there (looked at inside the repairing transaction).
+fn still_dangling(r: &Reader<'_>, d: &Dangling) -> Result<bool> {
+    match d {
+        Dangling::AgentHook {
+            agent_bead, bead, ..
+        } => {
+            let cur = r
+                .bead(agent_bead)?
+                .filter(|b| !b.is_closed())
+                .and_then(|b| agents::from_bead(&b));
+            match cur {
+                Some(cur) if cur.hook.as_deref() == Some(bead.as_str()) => {
+                    Ok(agent_problem(r, &cur)?.is_some())
+                }
+                _ => Ok(false),
+            }
+        }
+        Dangling::Bead { bead, assignee } => {
+            let Some(b) = r.bead(bead)? else {
+                return Ok(false);
+            };
+            let holder = b.assignee.as_deref().filter(|a| !a.is_empty());
+            if b.status != "hooked" || holder != assignee.as_deref() {
+                return Ok(false);
+            }
+            match holder {
+                Some(a) => Ok(agents::find(r, a)?.is_none()),
+                None => Ok(true),
+            }
+        }
+    }
 }
 
 fn repair(tx: &mut crate::ledger::Tx<'_>, d: &Dangling) -> Result<()> {
@@ -278,10 +285,6 @@ fn agent_problem(r: &Reader<'_>, a: &AgentInfo) -> Result<Option<String>> {
         Some(_) => return Ok(None),
     };
     Ok(Some(why))
-}
-
-fn unknown_agent(r: &Reader<'_>, address: &str) -> Result<bool> {
-    Ok(agents::find(r, address)?.is_none())
 }
 
 /// An agent bead of this address exists but is closed (the agent was removed).

@@ -69,7 +69,7 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
                     "worktrees",
                     format!("{}'s worktree {} is missing", a.address, rel(ctx, wt)),
                     format!(
-                        "`gt {} remove --force {}` forgets the agent (its branch is kept); or sling it new work",
+                        "`gt {} remove --force {}` forgets the agent (its branch is kept)",
                         a.role, a.address
                     ),
                 ));
@@ -83,10 +83,12 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
+        // Real directories only: a symbolic link is not something gt made, and removing a
+        // worktree through one would reach its target.
         let mut paths: Vec<PathBuf> = entries
             .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
             .collect();
         paths.sort();
         for path in paths {
