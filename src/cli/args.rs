@@ -172,6 +172,12 @@ pub enum Command {
     },
     /// The town at a glance: rigs, agents, convoys, your mail, escalations.
     Status,
+    /// Check the town: tmux and git, config, ledger, hooks, worktrees, windows, supervisor files.
+    Doctor {
+        /// Repair what cannot lose anything (and say what was left, and why).
+        #[arg(long)]
+        fix: bool,
+    },
     /// Build (or reuse) a demo town to look around in.
     Demo {
         /// Where to put it (default: <tmp>/gt-demo).

@@ -8,6 +8,7 @@ mod config;
 mod convoy;
 mod daemon;
 mod deacon;
+mod doctor;
 mod formula;
 mod install;
 mod json;
@@ -197,6 +198,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             lines,
         } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
         Command::Status => town_cmds::status_cmd(out, session.ctx()?),
+        Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),
         Command::Completion { shell } => {

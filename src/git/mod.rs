@@ -2,6 +2,7 @@
 
 mod cli;
 mod error;
+mod inspect;
 mod merge;
 mod repo;
 mod watch;
@@ -9,6 +10,9 @@ mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
 pub use error::GitError;
+pub use inspect::{
+    StaleWorktree, WorktreeFacts, inspect_worktree, prune_worktrees, stale_worktrees, version,
+};
 pub use merge::{
     Prepared, Strategy, advance, has_remote, is_ancestor, prepare, push_branch, resolve_commit,
 };

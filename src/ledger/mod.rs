@@ -4,6 +4,7 @@ mod bead;
 mod deliveries;
 mod error;
 pub mod export;
+mod health;
 pub mod ids;
 pub mod import;
 pub mod jsonl;

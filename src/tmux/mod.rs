@@ -5,9 +5,11 @@ mod ops;
 mod server;
 pub mod topology;
 pub mod ui;
+mod version;
 
 pub use error::TmuxError;
 pub use ops::{CaptureReq, Created, WindowSpec};
 pub use server::{Server, is_valid_socket_name, socket_name_for, spawned};
 pub use topology::Pane;
 pub use ui::{MenuItem, UiHost};
+pub use version::version;

@@ -12,6 +12,7 @@ pub mod crew;
 pub mod deacon;
 pub mod delivery;
 pub mod demo;
+pub mod doctor;
 pub mod done;
 pub mod escalation;
 pub mod feed;
