@@ -7,7 +7,7 @@
 //! `cargo bench --bench agents`
 
 mod common;
-use common::{ServerGuard, gt, gt_cmd, source_repo};
+use common::{gt, gt_cmd, town_with_rigs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -64,27 +64,9 @@ fn report(name: &str, mut samples: Vec<Duration>, budget: Option<f64>) -> f64 {
 }
 
 fn main() {
-    let tmp = tempfile::Builder::new()
-        .prefix("gt-bench-agents-")
-        .tempdir()
-        .expect("tempdir");
-    let root = tmp.path();
-    let src = root.join("src");
-    source_repo(&src);
-    gt(root, &["--batch", "install", "town"]);
-    let town = root.join("town");
-    // Declared after `tmp`, so it runs first: the server goes before its directory does.
-    let _server = ServerGuard { town: town.clone() };
-    gt(
-        &town,
-        &[
-            "--batch",
-            "rig",
-            "add",
-            "bench",
-            src.to_str().expect("utf8"),
-        ],
-    );
+    let bt = town_with_rigs("gt-bench-agents-", &["bench"]);
+    let root = bt.tmp.path();
+    let town = bt.town.clone();
     gt(&town, &["--batch", "config", "default-agent", "sim"]);
 
     // 10,000 beads for prime.

@@ -7,7 +7,7 @@
 //! `cargo bench --bench refinery`
 
 mod common;
-use common::{ServerGuard, gt, source_repo};
+use common::{gt, town_with_rigs};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -65,27 +65,8 @@ fn fill_queue(town: &Path, round: usize) {
 }
 
 fn main() {
-    let tmp = tempfile::Builder::new()
-        .prefix("gt-bench-refinery-")
-        .tempdir()
-        .expect("tempdir");
-    let root = tmp.path();
-    let src = root.join("src");
-    source_repo(&src);
-    gt(root, &["--batch", "install", "town"]);
-    let town = root.join("town");
-    // Declared after `tmp`, so it runs first: the server goes before its directory does.
-    let _server = ServerGuard { town: town.clone() };
-    gt(
-        &town,
-        &[
-            "--batch",
-            "rig",
-            "add",
-            "bench",
-            src.to_str().expect("utf8"),
-        ],
-    );
+    let bt = town_with_rigs("gt-bench-refinery-", &["bench"]);
+    let town = bt.town.clone();
     gt(&town, &["--batch", "config", "default-agent", "sim"]);
     let rig_toml = town.join("bench/rig.toml");
     let mut text = std::fs::read_to_string(&rig_toml).expect("rig.toml");

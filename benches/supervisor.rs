@@ -6,7 +6,7 @@
 //! `cargo bench --bench supervisor`
 
 mod common;
-use common::{ServerGuard, gt, gt_cmd, source_repo};
+use common::{create_beads, gt, gt_cmd, sling_spread, town_with_rigs};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -56,22 +56,8 @@ impl Drop for Down {
 }
 
 fn main() {
-    let tmp = tempfile::Builder::new()
-        .prefix("gt-bench-sup-")
-        .tempdir()
-        .expect("tempdir");
-    let root = tmp.path();
-    let src = root.join("src");
-    source_repo(&src);
-    gt(root, &["--batch", "install", "town"]);
-    let town = root.join("town");
-    let _server = ServerGuard { town: town.clone() };
-    for rig in ["bench", "bench2"] {
-        gt(
-            &town,
-            &["--batch", "rig", "add", rig, src.to_str().expect("utf8")],
-        );
-    }
+    let bt = town_with_rigs("gt-bench-sup-", &["bench", "bench2"]);
+    let town = bt.town.clone();
     gt(
         &town,
         &[
@@ -87,36 +73,8 @@ fn main() {
             "(esc to interrupt)",
         ],
     );
-    let mut script = String::new();
-    for i in 0..AGENTS {
-        let rig = if i % 2 == 0 { "bench" } else { "bench2" };
-        script.push_str(&format!("bead create \"Bench work {i}\" --rig {rig}\n"));
-    }
-    let ids: Vec<String> = {
-        let mut c = gt_cmd(&town, &["--batch", "-"]);
-        c.stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("batch");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(script.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("batch");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
-    };
-    assert_eq!(ids.len(), AGENTS);
-    for (k, rig) in ["bench", "bench2"].iter().enumerate() {
-        let mut args = vec!["--batch", "sling"];
-        args.extend(ids.iter().skip(k).step_by(2).map(String::as_str));
-        args.extend([*rig, "--agent", "benchsim", "--no-convoy"]);
-        gt(&town, &args);
-    }
+    let ids = create_beads(&town, AGENTS, &["bench", "bench2"], "Bench work");
+    sling_spread(&town, &ids, &["bench", "bench2"], "benchsim");
     println!("town: {AGENTS} sim agents working (busy for an hour each), 2 rigs");
 
     let _down = Down(town.clone());

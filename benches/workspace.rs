@@ -9,7 +9,7 @@
 //! `cargo bench --bench workspace`
 
 mod common;
-use common::{ServerGuard, gt, gt_cmd, source_repo};
+use common::{create_beads, gt, sling_spread, town_with_rigs};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -100,40 +100,12 @@ fn offscreen_render() {
 fn main() {
     offscreen_render();
 
-    let tmp = tempfile::Builder::new()
-        .prefix("gt-bench-ws-")
-        .tempdir()
-        .expect("tempdir");
-    let root = tmp.path();
+    let bt = town_with_rigs("gt-bench-ws-", &["bench", "bench2"]);
+    let root = bt.tmp.path();
     if std::env::var_os("GT_BENCH_SHOW").is_some() {
         println!("bench town under {}", root.display());
     }
-    let src = root.join("src");
-    source_repo(&src);
-    gt(root, &["--batch", "install", "town"]);
-    let town = root.join("town");
-    let _town_server = ServerGuard { town: town.clone() };
-    // 50 polecat names per rig: two rigs hold the 100 agents.
-    gt(
-        &town,
-        &[
-            "--batch",
-            "rig",
-            "add",
-            "bench",
-            src.to_str().expect("utf8"),
-        ],
-    );
-    gt(
-        &town,
-        &[
-            "--batch",
-            "rig",
-            "add",
-            "bench2",
-            src.to_str().expect("utf8"),
-        ],
-    );
+    let town = bt.town.clone();
     // Busy for the whole run, like a town of agents at work.
     gt(
         &town,
@@ -150,37 +122,14 @@ fn main() {
             "(esc to interrupt)",
         ],
     );
-    let mut script = String::new();
-    for i in 0..AGENTS {
-        let rig = if i % 2 == 0 { "bench" } else { "bench2" };
-        script.push_str(&format!("bead create \"Bench work {i}\" --rig {rig}\n"));
-    }
-    let ids: Vec<String> = {
-        let mut c = gt_cmd(&town, &["--batch", "-"]);
-        c.stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("batch");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(script.as_bytes())
-            .expect("write");
-        let out = child.wait_with_output().expect("batch");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
-    };
-    assert_eq!(ids.len(), AGENTS);
+    // The workspace alone: the supervisor's duties are measured by `--bench supervisor`.
+    gt(
+        &town,
+        &["--batch", "config", "set", "ui.supervise", "false"],
+    );
+    let ids = create_beads(&town, AGENTS, &["bench", "bench2"], "Bench work");
     let t0 = Instant::now();
-    for (k, rig) in ["bench", "bench2"].iter().enumerate() {
-        let mut args = vec!["--batch", "sling"];
-        args.extend(ids.iter().skip(k).step_by(2).map(String::as_str));
-        args.extend([*rig, "--agent", "benchsim", "--no-convoy"]);
-        gt(&town, &args);
-    }
+    sling_spread(&town, &ids, &["bench", "bench2"], "benchsim");
     println!(
         "town: {AGENTS} sim agents slung in {:.1} s",
         t0.elapsed().as_secs_f64()

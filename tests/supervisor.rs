@@ -160,6 +160,34 @@ fn a_convoy_of_six_is_merged_through_a_gate_with_nobody_touching_it() {
         &["rev-list", "--merges", "main"],
     );
     assert!(merges.trim().is_empty(), "linear history: {merges}");
+    // The watcher saw each polecat's commit land on its branch.
+    let commits = s.sql("SELECT count(DISTINCT issue_id) FROM events WHERE event_type = 'commit'");
+    assert_eq!(commits, "6", "one commit event per bead");
+}
+
+#[test]
+fn the_watcher_counts_a_quiet_edit_as_a_sign_of_life() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.sim_runtime("slow", "--busy 120", &[]);
+    let a = s.create(&["Quiet", "--rig", "gastown"]);
+    s.ok(&["--batch", "sling", &a, "gastown", "--agent", "slow"]);
+    s.ok(&["up"]);
+    let beat = s.town().join(".gt/heartbeats/gastown--polecats--ash");
+    // Let the watcher start watching, then edit a file as the agent would.
+    wait_for(20, "the watcher running", || {
+        s.json(&["daemon", "status"])["daemon"]["status"]["duties"]
+            .to_string()
+            .contains("rigs watched")
+            .then_some(())
+    });
+    let before = std::fs::metadata(&beat).and_then(|m| m.modified()).ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let wt = s.town().join("gastown/polecats/ash");
+    std::fs::write(wt.join("notes.txt"), "thinking\n").expect("write");
+    wait_for(10, "a fresh heartbeat", || {
+        let now = std::fs::metadata(&beat).and_then(|m| m.modified()).ok();
+        (now.is_some() && now != before).then_some(())
+    });
 }
 
 #[test]

@@ -73,3 +73,74 @@ pub fn report_timings(name: &str, mut samples: Vec<std::time::Duration>, budget_
         samples.len()
     );
 }
+
+/// A scratch town for a benchmark: a source repository and the town with `rigs` added from
+/// it. The town's tmux server is killed before the directory goes (field order).
+pub struct BenchTown {
+    _server: ServerGuard,
+    pub tmp: tempfile::TempDir,
+    pub town: PathBuf,
+    pub src: PathBuf,
+}
+
+pub fn town_with_rigs(prefix: &str, rigs: &[&str]) -> BenchTown {
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("tempdir");
+    let root = tmp.path().to_path_buf();
+    let src = root.join("src");
+    source_repo(&src);
+    gt(&root, &["--batch", "install", "town"]);
+    let town = root.join("town");
+    for rig in rigs {
+        gt(
+            &town,
+            &["--batch", "rig", "add", rig, src.to_str().expect("utf8")],
+        );
+    }
+    BenchTown {
+        _server: ServerGuard { town: town.clone() },
+        tmp,
+        town,
+        src,
+    }
+}
+
+/// `n` beads, spread over `rigs` in turn, made by one `gt --batch -` process; their ids.
+pub fn create_beads(town: &Path, n: usize, rigs: &[&str], title: &str) -> Vec<String> {
+    use std::io::Write;
+    let script: String = (0..n)
+        .map(|i| {
+            let rig = rigs[i % rigs.len()];
+            format!("bead create \"{title} {i}\" --rig {rig}\n")
+        })
+        .collect();
+    let mut c = gt_cmd(town, &["--batch", "-"]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("batch");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("batch");
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ids.len(), n, "bead creation");
+    ids
+}
+
+/// Slings beads made by `create_beads` to their rigs (one sling per rig) with runtime `agent`.
+pub fn sling_spread(town: &Path, ids: &[String], rigs: &[&str], agent: &str) {
+    for (k, rig) in rigs.iter().enumerate() {
+        let mut args = vec!["--batch", "sling"];
+        args.extend(ids.iter().skip(k).step_by(rigs.len()).map(String::as_str));
+        args.extend([*rig, "--agent", agent, "--no-convoy"]);
+        gt(town, &args);
+    }
+}

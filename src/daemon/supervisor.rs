@@ -29,7 +29,16 @@ impl Supervisor {
     pub fn start(root: &Path, kind: Kind) -> Result<Option<Supervisor>> {
         let town = Town::open(root)?;
         let paths = town.paths.clone();
-        let Some(lock) = LockGuard::try_acquire(&paths.daemon_lock())? else {
+        // `gt doctor` probes the lock for an instant; a start that meets the probe tries again.
+        let mut lock = None;
+        for _ in 0..5 {
+            lock = LockGuard::try_acquire(&paths.daemon_lock())?;
+            if lock.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let Some(lock) = lock else {
             return Ok(None);
         };
         let quit = Arc::new(AtomicBool::new(false));

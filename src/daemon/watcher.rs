@@ -45,6 +45,17 @@ pub fn run(shared: &Shared) -> Result<()> {
                         tracing::warn!(rig = %rig.name, error = %e, "branch refs not watched")
                     }
                 }
+                // Workers' files: an agent editing quietly is alive.
+                for dir in [
+                    ctx.town.paths.polecats_dir(&rig.name),
+                    ctx.town.paths.crew_dir(&rig.name),
+                ] {
+                    if std::fs::create_dir_all(&dir).is_ok()
+                        && let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive)
+                    {
+                        tracing::warn!(dir = %dir.display(), error = %e, "worktrees not watched");
+                    }
+                }
             }
             shared.ticked(NAME, summary(&repos, commits_seen));
             next_scan = Instant::now() + Duration::from_secs(10);
@@ -66,6 +77,7 @@ pub fn run(shared: &Shared) -> Result<()> {
             .flat_map(|e| e.event.paths)
             .collect();
         let mut ledger_changed = false;
+        let mut edited: BTreeSet<String> = BTreeSet::new();
         for p in &paths {
             if p.parent() == Some(runtime_dir.as_path()) {
                 ledger_changed |= p
@@ -77,8 +89,16 @@ pub fn run(shared: &Shared) -> Result<()> {
             for (rig, repo) in &repos {
                 if let Some(branch) = crate::git::branch_of_ref_file(repo, p) {
                     commits_seen += branch_moved(&mut ctx, shared, rig, repo, &branch, &mut tips);
+                } else if let Some(agent) = worker_of_path(&ctx, rig, p) {
+                    edited.insert(agent);
                 }
             }
+        }
+        for agent in std::mem::take(&mut edited) {
+            heartbeat::touch(&ctx.town.paths, &agent);
+        }
+        for w in std::mem::take(&mut ctx.warnings) {
+            tracing::warn!(duty = NAME, "{w}");
         }
         if ledger_changed {
             for rig in repos.keys() {
@@ -144,6 +164,26 @@ fn branch_moved(
         tracing::warn!(error = %e, "cannot record a commit event");
     }
     1
+}
+
+/// The agent whose worktree holds `path` (`<rig>/polecats/<name>/…` or `<rig>/crew/<name>/…`);
+/// git's own files inside a worktree are not the agent's doing.
+fn worker_of_path(ctx: &Ctx, rig: &str, path: &std::path::Path) -> Option<String> {
+    for (dir, role) in [
+        (ctx.town.paths.polecats_dir(rig), "polecats"),
+        (ctx.town.paths.crew_dir(rig), "crew"),
+    ] {
+        let Ok(rel) = path.strip_prefix(&dir) else {
+            continue;
+        };
+        let mut parts = rel.components().filter_map(|c| c.as_os_str().to_str());
+        let name = parts.next()?;
+        if parts.next() == Some(".git") {
+            return None;
+        }
+        return Some(format!("{rig}/{role}/{name}"));
+    }
+    None
 }
 
 /// `polecat/<name>/<bead>` → `<rig>/polecats/<name>`; `crew/<name>` → `<rig>/crew/<name>`.
