@@ -98,3 +98,43 @@ fn modals() {
     }
     insta::assert_snapshot!("modal_compose", render(&s));
 }
+
+#[test]
+fn the_witness_verdict_shows_in_agents_and_attention() {
+    use gt::work::witness::Verdict;
+    let mut snap = fixtures::busy_town();
+    let a = snap
+        .agents
+        .iter_mut()
+        .find(|a| a.hook.is_some())
+        .expect("an agent with a hook");
+    a.verdict = Some((
+        Verdict::Zombie,
+        "its runtime exited with status 3; the window is kept".into(),
+    ));
+    let (name, hook) = (a.name.clone(), a.hook.clone().unwrap_or_default());
+    snap.attention = gt::work::attention::compute(&gt::work::attention::Facts {
+        now: snap.taken_at,
+        agents: &snap.agents,
+        escalations: &[],
+        failed_merges: &[],
+        stall_after_secs: 600,
+    });
+    assert!(
+        snap.attention.iter().any(|i| i
+            .text
+            .contains("is zombie: its runtime exited with status 3")),
+        "{:?}",
+        snap.attention
+    );
+    let screen = render(&fixtures::state(snap, (160, 45)));
+    let line = screen
+        .lines()
+        .find(|l| l.contains(&format!("✖ {name}")))
+        .unwrap_or_else(|| panic!("no zombie line for {name}:\n{screen}"));
+    assert!(line.contains(&format!("zombie · {hook}")), "{line}");
+    assert!(
+        screen.contains(&format!("holds {hook} but is zombie")),
+        "{screen}"
+    );
+}

@@ -286,7 +286,17 @@ fn short_agent(addr: &str) -> String {
 }
 
 fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) -> Line<'static> {
-    let (icon, slot) = state_icon(&a.session);
+    // The witness's verdict wins when it says something is wrong.
+    let trouble = a
+        .verdict
+        .as_ref()
+        .filter(|(v, _)| v.is_trouble())
+        .map(|(v, _)| v.as_str());
+    let (icon, slot) = match trouble {
+        Some("stalled") => ("◔", Slot::StateStarting),
+        Some(_) => ("✖", Slot::StateExited),
+        None => state_icon(&a.session),
+    };
     let age = a
         .last_activity
         .map(|t| crate::time::human_duration(state.snapshot.taken_at - t))
@@ -303,6 +313,7 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
     let name_w = 12.min(width / 3);
     let tail = format!(" {age:>4}");
     let hook = match (&a.hook, &a.hook_title) {
+        (Some(h), _) if trouble.is_some() => format!("{} · {h}", trouble.unwrap_or_default()),
         (Some(h), Some(t)) => format!("{h} {t}"),
         (Some(h), None) => h.clone(),
         (None, _) => a.session.clone(),
