@@ -190,3 +190,35 @@ fn the_demo_comes_alive_within_seconds() {
         .args(["-L", sock.trim(), "kill-server"])
         .output();
 }
+
+#[test]
+fn the_workspace_hands_over_to_gt_up_and_takes_over_when_the_daemon_dies() {
+    let s = Sandbox::with_sim_rig("shop");
+    let t = open(&s);
+    t.wait(10, "the workspace supervising", |scr| {
+        scr.contains("supervised by the workspace")
+    });
+    let kind = |s: &Sandbox| s.json(&["daemon", "status"])["daemon"]["status"]["kind"].clone();
+    assert_eq!(kind(&s), "workspace");
+
+    // `gt up` gets the town a daemon that outlives the workspace.
+    let up = s.json(&["up"]);
+    assert_eq!(up["up"]["already"], false, "{up}");
+    assert_eq!(kind(&s), "daemon");
+    let pid = s.json(&["daemon", "status"])["daemon"]["status"]["pid"]
+        .as_u64()
+        .expect("pid");
+    t.wait(10, "the status bar naming the daemon", |scr| {
+        scr.contains(&format!("supervisor pid {pid}"))
+    });
+
+    // The daemon dies: the workspace, standing by, takes over.
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_for(15, "the workspace supervising again", || {
+        (kind(&s) == "workspace").then_some(())
+    });
+}

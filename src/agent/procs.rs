@@ -25,31 +25,40 @@ pub fn tree_runs(pid: u32, names: &[String]) -> Option<bool> {
         if seen > 512 {
             break;
         }
+        // The kernel keeps 15 characters of a command name.
         if let Ok(comm) = std::fs::read_to_string(proc.join(format!("{p}/comm")))
-            && names.iter().any(|n| n == comm.trim())
+            && names
+                .iter()
+                .any(|n| n.chars().take(15).collect::<String>() == comm.trim())
         {
             return Some(true);
         }
-        todo.extend(children(p));
+        match children(p) {
+            Some(c) => todo.extend(c),
+            // Without the children list the answer is not known (never "gone").
+            None if p == pid => return None,
+            None => {}
+        }
     }
     Some(false)
 }
 
-fn children(pid: u32) -> Vec<u32> {
+/// The children of `pid`, None when the kernel does not say (no `task/*/children`).
+fn children(pid: u32) -> Option<Vec<u32>> {
     let tasks = Path::new("/proc").join(format!("{pid}/task"));
-    let Ok(dir) = std::fs::read_dir(tasks) else {
-        return Vec::new();
-    };
+    let dir = std::fs::read_dir(tasks).ok()?;
     let mut out = Vec::new();
+    let mut read_any = false;
     for t in dir.flatten() {
         if let Ok(text) = std::fs::read_to_string(t.path().join("children")) {
+            read_any = true;
             out.extend(
                 text.split_whitespace()
                     .filter_map(|c| c.parse::<u32>().ok()),
             );
         }
     }
-    out
+    read_any.then_some(out)
 }
 
 #[cfg(test)]

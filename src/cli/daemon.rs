@@ -95,6 +95,12 @@ pub fn down(out: &mut Out, ctx: &mut Ctx, force: bool) -> Result<()> {
         ))
         .map_err(io)?;
     }
+    if !r.failed.is_empty() {
+        return Err(Error::failed(format!(
+            "could not stop: {}",
+            r.failed.join("; ")
+        )));
+    }
     if !r.refused.is_empty() {
         return Err(Error::failed(format!(
             "left running because a person is attached: {} (use --force)",

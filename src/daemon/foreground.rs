@@ -31,6 +31,8 @@ pub fn run(root: &Path) -> Result<Ended> {
             "a supervisor already runs for this town{who}; `gt daemon status` shows it"
         )));
     };
+    // A handover asked for by `gt up` is done.
+    let _ = std::fs::remove_file(super::status::handover_marker(&town.paths));
     say(&format!(
         "gt supervisor for {} (pid {}) — witnesses, refineries, deacon and watcher running; logs in {}. Ctrl-C stops it; `gt down` stops the town.",
         town.root().display(),

@@ -91,6 +91,21 @@ pub fn lock_held(paths: &TownPaths) -> bool {
     }
 }
 
+/// Written by `gt up` while it starts the daemon: a workspace supervising (or standing by)
+/// lets go of the lock and leaves supervising to the daemon. Ignored once stale.
+pub fn handover_marker(paths: &TownPaths) -> std::path::PathBuf {
+    paths.daemon_dir().join("handover")
+}
+
+/// A handover asked for in the last 30 seconds.
+pub fn handover_pending(paths: &TownPaths) -> bool {
+    std::fs::metadata(handover_marker(paths))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < std::time::Duration::from_secs(30))
+}
+
 pub fn down_marker(paths: &TownPaths) -> std::path::PathBuf {
     paths.runtime_dir().join("down")
 }

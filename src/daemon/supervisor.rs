@@ -38,15 +38,17 @@ impl Supervisor {
             }
             std::thread::sleep(Duration::from_millis(30));
         }
-        let Some(lock) = lock else {
+        // A daemon without the lock is not needed; the workspace stands by, ready to take
+        // over if the supervisor that holds it goes away.
+        if lock.is_none() && kind == Kind::Daemon {
             return Ok(None);
-        };
+        }
         let quit = Arc::new(AtomicBool::new(false));
         let q = quit.clone();
         let root = town.root().to_path_buf();
         let main = std::thread::Builder::new()
             .name("supervisor".into())
-            .spawn(move || supervise(root, paths, kind, Some(lock), q))
+            .spawn(move || supervise(root, paths, kind, lock, q))
             .map_err(|e| Error::io("start the supervisor thread", e))?;
         Ok(Some(Supervisor {
             quit,
@@ -145,13 +147,13 @@ fn supervise(
             break;
         }
         let down = status::down_marker(&paths).exists();
-        if down {
+        let handing_over = kind == Kind::Workspace && status::handover_pending(&paths);
+        if down || handing_over {
             if let Some(c) = crew.take() {
                 tracing::info!("the town is down: stopping every duty");
                 c.stop();
             }
             if lock.is_some() {
-                write_status(&paths, kind, started_at, true, Vec::new());
                 let _ = std::fs::remove_file(paths.daemon_status());
                 lock = None;
             }

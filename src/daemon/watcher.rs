@@ -28,35 +28,40 @@ pub fn run(shared: &Shared) -> Result<()> {
     let mut repos: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut tips: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut commits_seen = 0usize;
+    let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
     let mut next_scan = Instant::now();
     while !shared.stopping() {
         if Instant::now() >= next_scan {
             ctx.reload_town()?;
             for rig in ctx.town.rigs()? {
-                if repos.contains_key(&rig.name) {
-                    continue;
-                }
-                let repo = ctx.town.paths.rig_repo(&rig.name);
-                match debouncer.watch(crate::git::refs_dir(&repo), RecursiveMode::Recursive) {
-                    Ok(()) => {
-                        repos.insert(rig.name.clone(), repo);
+                if !repos.contains_key(&rig.name) {
+                    let repo = ctx.town.paths.rig_repo(&rig.name);
+                    match debouncer.watch(crate::git::refs_dir(&repo), RecursiveMode::Recursive) {
+                        Ok(()) => {
+                            repos.insert(rig.name.clone(), repo);
+                        }
+                        Err(e) => {
+                            tracing::warn!(rig = %rig.name, error = %e, "branch refs not watched")
+                        }
                     }
-                    Err(e) => {
-                        tracing::warn!(rig = %rig.name, error = %e, "branch refs not watched")
-                    }
                 }
-                // Workers' files: an agent editing quietly is alive.
-                for dir in [
-                    ctx.town.paths.polecats_dir(&rig.name),
-                    ctx.town.paths.crew_dir(&rig.name),
-                ] {
-                    if std::fs::create_dir_all(&dir).is_ok()
-                        && let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive)
-                    {
-                        tracing::warn!(dir = %dir.display(), error = %e, "worktrees not watched");
+                // Workers' files: an agent editing quietly is alive. New worktrees are picked
+                // up here too.
+                for dir in worktree_dirs(&ctx, &rig.name) {
+                    if watched.contains(&dir) {
+                        continue;
+                    }
+                    match debouncer.watch(&dir, RecursiveMode::NonRecursive) {
+                        Ok(()) => {
+                            watched.insert(dir);
+                        }
+                        Err(e) => {
+                            tracing::warn!(dir = %dir.display(), error = %e, "not watched")
+                        }
                     }
                 }
             }
+            watched.retain(|d| d.is_dir());
             shared.ticked(NAME, summary(&repos, commits_seen));
             next_scan = Instant::now() + Duration::from_secs(10);
         }
@@ -164,6 +169,42 @@ fn branch_moved(
         tracing::warn!(error = %e, "cannot record a commit event");
     }
     1
+}
+
+/// Folders that show a worker editing, without watching whole trees (`target/` or
+/// `node_modules/` would take thousands of inotify watches): each worktree's top folder and
+/// the folders directly in it, at most `PER_WORKTREE`.
+fn worktree_dirs(ctx: &Ctx, rig: &str) -> Vec<PathBuf> {
+    const PER_WORKTREE: usize = 32;
+    const SKIP: &[&str] = &["target", "node_modules", "dist", "build", "vendor"];
+    let mut out = Vec::new();
+    for base in [
+        ctx.town.paths.polecats_dir(rig),
+        ctx.town.paths.crew_dir(rig),
+    ] {
+        let Ok(trees) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        for tree in trees.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            let subs: Vec<PathBuf> = std::fs::read_dir(&tree)
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.is_dir())
+                        .filter(|p| {
+                            p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| !n.starts_with('.') && !SKIP.contains(&n))
+                        })
+                        .take(PER_WORKTREE)
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(tree);
+            out.extend(subs);
+        }
+    }
+    out
 }
 
 /// The agent whose worktree holds `path` (`<rig>/polecats/<name>/…` or `<rig>/crew/<name>/…`);

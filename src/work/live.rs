@@ -34,9 +34,15 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let infos = agents::list(&ctx.reader(), rig)?;
     let server = ctx.tmux();
     let panes = server.panes().await?;
+    // Only the panes of the agents asked about (a rig's witness reads its own rig's).
     let live: Vec<String> = panes
         .iter()
-        .filter(|p| !p.dead && p.agent.is_some())
+        .filter(|p| !p.dead)
+        .filter(|p| {
+            p.agent
+                .as_deref()
+                .is_some_and(|a| infos.iter().any(|i| i.address == a))
+        })
         .map(|p| p.pane_id.clone())
         .collect();
     let screens = server.capture_many(&live, 40).await?;

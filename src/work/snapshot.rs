@@ -249,7 +249,8 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         session: "not running".into(),
         ..MayorView::default()
     };
-    let stall = stall_after(ctx);
+    // Per rig, as the rig's witness sees it.
+    let mut stall_by_rig: HashMap<Option<String>, i64> = HashMap::new();
     let now_secs = chrono::Utc::now().timestamp();
     for info in &lp.agents {
         let pane = panes
@@ -265,6 +266,12 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             }
         });
         let session = super::live::session_state(pane, rt, plain.as_deref());
+        let stall = *stall_by_rig.entry(info.rig.clone()).or_insert_with(|| {
+            let rig = info.rig.as_deref().and_then(|r| ctx.town.rig(r).ok());
+            ctx.setting("witness.stall_after_secs", rig.as_ref())
+                .map(|r| r.as_int())
+                .unwrap_or(600)
+        });
         let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
         let verdict = super::witness::classify(&super::witness::Facts {
             now: now_secs,

@@ -30,14 +30,32 @@ pub async fn up(ctx: &mut Ctx) -> Result<UpReport> {
     if marker.exists() {
         std::fs::remove_file(&marker).map_err(|e| Error::io("remove the down marker", e))?;
     }
-    let mut already = status::lock_held(&paths);
+    let holder = status::lock_held(&paths)
+        .then(|| status::read_file(&paths))
+        .flatten();
+    let already = holder
+        .as_ref()
+        .is_some_and(|s| s.kind == status::Kind::Daemon);
     let mut window = None;
     if !already {
-        window = Some(start_window(ctx).await?);
-        wait_for_report(ctx, window.as_deref()).await?;
-    } else if status::read_file(&paths).is_some_and(|s| s.kind == status::Kind::Workspace) {
-        // The workspace was supervising; it picks up again on its own now the marker is gone.
-        already = true;
+        // A workspace supervising (or standing by) lets the daemon have the lock: the town
+        // must keep running after the workspace closes.
+        let marker = status::handover_marker(&paths);
+        std::fs::create_dir_all(paths.daemon_dir())
+            .map_err(|e| Error::io("create .gt/daemon", e))?;
+        std::fs::write(&marker, crate::time::now())
+            .map_err(|e| Error::io("write the handover marker", e))?;
+        let started = async {
+            wait_for_release(&paths).await?;
+            let w = start_window(ctx).await?;
+            wait_for_report(ctx, Some(&w)).await?;
+            Ok::<_, Error>(w)
+        }
+        .await;
+        if started.is_err() {
+            let _ = std::fs::remove_file(&marker);
+        }
+        window = Some(started?);
     }
     let mayor = if ctx.setting("up.mayor", None)?.as_bool() {
         Some(match mayor::start(ctx, None).await {
@@ -89,13 +107,28 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
     Ok(server.create_window(&spec).await?.window_id)
 }
 
+/// Waits for a workspace to let go of the lock after a handover request.
+async fn wait_for_release(paths: &crate::town::TownPaths) -> Result<()> {
+    let end = Instant::now() + START_WAIT;
+    while status::lock_held(paths) {
+        if Instant::now() > end {
+            return Err(Error::failed(
+                "the workspace supervising this town did not hand over within 15 s; close it or try again",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
 /// Waits until the new supervisor holds the lock and has written its status; when its window
 /// dies first, says what it printed.
 async fn wait_for_report(ctx: &Ctx, window: Option<&str>) -> Result<()> {
     let paths = &ctx.town.paths;
     let end = Instant::now() + START_WAIT;
     while Instant::now() < end {
-        if status::lock_held(paths) && status::read_file(paths).is_some() {
+        let daemon = status::read_file(paths).is_some_and(|s| s.kind == status::Kind::Daemon);
+        if daemon && status::lock_held(paths) {
             return Ok(());
         }
         let server = ctx.tmux();
@@ -127,6 +160,8 @@ pub struct DownReport {
     pub agents_stopped: Vec<String>,
     /// Windows left alone because a person is attached (use --force).
     pub refused: Vec<String>,
+    /// Windows that could not be stopped, with why.
+    pub failed: Vec<String>,
 }
 
 /// How long `gt down` waits for the supervisor to let go (a gate may be running).
@@ -158,31 +193,38 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
         supervisor_stopped: was_running && !status::lock_held(&paths),
         agents_stopped: Vec::new(),
         refused: Vec::new(),
+        failed: Vec::new(),
     };
+    // Agents `gt up` brings back did not crash: their restart history starts afresh.
+    super::witness::forget_all(ctx);
     let server = ctx.tmux();
     for p in server.panes().await? {
-        if p.human_attached() && !force {
-            if let Some(a) = p
-                .agent
-                .clone()
-                .or(p.daemon.then(|| "supervisor".to_string()))
-            {
-                report.refused.push(a);
+        if p.daemon {
+            // The supervisor has stopped; its leftover window goes unless someone watches it.
+            if !p.human_attached() || force {
+                server.kill_agent_window(&p.window_id).await?;
             }
             continue;
         }
-        if p.daemon {
-            server.kill_agent_window(&p.window_id).await?;
-        } else if let Some(agent) = &p.agent {
-            match Address::parse(agent) {
-                Ok(addr) => {
-                    session::stop(ctx, &addr, force).await?;
-                }
-                Err(_) => {
-                    server.kill_agent_window(&p.window_id).await?;
-                }
-            }
-            report.agents_stopped.push(agent.clone());
+        let Some(agent) = p.agent.clone() else {
+            continue;
+        };
+        if p.human_attached() && !force {
+            report.refused.push(agent);
+            continue;
+        }
+        // One window that cannot be stopped does not keep the others running.
+        let res = match Address::parse(&agent) {
+            Ok(addr) => session::stop(ctx, &addr, force).await.map(|_| ()),
+            Err(_) => server
+                .kill_agent_window(&p.window_id)
+                .await
+                .map(|_| ())
+                .map_err(Error::from),
+        };
+        match res {
+            Ok(()) => report.agents_stopped.push(agent),
+            Err(e) => report.failed.push(format!("{agent}: {e}")),
         }
     }
     report.agents_stopped.sort();

@@ -16,13 +16,15 @@ pub async fn carry_out(
     view: &AgentView,
     action: &Action,
     mem: &mut Memory,
-    now: i64,
 ) -> Option<String> {
+    let now = chrono::Utc::now().timestamp();
     let res = match action {
         Action::None(_) | Action::Wait(_) => return None,
         Action::Nudge(why) => {
-            mem.nudged_at = Some(now);
-            nudge(ctx, view, why).await
+            let r = nudge(ctx, view, why).await;
+            // Stamped after the paste: the nudge's own echo is not the agent moving.
+            mem.nudged_at = Some(chrono::Utc::now().timestamp());
+            r
         }
         Action::Restart(why) => {
             // Counted before trying: a restart that fails also backs off.

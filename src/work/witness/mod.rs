@@ -19,6 +19,28 @@ use crate::Result;
 use crate::town::RigConfig;
 use std::collections::BTreeMap;
 
+/// Restarts and nudges can wait for a runtime to start; a round does a few and leaves the
+/// rest to the next, so it stays short and never acts long on an old verdict.
+const MAX_ACTIONS_PER_ROUND: usize = 8;
+
+fn town_down(ctx: &Ctx) -> bool {
+    crate::daemon::status::down_marker(&ctx.town.paths).exists()
+}
+
+/// Forgets what the witnesses remember (restarts, nudges): after `gt down`, agents brought
+/// back by `gt up` did not crash.
+pub fn forget_all(ctx: &Ctx) {
+    let Ok(dir) = std::fs::read_dir(ctx.town.paths.daemon_dir()) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("witness-") && name.ends_with(".memory.json") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// What one witness keeps between its rounds.
 #[derive(Debug, Default)]
 pub struct WitnessState {
@@ -39,13 +61,14 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
     let now = chrono::Utc::now().timestamp();
     let views = live::agents(ctx, Some(&rig.name)).await?;
     let mut agents = Vec::new();
+    let mut acted = 0usize;
     for view in views {
         if view.info.bead_id.is_empty() {
             continue; // a tagged window the ledger does not know: `gt doctor` deals with those
         }
         let addr = view.info.address.clone();
         let mem = st.memory.entry(addr.clone()).or_default();
-        mem.prune(now, policy.restart_window_secs);
+        mem.prune(now, policy.restart_window_secs, policy.max_restarts);
         if view.info.hook.is_none() && !view.verdict.is_trouble() {
             // Its work is done (or taken away): a crash loop, if there was one, is over.
             *mem = Memory::default();
@@ -59,11 +82,23 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
                 human_attached: view.human_attached,
                 last_activity: view.last_activity,
                 record_changed: crate::time::parse(&view.info.updated_at).map(|t| t.timestamp()),
+                polecat: view.info.role == "polecat",
             },
             &policy,
             mem,
         );
-        let done = act::carry_out(ctx, &view, &action, mem, now).await;
+        // The town went down meanwhile, or this round has done enough: the rest waits for
+        // the next round (which looks again, so nothing is done on a stale verdict for long).
+        let action = match action {
+            Action::Nudge(_) | Action::Restart(_) | Action::Escalate(_)
+                if acted >= MAX_ACTIONS_PER_ROUND || town_down(ctx) =>
+            {
+                Action::Wait("the next round (one round acts on a few agents at most)".into())
+            }
+            a => a,
+        };
+        let done = act::carry_out(ctx, &view, &action, mem).await;
+        acted += usize::from(done.is_some());
         if done.is_some() {
             save_memory(ctx, &rig.name, &st.memory);
         }

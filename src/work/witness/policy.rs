@@ -71,9 +71,13 @@ impl Memory {
             .collect()
     }
 
-    /// Forgets restarts that fell out of the window, so memory stays small.
-    pub fn prune(&mut self, now: i64, window: i64) {
+    /// Forgets restarts that fell out of the window, so memory stays small; once fewer than
+    /// `max` remain, a new crash loop is escalated again.
+    pub fn prune(&mut self, now: i64, window: i64, max: usize) {
         self.restarts = self.recent_restarts(now, window);
+        if self.restarts.len() < max {
+            self.escalated_at = None;
+        }
     }
 }
 
@@ -99,6 +103,8 @@ pub struct Situation<'a> {
     pub last_activity: Option<i64>,
     /// Unix time its record last changed (a sling hooks the bead before the window exists).
     pub record_changed: Option<i64>,
+    /// A polecat (the witness restarts only those: crew and the mayor are a person's to run).
+    pub polecat: bool,
 }
 
 pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
@@ -107,6 +113,11 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
     }
     if !s.hooked {
         return Action::None("nothing hooked; left as it is".into());
+    }
+    if !s.polecat {
+        return Action::None(
+            "crew and the mayor are started and stopped by a person; reported only".into(),
+        );
     }
     if s.human_attached {
         return Action::None("a person is attached to its window; the witness keeps off".into());
@@ -129,20 +140,22 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
         ));
     }
     if s.verdict == Verdict::Stalled {
-        let moved_since_nudge = match (m.nudged_at, s.last_activity) {
-            (Some(n), Some(a)) => a > n,
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        if moved_since_nudge {
-            return Action::Nudge(format!("{}; asking it to go on", s.reason));
-        }
-        let since = m.nudged_at.map(|n| s.now - n).unwrap_or(0);
-        if since < p.grace_secs {
-            return Action::Wait(format!("nudged {since}s ago; waiting for it to move"));
-        }
-        if p.recovery == Recovery::Nudge {
-            return Action::None("nudged and still stalled; witness.recovery = nudge".into());
+        // One nudge per stall episode: stalled again soon after a nudge means the nudge
+        // did not help (even if the pasted text itself showed as output).
+        let episode = 3 * p.stall_after_secs.max(p.grace_secs);
+        match m.nudged_at {
+            Some(n) if s.now - n < episode => {
+                let since = s.now - n;
+                if since < p.grace_secs {
+                    return Action::Wait(format!("nudged {since}s ago; waiting for it to move"));
+                }
+                if p.recovery == Recovery::Nudge {
+                    return Action::None(
+                        "nudged and still stalled; witness.recovery = nudge".into(),
+                    );
+                }
+            }
+            _ => return Action::Nudge(format!("{}; asking it to go on", s.reason)),
         }
     }
     if p.recovery == Recovery::Nudge {
@@ -207,6 +220,7 @@ mod tests {
             human_attached: false,
             last_activity: Some(0),
             record_changed: None,
+            polecat: true,
         }
     }
 
@@ -219,6 +233,11 @@ mod tests {
             Action::Nudge(_)
         ));
         m.nudged_at = Some(100);
+        // A stall long after the nudge is a new episode: nudged again.
+        assert!(matches!(
+            decide(&sit(Verdict::Stalled, 300), &p, &m),
+            Action::Nudge(_)
+        ));
         assert!(matches!(
             decide(&sit(Verdict::Stalled, 110), &p, &m),
             Action::Wait(_)
@@ -263,6 +282,9 @@ mod tests {
         let m = Memory::default();
         let mut s = sit(Verdict::Zombie, 100);
         s.human_attached = true;
+        assert!(matches!(decide(&s, &policy(), &m), Action::None(_)));
+        let mut s = sit(Verdict::Zombie, 100);
+        s.polecat = false;
         assert!(matches!(decide(&s, &policy(), &m), Action::None(_)));
         let mut s = sit(Verdict::Zombie, 100);
         s.hooked = false;
