@@ -6,7 +6,7 @@
 //! `cargo bench --bench mail`
 
 mod common;
-use common::{gt, source_repo};
+use common::{gt, sim_runtime, source_repo};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -37,21 +37,7 @@ fn main() {
         &town,
         &["--batch", "rig", "add", "rig", src.to_str().expect("utf8")],
     );
-    gt(
-        &town,
-        &[
-            "--batch",
-            "config",
-            "agent",
-            "set",
-            "quiet",
-            "{gt} agent sim --busy 0",
-            "--ready-marker",
-            "sim❯",
-            "--busy-marker",
-            "(esc to interrupt)",
-        ],
-    );
+    sim_runtime(&town, "quiet", "--busy 0");
     gt(&town, &["--batch", "config", "default-agent", "quiet"]);
 
     // 10,000 messages: 1,000 for the overseer, 9,000 spread over 90 other mailboxes.

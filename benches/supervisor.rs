@@ -6,7 +6,7 @@
 //! `cargo bench --bench supervisor`
 
 mod common;
-use common::{create_beads, gt, gt_cmd, sling_spread, town_with_rigs};
+use common::{create_beads, gt, gt_cmd, sim_runtime, sling_spread, town_with_rigs};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -58,21 +58,7 @@ impl Drop for Down {
 fn main() {
     let bt = town_with_rigs("gt-bench-sup-", &["bench", "bench2"]);
     let town = bt.town.clone();
-    gt(
-        &town,
-        &[
-            "--batch",
-            "config",
-            "agent",
-            "set",
-            "benchsim",
-            "{gt} agent sim --busy 3600",
-            "--ready-marker",
-            "sim❯",
-            "--busy-marker",
-            "(esc to interrupt)",
-        ],
-    );
+    sim_runtime(&town, "benchsim", "--busy 3600");
     let ids = create_beads(&town, AGENTS, &["bench", "bench2"], "Bench work");
     sling_spread(&town, &ids, &["bench", "bench2"], "benchsim");
     println!("town: {AGENTS} sim agents working (busy for an hour each), 2 rigs");

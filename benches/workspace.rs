@@ -9,7 +9,7 @@
 //! `cargo bench --bench workspace`
 
 mod common;
-use common::{create_beads, gt, sling_spread, town_with_rigs};
+use common::{create_beads, gt, sim_runtime, sling_spread, town_with_rigs};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -107,21 +107,7 @@ fn main() {
     }
     let town = bt.town.clone();
     // Busy for the whole run, like a town of agents at work.
-    gt(
-        &town,
-        &[
-            "--batch",
-            "config",
-            "agent",
-            "set",
-            "benchsim",
-            "{gt} agent sim --busy 3600",
-            "--ready-marker",
-            "sim❯",
-            "--busy-marker",
-            "(esc to interrupt)",
-        ],
-    );
+    sim_runtime(&town, "benchsim", "--busy 3600");
     // The workspace alone: the supervisor's duties are measured by `--bench supervisor`.
     gt(
         &town,

@@ -492,40 +492,14 @@ fn peek_and_attach_show_the_agent_and_come_back() {
     );
 
     // A person's own terminal (here: a pane of a separate tmux server) attaches…
-    let outer = format!("gt-test-outer-{}", std::process::id());
     let gt = gt_bin();
     let script = format!(
         "cd {} && GT_TMUX_CONFIG=/dev/null {} attach {agent}; echo RETURNED-FROM-ATTACH; sleep 30",
         s.town().display(),
         gt.display()
     );
-    let started = std::process::Command::new("tmux")
-        .args([
-            "-f",
-            "/dev/null",
-            "-L",
-            &outer,
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            "sh",
-            "-c",
-            &script,
-        ])
-        .env_remove("TMUX")
-        .status()
-        .expect("outer tmux");
-    assert!(started.success());
-    let capture = || {
-        let o = std::process::Command::new("tmux")
-            .args(["-L", &outer, "capture-pane", "-p"])
-            .output()
-            .expect("capture");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let person = OuterTerminal::run("agents", &script, (120, 30));
+    let capture = || person.screen();
     wait_for(10, "the agent's screen in the person's terminal", || {
         capture().contains("sim❯").then_some(())
     });
@@ -540,7 +514,4 @@ fn peek_and_attach_show_the_agent_and_come_back() {
     wait_for(10, "the return to the shell", || {
         capture().contains("RETURNED-FROM-ATTACH").then_some(())
     });
-    let _ = std::process::Command::new("tmux")
-        .args(["-L", &outer, "kill-server"])
-        .status();
 }

@@ -428,31 +428,11 @@ fn damage_is_found_fix_repairs_the_safe_part_and_a_second_fix_changes_nothing() 
 fn a_window_someone_is_attached_to_is_never_killed() {
     let s = Sandbox::with_sim_rig("gastown");
     idle_polecat(&s);
-    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
     let ghost = tagged_window(&s, "gastown", "ghost", "gastown/polecats/ghost");
     // Not an agent address gt records: never killed either.
     let other = tagged_window(&s, "gastown", "machinery", "daemon");
     // A person's terminal (a pane of another tmux server) looking at the window.
-    let outer = format!("gt-test-outer-doctor-{}", std::process::id());
-    let attach = format!("tmux -L {} attach -t {ghost}", socket.trim());
-    let started = Command::new("tmux")
-        .args([
-            "-f",
-            "/dev/null",
-            "-L",
-            &outer,
-            "new-session",
-            "-d",
-            "-x",
-            "100",
-            "-y",
-            "30",
-        ])
-        .arg(&attach)
-        .env_remove("TMUX")
-        .status()
-        .expect("outer tmux");
-    assert!(started.success());
+    let person = OuterTerminal::attach(&s, "doctor", &ghost);
     wait_for(10, "the person to be attached", || {
         let attached = tmux(
             &s,
@@ -486,9 +466,7 @@ fn a_window_someone_is_attached_to_is_never_killed() {
     assert!(windows(&s).contains(&ghost));
 
     // Once the person has gone, --fix kills it (and still not the other one).
-    let _ = Command::new("tmux")
-        .args(["-L", &outer, "kill-server"])
-        .status();
+    drop(person);
     wait_for(10, "the person to detach", || {
         let attached = tmux(
             &s,

@@ -347,43 +347,6 @@ fn agents_json_carries_the_verdict_and_its_reason() {
     assert_eq!(st["witnesses"][0]["agents"][0]["verdict"], "zombie", "{st}");
 }
 
-/// A person's terminal (a pane of another tmux server) attached to `window` of the town.
-struct Person(String);
-
-impl Person {
-    fn attach(s: &Sandbox, window: &str) -> Person {
-        let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
-        let outer = format!("gt-test-outer-sup-{}", std::process::id());
-        let ok = std::process::Command::new("tmux")
-            .args([
-                "-f",
-                "/dev/null",
-                "-L",
-                &outer,
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-            ])
-            .arg(format!("tmux -L {} attach -t {window}", socket.trim()))
-            .env_remove("TMUX")
-            .status()
-            .expect("outer tmux");
-        assert!(ok.success());
-        Person(outer)
-    }
-}
-
-impl Drop for Person {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .args(["-L", &self.0, "kill-server"])
-            .status();
-    }
-}
-
 #[test]
 fn down_leaves_a_window_a_person_is_attached_to_unless_forced() {
     let s = Sandbox::with_sim_rig("gastown");
@@ -395,7 +358,7 @@ fn down_leaves_a_window_a_person_is_attached_to_unless_forced() {
         .as_str()
         .expect("window")
         .to_string();
-    let _person = Person::attach(&s, &window);
+    let _person = OuterTerminal::attach(&s, "sup", &window);
     wait_for(10, "the person attached", || {
         (s.agent_view("gastown/polecats/ash")["human_attached"] == true).then_some(())
     });

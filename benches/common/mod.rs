@@ -144,3 +144,23 @@ pub fn sling_spread(town: &Path, ids: &[String], rigs: &[&str], agent: &str) {
         gt(town, &args);
     }
 }
+
+/// Defines runtime `name`: the simulator with these switches and its markers.
+pub fn sim_runtime(town: &Path, name: &str, switches: &str) {
+    let line = format!("{{gt}} agent sim {switches}");
+    gt(
+        town,
+        &[
+            "--batch",
+            "config",
+            "agent",
+            "set",
+            name,
+            &line,
+            "--ready-marker",
+            "sim❯",
+            "--busy-marker",
+            "(esc to interrupt)",
+        ],
+    );
+}

@@ -416,3 +416,55 @@ impl Drop for PrivateServer {
             .output();
     }
 }
+
+/// A person's terminal: a pane of a separate tmux server (100×30 or as given) running
+/// `script` with `sh -c`; the server is killed on drop (which is how the person "leaves").
+pub struct OuterTerminal {
+    pub socket: String,
+}
+
+impl OuterTerminal {
+    pub fn run(tag: &str, script: &str, (w, h): (u16, u16)) -> OuterTerminal {
+        let socket = format!("gt-test-outer-{tag}-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args(["-f", "/dev/null", "-L", &socket, "new-session", "-d"])
+            .args([
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                "sh",
+                "-c",
+                script,
+            ])
+            .env_remove("TMUX")
+            .status()
+            .expect("outer tmux");
+        assert!(ok.success(), "outer terminal did not start");
+        OuterTerminal { socket }
+    }
+
+    /// A person attached to `window` of the sandbox town's tmux server.
+    pub fn attach(s: &Sandbox, tag: &str, window: &str) -> OuterTerminal {
+        let town_socket =
+            std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("tmux-socket");
+        let script = format!("tmux -L {} attach -t {window}", town_socket.trim());
+        OuterTerminal::run(tag, &script, (100, 30))
+    }
+
+    pub fn screen(&self) -> String {
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("capture");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for OuterTerminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
