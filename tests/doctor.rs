@@ -32,6 +32,28 @@ fn checks(v: &Value) -> &Vec<Value> {
 }
 
 /// The one check of area `name` whose detail mentions `text`.
+/// The finding of `area` mentioning `needle`, checked for its status and whether `--fix` can
+/// repair it.
+fn expect_finding<'a>(
+    v: &'a Value,
+    area: &str,
+    needle: &str,
+    status: &str,
+    fixable: bool,
+) -> &'a Value {
+    let c = finding(v, area, needle);
+    assert_eq!(
+        (c["status"].as_str(), c["fixable"].as_bool()),
+        (Some(status), Some(fixable)),
+        "{c}"
+    );
+    c
+}
+
+fn assert_detail(c: &Value, text: &str) {
+    assert!(c["detail"].as_str().unwrap_or("").contains(text), "{c}");
+}
+
 fn finding<'a>(v: &'a Value, name: &str, text: &str) -> &'a Value {
     let found: Vec<&Value> = checks(v)
         .iter()
@@ -267,49 +289,17 @@ fn damage_is_found_fix_repairs_the_safe_part_and_a_second_fix_changes_nothing() 
     );
     assert_eq!(s.ledger_state(), ledger);
 
-    let c = finding(&v, "hooks", &lost);
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("error"), Some(true))
-    );
-    assert!(
-        c["detail"]
-            .as_str()
-            .unwrap_or("")
-            .contains("gastown/polecats/ghost"),
-        "{c}"
-    );
-    let c = finding(&v, "hooks", "gt-nope");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("error"), Some(true))
-    );
-    let c = finding(&v, "worktrees", "polecats/old");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(true))
-    );
-    let c = finding(&v, "worktrees", "polecats/dirty");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(false))
-    );
-    assert!(
-        c["detail"]
-            .as_str()
-            .unwrap_or("")
-            .contains("1 uncommitted file"),
-        "{c}"
-    );
+    let c = expect_finding(&v, "hooks", &lost, "error", true);
+    assert_detail(c, "gastown/polecats/ghost");
+    expect_finding(&v, "hooks", "gt-nope", "error", true);
+    expect_finding(&v, "worktrees", "polecats/old", "warn", true);
+    let c = expect_finding(&v, "worktrees", "polecats/dirty", "warn", false);
+    assert_detail(c, "1 uncommitted file");
     assert!(
         c["action"].as_str().unwrap_or("").contains("git status"),
         "{c}"
     );
-    let c = finding(&v, "worktrees", "crew/ahead");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(false))
-    );
+    let c = expect_finding(&v, "worktrees", "crew/ahead", "warn", false);
     assert!(
         c["detail"]
             .as_str()
@@ -317,16 +307,8 @@ fn damage_is_found_fix_repairs_the_safe_part_and_a_second_fix_changes_nothing() 
             .contains("1 commit(s) not on main"),
         "{c}"
     );
-    let c = finding(&v, "worktrees", "polecats/gone");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(true))
-    );
-    let c = finding(&v, "windows", "gastown/polecats/ghost");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(true))
-    );
+    expect_finding(&v, "worktrees", "polecats/gone", "warn", true);
+    expect_finding(&v, "windows", "gastown/polecats/ghost", "warn", true);
     assert!(
         !has_finding(&v, "windows", &agent),
         "a known agent's window is fine: {v:#}"
@@ -335,11 +317,7 @@ fn damage_is_found_fix_repairs_the_safe_part_and_a_second_fix_changes_nothing() 
         !has_finding(&v, "windows", "mine"),
         "untagged windows are not ours: {v:#}"
     );
-    let c = finding(&v, "daemon", "stale");
-    assert_eq!(
-        (c["status"].as_str(), c["fixable"].as_bool()),
-        (Some("warn"), Some(true))
-    );
+    expect_finding(&v, "daemon", "stale", "warn", true);
 
     // --fix: the safe repairs, in the ledger, in git, in tmux and on disk.
     let (code, v) = doctor(&s, true);
