@@ -273,10 +273,12 @@ fn a_killed_tmux_server_is_recovered() {
 fn kill_9_of_the_supervisor_mid_merge_loses_nothing() {
     let s = Sandbox::with_sim_rig("gastown");
     fast(&s);
+    // The gate is slow while <town>/slow exists (the refinery worktree is <town>/gastown/refinery).
     let toml = s.town().join("gastown/rig.toml");
     let mut text = std::fs::read_to_string(&toml).expect("rig.toml");
-    text.push_str("gates = [\"sleep 3\"]\n");
+    text.push_str("gates = [\"if [ -f ../../slow ]; then sleep 60; fi\"]\n");
     std::fs::write(&toml, text).expect("write rig.toml");
+    std::fs::write(s.town().join("slow"), "").expect("slow marker");
     let beads: Vec<String> = (1..=3)
         .map(|i| s.create(&[&format!("Queued {i}"), "--rig", "gastown"]))
         .collect();
@@ -289,12 +291,18 @@ fn kill_9_of_the_supervisor_mid_merge_loses_nothing() {
     });
     s.ok(&["up"]);
     let pid = pid_of_supervisor(&s);
-    wait_for(30, "a merge in progress", || {
+    let record = s.town().join(".gt/daemon/gate-gastown.pgid");
+    let gate: u32 = wait_for(30, "a gate running", || {
+        std::fs::read_to_string(&record)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+    });
+    assert!(
         s.json(&["mq", "list"])["queue"]
             .as_array()
-            .is_some_and(|q| q.iter().any(|m| m["status"] == "in_progress"))
-            .then_some(())
-    });
+            .is_some_and(|q| q.iter().any(|m| m["status"] == "in_progress")),
+        "a merge in progress"
+    );
     let killed = std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status()
@@ -303,8 +311,15 @@ fn kill_9_of_the_supervisor_mid_merge_loses_nothing() {
     wait_for(10, "the lock released", || {
         (s.json(&["daemon", "status"])["daemon"]["running"] == false).then_some(())
     });
+    let alive = |p: u32| std::path::Path::new(&format!("/proc/{p}")).exists();
+    assert!(alive(gate), "the dead supervisor's gate runs on by itself");
+    std::fs::remove_file(s.town().join("slow")).expect("fast gates from now on");
+
     let up = s.json(&["up"]);
     assert_eq!(up["up"]["already"], false, "{up}");
+    wait_for(10, "the leftover gate stopped", || {
+        (!alive(gate)).then_some(())
+    });
     let refs: Vec<&String> = beads.iter().collect();
     wait_for(90, "all three merged after the restart", || {
         on_main(&s, "gastown", &refs).then_some(())

@@ -37,7 +37,7 @@ pub mod refinery;
 mod refinery_batch;
 mod refinery_cleanup;
 pub mod refinery_conflict;
-mod refinery_gates;
+pub mod refinery_gates;
 mod refinery_push;
 pub mod rig;
 pub mod scheduler;

@@ -185,6 +185,11 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         .locks_dir()
         .join(format!("refinery-{}.lock", rig.name));
     let _only_one = LockGuard::acquire(&lock)?;
+    // A gate a killed refinery left running must not write into the worktree we reset now.
+    super::refinery_gates::stop_leftover(
+        &super::refinery_gates::gate_record(&ctx.town.paths, &rig.name),
+        &ctx.town.paths.refinery_dir(&rig.name),
+    );
     // Resolution beads a killed refinery made but did not get to sling.
     refinery_conflict::sling_pending(ctx, rig).await;
     let mut out = Vec::new();

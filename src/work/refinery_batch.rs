@@ -41,6 +41,8 @@ struct Built {
 struct Run<'a> {
     wt: PathBuf,
     repo: PathBuf,
+    /// Where the running gate's process group is written down.
+    gate_record: PathBuf,
     strategy: git::Strategy,
     /// The merge requests first tested together (empty for one alone).
     batch: Vec<String>,
@@ -64,6 +66,7 @@ pub(super) async fn work(
     let mut run = Run {
         wt: ctx.town.paths.refinery_dir(&rig.name),
         repo: ctx.town.paths.rig_repo(&rig.name),
+        gate_record: refinery_gates::gate_record(&ctx.town.paths, &rig.name),
         strategy,
         batch: if members.len() > 1 {
             members.iter().map(|m| m.id.clone()).collect()
@@ -132,7 +135,7 @@ impl Run<'_> {
         } else {
             match known_red {
                 Some((f, base)) if complete && base == built.base => Some(f),
-                _ => refinery_gates::run_all(&self.wt, rig).await?,
+                _ => refinery_gates::run_all(&self.wt, rig, &self.gate_record).await?,
             }
         };
         let Some(failure) = failure else {

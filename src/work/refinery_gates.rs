@@ -43,11 +43,43 @@ fn gate_timeout(rig: &RigConfig) -> Duration {
     Duration::from_secs(secs as u64)
 }
 
-/// Runs every gate in order in `wt`; the first failure, or None when all passed.
-pub(super) async fn run_all(wt: &Path, rig: &RigConfig) -> Result<Option<GateFailure>> {
+/// Where the running gate's process group is written down, so a refinery that dies (kill -9
+/// of the supervisor) does not leave its gate running under the next one.
+pub fn gate_record(paths: &crate::town::TownPaths, rig: &str) -> std::path::PathBuf {
+    paths.daemon_dir().join(format!("gate-{rig}.pgid"))
+}
+
+/// Stops a gate a dead refinery left running in `wt` (its whole process group), and forgets
+/// it. Only a process whose working directory is still the refinery worktree is touched, so a
+/// reused process id is never killed.
+pub fn stop_leftover(record: &Path, wt: &Path) {
+    let Ok(text) = std::fs::read_to_string(record) else {
+        return;
+    };
+    if let Ok(pgid) = text.trim().parse::<u32>() {
+        let cwd = std::fs::read_link(format!("/proc/{pgid}/cwd")).ok();
+        let same = cwd.is_some_and(|c| std::fs::canonicalize(wt).is_ok_and(|w| w == c));
+        if same {
+            tracing::warn!(pgid, "stopping a gate left running by a refinery that died");
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pgid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+    let _ = std::fs::remove_file(record);
+}
+
+/// Runs every gate in order in `wt`; the first failure, or None when all passed. The running
+/// gate's process group is kept in `record` meanwhile.
+pub(super) async fn run_all(
+    wt: &Path,
+    rig: &RigConfig,
+    record: &Path,
+) -> Result<Option<GateFailure>> {
     let timeout = gate_timeout(rig);
     for gate in gates(rig)? {
-        let (ok, tail) = run_gate(wt, &gate, timeout).await?;
+        let (ok, tail) = run_gate(wt, &gate, timeout, record).await?;
         if !ok {
             return Ok(Some(GateFailure { gate, tail }));
         }
@@ -56,7 +88,12 @@ pub(super) async fn run_all(wt: &Path, rig: &RigConfig) -> Result<Option<GateFai
 }
 
 /// Runs one gate with `sh -c` in the worktree; (passed, the last lines of its output).
-async fn run_gate(wt: &Path, gate: &str, timeout: Duration) -> Result<(bool, String)> {
+async fn run_gate(
+    wt: &Path,
+    gate: &str,
+    timeout: Duration,
+    record: &Path,
+) -> Result<(bool, String)> {
     use tokio::io::AsyncReadExt;
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
@@ -70,6 +107,15 @@ async fn run_gate(wt: &Path, gate: &str, timeout: Duration) -> Result<(bool, Str
         .spawn()
         .map_err(|e| Error::io(format!("run gate `{gate}`"), e))?;
     let pid = child.id();
+    if let Some(p) = pid {
+        let written = record
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(record, p.to_string()));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "cannot record the gate's process group");
+        }
+    }
     let mut stdout = child.stdout.take();
     let mut buf = Vec::new();
     let finished = tokio::time::timeout(timeout, async {
@@ -94,6 +140,7 @@ async fn run_gate(wt: &Path, gate: &str, timeout: Duration) -> Result<(bool, Str
             None
         }
     };
+    let _ = std::fs::remove_file(record);
     let out = String::from_utf8_lossy(&buf).into_owned();
     let mut lines: Vec<&str> = out.lines().rev().take(20).collect();
     lines.reverse();

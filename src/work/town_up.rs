@@ -195,6 +195,13 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
         refused: Vec::new(),
         failed: Vec::new(),
     };
+    // A gate the supervisor was running dies with it, not later in a worktree nobody owns.
+    for rig in ctx.town.rigs()? {
+        super::refinery_gates::stop_leftover(
+            &super::refinery_gates::gate_record(&paths, &rig.name),
+            &paths.refinery_dir(&rig.name),
+        );
+    }
     // Agents `gt up` brings back did not crash: their restart history starts afresh.
     super::witness::forget_all(ctx);
     let server = ctx.tmux();
