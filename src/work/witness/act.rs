@@ -6,6 +6,7 @@ use super::policy::{Action, Memory};
 use crate::agent::Address;
 use crate::work::live::AgentView;
 use crate::work::{Ctx, delivery, escalation, session};
+
 use crate::{Error, Result};
 use serde_json::json;
 use std::time::Duration;
@@ -27,6 +28,9 @@ pub async fn carry_out(
             r
         }
         Action::Restart(why) => {
+            if moved_since(ctx, view).await {
+                return Some("it moved since the round began; left alone".into());
+            }
             // Counted before trying: a restart that fails also backs off.
             mem.restarts.push(now);
             mem.nudged_at = None;
@@ -74,6 +78,23 @@ pub fn record_verdict(ctx: &mut Ctx, view: &AgentView, before: Option<Verdict>) 
     {
         tracing::warn!(error = %e, "cannot record a verdict");
     }
+}
+
+/// A stalled agent that showed output or ran gt after the round read it is not stuck any
+/// more: the round's verdict is old news (a round can take a while when it restarts others).
+async fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
+    if view.verdict != Verdict::Stalled {
+        return false;
+    }
+    let seen = view.last_activity.unwrap_or(0);
+    let beat = crate::work::heartbeat::last(&ctx.town.paths, &view.info.address);
+    let output = ctx.tmux().panes().await.ok().and_then(|panes| {
+        panes
+            .into_iter()
+            .find(|p| p.agent.as_deref() == Some(view.info.address.as_str()))
+            .and_then(|p| p.activity)
+    });
+    beat.into_iter().chain(output).any(|t| t > seen)
 }
 
 async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
