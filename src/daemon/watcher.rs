@@ -82,13 +82,14 @@ pub fn run(shared: &Shared) -> Result<()> {
             .flat_map(|e| e.event.paths)
             .collect();
         let mut ledger_changed = false;
+        // tmux's pane-died hook touched its file: an agent's program just exited.
+        let mut pane_died = false;
         let mut edited: BTreeSet<String> = BTreeSet::new();
         for p in &paths {
             if p.parent() == Some(runtime_dir.as_path()) {
-                ledger_changed |= p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("ledger.db"));
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                ledger_changed |= name.starts_with("ledger.db");
+                pane_died |= name == "pane-died";
                 continue;
             }
             for (rig, repo) in &repos {
@@ -104,6 +105,11 @@ pub fn run(shared: &Shared) -> Result<()> {
         }
         for w in std::mem::take(&mut ctx.warnings) {
             tracing::warn!(duty = NAME, "{w}");
+        }
+        if pane_died {
+            for rig in repos.keys() {
+                shared.poke(&format!("witness:{rig}"));
+            }
         }
         if ledger_changed {
             for rig in repos.keys() {

@@ -71,6 +71,14 @@ pub fn server_commands(host: Option<UiHost<'_>>) -> Vec<TmuxCommand<'static>> {
             );
             cmds.push(raw(&["bind-key", "-n", MENU_KEY, "run-shell", "-b", menu]));
             cmds.push(raw(&["bind-key", MENU_PREFIX_KEY, "run-shell", "-b", menu]));
+            // A pane whose program exits touches a file the supervisor's watcher sees, so the
+            // witness looks at once instead of on its next round.
+            cmds.push(raw(&[
+                "set-hook",
+                "-g",
+                "pane-died",
+                r#"run-shell -b 'touch "$GT_TOWN/.gt/pane-died" 2>/dev/null || true'"#,
+            ]));
             // Only agent windows ask gt; if gt cannot answer, the address still shows (no
             // `exec` here: the fallback runs after gt).
             cmds.push(global(
