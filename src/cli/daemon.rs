@@ -147,6 +147,10 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
             )
         };
         out.line(head).map_err(io)?;
+        if rep.agents.is_empty() {
+            out.line("  no agents in this rig").map_err(io)?;
+            continue;
+        }
         let rows: Vec<Vec<String>> = rep
             .agents
             .iter()
