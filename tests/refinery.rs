@@ -237,3 +237,60 @@ fn a_refinery_killed_after_moving_main_closes_the_request_on_restart() {
     assert_eq!(s.json(&["show", &a])["bead"]["status"], "closed");
     assert_eq!(s.json(&["mq", "list"])["count"], 0);
 }
+
+#[test]
+fn a_bead_sent_back_by_a_red_gate_is_slung_again_and_lands() {
+    let s = Sandbox::with_sim_rig("gastown");
+    // Red until <town>/green exists (the refinery worktree is <town>/gastown/refinery).
+    set_gates(&s, "gastown", r#"["test -f ../../green"]"#);
+    let a = s.create(&["Needs two tries", "--rig", "gastown"]);
+    s.ok(&["--batch", "sling", &a, "gastown"]);
+    wait_for_merge_requests(&s, 1);
+    let first = run_refinery(&s, "gastown");
+    let failed = of_kind(&first, "gate_failed");
+    assert_eq!(failed.len(), 1, "{first:?}");
+    let old_mr = failed[0]["mr"].as_str().expect("mr").to_string();
+    std::fs::write(s.town().join("green"), "").expect("green");
+
+    // A plain sling takes the work again (no --force): the failed request is superseded.
+    s.ok(&["--batch", "sling", &a, "gastown"]);
+    let old = s.json(&["show", &old_mr]);
+    assert_eq!(old["bead"]["status"], "closed", "{old}");
+    assert!(
+        old["bead"]["close_reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("superseded"),
+        "{old}"
+    );
+    let new_mr = wait_for(60, "the new merge request", || {
+        s.json(&["mq", "list"])["queue"]
+            .as_array()
+            .and_then(|q| q.first().cloned())
+            .and_then(|m| m["id"].as_str().map(str::to_string))
+    });
+    assert_ne!(new_mr, old_mr);
+    let second = run_refinery(&s, "gastown");
+    assert_eq!(of_kind(&second, "merged").len(), 1, "{second:?}");
+    assert_eq!(s.json(&["show", &a])["bead"]["status"], "closed");
+    assert!(files_on_main(&s, "gastown").contains(&format!("sim-work/{a}.md")));
+}
+
+#[test]
+fn rejecting_a_waiting_merge_request_puts_the_work_back_to_do() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let a = s.create(&["Not wanted like this", "--rig", "gastown"]);
+    s.ok(&["--batch", "sling", &a, "gastown"]);
+    wait_for_merge_requests(&s, 1);
+    let mr = s.json(&["mq", "list"])["queue"][0]["id"]
+        .as_str()
+        .expect("mr")
+        .to_string();
+    assert_eq!(s.json(&["show", &a])["bead"]["status"], "in_progress");
+    s.ok(&["mq", "reject", &mr, "--reason", "wrong approach"]);
+    let b = s.json(&["show", &a]);
+    assert_eq!(b["bead"]["status"], "open", "{b}");
+    assert!(b["bead"]["assignee"].is_null(), "{b}");
+    let ready = s.json(&["ready"]).to_string();
+    assert!(ready.contains(&a), "back among the ready work: {ready}");
+}

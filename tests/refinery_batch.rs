@@ -237,3 +237,19 @@ fn on_conflict_bead_only_makes_the_bead_and_send_back_makes_none() {
     assert_eq!(c2["policy"], "send-back");
     assert!(c2["resolution"].is_null(), "{c2}");
 }
+
+#[test]
+fn the_gates_test_the_stack_that_lands_even_after_a_member_conflicts() {
+    let s = Sandbox::with_sim_rig("gastown");
+    // Passes only on the first member's README: the stack that lands, not the tip of the
+    // member that conflicted on top of it.
+    rig_toml(&s, "gastown", r#"gates = ["grep -q 'side 0' README.md"]"#);
+    let (beads, _) = conflicting_pair(&s);
+    wait_for_merge_requests(&s, 2);
+    let outcomes = run_refinery(&s, "gastown");
+    let merged = of_kind(&outcomes, "merged");
+    assert_eq!(merged.len(), 1, "{outcomes:?}");
+    assert_eq!(merged[0]["source_bead"], beads[0].as_str(), "{outcomes:?}");
+    assert!(of_kind(&outcomes, "gate_failed").is_empty(), "{outcomes:?}");
+    assert_eq!(of_kind(&outcomes, "conflict").len(), 1, "{outcomes:?}");
+}

@@ -95,6 +95,15 @@ pub fn prepare(wt: &Path, tip: &str, onto: &str, strategy: Strategy) -> Result<P
     }
 }
 
+/// Puts the refinery worktree at `commit`, detached and clean (untracked build output that
+/// git ignores is kept, for speed): the tree the gates test is exactly the one that lands.
+pub fn checkout_clean(wt: &Path, commit: &str) -> Result<(), GitError> {
+    git(wt, &["reset", "--quiet", "--hard"])?;
+    git(wt, &["clean", "-q", "-fd"])?;
+    git(wt, &["checkout", "--quiet", "--detach", commit])?;
+    Ok(())
+}
+
 fn rev(wt: &Path, what: &str) -> Result<String, GitError> {
     Ok(git(wt, &["rev-parse", "--verify", "--quiet", what])?
         .trim()

@@ -14,7 +14,8 @@ pub use inspect::{
     StaleWorktree, WorktreeFacts, inspect_worktree, prune_worktrees, stale_worktrees, version,
 };
 pub use merge::{
-    Prepared, Strategy, advance, has_remote, is_ancestor, prepare, push_branch, resolve_commit,
+    Prepared, Strategy, advance, checkout_clean, has_remote, is_ancestor, prepare, push_branch,
+    resolve_commit,
 };
 pub use repo::{
     BranchState, WorktreeState, add_worktree, commit_all, commit_all_as, commit_paths,

@@ -291,27 +291,41 @@ fn open_merge_request(
         .map(|(b, _)| b.id))
 }
 
-/// The open merge request carrying `bead`'s finished work, if any.
+/// The open merge request carrying `bead`'s finished work, if any. One that failed (red
+/// gate, conflict) does not count: the work is back to do.
 pub fn pending_merge_of(r: &crate::ledger::Reader<'_>, bead: &str) -> Result<Option<String>> {
-    Ok(open_merge_requests(r)?
-        .into_iter()
-        .find(|(_, m)| m["source_bead"].as_str() == Some(bead))
-        .map(|(b, _)| b.id))
+    for (b, m) in open_merge_requests(r)? {
+        if m["source_bead"].as_str() == Some(bead) && !failed(r, &b.id)? {
+            return Ok(Some(b.id));
+        }
+    }
+    Ok(None)
+}
+
+fn failed(r: &crate::ledger::Reader<'_>, mr: &str) -> Result<bool> {
+    Ok(r.labels(mr)?
+        .iter()
+        .any(|l| l == super::attention::MERGE_FAILED))
 }
 
 /// `bead` is worked on again (`sling --force`): its waiting merge requests are closed as
 /// superseded, so the old branch can never land over the new work, and the label goes.
 /// Returns the merge requests as they were before.
-pub fn supersede_merge_requests(tx: &mut crate::ledger::Tx<'_>, bead: &str) -> Result<Vec<Bead>> {
+/// Without `all`, only failed ones go (a bead slung again after its merge failed).
+pub fn supersede_merge_requests(
+    tx: &mut crate::ledger::Tx<'_>,
+    bead: &str,
+    all: bool,
+) -> Result<Vec<Bead>> {
     let mut closed = Vec::new();
     for (mr, m) in open_merge_requests(&tx.reader())? {
-        if m["source_bead"].as_str() != Some(bead) {
+        if m["source_bead"].as_str() != Some(bead) || !(all || failed(&tx.reader(), &mr.id)?) {
             continue;
         }
         let mut new = mr.clone();
         new.status = "closed".into();
         new.closed_at = Some(tx.now().to_string());
-        new.close_reason = Some(format!("superseded: {bead} was slung again with --force"));
+        new.close_reason = Some(format!("superseded: {bead} was slung again"));
         tx.update_bead(&mr, new, "closed")?;
         closed.push(mr);
     }

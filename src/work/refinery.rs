@@ -244,9 +244,21 @@ pub fn reject(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<()> {
         let mut out = CloseOutcome::default();
         close_in(tx, &mr.id, Some(&why), &mut out)?;
         if let Some(src) = item(&mr, &[]).source_bead
-            && tx.reader().bead(&src)?.is_some()
+            && let Some(old) = tx.reader().bead(&src)?
         {
+            let waiting = tx.reader().labels(&src)?.iter().any(|l| l == PENDING_MERGE);
             tx.remove_label(&src, PENDING_MERGE)?;
+            // The bead waited for this merge: it is work to do again, not stranded.
+            if waiting && old.status == "in_progress" {
+                let mut new = old.clone();
+                new.status = "open".into();
+                new.assignee = None;
+                tx.update_bead(&old, new, "merge_rejected")?;
+                tx.add_comment(
+                    &src,
+                    &format!("merge request {} was {why}; the work is back to do", mr.id),
+                )?;
+            }
         }
         Ok(())
     })

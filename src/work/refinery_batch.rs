@@ -135,7 +135,12 @@ impl Run<'_> {
         } else {
             match known_red {
                 Some((f, base)) if complete && base == built.base => Some(f),
-                _ => refinery_gates::run_all(&self.wt, rig, &self.gate_record).await?,
+                _ => {
+                    // A member left out after the last one built (a conflict) may have left
+                    // the worktree elsewhere: test exactly the stack that would land.
+                    git::checkout_clean(&self.wt, &built.head)?;
+                    refinery_gates::run_all(&self.wt, rig, &self.gate_record).await?
+                }
             }
         };
         let Some(failure) = failure else {
@@ -187,7 +192,21 @@ impl Run<'_> {
                     continue;
                 }
             };
-            match git::prepare(&self.wt, &tip, &prev, self.strategy)? {
+            let prepared = match git::prepare(&self.wt, &tip, &prev, self.strategy) {
+                Ok(p) => p,
+                Err(e) => {
+                    // Not a conflict, yet it cannot be built: its worker hears why, and the
+                    // queue behind it is not held up.
+                    let reason = format!("{} cannot be built onto {}: {e}", m.branch, short(&prev));
+                    refinery_conflict::send_back(ctx, &m, &reason, SendBack::Failed)?;
+                    self.out.push(Outcome::Failed {
+                        mr: m.id.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            match prepared {
                 git::Prepared::Conflict { files } => {
                     let o = refinery_conflict::on_conflict(ctx, rig, &m, files).await?;
                     self.out.push(o);
@@ -217,7 +236,13 @@ impl Run<'_> {
             prev = head.clone();
         }
         if built.head != built.base {
-            record_landing(ctx, &built.members, &built.base)?;
+            if !record_landing(ctx, &built.members, &built.base)? {
+                ctx.warnings.push(format!(
+                    "warning: a merge request of this batch was closed or changed while it was tested; {} was not moved, the rest is built again",
+                    rig.default_branch
+                ));
+                return Ok(false);
+            }
             if let Err(e) = git::advance(&self.repo, &rig.default_branch, &built.head, &built.base)
             {
                 tracing::warn!(rig = %rig.name, error = %e, "could not move the default branch; building again next time");
@@ -254,7 +279,8 @@ fn claim(ctx: &mut Ctx, members: &[QueueItem]) -> Result<()> {
     ctx.write(|tx| {
         for m in members {
             let old = tx.reader().require(&m.id)?;
-            if old.status == "in_progress" {
+            // Closed meanwhile (rejected, superseded): not ours to work any more.
+            if old.status == "in_progress" || old.is_closed() {
                 continue;
             }
             let mut new = old.clone();
@@ -267,8 +293,15 @@ fn claim(ctx: &mut Ctx, members: &[QueueItem]) -> Result<()> {
 
 /// Before the default branch moves: the commit each member lands as, so a refinery killed
 /// between the move and the ledger's close knows they landed.
-fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) -> Result<()> {
+/// False (nothing written) when a member is no longer being worked — rejected, or closed as
+/// superseded by a new sling while its gates ran: then nothing of the batch may land.
+fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) -> Result<bool> {
     ctx.write(|tx| {
+        for (m, _) in members {
+            if tx.reader().require(&m.id)?.status != "in_progress" {
+                return Ok(false);
+            }
+        }
         for (m, head) in members {
             let old = tx.reader().require(&m.id)?;
             let mut meta: serde_json::Value = old
@@ -281,7 +314,7 @@ fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) ->
             new.metadata = Some(meta.to_string());
             tx.update_bead(&old, new, "merge_landing")?;
         }
-        Ok(())
+        Ok(true)
     })
 }
 

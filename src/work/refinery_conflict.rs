@@ -36,14 +36,20 @@ pub(super) fn send_back(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: SendBack
 
 fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
     let old = tx.reader().require(&mr.id)?;
+    if old.is_closed() {
+        // Rejected or superseded while it was tested: nothing to send back.
+        return Ok(());
+    }
     let mut new = old.clone();
     new.status = "open".into();
     tx.update_bead(&old, new, "merge_failed")?;
     tx.add_label(&mr.id, MERGE_FAILED)?;
     tx.add_comment(&mr.id, why)?;
+    // Only a bead still waiting on this merge (not one slung again meanwhile).
     if let Some(src) = &mr.source_bead
         && let Some(old) = tx.reader().bead(src)?
-        && !old.is_closed()
+        && old.status == "in_progress"
+        && tx.reader().labels(src)?.iter().any(|l| l == PENDING_MERGE)
     {
         let mut new = old.clone();
         new.status = "open".into();

@@ -402,11 +402,8 @@ async fn sling_standing(
             return Ok(None);
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
-        let superseded = if opts.force {
-            super::done::supersede_merge_requests(tx, &bead.id)?
-        } else {
-            Vec::new()
-        };
+        // --force closes any waiting merge request; a plain sling closes failed ones.
+        let superseded = super::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
         let me = tx.reader().require(&info.bead_id)?;
         if let Some(h) = me
             .hook_bead
@@ -693,11 +690,8 @@ fn record_hook(
             return Ok(Recorded::Already(holder));
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
-        let superseded = if opts.force {
-            super::done::supersede_merge_requests(tx, &bead.id)?
-        } else {
-            Vec::new()
-        };
+        // --force closes any waiting merge request; a plain sling closes failed ones.
+        let superseded = super::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
         let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
