@@ -5,6 +5,16 @@ use std::path::Path;
 use std::process::Command;
 
 pub(super) fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError> {
+    run_within(args, cwd, None)
+}
+
+/// Like `run`, killed after `limit` (a network operation must not hold the caller forever:
+/// a stalled remote would keep the refinery's lock).
+pub(super) fn run_within(
+    args: &[&str],
+    cwd: Option<&Path>,
+    limit: Option<std::time::Duration>,
+) -> Result<String, GitError> {
     let mut cmd = Command::new("git");
     cmd.args(args)
         // Never stop to ask for a password: gt runs headless.
@@ -19,7 +29,10 @@ pub(super) fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError>
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
-    let out = cmd.output().map_err(GitError::Spawn)?;
+    let out = match limit {
+        None => cmd.output().map_err(GitError::Spawn)?,
+        Some(limit) => output_within(cmd, limit, args)?,
+    };
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -29,6 +42,58 @@ pub(super) fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError>
             stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         })
     }
+}
+
+fn output_within(
+    mut cmd: Command,
+    limit: std::time::Duration,
+    args: &[&str],
+) -> Result<std::process::Output, GitError> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(GitError::Spawn)?;
+    // Drained on threads so a chatty git never blocks on a full pipe.
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let o = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(p) = out.as_mut() {
+            let _ = p.read_to_end(&mut b);
+        }
+        b
+    });
+    let e = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(p) = err.as_mut() {
+            let _ = p.read_to_end(&mut b);
+        }
+        b
+    });
+    let end = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(GitError::Spawn)? {
+            break st;
+        }
+        if std::time::Instant::now() >= end {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(GitError::Command {
+                command: format!("git {}", args.join(" ")),
+                code: None,
+                stderr: format!("no answer within {} s; stopped", limit.as_secs()),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: o.join().unwrap_or_default(),
+        stderr: e.join().unwrap_or_default(),
+    })
 }
 
 /// `git clone --bare <url> <dest>`, then a fetch refspec so `origin/*` tracks the remote.

@@ -134,9 +134,17 @@ pub fn has_remote(repo: &Path, name: &str) -> bool {
 
 /// Pushes local `branch` to the same branch of `remote` — a fast-forward only: a remote
 /// that moved elsewhere refuses it, and nothing is forced.
+/// A push that takes longer has stalled; it is retried later.
+const PUSH_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub fn push_branch(repo: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
     let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
-    git(repo, &["push", "--quiet", remote, &spec]).map(|_| ())
+    super::cli::run_within(
+        &["push", "--quiet", remote, &spec],
+        Some(repo),
+        Some(PUSH_LIMIT),
+    )
+    .map(|_| ())
 }
 
 /// Moves `target` from `expected` to `new` — refused (an error) when it is no longer at

@@ -262,9 +262,17 @@ async fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<St
         no_convoy: true,
         ..Default::default()
     };
-    let slung = super::formula_sling::sling_item(ctx, id, &rig.name, &opts).await;
+    // Through the scheduler like any sling to a rig: a limit or a pause holds it in the queue.
+    let slung = super::scheduler::sling_or_queue(ctx, id, &rig.name, &opts).await;
     let (agent, note) = match slung {
-        Ok(s) => (Some(s.agent), None),
+        Ok(super::scheduler::Outcome::Slung(s)) => (Some(s.agent), None),
+        Ok(super::scheduler::Outcome::Queued(q)) => (
+            None,
+            Some(format!(
+                "queued for a polecat of {} at position {} ({})",
+                rig.name, q.position, q.reason
+            )),
+        ),
         Err(e) => {
             tracing::warn!(bead = %id, error = %e, "could not sling a conflict-resolution bead");
             ctx.warnings
