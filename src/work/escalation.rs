@@ -424,8 +424,18 @@ pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
             continue;
         }
         let from_level = v.severity.clone();
-        ctx.write(|tx| {
+        // Checked again inside the transaction: another sweep (the supervisor's deacon and a
+        // `gt escalate sweep`) or an acknowledgement may have come first.
+        let raised_now = ctx.write(|tx| {
             let old = tx.reader().require(&b.id)?;
+            let cur = view(&old);
+            if cur.acked_by.is_some()
+                || cur.severity != v.severity
+                || cur.escalated_at != v.escalated_at
+                || old.is_closed()
+            {
+                return Ok(false);
+            }
             let mut new = old.clone();
             let mut m: Value = old.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(json!({}));
             m["severity"] = json!(next);
@@ -434,9 +444,18 @@ pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
             new.priority = priority_of(next);
             tx.update_bead(&old, new, "reescalated")?;
             tx.record_event(Some(&b.id), "escalated", None, Some(json!({"severity": next, "from_level": from_level, "reason": "not acknowledged in time"})), None)?;
-            Ok(())
+            Ok(true)
         })?;
-        route(ctx, &b.id, next, &routes)?;
+        if !raised_now {
+            continue;
+        }
+        // A route that fails is reported; the other escalations are still swept.
+        if let Err(e) = route(ctx, &b.id, next, &routes) {
+            ctx.warnings.push(format!(
+                "warning: {} was raised to {next} but not routed: {e}",
+                b.id
+            ));
+        }
         raised.push(b.id);
     }
     Ok(raised)

@@ -50,24 +50,42 @@ pub fn gate_record(paths: &crate::town::TownPaths, rig: &str) -> std::path::Path
 }
 
 /// Stops a gate a dead refinery left running in `wt` (its whole process group), and forgets
-/// it. Only a process whose working directory is still the refinery worktree is touched, so a
-/// reused process id is never killed.
+/// it. Only a group one of whose processes works inside the refinery worktree is touched, so
+/// a reused process id is never killed; the group's first process may have exited already.
 pub fn stop_leftover(record: &Path, wt: &Path) {
     let Ok(text) = std::fs::read_to_string(record) else {
         return;
     };
-    if let Ok(pgid) = text.trim().parse::<u32>() {
-        let cwd = std::fs::read_link(format!("/proc/{pgid}/cwd")).ok();
-        let same = cwd.is_some_and(|c| std::fs::canonicalize(wt).is_ok_and(|w| w == c));
-        if same {
-            tracing::warn!(pgid, "stopping a gate left running by a refinery that died");
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pgid}")])
-                .stderr(Stdio::null())
-                .status();
-        }
+    if let Ok(pgid) = text.trim().parse::<u32>()
+        && let Ok(wt) = std::fs::canonicalize(wt)
+        && group_works_in(pgid, &wt)
+    {
+        tracing::warn!(pgid, "stopping a gate left running by a refinery that died");
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stderr(Stdio::null())
+            .status();
     }
     let _ = std::fs::remove_file(record);
+}
+
+/// Whether a process of group `pgid` has its working directory in `dir` (Linux `/proc`).
+fn group_works_in(pgid: u32, dir: &Path) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|e| {
+        let path = e.path();
+        let in_group = std::fs::read_to_string(path.join("stat"))
+            .ok()
+            .and_then(|st| {
+                // Fields after the command (which may hold spaces): state, ppid, pgrp.
+                let rest = &st[st.rfind(')')? + 2..];
+                rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+            })
+            == Some(pgid);
+        in_group && std::fs::read_link(path.join("cwd")).is_ok_and(|c| c.starts_with(dir))
+    })
 }
 
 /// Runs every gate in order in `wt`; the first failure, or None when all passed. The running
