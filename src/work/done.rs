@@ -325,7 +325,11 @@ pub fn supersede_merge_requests(
         let mut new = mr.clone();
         new.status = "closed".into();
         new.closed_at = Some(tx.now().to_string());
-        new.close_reason = Some(format!("superseded: {bead} was slung again"));
+        new.close_reason = Some(if all {
+            format!("superseded: {bead} was slung again with --force")
+        } else {
+            format!("superseded: {bead} was slung again after this merge failed")
+        });
         tx.update_bead(&mr, new, "closed")?;
         closed.push(mr);
     }
