@@ -140,18 +140,20 @@ fn branch_moved(
         return 0; // deleted, or mid-write: nothing to report
     };
     let key = (rig.to_string(), branch.to_string());
-    if tips.get(&key) == Some(&tip) {
+    let before = tips.insert(key, tip.clone());
+    if before.as_deref() == Some(tip.as_str()) {
         return 0;
     }
-    tips.insert(key, tip.clone());
     let agent = agent_of_branch(rig, branch);
-    // A branch just made from the default branch (a sling) carries no new commit.
+    // A branch seen for the first time at the default branch's tip was just made (a sling):
+    // no new commit. A known branch that moved got one, even if it already landed (a
+    // fast-forward merge leaves the default branch at the same commit).
     let base = ctx
         .town
         .rig(rig)
         .ok()
         .and_then(|r| crate::git::branch_tip(repo, &r.default_branch).ok());
-    if agent.is_none() || base.as_deref() == Some(tip.as_str()) {
+    if agent.is_none() || (before.is_none() && base.as_deref() == Some(tip.as_str())) {
         return 0;
     }
     let bead = branch

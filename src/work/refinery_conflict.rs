@@ -29,9 +29,32 @@ pub(super) enum SendBack {
 /// The merge request is marked failed and the work goes back, with the reason; the worker
 /// is mailed.
 pub(super) fn send_back(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: SendBack) -> Result<()> {
-    ctx.write(|tx| send_back_in(tx, mr, why))?;
-    tell_worker(ctx, mr, why, &kind);
-    Ok(())
+    // The mail goes in the same transaction as the failure: a refinery killed in between
+    // cannot leave the worker untold.
+    if let Some(req) = worker_mail(mr, why, &kind) {
+        match super::mail::send_and(ctx, "refinery", &req, |tx| send_back_in(tx, mr, why)) {
+            Ok(_) => return Ok(()),
+            // Written, only the agent's notification failed: the mail is in its inbox.
+            Err(e) if marked_failed(ctx, &mr.id) => {
+                tracing::warn!(error = %e, "the worker was mailed but not notified");
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not mail the worker about a failed merge");
+                if let Some(w) = &mr.worker {
+                    ctx.warnings
+                        .push(format!("warning: {w} could not be told by mail: {e}"));
+                }
+            }
+        }
+    }
+    ctx.write(|tx| send_back_in(tx, mr, why))
+}
+
+fn marked_failed(ctx: &Ctx, mr: &str) -> bool {
+    ctx.reader()
+        .labels(mr)
+        .is_ok_and(|l| l.iter().any(|x| x == MERGE_FAILED))
 }
 
 fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
@@ -68,7 +91,21 @@ fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
 }
 
 fn tell_worker(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: &SendBack) {
-    let Some(worker) = &mr.worker else { return };
+    let Some(req) = worker_mail(mr, why, kind) else {
+        return;
+    };
+    if let Err(e) = super::mail::send(ctx, "refinery", &req) {
+        tracing::warn!(error = %e, "could not mail the worker about a failed merge");
+        ctx.warnings.push(format!(
+            "warning: {} could not be told by mail: {e}",
+            req.to.join(", ")
+        ));
+    }
+}
+
+/// The mail telling the worker why its merge failed (None without a worker).
+fn worker_mail(mr: &QueueItem, why: &str, kind: &SendBack) -> Option<super::mail::SendRequest> {
+    let worker = mr.worker.as_ref()?;
     let what = mr.source_bead.as_deref().unwrap_or(&mr.branch);
     let (subject, next) = match kind {
         SendBack::Failed => (
@@ -83,7 +120,7 @@ fn tell_worker(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: &SendBack) {
             ),
         ),
     };
-    let req = super::mail::SendRequest {
+    Some(super::mail::SendRequest {
         to: vec![worker.clone()],
         cc: Vec::new(),
         subject,
@@ -93,12 +130,7 @@ fn tell_worker(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: &SendBack) {
         ),
         priority: None,
         reply_to: None,
-    };
-    if let Err(e) = super::mail::send(ctx, "refinery", &req) {
-        tracing::warn!(error = %e, "could not mail the worker about a failed merge");
-        ctx.warnings
-            .push(format!("warning: {worker} could not be told by mail: {e}"));
-    }
+    })
 }
 
 /// A conflict, handled per `merge.on_conflict`.
