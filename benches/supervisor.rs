@@ -6,7 +6,9 @@
 //! `cargo bench --bench supervisor`
 
 mod common;
-use common::{create_beads, gt, gt_cmd, sim_runtime, sling_spread, town_with_rigs};
+use common::{
+    cpu_ticks, create_beads, gt, gt_cmd, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
+};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -21,16 +23,6 @@ fn proc_kb(pid: u64, field: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-fn cpu_ticks(pid: u64) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some(end) = stat.rfind(')') else { return 0 };
-    let f: Vec<u64> = stat[end + 2..]
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
 }
 
 fn json(town: &Path, args: &[&str]) -> serde_json::Value {
@@ -70,10 +62,12 @@ fn main() {
         .expect("supervisor pid");
     // Let every duty make several rounds over the 100 agents.
     std::thread::sleep(Duration::from_secs(15));
-    let ticks0 = cpu_ticks(pid);
+    let ticks0 = cpu_ticks(pid as u32).0;
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(20));
-    let cpu = (cpu_ticks(pid) - ticks0) as f64 / 100.0 / t0.elapsed().as_secs_f64() * 100.0;
+    let cpu =
+        (cpu_ticks(pid as u32).0 - ticks0) as f64 / ticks_per_sec() / t0.elapsed().as_secs_f64()
+            * 100.0;
     let rss = proc_kb(pid, "VmRSS:") as f64 / 1024.0;
     let hwm = proc_kb(pid, "VmHWM:") as f64 / 1024.0;
     let verdict = if hwm <= 100.0 { "ok" } else { "OVER BUDGET" };

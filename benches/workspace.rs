@@ -9,7 +9,9 @@
 //! `cargo bench --bench workspace`
 
 mod common;
-use common::{create_beads, gt, sim_runtime, sling_spread, town_with_rigs};
+use common::{
+    cpu_ticks, create_beads, gt, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
+};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -35,30 +37,6 @@ impl Drop for Server {
             .args(["-L", &self.0, "kill-server"])
             .output();
     }
-}
-
-/// (utime + stime, cutime + cstime) of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> (u64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    // rest[0] is field 3 (state); utime is field 14 → index 11.
-    (f[11] + f[12], f[13] + f[14])
-}
-
-fn ticks_per_sec() -> f64 {
-    let o = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .expect("getconf");
-    String::from_utf8_lossy(&o.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(100.0)
 }
 
 fn summary(name: &str, mut us: Vec<u64>, budget_ms: Option<f64>) {

@@ -4,6 +4,16 @@ use std::fs::OpenOptions;
 use std::io;
 use std::path::Path;
 
+/// The gt executable to start agents and helpers with. A binary replaced while this process
+/// runs (an upgrade, a rebuild) shows as `… (deleted)`; the new one at that path is meant.
+pub fn gt_exe() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("gt"));
+    match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+        Some(live) if !exe.exists() => std::path::PathBuf::from(live),
+        _ => exe,
+    }
+}
+
 /// Writes a file by writing a sibling temp file and renaming it over, so readers never see
 /// half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {

@@ -498,7 +498,7 @@ fn peek_and_attach_show_the_agent_and_come_back() {
         s.town().display(),
         gt.display()
     );
-    let person = OuterTerminal::run("agents", &script, (120, 30));
+    let person = common::terminal::Terminal::start(&s, &s.town(), &script, 120, 30);
     let capture = || person.screen();
     wait_for(10, "the agent's screen in the person's terminal", || {
         capture().contains("sim❯").then_some(())

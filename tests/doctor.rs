@@ -410,7 +410,7 @@ fn a_window_someone_is_attached_to_is_never_killed() {
     // Not an agent address gt records: never killed either.
     let other = tagged_window(&s, "gastown", "machinery", "daemon");
     // A person's terminal (a pane of another tmux server) looking at the window.
-    let person = OuterTerminal::attach(&s, "doctor", &ghost);
+    let person = common::terminal::Terminal::attach(&s, &ghost);
     wait_for(10, "the person to be attached", || {
         let attached = tmux(
             &s,

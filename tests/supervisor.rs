@@ -82,14 +82,41 @@ fn up_is_idempotent_one_supervisor_per_town_and_down_stops_it() {
             .then_some(())
     });
 
+    // A window of the person's own on the town's server: `gt down` must leave it.
+    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
+    let tmux = |args: &[&str]| {
+        let o = std::process::Command::new("tmux")
+            .args(["-L", socket.trim()])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    tmux(&[
+        "new-window",
+        "-d",
+        "-t",
+        "hq:",
+        "-n",
+        "mine",
+        "sleep",
+        "300",
+    ]);
     let down = s.json(&["down"]);
     assert_eq!(down["down"]["supervisor_stopped"], true, "{down}");
     let st = s.json(&["daemon", "status"]);
     assert_eq!(st["daemon"]["running"], false, "{st}");
     assert_eq!(st["daemon"]["down"], true, "{st}");
     // The supervisor's window is gone; nothing else was touched.
-    let panes = s.json(&["agents"]);
-    assert_eq!(panes["count"], 0, "{panes}");
+    let windows = tmux(&["list-windows", "-a", "-F", "#{window_name} #{@gt_daemon}"]);
+    assert!(
+        !windows.contains(" 1"),
+        "the supervisor's window: {windows}"
+    );
+    assert!(
+        windows.contains("mine"),
+        "the person's window stays: {windows}"
+    );
     // And it comes back.
     assert_eq!(s.json(&["up"])["up"]["already"], false);
     assert_ne!(pid_of_supervisor(&s), pid);
@@ -373,7 +400,7 @@ fn down_leaves_a_window_a_person_is_attached_to_unless_forced() {
         .as_str()
         .expect("window")
         .to_string();
-    let _person = OuterTerminal::attach(&s, "sup", &window);
+    let _person = common::terminal::Terminal::attach(&s, &window);
     wait_for(10, "the person attached", || {
         (s.agent_view("gastown/polecats/ash")["human_attached"] == true).then_some(())
     });

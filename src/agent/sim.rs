@@ -481,7 +481,7 @@ struct GtOutput {
 
 /// Runs this same gt binary, as an AI agent would run `gt` in its shell.
 fn gt(args: &[&str]) -> GtOutput {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gt"));
+    let exe = crate::fsutil::gt_exe();
     match Command::new(exe)
         .args(args)
         .stdin(std::process::Stdio::null())

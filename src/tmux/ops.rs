@@ -178,7 +178,7 @@ impl Server {
         ];
         // Installed with every window (idempotent, and in this same process): whichever gt
         // call starts the server, the person who attaches finds the keys and status line.
-        let gt = std::env::current_exe().ok();
+        let gt = Some(crate::fsutil::gt_exe());
         let town = spec
             .env
             .iter()

@@ -62,10 +62,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
         let stall = match stall_after.get(&info.rig) {
             Some(s) => *s,
             None => {
-                let rig_cfg = info.rig.as_deref().and_then(|r| ctx.town.rig(r).ok());
-                let s = ctx
-                    .setting("witness.stall_after_secs", rig_cfg.as_ref())?
-                    .as_int();
+                let s = super::witness::stall_after_secs(ctx, info.rig.as_deref())?;
                 stall_after.insert(info.rig.clone(), s);
                 s
             }

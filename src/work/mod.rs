@@ -274,15 +274,7 @@ where
     })
 }
 
-/// The gt executable to start agents and helpers with. A binary replaced while this process
-/// runs (an upgrade, a rebuild) shows as `… (deleted)`; the new one at that path is meant.
-pub fn gt_exe() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("gt"));
-    match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
-        Some(live) if !exe.exists() => PathBuf::from(live),
-        _ => exe,
-    }
-}
+pub use crate::fsutil::gt_exe;
 
 /// Runs async work (tmux calls) from the synchronous CLI.
 pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {

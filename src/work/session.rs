@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::agent::{Address, PromptMode, Runtime, roles};
 use crate::tmux::{Created, WindowSpec};
 use crate::{Error, Result, git};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub struct StartSpec<'a> {
     pub address: &'a Address,
@@ -36,13 +36,9 @@ pub fn session_for(address: &Address) -> String {
         .unwrap_or_else(|| "hq".into())
 }
 
-fn gt_exe() -> PathBuf {
-    super::gt_exe()
-}
-
 /// The environment every agent session gets.
 pub fn environment(ctx: &Ctx, address: &Address, name: &str) -> Vec<(String, String)> {
-    let exe = gt_exe();
+    let exe = super::gt_exe();
     let mut path = exe
         .parent()
         .map(|p| p.display().to_string())
@@ -106,7 +102,7 @@ fn write_instructions(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<()> {
 pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Created> {
     write_instructions(ctx, spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
-    let exe = gt_exe().display().to_string();
+    let exe = super::gt_exe().display().to_string();
     let argv = spec.runtime.argv(Some(&beacon_text), &exe);
     let window = WindowSpec {
         session: session_for(spec.address),

@@ -267,10 +267,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         });
         let session = super::live::session_state(pane, rt, plain.as_deref());
         let stall = *stall_by_rig.entry(info.rig.clone()).or_insert_with(|| {
-            let rig = info.rig.as_deref().and_then(|r| ctx.town.rig(r).ok());
-            ctx.setting("witness.stall_after_secs", rig.as_ref())
-                .map(|r| r.as_int())
-                .unwrap_or(600)
+            super::witness::stall_after_secs(ctx, info.rig.as_deref()).unwrap_or(600)
         });
         let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
         let verdict = super::witness::classify(&super::witness::Facts {
@@ -330,7 +327,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         agents: &agents,
         escalations: &lp.escalations,
         failed_merges: &lp.failed_merges,
-        stall_after_secs: stall_after(ctx),
+        stall_after_secs: super::witness::stall_after_secs(ctx, None).unwrap_or(600),
     });
     Ok(TownSnapshot {
         town: ctx.town.config.name.clone(),
@@ -358,13 +355,6 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         tmux_calls: crate::tmux::spawned() - before,
         problems,
     })
-}
-
-/// How long an agent may show no output while it works before it counts as stalled.
-fn stall_after(ctx: &Ctx) -> i64 {
-    ctx.setting("witness.stall_after_secs", None)
-        .map(|r| r.as_int())
-        .unwrap_or(600)
 }
 
 fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {

@@ -58,6 +58,14 @@ impl Terminal {
         Terminal { socket }
     }
 
+    /// A person attached to `window` of the sandbox town's own tmux server, 100×30.
+    pub fn attach(sandbox: &super::Sandbox, window: &str) -> Terminal {
+        let town = sandbox.town();
+        let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("tmux-socket");
+        let script = format!("tmux -L {} attach -t {window}", socket.trim());
+        Terminal::start(sandbox, &town, &script, 100, 30)
+    }
+
     pub fn screen(&self) -> String {
         let o = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])

@@ -51,6 +51,14 @@ impl Policy {
     }
 }
 
+/// `witness.stall_after_secs` as the witness of `rig` (None: town-level agents) reads it.
+pub fn stall_after_secs(ctx: &Ctx, rig: Option<&str>) -> Result<i64> {
+    let cfg = rig.and_then(|r| ctx.town.rig(r).ok());
+    Ok(ctx
+        .setting("witness.stall_after_secs", cfg.as_ref())?
+        .as_int())
+}
+
 /// What the witness remembers about one agent (kept in `.gt/daemon/`, so a restarted
 /// supervisor keeps counting).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
