@@ -287,6 +287,56 @@ fn an_idle_polecat_is_reused_and_removal_protects_work() {
 }
 
 #[test]
+fn a_polecat_slinging_to_its_own_rig_is_not_reused_for_it() {
+    // A convoy formula's synthesis is slung from inside a leg's `gt done`; by then that
+    // polecat is idle, but reusing it would kill the session doing the slinging.
+    let s = Sandbox::with_sim_rig("r5");
+    s.sim_runtime("fastsim", "--busy 0.2", &[]);
+    let a = s.create(&["First job", "--rig", "r5"]);
+    let first = s.json(&["sling", &a, "r5", "--agent", "fastsim"]);
+    let agent = first["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    wait_for(30, "the first job done", || {
+        (s.agent_view(&agent)["state"] == "idle").then_some(())
+    });
+    let b = s.create(&["Follow-up", "--rig", "r5"]);
+    let out = s
+        .cmd(
+            &s.town(),
+            &["--json", "sling", &b, "r5", "--agent", "fastsim"],
+        )
+        .env("GT_AGENT", &agent)
+        .output()
+        .expect("run gt");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let taker = v["slung"][0]["agent"].as_str().expect("agent");
+    assert_ne!(
+        taker, agent,
+        "the caller is not given its own follow-up: {v}"
+    );
+    assert_eq!(v["slung"][0]["reused"], false, "{v}");
+    let windows = s.json(&["agents"]);
+    let caller = windows["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["address"] == agent.as_str())
+        .expect("the caller is still listed");
+    assert_eq!(caller["state"], "idle", "{caller}");
+    // The same sling by someone else does reuse the idle polecat.
+    let c = s.create(&["Another", "--rig", "r5"]);
+    let other = s.json(&["sling", &c, "r5", "--agent", "fastsim"]);
+    assert_eq!(other["slung"][0]["reused"], true, "{other}");
+}
+
+#[test]
 fn prime_hook_whoami_and_unsling_speak_for_the_agent() {
     let s = Sandbox::with_sim_rig("r3");
     s.sim_runtime("slowsim", "--busy 60", &[]);

@@ -70,8 +70,11 @@ pub fn validate_name(name: &str) -> Result<()> {
 
 /// An idle polecat of the rig whose worktree is clean (so it can take new work).
 pub fn idle_polecat(ctx: &Ctx, rig: &str) -> Result<Option<AgentInfo>> {
+    // A polecat that slings to its own rig (a convoy formula's synthesis slung by its
+    // `gt done`) is idle by then, but reusing it would end the session that is asking.
+    let caller = agents::whoami(ctx).to_string();
     for a in agents::list(&ctx.reader(), Some(rig))? {
-        if a.role != "polecat" || a.state != "idle" || a.hook.is_some() {
+        if a.role != "polecat" || a.state != "idle" || a.hook.is_some() || a.address == caller {
             continue;
         }
         let Some(wt) = &a.worktree else { continue };
