@@ -131,7 +131,7 @@ fn conflicting_pair(s: &Sandbox) -> (Vec<String>, Vec<String>) {
 #[test]
 fn a_conflicting_pair_makes_one_resolution_bead_and_slings_it() {
     let s = Sandbox::with_sim_rig("gastown");
-    let (beads, _) = conflicting_pair(&s);
+    let (beads, agents) = conflicting_pair(&s);
     wait_for_merge_requests(&s, 2);
 
     let outcomes = run_refinery(&s, "gastown");
@@ -181,6 +181,16 @@ fn a_conflicting_pair_makes_one_resolution_bead_and_slings_it() {
     let source = s.json(&["show", &src]);
     assert_eq!(source["bead"]["status"], "open");
     assert!(source["bead"]["assignee"].is_null(), "{source}");
+    // The worker is told which bead resolves it.
+    let worker = agents[beads.iter().position(|b| *b == src).expect("worker")].clone();
+    let body = s.sql(&format!(
+        "SELECT description FROM beads WHERE issue_type = 'message' \
+         AND assignee = '{worker}' AND title LIKE 'Merge conflict:%'"
+    ));
+    assert!(
+        body.contains(&res),
+        "the mail names the resolution bead: {body}"
+    );
 
     // Retried, it conflicts again: the same resolution bead, never a second one.
     s.ok(&["mq", "retry", &mr]);

@@ -170,79 +170,149 @@ pub(crate) fn send_and(
     req: &SendRequest,
     also: impl FnOnce(&mut Tx<'_>) -> Result<()>,
 ) -> Result<Sent> {
-    let subject = req.subject.trim().to_string();
-    if subject.is_empty() {
-        return Err(Error::invalid("a message needs a subject (-s)"));
+    let out = Outgoing::prepare(ctx, from, req)?;
+    let written = ctx.write(|tx| {
+        let w = out.write(tx, &req.body)?;
+        also(tx)?;
+        Ok(w)
+    })?;
+    out.notify(ctx, written)
+}
+
+/// A message checked and addressed but not yet written: for a caller whose transaction
+/// makes what the body names (a bead made in the same write), so both land or neither.
+pub(crate) struct Outgoing {
+    from: String,
+    subject: String,
+    priority: Priority,
+    to: Vec<Recipient>,
+    cc: Vec<Recipient>,
+    original: Option<Bead>,
+}
+
+/// What `Outgoing::write` recorded.
+pub(crate) struct Written {
+    ids: Vec<String>,
+    thread: String,
+}
+
+impl Outgoing {
+    /// Checks the request and resolves its recipients (nothing is written).
+    pub(crate) fn prepare(ctx: &Ctx, from: &str, req: &SendRequest) -> Result<Outgoing> {
+        let subject = req.subject.trim().to_string();
+        if subject.is_empty() {
+            return Err(Error::invalid("a message needs a subject (-s)"));
+        }
+        if req.to.is_empty() {
+            return Err(Error::invalid("give at least one recipient"));
+        }
+        let priority = Priority::parse(req.priority.as_deref().unwrap_or("normal"))?;
+        let to = mail_address::resolve_all(ctx, &req.to)?;
+        let cc: Vec<Recipient> = mail_address::resolve_all(ctx, &req.cc)?
+            .into_iter()
+            .filter(|r| !to.contains(r))
+            .collect();
+        let original = match &req.reply_to {
+            Some(id) => Some(require_message(ctx, id)?),
+            None => None,
+        };
+        Ok(Outgoing {
+            from: from.to_string(),
+            subject,
+            priority,
+            to,
+            cc,
+            original,
+        })
     }
-    if req.to.is_empty() {
-        return Err(Error::invalid("give at least one recipient"));
+
+    fn to_names(&self) -> Vec<String> {
+        self.to.iter().map(Recipient::assignee).collect()
     }
-    let priority = Priority::parse(req.priority.as_deref().unwrap_or("normal"))?;
-    let to = mail_address::resolve_all(ctx, &req.to)?;
-    let cc: Vec<Recipient> = mail_address::resolve_all(ctx, &req.cc)?
-        .into_iter()
-        .filter(|r| !to.contains(r))
-        .collect();
-    let original = match &req.reply_to {
-        Some(id) => Some(require_message(ctx, id)?),
-        None => None,
-    };
-    let to_names: Vec<String> = to.iter().map(Recipient::assignee).collect();
-    let cc_names: Vec<String> = cc.iter().map(Recipient::assignee).collect();
-    let body = req.body.clone();
-    let from = from.to_string();
-    let (ids, thread) = ctx.write(|tx| {
+
+    fn cc_names(&self) -> Vec<String> {
+        self.cc.iter().map(Recipient::assignee).collect()
+    }
+
+    /// Writes one message bead per recipient, inside the caller's transaction.
+    pub(crate) fn write(&self, tx: &mut Tx<'_>, body: &str) -> Result<Written> {
+        let (to_names, cc_names) = (self.to_names(), self.cc_names());
         let mut ids = Vec::new();
-        let mut thread = original
-            .as_ref()
-            .map(|o| meta(o.metadata.as_deref())["thread"].as_str().unwrap_or(&o.id).to_string());
-        for r in to.iter().chain(cc.iter()) {
-            let id = tx.new_id("hq", &subject)?;
+        let mut thread = self.original.as_ref().map(|o| {
+            meta(o.metadata.as_deref())["thread"]
+                .as_str()
+                .unwrap_or(&o.id)
+                .to_string()
+        });
+        for r in self.to.iter().chain(self.cc.iter()) {
+            let id = tx.new_id("hq", &self.subject)?;
             let thread_id = thread.get_or_insert_with(|| id.clone()).clone();
             let m = json!({
                 "msg": ids.first().unwrap_or(&id),
                 "thread": thread_id,
                 "to": to_names,
                 "cc": cc_names,
-                "reply_to": original.as_ref().map(|o| o.id.clone()),
+                "reply_to": self.original.as_ref().map(|o| o.id.clone()),
                 "queue": matches!(r, Recipient::Queue(_)).then(|| r.assignee()),
             });
-            insert_message(tx, &id, &from, &r.assignee(), &subject, &body, priority, &m)?;
+            insert_message(
+                tx,
+                &id,
+                &self.from,
+                &r.assignee(),
+                &self.subject,
+                body,
+                self.priority,
+                &m,
+            )?;
             tx.add_label(&id, &format!("thread:{thread_id}"))?;
-            if let Some(o) = &original {
+            if let Some(o) = &self.original {
                 let d = Dependency {
                     issue_id: id.clone(),
                     depends_on_id: o.id.clone(),
                     kind: "replies-to".into(),
                     created_at: Some(tx.now().to_string()),
-                    created_by: Some(from.clone()),
+                    created_by: Some(self.from.clone()),
                     extra: Default::default(),
                 };
                 tx.add_dep(&d)?;
             }
             ids.push(id);
         }
-        let ev = json!({"from": from, "to": to_names, "cc": cc_names, "subject": subject, "priority": Priority::name_of(priority.level())});
-        tx.record_event(ids.first().map(String::as_str), "mail_sent", None, Some(ev), None)?;
-        also(tx)?;
-        Ok((ids, thread.unwrap_or_default()))
-    })?;
-    let mailboxes: Vec<String> = to
-        .iter()
-        .chain(cc.iter())
-        .filter_map(|r| match r {
-            Recipient::Mailbox(a) if a != "overseer" => Some(a.clone()),
-            _ => None,
+        let ev = json!({"from": self.from, "to": to_names, "cc": cc_names, "subject": self.subject, "priority": Priority::name_of(self.priority.level())});
+        tx.record_event(
+            ids.first().map(String::as_str),
+            "mail_sent",
+            None,
+            Some(ev),
+            None,
+        )?;
+        Ok(Written {
+            ids,
+            thread: thread.unwrap_or_default(),
         })
-        .collect();
-    let line = notification(&from, &subject, priority);
-    let notifications = notify(ctx, &mailboxes, &line, priority == Priority::Urgent)?;
-    Ok(Sent {
-        ids,
-        recipients: to_names.into_iter().chain(cc_names).collect(),
-        thread,
-        notifications,
-    })
+    }
+
+    /// After the commit: tells the running recipients (in the background).
+    pub(crate) fn notify(&self, ctx: &mut Ctx, written: Written) -> Result<Sent> {
+        let mailboxes: Vec<String> = self
+            .to
+            .iter()
+            .chain(self.cc.iter())
+            .filter_map(|r| match r {
+                Recipient::Mailbox(a) if a != "overseer" => Some(a.clone()),
+                _ => None,
+            })
+            .collect();
+        let line = notification(&self.from, &self.subject, self.priority);
+        let notifications = notify(ctx, &mailboxes, &line, self.priority == Priority::Urgent)?;
+        Ok(Sent {
+            ids: written.ids,
+            recipients: self.to_names().into_iter().chain(self.cc_names()).collect(),
+            thread: written.thread,
+            notifications,
+        })
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -90,19 +90,6 @@ fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
     Ok(())
 }
 
-fn tell_worker(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: &SendBack) {
-    let Some(req) = worker_mail(mr, why, kind) else {
-        return;
-    };
-    if let Err(e) = super::mail::send(ctx, "refinery", &req) {
-        tracing::warn!(error = %e, "could not mail the worker about a failed merge");
-        ctx.warnings.push(format!(
-            "warning: {} could not be told by mail: {e}",
-            req.to.join(", ")
-        ));
-    }
-}
-
 /// The mail telling the worker why its merge failed (None without a worker).
 fn worker_mail(mr: &QueueItem, why: &str, kind: &SendBack) -> Option<super::mail::SendRequest> {
     let worker = mr.worker.as_ref()?;
@@ -159,17 +146,45 @@ pub(super) async fn on_conflict(
         });
     }
     let sling = policy == "sling";
-    let (resolution, free) = ctx.write(|tx| {
-        let (id, free) = resolution_in(tx, rig, mr, &files, sling)?;
-        let why = format!("{why}. Conflict-resolution bead: {id}");
-        send_back_in(tx, mr, &why)?;
-        Ok((id, free))
-    })?;
-    let kind = SendBack::Conflict {
-        resolution: resolution.clone(),
+    // The worker's mail names the resolution bead, so it is written in the transaction that
+    // makes that bead: a refinery killed in between cannot leave the worker untold.
+    let draft = SendBack::Conflict {
+        resolution: String::new(),
         sling,
     };
-    tell_worker(ctx, mr, &why, &kind);
+    let mail = worker_mail(mr, &why, &draft).and_then(|req| {
+        match super::mail::Outgoing::prepare(ctx, "refinery", &req) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not address the worker about a conflict");
+                ctx.warnings.push(format!(
+                    "warning: {} could not be told by mail: {e}",
+                    req.to.join(", ")
+                ));
+                None
+            }
+        }
+    });
+    let (resolution, free, written) = ctx.write(|tx| {
+        let (id, free) = resolution_in(tx, rig, mr, &files, sling)?;
+        let comment = format!("{why}. Conflict-resolution bead: {id}");
+        send_back_in(tx, mr, &comment)?;
+        let kind = SendBack::Conflict {
+            resolution: id.clone(),
+            sling,
+        };
+        let written = match (&mail, worker_mail(mr, &why, &kind)) {
+            (Some(out), Some(req)) => Some(out.write(tx, &req.body)?),
+            _ => None,
+        };
+        Ok((id, free, written))
+    })?;
+    if let (Some(out), Some(w)) = (&mail, written)
+        && let Err(e) = out.notify(ctx, w)
+    {
+        // Written; only the agent's notification failed: the mail is in its inbox.
+        tracing::warn!(error = %e, "the worker was mailed about a conflict but not notified");
+    }
     let slung_to = if sling && free {
         sling_resolution(ctx, rig, &resolution).await
     } else {
