@@ -167,3 +167,68 @@ fn the_queue_is_durable_checked_up_front_and_kept_when_a_sling_fails() {
     assert_eq!(t["dispatched"][0]["bead"], a.as_str(), "{t}");
     assert_eq!(queued_ids(&s), Vec::<String>::new());
 }
+
+#[test]
+fn a_convoy_formula_run_waits_its_turn_legs_and_synthesis_alike() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.sim_runtime("steady", "--busy 2", &[]);
+    s.ok(&["config", "default-agent", "steady"]);
+    s.ok(&["config", "set", "scheduler.max_polecats", "1"]);
+    s.town_formula(
+        "pair",
+        r#"
+formula = "pair"
+type = "convoy"
+[[legs]]
+id = "one"
+title = "Leg one"
+[[legs]]
+id = "two"
+title = "Leg two"
+[synthesis]
+title = "Both legs together"
+"#,
+    );
+    let run = s.json(&["formula", "run", "pair", "--rig", "gastown"]);
+    let legs = run["run"]["legs"].as_array().expect("legs").clone();
+    assert!(legs[0]["agent"].is_string(), "{run}");
+    assert!(
+        legs[1]["agent"].is_null(),
+        "the limit holds the second leg: {run}"
+    );
+    let why = legs[1]["queued"].as_str().unwrap_or("");
+    assert!(why.contains("position 1"), "{run}");
+    let second = legs[1]["bead"].as_str().expect("bead").to_string();
+    let synthesis = run["run"]["synthesis"]
+        .as_str()
+        .expect("synthesis")
+        .to_string();
+    assert_eq!(queued_ids(&s), vec![second.clone()]);
+
+    wait_for(60, "the first leg done", || {
+        (working(&s) == 0).then_some(())
+    });
+    let t = tick(&s);
+    assert_eq!(t["dispatched"][0]["bead"], second.as_str(), "{t}");
+    // Paused while the second leg works: its `gt done` queues the synthesis.
+    s.ok(&["scheduler", "pause"]);
+    wait_for(60, "the synthesis queued", || {
+        queued_ids(&s).contains(&synthesis).then_some(())
+    });
+    let syn = s.json(&["show", &synthesis]);
+    assert_eq!(syn["bead"]["status"], "open", "{syn}");
+    assert!(
+        !syn.to_string().contains("sling-when-ready"),
+        "the scheduler has it now: {syn}"
+    );
+    s.ok(&["scheduler", "resume"]);
+    let t = tick(&s);
+    assert_eq!(t["dispatched"][0]["bead"], synthesis.as_str(), "{t}");
+    wait_for(60, "three merge requests", || {
+        let n: usize = s
+            .sql("SELECT count(*) FROM beads WHERE issue_type = 'merge-request'")
+            .parse()
+            .unwrap_or(0);
+        (n == 3).then_some(())
+    });
+}

@@ -5,6 +5,7 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
+use crate::work::scheduler::Outcome;
 use crate::work::{
     Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, scheduler, sling,
 };
@@ -219,9 +220,13 @@ pub fn done_cmd(
         Ok(Ok(list)) => {
             for s in list {
                 match s {
-                    Ok(s) => followups.push(format!(
+                    Ok(Outcome::Slung(s)) => followups.push(format!(
                         "{} was waiting for this and is now slung to {}",
                         s.bead, s.agent
+                    )),
+                    Ok(Outcome::Queued(q)) => followups.push(format!(
+                        "{} was waiting for this and is now queued for {} at position {} ({})",
+                        q.bead, q.target, q.position, q.reason
                     )),
                     Err(e) => followups.push(format!(
                         "warning: work waiting for this could not be slung: {e}"

@@ -76,6 +76,12 @@ fn print_report(out: &mut Out, r: &DeaconReport) -> std::io::Result<()> {
             s.bead, s.agent
         ));
     }
+    for q in &r.synthesis_queued {
+        lines.push(format!(
+            "queued {} (its blockers are done) for {} at position {}: {}",
+            q.bead, q.target, q.position, q.reason
+        ));
+    }
     if let Some(c) = &r.ledger_commit {
         lines.push(format!(
             "committed the ledger snapshot {}",

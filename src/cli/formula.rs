@@ -74,10 +74,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
                 ))
                 .map_err(io)?;
                 for l in &r.legs {
-                    let what = match (&l.agent, &l.error) {
-                        (Some(a), _) => format!("→ {a}"),
-                        (None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
-                        (None, None) => "-".into(),
+                    let what = match (&l.agent, &l.queued, &l.error) {
+                        (Some(a), _, _) => format!("→ {a}"),
+                        (None, Some(q), _) => q.clone(),
+                        (None, None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
+                        (None, None, None) => "-".into(),
                     };
                     out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))
                         .map_err(io)?;

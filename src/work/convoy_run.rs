@@ -2,7 +2,8 @@
 //! that waits for them, all tracked by one convoy. The synthesis is slung once every leg's
 //! work is finished (`gt done`, or closed), by whichever `gt done` finishes the last leg.
 
-use super::sling::{self, SlingOptions, Slung};
+use super::scheduler::{self, Outcome};
+use super::sling::SlingOptions;
 use super::{Ctx, done, formulas};
 use crate::formula::{Kind, StepRole};
 use crate::ledger::Bead;
@@ -28,6 +29,9 @@ pub struct LegResult {
     pub leg: String,
     pub bead: String,
     pub agent: Option<String>,
+    /// Waiting in the scheduler's queue (its limit is reached or it is paused): why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<String>,
     pub error: Option<String>,
 }
 
@@ -116,13 +120,25 @@ pub async fn run(
         ..Default::default()
     };
     let mut results = Vec::new();
+    // Through the scheduler like any sling to a rig: a run of many legs respects
+    // `scheduler.max_polecats`, the rest wait in its queue.
     for (leg, bead) in legs {
-        let r = sling::sling(ctx, &bead, rig, &opts).await;
+        let r = scheduler::sling_or_queue(ctx, &bead, rig, &opts).await;
+        let (agent, queued, error) = match r {
+            Ok(Outcome::Slung(s)) => (Some(s.agent), None, None),
+            Ok(Outcome::Queued(q)) => (
+                None,
+                Some(format!("queued at position {}: {}", q.position, q.reason)),
+                None,
+            ),
+            Err(e) => (None, None, Some(e.to_string())),
+        };
         results.push(LegResult {
             leg,
             bead,
-            agent: r.as_ref().ok().map(|s| s.agent.clone()),
-            error: r.err().map(|e| e.to_string()),
+            agent,
+            queued,
+            error,
         });
     }
     Ok(RunReport {
@@ -134,8 +150,9 @@ pub async fn run(
 }
 
 /// Beads waiting to be slung by themselves (a convoy formula's synthesis) whose blockers'
-/// work is all finished — closed, or done and waiting in the merge queue — are slung now.
-pub async fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Slung>>> {
+/// work is all finished — closed, or done and waiting in the merge queue — are slung now
+/// (through the scheduler: they may wait in its queue).
+pub async fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Outcome>>> {
     let waiting = ctx.reader().list(&crate::ledger::ListFilter {
         label: Some(SLING_WHEN_READY.into()),
         statuses: vec!["open".into()],
@@ -171,8 +188,9 @@ pub async fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Slung>>> {
             no_formula: true,
             ..Default::default()
         };
-        let res = sling::sling(ctx, &bead.id, &rig, &opts).await;
+        let res = scheduler::sling_or_queue(ctx, &bead.id, &rig, &opts).await;
         if res.is_ok() {
+            // Slung or queued: either way the scheduler has it now.
             ctx.write(|tx| Ok(tx.remove_label(&bead.id, SLING_WHEN_READY)?))?;
         }
         out.push(res);

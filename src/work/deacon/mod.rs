@@ -14,7 +14,7 @@ pub use landing::Announced;
 
 use super::Ctx;
 use super::scheduler::dispatch::{Dispatched, Dropped};
-use super::scheduler::{self, Capacity};
+use super::scheduler::{self, Capacity, Outcome};
 use crate::Result;
 use serde::Serialize;
 use std::time::Instant;
@@ -55,6 +55,8 @@ pub struct DeaconReport {
     pub fed: Vec<Fed>,
     /// Beads that waited for other work (a convoy formula's synthesis) slung.
     pub synthesis: Vec<SlungBrief>,
+    /// Such beads put in the scheduler's queue instead (its limit is reached or it is paused).
+    pub synthesis_queued: Vec<scheduler::Queued>,
     /// Escalations raised a level because nobody acknowledged them in time.
     pub escalations: Vec<String>,
     /// The commit of the ledger snapshot made by this pass.
@@ -106,10 +108,11 @@ async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconR
         Ok(list) => {
             for r in list {
                 match r {
-                    Ok(s) => report.synthesis.push(SlungBrief {
+                    Ok(Outcome::Slung(s)) => report.synthesis.push(SlungBrief {
                         bead: s.bead,
                         agent: s.agent,
                     }),
+                    Ok(Outcome::Queued(q)) => report.synthesis_queued.push(q),
                     Err(e) => report
                         .errors
                         .push(format!("waiting work could not be slung: {e}")),
