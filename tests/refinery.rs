@@ -37,6 +37,11 @@ fn green_gates_land_every_branch_and_the_convoy() {
     assert_eq!(cleaned.len(), 1, "{r:?}");
     assert_eq!(cleaned[0]["polecats"].as_array().map(Vec::len), Some(2));
     assert_eq!(cleaned[0]["branches"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        s.sql("SELECT count(*) FROM labels WHERE label = 'cleanup-pending'"),
+        "0",
+        "the cleanup is recorded as done"
+    );
 
     let repo = s.town().join("gastown/.repo.git");
     let files = git(&repo, &["ls-tree", "-r", "--name-only", "main"]);
@@ -236,6 +241,46 @@ fn a_refinery_killed_after_moving_main_closes_the_request_on_restart() {
     assert_eq!(s.json(&["show", &mr])["bead"]["status"], "closed");
     assert_eq!(s.json(&["show", &a])["bead"]["status"], "closed");
     assert_eq!(s.json(&["mq", "list"])["count"], 0);
+}
+
+#[test]
+fn a_refinery_killed_before_its_cleanup_cleans_up_next_time() {
+    let s = Sandbox::with_sim_rig("gastown");
+    let a = s.create(&["Landed, not cleaned up", "--rig", "gastown"]);
+    let agents = sling_each(&s, std::slice::from_ref(&a), "gastown", &[]);
+    wait_for_merge_requests(&s, 1);
+    let item = s.json(&["mq", "list"])["queue"][0].clone();
+    let mr = item["id"].as_str().expect("id").to_string();
+    let commit = item["commit"].as_str().expect("commit").to_string();
+    let branch = item["branch"].as_str().expect("branch").to_string();
+    // What a refinery killed right after its landing transaction leaves: main moved, the
+    // request and bead closed and marked for cleanup, the polecat and branch still there.
+    git(
+        &bare_repo(&s, "gastown"),
+        &["update-ref", "refs/heads/main", &commit],
+    );
+    s.ok(&["--batch", "bead", "close", &mr, &a]);
+    s.ok(&[
+        "--batch",
+        "bead",
+        "update",
+        &mr,
+        "--add-label",
+        "cleanup-pending",
+    ]);
+    assert!(has_branch(&s, "gastown", &branch));
+
+    let r = run_refinery(&s, "gastown");
+    assert!(of_kind(&r, "merged").is_empty(), "{r:?}");
+    let cleaned = of_kind(&r, "cleaned");
+    assert_eq!(cleaned.len(), 1, "{r:?}");
+    assert_eq!(cleaned[0]["polecats"], serde_json::json!([agents[0]]));
+    assert!(!has_branch(&s, "gastown", &branch));
+    assert!(s.agent_view(&agents[0]).is_null());
+    let labels = s.json(&["show", &mr]).to_string();
+    assert!(!labels.contains("cleanup-pending"), "{labels}");
+    // Done once: the next run has nothing to clean.
+    assert!(of_kind(&run_refinery(&s, "gastown"), "cleaned").is_empty());
 }
 
 #[test]

@@ -193,6 +193,9 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     // Resolution beads a killed refinery made but did not get to sling.
     refinery_conflict::sling_pending(ctx, rig).await;
     let mut out = Vec::new();
+    // Landings whose cleanup a stopped refinery did not get to (read before this call lands
+    // anything: those are cleaned up below anyway).
+    let unclean = refinery_cleanup::pending(ctx, rig)?;
     let waiting = queue(ctx, rig)?;
     let (mut landed, closed) = refinery_batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
     let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
@@ -207,6 +210,7 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     if let Some(o) = refinery_push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);
     }
+    landed.extend(unclean);
     if !landed.is_empty() {
         match refinery_cleanup::clean(ctx, rig, &landed).await {
             Ok(Some(o)) => out.push(o),

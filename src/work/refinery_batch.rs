@@ -21,9 +21,14 @@ use crate::town::RigConfig;
 use crate::{Result, git};
 use std::path::PathBuf;
 
+/// Label of a landed merge request whose branch and polecat are not yet cleaned up.
+pub(super) const CLEANUP_PENDING: &str = "cleanup-pending";
+
 /// A merge request whose work is now on the default branch (for cleanup after the merge).
 #[derive(Debug, Clone)]
 pub(super) struct Landed {
+    /// The merge request (it carries the cleanup-pending label until the cleanup ran).
+    pub mr: String,
     pub branch: String,
     /// The branch tip the merge request was made for.
     pub tip: Option<String>,
@@ -350,6 +355,9 @@ fn close_landed(
                 "already_merged": already,
             });
             tx.record_event(Some(&m.id), "merged", None, Some(note), None)?;
+            // Taken off once its branch and polecat were cleaned up: a refinery killed
+            // before that does the cleanup next time.
+            tx.add_label(&m.id, CLEANUP_PENDING)?;
             outcomes.push(Outcome::Merged {
                 mr: m.id.clone(),
                 commit: commit.clone(),
@@ -367,6 +375,7 @@ fn close_landed(
     Ok(members
         .iter()
         .map(|(m, _, _)| Landed {
+            mr: m.id.clone(),
             branch: m.branch.clone(),
             tip: m.commit.clone(),
             source_bead: m.source_bead.clone(),

@@ -6,8 +6,9 @@
 
 use super::Ctx;
 use super::agents;
-use super::refinery::Outcome;
-use super::refinery_batch::Landed;
+use super::refinery::{Outcome, item};
+use super::refinery_batch::{CLEANUP_PENDING, Landed};
+use crate::ledger::ListFilter;
 use crate::town::RigConfig;
 use crate::{Result, git};
 use serde::Serialize;
@@ -19,7 +20,35 @@ pub struct Kept {
     pub reason: String,
 }
 
-/// Cleans up after `landed`; None when there was nothing to say.
+/// Merge requests that landed but whose cleanup did not run (a refinery stopped between
+/// the landing and the cleanup).
+pub(super) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>> {
+    let r = ctx.reader();
+    let list = r.list(&ListFilter {
+        types: vec!["merge-request".into()],
+        label: Some(CLEANUP_PENDING.into()),
+        statuses: vec!["closed".into()],
+        prefix: Some(rig.prefix.clone()),
+        all: true,
+        ..Default::default()
+    })?;
+    let mut out = Vec::new();
+    for s in list {
+        if let Some(b) = r.bead(&s.id)? {
+            let i = item(&b, &[]);
+            out.push(Landed {
+                mr: i.id,
+                branch: i.branch,
+                tip: i.commit,
+                source_bead: i.source_bead,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Cleans up after `landed`; None when there was nothing to say. Every branch was either
+/// cleaned or kept with a reason, so the merge requests' cleanup-pending labels go.
 pub(super) async fn clean(
     ctx: &mut Ctx,
     rig: &RigConfig,
@@ -88,14 +117,20 @@ pub(super) async fn clean(
             },
         }
     }
-    if polecats.is_empty() && branches.is_empty() && kept.is_empty() {
-        return Ok(None);
-    }
+    let quiet = polecats.is_empty() && branches.is_empty() && kept.is_empty();
     let note = serde_json::json!({"rig": rig.name, "polecats": polecats, "branches": branches, "kept": kept});
     ctx.write(|tx| {
-        tx.record_event(None, "refinery_cleaned", None, Some(note), None)?;
+        for l in landed {
+            tx.remove_label(&l.mr, CLEANUP_PENDING)?;
+        }
+        if !quiet {
+            tx.record_event(None, "refinery_cleaned", None, Some(note), None)?;
+        }
         Ok(())
     })?;
+    if quiet {
+        return Ok(None);
+    }
     Ok(Some(Outcome::Cleaned {
         polecats,
         branches,
