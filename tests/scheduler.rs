@@ -232,3 +232,33 @@ title = "Both legs together"
         (n == 3).then_some(())
     });
 }
+
+#[test]
+fn a_sling_with_room_does_not_jump_beads_already_waiting() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.sim_runtime("steady", "--busy 2", &[]);
+    s.ok(&["config", "default-agent", "steady"]);
+    s.ok(&["config", "set", "scheduler.max_polecats", "1"]);
+    let a = s.create(&["First", "--rig", "gastown"]);
+    let b = s.create(&["Waited", "--rig", "gastown"]);
+    let c = s.create(&["Came late", "--rig", "gastown"]);
+    s.ok(&["sling", &a, &b, "gastown"]);
+    assert_eq!(queued_ids(&s), vec![b.clone()]);
+    wait_for(60, "the first polecat's gt done", || {
+        (working(&s) == 0).then_some(())
+    });
+    // No deacon round since the place freed up: the waiting bead takes it, the late one
+    // waits behind.
+    let r = s.gt(&["--json", "sling", &c, "gastown"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["queued"][0]["bead"], c.as_str(), "{v}");
+    assert_eq!(v["queued"][0]["position"], 1, "{v}");
+    assert!(
+        r.stderr.contains(&b),
+        "says the waiting one went: {}",
+        r.stderr
+    );
+    assert_eq!(s.json(&["show", &b])["bead"]["status"], "hooked");
+    assert_eq!(queued_ids(&s), vec![c.clone()]);
+}

@@ -4,6 +4,7 @@
 use super::Capacity;
 use super::queue::{self, Entry};
 use crate::Result;
+use crate::work::sling::Slung;
 use crate::work::{Ctx, formula_sling, hook};
 use serde::Serialize;
 
@@ -29,6 +30,9 @@ pub struct DispatchReport {
     pub dispatched: Vec<Dispatched>,
     pub dropped: Vec<Dropped>,
     pub errors: Vec<String>,
+    /// The slings themselves (for a sling that joined the queue and was worked at once).
+    #[serde(skip)]
+    pub slung: Vec<Slung>,
 }
 
 /// Failed slings tolerated in one pass before the rest waits for the next one (when tmux
@@ -52,9 +56,10 @@ pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchRepor
                 report.dispatched.push(Dispatched {
                     bead: view.bead.clone(),
                     target: entry.target.clone(),
-                    agent: s.agent,
+                    agent: s.agent.clone(),
                     waited_secs: view.age_secs,
                 });
+                report.slung.push(s);
             }
             Err(e) => match unslingable(ctx, &view.bead, &entry)? {
                 Some(why) => {

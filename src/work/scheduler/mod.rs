@@ -6,8 +6,9 @@
 //! work now whatever the limit. When the limit is reached — or the scheduler is paused — the
 //! bead waits in a queue kept in the ledger (label `scheduled`, with the target and the sling
 //! options in the bead's `scheduled` field), and the deacon slings queued beads in order
-//! (priority, then time queued) as polecats free up. Hooking, unslinging or closing a queued
-//! bead takes it out of the queue.
+//! (priority, then time queued) as polecats free up; a sling that finds room while beads
+//! wait joins the queue and works it in order there and then, so nobody jumps it. Hooking,
+//! unslinging or closing a queued bead takes it out of the queue.
 
 pub mod dispatch;
 pub mod queue;

@@ -90,12 +90,17 @@ pub async fn sling_or_queue(
             return requeue(ctx, &b.id, e, target, opts, paused);
         }
     }
-    let cap = Capacity::read(ctx)?;
-    if !paused && cap.has_room() {
+    let mut cap = Capacity::read(ctx)?;
+    // With room but beads already waiting (a polecat freed since the deacon's last round),
+    // this one does not jump the queue: it joins it and the queue is worked in order now.
+    let others_wait = !queue::list(&ctx.reader())?.is_empty();
+    if !paused && cap.has_room() && !others_wait {
         return direct(ctx, item, target, opts).await;
     }
     let reason = if paused {
         "the scheduler is paused (`gt scheduler resume`)".to_string()
+    } else if cap.has_room() {
+        "beads queued before it go first".to_string()
     } else {
         format!(
             "{} of {} polecats are working (scheduler.max_polecats)",
@@ -121,6 +126,19 @@ pub async fn sling_or_queue(
         }
     };
     ctx.write(|tx| queue::enqueue_in(tx, &bead_id, entry))?;
+    if !paused && cap.has_room() {
+        let report = super::dispatch::dispatch(ctx, &mut cap).await?;
+        ctx.warnings.extend(report.errors);
+        for d in report.dispatched.iter().filter(|d| d.bead != bead_id) {
+            ctx.warnings.push(format!(
+                "note: {} was queued first and is now slung to {}",
+                d.bead, d.agent
+            ));
+        }
+        if let Some(s) = report.slung.into_iter().find(|s| s.bead == bead_id) {
+            return Ok(Outcome::Slung(s));
+        }
+    }
     let position = queue::position(&ctx.reader(), &bead_id)?.unwrap_or(0);
     Ok(Outcome::Queued(Queued {
         bead: bead_id,
