@@ -231,12 +231,11 @@ fn sling_is_idempotent_refuses_other_targets_and_closed_beads() {
     assert_eq!(s.agent_view(&agent)["state"], "idle");
 }
 
-#[test]
-fn an_idle_polecat_is_reused_and_removal_protects_work() {
-    let s = Sandbox::with_sim_rig("r2");
+/// A quick sim (`fastsim`) polecat of `rig` that finished one job and is idle: its address.
+fn first_job_done(s: &Sandbox, rig: &str) -> String {
     s.sim_runtime("fastsim", "--busy 0.2", &[]);
-    let a = s.create(&["First job", "--rig", "r2"]);
-    let first = s.json(&["sling", &a, "r2", "--agent", "fastsim"]);
+    let a = s.create(&["First job", "--rig", rig]);
+    let first = s.json(&["sling", &a, rig, "--agent", "fastsim"]);
     let agent = first["slung"][0]["agent"]
         .as_str()
         .expect("agent")
@@ -244,6 +243,13 @@ fn an_idle_polecat_is_reused_and_removal_protects_work() {
     wait_for(30, "the first job done", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });
+    agent
+}
+
+#[test]
+fn an_idle_polecat_is_reused_and_removal_protects_work() {
+    let s = Sandbox::with_sim_rig("r2");
+    let agent = first_job_done(&s, "r2");
     let b = s.create(&["Second job", "--rig", "r2"]);
     let second = s.json(&["sling", &b, "r2", "--agent", "fastsim"]);
     assert_eq!(
@@ -291,16 +297,7 @@ fn a_polecat_slinging_to_its_own_rig_is_not_reused_for_it() {
     // A convoy formula's synthesis is slung from inside a leg's `gt done`; by then that
     // polecat is idle, but reusing it would kill the session doing the slinging.
     let s = Sandbox::with_sim_rig("r5");
-    s.sim_runtime("fastsim", "--busy 0.2", &[]);
-    let a = s.create(&["First job", "--rig", "r5"]);
-    let first = s.json(&["sling", &a, "r5", "--agent", "fastsim"]);
-    let agent = first["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
-    wait_for(30, "the first job done", || {
-        (s.agent_view(&agent)["state"] == "idle").then_some(())
-    });
+    let agent = first_job_done(&s, "r5");
     let b = s.create(&["Follow-up", "--rig", "r5"]);
     let out = s
         .cmd(

@@ -2,6 +2,7 @@
 //! deacon dispatching queued beads as polecats free up — with real tmux and `sim`.
 
 mod common;
+use common::mq::wait_for_merge_requests;
 use common::*;
 use serde_json::{Value, json};
 
@@ -224,13 +225,7 @@ title = "Both legs together"
     s.ok(&["scheduler", "resume"]);
     let t = tick(&s);
     assert_eq!(t["dispatched"][0]["bead"], synthesis.as_str(), "{t}");
-    wait_for(60, "three merge requests", || {
-        let n: usize = s
-            .sql("SELECT count(*) FROM beads WHERE issue_type = 'merge-request'")
-            .parse()
-            .unwrap_or(0);
-        (n == 3).then_some(())
-    });
+    wait_for_merge_requests(&s, 3);
 }
 
 #[test]

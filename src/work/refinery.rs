@@ -68,12 +68,18 @@ pub(super) fn item(b: &Bead, labels: &[String]) -> QueueItem {
     }
 }
 
-/// Unfinished merge requests of a rig: interrupted ones first, then priority, then age.
-pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
+/// The rig's merge requests in these statuses (with that label, if given).
+pub(super) fn merge_requests(
+    ctx: &Ctx,
+    rig: &RigConfig,
+    statuses: &[&str],
+    label: Option<&str>,
+) -> Result<Vec<QueueItem>> {
     let r = ctx.reader();
     let list = r.list(&ListFilter {
         types: vec!["merge-request".into()],
-        statuses: vec!["open".into(), "in_progress".into()],
+        statuses: statuses.iter().map(|s| s.to_string()).collect(),
+        label: label.map(str::to_string),
         prefix: Some(rig.prefix.clone()),
         all: true,
         ..Default::default()
@@ -84,6 +90,12 @@ pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
             out.push(item(&b, &r.labels(&b.id)?));
         }
     }
+    Ok(out)
+}
+
+/// Unfinished merge requests of a rig: interrupted ones first, then priority, then age.
+pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
+    let mut out = merge_requests(ctx, rig, &["open", "in_progress"], None)?;
     out.sort_by(|a, b| {
         (a.status != "in_progress", a.priority, &a.created_at).cmp(&(
             b.status != "in_progress",

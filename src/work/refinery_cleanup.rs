@@ -6,9 +6,8 @@
 
 use super::Ctx;
 use super::agents;
-use super::refinery::{Outcome, item};
+use super::refinery::{Outcome, merge_requests};
 use super::refinery_batch::{CLEANUP_PENDING, Landed};
-use crate::ledger::ListFilter;
 use crate::town::RigConfig;
 use crate::{Result, git};
 use serde::Serialize;
@@ -23,28 +22,17 @@ pub struct Kept {
 /// Merge requests that landed but whose cleanup did not run (a refinery stopped between
 /// the landing and the cleanup).
 pub(super) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>> {
-    let r = ctx.reader();
-    let list = r.list(&ListFilter {
-        types: vec!["merge-request".into()],
-        label: Some(CLEANUP_PENDING.into()),
-        statuses: vec!["closed".into()],
-        prefix: Some(rig.prefix.clone()),
-        all: true,
-        ..Default::default()
-    })?;
-    let mut out = Vec::new();
-    for s in list {
-        if let Some(b) = r.bead(&s.id)? {
-            let i = item(&b, &[]);
-            out.push(Landed {
+    Ok(
+        merge_requests(ctx, rig, &["closed"], Some(CLEANUP_PENDING))?
+            .into_iter()
+            .map(|i| Landed {
                 mr: i.id,
                 branch: i.branch,
                 tip: i.commit,
                 source_bead: i.source_bead,
-            });
-        }
-    }
-    Ok(out)
+            })
+            .collect(),
+    )
 }
 
 /// Cleans up after `landed`; None when there was nothing to say. Every branch was either
