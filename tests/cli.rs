@@ -264,6 +264,33 @@ fn demo_builds_a_town_once_and_reuses_it() {
         )
         .json();
     assert_eq!(again["demo"]["created"], false);
+    // A demo town made before the simulated runtimes existed gets them back on reuse.
+    for name in ["demo-quick", "demo-steady", "demo-slow"] {
+        let r = s.gt_in(&town, &["--batch", "config", "agent", "remove", name]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = s.gt_in(
+        s.path(),
+        &["--batch", "--json", "demo", dir.to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let agents = s
+        .gt_in(&town, &["--batch", "--json", "config", "agent", "list"])
+        .stdout;
+    for name in ["demo-quick", "demo-steady", "demo-slow"] {
+        assert!(agents.contains(name), "{name} missing: {agents}");
+    }
+    // Someone's real town is never taken for a demo (the demo starts agents on its work).
+    let real = Sandbox::with_town();
+    let before = std::fs::read_to_string(real.town().join("town.toml")).expect("read");
+    let r = real.gt_in(
+        real.path(),
+        &["--batch", "demo", real.town().to_str().expect("utf8")],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("not a demo town"), "{}", r.stderr);
+    let after = std::fs::read_to_string(real.town().join("town.toml")).expect("read");
+    assert_eq!(before, after, "nothing written");
     // A non-empty directory that is not a town is left alone.
     let busy = s.path().join("busy");
     std::fs::create_dir_all(busy.join("x")).expect("mkdir");

@@ -2,6 +2,7 @@
 
 mod bead;
 mod deliveries;
+mod early_schema;
 mod error;
 pub mod export;
 mod health;
@@ -28,11 +29,19 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_init.sql"),
-    include_str!("migrations/002_deliveries.sql"),
-    include_str!("migrations/003_delivery_urgent.sql"),
-    include_str!("migrations/004_delivery_interrupted.sql"),
+/// One schema step, applied once (its number is `PRAGMA user_version` after it).
+enum Migration {
+    Sql(&'static str),
+    /// A step that has to look at the ledger first.
+    Code(fn(&Connection) -> rusqlite::Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(include_str!("migrations/001_init.sql")),
+    Migration::Sql(include_str!("migrations/002_deliveries.sql")),
+    Migration::Sql(include_str!("migrations/003_delivery_urgent.sql")),
+    Migration::Sql(include_str!("migrations/004_delivery_interrupted.sql")),
+    Migration::Code(early_schema::repair),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -105,8 +114,11 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have migrated while we waited for the write lock.
         let current = Self::user_version(&tx)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-            tx.execute_batch(sql)?;
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+            match step {
+                Migration::Sql(sql) => tx.execute_batch(sql)?,
+                Migration::Code(f) => f(&tx)?,
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         tx.commit()?;

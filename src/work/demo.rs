@@ -18,13 +18,59 @@ pub struct DemoTown {
     pub convoys: Vec<String>,
 }
 
+/// Simulated agents that take a while, so there is work to watch, and mail their report
+/// when they finish; defined when missing, and then made the town's default agent (so
+/// `gt sling` works here without any AI installed).
+fn define_runtimes(ctx: &mut Ctx) -> Result<()> {
+    let missing: Vec<(&str, u32)> = DEMO_RUNTIMES
+        .into_iter()
+        .filter(|(name, _)| crate::agent::runtime_named(&ctx.town, name).is_err())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for (name, busy) in missing {
+        super::agent_config::set(
+            ctx,
+            &super::agent_config::AgentSpec {
+                name: name.to_string(),
+                command_line: format!(
+                    "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
+                    busy / 4
+                ),
+                ready_marker: Some(crate::agent::sim::PROMPT.trim().to_string()),
+                busy_marker: Some(crate::agent::sim::BUSY_MARKER.to_string()),
+                instruction_file: Some("AGENTS.md".into()),
+                ..Default::default()
+            },
+        )?;
+    }
+    super::config::set(
+        ctx,
+        crate::town::settings::Scope::Town,
+        None,
+        "default_agent",
+        DEMO_RUNTIMES[1].0,
+    )?;
+    Ok(())
+}
+
 /// The demo town at `path` (default: `<tmp>/gt-demo`), created on first use.
 pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     let root = path
         .map(Path::to_path_buf)
         .unwrap_or_else(|| std::env::temp_dir().join("gt-demo"));
     if root.join("town.toml").is_file() {
-        let ctx = Ctx::open(&root)?;
+        // The demo starts simulated agents on ready work: never on someone's real town.
+        if !root.join(".gt").join("demo-sources").is_dir() {
+            return Err(Error::invalid(format!(
+                "{} is a town but not a demo town; open it with `gt` there, or give `gt demo` another path",
+                root.display()
+            )));
+        }
+        let mut ctx = Ctx::open(&root)?;
+        // A demo town made by an older gt may lack the simulated runtimes the demo slings to.
+        define_runtimes(&mut ctx)?;
         let count = ctx.reader().counts()?.beads as usize;
         let convoys = super::convoy::list(&ctx, true, None)?
             .into_iter()
@@ -53,32 +99,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     let mut ctx = Ctx::open(&root)?;
     ctx.actor = "mayor".into();
 
-    // Simulated agents that take a while, so there is work to watch, and mail their
-    // report when they finish.
-    for (name, busy) in DEMO_RUNTIMES {
-        super::agent_config::set(
-            &mut ctx,
-            &super::agent_config::AgentSpec {
-                name: name.to_string(),
-                command_line: format!(
-                    "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
-                    busy / 4
-                ),
-                ready_marker: Some(crate::agent::sim::PROMPT.trim().to_string()),
-                busy_marker: Some(crate::agent::sim::BUSY_MARKER.to_string()),
-                instruction_file: Some("AGENTS.md".into()),
-                ..Default::default()
-            },
-        )?;
-    }
-    // The demo's agents are simulators, so `gt sling` works here without any AI installed.
-    super::config::set(
-        &mut ctx,
-        crate::town::settings::Scope::Town,
-        None,
-        "default_agent",
-        DEMO_RUNTIMES[1].0,
-    )?;
+    define_runtimes(&mut ctx)?;
     for (name, files) in [
         (
             "webapp",
@@ -271,15 +292,17 @@ pub struct Lively {
     pub slung: Vec<String>,
 }
 
-/// Brings the demo town to life for the workspace: the mayor and a few simulated polecats
-/// working on ready beads, and a welcome message. A town with agents already is left as is.
+/// Brings the demo town to life for the workspace: the mayor (started again if its session
+/// is gone), a few simulated polecats on ready beads when nothing is being worked, and a
+/// welcome message the first time.
 pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
     let mut out = Lively::default();
-    if !super::agents::list(&ctx.reader(), None)?.is_empty() {
+    let agents = super::agents::list(&ctx.reader(), None)?;
+    let first = agents.is_empty();
+    out.mayor = !super::mayor::start(ctx, None).await?.already;
+    if agents.iter().any(|a| a.hook.is_some()) {
         return Ok(out);
     }
-    super::mayor::start(ctx, None).await?;
-    out.mayor = true;
     // Epics are containers, not work an agent takes. Every rig gets work first (the docs
     // rig's follows a formula, so its steps can be watched), then the rest by priority.
     let all: Vec<_> = super::beads::ready(ctx, None, None)?
@@ -313,6 +336,9 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
         };
         let s = super::formula_sling::sling_item(ctx, &b.id, &rig, &opts).await?;
         out.slung.push(format!("{} → {}", s.bead, s.agent));
+    }
+    if !first {
+        return Ok(out);
     }
     let from = "mayor".to_string();
     super::mail::send(
