@@ -155,7 +155,11 @@ fn quitting_gives_back_a_working_terminal() {
     let t = Terminal::start(&s, &s.town(), &script, 100, 30);
     t.wait(20, "the workspace", |scr| scr.contains("1 Agents"));
     t.keys(&["q"]);
-    let scr = t.wait(10, "the shell again", |scr| scr.contains("gt exited"));
+    // Wait for stty's report too, not only the exit line printed just before it.
+    let scr = t.wait(10, "the shell again", |scr| {
+        let has = |a: &str, b: &str| scr.lines().any(|l| l == a || l == b);
+        scr.contains("gt exited") && has("icanon", "-icanon") && has("echo", "-echo")
+    });
     assert!(scr.contains("gt exited 0"), "{scr}");
     // Cooked mode and echo are back: the shell prompt works.
     assert!(scr.lines().any(|l| l == "icanon"), "{scr}");
