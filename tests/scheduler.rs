@@ -257,3 +257,29 @@ fn a_sling_with_room_does_not_jump_beads_already_waiting() {
     assert_eq!(s.json(&["show", &b])["bead"]["status"], "hooked");
     assert_eq!(queued_ids(&s), vec![c.clone()]);
 }
+
+#[test]
+fn beads_that_keep_failing_at_the_head_of_the_queue_do_not_hold_a_new_sling_back() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.sim_runtime("steady", "--busy 2", &[]);
+    s.sim_runtime("gone", "--busy 2", &[]);
+    s.ok(&["config", "default-agent", "steady"]);
+    s.ok(&["config", "set", "scheduler.max_polecats", "2"]);
+    s.ok(&["scheduler", "pause"]);
+    let stuck: Vec<String> = (1..=3)
+        .map(|i| s.create(&[&format!("Stuck {i}"), "--rig", "gastown"]))
+        .collect();
+    for b in &stuck {
+        s.ok(&["sling", b, "gastown", "--agent", "gone"]);
+    }
+    // Their runtime is removed while they wait: every sling of them fails now.
+    s.ok(&["config", "agent", "remove", "gone"]);
+    s.ok(&["scheduler", "resume"]);
+    let fresh = s.create(&["Fresh", "--rig", "gastown"]);
+    let r = s.gt(&["--json", "sling", &fresh, "gastown"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["slung"][0]["bead"], fresh.as_str(), "{v}");
+    assert!(r.stderr.contains("it stays queued"), "{}", r.stderr);
+    assert_eq!(queued_ids(&s), stuck, "the failing ones keep their places");
+}

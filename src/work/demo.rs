@@ -299,7 +299,16 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
     let mut out = Lively::default();
     let agents = super::agents::list(&ctx.reader(), None)?;
     let first = agents.is_empty();
-    out.mayor = !super::mayor::start(ctx, None).await?.already;
+    // Only when its session is gone: starting a running mayor would reset its record.
+    let mayor_live = ctx
+        .tmux()
+        .panes()
+        .await?
+        .iter()
+        .any(|p| p.agent.as_deref() == Some("mayor") && !p.dead);
+    if !mayor_live {
+        out.mayor = !super::mayor::start(ctx, None).await?.already;
+    }
     if agents.iter().any(|a| a.hook.is_some()) {
         return Ok(out);
     }

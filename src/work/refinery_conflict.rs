@@ -184,6 +184,9 @@ pub(super) async fn on_conflict(
     {
         // Written; only the agent's notification failed: the mail is in its inbox.
         tracing::warn!(error = %e, "the worker was mailed about a conflict but not notified");
+        ctx.warnings.push(format!(
+            "warning: the conflict mail is in the worker's inbox but it was not notified: {e}"
+        ));
     }
     let slung_to = if sling && free {
         sling_resolution(ctx, rig, &resolution).await

@@ -90,7 +90,13 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
         }
     }
     let exe = super::gt_exe();
-    let mut env = vec![("GT_TOWN".to_string(), ctx.town.root().display().to_string())];
+    // Empty identity: the server's global environment may carry the GT_AGENT of whoever
+    // started it, and the supervisor must not act (or be excluded from reuse) as that agent.
+    let mut env = vec![
+        ("GT_TOWN".to_string(), ctx.town.root().display().to_string()),
+        ("GT_AGENT".to_string(), String::new()),
+        ("BD_ACTOR".to_string(), String::new()),
+    ];
     if let Ok(conf) = std::env::var("GT_TMUX_CONFIG") {
         env.push(("GT_TMUX_CONFIG".into(), conf));
     }

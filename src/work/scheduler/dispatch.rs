@@ -2,7 +2,7 @@
 //! which holds the scheduler lock and has checked the pause flag.
 
 use super::Capacity;
-use super::queue::{self, Entry};
+use super::queue::{self, Entry, QueuedView};
 use crate::Result;
 use crate::work::sling::Slung;
 use crate::work::{Ctx, formula_sling, hook};
@@ -30,14 +30,20 @@ pub struct DispatchReport {
     pub dispatched: Vec<Dispatched>,
     pub dropped: Vec<Dropped>,
     pub errors: Vec<String>,
-    /// The slings themselves (for a sling that joined the queue and was worked at once).
-    #[serde(skip)]
-    pub slung: Vec<Slung>,
 }
 
 /// Failed slings tolerated in one pass before the rest waits for the next one (when tmux
 /// or git is down, every sling would fail the same way).
 const MAX_FAILURES: usize = 3;
+
+/// What became of one queued bead's sling.
+enum Tried {
+    Slung(Slung),
+    /// It can never be slung as queued; taken out of the queue.
+    Dropped(String),
+    /// It stays queued, in its place.
+    Failed(crate::Error),
+}
 
 /// Slings queued beads in order while `cap` has room.
 pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
@@ -47,45 +53,91 @@ pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchRepor
         if !cap.has_room() || failures >= MAX_FAILURES {
             break;
         }
-        let res = formula_sling::sling_item(ctx, &view.bead, &entry.target, &entry.options()).await;
-        match res {
-            Ok(s) => {
-                if !s.already {
-                    cap.take();
-                }
-                report.dispatched.push(Dispatched {
-                    bead: view.bead.clone(),
-                    target: entry.target.clone(),
-                    agent: s.agent.clone(),
-                    waited_secs: view.age_secs,
-                });
-                report.slung.push(s);
-            }
-            Err(e) => match unslingable(ctx, &view.bead, &entry)? {
-                Some(why) => {
-                    let reason = format!("{why} (the sling said: {e})");
-                    drop_entry(ctx, &view.bead, &reason)?;
-                    report.dropped.push(Dropped {
-                        bead: view.bead.clone(),
-                        reason,
-                    });
-                }
-                None => {
-                    failures += 1;
-                    // A failed sling may have taken the bead off the queue while hooking it
-                    // and put it back as it was: it keeps its place.
-                    if queue::entry_of(&ctx.reader(), &view.bead)?.is_none() {
-                        ctx.write(|tx| queue::enqueue_in(tx, &view.bead, entry.clone()))?;
-                    }
-                    report.errors.push(format!(
-                        "queued {} could not be slung to {} (it stays queued): {e}",
-                        view.bead, entry.target
-                    ));
-                }
-            },
+        match try_entry(ctx, &view, &entry, &mut report).await? {
+            Tried::Slung(s) if !s.already => cap.take(),
+            Tried::Failed(_) => failures += 1,
+            _ => {}
         }
     }
     Ok(report)
+}
+
+/// A sling that joined the queue while there was room: the beads ahead of `bead` are slung
+/// in order while room lasts, then `bead` itself. Beads ahead that keep failing are passed
+/// over (they stay queued) rather than holding it back, and nothing behind it is touched —
+/// that is the deacon's round. Its own sling (None: no room was left for it) or its error;
+/// an error takes it back out of the queue, as if it had never been slung.
+pub(super) async fn work_up_to(
+    ctx: &mut Ctx,
+    cap: &mut Capacity,
+    bead: &str,
+    report: &mut DispatchReport,
+) -> Result<Option<Slung>> {
+    let mut failures = 0;
+    for (view, entry) in queue::list(&ctx.reader())? {
+        if !cap.has_room() {
+            return Ok(None);
+        }
+        let mine = view.bead == bead;
+        if !mine && failures >= MAX_FAILURES {
+            continue;
+        }
+        match try_entry(ctx, &view, &entry, report).await? {
+            Tried::Slung(s) if mine => return Ok(Some(s)),
+            Tried::Slung(s) if !s.already => cap.take(),
+            Tried::Slung(_) => {}
+            Tried::Dropped(why) if mine => return Err(crate::Error::invalid(why)),
+            Tried::Dropped(_) => {}
+            Tried::Failed(e) if mine => {
+                report.errors.pop();
+                ctx.write(|tx| queue::dequeue_in(tx, bead, "its sling failed"))?;
+                return Err(e);
+            }
+            Tried::Failed(_) => failures += 1,
+        }
+    }
+    Ok(None)
+}
+
+/// Slings one queued bead, noting the outcome in `report`.
+async fn try_entry(
+    ctx: &mut Ctx,
+    view: &QueuedView,
+    entry: &Entry,
+    report: &mut DispatchReport,
+) -> Result<Tried> {
+    let res = formula_sling::sling_item(ctx, &view.bead, &entry.target, &entry.options()).await;
+    let e = match res {
+        Ok(s) => {
+            report.dispatched.push(Dispatched {
+                bead: view.bead.clone(),
+                target: entry.target.clone(),
+                agent: s.agent.clone(),
+                waited_secs: view.age_secs,
+            });
+            return Ok(Tried::Slung(s));
+        }
+        Err(e) => e,
+    };
+    if let Some(why) = unslingable(ctx, &view.bead, entry)? {
+        let reason = format!("{why} (the sling said: {e})");
+        drop_entry(ctx, &view.bead, &reason)?;
+        report.dropped.push(Dropped {
+            bead: view.bead.clone(),
+            reason: reason.clone(),
+        });
+        return Ok(Tried::Dropped(reason));
+    }
+    // A failed sling may have taken the bead off the queue while hooking it and put it back
+    // as it was: it keeps its place.
+    if queue::entry_of(&ctx.reader(), &view.bead)?.is_none() {
+        ctx.write(|tx| queue::enqueue_in(tx, &view.bead, entry.clone()))?;
+    }
+    report.errors.push(format!(
+        "queued {} could not be slung to {} (it stays queued): {e}",
+        view.bead, entry.target
+    ));
+    Ok(Tried::Failed(e))
 }
 
 /// Why a bead can never be slung as queued (None: it can, the failure was something else).

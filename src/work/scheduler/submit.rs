@@ -127,15 +127,22 @@ pub async fn sling_or_queue(
     };
     ctx.write(|tx| queue::enqueue_in(tx, &bead_id, entry))?;
     if !paused && cap.has_room() {
-        let report = super::dispatch::dispatch(ctx, &mut cap).await?;
-        ctx.warnings.extend(report.errors);
+        let mut report = super::dispatch::DispatchReport::default();
+        let mine = super::dispatch::work_up_to(ctx, &mut cap, &bead_id, &mut report).await;
         for d in report.dispatched.iter().filter(|d| d.bead != bead_id) {
             ctx.warnings.push(format!(
                 "note: {} was queued first and is now slung to {}",
                 d.bead, d.agent
             ));
         }
-        if let Some(s) = report.slung.into_iter().find(|s| s.bead == bead_id) {
+        for d in report.dropped.iter().filter(|d| d.bead != bead_id) {
+            ctx.warnings.push(format!(
+                "warning: {} was taken out of the scheduler queue: {}",
+                d.bead, d.reason
+            ));
+        }
+        ctx.warnings.extend(report.errors);
+        if let Some(s) = mine? {
             return Ok(Outcome::Slung(s));
         }
     }
