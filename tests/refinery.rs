@@ -246,39 +246,74 @@ fn a_refinery_killed_after_moving_main_closes_the_request_on_restart() {
 #[test]
 fn a_refinery_killed_before_its_cleanup_cleans_up_next_time() {
     let s = Sandbox::with_sim_rig("gastown");
-    let a = s.create(&["Landed, not cleaned up", "--rig", "gastown"]);
-    let agents = sling_each(&s, std::slice::from_ref(&a), "gastown", &[]);
-    wait_for_merge_requests(&s, 1);
-    let item = s.json(&["mq", "list"])["queue"][0].clone();
-    let mr = item["id"].as_str().expect("id").to_string();
-    let commit = item["commit"].as_str().expect("commit").to_string();
-    let branch = item["branch"].as_str().expect("branch").to_string();
+    let beads: Vec<String> = ["Landed, not cleaned up", "Landed, half taken down"]
+        .iter()
+        .map(|t| s.create(&[t, "--rig", "gastown"]))
+        .collect();
+    let agents = sling_each(&s, &beads, "gastown", &[]);
+    wait_for_merge_requests(&s, 2);
+    let repo = bare_repo(&s, "gastown");
+    let mut branches = Vec::new();
+    let mut mrs = Vec::new();
     // What a refinery killed right after its landing transaction leaves: main moved, the
-    // request and bead closed and marked for cleanup, the polecat and branch still there.
+    // requests and beads closed and marked for cleanup, the polecats and branches still there.
+    for item in s.json(&["mq", "list"])["queue"].as_array().expect("queue") {
+        let mr = item["id"].as_str().expect("id").to_string();
+        let commit = item["commit"].as_str().expect("commit");
+        let src = item["source_bead"].as_str().expect("source");
+        git(&repo, &["update-ref", "refs/heads/main", commit]);
+        s.ok(&["--batch", "bead", "close", &mr, src]);
+        s.ok(&[
+            "--batch",
+            "bead",
+            "update",
+            &mr,
+            "--add-label",
+            "cleanup-pending",
+        ]);
+        branches.push(item["branch"].as_str().expect("branch").to_string());
+        mrs.push(mr);
+    }
+    // The sims branched from the same main: make the second branch sit on the first so
+    // both are on main (the refinery would have rebased it).
+    let first_tip = git(&repo, &["rev-parse", &branches[0]]);
+    git(&repo, &["update-ref", "refs/heads/main", first_tip.trim()]);
+    // …and the second was killed inside its take-down: worktree and branch gone, the
+    // record still there.
+    let half = &agents[1];
+    let wt = s
+        .town()
+        .join("gastown/polecats")
+        .join(half.rsplit('/').next().expect("name"));
     git(
-        &bare_repo(&s, "gastown"),
-        &["update-ref", "refs/heads/main", &commit],
+        &repo,
+        &["worktree", "remove", "--force", wt.to_str().expect("utf8")],
     );
-    s.ok(&["--batch", "bead", "close", &mr, &a]);
-    s.ok(&[
-        "--batch",
-        "bead",
-        "update",
-        &mr,
-        "--add-label",
-        "cleanup-pending",
-    ]);
-    assert!(has_branch(&s, "gastown", &branch));
+    git(&repo, &["branch", "-D", &branches[1]]);
+    assert_eq!(s.agent_view(half)["state"], "idle");
 
     let r = run_refinery(&s, "gastown");
     assert!(of_kind(&r, "merged").is_empty(), "{r:?}");
     let cleaned = of_kind(&r, "cleaned");
     assert_eq!(cleaned.len(), 1, "{r:?}");
-    assert_eq!(cleaned[0]["polecats"], serde_json::json!([agents[0]]));
-    assert!(!has_branch(&s, "gastown", &branch));
-    assert!(s.agent_view(&agents[0]).is_null());
-    let labels = s.json(&["show", &mr]).to_string();
-    assert!(!labels.contains("cleanup-pending"), "{labels}");
+    let mut gone: Vec<String> = cleaned[0]["polecats"]
+        .as_array()
+        .expect("polecats")
+        .iter()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect();
+    gone.sort();
+    let mut want = agents.clone();
+    want.sort();
+    assert_eq!(gone, want, "{r:?}");
+    assert!(!has_branch(&s, "gastown", &branches[0]));
+    for a in &agents {
+        assert!(s.agent_view(a).is_null(), "{a} forgotten");
+    }
+    for mr in &mrs {
+        let labels = s.json(&["show", mr]).to_string();
+        assert!(!labels.contains("cleanup-pending"), "{labels}");
+    }
     // Done once: the next run has nothing to clean.
     assert!(of_kind(&run_refinery(&s, "gastown"), "cleaned").is_empty());
 }

@@ -218,6 +218,46 @@ async fn take_down(
     })
 }
 
+/// Finishes the removal of a landed polecat that a stopped cleanup took half down: its
+/// branch and worktree are gone but its record still says idle (so it looks like a worker
+/// with nowhere to work). Its address when forgotten now.
+pub async fn finish_half_removed(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    branch: &str,
+) -> Result<Option<String>> {
+    let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+    let found = agents::list(&ctx.reader(), Some(&rig.name))?
+        .into_iter()
+        .find(|a| {
+            a.role == "polecat"
+                && a.state == "idle"
+                && a.hook.is_none()
+                && a.branch.as_deref() == Some(branch)
+                && a.worktree.as_ref().is_some_and(|w| !w.exists())
+        });
+    let Some(a) = found else {
+        return Ok(None);
+    };
+    let server = ctx.tmux();
+    for p in server.panes().await? {
+        if p.agent.as_deref() == Some(a.address.as_str()) {
+            if p.human_attached() {
+                return Ok(None);
+            }
+            server.kill_agent_window(&p.window_id).await?;
+        }
+    }
+    super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
+    ctx.write(|tx| {
+        agents::set_state(tx, &a.bead_id, "removed", None)?;
+        let note = serde_json::json!({"agent": a.address, "landed": branch, "finished": true});
+        tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
+        Ok(())
+    })?;
+    Ok(Some(a.address))
+}
+
 fn risks_text(v: &PolecatView) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(n) = v.dirty_files.filter(|n| *n > 0) {

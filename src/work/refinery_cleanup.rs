@@ -56,7 +56,13 @@ pub(super) async fn clean(
             continue;
         }
         let Ok(tip) = git::branch_tip(&repo, &l.branch) else {
-            continue; // gone already
+            // Gone already; a cleanup stopped half-way may have left the polecat's record.
+            match super::polecat_remove::finish_half_removed(ctx, rig, &l.branch).await {
+                Ok(Some(p)) => polecats.push(p),
+                Ok(None) => {}
+                Err(e) => keep(&l.branch, e.to_string()),
+            }
+            continue;
         };
         let merged = l.tip.as_deref() == Some(tip.as_str())
             || git::is_ancestor(&repo, &tip, &target).unwrap_or(false);
