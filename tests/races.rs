@@ -269,3 +269,28 @@ fn parallel_starts_into_a_missing_session_all_succeed() {
         assert_ne!(v["session"], "no session", "{v}");
     }
 }
+
+#[test]
+fn parallel_adds_of_one_crew_name_make_one_member() {
+    let s = Sandbox::with_sim_rig("r");
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            spawn(
+                &s,
+                &["--batch", "crew", "add", "twin", "--rig", "r", "--no-start"],
+            )
+        })
+        .collect();
+    let runs: Vec<Run> = children.into_iter().map(finish).collect();
+    let ok = runs.iter().filter(|r| r.code == 0).count();
+    assert_eq!(ok, 1, "exactly one add wins");
+    for r in runs.iter().filter(|r| r.code != 0) {
+        assert_eq!(r.code, 2, "the others are refused cleanly: {}", r.stderr);
+        assert!(r.stderr.contains("already exists"), "{}", r.stderr);
+    }
+    let v = s.agent_view("r/crew/twin");
+    assert_eq!(v["state"], "idle", "{v}");
+    let repo = s.town().join("r/.repo.git");
+    let worktrees = git(&repo, &["worktree", "list"]);
+    assert_eq!(worktrees.matches("/crew/twin").count(), 1, "{worktrees}");
+}

@@ -135,9 +135,12 @@ impl Server {
         loop {
             match self.run(self.create_cmds(spec, temp, true), None).await {
                 Ok(out) => return Ok(out),
-                Err(e) if e.is_server_exiting() && tries < 5 => {
+                // Several starters at once can each leave a server going away; on a loaded
+                // machine that takes a while, so keep trying for about two seconds.
+                Err(e) if e.is_server_exiting() && tries < 20 => {
                     tries += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    let ms = (20 * tries).min(150);
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 }
                 Err(e) => {
                     self.kill_named(&spec.session, temp).await;

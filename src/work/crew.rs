@@ -39,6 +39,9 @@ pub async fn add(
         rig: rig.name.clone(),
         name: name.to_string(),
     };
+    // Checks, worktree and record under the rig's lock (as slings do): two adds of one name
+    // cannot both pass the checks, and git never creates two worktrees of a repo at once.
+    let lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     if agents::find(&ctx.reader(), &address.to_string())?.is_some() {
         return Err(Error::invalid(format!(
             "{address} already exists (`gt crew start {address}` starts it)"
@@ -100,6 +103,7 @@ pub async fn add(
         let _ = git::delete_branch(&repo, &br);
         return Err(e);
     }
+    drop(lock);
     let launched = if start_it {
         Some(start(ctx, &address.to_string(), None).await?)
     } else {
