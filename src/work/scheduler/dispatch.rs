@@ -41,7 +41,7 @@ enum Tried {
     Slung(Slung),
     /// It can never be slung as queued; taken out of the queue.
     Dropped(String),
-    /// It stays queued, in its place.
+    /// Failed for a passing reason (the caller keeps it queued or gives the error back).
     Failed(crate::Error),
 }
 
@@ -55,7 +55,10 @@ pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchRepor
         }
         match try_entry(ctx, &view, &entry, &mut report).await? {
             Tried::Slung(s) if !s.already => cap.take(),
-            Tried::Failed(_) => failures += 1,
+            Tried::Failed(e) => {
+                keep_queued(ctx, &view, &entry, &e, &mut report)?;
+                failures += 1;
+            }
             _ => {}
         }
     }
@@ -89,17 +92,19 @@ pub(super) async fn work_up_to(
             Tried::Dropped(why) if mine => return Err(crate::Error::invalid(why)),
             Tried::Dropped(_) => {}
             Tried::Failed(e) if mine => {
-                report.errors.pop();
                 ctx.write(|tx| queue::dequeue_in(tx, bead, "its sling failed"))?;
                 return Err(e);
             }
-            Tried::Failed(_) => failures += 1,
+            Tried::Failed(e) => {
+                keep_queued(ctx, &view, &entry, &e, report)?;
+                failures += 1;
+            }
         }
     }
     Ok(None)
 }
 
-/// Slings one queued bead, noting the outcome in `report`.
+/// Slings one queued bead, noting a sling or a drop in `report`.
 async fn try_entry(
     ctx: &mut Ctx,
     view: &QueuedView,
@@ -128,6 +133,17 @@ async fn try_entry(
         });
         return Ok(Tried::Dropped(reason));
     }
+    Ok(Tried::Failed(e))
+}
+
+/// A queued bead whose sling failed for a passing reason keeps its place, and it is said.
+fn keep_queued(
+    ctx: &mut Ctx,
+    view: &QueuedView,
+    entry: &Entry,
+    e: &crate::Error,
+    report: &mut DispatchReport,
+) -> Result<()> {
     // A failed sling may have taken the bead off the queue while hooking it and put it back
     // as it was: it keeps its place.
     if queue::entry_of(&ctx.reader(), &view.bead)?.is_none() {
@@ -137,7 +153,7 @@ async fn try_entry(
         "queued {} could not be slung to {} (it stays queued): {e}",
         view.bead, entry.target
     ));
-    Ok(Tried::Failed(e))
+    Ok(())
 }
 
 /// Why a bead can never be slung as queued (None: it can, the failure was something else).
