@@ -160,19 +160,12 @@ async fn take_down(
     landed_tip: Option<&str>,
 ) -> Result<RemoveReport> {
     let a = v.agent.clone();
-    let server = ctx.tmux();
-    let mut window_killed = false;
-    for p in server.panes().await? {
-        if p.agent.as_deref() == Some(a.address.as_str()) {
-            if p.human_attached() && !force {
-                return Err(Error::invalid(format!(
-                    "someone is attached to {}'s window; detach first or use --force",
-                    a.address
-                )));
-            }
-            window_killed |= server.kill_agent_window(&p.window_id).await?;
-        }
-    }
+    let Some(window_killed) = close_windows(ctx, &a.address, force).await? else {
+        return Err(Error::invalid(format!(
+            "someone is attached to {}'s window; detach first or use --force",
+            a.address
+        )));
+    };
     let wt_path = a
         .worktree
         .clone()
@@ -197,18 +190,10 @@ async fn take_down(
             branch_kept = Some(b.to_string());
         }
     }
-    super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
-    let hook = a.hook.clone();
     let address = Address::parse(&a.address).map_err(Error::Invalid)?;
-    ctx.write(|tx| {
-        if let Some(h) = &hook {
-            super::hook::unhook_in(tx, h)?;
-        }
-        agents::set_state(tx, &a.bead_id, "removed", None)?;
-        let note = serde_json::json!({"agent": address.to_string(), "discarded": risks, "landed": landed_tip});
-        tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
-        Ok(())
-    })?;
+    let note =
+        serde_json::json!({"agent": address.to_string(), "discarded": risks, "landed": landed_tip});
+    forget(ctx, &a, note)?;
     Ok(RemoveReport {
         address: a.address,
         window_killed,
@@ -239,23 +224,45 @@ pub async fn finish_half_removed(
     let Some(a) = found else {
         return Ok(None);
     };
-    let server = ctx.tmux();
-    for p in server.panes().await? {
-        if p.agent.as_deref() == Some(a.address.as_str()) {
-            if p.human_attached() {
-                return Ok(None);
-            }
-            server.kill_agent_window(&p.window_id).await?;
-        }
+    if close_windows(ctx, &a.address, false).await?.is_none() {
+        return Ok(None);
     }
+    let note = serde_json::json!({"agent": a.address, "landed": branch, "finished": true});
+    forget(ctx, &a, note)?;
+    Ok(Some(a.address))
+}
+
+/// Kills the agent's windows; None (nothing killed) when a person is attached to one and
+/// `force` is not given, else whether a window was killed.
+async fn close_windows(ctx: &Ctx, address: &str, force: bool) -> Result<Option<bool>> {
+    let server = ctx.tmux();
+    let panes = server.panes().await?;
+    let mine: Vec<_> = panes
+        .iter()
+        .filter(|p| p.agent.as_deref() == Some(address))
+        .collect();
+    if !force && mine.iter().any(|p| p.human_attached()) {
+        return Ok(None);
+    }
+    let mut killed = false;
+    for p in mine {
+        killed |= server.kill_agent_window(&p.window_id).await?;
+    }
+    Ok(Some(killed))
+}
+
+/// The agent's queued messages are dropped, its hook (if any) released and its record
+/// marked removed, with a `polecat_removed` event carrying `note`.
+fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Result<()> {
     super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     ctx.write(|tx| {
+        if let Some(h) = &a.hook {
+            super::hook::unhook_in(tx, h)?;
+        }
         agents::set_state(tx, &a.bead_id, "removed", None)?;
-        let note = serde_json::json!({"agent": a.address, "landed": branch, "finished": true});
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
         Ok(())
-    })?;
-    Ok(Some(a.address))
+    })
 }
 
 fn risks_text(v: &PolecatView) -> Vec<String> {
