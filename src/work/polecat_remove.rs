@@ -160,7 +160,7 @@ async fn take_down(
     landed_tip: Option<&str>,
 ) -> Result<RemoveReport> {
     let a = v.agent.clone();
-    let Some(window_killed) = close_windows(ctx, &a.address, force).await? else {
+    let Some(window_killed) = super::session::close_windows(ctx, &a.address, force).await? else {
         return Err(Error::invalid(format!(
             "someone is attached to {}'s window; detach first or use --force",
             a.address
@@ -224,31 +224,15 @@ pub async fn finish_half_removed(
     let Some(a) = found else {
         return Ok(None);
     };
-    if close_windows(ctx, &a.address, false).await?.is_none() {
+    if super::session::close_windows(ctx, &a.address, false)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let note = serde_json::json!({"agent": a.address, "landed": branch, "finished": true});
     forget(ctx, &a, note)?;
     Ok(Some(a.address))
-}
-
-/// Kills the agent's windows; None (nothing killed) when a person is attached to one and
-/// `force` is not given, else whether a window was killed.
-async fn close_windows(ctx: &Ctx, address: &str, force: bool) -> Result<Option<bool>> {
-    let server = ctx.tmux();
-    let panes = server.panes().await?;
-    let mine: Vec<_> = panes
-        .iter()
-        .filter(|p| p.agent.as_deref() == Some(address))
-        .collect();
-    if !force && mine.iter().any(|p| p.human_attached()) {
-        return Ok(None);
-    }
-    let mut killed = false;
-    for p in mine {
-        killed |= server.kill_agent_window(&p.window_id).await?;
-    }
-    Ok(Some(killed))
 }
 
 /// The agent's queued messages are dropped, its hook (if any) released and its record

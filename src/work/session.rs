@@ -187,19 +187,31 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
 /// Stops an agent's window (never one a person is looking at, unless `force`).
 /// What was still queued for it is failed, with the reason: it was meant for that session.
 pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool> {
-    let server = ctx.tmux();
     let addr = address.to_string();
-    let mut stopped = false;
-    for p in server.panes().await? {
-        if p.agent.as_deref() == Some(addr.as_str()) {
-            if p.human_attached() && !force {
-                return Err(Error::invalid(format!(
-                    "someone is attached to {addr}'s window; detach first or use --force"
-                )));
-            }
-            stopped |= server.kill_agent_window(&p.window_id).await?;
-        }
-    }
+    let Some(stopped) = close_windows(ctx, &addr, force).await? else {
+        return Err(Error::invalid(format!(
+            "someone is attached to {addr}'s window; detach first or use --force"
+        )));
+    };
     super::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
     Ok(stopped)
+}
+
+/// Kills the agent's windows; None (nothing killed) when a person is attached to one and
+/// `force` is not given, else whether a window was killed.
+pub(super) async fn close_windows(ctx: &Ctx, address: &str, force: bool) -> Result<Option<bool>> {
+    let server = ctx.tmux();
+    let panes = server.panes().await?;
+    let mine: Vec<_> = panes
+        .iter()
+        .filter(|p| p.agent.as_deref() == Some(address))
+        .collect();
+    if !force && mine.iter().any(|p| p.human_attached()) {
+        return Ok(None);
+    }
+    let mut killed = false;
+    for p in mine {
+        killed |= server.kill_agent_window(&p.window_id).await?;
+    }
+    Ok(Some(killed))
 }

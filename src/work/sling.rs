@@ -297,17 +297,14 @@ async fn clear_reused(
 /// Ends an idle polecat's previous session (refusing if a person is attached to it) and
 /// drops anything still queued for it: it was meant for that session's work.
 async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
-    let server = ctx.tmux();
     let addr = address.to_string();
-    for p in server.panes().await? {
-        if p.agent.as_deref() == Some(addr.as_str()) {
-            if p.human_attached() {
-                return Err(Error::invalid(format!(
-                    "someone is attached to {address}'s window; not replacing its session"
-                )));
-            }
-            server.kill_agent_window(&p.window_id).await?;
-        }
+    if super::session::close_windows(ctx, &addr, false)
+        .await?
+        .is_none()
+    {
+        return Err(Error::invalid(format!(
+            "someone is attached to {address}'s window; not replacing its session"
+        )));
     }
     delivery::cancel_queued(
         ctx,
