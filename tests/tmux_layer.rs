@@ -368,3 +368,63 @@ fn the_server_name_does_not_depend_on_how_the_path_is_spelled() {
         assert!(!gt::tmux::is_valid_socket_name(bad), "{bad:?}");
     }
 }
+
+/// tmux 3.3a gives a new window the PATH of the client that made it, whatever `-e PATH=…`
+/// says; the window must get the PATH gt chose (so an agent finds this gt), also when the
+/// caller's own PATH lacks it — and a respawned pane the same.
+#[tokio::test]
+async fn the_path_gt_gives_a_window_reaches_its_program() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("path.txt");
+    let script = format!("echo \"$PATH\" > {}; exec cat", out.display());
+    let mut w = spec("rig", "ash", &["sh", "-c", &script]);
+    w.env
+        .push(("PATH".into(), "/opt/gt-marker/bin:/usr/bin:/bin".into()));
+    let made = s.create_window(&w).await.expect("window");
+    let read = || std::fs::read_to_string(&out).unwrap_or_default();
+    for _ in 0..100 {
+        if !read().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(read().trim(), "/opt/gt-marker/bin:/usr/bin:/bin");
+    let pane = s
+        .panes()
+        .await
+        .expect("panes")
+        .into_iter()
+        .find(|x| x.pane_id == made.pane_id)
+        .expect("listed");
+    assert!(pane.started.is_some() && !pane.ready, "{pane:?}");
+    s.mark_ready(&made.pane_id).await.expect("mark ready");
+    std::fs::remove_file(&out).expect("rm");
+    s.respawn(
+        &made.pane_id,
+        "/",
+        &[("PATH".into(), "/opt/other/bin:/usr/bin:/bin".into())],
+        &["sh".into(), "-c".into(), script.clone()],
+    )
+    .await
+    .expect("respawn");
+    for _ in 0..100 {
+        if !read().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(read().trim(), "/opt/other/bin:/usr/bin:/bin");
+    let pane = s
+        .panes()
+        .await
+        .expect("panes")
+        .into_iter()
+        .find(|x| x.pane_id == made.pane_id)
+        .expect("listed");
+    assert!(
+        !pane.ready,
+        "a respawned pane has not reached its prompt yet"
+    );
+}

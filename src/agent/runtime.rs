@@ -1,4 +1,6 @@
-//! Runtimes are data: the embedded presets plus the town's own (`[agents.<name>]`).
+//! Runtimes are data: the embedded presets plus the town's own (`[agents.<name>]`). A town
+//! entry named like a preset changes only the fields it sets (its `env` is merged key by
+//! key); any other name defines a runtime of its own.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,9 +28,84 @@ impl PromptMode {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromptMode::Arg => "arg",
+            PromptMode::Flag => "flag",
+            PromptMode::Paste => "paste",
+        }
+    }
+}
+
+/// What gt does with text that starts with one of the runtime's command characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Neutralize {
+    /// A leading space: the runtime reads the text as a message (and trims the space).
+    #[default]
+    Space,
+    /// Refused with an error naming the character.
+    Refuse,
+}
+
+/// How the runtime shows pasted text and takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasteRules {
+    /// Texts shown in the input instead of a long paste (`[Pasted text #`).
+    pub collapsed: Vec<String>,
+    /// Milliseconds to wait after the paste shows before pressing Enter (a submit key too
+    /// soon after a paste is taken as a newline by some runtimes).
+    pub submit_delay_ms: u64,
+    /// Texts that show a submitted message waiting inside the runtime while it works.
+    pub queued: Vec<String>,
+}
+
+/// Who may answer a startup dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogAnswer {
+    /// It asks to trust the agent's own worktree: gt made that folder for this agent.
+    TrustWorktree,
+    /// It asks to confirm the autonomous mode the runtime's own arguments ask for.
+    Autonomous,
+    /// It asks whether to use the API key the runtime's `env` names (answered only when the
+    /// agent's environment has that key).
+    ApiKey,
+    /// Only a person can answer: the agent shows as blocked, with the screen's text.
+    Person,
+}
+
+impl DialogAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialogAnswer::TrustWorktree => "trust_worktree",
+            DialogAnswer::Autonomous => "autonomous",
+            DialogAnswer::ApiKey => "api_key",
+            DialogAnswer::Person => "person",
+        }
+    }
+}
+
+/// A screen the runtime may stop at before its prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialog {
+    pub name: String,
+    /// Texts that all show on the screen when the dialog is up.
+    pub screen: Vec<String>,
+    /// The keys that answer it (tmux key names from a fixed set; see `dialog_key_ok`).
+    #[serde(default)]
+    pub keys: Vec<String>,
+    pub answer: DialogAnswer,
+    /// For `api_key`: the environment variable holding the key.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Runtime {
     #[serde(skip_deserializing, default)]
     pub name: String,
@@ -37,14 +114,35 @@ pub struct Runtime {
     pub args: Vec<String>,
     #[serde(default)]
     pub autonomous_args: Vec<String>,
+    /// Environment for its sessions (on top of gt's own: GT_*, PATH, git identity).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub prompt: PromptMode,
     #[serde(default)]
     pub prompt_flag: Option<String>,
+    /// Text at the start of its input line when it waits for input.
     #[serde(default)]
     pub ready_marker: Option<String>,
+    /// Text visible while it works.
     #[serde(default)]
     pub busy_marker: Option<String>,
+    /// More texts that mean it works (shown while a hint replaces the main busy text).
+    #[serde(default)]
+    pub busy_markers: Vec<String>,
+    /// Hint text an empty input shows (not typed input).
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    #[serde(default)]
+    pub paste: PasteRules,
+    /// Characters that make the start of an input a command (`!` shell, `/` slash command…).
+    #[serde(default)]
+    pub command_chars: String,
+    #[serde(default)]
+    pub neutralize: Neutralize,
+    /// Screens it may stop at before its prompt, and who answers them.
+    #[serde(default)]
+    pub dialogs: Vec<Dialog>,
     #[serde(default)]
     pub process_names: Vec<String>,
     #[serde(default)]
@@ -59,13 +157,29 @@ pub struct Runtime {
     pub resume_args: Vec<String>,
     #[serde(default = "default_startup")]
     pub startup_timeout_secs: u64,
-    /// True for the embedded presets, false for the town's own.
+    /// Arguments that make it print its version (`gt doctor`).
+    #[serde(default = "default_version_args")]
+    pub version_args: Vec<String>,
+    /// What its autonomous mode needs in the environment when it runs as root.
+    #[serde(default)]
+    pub root_env: BTreeMap<String, String>,
+    /// The version of the real CLI the conformance suite proved this preset against.
+    #[serde(default)]
+    pub verified: Option<String>,
+    /// True for the embedded presets (also when the town changes some of their fields).
     #[serde(skip, default)]
     pub builtin: bool,
+    /// The fields the town's config sets (empty for an untouched preset).
+    #[serde(skip, default)]
+    pub town_fields: Vec<String>,
 }
 
 fn default_startup() -> u64 {
     60
+}
+
+fn default_version_args() -> Vec<String> {
+    vec!["--version".into()]
 }
 
 impl Runtime {
@@ -98,41 +212,159 @@ impl Runtime {
         parts.extend(self.autonomous_args.iter().cloned());
         shlex::try_join(parts.iter().map(String::as_str)).unwrap_or_else(|_| parts.join(" "))
     }
+
+    /// Every text that means it is working.
+    pub fn busy_texts(&self) -> impl Iterator<Item = &str> {
+        self.busy_marker
+            .iter()
+            .chain(self.busy_markers.iter())
+            .map(String::as_str)
+            .filter(|m| !m.is_empty())
+    }
+
+    /// The checks a runtime definition must pass, whoever wrote it.
+    pub fn check(&self) -> Result<(), String> {
+        if self.command.trim().is_empty() {
+            return Err("command is empty".into());
+        }
+        if self.prompt == PromptMode::Flag && self.prompt_flag.is_none() {
+            return Err("prompt = \"flag\" needs prompt_flag".into());
+        }
+        if self.urgent_interrupts && !self.escape_cancels {
+            return Err(
+                "urgent_interrupts needs escape_cancels = true (gt interrupts with Escape)".into(),
+            );
+        }
+        if !(1..=3600).contains(&self.startup_timeout_secs) {
+            return Err(format!(
+                "startup_timeout_secs must be 1 to 3600, not {}",
+                self.startup_timeout_secs
+            ));
+        }
+        if self.paste.submit_delay_ms > 5_000 {
+            return Err(format!(
+                "paste.submit_delay_ms must be at most 5000, not {}",
+                self.paste.submit_delay_ms
+            ));
+        }
+        for (k, _) in self.env.iter().chain(self.root_env.iter()) {
+            if !valid_env_name(k) {
+                return Err(format!("{k:?} is not an environment variable name"));
+            }
+        }
+        for d in &self.dialogs {
+            if d.screen.iter().all(|s| s.trim().is_empty()) {
+                return Err(format!(
+                    "dialog {:?} has no screen text to know it by",
+                    d.name
+                ));
+            }
+            if let Some(k) = d.keys.iter().find(|k| !crate::tmux::dialog_key(k)) {
+                return Err(format!(
+                    "dialog {:?}: {k:?} is not a key gt presses (Enter, Escape, Up, Down, Left, Right, Tab, BTab, Space, or one letter or digit)",
+                    d.name
+                ));
+            }
+            if d.answer != DialogAnswer::Person && d.keys.is_empty() {
+                return Err(format!(
+                    "dialog {:?} is answered by gt but names no keys",
+                    d.name
+                ));
+            }
+            if d.answer == DialogAnswer::ApiKey && d.env.is_none() {
+                return Err(format!(
+                    "dialog {:?} (api_key) must name the variable holding the key (env)",
+                    d.name
+                ));
+            }
+        }
+        if let Some(c) = self
+            .command_chars
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!("command_chars cannot hold {c:?}"));
+        }
+        Ok(())
+    }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn valid_env_name(k: &str) -> bool {
+    let mut chars = k.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The presets as TOML tables, by name.
+fn preset_tables() -> toml::Table {
+    toml::from_str(PRESETS).unwrap_or_default()
 }
 
 /// The embedded presets, by name.
 pub fn presets() -> BTreeMap<String, Runtime> {
-    let parsed: BTreeMap<String, Runtime> = toml::from_str(PRESETS).unwrap_or_default();
-    parsed
+    preset_tables()
         .into_iter()
-        .map(|(name, mut rt)| {
+        .filter_map(|(name, v)| {
+            let mut rt: Runtime = v.try_into().ok()?;
             rt.name = name.clone();
             rt.builtin = true;
-            (name, rt)
+            Some((name, rt))
         })
         .collect()
 }
 
-/// Runtimes declared in a config table (`[agents.<name>]`), checked one by one.
+/// Runtimes declared in a config table (`[agents.<name>]`), each laid over the preset of
+/// its name if there is one, and checked.
 pub fn from_table(table: Option<&toml::Value>) -> Result<BTreeMap<String, Runtime>, String> {
     let mut out = BTreeMap::new();
     let Some(toml::Value::Table(t)) = table else {
         return Ok(out);
     };
+    let presets = preset_tables();
     for (name, v) in t {
-        let mut rt: Runtime = v
-            .clone()
+        let toml::Value::Table(own) = v else {
+            return Err(format!("[agents.{name}] must be a table"));
+        };
+        let base = presets.get(name).and_then(|p| p.as_table()).cloned();
+        let builtin = base.is_some();
+        let merged = overlay(base.unwrap_or_default(), own);
+        let mut rt: Runtime = toml::Value::Table(merged)
             .try_into()
             .map_err(|e| format!("[agents.{name}]: {e}"))?;
         rt.name = name.clone();
-        if rt.urgent_interrupts && !rt.escape_cancels {
-            return Err(format!(
-                "[agents.{name}]: urgent_interrupts needs escape_cancels = true (gt interrupts with Escape)"
-            ));
-        }
+        rt.builtin = builtin;
+        rt.town_fields = own.keys().cloned().collect();
+        rt.check().map_err(|e| format!("[agents.{name}]: {e}"))?;
         out.insert(name.clone(), rt);
     }
     Ok(out)
+}
+
+/// `own` over `base`: its keys replace the base's, except `env`, merged key by key (an
+/// empty value removes the base's variable).
+fn overlay(mut base: toml::Table, own: &toml::Table) -> toml::Table {
+    for (k, v) in own {
+        if k == "env"
+            && let (Some(toml::Value::Table(b)), toml::Value::Table(o)) = (base.get_mut("env"), v)
+        {
+            for (ek, ev) in o {
+                if ev.as_str() == Some("") {
+                    b.remove(ek);
+                } else {
+                    b.insert(ek.clone(), ev.clone());
+                }
+            }
+            continue;
+        }
+        base.insert(k.clone(), v.clone());
+    }
+    if let Some(toml::Value::Table(env)) = base.get_mut("env") {
+        env.retain(|_, v| v.as_str() != Some(""));
+    }
+    base
 }
 
 #[cfg(test)]
@@ -140,43 +372,90 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_preset_parses_with_what_delivery_needs() {
+    fn every_preset_parses_checks_and_has_what_delivery_needs() {
+        let raw = preset_tables();
         let p = presets();
+        assert_eq!(raw.len(), p.len(), "a preset failed to parse: {raw:?}");
         for name in [
             "claude", "codex", "gemini", "cursor", "opencode", "copilot", "amp", "auggie", "sim",
         ] {
             let rt = p
                 .get(name)
                 .unwrap_or_else(|| panic!("preset {name} missing"));
+            rt.check().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
-                rt.ready_marker.is_some() && rt.busy_marker.is_some(),
+                rt.ready_marker.is_some() && rt.busy_texts().next().is_some(),
                 "{name}"
             );
             assert!(rt.instruction_file.is_some(), "{name}");
             assert!(!rt.process_names.is_empty(), "{name}");
-            if rt.prompt == PromptMode::Flag {
-                assert!(rt.prompt_flag.is_some(), "{name}");
-            }
         }
     }
 
     #[test]
     fn argv_places_the_beacon_by_mode() {
         let p = presets();
-        let claude = &p["claude"];
-        assert_eq!(
-            claude.argv(Some("hi"), "/bin/gt"),
-            vec!["claude", "--dangerously-skip-permissions", "hi"]
-        );
-        let gemini = &p["gemini"];
-        assert_eq!(
-            gemini.argv(Some("hi"), "/bin/gt"),
-            vec!["gemini", "--yolo", "--prompt-interactive", "hi"]
-        );
-        assert_eq!(
-            p["amp"].argv(Some("hi"), "/bin/gt"),
-            vec!["amp", "--dangerously-allow-all"]
-        );
         assert_eq!(p["sim"].argv(None, "/x/gt"), vec!["/x/gt", "agent", "sim"]);
+        let mut rt = p["sim"].clone();
+        rt.prompt = PromptMode::Flag;
+        rt.prompt_flag = Some("--prompt".into());
+        assert_eq!(
+            rt.argv(Some("hi"), "/x/gt"),
+            vec!["/x/gt", "agent", "sim", "--prompt", "hi"]
+        );
+        rt.prompt = PromptMode::Paste;
+        assert_eq!(rt.argv(Some("hi"), "/x/gt"), vec!["/x/gt", "agent", "sim"]);
+    }
+
+    #[test]
+    fn a_town_entry_changes_only_what_it_sets_of_a_preset() {
+        let t: toml::Value = toml::from_str(
+            r#"
+            [claude]
+            env = { IS_SANDBOX = "1" }
+            startup_timeout_secs = 90
+            [mine]
+            command = "my-agent"
+            "#,
+        )
+        .expect("toml");
+        let own = from_table(Some(&t)).expect("valid");
+        let claude = &own["claude"];
+        let preset = &presets()["claude"];
+        assert_eq!(claude.env.get("IS_SANDBOX").map(String::as_str), Some("1"));
+        for (k, v) in &preset.env {
+            assert_eq!(claude.env.get(k), Some(v), "preset env {k} kept");
+        }
+        assert_eq!(claude.startup_timeout_secs, 90);
+        assert_eq!(claude.ready_marker, preset.ready_marker);
+        assert_eq!(claude.dialogs, preset.dialogs);
+        assert!(claude.builtin);
+        assert_eq!(claude.town_fields, vec!["env", "startup_timeout_secs"]);
+        assert!(!own["mine"].builtin);
+    }
+
+    #[test]
+    fn bad_definitions_are_refused_with_the_reason() {
+        for (toml_text, want) in [
+            ("[x]\ncommand = \"a\"\nprompt = \"flag\"", "prompt_flag"),
+            (
+                "[x]\ncommand = \"a\"\nurgent_interrupts = true",
+                "escape_cancels",
+            ),
+            (
+                "[x]\ncommand = \"a\"\nenv = { \"A B\" = \"1\" }",
+                "environment variable",
+            ),
+            ("[x]\ncommand = \"a\"\nbogus = 1", "bogus"),
+            (
+                "[x]\ncommand = \"a\"\n[[x.dialogs]]\nname = \"d\"\nscreen = [\"Trust?\"]\nkeys = [\"rm -rf\"]\nanswer = \"trust_worktree\"",
+                "not a key",
+            ),
+            ("[x]\ncommand = \"\"", "empty"),
+        ] {
+            let t: toml::Value = toml::from_str(toml_text).expect("toml");
+            let e = from_table(Some(&t)).expect_err(toml_text);
+            assert!(e.contains(want), "{toml_text}: {e}");
+        }
     }
 }

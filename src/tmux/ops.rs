@@ -216,8 +216,8 @@ impl Server {
         for (k, v) in &spec.env {
             create.push_option("-e", format!("{k}={v}"));
         }
-        for a in &spec.argv {
-            create.push_param(a.clone());
+        for a in program(&spec.env, &spec.argv) {
+            create.push_param(a);
         }
         cmds.push(create);
         let target = format!("={}:={temp}", spec.session);
@@ -229,6 +229,7 @@ impl Server {
         if let Some(b) = &spec.bead {
             tags.push(("@gt_bead", b.clone()));
         }
+        tags.push(("@gt_started", chrono::Utc::now().timestamp().to_string()));
         for (k, v) in tags {
             cmds.push(
                 SetOption::new()
@@ -278,10 +279,59 @@ impl Server {
         for (k, v) in env {
             cmd.push_option("-e", format!("{k}={v}"));
         }
-        for a in argv {
-            cmd.push_param(a.clone());
+        for a in program(env, argv) {
+            cmd.push_param(a);
         }
+        let started = SetOption::new()
+            .window()
+            .target_pane(pane.to_string())
+            .option("@gt_started")
+            .value(chrono::Utc::now().timestamp().to_string())
+            .build();
+        let unready = SetOption::new()
+            .window()
+            .unset()
+            .target_pane(pane.to_string())
+            .option("@gt_ready")
+            .build();
+        self.run(vec![cmd, started, unready], None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records on the pane's window that its runtime reached its prompt (the witness tells a
+    /// runtime that never started from one that ran and exited).
+    pub async fn mark_ready(&self, pane: &str) -> Result<(), TmuxError> {
+        let cmd = SetOption::new()
+            .window()
+            .target_pane(pane.to_string())
+            .option("@gt_ready")
+            .value("1")
+            .build();
         self.run(vec![cmd], None).await.map(|_| ())
+    }
+
+    /// Presses keys that answer a runtime's dialog — only navigation and confirmation keys
+    /// (`dialog_key`), never text, and each key as a key name tmux will not reinterpret.
+    pub async fn press_dialog_keys(&self, pane: &str, keys: &[String]) -> Result<(), TmuxError> {
+        let mut cmds = Vec::new();
+        for k in keys {
+            if !dialog_key(k) {
+                return Err(TmuxError::Unexpected(format!(
+                    "{k:?} is not a key gt presses to answer a dialog"
+                )));
+            }
+            cmds.push(
+                SendKeys::new()
+                    .target_pane(pane.to_string())
+                    .key(k.clone())
+                    .build(),
+            );
+        }
+        if cmds.is_empty() {
+            return Ok(());
+        }
+        self.run(cmds, None).await.map(|_| ())
     }
 
     /// Kills a window, but only one gt tagged (an agent's, or the supervisor's).
@@ -444,6 +494,33 @@ impl Server {
             Err(e) if e.is_no_server() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Keys a dialog answer may press: navigation and confirmation, one letter or digit.
+pub fn dialog_key(key: &str) -> bool {
+    matches!(
+        key,
+        "Enter" | "Escape" | "Up" | "Down" | "Left" | "Right" | "Tab" | "BTab" | "Space"
+    ) || (key.len() == 1 && key.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The command a window runs. tmux 3.3a replaces a `-e PATH=…` with the PATH of the tmux
+/// client that made the window, so the program is started through `env` with the PATH gt
+/// chose for it (the other variables go by `-e`: they stay out of the command line, which
+/// tmux shows).
+fn program(env: &[(String, String)], argv: &[String]) -> Vec<String> {
+    match env.iter().rev().find(|(k, _)| k == "PATH") {
+        Some((_, path)) if !argv.is_empty() => {
+            let mut v = vec![
+                "/usr/bin/env".to_string(),
+                "--".to_string(),
+                format!("PATH={path}"),
+            ];
+            v.extend(argv.iter().cloned());
+            v
+        }
+        _ => argv.to_vec(),
     }
 }
 

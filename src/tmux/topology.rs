@@ -7,7 +7,7 @@ pub const PANE_FORMAT: &str = concat!(
     "#{session_name}|~|#{window_id}|~|#{window_name}|~|#{pane_id}|~|#{pane_pid}|~|",
     "#{pane_dead}|~|#{pane_dead_status}|~|#{pane_current_command}|~|#{window_activity}|~|",
     "#{session_attached}|~|#{window_active}|~|#{@gt_agent}|~|#{@gt_bead}|~|#{pane_width}|~|",
-    "#{pane_height}|~|#{@gt_daemon}"
+    "#{pane_height}|~|#{@gt_daemon}|~|#{@gt_started}|~|#{@gt_ready}"
 );
 
 /// One pane (every agent window has exactly one).
@@ -34,6 +34,10 @@ pub struct Pane {
     pub height: u32,
     /// `@gt_daemon`: the town supervisor's window.
     pub daemon: bool,
+    /// `@gt_started`: Unix time its program was started (by gt).
+    pub started: Option<i64>,
+    /// `@gt_ready`: its runtime reached its prompt once (gt saw it).
+    pub ready: bool,
 }
 
 impl Pane {
@@ -50,7 +54,7 @@ pub fn parse(output: &str) -> Vec<Pane> {
 
 fn parse_line(line: &str) -> Option<Pane> {
     let f: Vec<&str> = line.split(SEP).collect();
-    if f.len() != 16 {
+    if f.len() != 18 {
         return None;
     }
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -71,6 +75,8 @@ fn parse_line(line: &str) -> Option<Pane> {
         width: f[13].parse().unwrap_or(0),
         height: f[14].parse().unwrap_or(0),
         daemon: f[15] == "1",
+        started: f[16].parse().ok(),
+        ready: f[17] == "1",
     })
 }
 
@@ -80,8 +86,8 @@ mod tests {
 
     #[test]
     fn parses_live_and_dead_panes() {
-        let out = "gastown|~|@3|~|nux|~|%4|~|1234|~|0|~||~|gt|~|1700000000|~|1|~|1|~|gastown/polecats/nux|~|gt-ab12|~|160|~|45|~|\n\
-                   hq|~|@1|~|mayor|~|%1|~||~|1|~|137|~|bash|~|1700000001|~|0|~|0|~||~||~|80|~|24|~|1\n\
+        let out = "gastown|~|@3|~|nux|~|%4|~|1234|~|0|~||~|gt|~|1700000000|~|1|~|1|~|gastown/polecats/nux|~|gt-ab12|~|160|~|45|~||~|1700000000|~|1\n\
+                   hq|~|@1|~|mayor|~|%1|~||~|1|~|137|~|bash|~|1700000001|~|0|~|0|~||~||~|80|~|24|~|1|~||~|\n\
                    garbage line\n";
         let panes = parse(out);
         assert_eq!(panes.len(), 2);
@@ -93,5 +99,7 @@ mod tests {
         assert_eq!(panes[1].agent, None);
         assert!(!panes[1].human_attached());
         assert!(panes[1].daemon && !panes[0].daemon);
+        assert_eq!(panes[0].started, Some(1_700_000_000));
+        assert!(panes[0].ready && !panes[1].ready);
     }
 }

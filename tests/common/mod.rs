@@ -1,7 +1,9 @@
 //! Test harness: runs the real `gt` binary against temp towns and temp git repositories.
 #![allow(dead_code)]
 
+pub mod model;
 pub mod mq;
+pub mod runtimes;
 pub mod terminal;
 
 use serde_json::Value;

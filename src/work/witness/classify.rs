@@ -196,6 +196,8 @@ mod tests {
             width: 80,
             height: 24,
             daemon: false,
+            started: Some(0),
+            ready: true,
         }
     }
 
