@@ -38,15 +38,47 @@ impl PromptMode {
     }
 }
 
-/// What gt does with text that starts with one of the runtime's command characters.
+/// What gt puts before text that starts with one of the runtime's command characters, so it
+/// reaches the model as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Neutralize {
-    /// A leading space: the runtime reads the text as a message (and trims the space).
+    /// A space (runtimes that check the first character only; some trim it again).
     #[default]
     Space,
-    /// Refused with an error naming the character.
-    Refuse,
+    /// U+2060 WORD JOINER, invisible (runtimes that skip leading whitespace before checking).
+    WordJoiner,
+}
+
+impl Neutralize {
+    pub fn prefix(self) -> char {
+        match self {
+            Neutralize::Space => ' ',
+            Neutralize::WordJoiner => '\u{2060}',
+        }
+    }
+}
+
+/// Where the input line is for a runtime whose input has no prompt glyph: `above` lines
+/// over the last line that shows `text` (the bottom of its input box, say).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputAnchor {
+    pub text: String,
+    pub above: usize,
+}
+
+/// A change gt makes to a runtime's own config file, only when asked (`gt config agent
+/// prepare <runtime>`): JSON keys merged into a file under the user's home.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prepare {
+    /// The file, `~/` for the home directory.
+    pub file: String,
+    /// Keys set in it (objects are merged; other keys are kept).
+    pub set: toml::Table,
+    /// What it saves the user from, in a sentence.
+    pub why: String,
 }
 
 /// How the runtime shows pasted text and takes it.
@@ -130,16 +162,39 @@ pub struct Runtime {
     /// More texts that mean it works (shown while a hint replaces the main busy text).
     #[serde(default)]
     pub busy_markers: Vec<String>,
-    /// Hint text an empty input shows (not typed input).
+    /// Regular expressions, matched line by line, that mean it works (a spinner line).
+    #[serde(default)]
+    pub busy_patterns: Vec<String>,
+    /// Where its input line is when it has no prompt glyph (`ready_marker`).
+    #[serde(default)]
+    pub input_anchor: Option<InputAnchor>,
+    /// Hint text an empty input shows (not typed input); an input starting with one is empty.
     #[serde(default)]
     pub placeholders: Vec<String>,
+    /// Whole lines that mean it is still starting, even when its prompt is drawn.
+    #[serde(default)]
+    pub starting_lines: Vec<String>,
+    /// Its prompt must show this long, unchanged in kind, before a start counts as done
+    /// (for runtimes that draw a prompt before their last startup dialog).
+    #[serde(default)]
+    pub ready_settle_ms: u64,
     #[serde(default)]
     pub paste: PasteRules,
-    /// Characters that make the start of an input a command (`!` shell, `/` slash command…).
+    /// Characters that make the start of an input a command (`!` shell, `/` slash command…);
+    /// such text gets the `neutralize` prefix.
     #[serde(default)]
     pub command_chars: String,
     #[serde(default)]
     pub neutralize: Neutralize,
+    /// Leading characters no prefix makes safe for this runtime: such text is refused.
+    #[serde(default)]
+    pub refuse_chars: String,
+    /// Whole messages the runtime takes as commands (`exit`, `quit`…): refused.
+    #[serde(default)]
+    pub command_words: Vec<String>,
+    /// Changes to its own config files that `gt config agent prepare` makes when asked.
+    #[serde(default)]
+    pub prepare: Vec<Prepare>,
     /// Screens it may stop at before its prompt, and who answers them.
     #[serde(default)]
     pub dialogs: Vec<Dialog>,
@@ -281,9 +336,39 @@ impl Runtime {
         if let Some(c) = self
             .command_chars
             .chars()
+            .chain(self.refuse_chars.chars())
             .find(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(format!("command_chars cannot hold {c:?}"));
+            return Err(format!("command_chars and refuse_chars cannot hold {c:?}"));
+        }
+        for p in &self.busy_patterns {
+            if let Err(e) = regex::Regex::new(p) {
+                return Err(format!(
+                    "busy_patterns: {p:?} is not a regular expression: {e}"
+                ));
+            }
+        }
+        if self.ready_marker.is_none()
+            && self.input_anchor.is_none()
+            && !self.placeholders.is_empty()
+        {
+            return Err(
+                "placeholders need a ready_marker or an input_anchor to find the input by".into(),
+            );
+        }
+        if self.ready_settle_ms > 10_000 {
+            return Err(format!(
+                "ready_settle_ms must be at most 10000, not {}",
+                self.ready_settle_ms
+            ));
+        }
+        for p in &self.prepare {
+            if !p.file.starts_with("~/") || p.file.contains("..") {
+                return Err(format!(
+                    "prepare: {:?} must be a file under the home directory (~/…, no ..)",
+                    p.file
+                ));
+            }
         }
         Ok(())
     }
@@ -384,7 +469,8 @@ mod tests {
                 .unwrap_or_else(|| panic!("preset {name} missing"));
             rt.check().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
-                rt.ready_marker.is_some() && rt.busy_texts().next().is_some(),
+                (rt.ready_marker.is_some() || rt.input_anchor.is_some())
+                    && (rt.busy_texts().next().is_some() || !rt.busy_patterns.is_empty()),
                 "{name}"
             );
             assert!(rt.instruction_file.is_some(), "{name}");
@@ -452,6 +538,14 @@ mod tests {
                 "not a key",
             ),
             ("[x]\ncommand = \"\"", "empty"),
+            (
+                "[x]\ncommand = \"a\"\nbusy_patterns = [\"(\"]",
+                "regular expression",
+            ),
+            (
+                "[x]\ncommand = \"a\"\n[[x.prepare]]\nfile = \"/etc/passwd\"\nset = {}\nwhy = \"w\"",
+                "home directory",
+            ),
         ] {
             let t: toml::Value = toml::from_str(toml_text).expect("toml");
             let e = from_table(Some(&t)).expect_err(toml_text);

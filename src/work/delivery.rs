@@ -33,27 +33,19 @@ impl From<Delivery> for DeliveryReport {
     }
 }
 
-/// Makes text safe to type into an agent: line endings become `\n`, and control characters
-/// (ESC above all, which runtimes read as "cancel") are shown as `^[`-style text instead of
-/// acting as keys. Empty text is refused.
-pub fn sanitize(text: &str) -> Result<String> {
-    let unified = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut out = String::with_capacity(unified.len());
-    for c in unified.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\u{7f}' => out.push_str("^?"),
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            c => out.push(c),
-        }
-    }
-    if out.trim().is_empty() {
-        return Err(Error::invalid("nothing to deliver: the text is empty"));
-    }
-    Ok(out)
+/// `text` through the one seam that makes it inert for `rt` (see `agent::inert`); a refusal
+/// is bad input (nothing is queued).
+pub fn inert(rt: &Runtime, text: &str) -> Result<String> {
+    agent::inert::for_agent(rt, text).map_err(|e| Error::invalid(e.to_string()))
+}
+
+/// Queues `text` for a running `agent` (mail notices, notes to a standing agent), made inert
+/// for its runtime; the caller starts a deliverer. Returns the delivery's id.
+pub fn enqueue(ctx: &mut Ctx, agent: &str, sender: &str, text: &str, urgent: bool) -> Result<i64> {
+    let info = agents::require(ctx, agent)?;
+    let runtime = runtime_of(ctx, &info)?;
+    let text = inert(&runtime, text)?;
+    ctx.write(|tx| Ok(tx.add_delivery(&info.address, sender, &text, urgent)?))
 }
 
 fn lock_path(ctx: &Ctx, agent: &str, what: &str) -> std::path::PathBuf {
@@ -80,8 +72,8 @@ pub async fn send(
     wait: Duration,
 ) -> Result<DeliveryReport> {
     let info = agents::require(ctx, address)?;
-    let text = sanitize(text)?;
     let runtime = runtime_of(ctx, &info)?;
+    let text = inert(&runtime, text)?;
     let id = ctx.write(|tx| Ok(tx.add_delivery(&info.address, sender, &text, false)?))?;
     deliver(ctx, &info, &runtime, wait, Some(id)).await?;
     let d = ctx
@@ -306,13 +298,18 @@ fn fail_abandoned(ctx: &mut Ctx, agent: &str) -> Result<()> {
     })
 }
 
+/// Idle at an empty prompt; for a runtime gt cannot find the input of, not busy.
 fn is_idle(rt: &Runtime, text: &str) -> bool {
     let s = screen::read(rt, text);
-    if rt.ready_marker.is_some() {
-        s.at_prompt && s.input.as_deref() == Some("")
+    if has_input_line(rt) {
+        s.idle_empty()
     } else {
-        !s.busy
+        !s.busy && s.dialog.is_none()
     }
+}
+
+fn has_input_line(rt: &Runtime) -> bool {
+    rt.ready_marker.is_some() || rt.input_anchor.is_some()
 }
 
 /// Fails every message still queued for `agent`, with the reason; returns how many. Used
@@ -331,7 +328,7 @@ const ENTER_TRIES: usize = 3;
 
 /// Paste, see it, press Enter, see it taken — or say exactly which step failed. The state
 /// says `pasting` before the paste, so whatever happens next it is never pasted twice; only
-/// Enter is retried.
+/// Enter is retried. The text passes the inert seam again here, whatever queued it.
 async fn deliver_one(
     ctx: &mut Ctx,
     server: &Server,
@@ -339,21 +336,32 @@ async fn deliver_one(
     rt: &Runtime,
     d: &Delivery,
 ) -> Result<()> {
+    let text = match agent::inert::for_agent(rt, &d.text) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = format!("not pasted: {e}");
+            ctx.write(|tx| {
+                Ok(tx.move_delivery(d.id, &["queued"], "failed", Some(&why), false)?)
+            })?;
+            return Ok(());
+        }
+    };
     let before = server.capture(pane, 60).await?;
     if !ctx.write(|tx| Ok(tx.move_delivery(d.id, &["queued"], "pasting", None, true)?))? {
         // Cancelled (its session was stopped) after it was picked: not pasted at all.
         return Ok(());
     }
-    server.paste(pane, &d.text).await?;
+    server.paste(pane, &text).await?;
     ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasting"], "pasted", None, false)?))?;
     let start = Instant::now();
     let mut after_paste = None;
     while start.elapsed() < PASTE_SEEN_WITHIN {
         let now = server.capture(pane, 60).await?;
-        let shown = match (rt.ready_marker.is_some(), screen::read(rt, &now).input) {
-            (true, Some(input)) => !input.is_empty(),
-            (true, None) => false,
-            (false, _) => now != before,
+        let s = screen::read(rt, &now);
+        let shown = if has_input_line(rt) {
+            s.collapsed || s.input.as_deref().is_some_and(|i| !i.is_empty())
+        } else {
+            now != before
         };
         if shown {
             after_paste = Some(now);
@@ -366,20 +374,18 @@ async fn deliver_one(
         ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(why), false)?))?;
         return Ok(());
     };
+    // Some runtimes read a submit key that follows a paste too closely as a newline.
+    if rt.paste.submit_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(rt.paste.submit_delay_ms)).await;
+    }
     for _ in 0..ENTER_TRIES {
         server.press_enter(pane).await?;
         let start = Instant::now();
         while start.elapsed() < SUBMIT_SEEN_WITHIN {
             let now = server.capture(pane, 60).await?;
-            let s = screen::read(rt, &now);
-            let taken = if rt.ready_marker.is_some() {
-                s.busy || s.input.as_deref().is_none_or(str::is_empty)
-            } else {
-                now != after_paste
-            };
-            if taken {
+            if let Some(note) = submitted(rt, &after_paste, &now) {
                 ctx.write(|tx| {
-                    Ok(tx.move_delivery(d.id, &["pasted"], "delivered", None, false)?)
+                    Ok(tx.move_delivery(d.id, &["pasted"], "delivered", note.as_deref(), false)?)
                 })?;
                 return Ok(());
             }
@@ -391,6 +397,30 @@ async fn deliver_one(
     );
     ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(&why), false)?))?;
     Ok(())
+}
+
+/// Whether the text went in after Enter, with a note when the runtime queued it behind a
+/// turn of its own (it reaches the model when that turn ends). None: still in the input.
+fn submitted(rt: &Runtime, after_paste: &str, now: &str) -> Option<Option<String>> {
+    if !has_input_line(rt) {
+        return (now != after_paste).then_some(None);
+    }
+    let before = screen::read(rt, after_paste);
+    let s = screen::read(rt, now);
+    let cleared = s.input.as_deref().is_none_or(str::is_empty);
+    if !cleared && !s.busy {
+        return None;
+    }
+    if s.queued && !before.queued {
+        return Some(Some(format!(
+            "{} queued it behind the turn it was in; it reaches the model when that turn ends",
+            rt.name
+        )));
+    }
+    if cleared || s.busy {
+        return Some(None);
+    }
+    None
 }
 
 /// Leaves a detached `gt agent flush` behind to deliver a queued message when the agent is
@@ -414,15 +444,34 @@ pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::runtime::presets;
 
     #[test]
-    fn sanitize_keeps_text_and_defuses_control_keys() {
-        assert_eq!(sanitize("a\r\nb\rc").ok().as_deref(), Some("a\nb\nc"));
+    fn a_submit_is_seen_cleared_busy_or_queued_and_text_left_in_the_input_is_not() {
+        let rt = presets()["claude"].clone();
+        let rule = "─".repeat(40);
+        let screen = |body: &str, input: &str, footer: &str| {
+            format!("{body}\n{rule}\n❯\u{a0}{input}\n{rule}\n  ⏵⏵ bypass permissions on{footer}\n")
+        };
+        let pasted = screen("", "[Pasted text #1 +5 lines]", "");
         assert_eq!(
-            sanitize("x\x1b[31my\x03").ok().as_deref(),
-            Some("x^[[31my^C")
+            submitted(
+                &rt,
+                &pasted,
+                &screen("❯ l1\n\n· Swooping…", "", " · esc to interrupt")
+            ),
+            Some(None)
         );
-        assert_eq!(sanitize("tab\there").ok().as_deref(), Some("tab\there"));
-        assert!(sanitize("  \n ").is_err());
+        assert_eq!(submitted(&rt, &pasted, &pasted), None);
+        let busy_pasted = screen("· Swooping…", "[Pasted text #2 +5 lines]", "");
+        let queued = screen(
+            "❯ l1\n  ⎿  Queued · ctrl+x ctrl+s to send now\n\n· Swooping…",
+            "Press up to edit queued messages",
+            " · esc to interrupt",
+        );
+        let note = submitted(&rt, &busy_pasted, &queued)
+            .flatten()
+            .expect("a note");
+        assert!(note.contains("queued"), "{note}");
     }
 }

@@ -375,7 +375,7 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> 
         .collect();
     let mut ids = Vec::new();
     for a in live {
-        let id = ctx.write(|tx| Ok(tx.add_delivery(a, "mail", line, urgent)?))?;
+        let id = super::delivery::enqueue(ctx, a, "mail", line, urgent)?;
         super::delivery::spawn_flusher(ctx, a);
         ids.push(id);
     }

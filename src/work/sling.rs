@@ -350,8 +350,7 @@ async fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String
         let note = format!(
             "{bead} was moved to {to} (gt sling --force); it is no longer on your hook — stop working on it"
         );
-        let queued =
-            ctx.write(|tx| Ok(tx.add_delivery(&prev.address, "gt sling", &note, false)?));
+        let queued = delivery::enqueue(ctx, &prev.address, "gt sling", &note, false);
         if queued.is_ok() {
             delivery::spawn_flusher(ctx, &prev.address);
         }
