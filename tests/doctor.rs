@@ -170,6 +170,13 @@ fn idle_polecat(s: &Sandbox) -> String {
     agent
 }
 
+/// A town whose default agent runs here (the simulator): the runtime check is clean.
+fn town() -> Sandbox {
+    let s = Sandbox::with_town();
+    s.ok(&["--batch", "config", "default-agent", "sim"]);
+    s
+}
+
 #[test]
 fn a_healthy_town_passes_every_check() {
     let s = Sandbox::with_sim_rig("gastown");
@@ -464,7 +471,7 @@ fn a_window_someone_is_attached_to_is_never_killed() {
 
 #[test]
 fn a_damaged_index_is_found_and_rebuilt() {
-    let s = Sandbox::with_town();
+    let s = town();
     let bead = s.create(&["Something"]);
     s.ok(&["--batch", "bead", "comment", &bead, "first"]);
     // The comments index gets out of step with its table: a row is written while the
@@ -507,7 +514,7 @@ fn a_damaged_index_is_found_and_rebuilt() {
 
 #[test]
 fn config_problems_are_reported_and_the_refinery_worktree_is_made_again() {
-    let s = Sandbox::with_town();
+    let s = town();
     s.add_rig("gastown");
     let refinery = s.town().join("gastown/refinery");
     std::fs::remove_dir_all(&refinery).expect("rm");
@@ -568,7 +575,7 @@ fn config_problems_are_reported_and_the_refinery_worktree_is_made_again() {
 
 #[test]
 fn the_supervisor_files_are_left_alone_while_its_lock_is_held() {
-    let s = Sandbox::with_town();
+    let s = town();
     let lock = s.town().join(".gt/daemon.lock");
     let status = s.town().join(".gt/daemon/status.json");
     std::fs::create_dir_all(status.parent().expect("dir")).expect("mkdir");
@@ -620,7 +627,7 @@ fn the_supervisor_files_are_left_alone_while_its_lock_is_held() {
 
 #[test]
 fn bad_input_and_no_town_exit_2() {
-    let s = Sandbox::with_town();
+    let s = town();
     let r = s.gt(&["doctor", "--bogus"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = s.gt_in(s.path(), &["--batch", "doctor"]);
@@ -632,7 +639,7 @@ fn bad_input_and_no_town_exit_2() {
 
 #[test]
 fn a_town_toml_that_does_not_parse_is_reported_not_refused() {
-    let s = Sandbox::with_town();
+    let s = town();
     std::fs::write(s.town().join("town.toml"), "name = \n").expect("write");
     let (code, v) = doctor(&s, false);
     assert_eq!(code, 1);

@@ -9,6 +9,7 @@ pub mod roles;
 pub mod runtime;
 pub mod screen;
 pub mod sim;
+pub mod startup;
 
 pub use address::Address;
 pub use runtime::{PromptMode, Runtime};

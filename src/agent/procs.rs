@@ -10,6 +10,18 @@ pub fn is_shell(command: &str) -> bool {
     SHELLS.contains(&command)
 }
 
+/// Whether this process runs as root (Linux: the effective uid in `/proc/self/status`).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
 /// Whether any process in the tree under `pid` (itself included) has one of `names` as its
 /// command name. None when the process table cannot be read (not Linux, or `pid` is gone).
 pub fn tree_runs(pid: u32, names: &[String]) -> Option<bool> {

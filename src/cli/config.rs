@@ -190,9 +190,21 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             prompt_flag,
             ready_marker,
             busy_marker,
+            busy_markers,
+            busy_patterns,
+            placeholders,
             instruction_file,
             startup_timeout,
             urgent_interrupts,
+            escape_cancels,
+            env,
+            process_names,
+            command_chars,
+            refuse_chars,
+            neutralize,
+            submit_delay_ms,
+            set,
+            unset,
         } => {
             let rt = agent_config::set(
                 ctx,
@@ -206,22 +218,138 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                     instruction_file,
                     startup_timeout,
                     urgent_interrupts,
+                    escape_cancels,
+                    env,
+                    process_names,
+                    placeholders,
+                    busy_markers,
+                    busy_patterns,
+                    command_chars,
+                    refuse_chars,
+                    neutralize,
+                    submit_delay_ms,
+                    set,
+                    unset,
                 },
             )?;
             if out.json {
                 return out.json(json!({ "runtime": rt })).map_err(io);
             }
+            let what = if rt.builtin {
+                format!(
+                    "the {} preset with the town's {} (in town.toml)",
+                    rt.name,
+                    if rt.town_fields.is_empty() {
+                        "settings removed".to_string()
+                    } else {
+                        rt.town_fields.join(", ")
+                    }
+                )
+            } else {
+                "in town.toml".into()
+            };
             out.line(format!(
-                "Runtime {} = {} (in town.toml)",
+                "Runtime {} = {} ({what})",
                 rt.name,
                 rt.command_line()
             ))
             .map_err(io)?;
-            if rt.ready_marker.is_none() {
+            if rt.ready_marker.is_none() && rt.input_anchor.is_none() {
                 out.line(
                     "  no --ready-marker: deliveries to it are checked only by screen changes",
                 )
                 .map_err(io)?;
+            }
+            Ok(())
+        }
+        AgentConfigCmd::Check { name } => {
+            let r = crate::work::block_on(crate::work::runtime_tools::check::check(ctx, &name))??;
+            if out.json {
+                out.json(json!({ "check": r })).map_err(io)?;
+            } else {
+                out.line(format!("{}: {}", r.runtime, r.command))
+                    .map_err(io)?;
+                match (&r.version, &r.version_error) {
+                    (Some(v), _) => out.line(format!("  version: {v}")),
+                    (None, Some(e)) => out.line(format!("  version: unknown ({e})")),
+                    _ => out.line("  version: unknown"),
+                }
+                .map_err(io)?;
+                out.line(format!(
+                    "  verified by gt's suite: {}",
+                    r.verified
+                        .as_deref()
+                        .map(|v| format!("against {v}"))
+                        .unwrap_or_else(|| "no".into())
+                ))
+                .map_err(io)?;
+                let answered = if r.answered_dialogs.is_empty() {
+                    "none".to_string()
+                } else {
+                    r.answered_dialogs.join(", ")
+                };
+                out.line(format!("  dialogs gt answered: {answered}"))
+                    .map_err(io)?;
+                match (&r.failure, r.waited_ms) {
+                    (None, Some(ms)) => out.line(format!("  reached its prompt in {ms} ms")),
+                    (Some(f), _) => out.line(format!("  did not reach its prompt: {f}")),
+                    _ => out.line("  did not reach its prompt"),
+                }
+                .map_err(io)?;
+                if let Some(t) = &r.trap {
+                    out.line(format!("  trap: {t}")).map_err(io)?;
+                }
+            }
+            if r.reached_prompt {
+                Ok(())
+            } else {
+                Err(Error::failed(format!(
+                    "{} did not reach its prompt (see above)",
+                    r.runtime
+                )))
+            }
+        }
+        AgentConfigCmd::Prepare { name, yes } => {
+            let rt = crate::agent::runtime_named(&ctx.town, &name)?;
+            if rt.prepare.is_empty() {
+                return Err(Error::invalid(format!(
+                    "the {name} runtime lists no config changes to prepare"
+                )));
+            }
+            let home = std::env::var_os("HOME")
+                .map(std::path::PathBuf::from)
+                .ok_or_else(|| Error::invalid("HOME is not set"))?;
+            let changes = if yes {
+                crate::work::runtime_tools::prepare::apply(&rt, &home)?
+            } else {
+                crate::work::runtime_tools::prepare::plan(&rt, &home)?
+            };
+            if out.json {
+                return out
+                    .json(json!({ "runtime": name, "written": yes, "changes": changes }))
+                    .map_err(io);
+            }
+            if changes.is_empty() {
+                return out
+                    .line(format!(
+                        "{name}: nothing to change; its config already has it all"
+                    ))
+                    .map_err(io);
+            }
+            for c in &changes {
+                out.line(format!(
+                    "{} {}: {} = {} ({})",
+                    if yes { "set" } else { "would set" },
+                    c.file.display(),
+                    c.key,
+                    c.to,
+                    c.why
+                ))
+                .map_err(io)?;
+            }
+            if !yes {
+                out.line("run again with --yes to write these")
+                    .map_err(io)?;
             }
             Ok(())
         }
@@ -235,19 +363,30 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 .map(|r| {
                     vec![
                         r.name.clone(),
-                        if r.builtin {
-                            "built-in".into()
-                        } else {
-                            "town".into()
+                        match (r.builtin, r.town_fields.is_empty()) {
+                            (true, true) => "built-in".into(),
+                            (true, false) => "built-in+town".into(),
+                            _ => "town".into(),
                         },
-                        format!("{:?}", r.prompt).to_lowercase(),
+                        r.prompt.as_str().to_string(),
                         r.instruction_file.clone().unwrap_or_else(|| "-".into()),
+                        r.verified
+                            .as_deref()
+                            .map(|v| format!("yes, {v}"))
+                            .unwrap_or_else(|| "no".into()),
                         r.command_line(),
                     ]
                 })
                 .collect();
             out.table(
-                &["NAME", "FROM", "PROMPT", "INSTRUCTIONS", "COMMAND"],
+                &[
+                    "NAME",
+                    "FROM",
+                    "PROMPT",
+                    "INSTRUCTIONS",
+                    "VERIFIED",
+                    "COMMAND",
+                ],
                 &rows,
             )
             .map_err(io)

@@ -34,10 +34,10 @@ fn define_runtimes(ctx: &mut Ctx) -> Result<()> {
             ctx,
             &super::agent_config::AgentSpec {
                 name: name.to_string(),
-                command_line: format!(
+                command_line: Some(format!(
                     "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
                     busy / 4
-                ),
+                )),
                 ready_marker: Some(crate::agent::sim::PROMPT.trim().to_string()),
                 busy_marker: Some(crate::agent::sim::BUSY_MARKER.to_string()),
                 instruction_file: Some("AGENTS.md".into()),

@@ -89,10 +89,23 @@ pub async fn handoff(
     );
     let exe = super::gt_exe().display().to_string();
     let argv = rt.argv(Some(&beacon), &exe);
-    let env = session::environment(ctx, &addr, &info.name);
+    let env = session::session_env(ctx, &addr, &info.name, &rt);
     ctx.tmux()
         .respawn(&pane.pane_id, &cwd.display().to_string(), &env, &argv)
         .await?;
+    // The successor must really start; if it does not, its window stays with the evidence.
+    let created = crate::tmux::Created {
+        window_id: pane.window_id.clone(),
+        pane_id: pane.pane_id.clone(),
+    };
+    super::startup::until_ready(ctx, &info.address, &created, &rt, &env)
+        .await
+        .map_err(|e| {
+            Error::failed(format!(
+                "the new session of {} did not start: {e}; your note is kept as mail",
+                info.address
+            ))
+        })?;
     if session::beacon_by_paste(&rt) {
         let wait = std::time::Duration::from_secs(rt.startup_timeout_secs);
         let r = super::delivery::send(ctx, &info.address, &info.address, &beacon, wait).await?;

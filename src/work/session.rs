@@ -73,6 +73,43 @@ pub fn environment(ctx: &Ctx, address: &Address, name: &str) -> Vec<(String, Str
     env
 }
 
+/// The environment of a session of `rt`: gt's own (identity, PATH, git author) with the
+/// runtime's `env` on top — except the agent's identity, which no runtime setting can change,
+/// and PATH, which keeps this gt's directory first so the agent always finds this gt.
+pub fn session_env(
+    ctx: &Ctx,
+    address: &Address,
+    name: &str,
+    rt: &Runtime,
+) -> Vec<(String, String)> {
+    let mut env = environment(ctx, address, name);
+    let gt_dir = super::gt_exe()
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    for (k, v) in &rt.env {
+        if is_identity(k) {
+            continue;
+        }
+        let v = if k == "PATH" {
+            format!("{gt_dir}:{v}")
+        } else {
+            v.clone()
+        };
+        env.retain(|(ek, _)| ek != k);
+        env.push((k.clone(), v));
+    }
+    env
+}
+
+/// Variables that say who the agent is; set by gt alone.
+fn is_identity(k: &str) -> bool {
+    k.starts_with("GT_")
+        || k == "BD_ACTOR"
+        || k.starts_with("GIT_AUTHOR_")
+        || k.starts_with("GIT_COMMITTER_")
+}
+
 /// Writes the role text where the runtime looks for instructions, unless the project tracks
 /// a file of that name (its own instructions win; `gt prime` still gives the role), and keeps
 /// the file out of git so `gt done` never commits it.
@@ -97,24 +134,54 @@ fn write_instructions(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<()> {
     std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
-/// Starts the runtime in a new window. For `paste` runtimes the beacon is not in the
-/// command line; the caller delivers it once the runtime is ready.
-pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Created> {
+/// A window made for a session, with the environment it was given.
+pub struct Started {
+    pub created: Created,
+    pub env: Vec<(String, String)>,
+}
+
+/// Starts the runtime in a new window (not waiting for it: see `await_ready`). For `paste`
+/// runtimes the beacon is not in the command line; the caller delivers it once ready.
+pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_instructions(ctx, spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = super::gt_exe().display().to_string();
     let argv = spec.runtime.argv(Some(&beacon_text), &exe);
+    let env = session_env(ctx, spec.address, spec.name, spec.runtime);
     let window = WindowSpec {
         session: session_for(spec.address),
         name: spec.name.to_string(),
         cwd: spec.cwd.display().to_string(),
-        env: environment(ctx, spec.address, spec.name),
+        env: env.clone(),
         argv,
         agent: spec.address.to_string(),
         bead: spec.bead.map(str::to_string),
         daemon: false,
     };
-    Ok(ctx.tmux().create_window(&window).await?)
+    let created = ctx.tmux().create_window(&window).await?;
+    Ok(Started { created, env })
+}
+
+/// Waits until the session's runtime is ready (answering the dialogs gt may answer); a
+/// start that fails takes its window with it, and the error carries the runtime's own last
+/// screen lines.
+pub async fn await_ready(
+    ctx: &Ctx,
+    address: &Address,
+    started: &Started,
+    rt: &Runtime,
+) -> Result<super::startup::Ready> {
+    let agent = address.to_string();
+    match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            let _ = ctx
+                .tmux()
+                .kill_agent_window(&started.created.window_id)
+                .await;
+            Err(e)
+        }
+    }
 }
 
 /// Whether the beacon must be typed in after start.
@@ -130,6 +197,8 @@ pub struct Launched {
     pub pane: String,
     /// It was already running; nothing was started.
     pub already: bool,
+    /// The startup dialogs gt answered.
+    pub answered_dialogs: Vec<String>,
 }
 
 /// Makes sure a long-lived agent (mayor, crew) is running: an existing live window is left
@@ -155,12 +224,15 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
                 window: p.window_id,
                 pane: p.pane_id,
                 already: true,
+                answered_dialogs: Vec::new(),
             });
         }
         server.kill_agent_window(&p.window_id).await?;
         super::delivery::cancel_queued(ctx, &addr, "its session had exited and was replaced")?;
     }
-    let created = start(ctx, spec).await?;
+    let started = start(ctx, spec).await?;
+    let ready = await_ready(ctx, spec.address, &started, spec.runtime).await?;
+    let created = started.created;
     if beacon_by_paste(spec.runtime) {
         let text = beacon(&addr, spec.sender, spec.topic);
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
@@ -181,6 +253,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         window: created.window_id,
         pane: created.pane_id,
         already: false,
+        answered_dialogs: ready.answered,
     })
 }
 

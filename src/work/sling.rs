@@ -47,6 +47,9 @@ pub struct Slung {
     /// The molecule the agent works through (a slung formula, or one poured for the bead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub molecule: Option<String>,
+    /// The startup dialogs gt answered for the new session.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answered_dialogs: Vec<String>,
 }
 
 /// Where the bead should go.
@@ -176,7 +179,7 @@ pub async fn sling(
         }
     };
     let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead).await;
-    let created = match started {
+    let started = match started {
         Ok(c) => c,
         Err(e) => {
             rollback_hook(ctx, &bead, &record);
@@ -187,6 +190,21 @@ pub async fn sling(
         }
     };
     drop(lock);
+    // Waited for outside the rig lock: other slings to the rig go on meanwhile.
+    let ready = match session::await_ready(ctx, &address, &started, &runtime).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
+            let _ = delivery::cancel_queued(ctx, &address.to_string(), "the sling was undone");
+            rollback_hook(ctx, &bead, &record);
+            undo_git(ctx);
+            return Err(Error::failed(format!(
+                "{address} did not start: {e}\nthe sling of {} was undone; nothing was left behind",
+                bead.id
+            )));
+        }
+    };
+    let created = started.created;
 
     if session::beacon_by_paste(&runtime) {
         let beacon = session::beacon(&address.to_string(), &ctx.actor.clone(), &bead.id);
@@ -227,6 +245,7 @@ pub async fn sling(
         window: Some(created.window_id),
         moved_from,
         molecule: None,
+        answered_dialogs: ready.answered,
     })
 }
 
@@ -258,6 +277,7 @@ fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
         window: None,
         moved_from: None,
         molecule: None,
+        answered_dialogs: Vec::new(),
     })
 }
 
@@ -542,6 +562,7 @@ fn standing_result(
         window: None,
         moved_from: None,
         molecule: None,
+        answered_dialogs: Vec::new(),
     })
 }
 
@@ -799,7 +820,7 @@ async fn start_window(
     worktree: &std::path::Path,
     runtime: &Runtime,
     bead: &Bead,
-) -> Result<crate::tmux::Created> {
+) -> Result<session::Started> {
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
     let spec = session::StartSpec {
         address,

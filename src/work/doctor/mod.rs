@@ -5,6 +5,7 @@
 mod config;
 mod daemon;
 mod hooks;
+mod runtimes;
 mod tools;
 mod windows;
 mod worktrees;
@@ -170,6 +171,7 @@ pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> 
     checks.extend(hooks::check(&mut ctx, fix));
     checks.extend(worktrees::check(&ctx, fix));
     checks.extend(windows::check(&ctx, fix).await);
+    checks.extend(runtimes::check(&ctx));
     checks.push(daemon::check(&paths, fix));
     if fix {
         tracing::info!(

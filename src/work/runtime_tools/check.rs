@@ -1,0 +1,111 @@
+//! `gt config agent check <runtime>`: starts the runtime once, as a session would, in a
+//! scratch git repository and a scratch window; reports its version, the dialogs gt answered,
+//! and whether it reached its prompt — or the screen that stopped it. Nothing is left behind.
+
+use super::super::{Ctx, startup};
+use crate::agent::{self, procs};
+use crate::tmux::WindowSpec;
+use crate::{Error, Result, git};
+use std::time::Duration;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckReport {
+    pub runtime: String,
+    pub command: String,
+    pub version: Option<String>,
+    pub version_error: Option<String>,
+    pub verified: Option<String>,
+    pub answered_dialogs: Vec<String>,
+    pub reached_prompt: bool,
+    pub waited_ms: Option<u128>,
+    /// Why it did not reach its prompt, with its own last screen lines.
+    pub failure: Option<String>,
+    /// A known environmental trap and its fix.
+    pub trap: Option<String>,
+}
+
+pub async fn check(ctx: &Ctx, name: &str) -> Result<CheckReport> {
+    let rt = agent::runtime_named(&ctx.town, name)?;
+    let (version, version_error) = match super::version::of(&rt, Duration::from_secs(30)) {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e)),
+    };
+    let scratch = ctx.town.paths.runtime_dir().join("check").join(format!(
+        "{name}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ));
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| Error::io(format!("create {}", scratch.display()), e))?;
+    let result = start_once(ctx, &rt, &scratch).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let gt_dir = super::super::gt_exe()
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let env = env_for(&rt, &gt_dir);
+    let (reached, waited, answered, failure) = match result {
+        Ok(r) => (true, Some(r.waited_ms), r.answered, None),
+        Err((answered, e)) => (false, None, answered, Some(e.to_string())),
+    };
+    Ok(CheckReport {
+        runtime: rt.name.clone(),
+        command: rt.command_line(),
+        version,
+        version_error,
+        verified: rt.verified.clone(),
+        answered_dialogs: answered,
+        reached_prompt: reached,
+        waited_ms: waited,
+        failure,
+        trap: agent::startup::root_trap(&rt, &env, procs::running_as_root()),
+    })
+}
+
+/// The scratch session's environment: PATH with this gt first and the runtime's own; no
+/// agent identity (it is nobody's session).
+fn env_for(rt: &agent::Runtime, gt_dir: &str) -> Vec<(String, String)> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut env = vec![("PATH".to_string(), format!("{gt_dir}:{path}"))];
+    for (k, v) in &rt.env {
+        if k == "PATH" {
+            env[0].1 = format!("{gt_dir}:{v}");
+        } else {
+            env.push((k.clone(), v.clone()));
+        }
+    }
+    env
+}
+
+async fn start_once(
+    ctx: &Ctx,
+    rt: &agent::Runtime,
+    scratch: &std::path::Path,
+) -> std::result::Result<startup::Ready, (Vec<String>, Error)> {
+    let fail = |e: Error| (Vec::new(), e);
+    git::init_repo(scratch).map_err(|e| fail(e.into()))?;
+    let gt_dir = super::super::gt_exe()
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let env = env_for(rt, &gt_dir);
+    let exe = super::super::gt_exe().display().to_string();
+    let spec = WindowSpec {
+        session: "gt-check".into(),
+        name: rt.name.clone(),
+        cwd: scratch.display().to_string(),
+        env: env.clone(),
+        argv: rt.argv(None, &exe),
+        agent: format!("check/{}", rt.name),
+        bead: None,
+        daemon: false,
+    };
+    let server = ctx.tmux();
+    let created = server
+        .create_window(&spec)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let agent = format!("check/{}", rt.name);
+    let r = startup::until_ready(ctx, &agent, &created, rt, &env).await;
+    let _ = server.kill_agent_window(&created.window_id).await;
+    r.map_err(|e| (Vec::new(), e))
+}

@@ -1,0 +1,154 @@
+//! A session's start, watched until its runtime is ready for work: the startup dialogs the
+//! town's configuration already decided are answered; a runtime that exits, stops at a
+//! screen only a person can answer, or never shows its prompt fails the start loudly, with
+//! its own last screen lines.
+
+use super::Ctx;
+use crate::agent::{Runtime, procs, screen, startup};
+use crate::tmux::{Created, Server};
+use crate::{Error, Result};
+use std::time::{Duration, Instant};
+
+/// What a start went through.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Ready {
+    /// The dialogs gt answered, in order.
+    pub answered: Vec<String>,
+    pub waited_ms: u128,
+}
+
+const POLL: Duration = Duration::from_millis(50);
+/// A dialog gt answered must leave the screen within this time, or it is answered again.
+const DIALOG_GONE_WITHIN: Duration = Duration::from_secs(3);
+const MAX_ANSWERS: usize = 3;
+
+/// Waits until `rt` in `created` shows its prompt or works, answering what gt may answer.
+/// On success the window is marked ready (`@gt_ready`), so the witness can later tell a
+/// runtime that never started from one that ran and exited.
+pub async fn until_ready(
+    ctx: &Ctx,
+    agent: &str,
+    created: &Created,
+    rt: &Runtime,
+    env: &[(String, String)],
+) -> Result<Ready> {
+    let server = ctx.tmux();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
+    let mut ready = Ready::default();
+    let mut ready_since: Option<Instant> = None;
+    let readable = rt.ready_marker.is_some()
+        || rt.input_anchor.is_some()
+        || rt.busy_texts().next().is_some()
+        || !rt.busy_patterns.is_empty();
+    loop {
+        let pane = server
+            .panes()
+            .await?
+            .into_iter()
+            .find(|p| p.pane_id == created.pane_id);
+        let Some(pane) = pane else {
+            return Err(Error::failed(format!(
+                "{agent}'s window went away while {} was starting",
+                rt.name
+            )));
+        };
+        let text = server
+            .capture(&created.pane_id, 60)
+            .await
+            .unwrap_or_default();
+        if pane.dead {
+            let status = pane
+                .exit_status
+                .map(|s| format!(" with status {s}"))
+                .unwrap_or_default();
+            return Err(Error::failed(format!(
+                "{} exited{status} before reaching its prompt{}",
+                rt.name,
+                evidence(rt, env, &text)
+            )));
+        }
+        let s = screen::read(rt, &text);
+        if let Some(i) = s.dialog {
+            let d = &rt.dialogs[i];
+            let times = ready.answered.iter().filter(|n| **n == d.name).count();
+            if !startup::may_answer(d, rt, env) || times >= MAX_ANSWERS {
+                let why = if times >= MAX_ANSWERS {
+                    format!("gt answered it {times} times and it stayed")
+                } else {
+                    "only a person can answer it".into()
+                };
+                return Err(Error::failed(format!(
+                    "{} stopped at its \"{}\" screen ({why}){}",
+                    rt.name,
+                    d.name,
+                    evidence(rt, env, &text)
+                )));
+            }
+            server.press_dialog_keys(&created.pane_id, &d.keys).await?;
+            tracing::info!(agent, dialog = %d.name, "answered a startup dialog");
+            ready.answered.push(d.name.clone());
+            ready_since = None;
+            dialog_gone(&server, &created.pane_id, rt, i).await?;
+            continue;
+        }
+        let now_ready = if readable {
+            (s.at_prompt || s.busy) && !s.starting
+        } else {
+            started.elapsed() >= Duration::from_millis(500)
+        };
+        if now_ready {
+            let since = *ready_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= Duration::from_millis(rt.ready_settle_ms) {
+                server.mark_ready(&created.pane_id).await?;
+                ready.waited_ms = started.elapsed().as_millis();
+                return Ok(ready);
+            }
+        } else {
+            ready_since = None;
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::failed(format!(
+                "{} did not reach its prompt within {} s{}",
+                rt.name,
+                rt.startup_timeout_secs,
+                evidence(rt, env, &text)
+            )));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits (briefly) for an answered dialog to leave the screen, so its keys are never pressed
+/// twice into whatever comes next.
+async fn dialog_gone(server: &Server, pane: &str, rt: &Runtime, dialog: usize) -> Result<()> {
+    let until = Instant::now() + DIALOG_GONE_WITHIN;
+    while Instant::now() < until {
+        tokio::time::sleep(POLL).await;
+        let text = server.capture(pane, 60).await.unwrap_or_default();
+        if screen::read(rt, &text).dialog != Some(dialog) {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The runtime's own last screen lines, and the fix for a known trap, for an error message.
+fn evidence(rt: &Runtime, env: &[(String, String)], screen_text: &str) -> String {
+    let lines = startup::last_lines(screen_text, 8);
+    let mut out = String::new();
+    if lines.is_empty() {
+        out.push_str("; its screen was empty");
+    } else {
+        out.push_str("; its screen ended with:");
+        for l in lines {
+            out.push_str("\n  | ");
+            out.push_str(&crate::agent::inert::visible(&l));
+        }
+    }
+    if let Some(fix) = startup::root_trap(rt, env, procs::running_as_root()) {
+        out.push_str("\n  hint: ");
+        out.push_str(&fix);
+    }
+    out
+}
