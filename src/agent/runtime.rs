@@ -174,6 +174,13 @@ pub struct Runtime {
     /// Whole lines that mean it is still starting, even when its prompt is drawn.
     #[serde(default)]
     pub starting_lines: Vec<String>,
+    /// Texts near the bottom that mean it is still starting (a loading footer).
+    #[serde(default)]
+    pub starting_texts: Vec<String>,
+    /// Texts near the bottom that show its input is in shell mode (what is typed there runs
+    /// as a command): not a prompt for messages.
+    #[serde(default)]
+    pub shell_modes: Vec<String>,
     /// Its prompt must show this long, unchanged in kind, before a start counts as done
     /// (for runtimes that draw a prompt before their last startup dialog).
     #[serde(default)]

@@ -22,6 +22,8 @@ pub struct Screen {
     pub queued: bool,
     /// It is still starting up, even if a prompt is drawn.
     pub starting: bool,
+    /// Its input is in shell mode: typed text would run as a command.
+    pub shell_mode: bool,
     /// The startup dialog on screen (index into `Runtime::dialogs`).
     pub dialog: Option<usize>,
 }
@@ -55,7 +57,13 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let busy = near.iter().any(|l| is_busy_line(rt, l));
     let starting = lines
         .iter()
-        .any(|l| rt.starting_lines.iter().any(|s| l.trim() == s));
+        .any(|l| rt.starting_lines.iter().any(|s| l.trim() == s))
+        || near
+            .iter()
+            .any(|l| rt.starting_texts.iter().any(|s| l.contains(s.as_str())));
+    let shell_mode = near
+        .iter()
+        .any(|l| rt.shell_modes.iter().any(|s| l.contains(s.as_str())));
     let input = input_line(rt, bottom).map(|t| {
         if rt.placeholders.iter().any(|p| t.starts_with(p.as_str())) {
             String::new()
@@ -71,11 +79,12 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
         .any(|l| rt.paste.queued.iter().any(|m| l.contains(m.as_str())));
     Screen {
         busy,
-        at_prompt: input.is_some() && !busy && !starting && dialog.is_none(),
+        at_prompt: input.is_some() && !busy && !starting && !shell_mode && dialog.is_none(),
         input,
         collapsed,
         queued,
         starting,
+        shell_mode,
         dialog,
     }
 }

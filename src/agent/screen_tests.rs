@@ -113,7 +113,11 @@ fn expect(rt: &Runtime, name: &str, s: &Screen) -> Result<(), String> {
             s.busy && !s.at_prompt && s.queued,
             "busy with a queued message",
         ),
-        "starting" | "exited" | "shell_mode" => ok(!s.idle_empty(), "not idle with an empty input"),
+        "starting" | "exited" => ok(!s.idle_empty(), "not idle with an empty input"),
+        "shell_mode" => ok(
+            s.shell_mode && !s.at_prompt,
+            "in shell mode, no prompt for messages",
+        ),
         n if n.starts_with("dialog_") => ok(
             s.dialog.is_some() && !s.at_prompt,
             &format!(
