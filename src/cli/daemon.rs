@@ -168,6 +168,7 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
                     Action::Nudge(_) => "nudged".into(),
                     Action::Restart(_) => "restarted".into(),
                     Action::Escalate(_) => "escalated".into(),
+                    Action::Answer(d) => format!("answered {d:?}"),
                 };
                 vec![
                     a.address.clone(),

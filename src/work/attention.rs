@@ -14,6 +14,8 @@ pub const MERGE_FAILED: &str = "merge-failed";
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Escalation,
+    StartFailed,
+    Blocked,
     Dead,
     FailedMerge,
     Undelivered,
@@ -47,6 +49,20 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
         });
     }
     for a in f.agents {
+        // A runtime that cannot start, or sits on a screen only a person can clear, needs
+        // someone whether or not work is hooked (a crew member, the mayor).
+        if let Some((v @ (Verdict::StartFailed | Verdict::Blocked), reason)) = &a.verdict {
+            out.push(Attention {
+                kind: if *v == Verdict::StartFailed {
+                    Kind::StartFailed
+                } else {
+                    Kind::Blocked
+                },
+                subject: a.address.clone(),
+                text: format!("{} is {}: {reason}", a.address, v.as_str()),
+            });
+            continue;
+        }
         if let (Some(hook), Some((verdict, reason))) = (&a.hook, &a.verdict) {
             if let Some(item) = from_verdict(a, hook, *verdict, reason) {
                 out.push(item);
@@ -134,7 +150,7 @@ fn from_verdict(a: &AgentRow, hook: &str, v: Verdict, reason: &str) -> Option<At
         ),
         Verdict::Stalled => (Kind::Stalled, format!("{} is stalled: {reason}", a.address)),
         Verdict::Waiting => (Kind::NeedsInput, format!("{} waits: {reason}", a.address)),
-        Verdict::Working | Verdict::Idle => return None,
+        Verdict::Working | Verdict::Idle | Verdict::StartFailed | Verdict::Blocked => return None,
     };
     Some(Attention {
         kind,

@@ -26,6 +26,12 @@ pub struct AgentView {
     pub reason: String,
     /// Unix time of its last sign of life: output in its window or a gt command it ran.
     pub last_activity: Option<i64>,
+    /// The startup dialog on its screen that gt may answer (a blocked agent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answerable_dialog: Option<String>,
+    /// Its start is still being watched by whoever started it.
+    #[serde(skip)]
+    pub starting: bool,
 }
 
 /// Every agent with its session state. Windows gt tagged but the ledger does not know are
@@ -34,10 +40,11 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let infos = agents::list(&ctx.reader(), rig)?;
     let server = ctx.tmux();
     let panes = server.panes().await?;
-    // Only the panes of the agents asked about (a rig's witness reads its own rig's).
+    // Only the panes of the agents asked about (a rig's witness reads its own rig's); a dead
+    // pane too when its runtime never started (its last words are the reason).
     let live: Vec<String> = panes
         .iter()
-        .filter(|p| !p.dead)
+        .filter(|p| !p.dead || !p.ready)
         .filter(|p| {
             p.agent
                 .as_deref()
@@ -67,31 +74,29 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 s
             }
         };
-        let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
-        let c = classify(&Facts {
-            now,
-            hook: info.hook.as_deref(),
-            pane,
-            screen: screen_text,
-            runtime: rt,
-            heartbeat,
-            runtime_alive: runtime_alive(pane, rt),
-            stall_after_secs: stall,
+        let judged = verdict_for(ctx, &info, pane, rt, screen_text, stall, now);
+        let c = judged.verdict;
+        let answerable_dialog = answerable(rt, screen_text, &c);
+        let starting = pane.is_some_and(|p| {
+            !p.dead
+                && !p.ready
+                && rt.is_some_and(|rt| {
+                    p.started
+                        .is_some_and(|t| now - t <= rt.startup_timeout_secs as i64)
+                })
         });
         out.push(AgentView {
             verdict: c.verdict,
             reason: c.reason,
-            last_activity: pane
-                .and_then(|p| p.activity)
-                .into_iter()
-                .chain(heartbeat)
-                .max(),
+            last_activity: judged.last_activity,
             window: pane.map(|p| p.window_id.clone()),
             pane: pane.map(|p| p.pane_id.clone()),
             exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
             human_attached: pane.is_some_and(Pane::human_attached),
             queued_messages: ctx.reader().queued_deliveries(&info.address)?.len(),
             session,
+            answerable_dialog,
+            starting,
             info,
         });
     }
@@ -131,9 +136,77 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             },
             reason: "a window gt tagged for an agent the ledger does not know".into(),
             last_activity: p.activity,
+            answerable_dialog: None,
+            starting: false,
         });
     }
     Ok(out)
+}
+
+/// The dialog a blocked agent shows, when gt may answer it.
+fn answerable(
+    rt: Option<&agent::Runtime>,
+    screen_text: Option<&str>,
+    c: &super::witness::Classified,
+) -> Option<String> {
+    if c.verdict != super::witness::Verdict::Blocked {
+        return None;
+    }
+    let (rt, text) = (rt?, screen_text?);
+    let d = screen::read(rt, text)
+        .dialog
+        .and_then(|i| rt.dialogs.get(i))?;
+    let env: Vec<(String, String)> = rt.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    agent::startup::may_answer(d, rt, &env).then(|| d.name.clone())
+}
+
+/// The witness's verdict on one agent: the one place the facts for `classify` are gathered
+/// (the agents view, the workspace and the witness all read it from here).
+pub(crate) fn verdict_for(
+    ctx: &Ctx,
+    info: &AgentInfo,
+    pane: Option<&Pane>,
+    rt: Option<&agent::Runtime>,
+    screen_text: Option<&str>,
+    stall_after_secs: i64,
+    now: i64,
+) -> Judged {
+    let screen_changed = match (pane, rt, screen_text) {
+        (Some(p), Some(rt), Some(text)) if !p.dead => Some(super::screen_activity::observe(
+            &ctx.town.paths,
+            &info.address,
+            screen::fingerprint(rt, text),
+            now,
+        )),
+        _ => None,
+    };
+    let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
+    let verdict = classify(&Facts {
+        now,
+        hook: info.hook.as_deref(),
+        pane,
+        screen: screen_text,
+        runtime: rt,
+        heartbeat,
+        runtime_alive: runtime_alive(pane, rt),
+        stall_after_secs,
+        screen_changed,
+    });
+    Judged {
+        verdict,
+        last_activity: screen_changed
+            .or(pane.and_then(|p| p.activity))
+            .into_iter()
+            .chain(heartbeat)
+            .max(),
+    }
+}
+
+/// A verdict and the sign of life it was judged from.
+pub(crate) struct Judged {
+    pub verdict: super::witness::Classified,
+    /// Unix time of the last sign of life: something new on its screen, or a gt call.
+    pub last_activity: Option<i64>,
 }
 
 /// Whether the runtime still runs under a live pane that now shows a shell (the only case
@@ -162,7 +235,9 @@ pub fn session_state(
     match (rt, screen_text) {
         (Some(rt), Some(text)) => {
             let s = screen::read(rt, text);
-            if s.busy {
+            if s.dialog.is_some() || s.shell_mode {
+                "blocked".into()
+            } else if s.busy {
                 "working".into()
             } else if s.at_prompt {
                 "idle".into()

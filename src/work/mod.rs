@@ -42,6 +42,7 @@ mod refinery_push;
 pub mod rig;
 pub mod runtime_tools;
 pub mod scheduler;
+pub mod screen_activity;
 pub mod session;
 pub mod sling;
 pub mod snapshot;

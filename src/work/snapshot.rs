@@ -269,17 +269,9 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         let stall = *stall_by_rig.entry(info.rig.clone()).or_insert_with(|| {
             super::witness::stall_after_secs(ctx, info.rig.as_deref()).unwrap_or(600)
         });
-        let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
-        let verdict = super::witness::classify(&super::witness::Facts {
-            now: now_secs,
-            hook: info.hook.as_deref(),
-            pane,
-            screen: plain.as_deref(),
-            runtime: rt,
-            heartbeat,
-            runtime_alive: super::live::runtime_alive(pane, rt),
-            stall_after_secs: stall,
-        });
+        let judged =
+            super::live::verdict_for(ctx, info, pane, rt, plain.as_deref(), stall, now_secs);
+        let verdict = judged.verdict;
         if info.address == "mayor" {
             mayor = MayorView {
                 running: pane.is_some_and(|p| !p.dead),
@@ -296,7 +288,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             hook: info.hook.clone(),
             hook_title: info.hook.as_ref().and_then(|h| lp.titles.get(h).cloned()),
             runtime: info.runtime.clone(),
-            last_activity: pane.and_then(|p| p.activity),
+            last_activity: judged.last_activity,
             last_delivery: lp
                 .deliveries
                 .get(&info.address)

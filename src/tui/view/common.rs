@@ -103,6 +103,7 @@ pub fn state_icon(session: &str) -> (&'static str, Slot) {
         "idle" => ("○", Slot::StateIdle),
         "starting" => ("◌", Slot::StateStarting),
         "exited" => ("✖", Slot::StateExited),
+        "blocked" => ("⊘", Slot::StateWaiting),
         "no session" => ("·", Slot::StateUnknown),
         "running" => ("◍", Slot::StateWorking),
         _ => ("?", Slot::StateUnknown),

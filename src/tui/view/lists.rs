@@ -260,6 +260,8 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
             Some(a) => {
                 let (icon, slot) = match a.kind {
                     Kind::Escalation => ("⚑", Slot::PriorityUrgent),
+                    Kind::StartFailed => ("✖", Slot::Failed),
+                    Kind::Blocked => ("⊘", Slot::StateWaiting),
                     Kind::Dead => ("✖", Slot::StateExited),
                     Kind::FailedMerge => ("⨯", Slot::Failed),
                     Kind::Undelivered => ("✉", Slot::Failed),

@@ -40,11 +40,13 @@ pub async fn carry_out(
             mem.escalated_at = Some(now);
             escalate(ctx, view, why)
         }
+        Action::Answer(dialog) => answer(ctx, view, dialog).await,
     };
     let (kind, why) = match action {
         Action::Nudge(w) => ("witness_nudge", w),
         Action::Restart(w) => ("witness_restart", w),
         Action::Escalate(w) => ("witness_escalate", w),
+        Action::Answer(w) => ("witness_answer", w),
         Action::None(w) | Action::Wait(w) => ("witness", w),
     };
     let outcome = match &res {
@@ -80,21 +82,27 @@ pub fn record_verdict(ctx: &mut Ctx, view: &AgentView, before: Option<Verdict>) 
     }
 }
 
-/// A stalled agent that showed output or ran gt after the round read it is not stuck any
-/// more: the round's verdict is old news (a round can take a while when it restarts others).
+/// A stalled agent that showed something new or ran gt after the round read it is not stuck
+/// any more: the round's verdict is old news (a round can take a while when it restarts
+/// others). Its screen is read again for that; a spinner is no news.
 async fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
     if view.verdict != Verdict::Stalled {
         return false;
     }
     let seen = view.last_activity.unwrap_or(0);
     let beat = crate::work::heartbeat::last(&ctx.town.paths, &view.info.address);
-    let output = ctx.tmux().panes().await.ok().and_then(|panes| {
-        panes
-            .into_iter()
-            .find(|p| p.agent.as_deref() == Some(view.info.address.as_str()))
-            .and_then(|p| p.activity)
-    });
-    beat.into_iter().chain(output).any(|t| t > seen)
+    let screen = match (&view.pane, delivery::runtime_of(ctx, &view.info)) {
+        (Some(pane), Ok(rt)) => ctx.tmux().capture(pane, 60).await.ok().map(|text| {
+            crate::work::screen_activity::observe(
+                &ctx.town.paths,
+                &view.info.address,
+                crate::agent::screen::fingerprint(&rt, &text),
+                chrono::Utc::now().timestamp(),
+            )
+        }),
+        _ => None,
+    };
+    beat.into_iter().chain(screen).any(|t| t > seen)
 }
 
 async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
@@ -153,6 +161,30 @@ async fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
     };
     let l = session::launch(ctx, &spec).await?;
     Ok(format!("restarted in window {}", l.window))
+}
+
+/// Answers a dialog gt may answer, after reading the screen again: the keys go only to the
+/// dialog they are for.
+async fn answer(ctx: &mut Ctx, view: &AgentView, dialog: &str) -> Result<String> {
+    let pane = view
+        .pane
+        .clone()
+        .ok_or_else(|| Error::failed("it has no window"))?;
+    let rt = delivery::runtime_of(ctx, &view.info)?;
+    let text = ctx.tmux().capture(&pane, 60).await?;
+    let seen = crate::agent::screen::read(&rt, &text);
+    let Some(d) = seen.dialog.and_then(|i| rt.dialogs.get(i)) else {
+        return Ok("the dialog had gone by itself".into());
+    };
+    let env: Vec<(String, String)> = rt.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    if d.name != dialog || !crate::agent::startup::may_answer(d, &rt, &env) {
+        return Ok(format!(
+            "now at {:?}, which is not gt's to answer; left",
+            d.name
+        ));
+    }
+    ctx.tmux().press_dialog_keys(&pane, &d.keys).await?;
+    Ok(format!("answered {:?}", d.name))
 }
 
 fn escalate(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {

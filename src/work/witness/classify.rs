@@ -19,6 +19,12 @@ pub enum Verdict {
     Zombie,
     /// The window is gone while work is hooked.
     Dead,
+    /// Its runtime exited before it ever reached its prompt: starting it again fails again.
+    #[serde(rename = "start-failed")]
+    StartFailed,
+    /// It sits on a screen that is not its prompt (a dialog, shell mode, a start that never
+    /// finished) and does not move on by itself.
+    Blocked,
 }
 
 impl Verdict {
@@ -30,12 +36,21 @@ impl Verdict {
             Verdict::Stalled => "stalled",
             Verdict::Zombie => "zombie",
             Verdict::Dead => "dead",
+            Verdict::StartFailed => "start-failed",
+            Verdict::Blocked => "blocked",
         }
     }
 
     /// A verdict someone (the witness or a person) has to act on.
     pub fn is_trouble(self) -> bool {
-        matches!(self, Verdict::Stalled | Verdict::Zombie | Verdict::Dead)
+        matches!(
+            self,
+            Verdict::Stalled
+                | Verdict::Zombie
+                | Verdict::Dead
+                | Verdict::StartFailed
+                | Verdict::Blocked
+        )
     }
 }
 
@@ -58,6 +73,9 @@ pub struct Facts<'a> {
     /// Whether the runtime's process is in the pane's process tree (None: not known).
     pub runtime_alive: Option<bool>,
     pub stall_after_secs: i64,
+    /// Unix time the screen last said something new (spinners and timers aside); None:
+    /// not known, the pane's last output counts.
+    pub screen_changed: Option<i64>,
 }
 
 /// A prompt with work on the hook this long reads as waiting for input (shorter: between turns).
@@ -90,11 +108,21 @@ pub fn classify(f: &Facts<'_>) -> Classified {
             None => v(Verdict::Idle, "no session; nothing hooked"),
         };
     };
+    let name = f.runtime.map(|r| r.name.as_str()).unwrap_or("its runtime");
     if pane.dead {
         let status = pane
             .exit_status
             .map(|s| format!(" with status {s}"))
             .unwrap_or_default();
+        if !pane.ready && pane.started.is_some() {
+            return v(
+                Verdict::StartFailed,
+                format!(
+                    "{name} exited{status} before reaching its prompt{}",
+                    tail(f.screen)
+                ),
+            );
+        }
         return v(
             Verdict::Zombie,
             format!("its runtime exited{status}; the window is kept"),
@@ -109,12 +137,43 @@ pub fn classify(f: &Facts<'_>) -> Classified {
             ),
         );
     }
-    let last = pane.activity.into_iter().chain(f.heartbeat).max();
-    let quiet = last.map(|t| (f.now - t).max(0));
     let seen = f
         .runtime
         .zip(f.screen)
         .map(|(rt, text)| screen::read(rt, text));
+    if let (Some(s), Some(rt)) = (&seen, f.runtime) {
+        if let Some(d) = s.dialog.and_then(|i| rt.dialogs.get(i)) {
+            return v(
+                Verdict::Blocked,
+                format!("stopped at its \"{}\" screen{}", d.name, tail(f.screen)),
+            );
+        }
+        if s.shell_mode {
+            return v(
+                Verdict::Blocked,
+                "its input is in shell mode: what is typed there runs as a command (leave it with Escape)",
+            );
+        }
+        let stuck_starting = !pane.ready
+            && !s.at_prompt
+            && !s.busy
+            && pane
+                .started
+                .is_some_and(|t| f.now - t > rt.startup_timeout_secs as i64);
+        if stuck_starting {
+            return v(
+                Verdict::Blocked,
+                format!(
+                    "{name} has not reached its prompt {} after its start{}",
+                    human_duration(f.now - pane.started.unwrap_or(f.now)),
+                    tail(f.screen)
+                ),
+            );
+        }
+    }
+    let output = f.screen_changed.or(pane.activity);
+    let last = output.into_iter().chain(f.heartbeat).max();
+    let quiet = last.map(|t| (f.now - t).max(0));
     if let Some(q) = f.screen.and_then(question) {
         return v(Verdict::Waiting, format!("asks: {q}"));
     }
@@ -157,6 +216,21 @@ pub fn classify(f: &Facts<'_>) -> Classified {
         ),
         None => v(Verdict::Working, format!("on {hook}")),
     }
+}
+
+/// The screen's last lines, for a reason a person reads.
+fn tail(screen: Option<&str>) -> String {
+    let lines = screen
+        .map(|s| crate::agent::startup::last_lines(s, 4))
+        .unwrap_or_default();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let joined: Vec<String> = lines
+        .iter()
+        .map(|l| crate::agent::inert::visible(l.trim()))
+        .collect();
+    format!("; its screen ends with: {}", joined.join(" / "))
 }
 
 /// The question line a runtime waits on, if its screen's bottom shows one.
@@ -216,6 +290,7 @@ mod tests {
             heartbeat: None,
             runtime_alive: Some(true),
             stall_after_secs: 300,
+            screen_changed: None,
         }
     }
 
@@ -266,5 +341,58 @@ mod tests {
         let c = classify(&facts(Some(&busy), Some("gt-1"), Some(asks), &rt));
         assert_eq!(c.verdict, Verdict::Waiting);
         assert!(c.reason.contains("overwrite"), "{}", c.reason);
+    }
+
+    #[test]
+    fn a_runtime_that_never_started_is_start_failed_and_a_dialog_blocks() {
+        let claude = presets()["claude"].clone();
+        let mut never = pane(true, 990, "claude");
+        never.ready = false;
+        let text = "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n\nPane is dead (status 1)";
+        let c = classify(&facts(Some(&never), Some("gt-1"), Some(text), &claude));
+        assert_eq!(c.verdict, Verdict::StartFailed, "{}", c.reason);
+        assert!(
+            c.reason.contains("root/sudo") && c.reason.contains("status 3"),
+            "{}",
+            c.reason
+        );
+        // One that ran and then exited is a zombie (a restart may help).
+        let ran = pane(true, 990, "claude");
+        assert_eq!(
+            classify(&facts(Some(&ran), Some("gt-1"), Some(text), &claude)).verdict,
+            Verdict::Zombie
+        );
+
+        let live = pane(false, 995, "claude");
+        let theme = "Let's get started.\n\n Choose the text style that looks best with your terminal\n ❯ ✔ Auto (match terminal)\n";
+        let c = classify(&facts(Some(&live), None, Some(theme), &claude));
+        assert_eq!(c.verdict, Verdict::Blocked, "{}", c.reason);
+        assert!(c.reason.contains("first-run theme"), "{}", c.reason);
+
+        // A start that never showed its prompt, long after its startup time.
+        let mut slow = pane(false, 995, "claude");
+        slow.ready = false;
+        slow.started = Some(1_000 - 120);
+        let c = classify(&facts(
+            Some(&slow),
+            Some("gt-1"),
+            Some("Loading something"),
+            &claude,
+        ));
+        assert_eq!(c.verdict, Verdict::Blocked, "{}", c.reason);
+        assert!(c.reason.contains("Loading something"), "{}", c.reason);
+    }
+
+    #[test]
+    fn a_spinner_is_no_progress_when_the_screen_says_nothing_new() {
+        let claude = presets()["claude"].clone();
+        let p = pane(false, 999, "claude");
+        let text = "❯ do it\n\n✢ Swooping… (9m)\n  ⏵⏵ bypass permissions on · esc to interrupt";
+        let mut f = facts(Some(&p), Some("gt-1"), Some(text), &claude);
+        f.screen_changed = Some(100);
+        let c = classify(&f);
+        assert_eq!(c.verdict, Verdict::Stalled, "{}", c.reason);
+        f.screen_changed = Some(990);
+        assert_eq!(classify(&f).verdict, Verdict::Working);
     }
 }

@@ -83,6 +83,8 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
                 last_activity: view.last_activity,
                 record_changed: crate::time::parse(&view.info.updated_at).map(|t| t.timestamp()),
                 polecat: view.info.role == "polecat",
+                answerable: view.answerable_dialog.as_deref(),
+                starting: view.starting,
             },
             &policy,
             mem,
@@ -90,7 +92,7 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
         // The town went down meanwhile, or this round has done enough: the rest waits for
         // the next round (which looks again, so nothing is done on a stale verdict for long).
         let action = match action {
-            Action::Nudge(_) | Action::Restart(_) | Action::Escalate(_)
+            Action::Nudge(_) | Action::Restart(_) | Action::Escalate(_) | Action::Answer(_)
                 if acted >= MAX_ACTIONS_PER_ROUND || town_down(ctx) =>
             {
                 Action::Wait("the next round (one round acts on a few agents at most)".into())

@@ -99,6 +99,8 @@ pub enum Action {
     Nudge(String),
     Restart(String),
     Escalate(String),
+    /// Answer the startup dialog of this name (one gt may answer: see `agent::startup`).
+    Answer(String),
 }
 
 pub struct Situation<'a> {
@@ -113,11 +115,41 @@ pub struct Situation<'a> {
     pub record_changed: Option<i64>,
     /// A polecat (the witness restarts only those: crew and the mayor are a person's to run).
     pub polecat: bool,
+    /// The dialog on its screen that gt may answer (a blocked agent).
+    pub answerable: Option<&'a str>,
+    /// Its start is still being watched by whoever started it (not ready yet, within its
+    /// startup time): the starter answers its dialogs, not the witness.
+    pub starting: bool,
 }
 
 pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
     if !s.verdict.is_trouble() {
         return Action::None(String::new());
+    }
+    if s.starting {
+        return Action::Wait("its start is under way; the starter answers its screens".into());
+    }
+    if s.human_attached {
+        return Action::None("a person is attached to its window; the witness keeps off".into());
+    }
+    if s.verdict == Verdict::Blocked
+        && let Some(d) = s.answerable
+    {
+        return Action::Answer(d.to_string());
+    }
+    // Starting it again would fail the same way; a blocked screen needs a person. Either is
+    // said once (an escalation), never retried in a loop.
+    if matches!(s.verdict, Verdict::StartFailed | Verdict::Blocked) {
+        if !s.hooked && !s.polecat {
+            return Action::None("reported only (crew and the mayor are a person's to run)".into());
+        }
+        if m.escalated_at.is_some() {
+            return Action::None(format!(
+                "{}; escalated, waiting for a person (not restarted: it would fail the same way)",
+                s.verdict.as_str()
+            ));
+        }
+        return Action::Escalate(format!("{}: {}", s.verdict.as_str(), s.reason));
     }
     if !s.hooked {
         return Action::None("nothing hooked; left as it is".into());
@@ -126,9 +158,6 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
         return Action::None(
             "crew and the mayor are started and stopped by a person; reported only".into(),
         );
-    }
-    if s.human_attached {
-        return Action::None("a person is attached to its window; the witness keeps off".into());
     }
     if p.recovery == Recovery::Report {
         return Action::None("witness.recovery = report".into());
@@ -229,6 +258,8 @@ mod tests {
             last_activity: Some(0),
             record_changed: None,
             polecat: true,
+            answerable: None,
+            starting: false,
         }
     }
 
@@ -282,6 +313,38 @@ mod tests {
         assert!(matches!(
             decide(&sit(Verdict::Dead, 4000), &p, &m),
             Action::Restart(_)
+        ));
+    }
+
+    #[test]
+    fn a_runtime_that_cannot_start_is_escalated_once_never_restarted() {
+        let p = policy();
+        let mut m = Memory::default();
+        assert!(matches!(
+            decide(&sit(Verdict::StartFailed, 100), &p, &m),
+            Action::Escalate(_)
+        ));
+        m.escalated_at = Some(100);
+        for now in [110, 500, 5000] {
+            assert!(matches!(
+                decide(&sit(Verdict::StartFailed, now), &p, &m),
+                Action::None(_)
+            ));
+        }
+        let mut s = sit(Verdict::Blocked, 100);
+        s.answerable = Some("trust this folder");
+        assert!(
+            matches!(decide(&s, &p, &Memory::default()), Action::Answer(d) if d == "trust this folder")
+        );
+        s.starting = true;
+        assert!(matches!(
+            decide(&s, &p, &Memory::default()),
+            Action::Wait(_)
+        ));
+        let s = sit(Verdict::Blocked, 100);
+        assert!(matches!(
+            decide(&s, &p, &Memory::default()),
+            Action::Escalate(_)
         ));
     }
 
