@@ -505,7 +505,14 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         out.json(json!({ "delivery": r })).map_err(io)?;
     } else {
         match r.state.as_str() {
-            "delivered" => out.line(format!("Delivered to {} (message {}).", r.agent, r.id)).map_err(io)?,
+            "delivered" => out
+                .line(format!(
+                    "Delivered to {} (message {}){}.",
+                    r.agent,
+                    r.id,
+                    r.reason.as_deref().map(|w| format!("; {w}")).unwrap_or_default()
+                ))
+                .map_err(io)?,
             "queued" => out
                 .line(format!(
                     "Queued: {} is busy; it gets the message at its next idle prompt (message {}; `gt nudge --status {}`).",

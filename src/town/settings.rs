@@ -128,6 +128,16 @@ pub const SETTINGS: &[Setting] = &[
         help: "seconds without output or gt call after which an agent with hooked work counts as stalled",
     },
     Setting {
+        key: "witness.waiting_after_secs",
+        kind: Kind::Int {
+            min: 1,
+            max: 604_800,
+        },
+        default: "30",
+        scopes: &[Scope::Rig, Scope::Town, Scope::User],
+        help: "seconds at its prompt with work hooked after which an agent counts as waiting for input",
+    },
+    Setting {
         key: "witness.interval_secs",
         kind: Kind::Int { min: 1, max: 300 },
         default: "3",

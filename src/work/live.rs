@@ -56,7 +56,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
     let now = chrono::Utc::now().timestamp();
-    let mut stall_after: HashMap<Option<String>, i64> = HashMap::new();
+    let mut limits: HashMap<Option<String>, super::witness::Thresholds> = HashMap::new();
     for info in infos {
         let pane = panes
             .iter()
@@ -66,15 +66,15 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             .and_then(|p| screens.get(&p.pane_id))
             .map(String::as_str);
         let session = session_state(pane, rt, screen_text);
-        let stall = match stall_after.get(&info.rig) {
-            Some(s) => *s,
+        let limit = match limits.get(&info.rig) {
+            Some(l) => *l,
             None => {
-                let s = super::witness::stall_after_secs(ctx, info.rig.as_deref())?;
-                stall_after.insert(info.rig.clone(), s);
-                s
+                let l = super::witness::thresholds(ctx, info.rig.as_deref())?;
+                limits.insert(info.rig.clone(), l);
+                l
             }
         };
-        let judged = verdict_for(ctx, &info, pane, rt, screen_text, stall, now);
+        let judged = verdict_for(ctx, &info, pane, rt, screen_text, limit, now);
         let c = judged.verdict;
         let answerable_dialog = answerable(rt, screen_text, &c);
         let starting = pane.is_some_and(|p| {
@@ -168,7 +168,7 @@ pub(crate) fn verdict_for(
     pane: Option<&Pane>,
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-    stall_after_secs: i64,
+    limit: super::witness::Thresholds,
     now: i64,
 ) -> Judged {
     let screen_changed = match (pane, rt, screen_text) {
@@ -189,7 +189,8 @@ pub(crate) fn verdict_for(
         runtime: rt,
         heartbeat,
         runtime_alive: runtime_alive(pane, rt),
-        stall_after_secs,
+        stall_after_secs: limit.stall_after_secs,
+        waiting_after_secs: limit.waiting_after_secs,
         screen_changed,
     });
     Judged {

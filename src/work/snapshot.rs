@@ -250,7 +250,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         ..MayorView::default()
     };
     // Per rig, as the rig's witness sees it.
-    let mut stall_by_rig: HashMap<Option<String>, i64> = HashMap::new();
+    let mut limits: HashMap<Option<String>, super::witness::Thresholds> = HashMap::new();
     let now_secs = chrono::Utc::now().timestamp();
     for info in &lp.agents {
         let pane = panes
@@ -266,11 +266,16 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             }
         });
         let session = super::live::session_state(pane, rt, plain.as_deref());
-        let stall = *stall_by_rig.entry(info.rig.clone()).or_insert_with(|| {
-            super::witness::stall_after_secs(ctx, info.rig.as_deref()).unwrap_or(600)
+        let limit = *limits.entry(info.rig.clone()).or_insert_with(|| {
+            super::witness::thresholds(ctx, info.rig.as_deref()).unwrap_or(
+                super::witness::Thresholds {
+                    stall_after_secs: 600,
+                    waiting_after_secs: 30,
+                },
+            )
         });
         let judged =
-            super::live::verdict_for(ctx, info, pane, rt, plain.as_deref(), stall, now_secs);
+            super::live::verdict_for(ctx, info, pane, rt, plain.as_deref(), limit, now_secs);
         let verdict = judged.verdict;
         if info.address == "mayor" {
             mayor = MayorView {

@@ -213,6 +213,8 @@ mod tests {
             human_attached: false,
             queued_messages: 0,
             verdict: crate::work::witness::Verdict::Working,
+            answerable_dialog: None,
+            starting: false,
             reason: String::new(),
             last_activity: None,
         }

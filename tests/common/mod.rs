@@ -39,6 +39,8 @@ pub fn gt_bin() -> PathBuf {
 /// A scratch area: a temp dir holding a town (once installed) and source repositories.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// Extra environment for every gt this sandbox runs (a PATH with the agent CLIs, say).
+    pub env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 impl Sandbox {
@@ -48,6 +50,7 @@ impl Sandbox {
                 .prefix("gt-test-")
                 .tempdir()
                 .expect("tempdir"),
+            env: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -86,6 +89,7 @@ impl Sandbox {
             // Each town gets its own tmux server (named from its path); never the user's
             // config, never the user's server.
             .env("GT_TMUX_CONFIG", "/dev/null")
+            .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null());
         c
     }

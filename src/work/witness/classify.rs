@@ -73,13 +73,12 @@ pub struct Facts<'a> {
     /// Whether the runtime's process is in the pane's process tree (None: not known).
     pub runtime_alive: Option<bool>,
     pub stall_after_secs: i64,
+    /// At its prompt this long with work hooked reads as waiting for input.
+    pub waiting_after_secs: i64,
     /// Unix time the screen last said something new (spinners and timers aside); None:
     /// not known, the pane's last output counts.
     pub screen_changed: Option<i64>,
 }
-
-/// A prompt with work on the hook this long reads as waiting for input (shorter: between turns).
-const AT_PROMPT_WAITING_SECS: i64 = 30;
 
 /// Question lines of coding CLIs that stop and wait for a person.
 const QUESTION_MARKERS: &[&str] = &[
@@ -202,7 +201,7 @@ pub fn classify(f: &Facts<'_>) -> Classified {
                 ),
             )
         }
-        Some(q) if at_prompt && q >= AT_PROMPT_WAITING_SECS => v(
+        Some(q) if at_prompt && q >= f.waiting_after_secs => v(
             Verdict::Waiting,
             format!("at its prompt for {} with {hook} hooked", quiet_text(q)),
         ),
@@ -290,6 +289,7 @@ mod tests {
             heartbeat: None,
             runtime_alive: Some(true),
             stall_after_secs: 300,
+            waiting_after_secs: 30,
             screen_changed: None,
         }
     }

@@ -10,7 +10,9 @@ mod policy;
 mod report;
 
 pub use classify::{Classified, Facts, Verdict, classify};
-pub use policy::{Action, Memory, Policy, Recovery, Situation, decide, stall_after_secs};
+pub use policy::{
+    Action, Memory, Policy, Recovery, Situation, Thresholds, decide, stall_after_secs, thresholds,
+};
 pub use report::{AgentReport, Report, load, load_memory, observe, save, save_memory};
 
 use super::Ctx;

@@ -9,6 +9,10 @@ pub fn parse(body: &Value) -> Parsed {
     let mut items = Vec::new();
     for m in body["messages"].as_array().into_iter().flatten() {
         let role = m["role"].as_str().unwrap_or("");
+        // Claude Code also sends `system` messages between turns: not the conversation.
+        if role != "user" && role != "assistant" {
+            continue;
+        }
         match &m["content"] {
             Value::String(s) => items.push(if role == "user" {
                 Item::User(s.clone())
@@ -45,7 +49,7 @@ pub fn parse(body: &Value) -> Parsed {
         model: body["model"].as_str().unwrap_or("claude").to_string(),
         stream: body["stream"].as_bool().unwrap_or(false),
         side: tools.is_empty(),
-        json_schema: None,
+        json_schema: body["output_config"]["format"].get("schema").cloned(),
         items,
         tools,
     }

@@ -64,7 +64,17 @@ pub fn decide(req: &Parsed, steps: &[String]) -> Reply {
         .find(|t| !is_cli_context(t))
         .copied()
         .unwrap_or("");
-    Reply::Text(format!("ECHO: {quoted}"))
+    Reply::Text(format!("ECHO: {}", short(quoted)))
+}
+
+/// A long quote is cut: echoing a long repetitive text makes some CLIs suspect a loop.
+fn short(text: &str) -> String {
+    let head: String = text.chars().take(80).collect();
+    if head.len() < text.len() {
+        format!("{head}… [{} chars]", text.chars().count())
+    } else {
+        head
+    }
 }
 
 /// Tool names the CLIs give their shell, best first.
