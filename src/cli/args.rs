@@ -784,8 +784,8 @@ pub enum AgentConfigCmd {
         /// Milliseconds to wait between a paste and Enter.
         #[arg(long)]
         submit_delay_ms: Option<u64>,
-        /// Any field as FIELD=<TOML value> (repeatable), e.g. --set 'dialogs=[{name="x", screen=["Trust?"], keys=["Enter"], answer="trust_worktree"}]'.
-        #[arg(long, allow_hyphen_values = true)]
+        /// Any field as FIELD=<TOML value> (repeatable), e.g. --field 'dialogs=[{name="x", screen=["Trust?"], keys=["Enter"], answer="trust_worktree"}]'.
+        #[arg(long = "field", allow_hyphen_values = true)]
         set: Vec<String>,
         /// A field the town stops setting (repeatable): a preset's own value comes back.
         #[arg(long)]
@@ -1017,4 +1017,16 @@ pub enum EscalateCmd {
     },
     /// Raise overdue, unacknowledged escalations one level (the deacon does this on a cadence).
     Sweep,
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every command's definition holds together (unique names, valid defaults): clap checks
+    /// this only when a command is first parsed, so a clash would otherwise show up as a
+    /// panic in whichever command a user runs.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -130,7 +130,7 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
             .ok_or_else(|| Error::invalid(format!("--set wants FIELD=<TOML value>, not {kv:?}")))?;
         let value: toml::Table = toml::from_str(&format!("v = {v}")).map_err(|e| {
             Error::invalid(format!(
-                "--set {k}: {v:?} is not a TOML value (quote strings: {k}='\"text\"'): {e}"
+                "--field {k}: {v:?} is not a TOML value (quote strings: {k}='\"text\"'): {e}"
             ))
         })?;
         let value = value
