@@ -562,3 +562,103 @@ fn peek_and_attach_show_the_agent_and_come_back() {
         capture().contains("RETURNED-FROM-ATTACH").then_some(())
     });
 }
+
+/// Every field of a runtime can be set from the command line — a preset's fields one by one
+/// (the rest stay the preset's), any field as TOML — and a bad value is refused whole, with
+/// nothing written.
+#[test]
+fn every_runtime_field_is_settable_from_the_command_line() {
+    let s = Sandbox::with_town();
+    let runtime = |name: &str| -> serde_json::Value {
+        s.json(&["config", "agent", "list"])["runtimes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|r| r["name"] == name).cloned())
+            .unwrap_or_default()
+    };
+    let preset = runtime("claude");
+    // A flag whose value starts with a dash is taken as the value.
+    s.ok(&[
+        "--batch", "config", "agent", "set", "claude", "--env", "IS_SANDBOX=1", "--env",
+        "EXTRA=a b", "--prompt", "flag", "--prompt-flag", "--prompt", "--startup-timeout", "90",
+        "--escape-cancels", "false", "--busy-text", "Thinking", "--placeholder", "Type here",
+        "--submit-delay-ms", "120", "--field", "paste.queued=[\"waiting in line\"]",
+        "--field", "dialogs=[{name=\"trust\", screen=[\"Trust?\"], keys=[\"Enter\"], answer=\"trust_worktree\"}]",
+    ]);
+    let rt = runtime("claude");
+    assert_eq!(rt["env"]["IS_SANDBOX"], "1");
+    assert_eq!(rt["env"]["EXTRA"], "a b");
+    assert_eq!(rt["prompt"], "flag");
+    assert_eq!(rt["prompt_flag"], "--prompt");
+    assert_eq!(rt["startup_timeout_secs"], 90);
+    assert_eq!(rt["escape_cancels"], false);
+    assert_eq!(rt["busy_markers"], serde_json::json!(["Thinking"]));
+    assert_eq!(rt["paste"]["submit_delay_ms"], 120);
+    assert_eq!(
+        rt["paste"]["queued"],
+        serde_json::json!(["waiting in line"])
+    );
+    assert_eq!(rt["dialogs"][0]["name"], "trust");
+    // What was not set is still the preset's.
+    for k in [
+        "command",
+        "autonomous_args",
+        "ready_marker",
+        "busy_patterns",
+        "verified",
+    ] {
+        assert_eq!(rt[k], preset[k], "{k}");
+    }
+    // Unset brings the preset's value back; KEY= removes a variable.
+    s.ok(&[
+        "--batch", "config", "agent", "set", "claude", "--unset", "dialogs", "--env", "EXTRA=",
+    ]);
+    let rt = runtime("claude");
+    assert_eq!(rt["dialogs"], preset["dialogs"]);
+    assert!(rt["env"].get("EXTRA").is_none(), "{}", rt["env"]);
+    // A node CLI is found in the process table as node.
+    let bin = s.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(bin.join("fancy-agent"), "#!/usr/bin/env node\n").expect("write");
+    let cmd = format!("{}/fancy-agent --go", bin.display());
+    s.ok(&["--batch", "config", "agent", "set", "fancy", &cmd]);
+    assert_eq!(
+        runtime("fancy")["process_names"],
+        serde_json::json!(["fancy-agent", "node"])
+    );
+    // Bad values: exit 2, the reason named, town.toml untouched.
+    let before = std::fs::read_to_string(s.town().join("town.toml")).expect("read");
+    for (args, msg) in [
+        (vec!["--env", "NO EQUALS"], "KEY=VALUE"),
+        (vec!["--env", "1BAD=x"], "environment variable name"),
+        (
+            vec!["--field", "busy_patterns=[\"(\"]"],
+            "regular expression",
+        ),
+        (
+            vec![
+                "--field",
+                "dialogs=[{name=\"d\", screen=[\"x\"], keys=[\"rm -rf /\"], answer=\"trust_worktree\"}]",
+            ],
+            "not a key",
+        ),
+        (vec!["--field", "nonsense=1"], "nonsense"),
+        (vec!["--neutralize", "hope"], "space or word_joiner"),
+    ] {
+        let mut full = vec!["--batch", "config", "agent", "set", "claude"];
+        full.extend_from_slice(&args);
+        let r = s.gt(&full);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(msg), "{args:?}: {}", r.stderr);
+    }
+    let r = s.gt(&["--batch", "config", "agent", "set", "newthing"]);
+    assert!(
+        r.code == 2 && r.stderr.contains("give its command line"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.town().join("town.toml")).expect("read"),
+        before,
+        "a refused change writes nothing"
+    );
+}

@@ -86,14 +86,12 @@ impl Conformance {
 
     /// Waits until the agent's session state and verdict are as given.
     fn wait_state(&self, address: &str, session: &str, verdict: &str, secs: u64) -> Value {
-        let mut last = Value::Null;
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let v = self.agent(address);
-            if v["session"] == session && v["verdict"] == verdict {
-                return v;
+            let last = self.agent(address);
+            if last["session"] == session && last["verdict"] == verdict {
+                return last;
             }
-            last = v;
             if Instant::now() > deadline {
                 panic!(
                     "{}: {address} never read {session}/{verdict} within {secs}s; last: {}\nscreen:\n{}\nmodel:\n{}",

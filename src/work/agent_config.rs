@@ -57,6 +57,20 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
             spec.name, spec.name
         )));
     }
+    if let Some(p) = spec.prompt.as_deref()
+        && crate::agent::PromptMode::parse(p).is_none()
+    {
+        return Err(Error::invalid(format!(
+            "--prompt must be arg, flag or paste, not {p:?}"
+        )));
+    }
+    if let Some(n) = spec.neutralize.as_deref()
+        && !matches!(n, "space" | "word_joiner")
+    {
+        return Err(Error::invalid(format!(
+            "--neutralize must be space or word_joiner, not {n:?}"
+        )));
+    }
     let mut t = existing.unwrap_or_default();
     if let Some(line) = &spec.command_line {
         let words = shlex::split(line)
