@@ -105,6 +105,25 @@ impl Conformance {
         }
     }
 
+    /// Waits until the agent's session state is as given.
+    fn wait_session(&self, address: &str, session: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.agent(address);
+            if v["session"] == session {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{}: {address} never read {session} within {secs}s; last: {v}\nscreen:\n{}",
+                    self.cli,
+                    self.peek(address)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn peek(&self, address: &str) -> String {
         self.s.gt(&["--batch", "peek", address, "-n", "40"]).stdout
     }
@@ -199,8 +218,9 @@ fn as_model_sees(text: &str) -> String {
 }
 
 /// The awkward texts a nudge must get through as text, for a runtime with these command
-/// characters: short, long, multi-line, tmux key names, shell syntax, command characters.
-fn nudge_texts(command_chars: &str, marker: &Path) -> Vec<String> {
+/// characters (and these it refuses): short, long, multi-line, tmux key names, shell
+/// syntax, command characters.
+fn nudge_texts(command_chars: &str, refused: &str, marker: &Path) -> Vec<String> {
     let mut v = vec![
         "short nudge: please also update the docs".to_string(),
         format!("long nudge {}", "lorem ipsum dolor sit amet, ".repeat(107)),
@@ -215,7 +235,7 @@ fn nudge_texts(command_chars: &str, marker: &Path) -> Vec<String> {
         v.push(format!("{c}touch {} ran", marker.display()));
     }
     for c in ['@', '#', '!', '/'] {
-        if !command_chars.contains(c) {
+        if !command_chars.contains(c) && !refused.contains(c) {
             v.push(format!("{c}plain text starting with {c}"));
         }
     }
@@ -321,13 +341,28 @@ fn conformance(c: Conformance) {
         work.contains(&agent),
         "{cli}: the commit was made as {agent}: {work}"
     );
-    // Done: its own hook is empty, its runtime idle at its prompt.
-    c.wait_state(&agent, "idle", "idle", 60);
+    // Merged and clean: the refinery removed the polecat and its session.
+    wait_for(60, "the finished polecat to be cleaned up", || {
+        c.agent(&agent).is_null().then_some(())
+    });
+
+    // Work hooked but the model does nothing with it: the agent waits at its prompt.
+    c.server.control(|k| k.steps = Vec::new());
+    let idle_bead = c.s.create(&["Think about it", "--rig", "shop"]);
+    let slung = c.s.json(&["sling", &idle_bead, "shop"]);
+    let agent = slung["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    c.server
+        .wait_for_user_text(90, "the second beacon", |t| t.contains(&idle_bead));
+    c.wait_state(&agent, "idle", "waiting", 60);
 
     // Nudges of every awkward kind reach the model as text, and nothing in them runs.
     let marker = c.s.path().join("nudge-ran");
     let command_chars = rt["command_chars"].as_str().unwrap_or("").to_string();
-    for text in nudge_texts(&command_chars, &marker) {
+    let refused = rt["refuse_chars"].as_str().unwrap_or("").to_string();
+    for text in nudge_texts(&command_chars, &refused, &marker) {
         let t = Instant::now();
         let (code, said) = c.nudge(&agent, &text, 60);
         assert_eq!(code, 0, "{cli}: nudge {text:?}: {said}");
@@ -338,7 +373,7 @@ fn conformance(c: Conformance) {
             text.len(),
             t.elapsed()
         );
-        c.wait_state(&agent, "idle", "idle", 60);
+        c.wait_session(&agent, "idle", 60);
     }
     assert!(!marker.exists(), "{cli}: text in a nudge ran as a command");
     for c_char in rt["refuse_chars"].as_str().unwrap_or("").chars() {
@@ -363,7 +398,7 @@ fn conformance(c: Conformance) {
     let (code, said) = c.nudge(&agent, "first while stalled", 60);
     assert!(code == 0 && said.contains("Delivered"), "{cli}: {said}");
     c.wait_model_got("first while stalled", 30);
-    c.wait_state(&agent, "working", "working", 30);
+    c.wait_session(&agent, "working", 30);
     for text in ["second while stalled", "third while stalled"] {
         let (code, said) = c.nudge(&agent, text, 1);
         assert_eq!(code, 0, "{cli}: {said}");
@@ -402,7 +437,7 @@ fn conformance(c: Conformance) {
     let states =
         c.s.sql("SELECT group_concat(state, ',') FROM deliveries WHERE text LIKE '%while stalled'");
     assert_eq!(states, "delivered,delivered,delivered", "{cli}");
-    c.wait_state(&agent, "idle", "idle", 60);
+    c.wait_session(&agent, "idle", 60);
 
     // A mail notice reaches it the same way.
     c.s.ok(&[
@@ -415,32 +450,14 @@ fn conformance(c: Conformance) {
         "-m",
         "by friday",
     ]);
-    let notice = c
-        .server
-        .wait_for_user_text(60, "the mail notice", |t| t.contains("Release notes due"));
-    assert!(notice.main, "{cli}");
-
-    // Work hooked but the model does nothing: the agent waits at its prompt.
-    c.server.control(|k| k.steps = Vec::new());
-    let idle_bead = c.s.create(&["Think about it", "--rig", "shop"]);
-    let slung = c.s.json(&["sling", &idle_bead, "shop"]);
-    let waiter = slung["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
     c.server
-        .wait_for_user_text(90, "the second beacon", |t| t.contains(&idle_bead));
-    c.wait_state(&waiter, "idle", "waiting", 60);
+        .wait_for_user_text(60, "the mail notice", |t| t.contains("Release notes due"));
 
     // The mayor, on the same runtime, hears what it is told.
     c.s.ok(&["--batch", "mayor", "start", "--agent", cli]);
     let said =
         c.s.ok(&["--batch", "mayor", "say", "mayor, what is the status?"]);
-    assert!(
-        said.stdout.contains("Delivered") || said.stdout.contains("delivered"),
-        "{cli}: {}",
-        said.stdout
-    );
+    assert!(said.stdout.contains("has it"), "{cli}: {}", said.stdout);
     c.wait_model_got("mayor, what is the status?", 60);
 }
 

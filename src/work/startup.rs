@@ -21,6 +21,9 @@ const POLL: Duration = Duration::from_millis(50);
 /// A dialog gt answered must leave the screen within this time, or it is answered again.
 const DIALOG_GONE_WITHIN: Duration = Duration::from_secs(3);
 const MAX_ANSWERS: usize = 3;
+/// A dialog takes keys only once it is drawn and listening: keys pressed the moment its text
+/// appears can be lost (seen with Claude Code), so gt waits this long first.
+const DIALOG_SETTLE: Duration = Duration::from_millis(400);
 
 /// Waits until `rt` in `created` shows its prompt or works, answering what gt may answer.
 /// On success the window is marked ready (`@gt_ready`), so the witness can later tell a
@@ -85,6 +88,7 @@ pub async fn until_ready(
                     evidence(rt, env, &text)
                 )));
             }
+            tokio::time::sleep(DIALOG_SETTLE).await;
             server.press_dialog_keys(&created.pane_id, &d.keys).await?;
             tracing::info!(agent, dialog = %d.name, "answered a startup dialog");
             ready.answered.push(d.name.clone());

@@ -45,6 +45,9 @@ pub fn is_cli_context(text: &str) -> bool {
 pub fn decide(req: &Parsed, steps: &[String]) -> Reply {
     let turn = req.last_user_turn();
     let beacon = turn.iter().any(|t| t.contains("[GAS TOWN]"));
+    if beacon && steps.is_empty() {
+        return Reply::Text("Noted; I will wait before starting.".into());
+    }
     if beacon {
         let done = req.results_since_user();
         if let Some(cmd) = steps.get(done) {
