@@ -234,11 +234,14 @@ fn nudge_texts(command_chars: &str, refused: &str, marker: &Path) -> Vec<String>
     for c in command_chars.chars() {
         v.push(format!("{c}touch {} ran", marker.display()));
     }
-    for c in ['@', '#', '!', '/'] {
+    for c in ['@', '#', '!', '/', '$'] {
         if !command_chars.contains(c) && !refused.contains(c) {
             v.push(format!("{c}plain text starting with {c}"));
         }
     }
+    // A last word that opens a completion menu when typed.
+    v.push("mention at the end @".to_string());
+    v.push("a skill at the end $".to_string());
     v
 }
 
@@ -345,6 +348,42 @@ fn conformance(c: Conformance) {
     wait_for(60, "the finished polecat to be cleaned up", || {
         c.agent(&agent).is_null().then_some(())
     });
+
+    // Two agents at once: each runs its commands as itself, in its own worktree (a runtime
+    // that shared one background process between sessions would mix them up).
+    c.server.control(|k| {
+        k.steps = vec!["echo \"I am $GT_AGENT in $PWD\"".to_string()];
+    });
+    let pair = [
+        c.s.create(&["Say who you are", "--rig", "shop"]),
+        c.s.create(&["Say who you are too", "--rig", "shop"]),
+    ];
+    let slung = c.s.json(&["sling", &pair[0], &pair[1], "shop"]);
+    let pair_agents: Vec<String> = (0..2)
+        .map(|i| {
+            slung["slung"][i]["agent"]
+                .as_str()
+                .expect("agent")
+                .to_string()
+        })
+        .collect();
+    for a in &pair_agents {
+        let name = a.rsplit('/').next().unwrap_or_default();
+        let said = format!(
+            "I am {a} in {}",
+            c.s.town().join("shop/polecats").join(name).display()
+        );
+        wait_for(90, "each agent to say who it is", || {
+            c.server
+                .main_requests()
+                .iter()
+                .any(|r| r.tool_results.iter().any(|t| t.contains(&said)))
+                .then_some(())
+        });
+    }
+    for (a, b) in pair_agents.iter().zip(&pair) {
+        c.s.ok(&["--batch", "unsling", b, "--agent", a]);
+    }
 
     // Work hooked but the model does nothing with it: the agent waits at its prompt.
     c.server.control(|k| k.steps = Vec::new());
@@ -498,4 +537,143 @@ fn claude_code_runs_the_whole_loop() {
     );
     c.s.ok(&["--batch", "config", "agent", "prepare", "claude", "--yes"]);
     conformance(c);
+}
+
+#[test]
+fn codex_runs_the_whole_loop() {
+    let Some(c) = Conformance::new("codex") else {
+        return;
+    };
+    // The user's own Codex config: a model provider of their choosing (here, the scripted
+    // server) and no calls home.
+    let dir = c.home().join(".codex");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let config = format!(
+        r#"model = "scripted-model"
+model_provider = "gt_test"
+check_for_update_on_startup = false
+
+[model_providers.gt_test]
+name = "scripted model server"
+base_url = "{}/v1"
+env_key = "SCRIPTED_OPENAI_KEY"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+"#,
+        c.server.url()
+    );
+    std::fs::write(dir.join("config.toml"), config).expect("write");
+    c.set(&["--env", "SCRIPTED_OPENAI_KEY=sk-test"]);
+    conformance(c);
+}
+
+#[test]
+fn gemini_cli_runs_the_whole_loop() {
+    let Some(c) = Conformance::new("gemini") else {
+        return;
+    };
+    // No auth method and no trusted folders: gt answers those dialogs. No update checks.
+    let dir = c.home().join(".gemini");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("settings.json"),
+        r#"{"general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},
+            "privacy": {"usageStatisticsEnabled": false}}"#,
+    )
+    .expect("write");
+    let url = format!("GOOGLE_GEMINI_BASE_URL={}", c.server.url());
+    c.set(&["--env", "GEMINI_API_KEY=test-key", "--env", &url]);
+    conformance(c);
+}
+
+#[test]
+fn opencode_runs_the_whole_loop() {
+    let Some(c) = Conformance::new("opencode") else {
+        return;
+    };
+    let config = serde_json::json!({
+        "provider": {"gt_test": {
+            "npm": "@ai-sdk/openai-compatible",
+            "name": "scripted model server",
+            "options": {"baseURL": format!("{}/v1", c.server.url()), "apiKey": "sk-test"},
+            "models": {"scripted-model": {"name": "Scripted"}}
+        }},
+        "model": "gt_test/scripted-model",
+        "small_model": "gt_test/scripted-model",
+        "autoupdate": false,
+        "share": "disabled",
+        "permission": "allow"
+    });
+    // Its plugin package counts as installed, so it does not fetch it in the background.
+    let dir = c.home().join(".config/opencode");
+    std::fs::create_dir_all(dir.join("node_modules")).expect("mkdir");
+    let deps = r#"{"dependencies":{"@opencode-ai/plugin":"1.18.33"}}"#;
+    std::fs::write(dir.join("package.json"), deps).expect("write");
+    std::fs::write(
+        dir.join("package-lock.json"),
+        r#"{"lockfileVersion":3,"packages":{"":{"dependencies":{"@opencode-ai/plugin":"1.18.33"}}}}"#,
+    )
+    .expect("write");
+    let content = format!("OPENCODE_CONFIG_CONTENT={config}");
+    c.set(&[
+        "--env",
+        &content,
+        "--env",
+        "OPENCODE_DISABLE_MODELS_FETCH=1",
+        "--env",
+        "OPENCODE_DISABLE_AUTOUPDATE=1",
+    ]);
+    conformance(c);
+}
+
+#[test]
+fn copilot_cli_runs_the_whole_loop() {
+    let Some(c) = Conformance::new("copilot") else {
+        return;
+    };
+    // Its own local-provider mode (no GitHub account), offline; the package it unpacks on
+    // first start is shared between test homes.
+    let cache = runtimes::target_dir().join("runtimes/copilot-pkg");
+    let base = format!("COPILOT_PROVIDER_BASE_URL={}/v1", c.server.url());
+    let cache = format!("COPILOT_PKG_CACHE_HOME={}", cache.display());
+    c.set(&[
+        "--env",
+        &base,
+        "--env",
+        "COPILOT_PROVIDER_API_KEY=sk-test",
+        "--env",
+        "COPILOT_MODEL=scripted-model",
+        "--env",
+        "COPILOT_PROVIDER_MAX_PROMPT_TOKENS=128000",
+        "--env",
+        "COPILOT_PROVIDER_MAX_OUTPUT_TOKENS=8192",
+        "--env",
+        "COPILOT_OFFLINE=true",
+        "--env",
+        "COPILOT_AUTO_UPDATE=false",
+        "--env",
+        &cache,
+    ]);
+    conformance(c);
+}
+
+/// Not part of the suite: `GT_MODEL_SERVER_SECS=600 cargo test --test runtimes -- --ignored
+/// --nocapture serve_for_a_person` runs the scripted model server for a person trying a CLI
+/// by hand (its address is printed; requests are logged to $GT_MODEL_SERVER_LOG).
+#[test]
+#[ignore]
+fn serve_for_a_person() {
+    let log = std::env::var("GT_MODEL_SERVER_LOG").ok().map(PathBuf::from);
+    let server = ModelServer::start(log);
+    println!("scripted model server at {}", server.url());
+    let secs = std::env::var("GT_MODEL_SERVER_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    std::thread::sleep(Duration::from_secs(secs));
 }

@@ -92,6 +92,10 @@ pub struct PasteRules {
     pub submit_delay_ms: u64,
     /// Texts that show a submitted message waiting inside the runtime while it works.
     pub queued: Vec<String>,
+    /// End every paste with a space: the runtime trims it, and a text whose last word
+    /// starts with `@`, `$` or `/` would otherwise leave a completion menu open that Enter
+    /// accepts instead of submitting.
+    pub trailing_space: bool,
 }
 
 /// Who may answer a startup dialog.
@@ -313,6 +317,11 @@ impl Runtime {
             if !valid_env_name(k) {
                 return Err(format!("{k:?} is not an environment variable name"));
             }
+            if IDENTITY_ENV.contains(&k.as_str()) {
+                return Err(format!(
+                    "{k} is set by gt for each session (the agent's identity); a runtime cannot set it"
+                ));
+            }
         }
         for d in &self.dialogs {
             if d.screen.iter().all(|s| s.trim().is_empty()) {
@@ -380,6 +389,20 @@ impl Runtime {
         Ok(())
     }
 }
+
+/// The variables that say who an agent is: set by gt for each session, never by a runtime's
+/// configuration (one agent's identity must not leak into another's session).
+pub const IDENTITY_ENV: &[&str] = &[
+    "GT_TOWN",
+    "GT_ROLE",
+    "GT_RIG",
+    "GT_AGENT",
+    "BD_ACTOR",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+];
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn valid_env_name(k: &str) -> bool {
@@ -545,6 +568,10 @@ mod tests {
                 "not a key",
             ),
             ("[x]\ncommand = \"\"", "empty"),
+            (
+                "[x]\ncommand = \"a\"\nenv = { GT_AGENT = \"mayor\" }",
+                "identity",
+            ),
             (
                 "[x]\ncommand = \"a\"\nbusy_patterns = [\"(\"]",
                 "regular expression",

@@ -337,6 +337,7 @@ async fn deliver_one(
     d: &Delivery,
 ) -> Result<()> {
     let text = match agent::inert::for_agent(rt, &d.text) {
+        Ok(t) if rt.paste.trailing_space => format!("{t} "),
         Ok(t) => t,
         Err(e) => {
             let why = format!("not pasted: {e}");
