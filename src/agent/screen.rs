@@ -49,11 +49,19 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let lines = &all[..end];
     let bottom = &lines[lines.len().saturating_sub(PROMPT_LINES)..];
     let near = &lines[lines.len().saturating_sub(BUSY_LINES)..];
-    let dialog = rt.dialogs.iter().position(|d| {
-        d.screen
-            .iter()
-            .all(|s| bottom.iter().any(|l| l.contains(s.as_str())))
+    let found = input_line(rt, bottom).map(|(at, t)| {
+        if rt.placeholders.iter().any(|p| t.starts_with(p.as_str())) {
+            (at, String::new())
+        } else {
+            (at, t)
+        }
     });
+    // An empty prompt below a dialog's text means that dialog was answered already.
+    let empty_prompt_at = found
+        .as_ref()
+        .filter(|(_, t)| t.is_empty())
+        .map(|(at, _)| *at);
+    let dialog = dialog_on(rt, bottom, empty_prompt_at);
     let busy = near.iter().any(|l| is_busy_line(rt, l));
     let starting = lines
         .iter()
@@ -64,13 +72,7 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let shell_mode = near
         .iter()
         .any(|l| rt.shell_modes.iter().any(|s| l.contains(s.as_str())));
-    let input = input_line(rt, bottom).map(|t| {
-        if rt.placeholders.iter().any(|p| t.starts_with(p.as_str())) {
-            String::new()
-        } else {
-            t
-        }
-    });
+    let input = found.map(|(_, t)| t);
     let collapsed = input
         .as_deref()
         .is_some_and(|t| rt.paste.collapsed.iter().any(|m| t.contains(m.as_str())));
@@ -113,21 +115,49 @@ fn pattern(p: &str) -> Option<Regex> {
         .clone()
 }
 
-/// The text of the input line: by its anchor, or the last line starting with the ready
-/// marker.
-fn input_line(rt: &Runtime, bottom: &[&str]) -> Option<String> {
+/// The dialog on screen: of those whose texts all show, the one drawn last (lowest). Text
+/// of a dialog that was answered can stay above what came after it (a runtime that restarts
+/// itself draws below); a dialog above an empty prompt is such a leftover. (A dialog's own
+/// menu can look like an input line — `› 1. Trust` — but never an empty one.)
+fn dialog_on(rt: &Runtime, bottom: &[&str], empty_prompt_at: Option<usize>) -> Option<usize> {
+    rt.dialogs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            let rows: Option<Vec<usize>> = d
+                .screen
+                .iter()
+                .map(|s| bottom.iter().rposition(|l| l.contains(s.as_str())))
+                .collect();
+            let rows = rows?;
+            let top = *rows.iter().min()?;
+            let last = *rows.iter().max()?;
+            (empty_prompt_at.is_none_or(|at| at < last)).then_some((top, i))
+        })
+        .max_by_key(|(top, i)| (*top, std::cmp::Reverse(*i)))
+        .map(|(_, i)| i)
+}
+
+/// The input line (its row in `bottom`) and its text: by its anchor, or the last line
+/// starting with the ready marker.
+fn input_line(rt: &Runtime, bottom: &[&str]) -> Option<(usize, String)> {
     if let Some(a) = &rt.input_anchor {
         let at = bottom.iter().rposition(|l| l.contains(a.text.as_str()))?;
-        let line = bottom.get(at.checked_sub(a.above)?)?;
+        let row = at.checked_sub(a.above)?;
+        let line = bottom.get(row)?;
         let rest = line.trim_start_matches(|c: char| c.is_whitespace() || is_frame(c));
         let rest = match rt.ready_marker.as_deref() {
             Some(m) => rest.strip_prefix(m).unwrap_or(rest),
             None => rest,
         };
-        return Some(typed(rest));
+        return Some((row, typed(rest)));
     }
     let marker = rt.ready_marker.as_deref()?;
-    bottom.iter().rev().find_map(|l| prompt_input(l, marker))
+    bottom
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| prompt_input(l, marker).map(|t| (i, t)))
 }
 
 /// What is typed after the ready marker on `line`, or None when `line` is not an input line.

@@ -84,6 +84,23 @@ fn a_dialog_is_recognised_by_all_its_texts() {
 }
 
 #[test]
+fn the_dialog_drawn_last_counts_and_one_above_the_prompt_is_a_leftover() {
+    let rt = presets()["gemini"].clone();
+    let trust = " │ Do you trust the files in this folder?\n │ ● 1. Trust folder (repo)\n │   3. Don't trust\n Gemini CLI is restarting to apply the trust changes...\n";
+    let auth = "│ ? Get started\n│   How would you like to authenticate for this project?\n│   ● 2. Use Gemini API Key\n│   Existing API key detected (GEMINI_API_KEY). Select \"Gemini API Key\" option to use it.\n";
+    let s = read(&rt, &format!("{trust}{auth}"));
+    assert_eq!(
+        s.dialog.map(|i| rt.dialogs[i].name.as_str()),
+        Some("authentication method")
+    );
+    let idle = format!(
+        "{trust}{auth}\n ? for shortcuts\n────\n *   Type your message or @path/to/file\n────\n"
+    );
+    let s = read(&rt, &idle);
+    assert!(s.idle_empty(), "{s:?}");
+}
+
+#[test]
 fn the_fingerprint_ignores_spinners_timers_and_the_busy_line() {
     let rt = presets()["claude"].clone();
     let a =

@@ -35,10 +35,37 @@ pub async fn until_ready(
     rt: &Runtime,
     env: &[(String, String)],
 ) -> Result<Ready> {
+    watch(ctx, agent, created, rt, env)
+        .await
+        .map_err(|(_, e)| e)
+}
+
+/// `until_ready`, keeping what was answered also when the start fails.
+pub async fn watch(
+    ctx: &Ctx,
+    agent: &str,
+    created: &Created,
+    rt: &Runtime,
+    env: &[(String, String)],
+) -> std::result::Result<Ready, (Ready, Error)> {
+    let mut ready = Ready::default();
+    match watch_into(ctx, agent, created, rt, env, &mut ready).await {
+        Ok(()) => Ok(ready),
+        Err(e) => Err((ready, e)),
+    }
+}
+
+async fn watch_into(
+    ctx: &Ctx,
+    agent: &str,
+    created: &Created,
+    rt: &Runtime,
+    env: &[(String, String)],
+    ready: &mut Ready,
+) -> Result<()> {
     let server = ctx.tmux();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
-    let mut ready = Ready::default();
     let mut ready_since: Option<Instant> = None;
     let readable = rt.ready_marker.is_some()
         || rt.input_anchor.is_some()
@@ -106,7 +133,7 @@ pub async fn until_ready(
             if since.elapsed() >= Duration::from_millis(rt.ready_settle_ms) {
                 server.mark_ready(&created.pane_id).await?;
                 ready.waited_ms = started.elapsed().as_millis();
-                return Ok(ready);
+                return Ok(());
             }
         } else {
             ready_since = None;
