@@ -92,9 +92,9 @@ pub struct PasteRules {
     pub submit_delay_ms: u64,
     /// Texts that show a submitted message waiting inside the runtime while it works.
     pub queued: Vec<String>,
-    /// End every paste with a space: the runtime trims it, and a text whose last word
-    /// starts with `@`, `$` or `/` would otherwise leave a completion menu open that Enter
-    /// accepts instead of submitting.
+    /// End a paste whose last word starts with a symbol (`@`, `$`, `/`…) with a space: the
+    /// word would otherwise leave a completion menu open, and Enter would accept a completion
+    /// instead of submitting the text.
     pub trailing_space: bool,
 }
 

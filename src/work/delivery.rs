@@ -337,7 +337,7 @@ async fn deliver_one(
     d: &Delivery,
 ) -> Result<()> {
     let text = match agent::inert::for_agent(rt, &d.text) {
-        Ok(t) if rt.paste.trailing_space => format!("{t} "),
+        Ok(t) if rt.paste.trailing_space && ends_in_symbol_word(&t) => format!("{t} "),
         Ok(t) => t,
         Err(e) => {
             let why = format!("not pasted: {e}");
@@ -400,6 +400,16 @@ async fn deliver_one(
     Ok(())
 }
 
+/// Whether the last word of `t` starts with a symbol (`@file`, `$skill`, `/cmd`): typed, it
+/// would open a completion menu.
+fn ends_in_symbol_word(t: &str) -> bool {
+    t.split_whitespace()
+        .next_back()
+        .and_then(|w| w.chars().next())
+        .is_some_and(|c| !c.is_alphanumeric())
+        && !t.ends_with(char::is_whitespace)
+}
+
 /// Whether the text went in after Enter, with a note when the runtime queued it behind a
 /// turn of its own (it reaches the model when that turn ends). None: still in the input.
 fn submitted(rt: &Runtime, after_paste: &str, now: &str) -> Option<Option<String>> {
@@ -446,6 +456,15 @@ pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
 mod tests {
     use super::*;
     use crate::agent::runtime::presets;
+
+    #[test]
+    fn only_a_last_word_starting_with_a_symbol_gets_a_space() {
+        assert!(ends_in_symbol_word("look at @"));
+        assert!(ends_in_symbol_word("run $skill"));
+        assert!(!ends_in_symbol_word("plain words"));
+        assert!(!ends_in_symbol_word("ends @ "));
+        assert!(!ends_in_symbol_word("mail me at a@b.c"));
+    }
 
     #[test]
     fn a_submit_is_seen_cleared_busy_or_queued_and_text_left_in_the_input_is_not() {
