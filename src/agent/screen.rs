@@ -56,12 +56,14 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
             (at, t)
         }
     });
-    // An empty prompt below a dialog's text means that dialog was answered already.
+    // An empty prompt or a busy line below a dialog's text means it was answered already.
     let empty_prompt_at = found
         .as_ref()
         .filter(|(_, t)| t.is_empty())
         .map(|(at, _)| *at);
-    let dialog = dialog_on(rt, bottom, empty_prompt_at);
+    let busy_at = bottom.iter().rposition(|l| is_busy_line(rt, l));
+    let moved_on_at = empty_prompt_at.max(busy_at);
+    let dialog = dialog_on(rt, bottom, moved_on_at);
     let busy = near.iter().any(|l| is_busy_line(rt, l));
     let starting = lines
         .iter()
@@ -117,9 +119,9 @@ fn pattern(p: &str) -> Option<Regex> {
 
 /// The dialog on screen: of those whose texts all show, the one drawn last (lowest). Text
 /// of a dialog that was answered can stay above what came after it (a runtime that restarts
-/// itself draws below); a dialog above an empty prompt is such a leftover. (A dialog's own
-/// menu can look like an input line — `› 1. Trust` — but never an empty one.)
-fn dialog_on(rt: &Runtime, bottom: &[&str], empty_prompt_at: Option<usize>) -> Option<usize> {
+/// itself draws below); a dialog above an empty prompt or a busy line is such a leftover. (A
+/// dialog's own menu can look like an input line — `› 1. Trust` — but never an empty one.)
+fn dialog_on(rt: &Runtime, bottom: &[&str], moved_on_at: Option<usize>) -> Option<usize> {
     rt.dialogs
         .iter()
         .enumerate()
@@ -132,7 +134,7 @@ fn dialog_on(rt: &Runtime, bottom: &[&str], empty_prompt_at: Option<usize>) -> O
             let rows = rows?;
             let top = *rows.iter().min()?;
             let last = *rows.iter().max()?;
-            (empty_prompt_at.is_none_or(|at| at < last)).then_some((top, i))
+            (moved_on_at.is_none_or(|at| at < last)).then_some((top, i))
         })
         .max_by_key(|(top, i)| (*top, std::cmp::Reverse(*i)))
         .map(|(_, i)| i)

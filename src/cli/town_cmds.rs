@@ -390,5 +390,13 @@ pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
         out.line("").map_err(io)?;
         print_escalations(out, &st.escalations)?;
     }
+    if !st.attention.is_empty() {
+        out.line("").map_err(io)?;
+        out.line(out.paint(Tone::Bold, "Needs attention:"))
+            .map_err(io)?;
+        for a in &st.attention {
+            out.line(format!("  {}", a.text)).map_err(io)?;
+        }
+    }
     Ok(())
 }

@@ -162,23 +162,36 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     Ok(Started { created, env })
 }
 
-/// Waits until the session's runtime is ready (answering the dialogs gt may answer); a
-/// start that fails takes its window with it, and the error carries the runtime's own last
-/// screen lines.
+/// What becomes of the window of a start that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Gone with everything else the caller undoes (a sling leaves nothing half-made).
+    Remove,
+    /// Kept with its evidence (the runtime's last screen, its exit status): an agent that
+    /// exists anyway — restarted by the witness, a crew member, the mayor — shows as
+    /// start-failed or blocked until a person sees to it, and is not started again in a loop.
+    Keep,
+}
+
+/// Waits until the session's runtime is ready (answering the dialogs gt may answer); the
+/// error of a start that fails carries the runtime's own last screen lines.
 pub async fn await_ready(
     ctx: &Ctx,
     address: &Address,
     started: &Started,
     rt: &Runtime,
+    on_failure: OnFailure,
 ) -> Result<super::startup::Ready> {
     let agent = address.to_string();
     match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env).await {
         Ok(r) => Ok(r),
         Err(e) => {
-            let _ = ctx
-                .tmux()
-                .kill_agent_window(&started.created.window_id)
-                .await;
+            if on_failure == OnFailure::Remove {
+                let _ = ctx
+                    .tmux()
+                    .kill_agent_window(&started.created.window_id)
+                    .await;
+            }
             Err(e)
         }
     }
@@ -219,6 +232,15 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             continue;
         }
         if !p.dead {
+            let stuck = !p.ready
+                && p.started.is_some_and(|t| {
+                    chrono::Utc::now().timestamp() - t > spec.runtime.startup_timeout_secs as i64
+                });
+            if stuck {
+                return Err(Error::failed(format!(
+                    "{addr}'s session is running but never reached its prompt (see `gt peek {addr}`); answer what it shows, or stop it (`gt crew stop` / `gt mayor stop`) and start it again"
+                )));
+            }
             return Ok(Launched {
                 agent: addr,
                 window: p.window_id,
@@ -231,7 +253,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         super::delivery::cancel_queued(ctx, &addr, "its session had exited and was replaced")?;
     }
     let started = start(ctx, spec).await?;
-    let ready = await_ready(ctx, spec.address, &started, spec.runtime).await?;
+    let ready = await_ready(ctx, spec.address, &started, spec.runtime, OnFailure::Keep).await?;
     let created = started.created;
     if beacon_by_paste(spec.runtime) {
         let text = beacon(&addr, spec.sender, spec.topic);

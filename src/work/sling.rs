@@ -191,7 +191,15 @@ pub async fn sling(
     };
     drop(lock);
     // Waited for outside the rig lock: other slings to the rig go on meanwhile.
-    let ready = match session::await_ready(ctx, &address, &started, &runtime).await {
+    let ready = match session::await_ready(
+        ctx,
+        &address,
+        &started,
+        &runtime,
+        session::OnFailure::Remove,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => {
             let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;

@@ -67,6 +67,7 @@ async fn watch_into(
     let started = Instant::now();
     let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
     let mut ready_since: Option<Instant> = None;
+    let mut status_retried = false;
     let readable = rt.ready_marker.is_some()
         || rt.input_anchor.is_some()
         || rt.busy_texts().next().is_some()
@@ -87,6 +88,12 @@ async fn watch_into(
             .capture(&created.pane_id, 60)
             .await
             .unwrap_or_default();
+        if pane.dead && pane.exit_status.is_none() && !status_retried {
+            // tmux may list the pane dead a moment before it has its exit status.
+            status_retried = true;
+            tokio::time::sleep(POLL).await;
+            continue;
+        }
         if pane.dead {
             let status = pane
                 .exit_status

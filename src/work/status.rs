@@ -37,6 +37,8 @@ pub struct TownStatus {
     pub escalations: Vec<EscalationView>,
     /// The supervisor (daemons) comes with `gt up`; until then this says so.
     pub supervisor: String,
+    /// What needs a person, most serious first: the workspace's Attention list.
+    pub attention: Vec<super::attention::Attention>,
 }
 
 pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
@@ -75,6 +77,13 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     let you = super::agents::whoami(ctx).to_string();
     let unread_mail = ctx.reader().messages_for(&you, false, true)?.len();
     let escalations = escalation::list(ctx, false, false)?;
+    let request = super::snapshot::Request {
+        identity: you.clone(),
+        preview: None,
+    };
+    let attention = super::snapshot::refresh(ctx, &mut super::snapshot::Cache::new(), &request)
+        .await?
+        .attention;
     Ok(TownStatus {
         town: ctx.town.config.name.clone(),
         root: ctx.town.root().display().to_string(),
@@ -85,5 +94,6 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
         unread_mail,
         escalations,
         supervisor: "not running (the supervisors arrive with `gt up`)".into(),
+        attention,
     })
 }

@@ -37,7 +37,11 @@ pub async fn carry_out(
             restart(ctx, view, why).await
         }
         Action::Escalate(why) => {
-            mem.escalated_at = Some(now);
+            if matches!(view.verdict, Verdict::StartFailed | Verdict::Blocked) {
+                mem.stuck_reported_at = Some(now);
+            } else {
+                mem.escalated_at = Some(now);
+            }
             escalate(ctx, view, why)
         }
         Action::Answer(dialog) => answer(ctx, view, dialog).await,

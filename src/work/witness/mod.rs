@@ -75,6 +75,10 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
             // Its work is done (or taken away): a crash loop, if there was one, is over.
             *mem = Memory::default();
         }
+        if !matches!(view.verdict, Verdict::StartFailed | Verdict::Blocked) {
+            // Fine again: the next time it cannot start or is stuck, say so again.
+            mem.stuck_reported_at = None;
+        }
         let action = decide(
             &Situation {
                 now,

@@ -86,6 +86,10 @@ pub struct Memory {
     pub restarts: Vec<i64>,
     pub nudged_at: Option<i64>,
     pub escalated_at: Option<i64>,
+    /// When its start-failed or blocked state was escalated (once per episode; cleared when
+    /// it is fine again).
+    #[serde(default)]
+    pub stuck_reported_at: Option<i64>,
 }
 
 impl Memory {
@@ -161,7 +165,7 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
         if !s.hooked && !s.polecat {
             return Action::None("reported only (crew and the mayor are a person's to run)".into());
         }
-        if m.escalated_at.is_some() {
+        if m.stuck_reported_at.is_some() {
             return Action::None(format!(
                 "{}; escalated, waiting for a person (not restarted: it would fail the same way)",
                 s.verdict.as_str()
@@ -342,7 +346,9 @@ mod tests {
             decide(&sit(Verdict::StartFailed, 100), &p, &m),
             Action::Escalate(_)
         ));
-        m.escalated_at = Some(100);
+        m.stuck_reported_at = Some(100);
+        // Pruning (which resets crash-loop escalations) does not forget it.
+        m.prune(200, 3600, 3);
         for now in [110, 500, 5000] {
             assert!(matches!(
                 decide(&sit(Verdict::StartFailed, now), &p, &m),
