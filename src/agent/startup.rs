@@ -55,6 +55,25 @@ pub fn root_trap(rt: &Runtime, env: &[(String, String)], is_root: bool) -> Optio
     ))
 }
 
+/// The lines of a screen from where `dialog` begins (its first text) to the bottom, at most
+/// `n` non-empty ones: what a person needs to see to answer it.
+pub fn dialog_lines(screen: &str, dialog: &Dialog, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = dialog
+        .screen
+        .iter()
+        .filter_map(|t| lines.iter().rposition(|l| l.contains(t.as_str())))
+        .min()
+        .unwrap_or(0);
+    lines[top..]
+        .iter()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .map(|l| l.chars().take(200).collect())
+        .collect()
+}
+
 /// The last non-empty lines of a screen, for an error a person reads.
 pub fn last_lines(screen: &str, n: usize) -> Vec<String> {
     let lines: Vec<&str> = screen

@@ -119,7 +119,7 @@ async fn watch_into(
                     "{} stopped at its \"{}\" screen ({why}){}",
                     rt.name,
                     d.name,
-                    evidence(rt, env, &text)
+                    shown(rt, env, startup::dialog_lines(&text, d, 16))
                 )));
             }
             tokio::time::sleep(DIALOG_SETTLE).await;
@@ -173,7 +173,10 @@ async fn dialog_gone(server: &Server, pane: &str, rt: &Runtime, dialog: usize) -
 
 /// The runtime's own last screen lines, and the fix for a known trap, for an error message.
 fn evidence(rt: &Runtime, env: &[(String, String)], screen_text: &str) -> String {
-    let lines = startup::last_lines(screen_text, 8);
+    shown(rt, env, startup::last_lines(screen_text, 8))
+}
+
+fn shown(rt: &Runtime, env: &[(String, String)], lines: Vec<String>) -> String {
     let mut out = String::new();
     if lines.is_empty() {
         out.push_str("; its screen was empty");
