@@ -12,7 +12,7 @@
 mod common;
 
 use common::model::ModelServer;
-use common::{Sandbox, git, runtimes, wait_for};
+use common::{Sandbox, cli_setup, git, runtimes, wait_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -510,6 +510,7 @@ fn conformance(c: Conformance) {
 
     // The mayor, on the same runtime, hears what it is told.
     c.s.ok(&["--batch", "mayor", "start", "--agent", cli]);
+    c.wait_session("mayor", "idle", 120);
     let said =
         c.s.ok(&["--batch", "mayor", "say", "mayor, what is the status?"]);
     assert!(said.stdout.contains("has it"), "{cli}: {}", said.stdout);
@@ -545,166 +546,53 @@ fn conformance(c: Conformance) {
     assert!(!c.model_got("to a dead runtime"), "{cli}");
 }
 
-#[test]
-fn claude_code_runs_the_whole_loop() {
-    let Some(c) = Conformance::new("claude") else {
+/// Sets the CLI up as its user would for the scripted server (see `common::cli_setup`) and
+/// runs the whole conformance.
+fn run(cli: &'static str) {
+    let Some(c) = Conformance::new(cli) else {
         return;
     };
-    let url = c.server.url();
-    let root = gt::agent::procs::running_as_root();
-    let mut env = vec![
-        format!("ANTHROPIC_BASE_URL={url}"),
-        // An API key: gt answers Claude Code's "use this API key?" for the key the runtime's
-        // env names.
-        "ANTHROPIC_API_KEY=sk-ant-test-0123456789abcdefghij".to_string(),
-        "DISABLE_AUTOUPDATER=1".to_string(),
-        "DISABLE_TELEMETRY=1".to_string(),
-        "DISABLE_ERROR_REPORTING=1".to_string(),
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1".to_string(),
-        "CLAUDE_CODE_MODEL_CATALOG=off".to_string(),
-        "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL=1".to_string(),
-    ];
-    if root {
-        env.push("IS_SANDBOX=1".into());
-    }
-    let mut args: Vec<&str> = Vec::new();
-    for e in &env {
-        args.push("--env");
-        args.push(e);
-    }
-    c.set(&args);
-    // First-run onboarding is the user's to do once; the explicit command does it.
-    let plan = c.s.gt(&["--batch", "config", "agent", "prepare", "claude"]);
-    assert!(plan.stdout.contains("would set"), "{}", plan.stdout);
-    assert!(
-        !c.home().join(".claude.json").exists(),
-        "nothing written without --yes"
+    let setup = cli_setup::for_cli(
+        cli,
+        &c.server.url(),
+        &runtimes::target_dir().join("runtimes"),
+        gt::agent::procs::running_as_root(),
     );
-    c.s.ok(&["--batch", "config", "agent", "prepare", "claude", "--yes"]);
+    setup.write_files(&c.home());
+    c.s.ok(&setup.set_args(cli));
+    if setup.prepare {
+        // First-run onboarding is the user's to do once; the explicit command does it, and
+        // says what it would change before it does.
+        let plan = c.s.gt(&["--batch", "config", "agent", "prepare", cli]);
+        assert!(plan.stdout.contains("would set"), "{}", plan.stdout);
+        c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
+    }
     conformance(c);
+}
+
+#[test]
+fn claude_code_runs_the_whole_loop() {
+    run("claude");
 }
 
 #[test]
 fn codex_runs_the_whole_loop() {
-    let Some(c) = Conformance::new("codex") else {
-        return;
-    };
-    // The user's own Codex config: a model provider of their choosing (here, the scripted
-    // server) and no calls home.
-    let dir = c.home().join(".codex");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let config = format!(
-        r#"model = "scripted-model"
-model_provider = "gt_test"
-check_for_update_on_startup = false
-
-[model_providers.gt_test]
-name = "scripted model server"
-base_url = "{}/v1"
-env_key = "SCRIPTED_OPENAI_KEY"
-wire_api = "responses"
-
-[analytics]
-enabled = false
-
-[features]
-plugins = false
-"#,
-        c.server.url()
-    );
-    std::fs::write(dir.join("config.toml"), config).expect("write");
-    c.set(&["--env", "SCRIPTED_OPENAI_KEY=sk-test"]);
-    conformance(c);
+    run("codex");
 }
 
 #[test]
 fn gemini_cli_runs_the_whole_loop() {
-    let Some(c) = Conformance::new("gemini") else {
-        return;
-    };
-    // No auth method and no trusted folders: gt answers those dialogs. No update checks.
-    let dir = c.home().join(".gemini");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("settings.json"),
-        r#"{"general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},
-            "privacy": {"usageStatisticsEnabled": false}}"#,
-    )
-    .expect("write");
-    let url = format!("GOOGLE_GEMINI_BASE_URL={}", c.server.url());
-    c.set(&["--env", "GEMINI_API_KEY=test-key", "--env", &url]);
-    conformance(c);
+    run("gemini");
 }
 
 #[test]
 fn opencode_runs_the_whole_loop() {
-    let Some(c) = Conformance::new("opencode") else {
-        return;
-    };
-    let config = serde_json::json!({
-        "provider": {"gt_test": {
-            "npm": "@ai-sdk/openai-compatible",
-            "name": "scripted model server",
-            "options": {"baseURL": format!("{}/v1", c.server.url()), "apiKey": "sk-test"},
-            "models": {"scripted-model": {"name": "Scripted"}}
-        }},
-        "model": "gt_test/scripted-model",
-        "small_model": "gt_test/scripted-model",
-        "autoupdate": false,
-        "share": "disabled",
-        "permission": "allow"
-    });
-    // Its plugin package counts as installed, so it does not fetch it in the background.
-    let dir = c.home().join(".config/opencode");
-    std::fs::create_dir_all(dir.join("node_modules")).expect("mkdir");
-    let deps = r#"{"dependencies":{"@opencode-ai/plugin":"1.18.33"}}"#;
-    std::fs::write(dir.join("package.json"), deps).expect("write");
-    std::fs::write(
-        dir.join("package-lock.json"),
-        r#"{"lockfileVersion":3,"packages":{"":{"dependencies":{"@opencode-ai/plugin":"1.18.33"}}}}"#,
-    )
-    .expect("write");
-    let content = format!("OPENCODE_CONFIG_CONTENT={config}");
-    c.set(&[
-        "--env",
-        &content,
-        "--env",
-        "OPENCODE_DISABLE_MODELS_FETCH=1",
-        "--env",
-        "OPENCODE_DISABLE_AUTOUPDATE=1",
-    ]);
-    conformance(c);
+    run("opencode");
 }
 
 #[test]
 fn copilot_cli_runs_the_whole_loop() {
-    let Some(c) = Conformance::new("copilot") else {
-        return;
-    };
-    // Its own local-provider mode (no GitHub account), offline; the package it unpacks on
-    // first start is shared between test homes.
-    let cache = runtimes::target_dir().join("runtimes/copilot-pkg");
-    let base = format!("COPILOT_PROVIDER_BASE_URL={}/v1", c.server.url());
-    let cache = format!("COPILOT_PKG_CACHE_HOME={}", cache.display());
-    c.set(&[
-        "--env",
-        &base,
-        "--env",
-        "COPILOT_PROVIDER_API_KEY=sk-test",
-        "--env",
-        "COPILOT_MODEL=scripted-model",
-        "--env",
-        "COPILOT_PROVIDER_MAX_PROMPT_TOKENS=128000",
-        "--env",
-        "COPILOT_PROVIDER_MAX_OUTPUT_TOKENS=8192",
-        "--env",
-        "COPILOT_OFFLINE=true",
-        "--env",
-        "COPILOT_AUTO_UPDATE=false",
-        "--env",
-        &cache,
-    ]);
-    conformance(c);
+    run("copilot");
 }
 
 /// Not part of the suite: `GT_MODEL_SERVER_SECS=600 cargo test --test runtimes -- --ignored

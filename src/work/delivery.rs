@@ -322,7 +322,9 @@ pub fn cancel_queued(ctx: &mut Ctx, agent: &str, reason: &str) -> Result<usize> 
     Ok(ctx.write(|tx| Ok(tx.fail_queued(agent, reason)?))?.len())
 }
 
-const PASTE_SEEN_WITHIN: Duration = Duration::from_secs(3);
+/// Generous: a runtime on a loaded machine can take seconds to show a paste (OpenCode checks
+/// whether a pasted text names a file first); a failure reported too early would be false.
+const PASTE_SEEN_WITHIN: Duration = Duration::from_secs(10);
 const SUBMIT_SEEN_WITHIN: Duration = Duration::from_millis(1500);
 const ENTER_TRIES: usize = 3;
 
@@ -371,7 +373,7 @@ async fn deliver_one(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let Some(after_paste) = after_paste else {
-        let why = "the agent did not show the pasted text within 3 s (is it hung?); not pasted again, so it cannot arrive twice. If the text is in its input after all, later messages wait until that input is cleared";
+        let why = "the agent did not show the pasted text within 10 s (is it hung?); not pasted again, so it cannot arrive twice. If the text is in its input after all, later messages wait until that input is cleared";
         ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(why), false)?))?;
         return Ok(());
     };

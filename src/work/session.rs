@@ -167,9 +167,11 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
 pub enum OnFailure {
     /// Gone with everything else the caller undoes (a sling leaves nothing half-made).
     Remove,
-    /// Kept with its evidence (the runtime's last screen, its exit status): an agent that
-    /// exists anyway — restarted by the witness, a crew member, the mayor — shows as
-    /// start-failed or blocked until a person sees to it, and is not started again in a loop.
+    /// Kept when it holds something a person needs — a runtime that exited (its last screen
+    /// and exit status) or one stopped at a dialog only a person can answer (they attach and
+    /// answer it): an agent that exists anyway — restarted by the witness, a crew member, the
+    /// mayor — shows as start-failed or blocked until then, and is not started in a loop. A
+    /// runtime that was merely too slow is stopped: it would come up later on its own.
     Keep,
 }
 
@@ -186,7 +188,9 @@ pub async fn await_ready(
     match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env).await {
         Ok(r) => Ok(r),
         Err(e) => {
-            if on_failure == OnFailure::Remove {
+            let keep = on_failure == OnFailure::Keep
+                && worth_keeping(ctx, &started.created.pane_id, rt).await;
+            if !keep {
                 let _ = ctx
                     .tmux()
                     .kill_agent_window(&started.created.window_id)
@@ -212,6 +216,22 @@ pub struct Launched {
     pub already: bool,
     /// The startup dialogs gt answered.
     pub answered_dialogs: Vec<String>,
+}
+
+/// A failed start's window shows an exited runtime or a dialog a person must answer.
+async fn worth_keeping(ctx: &Ctx, pane: &str, rt: &Runtime) -> bool {
+    let server = ctx.tmux();
+    let dead = server
+        .panes()
+        .await
+        .ok()
+        .and_then(|ps| ps.into_iter().find(|p| p.pane_id == pane))
+        .is_some_and(|p| p.dead);
+    if dead {
+        return true;
+    }
+    let text = server.capture(pane, 60).await.unwrap_or_default();
+    crate::agent::screen::read(rt, &text).dialog.is_some()
 }
 
 /// Makes sure a long-lived agent (mayor, crew) is running: an existing live window is left

@@ -5,7 +5,7 @@
 
 use super::Ctx;
 use crate::agent::{Runtime, procs, screen, startup};
-use crate::tmux::{Created, Server};
+use crate::tmux::Created;
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,10 @@ pub struct Ready {
 
 const POLL: Duration = Duration::from_millis(50);
 /// A dialog gt answered must leave the screen within this time, or it is answered again.
-const DIALOG_GONE_WITHIN: Duration = Duration::from_secs(3);
+/// A dialog gt answered that is still on a screen that has not changed for this long took no
+/// keys: it is answered again. While the screen changes (a runtime restarting itself after an
+/// answer redraws slowly under load), gt waits.
+const STILL_FOR: Duration = Duration::from_secs(3);
 const MAX_ANSWERS: usize = 3;
 /// A dialog takes keys only once it is drawn and listening: keys pressed the moment its text
 /// appears can be lost (seen with Claude Code), so gt waits this long first.
@@ -68,6 +71,10 @@ async fn watch_into(
     let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
     let mut ready_since: Option<Instant> = None;
     let mut status_retried = false;
+    // The dialog last answered, and the screen and when it last changed since.
+    let mut answered: Option<usize> = None;
+    let mut last_text = String::new();
+    let mut changed_at = Instant::now();
     let readable = rt.ready_marker.is_some()
         || rt.input_anchor.is_some()
         || rt.busy_texts().next().is_some()
@@ -105,9 +112,26 @@ async fn watch_into(
                 evidence(rt, env, &text)
             )));
         }
+        if text != last_text {
+            last_text = text.clone();
+            changed_at = Instant::now();
+        }
         let s = screen::read(rt, &text);
         if let Some(i) = s.dialog {
             let d = &rt.dialogs[i];
+            if answered == Some(i) && changed_at.elapsed() < STILL_FOR {
+                // Just answered: give it time to go before answering again.
+                if Instant::now() >= deadline {
+                    return Err(Error::failed(format!(
+                        "{} did not reach its prompt within {} s{}",
+                        rt.name,
+                        rt.startup_timeout_secs,
+                        evidence(rt, env, &text)
+                    )));
+                }
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
             let times = ready.answered.iter().filter(|n| **n == d.name).count();
             if !startup::may_answer(d, rt, env) || times >= MAX_ANSWERS {
                 let why = if times >= MAX_ANSWERS {
@@ -127,9 +151,11 @@ async fn watch_into(
             tracing::info!(agent, dialog = %d.name, "answered a startup dialog");
             ready.answered.push(d.name.clone());
             ready_since = None;
-            dialog_gone(&server, &created.pane_id, rt, i).await?;
+            answered = Some(i);
+            changed_at = Instant::now();
             continue;
         }
+        answered = None;
         let now_ready = if readable {
             (s.at_prompt || s.busy) && !s.starting
         } else {
@@ -155,20 +181,6 @@ async fn watch_into(
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-/// Waits (briefly) for an answered dialog to leave the screen, so its keys are never pressed
-/// twice into whatever comes next.
-async fn dialog_gone(server: &Server, pane: &str, rt: &Runtime, dialog: usize) -> Result<()> {
-    let until = Instant::now() + DIALOG_GONE_WITHIN;
-    while Instant::now() < until {
-        tokio::time::sleep(POLL).await;
-        let text = server.capture(pane, 60).await.unwrap_or_default();
-        if screen::read(rt, &text).dialog != Some(dialog) {
-            return Ok(());
-        }
-    }
-    Ok(())
 }
 
 /// The runtime's own last screen lines, and the fix for a known trap, for an error message.
