@@ -224,7 +224,7 @@ fn a_runtime_that_cannot_start_is_not_restarted_in_a_loop() {
 #[test]
 fn a_session_stuck_on_a_persons_dialog_reads_blocked() {
     let s = Sandbox::with_sim_rig("rig");
-    let script = "printf \"sim❯ \\n\"; sleep 2; printf \"\\nAllow this tool to read /etc/shadow?\\n  1. Allow  2. Deny\\n\"; sleep 300";
+    let script = "printf \"%s\\nsim❯ \\n\" \"$0\"; sleep 2; printf \"\\nAllow this tool to read /etc/shadow?\\n  1. Allow  2. Deny\\n\"; sleep 300";
     let dialog =
         r#"dialogs=[{name="tool permission", screen=["Allow this tool"], answer="person"}]"#;
     script_runtime(&s, "asker", script, &["--field", dialog]);

@@ -98,7 +98,8 @@ pub async fn handoff(
         window_id: pane.window_id.clone(),
         pane_id: pane.pane_id.clone(),
     };
-    super::startup::until_ready(ctx, &info.address, &created, &rt, &env)
+    let given = !session::beacon_by_paste(&rt);
+    super::startup::until_ready(ctx, &info.address, &created, &rt, &env, given)
         .await
         .map_err(|e| {
             Error::failed(format!(

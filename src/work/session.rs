@@ -185,7 +185,9 @@ pub async fn await_ready(
     on_failure: OnFailure,
 ) -> Result<super::startup::Ready> {
     let agent = address.to_string();
-    match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env).await {
+    let given = !beacon_by_paste(rt);
+    match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env, given).await
+    {
         Ok(r) => Ok(r),
         Err(e) => {
             let keep = on_failure == OnFailure::Keep

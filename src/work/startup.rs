@@ -31,17 +31,25 @@ const DIALOG_SETTLE: Duration = Duration::from_millis(400);
 /// Waits until `rt` in `created` shows its prompt or works, answering what gt may answer.
 /// On success the window is marked ready (`@gt_ready`), so the witness can later tell a
 /// runtime that never started from one that ran and exited.
+/// `beacon_given`: the beacon was on the command line. Then a start is done only once the
+/// runtime took it (some draw an idle prompt first and submit it a moment later — text pasted
+/// into that moment is lost).
 pub async fn until_ready(
     ctx: &Ctx,
     agent: &str,
     created: &Created,
     rt: &Runtime,
     env: &[(String, String)],
+    beacon_given: bool,
 ) -> Result<Ready> {
-    watch(ctx, agent, created, rt, env)
+    watch(ctx, agent, created, rt, env, beacon_given)
         .await
         .map_err(|(_, e)| e)
 }
+
+/// How long a runtime that shows neither the beacon nor a busy text must sit at its prompt
+/// before its start counts (one that does not echo what it was given).
+const QUIET_PROMPT: Duration = Duration::from_secs(10);
 
 /// `until_ready`, keeping what was answered also when the start fails.
 pub async fn watch(
@@ -50,9 +58,10 @@ pub async fn watch(
     created: &Created,
     rt: &Runtime,
     env: &[(String, String)],
+    beacon_given: bool,
 ) -> std::result::Result<Ready, (Ready, Error)> {
     let mut ready = Ready::default();
-    match watch_into(ctx, agent, created, rt, env, &mut ready).await {
+    match watch_into(ctx, agent, created, rt, env, beacon_given, &mut ready).await {
         Ok(()) => Ok(ready),
         Err(e) => Err((ready, e)),
     }
@@ -64,12 +73,14 @@ async fn watch_into(
     created: &Created,
     rt: &Runtime,
     env: &[(String, String)],
+    beacon_given: bool,
     ready: &mut Ready,
 ) -> Result<()> {
     let server = ctx.tmux();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
     let mut ready_since: Option<Instant> = None;
+    let mut prompt_since: Option<Instant> = None;
     let mut status_retried = false;
     // The dialog last answered, and the screen and when it last changed since.
     let mut answered: Option<usize> = None;
@@ -156,11 +167,22 @@ async fn watch_into(
             continue;
         }
         answered = None;
-        let now_ready = if readable {
-            (s.at_prompt || s.busy) && !s.starting
-        } else {
+        let now_ready = if !readable {
             started.elapsed() >= Duration::from_millis(500)
+        } else if s.starting {
+            false
+        } else if beacon_given {
+            s.busy
+                || (s.at_prompt && text.contains("[GAS TOWN]"))
+                || (s.at_prompt && prompt_since.is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
+        } else {
+            s.at_prompt || s.busy
         };
+        if s.at_prompt {
+            prompt_since.get_or_insert_with(Instant::now);
+        } else {
+            prompt_since = None;
+        }
         if now_ready {
             let since = *ready_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= Duration::from_millis(rt.ready_settle_ms) {

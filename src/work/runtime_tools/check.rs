@@ -105,7 +105,7 @@ async fn start_once(
         .await
         .map_err(|e| fail(e.into()))?;
     let agent = format!("check/{}", rt.name);
-    let r = startup::watch(ctx, &agent, &created, rt, &env).await;
+    let r = startup::watch(ctx, &agent, &created, rt, &env, false).await;
     let _ = server.kill_agent_window(&created.window_id).await;
     r.map_err(|(ready, e)| (ready.answered, e))
 }
