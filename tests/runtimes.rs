@@ -176,15 +176,31 @@ impl Conformance {
         let deadline = Instant::now() + Duration::from_secs(secs);
         while !self.model_got(text) {
             if Instant::now() > deadline {
+                let screens: Vec<String> = self.s.json(&["agents"])["agents"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|a| a["address"].as_str().map(str::to_string))
+                    .map(|a| format!("--- {a}:\n{}", self.peek(&a)))
+                    .collect();
                 panic!(
-                    "{}: the model never received {:?}\nit received: {:#?}",
+                    "{}: the model never received {:?}\nit received: {:#?}\nrequests:\n{}\nscreens:\n{}\ndeliveries:\n{}",
                     self.cli,
                     text,
                     self.server
                         .user_texts()
                         .iter()
                         .map(|t| as_model_sees(t))
+                        .collect::<Vec<_>>(),
+                    self.server
+                        .requests()
+                        .iter()
+                        .map(|r| format!("#{} {} main={} {} -> {}", r.n, r.target, r.main, r.turn.last().map(|t| t.chars().take(60).collect::<String>()).unwrap_or_default(), r.reply.chars().take(60).collect::<String>()))
                         .collect::<Vec<_>>()
+                        .join("\n"),
+                    screens.join("\n"),
+                    self.s.sql("SELECT id || ' ' || agent || ' ' || state || ' ' || coalesce(reason, '') FROM deliveries ORDER BY id DESC LIMIT 5")
                 );
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -512,7 +528,15 @@ fn conformance(c: Conformance) {
     c.s.ok(&["--batch", "mayor", "start", "--agent", cli]);
     c.wait_session("mayor", "idle", 120);
     let said =
-        c.s.ok(&["--batch", "mayor", "say", "mayor, what is the status?"]);
+        c.s.gt(&["--batch", "mayor", "say", "mayor, what is the status?"]);
+    assert_eq!(
+        said.code,
+        0,
+        "{cli}: {}{}\nthe mayor's screen:\n{}",
+        said.stdout,
+        said.stderr,
+        c.peek("mayor")
+    );
     assert!(said.stdout.contains("has it"), "{cli}: {}", said.stdout);
     c.wait_model_got("mayor, what is the status?", 60);
 

@@ -228,9 +228,15 @@ fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
     let b = s.create(&["Hangs", "--rig", "gastown"]);
     let c = s.create(&["Exits without committing", "--rig", "gastown"]);
     s.ok(&["up"]);
-    s.ok(&["--batch", "sling", &a, "gastown", "--agent", "crashy"]);
-    s.ok(&["--batch", "sling", &b, "gastown", "--agent", "hangy"]);
-    s.ok(&["--batch", "sling", &c, "gastown", "--agent", "lazy"]);
+    // Which polecat gets which is the sling's to say (a finished one may be reused).
+    let who = |bead: &str, agent: &str| -> String {
+        let out = s.json(&["sling", bead, "gastown", "--agent", agent]);
+        let addr = out["slung"][0]["agent"].as_str().expect("agent");
+        addr.rsplit('/').next().unwrap_or_default().to_string()
+    };
+    let crashy = who(&a, "crashy");
+    let hangy = who(&b, "hangy");
+    let lazy = who(&c, "lazy");
 
     wait_for(120, "all three on main", || {
         on_main(&s, "gastown", &[&a, &b, &c]).then_some(())
@@ -238,9 +244,9 @@ fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
     // Each was noticed for the right reason and restarted.
     let verdicts = events_of(&s, "witness_verdict");
     for (agent, verdict, why) in [
-        ("ash", "zombie", "its runtime exited"),
-        ("birch", "stalled", "no output and no gt call"),
-        ("cedar", "zombie", "its runtime exited"),
+        (crashy.as_str(), "zombie", "its runtime exited"),
+        (hangy.as_str(), "stalled", "no output and no gt call"),
+        (lazy.as_str(), "zombie", "its runtime exited"),
     ] {
         let said = format!(
             "\"agent\":\"gastown/polecats/{agent}\",\"verdict\":\"{verdict}\",\"reason\":\"{why}"
@@ -248,7 +254,7 @@ fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
         assert!(verdicts.contains(&said), "{agent}: {verdicts}");
     }
     let restarts = events_of(&s, "witness_restart");
-    for agent in ["ash", "birch", "cedar"] {
+    for agent in [&crashy, &hangy, &lazy] {
         assert!(
             restarts.contains(&format!("gastown/polecats/{agent}")),
             "{agent}: {restarts}"
@@ -256,7 +262,7 @@ fn crashed_hung_and_lazy_agents_are_classified_recovered_and_merged() {
     }
     let nudges = events_of(&s, "witness_nudge");
     assert!(
-        nudges.contains("polecats/birch"),
+        nudges.contains(&format!("polecats/{hangy}")),
         "the hung one was nudged first: {nudges}"
     );
     let st = s.json(&["witness", "status"]);

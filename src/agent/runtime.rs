@@ -90,6 +90,9 @@ pub struct PasteRules {
     /// Milliseconds to wait after the paste shows before pressing Enter (a submit key too
     /// soon after a paste is taken as a newline by some runtimes).
     pub submit_delay_ms: u64,
+    /// Milliseconds the runtime must have been idle (no output) before a paste: some drop
+    /// input in the moment after a turn while they still tidy up.
+    pub idle_settle_ms: u64,
     /// Texts that show a submitted message waiting inside the runtime while it works.
     pub queued: Vec<String>,
     /// End a paste whose last word starts with a symbol (`@`, `$`, `/`…) with a space: the
@@ -305,6 +308,12 @@ impl Runtime {
             return Err(format!(
                 "startup_timeout_secs must be 1 to 3600, not {}",
                 self.startup_timeout_secs
+            ));
+        }
+        if self.paste.idle_settle_ms > 10_000 {
+            return Err(format!(
+                "paste.idle_settle_ms must be at most 10000, not {}",
+                self.paste.idle_settle_ms
             ));
         }
         if self.paste.submit_delay_ms > 5_000 {

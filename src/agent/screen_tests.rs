@@ -192,3 +192,24 @@ fn every_verified_preset_reads_its_recorded_screens() {
     assert!(seen > 0, "no recorded screens under {}", root.display());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The unverified presets whose CLIs stop at a login we cannot pass say so: their recorded
+/// first screens read as a dialog only a person answers (gt config agent check names it).
+#[test]
+fn unverified_presets_name_their_login_screens() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/screens");
+    for name in ["amp", "auggie"] {
+        let rt = presets()[name].clone();
+        assert!(rt.verified.is_none(), "{name}");
+        let text = std::fs::read_to_string(root.join(name).join("dialog_login.txt"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let s = read(&rt, &text);
+        let d = s.dialog.map(|i| &rt.dialogs[i]).expect("a dialog");
+        assert_eq!(
+            d.answer,
+            crate::agent::runtime::DialogAnswer::Person,
+            "{name}"
+        );
+        assert!(!s.at_prompt, "{name}");
+    }
+}

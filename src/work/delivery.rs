@@ -165,6 +165,7 @@ async fn deliver(
             rt,
             agent: &info.address,
             paste_lock: &paste_lock,
+            last_output: pane.activity,
         };
         if !waiter.until_idle(ctx, deadline).await? {
             // Busy (or still starting) past the wait: it stays queued, visibly.
@@ -211,6 +212,8 @@ struct Waiter<'a> {
     rt: &'a Runtime,
     agent: &'a str,
     paste_lock: &'a std::path::Path,
+    /// Unix time of the pane's last output when it was listed.
+    last_output: Option<i64>,
 }
 
 impl Waiter<'_> {
@@ -219,10 +222,22 @@ impl Waiter<'_> {
     /// interrupted — once per message, whoever is waiting.
     async fn until_idle(&self, ctx: &mut Ctx, deadline: Instant) -> Result<bool> {
         let may_interrupt = self.rt.urgent_interrupts && self.rt.escape_cancels;
+        let settle = Duration::from_millis(self.rt.paste.idle_settle_ms);
+        // Quiet since before this wait began (tmux counts activity in whole seconds).
+        let settled_already = self.last_output.is_some_and(|t| {
+            let quiet = chrono::Utc::now().timestamp() - t;
+            quiet > 0 && quiet as u64 * 1000 >= self.rt.paste.idle_settle_ms + 1000
+        });
+        let mut idle_since: Option<Instant> = None;
         loop {
             let text = self.server.capture(self.pane, 60).await?;
             if is_idle(self.rt, &text) {
-                return Ok(true);
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if settle.is_zero() || settled_already || since.elapsed() >= settle {
+                    return Ok(true);
+                }
+            } else {
+                idle_since = None;
             }
             if may_interrupt && screen::read(self.rt, &text).busy {
                 self.interrupt_for_urgent(ctx).await?;

@@ -81,7 +81,7 @@ async fn watch_into(
     let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
     let mut ready_since: Option<Instant> = None;
     let mut prompt_since: Option<Instant> = None;
-    let mut status_retried = false;
+    let mut status_waits = 0;
     // The dialog last answered, and the screen and when it last changed since.
     let mut answered: Option<usize> = None;
     let mut last_text = String::new();
@@ -106,9 +106,10 @@ async fn watch_into(
             .capture(&created.pane_id, 60)
             .await
             .unwrap_or_default();
-        if pane.dead && pane.exit_status.is_none() && !status_retried {
-            // tmux may list the pane dead a moment before it has its exit status.
-            status_retried = true;
+        if pane.dead && pane.exit_status.is_none() && status_waits < 10 {
+            // tmux may list the pane dead a moment before it has its exit status (longer
+            // on a loaded machine); some runtimes' status it never learns.
+            status_waits += 1;
             tokio::time::sleep(POLL).await;
             continue;
         }
