@@ -493,9 +493,13 @@ fn conformance(c: Conformance) {
     ] {
         assert_eq!(c.times_in_conversation(t), 1, "{cli}: {t:?} arrived once");
     }
-    let states =
-        c.s.sql("SELECT group_concat(state, ',') FROM deliveries WHERE text LIKE '%while stalled'");
-    assert_eq!(states, "delivered,delivered,delivered", "{cli}");
+    // gt records the submission it saw on screen, a moment after the model may have it.
+    let states = || {
+        c.s.sql("SELECT group_concat(state, ',') FROM deliveries WHERE text LIKE '%while stalled'")
+    };
+    wait_for(30, "the three to be recorded delivered", || {
+        (states() == "delivered,delivered,delivered").then_some(())
+    });
     c.wait_session(&agent, "idle", 60);
 
     // A mail notice reaches it the same way.

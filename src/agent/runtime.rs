@@ -163,6 +163,9 @@ pub struct Runtime {
     /// Text at the start of its input line when it waits for input.
     #[serde(default)]
     pub ready_marker: Option<String>,
+    /// Other texts that start its input line (in another of its modes).
+    #[serde(default)]
+    pub ready_markers: Vec<String>,
     /// Text visible while it works.
     #[serde(default)]
     pub busy_marker: Option<String>,
@@ -280,6 +283,15 @@ impl Runtime {
         parts.extend(self.args.iter().cloned());
         parts.extend(self.autonomous_args.iter().cloned());
         shlex::try_join(parts.iter().map(String::as_str)).unwrap_or_else(|_| parts.join(" "))
+    }
+
+    /// Every text that starts its input line.
+    pub fn ready_texts(&self) -> impl Iterator<Item = &str> {
+        self.ready_marker
+            .iter()
+            .chain(self.ready_markers.iter())
+            .map(String::as_str)
+            .filter(|m| !m.trim().is_empty())
     }
 
     /// Every text that means it is working.

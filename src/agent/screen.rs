@@ -154,12 +154,12 @@ fn input_line(rt: &Runtime, bottom: &[&str]) -> Option<(usize, String)> {
         };
         return Some((row, typed(rest)));
     }
-    let marker = rt.ready_marker.as_deref()?;
-    bottom
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(i, l)| prompt_input(l, marker).map(|t| (i, t)))
+    rt.ready_marker.as_ref()?;
+    bottom.iter().enumerate().rev().find_map(|(i, l)| {
+        rt.ready_texts()
+            .find_map(|m| prompt_input(l, m))
+            .map(|t| (i, t))
+    })
 }
 
 /// What is typed after the ready marker on `line`, or None when `line` is not an input line.

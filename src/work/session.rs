@@ -20,11 +20,14 @@ pub struct StartSpec<'a> {
     pub repo: Option<&'a Path>,
 }
 
+/// How every beacon begins (a runtime that shows it has taken its beacon).
+pub const BEACON_TAG: &str = "[GAS TOWN]";
+
 /// `[GAS TOWN] <agent> <- <sender> • <time> • <topic>`, and what to do about it.
 pub fn beacon(agent: &str, sender: &str, topic: &str) -> String {
     let time = chrono::Local::now().format("%H:%M");
     format!(
-        "[GAS TOWN] {agent} <- {sender} • {time} • {topic} — run `gt prime` and start on your hook"
+        "{BEACON_TAG} {agent} <- {sender} • {time} • {topic} — run `gt prime` and start on your hook"
     )
 }
 

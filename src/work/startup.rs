@@ -174,7 +174,7 @@ async fn watch_into(
             false
         } else if beacon_given {
             s.busy
-                || (s.at_prompt && text.contains("[GAS TOWN]"))
+                || (s.at_prompt && text.contains(super::session::BEACON_TAG))
                 || (s.at_prompt && prompt_since.is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
         } else {
             s.at_prompt || s.busy
