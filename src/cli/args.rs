@@ -729,68 +729,7 @@ pub struct SimArgs {
 pub enum AgentConfigCmd {
     /// Define a runtime, or change fields of a preset or of the town's own:
     /// `gt config agent set mycodex "codex --model o3"`, `gt config agent set claude --env IS_SANDBOX=1`.
-    Set {
-        name: String,
-        /// The program and its arguments (needed for a new runtime).
-        command_line: Option<String>,
-        /// How the first prompt is given: arg, flag or paste.
-        #[arg(long)]
-        prompt: Option<String>,
-        /// The flag before the first prompt (with --prompt flag), e.g. --prompt-flag --prompt.
-        #[arg(long, allow_hyphen_values = true)]
-        prompt_flag: Option<String>,
-        /// Text that starts its input line (enables confirmed delivery).
-        #[arg(long, allow_hyphen_values = true)]
-        ready_marker: Option<String>,
-        /// Text visible while it works.
-        #[arg(long, allow_hyphen_values = true)]
-        busy_marker: Option<String>,
-        /// More texts that mean it works (repeatable).
-        #[arg(long = "busy-text", allow_hyphen_values = true)]
-        busy_markers: Vec<String>,
-        /// A regular expression that matches a line shown while it works (repeatable).
-        #[arg(long = "busy-pattern", allow_hyphen_values = true)]
-        busy_patterns: Vec<String>,
-        /// Hint text its empty input shows (repeatable).
-        #[arg(long = "placeholder", allow_hyphen_values = true)]
-        placeholders: Vec<String>,
-        /// File it reads instructions from (CLAUDE.md, AGENTS.md, …).
-        #[arg(long)]
-        instruction_file: Option<String>,
-        /// Seconds to wait for its first prompt (default 60).
-        #[arg(long)]
-        startup_timeout: Option<u64>,
-        /// Escape stops its work, and urgent mail may interrupt it that way.
-        #[arg(long)]
-        urgent_interrupts: bool,
-        /// Whether Escape stops its current work (true or false).
-        #[arg(long)]
-        escape_cancels: Option<bool>,
-        /// KEY=VALUE for its sessions' environment (repeatable); KEY= removes a variable.
-        #[arg(long, allow_hyphen_values = true)]
-        env: Vec<String>,
-        /// A process name it runs as (repeatable; default: its command's, plus node for Node scripts).
-        #[arg(long = "process-name")]
-        process_names: Vec<String>,
-        /// Leading characters it treats as commands (e.g. "!/").
-        #[arg(long, allow_hyphen_values = true)]
-        command_chars: Option<String>,
-        /// Leading characters gt refuses for it (no prefix makes them text there).
-        #[arg(long, allow_hyphen_values = true)]
-        refuse_chars: Option<String>,
-        /// What makes such text plain: space or word_joiner.
-        #[arg(long)]
-        neutralize: Option<String>,
-        /// Milliseconds to wait between a paste and Enter.
-        #[arg(long)]
-        submit_delay_ms: Option<u64>,
-        /// Any field as FIELD=<TOML value> (repeatable), e.g. --field 'dialogs=[{name="x", screen=["Trust?"], keys=["Enter"], answer="trust_worktree"}]'.
-        #[arg(long = "field", allow_hyphen_values = true)]
-        set: Vec<String>,
-        /// A field the town stops setting (repeatable): a preset's own value comes back.
-        #[arg(long)]
-        unset: Vec<String>,
-    },
+    Set(Box<AgentSetArgs>),
     /// Every runtime: built-in presets and the town's own, and which the suite verified.
     List,
     /// Remove one of the town's own runtimes (or the town's changes to a preset).
@@ -806,6 +745,71 @@ pub enum AgentConfigCmd {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// `gt config agent set`: every field of a runtime.
+#[derive(Debug, Args)]
+pub struct AgentSetArgs {
+    pub name: String,
+    /// The program and its arguments (needed for a new runtime).
+    pub command_line: Option<String>,
+    /// How the first prompt is given: arg, flag or paste.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The flag before the first prompt (with --prompt flag), e.g. --prompt-flag --prompt.
+    #[arg(long, allow_hyphen_values = true)]
+    pub prompt_flag: Option<String>,
+    /// Text that starts its input line (enables confirmed delivery).
+    #[arg(long, allow_hyphen_values = true)]
+    pub ready_marker: Option<String>,
+    /// Text visible while it works.
+    #[arg(long, allow_hyphen_values = true)]
+    pub busy_marker: Option<String>,
+    /// More texts that mean it works (repeatable).
+    #[arg(long = "busy-text", allow_hyphen_values = true)]
+    pub busy_markers: Vec<String>,
+    /// A regular expression that matches a line shown while it works (repeatable).
+    #[arg(long = "busy-pattern", allow_hyphen_values = true)]
+    pub busy_patterns: Vec<String>,
+    /// Hint text its empty input shows (repeatable).
+    #[arg(long = "placeholder", allow_hyphen_values = true)]
+    pub placeholders: Vec<String>,
+    /// File it reads instructions from (CLAUDE.md, AGENTS.md, …).
+    #[arg(long)]
+    pub instruction_file: Option<String>,
+    /// Seconds to wait for its first prompt (default 60).
+    #[arg(long)]
+    pub startup_timeout: Option<u64>,
+    /// Escape stops its work, and urgent mail may interrupt it that way.
+    #[arg(long)]
+    pub urgent_interrupts: bool,
+    /// Whether Escape stops its current work (true or false).
+    #[arg(long)]
+    pub escape_cancels: Option<bool>,
+    /// KEY=VALUE for its sessions' environment (repeatable); KEY= removes a variable.
+    #[arg(long, allow_hyphen_values = true)]
+    pub env: Vec<String>,
+    /// A process name it runs as (repeatable; default: its command's, plus node for Node scripts).
+    #[arg(long = "process-name")]
+    pub process_names: Vec<String>,
+    /// Leading characters it treats as commands (e.g. "!/").
+    #[arg(long, allow_hyphen_values = true)]
+    pub command_chars: Option<String>,
+    /// Leading characters gt refuses for it (no prefix makes them text there).
+    #[arg(long, allow_hyphen_values = true)]
+    pub refuse_chars: Option<String>,
+    /// What makes such text plain: space or word_joiner.
+    #[arg(long)]
+    pub neutralize: Option<String>,
+    /// Milliseconds to wait between a paste and Enter.
+    #[arg(long)]
+    pub submit_delay_ms: Option<u64>,
+    /// Any field as FIELD=<TOML value> (repeatable), e.g. --field 'dialogs=[{name="x", screen=["Trust?"], keys=["Enter"], answer="trust_worktree"}]'.
+    #[arg(long = "field", allow_hyphen_values = true)]
+    pub set: Vec<String>,
+    /// A field the town stops setting (repeatable): a preset's own value comes back.
+    #[arg(long)]
+    pub unset: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -183,29 +183,30 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 
 fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
     match cmd {
-        AgentConfigCmd::Set {
-            name,
-            command_line,
-            prompt,
-            prompt_flag,
-            ready_marker,
-            busy_marker,
-            busy_markers,
-            busy_patterns,
-            placeholders,
-            instruction_file,
-            startup_timeout,
-            urgent_interrupts,
-            escape_cancels,
-            env,
-            process_names,
-            command_chars,
-            refuse_chars,
-            neutralize,
-            submit_delay_ms,
-            set,
-            unset,
-        } => {
+        AgentConfigCmd::Set(a) => {
+            let super::args::AgentSetArgs {
+                name,
+                command_line,
+                prompt,
+                prompt_flag,
+                ready_marker,
+                busy_marker,
+                busy_markers,
+                busy_patterns,
+                placeholders,
+                instruction_file,
+                startup_timeout,
+                urgent_interrupts,
+                escape_cancels,
+                env,
+                process_names,
+                command_chars,
+                refuse_chars,
+                neutralize,
+                submit_delay_ms,
+                set,
+                unset,
+            } = *a;
             let rt = agent_config::set(
                 ctx,
                 &AgentSpec {
