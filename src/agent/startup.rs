@@ -74,12 +74,13 @@ pub fn dialog_lines(screen: &str, dialog: &Dialog, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// The last non-empty lines of a screen, for an error a person reads.
+/// The last non-empty lines of a screen, for an error a person reads (without tmux's own
+/// `Pane is dead (…)` line: the exit status is said separately).
 pub fn last_lines(screen: &str, n: usize) -> Vec<String> {
     let lines: Vec<&str> = screen
         .lines()
         .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("Pane is dead ("))
         .collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()

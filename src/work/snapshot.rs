@@ -19,6 +19,8 @@ use std::path::PathBuf;
 /// History lines read with each agent's screen to tell working from idle: none, the visible
 /// screen is enough (and 100 agents' histories would be a lot to read every second).
 const STATE_LINES: usize = 0;
+/// History read for a runtime that died before its prompt.
+const DEAD_LINES: usize = 40;
 /// Lines of the mayor's pane shown as the chat transcript.
 const TRANSCRIPT_LINES: usize = 300;
 /// Lines of the selected agent's pane shown in the preview.
@@ -209,13 +211,17 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         }
     };
     let runtimes = agent::runtimes(&ctx.town)?;
+    // A dead pane too when its runtime never started: its last words are the reason.
     let mut reqs: Vec<CaptureReq> = panes
         .iter()
-        .filter(|p| !p.dead && p.agent.is_some())
+        .filter(|p| (!p.dead || !p.ready) && p.agent.is_some())
         .map(|p| CaptureReq {
             pane: p.pane_id.clone(),
             lines: if p.agent.as_deref() == Some("mayor") {
                 TRANSCRIPT_LINES
+            } else if p.dead {
+                // tmux may push a dead runtime's last words into the history.
+                DEAD_LINES
             } else {
                 STATE_LINES
             },

@@ -296,6 +296,7 @@ fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) 
         .map(|(v, _)| v.as_str());
     let (icon, slot) = match trouble {
         Some("stalled") => ("◔", Slot::StateStarting),
+        Some("blocked") => ("⊘", Slot::StateWaiting),
         Some(_) => ("✖", Slot::StateExited),
         None => state_icon(&a.session),
     };
