@@ -156,9 +156,16 @@ fn one(cli: &str, bin: &Path, root: bool) {
         let out = b.stdout(&["--batch", "--json", "sling", &bead, "shop"]);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         agent = v["slung"][0]["agent"].as_str().expect("agent").to_string();
-        let got = wait_until(Duration::from_secs(120), || {
-            server.first_with(|t| t.contains(&bead) && t.contains("[GAS TOWN]"))
-        });
+        let got = wait_or(
+            Duration::from_secs(120),
+            || server.first_with(|t| t.contains(&bead) && t.contains("[GAS TOWN]")),
+            || {
+                format!(
+                    "{cli}: the beacon of {bead} never reached the model; {agent}'s screen:\n{}",
+                    b.stdout(&["--batch", "peek", &agent, "-n", "40"])
+                )
+            },
+        );
         to_request.push(got.at.duration_since(t0));
     }
     report_timings(
@@ -202,7 +209,16 @@ fn one(cli: &str, bin: &Path, root: bool) {
         None,
     );
 
-    // The floor: the same paste and Enter straight through tmux, no gt.
+    // The floor: the same paste and Enter straight through tmux, no gt — with the pause
+    // the runtime needs between them (Gemini takes an Enter that comes too soon as a newline).
+    let list: serde_json::Value =
+        serde_json::from_str(&b.stdout(&["--batch", "--json", "config", "agent", "list"]))
+            .expect("json");
+    let pause = list["runtimes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["name"] == cli))
+        .and_then(|r| r["paste"]["submit_delay_ms"].as_u64())
+        .unwrap_or(0);
     b.tmux(&["list-sessions"]);
     let mut floor = Vec::new();
     for i in 0..NUDGES {
@@ -224,6 +240,7 @@ fn one(cli: &str, bin: &Path, root: bool) {
         }
         child.wait().expect("tmux");
         b.tmux(&["paste-buffer", "-p", "-r", "-d", "-b", "bench", "-t", &pane]);
+        std::thread::sleep(Duration::from_millis(pause));
         b.tmux(&["send-keys", "-t", &pane, "Enter"]);
         let got = wait_until(Duration::from_secs(30), || {
             server.first_with(|t| t.contains(&text))
@@ -290,6 +307,18 @@ fn wait_idle(b: &Bench, agent: &str) {
             .find(|x| x["address"] == agent && x["session"] == "idle")
             .map(|_| ())
     });
+}
+
+/// `wait_until`, saying `why()` when it times out.
+fn wait_or<T>(limit: Duration, mut f: impl FnMut() -> Option<T>, why: impl Fn() -> String) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{}", why());
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 fn wait_until<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {

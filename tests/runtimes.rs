@@ -41,6 +41,11 @@ impl Conformance {
         s.env
             .borrow_mut()
             .push(("IS_SANDBOX".into(), String::new()));
+        // gt may be started from a CI job's shell (as this suite is in CI): its agents still
+        // get an interactive session (Gemini CLI runs headless when it sees these).
+        for k in ["CI", "GITHUB_ACTIONS"] {
+            s.env.borrow_mut().push((k.into(), "true".into()));
+        }
         std::fs::create_dir_all(s.path().join("home")).expect("home");
         let src = s.source_repo("shop");
         std::fs::write(src.join("NOTES.md"), "notes\n").expect("write");

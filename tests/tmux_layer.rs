@@ -12,6 +12,7 @@ fn spec(session: &str, name: &str, argv: &[&str]) -> WindowSpec {
         name: name.into(),
         cwd: "/".into(),
         env: vec![("GT_TEST_VAR".into(), "hello world".into())],
+        unset: Vec::new(),
         argv: argv.iter().map(|s| s.to_string()).collect(),
         agent: format!("rig/polecats/{name}"),
         bead: Some("gt-abcd".into()),
@@ -371,26 +372,40 @@ fn the_server_name_does_not_depend_on_how_the_path_is_spelled() {
 
 /// tmux 3.3a gives a new window the PATH of the client that made it, whatever `-e PATH=…`
 /// says; the window must get the PATH gt chose (so an agent finds this gt), also when the
-/// caller's own PATH lacks it — and a respawned pane the same.
+/// caller's own PATH lacks it — and a respawned pane the same. A variable the window is to
+/// lose (a CI marker in the server's environment) is gone from both.
 #[tokio::test]
 async fn the_path_gt_gives_a_window_reaches_its_program() {
     let p = PrivateServer::new();
     let s = &p.server;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("path.txt");
-    let script = format!("echo \"$PATH\" > {}; exec cat", out.display());
-    let mut w = spec("rig", "ash", &["sh", "-c", &script]);
+    let script = format!(
+        "echo \"$PATH\" > {}; echo \"ci=${{CI-unset}}\" >> {}; exec cat",
+        out.display(),
+        out.display()
+    );
+    let mut w = spec("rig", "ash", &["sh", "-c", "exec cat"]);
+    s.create_window(&w).await.expect("first window");
+    let set = std::process::Command::new("tmux")
+        .args(["-L", s.socket(), "set-environment", "-g", "CI", "true"])
+        .status()
+        .expect("tmux");
+    assert!(set.success());
+    w.name = "oak".into();
+    w.argv = vec!["sh".into(), "-c".into(), script.clone()];
     w.env
         .push(("PATH".into(), "/opt/gt-marker/bin:/usr/bin:/bin".into()));
+    w.unset = vec!["CI".into()];
     let made = s.create_window(&w).await.expect("window");
     let read = || std::fs::read_to_string(&out).unwrap_or_default();
     for _ in 0..100 {
-        if !read().is_empty() {
+        if read().contains("ci=") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(read().trim(), "/opt/gt-marker/bin:/usr/bin:/bin");
+    assert_eq!(read().trim(), "/opt/gt-marker/bin:/usr/bin:/bin\nci=unset");
     let pane = s
         .panes()
         .await
@@ -405,17 +420,18 @@ async fn the_path_gt_gives_a_window_reaches_its_program() {
         &made.pane_id,
         "/",
         &[("PATH".into(), "/opt/other/bin:/usr/bin:/bin".into())],
+        &["CI".into()],
         &["sh".into(), "-c".into(), script.clone()],
     )
     .await
     .expect("respawn");
     for _ in 0..100 {
-        if !read().is_empty() {
+        if read().contains("ci=") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(read().trim(), "/opt/other/bin:/usr/bin:/bin");
+    assert_eq!(read().trim(), "/opt/other/bin:/usr/bin:/bin\nci=unset");
     let pane = s
         .panes()
         .await

@@ -22,6 +22,7 @@ fn spec(name: &str, script: &str) -> WindowSpec {
         name: name.into(),
         cwd: "/".into(),
         env: Vec::new(),
+        unset: Vec::new(),
         argv: vec!["sh".into(), "-c".into(), script.into()],
         agent: format!("rig/polecats/{name}"),
         bead: None,

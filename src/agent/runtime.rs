@@ -254,7 +254,21 @@ fn default_version_args() -> Vec<String> {
     vec!["--version".into()]
 }
 
+/// Variables that tell a program it runs in CI. A window inherits them from whoever started
+/// gt's tmux server, and a runtime that sees one runs headless (Gemini CLI with `CI=true` shows
+/// no input line and exits at once) — an agent's window is an interactive terminal.
+pub const CI_MARKERS: [&str; 2] = ["CI", "GITHUB_ACTIONS"];
+
 impl Runtime {
+    /// The variables removed from its environment: the CI markers it does not set itself.
+    pub fn env_removed(&self) -> Vec<String> {
+        CI_MARKERS
+            .iter()
+            .filter(|k| !self.env.contains_key(**k))
+            .map(|k| k.to_string())
+            .collect()
+    }
+
     /// The program and arguments to start it with, the beacon placed per `prompt`.
     /// `{gt}` in the command or arguments becomes `gt_exe`.
     pub fn argv(&self, beacon: Option<&str>, gt_exe: &str) -> Vec<String> {

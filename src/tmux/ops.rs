@@ -16,6 +16,8 @@ pub struct WindowSpec {
     pub name: String,
     pub cwd: String,
     pub env: Vec<(String, String)>,
+    /// Variables taken out of the environment the window inherits from the server.
+    pub unset: Vec<String>,
     /// The program and its arguments, run directly (no shell, no quoting).
     pub argv: Vec<String>,
     pub agent: String,
@@ -216,7 +218,7 @@ impl Server {
         for (k, v) in &spec.env {
             create.push_option("-e", format!("{k}={v}"));
         }
-        for a in program(&spec.env, &spec.argv) {
+        for a in program(&spec.env, &spec.unset, &spec.argv) {
             create.push_param(a);
         }
         cmds.push(create);
@@ -269,6 +271,7 @@ impl Server {
         pane: &str,
         cwd: &str,
         env: &[(String, String)],
+        unset: &[String],
         argv: &[String],
     ) -> Result<(), TmuxError> {
         let mut cmd = tmux_interface::RespawnPane::new()
@@ -279,7 +282,7 @@ impl Server {
         for (k, v) in env {
             cmd.push_option("-e", format!("{k}={v}"));
         }
-        for a in program(env, argv) {
+        for a in program(env, unset, argv) {
             cmd.push_param(a);
         }
         let started = SetOption::new()
@@ -507,21 +510,24 @@ pub fn dialog_key(key: &str) -> bool {
 
 /// The command a window runs. tmux 3.3a replaces a `-e PATH=…` with the PATH of the tmux
 /// client that made the window, so the program is started through `env` with the PATH gt
-/// chose for it (the other variables go by `-e`: they stay out of the command line, which
-/// tmux shows).
-fn program(env: &[(String, String)], argv: &[String]) -> Vec<String> {
-    match env.iter().rev().find(|(k, _)| k == "PATH") {
-        Some((_, path)) if !argv.is_empty() => {
-            let mut v = vec![
-                "/usr/bin/env".to_string(),
-                "--".to_string(),
-                format!("PATH={path}"),
-            ];
-            v.extend(argv.iter().cloned());
-            v
-        }
-        _ => argv.to_vec(),
+/// chose for it and without the `unset` variables (the other variables go by `-e`: they stay
+/// out of the command line, which tmux shows).
+fn program(env: &[(String, String)], unset: &[String], argv: &[String]) -> Vec<String> {
+    let path = env.iter().rev().find(|(k, _)| k == "PATH");
+    if argv.is_empty() || (path.is_none() && unset.is_empty()) {
+        return argv.to_vec();
     }
+    let mut v = vec!["/usr/bin/env".to_string()];
+    for k in unset {
+        v.push("-u".to_string());
+        v.push(k.clone());
+    }
+    v.push("--".to_string());
+    if let Some((_, path)) = path {
+        v.push(format!("PATH={path}"));
+    }
+    v.extend(argv.iter().cloned());
+    v
 }
 
 /// The ids `new-window -P -F '#{window_id} #{pane_id}'` printed; on failure, the window id

@@ -91,7 +91,13 @@ pub async fn handoff(
     let argv = rt.argv(Some(&beacon), &exe);
     let env = session::session_env(ctx, &addr, &info.name, &rt);
     ctx.tmux()
-        .respawn(&pane.pane_id, &cwd.display().to_string(), &env, &argv)
+        .respawn(
+            &pane.pane_id,
+            &cwd.display().to_string(),
+            &env,
+            &rt.env_removed(),
+            &argv,
+        )
         .await?;
     // The successor must really start; if it does not, its window stays with the evidence.
     let created = crate::tmux::Created {

@@ -156,6 +156,7 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
         name: spec.name.to_string(),
         cwd: spec.cwd.display().to_string(),
         env: env.clone(),
+        unset: spec.runtime.env_removed(),
         argv,
         agent: spec.address.to_string(),
         bead: spec.bead.map(str::to_string),

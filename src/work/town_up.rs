@@ -105,6 +105,7 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
         name: "daemon".into(),
         cwd: ctx.town.root().display().to_string(),
         env,
+        unset: Vec::new(),
         argv: vec![exe.display().to_string(), "daemon".into(), "run".into()],
         agent: String::new(),
         bead: None,

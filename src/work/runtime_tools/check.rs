@@ -94,6 +94,7 @@ async fn start_once(
         name: rt.name.clone(),
         cwd: scratch.display().to_string(),
         env: env.clone(),
+        unset: rt.env_removed(),
         argv: rt.argv(None, &exe),
         agent: format!("check/{}", rt.name),
         bead: None,
