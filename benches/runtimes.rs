@@ -1,6 +1,7 @@
 //! Real agent CLIs under gt (DESIGN.md §12), per CLI, against the scripted model server:
 //! - sling → the first model request (the beacon reached the model);
-//! - nudge → the server receives it, at an idle prompt (budget 300 ms), beside its floor:
+//! - nudge → the server receives it, at a prompt quiet for 3 s (budget 300 ms) and right
+//!   after a turn (no budget: some runtimes need a moment), beside its floor:
 //!   the same text pasted and submitted straight through tmux, no gt;
 //! - a 6-line nudge confirmed (`gt nudge` returns Delivered) and received;
 //! - the CLI versions used.
@@ -175,39 +176,52 @@ fn one(cli: &str, bin: &Path, root: bool) {
     );
 
     let pane = pane_of(&b, &agent);
-    wait_idle(&b, &agent);
-    let mut via_gt = Vec::new();
-    let mut confirmed = Vec::new();
-    for i in 0..NUDGES {
-        let text = format!("bench nudge {i} for {cli}");
-        let t0 = Instant::now();
-        let out = b
-            .cmd(&["--batch", "nudge", &agent, &text])
-            .output()
-            .expect("nudge");
-        let done = t0.elapsed();
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Delivered"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+    // The budget is for a prompt that is idle (quiet for a few seconds); right after a turn
+    // some runtimes need a moment before they take input (OpenCode's `paste.idle_settle_ms`).
+    for (case, quiet, budget) in [
+        (
+            "at a prompt quiet for 3 s",
+            Duration::from_secs(3),
+            Some(300.0),
+        ),
+        ("right after a turn", Duration::ZERO, None),
+    ] {
+        let mut via_gt = Vec::new();
+        let mut confirmed = Vec::new();
+        for i in 0..NUDGES {
+            wait_idle(&b, &agent);
+            std::thread::sleep(quiet);
+            let text = format!("bench nudge {i} {case} for {cli}");
+            let t0 = Instant::now();
+            let out = b
+                .cmd(&["--batch", "nudge", &agent, &text])
+                .output()
+                .expect("nudge");
+            let done = t0.elapsed();
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("Delivered"),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got = wait_until(Duration::from_secs(30), || {
+                server.first_with(|t| t.contains(&text))
+            });
+            via_gt.push(got.at.duration_since(t0));
+            confirmed.push(done);
+        }
+        report_timings(
+            &format!("{cli}: nudge → the model receives it, {case}"),
+            via_gt,
+            budget,
         );
-        let got = wait_until(Duration::from_secs(30), || {
-            server.first_with(|t| t.contains(&text))
-        });
-        via_gt.push(got.at.duration_since(t0));
-        confirmed.push(done);
-        wait_idle(&b, &agent);
+        report_timings(
+            &format!("{cli}: nudge confirmed (gt returns), {case}"),
+            confirmed,
+            None,
+        );
     }
-    report_timings(
-        &format!("{cli}: nudge → the model receives it"),
-        via_gt,
-        Some(300.0),
-    );
-    report_timings(
-        &format!("{cli}: nudge confirmed (gt returns)"),
-        confirmed,
-        None,
-    );
+    wait_idle(&b, &agent);
+    std::thread::sleep(Duration::from_secs(3));
 
     // The floor: the same paste and Enter straight through tmux, no gt — with the pause
     // the runtime needs between them (Gemini takes an Enter that comes too soon as a newline).
@@ -222,6 +236,8 @@ fn one(cli: &str, bin: &Path, root: bool) {
     b.tmux(&["list-sessions"]);
     let mut floor = Vec::new();
     for i in 0..NUDGES {
+        wait_idle(&b, &agent);
+        std::thread::sleep(Duration::from_secs(3));
         let text = format!("bench floor {i} for {cli}");
         let t0 = Instant::now();
         let mut load = Command::new("tmux");
@@ -246,10 +262,9 @@ fn one(cli: &str, bin: &Path, root: bool) {
             server.first_with(|t| t.contains(&text))
         });
         floor.push(got.at.duration_since(t0));
-        wait_idle(&b, &agent);
     }
     report_timings(
-        &format!("{cli}: floor: tmux paste + Enter → model"),
+        &format!("{cli}: floor: tmux paste, {pause} ms, Enter → model, quiet for 3 s"),
         floor,
         None,
     );
@@ -257,6 +272,8 @@ fn one(cli: &str, bin: &Path, root: bool) {
     let mut six = Vec::new();
     let mut six_received = Vec::new();
     for i in 0..MULTILINE {
+        wait_idle(&b, &agent);
+        std::thread::sleep(Duration::from_secs(3));
         let text = format!("six lines {i}\nsecond\nthird\nfourth\nfifth\nsixth for {cli}");
         let t0 = Instant::now();
         let mut c = b.cmd(&["--batch", "nudge", &agent, "--stdin"]);
@@ -279,10 +296,17 @@ fn one(cli: &str, bin: &Path, root: bool) {
             server.first_with(|t| t.contains(&marker))
         });
         six_received.push(got.at.duration_since(t0));
-        wait_idle(&b, &agent);
     }
-    report_timings(&format!("{cli}: 6-line nudge confirmed"), six, None);
-    report_timings(&format!("{cli}: 6-line nudge → model"), six_received, None);
+    report_timings(
+        &format!("{cli}: 6-line nudge confirmed, quiet for 3 s"),
+        six,
+        None,
+    );
+    report_timings(
+        &format!("{cli}: 6-line nudge → model, quiet for 3 s"),
+        six_received,
+        None,
+    );
 }
 
 fn pane_of(b: &Bench, agent: &str) -> String {
