@@ -10,6 +10,7 @@ pub mod error;
 pub mod formula;
 pub mod fsutil;
 pub mod git;
+pub mod inert;
 pub mod ledger;
 pub mod logging;
 pub mod time;

@@ -2,7 +2,6 @@
 //! and reading an agent's screen.
 
 pub mod address;
-pub mod inert;
 pub mod names;
 pub mod procs;
 pub mod roles;

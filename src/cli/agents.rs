@@ -37,7 +37,7 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
             Err(e) => {
                 failed.push(json!({"bead": bead, "code": e.exit_code(), "error": e.to_string()}));
                 if !out.json && items.len() > 1 {
-                    eprintln!("gt: sling {bead}: {e}");
+                    super::output::say(&format!("sling {bead}: {e}"));
                 }
                 first_error.get_or_insert(e);
             }
@@ -244,7 +244,7 @@ pub fn done_cmd(
             .map_err(io);
     }
     for f in &followups {
-        eprintln!("gt: {f}");
+        super::output::say(&f.to_string());
     }
     if r.saved_uncommitted {
         out.line("Committed work that was left uncommitted (nothing is lost).")

@@ -340,6 +340,10 @@ pub enum BeadCmd {
         /// Include ephemeral beads (wisps), which bd leaves out of its export.
         #[arg(long)]
         include_ephemeral: bool,
+        /// Replace the file even if it is not an earlier export (never the town's own files,
+        /// never a device or folder).
+        #[arg(long, requires = "file")]
+        force: bool,
     },
 }
 

@@ -25,13 +25,13 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
     match parse_line(check) {
         Ok(cli) if cli.command.is_none() => {}
         Ok(_) => {
-            eprintln!(
-                "gt: `--batch -` reads its commands from stdin; put no command before the `-`"
+            super::output::say(
+                "`--batch -` reads its commands from stdin; put no command before the `-`",
             );
             return 2;
         }
         Err(e) => {
-            eprintln!("gt: {}", e.to_string().trim());
+            super::output::say(e.to_string().trim());
             return 2;
         }
     }
@@ -41,7 +41,7 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("gt: line {n}: cannot read stdin: {e}");
+                super::output::say(&format!("line {n}: cannot read stdin: {e}"));
                 return 1;
             }
         };
@@ -50,15 +50,15 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
             continue;
         }
         let Some(words) = shlex::split(trimmed) else {
-            eprintln!(
-                "gt: line {n}: unbalanced quotes in {trimmed:?}; nothing after line {} ran",
+            super::output::say(&format!(
+                "line {n}: unbalanced quotes in {trimmed:?}; nothing after line {} ran",
                 n - 1
-            );
+            ));
             return 2;
         };
         let words: Vec<String> = words.into_iter().skip_while(|w| w == "gt").collect();
         if words.iter().any(|w| w == "-") && words.iter().any(|w| w == "--batch") {
-            eprintln!("gt: line {n}: `--batch -` cannot be nested");
+            super::output::say(&format!("line {n}: `--batch -` cannot be nested"));
             return 2;
         }
         let mut args = vec!["gt".to_string()];
@@ -67,13 +67,13 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         let cli = match parse_line(args) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("gt: line {n}: {}", e.to_string().trim());
+                super::output::say(&format!("line {n}: {}", e.to_string().trim()));
                 return 2;
             }
         };
         let code = execute(cli, session);
         if code != 0 {
-            eprintln!("gt: stopped at line {n} (exit {code}): {trimmed}");
+            super::output::say(&format!("stopped at line {n} (exit {code}): {trimmed}"));
             return code;
         }
     }

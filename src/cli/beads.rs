@@ -140,9 +140,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
         BeadCmd::Export {
             file,
             include_ephemeral,
+            force,
         } => match file {
             Some(f) => {
-                let n = ledger_io::export_to(ctx, &f, include_ephemeral)?;
+                let n = ledger_io::export_to(ctx, &f, include_ephemeral, force)?;
                 if out.json {
                     out.json(json!({ "exported": n, "file": f })).map_err(io)
                 } else {

@@ -10,7 +10,6 @@ use crate::work::agent_config::{self, AgentSpec};
 use crate::work::{Ctx, config};
 use crate::{Error, Result};
 use serde_json::json;
-use std::io::Write;
 use std::path::Path;
 
 fn scope(rig: &Option<String>, user: bool) -> Scope {
@@ -141,28 +140,18 @@ pub fn dump(
         }
         return out.line(text.trim_end_matches('\n')).map_err(io);
     };
-    let what = format!("write {}", path.display());
-    if force {
-        std::fs::write(path, text).map_err(|e| Error::io(what, e))?;
-    } else {
-        // create_new: no window between checking for the file and writing it.
-        let mut f = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::invalid(format!(
-                    "{} already exists; nothing written (add --force to replace it)",
-                    path.display()
-                )));
-            }
-            Err(e) => return Err(Error::io(what, e)),
-        };
-        f.write_all(text.as_bytes())
-            .map_err(|e| Error::io(what, e))?;
-    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read the current folder", e))?;
+    let town = crate::town::Town::discover(&cwd).ok();
+    let town_root = town.as_ref().map(|t| t.root().to_path_buf());
+    let target = crate::work::output_path::check(
+        &cwd,
+        town_root.as_deref(),
+        path,
+        crate::work::output_path::Kind::Other,
+        force,
+    )?;
+    crate::fsutil::write_atomic(&target, text.as_bytes())
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
     if out.json {
         return out
             .json(json!({ "kind": kind, "name": name, "file": path }))

@@ -72,18 +72,30 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     if let Some(globals) = batch::stdin_batch_globals(&args) {
         return batch::run_stdin(&mut Session::default(), &globals);
     }
+    let json = args.iter().any(|a| a == "--json");
     match parse_line(args) {
         Ok(cli) => execute(cli, &mut Session::default()),
-        Err(e) => clap_exit(e),
+        Err(e) => clap_exit(e, json),
     }
 }
 
-fn clap_exit(e: clap::Error) -> i32 {
-    let _ = e.print();
-    match e.kind() {
-        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-        _ => 2,
+/// Help and version on stdout; a parse error on stderr, inert (it quotes what was typed),
+/// and as a JSON error document on stdout under `--json`.
+fn clap_exit(e: clap::Error, json: bool) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return 0;
     }
+    let text = e.render().to_string();
+    eprint!("{}", crate::inert::for_terminal(&text));
+    if json {
+        let message = text.trim().trim_start_matches("error: ").to_string();
+        let mut out = Out::new(true, false);
+        let doc = serde_json::json!({ "error": { "code": 2, "message": message } });
+        let _ = out.json(doc).and_then(|()| out.flush());
+    }
+    2
 }
 
 /// Runs one parsed command and reports its outcome; returns the exit code.
@@ -94,14 +106,14 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
     let res = dispatch(cli, &mut out, session)
         .and_then(|()| out.flush().map_err(|e| Error::io("write output", e)));
     for w in session.take_warnings() {
-        eprintln!("gt: {w}");
+        output::say(&w.to_string());
     }
     let code = match res {
         Ok(()) => 0,
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(Error::Silent(code)) => code,
         Err(e) => {
-            eprintln!("gt: {e}");
+            output::say(&format!("{e}"));
             if out.json && !out.wrote_json {
                 // Programs reading --json get the failure in the same shape as a result.
                 let doc = serde_json::json!({ "error": { "code": e.exit_code(), "message": e.to_string() } });

@@ -1,4 +1,7 @@
 //! Printing: aligned tables for people, tab-separated lines in `--batch`, JSON with `--json`.
+//! Everything but JSON passes `inert::for_terminal` on its way out (a title or a mail cannot
+//! set the window title, write the clipboard or clear the screen); JSON keeps the exact text,
+//! escaped by JSON.
 
 use serde_json::{Map, Value};
 use std::io::{self, IsTerminal, Write};
@@ -12,8 +15,15 @@ pub struct Out {
     /// A JSON document was printed (a failing command then prints no second one).
     pub wrote_json: bool,
     color: bool,
+    /// Starts a colour mark in text on its way out; random per process, so no text from
+    /// outside can forge one (only `paint` makes real colour codes).
+    mark: String,
     w: io::BufWriter<io::Stdout>,
 }
+
+/// Ends a colour mark.
+const MARK_END: char = '\u{E001}';
+const CODES: [&str; 6] = ["32", "33", "31", "2", "1", "0"];
 
 #[derive(Clone, Copy)]
 pub enum Tone {
@@ -28,17 +38,38 @@ impl Out {
     pub fn new(json: bool, batch: bool) -> Out {
         let color =
             !batch && !json && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        use std::hash::{BuildHasher, Hasher};
+        let nonce = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
         Out {
             json,
             batch,
             wrote_json: false,
             color,
+            mark: format!("\u{E000}{nonce:016x}"),
             w: io::BufWriter::new(io::stdout()),
         }
     }
 
     pub fn line(&mut self, text: impl AsRef<str>) -> io::Result<()> {
-        writeln!(self.w, "{}", text.as_ref())
+        let text = self.render(text.as_ref());
+        writeln!(self.w, "{text}")
+    }
+
+    /// Text as it goes to the terminal: inert, then the colour marks `paint` made turned into
+    /// colour codes.
+    fn render(&self, text: &str) -> String {
+        let mut safe = crate::inert::for_terminal(text);
+        if self.color && safe.contains(&self.mark) {
+            for code in CODES {
+                safe = safe.replace(
+                    &format!("{}{code}{MARK_END}", self.mark),
+                    &format!("\x1b[{code}m"),
+                );
+            }
+        }
+        safe
     }
 
     pub fn paint(&self, tone: Tone, text: &str) -> String {
@@ -52,7 +83,8 @@ impl Out {
             Tone::Dim => "2",
             Tone::Bold => "1",
         };
-        format!("\x1b[{code}m{text}\x1b[0m")
+        let m = &self.mark;
+        format!("{m}{code}{MARK_END}{text}{m}0{MARK_END}")
     }
 
     pub fn status(&self, status: &str) -> String {
@@ -104,12 +136,17 @@ impl Out {
             writeln!(self.w, "{}", headers.join("\t"))?;
             for r in rows {
                 let cells: Vec<String> = r.iter().map(|c| c.replace(['\t', '\n'], " ")).collect();
-                writeln!(self.w, "{}", cells.join("\t"))?;
+                let line = self.render(&cells.join("\t"));
+                writeln!(self.w, "{line}")?;
             }
             return Ok(());
         }
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| crate::inert::for_terminal(c)).collect())
+            .collect();
         let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
-        for r in rows {
+        for r in &rows {
             for (i, c) in r.iter().enumerate() {
                 if i < widths.len() {
                     widths[i] = widths[i].max(visible_len(c));
@@ -122,15 +159,16 @@ impl Out {
             .map(|(i, h)| pad(h, widths[i], i + 1 == headers.len()))
             .collect();
         let header = header.join("  ");
-        let header = self.paint(Tone::Bold, header.trim_end());
+        let header = self.render(&self.paint(Tone::Bold, header.trim_end()));
         writeln!(self.w, "{header}")?;
-        for r in rows {
+        for r in &rows {
             let cells: Vec<String> = r
                 .iter()
                 .enumerate()
                 .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0), i + 1 == r.len()))
                 .collect();
-            writeln!(self.w, "{}", cells.join("  ").trim_end())?;
+            let line = self.render(cells.join("  ").trim_end());
+            writeln!(self.w, "{line}")?;
         }
         Ok(())
     }
@@ -140,14 +178,14 @@ impl Out {
     }
 }
 
-/// Length without ANSI colour codes.
+/// Length without colour marks.
 fn visible_len(s: &str) -> usize {
     let mut n = 0;
-    let mut in_esc = false;
+    let mut in_mark = false;
     for c in s.chars() {
-        match (in_esc, c) {
-            (false, '\x1b') => in_esc = true,
-            (true, 'm') => in_esc = false,
+        match (in_mark, c) {
+            (false, '\u{E000}') => in_mark = true,
+            (true, MARK_END) => in_mark = false,
             (true, _) => {}
             (false, _) => n += 1,
         }
@@ -168,5 +206,31 @@ pub fn or_dash(v: Option<&str>) -> String {
     match v {
         Some(s) if !s.is_empty() => s.to_string(),
         _ => "-".into(),
+    }
+}
+
+/// `gt: <message>` on stderr, inert like everything else gt prints.
+pub fn say(message: &str) {
+    eprintln!("gt: {}", crate::inert::for_terminal(message));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paint_makes_colour_codes_and_text_cannot_forge_them() {
+        let mut out = Out::new(false, false);
+        out.color = true;
+        let forged = format!("{}31{MARK_END}", "\u{E000}0000000000000000");
+        let title = format!("\x1b]0;t\x07 {forged} \x1b[31m");
+        let line = format!("{} {}", out.paint(Tone::Bad, "open"), title);
+        let shown = out.render(&line);
+        assert!(shown.starts_with("\x1b[31mopen\x1b[0m "), "{shown:?}");
+        assert_eq!(shown.matches('\x1b').count(), 2, "{shown:?}");
+        assert!(
+            shown.contains("^[]0;t^G") && shown.contains("^[[31m"),
+            "{shown:?}"
+        );
     }
 }

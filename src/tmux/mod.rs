@@ -1,6 +1,7 @@
 //! The only code that runs tmux (through `tmux_interface`, asynchronously under tokio).
 
 mod error;
+mod escape;
 mod ops;
 mod server;
 pub mod topology;

@@ -1,5 +1,6 @@
 //! The operations gt needs from tmux, each one tmux process (or a fixed few).
 
+use super::escape::format_literal;
 use super::topology::{self, PANE_FORMAT, Pane};
 use super::{Server, TmuxError};
 use std::collections::HashMap;
@@ -199,9 +200,9 @@ impl Server {
                 .detached()
                 .print()
                 .format("#{window_id} #{pane_id}")
-                .session_name(spec.session.clone())
-                .window_name(temp.to_string())
-                .start_directory(spec.cwd.clone())
+                .session_name(format_literal(&spec.session))
+                .window_name(format_literal(temp))
+                .start_directory(format_literal(&spec.cwd))
                 .width(200)
                 .height(50)
                 .build()
@@ -211,8 +212,8 @@ impl Server {
                 .print()
                 .format("#{window_id} #{pane_id}")
                 .target_window(format!("={}:", spec.session))
-                .window_name(temp.to_string())
-                .start_directory(spec.cwd.clone())
+                .window_name(format_literal(temp))
+                .start_directory(format_literal(&spec.cwd))
                 .build()
         };
         for (k, v) in &spec.env {
@@ -245,7 +246,7 @@ impl Server {
         cmds.push(
             RenameWindow::new()
                 .target_window(target)
-                .new_name(spec.name.clone())
+                .new_name(format_literal(&spec.name))
                 .build(),
         );
         cmds
@@ -276,7 +277,7 @@ impl Server {
     ) -> Result<(), TmuxError> {
         let mut cmd = tmux_interface::RespawnPane::new()
             .kill()
-            .start_directory(cwd.to_string())
+            .start_directory(format_literal(cwd))
             .target_pane(pane.to_string())
             .build();
         for (k, v) in env {

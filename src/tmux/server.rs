@@ -115,7 +115,15 @@ impl Server {
         let mut cmds = TmuxCommands::new();
         cmds.separator(";");
         for c in commands {
-            cmds.push(c);
+            let words = c.to_vec();
+            let Some((name, args)) = words.split_first() else {
+                continue;
+            };
+            let mut safe = TmuxCommand::with_name(name.to_string());
+            for a in args {
+                safe.push_param(super::escape::argument(a));
+            }
+            cmds.push(safe);
         }
         self.tmux().commands(cmds).into_command()
     }

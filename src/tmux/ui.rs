@@ -150,7 +150,10 @@ fn menu_cmd(client: Option<&str>, title: &str, items: &[MenuItem]) -> TmuxComman
         c.push_param("-c").push_param(client.to_string());
     }
     c.push_param("-T")
-        .push_param(format!("#[align=centre] {} ", escape_format(title)))
+        .push_param(format!(
+            "#[align=centre] {} ",
+            super::escape::format_literal(title)
+        ))
         .push_param("-x")
         .push_param("C")
         .push_param("-y")
@@ -162,12 +165,12 @@ fn menu_cmd(client: Option<&str>, title: &str, items: &[MenuItem]) -> TmuxComman
             MenuItem::Separator => (String::new(), String::new(), String::new()),
             // A leading `-` is what makes tmux dim an item and refuse to choose it.
             MenuItem::Label { text } => (
-                format!("-{}", escape_format(text)),
+                format!("-{}", super::escape::format_literal(text)),
                 String::new(),
                 String::new(),
             ),
             MenuItem::Switch { text, key, target } => {
-                let name = escape_format(text);
+                let name = super::escape::format_literal(text);
                 // A name of its own starting with `-` would read as disabled.
                 let name = if name.starts_with('-') {
                     format!(" {name}")
@@ -189,11 +192,6 @@ fn menu_cmd(client: Option<&str>, title: &str, items: &[MenuItem]) -> TmuxComman
         }
     }
     c
-}
-
-/// Text shown literally inside a tmux format (menu names and titles are formats).
-fn escape_format(text: &str) -> String {
-    text.replace('#', "##")
 }
 
 /// A single-quoted word for tmux's command parser.

@@ -36,7 +36,7 @@ impl From<Delivery> for DeliveryReport {
 /// `text` through the one seam that makes it inert for `rt` (see `agent::inert`); a refusal
 /// is bad input (nothing is queued).
 pub fn inert(rt: &Runtime, text: &str) -> Result<String> {
-    agent::inert::for_agent(rt, text).map_err(|e| Error::invalid(e.to_string()))
+    crate::inert::for_agent(rt, text).map_err(|e| Error::invalid(e.to_string()))
 }
 
 /// Queues `text` for a running `agent` (mail notices, notes to a standing agent), made inert
@@ -353,7 +353,7 @@ async fn deliver_one(
     rt: &Runtime,
     d: &Delivery,
 ) -> Result<()> {
-    let text = match agent::inert::for_agent(rt, &d.text) {
+    let text = match crate::inert::for_agent(rt, &d.text) {
         Ok(t) if rt.paste.trailing_space && ends_in_symbol_word(&t) => format!("{t} "),
         Ok(t) => t,
         Err(e) => {

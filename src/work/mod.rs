@@ -30,6 +30,7 @@ pub mod mail_config;
 pub mod mayor;
 pub mod mol_steps;
 pub mod molecule;
+pub mod output_path;
 pub mod polecat;
 mod polecat_remove;
 pub mod prime;

@@ -219,7 +219,7 @@ fn shown(rt: &Runtime, env: &[(String, String)], lines: Vec<String>) -> String {
         out.push_str("; its screen ended with:");
         for l in lines {
             out.push_str("\n  | ");
-            out.push_str(&crate::agent::inert::visible(&l));
+            out.push_str(&crate::inert::visible(&l));
         }
     }
     if let Some(fix) = startup::root_trap(rt, env, procs::running_as_root()) {

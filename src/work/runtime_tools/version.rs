@@ -44,14 +44,14 @@ pub fn of(rt: &Runtime, limit: Duration) -> Result<String, String> {
         .unwrap_or("")
         .to_string();
     if out.status.success() && !first.is_empty() {
-        Ok(crate::agent::inert::visible(&first))
+        Ok(crate::inert::visible(&first))
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
         Err(format!(
             "`{program} {}` failed ({}): {}",
             rt.version_args.join(" "),
             out.status,
-            crate::agent::inert::visible(err.lines().next().unwrap_or("").trim())
+            crate::inert::visible(err.lines().next().unwrap_or("").trim())
         ))
     }
 }

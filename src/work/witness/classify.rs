@@ -227,7 +227,7 @@ fn tail(screen: Option<&str>) -> String {
     }
     let joined: Vec<String> = lines
         .iter()
-        .map(|l| crate::agent::inert::visible(l.trim()))
+        .map(|l| crate::inert::visible(l.trim()))
         .collect();
     format!("; its screen ends with: {}", joined.join(" / "))
 }

@@ -1,10 +1,18 @@
-//! The one seam every text gt types into an agent passes (nudges, mail notices, beacons,
-//! escalations, the mayor chat): whatever its source, what comes out can only be read as
-//! text. Control characters (ESC above all: it cancels work and could end a bracketed
-//! paste) become visible notation, line endings become `\n`, and text the runtime would take
-//! as a command gets its neutralising prefix — or is refused when nothing makes it safe.
+//! The one seam text passes on its way into an agent or onto a person's terminal: whatever
+//! its source (a bead, a mail, a title, a path, a runtime's output), what comes out can only
+//! be read as text.
+//!
+//! Into an agent (`for_agent`: nudges, mail notices, beacons, escalations, the mayor chat):
+//! control characters (ESC above all: it cancels work and could end a bracketed paste) become
+//! visible notation, line endings become `\n`, and text the runtime would take as a command
+//! gets its neutralising prefix — or is refused when nothing makes it safe.
+//!
+//! Onto a terminal (`for_terminal`: everything the CLI prints for people and in `--batch`):
+//! every control character but the newline and the tab becomes visible (`^[`, `^M`), so no
+//! text can set the window title, write the clipboard, clear the screen or overwrite a row.
+//! (Values gt passes to tmux are kept literal by `tmux/`, the only code that speaks tmux.)
 
-use super::Runtime;
+use crate::agent::Runtime;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InertError {
@@ -46,23 +54,38 @@ pub fn for_agent(rt: &Runtime, text: &str) -> Result<String, InertError> {
 
 /// Line endings as `\n`; every other control character (C0, DEL, C1) as visible text.
 pub fn visible(text: &str) -> String {
-    let unified = text.replace("\r\n", "\n").replace('\r', "\n");
-    let mut out = String::with_capacity(unified.len());
-    for c in unified.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\u{7f}' => out.push_str("^?"),
-            c if (c as u32) < 0x20 => {
-                out.push('^');
-                out.push(char::from(b'@' + c as u8));
-            }
-            c if ('\u{80}'..='\u{9f}').contains(&c) => {
-                out.push_str(&format!("<U+{:04X}>", c as u32));
-            }
-            c => out.push(c),
-        }
+    for_terminal(&text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// Text for a terminal: newlines and tabs kept, every other control character (C0 with `\r`,
+/// DEL, C1) as visible notation.
+pub fn for_terminal(text: &str) -> String {
+    if !text.chars().any(is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_visible(&mut out, c);
     }
     out
+}
+
+fn is_control(c: char) -> bool {
+    c != '\n' && c != '\t' && (c < ' ' || ('\u{7f}'..='\u{9f}').contains(&c))
+}
+
+fn push_visible(out: &mut String, c: char) {
+    match c {
+        '\u{7f}' => out.push_str("^?"),
+        c if c != '\n' && c != '\t' && (c as u32) < 0x20 => {
+            out.push('^');
+            out.push(char::from(b'@' + c as u8));
+        }
+        c if ('\u{80}'..='\u{9f}').contains(&c) => {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        }
+        c => out.push(c),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,230 @@
+//! Nothing a user, a bead or a mail writes can run, repaint or destroy anything: values reach
+//! tmux literally, text reaches the terminal inert, output files never replace what they must
+//! not.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// The control sequences a title or a mail might carry: window title (OSC 0), clipboard write
+/// (OSC 52), clear screen, a carriage return overwriting the row, a bell.
+const NASTY: &str =
+    "Fix \x1b]0;pwned\x07 \x1b]52;c;ZWNobyBoaQ==\x07 \x1b[2J\x1b[H row\roverwritten \x07end";
+
+fn assert_inert(what: &str, out: &str) {
+    for (c, name) in [('\x1b', "ESC"), ('\x07', "BEL"), ('\r', "CR")] {
+        assert!(!out.contains(c), "{what} printed a raw {name}: {out:?}");
+    }
+    assert!(
+        out.contains("^[]0;pwned^G") && out.contains("^M"),
+        "{what} shows the sequences visibly: {out:?}"
+    );
+}
+
+#[test]
+fn titles_and_mail_reach_the_terminal_inert_and_json_keeps_them_exact() {
+    let s = Sandbox::with_town();
+    // A ledger can hold such text (an import, an agent, a teammate's issues.jsonl).
+    let file = s.path().join("nasty.jsonl");
+    let line = serde_json::json!({
+        "id": "tn-0001", "title": NASTY, "description": NASTY, "status": "open",
+        "priority": 2, "issue_type": "task",
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+    });
+    std::fs::write(&file, format!("{line}\n")).expect("write");
+    s.ok(&["--batch", "bead", "import", file.to_str().expect("utf8")]);
+    s.ok(&[
+        "--batch", "mail", "send", "overseer", "-s", NASTY, "-m", NASTY,
+    ]);
+    let quoted = serde_json::to_string(NASTY).expect("json");
+    s.town_formula(
+        "nasty",
+        &format!(
+            "formula = \"nasty\"\ndescription = {quoted}\nversion = 1\n[[steps]]\nid = \"one\"\ntitle = {quoted}\n"
+        ),
+    );
+    let mail_id = s.json(&["mail", "inbox", "overseer"])["messages"][0]["id"]
+        .as_str()
+        .expect("mail id")
+        .to_string();
+    for args in [
+        vec!["show", "tn-0001"],
+        vec!["bead", "list"],
+        vec!["--batch", "bead", "list"],
+        vec!["feed", "--plain"],
+        vec!["ready"],
+        vec!["mail", "inbox", "overseer"],
+        vec!["mail", "read", mail_id.as_str()],
+        vec!["formula", "show", "nasty"],
+    ] {
+        let r = s.gt(&args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_inert(&format!("gt {}", args.join(" ")), &r.stdout);
+    }
+    let v = s.json(&["show", "tn-0001"]);
+    assert_eq!(v["bead"]["title"], NASTY, "--json keeps the exact text");
+}
+
+#[test]
+fn an_error_quoting_what_was_typed_is_inert_too() {
+    let s = Sandbox::with_town();
+    let r = s.gt(&["show", "x\x1b]0;pwned\x07"]);
+    assert_ne!(r.code, 0);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    let r = s.gt(&["--json", "bead", "list", "--no-such-flag\x1b[2J"]);
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    assert_eq!(
+        r.json()["error"]["code"],
+        2,
+        "a parse error under --json is a JSON document: {}",
+        r.stdout
+    );
+}
+
+/// A town under folders whose names are tmux syntax: `#(…)` runs a command, `#S` is the
+/// session name, a trailing `;` ends a tmux command.
+#[test]
+fn tmux_takes_every_path_literally() {
+    let s = Sandbox::new();
+    let marker = s.path().join("ran");
+    let weird = s
+        .path()
+        .join(format!("t#(touch {})", marker.display()))
+        .join("C#Sharp;");
+    std::fs::create_dir_all(&weird).expect("mkdir");
+    let r = s.gt_in(&weird, &["--batch", "install", "town"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let town = weird.join("town");
+    let src = s.source_repo("shop");
+    let gt = |args: &[&str]| {
+        let r = s.gt_in(&town, args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r
+    };
+    gt(&["--batch", "rig", "add", "shop", src.to_str().expect("utf8")]);
+    gt(&["--batch", "config", "default-agent", "sim"]);
+    let bead = gt(&["--batch", "bead", "create", "Work in a strange place"])
+        .stdout
+        .trim()
+        .to_string();
+    let slung = gt(&["--batch", "--json", "sling", &bead, "shop"]).json();
+    let agent = slung["slung"][0]["agent"]
+        .as_str()
+        .expect("agent")
+        .to_string();
+    let v = gt(&["--batch", "--json", "agents"]).json();
+    let a = v["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["address"] == agent.as_str()))
+        .expect("listed")
+        .clone();
+    let worktree = a["worktree"].as_str().expect("worktree").to_string();
+    let pane = a["pane"].as_str().expect("pane").to_string();
+    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
+    let cwd = std::process::Command::new("tmux")
+        .args(["-L", socket.trim(), "display", "-p", "-t", &pane])
+        .arg("#{pane_current_path}")
+        .output()
+        .expect("tmux");
+    assert_eq!(
+        String::from_utf8_lossy(&cwd.stdout).trim(),
+        worktree,
+        "the polecat starts in its own worktree"
+    );
+    assert!(!marker.exists(), "a folder name ran a command");
+    gt(&["--batch", "down"]);
+}
+
+#[test]
+fn an_export_never_replaces_what_is_not_an_export() {
+    let s = Sandbox::with_town();
+    s.create(&["Something to export"]);
+    let town = s.town();
+    let ledger = town.join(".gt/ledger.db");
+    let before = std::fs::read(&ledger).expect("ledger");
+    let notes = s.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").expect("write");
+    let cases: Vec<(String, bool)> = vec![
+        (ledger.display().to_string(), true),
+        (".gt/ledger.db".into(), true),
+        ("town.toml".into(), true),
+        (s.path().display().to_string(), true),
+        ("/dev/null".into(), true),
+        (notes.display().to_string(), false),
+    ];
+    for (path, even_forced) in &cases {
+        let r = s.gt(&["--batch", "bead", "export", path]);
+        assert_eq!(r.code, 2, "export to {path}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("refusing") || r.stderr.contains("--force"),
+            "{}",
+            r.stderr
+        );
+        if *even_forced {
+            let r = s.gt(&["--batch", "bead", "export", path, "--force"]);
+            assert_eq!(r.code, 2, "export --force to {path}: {}", r.stderr);
+        }
+    }
+    assert_eq!(
+        std::fs::read(&ledger).expect("ledger"),
+        before,
+        "the ledger is intact"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).expect("notes"),
+        "my notes\n"
+    );
+    assert!(
+        Path::new("/dev/null")
+            .metadata()
+            .expect("null")
+            .file_type()
+            .is_char_device_like()
+    );
+    // An earlier export is replaced; --force replaces the notes.
+    let out = s.path().join("beads.jsonl");
+    s.ok(&["--batch", "bead", "export", out.to_str().expect("utf8")]);
+    s.create(&["One more"]);
+    s.ok(&["--batch", "bead", "export", out.to_str().expect("utf8")]);
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read").lines().count(),
+        2
+    );
+    s.ok(&[
+        "--batch",
+        "bead",
+        "export",
+        notes.to_str().expect("utf8"),
+        "--force",
+    ]);
+    assert!(
+        std::fs::read_to_string(&notes)
+            .expect("notes")
+            .contains("One more")
+    );
+    // The same rules for `config dump --out`.
+    let toml = std::fs::read(town.join("town.toml")).expect("toml");
+    let r = s.gt(&[
+        "--batch",
+        "config",
+        "dump",
+        "theme",
+        "--out",
+        "town.toml",
+        "--force",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(std::fs::read(town.join("town.toml")).expect("toml"), toml);
+}
+
+trait CharDevice {
+    fn is_char_device_like(&self) -> bool;
+}
+
+impl CharDevice for std::fs::FileType {
+    fn is_char_device_like(&self) -> bool {
+        use std::os::unix::fs::FileTypeExt;
+        self.is_char_device()
+    }
+}
