@@ -4,6 +4,16 @@ use std::fs::OpenOptions;
 use std::io;
 use std::path::Path;
 
+/// Makes every file and folder this process (and whatever it starts: tmux, git, the agents)
+/// creates private to the user — 0600 files, 0700 folders: a town holds mail and work that
+/// other local users must not read.
+pub fn private_umask() {
+    // SAFETY: umask only sets this process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 /// The gt executable to start agents and helpers with. A binary replaced while this process
 /// runs (an upgrade, a rebuild) shows as `… (deleted)`; the new one at that path is meant.
 pub fn gt_exe() -> std::path::PathBuf {

@@ -303,6 +303,7 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
 
 /// Entry point of the binary.
 pub fn main() -> i32 {
+    crate::fsutil::private_umask();
     main_with_args(std::env::args_os().collect())
 }
 

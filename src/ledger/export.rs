@@ -16,8 +16,24 @@ pub const FULL_EXPORT_MARK: &str = "*";
 
 type R<T> = Result<T, LedgerError>;
 
-/// Every non-ephemeral bead (or every bead) as issue-per-line JSON, sorted by id.
-pub fn full_export(reader: &Reader<'_>, include_ephemeral: bool) -> R<Vec<u8>> {
+/// What an export holds besides the issues.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    /// Ephemeral beads (wisps), which bd leaves out.
+    pub ephemeral: bool,
+    /// Mail (`message` beads): private to the town unless its owner opts in
+    /// (`ledger.export_mail`), since issues.jsonl is tracked by git and may be pushed.
+    pub mail: bool,
+}
+
+impl Scope {
+    fn holds(self, b: &Bead) -> bool {
+        (self.ephemeral || !b.ephemeral) && (self.mail || b.issue_type != "message")
+    }
+}
+
+/// The beads `scope` holds as issue-per-line JSON, sorted by id.
+pub fn full_export(reader: &Reader<'_>, scope: Scope) -> R<Vec<u8>> {
     let conn = reader.conn;
     let mut labels: HashMap<String, Vec<String>> = HashMap::new();
     {
@@ -48,12 +64,13 @@ pub fn full_export(reader: &Reader<'_>, include_ephemeral: bool) -> R<Vec<u8>> {
         }
     }
     let sql = format!(
-        "SELECT {} FROM beads WHERE (?1 = 1 OR ephemeral = 0) ORDER BY id",
+        "SELECT {} FROM beads WHERE (?1 = 1 OR ephemeral = 0) AND (?2 = 1 OR issue_type != 'message') ORDER BY id",
         bead::select_list()
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut out = Vec::with_capacity(1 << 20);
-    for b in stmt.query_map([i64::from(include_ephemeral)], Bead::from_row)? {
+    let args = [i64::from(scope.ephemeral), i64::from(scope.mail)];
+    for b in stmt.query_map(args, Bead::from_row)? {
         let b = b?;
         let rec = BeadRecord {
             labels: labels.remove(&b.id).unwrap_or_default(),
@@ -131,16 +148,16 @@ pub enum SyncOutcome {
 /// Brings `jsonl_path` up to date with the ledger. Callers serialize it across processes with
 /// a file lock; holding the write transaction meanwhile keeps the file and the dirty set
 /// consistent (the dirty marks are only dropped if the file was written).
-pub fn sync(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
+pub fn sync(ledger: &mut Ledger, jsonl_path: &Path, scope: Scope) -> R<SyncOutcome> {
     // This transaction only clears dirty marks; losing it to a power cut just means the
     // same lines are rewritten again, so it need not wait for its own fsync.
     ledger.set_synchronous_full(false)?;
-    let res = sync_inner(ledger, jsonl_path);
+    let res = sync_inner(ledger, jsonl_path, scope);
     ledger.set_synchronous_full(true)?;
     res
 }
 
-fn sync_inner(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
+fn sync_inner(ledger: &mut Ledger, jsonl_path: &Path, scope: Scope) -> R<SyncOutcome> {
     ledger.write("gt", |tx| -> R<SyncOutcome> {
         let dirty = tx.take_dirty()?;
         let exists = jsonl_path.is_file();
@@ -154,12 +171,12 @@ fn sync_inner(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
             if exists {
                 refuse_if_file_has_unknown_beads(&reader, jsonl_path)?;
             }
-            full_export(&reader, false)?
+            full_export(&reader, scope)?
         } else {
             let mut lines = Vec::with_capacity(dirty.len());
             for id in &dirty {
                 let line = match reader.record(id)? {
-                    Some(rec) if !rec.bead.ephemeral => Some(jsonl::export_line(&rec)),
+                    Some(rec) if scope.holds(&rec.bead) => Some(jsonl::export_line(&rec)),
                     _ => None,
                 };
                 lines.push((id.clone(), line));
@@ -172,7 +189,7 @@ fn sync_inner(ledger: &mut Ledger, jsonl_path: &Path) -> R<SyncOutcome> {
                 }
                 None => {
                     refuse_if_file_has_unknown_beads(&reader, jsonl_path)?;
-                    full_export(&reader, false)?
+                    full_export(&reader, scope)?
                 }
             }
         };

@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("migrations/003_delivery_urgent.sql")),
     Migration::Sql(include_str!("migrations/004_delivery_interrupted.sql")),
     Migration::Code(early_schema::repair),
+    Migration::Sql(include_str!("migrations/006_mail_out_of_export.sql")),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

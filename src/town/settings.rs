@@ -63,6 +63,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "keep .beads/issues.jsonl current after every ledger change",
     },
     Setting {
+        key: "ledger.export_mail",
+        kind: Kind::Bool,
+        default: "false",
+        scopes: &[Scope::Town],
+        help: "also write mail into .beads/issues.jsonl (a file git tracks and may push); off: mail stays in the private ledger",
+    },
+    Setting {
         key: "ledger.busy_timeout_ms",
         kind: Kind::Int {
             min: 100,

@@ -122,7 +122,11 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
         ));
     }
     if !paths.issues_jsonl().is_file() {
-        crate::ledger::export::sync(&mut ledger, &paths.issues_jsonl())?;
+        crate::ledger::export::sync(
+            &mut ledger,
+            &paths.issues_jsonl(),
+            crate::ledger::export::Scope::default(),
+        )?;
         created.push(".beads/issues.jsonl".into());
     }
     if !git::is_repo(&root) {

@@ -49,7 +49,10 @@ pub fn import(ctx: &mut Ctx, path: &Path) -> Result<(Dialect, ImportReport)> {
 
 /// The issue-per-line export of the whole ledger.
 pub fn export_bytes(ctx: &Ctx, include_ephemeral: bool) -> Result<Vec<u8>> {
-    Ok(export::full_export(&ctx.reader(), include_ephemeral)?)
+    Ok(export::full_export(
+        &ctx.reader(),
+        ctx.export_scope(include_ephemeral),
+    )?)
 }
 
 /// Writes the export to `file`: never over the town's own files or a non-regular file, over

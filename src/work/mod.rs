@@ -148,6 +148,15 @@ impl Ctx {
 
     /// Rewrites the changed lines of `.beads/issues.jsonl`. A failure here does not undo the
     /// committed change: the beads stay marked and the next sync catches up; the user is told.
+    /// What goes into an export: mail only where the town opted in (`ledger.export_mail`).
+    pub fn export_scope(&self, ephemeral: bool) -> export::Scope {
+        let mail = self
+            .setting("ledger.export_mail", None)
+            .map(|r| r.as_bool())
+            .unwrap_or(false);
+        export::Scope { ephemeral, mail }
+    }
+
     pub fn sync_export(&mut self) {
         let enabled = self
             .setting("ledger.export_jsonl", None)
@@ -156,11 +165,12 @@ impl Ctx {
         if !enabled {
             return;
         }
+        let scope = self.export_scope(false);
         let jsonl = self.town.paths.issues_jsonl();
         let lock = self.town.paths.export_lock();
         let ledger = &mut self.ledger;
         let res = crate::fsutil::with_lock(&lock, || -> Result<()> {
-            export::sync(ledger, &jsonl)?;
+            export::sync(ledger, &jsonl, scope)?;
             Ok(())
         });
         if let Err(e) = res {

@@ -66,7 +66,7 @@ pub fn check(
         Kind::Other => "",
     };
     Err(Error::invalid(format!(
-        "{shown} exists{ours}; add --force to replace it"
+        "{shown} already exists{ours}; nothing written (add --force to replace it)"
     )))
 }
 

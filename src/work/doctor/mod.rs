@@ -5,6 +5,7 @@
 mod config;
 mod daemon;
 mod hooks;
+mod privacy;
 mod runtimes;
 mod tools;
 mod windows;
@@ -134,6 +135,7 @@ pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> 
     crate::logging::init(&root);
     let paths = TownPaths::new(root.clone());
     let mut checks = tools::check();
+    checks.push(privacy::check(&paths, fix));
     let town = match Town::open(&root) {
         Ok(t) => t,
         Err(e) => {
