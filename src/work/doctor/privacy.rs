@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 pub(super) fn check(paths: &TownPaths, fix: bool) -> Check {
     let mut open = Vec::new();
     let mut want = |p: PathBuf, mode: u32| {
-        if let Ok(m) = std::fs::metadata(&p) {
-            if m.permissions().mode() & 0o077 != 0 {
-                open.push((p, m.permissions().mode() & 0o777, mode));
-            }
+        match std::fs::metadata(&p).map(|m| m.permissions().mode() & 0o777) {
+            Ok(m) if m & 0o077 != 0 => open.push((p, m, mode)),
+            _ => {}
         }
     };
     want(paths.root.clone(), 0o700);
