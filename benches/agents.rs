@@ -5,6 +5,7 @@
 //! - `gt prime` in a polecat of a 10,000-bead town (budget ≤ 20 ms).
 //!
 //! `cargo bench --bench agents`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{gt, gt_cmd, town_with_rigs};

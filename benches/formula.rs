@@ -2,6 +2,7 @@
 //! (DESIGN.md §12 sets no row for it; issue 6 sets ≤ 100 ms), and parse + compose alone.
 //!
 //! `cargo bench --bench formula`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,7 @@
 //!
 //! `cargo bench --bench ledger` — prints median / p90 / min per command. Budgets: reads
 //! ≤ 10 ms, a single update ≤ 15 ms, importing 100,000 beads ≤ 3 s.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -4,6 +4,7 @@
 //!   (budget ≤ 250 ms).
 //!
 //! `cargo bench --bench mail`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{gt, sim_runtime, source_repo};

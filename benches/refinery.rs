@@ -5,6 +5,7 @@
 //! and the cleanup of the finished polecats.
 //!
 //! `cargo bench --bench refinery`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{gt, town_with_rigs};

@@ -8,6 +8,7 @@
 //!
 //! `cargo bench --bench runtimes` (the pinned CLIs are installed by `runtimes/install`;
 //! a CLI that is missing is reported and skipped). `GT_BENCH_RUNTIMES=claude,codex` picks some.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/cli_setup.rs"]
 mod cli_setup;

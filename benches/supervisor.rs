@@ -4,6 +4,7 @@
 //! - time from an agent's crash (its process killed) to the witness's verdict (budget ≤ 10 s).
 //!
 //! `cargo bench --bench supervisor`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{

@@ -7,6 +7,7 @@
 //! - frame render time, live and for a 100-agent fixture drawn to an off-screen buffer.
 //!
 //! `cargo bench --bench workspace`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{

@@ -1,6 +1,7 @@
 //! What agents show and receive through tmux: `gt agents` reads every agent's state off its
 //! own screen, whatever its pane id, and finds the town's tmux server however the town's path
 //! is spelled; pasted text reaches an agent with its line feeds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Agents end to end: real tmux, real git, `sim` agents doing real commits and `gt done`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

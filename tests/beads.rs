@@ -1,5 +1,6 @@
 //! Bead commands: create/show/list/update/close/reopen/comment/dep, ready, blocked, and the
 //! ledger side effects (events, issues.jsonl).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! The CLI contract: `--batch -`, `--json` schema, exit codes, usage, completion, config layers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Compatibility with real bd data (`../shared/compat/beads`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Many processes writing the same town at once: no failure, no lost write.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! Convoys: tracking, progress, landing on the last close, reopening.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Confirmed delivery against the simulator in each of its difficult modes: every message ends
 //! delivered exactly once, or failed with a reason — never silent.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,6 +1,7 @@
 //! `gt doctor [--fix]`: a healthy town passes; each kind of damage, made for real, is found
 //! with the right status; `--fix` repairs the safe ones, keeps anything holding work, and a
 //! second `--fix` changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Formulas through the library API: upstream's files, composition, errors, search order,
 //! variables and the built-ins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gt::formula::{FormulaError, Kind, Library, Origin, Resolved, StepRole};
 use std::collections::BTreeMap;

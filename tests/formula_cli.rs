@@ -1,4 +1,5 @@
 //! `gt formula list|show|run` through the binary, and a convoy formula run by sim polecats.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

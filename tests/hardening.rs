@@ -1,6 +1,7 @@
 //! Nothing a user, a bead or a mail writes can run, repaint or destroy anything: values reach
 //! tmux literally, text reaches the terminal inert, output files never replace what they must
 //! not.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! `gt install`, town discovery, and the no-town error.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

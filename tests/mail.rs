@@ -1,5 +1,6 @@
 //! Mail: durable messages, addresses (lists, groups, queues, patterns), notifications into
 //! running agents, threads, and the prompt-hook block.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

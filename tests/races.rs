@@ -1,5 +1,6 @@
 //! Several gt processes acting on the same bead or agent at once: exactly one wins, the
 //! others say so, and nothing is duplicated or orphaned.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! The refinery's merge queue: gates, landing on the default branch, sending work back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::mq::*;

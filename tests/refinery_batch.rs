@@ -1,5 +1,6 @@
 //! The refinery's batches (bisection on a red gate) and conflict-resolution beads, with real
 //! sim polecats, real git and the real ledger.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::mq::*;

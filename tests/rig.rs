@@ -1,4 +1,5 @@
 //! `gt rig add|list|show|remove`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -8,6 +8,7 @@
 //!
 //! Without the CLIs (no npm registry) each test says loudly that it was skipped; with
 //! `GT_REQUIRE_RUNTIMES=1` (set by `.ci/run`) it fails instead.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Nothing is lost: fresh clones, foreign lines in issues.jsonl, rig removal of loose work,
 //! broken and half-made rigs, and commits that must not sweep up the user's staged files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! The scheduler: `scheduler.max_polecats`, the queue in the ledger, pause/resume, and the
 //! deacon dispatching queued beads as polecats free up — with real tmux and `sim`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::mq::wait_for_merge_requests;

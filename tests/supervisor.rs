@@ -1,6 +1,7 @@
 //! The supervisor end to end with real tmux, git and sim agents: `gt up` and nobody touches
 //! the town again — work is merged, crashed, hung and lazy agents are recovered, a killed tmux
 //! server and a killed supervisor are survived.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! The tmux layer against a real, private tmux server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The mayor, crew, handoff, escalation, the feed and status — with real tmux and `sim`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,4 +1,5 @@
 //! `gt config dump keymap|theme`: the built-in files, ready to become the user's own.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! What the workspace draws, frozen as text: each pane and the whole screen at 80×24 and
 //! 160×45, for an empty town, a busy town, very long names, and an error toast.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gt::tui::fixtures;
 use gt::tui::msg::Msg;

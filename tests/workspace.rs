@@ -1,5 +1,6 @@
 //! The workspace end to end: the real `gt` in a person's terminal (a private tmux server),
 //! driven by keys and read from the screen, with `sim` agents doing real work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::terminal::Terminal;

@@ -92,7 +92,7 @@ pub enum Command {
     /// Show the end of an agent's screen.
     Peek {
         agent: String,
-        #[arg(short = 'n', long, default_value_t = 30)]
+        #[arg(short = 'n', long, default_value_t = 30, value_parser = count)]
         lines: usize,
     },
     /// Attach this terminal to an agent's window (detach to come back).
@@ -167,7 +167,7 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
         /// At most this many past events.
-        #[arg(short = 'n', long, default_value_t = 200)]
+        #[arg(short = 'n', long, default_value_t = 200, value_parser = count)]
         lines: usize,
     },
     /// The town at a glance: rigs, agents, convoys, your mail, escalations.
@@ -243,7 +243,7 @@ pub struct ReadyArgs {
     #[arg(long)]
     pub rig: Option<String>,
     /// Show at most this many.
-    #[arg(long)]
+    #[arg(long, value_parser = count)]
     pub limit: Option<usize>,
 }
 
@@ -297,7 +297,7 @@ pub enum BeadCmd {
         /// Include closed beads, mail and ephemeral beads.
         #[arg(long)]
         all: bool,
-        #[arg(long)]
+        #[arg(long, value_parser = count)]
         limit: Option<usize>,
     },
     /// Change fields of a bead.
@@ -652,7 +652,7 @@ pub struct NudgeArgs {
     #[arg(long, conflicts_with = "text")]
     pub stdin: bool,
     /// Seconds to wait for a busy agent before leaving the message queued.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = at_most::<WEEK>)]
     pub wait: u64,
     /// Show the state of an earlier message by its id.
     #[arg(long, conflicts_with_all = ["agent", "text", "stdin"])]
@@ -687,7 +687,7 @@ pub enum AgentCmd {
     Flush {
         agent: String,
         /// Give up (leaving messages queued) after this many seconds.
-        #[arg(long, default_value_t = 1800)]
+        #[arg(long, default_value_t = 1800, value_parser = at_most::<WEEK>)]
         wait: u64,
     },
 }
@@ -695,10 +695,10 @@ pub enum AgentCmd {
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Seconds before the prompt first appears [env GT_SIM_SLOW_START].
-    #[arg(long, env = "GT_SIM_SLOW_START", default_value_t = 0.0)]
+    #[arg(long, env = "GT_SIM_SLOW_START", default_value_t = 0.0, value_parser = seconds)]
     pub slow_start: f64,
     /// Seconds each piece of work keeps it busy [env GT_SIM_BUSY].
-    #[arg(long, env = "GT_SIM_BUSY", default_value_t = 1.0)]
+    #[arg(long, env = "GT_SIM_BUSY", default_value_t = 1.0, value_parser = seconds)]
     pub busy: f64,
     /// Swallow the first Enter it receives [env GT_SIM_IGNORE_FIRST_ENTER].
     #[arg(long, env = "GT_SIM_IGNORE_FIRST_ENTER")]
@@ -707,7 +707,7 @@ pub struct SimArgs {
     #[arg(long, env = "GT_SIM_HANG")]
     pub hang: bool,
     /// Crash (exit 3) after this many seconds [env GT_SIM_CRASH_AFTER].
-    #[arg(long, env = "GT_SIM_CRASH_AFTER")]
+    #[arg(long, env = "GT_SIM_CRASH_AFTER", value_parser = seconds)]
     pub crash_after: Option<f64>,
     /// Make the change, then exit without committing or `gt done` [env GT_SIM_NO_COMMIT].
     #[arg(long, env = "GT_SIM_NO_COMMIT")]
@@ -723,7 +723,7 @@ pub struct SimArgs {
     #[arg(long, env = "GT_SIM_ONCE")]
     pub once: bool,
     /// Seconds each step of a molecule keeps it busy [env GT_SIM_STEP_SECS].
-    #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0)]
+    #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0, value_parser = seconds)]
     pub step_secs: f64,
     /// The first prompt (gt passes the beacon here).
     pub prompt: Option<String>,
@@ -782,7 +782,7 @@ pub struct AgentSetArgs {
     #[arg(long)]
     pub instruction_file: Option<String>,
     /// Seconds to wait for its first prompt (default 60).
-    #[arg(long)]
+    #[arg(long, value_parser = at_most::<DAY>)]
     pub startup_timeout: Option<u64>,
     /// Escape stops its work, and urgent mail may interrupt it that way.
     #[arg(long)]
@@ -943,12 +943,12 @@ pub enum MayorCmd {
     Say {
         #[arg(required = true)]
         text: Vec<String>,
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = at_most::<WEEK>)]
         wait: u64,
     },
     /// What the mayor's pane shows.
     Transcript {
-        #[arg(short = 'n', long, default_value_t = 40)]
+        #[arg(short = 'n', long, default_value_t = 40, value_parser = count)]
         lines: usize,
     },
 }
@@ -1025,6 +1025,46 @@ pub enum EscalateCmd {
     },
     /// Raise overdue, unacknowledged escalations one level (the deacon does this on a cadence).
     Sweep,
+}
+
+const WEEK: u64 = 7 * 86_400;
+const DAY: u64 = 86_400;
+/// The largest count a listing takes (SQLite's integers are signed 64-bit; beyond a
+/// billion rows nothing is meant).
+const MAX_COUNT: usize = 1_000_000_000;
+
+/// A number of seconds no larger than `MAX` (a deadline beyond the clock's range would
+/// panic; nobody means more than `MAX`).
+fn at_most<const MAX: u64>(s: &str) -> Result<u64, String> {
+    let n: u64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of seconds"))?;
+    if n > MAX {
+        return Err(format!("{n} is too long; at most {MAX} seconds"));
+    }
+    Ok(n)
+}
+
+/// A count of lines or rows, at most `MAX_COUNT`.
+fn count(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    if n > MAX_COUNT {
+        return Err(format!("{n} is too many; at most {MAX_COUNT}"));
+    }
+    Ok(n)
+}
+
+/// Seconds as a decimal: finite, not negative, at most a day.
+fn seconds(s: &str) -> Result<f64, String> {
+    let n: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.0..=DAY as f64).contains(&n) {
+        return Err(format!("{s} is out of range; 0 to {DAY} seconds"));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

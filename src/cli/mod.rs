@@ -214,9 +214,19 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),
         Command::Completion { shell } => {
+            // Made whole first, then written: a reader that stops early (`| head`) is not an
+            // error, and clap_complete panics on a failed write.
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "gt", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "gt", &mut script);
+            use std::io::Write;
+            let mut stdout = std::io::stdout();
+            match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Error::io("write the completion script", e))
+                }
+                _ => Ok(()),
+            }
         }
     }
 }

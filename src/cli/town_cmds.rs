@@ -293,7 +293,10 @@ pub fn feed_cmd(
         .as_deref()
         .map(|s| -> Result<String> {
             let d = escalation::parse_duration(s)?;
-            let t = chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or_default();
+            let t = chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
+                .ok_or_else(|| Error::invalid(format!("--since {s} reaches before any date")))?;
             Ok(crate::time::format(t))
         })
         .transpose()?;

@@ -21,14 +21,18 @@ type R<T> = Result<T, LedgerError>;
 pub struct Scope {
     /// Ephemeral beads (wisps), which bd leaves out.
     pub ephemeral: bool,
-    /// Mail (`message` beads): private to the town unless its owner opts in
-    /// (`ledger.export_mail`), since issues.jsonl is tracked by git and may be pushed.
+    /// Mail sent through gt (`message` beads with a sender): private to the town unless its
+    /// owner opts in (`ledger.export_mail`), since issues.jsonl is tracked by git and may be
+    /// pushed. Messages that arrived in a bd file (no sender) stay in it as they came: they
+    /// were shared already, and dropping their lines would read as deletions to teammates.
     pub mail: bool,
 }
 
 impl Scope {
     fn holds(self, b: &Bead) -> bool {
-        (self.ephemeral || !b.ephemeral) && (self.mail || b.issue_type != "message")
+        let gt_mail =
+            b.issue_type == "message" && b.sender.as_deref().is_some_and(|s| !s.is_empty());
+        (self.ephemeral || !b.ephemeral) && (self.mail || !gt_mail)
     }
 }
 
@@ -64,7 +68,7 @@ pub fn full_export(reader: &Reader<'_>, scope: Scope) -> R<Vec<u8>> {
         }
     }
     let sql = format!(
-        "SELECT {} FROM beads WHERE (?1 = 1 OR ephemeral = 0) AND (?2 = 1 OR issue_type != 'message') ORDER BY id",
+        "SELECT {} FROM beads WHERE (?1 = 1 OR ephemeral = 0) AND (?2 = 1 OR issue_type != 'message' OR COALESCE(sender, '') = '') ORDER BY id",
         bead::select_list()
     );
     let mut stmt = conn.prepare(&sql)?;

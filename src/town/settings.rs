@@ -529,7 +529,9 @@ pub fn set(
     let path = scope_file(town, scope, rig)?;
     edit_file(&path, |doc| {
         let parts: Vec<&str> = key.split('.').collect();
-        let (last, tables) = parts.split_last().expect("setting keys are non-empty");
+        let Some((last, tables)) = parts.split_last() else {
+            return Err(format!("{key:?} is not a setting"));
+        };
         let mut item = doc.as_table_mut() as &mut toml_edit::Table;
         for t in tables {
             let entry = item
@@ -555,7 +557,9 @@ pub fn unset(town: &Town, scope: Scope, rig: Option<&str>, key: &str) -> Result<
     let mut removed = false;
     edit_file(&path, |doc| {
         let parts: Vec<&str> = key.split('.').collect();
-        let (last, tables) = parts.split_last().expect("setting keys are non-empty");
+        let Some((last, tables)) = parts.split_last() else {
+            return Err(format!("{key:?} is not a setting"));
+        };
         let mut item = doc.as_table_mut() as &mut toml_edit::Table;
         for t in tables {
             match item.get_mut(t).and_then(|i| i.as_table_mut()) {

@@ -62,8 +62,16 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
             )));
         }
     };
+    // Beyond a century nothing is meant, and clocks and dates overflow.
+    if !(0.0..=MAX_DURATION_SECS).contains(&secs) {
+        return Err(Error::invalid(format!(
+            "{s:?} is too long; at most 100 years (36500d)"
+        )));
+    }
     Ok(Duration::from_secs_f64(secs))
 }
+
+const MAX_DURATION_SECS: f64 = 100.0 * 365.0 * 86_400.0;
 
 fn config(ctx: &Ctx) -> Option<&toml::Table> {
     ctx.town
@@ -95,7 +103,7 @@ pub fn routes(ctx: &Ctx, severity: &str) -> Vec<String> {
 pub fn reescalate_after(ctx: &Ctx) -> Result<Duration> {
     match config(ctx).and_then(|t| t.get("reescalate_after")) {
         Some(toml::Value::String(s)) => parse_duration(s),
-        Some(toml::Value::Integer(i)) => Ok(Duration::from_secs((*i).max(0) as u64)),
+        Some(toml::Value::Integer(i)) => parse_duration(&i.to_string()),
         Some(other) => Err(Error::invalid(format!(
             "escalation.reescalate_after must be a duration, not {other}"
         ))),

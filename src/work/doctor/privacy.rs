@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 pub(super) fn check(paths: &TownPaths, fix: bool) -> Check {
     let mut open = Vec::new();
-    let mut want = |p: PathBuf, mode: u32| {
-        match std::fs::metadata(&p).map(|m| m.permissions().mode() & 0o777) {
-            Ok(m) if m & 0o077 != 0 => open.push((p, m, mode)),
-            _ => {}
-        }
+    let mut want = |p: PathBuf, mode: u32| match std::fs::metadata(&p)
+        .map(|m| m.permissions().mode() & 0o777)
+    {
+        Ok(m) if m & 0o077 != 0 => open.push((p, m, mode)),
+        _ => {}
     };
     want(paths.root.clone(), 0o700);
     want(paths.runtime_dir(), 0o700);
