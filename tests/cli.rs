@@ -27,14 +27,29 @@ fn batch_stdin_stops_at_the_first_failure_with_its_line_number() {
     let s = Sandbox::with_town();
     let r = s.batch_stdin("bead create one\nbead create two\nshow hq-nope\nbead create three\n");
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("stopped at line 3"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 3: exit 2")
+            && r.stderr
+                .contains("2 earlier commands ran (the last at line 2)")
+            && r.stderr.contains("nothing from line 3 on ran"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
         s.sql("SELECT group_concat(title) FROM (SELECT title FROM beads ORDER BY title)"),
         "one,two"
     );
     let r = s.batch_stdin("bead create four\nbead frobnicate\n");
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("line 2"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 2") && r.stderr.contains("1 earlier command ran (line 1)"),
+        "a parse error after a line that ran says so: {}",
+        r.stderr
+    );
+    // A command reading stdin inside the batch would wait for ever: refused.
+    let r = s.batch_stdin("mail send overseer -s hi --stdin\n");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--stdin cannot be used"), "{}", r.stderr);
     let r = s.batch_stdin("bead create 'unbalanced\n");
     assert_eq!(r.code, 2);
     assert!(

@@ -36,12 +36,26 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         }
     }
     let stdin = std::io::stdin();
+    // Each line is its own command and commits on its own: when one stops the batch, the
+    // report names the lines that ran before it, so nobody mistakes it for "nothing written".
+    let mut ran = 0usize;
+    let mut last_ran = 0usize;
+    let stop = |n: usize, why: String, ran: usize, last_ran: usize| {
+        let before = match ran {
+            0 => "no earlier line ran".to_string(),
+            1 => format!("1 earlier command ran (line {last_ran})"),
+            k => format!("{k} earlier commands ran (the last at line {last_ran})"),
+        };
+        super::output::say(&format!(
+            "line {n}: {why}; {before}; nothing from line {n} on ran"
+        ));
+    };
     for (i, line) in stdin.lock().lines().enumerate() {
         let n = i + 1;
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                super::output::say(&format!("line {n}: cannot read stdin: {e}"));
+                stop(n, format!("cannot read stdin: {e}"), ran, last_ran);
                 return 1;
             }
         };
@@ -50,15 +64,28 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
             continue;
         }
         let Some(words) = shlex::split(trimmed) else {
-            super::output::say(&format!(
-                "line {n}: unbalanced quotes in {trimmed:?}; nothing after line {} ran",
-                n - 1
-            ));
+            stop(
+                n,
+                format!("unbalanced quotes in {trimmed:?}"),
+                ran,
+                last_ran,
+            );
             return 2;
         };
         let words: Vec<String> = words.into_iter().skip_while(|w| w == "gt").collect();
         if words.iter().any(|w| w == "-") && words.iter().any(|w| w == "--batch") {
-            super::output::say(&format!("line {n}: `--batch -` cannot be nested"));
+            stop(n, "`--batch -` cannot be nested".into(), ran, last_ran);
+            return 2;
+        }
+        // Stdin is the batch itself: a command reading it would wait for ever.
+        if words.iter().any(|w| w == "--stdin") {
+            stop(
+                n,
+                "--stdin cannot be used inside `gt --batch -` (stdin is the batch); pass the text as an argument"
+                    .into(),
+                ran,
+                last_ran,
+            );
             return 2;
         }
         let mut args = vec!["gt".to_string()];
@@ -67,15 +94,17 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         let cli = match parse_line(args) {
             Ok(c) => c,
             Err(e) => {
-                super::output::say(&format!("line {n}: {}", e.to_string().trim()));
+                stop(n, e.to_string().trim().to_string(), ran, last_ran);
                 return 2;
             }
         };
         let code = execute(cli, session);
         if code != 0 {
-            super::output::say(&format!("stopped at line {n} (exit {code}): {trimmed}"));
+            stop(n, format!("exit {code}: {trimmed}"), ran, last_ran);
             return code;
         }
+        ran += 1;
+        last_ran = n;
     }
     0
 }

@@ -106,9 +106,10 @@ async fn watch_into(
             .capture(&created.pane_id, 60)
             .await
             .unwrap_or_default();
-        if pane.dead && pane.exit_status.is_none() && status_waits < 10 {
-            // tmux may list the pane dead a moment before it has its exit status (longer
-            // on a loaded machine); some runtimes' status it never learns.
+        if pane.dead && pane.exit_status.is_none() && status_waits < 60 {
+            // tmux lists the pane dead when its terminal closes and learns the exit status
+            // only when it reaps the process — up to seconds later on a loaded machine; some
+            // runtimes' status it never learns (then 3 s are spent waiting for it).
             status_waits += 1;
             tokio::time::sleep(POLL).await;
             continue;
