@@ -345,3 +345,65 @@ fn mail_stays_out_of_the_tracked_export_unless_the_town_opts_in() {
     let text = std::fs::read_to_string(&jsonl).expect("read");
     assert!(text.contains("Shared plans"), "{text}");
 }
+
+/// Bad input gets a clear error and exit 2, and nothing is written.
+#[test]
+fn bad_values_are_refused_and_nothing_is_written() {
+    let s = Sandbox::with_town();
+    s.create(&["Keep me"]);
+    let before = s.ledger_state();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["rig", "add", "r6", ""],
+        vec!["rig", "add", "r7", "."],
+        vec!["config", "set", "ui.theme", "nosuch"],
+        vec!["feed", "--since", "99999999999h"],
+        vec!["feed", "--since", "18446744073709551616"],
+        vec!["nudge", "x", "hello", "--wait", "18446744073709551615"],
+        vec!["agent", "flush", "x", "--wait", "18446744073709551615"],
+        vec!["bead", "list", "--limit", "18446744073709551615"],
+        vec!["agent", "sim", "--busy", "NaN"],
+        vec!["agent", "sim", "--busy", "1e300"],
+    ];
+    for args in &cases {
+        let mut full = vec!["--batch"];
+        full.extend(args);
+        let r = s.gt(&full);
+        assert_eq!(r.code, 2, "{args:?}: {} {}", r.stdout, r.stderr);
+        assert!(!r.stderr.trim().is_empty(), "{args:?} says why");
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+    }
+    let r = s.gt(&["completion", "bash"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(before, s.ledger_state(), "nothing written");
+    s.env
+        .borrow_mut()
+        .push(("GT_AGENT".into(), "../../etc/x\x1b]0;".into()));
+    let r = s.gt(&["--batch", "bead", "create", "From a strange agent"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("$GT_AGENT") && !r.stderr.contains('\x1b'),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(before, s.ledger_state(), "nothing written");
+}
+
+/// `gt completion bash | head` stops reading early: not a panic, not an error.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(gt_bin())
+        .args(["completion", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    out.read_exact(&mut first).expect("read");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(o.status.code(), Some(101), "{err}");
+}

@@ -215,7 +215,7 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         key: "ui.theme",
-        kind: Kind::Str,
+        kind: Kind::Choice(&["dark", "light", "high-contrast"]),
         default: "dark",
         scopes: &[Scope::Town, Scope::User],
         help: "workspace colour theme: dark, light, high-contrast (a user theme.toml may adjust it)",

@@ -435,6 +435,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_theme_setting_offers_exactly_the_built_in_themes() {
+        let s = crate::town::settings::lookup("ui.theme").expect("setting");
+        let names: Vec<&str> = THEMES.iter().map(|(n, _)| *n).collect();
+        assert!(
+            matches!(s.kind, crate::town::settings::Kind::Choice(c) if c == names.as_slice()),
+            "{:?}",
+            s.kind
+        );
+    }
+
+    #[test]
     fn every_builtin_theme_loads_cleanly_and_styles_every_slot() {
         for (name, text) in THEMES {
             let doc: toml_edit::DocumentMut = text.parse().expect("embedded file");

@@ -72,6 +72,29 @@ pub struct Ctx {
     overrides: Vec<(String, String)>,
 }
 
+/// `$GT_AGENT` and `$BD_ACTOR` name who acts: they end up in the ledger, in mail, in file
+/// names (heartbeats). Anything but a name is refused (bad input) before a command runs.
+fn check_actor_env() -> Result<()> {
+    for var in ["GT_AGENT", "BD_ACTOR"] {
+        let Ok(v) = std::env::var(var) else { continue };
+        let v = v.trim();
+        let fine = v.len() <= 128
+            && !v.contains("..")
+            && !v.starts_with('/')
+            // A person's name in $BD_ACTOR may have blanks; an agent's address has none.
+            && v.chars().all(|c| {
+                c.is_ascii_alphanumeric() || "._-/@+".contains(c) || (c == ' ' && var == "BD_ACTOR")
+            });
+        if !fine {
+            return Err(Error::invalid(format!(
+                "${var} is {:?}, which is not an agent's name (letters, digits and . _ - / @ +, at most 128, no ..)",
+                crate::inert::for_terminal(v)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `$GT_AGENT`, else `$BD_ACTOR`, else `overseer` (the human).
 pub fn current_actor() -> String {
     ["GT_AGENT", "BD_ACTOR"]
@@ -90,6 +113,7 @@ impl Ctx {
     /// Like `open`, with `-c key=value` overrides (validated here: a bad one is bad input).
     pub fn open_with(cwd: &Path, overrides: &[String]) -> Result<Ctx> {
         let overrides = parse_overrides(overrides)?;
+        check_actor_env()?;
         let town = Town::discover(cwd)?;
         crate::logging::init(town.root());
         let flag = find_override(&overrides, "ledger.busy_timeout_ms");

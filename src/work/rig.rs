@@ -31,6 +31,11 @@ fn is_remote(source: &str, cwd: &Path) -> bool {
 /// Refuses sources git could read as options, and URLs carrying a password (rig.toml, which
 /// records the URL, is committed to the town repository).
 fn check_source(source: &str) -> Result<()> {
+    if source.trim().is_empty() {
+        return Err(Error::invalid(
+            "the repository URL or path is empty; name the repository the rig works on",
+        ));
+    }
     if source.starts_with('-') {
         return Err(Error::invalid(format!(
             "{source:?} is not a repository URL or path (it starts with '-')"
@@ -69,6 +74,17 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
         let p = p
             .canonicalize()
             .map_err(|e| Error::io(req.source.clone(), e))?;
+        let town_root = ctx
+            .town
+            .root()
+            .canonicalize()
+            .unwrap_or(ctx.town.root().to_path_buf());
+        if p.starts_with(&town_root) {
+            return Err(Error::invalid(format!(
+                "{} is the town or inside it; a rig works on a repository outside the town",
+                p.display()
+            )));
+        }
         if !git::is_repo(&p) {
             return Err(Error::invalid(format!(
                 "{}: not a git repository",
