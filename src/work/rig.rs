@@ -79,9 +79,10 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
             .root()
             .canonicalize()
             .unwrap_or(ctx.town.root().to_path_buf());
-        if p.starts_with(&town_root) {
+        // The town's own repository is never a rig (its polecats would commit town.toml).
+        if p == town_root {
             return Err(Error::invalid(format!(
-                "{} is the town or inside it; a rig works on a repository outside the town",
+                "{} is the town itself; a rig works on a project's repository",
                 p.display()
             )));
         }
