@@ -295,3 +295,71 @@ fn parallel_adds_of_one_crew_name_make_one_member() {
     let worktrees = git(&repo, &["worktree", "list"]);
     assert_eq!(worktrees.matches("/crew/twin").count(), 1, "{worktrees}");
 }
+
+/// A bead an agent works on is not closed from under it: `gt close` refuses without --force,
+/// and with it the agent is freed and told. Raced against slings, no agent is ever left
+/// holding a closed bead.
+#[test]
+fn a_close_never_leaves_an_agent_holding_a_closed_bead() {
+    let s = Sandbox::with_sim_rig("rig");
+    s.sim_runtime("slowsim", "--busy 60", &[]);
+    let (b, agent) = busy_polecat(&s, "rig", "Being worked on");
+    let r = s.gt(&["--batch", "close", &b]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&agent) && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    let r = s.gt(&["--batch", "bead", "update", &b, "--status", "closed"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_ne!(s.json(&["show", &b])["bead"]["status"], "closed");
+    let r = s.ok(&["--batch", "close", &b, "--force", "-r", "not needed"]);
+    assert!(
+        r.stdout.contains(&format!("{agent} was freed")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.json(&["show", &b])["bead"]["status"], "closed");
+    let view = s.agent_view(&agent);
+    assert!(view["hook"].is_null(), "freed: {view}");
+    let told = s.sql(&format!(
+        "SELECT count(*) FROM deliveries WHERE agent = '{agent}' AND text LIKE '%was closed by%'"
+    ));
+    assert_eq!(told, "1", "the agent is told");
+
+    // Slings and closes at once, on fresh beads: each bead ends either closed with nobody
+    // holding it, or on a hook and open.
+    let beads: Vec<String> = (0..6)
+        .map(|i| s.create(&[&format!("Race {i}"), "--rig", "rig"]))
+        .collect();
+    let mut children = Vec::new();
+    for b in &beads {
+        children.push(spawn(
+            &s,
+            &["--batch", "sling", b, "rig", "--agent", "slowsim"],
+        ));
+        children.push(spawn(&s, &["--batch", "close", b]));
+    }
+    for c in children {
+        let r = finish(c);
+        assert!(r.code == 0 || r.code == 2 || r.code == 1, "{}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    let agents = s.json(&["agents"]);
+    for b in &beads {
+        let status = s.json(&["show", b])["bead"]["status"].clone();
+        let holder = agents["agents"]
+            .as_array()
+            .expect("agents")
+            .iter()
+            .find(|a| a["hook"] == b.as_str())
+            .cloned();
+        if status == "closed" {
+            assert!(holder.is_none(), "{b} is closed but hooked: {holder:?}");
+        } else {
+            assert!(holder.is_some(), "{b} is {status} and nobody holds it");
+        }
+    }
+    s.ok(&["--batch", "down"]);
+}

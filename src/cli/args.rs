@@ -253,6 +253,9 @@ pub struct CloseArgs {
     pub ids: Vec<String>,
     #[arg(long, short)]
     pub reason: Option<String>,
+    /// Close a bead an agent is working on: the agent is freed and told.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -345,7 +345,7 @@ pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
 }
 
 pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
-    let outcome = beads::close(ctx, &a.ids, a.reason.as_deref())?;
+    let outcome = beads::close(ctx, &a.ids, a.reason.as_deref(), a.force)?;
     if out.json {
         return out
             .json(serde_json::to_value(&outcome).unwrap_or_default())
@@ -356,6 +356,10 @@ pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
     }
     for id in &outcome.already_closed {
         out.line(format!("{id} was already closed")).map_err(io)?;
+    }
+    for agent in &outcome.freed {
+        out.line(format!("{agent} was freed and told"))
+            .map_err(io)?;
     }
     print_landed(out, &outcome)
 }

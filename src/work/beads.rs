@@ -264,6 +264,9 @@ pub fn blocked(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<BlockedBead>> {
 pub struct CloseOutcome {
     pub closed: Vec<String>,
     pub already_closed: Vec<String>,
+    /// Agents whose hook held a bead closed with --force: freed, and told why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub freed: Vec<String>,
     /// Convoys that landed because of these closes.
     pub landed: Vec<String>,
 }
@@ -321,6 +324,15 @@ pub fn update(ctx: &mut Ctx, id: &str, patch: BeadPatch) -> Result<(Bead, CloseO
         }
         let mut outcome = CloseOutcome::default();
         let status_change = status.as_ref().filter(|s| **s != old.status).cloned();
+        if let Some(s) = &status_change
+            && crate::ledger::is_done_status(s)
+            && let Some(agent) = worker_of(&tx.reader(), &old)?
+        {
+            return Err(Error::invalid(format!(
+                "{id} is on {}'s hook ({}); `gt unsling {id}` first, or `gt close --force {id}` (the agent is freed and told)",
+                agent.address, old.status
+            )));
+        }
         if let Some(s) = &status_change {
             apply_status(tx, &mut new, s, None);
         }
@@ -375,7 +387,16 @@ fn after_status_change(
     Ok(())
 }
 
-pub fn close(ctx: &mut Ctx, ids: &[String], reason: Option<&str>) -> Result<CloseOutcome> {
+/// Closes beads by hand. A bead an agent is working on (on its hook) is refused unless
+/// `force`: then the agent is freed and told, so it never holds a closed bead whose `gt done`
+/// would be refused. Decided inside the write transaction, so a sling racing the close either
+/// comes first (and the close is refused) or finds the bead closed (and is refused).
+pub fn close(
+    ctx: &mut Ctx,
+    ids: &[String],
+    reason: Option<&str>,
+    force: bool,
+) -> Result<CloseOutcome> {
     if ids.is_empty() {
         return Err(Error::invalid("give at least one bead id to close"));
     }
@@ -383,13 +404,49 @@ pub fn close(ctx: &mut Ctx, ids: &[String], reason: Option<&str>) -> Result<Clos
     for id in ids {
         require(ctx, &r, id)?;
     }
-    ctx.write(|tx| {
+    let actor = ctx.actor.clone();
+    let out = ctx.write(|tx| {
         let mut out = CloseOutcome::default();
         for id in ids {
+            let old = tx.reader().require(id)?;
+            if let Some(agent) = worker_of(&tx.reader(), &old)? {
+                if !force {
+                    return Err(Error::invalid(format!(
+                        "{id} is on {}'s hook ({}); `gt unsling {id}` first, or close it with --force (the agent is freed and told)",
+                        agent.address, old.status
+                    )));
+                }
+                super::agents::set_state(tx, &agent.bead_id, "idle", None)?;
+                out.freed.push(agent.address.clone());
+            }
             close_in(tx, id, reason, &mut out)?;
         }
         Ok(out)
-    })
+    })?;
+    for agent in &out.freed {
+        let note = format!(
+            "The bead you were working on was closed by {actor}{}. Stop work on it; your branch and worktree stay as they are.",
+            reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        );
+        if super::delivery::enqueue(ctx, agent, "gt close", &note, false).is_ok() {
+            super::delivery::spawn_flusher(ctx, agent);
+        }
+    }
+    Ok(out)
+}
+
+/// The agent working on `bead` (hooked or in progress, assigned to an agent that exists).
+fn worker_of(
+    r: &crate::ledger::Reader<'_>,
+    bead: &Bead,
+) -> Result<Option<super::agents::AgentInfo>> {
+    if !matches!(bead.status.as_str(), "hooked" | "in_progress") {
+        return Ok(None);
+    }
+    match bead.assignee.as_deref() {
+        Some(a) => super::agents::find(r, a),
+        None => Ok(None),
+    }
 }
 
 /// Closes one bead inside a transaction, with the convoy bookkeeping a close brings.

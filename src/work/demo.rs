@@ -261,6 +261,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         &mut ctx,
         std::slice::from_ref(&old),
         Some("skeleton is in place"),
+        false,
     )?;
     let launch = super::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
     let fixes = super::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;

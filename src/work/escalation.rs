@@ -394,7 +394,7 @@ pub fn ack(ctx: &mut Ctx, id: &str) -> Result<EscalationView> {
 
 pub fn close(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<EscalationView> {
     require(ctx, id)?;
-    super::beads::close(ctx, &[id.to_string()], reason)?;
+    super::beads::close(ctx, &[id.to_string()], reason, false)?;
     Ok(view(&ctx.reader().require(id)?))
 }
 

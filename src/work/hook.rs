@@ -106,6 +106,12 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
 /// Hooks a bead inside a transaction: status `hooked`, assignee = the agent.
 pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
     let old = tx.reader().require(bead_id)?;
+    // Checked again inside the transaction: a close that won a race with this sling stands.
+    if old.is_closed() {
+        return Err(Error::invalid(format!(
+            "{bead_id} was closed meanwhile; reopen it first (`gt bead reopen {bead_id}`)"
+        )));
+    }
     let mut new = old.clone();
     new.status = "hooked".into();
     new.assignee = Some(address.to_string());
