@@ -407,3 +407,69 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_ne!(o.status.code(), Some(101), "{err}");
 }
+
+/// The importer takes nothing the CLI would refuse, keeps a newer bead over an older line
+/// (and says so), and names a device or FIFO for what it is.
+#[test]
+fn the_importer_refuses_what_the_cli_would_and_keeps_newer_beads() {
+    let s = Sandbox::with_town();
+    let line = |id: &str, title: &str, status: &str, updated: &str, extra: &str| {
+        format!(
+            r#"{{"id":"{id}","title":"{title}","status":"{status}","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"{updated}"{extra}}}"#
+        )
+    };
+    let bad = [
+        line("tn-0001", "Bogus", "bogus", "2026-01-01T00:00:00Z", ""),
+        line(
+            "tn-0002",
+            "Nul \\u0000 inside",
+            "open",
+            "2026-01-01T00:00:00Z",
+            "",
+        ),
+        line(
+            "tn-0003",
+            "Itself",
+            "open",
+            "2026-01-01T00:00:00Z",
+            r#","dependencies":[{"issue_id":"tn-0003","depends_on_id":"tn-0003","type":"blocks"}]"#,
+        ),
+    ];
+    let before = s.ledger_state();
+    for (i, l) in bad.iter().enumerate() {
+        let f = s.path().join(format!("bad{i}.jsonl"));
+        std::fs::write(&f, format!("{l}\n")).expect("write");
+        let r = s.gt(&["--batch", "bead", "import", f.to_str().expect("utf8")]);
+        assert_eq!(r.code, 2, "{l}: {}", r.stderr);
+        assert_eq!(before, s.ledger_state(), "nothing written for {l}");
+    }
+    let r = s.gt(&["--batch", "bead", "import", "/dev/null"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    // A newer bead is kept; the older line is reported, not applied.
+    let f = s.path().join("new.jsonl");
+    std::fs::write(
+        &f,
+        line("tn-0004", "Newer title", "open", "2026-06-01T00:00:00Z", "") + "\n",
+    )
+    .expect("write");
+    s.ok(&["--batch", "bead", "import", f.to_str().expect("utf8")]);
+    std::fs::write(
+        &f,
+        line(
+            "tn-0004",
+            "Older title",
+            "open",
+            "2026-03-01T00:00:00+02:00",
+            "",
+        ) + "\n",
+    )
+    .expect("write");
+    let r = s.ok(&["--batch", "bead", "import", f.to_str().expect("utf8")]);
+    assert!(
+        r.stdout.contains("Kept 1") && r.stdout.contains("tn-0004"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.json(&["show", "tn-0004"])["bead"]["title"], "Newer title");
+}

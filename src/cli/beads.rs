@@ -134,7 +134,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
                     r.issues, r.created, r.updated, r.dependencies, r.labels, r.comments, r.events, r.config,
                     path.display(), d.as_str().unwrap_or("?")
                 ))
-                .map_err(io)
+                .map_err(io)?;
+                if !r.kept_newer.is_empty() {
+                    out.line(format!(
+                        "Kept {} bead(s) the ledger has in a newer version than the file: {}",
+                        r.kept_newer.len(),
+                        r.kept_newer.join(", ")
+                    ))
+                    .map_err(io)?;
+                }
+                Ok(())
             }
         }
         BeadCmd::Export {

@@ -29,6 +29,9 @@ pub struct ImportReport {
     pub comments: usize,
     pub events: usize,
     pub config: usize,
+    /// Beads the ledger holds in a newer version than the file's line: kept, not replaced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_newer: Vec<String>,
 }
 
 /// What was read from disk, before anything is written.
@@ -46,6 +49,12 @@ struct Parsed {
 fn locate(path: &Path) -> Result<(Dialect, PathBuf), LedgerError> {
     if path.is_file() {
         return Ok((Dialect::IssuePerLine, path.to_path_buf()));
+    }
+    if path.exists() && !path.is_dir() {
+        return Err(LedgerError::invalid(format!(
+            "{}: not a regular file or a folder (a device, FIFO or socket); import reads a bd export file or folder",
+            path.display()
+        )));
     }
     if !path.is_dir() {
         return Err(LedgerError::invalid(format!(
@@ -196,6 +205,9 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
                     if d.issue_id.is_empty() {
                         return Err("dependency without `issue_id`".into());
                     }
+                    if d.issue_id == d.depends_on_id {
+                        return Err(format!("bead {} depends on itself", d.issue_id));
+                    }
                     p.dependencies.push(d);
                     Ok(())
                 })?;
@@ -250,6 +262,55 @@ fn parse(path: &Path) -> Result<Parsed, LedgerError> {
     Ok(p)
 }
 
+/// Whether `ours` is a later time than `theirs` (timestamps in any offset and precision).
+fn is_newer(ours: &str, theirs: &str) -> bool {
+    match (crate::time::parse(ours), crate::time::parse(theirs)) {
+        (Some(a), Some(b)) => a > b,
+        _ => false,
+    }
+}
+
+/// Every status in the file must be one the town knows (built in, bd's `tombstone`, or listed
+/// in `status.custom` — in the ledger or in this import's own config rows).
+fn check_statuses(r: &super::Reader<'_>, parsed: &Parsed) -> Result<(), LedgerError> {
+    let mut custom: Vec<String> = Vec::new();
+    let listed = r.config_get("status.custom")?;
+    let imported = parsed
+        .config
+        .iter()
+        .filter(|(k, _)| k == "status.custom")
+        .filter_map(|(_, v)| v.clone());
+    for list in listed.into_iter().chain(imported) {
+        custom.extend(
+            list.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
+    }
+    let known =
+        |s: &str| super::STATUSES.contains(&s) || s == "tombstone" || custom.iter().any(|c| c == s);
+    let bad: Vec<String> = parsed
+        .issues
+        .iter()
+        .filter(|i| !known(&i.bead.status))
+        .take(5)
+        .map(|i| format!("{} ({:?})", i.bead.id, i.bead.status))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(LedgerError::invalid(format!(
+        "unknown status in {}; statuses: {}{}; nothing was imported",
+        bad.join(", "),
+        super::STATUSES.join(", "),
+        if custom.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", custom.join(", "))
+        }
+    )))
+}
+
 /// Imports a bd export into the ledger in one transaction. Existing beads with the same id are
 /// replaced (with their labels, dependencies and comments). `after` runs inside the same
 /// transaction with every imported `(id, status)`, for bookkeeping such as convoy landing.
@@ -262,6 +323,7 @@ pub fn import<E: From<LedgerError>>(
     let t0 = std::time::Instant::now();
     let parsed = parse(path)?;
     tracing::debug!(t = ?t0.elapsed(), issues = parsed.issues.len(), "import parsed");
+    check_statuses(&ledger.reader(), &parsed)?;
     let source = path.display().to_string();
     // A big import touches every page of every index at random: give it cache room for
     // the whole working set (allocated only as used) so pages are not spilled mid-way.
@@ -276,6 +338,13 @@ pub fn import<E: From<LedgerError>>(
         }
         let mut existing = tx.all_ids()?;
         for issue in &parsed.issues {
+            if existing.contains(&issue.bead.id)
+                && let Some(current) = tx.reader().bead(&issue.bead.id)?
+                && is_newer(&current.updated_at, &issue.bead.updated_at)
+            {
+                r.kept_newer.push(issue.bead.id.clone());
+                continue;
+            }
             tx.upsert_bead_raw(&issue.bead)?;
             let created = existing.insert(issue.bead.id.clone());
             if created {
@@ -326,9 +395,11 @@ pub fn import<E: From<LedgerError>>(
         tracing::debug!(t = ?t0.elapsed(), "dependency targets synced");
         // The JSONL exporter rewrites the whole file after an import.
         tx.mark_dirty(super::export::FULL_EXPORT_MARK)?;
+        let kept: std::collections::HashSet<&String> = r.kept_newer.iter().collect();
         let imported: Vec<(String, String)> = parsed
             .issues
             .iter()
+            .filter(|i| !kept.contains(&i.bead.id))
             .map(|i| (i.bead.id.clone(), i.bead.status.clone()))
             .collect();
         after(tx, &imported)?;

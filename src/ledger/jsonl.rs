@@ -19,6 +19,20 @@ pub struct ParsedIssue {
 /// Timestamps that must parse when present, so the ledger can compare them.
 const CHECKED_TIMES: &[&str] = &["closed_at", "defer_until", "due_at", "started_at"];
 
+/// The first text field of `b` that holds a NUL character.
+fn nul_field(b: &Bead) -> Option<&'static str> {
+    if b.title.contains('\0') {
+        return Some("title");
+    }
+    TEXT_FIELDS
+        .iter()
+        .find(|k| {
+            b.text_field(k)
+                .is_some_and(|v| v.as_deref().is_some_and(|t| t.contains('\0')))
+        })
+        .copied()
+}
+
 pub fn parse_issue(obj: Map<String, Value>) -> Result<ParsedIssue, String> {
     let mut b = Bead {
         status: "open".into(),
@@ -103,6 +117,18 @@ pub fn parse_issue(obj: Map<String, Value>) -> Result<ParsedIssue, String> {
     }
     if !super::ids::is_valid_id(&b.id) {
         return Err(format!("invalid id {:?}", b.id));
+    }
+    // What the CLI could never write: NUL in text (SQLite and C tools cut text there), a bead
+    // depending on itself.
+    if let Some(field) = nul_field(&b) {
+        return Err(format!("bead {} has a NUL character in `{field}`", b.id));
+    }
+    if let Some(d) = dependencies
+        .iter()
+        .flatten()
+        .find(|d: &&Dependency| d.depends_on_id == b.id)
+    {
+        return Err(format!("bead {} depends on itself ({})", b.id, d.kind));
     }
     let now = crate::time::now();
     b.created_at = created_at
