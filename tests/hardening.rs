@@ -473,3 +473,64 @@ fn the_importer_refuses_what_the_cli_would_and_keeps_newer_beads() {
     );
     assert_eq!(s.json(&["show", "tn-0004"])["bead"]["title"], "Newer title");
 }
+
+/// A clone that stalls is given up after `rig.clone_timeout_secs`, leaving nothing; an add
+/// killed mid-clone leaves a folder that `gt doctor` names and `--fix` removes.
+#[test]
+fn a_stalled_or_killed_rig_add_leaves_nothing_doctor_does_not_see() {
+    let s = Sandbox::with_town();
+    s.ok(&["--batch", "config", "set", "rig.clone_timeout_secs", "2"]);
+    // An ssh remote that never answers.
+    s.env
+        .borrow_mut()
+        .push(("GIT_SSH_COMMAND".into(), "sleep 30; :".into()));
+    let t0 = std::time::Instant::now();
+    let r = s.gt(&[
+        "--batch",
+        "rig",
+        "add",
+        "slow",
+        "ssh://example.invalid/slow.git",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stderr.contains("no answer within 2 s"), "{}", r.stderr);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(20),
+        "given up in time"
+    );
+    assert!(!s.town().join("slow").exists(), "nothing left behind");
+
+    // Killed mid-clone.
+    let mut child = s
+        .cmd(
+            &s.town(),
+            &[
+                "--batch",
+                "rig",
+                "add",
+                "cut",
+                "ssh://example.invalid/cut.git",
+            ],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    wait_for(10, "the clone to begin", || {
+        s.town().join("cut").exists().then_some(())
+    });
+    child.kill().expect("kill");
+    let _ = child.wait();
+    let v = s.gt(&["--batch", "--json", "doctor"]).json();
+    let check = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "rig cut"))
+        .cloned()
+        .expect("doctor names the half-made rig");
+    assert_eq!(check["status"], "error", "{check}");
+    s.gt(&["--batch", "doctor", "--fix"]);
+    assert!(!s.town().join("cut").exists(), "--fix removed it");
+    s.env.borrow_mut().retain(|(k, _)| k != "GIT_SSH_COMMAND");
+    let src = s.source_repo("cut");
+    s.ok(&["--batch", "rig", "add", "cut", src.to_str().expect("utf8")]);
+}

@@ -50,10 +50,13 @@ fn output_within(
     args: &[&str],
 ) -> Result<std::process::Output, GitError> {
     use std::io::Read;
+    use std::os::unix::process::CommandExt;
     use std::process::Stdio;
+    // Its own process group, so the time limit stops what git started too (ssh, helpers).
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(GitError::Spawn)?;
     // Drained on threads so a chatty git never blocks on a full pipe.
@@ -79,6 +82,12 @@ fn output_within(
             break st;
         }
         if std::time::Instant::now() >= end {
+            if let Ok(pid) = i32::try_from(child.id()) {
+                // SAFETY: signals the process group this function just created.
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                }
+            }
             let _ = child.kill();
             let _ = child.wait();
             return Err(GitError::Command {
@@ -97,9 +106,15 @@ fn output_within(
 }
 
 /// `git clone --bare <url> <dest>`, then a fetch refspec so `origin/*` tracks the remote.
-pub fn clone_bare(url: &str, dest: &Path) -> Result<(), GitError> {
+/// The clone is killed after `limit` (a remote that stalls must not hold `gt rig add` and the
+/// rigs lock for ever).
+pub fn clone_bare(url: &str, dest: &Path, limit: std::time::Duration) -> Result<(), GitError> {
     let dest_s = dest.to_string_lossy();
-    run(&["clone", "--bare", "--quiet", "--", url, &dest_s], None)?;
+    run_within(
+        &["clone", "--bare", "--quiet", "--", url, &dest_s],
+        None,
+        Some(limit),
+    )?;
     run(
         &[
             "config",

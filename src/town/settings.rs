@@ -70,6 +70,16 @@ pub const SETTINGS: &[Setting] = &[
         help: "also write mail into .beads/issues.jsonl (a file git tracks and may push); off: mail stays in the private ledger",
     },
     Setting {
+        key: "rig.clone_timeout_secs",
+        kind: Kind::Int {
+            min: 1,
+            max: 86_400,
+        },
+        default: "600",
+        scopes: &[Scope::Town, Scope::User],
+        help: "`gt rig add` gives up a clone that takes longer (a stalled remote), leaving nothing behind",
+    },
+    Setting {
         key: "ledger.busy_timeout_ms",
         kind: Kind::Int {
             min: 100,

@@ -94,6 +94,11 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
         }
         p.display().to_string()
     };
+    let secs = ctx
+        .setting("rig.clone_timeout_secs", None)
+        .map(|r| r.as_int())
+        .unwrap_or(600);
+    let clone_limit = std::time::Duration::from_secs(secs.max(1) as u64);
     let lock = ctx.town.paths.rigs_lock();
     let town = ctx.town.clone();
     let rig = fsutil::with_lock(&lock, || -> Result<RigConfig> {
@@ -140,7 +145,14 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
                 })?,
         };
         // From here on a failure removes everything this command made.
-        let result = create_rig_dir(&town.paths.rig_dir(&req.name), &req, &url, &prefix, &town);
+        let result = create_rig_dir(
+            &town.paths.rig_dir(&req.name),
+            &req,
+            &url,
+            &prefix,
+            &town,
+            clone_limit,
+        );
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&dir);
         }
@@ -156,16 +168,25 @@ pub fn add(ctx: &mut Ctx, req: AddRig) -> Result<RigConfig> {
     Ok(rig)
 }
 
+/// The file a folder holds while `gt rig add` makes it (removed once rig.toml is written).
+pub const ADDING_MARKER: &str = ".gt-rig-add-in-progress";
+
 fn create_rig_dir(
     dir: &Path,
     req: &AddRig,
     url: &str,
     prefix: &str,
     town: &crate::town::Town,
+    clone_limit: std::time::Duration,
 ) -> Result<RigConfig> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
+    // Until rig.toml is written this marks the folder as an add in progress: if the process
+    // is killed, `gt doctor` finds it and `--fix` removes it.
+    let marker = dir.join(ADDING_MARKER);
+    std::fs::write(&marker, url)
+        .map_err(|e| Error::io(format!("write {}", marker.display()), e))?;
     let repo = town.paths.rig_repo(&req.name);
-    git::clone_bare(url, &repo).map_err(|e| match e {
+    git::clone_bare(url, &repo, clone_limit).map_err(|e| match e {
         git::GitError::Command { .. } => Error::failed(format!("could not clone {url}: {e}")),
         other => other.into(),
     })?;
@@ -195,6 +216,7 @@ fn create_rig_dir(
     }
     let text = RigConfig::initial_text(&req.name, url, prefix, &branch, &crate::time::now());
     crate::town::write_atomic(&town.paths.rig_toml(&req.name), text.as_bytes())?;
+    let _ = std::fs::remove_file(&marker);
     Ok(RigConfig::load(&town.paths.rig_toml(&req.name))?)
 }
 

@@ -58,6 +58,27 @@ fn rigs(town: &Town, fix: bool, out: &mut Vec<Check>) -> Vec<RigConfig> {
         let name = format!("rig {dir}");
         let toml = town.paths.rig_toml(&dir);
         if !toml.is_file() {
+            let marker = town
+                .paths
+                .rig_dir(&dir)
+                .join(crate::work::rig::ADDING_MARKER);
+            if marker.is_file() {
+                let mut c = Check::error(
+                    name,
+                    format!("{dir}/ is what an interrupted `gt rig add` left (no rig.toml yet)"),
+                    format!("remove {dir}/ (a partial clone; nothing else is in it), then `gt rig add` again"),
+                )
+                .fixable();
+                if fix {
+                    let path = town.paths.rig_dir(&dir);
+                    c.outcome(
+                        std::fs::remove_dir_all(&path)
+                            .map_err(|e| crate::Error::io(format!("remove {}", path.display()), e)),
+                    );
+                }
+                out.push(c);
+                continue;
+            }
             if town.paths.rig_repo(&dir).exists() {
                 out.push(Check::warn(
                     name,
