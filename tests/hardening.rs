@@ -534,3 +534,68 @@ fn a_stalled_or_killed_rig_add_leaves_nothing_doctor_does_not_see() {
     let src = s.source_repo("cut");
     s.ok(&["--batch", "rig", "add", "cut", src.to_str().expect("utf8")]);
 }
+
+/// A process that holds the ledger's write lock is named by `gt doctor`, quickly.
+#[test]
+fn doctor_names_a_process_holding_the_ledger() {
+    use std::io::Write;
+    let s = Sandbox::with_town();
+    s.create(&["Something"]);
+    let db = s.town().join(".gt/ledger.db");
+    let mut holder = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sqlite3");
+    let mut input = holder.stdin.take().expect("stdin");
+    writeln!(
+        input,
+        "BEGIN IMMEDIATE; INSERT INTO export_dirty (id) VALUES ('held');"
+    )
+    .expect("write");
+    input.flush().expect("flush");
+    wait_for(10, "the lock to be taken", || {
+        let r = s.gt(&[
+            "--batch",
+            "-c",
+            "ledger.busy_timeout_ms=100",
+            "bead",
+            "create",
+            "Blocked",
+        ]);
+        (r.code != 0).then_some(())
+    });
+    let t0 = std::time::Instant::now();
+    let v = s.gt(&["--batch", "--json", "doctor", "--fix"]).json();
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(8),
+        "doctor does not hang"
+    );
+    let check = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "ledger lock"))
+        .cloned()
+        .expect("a ledger lock finding");
+    assert_eq!(check["status"], "error");
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("pid {}", holder.id())),
+        "{check}"
+    );
+    drop(input);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let v = s.gt(&["--batch", "--json", "doctor"]).json();
+    assert!(
+        !v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .any(|c| c["name"] == "ledger lock"),
+        "{v}"
+    );
+}

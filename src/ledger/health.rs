@@ -36,6 +36,39 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Whether a write can start within `wait`: `Ok(None)` when it can, `Ok(Some(why))` when
+    /// another process holds the write lock or the file cannot be written. Nothing is written.
+    pub fn write_blocked(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Result<Option<String>, LedgerError> {
+        self.conn.busy_timeout(wait)?;
+        let r = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .and_then(|tx| tx.rollback());
+        self.conn.busy_timeout(self.busy_timeout)?;
+        match r {
+            Ok(()) => Ok(None),
+            Err(rusqlite::Error::SqliteFailure(e, msg)) => match e.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                    Ok(Some(format!(
+                        "another process has held its write lock for over {} ms",
+                        wait.as_millis()
+                    )))
+                }
+                rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen => {
+                    Ok(Some(format!(
+                        "it cannot be written ({})",
+                        msg.unwrap_or_else(|| e.to_string())
+                    )))
+                }
+                _ => Err(rusqlite::Error::SqliteFailure(e, msg).into()),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `REINDEX`: rebuilds every index from its table (indexes hold nothing the tables do not),
     /// in one write transaction.
     pub fn reindex(&mut self) -> Result<(), LedgerError> {

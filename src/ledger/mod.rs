@@ -52,6 +52,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
+    busy_timeout: Duration,
 }
 
 impl Ledger {
@@ -85,6 +86,7 @@ impl Ledger {
         let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
+            busy_timeout,
         };
         ledger.migrate()?;
         Ok(ledger)

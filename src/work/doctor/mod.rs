@@ -5,6 +5,7 @@
 mod config;
 mod daemon;
 mod hooks;
+mod ledger_lock;
 mod privacy;
 mod runtimes;
 mod tools;
@@ -169,6 +170,13 @@ pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> 
             return Ok(Report::new(checks));
         }
     };
+    if let Some(locked) = ledger_lock::check(&mut ctx) {
+        // Every fix below would wait for the lock and fail: report, fix nothing more.
+        checks.push(hooks::integrity(&mut ctx, false, bootstrap));
+        checks.push(locked);
+        checks.push(daemon::check(&paths, false));
+        return Ok(Report::new(checks));
+    }
     checks.push(hooks::integrity(&mut ctx, fix, bootstrap));
     checks.extend(hooks::check(&mut ctx, fix));
     checks.extend(worktrees::check(&ctx, fix));
