@@ -599,3 +599,45 @@ fn doctor_names_a_process_holding_the_ledger() {
         "{v}"
     );
 }
+
+/// A `polecat/…` branch nobody names (a sling killed after making it) is found; deleted by
+/// `--fix` only when it holds nothing the default branch lacks.
+#[test]
+fn doctor_finds_orphan_polecat_branches_and_keeps_the_ones_with_work() {
+    let s = Sandbox::with_sim_rig("shop");
+    let repo = s.town().join("shop/.repo.git");
+    git(&repo, &["branch", "polecat/ghost/sh-0001", "main"]);
+    let sha = git(
+        &repo,
+        &["commit-tree", "main^{tree}", "-p", "main", "-m", "work"],
+    );
+    git(&repo, &["branch", "polecat/ghost/sh-0002", sha.trim()]);
+    let findings = |v: &serde_json::Value| -> Vec<String> {
+        v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["name"] == "branches")
+            .map(|c| c["detail"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let v = s.gt(&["--batch", "--json", "doctor"]).json();
+    let f = findings(&v);
+    assert_eq!(f.len(), 2, "{f:?}");
+    s.gt(&["--batch", "doctor", "--fix"]);
+    let branches = git(&repo, &["branch", "--list", "polecat/*"]);
+    assert!(
+        !branches.contains("sh-0001"),
+        "the empty one is gone: {branches}"
+    );
+    assert!(
+        branches.contains("sh-0002"),
+        "the one with work is kept: {branches}"
+    );
+    let f = findings(&s.gt(&["--batch", "--json", "doctor"]).json());
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].contains("sh-0002") && f[0].contains("1 commit"),
+        "{f:?}"
+    );
+}

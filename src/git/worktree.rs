@@ -88,6 +88,27 @@ pub fn remove_worktree(repo_path: &Path, name: &str, path: &Path) -> Result<(), 
     Ok(())
 }
 
+/// The branches checked out in the repository's worktrees (registered ones whose directory
+/// still opens).
+pub fn worktree_branches(repo_path: &Path) -> Result<Vec<String>, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let mut out = Vec::new();
+    for name in repo.worktrees()?.iter().flatten().flatten() {
+        let Ok(wt) = repo.find_worktree(name) else {
+            continue;
+        };
+        let Ok(r) = Repository::open_from_worktree(&wt) else {
+            continue;
+        };
+        if let Ok(head) = r.head()
+            && let Ok(b) = head.shorthand()
+        {
+            out.push(b.to_string());
+        }
+    }
+    Ok(out)
+}
+
 /// Names of the worktrees registered in the repository.
 pub fn worktree_names(repo_path: &Path) -> Result<Vec<String>, GitError> {
     let repo = Repository::open(repo_path)?;

@@ -98,6 +98,72 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
         }
     }
     out.extend(stale(ctx, &repo, fix)?);
+    out.extend(orphan_branches(ctx, rig, &repo, fix)?);
+    Ok(out)
+}
+
+/// `polecat/…` branches that no agent, worktree or merge request names — what a sling killed
+/// between making the branch and recording its agent leaves. One with nothing the default
+/// branch lacks is deleted by `--fix`; one with its own commits is kept and named.
+fn orphan_branches(ctx: &Ctx, rig: &RigConfig, repo: &Path, fix: bool) -> Result<Vec<Check>> {
+    let mut named: Vec<String> = agents::list(&ctx.reader(), Some(&rig.name))?
+        .into_iter()
+        .filter_map(|a| a.branch)
+        .collect();
+    let all = [
+        "open",
+        "in_progress",
+        "closed",
+        "blocked",
+        "deferred",
+        "hooked",
+        "pinned",
+    ];
+    named.extend(
+        crate::work::refinery::merge_requests(ctx, rig, &all, None)?
+            .into_iter()
+            .map(|m| m.branch),
+    );
+    named.extend(git::worktree_branches(repo)?);
+    let mut out = Vec::new();
+    for b in git::local_branches(repo)? {
+        if !b.name.starts_with("polecat/") || named.contains(&b.name) {
+            continue;
+        }
+        let ahead = git::commits_ahead(repo, &b.name, &rig.default_branch)?;
+        if ahead > 0 {
+            out.push(Check::warn(
+                "branches",
+                format!(
+                    "rig {}: branch {} belongs to no agent or merge request and has {ahead} commit(s) {} lacks",
+                    rig.name, b.name, rig.default_branch
+                ),
+                format!(
+                    "kept (it holds work): look at it with `git -C {} log {}`, then sling its bead again or delete it",
+                    repo.display(),
+                    b.name
+                ),
+            ));
+            continue;
+        }
+        let mut c = Check::warn(
+            "branches",
+            format!(
+                "rig {}: branch {} belongs to no agent or merge request (a sling cut short?) and holds nothing {} lacks",
+                rig.name, b.name, rig.default_branch
+            ),
+            "delete it",
+        )
+        .fixable();
+        if fix {
+            c.outcome(
+                git::delete_branch(repo, &b.name)
+                    .map(|_| ())
+                    .map_err(Into::into),
+            );
+        }
+        out.push(c);
+    }
     Ok(out)
 }
 
