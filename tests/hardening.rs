@@ -641,3 +641,42 @@ fn doctor_finds_orphan_polecat_branches_and_keeps_the_ones_with_work() {
         "{f:?}"
     );
 }
+
+/// A town deleted and made again at the same path while its supervisor ran: `gt doctor`
+/// names the old supervisor, and `--fix` stops it.
+#[test]
+fn doctor_stops_the_supervisor_of_a_town_deleted_under_it() {
+    let s = Sandbox::with_town();
+    s.ok(&["--batch", "up"]);
+    let status = s.town().join(".gt/daemon/status.json");
+    wait_for(20, "the supervisor", || status.exists().then_some(()));
+    let pid = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(&status).expect("status"),
+    )
+    .expect("json")["pid"]
+        .as_i64()
+        .expect("pid");
+    let alive = |pid: i64| Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive(pid));
+    std::fs::remove_dir_all(s.town()).expect("delete the town");
+    let r = s.gt_in(s.path(), &["--batch", "install", "town"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = s.gt(&["--batch", "--json", "doctor"]).json();
+    let old = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "old town"))
+        .cloned()
+        .expect("the old town's processes are named");
+    assert!(
+        old["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("pid {pid}")),
+        "{old}"
+    );
+    s.gt(&["--batch", "doctor", "--fix"]);
+    wait_for(10, "the old supervisor to stop", || {
+        (!alive(pid)).then_some(())
+    });
+    s.gt(&["--batch", "down", "--force"]);
+}

@@ -4,6 +4,7 @@
 
 mod config;
 mod daemon;
+mod ghosts;
 mod hooks;
 mod ledger_lock;
 mod privacy;
@@ -137,6 +138,7 @@ pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> 
     let paths = TownPaths::new(root.clone());
     let mut checks = tools::check();
     checks.push(privacy::check(&paths, fix));
+    checks.extend(ghosts::check(&root, fix));
     let town = match Town::open(&root) {
         Ok(t) => t,
         Err(e) => {
