@@ -680,3 +680,32 @@ fn doctor_stops_the_supervisor_of_a_town_deleted_under_it() {
     });
     s.gt(&["--batch", "down", "--force"]);
 }
+
+/// Broken keymap and theme files are a doctor finding naming what is wrong.
+#[test]
+fn doctor_reports_broken_keymap_and_theme_files() {
+    let s = Sandbox::with_town();
+    let dir = s.path().join("home/.config/gt");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let check = |s: &Sandbox| -> serde_json::Value {
+        s.gt(&["--batch", "--json", "doctor"]).json()["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == "keymap/theme"))
+            .cloned()
+            .expect("a keymap/theme check")
+    };
+    assert_eq!(check(&s)["status"], "ok");
+    std::fs::write(
+        dir.join("keymap.toml"),
+        "[global]\nquit = \"not a key !!\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("theme.toml"), "this is [not toml").expect("write");
+    let c = check(&s);
+    assert_eq!(c["status"], "warn", "{c}");
+    let detail = c["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains("keymap.toml") && detail.contains("theme.toml"),
+        "{c}"
+    );
+}

@@ -9,7 +9,12 @@ use serde_json::json;
 
 pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
-    let report = crate::work::block_on(doctor::run(&cwd, &session.overrides, fix))??;
+    let user_dir = crate::tui::keymap::user_config_dir();
+    let (_, mut ui_warnings) = crate::tui::keymap::Keymap::load(user_dir.as_deref());
+    let (_, theme_warnings) =
+        crate::tui::theme::Theme::load(crate::tui::theme::DEFAULT_THEME, user_dir.as_deref());
+    ui_warnings.extend(theme_warnings);
+    let report = crate::work::block_on(doctor::run(&cwd, &session.overrides, fix, ui_warnings))??;
     if out.json {
         out.json(json!({ "checks": report.checks, "ok": report.ok }))
             .map_err(io)?;

@@ -131,12 +131,20 @@ impl Report {
 /// Checks the town around `cwd` (or `$GT_TOWN`); with `fix`, repairs what is safe.
 /// Outside a town this is an error (bad input); a town whose config or ledger does not open
 /// is reported, not refused.
-pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> {
+/// `ui_warnings`: what the workspace's keymap and theme loaders said of the user's files
+/// (gathered by the caller, which knows those formats).
+pub async fn run(
+    cwd: &Path,
+    overrides: &[String],
+    fix: bool,
+    ui_warnings: Vec<String>,
+) -> Result<Report> {
     let overrides = super::parse_overrides(overrides)?;
     let root = find_root(cwd)?;
     crate::logging::init(&root);
     let paths = TownPaths::new(root.clone());
     let mut checks = tools::check();
+    checks.push(ui_files(ui_warnings));
     checks.push(privacy::check(&paths, fix));
     checks.extend(ghosts::check(&root, fix));
     let town = match Town::open(&root) {
@@ -193,6 +201,22 @@ pub async fn run(cwd: &Path, overrides: &[String], fix: bool) -> Result<Report> 
         );
     }
     Ok(Report::new(checks))
+}
+
+/// The user's keymap.toml and theme.toml: a broken entry falls back to the default (the
+/// workspace still opens), so it is a warning that names the line to mend.
+fn ui_files(warnings: Vec<String>) -> Check {
+    if warnings.is_empty() {
+        return Check::ok(
+            "keymap/theme",
+            "the user's keymap.toml and theme.toml read cleanly (or are not there)",
+        );
+    }
+    Check::warn(
+        "keymap/theme",
+        warnings.join("; "),
+        "mend those entries (the workspace uses the defaults for them meanwhile)",
+    )
 }
 
 /// The town root as every command finds it, without reading `town.toml` (which may be the
