@@ -46,6 +46,23 @@ fn batch_stdin_stops_at_the_first_failure_with_its_line_number() {
         "a parse error after a line that ran says so: {}",
         r.stderr
     );
+    // Under --json the stop is a JSON document too.
+    let mut c = s.cmd(&s.town(), &["--batch", "--json", "-"]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        let mut i = child.stdin.take().expect("stdin");
+        i.write_all(b"ready\nbead frobnicate\n").expect("write");
+    }
+    let r = Run::from(child.wait_with_output().expect("wait"));
+    assert_eq!(r.code, 2);
+    let last: serde_json::Value =
+        serde_json::from_str(r.stdout.lines().last().unwrap_or("")).expect("a JSON document");
+    assert_eq!(last["error"]["line"], 2, "{}", r.stdout);
+    assert_eq!(last["error"]["lines_ran"], 1, "{}", r.stdout);
     // A command reading stdin inside the batch would wait for ever: refused.
     let r = s.batch_stdin("mail send overseer -s hi --stdin\n");
     assert_eq!(r.code, 2);

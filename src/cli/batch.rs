@@ -40,7 +40,17 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
     // report names the lines that ran before it, so nobody mistakes it for "nothing written".
     let mut ran = 0usize;
     let mut last_ran = 0usize;
-    let stop = |n: usize, why: String, ran: usize, last_ran: usize| {
+    let json = globals.iter().any(|g| g == "--json");
+    let stop = |n: usize, why: String, ran: usize, last_ran: usize, doc: bool| {
+        if json && doc {
+            // A program reading --json gets the stop as a document too (a command that ran
+            // and failed has printed its own).
+            let doc = serde_json::json!({
+                "schema": super::output::SCHEMA,
+                "error": {"code": 2, "line": n, "message": &why, "lines_ran": ran}
+            });
+            println!("{doc}");
+        }
         let before = match ran {
             0 => "no earlier line ran".to_string(),
             1 => format!("1 earlier command ran (line {last_ran})"),
@@ -55,7 +65,7 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                stop(n, format!("cannot read stdin: {e}"), ran, last_ran);
+                stop(n, format!("cannot read stdin: {e}"), ran, last_ran, true);
                 return 1;
             }
         };
@@ -69,12 +79,19 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
                 format!("unbalanced quotes in {trimmed:?}"),
                 ran,
                 last_ran,
+                true,
             );
             return 2;
         };
         let words: Vec<String> = words.into_iter().skip_while(|w| w == "gt").collect();
         if words.iter().any(|w| w == "-") && words.iter().any(|w| w == "--batch") {
-            stop(n, "`--batch -` cannot be nested".into(), ran, last_ran);
+            stop(
+                n,
+                "`--batch -` cannot be nested".into(),
+                ran,
+                last_ran,
+                true,
+            );
             return 2;
         }
         // Stdin is the batch itself: a command reading it would wait for ever.
@@ -85,6 +102,7 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
                     .into(),
                 ran,
                 last_ran,
+                true,
             );
             return 2;
         }
@@ -94,13 +112,13 @@ pub fn run_stdin(session: &mut Session, globals: &[String]) -> i32 {
         let cli = match parse_line(args) {
             Ok(c) => c,
             Err(e) => {
-                stop(n, e.to_string().trim().to_string(), ran, last_ran);
+                stop(n, e.to_string().trim().to_string(), ran, last_ran, true);
                 return 2;
             }
         };
         let code = execute(cli, session);
         if code != 0 {
-            stop(n, format!("exit {code}: {trimmed}"), ran, last_ran);
+            stop(n, format!("exit {code}: {trimmed}"), ran, last_ran, false);
             return code;
         }
         ran += 1;
