@@ -5,6 +5,7 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
+use crate::work::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
     Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, scheduler, sling,
@@ -491,21 +492,19 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         a.text.join(" ")
     };
     let sender = ctx.actor.clone();
-    let r = block_on(delivery::send(
+    let r = block_on(delivery::nudge(
         ctx,
         &agent,
         &sender,
         &text,
         Duration::from_secs(a.wait),
+        !a.no_background,
     ))??;
-    if r.state == "queued" && !a.no_background {
-        delivery::spawn_flusher(ctx, &r.agent);
-    }
     if out.json {
         out.json(json!({ "delivery": r })).map_err(io)?;
     } else {
-        match r.state.as_str() {
-            "delivered" => out
+        match r.state {
+            DeliveryState::Delivered => out
                 .line(format!(
                     "Delivered to {} (message {}){}.",
                     r.agent,
@@ -513,7 +512,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
                     r.reason.as_deref().map(|w| format!("; {w}")).unwrap_or_default()
                 ))
                 .map_err(io)?,
-            "queued" => out
+            DeliveryState::Queued => out
                 .line(format!(
                     "Queued: {} is busy; it gets the message at its next idle prompt (message {}; `gt nudge --status {}`).",
                     r.agent, r.id, r.id
@@ -522,7 +521,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
             _ => {}
         }
     }
-    if r.state == "failed" {
+    if r.state == DeliveryState::Failed {
         return Err(Error::failed(format!(
             "message {} was not delivered to {}: {}",
             r.id,

@@ -3,6 +3,7 @@
 use super::args::{CrewCmd, EscalateArgs, EscalateCmd, MayorCmd};
 use super::io;
 use super::output::{Out, Tone, or_dash};
+use crate::work::delivery::DeliveryState;
 use crate::work::escalation::{self, EscalationView};
 use crate::work::{Ctx, block_on, crew, feed, handoff, live, mayor, polecat, status};
 use crate::{Error, Result};
@@ -67,17 +68,17 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             let r = block_on(mayor::say(ctx, &text.join(" "), Duration::from_secs(wait)))??;
             if out.json {
                 out.json(json!({ "delivery": r })).map_err(io)?;
-            } else if r.state == "delivered" {
+            } else if r.state == DeliveryState::Delivered {
                 out.line(format!("The mayor has it (message {}).", r.id))
                     .map_err(io)?;
-            } else if r.state == "queued" {
+            } else if r.state == DeliveryState::Queued {
                 out.line(format!(
                     "The mayor is busy; it gets this at its next prompt (message {}).",
                     r.id
                 ))
                 .map_err(io)?;
             }
-            if r.state == "failed" {
+            if r.state == DeliveryState::Failed {
                 return Err(Error::failed(format!(
                     "not delivered to the mayor: {}",
                     r.reason.unwrap_or_default()

@@ -4,6 +4,7 @@
 //! with the same `work/` services the CLI uses). Each has its own ledger connection.
 
 use super::msg::{Effect, Msg};
+use crate::work::delivery::DeliveryState;
 use crate::work::snapshot::{self, Cache, Request, TownSnapshot};
 use crate::work::{self, Ctx};
 use std::path::{Path, PathBuf};
@@ -158,9 +159,29 @@ fn done(id: u64, r: crate::Result<String>) -> Option<Msg> {
     })
 }
 
-/// Runs one effect with the `work/` services; the message to report back.
+/// Runs one effect with the `work/` services; the message to report back. What the use case
+/// warned about (the CLI prints it on stderr) goes along with the outcome.
 pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     ctx.warnings.clear();
+    let msg = effect_outcome(ctx, fx);
+    let warnings = std::mem::take(&mut ctx.warnings);
+    if warnings.is_empty() {
+        return msg;
+    }
+    let also = warnings.join("; ");
+    match msg {
+        Some(Msg::Done { id, result }) => Some(Msg::Done {
+            id,
+            result: match result {
+                Ok(line) => Ok(format!("{line} — {also}")),
+                Err(e) => Err(format!("{e} — {also}")),
+            },
+        }),
+        other => other,
+    }
+}
+
+fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     match fx {
         Effect::Sling { id, bead, target } => done(
             id,
@@ -224,24 +245,25 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         ),
         Effect::Nudge { id, agent, text } => {
             let sender = ctx.actor.clone();
-            let r = work::block_on(work::delivery::send(
+            let r = work::block_on(work::delivery::nudge(
                 ctx,
                 &agent,
                 &sender,
                 &text,
                 Duration::from_secs(5),
+                true,
             ))
             .and_then(|r| r);
             done(
                 id,
-                r.and_then(|d| match d.state.as_str() {
-                    "delivered" => Ok(format!("Delivered to {}", d.agent)),
-                    "queued" => {
-                        work::delivery::spawn_flusher(ctx, &d.agent);
+                r.and_then(|d| match d.state {
+                    DeliveryState::Delivered => Ok(format!("Delivered to {}", d.agent)),
+                    DeliveryState::Queued => {
                         Ok(format!("{} is busy: queued for its next prompt", d.agent))
                     }
                     _ => Err(crate::Error::failed(
-                        d.reason.unwrap_or_else(|| format!("it is {}", d.state)),
+                        d.reason
+                            .unwrap_or_else(|| format!("it is {}", d.state.as_str())),
                     )),
                 }),
             )
@@ -251,14 +273,12 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
                 .and_then(|r| r);
             done(
                 id,
-                r.and_then(|d| match d.state.as_str() {
-                    "delivered" => Ok("delivered".into()),
-                    "queued" => {
-                        work::delivery::spawn_flusher(ctx, &d.agent);
-                        Ok("queued: the mayor is busy".into())
-                    }
+                r.and_then(|d| match d.state {
+                    DeliveryState::Delivered => Ok("delivered".into()),
+                    DeliveryState::Queued => Ok("queued: the mayor is busy".into()),
                     _ => Err(crate::Error::failed(
-                        d.reason.unwrap_or_else(|| format!("it is {}", d.state)),
+                        d.reason
+                            .unwrap_or_else(|| format!("it is {}", d.state.as_str())),
                     )),
                 }),
             )

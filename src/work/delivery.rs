@@ -12,11 +12,52 @@ use crate::tmux::{Pane, Server};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
+/// Where a message is: waiting, on its way in, or finished one way or the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    Queued,
+    Pasting,
+    Pasted,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryState {
+    /// The state as the ledger stores it; anything else reads as failed (it cannot be vouched
+    /// for).
+    pub fn from_ledger(s: &str) -> DeliveryState {
+        match s {
+            "queued" => DeliveryState::Queued,
+            "pasting" => DeliveryState::Pasting,
+            "pasted" => DeliveryState::Pasted,
+            "delivered" => DeliveryState::Delivered,
+            _ => DeliveryState::Failed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Pasting => "pasting",
+            DeliveryState::Pasted => "pasted",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DeliveryReport {
     pub id: i64,
     pub agent: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub reason: Option<String>,
     pub attempts: i64,
 }
@@ -26,11 +67,29 @@ impl From<Delivery> for DeliveryReport {
         DeliveryReport {
             id: d.id,
             agent: d.agent,
-            state: d.state,
+            state: DeliveryState::from_ledger(&d.state),
             reason: d.reason,
             attempts: d.attempts,
         }
     }
+}
+
+/// A message from a person (`gt nudge`, the workspace, `gt mayor say`): delivered now, or
+/// queued — and then, unless `background` is off, a background deliverer takes it to the
+/// agent's next idle prompt. The one place that decides it; callers only show the outcome.
+pub async fn nudge(
+    ctx: &mut Ctx,
+    agent: &str,
+    sender: &str,
+    text: &str,
+    wait: Duration,
+    background: bool,
+) -> Result<DeliveryReport> {
+    let r = send(ctx, agent, sender, text, wait).await?;
+    if r.state == DeliveryState::Queued && background {
+        spawn_flusher(ctx, &r.agent);
+    }
+    Ok(r)
 }
 
 /// `text` through the one seam that makes it inert for `rt` (see `agent::inert`); a refusal

@@ -116,7 +116,7 @@ pub async fn handoff(
     if session::beacon_by_paste(&rt) {
         let wait = std::time::Duration::from_secs(rt.startup_timeout_secs);
         let r = super::delivery::send(ctx, &info.address, &info.address, &beacon, wait).await?;
-        if r.state == "failed" {
+        if r.state == super::delivery::DeliveryState::Failed {
             return Err(Error::failed(format!(
                 "the new session of {} did not take its first prompt: {}",
                 info.address,

@@ -91,7 +91,8 @@ pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
     }
 }
 
-/// A chat line to the mayor, through confirmed delivery.
+/// A chat line to the mayor, through confirmed delivery (queued behind a busy mayor, with a
+/// background deliverer).
 pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryReport> {
     if agents::find(&ctx.reader(), "mayor")?.is_none() {
         return Err(Error::failed(
@@ -99,7 +100,7 @@ pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryRe
         ));
     }
     let sender = ctx.actor.clone();
-    delivery::send(ctx, "mayor", &sender, text, wait).await
+    delivery::nudge(ctx, "mayor", &sender, text, wait, true).await
 }
 
 /// What the mayor's pane shows (the last `lines` lines).

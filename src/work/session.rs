@@ -285,7 +285,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         let text = beacon(&addr, spec.sender, spec.topic);
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
         let r = super::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
-        if r.state != "delivered" {
+        if r.state != super::delivery::DeliveryState::Delivered {
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
             // Its beacon must not reach the next session as a second one.
             super::delivery::cancel_queued(ctx, &addr, "the session it was for did not start")?;

@@ -218,7 +218,7 @@ pub async fn sling(
         let beacon = session::beacon(&address.to_string(), &ctx.actor.clone(), &bead.id);
         let wait = Duration::from_secs(runtime.startup_timeout_secs);
         let outcome = delivery::send(ctx, &address.to_string(), "gt sling", &beacon, wait).await;
-        let ok = matches!(&outcome, Ok(r) if r.state == "delivered");
+        let ok = matches!(&outcome, Ok(r) if r.state == super::delivery::DeliveryState::Delivered);
         if !ok {
             let why = match outcome {
                 Ok(r) => r
@@ -493,7 +493,7 @@ async fn sling_standing(
         delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))
             .await
             .and_then(|r| {
-                if r.state == "failed" {
+                if r.state == super::delivery::DeliveryState::Failed {
                     Err(Error::failed(r.reason.unwrap_or_default()))
                 } else {
                     Ok(())
