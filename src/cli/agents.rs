@@ -462,10 +462,7 @@ pub fn whoami(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
 
 pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
     if let Some(id) = a.status {
-        let d = ctx
-            .reader()
-            .delivery(id)?
-            .ok_or_else(|| Error::not_found(format!("no message {id}")))?;
+        let d = delivery::status(ctx, id)?;
         if out.json {
             return out.json(json!({ "delivery": d })).map_err(io);
         }
@@ -687,7 +684,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 &rt,
                 Duration::from_secs(wait),
             ))??;
-            let left = ctx.reader().queued_deliveries(&info.address)?.len();
+            let left = delivery::queued_count(ctx, &info.address)?;
             if out.json {
                 return out
                     .json(json!({ "agent": info.address, "still_queued": left, "another_deliverer": !ran }))

@@ -240,10 +240,9 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
             out.line(format!("    {l}")).map_err(io)?;
         }
     }
-    let r = ctx.reader();
     let describe = |id: &str| -> String {
-        match r.bead(id) {
-            Ok(Some(t)) => format!("{id} [{}] {}", t.status, t.title),
+        match beads::brief(ctx, id) {
+            Ok(Some((status, title))) => format!("{id} [{status}] {title}"),
             _ => format!("{id} (not in this ledger)"),
         }
     };

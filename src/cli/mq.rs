@@ -111,24 +111,13 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
 pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
     let RefineryCmd::Run { rig, once } = cmd;
     let rig = ctx.town.rig(&rig)?;
-    let mut done = Vec::new();
-    crate::work::block_on(async {
-        loop {
-            let batch = refinery::process(ctx, &rig).await?;
-            // Only merge requests count as work here: a push that fails again, or a cleanup,
-            // does not keep the loop going.
-            let worked = batch.iter().any(|o| o.merge_request().is_some());
-            for o in batch {
-                if !out.json {
-                    out.line(describe(&o)).map_err(io)?;
-                }
-                done.push(o);
-            }
-            if once || !worked {
-                return Ok::<(), crate::Error>(());
-            }
+    let json = out.json;
+    let done = crate::work::block_on(refinery::run(ctx, &rig, once, |o| {
+        if !json {
+            out.line(describe(o)).map_err(io)?;
         }
-    })??;
+        Ok(())
+    }))??;
     if out.json {
         return out.json(json!({ "processed": done })).map_err(io);
     }

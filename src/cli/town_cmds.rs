@@ -312,12 +312,7 @@ pub fn feed_cmd(
         return Ok(());
     }
     if last == 0 {
-        last = ctx
-            .reader()
-            .events(None, 1)?
-            .last()
-            .map(|e| e.id)
-            .unwrap_or(0);
+        last = feed::last_event_id(ctx)?;
     }
     loop {
         std::thread::sleep(Duration::from_millis(300));

@@ -218,6 +218,11 @@ pub struct BeadView {
     pub convoys: Vec<String>,
 }
 
+/// `[status] title` of a related bead, for a listing; None when this ledger lacks it.
+pub fn brief(ctx: &Ctx, id: &str) -> Result<Option<(String, String)>> {
+    Ok(ctx.reader().bead(id)?.map(|b| (b.status, b.title)))
+}
+
 pub fn show(ctx: &Ctx, id: &str) -> Result<BeadView> {
     let r = ctx.reader();
     require(ctx, &r, id)?;

@@ -74,6 +74,18 @@ impl From<Delivery> for DeliveryReport {
     }
 }
 
+/// One message as the ledger has it (`gt nudge --status`).
+pub fn status(ctx: &Ctx, id: i64) -> Result<Delivery> {
+    ctx.reader()
+        .delivery(id)?
+        .ok_or_else(|| Error::not_found(format!("no message {id}")))
+}
+
+/// How many messages wait for `agent`.
+pub fn queued_count(ctx: &Ctx, agent: &str) -> Result<usize> {
+    Ok(ctx.reader().queued_deliveries(agent)?.len())
+}
+
 /// A message from a person (`gt nudge`, the workspace, `gt mayor say`): delivered now, or
 /// queued — and then, unless `background` is off, a background deliverer takes it to the
 /// agent's next idle prompt. The one place that decides it; callers only show the outcome.

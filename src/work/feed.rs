@@ -90,6 +90,16 @@ fn describe(e: &Event, title: Option<&str>) -> String {
 }
 
 /// Events after `after_id` (and not older than `since`), oldest first.
+/// The id of the town's newest event (0: none yet), where following the feed starts.
+pub fn last_event_id(ctx: &Ctx) -> Result<i64> {
+    Ok(ctx
+        .reader()
+        .events(None, 1)?
+        .last()
+        .map(|e| e.id)
+        .unwrap_or(0))
+}
+
 pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Result<Vec<FeedLine>> {
     let events = ctx.reader().events_after(after_id, since, limit)?;
     // Title and type of each bead an event is about (looked up once).

@@ -186,6 +186,29 @@ impl Outcome {
     }
 }
 
+/// Works the queue until it is empty (or one round with `once`), handing each outcome to
+/// `seen` as it happens. Only merge requests count as work: a push that fails again, or a
+/// cleanup, does not keep it going.
+pub async fn run(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    once: bool,
+    mut seen: impl FnMut(&Outcome) -> Result<()>,
+) -> Result<Vec<Outcome>> {
+    let mut done = Vec::new();
+    loop {
+        let batch = process(ctx, rig).await?;
+        let worked = batch.iter().any(|o| o.merge_request().is_some());
+        for o in batch {
+            seen(&o)?;
+            done.push(o);
+        }
+        if once || !worked {
+            return Ok(done);
+        }
+    }
+}
+
 /// Works the rig's next merge request, or its next batch of up to `merge.batch_max`:
 /// build, gates, land (or bisect, send back, make a resolution bead), push, clean up. An
 /// empty list: there was nothing to do. Safe to call in a loop (one refinery per rig holds a
