@@ -8,10 +8,10 @@ use common::*;
 use gt::tui::msg::Effect;
 
 /// The command a person (or a script) uses for the same action; None only for what is the
-/// workspace's own business (what it watches, redrawing, quitting).
+/// workspace's own business (redrawing, quitting).
 fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
     match e {
-        Effect::Watch(_) | Effect::Refresh | Effect::Quit => None,
+        Effect::Refresh | Effect::Quit => None,
         Effect::Sling { .. } => Some(&["sling"]),
         Effect::SendMail { reply_to: None, .. } => Some(&["mail", "send"]),
         Effect::SendMail {

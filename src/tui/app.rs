@@ -88,7 +88,6 @@ impl App {
             for fx in effects {
                 match fx {
                     Effect::Quit => quit = true,
-                    Effect::Watch(_) => {}
                     Effect::Refresh => {
                         let _ = self.workers.watch.send(WatchCmd::Refresh { full: true });
                     }

@@ -1,7 +1,7 @@
 //! What reaches `update()` and what it asks for in return.
 
 use crate::work::mail::MailItem;
-use crate::work::snapshot::{Request, TownSnapshot};
+use crate::work::snapshot::TownSnapshot;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::Arc;
 
@@ -29,8 +29,6 @@ pub enum Msg {
 /// the terminal) and reports back with `Msg::Done` and friends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// What the next snapshots should include (the preview, whose inbox).
-    Watch(Request),
     /// Refresh everything now.
     Refresh,
     Sling {

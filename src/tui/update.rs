@@ -427,7 +427,7 @@ fn modal_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
                 if !who.is_empty() {
                     state.identity = who;
                     *state.cursor_mut(PaneId::Mail) = Default::default();
-                    return vec![Effect::Watch(watch_request(state))];
+                    return Vec::new();
                 }
             } else {
                 input.handle(&key);
@@ -860,7 +860,7 @@ fn open(state: &mut State) -> Vec<Effect> {
             {
                 state.cursor_mut(PaneId::Agents).selected = Some(item.subject);
                 state.focus = PaneId::Agents;
-                return vec![Effect::Watch(watch_request(state))];
+                return Vec::new();
             }
             Vec::new()
         }
@@ -950,13 +950,10 @@ fn move_to(state: &mut State, last: bool) -> Vec<Effect> {
     selection_moved(state, pane)
 }
 
-/// A new agent selection changes what the preview shows.
-fn selection_moved(state: &State, pane: PaneId) -> Vec<Effect> {
-    if pane == PaneId::Agents {
-        vec![Effect::Watch(watch_request(state))]
-    } else {
-        Vec::new()
-    }
+/// A moved selection needs no effect: the loop derives what the snapshots include (the
+/// preview, the inbox) from the state after every message (`watch_request`).
+fn selection_moved(_state: &State, _pane: PaneId) -> Vec<Effect> {
+    Vec::new()
 }
 
 /// Scrolls the list so its selected row is on screen.

@@ -293,7 +293,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             work::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
         ),
         // The app handles these itself.
-        Effect::Watch(_) | Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,
+        Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,
     }
 }
 

@@ -97,29 +97,6 @@ fn same_target(target: &Target, holder: &str) -> bool {
     }
 }
 
-/// Slings each bead to its own polecat (several beads need a rig target).
-pub async fn sling_many(
-    ctx: &mut Ctx,
-    beads: &[String],
-    target: &str,
-    opts: &SlingOptions,
-) -> Result<Vec<Result<Slung>>> {
-    if beads.is_empty() {
-        return Err(Error::invalid("give at least one bead to sling"));
-    }
-    if beads.len() > 1 && !matches!(Address::parse(target), Ok(Address::Rig { .. })) {
-        return Err(Error::invalid(format!(
-            "a polecat holds one bead at a time; to sling {} beads give a rig as the target",
-            beads.len()
-        )));
-    }
-    let mut out = Vec::new();
-    for b in beads {
-        out.push(super::formula_sling::sling_item(ctx, b, target, opts).await);
-    }
-    Ok(out)
-}
-
 pub async fn sling(
     ctx: &mut Ctx,
     bead_id: &str,
