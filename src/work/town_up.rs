@@ -204,8 +204,8 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     };
     // A gate the supervisor was running dies with it, not later in a worktree nobody owns.
     for rig in ctx.town.rigs()? {
-        super::refinery_gates::stop_leftover(
-            &super::refinery_gates::gate_record(&paths, &rig.name),
+        super::refinery::gates::stop_leftover(
+            &super::refinery::gates::gate_record(&paths, &rig.name),
             &paths.refinery_dir(&rig.name),
         );
     }

@@ -4,11 +4,11 @@
 //! dirty polecat, a crew worktree, a branch that moved on, work hooked on it. The refinery's
 //! own worktree never holds a branch (it works detached).
 
-use super::Ctx;
-use super::agents;
-use super::refinery::{Outcome, merge_requests};
-use super::refinery_batch::{CLEANUP_PENDING, Landed};
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::agents;
+use crate::work::refinery::batch::{CLEANUP_PENDING, Landed};
+use crate::work::refinery::{Outcome, merge_requests};
 use crate::{Result, git};
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ pub struct Kept {
 
 /// Merge requests that landed but whose cleanup did not run (a refinery stopped between
 /// the landing and the cleanup).
-pub(super) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>> {
+pub(in crate::work) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>> {
     Ok(
         merge_requests(ctx, rig, &["closed"], Some(CLEANUP_PENDING))?
             .into_iter()
@@ -37,7 +37,7 @@ pub(super) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>> {
 
 /// Cleans up after `landed`; None when there was nothing to say. Every branch was either
 /// cleaned or kept with a reason, so the merge requests' cleanup-pending labels go.
-pub(super) async fn clean(
+pub(in crate::work) async fn clean(
     ctx: &mut Ctx,
     rig: &RigConfig,
     landed: &[Landed],
@@ -57,7 +57,7 @@ pub(super) async fn clean(
         }
         let Ok(tip) = git::branch_tip(&repo, &l.branch) else {
             // Gone already; a cleanup stopped half-way may have left the polecat's record.
-            match super::polecat_remove::finish_half_removed(ctx, rig, &l.branch).await {
+            match crate::work::polecat_remove::finish_half_removed(ctx, rig, &l.branch).await {
                 Ok(Some(p)) => polecats.push(p),
                 Ok(None) => {}
                 Err(e) => keep(&l.branch, e.to_string()),
@@ -94,7 +94,7 @@ pub(super) async fn clean(
             }
             Some(a) => {
                 let address = a.address.clone();
-                match super::polecat::remove_landed(ctx, &address, &l.branch, &tip).await {
+                match crate::work::polecat::remove_landed(ctx, &address, &l.branch, &tip).await {
                     Ok(Ok(r)) => {
                         polecats.push(r.address);
                         branches.extend(r.branch_removed);

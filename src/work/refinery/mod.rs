@@ -9,13 +9,18 @@
 //! lock is taken was being worked by a refinery that died: when the default branch already
 //! holds what it was landing it is closed as merged, else it is simply built again.
 //!
-//! The parts: refinery_batch (build, test, bisect, land), refinery_gates, refinery_conflict
-//! (send back, resolution beads), refinery_cleanup, refinery_push.
+//! The parts: `batch` (build, test, bisect, land), `gates`, `conflict`
+//! (send back, resolution beads), `cleanup`, `push`.
+
+mod batch;
+mod cleanup;
+pub mod conflict;
+pub mod gates;
+mod push;
 
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
 use super::done::PENDING_MERGE;
-use super::{refinery_batch, refinery_cleanup, refinery_conflict, refinery_push};
 use crate::fsutil::LockGuard;
 use crate::ledger::{Bead, ListFilter};
 use crate::town::RigConfig;
@@ -23,8 +28,8 @@ use crate::{Error, Result};
 use serde::Serialize;
 
 pub use super::attention::MERGE_FAILED;
-pub use super::refinery_cleanup::Kept;
-pub use super::refinery_push::{PushStatus, push_status};
+pub use super::refinery::cleanup::Kept;
+pub use super::refinery::push::{PushStatus, push_status};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueItem {
@@ -221,18 +226,18 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         .join(format!("refinery-{}.lock", rig.name));
     let _only_one = LockGuard::acquire(&lock)?;
     // A gate a killed refinery left running must not write into the worktree we reset now.
-    super::refinery_gates::stop_leftover(
-        &super::refinery_gates::gate_record(&ctx.town.paths, &rig.name),
+    super::refinery::gates::stop_leftover(
+        &super::refinery::gates::gate_record(&ctx.town.paths, &rig.name),
         &ctx.town.paths.refinery_dir(&rig.name),
     );
     // Resolution beads a killed refinery made but did not get to sling.
-    refinery_conflict::sling_pending(ctx, rig).await;
+    conflict::sling_pending(ctx, rig).await;
     let mut out = Vec::new();
     // Landings whose cleanup a stopped refinery did not get to (read before this call lands
     // anything: those are cleaned up below anyway).
-    let unclean = refinery_cleanup::pending(ctx, rig)?;
+    let unclean = cleanup::pending(ctx, rig)?;
     let waiting = queue(ctx, rig)?;
-    let (mut landed, closed) = refinery_batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
+    let (mut landed, closed) = batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
     let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
     let next: Vec<QueueItem> = waiting
         .into_iter()
@@ -240,14 +245,14 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         .take(batch_max)
         .collect();
     if !next.is_empty() {
-        landed.extend(refinery_batch::work(ctx, rig, next, &mut out).await?);
+        landed.extend(batch::work(ctx, rig, next, &mut out).await?);
     }
-    if let Some(o) = refinery_push::push_if_due(ctx, rig, !landed.is_empty()) {
+    if let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);
     }
     landed.extend(unclean);
     if !landed.is_empty() {
-        match refinery_cleanup::clean(ctx, rig, &landed).await {
+        match cleanup::clean(ctx, rig, &landed).await {
             Ok(Some(o)) => out.push(o),
             Ok(None) => {}
             Err(e) => {

@@ -10,23 +10,23 @@
 //! landing as; a refinery that dies after the move and before the ledger closes the members
 //! finds those commits on the default branch next time and closes them without a rebuild.
 
-use super::Ctx;
-use super::beads::{CloseOutcome, close_in};
-use super::done::PENDING_MERGE;
-use super::refinery::{Outcome, QueueItem, short};
-use super::refinery_conflict::{self, SendBack};
-use super::refinery_gates::{self, GateFailure};
 use crate::ledger::Tx;
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::beads::{CloseOutcome, close_in};
+use crate::work::done::PENDING_MERGE;
+use crate::work::refinery::conflict::{self, SendBack};
+use crate::work::refinery::gates::{self, GateFailure};
+use crate::work::refinery::{Outcome, QueueItem, short};
 use crate::{Result, git};
 use std::path::PathBuf;
 
 /// Label of a landed merge request whose branch and polecat are not yet cleaned up.
-pub(super) const CLEANUP_PENDING: &str = "cleanup-pending";
+pub(in crate::work) const CLEANUP_PENDING: &str = "cleanup-pending";
 
 /// A merge request whose work is now on the default branch (for cleanup after the merge).
 #[derive(Debug, Clone)]
-pub(super) struct Landed {
+pub(in crate::work) struct Landed {
     /// The merge request (it carries the cleanup-pending label until the cleanup ran).
     pub mr: String,
     pub branch: String,
@@ -57,7 +57,7 @@ struct Run<'a> {
 }
 
 /// Works `members` (in queue order) as one batch; returns what landed.
-pub(super) async fn work(
+pub(in crate::work) async fn work(
     ctx: &mut Ctx,
     rig: &RigConfig,
     members: Vec<QueueItem>,
@@ -71,7 +71,7 @@ pub(super) async fn work(
     let mut run = Run {
         wt: ctx.town.paths.refinery_dir(&rig.name),
         repo: ctx.town.paths.rig_repo(&rig.name),
-        gate_record: refinery_gates::gate_record(&ctx.town.paths, &rig.name),
+        gate_record: gates::gate_record(&ctx.town.paths, &rig.name),
         strategy,
         batch: if members.len() > 1 {
             members.iter().map(|m| m.id.clone()).collect()
@@ -89,7 +89,7 @@ pub(super) async fn work(
 /// Merge requests left `in_progress` by a refinery that died after moving the default branch:
 /// what they were landing is there, so they are closed as merged (with that commit). Returns
 /// what landed and the ids closed.
-pub(super) fn finish_interrupted(
+pub(in crate::work) fn finish_interrupted(
     ctx: &mut Ctx,
     rig: &RigConfig,
     waiting: &[QueueItem],
@@ -144,7 +144,7 @@ impl Run<'_> {
                     // A member left out after the last one built (a conflict) may have left
                     // the worktree elsewhere: test exactly the stack that would land.
                     git::checkout_clean(&self.wt, &built.head)?;
-                    refinery_gates::run_all(&self.wt, rig, &self.gate_record).await?
+                    gates::run_all(&self.wt, rig, &self.gate_record).await?
                 }
             }
         };
@@ -189,7 +189,7 @@ impl Run<'_> {
                 Ok(t) => t,
                 Err(e) => {
                     let reason = format!("{} cannot be built: {e}", m.branch);
-                    refinery_conflict::send_back(ctx, &m, &reason, SendBack::Failed)?;
+                    conflict::send_back(ctx, &m, &reason, SendBack::Failed)?;
                     self.out.push(Outcome::Failed {
                         mr: m.id.clone(),
                         reason,
@@ -203,7 +203,7 @@ impl Run<'_> {
                     // Not a conflict, yet it cannot be built: its worker hears why, and the
                     // queue behind it is not held up.
                     let reason = format!("{} cannot be built onto {}: {e}", m.branch, short(&prev));
-                    refinery_conflict::send_back(ctx, &m, &reason, SendBack::Failed)?;
+                    conflict::send_back(ctx, &m, &reason, SendBack::Failed)?;
                     self.out.push(Outcome::Failed {
                         mr: m.id.clone(),
                         reason,
@@ -213,7 +213,7 @@ impl Run<'_> {
             };
             match prepared {
                 git::Prepared::Conflict { files } => {
-                    let o = refinery_conflict::on_conflict(ctx, rig, &m, files).await?;
+                    let o = conflict::on_conflict(ctx, rig, &m, files).await?;
                     self.out.push(o);
                 }
                 git::Prepared::Ready { head, .. } => {
@@ -265,7 +265,7 @@ impl Run<'_> {
 
     fn gate_failed(&mut self, ctx: &mut Ctx, m: &QueueItem, f: GateFailure) -> Result<()> {
         let why = format!("gate `{}` failed:\n{}", f.gate, f.tail);
-        refinery_conflict::send_back(ctx, m, &why, SendBack::Failed)?;
+        conflict::send_back(ctx, m, &why, SendBack::Failed)?;
         self.out.push(Outcome::GateFailed {
             mr: m.id.clone(),
             source_bead: m.source_bead.clone(),

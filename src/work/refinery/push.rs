@@ -6,9 +6,9 @@
 //! What was last pushed is kept in `.gt/refinery/<rig>.push.json`; a push is pending while the
 //! default branch is somewhere else.
 
-use super::Ctx;
-use super::refinery::Outcome;
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::refinery::Outcome;
 use crate::{Error, Result, git};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -112,7 +112,11 @@ pub fn push_status(ctx: &Ctx, rig: &RigConfig) -> Result<Option<PushStatus>> {
 /// Pushes the default branch when it is not where it was last pushed: at once when it just
 /// moved (`landed`), else when the last failure is old enough. Never an error: a failure is
 /// the outcome.
-pub(super) fn push_if_due(ctx: &mut Ctx, rig: &RigConfig, landed: bool) -> Option<Outcome> {
+pub(in crate::work) fn push_if_due(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    landed: bool,
+) -> Option<Outcome> {
     let status = match push_status(ctx, rig) {
         Ok(Some(s)) if s.push_pending => s,
         Ok(_) => return None,

@@ -6,14 +6,14 @@
 //! Every path marks the merge request `merge-failed` (it stays, for `gt mq retry` or
 //! `reject`), puts the source bead back to open work, and tells the worker by mail.
 
-use super::Ctx;
-use super::beads::new_dep;
-use super::done::PENDING_MERGE;
-use super::refinery::{MERGE_FAILED, Outcome, QueueItem, short};
-use super::sling::SlingOptions;
 use crate::Result;
 use crate::ledger::{Bead, ListFilter, Tx};
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::beads::new_dep;
+use crate::work::done::PENDING_MERGE;
+use crate::work::refinery::{MERGE_FAILED, Outcome, QueueItem, short};
+use crate::work::sling::SlingOptions;
 
 /// Label of the beads the refinery makes to resolve a conflict.
 pub const CONFLICT_RESOLUTION: &str = "conflict-resolution";
@@ -21,18 +21,23 @@ pub const CONFLICT_RESOLUTION: &str = "conflict-resolution";
 const SLING_PENDING: &str = "sling-pending";
 
 /// What the worker is told.
-pub(super) enum SendBack {
+pub(in crate::work) enum SendBack {
     Failed,
     Conflict { resolution: String, sling: bool },
 }
 
 /// The merge request is marked failed and the work goes back, with the reason; the worker
 /// is mailed.
-pub(super) fn send_back(ctx: &mut Ctx, mr: &QueueItem, why: &str, kind: SendBack) -> Result<()> {
+pub(in crate::work) fn send_back(
+    ctx: &mut Ctx,
+    mr: &QueueItem,
+    why: &str,
+    kind: SendBack,
+) -> Result<()> {
     // The mail goes in the same transaction as the failure: a refinery killed in between
     // cannot leave the worker untold.
     if let Some(req) = worker_mail(mr, why, &kind) {
-        match super::mail::send_and(ctx, "refinery", &req, |tx| send_back_in(tx, mr, why)) {
+        match crate::work::mail::send_and(ctx, "refinery", &req, |tx| send_back_in(tx, mr, why)) {
             Ok(_) => return Ok(()),
             // Written, only the agent's notification failed: the mail is in its inbox.
             Err(e) if marked_failed(ctx, &mr.id) => {
@@ -91,7 +96,11 @@ fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
 }
 
 /// The mail telling the worker why its merge failed (None without a worker).
-fn worker_mail(mr: &QueueItem, why: &str, kind: &SendBack) -> Option<super::mail::SendRequest> {
+fn worker_mail(
+    mr: &QueueItem,
+    why: &str,
+    kind: &SendBack,
+) -> Option<crate::work::mail::SendRequest> {
     let worker = mr.worker.as_ref()?;
     let what = mr.source_bead.as_deref().unwrap_or(&mr.branch);
     let (subject, next) = match kind {
@@ -107,7 +116,7 @@ fn worker_mail(mr: &QueueItem, why: &str, kind: &SendBack) -> Option<super::mail
             ),
         ),
     };
-    Some(super::mail::SendRequest {
+    Some(crate::work::mail::SendRequest {
         to: vec![worker.clone()],
         cc: Vec::new(),
         subject,
@@ -121,7 +130,7 @@ fn worker_mail(mr: &QueueItem, why: &str, kind: &SendBack) -> Option<super::mail
 }
 
 /// A conflict, handled per `merge.on_conflict`.
-pub(super) async fn on_conflict(
+pub(in crate::work) async fn on_conflict(
     ctx: &mut Ctx,
     rig: &RigConfig,
     mr: &QueueItem,
@@ -153,7 +162,7 @@ pub(super) async fn on_conflict(
         sling,
     };
     let mail = worker_mail(mr, &why, &draft).and_then(|req| {
-        match super::mail::Outgoing::prepare(ctx, "refinery", &req) {
+        match crate::work::mail::Outgoing::prepare(ctx, "refinery", &req) {
             Ok(o) => Some(o),
             Err(e) => {
                 tracing::warn!(error = %e, "could not address the worker about a conflict");
@@ -313,10 +322,10 @@ async fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<St
         ..Default::default()
     };
     // Through the scheduler like any sling to a rig: a limit or a pause holds it in the queue.
-    let slung = super::scheduler::sling_or_queue(ctx, id, &rig.name, &opts).await;
+    let slung = crate::work::scheduler::sling_or_queue(ctx, id, &rig.name, &opts).await;
     let (agent, note) = match slung {
-        Ok(super::scheduler::Outcome::Slung(s)) => (Some(s.agent), None),
-        Ok(super::scheduler::Outcome::Queued(q)) => (
+        Ok(crate::work::scheduler::Outcome::Slung(s)) => (Some(s.agent), None),
+        Ok(crate::work::scheduler::Outcome::Queued(q)) => (
             None,
             Some(format!(
                 "queued for a polecat of {} at position {} ({})",
@@ -350,7 +359,7 @@ async fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<St
 }
 
 /// Slings the resolution beads a refinery made but was stopped before slinging.
-pub(super) async fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
+pub(in crate::work) async fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
     let pending = ctx.reader().list(&ListFilter {
         label: Some(SLING_PENDING.into()),
         prefix: Some(rig.prefix.clone()),

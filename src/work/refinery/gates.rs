@@ -10,13 +10,13 @@ use std::time::Duration;
 
 /// A gate that did not pass: which one, and the last lines of its output.
 #[derive(Debug, Clone)]
-pub(super) struct GateFailure {
+pub(in crate::work) struct GateFailure {
     pub gate: String,
     pub tail: String,
 }
 
 /// `gates = ["cargo test", …]` from rig.toml.
-pub(super) fn gates(rig: &RigConfig) -> Result<Vec<String>> {
+pub(in crate::work) fn gates(rig: &RigConfig) -> Result<Vec<String>> {
     let bad = || {
         Error::invalid(format!(
             "rig {}: `gates` must be a list of command strings",
@@ -90,7 +90,7 @@ fn group_works_in(pgid: u32, dir: &Path) -> bool {
 
 /// Runs every gate in order in `wt`; the first failure, or None when all passed. The running
 /// gate's process group is kept in `record` meanwhile.
-pub(super) async fn run_all(
+pub(in crate::work) async fn run_all(
     wt: &Path,
     rig: &RigConfig,
     record: &Path,
