@@ -217,7 +217,7 @@ pub fn done_cmd(
     // Work that waited for this one (a convoy formula's synthesis) may go now. The done
     // itself is recorded whatever happens here.
     let mut followups = Vec::new();
-    match block_on(crate::work::convoy_run::sling_due(ctx)) {
+    match block_on(crate::work::convoy::run::sling_due(ctx)) {
         Ok(Ok(list)) => {
             for s in list {
                 match s {

@@ -5,8 +5,8 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::work::Ctx;
+use crate::work::convoy::watch;
 use crate::work::convoy::{self, ConvoyView};
-use crate::work::convoy_watch;
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
@@ -155,7 +155,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             address,
             off,
         } => {
-            let (v, changed) = convoy_watch::watch(ctx, &convoy, &address, off)?;
+            let (v, changed) = watch::watch(ctx, &convoy, &address, off)?;
             if out.json {
                 return out
                     .json(json!({ "convoy": v, "changed": changed }))
@@ -169,7 +169,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             out.line(line).map_err(io)
         }
         ConvoyCmd::Feed { convoy, off } => {
-            let (v, changed) = convoy_watch::feed(ctx, &convoy, off)?;
+            let (v, changed) = watch::feed(ctx, &convoy, off)?;
             if out.json {
                 return out
                     .json(json!({ "convoy": v, "changed": changed }))

@@ -5,7 +5,7 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::formula::{Formula, Library, Resolved};
-use crate::work::{Ctx, block_on, convoy_run, formulas};
+use crate::work::{Ctx, block_on, convoy::run, formulas};
 use serde_json::json;
 
 /// `list` and `show` with only the user's and the built-in formulas.
@@ -53,7 +53,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             agent,
         } => {
             let vars = formulas::parse_vars(&vars)?;
-            let r = block_on(convoy_run::run(
+            let r = block_on(run::run(
                 ctx,
                 &name,
                 &rig,

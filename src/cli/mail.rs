@@ -3,8 +3,8 @@
 use super::args::{MailCmd, MailEntryCmd};
 use super::io;
 use super::output::{Out, Tone};
+use crate::work::mail::config::{self, Kind};
 use crate::work::mail::{self, MailItem, SendRequest};
-use crate::work::mail_config::{self, Kind};
 use crate::work::{Ctx, agents};
 use crate::{Error, Result};
 use serde_json::json;
@@ -264,7 +264,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
 fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Result<()> {
     match cmd {
         MailEntryCmd::Add { name, members } => {
-            let e = mail_config::add(ctx, kind, &name, &members)?;
+            let e = config::add(ctx, kind, &name, &members)?;
             if out.json {
                 return out.json(json!({ "entry": e })).map_err(io);
             }
@@ -272,14 +272,14 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
                 .map_err(io)
         }
         MailEntryCmd::Remove { name, members } => {
-            mail_config::remove(ctx, kind, &name, &members)?;
+            config::remove(ctx, kind, &name, &members)?;
             if out.json {
                 return out.json(json!({ "removed": name })).map_err(io);
             }
             out.line(format!("Updated {name}")).map_err(io)
         }
         MailEntryCmd::Show => {
-            let list = mail_config::entries(ctx, kind);
+            let list = config::entries(ctx, kind);
             if out.json {
                 return out.json(json!({ "entries": list })).map_err(io);
             }

@@ -238,7 +238,7 @@ fn validate_routes(ctx: &Ctx, routes: &[String]) -> Result<()> {
         }
         match r.strip_prefix("mail:") {
             Some(addr) => {
-                super::mail_address::resolve(ctx, addr)?;
+                super::mail::address::resolve(ctx, addr)?;
             }
             None => {
                 return Err(Error::invalid(format!(

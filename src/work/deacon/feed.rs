@@ -9,7 +9,7 @@ use crate::ledger::{ListFilter, ReadyFilter, prefix_of};
 use crate::work::Ctx;
 use crate::work::convoy::FEED_LABEL;
 use crate::work::scheduler::{Capacity, SCHEDULED};
-use crate::work::{convoy_run, done, formula_sling, sling::SlingOptions};
+use crate::work::{convoy::run, done, formula_sling, sling::SlingOptions};
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 
@@ -97,7 +97,7 @@ fn candidates(ctx: &Ctx) -> Result<Vec<FedConvoy>> {
         return Ok(Vec::new());
     }
     let ready = r.ready(&ReadyFilter::default())?;
-    let busy = [SCHEDULED, convoy_run::SLING_WHEN_READY, done::PENDING_MERGE];
+    let busy = [SCHEDULED, run::SLING_WHEN_READY, done::PENDING_MERGE];
     let mut out = Vec::new();
     for c in fed {
         let tracked: HashSet<String> = r.tracked(&c.id)?.into_iter().map(|t| t.id).collect();

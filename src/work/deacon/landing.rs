@@ -8,7 +8,7 @@ use crate::ledger::{Bead, ListFilter};
 use crate::work::Ctx;
 use crate::work::convoy::{self, ANNOUNCE_LABEL};
 use crate::work::mail::{self, SendRequest};
-use crate::work::{convoy_watch, mail_address};
+use crate::work::{convoy::watch, mail::address};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -55,8 +55,8 @@ fn announce_one(ctx: &mut Ctx, id: &str, report: &mut DeaconReport) -> Result<Op
     }
     let labels = ctx.reader().labels(id)?;
     let mut to = vec![owner(ctx, &c)];
-    for w in convoy_watch::watchers(&labels) {
-        match mail_address::resolve(ctx, &w) {
+    for w in watch::watchers(&labels) {
+        match address::resolve(ctx, &w) {
             Ok(_) if !to.contains(&w) => to.push(w),
             Ok(_) => {}
             Err(e) => report
@@ -98,7 +98,7 @@ fn announce_one(ctx: &mut Ctx, id: &str, report: &mut DeaconReport) -> Result<Op
 /// name or email, as `gt install` writes, means the human: `overseer`); with no owner set,
 /// the convoy's creator when it still has a mailbox; else `overseer`.
 fn owner(ctx: &Ctx, c: &Bead) -> String {
-    let reachable = |a: &str| mail_address::resolve(ctx, a).is_ok();
+    let reachable = |a: &str| address::resolve(ctx, a).is_ok();
     let setting = ctx
         .setting("owner", None)
         .map(|r| r.as_str())

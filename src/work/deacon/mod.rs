@@ -104,7 +104,7 @@ async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconR
     if let Err(e) = schedule(ctx, report).await {
         report.errors.push(format!("scheduler: {e}"));
     }
-    match super::convoy_run::sling_due(ctx).await {
+    match super::convoy::run::sling_due(ctx).await {
         Ok(list) => {
             for r in list {
                 match r {

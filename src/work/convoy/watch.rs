@@ -2,8 +2,8 @@
 //! it in issues.jsonl): watchers to mail when it lands (`watch:<address>`), feeding
 //! (`feed`), and a landing not yet announced (`landing-unannounced`).
 
-use super::Ctx;
-use super::convoy::{self, ConvoyView};
+use crate::work::Ctx;
+use crate::work::convoy::{self, ConvoyView};
 use crate::{Error, Result};
 
 /// The deacon slings the convoy's next ready bead whenever a polecat is free.
@@ -31,7 +31,7 @@ pub fn validate_watchers(ctx: &Ctx, addresses: &[String]) -> Result<Vec<String>>
         if a.is_empty() {
             return Err(Error::invalid("a watcher address is empty"));
         }
-        super::mail_address::resolve(ctx, a)
+        crate::work::mail::address::resolve(ctx, a)
             .map_err(|e| Error::invalid(format!("cannot watch a convoy as {a:?}: {e}")))?;
         if !out.iter().any(|x| x == a) {
             out.push(a.to_string());

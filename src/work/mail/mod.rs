@@ -2,10 +2,13 @@
 //! recipient). After the write, a running recipient is told through confirmed delivery — in
 //! the background, so sending never waits on the recipient.
 
+pub mod address;
+pub mod config;
+
 use super::Ctx;
-use super::mail_address::{self, Recipient};
 use crate::ledger::{Bead, Dependency, MessageRow, Tx};
 use crate::{Error, Result};
+use address::Recipient;
 use serde_json::{Value, json};
 
 pub const READ: &str = "read";
@@ -207,8 +210,8 @@ impl Outgoing {
             return Err(Error::invalid("give at least one recipient"));
         }
         let priority = Priority::parse(req.priority.as_deref().unwrap_or("normal"))?;
-        let to = mail_address::resolve_all(ctx, &req.to)?;
-        let cc: Vec<Recipient> = mail_address::resolve_all(ctx, &req.cc)?
+        let to = address::resolve_all(ctx, &req.to)?;
+        let cc: Vec<Recipient> = address::resolve_all(ctx, &req.cc)?
             .into_iter()
             .filter(|r| !to.contains(r))
             .collect();
@@ -390,8 +393,8 @@ pub fn inbox(ctx: &Ctx, address: &str, unread_only: bool, archived: bool) -> Res
     }
     // Nothing there: resolve shorthand (`<rig>/<name>`), and refuse addresses that name
     // nobody — or had mail once (a departed agent's archive stays readable).
-    let known = mail_address::known_addresses(ctx)?;
-    let who = match mail_address::canonical(ctx, address, &known) {
+    let known = address::known_addresses(ctx)?;
+    let who = match address::canonical(ctx, address, &known) {
         Ok(w) => w,
         Err(e) if ctx.reader().messages_for(address, true, false)?.is_empty() => return Err(e),
         Err(_) => address.to_string(),
@@ -643,7 +646,7 @@ fn check_worker(ctx: &Ctx, queue: &str, worker: &str) -> Result<()> {
     if workers.is_empty()
         || workers
             .iter()
-            .any(|p| mail_address::pattern_matches(p, worker) || p == worker)
+            .any(|p| address::pattern_matches(p, worker) || p == worker)
     {
         Ok(())
     } else {

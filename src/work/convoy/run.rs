@@ -2,11 +2,11 @@
 //! that waits for them, all tracked by one convoy. The synthesis is slung once every leg's
 //! work is finished (`gt done`, or closed), by whichever `gt done` finishes the last leg.
 
-use super::scheduler::{self, Outcome};
-use super::sling::SlingOptions;
-use super::{Ctx, done, formulas};
 use crate::formula::{Kind, StepRole};
 use crate::ledger::Bead;
+use crate::work::scheduler::{self, Outcome};
+use crate::work::sling::SlingOptions;
+use crate::work::{Ctx, done, formulas};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -85,8 +85,10 @@ pub async fn run(
                 created_by: Some(actor.clone()),
                 ..Bead::default()
             };
-            b.extra
-                .insert(super::molecule::STEP_KEY.into(), serde_json::json!(step.id));
+            b.extra.insert(
+                crate::work::molecule::STEP_KEY.into(),
+                serde_json::json!(step.id),
+            );
             if step.role == StepRole::Synthesis {
                 b.extra.insert(SLING_TO.into(), serde_json::json!(rig));
             }
@@ -99,7 +101,7 @@ pub async fn run(
                         step.id, inst.name
                     )));
                 };
-                let edge = super::beads::new_dep(tx, &id, target, "blocks");
+                let edge = crate::work::beads::new_dep(tx, &id, target, "blocks");
                 tx.add_dep(&edge)?;
             }
             if step.needs.is_empty() {
@@ -111,7 +113,7 @@ pub async fn run(
             ids.insert(step.id.clone(), id);
         }
         let members: Vec<String> = ids.values().cloned().collect();
-        let convoy = super::convoy::create_in(tx, &title, &members)?;
+        let convoy = crate::work::convoy::create_in(tx, &title, &members)?;
         Ok((convoy, legs, synthesis))
     })?;
     let opts = SlingOptions {

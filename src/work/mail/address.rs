@@ -2,9 +2,9 @@
 //! fan-out list), `queue:<name>` (one copy, claimed by one worker), `@group` and patterns such
 //! as `<rig>/polecats/*`. Lists, groups and queues live in town.toml under `[mail]`.
 
-use super::Ctx;
-use super::agents;
 use crate::agent::Address;
+use crate::work::Ctx;
+use crate::work::agents;
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 
@@ -187,7 +187,7 @@ pub fn resolve_all(ctx: &Ctx, addresses: &[String]) -> Result<Vec<Recipient>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::work::*;
 
     #[test]
     fn patterns_match_whole_segments() {

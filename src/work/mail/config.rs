@@ -1,8 +1,8 @@
 //! `gt mail list|group|queue`: the town's mailing lists, groups and queues (town.toml `[mail]`).
 
-use super::Ctx;
-use super::mail_address;
 use crate::town::settings;
+use crate::work::Ctx;
+use crate::work::mail::address;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,14 +66,14 @@ pub fn entries(ctx: &Ctx, kind: Kind) -> Vec<Entry> {
 
 /// Adds members (list: addresses that exist; group: patterns; queue: worker patterns).
 pub fn add(ctx: &mut Ctx, kind: Kind, name: &str, members: &[String]) -> Result<Entry> {
-    super::validate_simple_name("name", name)?;
+    crate::work::validate_simple_name("name", name)?;
     if kind == Kind::List {
         if members.is_empty() {
             return Err(Error::invalid("a list needs at least one address"));
         }
-        let known = mail_address::known_addresses(ctx)?;
+        let known = address::known_addresses(ctx)?;
         for m in members {
-            mail_address::canonical(ctx, m, &known)?;
+            address::canonical(ctx, m, &known)?;
         }
     }
     if kind == Kind::Group

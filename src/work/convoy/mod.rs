@@ -2,6 +2,9 @@
 //! dependencies and land (close) when every tracked bead is closed — checked in the same
 //! transaction as each close, never by polling.
 
+pub mod run;
+pub mod watch;
+
 use super::Ctx;
 use super::beads::require;
 use crate::ledger::{Bead, Dependency, Tx, is_done_status};
@@ -10,7 +13,7 @@ use crate::{Error, Result};
 /// The close reason of a convoy that closed itself; only such convoys reopen on their own.
 pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
 
-pub use super::convoy_watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
+pub use super::convoy::watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
 pub use crate::ledger::TrackedRow as TrackedBead;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -85,7 +88,7 @@ pub fn create_with(
 ) -> Result<ConvoyView> {
     let title = super::beads::validate_title(title)?;
     check_members(ctx, ids)?;
-    let watchers = super::convoy_watch::validate_watchers(ctx, watchers)?;
+    let watchers = super::convoy::watch::validate_watchers(ctx, watchers)?;
     let id = ctx.write(|tx| {
         let id = create_in(tx, &title, ids)?;
         for w in &watchers {
@@ -214,7 +217,7 @@ fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
         total: tracked.len(),
         closed,
         tracked,
-        watchers: super::convoy_watch::watchers(&labels),
+        watchers: super::convoy::watch::watchers(&labels),
         feed: labels.iter().any(|l| l == FEED_LABEL),
         id: c.id,
         title: c.title,
