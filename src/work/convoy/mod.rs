@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// The close reason of a convoy that closed itself; only such convoys reopen on their own.
 pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
 
-pub use super::convoy::watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
+pub use watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
 pub use crate::ledger::TrackedRow as TrackedBead;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -88,7 +88,7 @@ pub fn create_with(
 ) -> Result<ConvoyView> {
     let title = super::beads::validate_title(title)?;
     check_members(ctx, ids)?;
-    let watchers = super::convoy::watch::validate_watchers(ctx, watchers)?;
+    let watchers = watch::validate_watchers(ctx, watchers)?;
     let id = ctx.write(|tx| {
         let id = create_in(tx, &title, ids)?;
         for w in &watchers {
@@ -217,7 +217,7 @@ fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
         total: tracked.len(),
         closed,
         tracked,
-        watchers: super::convoy::watch::watchers(&labels),
+        watchers: watch::watchers(&labels),
         feed: labels.iter().any(|l| l == FEED_LABEL),
         id: c.id,
         title: c.title,

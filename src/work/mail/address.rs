@@ -187,7 +187,7 @@ pub fn resolve_all(ctx: &Ctx, addresses: &[String]) -> Result<Vec<Recipient>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::work::*;
+    use super::*;
 
     #[test]
     fn patterns_match_whole_segments() {
