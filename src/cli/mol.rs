@@ -5,7 +5,7 @@ use super::io;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::molecule::{self, MolView, StepState};
-use crate::work::{Ctx, formulas, mol_steps};
+use crate::work::{Ctx, formulas, molecule::steps};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
@@ -46,7 +46,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             status(out, &m)
         }
         MolCmd::Step(MolStepCmd::Done { step, mol, force }) => {
-            let d = mol_steps::step_done(ctx, &step, mol.as_deref(), force)?;
+            let d = steps::step_done(ctx, &step, mol.as_deref(), force)?;
             if out.json {
                 return out.json(json!({ "step_done": d })).map_err(io);
             }
@@ -79,7 +79,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             }
         }
         MolCmd::Burn { id } => {
-            let b = mol_steps::burn(ctx, &id)?;
+            let b = steps::burn(ctx, &id)?;
             if out.json {
                 return out.json(json!({ "burned": b })).map_err(io);
             }
@@ -90,7 +90,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             .map_err(io)
         }
         MolCmd::Squash { id } => {
-            let s = mol_steps::squash(ctx, &id)?;
+            let s = steps::squash(ctx, &id)?;
             if out.json {
                 return out.json(json!({ "squashed": s })).map_err(io);
             }

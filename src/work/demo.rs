@@ -344,7 +344,7 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
             agent: Some(DEMO_RUNTIMES[i % DEMO_RUNTIMES.len()].0.to_string()),
             ..Default::default()
         };
-        let s = super::formula_sling::sling_item(ctx, &b.id, &rig, &opts).await?;
+        let s = super::formulas::sling::sling_item(ctx, &b.id, &rig, &opts).await?;
         out.slung.push(format!("{} → {}", s.bead, s.agent));
     }
     if !first {

@@ -13,8 +13,8 @@ use crate::{Error, Result};
 /// The close reason of a convoy that closed itself; only such convoys reopen on their own.
 pub const LANDED_REASON: &str = "landed: every tracked bead is closed";
 
-pub use watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
 pub use crate::ledger::TrackedRow as TrackedBead;
+pub use watch::{ANNOUNCE_LABEL, FEED_LABEL, WATCH_PREFIX};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ConvoyView {

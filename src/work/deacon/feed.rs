@@ -9,7 +9,7 @@ use crate::ledger::{ListFilter, ReadyFilter, prefix_of};
 use crate::work::Ctx;
 use crate::work::convoy::FEED_LABEL;
 use crate::work::scheduler::{Capacity, SCHEDULED};
-use crate::work::{convoy::run, done, formula_sling, sling::SlingOptions};
+use crate::work::{convoy::run, done, formulas::sling, sling::SlingOptions};
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 
@@ -42,7 +42,7 @@ pub(super) async fn feed(
             tried.insert(bead.clone());
             progressed = true;
             let opts = SlingOptions::default();
-            match formula_sling::sling_item(ctx, &bead, &rig, &opts).await {
+            match sling::sling_item(ctx, &bead, &rig, &opts).await {
                 Ok(s) => {
                     if !s.already {
                         cap.take();

@@ -5,7 +5,7 @@ use super::Capacity;
 use super::queue::{self, Entry, QueuedView};
 use crate::Result;
 use crate::work::sling::Slung;
-use crate::work::{Ctx, formula_sling, hook};
+use crate::work::{Ctx, formulas::sling, hook};
 use serde::Serialize;
 
 /// A queued bead that was slung.
@@ -111,7 +111,7 @@ async fn try_entry(
     entry: &Entry,
     report: &mut DispatchReport,
 ) -> Result<Tried> {
-    let res = formula_sling::sling_item(ctx, &view.bead, &entry.target, &entry.options()).await;
+    let res = sling::sling_item(ctx, &view.bead, &entry.target, &entry.options()).await;
     let e = match res {
         Ok(s) => {
             report.dispatched.push(Dispatched {

@@ -5,7 +5,7 @@ use super::queue::{self, Entry};
 use super::{Capacity, is_paused, max_polecats};
 use crate::agent::Address;
 use crate::work::sling::{SlingOptions, Slung};
-use crate::work::{Ctx, formula_sling, formulas, hook};
+use crate::work::{Ctx, formulas, formulas::sling, hook};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ pub async fn sling_or_queue(
         }
         None => {
             // A formula by name: poured now, its root waits (and gets no second formula).
-            let root = formula_sling::pour_named(ctx, item, Some(&rig), opts)?;
+            let root = sling::pour_named(ctx, item, Some(&rig), opts)?;
             let plain = SlingOptions {
                 agent: opts.agent.clone(),
                 no_convoy: opts.no_convoy,
@@ -159,7 +159,7 @@ pub async fn sling_or_queue(
 }
 
 async fn direct(ctx: &mut Ctx, item: &str, target: &str, opts: &SlingOptions) -> Result<Outcome> {
-    formula_sling::sling_item(ctx, item, target, opts)
+    sling::sling_item(ctx, item, target, opts)
         .await
         .map(Outcome::Slung)
 }
@@ -209,7 +209,7 @@ fn check_formula(
     let rig = Address::parse(target)
         .ok()
         .and_then(|a| a.rig().map(str::to_string));
-    match formula_sling::effective_formula(ctx, target, opts)? {
+    match sling::effective_formula(ctx, target, opts)? {
         Some(f) => {
             formulas::prepare(ctx, &f, &opts.vars, rig.as_deref(), Some(bead))?;
             Ok(())

@@ -1,8 +1,8 @@
 //! Walking a molecule: closing its steps, and finishing it early (burn) or for good (squash).
 
-use super::Ctx;
-use super::beads::{CloseOutcome, close_in};
-use super::molecule::{self, MolView, StepState};
+use crate::work::Ctx;
+use crate::work::beads::{CloseOutcome, close_in};
+use crate::work::molecule::{self, MolView, StepState};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -166,7 +166,7 @@ fn refuse_if_held(r: &crate::ledger::Reader<'_>, m: &MolView, verb: &str) -> Res
             m.root
         )));
     }
-    if super::done::pending_merge_of(r, &m.root)?.is_some() {
+    if crate::work::done::pending_merge_of(r, &m.root)?.is_some() {
         return Err(Error::invalid(format!(
             "molecule {} is waiting in the merge queue; {verb} it after its merge lands or is rejected",
             m.root

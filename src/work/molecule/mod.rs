@@ -2,6 +2,8 @@
 //! bead per step (type `step`, ids `<root>.<n>`), with a `blocks` edge for every `needs` —
 //! and the views that walk them. Readiness inside a molecule follows from those edges alone.
 
+pub mod steps;
+
 use super::Ctx;
 use super::beads::new_dep;
 use crate::ledger::{Bead, Reader, Tx};

@@ -2,9 +2,9 @@
 //! its root; `gt sling <bead> <target> --formula f` (or the rig's `sling.formula`) pours one
 //! for the bead. A sling that fails takes its molecule back, so nothing half-made is left.
 
-use super::sling::{self, SlingOptions, Slung};
-use super::{Ctx, formulas, molecule};
 use crate::agent::Address;
+use crate::work::sling::{self, SlingOptions, Slung};
+use crate::work::{Ctx, formulas, molecule};
 use crate::{Error, Result};
 
 pub async fn sling_item(
@@ -140,7 +140,7 @@ pub fn pour_named(
     match lib.resolve(name) {
         Err(_) if looks_like_bead_id(ctx, name) => {
             // Say what was most likely meant: a bead that does not exist.
-            super::beads::require(ctx, &ctx.reader(), name)?;
+            crate::work::beads::require(ctx, &ctx.reader(), name)?;
         }
         Ok(f) if f.kind == crate::formula::Kind::Convoy => {
             return Err(Error::invalid(format!(

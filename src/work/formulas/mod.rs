@@ -1,6 +1,8 @@
 //! Formulas as the CLI and sling use them: the library for a rig, pouring a formula into a
 //! molecule, and the variables given on the command line.
 
+pub mod sling;
+
 use super::Ctx;
 use super::molecule::{self, PourSpec, PourStep, Poured};
 use crate::formula::{Kind, Library, Resolved};
