@@ -8,7 +8,7 @@ use crate::ledger::jsonl;
 use crate::work::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, block_on, delivery, done, hook, live, polecat, prime, scheduler, sling,
+    Ctx, agents, agents::polecat, block_on, delivery, done, hook, live, prime, scheduler, sling,
 };
 use crate::{Error, Result};
 use serde_json::json;
@@ -612,7 +612,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
 pub(super) fn worker_table(
     out: &mut Out,
     heading: &str,
-    list: &[crate::work::polecat::PolecatView],
+    list: &[crate::work::agents::polecat::PolecatView],
 ) -> Result<()> {
     let count = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
     let rows: Vec<Vec<String>> = list
@@ -636,7 +636,10 @@ pub(super) fn worker_table(
 }
 
 /// What removing a worker did, and what it kept.
-pub(super) fn print_removed(out: &mut Out, r: &crate::work::polecat::RemoveReport) -> Result<()> {
+pub(super) fn print_removed(
+    out: &mut Out,
+    r: &crate::work::agents::polecat::RemoveReport,
+) -> Result<()> {
     out.line(format!("Removed {}", r.address)).map_err(io)?;
     for d in &r.discarded {
         out.line(format!("  discarded (--force): {d}"))

@@ -6,7 +6,7 @@ use super::io;
 use super::output::Out;
 use crate::town::settings::{Scope, display_value, lookup};
 use crate::tui::{keymap, theme};
-use crate::work::agent_config::{self, AgentSpec};
+use crate::work::agents::runtimes::{self, AgentSpec};
 use crate::work::{Ctx, config};
 use crate::{Error, Result};
 use serde_json::json;
@@ -24,7 +24,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
     match cmd {
         ConfigCmd::Agent(c) => agent(out, ctx, c),
         ConfigCmd::DefaultAgent { name } => {
-            agent_config::set_default(ctx, &name)?;
+            runtimes::set_default(ctx, &name)?;
             if out.json {
                 return out.json(json!({ "default_agent": name })).map_err(io);
             }
@@ -196,7 +196,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 set,
                 unset,
             } = *a;
-            let rt = agent_config::set(
+            let rt = runtimes::set(
                 ctx,
                 &AgentSpec {
                     name,
@@ -344,7 +344,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             Ok(())
         }
         AgentConfigCmd::List => {
-            let list = agent_config::list(ctx)?;
+            let list = runtimes::list(ctx)?;
             if out.json {
                 return out.json(json!({ "runtimes": list })).map_err(io);
             }
@@ -382,7 +382,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             .map_err(io)
         }
         AgentConfigCmd::Remove { name } => {
-            agent_config::remove(ctx, &name)?;
+            runtimes::remove(ctx, &name)?;
             if out.json {
                 return out.json(json!({ "removed": name })).map_err(io);
             }

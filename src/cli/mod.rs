@@ -49,7 +49,7 @@ impl Session {
                 if let Ok(agent) = std::env::var("GT_AGENT")
                     && !agent.trim().is_empty()
                 {
-                    crate::work::heartbeat::touch(&ctx.town.paths, agent.trim());
+                    crate::work::agents::heartbeat::touch(&ctx.town.paths, agent.trim());
                 }
                 self.ctx = Some(ctx);
             }

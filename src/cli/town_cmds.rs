@@ -5,7 +5,10 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::work::delivery::DeliveryState;
 use crate::work::escalation::{self, EscalationView};
-use crate::work::{Ctx, block_on, crew, feed, handoff, live, mayor, polecat, status};
+use crate::work::{
+    Ctx, agents::crew, agents::handoff, agents::mayor, agents::polecat, block_on, feed, live,
+    status,
+};
 use crate::{Error, Result};
 use serde_json::json;
 use std::time::Duration;

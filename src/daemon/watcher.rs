@@ -3,7 +3,7 @@
 //! life for the witness and a line in the feed; a ledger change wakes the refinery.
 
 use super::runner::Shared;
-use crate::work::{Ctx, heartbeat};
+use crate::work::{Ctx, agents::heartbeat};
 use crate::{Error, Result};
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};

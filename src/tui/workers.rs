@@ -269,8 +269,12 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             )
         }
         Effect::MayorSay { id, text } => {
-            let r = work::block_on(work::mayor::say(ctx, &text, Duration::from_secs(10)))
-                .and_then(|r| r);
+            let r = work::block_on(work::agents::mayor::say(
+                ctx,
+                &text,
+                Duration::from_secs(10),
+            ))
+            .and_then(|r| r);
             done(
                 id,
                 r.and_then(|d| match d.state {

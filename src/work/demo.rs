@@ -30,9 +30,9 @@ fn define_runtimes(ctx: &mut Ctx) -> Result<()> {
         return Ok(());
     }
     for (name, busy) in missing {
-        super::agent_config::set(
+        super::agents::runtimes::set(
             ctx,
-            &super::agent_config::AgentSpec {
+            &super::agents::runtimes::AgentSpec {
                 name: name.to_string(),
                 command_line: Some(format!(
                     "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
@@ -308,7 +308,7 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
         .iter()
         .any(|p| p.agent.as_deref() == Some("mayor") && !p.dead);
     if !mayor_live {
-        out.mayor = !super::mayor::start(ctx, None).await?.already;
+        out.mayor = !super::agents::mayor::start(ctx, None).await?.already;
     }
     if agents.iter().any(|a| a.hook.is_some()) {
         return Ok(out);

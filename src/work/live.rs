@@ -172,15 +172,17 @@ pub(crate) fn verdict_for(
     now: i64,
 ) -> Judged {
     let screen_changed = match (pane, rt, screen_text) {
-        (Some(p), Some(rt), Some(text)) if !p.dead => Some(super::screen_activity::observe(
-            &ctx.town.paths,
-            &info.address,
-            screen::fingerprint(rt, text),
-            now,
-        )),
+        (Some(p), Some(rt), Some(text)) if !p.dead => {
+            Some(super::agents::screen_activity::observe(
+                &ctx.town.paths,
+                &info.address,
+                screen::fingerprint(rt, text),
+                now,
+            ))
+        }
         _ => None,
     };
-    let heartbeat = super::heartbeat::last(&ctx.town.paths, &info.address);
+    let heartbeat = super::agents::heartbeat::last(&ctx.town.paths, &info.address);
     let verdict = classify(&Facts {
         now,
         hook: info.hook.as_deref(),

@@ -37,7 +37,7 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
     };
     let handoff = match address {
         Address::Overseer => None,
-        _ => super::handoff::latest_note(ctx, &addr)?,
+        _ => super::agents::handoff::latest_note(ctx, &addr)?,
     };
     let molecule = match &hook {
         Some(b) => match super::molecule::root_of(&ctx.reader(), b)? {

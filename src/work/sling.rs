@@ -6,7 +6,7 @@
 //! and for paste-prompt runtimes confirm the beacon was taken.
 
 use super::agents::{self, AgentInfo, AgentRecord};
-use super::{Ctx, convoy, delivery, hook, polecat, session};
+use super::{Ctx, agents::polecat, agents::session, convoy, delivery, hook};
 use crate::agent::{self, Address, Runtime};
 use crate::fsutil::LockGuard;
 use crate::ledger::Bead;
@@ -303,7 +303,7 @@ async fn clear_reused(
 /// drops anything still queued for it: it was meant for that session's work.
 async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
     let addr = address.to_string();
-    if super::session::close_windows(ctx, &addr, false)
+    if super::agents::session::close_windows(ctx, &addr, false)
         .await?
         .is_none()
     {
@@ -382,7 +382,7 @@ async fn sling_standing(
     let info = match agents::find(&ctx.reader(), &addr)? {
         Some(i) => i,
         None if *address == Address::Mayor => {
-            super::mayor::start(ctx, opts.agent.as_deref()).await?;
+            super::agents::mayor::start(ctx, opts.agent.as_deref()).await?;
             agents::require(ctx, "mayor")?
         }
         None => {
@@ -477,11 +477,11 @@ async fn sling_standing(
                 }
             })
     } else if *address == Address::Mayor {
-        super::mayor::start(ctx, opts.agent.as_deref())
+        super::agents::mayor::start(ctx, opts.agent.as_deref())
             .await
             .map(|_| ())
     } else {
-        super::crew::start(ctx, &addr, Some(&bead.id))
+        super::agents::crew::start(ctx, &addr, Some(&bead.id))
             .await
             .map(|_| ())
     };

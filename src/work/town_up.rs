@@ -3,7 +3,7 @@
 //! supervisor, never anything else on the machine, never a window a person is attached to
 //! unless forced. Hooks stay as they are: after `gt up` the witnesses bring the work back.
 
-use super::{Ctx, mayor, session};
+use super::{Ctx, agents::mayor, agents::session};
 use crate::agent::Address;
 use crate::daemon::status::{self, Seen};
 use crate::tmux::WindowSpec;

@@ -57,7 +57,9 @@ pub(in crate::work) async fn clean(
         }
         let Ok(tip) = git::branch_tip(&repo, &l.branch) else {
             // Gone already; a cleanup stopped half-way may have left the polecat's record.
-            match crate::work::polecat_remove::finish_half_removed(ctx, rig, &l.branch).await {
+            match crate::work::agents::polecat_remove::finish_half_removed(ctx, rig, &l.branch)
+                .await
+            {
                 Ok(Some(p)) => polecats.push(p),
                 Ok(None) => {}
                 Err(e) => keep(&l.branch, e.to_string()),
@@ -94,7 +96,9 @@ pub(in crate::work) async fn clean(
             }
             Some(a) => {
                 let address = a.address.clone();
-                match crate::work::polecat::remove_landed(ctx, &address, &l.branch, &tip).await {
+                match crate::work::agents::polecat::remove_landed(ctx, &address, &l.branch, &tip)
+                    .await
+                {
                     Ok(Ok(r)) => {
                         polecats.push(r.address);
                         branches.extend(r.branch_removed);

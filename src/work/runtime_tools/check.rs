@@ -2,7 +2,7 @@
 //! scratch git repository and a scratch window; reports its version, the dialogs gt answered,
 //! and whether it reached its prompt — or the screen that stopped it. Nothing is left behind.
 
-use super::super::{Ctx, startup};
+use super::super::{Ctx, agents::startup};
 use crate::agent::{self, procs};
 use crate::tmux::WindowSpec;
 use crate::{Error, Result, git};

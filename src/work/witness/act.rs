@@ -5,7 +5,7 @@ use super::classify::Verdict;
 use super::policy::{Action, Memory};
 use crate::agent::Address;
 use crate::work::live::AgentView;
-use crate::work::{Ctx, delivery, escalation, session};
+use crate::work::{Ctx, agents::session, delivery, escalation};
 
 use crate::{Error, Result};
 use serde_json::json;
@@ -94,10 +94,10 @@ async fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
         return false;
     }
     let seen = view.last_activity.unwrap_or(0);
-    let beat = crate::work::heartbeat::last(&ctx.town.paths, &view.info.address);
+    let beat = crate::work::agents::heartbeat::last(&ctx.town.paths, &view.info.address);
     let screen = match (&view.pane, delivery::runtime_of(ctx, &view.info)) {
         (Some(pane), Ok(rt)) => ctx.tmux().capture(pane, 60).await.ok().map(|text| {
-            crate::work::screen_activity::observe(
+            crate::work::agents::screen_activity::observe(
                 &ctx.town.paths,
                 &view.info.address,
                 crate::agent::screen::fingerprint(&rt, &text),

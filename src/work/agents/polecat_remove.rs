@@ -1,11 +1,11 @@
 //! Removing a polecat or crew member: `gt polecat remove` (refused while work would be lost,
 //! unless forced) and the refinery's cleanup of a polecat whose work has landed.
 
-use super::Ctx;
-use super::agents;
-use super::polecat::{PolecatView, show_worker, worktree_path};
 use crate::agent::Address;
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::agents;
+use crate::work::agents::polecat::{PolecatView, show_worker, worktree_path};
 use crate::{Error, Result, git};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -160,7 +160,9 @@ async fn take_down(
     landed_tip: Option<&str>,
 ) -> Result<RemoveReport> {
     let a = v.agent.clone();
-    let Some(window_killed) = super::session::close_windows(ctx, &a.address, force).await? else {
+    let Some(window_killed) =
+        crate::work::agents::session::close_windows(ctx, &a.address, force).await?
+    else {
         return Err(Error::invalid(format!(
             "someone is attached to {}'s window; detach first or use --force",
             a.address
@@ -224,7 +226,7 @@ pub async fn finish_half_removed(
     let Some(a) = found else {
         return Ok(None);
     };
-    if super::session::close_windows(ctx, &a.address, false)
+    if crate::work::agents::session::close_windows(ctx, &a.address, false)
         .await?
         .is_none()
     {
@@ -238,10 +240,10 @@ pub async fn finish_half_removed(
 /// The agent's queued messages are dropped, its hook (if any) released and its record
 /// marked removed, with a `polecat_removed` event carrying `note`.
 fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Result<()> {
-    super::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
+    crate::work::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     ctx.write(|tx| {
         if let Some(h) = &a.hook {
-            super::hook::unhook_in(tx, h)?;
+            crate::work::hook::unhook_in(tx, h)?;
         }
         agents::set_state(tx, &a.bead_id, "removed", None)?;
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;

@@ -1,10 +1,10 @@
 //! Polecats: named workers with their own worktree and branch. Names come from the rig's
 //! pool under the rig lock; an idle polecat is reused before a new name is taken.
 
-use super::Ctx;
-use super::agents::{self, AgentInfo};
 use crate::agent::names;
 use crate::town::RigConfig;
+use crate::work::Ctx;
+use crate::work::agents::{self, AgentInfo};
 use crate::{Error, Result, git};
 use std::path::PathBuf;
 
@@ -195,4 +195,4 @@ pub fn show_worker(ctx: &Ctx, address: &str, role: &str) -> Result<PolecatView> 
     view(ctx, a)
 }
 
-pub use super::polecat_remove::{RemoveReport, remove, remove_landed, remove_worker};
+pub use crate::work::agents::polecat_remove::{RemoveReport, remove, remove_landed, remove_worker};

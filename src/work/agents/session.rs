@@ -1,9 +1,9 @@
 //! Starting an agent's session: its window on the town's tmux server, with the environment,
 //! role instructions and beacon of DESIGN.md §5.
 
-use super::Ctx;
 use crate::agent::{Address, PromptMode, Runtime, roles};
 use crate::tmux::{Created, WindowSpec};
+use crate::work::Ctx;
 use crate::{Error, Result, git};
 use std::path::Path;
 
@@ -41,7 +41,7 @@ pub fn session_for(address: &Address) -> String {
 
 /// The environment every agent session gets.
 pub fn environment(ctx: &Ctx, address: &Address, name: &str) -> Vec<(String, String)> {
-    let exe = super::gt_exe();
+    let exe = crate::work::gt_exe();
     let mut path = exe
         .parent()
         .map(|p| p.display().to_string())
@@ -86,7 +86,7 @@ pub fn session_env(
     rt: &Runtime,
 ) -> Vec<(String, String)> {
     let mut env = environment(ctx, address, name);
-    let gt_dir = super::gt_exe()
+    let gt_dir = crate::work::gt_exe()
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -148,7 +148,7 @@ pub struct Started {
 pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_instructions(ctx, spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
-    let exe = super::gt_exe().display().to_string();
+    let exe = crate::work::gt_exe().display().to_string();
     let argv = spec.runtime.argv(Some(&beacon_text), &exe);
     let env = session_env(ctx, spec.address, spec.name, spec.runtime);
     let window = WindowSpec {
@@ -187,10 +187,18 @@ pub async fn await_ready(
     started: &Started,
     rt: &Runtime,
     on_failure: OnFailure,
-) -> Result<super::startup::Ready> {
+) -> Result<crate::work::agents::startup::Ready> {
     let agent = address.to_string();
     let given = !beacon_by_paste(rt);
-    match super::startup::until_ready(ctx, &agent, &started.created, rt, &started.env, given).await
+    match crate::work::agents::startup::until_ready(
+        ctx,
+        &agent,
+        &started.created,
+        rt,
+        &started.env,
+        given,
+    )
+    .await
     {
         Ok(r) => Ok(r),
         Err(e) => {
@@ -276,7 +284,11 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             });
         }
         server.kill_agent_window(&p.window_id).await?;
-        super::delivery::cancel_queued(ctx, &addr, "its session had exited and was replaced")?;
+        crate::work::delivery::cancel_queued(
+            ctx,
+            &addr,
+            "its session had exited and was replaced",
+        )?;
     }
     let started = start(ctx, spec).await?;
     let ready = await_ready(ctx, spec.address, &started, spec.runtime, OnFailure::Keep).await?;
@@ -284,11 +296,15 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
     if beacon_by_paste(spec.runtime) {
         let text = beacon(&addr, spec.sender, spec.topic);
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
-        let r = super::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
-        if r.state != super::delivery::DeliveryState::Delivered {
+        let r = crate::work::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
+        if r.state != crate::work::delivery::DeliveryState::Delivered {
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
             // Its beacon must not reach the next session as a second one.
-            super::delivery::cancel_queued(ctx, &addr, "the session it was for did not start")?;
+            crate::work::delivery::cancel_queued(
+                ctx,
+                &addr,
+                "the session it was for did not start",
+            )?;
             return Err(Error::failed(format!(
                 "{addr} started but did not take its first prompt: {}",
                 r.reason
@@ -314,13 +330,17 @@ pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool>
             "someone is attached to {addr}'s window; detach first or use --force"
         )));
     };
-    super::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
+    crate::work::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
     Ok(stopped)
 }
 
 /// Kills the agent's windows; None (nothing killed) when a person is attached to one and
 /// `force` is not given, else whether a window was killed.
-pub(super) async fn close_windows(ctx: &Ctx, address: &str, force: bool) -> Result<Option<bool>> {
+pub(in crate::work) async fn close_windows(
+    ctx: &Ctx,
+    address: &str,
+    force: bool,
+) -> Result<Option<bool>> {
     let server = ctx.tmux();
     let panes = server.panes().await?;
     let mine: Vec<_> = panes

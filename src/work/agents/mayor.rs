@@ -1,11 +1,11 @@
 //! The mayor: the coordinator AI the human chats with, in window `mayor` of session `hq`,
 //! working from `<town>/mayor`. These are the services the workspace's mayor pane uses.
 
-use super::Ctx;
-use super::agents::{self, AgentRecord};
-use super::delivery::{self, DeliveryReport};
-use super::session::{self, Launched, StartSpec};
 use crate::agent::{self, Address};
+use crate::work::Ctx;
+use crate::work::agents::session::{self, Launched, StartSpec};
+use crate::work::agents::{self, AgentRecord};
+use crate::work::delivery::{self, DeliveryReport};
 use crate::{Error, Result};
 use std::time::Duration;
 
@@ -74,7 +74,7 @@ pub async fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
 }
 
 pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
-    let views = super::live::agents(ctx, None).await?;
+    let views = crate::work::live::agents(ctx, None).await?;
     match views.into_iter().find(|v| v.info.address == "mayor") {
         Some(v) => Ok(MayorStatus {
             running: v.window.is_some() && v.session != "exited",
@@ -105,5 +105,5 @@ pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryRe
 
 /// What the mayor's pane shows (the last `lines` lines).
 pub async fn transcript(ctx: &Ctx, lines: usize) -> Result<String> {
-    super::live::peek(ctx, "mayor", lines).await
+    crate::work::live::peek(ctx, "mayor", lines).await
 }

@@ -3,9 +3,9 @@
 //! screen only a person can answer, or never shows its prompt fails the start loudly, with
 //! its own last screen lines.
 
-use super::Ctx;
 use crate::agent::{Runtime, procs, screen, startup};
 use crate::tmux::Created;
+use crate::work::Ctx;
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -175,7 +175,7 @@ async fn watch_into(
             false
         } else if beacon_given {
             s.busy
-                || (s.at_prompt && text.contains(super::session::BEACON_TAG))
+                || (s.at_prompt && text.contains(crate::work::agents::session::BEACON_TAG))
                 || (s.at_prompt && prompt_since.is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
         } else {
             s.at_prompt || s.busy

@@ -2,12 +2,12 @@
 //! worktree. The hook stays; a handoff mail carries the note to the successor, whose
 //! `gt prime` shows it.
 
-use super::Ctx;
-use super::agents;
-use super::mail::Priority;
-use super::session;
 use crate::agent::{self, Address};
 use crate::ledger::Bead;
+use crate::work::Ctx;
+use crate::work::agents;
+use crate::work::agents::session;
+use crate::work::mail::Priority;
 use crate::{Error, Result};
 
 /// Label on handoff mail (what `gt prime` looks for).
@@ -40,7 +40,7 @@ pub async fn handoff(
     };
     let info = agents::require(ctx, &address)?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
-    let pane = super::live::pane_of(ctx, &info.address).await?;
+    let pane = crate::work::live::pane_of(ctx, &info.address).await?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;
     let cwd = info
         .worktree
@@ -87,7 +87,7 @@ pub async fn handoff(
         &info.address,
         "handoff: your predecessor left you a note",
     );
-    let exe = super::gt_exe().display().to_string();
+    let exe = crate::work::gt_exe().display().to_string();
     let argv = rt.argv(Some(&beacon), &exe);
     let env = session::session_env(ctx, &addr, &info.name, &rt);
     ctx.tmux()
@@ -105,7 +105,7 @@ pub async fn handoff(
         pane_id: pane.pane_id.clone(),
     };
     let given = !session::beacon_by_paste(&rt);
-    super::startup::until_ready(ctx, &info.address, &created, &rt, &env, given)
+    crate::work::agents::startup::until_ready(ctx, &info.address, &created, &rt, &env, given)
         .await
         .map_err(|e| {
             Error::failed(format!(
@@ -115,8 +115,9 @@ pub async fn handoff(
         })?;
     if session::beacon_by_paste(&rt) {
         let wait = std::time::Duration::from_secs(rt.startup_timeout_secs);
-        let r = super::delivery::send(ctx, &info.address, &info.address, &beacon, wait).await?;
-        if r.state == super::delivery::DeliveryState::Failed {
+        let r =
+            crate::work::delivery::send(ctx, &info.address, &info.address, &beacon, wait).await?;
+        if r.state == crate::work::delivery::DeliveryState::Failed {
             return Err(Error::failed(format!(
                 "the new session of {} did not take its first prompt: {}",
                 info.address,

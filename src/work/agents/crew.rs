@@ -2,11 +2,11 @@
 //! `crew/<name>` and a window (`crew-<name>`) running the crew runtime. Their work reaches the
 //! default branch through `gt done` and the merge queue, like everyone's.
 
-use super::Ctx;
-use super::agents::{self, AgentRecord};
-use super::polecat::{self, PolecatView, RemoveReport};
-use super::session::{self, Launched, StartSpec};
 use crate::agent::{self, Address};
+use crate::work::Ctx;
+use crate::work::agents::polecat::{self, PolecatView, RemoveReport};
+use crate::work::agents::session::{self, Launched, StartSpec};
+use crate::work::agents::{self, AgentRecord};
 use crate::{Error, Result, git};
 use std::path::PathBuf;
 

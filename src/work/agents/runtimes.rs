@@ -2,9 +2,9 @@
 //! runtimes, and its changes to the presets. Every field of a runtime can be set from the
 //! command line; the result is checked whole before anything is written.
 
-use super::Ctx;
 use crate::agent::{self, Runtime, runtime};
 use crate::town::settings;
+use crate::work::Ctx;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Default)]
@@ -41,7 +41,7 @@ pub struct AgentSpec {
 
 /// Defines a runtime, or changes the given fields of a preset or of the town's own.
 pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
-    super::validate_simple_name("runtime name", &spec.name)?;
+    crate::work::validate_simple_name("runtime name", &spec.name)?;
     let existing: Option<toml::Table> = ctx
         .town
         .config
@@ -275,7 +275,7 @@ pub fn remove(ctx: &mut Ctx, name: &str) -> Result<()> {
 /// Sets `default_agent` in town.toml after checking the runtime exists.
 pub fn set_default(ctx: &mut Ctx, name: &str) -> Result<()> {
     agent::runtime_named(&ctx.town, name)?;
-    super::config::set(ctx, settings::Scope::Town, None, "default_agent", name)?;
+    crate::work::config::set(ctx, settings::Scope::Town, None, "default_agent", name)?;
     Ok(())
 }
 
