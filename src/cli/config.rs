@@ -7,7 +7,7 @@ use super::output::Out;
 use crate::town::settings::{Scope, display_value, lookup};
 use crate::tui::{keymap, theme};
 use crate::work::agents::runtimes::{self, AgentSpec};
-use crate::work::{Ctx, config};
+use crate::work::{Ctx, town::config};
 use crate::{Error, Result};
 use serde_json::json;
 use std::path::Path;
@@ -143,11 +143,11 @@ pub fn dump(
     let cwd = std::env::current_dir().map_err(|e| Error::io("read the current folder", e))?;
     let town = crate::town::Town::discover(&cwd).ok();
     let town_root = town.as_ref().map(|t| t.root().to_path_buf());
-    let target = crate::work::output_path::check(
+    let target = crate::work::town::output_path::check(
         &cwd,
         town_root.as_deref(),
         path,
-        crate::work::output_path::Kind::Other,
+        crate::work::town::output_path::Kind::Other,
         force,
     )?;
     crate::fsutil::write_atomic(&target, text.as_bytes())

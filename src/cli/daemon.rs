@@ -5,7 +5,7 @@ use super::io;
 use super::output::{Out, Tone};
 use crate::daemon::status::{self, DutyState};
 use crate::work::witness::{self, Action, Verdict};
-use crate::work::{Ctx, block_on, town_up};
+use crate::work::{Ctx, block_on, town::up};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -58,7 +58,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
 }
 
 pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
-    let r = block_on(town_up::up(ctx))??;
+    let r = block_on(up::up(ctx))??;
     if out.json {
         return out.json(json!({ "up": r })).map_err(io);
     }
@@ -79,7 +79,7 @@ pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
 }
 
 pub fn down(out: &mut Out, ctx: &mut Ctx, force: bool) -> Result<()> {
-    let r = block_on(town_up::down(ctx, force))??;
+    let r = block_on(up::down(ctx, force))??;
     if out.json {
         out.json(json!({ "down": r })).map_err(io)?;
     } else {

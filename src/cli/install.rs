@@ -3,7 +3,7 @@
 use super::io;
 use super::output::Out;
 use crate::Result;
-use crate::work::install;
+use crate::work::town::install;
 use serde_json::json;
 use std::path::Path;
 

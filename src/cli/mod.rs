@@ -275,14 +275,14 @@ fn need_terminal() -> Result<()> {
 
 fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
     use std::io::IsTerminal;
-    let d = crate::work::demo::ensure(path)?;
+    let d = crate::work::town::demo::ensure(path)?;
     let interactive = !out.json
         && !out.batch
         && std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal();
     if interactive {
         let mut ctx = crate::work::Ctx::open(&d.root)?;
-        crate::work::block_on(crate::work::demo::liven(&mut ctx))??;
+        crate::work::block_on(crate::work::town::demo::liven(&mut ctx))??;
         drop(ctx);
         return crate::tui::app::open(&d.root);
     }

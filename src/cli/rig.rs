@@ -5,7 +5,7 @@ use super::io;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::Ctx;
-use crate::work::rig::{self, AddRig};
+use crate::work::town::rig::{self, AddRig};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {

@@ -58,11 +58,11 @@ pub fn export_bytes(ctx: &Ctx, include_ephemeral: bool) -> Result<Vec<u8>> {
 /// Writes the export to `file`: never over the town's own files or a non-regular file, over
 /// an existing file only when it is an earlier export or `force` says so (`output_path`).
 pub fn export_to(ctx: &Ctx, file: &Path, include_ephemeral: bool, force: bool) -> Result<usize> {
-    let path = super::output_path::check(
+    let path = super::town::output_path::check(
         &ctx.cwd,
         Some(ctx.town.root()),
         file,
-        super::output_path::Kind::Export,
+        super::town::output_path::Kind::Export,
         force,
     )?;
     let bytes = export_bytes(ctx, include_ephemeral)?;

@@ -275,7 +275,7 @@ pub fn remove(ctx: &mut Ctx, name: &str) -> Result<()> {
 /// Sets `default_agent` in town.toml after checking the runtime exists.
 pub fn set_default(ctx: &mut Ctx, name: &str) -> Result<()> {
     agent::runtime_named(&ctx.town, name)?;
-    crate::work::config::set(ctx, settings::Scope::Town, None, "default_agent", name)?;
+    crate::work::town::config::set(ctx, settings::Scope::Town, None, "default_agent", name)?;
     Ok(())
 }
 

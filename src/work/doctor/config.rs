@@ -61,7 +61,7 @@ fn rigs(town: &Town, fix: bool, out: &mut Vec<Check>) -> Vec<RigConfig> {
             let marker = town
                 .paths
                 .rig_dir(&dir)
-                .join(crate::work::rig::ADDING_MARKER);
+                .join(crate::work::town::rig::ADDING_MARKER);
             if marker.is_file() {
                 let mut c = Check::error(
                     name,

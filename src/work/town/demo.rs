@@ -1,9 +1,9 @@
 //! `gt demo`: a small, realistic town to look at — two projects, a spread of work with
 //! dependencies, a convoy — built with the same services every command uses.
 
-use super::Ctx;
-use super::beads::{self, NewBead};
-use super::rig::{self, AddRig};
+use crate::work::Ctx;
+use crate::work::beads::{self, NewBead};
+use crate::work::town::rig::{self, AddRig};
 use crate::{Error, Result, git};
 use std::path::{Path, PathBuf};
 
@@ -30,9 +30,9 @@ fn define_runtimes(ctx: &mut Ctx) -> Result<()> {
         return Ok(());
     }
     for (name, busy) in missing {
-        super::agents::runtimes::set(
+        crate::work::agents::runtimes::set(
             ctx,
-            &super::agents::runtimes::AgentSpec {
+            &crate::work::agents::runtimes::AgentSpec {
                 name: name.to_string(),
                 command_line: Some(format!(
                     "{{gt}} agent sim --busy {busy} --step-secs {} --report-to overseer",
@@ -45,7 +45,7 @@ fn define_runtimes(ctx: &mut Ctx) -> Result<()> {
             },
         )?;
     }
-    super::config::set(
+    crate::work::town::config::set(
         ctx,
         crate::town::settings::Scope::Town,
         None,
@@ -72,7 +72,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         // A demo town made by an older gt may lack the simulated runtimes the demo slings to.
         define_runtimes(&mut ctx)?;
         let count = ctx.reader().counts()?.beads as usize;
-        let convoys = super::convoy::list(&ctx, true, None)?
+        let convoys = crate::work::convoy::list(&ctx, true, None)?
             .into_iter()
             .map(|c| c.id)
             .collect();
@@ -93,7 +93,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
             root.display()
         )));
     }
-    let report = super::install::install(&root, false)?;
+    let report = crate::work::town::install::install(&root, false)?;
     let root = report.root;
     let sources = root.join(".gt").join("demo-sources");
     let mut ctx = Ctx::open(&root)?;
@@ -138,7 +138,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         )?;
     }
     // The docs rig works through a formula, so the workspace shows steps advancing.
-    super::config::set(
+    crate::work::town::config::set(
         &mut ctx,
         crate::town::settings::Scope::Rig,
         Some("docs_site"),
@@ -263,8 +263,9 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         Some("skeleton is in place"),
         false,
     )?;
-    let launch = super::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
-    let fixes = super::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;
+    let launch =
+        crate::work::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
+    let fixes = crate::work::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;
 
     Ok(DemoTown {
         root,
@@ -298,7 +299,7 @@ pub struct Lively {
 /// welcome message the first time.
 pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
     let mut out = Lively::default();
-    let agents = super::agents::list(&ctx.reader(), None)?;
+    let agents = crate::work::agents::list(&ctx.reader(), None)?;
     let first = agents.is_empty();
     // Only when its session is gone: starting a running mayor would reset its record.
     let mayor_live = ctx
@@ -308,14 +309,14 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
         .iter()
         .any(|p| p.agent.as_deref() == Some("mayor") && !p.dead);
     if !mayor_live {
-        out.mayor = !super::agents::mayor::start(ctx, None).await?.already;
+        out.mayor = !crate::work::agents::mayor::start(ctx, None).await?.already;
     }
     if agents.iter().any(|a| a.hook.is_some()) {
         return Ok(out);
     }
     // Epics are containers, not work an agent takes. Every rig gets work first (the docs
     // rig's follows a formula, so its steps can be watched), then the rest by priority.
-    let all: Vec<_> = super::beads::ready(ctx, None, None)?
+    let all: Vec<_> = crate::work::beads::ready(ctx, None, None)?
         .into_iter()
         .filter(|b| b.issue_type != "epic")
         .collect();
@@ -340,21 +341,21 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
             .rig_for_prefix(b.id.split('-').next().unwrap_or(""))?
             .map(|r| r.name)
             .ok_or_else(|| Error::failed(format!("no rig for {}", b.id)))?;
-        let opts = super::sling::SlingOptions {
+        let opts = crate::work::sling::SlingOptions {
             agent: Some(DEMO_RUNTIMES[i % DEMO_RUNTIMES.len()].0.to_string()),
             ..Default::default()
         };
-        let s = super::formulas::sling::sling_item(ctx, &b.id, &rig, &opts).await?;
+        let s = crate::work::formulas::sling::sling_item(ctx, &b.id, &rig, &opts).await?;
         out.slung.push(format!("{} → {}", s.bead, s.agent));
     }
     if !first {
         return Ok(out);
     }
     let from = "mayor".to_string();
-    super::mail::send(
+    crate::work::mail::send(
         ctx,
         &from,
-        &super::mail::SendRequest {
+        &crate::work::mail::SendRequest {
             to: vec!["overseer".into()],
             cc: Vec::new(),
             subject: "Welcome to the demo town".into(),

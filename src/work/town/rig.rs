@@ -1,9 +1,9 @@
 //! Rigs: add (bare clone + refinery worktree), list, show, remove.
 
-use super::Ctx;
 use crate::fsutil;
 use crate::ledger::ListFilter;
 use crate::town::{RigConfig, names};
+use crate::work::Ctx;
 use crate::{Error, Result, git};
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,8 @@
 //! `gt config`: layered settings (flag > env > rig > town > user > default).
 
-use super::Ctx;
 use crate::Result;
 use crate::town::settings::{self, Resolved, SETTINGS, Scope};
+use crate::work::Ctx;
 
 pub fn get(ctx: &Ctx, key: &str, rig: Option<&str>) -> Result<Resolved> {
     let rig = rig.map(|r| ctx.town.rig(r)).transpose()?;

@@ -3,10 +3,10 @@
 //! supervisor, never anything else on the machine, never a window a person is attached to
 //! unless forced. Hooks stay as they are: after `gt up` the witnesses bring the work back.
 
-use super::{Ctx, agents::mayor, agents::session};
 use crate::agent::Address;
 use crate::daemon::status::{self, Seen};
 use crate::tmux::WindowSpec;
+use crate::work::{Ctx, agents::mayor, agents::session};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -89,7 +89,7 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
             server.kill_agent_window(&p.window_id).await?;
         }
     }
-    let exe = super::gt_exe();
+    let exe = crate::work::gt_exe();
     // Empty identity: the server's global environment may carry the GT_AGENT of whoever
     // started it, and the supervisor must not act (or be excluded from reuse) as that agent.
     let mut env = vec![
@@ -204,13 +204,13 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     };
     // A gate the supervisor was running dies with it, not later in a worktree nobody owns.
     for rig in ctx.town.rigs()? {
-        super::refinery::gates::stop_leftover(
-            &super::refinery::gates::gate_record(&paths, &rig.name),
+        crate::work::refinery::gates::stop_leftover(
+            &crate::work::refinery::gates::gate_record(&paths, &rig.name),
             &paths.refinery_dir(&rig.name),
         );
     }
     // Agents `gt up` brings back did not crash: their restart history starts afresh.
-    super::witness::forget_all(ctx);
+    crate::work::witness::forget_all(ctx);
     let server = ctx.tmux();
     for p in server.panes().await? {
         if p.daemon {
