@@ -8,7 +8,8 @@ use crate::ledger::jsonl;
 use crate::work::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, agents::polecat, block_on, delivery, done, hook, live, prime, scheduler, sling,
+    Ctx, agents, agents::polecat, block_on, delivery, live, prime, scheduler, sling, sling::done,
+    sling::hook,
 };
 use crate::{Error, Result};
 use serde_json::json;

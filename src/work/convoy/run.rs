@@ -6,7 +6,7 @@ use crate::formula::{Kind, StepRole};
 use crate::ledger::Bead;
 use crate::work::scheduler::{self, Outcome};
 use crate::work::sling::SlingOptions;
-use crate::work::{Ctx, done, formulas};
+use crate::work::{Ctx, formulas, sling::done};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;

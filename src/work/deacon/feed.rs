@@ -9,7 +9,7 @@ use crate::ledger::{ListFilter, ReadyFilter, prefix_of};
 use crate::work::Ctx;
 use crate::work::convoy::FEED_LABEL;
 use crate::work::scheduler::{Capacity, SCHEDULED};
-use crate::work::{convoy::run, done, formulas::sling, sling::SlingOptions};
+use crate::work::{convoy::run, formulas::sling, sling::SlingOptions, sling::done};
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 

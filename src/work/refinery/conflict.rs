@@ -11,9 +11,9 @@ use crate::ledger::{Bead, ListFilter, Tx};
 use crate::town::RigConfig;
 use crate::work::Ctx;
 use crate::work::beads::new_dep;
-use crate::work::done::PENDING_MERGE;
 use crate::work::refinery::{MERGE_FAILED, Outcome, QueueItem, short};
 use crate::work::sling::SlingOptions;
+use crate::work::sling::done::PENDING_MERGE;
 
 /// Label of the beads the refinery makes to resolve a conflict.
 pub const CONFLICT_RESOLUTION: &str = "conflict-resolution";

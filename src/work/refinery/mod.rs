@@ -20,7 +20,7 @@ mod push;
 
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
-use super::done::PENDING_MERGE;
+use super::sling::done::PENDING_MERGE;
 use crate::fsutil::LockGuard;
 use crate::ledger::{Bead, ListFilter};
 use crate::town::RigConfig;

@@ -5,7 +5,7 @@ use super::Capacity;
 use super::queue::{self, Entry, QueuedView};
 use crate::Result;
 use crate::work::sling::Slung;
-use crate::work::{Ctx, formulas::sling, hook};
+use crate::work::{Ctx, formulas::sling, sling::hook};
 use serde::Serialize;
 
 /// A queued bead that was slung.

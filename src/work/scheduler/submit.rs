@@ -5,7 +5,7 @@ use super::queue::{self, Entry};
 use super::{Capacity, is_paused, max_polecats};
 use crate::agent::Address;
 use crate::work::sling::{SlingOptions, Slung};
-use crate::work::{Ctx, formulas, formulas::sling, hook};
+use crate::work::{Ctx, formulas, formulas::sling, sling::hook};
 use crate::{Error, Result};
 use serde::Serialize;
 

@@ -5,8 +5,11 @@
 //! record the hook (one ledger transaction, with an auto-created convoy), start its window,
 //! and for paste-prompt runtimes confirm the beacon was taken.
 
+pub mod done;
+pub mod hook;
+
 use super::agents::{self, AgentInfo, AgentRecord};
-use super::{Ctx, agents::polecat, agents::session, convoy, delivery, hook};
+use super::{Ctx, agents::polecat, agents::session, convoy, delivery};
 use crate::agent::{self, Address, Runtime};
 use crate::fsutil::LockGuard;
 use crate::ledger::Bead;
@@ -404,7 +407,7 @@ async fn sling_standing(
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
         // --force closes any waiting merge request; a plain sling closes failed ones.
-        let superseded = super::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
+        let superseded = super::sling::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
         let me = tx.reader().require(&info.bead_id)?;
         if let Some(h) = me
             .hook_bead
@@ -494,7 +497,7 @@ async fn sling_standing(
                 restore(tx, mr)?;
             }
             if !superseded.is_empty() {
-                tx.add_label(&bead.id, super::done::PENDING_MERGE)?;
+                tx.add_label(&bead.id, super::sling::done::PENDING_MERGE)?;
             }
             if let Some(h) = &holder_before {
                 restore(tx, h)?;
@@ -693,7 +696,7 @@ fn record_hook(
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
         // --force closes any waiting merge request; a plain sling closes failed ones.
-        let superseded = super::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
+        let superseded = super::sling::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
         let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
@@ -779,7 +782,7 @@ fn rollback_hook(ctx: &mut Ctx, bead: &Bead, rec: &HookRecord) {
             restore(tx, mr)?;
         }
         if !rec.superseded.is_empty() {
-            tx.add_label(&bead.id, super::done::PENDING_MERGE)?;
+            tx.add_label(&bead.id, super::sling::done::PENDING_MERGE)?;
         }
         Ok(())
     });

@@ -2,11 +2,11 @@
 //! lost), a merge-request bead records the branch for the merge queue, the source bead waits
 //! for the merge, and the polecat is free for the next bead.
 
-use super::Ctx;
-use super::agents::{self, AgentInfo};
-use super::molecule;
 use crate::agent::Address;
 use crate::ledger::Bead;
+use crate::work::Ctx;
+use crate::work::agents::{self, AgentInfo};
+use crate::work::molecule;
 use crate::{Error, Result, git};
 
 /// Label on a bead whose work is done and waiting in the merge queue.
@@ -215,12 +215,12 @@ fn finish_molecule(tx: &mut crate::ledger::Tx<'_>, bead: &Bead) -> Result<()> {
     if !missing.is_empty() {
         return Err(molecule::unfinished_error(&m, &missing));
     }
-    let mut out = super::beads::CloseOutcome::default();
+    let mut out = crate::work::beads::CloseOutcome::default();
     for step in &closable {
-        super::beads::close_in(tx, step, Some("closed by gt done"), &mut out)?;
+        crate::work::beads::close_in(tx, step, Some("closed by gt done"), &mut out)?;
     }
     if root != bead.id {
-        super::beads::close_in(tx, &root, Some("the work it guided is done"), &mut out)?;
+        crate::work::beads::close_in(tx, &root, Some("the work it guided is done"), &mut out)?;
     }
     Ok(())
 }
@@ -305,7 +305,7 @@ pub fn pending_merge_of(r: &crate::ledger::Reader<'_>, bead: &str) -> Result<Opt
 fn failed(r: &crate::ledger::Reader<'_>, mr: &str) -> Result<bool> {
     Ok(r.labels(mr)?
         .iter()
-        .any(|l| l == super::attention::MERGE_FAILED))
+        .any(|l| l == crate::work::attention::MERGE_FAILED))
 }
 
 /// `bead` is worked on again (`sling --force`): its waiting merge requests are closed as

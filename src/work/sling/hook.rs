@@ -1,8 +1,8 @@
 //! The hook: the bead an agent is working on (status `hooked`, assignee = the agent).
 
-use super::Ctx;
-use super::agents::{self, AgentInfo};
 use crate::ledger::{Bead, Reader, Tx};
+use crate::work::Ctx;
+use crate::work::agents::{self, AgentInfo};
 use crate::{Error, Result};
 
 /// What is on an agent's hook.
@@ -30,7 +30,7 @@ pub fn show(ctx: &Ctx, address: &str) -> Result<HookView> {
 /// Puts `bead` on `address`'s hook without starting anything (`gt hook <bead> <agent>`).
 pub fn attach(ctx: &mut Ctx, bead_id: &str, address: &str) -> Result<Bead> {
     let agent = agents::require(ctx, address)?;
-    let bead = super::beads::require(ctx, &ctx.reader(), bead_id)?;
+    let bead = crate::work::beads::require(ctx, &ctx.reader(), bead_id)?;
     check_hookable(&ctx.reader(), &bead, &agent.address, false)?;
     if let Some(h) = agent.hook.as_deref().filter(|h| *h != bead_id) {
         return Err(Error::invalid(format!(
@@ -85,7 +85,7 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
             bead.id, bead.issue_type
         )));
     }
-    if !force && let Some(mr) = super::done::pending_merge_of(r, &bead.id)? {
+    if !force && let Some(mr) = crate::work::sling::done::pending_merge_of(r, &bead.id)? {
         return Err(Error::invalid(format!(
             "{}'s work is done and waiting in the merge queue as {mr}; use --force to work on it again (that merge request is then closed as superseded)",
             bead.id
@@ -117,7 +117,7 @@ pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
     new.assignee = Some(address.to_string());
     tx.update_bead(&old, new, "hooked")?;
     // On a hook, it no longer waits for the scheduler.
-    super::scheduler::queue::dequeue_in(tx, bead_id, &format!("hooked by {address}"))?;
+    crate::work::scheduler::queue::dequeue_in(tx, bead_id, &format!("hooked by {address}"))?;
     Ok(())
 }
 
@@ -149,12 +149,12 @@ pub struct UnslingReport {
 pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result<UnslingReport> {
     let (bead_id, holder): (String, Option<AgentInfo>) = match (bead, agent) {
         (Some(b), _) => {
-            let bd = super::beads::require(ctx, &ctx.reader(), b)?;
+            let bd = crate::work::beads::require(ctx, &ctx.reader(), b)?;
             if bd.status != "hooked"
-                && super::scheduler::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
+                && crate::work::scheduler::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
             {
                 let who = ctx.actor.clone();
-                super::scheduler::unqueue(ctx, &bd.id, &format!("unslung by {who}"))?;
+                crate::work::scheduler::unqueue(ctx, &bd.id, &format!("unslung by {who}"))?;
                 return Ok(UnslingReport {
                     bead: bd.id,
                     agent: None,
