@@ -114,7 +114,7 @@ fn the_witness_verdict_shows_in_agents_and_attention() {
         "its runtime exited with status 3; the window is kept".into(),
     ));
     let (name, hook) = (a.name.clone(), a.hook.clone().unwrap_or_default());
-    snap.attention = gt::work::attention::compute(&gt::work::attention::Facts {
+    snap.attention = gt::work::views::attention::compute(&gt::work::views::attention::Facts {
         now: snap.taken_at,
         agents: &snap.agents,
         escalations: &[],

@@ -8,8 +8,8 @@ use crate::ledger::jsonl;
 use crate::work::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, agents::polecat, block_on, delivery, live, prime, scheduler, sling, sling::done,
-    sling::hook,
+    Ctx, agents, agents::polecat, block_on, delivery, scheduler, sling, sling::done, sling::hook,
+    views::live, views::prime,
 };
 use crate::{Error, Result};
 use serde_json::json;

@@ -3,7 +3,7 @@
 use super::args::TmuxCmd;
 use super::output::Out;
 use crate::Result;
-use crate::work::{Ctx, block_on, tmux_ui};
+use crate::work::{Ctx, block_on, views::tmux_ui};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {

@@ -6,8 +6,8 @@ use super::output::{Out, Tone, or_dash};
 use crate::work::delivery::DeliveryState;
 use crate::work::escalation::{self, EscalationView};
 use crate::work::{
-    Ctx, agents::crew, agents::handoff, agents::mayor, agents::polecat, block_on, feed, live,
-    status,
+    Ctx, agents::crew, agents::handoff, agents::mayor, agents::polecat, block_on, views::feed,
+    views::live, views::status,
 };
 use crate::{Error, Result};
 use serde_json::json;

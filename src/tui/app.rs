@@ -9,7 +9,7 @@ use super::terminal::TermGuard;
 use super::update::{update, watch_request};
 use super::workers::{WatchCmd, Workers};
 use super::{update as upd, view};
-use crate::work::snapshot::Request;
+use crate::work::views::snapshot::Request;
 use crate::{Error, Result};
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
@@ -162,7 +162,7 @@ impl App {
         if !inside {
             guard.suspend().map_err(io("give the terminal back"))?;
         }
-        let r = crate::work::live::attach(&ctx, agent).await;
+        let r = crate::work::views::live::attach(&ctx, agent).await;
         if !inside {
             guard.resume().map_err(io("take the terminal back"))?;
             term.clear().map_err(io("redraw"))?;

@@ -5,12 +5,14 @@ use super::keymap::Keymap;
 use super::state::State;
 use super::theme::Theme;
 use crate::ledger::{BeadSummary, TrackedRow};
-use crate::work::attention::{self, Attention};
 use crate::work::convoy::ConvoyView;
 use crate::work::escalation::EscalationView;
-use crate::work::feed::FeedLine;
 use crate::work::mail::MailItem;
-use crate::work::snapshot::{AgentRow, HookRow, MayorView, Preview, StepProgress, TownSnapshot};
+use crate::work::views::attention::{self, Attention};
+use crate::work::views::feed::FeedLine;
+use crate::work::views::snapshot::{
+    AgentRow, HookRow, MayorView, Preview, StepProgress, TownSnapshot,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 

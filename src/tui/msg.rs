@@ -1,7 +1,7 @@
 //! What reaches `update()` and what it asks for in return.
 
 use crate::work::mail::MailItem;
-use crate::work::snapshot::TownSnapshot;
+use crate::work::views::snapshot::TownSnapshot;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::Arc;
 

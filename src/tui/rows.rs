@@ -2,7 +2,7 @@
 //! both use these, so a selection always means the row the person sees.
 
 use super::state::{PaneId, State};
-use crate::work::snapshot::TownSnapshot;
+use crate::work::views::snapshot::TownSnapshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowKind {

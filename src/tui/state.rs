@@ -6,7 +6,7 @@ use super::keymap::{KeySpec, Keymap};
 use super::picker::Picker;
 use super::theme::Theme;
 use crate::work::mail::MailItem;
-use crate::work::snapshot::TownSnapshot;
+use crate::work::views::snapshot::TownSnapshot;
 use ratatui_textarea::TextArea;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

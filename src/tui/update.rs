@@ -9,8 +9,8 @@ use super::msg::{Effect, Msg};
 use super::picker::Picker;
 use super::rows::{self, RowKind};
 use super::state::{ChatLine, Compose, ComposeField, Draft, Modal, Outcome, PaneId, State};
-use crate::work::attention::Kind;
-use crate::work::snapshot::Request;
+use crate::work::views::attention::Kind;
+use crate::work::views::snapshot::Request;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -893,7 +893,7 @@ fn selected_mail(state: &State) -> Option<crate::work::mail::MailItem> {
     state.snapshot.mail.iter().find(|m| m.id == sel).cloned()
 }
 
-fn selected_attention(state: &State) -> Option<crate::work::attention::Attention> {
+fn selected_attention(state: &State) -> Option<crate::work::views::attention::Attention> {
     let rows = rows::rows(state, PaneId::Attention);
     let sel = state.cursor(PaneId::Attention).selected;
     let i = rows::selected_index(&rows, sel.as_deref())?;

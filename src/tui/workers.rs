@@ -5,7 +5,7 @@
 
 use super::msg::{Effect, Msg};
 use crate::work::delivery::DeliveryState;
-use crate::work::snapshot::{self, Cache, Request, TownSnapshot};
+use crate::work::views::snapshot::{self, Cache, Request, TownSnapshot};
 use crate::work::{self, Ctx};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

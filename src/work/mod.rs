@@ -1,27 +1,21 @@
 //! The use cases shared by the CLI, the workspace and the daemons.
 pub mod agents;
-pub mod attention;
 pub mod beads;
 pub mod convoy;
 pub mod deacon;
 pub mod delivery;
 pub mod doctor;
 pub mod escalation;
-pub mod feed;
 pub mod formulas;
 pub mod ledger_io;
-pub mod live;
 pub mod mail;
 pub mod molecule;
-pub mod prime;
 pub mod refinery;
 pub mod runtime_tools;
 pub mod scheduler;
 pub mod sling;
-pub mod snapshot;
-pub mod status;
-pub mod tmux_ui;
 pub mod town;
+pub mod views;
 pub mod witness;
 
 use crate::ledger::{Ledger, Reader, Tx, export};

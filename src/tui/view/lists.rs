@@ -5,7 +5,7 @@ use super::common::{delivery_icon, empty_line, fit, frame, inner, pad, row_style
 use crate::tui::rows::{self, Row, RowKind};
 use crate::tui::state::{PaneId, State};
 use crate::tui::theme::Slot;
-use crate::work::attention::Kind;
+use crate::work::views::attention::Kind;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -287,7 +287,11 @@ fn short_agent(addr: &str) -> String {
     }
 }
 
-fn agent_line(state: &State, a: &crate::work::snapshot::AgentRow, width: usize) -> Line<'static> {
+fn agent_line(
+    state: &State,
+    a: &crate::work::views::snapshot::AgentRow,
+    width: usize,
+) -> Line<'static> {
     // The witness's verdict wins when it says something is wrong.
     let trouble = a
         .verdict

@@ -40,7 +40,7 @@ pub async fn handoff(
     };
     let info = agents::require(ctx, &address)?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
-    let pane = crate::work::live::pane_of(ctx, &info.address).await?;
+    let pane = crate::work::views::live::pane_of(ctx, &info.address).await?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;
     let cwd = info
         .worktree

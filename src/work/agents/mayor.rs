@@ -74,7 +74,7 @@ pub async fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
 }
 
 pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
-    let views = crate::work::live::agents(ctx, None).await?;
+    let views = crate::work::views::live::agents(ctx, None).await?;
     match views.into_iter().find(|v| v.info.address == "mayor") {
         Some(v) => Ok(MayorStatus {
             running: v.window.is_some() && v.session != "exited",
@@ -105,5 +105,5 @@ pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryRe
 
 /// What the mayor's pane shows (the last `lines` lines).
 pub async fn transcript(ctx: &Ctx, lines: usize) -> Result<String> {
-    crate::work::live::peek(ctx, "mayor", lines).await
+    crate::work::views::live::peek(ctx, "mayor", lines).await
 }

@@ -27,9 +27,9 @@ use crate::town::RigConfig;
 use crate::{Error, Result};
 use serde::Serialize;
 
-pub use super::attention::MERGE_FAILED;
 pub use super::refinery::cleanup::Kept;
 pub use super::refinery::push::{PushStatus, push_status};
+pub use super::views::attention::MERGE_FAILED;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueItem {

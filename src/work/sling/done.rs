@@ -305,7 +305,7 @@ pub fn pending_merge_of(r: &crate::ledger::Reader<'_>, bead: &str) -> Result<Opt
 fn failed(r: &crate::ledger::Reader<'_>, mr: &str) -> Result<bool> {
     Ok(r.labels(mr)?
         .iter()
-        .any(|l| l == crate::work::attention::MERGE_FAILED))
+        .any(|l| l == crate::work::views::attention::MERGE_FAILED))
 }
 
 /// `bead` is worked on again (`sling --force`): its waiting merge requests are closed as

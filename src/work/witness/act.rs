@@ -4,7 +4,7 @@
 use super::classify::Verdict;
 use super::policy::{Action, Memory};
 use crate::agent::Address;
-use crate::work::live::AgentView;
+use crate::work::views::live::AgentView;
 use crate::work::{Ctx, agents::session, delivery, escalation};
 
 use crate::{Error, Result};

@@ -2,10 +2,10 @@
 //! messages that could not be delivered, merges that failed, unacknowledged escalations.
 //! The first thing a returning user should look at, most serious first.
 
-use super::escalation::EscalationView;
-use super::snapshot::AgentRow;
-use super::witness::Verdict;
 use crate::ledger::BeadSummary;
+use crate::work::escalation::EscalationView;
+use crate::work::views::snapshot::AgentRow;
+use crate::work::witness::Verdict;
 
 /// Label the merge queue puts on a merge request it could not land.
 pub const MERGE_FAILED: &str = "merge-failed";

@@ -1,9 +1,9 @@
 //! What the town's tmux server shows about agents: the agent menu (`M-g`) and the
 //! status-line text. The keys that call these live in `tmux::ui`; this is the content.
 
-use super::Ctx;
-use super::live::{self, AgentView};
 use crate::tmux::MenuItem;
+use crate::work::Ctx;
+use crate::work::views::live::{self, AgentView};
 use crate::{Error, Result};
 
 /// Menu shortcuts in order: digits, then letters tmux's menu does not use to move (j, k,
@@ -167,7 +167,7 @@ pub async fn status(ctx: &Ctx, target: &str) -> Result<StatusText> {
     } else {
         target.to_string()
     };
-    let info = super::agents::require(ctx, &address)?;
+    let info = crate::work::agents::require(ctx, &address)?;
     let unread_mail = ctx.reader().messages_for(&info.address, false, true)?.len();
     Ok(StatusText {
         agent: info.address,

@@ -1,11 +1,11 @@
 //! `gt prime`: what an agent reads first — who it is, its role, its hook, its mail. A few
 //! indexed queries, so it is fast enough to be every agent's first command.
 
-use super::Ctx;
-use super::agents;
 use crate::Result;
 use crate::agent::{Address, roles};
 use crate::ledger::Bead;
+use crate::work::Ctx;
+use crate::work::agents;
 
 #[derive(Debug, Clone)]
 pub struct Prime {
@@ -13,7 +13,7 @@ pub struct Prime {
     pub role_text: String,
     pub hook: Option<Bead>,
     /// The molecule guiding the hooked work (the hook itself, or one poured for it).
-    pub molecule: Option<super::molecule::MolView>,
+    pub molecule: Option<crate::work::molecule::MolView>,
     pub branch: Option<String>,
     pub worktree: Option<String>,
     pub runtime: Option<String>,
@@ -37,11 +37,11 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
     };
     let handoff = match address {
         Address::Overseer => None,
-        _ => super::agents::handoff::latest_note(ctx, &addr)?,
+        _ => crate::work::agents::handoff::latest_note(ctx, &addr)?,
     };
     let molecule = match &hook {
-        Some(b) => match super::molecule::root_of(&ctx.reader(), b)? {
-            Some(root) => Some(super::molecule::view(&ctx.reader(), &root)?),
+        Some(b) => match crate::work::molecule::root_of(&ctx.reader(), b)? {
+            Some(root) => Some(crate::work::molecule::view(&ctx.reader(), &root)?),
             None => None,
         },
         None => None,

@@ -1,9 +1,9 @@
 //! `gt status`: the town at a glance.
 
-use super::Ctx;
-use super::escalation::{self, EscalationView};
-use super::live;
 use crate::Result;
+use crate::work::Ctx;
+use crate::work::escalation::{self, EscalationView};
+use crate::work::views::live;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,7 +38,7 @@ pub struct TownStatus {
     /// The supervisor (daemons) comes with `gt up`; until then this says so.
     pub supervisor: String,
     /// What needs a person, most serious first: the workspace's Attention list.
-    pub attention: Vec<super::attention::Attention>,
+    pub attention: Vec<crate::work::views::attention::Attention>,
 }
 
 pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
@@ -51,8 +51,8 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     }
     let mut rigs = Vec::new();
     for r in ctx.town.rigs()? {
-        let open = super::beads::list(ctx, Default::default(), Some(&r.name))?.len();
-        let ready = super::beads::ready(ctx, Some(&r.name), None)?.len();
+        let open = crate::work::beads::list(ctx, Default::default(), Some(&r.name))?.len();
+        let ready = crate::work::beads::ready(ctx, Some(&r.name), None)?.len();
         let count = views
             .iter()
             .filter(|v| v.info.rig.as_deref() == Some(r.name.as_str()))
@@ -65,7 +65,7 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
             agents: count,
         });
     }
-    let convoys = super::convoy::list(ctx, false, None)?
+    let convoys = crate::work::convoy::list(ctx, false, None)?
         .into_iter()
         .map(|c| ConvoyStatus {
             id: c.id,
@@ -74,16 +74,20 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
             total: c.total,
         })
         .collect();
-    let you = super::agents::whoami(ctx).to_string();
+    let you = crate::work::agents::whoami(ctx).to_string();
     let unread_mail = ctx.reader().messages_for(&you, false, true)?.len();
     let escalations = escalation::list(ctx, false, false)?;
-    let request = super::snapshot::Request {
+    let request = crate::work::views::snapshot::Request {
         identity: you.clone(),
         preview: None,
     };
-    let attention = super::snapshot::refresh(ctx, &mut super::snapshot::Cache::new(), &request)
-        .await?
-        .attention;
+    let attention = crate::work::views::snapshot::refresh(
+        ctx,
+        &mut crate::work::views::snapshot::Cache::new(),
+        &request,
+    )
+    .await?
+    .attention;
     Ok(TownStatus {
         town: ctx.town.config.name.clone(),
         root: ctx.town.root().display().to_string(),

@@ -1,11 +1,11 @@
 //! The live view of agents: the ledger's records joined with what tmux shows — one
 //! `list-panes` and one batched capture, however many agents there are.
 
-use super::Ctx;
-use super::agents::{self, AgentInfo};
-use super::witness::{Facts, Verdict, classify};
 use crate::agent::{self, procs, screen};
 use crate::tmux::Pane;
+use crate::work::Ctx;
+use crate::work::agents::{self, AgentInfo};
+use crate::work::witness::{Facts, Verdict, classify};
 use crate::{Error, Result};
 use std::collections::HashMap;
 
@@ -56,7 +56,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
     let now = chrono::Utc::now().timestamp();
-    let mut limits: HashMap<Option<String>, super::witness::Thresholds> = HashMap::new();
+    let mut limits: HashMap<Option<String>, crate::work::witness::Thresholds> = HashMap::new();
     for info in infos {
         let pane = panes
             .iter()
@@ -69,7 +69,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
         let limit = match limits.get(&info.rig) {
             Some(l) => *l,
             None => {
-                let l = super::witness::thresholds(ctx, info.rig.as_deref())?;
+                let l = crate::work::witness::thresholds(ctx, info.rig.as_deref())?;
                 limits.insert(info.rig.clone(), l);
                 l
             }
@@ -147,9 +147,9 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
 fn answerable(
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-    c: &super::witness::Classified,
+    c: &crate::work::witness::Classified,
 ) -> Option<String> {
-    if c.verdict != super::witness::Verdict::Blocked {
+    if c.verdict != crate::work::witness::Verdict::Blocked {
         return None;
     }
     let (rt, text) = (rt?, screen_text?);
@@ -168,12 +168,12 @@ pub(crate) fn verdict_for(
     pane: Option<&Pane>,
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-    limit: super::witness::Thresholds,
+    limit: crate::work::witness::Thresholds,
     now: i64,
 ) -> Judged {
     let screen_changed = match (pane, rt, screen_text) {
         (Some(p), Some(rt), Some(text)) if !p.dead => {
-            Some(super::agents::screen_activity::observe(
+            Some(crate::work::agents::screen_activity::observe(
                 &ctx.town.paths,
                 &info.address,
                 screen::fingerprint(rt, text),
@@ -182,7 +182,7 @@ pub(crate) fn verdict_for(
         }
         _ => None,
     };
-    let heartbeat = super::agents::heartbeat::last(&ctx.town.paths, &info.address);
+    let heartbeat = crate::work::agents::heartbeat::last(&ctx.town.paths, &info.address);
     let verdict = classify(&Facts {
         now,
         hook: info.hook.as_deref(),
@@ -207,7 +207,7 @@ pub(crate) fn verdict_for(
 
 /// A verdict and the sign of life it was judged from.
 pub(crate) struct Judged {
-    pub verdict: super::witness::Classified,
+    pub verdict: crate::work::witness::Classified,
     /// Unix time of the last sign of life: something new on its screen, or a gt call.
     pub last_activity: Option<i64>,
 }

@@ -1,8 +1,8 @@
 //! The event stream, one line each: what happened in the town, who did it, to what.
 
-use super::Ctx;
 use crate::Result;
 use crate::ledger::Event;
+use crate::work::Ctx;
 use serde_json::Value;
 use std::collections::HashMap;
 

@@ -3,15 +3,15 @@
 //! processes (`list-panes` and one batched capture) however many agents there are; ledger
 //! parts are rebuilt only when the ledger changed, git facts only for worktrees that changed.
 
-use super::Ctx;
-use super::attention::{self, Attention};
-use super::convoy::ConvoyView;
-use super::escalation::{self, EscalationView};
-use super::feed::FeedLine;
-use super::mail::MailItem;
 use crate::agent;
 use crate::ledger::{BeadSummary, Delivery};
 use crate::tmux::CaptureReq;
+use crate::work::Ctx;
+use crate::work::convoy::ConvoyView;
+use crate::work::escalation::{self, EscalationView};
+use crate::work::mail::MailItem;
+use crate::work::views::attention::{self, Attention};
+use crate::work::views::feed::FeedLine;
 use crate::{Result, git};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -49,7 +49,7 @@ pub struct AgentRow {
     pub exit_status: Option<i32>,
     pub unread_mail: usize,
     /// The witness's verdict and its reason (None in fixtures that predate the witness).
-    pub verdict: Option<(super::witness::Verdict, String)>,
+    pub verdict: Option<(crate::work::witness::Verdict, String)>,
 }
 
 /// An agent's hook with its work in git.
@@ -172,7 +172,7 @@ impl Cache {
 }
 
 struct LedgerPart {
-    agents: Vec<super::agents::AgentInfo>,
+    agents: Vec<crate::work::agents::AgentInfo>,
     titles: HashMap<String, String>,
     /// Molecule progress by hooked bead.
     steps: HashMap<String, StepProgress>,
@@ -256,7 +256,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         ..MayorView::default()
     };
     // Per rig, as the rig's witness sees it.
-    let mut limits: HashMap<Option<String>, super::witness::Thresholds> = HashMap::new();
+    let mut limits: HashMap<Option<String>, crate::work::witness::Thresholds> = HashMap::new();
     let now_secs = chrono::Utc::now().timestamp();
     for info in &lp.agents {
         let pane = panes
@@ -271,17 +271,24 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
                 t.clone()
             }
         });
-        let session = super::live::session_state(pane, rt, plain.as_deref());
+        let session = crate::work::views::live::session_state(pane, rt, plain.as_deref());
         let limit = *limits.entry(info.rig.clone()).or_insert_with(|| {
-            super::witness::thresholds(ctx, info.rig.as_deref()).unwrap_or(
-                super::witness::Thresholds {
+            crate::work::witness::thresholds(ctx, info.rig.as_deref()).unwrap_or(
+                crate::work::witness::Thresholds {
                     stall_after_secs: 600,
                     waiting_after_secs: 30,
                 },
             )
         });
-        let judged =
-            super::live::verdict_for(ctx, info, pane, rt, plain.as_deref(), limit, now_secs);
+        let judged = crate::work::views::live::verdict_for(
+            ctx,
+            info,
+            pane,
+            rt,
+            plain.as_deref(),
+            limit,
+            now_secs,
+        );
         let verdict = judged.verdict;
         if info.address == "mayor" {
             mayor = MayorView {
@@ -330,7 +337,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         agents: &agents,
         escalations: &lp.escalations,
         failed_merges: &lp.failed_merges,
-        stall_after_secs: super::witness::stall_after_secs(ctx, None).unwrap_or(600),
+        stall_after_secs: crate::work::witness::stall_after_secs(ctx, None).unwrap_or(600),
     });
     Ok(TownSnapshot {
         town: ctx.town.config.name.clone(),
@@ -362,13 +369,13 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
 
 fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
     let r = ctx.reader();
-    let agents = super::agents::list(&r, None)?;
+    let agents = crate::work::agents::list(&r, None)?;
     let mut titles = HashMap::new();
     let mut steps = HashMap::new();
     for h in agents.iter().filter_map(|a| a.hook.as_ref()) {
         if let Some(b) = r.bead(h)? {
-            if let Some(root) = super::molecule::root_of(&r, &b)? {
-                let m = super::molecule::view(&r, &root)?;
+            if let Some(root) = crate::work::molecule::root_of(&r, &b)? {
+                let m = crate::work::molecule::view(&r, &root)?;
                 steps.insert(
                     h.clone(),
                     StepProgress {
@@ -381,14 +388,14 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
             titles.insert(h.clone(), b.title);
         }
     }
-    let convoys = super::convoy::list(ctx, false, None)?;
-    let ready = super::beads::ready(ctx, None, Some(500))?;
-    let open = super::beads::list(ctx, Default::default(), None)?
+    let convoys = crate::work::convoy::list(ctx, false, None)?;
+    let ready = crate::work::beads::ready(ctx, None, Some(500))?;
+    let open = crate::work::beads::list(ctx, Default::default(), None)?
         .into_iter()
         .filter(|b| !crate::ledger::INFRA_TYPES.contains(&b.issue_type.as_str()))
         .take(1000)
         .collect();
-    let mail = super::mail::inbox(ctx, identity, false, false).unwrap_or_default();
+    let mail = crate::work::mail::inbox(ctx, identity, false, false).unwrap_or_default();
     let mut unread = HashMap::new();
     let mut addresses: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
     addresses.push(identity.to_string());
@@ -396,13 +403,13 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         let n = r.messages_for(&a, false, true)?.len();
         unread.insert(a, n);
     }
-    let feed = super::feed::lines(ctx, None, 0, FEED_LINES)?;
+    let feed = crate::work::views::feed::lines(ctx, None, 0, FEED_LINES)?;
     let escalations = escalation::read(ctx, false, false)?;
     let mut deliveries = HashMap::new();
     for d in r.recent_deliveries(None, 500)? {
         deliveries.entry(d.agent.clone()).or_insert(d);
     }
-    let failed_merges = super::beads::list(
+    let failed_merges = crate::work::beads::list(
         ctx,
         crate::ledger::ListFilter {
             types: vec!["merge-request".into()],
@@ -465,7 +472,7 @@ fn hook_rows(ctx: &Ctx, cache: &mut Cache, lp: &LedgerPart) -> Vec<HookRow> {
 type GitFacts = (Option<usize>, Option<usize>, Option<String>);
 
 /// (commits ahead of the rig's default branch, dirty files, the branch they are for).
-fn git_facts(ctx: &Ctx, wt: &std::path::Path, a: &super::agents::AgentInfo) -> GitFacts {
+fn git_facts(ctx: &Ctx, wt: &std::path::Path, a: &crate::work::agents::AgentInfo) -> GitFacts {
     let dirty = git::worktree_state(wt).ok().map(|s| s.dirty_files);
     let ahead = match (&a.branch, a.rig.as_ref().and_then(|r| ctx.town.rig(r).ok())) {
         (Some(b), Some(rig)) => {
