@@ -5,11 +5,11 @@ use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
-use crate::work::delivery::DeliveryState;
+use crate::work::agents::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, agents::polecat, block_on, delivery, scheduler, sling, sling::done, sling::hook,
-    views::live, views::prime,
+    Ctx, agents, agents::delivery, agents::polecat, block_on, scheduler, sling, sling::done,
+    sling::hook, views::live, views::prime,
 };
 use crate::{Error, Result};
 use serde_json::json;

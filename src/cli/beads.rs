@@ -6,7 +6,7 @@ use super::{io, json};
 use crate::Result;
 use crate::ledger::{BeadSummary, ListFilter};
 use crate::work::beads::{self, BeadPatch, CloseOutcome, NewBead};
-use crate::work::{Ctx, ledger_io};
+use crate::work::{Ctx, beads::ledger_io};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {

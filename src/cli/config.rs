@@ -253,7 +253,9 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             Ok(())
         }
         AgentConfigCmd::Check { name } => {
-            let r = crate::work::block_on(crate::work::runtime_tools::check::check(ctx, &name))??;
+            let r = crate::work::block_on(crate::work::agents::runtime_tools::check::check(
+                ctx, &name,
+            ))??;
             if out.json {
                 out.json(json!({ "check": r })).map_err(io)?;
             } else {
@@ -310,9 +312,9 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 .map(std::path::PathBuf::from)
                 .ok_or_else(|| Error::invalid("HOME is not set"))?;
             let changes = if yes {
-                crate::work::runtime_tools::prepare::apply(&rt, &home)?
+                crate::work::agents::runtime_tools::prepare::apply(&rt, &home)?
             } else {
-                crate::work::runtime_tools::prepare::plan(&rt, &home)?
+                crate::work::agents::runtime_tools::prepare::plan(&rt, &home)?
             };
             if out.json {
                 return out

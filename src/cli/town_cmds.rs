@@ -3,8 +3,8 @@
 use super::args::{CrewCmd, EscalateArgs, EscalateCmd, MayorCmd};
 use super::io;
 use super::output::{Out, Tone, or_dash};
-use crate::work::delivery::DeliveryState;
-use crate::work::escalation::{self, EscalationView};
+use crate::work::agents::delivery::DeliveryState;
+use crate::work::beads::escalation::{self, EscalationView};
 use crate::work::{
     Ctx, agents::crew, agents::handoff, agents::mayor, agents::polecat, block_on, views::feed,
     views::live, views::status,

@@ -4,7 +4,7 @@
 //! with the same `work/` services the CLI uses). Each has its own ledger connection.
 
 use super::msg::{Effect, Msg};
-use crate::work::delivery::DeliveryState;
+use crate::work::agents::delivery::DeliveryState;
 use crate::work::views::snapshot::{self, Cache, Request, TownSnapshot};
 use crate::work::{self, Ctx};
 use std::path::{Path, PathBuf};
@@ -245,7 +245,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         ),
         Effect::Nudge { id, agent, text } => {
             let sender = ctx.actor.clone();
-            let r = work::block_on(work::delivery::nudge(
+            let r = work::block_on(work::agents::delivery::nudge(
                 ctx,
                 &agent,
                 &sender,
@@ -294,7 +294,8 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         ),
         Effect::AckEscalation { id, escalation } => done(
             id,
-            work::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
+            work::beads::escalation::ack(ctx, &escalation)
+                .map(|e| format!("Acknowledged {}", e.id)),
         ),
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,

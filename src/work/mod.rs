@@ -1,17 +1,19 @@
-//! The use cases shared by the CLI, the workspace and the daemons.
+//! The use cases shared by the CLI, the workspace and the daemons, one folder per capability:
+//! `town` (install, rigs, settings, up), `beads` (and import/export, escalations), `convoy`,
+//! `molecule`, `formulas`, `sling` (with hooks and `done`), `agents` (sessions, delivery,
+//! crew, polecats, the mayor, runtimes), `mail`, `refinery`, `witness`, `deacon`,
+//! `scheduler`, `views` (what is shown), `doctor`. This file holds `Ctx`: a town opened for
+//! work.
+
 pub mod agents;
 pub mod beads;
 pub mod convoy;
 pub mod deacon;
-pub mod delivery;
 pub mod doctor;
-pub mod escalation;
 pub mod formulas;
-pub mod ledger_io;
 pub mod mail;
 pub mod molecule;
 pub mod refinery;
-pub mod runtime_tools;
 pub mod scheduler;
 pub mod sling;
 pub mod town;
@@ -88,7 +90,7 @@ impl Ctx {
             Duration::from_millis(timeout.max(0) as u64),
         )?;
         let mut warnings = Vec::new();
-        if let Some(r) = ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())? {
+        if let Some(r) = beads::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())? {
             warnings.push(format!(
                 "this town's ledger was empty: imported {} beads from {}",
                 r.issues,

@@ -116,8 +116,9 @@ pub async fn handoff(
     if session::beacon_by_paste(&rt) {
         let wait = std::time::Duration::from_secs(rt.startup_timeout_secs);
         let r =
-            crate::work::delivery::send(ctx, &info.address, &info.address, &beacon, wait).await?;
-        if r.state == crate::work::delivery::DeliveryState::Failed {
+            crate::work::agents::delivery::send(ctx, &info.address, &info.address, &beacon, wait)
+                .await?;
+        if r.state == crate::work::agents::delivery::DeliveryState::Failed {
             return Err(Error::failed(format!(
                 "the new session of {} did not take its first prompt: {}",
                 info.address,

@@ -3,9 +3,9 @@
 
 use crate::agent::{self, Address};
 use crate::work::Ctx;
+use crate::work::agents::delivery::{self, DeliveryReport};
 use crate::work::agents::session::{self, Launched, StartSpec};
 use crate::work::agents::{self, AgentRecord};
-use crate::work::delivery::{self, DeliveryReport};
 use crate::{Error, Result};
 use std::time::Duration;
 

@@ -1,12 +1,15 @@
 //! The agents of a town as the ledger knows them: one agent bead each (type `agent`,
 //! ephemeral, id `<prefix>-<rig>-<role>-<name>`), carrying state, hook, runtime and worktree.
 
+pub mod delivery;
+
 pub mod crew;
 pub mod handoff;
 pub mod heartbeat;
 pub mod mayor;
 pub mod polecat;
 pub(crate) mod polecat_remove;
+pub mod runtime_tools;
 pub mod runtimes;
 pub mod screen_activity;
 pub mod session;

@@ -240,7 +240,7 @@ pub async fn finish_half_removed(
 /// The agent's queued messages are dropped, its hook (if any) released and its record
 /// marked removed, with a `polecat_removed` event carrying `note`.
 fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Result<()> {
-    crate::work::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
+    crate::work::agents::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     ctx.write(|tx| {
         if let Some(h) = &a.hook {
             crate::work::sling::hook::unhook_in(tx, h)?;

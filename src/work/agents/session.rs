@@ -284,7 +284,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             });
         }
         server.kill_agent_window(&p.window_id).await?;
-        crate::work::delivery::cancel_queued(
+        crate::work::agents::delivery::cancel_queued(
             ctx,
             &addr,
             "its session had exited and was replaced",
@@ -296,11 +296,11 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
     if beacon_by_paste(spec.runtime) {
         let text = beacon(&addr, spec.sender, spec.topic);
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
-        let r = crate::work::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
-        if r.state != crate::work::delivery::DeliveryState::Delivered {
+        let r = crate::work::agents::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
+        if r.state != crate::work::agents::delivery::DeliveryState::Delivered {
             let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
             // Its beacon must not reach the next session as a second one.
-            crate::work::delivery::cancel_queued(
+            crate::work::agents::delivery::cancel_queued(
                 ctx,
                 &addr,
                 "the session it was for did not start",
@@ -330,7 +330,7 @@ pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool>
             "someone is attached to {addr}'s window; detach first or use --force"
         )));
     };
-    crate::work::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
+    crate::work::agents::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
     Ok(stopped)
 }
 

@@ -249,8 +249,8 @@ fn open(town: Town, cwd: &Path, overrides: Vec<(String, String)>) -> Result<(Ctx
         &town.paths.ledger_db(),
         Duration::from_millis(timeout.max(0) as u64),
     )?;
-    let imported =
-        super::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())?.map(|r| r.issues);
+    let imported = super::beads::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())?
+        .map(|r| r.issues);
     Ok((
         Ctx {
             town,

@@ -5,7 +5,7 @@
 use super::Check;
 use crate::agent::{self, procs, startup};
 use crate::work::Ctx;
-use crate::work::runtime_tools::{self, version};
+use crate::work::agents::runtime_tools::{self, version};
 use std::time::Duration;
 
 pub(super) fn check(ctx: &Ctx) -> Vec<Check> {

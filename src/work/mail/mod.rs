@@ -378,8 +378,8 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> 
         .collect();
     let mut ids = Vec::new();
     for a in live {
-        let id = super::delivery::enqueue(ctx, a, "mail", line, urgent)?;
-        super::delivery::spawn_flusher(ctx, a);
+        let id = super::agents::delivery::enqueue(ctx, a, "mail", line, urgent)?;
+        super::agents::delivery::spawn_flusher(ctx, a);
         ids.push(id);
     }
     Ok(ids)

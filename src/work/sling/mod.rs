@@ -9,7 +9,7 @@ pub mod done;
 pub mod hook;
 
 use super::agents::{self, AgentInfo, AgentRecord};
-use super::{Ctx, agents::polecat, agents::session, convoy, delivery};
+use super::{Ctx, agents::delivery, agents::polecat, agents::session, convoy};
 use crate::agent::{self, Address, Runtime};
 use crate::fsutil::LockGuard;
 use crate::ledger::Bead;
@@ -198,7 +198,7 @@ pub async fn sling(
         let beacon = session::beacon(&address.to_string(), &ctx.actor.clone(), &bead.id);
         let wait = Duration::from_secs(runtime.startup_timeout_secs);
         let outcome = delivery::send(ctx, &address.to_string(), "gt sling", &beacon, wait).await;
-        let ok = matches!(&outcome, Ok(r) if r.state == super::delivery::DeliveryState::Delivered);
+        let ok = matches!(&outcome, Ok(r) if r.state == super::agents::delivery::DeliveryState::Delivered);
         if !ok {
             let why = match outcome {
                 Ok(r) => r
@@ -473,7 +473,7 @@ async fn sling_standing(
         delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))
             .await
             .and_then(|r| {
-                if r.state == super::delivery::DeliveryState::Failed {
+                if r.state == super::agents::delivery::DeliveryState::Failed {
                     Err(Error::failed(r.reason.unwrap_or_default()))
                 } else {
                     Ok(())

@@ -3,7 +3,7 @@
 //! The first thing a returning user should look at, most serious first.
 
 use crate::ledger::BeadSummary;
-use crate::work::escalation::EscalationView;
+use crate::work::beads::escalation::EscalationView;
 use crate::work::views::snapshot::AgentRow;
 use crate::work::witness::Verdict;
 

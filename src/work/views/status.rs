@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::work::Ctx;
-use crate::work::escalation::{self, EscalationView};
+use crate::work::beads::escalation::{self, EscalationView};
 use crate::work::views::live;
 use std::collections::BTreeMap;
 

@@ -1,5 +1,8 @@
 //! Bead use cases: create, show, list, update, close, reopen, comment, dependencies, ready.
 
+pub mod escalation;
+pub mod ledger_io;
+
 use super::{Ctx, convoy};
 use crate::ledger::{
     Bead, BeadRecord, BeadSummary, BlockedBead, Dependency, GATING_DEPS, INFRA_TYPES, ListFilter,
@@ -433,8 +436,8 @@ pub fn close(
             "The bead you were working on was closed by {actor}{}. Stop work on it; your branch and worktree stay as they are.",
             reason.map(|r| format!(" ({r})")).unwrap_or_default()
         );
-        if super::delivery::enqueue(ctx, agent, "gt close", &note, false).is_ok() {
-            super::delivery::spawn_flusher(ctx, agent);
+        if super::agents::delivery::enqueue(ctx, agent, "gt close", &note, false).is_ok() {
+            super::agents::delivery::spawn_flusher(ctx, agent);
         }
     }
     Ok(out)

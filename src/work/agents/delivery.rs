@@ -3,12 +3,12 @@
 //! A busy agent's messages wait in the durable queue for its next idle prompt. Every message
 //! ends `delivered`, or `failed` with the reason — or is visibly still `queued`.
 
-use super::Ctx;
-use super::agents::{self, AgentInfo};
 use crate::agent::{self, Runtime, screen};
 use crate::fsutil::LockGuard;
 use crate::ledger::Delivery;
 use crate::tmux::{Pane, Server};
+use crate::work::Ctx;
+use crate::work::agents::{self, AgentInfo};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -526,7 +526,7 @@ fn submitted(rt: &Runtime, after_paste: &str, now: &str) -> Option<Option<String
 /// idle again (its own process group, so the sender's terminal does not take it down).
 pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
     use std::os::unix::process::CommandExt;
-    let exe = super::gt_exe();
+    let exe = crate::work::gt_exe();
     let res = std::process::Command::new(exe)
         .args(["--batch", "agent", "flush", agent])
         .current_dir(ctx.town.root())

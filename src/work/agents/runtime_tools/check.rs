@@ -2,9 +2,9 @@
 //! scratch git repository and a scratch window; reports its version, the dialogs gt answered,
 //! and whether it reached its prompt — or the screen that stopped it. Nothing is left behind.
 
-use super::super::{Ctx, agents::startup};
 use crate::agent::{self, procs};
 use crate::tmux::WindowSpec;
+use crate::work::{Ctx, agents::startup};
 use crate::{Error, Result, git};
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub async fn check(ctx: &Ctx, name: &str) -> Result<CheckReport> {
         .map_err(|e| Error::io(format!("create {}", scratch.display()), e))?;
     let result = start_once(ctx, &rt, &scratch).await;
     let _ = std::fs::remove_dir_all(&scratch);
-    let gt_dir = super::super::gt_exe()
+    let gt_dir = crate::work::gt_exe()
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -83,12 +83,12 @@ async fn start_once(
 ) -> std::result::Result<startup::Ready, (Vec<String>, Error)> {
     let fail = |e: Error| (Vec::new(), e);
     git::init_repo(scratch).map_err(|e| fail(e.into()))?;
-    let gt_dir = super::super::gt_exe()
+    let gt_dir = crate::work::gt_exe()
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let env = env_for(rt, &gt_dir);
-    let exe = super::super::gt_exe().display().to_string();
+    let exe = crate::work::gt_exe().display().to_string();
     let spec = WindowSpec {
         session: "gt-check".into(),
         name: rt.name.clone(),

@@ -5,8 +5,8 @@ pub mod check;
 pub mod prepare;
 pub mod version;
 
-use super::Ctx;
 use crate::Result;
+use crate::work::Ctx;
 use std::collections::BTreeSet;
 
 /// Every runtime the town uses: its default, the role choices of the town and its rigs, and
@@ -30,7 +30,7 @@ pub fn used(ctx: &Ctx) -> Result<BTreeSet<String>> {
             out.insert(v.as_str());
         }
     }
-    for a in super::agents::list(&ctx.reader(), None)? {
+    for a in crate::work::agents::list(&ctx.reader(), None)? {
         if let Some(r) = a.runtime {
             out.insert(r);
         }

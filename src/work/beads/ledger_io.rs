@@ -1,8 +1,8 @@
 //! Bringing a bd ledger in, and writing ours out in bd's format.
 
-use super::Ctx;
 use crate::ledger::import::{Dialect, ImportReport};
 use crate::ledger::{Ledger, export, import};
+use crate::work::Ctx;
 use crate::{Error, Result};
 use std::path::Path;
 
@@ -35,9 +35,9 @@ pub fn import(ctx: &mut Ctx, path: &Path) -> Result<(Dialect, ImportReport)> {
             let tracked = tx.reader().all_tracked_ids()?;
             for (id, status) in imported.iter().filter(|(id, _)| tracked.contains(id)) {
                 if crate::ledger::is_done_status(status) {
-                    super::convoy::land_if_complete(tx, id)?;
+                    crate::work::convoy::land_if_complete(tx, id)?;
                 } else {
-                    super::convoy::reopen_landed_tracking(tx, id)?;
+                    crate::work::convoy::reopen_landed_tracking(tx, id)?;
                 }
             }
             Ok(())
@@ -58,11 +58,11 @@ pub fn export_bytes(ctx: &Ctx, include_ephemeral: bool) -> Result<Vec<u8>> {
 /// Writes the export to `file`: never over the town's own files or a non-regular file, over
 /// an existing file only when it is an earlier export or `force` says so (`output_path`).
 pub fn export_to(ctx: &Ctx, file: &Path, include_ephemeral: bool, force: bool) -> Result<usize> {
-    let path = super::town::output_path::check(
+    let path = crate::work::town::output_path::check(
         &ctx.cwd,
         Some(ctx.town.root()),
         file,
-        super::town::output_path::Kind::Export,
+        crate::work::town::output_path::Kind::Export,
         force,
     )?;
     let bytes = export_bytes(ctx, include_ephemeral)?;

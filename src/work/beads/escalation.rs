@@ -10,9 +10,9 @@
 //! reescalate_after = "30m"
 //! ```
 
-use super::Ctx;
-use super::mail::{self, SendRequest};
 use crate::ledger::{Bead, Dependency};
+use crate::work::Ctx;
+use crate::work::mail::{self, SendRequest};
 use crate::{Error, Result};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -159,7 +159,7 @@ fn view(b: &Bead) -> EscalationView {
 }
 
 fn require(ctx: &Ctx, id: &str) -> Result<Bead> {
-    let b = super::beads::require(ctx, &ctx.reader(), id)?;
+    let b = crate::work::beads::require(ctx, &ctx.reader(), id)?;
     if b.issue_type != "escalation" {
         return Err(Error::invalid(format!(
             "{id} is a {}, not an escalation",
@@ -183,7 +183,7 @@ pub fn escalate(
         ));
     }
     if let Some(b) = bead {
-        super::beads::require(ctx, &ctx.reader(), b)?;
+        crate::work::beads::require(ctx, &ctx.reader(), b)?;
     }
     let routes = routes(ctx, severity);
     validate_routes(ctx, &routes)?;
@@ -238,7 +238,7 @@ fn validate_routes(ctx: &Ctx, routes: &[String]) -> Result<()> {
         }
         match r.strip_prefix("mail:") {
             Some(addr) => {
-                super::mail::address::resolve(ctx, addr)?;
+                crate::work::mail::address::resolve(ctx, addr)?;
             }
             None => {
                 return Err(Error::invalid(format!(
@@ -394,7 +394,7 @@ pub fn ack(ctx: &mut Ctx, id: &str) -> Result<EscalationView> {
 
 pub fn close(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<EscalationView> {
     require(ctx, id)?;
-    super::beads::close(ctx, &[id.to_string()], reason, false)?;
+    crate::work::beads::close(ctx, &[id.to_string()], reason, false)?;
     Ok(view(&ctx.reader().require(id)?))
 }
 
