@@ -150,13 +150,14 @@ impl Conformance {
         (r.code, format!("{}{}", r.stdout, r.stderr))
     }
 
-    /// Whether the model got `text` as a user message (as the runtime hands it on).
+    /// Whether the model got `text` as a user message (as the runtime hands it on) — or as one
+    /// paragraph of one: Gemini CLI joins messages it queued while busy with a blank line.
     fn model_got(&self, text: &str) -> bool {
         let want = as_model_sees(text);
-        self.server
-            .user_texts()
-            .iter()
-            .any(|t| as_model_sees(t) == want)
+        self.server.user_texts().iter().any(|t| {
+            let seen = as_model_sees(t);
+            seen == want || seen.split("\n\n").any(|part| part == want)
+        })
     }
 
     /// How many user messages of the latest conversation that holds `text` are `text`.

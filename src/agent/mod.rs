@@ -2,6 +2,7 @@
 //! and reading an agent's screen.
 
 pub mod address;
+pub mod liveness;
 pub mod names;
 pub mod procs;
 pub mod roles;

@@ -4,7 +4,8 @@
 mod duty;
 pub mod foreground;
 mod runner;
-pub mod status;
+/// The supervisor's status file lives in `town/` (read by `work/`, which must not reach up here).
+pub use crate::town::supervisor_status as status;
 pub mod supervisor;
 mod watcher;
 

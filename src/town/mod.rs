@@ -6,6 +6,7 @@ pub mod lock;
 pub mod names;
 mod paths;
 pub mod settings;
+pub mod supervisor_status;
 
 pub use config::{RigConfig, TownConfig};
 pub use error::TownError;

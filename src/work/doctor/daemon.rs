@@ -35,12 +35,9 @@ fn check_inner(paths: &TownPaths, fix: bool) -> Result<Check> {
             "the supervisor is not running (`gt up` starts it)",
         ));
     }
-    let text = std::fs::read_to_string(&status_file)
+    std::fs::metadata(&status_file)
         .map_err(|e| Error::io(format!("read {}", status_file.display()), e))?;
-    let pid = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("pid").and_then(|p| p.as_u64()))
-        .and_then(|p| u32::try_from(p).ok());
+    let pid = crate::town::supervisor_status::read_pid(paths);
     let alive = pid.is_some_and(pid_alive);
     let pid_text = pid.map_or("no readable pid".to_string(), |p| format!("pid {p}"));
     // A missing lock file cannot be held by anyone; opening it would create it, so it is

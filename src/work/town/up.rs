@@ -4,8 +4,8 @@
 //! unless forced. Hooks stay as they are: after `gt up` the witnesses bring the work back.
 
 use crate::agent::Address;
-use crate::daemon::status::{self, Seen};
 use crate::tmux::WindowSpec;
+use crate::town::supervisor_status::{self as status, Seen};
 use crate::work::{Ctx, agents::mayor, agents::session};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};

@@ -361,7 +361,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         attention,
         mayor,
         preview,
-        daemon: crate::daemon::status::seen(&ctx.town.paths).line(now),
+        daemon: crate::town::supervisor_status::seen(&ctx.town.paths).line(now),
         tmux_calls: crate::tmux::spawned() - before,
         problems,
     })

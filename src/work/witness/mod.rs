@@ -5,11 +5,11 @@
 //! person is attached to. What it saw and did is saved for `gt witness status`.
 
 mod act;
-mod classify;
 mod policy;
 mod report;
 
-pub use classify::{Classified, Facts, Verdict, classify};
+/// The liveness classifier lives in `agent/` (DESIGN §10: liveness facts are the agent's).
+pub use crate::agent::liveness::{self as classify, Classified, Facts, Verdict, classify};
 pub use policy::{
     Action, Memory, Policy, Recovery, Situation, Thresholds, decide, stall_after_secs, thresholds,
 };
@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 const MAX_ACTIONS_PER_ROUND: usize = 8;
 
 fn town_down(ctx: &Ctx) -> bool {
-    crate::daemon::status::down_marker(&ctx.town.paths).exists()
+    crate::town::supervisor_status::down_marker(&ctx.town.paths).exists()
 }
 
 /// Forgets what the witnesses remember (restarts, nudges): after `gt down`, agents brought

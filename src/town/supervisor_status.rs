@@ -74,6 +74,18 @@ pub fn write(paths: &TownPaths, st: &Status) {
     }
 }
 
+/// Only the pid of whoever wrote the status file (also from a file an older or newer gt wrote,
+/// whose other fields differ): what `gt doctor` needs to tell a live supervisor from a stale
+/// file.
+pub fn read_pid(paths: &TownPaths) -> Option<u32> {
+    #[derive(Deserialize)]
+    struct Pid {
+        pid: u32,
+    }
+    let text = std::fs::read_to_string(paths.daemon_status()).ok()?;
+    serde_json::from_str::<Pid>(&text).ok().map(|p| p.pid)
+}
+
 pub fn read_file(paths: &TownPaths) -> Option<Status> {
     let text = std::fs::read_to_string(paths.daemon_status()).ok()?;
     serde_json::from_str(&text).ok()
