@@ -1,7 +1,6 @@
 //! `gt sling|hook|unsling|done|prime|agents|whoami|nudge|peek|attach|polecat|agent`.
 
 use super::args::{AgentCmd, NudgeArgs, PolecatCmd, SlingArgs};
-use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
@@ -46,31 +45,27 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         }
     }
     if out.json {
-        out.json(json!({ "slung": ok, "queued": queued, "failed": failed }))
-            .map_err(io)?;
+        out.json(json!({ "slung": ok, "queued": queued, "failed": failed }))?;
     } else {
         for q in &queued {
             if out.batch {
-                out.line(format!("{}\tqueued\t{}", q.bead, q.position))
-                    .map_err(io)?;
+                out.line(format!("{}\tqueued\t{}", q.bead, q.position))?;
             } else {
                 let again = if q.already { " (already queued)" } else { "" };
                 out.line(format!(
                     "Queued {} for {} at position {}{again}: {}; the deacon slings it when a polecat is free (`gt scheduler status`)",
                     q.bead, q.target, q.position, q.reason
-                ))
-                .map_err(io)?;
+                ))?;
             }
         }
         for s in &ok {
             if out.batch {
-                out.line(format!("{}\t{}", s.bead, s.agent)).map_err(io)?;
+                out.line(format!("{}\t{}", s.bead, s.agent))?;
             } else if s.already {
                 out.line(format!(
                     "{} is already on {}'s hook; nothing to do",
                     s.bead, s.agent
-                ))
-                .map_err(io)?;
+                ))?;
             } else {
                 let how = if s.reused {
                     "reused idle polecat"
@@ -80,20 +75,17 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
                 out.line(format!(
                     "Slung {} to {} ({}, {how})",
                     s.bead, s.agent, s.runtime
-                ))
-                .map_err(io)?;
+                ))?;
                 out.line(format!(
                     "  branch {}  convoy {}  window {}",
                     or_dash(s.branch.as_deref()),
                     or_dash(s.convoy.as_deref()),
                     or_dash(s.window.as_deref())
-                ))
-                .map_err(io)?;
+                ))?;
                 if let Some(m) = &s.molecule {
                     out.line(format!(
                         "  molecule {m}: the agent works through its steps (`gt mol status {m}`)"
-                    ))
-                    .map_err(io)?;
+                    ))?;
                 }
                 if let Some(from) = &s.moved_from {
                     let what = if from.contains("/polecats/") {
@@ -101,8 +93,7 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
                     } else {
                         "it was told by message"
                     };
-                    out.line(format!("  moved from {from} ({what})"))
-                        .map_err(io)?;
+                    out.line(format!("  moved from {from} ({what})"))?;
                 }
             }
         }
@@ -131,16 +122,13 @@ pub fn hook_cmd(
         (Some(b), Some(a)) => {
             let bead = hook::attach(ctx, &b, &a)?;
             if out.json {
-                return out
-                    .json(json!({ "hooked": bead.id, "agent": bead.assignee }))
-                    .map_err(io);
+                return out.json(json!({ "hooked": bead.id, "agent": bead.assignee }));
             }
             out.line(format!(
                 "{} is on {}'s hook (no session was started)",
                 bead.id,
                 or_dash(bead.assignee.as_deref())
             ))
-            .map_err(io)
         }
         (Some(_), None) => Err(Error::invalid(
             "give both a bead and an agent: gt hook <bead> <agent>",
@@ -158,25 +146,20 @@ pub fn hook_cmd(
                     }))
                 });
                 return out
-                    .json(json!({ "hook": { "agent": v.agent, "bead": bead, "branch": v.branch, "worktree": v.worktree } }))
-                    .map_err(io);
+                    .json(json!({ "hook": { "agent": v.agent, "bead": bead, "branch": v.branch, "worktree": v.worktree } }));
             }
             match &v.bead {
                 Some(b) => {
-                    out.line(format!("{} has {} on its hook: {}", v.agent, b.id, b.title))
-                        .map_err(io)?;
+                    out.line(format!("{} has {} on its hook: {}", v.agent, b.id, b.title))?;
                     if let Some(br) = &v.branch {
                         out.line(format!(
                             "  branch {br}  worktree {}",
                             or_dash(v.worktree.as_deref())
-                        ))
-                        .map_err(io)?;
+                        ))?;
                     }
                     Ok(())
                 }
-                None => out
-                    .line(format!("{} has nothing on its hook", v.agent))
-                    .map_err(io),
+                None => out.line(format!("{} has nothing on its hook", v.agent)),
             }
         }
     }
@@ -190,22 +173,19 @@ pub fn unsling(
 ) -> Result<()> {
     let r = hook::unsling(ctx, bead.as_deref(), agent.as_deref())?;
     if out.json {
-        return out.json(json!({ "unslung": r })).map_err(io);
+        return out.json(json!({ "unslung": r }));
     }
     if r.unqueued {
-        return out
-            .line(format!(
-                "Took {} out of the scheduler queue; it is open and not slung",
-                r.bead
-            ))
-            .map_err(io);
+        return out.line(format!(
+            "Took {} out of the scheduler queue; it is open and not slung",
+            r.bead
+        ));
     }
     out.line(format!(
         "Took {} off {}'s hook; it is open again (the agent's session and worktree are untouched)",
         r.bead,
         r.agent.as_deref().unwrap_or("its holder")
     ))
-    .map_err(io)
 }
 
 pub fn done_cmd(
@@ -241,33 +221,26 @@ pub fn done_cmd(
         )),
     }
     if out.json {
-        return out
-            .json(json!({ "done": r, "followups": followups }))
-            .map_err(io);
+        return out.json(json!({ "done": r, "followups": followups }));
     }
     for f in &followups {
         super::output::say(&f.to_string());
     }
     if r.saved_uncommitted {
-        out.line("Committed work that was left uncommitted (nothing is lost).")
-            .map_err(io)?;
+        out.line("Committed work that was left uncommitted (nothing is lost).")?;
     }
     match &r.merge_request {
-        Some(mr) => out
-            .line(format!(
-                "Done: {} → merge request {mr} ({}, {} commit(s)). {} is free for the next bead.",
-                r.bead,
-                or_dash(r.branch.as_deref()),
-                r.commits_ahead,
-                r.agent
-            ))
-            .map_err(io),
-        None => out
-            .line(format!(
-                "Done: {} deferred without a merge. {} is free.",
-                r.bead, r.agent
-            ))
-            .map_err(io),
+        Some(mr) => out.line(format!(
+            "Done: {} → merge request {mr} ({}, {} commit(s)). {} is free for the next bead.",
+            r.bead,
+            or_dash(r.branch.as_deref()),
+            r.commits_ahead,
+            r.agent
+        )),
+        None => out.line(format!(
+            "Done: {} deferred without a merge. {} is free.",
+            r.bead, r.agent
+        )),
     }
 }
 
@@ -275,15 +248,13 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let p = prime::prime(ctx)?;
     if out.json {
         let hook = p.hook.as_ref().map(|b| json!({"id": b.id, "title": b.title, "status": b.status, "description": b.description}));
-        return out
-            .json(json!({
-                "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
-                "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
-                "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
-                "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
-                "molecule": p.molecule,
-            }))
-            .map_err(io);
+        return out.json(json!({
+            "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
+            "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
+            "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
+            "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
+            "molecule": p.molecule,
+        }));
     }
     out.line(format!(
         "# gt prime — {} ({} of {}) in town {}",
@@ -291,51 +262,41 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
         p.address.role(),
         p.address.rig().unwrap_or("the town"),
         ctx.town.config.name
-    ))
-    .map_err(io)?;
-    out.line("").map_err(io)?;
-    out.line(p.role_text.trim_end()).map_err(io)?;
+    ))?;
+    out.line("")?;
+    out.line(p.role_text.trim_end())?;
     if let Some((id, note)) = &p.handoff {
         out.line(format!(
             "\n## Handoff note from your previous session ({id})"
-        ))
-        .map_err(io)?;
-        out.line(note.trim_end()).map_err(io)?;
-        out.line(format!("(mark it read with `gt mail read {id}`)"))
-            .map_err(io)?;
+        ))?;
+        out.line(note.trim_end())?;
+        out.line(format!("(mark it read with `gt mail read {id}`)"))?;
     }
-    out.line("\n## Your hook").map_err(io)?;
+    out.line("\n## Your hook")?;
     match &p.hook {
         Some(b) => {
             out.line(format!(
                 "{}: {}  [{}, P{}, {}]",
                 b.id, b.title, b.status, b.priority, b.issue_type
-            ))
-            .map_err(io)?;
+            ))?;
             if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
-                out.line("").map_err(io)?;
-                out.line(d).map_err(io)?;
+                out.line("")?;
+                out.line(d)?;
             }
             if let Some(br) = &p.branch {
                 out.line(format!(
                     "\nBranch {br} in {}",
                     or_dash(p.worktree.as_deref())
-                ))
-                .map_err(io)?;
+                ))?;
             }
             match &p.molecule {
                 Some(m) => print_checklist(out, m)?,
-                None => out
-                    .line("\nThis is your work now: do it, commit, then run `gt done`.")
-                    .map_err(io)?,
+                None => out.line("\nThis is your work now: do it, commit, then run `gt done`.")?,
             }
         }
-        None => out
-            .line("Nothing is on your hook. Wait for work to be slung to you.")
-            .map_err(io)?,
+        None => out.line("Nothing is on your hook. Wait for work to be slung to you.")?,
     }
     out.line(format!("\n## Mail\n{} unread", p.unread_mail))
-        .map_err(io)
 }
 
 /// The molecule as a checklist, the current step spelled out: what an agent works from.
@@ -347,8 +308,7 @@ fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<
         m.formula.as_deref().unwrap_or("formula"),
         m.done_count(),
         m.steps.len()
-    ))
-    .map_err(io)?;
+    ))?;
     let current = m.ready().next().map(|s| s.bead.clone());
     for s in &m.steps {
         let mark = match s.state {
@@ -362,31 +322,26 @@ fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<
         } else {
             String::new()
         };
-        out.line(format!("{mark} {}  {}{wait}", s.key, s.title))
-            .map_err(io)?;
+        out.line(format!("{mark} {}  {}{wait}", s.key, s.title))?;
     }
     match m.steps.iter().find(|s| Some(&s.bead) == current.as_ref()) {
         Some(s) => {
-            out.line(format!("\n### Now: {} ({})", s.title, s.key))
-                .map_err(io)?;
+            out.line(format!("\n### Now: {} ({})", s.title, s.key))?;
             if let Some(d) = s.description.as_deref().filter(|d| !d.is_empty()) {
-                out.line(d).map_err(io)?;
+                out.line(d)?;
             }
             if let Some(a) = s.acceptance.as_deref().filter(|a| !a.is_empty()) {
-                out.line(format!("Done when: {a}")).map_err(io)?;
+                out.line(format!("Done when: {a}"))?;
             }
             out.line(format!(
                 "\nWhen it is done: `gt mol step done {}`. Then `gt prime` (or `gt mol status`) shows the next step. After the last step, commit and run `gt done`.",
                 s.key
             ))
-            .map_err(io)
         }
         None if m.is_complete() => out
-            .line("\nEvery step is done: commit, then run `gt done`.")
-            .map_err(io),
+            .line("\nEvery step is done: commit, then run `gt done`."),
         None => out
-            .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`).")
-            .map_err(io),
+            .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`)."),
     }
 }
 
@@ -396,14 +351,10 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
     }
     let list = block_on(live::agents(ctx, rig.as_deref()))??;
     if out.json {
-        return out
-            .json(json!({ "count": list.len(), "agents": list }))
-            .map_err(io);
+        return out.json(json!({ "count": list.len(), "agents": list }));
     }
     if list.is_empty() && !out.batch {
-        return out
-            .line("No agents yet. Start one with: gt sling <bead> <rig>")
-            .map_err(io);
+        return out.line("No agents yet. Start one with: gt sling <bead> <rig>");
     }
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -440,15 +391,13 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
         ],
         &rows,
     )
-    .map_err(io)
 }
 
 pub fn whoami(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let me = agents::whoami(ctx);
     if out.json {
         return out
-            .json(json!({ "agent": me.to_string(), "role": me.role(), "rig": me.rig(), "town": ctx.town.config.name, "root": ctx.town.root() }))
-            .map_err(io);
+            .json(json!({ "agent": me.to_string(), "role": me.role(), "rig": me.rig(), "town": ctx.town.config.name, "root": ctx.town.root() }));
     }
     out.line(format!(
         "{} ({}{}) in town {} at {}",
@@ -458,26 +407,23 @@ pub fn whoami(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
         ctx.town.config.name,
         ctx.town.root().display()
     ))
-    .map_err(io)
 }
 
 pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
     if let Some(id) = a.status {
         let d = delivery::status(ctx, id)?;
         if out.json {
-            return out.json(json!({ "delivery": d })).map_err(io);
+            return out.json(json!({ "delivery": d }));
         }
-        return out
-            .line(format!(
-                "message {} to {}: {}{} (attempts: {}, updated {})",
-                d.id,
-                d.agent,
-                d.state,
-                d.reason.map(|r| format!(" — {r}")).unwrap_or_default(),
-                d.attempts,
-                d.updated_at
-            ))
-            .map_err(io);
+        return out.line(format!(
+            "message {} to {}: {}{} (attempts: {}, updated {})",
+            d.id,
+            d.agent,
+            d.state,
+            d.reason.map(|r| format!(" — {r}")).unwrap_or_default(),
+            d.attempts,
+            d.updated_at
+        ));
     }
     let agent = a.agent.unwrap_or_default();
     let text = if a.stdin {
@@ -499,7 +445,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         !a.no_background,
     ))??;
     if out.json {
-        out.json(json!({ "delivery": r })).map_err(io)?;
+        out.json(json!({ "delivery": r }))?;
     } else {
         match r.state {
             DeliveryState::Delivered => out
@@ -508,14 +454,12 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
                     r.agent,
                     r.id,
                     r.reason.as_deref().map(|w| format!("; {w}")).unwrap_or_default()
-                ))
-                .map_err(io)?,
+                ))?,
             DeliveryState::Queued => out
                 .line(format!(
                     "Queued: {} is busy; it gets the message at its next idle prompt (message {}; `gt nudge --status {}`).",
                     r.agent, r.id, r.id
-                ))
-                .map_err(io)?,
+                ))?,
             _ => {}
         }
     }
@@ -533,11 +477,9 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
 pub fn peek(out: &mut Out, ctx: &mut Ctx, agent: &str, lines: usize) -> Result<()> {
     let text = block_on(live::peek(ctx, agent, lines))??;
     if out.json {
-        return out
-            .json(json!({ "agent": agent, "screen": text }))
-            .map_err(io);
+        return out.json(json!({ "agent": agent, "screen": text }));
     }
-    out.line(text).map_err(io)
+    out.line(text)
 }
 
 pub fn attach(_out: &mut Out, ctx: &mut Ctx, agent: &str, batch: bool) -> Result<()> {
@@ -554,31 +496,26 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
         PolecatCmd::List { rig } => {
             let list = polecat::list(ctx, rig.as_deref())?;
             if out.json {
-                return out
-                    .json(json!({ "count": list.len(), "polecats": list }))
-                    .map_err(io);
+                return out.json(json!({ "count": list.len(), "polecats": list }));
             }
             if list.is_empty() && !out.batch {
-                return out.line("No polecats.").map_err(io);
+                return out.line("No polecats.");
             }
             worker_table(out, "POLECAT", &list)
         }
         PolecatCmd::Show { agent } => {
             let p = polecat::show(ctx, &agent)?;
             if out.json {
-                return out.json(json!({ "polecat": p })).map_err(io);
+                return out.json(json!({ "polecat": p }));
             }
             out.line(format!(
                 "{}  ({}, runtime {})",
                 p.agent.address,
                 p.agent.state,
                 or_dash(p.agent.runtime.as_deref())
-            ))
-            .map_err(io)?;
-            out.line(format!("  hook: {}", or_dash(p.agent.hook.as_deref())))
-                .map_err(io)?;
-            out.line(format!("  branch: {}", or_dash(p.agent.branch.as_deref())))
-                .map_err(io)?;
+            ))?;
+            out.line(format!("  hook: {}", or_dash(p.agent.hook.as_deref())))?;
+            out.line(format!("  branch: {}", or_dash(p.agent.branch.as_deref())))?;
             out.line(format!(
                 "  worktree: {}",
                 p.agent
@@ -586,8 +523,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
                     .as_ref()
                     .map(|w| w.display().to_string())
                     .unwrap_or_else(|| "-".into())
-            ))
-            .map_err(io)?;
+            ))?;
             out.line(format!(
                 "  uncommitted files: {}   commits not merged: {}",
                 p.dirty_files
@@ -597,12 +533,11 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "?".into())
             ))
-            .map_err(io)
         }
         PolecatCmd::Remove { agent, force } => {
             let r = block_on(polecat::remove(ctx, &agent, force))??;
             if out.json {
-                return out.json(json!({ "removed": r })).map_err(io);
+                return out.json(json!({ "removed": r }));
             }
             print_removed(out, &r)
         }
@@ -633,7 +568,6 @@ pub(super) fn worker_table(
         &[heading, "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
         &rows,
     )
-    .map_err(io)
 }
 
 /// What removing a worker did, and what it kept.
@@ -641,14 +575,12 @@ pub(super) fn print_removed(
     out: &mut Out,
     r: &crate::work::agents::polecat::RemoveReport,
 ) -> Result<()> {
-    out.line(format!("Removed {}", r.address)).map_err(io)?;
+    out.line(format!("Removed {}", r.address))?;
     for d in &r.discarded {
-        out.line(format!("  discarded (--force): {d}"))
-            .map_err(io)?;
+        out.line(format!("  discarded (--force): {d}"))?;
     }
     if let Some(b) = &r.branch_kept {
-        out.line(format!("  kept branch {b}: its commits are not merged"))
-            .map_err(io)?;
+        out.line(format!("  kept branch {b}: its commits are not merged"))?;
     }
     Ok(())
 }
@@ -691,8 +623,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             let left = delivery::queued_count(ctx, &info.address)?;
             if out.json {
                 return out
-                    .json(json!({ "agent": info.address, "still_queued": left, "another_deliverer": !ran }))
-                    .map_err(io);
+                    .json(json!({ "agent": info.address, "still_queued": left, "another_deliverer": !ran }));
             }
             let who = if ran {
                 ""
@@ -703,7 +634,6 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 "{}: {left} message(s) still queued{who}",
                 info.address
             ))
-            .map_err(io)
         }
     }
 }

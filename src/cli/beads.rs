@@ -1,8 +1,8 @@
 //! `gt bead …`, `gt ready`, `gt blocked`, `gt show`, `gt close`.
 
 use super::args::{BeadCmd, CloseArgs, DepCmd, ReadyArgs};
+use super::json;
 use super::output::{Out, Tone, or_dash};
-use super::{io, json};
 use crate::Result;
 use crate::ledger::{BeadSummary, ListFilter};
 use crate::work::beads::{self, BeadPatch, CloseOutcome, NewBead};
@@ -37,12 +37,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             )?;
             if out.json {
                 let view = beads::show(ctx, &bead.id)?;
-                out.json(json!({ "bead": json::bead(&view) })).map_err(io)
+                out.json(json!({ "bead": json::bead(&view) }))
             } else if out.batch {
-                out.line(&bead.id).map_err(io)
+                out.line(&bead.id)
             } else {
                 out.line(format!("Created {}: {}", bead.id, bead.title))
-                    .map_err(io)
             }
         }
         BeadCmd::Show { id } => show(out, ctx, &id),
@@ -95,9 +94,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             if out.json {
                 let view = beads::show(ctx, &bead.id)?;
                 out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed }))
-                    .map_err(io)
             } else {
-                out.line(format!("Updated {}", bead.id)).map_err(io)?;
+                out.line(format!("Updated {}", bead.id))?;
                 print_landed(out, &outcome)
             }
         }
@@ -106,19 +104,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             let bead = beads::reopen(ctx, &id)?;
             if out.json {
                 let view = beads::show(ctx, &bead.id)?;
-                out.json(json!({ "bead": json::bead(&view) })).map_err(io)
+                out.json(json!({ "bead": json::bead(&view) }))
             } else {
-                out.line(format!("Reopened {}", bead.id)).map_err(io)
+                out.line(format!("Reopened {}", bead.id))
             }
         }
         BeadCmd::Comment { id, text } => {
             let c = beads::comment(ctx, &id, &text)?;
             if out.json {
                 let v = crate::ledger::jsonl::comment_object(&c);
-                out.json(json!({ "comment": v })).map_err(io)
+                out.json(json!({ "comment": v }))
             } else {
                 out.line(format!("Commented on {id} (comment {})", c.id))
-                    .map_err(io)
             }
         }
         BeadCmd::Dep(cmd) => dep(out, ctx, cmd),
@@ -126,22 +123,19 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             let (dialect, r) = ledger_io::import(ctx, &path)?;
             if out.json {
                 out.json(json!({ "dialect": dialect, "imported": r }))
-                    .map_err(io)
             } else {
                 let d = serde_json::to_value(dialect).unwrap_or_default();
                 out.line(format!(
                     "Imported {} issues ({} new, {} replaced), {} dependencies, {} labels, {} comments, {} events, {} config keys from {} ({})",
                     r.issues, r.created, r.updated, r.dependencies, r.labels, r.comments, r.events, r.config,
                     path.display(), d.as_str().unwrap_or("?")
-                ))
-                .map_err(io)?;
+                ))?;
                 if !r.kept_newer.is_empty() {
                     out.line(format!(
                         "Kept {} bead(s) the ledger has in a newer version than the file: {}",
                         r.kept_newer.len(),
                         r.kept_newer.join(", ")
-                    ))
-                    .map_err(io)?;
+                    ))?;
                 }
                 Ok(())
             }
@@ -154,10 +148,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             Some(f) => {
                 let n = ledger_io::export_to(ctx, &f, include_ephemeral, force)?;
                 if out.json {
-                    out.json(json!({ "exported": n, "file": f })).map_err(io)
+                    out.json(json!({ "exported": n, "file": f }))
                 } else {
                     out.line(format!("Exported {n} beads to {}", f.display()))
-                        .map_err(io)
                 }
             }
             None => {
@@ -172,9 +165,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
                         lines.len(),
                         lines.join(",")
                     ))
-                    .map_err(io)
                 } else {
-                    out.line(text.trim_end()).map_err(io)
+                    out.line(text.trim_end())
                 }
             }
         },
@@ -184,11 +176,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
 pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
     let view = beads::show(ctx, id)?;
     if out.json {
-        return out.json(json!({ "bead": json::bead(&view) })).map_err(io);
+        return out.json(json!({ "bead": json::bead(&view) }));
     }
     let b = &view.record.bead;
     let title = out.paint(Tone::Bold, &format!("{}  {}", b.id, b.title));
-    out.line(title).map_err(io)?;
+    out.line(title)?;
     let rig = view
         .rig
         .as_ref()
@@ -198,46 +190,40 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
     out.line(format!(
         "  status: {status}   priority: P{}   type: {}   rig: {rig}",
         b.priority, b.issue_type
-    ))
-    .map_err(io)?;
+    ))?;
     out.line(format!(
         "  assignee: {}   owner: {}",
         or_dash(b.assignee.as_deref()),
         or_dash(b.owner.as_deref())
-    ))
-    .map_err(io)?;
+    ))?;
     out.line(format!(
         "  created: {} by {}   updated: {}",
         b.created_at,
         or_dash(b.created_by.as_deref()),
         b.updated_at
-    ))
-    .map_err(io)?;
+    ))?;
     if let Some(closed) = &b.closed_at {
         out.line(format!(
             "  closed: {closed}   reason: {}",
             or_dash(b.close_reason.as_deref())
-        ))
-        .map_err(io)?;
+        ))?;
     }
     if !view.record.labels.is_empty() {
-        out.line(format!("  labels: {}", view.record.labels.join(", ")))
-            .map_err(io)?;
+        out.line(format!("  labels: {}", view.record.labels.join(", ")))?;
     }
     if !view.convoys.is_empty() {
-        out.line(format!("  convoys: {}", view.convoys.join(", ")))
-            .map_err(io)?;
+        out.line(format!("  convoys: {}", view.convoys.join(", ")))?;
     }
     if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
-        out.line("").map_err(io)?;
+        out.line("")?;
         for l in d.lines() {
-            out.line(format!("  {l}")).map_err(io)?;
+            out.line(format!("  {l}"))?;
         }
     }
     if let Some(n) = b.notes.as_deref().filter(|d| !d.is_empty()) {
-        out.line("\n  Notes:").map_err(io)?;
+        out.line("\n  Notes:")?;
         for l in n.lines() {
-            out.line(format!("    {l}")).map_err(io)?;
+            out.line(format!("    {l}"))?;
         }
     }
     let describe = |id: &str| -> String {
@@ -258,29 +244,27 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
         .map(|d| format!("{:<13} {}", d.kind, describe(&d.issue_id)))
         .collect();
     if !deps.is_empty() {
-        out.line("\n  Depends on:").map_err(io)?;
+        out.line("\n  Depends on:")?;
         for d in deps {
-            out.line(format!("    {d}")).map_err(io)?;
+            out.line(format!("    {d}"))?;
         }
     }
     if !dependents.is_empty() {
-        out.line("\n  Depended on by:").map_err(io)?;
+        out.line("\n  Depended on by:")?;
         for d in dependents {
-            out.line(format!("    {d}")).map_err(io)?;
+            out.line(format!("    {d}"))?;
         }
     }
     if !view.record.comments.is_empty() {
-        out.line(format!("\n  Comments ({}):", view.record.comments.len()))
-            .map_err(io)?;
+        out.line(format!("\n  Comments ({}):", view.record.comments.len()))?;
         for c in &view.record.comments {
             out.line(format!(
                 "    [{}] {}:",
                 or_dash(c.created_at.as_deref()),
                 or_dash(c.author.as_deref())
-            ))
-            .map_err(io)?;
+            ))?;
             for l in c.text.lines() {
-                out.line(format!("      {l}")).map_err(io)?;
+                out.line(format!("      {l}"))?;
             }
         }
     }
@@ -289,10 +273,10 @@ pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
 
 fn print_summaries(out: &mut Out, list: &[BeadSummary]) -> Result<()> {
     if out.json {
-        return out.json_ser(&json::summaries(list)).map_err(io);
+        return out.json_ser(&json::summaries(list));
     }
     if list.is_empty() && !out.batch {
-        return out.line("No beads.").map_err(io);
+        return out.line("No beads.");
     }
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -308,15 +292,13 @@ fn print_summaries(out: &mut Out, list: &[BeadSummary]) -> Result<()> {
         })
         .collect();
     out.table(&["ID", "PRI", "STATUS", "TYPE", "ASSIGNEE", "TITLE"], &rows)
-        .map_err(io)
 }
 
 pub fn ready(out: &mut Out, ctx: &mut Ctx, a: ReadyArgs) -> Result<()> {
     let list = beads::ready(ctx, a.rig.as_deref(), a.limit)?;
     if !out.json && !out.batch && list.is_empty() {
         return out
-            .line("Nothing is ready: every open bead is blocked, deferred, or there is none.")
-            .map_err(io);
+            .line("Nothing is ready: every open bead is blocked, deferred, or there is none.");
     }
     print_summaries(out, &list)
 }
@@ -324,10 +306,10 @@ pub fn ready(out: &mut Out, ctx: &mut Ctx, a: ReadyArgs) -> Result<()> {
 pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
     let list = beads::blocked(ctx, rig)?;
     if out.json {
-        return out.json_ser(&json::blocked(&list)).map_err(io);
+        return out.json_ser(&json::blocked(&list));
     }
     if list.is_empty() && !out.batch {
-        return out.line("Nothing is blocked.").map_err(io);
+        return out.line("Nothing is blocked.");
     }
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -349,25 +331,21 @@ pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
         })
         .collect();
     out.table(&["ID", "PRI", "STATUS", "WAITING ON", "TITLE"], &rows)
-        .map_err(io)
 }
 
 pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
     let outcome = beads::close(ctx, &a.ids, a.reason.as_deref(), a.force)?;
     if out.json {
-        return out
-            .json(serde_json::to_value(&outcome).unwrap_or_default())
-            .map_err(io);
+        return out.json(serde_json::to_value(&outcome).unwrap_or_default());
     }
     for id in &outcome.closed {
-        out.line(format!("Closed {id}")).map_err(io)?;
+        out.line(format!("Closed {id}"))?;
     }
     for id in &outcome.already_closed {
-        out.line(format!("{id} was already closed")).map_err(io)?;
+        out.line(format!("{id} was already closed"))?;
     }
     for agent in &outcome.freed {
-        out.line(format!("{agent} was freed and told"))
-            .map_err(io)?;
+        out.line(format!("{agent} was freed and told"))?;
     }
     print_landed(out, &outcome)
 }
@@ -378,7 +356,7 @@ fn print_landed(out: &mut Out, outcome: &CloseOutcome) -> Result<()> {
             Tone::Good,
             &format!("Convoy {c} landed: every tracked bead is closed"),
         );
-        out.line(msg).map_err(io)?;
+        out.line(msg)?;
     }
     Ok(())
 }
@@ -393,25 +371,22 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
         } => {
             let added = beads::dep_add(ctx, &id, &target, &kind, allow_missing)?;
             if out.json {
-                out.json(json!({ "added": added, "issue_id": id, "depends_on_id": target, "type": kind })).map_err(io)
+                out.json(json!({ "added": added, "issue_id": id, "depends_on_id": target, "type": kind }))
             } else if added {
                 out.line(format!("{id} now depends on {target} ({kind})"))
-                    .map_err(io)
             } else {
                 out.line(format!("{id} already depended on {target} ({kind})"))
-                    .map_err(io)
             }
         }
         DepCmd::Remove { id, target, kind } => {
             let n = beads::dep_remove(ctx, &id, &target, kind.as_deref())?;
             if out.json {
-                out.json(json!({ "removed": n })).map_err(io)
+                out.json(json!({ "removed": n }))
             } else {
                 out.line(format!(
                     "Removed {n} dependenc{} of {id} on {target}",
                     if n == 1 { "y" } else { "ies" }
                 ))
-                .map_err(io)
             }
         }
         DepCmd::List { id } => {
@@ -419,9 +394,7 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
             if out.json {
                 let deps: Vec<_> = l.dependencies.iter().map(|(d, _)| json::dep(d)).collect();
                 let dents: Vec<_> = l.dependents.iter().map(|(d, _)| json::dep(d)).collect();
-                return out
-                    .json(json!({ "id": id, "dependencies": deps, "dependents": dents }))
-                    .map_err(io);
+                return out.json(json!({ "id": id, "dependencies": deps, "dependents": dents }));
             }
             let mut rows = Vec::new();
             for (d, b) in &l.dependencies {
@@ -443,14 +416,11 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
                 ]);
             }
             if rows.is_empty() && !out.batch {
-                return out
-                    .line(format!(
-                        "{id} has no dependencies and nothing depends on it."
-                    ))
-                    .map_err(io);
+                return out.line(format!(
+                    "{id} has no dependencies and nothing depends on it."
+                ));
             }
             out.table(&["DIRECTION", "TYPE", "ID", "STATUS", "TITLE"], &rows)
-                .map_err(io)
         }
     }
 }

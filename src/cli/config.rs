@@ -2,7 +2,6 @@
 
 use super::args::AgentConfigCmd;
 use super::args::ConfigCmd;
-use super::io;
 use super::output::Out;
 use crate::town::settings::{Scope, display_value, lookup};
 use crate::tui::{keymap, theme};
@@ -26,18 +25,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
         ConfigCmd::DefaultAgent { name } => {
             runtimes::set_default(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "default_agent": name })).map_err(io);
+                return out.json(json!({ "default_agent": name }));
             }
             out.line(format!("default_agent = {name} (in town.toml)"))
-                .map_err(io)
         }
         ConfigCmd::Get { key, rig } => {
             let r = config::get(ctx, &key, rig.as_deref())?;
             if out.json {
                 out.json(json!({ "key": r.key, "value": toml_to_json(&r.value), "layer": r.layer.name(), "source": r.source }))
-                    .map_err(io)
             } else {
-                out.line(r.as_str()).map_err(io)
+                out.line(r.as_str())
             }
         }
         ConfigCmd::Set {
@@ -49,21 +46,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
             let path = config::set(ctx, scope(&rig, user), rig.as_deref(), &key, &value)?;
             if out.json {
                 out.json(json!({ "key": key, "value": value, "file": path }))
-                    .map_err(io)
             } else {
                 out.line(format!("{key} = {value} (in {})", path.display()))
-                    .map_err(io)
             }
         }
         ConfigCmd::Unset { key, rig, user } => {
             let removed = config::unset(ctx, scope(&rig, user), rig.as_deref(), &key)?;
             if out.json {
                 out.json(json!({ "key": key, "removed": removed }))
-                    .map_err(io)
             } else if removed {
-                out.line(format!("{key} removed")).map_err(io)
+                out.line(format!("{key} removed"))
             } else {
-                out.line(format!("{key} was not set there")).map_err(io)
+                out.line(format!("{key} was not set there"))
             }
         }
         ConfigCmd::List { rig } => {
@@ -73,7 +67,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
                     .iter()
                     .map(|r| json!({ "key": r.key, "value": toml_to_json(&r.value), "layer": r.layer.name(), "source": r.source }))
                     .collect();
-                return out.json(json!({ "settings": items })).map_err(io);
+                return out.json(json!({ "settings": items }));
             }
             let rows: Vec<Vec<String>> = all
                 .iter()
@@ -88,7 +82,6 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
                 })
                 .collect();
             out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows)
-                .map_err(io)
         }
         ConfigCmd::Dump {
             kind,
@@ -134,11 +127,9 @@ pub fn dump(
     };
     let Some(path) = file else {
         if out.json {
-            return out
-                .json(json!({ "kind": kind, "name": name, "text": text }))
-                .map_err(io);
+            return out.json(json!({ "kind": kind, "name": name, "text": text }));
         }
-        return out.line(text.trim_end_matches('\n')).map_err(io);
+        return out.line(text.trim_end_matches('\n'));
     };
     let cwd = std::env::current_dir().map_err(|e| Error::io("read the current folder", e))?;
     let town = crate::town::Town::discover(&cwd).ok();
@@ -153,12 +144,9 @@ pub fn dump(
     crate::fsutil::write_atomic(&target, text.as_bytes())
         .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
     if out.json {
-        return out
-            .json(json!({ "kind": kind, "name": name, "file": path }))
-            .map_err(io);
+        return out.json(json!({ "kind": kind, "name": name, "file": path }));
     }
     out.line(format!("Wrote the {name} {kind} to {}", path.display()))
-        .map_err(io)
 }
 
 fn toml_to_json(v: &toml::Value) -> serde_json::Value {
@@ -223,7 +211,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 },
             )?;
             if out.json {
-                return out.json(json!({ "runtime": rt })).map_err(io);
+                return out.json(json!({ "runtime": rt }));
             }
             let what = if rt.builtin {
                 format!(
@@ -242,13 +230,11 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 "Runtime {} = {} ({what})",
                 rt.name,
                 rt.command_line()
-            ))
-            .map_err(io)?;
+            ))?;
             if rt.ready_marker.is_none() && rt.input_anchor.is_none() {
                 out.line(
                     "  no --ready-marker: deliveries to it are checked only by screen changes",
-                )
-                .map_err(io)?;
+                )?;
             }
             Ok(())
         }
@@ -257,39 +243,34 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 ctx, &name,
             ))??;
             if out.json {
-                out.json(json!({ "check": r })).map_err(io)?;
+                out.json(json!({ "check": r }))?;
             } else {
-                out.line(format!("{}: {}", r.runtime, r.command))
-                    .map_err(io)?;
+                out.line(format!("{}: {}", r.runtime, r.command))?;
                 match (&r.version, &r.version_error) {
                     (Some(v), _) => out.line(format!("  version: {v}")),
                     (None, Some(e)) => out.line(format!("  version: unknown ({e})")),
                     _ => out.line("  version: unknown"),
-                }
-                .map_err(io)?;
+                }?;
                 out.line(format!(
                     "  verified by gt's suite: {}",
                     r.verified
                         .as_deref()
                         .map(|v| format!("against {v}"))
                         .unwrap_or_else(|| "no".into())
-                ))
-                .map_err(io)?;
+                ))?;
                 let answered = if r.answered_dialogs.is_empty() {
                     "none".to_string()
                 } else {
                     r.answered_dialogs.join(", ")
                 };
-                out.line(format!("  dialogs gt answered: {answered}"))
-                    .map_err(io)?;
+                out.line(format!("  dialogs gt answered: {answered}"))?;
                 match (&r.failure, r.waited_ms) {
                     (None, Some(ms)) => out.line(format!("  reached its prompt in {ms} ms")),
                     (Some(f), _) => out.line(format!("  did not reach its prompt: {f}")),
                     _ => out.line("  did not reach its prompt"),
-                }
-                .map_err(io)?;
+                }?;
                 if let Some(t) = &r.trap {
-                    out.line(format!("  trap: {t}")).map_err(io)?;
+                    out.line(format!("  trap: {t}"))?;
                 }
             }
             if r.reached_prompt {
@@ -317,16 +298,12 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 crate::work::agents::runtime_tools::prepare::plan(&rt, &home)?
             };
             if out.json {
-                return out
-                    .json(json!({ "runtime": name, "written": yes, "changes": changes }))
-                    .map_err(io);
+                return out.json(json!({ "runtime": name, "written": yes, "changes": changes }));
             }
             if changes.is_empty() {
-                return out
-                    .line(format!(
-                        "{name}: nothing to change; its config already has it all"
-                    ))
-                    .map_err(io);
+                return out.line(format!(
+                    "{name}: nothing to change; its config already has it all"
+                ));
             }
             for c in &changes {
                 out.line(format!(
@@ -336,19 +313,17 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                     c.key,
                     c.to,
                     c.why
-                ))
-                .map_err(io)?;
+                ))?;
             }
             if !yes {
-                out.line("run again with --yes to write these")
-                    .map_err(io)?;
+                out.line("run again with --yes to write these")?;
             }
             Ok(())
         }
         AgentConfigCmd::List => {
             let list = runtimes::list(ctx)?;
             if out.json {
-                return out.json(json!({ "runtimes": list })).map_err(io);
+                return out.json(json!({ "runtimes": list }));
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -381,14 +356,13 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 ],
                 &rows,
             )
-            .map_err(io)
         }
         AgentConfigCmd::Remove { name } => {
             runtimes::remove(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "removed": name })).map_err(io);
+                return out.json(json!({ "removed": name }));
             }
-            out.line(format!("Removed runtime {name}")).map_err(io)
+            out.line(format!("Removed runtime {name}"))
         }
     }
 }

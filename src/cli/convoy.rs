@@ -1,7 +1,6 @@
 //! `gt convoy …`.
 
 use super::args::ConvoyCmd;
-use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::work::Ctx;
@@ -19,18 +18,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         } => {
             let v = convoy::create_with(ctx, &title, &ids, &watch, feed)?;
             if out.json {
-                out.json(json!({ "convoy": v })).map_err(io)
+                out.json(json!({ "convoy": v }))
             } else if out.batch {
-                out.line(&v.id).map_err(io)
+                out.line(&v.id)
             } else {
                 out.line(format!(
                     "Created convoy {}: {} (tracking {})",
                     v.id, v.title, v.total
-                ))
-                .map_err(io)?;
+                ))?;
                 if v.landed() {
-                    out.line("Every tracked bead is already closed, so it landed at once.")
-                        .map_err(io)?;
+                    out.line("Every tracked bead is already closed, so it landed at once.")?;
                 }
                 Ok(())
             }
@@ -38,37 +35,31 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Add { convoy, ids } => {
             let (v, reopened) = convoy::add(ctx, &convoy, &ids)?;
             if out.json {
-                return out
-                    .json(json!({ "convoy": v, "reopened": reopened }))
-                    .map_err(io);
+                return out.json(json!({ "convoy": v, "reopened": reopened }));
             }
             out.line(format!(
                 "{} now tracks {} bead(s) ({}/{} closed)",
                 v.id, v.total, v.closed, v.total
-            ))
-            .map_err(io)?;
+            ))?;
             if reopened {
-                out.line(format!("{} was closed and is open again", v.id))
-                    .map_err(io)?;
+                out.line(format!("{} was closed and is open again", v.id))?;
             }
             Ok(())
         }
         ConvoyCmd::Remove { convoy, ids } => {
             let v = convoy::remove(ctx, &convoy, &ids)?;
             if out.json {
-                return out.json(json!({ "convoy": v })).map_err(io);
+                return out.json(json!({ "convoy": v }));
             }
             out.line(format!(
                 "{} now tracks {} bead(s) ({}/{} closed)",
                 v.id, v.total, v.closed, v.total
-            ))
-            .map_err(io)?;
+            ))?;
             if v.landed() {
                 out.line(format!(
                     "{} landed: every remaining tracked bead is closed",
                     v.id
-                ))
-                .map_err(io)?;
+                ))?;
             }
             Ok(())
         }
@@ -76,12 +67,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             let list = convoy::list(ctx, all, status.as_deref())?;
             if out.json {
                 let items: Vec<_> = list.iter().map(summary).collect();
-                return out
-                    .json(json!({ "count": list.len(), "convoys": items }))
-                    .map_err(io);
+                return out.json(json!({ "count": list.len(), "convoys": items }));
             }
             if list.is_empty() && !out.batch {
-                return out.line("No convoys.").map_err(io);
+                return out.line("No convoys.");
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -101,15 +90,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                 })
                 .collect();
             out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows)
-                .map_err(io)
         }
         ConvoyCmd::Show { id } => {
             let v = convoy::show(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "convoy": v })).map_err(io);
+                return out.json(json!({ "convoy": v }));
             }
             let head = out.paint(Tone::Bold, &format!("{}  {}", v.id, v.title));
-            out.line(head).map_err(io)?;
+            out.line(head)?;
             let status = if v.landed() {
                 "landed".to_string()
             } else {
@@ -121,18 +109,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                 v.closed,
                 v.total,
                 bar(&v, 20)
-            ))
-            .map_err(io)?;
+            ))?;
             if v.feed {
-                out.line("  fed: the deacon slings its ready beads as polecats free up")
-                    .map_err(io)?;
+                out.line("  fed: the deacon slings its ready beads as polecats free up")?;
             }
             if !v.watchers.is_empty() {
-                out.line(format!("  watched by {}", v.watchers.join(", ")))
-                    .map_err(io)?;
+                out.line(format!("  watched by {}", v.watchers.join(", ")))?;
             }
             if !v.tracked.is_empty() {
-                out.line("").map_err(io)?;
+                out.line("")?;
                 let rows: Vec<Vec<String>> = v
                     .tracked
                     .iter()
@@ -145,8 +130,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                         ]
                     })
                     .collect();
-                out.table(&["ID", "STATUS", "ASSIGNEE", "TITLE"], &rows)
-                    .map_err(io)?;
+                out.table(&["ID", "STATUS", "ASSIGNEE", "TITLE"], &rows)?;
             }
             Ok(())
         }
@@ -157,23 +141,19 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         } => {
             let (v, changed) = watch::watch(ctx, &convoy, &address, off)?;
             if out.json {
-                return out
-                    .json(json!({ "convoy": v, "changed": changed }))
-                    .map_err(io);
+                return out.json(json!({ "convoy": v, "changed": changed }));
             }
             let line = match (off, changed) {
                 (false, true) => format!("{address} will be mailed when {} lands", v.id),
                 (false, false) => format!("{address} already watches {}", v.id),
                 (true, _) => format!("{address} no longer watches {}", v.id),
             };
-            out.line(line).map_err(io)
+            out.line(line)
         }
         ConvoyCmd::Feed { convoy, off } => {
             let (v, changed) = watch::feed(ctx, &convoy, off)?;
             if out.json {
-                return out
-                    .json(json!({ "convoy": v, "changed": changed }))
-                    .map_err(io);
+                return out.json(json!({ "convoy": v, "changed": changed }));
             }
             let line = if off {
                 format!("{} is no longer fed", v.id)
@@ -183,18 +163,17 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
                     v.id
                 )
             };
-            out.line(line).map_err(io)
+            out.line(line)
         }
         ConvoyCmd::Close { id, reason } => {
             let v = convoy::close(ctx, &id, reason.as_deref())?;
             if out.json {
-                out.json(json!({ "convoy": v })).map_err(io)
+                out.json(json!({ "convoy": v }))
             } else {
                 out.line(format!(
                     "Closed convoy {} ({}/{} tracked beads closed)",
                     v.id, v.closed, v.total
                 ))
-                .map_err(io)
             }
         }
     }

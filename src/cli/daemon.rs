@@ -1,7 +1,6 @@
 //! `gt daemon run|status`, `gt up`, `gt down`, `gt witness status`.
 
 use super::args::{DaemonCmd, WitnessCmd};
-use super::io;
 use super::output::{Out, Tone};
 use crate::daemon::status::{self, DutyState};
 use crate::work::witness::{self, Action, Verdict};
@@ -18,13 +17,12 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
         DaemonCmd::Status => {
             let seen = status::seen(&ctx.town.paths);
             if out.json {
-                return out.json(json!({ "daemon": seen })).map_err(io);
+                return out.json(json!({ "daemon": seen }));
             }
             let now = chrono::Utc::now().timestamp();
-            out.line(seen.line(now)).map_err(io)?;
+            out.line(seen.line(now))?;
             if seen.stale {
-                out.line("(a status file from a supervisor that is gone is left behind; `gt doctor --fix` removes it)")
-                    .map_err(io)?;
+                out.line("(a status file from a supervisor that is gone is left behind; `gt doctor --fix` removes it)")?;
             }
             if let Some(st) = seen.status.as_ref().filter(|_| seen.running) {
                 let rows: Vec<Vec<String>> = st
@@ -49,8 +47,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
                         ]
                     })
                     .collect();
-                out.table(&["DUTY", "STATE", "RESTARTS", "LAST ROUND", "NOTE"], &rows)
-                    .map_err(io)?;
+                out.table(&["DUTY", "STATE", "RESTARTS", "LAST ROUND", "NOTE"], &rows)?;
             }
             Ok(())
         }
@@ -60,20 +57,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
 pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let r = block_on(up::up(ctx))??;
     if out.json {
-        return out.json(json!({ "up": r })).map_err(io);
+        return out.json(json!({ "up": r }));
     }
     let pid = r.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
     if r.already {
-        out.line(format!("The town is up: the supervisor runs already{pid}."))
-            .map_err(io)?;
+        out.line(format!("The town is up: the supervisor runs already{pid}."))?;
     } else {
         out.line(format!(
             "The town is up: supervisor{pid} in window hq:daemon; `gt daemon status` shows its duties."
-        ))
-        .map_err(io)?;
+        ))?;
     }
     if let Some(m) = &r.mayor {
-        out.line(format!("mayor: {m}")).map_err(io)?;
+        out.line(format!("mayor: {m}"))?;
     }
     Ok(())
 }
@@ -81,19 +76,17 @@ pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
 pub fn down(out: &mut Out, ctx: &mut Ctx, force: bool) -> Result<()> {
     let r = block_on(up::down(ctx, force))??;
     if out.json {
-        out.json(json!({ "down": r })).map_err(io)?;
+        out.json(json!({ "down": r }))?;
     } else {
         out.line(if r.supervisor_stopped {
             "Stopped the supervisor."
         } else {
             "No supervisor was running."
-        })
-        .map_err(io)?;
+        })?;
         out.line(format!(
             "Stopped {} agent window(s); their hooks are kept (`gt up` brings the work back).",
             r.agents_stopped.len()
-        ))
-        .map_err(io)?;
+        ))?;
     }
     if !r.failed.is_empty() {
         return Err(Error::failed(format!(
@@ -130,7 +123,7 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
             .iter()
             .map(|(live, r)| json!({"rig": r.rig, "witness_running": live, "at": r.at, "agents": r.agents, "memory": r.memory}))
             .collect();
-        return out.json(json!({ "witnesses": list })).map_err(io);
+        return out.json(json!({ "witnesses": list }));
     }
     let now = chrono::Utc::now().timestamp();
     for (live, rep) in &reports {
@@ -146,9 +139,9 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
                 rep.rig
             )
         };
-        out.line(head).map_err(io)?;
+        out.line(head)?;
         if rep.agents.is_empty() {
-            out.line("  no agents in this rig").map_err(io)?;
+            out.line("  no agents in this rig")?;
             continue;
         }
         let rows: Vec<Vec<String>> = rep
@@ -181,8 +174,7 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
                 ]
             })
             .collect();
-        out.table(&["AGENT", "VERDICT", "REASON", "RESTARTS", "ACTION"], &rows)
-            .map_err(io)?;
+        out.table(&["AGENT", "VERDICT", "REASON", "RESTARTS", "ACTION"], &rows)?;
     }
     Ok(())
 }

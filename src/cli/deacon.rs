@@ -1,7 +1,6 @@
 //! `gt deacon run --once` and `gt scheduler status|pause|resume`.
 
 use super::args::{DeaconCmd, SchedulerCmd};
-use super::io;
 use super::output::Out;
 use crate::work::deacon::{self, DeaconReport, DeaconState};
 use crate::work::{Ctx, block_on, scheduler};
@@ -18,13 +17,13 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DeaconCmd) -> Result<()> {
     let mut state = DeaconState::default();
     let report = block_on(deacon::tick(ctx, &mut state))??;
     if out.json {
-        out.json(json!({ "deacon": report })).map_err(io)?;
+        out.json(json!({ "deacon": report }))?;
         return match report.errors.is_empty() {
             true => Ok(()),
             false => Err(Error::Silent(1)),
         };
     }
-    print_report(out, &report).map_err(io)?;
+    print_report(out, &report)?;
     if report.errors.is_empty() {
         Ok(())
     } else {
@@ -35,7 +34,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DeaconCmd) -> Result<()> {
     }
 }
 
-fn print_report(out: &mut Out, r: &DeaconReport) -> std::io::Result<()> {
+fn print_report(out: &mut Out, r: &DeaconReport) -> Result<()> {
     let mut lines: Vec<String> = Vec::new();
     for a in &r.notified {
         lines.push(format!(
@@ -108,7 +107,7 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
         SchedulerCmd::Status => {
             let s = scheduler::status(ctx)?;
             if out.json {
-                return out.json(json!({ "scheduler": s })).map_err(io);
+                return out.json(json!({ "scheduler": s }));
             }
             let max = if s.max == 0 {
                 "no limit".to_string()
@@ -124,8 +123,7 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
                 "{} polecat(s) working, {max} (scheduler.max_polecats); {} queued{paused}",
                 s.working,
                 s.queued.len()
-            ))
-            .map_err(io)?;
+            ))?;
             if s.queued.is_empty() {
                 return Ok(());
             }
@@ -143,17 +141,14 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
                     ]
                 })
                 .collect();
-            out.line("").map_err(io)?;
+            out.line("")?;
             out.table(&["#", "BEAD", "PRI", "TARGET", "WAITING", "TITLE"], &rows)
-                .map_err(io)
         }
         SchedulerCmd::Pause | SchedulerCmd::Resume => {
             let pause = matches!(cmd, SchedulerCmd::Pause);
             let changed = scheduler::set_paused(ctx, pause)?;
             if out.json {
-                return out
-                    .json(json!({ "paused": pause, "changed": changed }))
-                    .map_err(io);
+                return out.json(json!({ "paused": pause, "changed": changed }));
             }
             let line = match (pause, changed) {
                 (true, true) => "The scheduler is paused: slings to a rig wait in the queue",
@@ -161,7 +156,7 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
                 (false, true) => "The scheduler dispatches again (the deacon slings the queue)",
                 (false, false) => "The scheduler was not paused",
             };
-            out.line(line).map_err(io)
+            out.line(line)
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `gt doctor [--fix]`: one line per check; exit 1 while an error is left.
 
 use super::Session;
-use super::io;
 use super::output::{Out, Tone};
 use crate::work::doctor::{self, Check, Status};
 use crate::{Error, Result};
@@ -16,8 +15,7 @@ pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
     ui_warnings.extend(theme_warnings);
     let report = crate::work::block_on(doctor::run(&cwd, &session.overrides, fix, ui_warnings))??;
     if out.json {
-        out.json(json!({ "checks": report.checks, "ok": report.ok }))
-            .map_err(io)?;
+        out.json(json!({ "checks": report.checks, "ok": report.ok }))?;
     } else if out.batch {
         let rows: Vec<Vec<String>> = report
             .checks
@@ -31,12 +29,11 @@ pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
                 ]
             })
             .collect();
-        out.table(&["STATUS", "CHECK", "DETAIL", "ACTION"], &rows)
-            .map_err(io)?;
+        out.table(&["STATUS", "CHECK", "DETAIL", "ACTION"], &rows)?;
     } else {
         print_lines(out, &report.checks, fix)?;
     }
-    out.flush().map_err(io)?;
+    out.flush()?;
     if report.ok {
         Ok(())
     } else {
@@ -58,11 +55,9 @@ fn print_lines(out: &mut Out, checks: &[Check], fix: bool) -> Result<()> {
             .detail
             .trim_end()
             .replace('\n', &format!("\n{:7}{:width$}  ", "", ""));
-        out.line(format!("{status} {:<width$}  {detail}", c.name))
-            .map_err(io)?;
+        out.line(format!("{status} {:<width$}  {detail}", c.name))?;
         if let Some(r) = remedy(c, fix) {
-            out.line(format!("{:7}{:width$}  → {r}", "", ""))
-                .map_err(io)?;
+            out.line(format!("{:7}{:width$}  → {r}", "", ""))?;
         }
     }
     let count = |s: Status| checks.iter().filter(|c| c.status == s && !c.fixed).count();
@@ -78,7 +73,7 @@ fn print_lines(out: &mut Out, checks: &[Check], fix: bool) -> Result<()> {
     } else if fixable > 0 {
         summary.push_str(&format!("; `gt doctor --fix` repairs {fixable} of them"));
     }
-    out.line(summary).map_err(io)
+    out.line(summary)
 }
 
 /// `fixed` for a repaired problem, else the status.

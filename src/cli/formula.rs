@@ -1,7 +1,6 @@
 //! `gt formula …`: list, show, run.
 
 use super::args::FormulaCmd;
-use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::formula::{Formula, Library, Resolved};
@@ -63,7 +62,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             ))??;
             let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
             if out.json {
-                out.json(json!({ "run": r })).map_err(io)?;
+                out.json(json!({ "run": r }))?;
             } else {
                 out.line(format!(
                     "Running {} as convoy {}: {} leg(s), synthesis {}",
@@ -71,8 +70,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
                     r.convoy,
                     r.legs.len(),
                     or_dash(r.synthesis.as_deref())
-                ))
-                .map_err(io)?;
+                ))?;
                 for l in &r.legs {
                     let what = match (&l.agent, &l.queued, &l.error) {
                         (Some(a), _, _) => format!("→ {a}"),
@@ -80,15 +78,13 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
                         (None, None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
                         (None, None, None) => "-".into(),
                     };
-                    out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))
-                        .map_err(io)?;
+                    out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))?;
                 }
                 if let Some(s) = &r.synthesis {
                     out.line(format!(
                         "  the synthesis {s} is slung when every leg is done (`gt convoy show {}`)",
                         r.convoy
-                    ))
-                    .map_err(io)?;
+                    ))?;
                 }
             }
             if failed > 0 {
@@ -105,9 +101,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
 fn list(out: &mut Out, lib: &Library) -> Result<()> {
     let items = lib.list();
     if out.json {
-        return out
-            .json(json!({ "count": items.len(), "formulas": items }))
-            .map_err(io);
+        return out.json(json!({ "count": items.len(), "formulas": items }));
     }
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -127,7 +121,6 @@ fn list(out: &mut Out, lib: &Library) -> Result<()> {
         })
         .collect();
     out.table(&["NAME", "TYPE", "STEPS", "FROM", "ABOUT"], &rows)
-        .map_err(io)
 }
 
 fn first_line(s: &str) -> String {
@@ -150,9 +143,7 @@ fn show_resolved(out: &mut Out, r: &Resolved) -> Result<()> {
             .iter()
             .map(|w| w.iter().map(|s| s.id.as_str()).collect())
             .collect();
-        return out
-            .json(json!({ "formula": r, "waves": wave_ids, "step_count": r.steps.len() }))
-            .map_err(io);
+        return out.json(json!({ "formula": r, "waves": wave_ids, "step_count": r.steps.len() }));
     }
     out.line(format!(
         "{} ({}, {}) — {} steps in {} wave(s)",
@@ -161,10 +152,9 @@ fn show_resolved(out: &mut Out, r: &Resolved) -> Result<()> {
         r.origin,
         r.steps.len(),
         waves.len()
-    ))
-    .map_err(io)?;
+    ))?;
     if !r.description.trim().is_empty() {
-        out.line(first_line(&r.description)).map_err(io)?;
+        out.line(first_line(&r.description))?;
     }
     print_vars(
         out,
@@ -183,22 +173,20 @@ fn show_resolved(out: &mut Out, r: &Resolved) -> Result<()> {
         } else {
             ""
         };
-        out.line(format!("wave {}{parallel}", i + 1)).map_err(io)?;
+        out.line(format!("wave {}{parallel}", i + 1))?;
         for s in wave {
             let needs = if s.needs.is_empty() {
                 String::new()
             } else {
                 out.paint(Tone::Dim, &format!("  ← {}", s.needs.join(", ")))
             };
-            out.line(format!("  {}  {}{needs}", s.id, s.title))
-                .map_err(io)?;
+            out.line(format!("  {}  {}{needs}", s.id, s.title))?;
         }
     }
     if !r.presets.is_empty() {
-        out.line("presets:").map_err(io)?;
+        out.line("presets:")?;
         for (name, legs) in &r.presets {
-            out.line(format!("  {name}: {}", legs.join(", ")))
-                .map_err(io)?;
+            out.line(format!("  {name}: {}", legs.join(", ")))?;
         }
     }
     Ok(())
@@ -225,31 +213,27 @@ fn print_vars<'a>(
     if rows.is_empty() {
         return Ok(());
     }
-    out.line("variables:").map_err(io)?;
+    out.line("variables:")?;
     out.table(&["VAR", "", "DEFAULT", "ABOUT"], &rows)
-        .map_err(io)
 }
 
 /// The formula as its file says, before composition.
 fn show_written(out: &mut Out, f: &Formula) -> Result<()> {
     if out.json {
-        return out.json(json!({ "formula": f })).map_err(io);
+        return out.json(json!({ "formula": f }));
     }
-    out.line(format!("{} ({})", f.name, f.kind)).map_err(io)?;
+    out.line(format!("{} ({})", f.name, f.kind))?;
     if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        out.line(first_line(d)).map_err(io)?;
+        out.line(first_line(d))?;
     }
     if !f.extends.is_empty() {
-        out.line(format!("extends: {}", f.extends.join(", ")))
-            .map_err(io)?;
+        out.line(format!("extends: {}", f.extends.join(", ")))?;
     }
     if !f.compose.aspects.is_empty() {
-        out.line(format!("aspects: {}", f.compose.aspects.join(", ")))
-            .map_err(io)?;
+        out.line(format!("aspects: {}", f.compose.aspects.join(", ")))?;
     }
     for e in &f.compose.expand {
-        out.line(format!("expand: {} with {}", e.target, e.with))
-            .map_err(io)?;
+        out.line(format!("expand: {} with {}", e.target, e.with))?;
     }
     print_vars(
         out,
@@ -293,13 +277,12 @@ fn show_written(out: &mut Out, f: &Formula) -> Result<()> {
         ));
     }
     for l in lines {
-        out.line(l).map_err(io)?;
+        out.line(l)?;
     }
     out.line(format!(
         "(composed: `gt formula show {} --resolved`)",
         f.name
     ))
-    .map_err(io)
 }
 
 fn item_line(kind: &str, id: &str, title: Option<&str>, needs: &[String]) -> String {

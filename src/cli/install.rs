@@ -1,6 +1,5 @@
 //! `gt install`.
 
-use super::io;
 use super::output::Out;
 use crate::Result;
 use crate::work::town::install;
@@ -10,7 +9,7 @@ use std::path::Path;
 pub fn run(out: &mut Out, path: &Path, force: bool) -> Result<()> {
     let r = install::install(path, force)?;
     if out.json {
-        return out.json(json!({ "town": r })).map_err(io);
+        return out.json(json!({ "town": r }));
     }
     if r.repaired {
         if r.created.is_empty() {
@@ -18,31 +17,25 @@ pub fn run(out: &mut Out, path: &Path, force: bool) -> Result<()> {
                 "Town {} at {} is complete; nothing to repair.",
                 r.name,
                 r.root.display()
-            ))
-            .map_err(io)?;
+            ))?;
         } else {
             out.line(format!(
                 "Repaired town {} at {}: added {}",
                 r.name,
                 r.root.display(),
                 r.created.join(", ")
-            ))
-            .map_err(io)?;
+            ))?;
         }
         return Ok(());
     }
-    out.line(format!("Created town {} at {}", r.name, r.root.display()))
-        .map_err(io)?;
+    out.line(format!("Created town {} at {}", r.name, r.root.display()))?;
     if !out.batch {
-        out.line("").map_err(io)?;
-        out.line("Next steps:").map_err(io)?;
-        out.line(format!("  cd {}", r.root.display())).map_err(io)?;
-        out.line("  gt rig add <name> <git-url-or-path>   # add a project")
-            .map_err(io)?;
-        out.line("  gt bead create \"<title>\" --rig <name>  # file work")
-            .map_err(io)?;
-        out.line("  gt ready                               # see what can start")
-            .map_err(io)?;
+        out.line("")?;
+        out.line("Next steps:")?;
+        out.line(format!("  cd {}", r.root.display()))?;
+        out.line("  gt rig add <name> <git-url-or-path>   # add a project")?;
+        out.line("  gt bead create \"<title>\" --rig <name>  # file work")?;
+        out.line("  gt ready                               # see what can start")?;
     }
     Ok(())
 }

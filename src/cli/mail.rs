@@ -1,7 +1,6 @@
 //! `gt mail …`.
 
 use super::args::{MailCmd, MailEntryCmd};
-use super::io;
 use super::output::{Out, Tone};
 use crate::work::mail::config::{self, Kind};
 use crate::work::mail::{self, MailItem, SendRequest};
@@ -28,12 +27,10 @@ fn me(ctx: &Ctx) -> String {
 
 fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
     if out.json {
-        return out
-            .json_ser(&json!({ "count": items.len(), "messages": items }))
-            .map_err(io);
+        return out.json_ser(&json!({ "count": items.len(), "messages": items }));
     }
     if items.is_empty() && !out.batch {
-        return out.line("No messages.").map_err(io);
+        return out.line("No messages.");
     }
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -55,7 +52,6 @@ fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
         })
         .collect();
     out.table(&["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"], &rows)
-        .map_err(io)
 }
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
@@ -84,24 +80,22 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
                 },
             )?;
             if out.json {
-                return out.json(json!({ "sent": sent })).map_err(io);
+                return out.json(json!({ "sent": sent }));
             }
             if out.batch {
-                return out.line(sent.ids.join("\n")).map_err(io);
+                return out.line(sent.ids.join("\n"));
             }
             out.line(format!(
                 "Sent to {} ({} message(s), thread {})",
                 sent.recipients.join(", "),
                 sent.ids.len(),
                 sent.thread
-            ))
-            .map_err(io)?;
+            ))?;
             if !sent.notifications.is_empty() {
                 out.line(format!(
                     "  {} running recipient(s) will see it at their prompt",
                     sent.notifications.len()
-                ))
-                .map_err(io)?;
+                ))?;
             }
             Ok(())
         }
@@ -117,21 +111,20 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Read { id } => {
             let m = mail::read(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "message": m })).map_err(io);
+                return out.json(json!({ "message": m }));
             }
-            out.line(out.paint(Tone::Bold, &m.subject)).map_err(io)?;
-            out.line(format!("From: {}", m.from)).map_err(io)?;
-            out.line(format!("To: {}", m.to)).map_err(io)?;
+            out.line(out.paint(Tone::Bold, &m.subject))?;
+            out.line(format!("From: {}", m.from))?;
+            out.line(format!("To: {}", m.to))?;
             if !m.cc.is_empty() {
-                out.line(format!("Cc: {}", m.cc.join(", "))).map_err(io)?;
+                out.line(format!("Cc: {}", m.cc.join(", ")))?;
             }
             out.line(format!(
                 "Date: {}   Priority: {}   Id: {}   Thread: {}",
                 m.created_at, m.priority, m.id, m.thread
-            ))
-            .map_err(io)?;
-            out.line("").map_err(io)?;
-            out.line(m.body.unwrap_or_default()).map_err(io)
+            ))?;
+            out.line("")?;
+            out.line(m.body.unwrap_or_default())
         }
         MailCmd::Reply {
             id,
@@ -143,31 +136,27 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let from = ctx.actor.clone();
             let sent = mail::reply(ctx, &from, &id, &body, priority)?;
             if out.json {
-                return out.json(json!({ "sent": sent })).map_err(io);
+                return out.json(json!({ "sent": sent }));
             }
             out.line(format!(
                 "Replied to {} ({})",
                 sent.recipients.join(", "),
                 sent.ids.join(", ")
             ))
-            .map_err(io)
         }
         MailCmd::Thread { id } => {
             let items = mail::thread(ctx, &id)?;
             if out.json {
-                return out
-                    .json(json!({ "count": items.len(), "messages": items }))
-                    .map_err(io);
+                return out.json(json!({ "count": items.len(), "messages": items }));
             }
             for m in &items {
                 out.line(format!(
                     "── {} {} → {}  {}",
                     m.created_at, m.from, m.to, m.id
-                ))
-                .map_err(io)?;
-                out.line(format!("   {}", m.subject)).map_err(io)?;
+                ))?;
+                out.line(format!("   {}", m.subject))?;
                 for l in m.body.as_deref().unwrap_or("").lines() {
-                    out.line(format!("   {l}")).map_err(io)?;
+                    out.line(format!("   {l}"))?;
                 }
             }
             Ok(())
@@ -175,9 +164,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Archive { ids } => {
             let n = mail::archive(ctx, &ids)?;
             if out.json {
-                return out.json(json!({ "archived": n })).map_err(io);
+                return out.json(json!({ "archived": n }));
             }
-            out.line(format!("Archived {n} message(s)")).map_err(io)
+            out.line(format!("Archived {n} message(s)"))
         }
         MailCmd::MarkRead { ids } | MailCmd::MarkUnread { ids } if ids.is_empty() => {
             Err(Error::invalid("give message ids"))
@@ -185,16 +174,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::MarkRead { ids } => {
             let n = mail::mark(ctx, &ids, true)?;
             if out.json {
-                return out.json(json!({ "changed": n })).map_err(io);
+                return out.json(json!({ "changed": n }));
             }
-            out.line(format!("Marked {n} read")).map_err(io)
+            out.line(format!("Marked {n} read"))
         }
         MailCmd::MarkUnread { ids } => {
             let n = mail::mark(ctx, &ids, false)?;
             if out.json {
-                return out.json(json!({ "changed": n })).map_err(io);
+                return out.json(json!({ "changed": n }));
             }
-            out.line(format!("Marked {n} unread")).map_err(io)
+            out.line(format!("Marked {n} unread"))
         }
         MailCmd::Search {
             text,
@@ -209,16 +198,13 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let who = address.unwrap_or_else(|| me(ctx));
             let items = mail::unread(ctx, &who)?;
             if out.json {
-                out.json(json!({ "address": who, "unread": items.len(), "messages": items }))
-                    .map_err(io)?;
+                out.json(json!({ "address": who, "unread": items.len(), "messages": items }))?;
             } else if inject {
                 if !items.is_empty() {
-                    out.line(mail::inject_block(&items).trim_end())
-                        .map_err(io)?;
+                    out.line(mail::inject_block(&items).trim_end())?;
                 }
             } else {
-                out.line(format!("{} unread message(s) for {who}", items.len()))
-                    .map_err(io)?;
+                out.line(format!("{} unread message(s) for {who}", items.len()))?;
             }
             if items.is_empty() {
                 Err(Error::Silent(1))
@@ -231,17 +217,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             match mail::claim(ctx, &queue, &worker)? {
                 Some(m) => {
                     if out.json {
-                        return out.json(json!({ "claimed": m })).map_err(io);
+                        return out.json(json!({ "claimed": m }));
                     }
                     out.line(format!("Claimed {} from {}: {}", m.id, m.from, m.subject))
-                        .map_err(io)
                 }
                 None => {
                     if out.json {
-                        out.json(json!({ "claimed": null })).map_err(io)?;
+                        out.json(json!({ "claimed": null }))?;
                     } else {
-                        out.line(format!("Nothing waiting in {queue}"))
-                            .map_err(io)?;
+                        out.line(format!("Nothing waiting in {queue}"))?;
                     }
                     Err(Error::Silent(1))
                 }
@@ -250,10 +234,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Release { id } => {
             let m = mail::release(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "released": m })).map_err(io);
+                return out.json(json!({ "released": m }));
             }
             out.line(format!("{} is back in {}", m.id, m.to))
-                .map_err(io)
         }
         MailCmd::List(c) => entry_cmd(out, ctx, Kind::List, c),
         MailCmd::Group(c) => entry_cmd(out, ctx, Kind::Group, c),
@@ -266,28 +249,27 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
         MailEntryCmd::Add { name, members } => {
             let e = config::add(ctx, kind, &name, &members)?;
             if out.json {
-                return out.json(json!({ "entry": e })).map_err(io);
+                return out.json(json!({ "entry": e }));
             }
             out.line(format!("{}: {}", e.name, e.members.join(", ")))
-                .map_err(io)
         }
         MailEntryCmd::Remove { name, members } => {
             config::remove(ctx, kind, &name, &members)?;
             if out.json {
-                return out.json(json!({ "removed": name })).map_err(io);
+                return out.json(json!({ "removed": name }));
             }
-            out.line(format!("Updated {name}")).map_err(io)
+            out.line(format!("Updated {name}"))
         }
         MailEntryCmd::Show => {
             let list = config::entries(ctx, kind);
             if out.json {
-                return out.json(json!({ "entries": list })).map_err(io);
+                return out.json(json!({ "entries": list }));
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|e| vec![e.name.clone(), e.members.join(", ")])
                 .collect();
-            out.table(&["NAME", "MEMBERS"], &rows).map_err(io)
+            out.table(&["NAME", "MEMBERS"], &rows)
         }
     }
 }

@@ -103,8 +103,7 @@ pub fn execute(cli: Cli, session: &mut Session) -> i32 {
     let mut out = Out::new(cli.json, cli.batch);
     session.overrides = cli.overrides.clone();
     let name = command_name(&cli);
-    let res = dispatch(cli, &mut out, session)
-        .and_then(|()| out.flush().map_err(|e| Error::io("write output", e)));
+    let res = dispatch(cli, &mut out, session).and_then(|()| out.flush());
     for w in session.take_warnings() {
         output::say(&w.to_string());
     }
@@ -136,10 +135,6 @@ fn command_name(cli: &Cli) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
-}
-
-fn io(e: std::io::Error) -> Error {
-    Error::io("write output", e)
 }
 
 fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
@@ -242,16 +237,12 @@ fn no_command(out: &mut Out, batch: bool) -> Result<()> {
     let town = match crate::town::Town::discover(&cwd) {
         Ok(t) => t,
         Err(e) => {
-            out.line("gt — Gas Town: run a town of AI coding agents from one terminal")
-                .map_err(io)?;
-            out.line("").map_err(io)?;
-            out.line("  gt demo                    a demo town, opened in the workspace")
-                .map_err(io)?;
-            out.line("  gt install <path>          create a town")
-                .map_err(io)?;
-            out.line("  gt --help                  every command")
-                .map_err(io)?;
-            out.flush().map_err(io)?;
+            out.line("gt — Gas Town: run a town of AI coding agents from one terminal")?;
+            out.line("")?;
+            out.line("  gt demo                    a demo town, opened in the workspace")?;
+            out.line("  gt install <path>          create a town")?;
+            out.line("  gt --help                  every command")?;
+            out.flush()?;
             return Err(Error::invalid(format!(
                 "the workspace opens inside a town: {e}"
             )));
@@ -287,7 +278,7 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
         return crate::tui::app::open(&d.root);
     }
     if out.json {
-        return out.json(serde_json::json!({ "demo": d })).map_err(io);
+        return out.json(serde_json::json!({ "demo": d }));
     }
     let verb = if d.created { "Built" } else { "Reusing" };
     out.line(format!(
@@ -295,20 +286,15 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
         d.root.display(),
         d.beads,
         d.convoys.len()
-    ))
-    .map_err(io)?;
-    out.line("").map_err(io)?;
-    out.line(format!("  cd {} && gt", d.root.display()))
-        .map_err(io)?;
-    out.line("  gt ready            # work that can start now")
-        .map_err(io)?;
-    out.line("  gt convoy list      # groups of work and their progress")
-        .map_err(io)?;
-    out.line("").map_err(io)?;
+    ))?;
+    out.line("")?;
+    out.line(format!("  cd {} && gt", d.root.display()))?;
+    out.line("  gt ready            # work that can start now")?;
+    out.line("  gt convoy list      # groups of work and their progress")?;
+    out.line("")?;
     out.line(
         "(Run `gt demo` in a terminal to open it in the workspace with simulated agents at work.)",
     )
-    .map_err(io)
 }
 
 /// Entry point of the binary.

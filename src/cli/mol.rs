@@ -1,7 +1,6 @@
 //! `gt mol …`: molecules in the ledger.
 
 use super::args::{MolCmd, MolStepCmd};
-use super::io;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::molecule::{self, MolView, StepState};
@@ -19,10 +18,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             let vars = formulas::parse_vars(&vars)?;
             let p = formulas::pour(ctx, &formula, &vars, rig.as_deref(), for_bead.as_deref())?;
             if out.json {
-                return out.json(json!({ "poured": p })).map_err(io);
+                return out.json(json!({ "poured": p }));
             }
             if out.batch {
-                return out.line(&p.root).map_err(io);
+                return out.line(&p.root);
             }
             out.line(format!(
                 "Poured {} ({} steps) as molecule {}{}",
@@ -33,13 +32,11 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
                     .as_deref()
                     .map(|w| format!(" for {w}"))
                     .unwrap_or_default()
-            ))
-            .map_err(io)?;
+            ))?;
             out.line(format!(
                 "  see it with `gt mol status {}`; sling it with `gt sling {} <rig>`",
                 p.root, p.root
             ))
-            .map_err(io)
         }
         MolCmd::Status { id } => {
             let m = molecule::find(ctx, id.as_deref())?;
@@ -48,19 +45,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
         MolCmd::Step(MolStepCmd::Done { step, mol, force }) => {
             let d = steps::step_done(ctx, &step, mol.as_deref(), force)?;
             if out.json {
-                return out.json(json!({ "step_done": d })).map_err(io);
+                return out.json(json!({ "step_done": d }));
             }
             if out.batch {
-                return out
-                    .line(format!("{}\t{}", d.bead, d.now_ready.join(",")))
-                    .map_err(io);
+                return out.line(format!("{}\t{}", d.bead, d.now_ready.join(",")));
             }
             if d.already {
-                out.line(format!("Step {} ({}) was already done", d.step, d.bead))
-                    .map_err(io)?;
+                out.line(format!("Step {} ({}) was already done", d.step, d.bead))?;
             } else {
-                out.line(format!("Step {} ({}) done", d.step, d.bead))
-                    .map_err(io)?;
+                out.line(format!("Step {} ({}) done", d.step, d.bead))?;
             }
             if d.complete {
                 let tail = if d.root_closed {
@@ -69,30 +62,26 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
                     "commit, then run `gt done`".to_string()
                 };
                 out.line(format!("Every step of {} is done: {tail}", d.molecule))
-                    .map_err(io)
             } else if d.now_ready.is_empty() {
                 out.line("Nothing new is ready (`gt mol status` shows what is left)")
-                    .map_err(io)
             } else {
                 out.line(format!("Ready now: {}", d.now_ready.join(", ")))
-                    .map_err(io)
             }
         }
         MolCmd::Burn { id } => {
             let b = steps::burn(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "burned": b })).map_err(io);
+                return out.json(json!({ "burned": b }));
             }
             out.line(format!(
                 "Burned molecule {}: {} bead(s) removed",
                 b.molecule, b.removed
             ))
-            .map_err(io)
         }
         MolCmd::Squash { id } => {
             let s = steps::squash(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "squashed": s })).map_err(io);
+                return out.json(json!({ "squashed": s }));
             }
             out.line(format!(
                 "Squashed molecule {}: {}/{} steps done{}; the root keeps the summary",
@@ -105,7 +94,6 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
                     format!(", skipped: {}", s.skipped.join(", "))
                 }
             ))
-            .map_err(io)
         }
     }
 }
@@ -113,12 +101,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
 fn status(out: &mut Out, m: &MolView) -> Result<()> {
     if out.json {
         let ready: Vec<&str> = m.ready().map(|s| s.key.as_str()).collect();
-        return out
-            .json(json!({
-                "molecule": m, "ready": ready, "done": m.done_count(),
-                "total": m.steps.len(), "complete": m.is_complete(),
-            }))
-            .map_err(io);
+        return out.json(json!({
+            "molecule": m, "ready": ready, "done": m.done_count(),
+            "total": m.steps.len(), "complete": m.is_complete(),
+        }));
     }
     if out.batch {
         for s in &m.steps {
@@ -127,8 +113,7 @@ fn status(out: &mut Out, m: &MolView) -> Result<()> {
                 StepState::Ready => "ready",
                 StepState::Blocked => "blocked",
             };
-            out.line(format!("{}\t{}\t{state}\t{}", s.bead, s.key, s.title))
-                .map_err(io)?;
+            out.line(format!("{}\t{}\t{state}\t{}", s.bead, s.key, s.title))?;
         }
         return Ok(());
     }
@@ -143,8 +128,7 @@ fn status(out: &mut Out, m: &MolView) -> Result<()> {
             .unwrap_or_default(),
         m.done_count(),
         m.steps.len()
-    ))
-    .map_err(io)?;
+    ))?;
     let rows: Vec<Vec<String>> = m
         .steps
         .iter()
@@ -163,16 +147,13 @@ fn status(out: &mut Out, m: &MolView) -> Result<()> {
             ]
         })
         .collect();
-    out.table(&["STEP", "STATE", "TITLE", "NEEDS", "BEAD"], &rows)
-        .map_err(io)?;
+    out.table(&["STEP", "STATE", "TITLE", "NEEDS", "BEAD"], &rows)?;
     let ready: Vec<&str> = m.ready().map(|s| s.key.as_str()).collect();
     if m.is_complete() {
-        out.line("Every step is done.").map_err(io)
+        out.line("Every step is done.")
     } else if ready.is_empty() {
         out.line("Nothing is ready: open steps wait on beads outside the molecule.")
-            .map_err(io)
     } else {
         out.line(format!("Ready now: {}", ready.join(", ")))
-            .map_err(io)
     }
 }

@@ -1,7 +1,6 @@
 //! `gt mq …` and `gt refinery run`.
 
 use super::args::{MqCmd, RefineryCmd};
-use super::io;
 use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::Ctx;
@@ -23,14 +22,12 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
             }
             let pending: Vec<_> = pushes.iter().filter(|p| p.push_pending).collect();
             if out.json {
-                return out
-                    .json(json!({
-                        "count": items.len(),
-                        "queue": items,
-                        "push_pending": !pending.is_empty(),
-                        "push": pushes,
-                    }))
-                    .map_err(io);
+                return out.json(json!({
+                    "count": items.len(),
+                    "queue": items,
+                    "push_pending": !pending.is_empty(),
+                    "push": pushes,
+                }));
             }
             for p in &pending {
                 out.line(format!(
@@ -43,8 +40,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
                         .as_deref()
                         .map(|e| format!("; last attempt failed: {e}"))
                         .unwrap_or_default()
-                ))
-                .map_err(io)?;
+                ))?;
             }
             let rows: Vec<Vec<String>> = items
                 .iter()
@@ -67,43 +63,35 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
                 })
                 .collect();
             out.table(&["MR", "STATE", "PRI", "BRANCH", "BEAD", "WORKER"], &rows)
-                .map_err(io)
         }
         MqCmd::Show { id } => {
             let (i, comments) = refinery::show(ctx, &id)?;
             if out.json {
-                return out
-                    .json(json!({ "merge_request": i, "comments": comments }))
-                    .map_err(io);
+                return out.json(json!({ "merge_request": i, "comments": comments }));
             }
-            out.line(format!("{}  {}  [{}]", i.id, i.title, i.status))
-                .map_err(io)?;
+            out.line(format!("{}  {}  [{}]", i.id, i.title, i.status))?;
             out.line(format!(
                 "branch {}  commit {}  bead {}  worker {}",
                 i.branch,
                 or_dash(i.commit.as_deref()),
                 or_dash(i.source_bead.as_deref()),
                 or_dash(i.worker.as_deref())
-            ))
-            .map_err(io)?;
+            ))?;
             if let Some(r) = &i.resolution_bead {
-                out.line(format!("conflict-resolution bead {r}"))
-                    .map_err(io)?;
+                out.line(format!("conflict-resolution bead {r}"))?;
             }
             for c in comments {
-                out.line(format!("\n{c}")).map_err(io)?;
+                out.line(format!("\n{c}"))?;
             }
             Ok(())
         }
         MqCmd::Retry { id } => {
             refinery::retry(ctx, &id)?;
             out.line(format!("{id} is back in the merge queue"))
-                .map_err(io)
         }
         MqCmd::Reject { id, reason } => {
             refinery::reject(ctx, &id, reason.as_deref())?;
             out.line(format!("{id} was rejected; its branch is kept"))
-                .map_err(io)
         }
     }
 }
@@ -114,15 +102,15 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
     let json = out.json;
     let done = crate::work::block_on(refinery::run(ctx, &rig, once, |o| {
         if !json {
-            out.line(describe(o)).map_err(io)?;
+            out.line(describe(o))?;
         }
         Ok(())
     }))??;
     if out.json {
-        return out.json(json!({ "processed": done })).map_err(io);
+        return out.json(json!({ "processed": done }));
     }
     if done.is_empty() {
-        out.line("The merge queue is empty.").map_err(io)?;
+        out.line("The merge queue is empty.")?;
     }
     Ok(())
 }

@@ -52,9 +52,9 @@ impl Out {
         }
     }
 
-    pub fn line(&mut self, text: impl AsRef<str>) -> io::Result<()> {
+    pub fn line(&mut self, text: impl AsRef<str>) -> crate::Result<()> {
         let text = self.render(text.as_ref());
-        writeln!(self.w, "{text}")
+        writeln!(self.w, "{text}").map_err(written)
     }
 
     /// Text as it goes to the terminal: inert, then the colour marks `paint` made turned into
@@ -99,7 +99,11 @@ impl Out {
     }
 
     /// `{"schema":1, <fields>}`.
-    pub fn json(&mut self, fields: Value) -> io::Result<()> {
+    pub fn json(&mut self, fields: Value) -> crate::Result<()> {
+        self.json_io(fields).map_err(written)
+    }
+
+    fn json_io(&mut self, fields: Value) -> io::Result<()> {
         let mut doc = Map::new();
         doc.insert("schema".into(), Value::from(SCHEMA));
         if let Value::Object(m) = fields {
@@ -112,7 +116,11 @@ impl Out {
 
     /// `{"schema":1, <fields of body>}` written straight from a serializable value (no
     /// intermediate JSON tree: lists of thousands of beads stream out).
-    pub fn json_ser<T: serde::Serialize>(&mut self, body: &T) -> io::Result<()> {
+    pub fn json_ser<T: serde::Serialize>(&mut self, body: &T) -> crate::Result<()> {
+        self.json_ser_io(body).map_err(written)
+    }
+
+    fn json_ser_io<T: serde::Serialize>(&mut self, body: &T) -> io::Result<()> {
         #[derive(serde::Serialize)]
         struct Doc<'a, T: serde::Serialize> {
             schema: u32,
@@ -131,7 +139,11 @@ impl Out {
     }
 
     /// A table: aligned with a header for people, tab-separated with a header in batch mode.
-    pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> crate::Result<()> {
+        self.table_io(headers, rows).map_err(written)
+    }
+
+    fn table_io(&mut self, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
         if self.batch {
             writeln!(self.w, "{}", headers.join("\t"))?;
             for r in rows {
@@ -173,8 +185,8 @@ impl Out {
         Ok(())
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.w.flush()
+    pub fn flush(&mut self) -> crate::Result<()> {
+        self.w.flush().map_err(written)
     }
 }
 
@@ -207,6 +219,11 @@ pub fn or_dash(v: Option<&str>) -> String {
         Some(s) if !s.is_empty() => s.to_string(),
         _ => "-".into(),
     }
+}
+
+/// A failed write to stdout (a closed pipe among them, which the caller treats as done).
+fn written(e: io::Error) -> crate::Error {
+    crate::Error::io("write output", e)
 }
 
 /// `gt: <message>` on stderr, inert like everything else gt prints.

@@ -1,7 +1,6 @@
 //! `gt rig …`.
 
 use super::args::RigCmd;
-use super::io;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::Ctx;
@@ -28,25 +27,21 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             if out.json {
                 return out
                     .json(json!({ "rig": { "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
-                        "path": ctx.town.paths.rig_dir(&r.name) } }))
-                    .map_err(io);
+                        "path": ctx.town.paths.rig_dir(&r.name) } }));
             }
             out.line(format!(
                 "Added rig {} (prefix {}, branch {}) from {}",
                 r.name, r.prefix, r.default_branch, r.url
-            ))
-            .map_err(io)?;
+            ))?;
             if !out.batch {
                 out.line(format!(
                     "  refinery worktree: {}",
                     ctx.town.paths.refinery_dir(&r.name).display()
-                ))
-                .map_err(io)?;
+                ))?;
                 out.line(format!(
                     "  file work with: gt bead create \"<title>\" --rig {}",
                     r.name
-                ))
-                .map_err(io)?;
+                ))?;
             }
             Ok(())
         }
@@ -62,14 +57,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                     .map(|r| json!({ "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
                         "path": ctx.town.paths.rig_dir(&r.name) }))
                     .collect();
-                return out
-                    .json(json!({ "count": items.len(), "rigs": items }))
-                    .map_err(io);
+                return out.json(json!({ "count": items.len(), "rigs": items }));
             }
             if rigs.is_empty() && !out.batch {
-                return out
-                    .line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>")
-                    .map_err(io);
+                return out.line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>");
             }
             let rows: Vec<Vec<String>> = rigs
                 .iter()
@@ -83,24 +74,21 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                 })
                 .collect();
             out.table(&["NAME", "PREFIX", "BRANCH", "URL"], &rows)
-                .map_err(io)
         }
         RigCmd::Show { name } => {
             let info = rig::show(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "rig": info })).map_err(io);
+                return out.json(json!({ "rig": info }));
             }
             let head = out.paint(Tone::Bold, &info.name);
-            out.line(head).map_err(io)?;
+            out.line(head)?;
             out.line(format!(
                 "  prefix: {}   branch: {}   open beads: {}",
                 info.prefix, info.default_branch, info.open_beads
-            ))
-            .map_err(io)?;
-            out.line(format!("  url: {}", info.url)).map_err(io)?;
-            out.line(format!("  path: {}", info.path.display()))
-                .map_err(io)?;
-            out.line("").map_err(io)?;
+            ))?;
+            out.line(format!("  url: {}", info.url))?;
+            out.line(format!("  path: {}", info.path.display()))?;
+            out.line("")?;
             let rows: Vec<Vec<String>> = info
                 .worktrees
                 .iter()
@@ -120,21 +108,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                 })
                 .collect();
             out.table(&["WORKTREE", "BRANCH", "STATE"], &rows)
-                .map_err(io)
         }
         RigCmd::Remove { name, force } => {
             let r = rig::remove(ctx, &name, force)?;
             if out.json {
-                return out.json(json!({ "removed": r })).map_err(io);
+                return out.json(json!({ "removed": r }));
             }
-            out.line(format!("Removed rig {}", r.name)).map_err(io)?;
+            out.line(format!("Removed rig {}", r.name))?;
             for d in &r.discarded {
-                out.line(format!("  discarded (--force): {d}"))
-                    .map_err(io)?;
+                out.line(format!("  discarded (--force): {d}"))?;
             }
             if r.beads_kept > 0 {
-                out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept))
-                    .map_err(io)?;
+                out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept))?;
             }
             Ok(())
         }

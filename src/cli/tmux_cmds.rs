@@ -12,16 +12,16 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {
             let items = block_on(tmux_ui::show_menu(ctx, client.as_deref(), height))??;
             // Silent otherwise: tmux's run-shell would show any output over the pane.
             if out.json {
-                return out.json(json!({ "items": items })).map_err(super::io);
+                return out.json(json!({ "items": items }));
             }
             Ok(())
         }
         TmuxCmd::Status { target } => {
             let status = block_on(tmux_ui::status(ctx, &target))??;
             if out.json {
-                return out.json(json!({ "status": status })).map_err(super::io);
+                return out.json(json!({ "status": status }));
             }
-            out.line(status.line()).map_err(super::io)
+            out.line(status.line())
         }
     }
 }

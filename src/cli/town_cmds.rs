@@ -1,7 +1,6 @@
 //! `gt mayor|crew|handoff|escalate|feed|status`.
 
 use super::args::{CrewCmd, EscalateArgs, EscalateCmd, MayorCmd};
-use super::io;
 use super::output::{Out, Tone, or_dash};
 use crate::work::agents::delivery::DeliveryState;
 use crate::work::beads::escalation::{self, EscalationView};
@@ -18,33 +17,30 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Start { agent } => {
             let l = block_on(mayor::start(ctx, agent.as_deref()))??;
             if out.json {
-                return out.json(json!({ "mayor": l })).map_err(io);
+                return out.json(json!({ "mayor": l }));
             }
             if l.already {
                 out.line(format!(
                     "The mayor is already running (window {}).",
                     l.window
                 ))
-                .map_err(io)
             } else {
                 out.line(format!(
                     "Started the mayor in window {} (session hq).",
                     l.window
                 ))
-                .map_err(io)
             }
         }
         MayorCmd::Stop { force } => {
             let stopped = block_on(mayor::stop(ctx, force))??;
             if out.json {
-                return out.json(json!({ "stopped": stopped })).map_err(io);
+                return out.json(json!({ "stopped": stopped }));
             }
             out.line(if stopped {
                 "Stopped the mayor."
             } else {
                 "The mayor was not running."
             })
-            .map_err(io)
         }
         MayorCmd::Attach => {
             if out.batch {
@@ -57,7 +53,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Status => {
             let st = block_on(mayor::status(ctx))??;
             if out.json {
-                return out.json(json!({ "mayor": st })).map_err(io);
+                return out.json(json!({ "mayor": st }));
             }
             out.line(format!(
                 "mayor: {} (runtime {}, window {})",
@@ -65,21 +61,18 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
                 or_dash(st.runtime.as_deref()),
                 or_dash(st.window.as_deref())
             ))
-            .map_err(io)
         }
         MayorCmd::Say { text, wait } => {
             let r = block_on(mayor::say(ctx, &text.join(" "), Duration::from_secs(wait)))??;
             if out.json {
-                out.json(json!({ "delivery": r })).map_err(io)?;
+                out.json(json!({ "delivery": r }))?;
             } else if r.state == DeliveryState::Delivered {
-                out.line(format!("The mayor has it (message {}).", r.id))
-                    .map_err(io)?;
+                out.line(format!("The mayor has it (message {}).", r.id))?;
             } else if r.state == DeliveryState::Queued {
                 out.line(format!(
                     "The mayor is busy; it gets this at its next prompt (message {}).",
                     r.id
-                ))
-                .map_err(io)?;
+                ))?;
             }
             if r.state == DeliveryState::Failed {
                 return Err(Error::failed(format!(
@@ -92,9 +85,9 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Transcript { lines } => {
             let text = block_on(mayor::transcript(ctx, lines))??;
             if out.json {
-                return out.json(json!({ "transcript": text })).map_err(io);
+                return out.json(json!({ "transcript": text }));
             }
-            out.line(text).map_err(io)
+            out.line(text)
         }
     }
 }
@@ -109,42 +102,36 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         } => {
             let a = block_on(crew::add(ctx, &rig, &name, agent.as_deref(), !no_start))??;
             if out.json {
-                return out.json(json!({ "crew": a })).map_err(io);
+                return out.json(json!({ "crew": a }));
             }
             out.line(format!(
                 "Added {} (branch {}, worktree {})",
                 a.address,
                 a.branch,
                 a.worktree.display()
-            ))
-            .map_err(io)?;
+            ))?;
             if let Some(l) = &a.launched {
                 out.line(format!(
                     "  running in window {}; `gt crew at {}` to join it",
                     l.window, a.address
-                ))
-                .map_err(io)?;
+                ))?;
             }
             Ok(())
         }
         CrewCmd::List { rig } => {
             let list = crew::list(ctx, rig.as_deref())?;
             if out.json {
-                return out
-                    .json(json!({ "count": list.len(), "crew": list }))
-                    .map_err(io);
+                return out.json(json!({ "count": list.len(), "crew": list }));
             }
             if list.is_empty() && !out.batch {
-                return out
-                    .line("No crew. Add one with: gt crew add <name> --rig <rig>")
-                    .map_err(io);
+                return out.line("No crew. Add one with: gt crew add <name> --rig <rig>");
             }
             super::agents::worker_table(out, "CREW", &list)
         }
         CrewCmd::Start { agent } => {
             let l = block_on(crew::start(ctx, &agent, None))??;
             if out.json {
-                return out.json(json!({ "crew": l })).map_err(io);
+                return out.json(json!({ "crew": l }));
             }
             let how = if l.already {
                 "already running"
@@ -152,19 +139,17 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
                 "started"
             };
             out.line(format!("{} {how} in window {}", l.agent, l.window))
-                .map_err(io)
         }
         CrewCmd::Stop { agent, force } => {
             let stopped = block_on(crew::stop(ctx, &agent, force))??;
             if out.json {
-                return out.json(json!({ "stopped": stopped })).map_err(io);
+                return out.json(json!({ "stopped": stopped }));
             }
             out.line(if stopped {
                 format!("Stopped {agent}")
             } else {
                 format!("{agent} was not running")
             })
-            .map_err(io)
         }
         CrewCmd::At { agent } => {
             if out.batch {
@@ -177,7 +162,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         CrewCmd::Remove { agent, force } => {
             let r: polecat::RemoveReport = block_on(crew::remove(ctx, &agent, force))??;
             if out.json {
-                return out.json(json!({ "removed": r })).map_err(io);
+                return out.json(json!({ "removed": r }));
             }
             super::agents::print_removed(out, &r)
         }
@@ -192,7 +177,7 @@ pub fn handoff_cmd(
 ) -> Result<()> {
     let r = block_on(handoff::handoff(ctx, agent.as_deref(), note.as_deref()))??;
     if out.json {
-        return out.json(json!({ "handoff": r })).map_err(io);
+        return out.json(json!({ "handoff": r }));
     }
     out.line(format!(
         "Handed {} over to a fresh session in window {} (hook {}, note {})",
@@ -201,17 +186,14 @@ pub fn handoff_cmd(
         or_dash(r.hook.as_deref()),
         r.mail
     ))
-    .map_err(io)
 }
 
 fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
     if out.json {
-        return out
-            .json(json!({ "count": list.len(), "escalations": list }))
-            .map_err(io);
+        return out.json(json!({ "count": list.len(), "escalations": list }));
     }
     if list.is_empty() && !out.batch {
-        return out.line("No open escalations.").map_err(io);
+        return out.line("No open escalations.");
     }
     let rows: Vec<Vec<String>> = list
         .iter()
@@ -234,7 +216,6 @@ fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
         &["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"],
         &rows,
     )
-    .map_err(io)
 }
 
 pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
@@ -246,25 +227,23 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
         Some(EscalateCmd::Ack { id }) => {
             let e = escalation::ack(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "escalation": e })).map_err(io);
+                return out.json(json!({ "escalation": e }));
             }
             out.line(format!("Acknowledged {} ({})", e.id, e.title))
-                .map_err(io)
         }
         Some(EscalateCmd::Close { id, reason }) => {
             let e = escalation::close(ctx, &id, reason.as_deref())?;
             if out.json {
-                return out.json(json!({ "escalation": e })).map_err(io);
+                return out.json(json!({ "escalation": e }));
             }
-            out.line(format!("Closed {}", e.id)).map_err(io)
+            out.line(format!("Closed {}", e.id))
         }
         Some(EscalateCmd::Sweep) => {
             let raised = escalation::sweep(ctx)?;
             if out.json {
-                return out.json(json!({ "raised": raised })).map_err(io);
+                return out.json(json!({ "raised": raised }));
             }
             out.line(format!("Raised {} escalation(s)", raised.len()))
-                .map_err(io)
         }
         None => {
             let (Some(sev), Some(text)) = (a.severity, a.text) else {
@@ -274,12 +253,11 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
             };
             let e = escalation::escalate(ctx, &sev, &text, a.bead.as_deref())?;
             if out.json {
-                return out.json(json!({ "escalation": e })).map_err(io);
+                return out.json(json!({ "escalation": e }));
             }
-            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title))
-                .map_err(io)?;
+            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title))?;
             for r in &e.routed {
-                out.line(format!("  {r}")).map_err(io)?;
+                out.line(format!("  {r}"))?;
             }
             Ok(())
         }
@@ -310,7 +288,7 @@ pub fn feed_cmd(
     for l in all.drain(skip..) {
         print_line(out, &l)?;
     }
-    out.flush().map_err(io)?;
+    out.flush()?;
     if !follow {
         return Ok(());
     }
@@ -323,28 +301,25 @@ pub fn feed_cmd(
             last = l.id;
             print_line(out, &l)?;
         }
-        out.flush().map_err(io)?;
+        out.flush()?;
     }
 }
 
 fn print_line(out: &mut Out, l: &feed::FeedLine) -> Result<()> {
     if out.json {
-        return out.json(json!({ "event": l })).map_err(io);
+        return out.json(json!({ "event": l }));
     }
     let time = l.at.get(11..19).unwrap_or(&l.at);
     out.line(format!("{time}  {:<24}  {}", l.actor, l.text))
-        .map_err(io)
 }
 
 pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let st = block_on(status::status(ctx))??;
     if out.json {
-        return out.json(json!({ "status": st })).map_err(io);
+        return out.json(json!({ "status": st }));
     }
-    out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root)))
-        .map_err(io)?;
-    out.line(format!("supervisor: {}", st.supervisor))
-        .map_err(io)?;
+    out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root)))?;
+    out.line(format!("supervisor: {}", st.supervisor))?;
     let agents: Vec<String> = st.agents.iter().map(|(k, v)| format!("{v} {k}")).collect();
     out.line(format!(
         "agents: {}",
@@ -353,11 +328,9 @@ pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
         } else {
             agents.join(", ")
         }
-    ))
-    .map_err(io)?;
-    out.line(format!("your mail ({}): {} unread", st.you, st.unread_mail))
-        .map_err(io)?;
-    out.line("").map_err(io)?;
+    ))?;
+    out.line(format!("your mail ({}): {} unread", st.you, st.unread_mail))?;
+    out.line("")?;
     let rows: Vec<Vec<String>> = st
         .rigs
         .iter()
@@ -371,10 +344,9 @@ pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
             ]
         })
         .collect();
-    out.table(&["RIG", "PREFIX", "OPEN", "READY", "AGENTS"], &rows)
-        .map_err(io)?;
+    out.table(&["RIG", "PREFIX", "OPEN", "READY", "AGENTS"], &rows)?;
     if !st.convoys.is_empty() {
-        out.line("").map_err(io)?;
+        out.line("")?;
         let rows: Vec<Vec<String>> = st
             .convoys
             .iter()
@@ -386,18 +358,17 @@ pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
                 ]
             })
             .collect();
-        out.table(&["CONVOY", "DONE", "TITLE"], &rows).map_err(io)?;
+        out.table(&["CONVOY", "DONE", "TITLE"], &rows)?;
     }
     if !st.escalations.is_empty() {
-        out.line("").map_err(io)?;
+        out.line("")?;
         print_escalations(out, &st.escalations)?;
     }
     if !st.attention.is_empty() {
-        out.line("").map_err(io)?;
-        out.line(out.paint(Tone::Bold, "Needs attention:"))
-            .map_err(io)?;
+        out.line("")?;
+        out.line(out.paint(Tone::Bold, "Needs attention:"))?;
         for a in &st.attention {
-            out.line(format!("  {}", a.text)).map_err(io)?;
+            out.line(format!("  {}", a.text))?;
         }
     }
     Ok(())
