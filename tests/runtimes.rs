@@ -92,7 +92,7 @@ impl Conformance {
 
     /// Waits until the agent's session state and verdict are as given.
     fn wait_state(&self, address: &str, session: &str, verdict: &str, secs: u64) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + Duration::from_secs(secs * common::time_scale());
         loop {
             let last = self.agent(address);
             if last["session"] == session && last["verdict"] == verdict {
@@ -113,7 +113,7 @@ impl Conformance {
 
     /// Waits until the agent's session state is as given.
     fn wait_session(&self, address: &str, session: &str, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + Duration::from_secs(secs * common::time_scale());
         loop {
             let v = self.agent(address);
             if v["session"] == session {
@@ -180,7 +180,7 @@ impl Conformance {
     }
 
     fn wait_model_got(&self, text: &str, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = Instant::now() + Duration::from_secs(secs * common::time_scale());
         while !self.model_got(text) {
             if Instant::now() > deadline {
                 let screens: Vec<String> = self.s.json(&["agents"])["agents"]

@@ -319,8 +319,20 @@ impl Drop for Sandbox {
     }
 }
 
-/// Polls `check` every 100 ms until it returns Some, or panics after `secs` with `what`.
+/// How much longer than written a test waits: `GT_TEST_TIME_SCALE` (e.g. 3 on a slow or
+/// loaded machine; default 1). Only limits scale: a test never waits longer than it must.
+pub fn time_scale() -> u64 {
+    std::env::var("GT_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| (1..=20).contains(n))
+        .unwrap_or(1)
+}
+
+/// Polls `check` every 100 ms until it returns Some, or panics after `secs` (times
+/// `time_scale()`) with `what`.
 pub fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let secs = secs * time_scale();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         if let Some(v) = check() {
