@@ -238,10 +238,7 @@ fn a_mail_subject_cannot_end_the_paste_or_run_anything() {
     let s = Sandbox::with_sim_rig("shop");
     s.sim_runtime("thesim", "--busy 0.1", &[]);
     let b = s.create(&["First job", "--rig", "shop"]);
-    let agent = s.json(&["sling", &b, "shop", "--agent", "thesim"])["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "shop", "--agent", "thesim"]);
     wait_for(30, "idle", || {
         (s.agent_view(&agent)["session"] == "idle").then_some(())
     });

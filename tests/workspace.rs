@@ -71,10 +71,7 @@ fn mail_by_keys_reaches_the_agent() {
     let s = Sandbox::with_sim_rig("shop");
     s.sim_runtime("worker", "--busy 0.2", &[]);
     let b = s.create(&["First job", "--rig", "shop"]);
-    let agent = s.json(&["sling", &b, "shop", "--agent", "worker"])["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "shop", "--agent", "worker"]);
     wait_for(30, "the agent idle", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });

@@ -394,6 +394,16 @@ impl Sandbox {
             .collect()
     }
 
+    /// `gt sling <args…>` (it must succeed); the address of the agent that took the first bead.
+    pub fn sling_agent(&self, args: &[&str]) -> String {
+        let mut full = vec!["sling"];
+        full.extend_from_slice(args);
+        self.json(&full)["slung"][0]["agent"]
+            .as_str()
+            .expect("the sling names its agent")
+            .to_string()
+    }
+
     /// The state (`gt agents --json`) of one agent.
     pub fn agent_view(&self, agent: &str) -> Value {
         let v = self.json(&["agents"]);
