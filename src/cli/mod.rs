@@ -6,19 +6,24 @@ mod batch;
 mod beads;
 mod config;
 mod convoy;
+mod crew;
 mod daemon;
 mod deacon;
 mod doctor;
+mod escalate;
+mod feed;
 mod formula;
+mod handoff;
 mod install;
 mod json;
 mod mail;
+mod mayor;
 mod mol;
 mod mq;
 mod output;
 mod rig;
+mod status;
 mod tmux_cmds;
-mod town_cmds;
 
 use args::ConfigCmd;
 pub use args::{Cli, Command};
@@ -173,12 +178,10 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Polecat(cmd) => agents::polecat_cmd(out, session.ctx()?, cmd),
         Command::Agent(cmd) => agents::agent_cmd(out, session, cmd),
         Command::Mail(cmd) => mail::run(out, session.ctx()?, cmd),
-        Command::Mayor(cmd) => town_cmds::mayor_cmd(out, session.ctx()?, cmd),
-        Command::Crew(cmd) => town_cmds::crew_cmd(out, session.ctx()?, cmd),
-        Command::Handoff { agent, note } => {
-            town_cmds::handoff_cmd(out, session.ctx()?, agent, note)
-        }
-        Command::Escalate(a) => town_cmds::escalate_cmd(out, session.ctx()?, a),
+        Command::Mayor(cmd) => mayor::mayor_cmd(out, session.ctx()?, cmd),
+        Command::Crew(cmd) => crew::crew_cmd(out, session.ctx()?, cmd),
+        Command::Handoff { agent, note } => handoff::handoff_cmd(out, session.ctx()?, agent, note),
+        Command::Escalate(a) => escalate::escalate_cmd(out, session.ctx()?, a),
         Command::Formula(cmd) => match session.ctx() {
             Ok(ctx) => formula::run(out, ctx, cmd),
             // Outside a town the user's and the built-in formulas can still be read.
@@ -203,8 +206,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             since,
             follow,
             lines,
-        } => town_cmds::feed_cmd(out, session.ctx()?, since, follow, lines),
-        Command::Status => town_cmds::status_cmd(out, session.ctx()?),
+        } => feed::feed_cmd(out, session.ctx()?, since, follow, lines),
+        Command::Status => status::status_cmd(out, session.ctx()?),
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),

@@ -1,0 +1,84 @@
+//! `gt crew …`.
+
+use super::args::CrewCmd;
+use super::output::Out;
+use crate::work::{Ctx, agents::crew, agents::polecat, block_on, views::live};
+use crate::{Error, Result};
+use serde_json::json;
+
+pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
+    match cmd {
+        CrewCmd::Add {
+            name,
+            rig,
+            agent,
+            no_start,
+        } => {
+            let a = block_on(crew::add(ctx, &rig, &name, agent.as_deref(), !no_start))??;
+            if out.json {
+                return out.json(json!({ "crew": a }));
+            }
+            out.line(format!(
+                "Added {} (branch {}, worktree {})",
+                a.address,
+                a.branch,
+                a.worktree.display()
+            ))?;
+            if let Some(l) = &a.launched {
+                out.line(format!(
+                    "  running in window {}; `gt crew at {}` to join it",
+                    l.window, a.address
+                ))?;
+            }
+            Ok(())
+        }
+        CrewCmd::List { rig } => {
+            let list = crew::list(ctx, rig.as_deref())?;
+            if out.json {
+                return out.json(json!({ "count": list.len(), "crew": list }));
+            }
+            if list.is_empty() && !out.batch {
+                return out.line("No crew. Add one with: gt crew add <name> --rig <rig>");
+            }
+            super::agents::worker_table(out, "CREW", &list)
+        }
+        CrewCmd::Start { agent } => {
+            let l = block_on(crew::start(ctx, &agent, None))??;
+            if out.json {
+                return out.json(json!({ "crew": l }));
+            }
+            let how = if l.already {
+                "already running"
+            } else {
+                "started"
+            };
+            out.line(format!("{} {how} in window {}", l.agent, l.window))
+        }
+        CrewCmd::Stop { agent, force } => {
+            let stopped = block_on(crew::stop(ctx, &agent, force))??;
+            if out.json {
+                return out.json(json!({ "stopped": stopped }));
+            }
+            out.line(if stopped {
+                format!("Stopped {agent}")
+            } else {
+                format!("{agent} was not running")
+            })
+        }
+        CrewCmd::At { agent } => {
+            if out.batch {
+                return Err(Error::invalid(
+                    "attaching needs a terminal; it cannot run in --batch mode",
+                ));
+            }
+            block_on(live::attach(ctx, &agent))?
+        }
+        CrewCmd::Remove { agent, force } => {
+            let r: polecat::RemoveReport = block_on(crew::remove(ctx, &agent, force))??;
+            if out.json {
+                return out.json(json!({ "removed": r }));
+            }
+            super::agents::print_removed(out, &r)
+        }
+    }
+}

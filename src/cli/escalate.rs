@@ -1,0 +1,84 @@
+//! `gt escalate …`.
+
+use super::args::{EscalateArgs, EscalateCmd};
+use super::output::{Out, Tone};
+use crate::work::Ctx;
+use crate::work::beads::escalation::{self, EscalationView};
+use crate::{Error, Result};
+use serde_json::json;
+
+pub(super) fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
+    if out.json {
+        return out.json(json!({ "count": list.len(), "escalations": list }));
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("No open escalations.");
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|e| {
+            let sev = match e.severity.as_str() {
+                "critical" | "high" => out.paint(Tone::Bad, &e.severity),
+                s => s.to_string(),
+            };
+            vec![
+                e.id.clone(),
+                sev,
+                e.status.clone(),
+                e.acked_by.clone().unwrap_or_else(|| "-".into()),
+                e.from.clone(),
+                e.title.clone(),
+            ]
+        })
+        .collect();
+    out.table(
+        &["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"],
+        &rows,
+    )
+}
+
+pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
+    match a.cmd {
+        Some(EscalateCmd::List { unacked, all }) => {
+            let list = escalation::list(ctx, unacked, all)?;
+            print_escalations(out, &list)
+        }
+        Some(EscalateCmd::Ack { id }) => {
+            let e = escalation::ack(ctx, &id)?;
+            if out.json {
+                return out.json(json!({ "escalation": e }));
+            }
+            out.line(format!("Acknowledged {} ({})", e.id, e.title))
+        }
+        Some(EscalateCmd::Close { id, reason }) => {
+            let e = escalation::close(ctx, &id, reason.as_deref())?;
+            if out.json {
+                return out.json(json!({ "escalation": e }));
+            }
+            out.line(format!("Closed {}", e.id))
+        }
+        Some(EscalateCmd::Sweep) => {
+            let raised = escalation::sweep(ctx)?;
+            if out.json {
+                return out.json(json!({ "raised": raised }));
+            }
+            out.line(format!("Raised {} escalation(s)", raised.len()))
+        }
+        None => {
+            let (Some(sev), Some(text)) = (a.severity, a.text) else {
+                return Err(Error::invalid(
+                    "usage: gt escalate -s critical|high|medium|low \"<text>\" [--bead <id>]",
+                ));
+            };
+            let e = escalation::escalate(ctx, &sev, &text, a.bead.as_deref())?;
+            if out.json {
+                return out.json(json!({ "escalation": e }));
+            }
+            out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title))?;
+            for r in &e.routed {
+                out.line(format!("  {r}"))?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `gt mayor start|stop|status|say|transcript`.
+
+use super::args::MayorCmd;
+use super::output::{Out, or_dash};
+use crate::work::agents::delivery::DeliveryState;
+use crate::work::{Ctx, agents::mayor, block_on, views::live};
+use crate::{Error, Result};
+use serde_json::json;
+use std::time::Duration;
+
+pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
+    match cmd {
+        MayorCmd::Start { agent } => {
+            let l = block_on(mayor::start(ctx, agent.as_deref()))??;
+            if out.json {
+                return out.json(json!({ "mayor": l }));
+            }
+            if l.already {
+                out.line(format!(
+                    "The mayor is already running (window {}).",
+                    l.window
+                ))
+            } else {
+                out.line(format!(
+                    "Started the mayor in window {} (session hq).",
+                    l.window
+                ))
+            }
+        }
+        MayorCmd::Stop { force } => {
+            let stopped = block_on(mayor::stop(ctx, force))??;
+            if out.json {
+                return out.json(json!({ "stopped": stopped }));
+            }
+            out.line(if stopped {
+                "Stopped the mayor."
+            } else {
+                "The mayor was not running."
+            })
+        }
+        MayorCmd::Attach => {
+            if out.batch {
+                return Err(Error::invalid(
+                    "attaching needs a terminal; it cannot run in --batch mode",
+                ));
+            }
+            block_on(live::attach(ctx, "mayor"))?
+        }
+        MayorCmd::Status => {
+            let st = block_on(mayor::status(ctx))??;
+            if out.json {
+                return out.json(json!({ "mayor": st }));
+            }
+            out.line(format!(
+                "mayor: {} (runtime {}, window {})",
+                st.session,
+                or_dash(st.runtime.as_deref()),
+                or_dash(st.window.as_deref())
+            ))
+        }
+        MayorCmd::Say { text, wait } => {
+            let r = block_on(mayor::say(ctx, &text.join(" "), Duration::from_secs(wait)))??;
+            if out.json {
+                out.json(json!({ "delivery": r }))?;
+            } else if r.state == DeliveryState::Delivered {
+                out.line(format!("The mayor has it (message {}).", r.id))?;
+            } else if r.state == DeliveryState::Queued {
+                out.line(format!(
+                    "The mayor is busy; it gets this at its next prompt (message {}).",
+                    r.id
+                ))?;
+            }
+            if r.state == DeliveryState::Failed {
+                return Err(Error::failed(format!(
+                    "not delivered to the mayor: {}",
+                    r.reason.unwrap_or_default()
+                )));
+            }
+            Ok(())
+        }
+        MayorCmd::Transcript { lines } => {
+            let text = block_on(mayor::transcript(ctx, lines))??;
+            if out.json {
+                return out.json(json!({ "transcript": text }));
+            }
+            out.line(text)
+        }
+    }
+}
