@@ -171,6 +171,12 @@ fn branch_moved(
             Some(b) if tx.reader().exists(b)? => Some(b.as_str()),
             _ => None,
         };
+        // `gt done` records the commit it queues; one event per commit.
+        if let Some(b) = on
+            && crate::work::sling::done::commit_recorded(tx, b, &tip)?
+        {
+            return Ok(());
+        }
         Ok(tx.record_event(on, "commit", None, Some(detail), None)?)
     });
     if let Err(e) = res {

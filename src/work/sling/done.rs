@@ -129,6 +129,15 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 "{branch} at this commit is already in the merge queue as {mr}; nothing more to do"
             )));
         }
+        // The commit is recorded here too: the watcher may see the branch only after it
+        // landed (a loaded machine), when it cannot tell it from a fresh sling.
+        if ahead > 0
+            && let (Some(b), Some(c)) = (&bead, &commit)
+            && !commit_recorded(tx, &b.id, c)?
+        {
+            let detail = serde_json::json!({"rig": rig.name, "branch": branch, "commit": c, "agent": info.address});
+            tx.record_event(Some(&b.id), "commit", None, Some(detail), None)?;
+        }
         let mut mr_id = None;
         if ahead == 0 {
             // Deferred: no merge, the bead waits for another day.
@@ -335,4 +344,11 @@ pub fn supersede_merge_requests(
     }
     tx.remove_label(bead, PENDING_MERGE)?;
     Ok(closed)
+}
+
+/// Whether `bead` already has a `commit` event for `commit` (from the watcher or `gt done`).
+pub fn commit_recorded(tx: &crate::ledger::Tx<'_>, bead: &str, commit: &str) -> Result<bool> {
+    Ok(tx.reader().events(Some(bead), 500)?.iter().any(|e| {
+        e.event_type == "commit" && e.new_value.as_deref().is_some_and(|v| v.contains(commit))
+    }))
 }
