@@ -928,7 +928,8 @@ fn move_by(state: &mut State, delta: i64) -> Vec<Effect> {
     let next = (pos + delta).clamp(0, selectable.len() as i64 - 1) as usize;
     state.cursor_mut(pane).selected = rows[selectable[next]].key.clone();
     keep_selection_visible(state, pane);
-    selection_moved(state, pane)
+    // No effect: the loop derives what to watch (preview, inbox) from the state.
+    Vec::new()
 }
 
 fn move_to(state: &mut State, last: bool) -> Vec<Effect> {
@@ -947,12 +948,7 @@ fn move_to(state: &mut State, last: bool) -> Vec<Effect> {
     };
     state.cursor_mut(pane).selected = key;
     keep_selection_visible(state, pane);
-    selection_moved(state, pane)
-}
-
-/// A moved selection needs no effect: the loop derives what the snapshots include (the
-/// preview, the inbox) from the state after every message (`watch_request`).
-fn selection_moved(_state: &State, _pane: PaneId) -> Vec<Effect> {
+    // No effect: the loop derives what to watch (preview, inbox) from the state.
     Vec::new()
 }
 
@@ -992,7 +988,7 @@ fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
                 let i = (m.row - rect.y - 1) as usize + state.cursor(pane).offset;
                 if let Some(key) = rows.get(i).and_then(|r| r.key.clone()) {
                     state.cursor_mut(pane).selected = Some(key);
-                    return selection_moved(state, pane);
+                    return Vec::new();
                 }
             }
             Vec::new()
