@@ -60,15 +60,9 @@ pub(super) fn check(root: &Path, fix: bool) -> Option<Check> {
 
 fn find(root: &Path) -> Vec<Ghost> {
     let root = root.to_string_lossy().into_owned();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for p in procs.flatten() {
-        let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(cwd) = std::fs::read_link(p.path().join("cwd")) else {
+    for (pid, proc_dir) in super::other_processes() {
+        let Ok(cwd) = std::fs::read_link(proc_dir.join("cwd")) else {
             continue;
         };
         let cwd = cwd.to_string_lossy().into_owned();
@@ -78,7 +72,7 @@ fn find(root: &Path) -> Vec<Ghost> {
         if dir != root && !dir.starts_with(&format!("{root}/")) {
             continue;
         }
-        let cmdline = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+        let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
         let args: Vec<String> = cmdline
             .split(|b| *b == 0)
             .filter(|a| !a.is_empty())

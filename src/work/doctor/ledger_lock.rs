@@ -28,17 +28,9 @@ pub(super) fn check(ctx: &mut Ctx) -> Option<Check> {
 
 /// `pid (command)` of every process with the ledger (or its WAL) open, from /proc.
 fn holders(ledger: &std::path::Path) -> Vec<String> {
-    let me = std::process::id().to_string();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for p in procs.flatten() {
-        let pid = p.file_name().to_string_lossy().into_owned();
-        if !pid.chars().all(|c| c.is_ascii_digit()) || pid == me {
-            continue;
-        }
-        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
+    for (pid, dir) in super::other_processes() {
+        let Ok(fds) = std::fs::read_dir(dir.join("fd")) else {
             continue;
         };
         let open = fds.flatten().any(|fd| {
@@ -49,7 +41,7 @@ fn holders(ledger: &std::path::Path) -> Vec<String> {
             })
         });
         if open {
-            let comm = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
             out.push(format!(
                 "pid {pid} ({})",
                 crate::inert::for_terminal(comm.trim())

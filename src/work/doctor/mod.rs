@@ -219,6 +219,21 @@ fn ui_files(warnings: Vec<String>) -> Check {
     )
 }
 
+/// Every other process on the machine: its pid and its /proc folder.
+fn other_processes() -> Vec<(i32, PathBuf)> {
+    let me = std::process::id() as i32;
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    procs
+        .flatten()
+        .filter_map(|p| {
+            let pid = p.file_name().to_string_lossy().parse::<i32>().ok()?;
+            (pid != me).then(|| (pid, p.path()))
+        })
+        .collect()
+}
+
 /// The town root as every command finds it, without reading `town.toml` (which may be the
 /// broken thing).
 fn find_root(cwd: &Path) -> Result<PathBuf> {
