@@ -22,6 +22,7 @@ pub mod git;
 pub mod inert;
 pub mod ledger;
 pub mod logging;
+pub mod process;
 pub mod time;
 pub mod tmux;
 pub mod town;

@@ -21,36 +21,34 @@ fn spec(session: &str, name: &str, argv: &[&str]) -> WindowSpec {
     }
 }
 
-async fn wait_for(server: &Server, pane: &str, needle: &str) -> String {
+fn wait_for(server: &Server, pane: &str, needle: &str) -> String {
     for _ in 0..100 {
-        let screen = server.capture(pane, 50).await.expect("capture");
+        let screen = server.capture(pane, 50).expect("capture");
         if screen.contains(needle) {
             return screen;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{needle:?} never appeared in {pane}");
 }
 
-#[tokio::test]
-async fn windows_are_created_tagged_listed_captured_and_killed() {
+#[test]
+fn windows_are_created_tagged_listed_captured_and_killed() {
     let p = PrivateServer::new();
     let s = &p.server;
-    assert!(s.panes().await.expect("panes of no server").is_empty());
+    assert!(s.panes().expect("panes of no server").is_empty());
     let a = s
         .create_window(&spec(
             "rig",
             "ash",
             &["sh", "-c", "echo \"var=$GT_TEST_VAR\"; exec cat"],
         ))
-        .await
         .expect("first window creates the session");
     let b = s
         .create_window(&spec("rig", "birch", &["cat"]))
-        .await
         .expect("second window");
     assert_ne!(a.window_id, b.window_id);
-    let panes = s.panes().await.expect("panes");
+    let panes = s.panes().expect("panes");
     assert_eq!(panes.len(), 2);
     let ash = panes
         .iter()
@@ -59,23 +57,22 @@ async fn windows_are_created_tagged_listed_captured_and_killed() {
     assert_eq!(ash.agent.as_deref(), Some("rig/polecats/ash"));
     assert_eq!(ash.bead.as_deref(), Some("gt-abcd"));
     assert_eq!(ash.session, "rig");
-    wait_for(s, &a.pane_id, "var=hello world").await;
+    wait_for(s, &a.pane_id, "var=hello world");
 
     let many = s
         .capture_many(&[a.pane_id.clone(), b.pane_id.clone()], 20)
-        .await
         .expect("batched capture");
     assert!(many[&a.pane_id].contains("var=hello world"), "{many:?}");
     assert!(!many[&b.pane_id].contains("var="), "{many:?}");
 
-    assert!(s.kill_agent_window(&b.window_id).await.expect("kill"));
-    assert!(!s.kill_agent_window("@999").await.expect("unknown window"));
-    assert_eq!(s.panes().await.expect("panes").len(), 1);
+    assert!(s.kill_agent_window(&b.window_id).expect("kill"));
+    assert!(!s.kill_agent_window("@999").expect("unknown window"));
+    assert_eq!(s.panes().expect("panes").len(), 1);
 }
 
 /// A window whose `cat`, in raw mode, writes to `out` exactly the bytes tmux delivers;
 /// returned once raw mode is on.
-async fn raw_cat_window(s: &gt::tmux::Server, out: &std::path::Path) -> gt::tmux::Created {
+fn raw_cat_window(s: &gt::tmux::Server, out: &std::path::Path) -> gt::tmux::Created {
     let w = s
         .create_window(&spec(
             "rig",
@@ -86,24 +83,23 @@ async fn raw_cat_window(s: &gt::tmux::Server, out: &std::path::Path) -> gt::tmux
                 &format!("stty raw -echo; echo ready; cat > {}", out.display()),
             ],
         ))
-        .await
         .expect("window");
-    wait_for(s, &w.pane_id, "ready").await;
+    wait_for(s, &w.pane_id, "ready");
     w
 }
 
-#[tokio::test]
-async fn pasted_text_is_never_read_as_keys_or_commands() {
+#[test]
+fn pasted_text_is_never_read_as_keys_or_commands() {
     let p = PrivateServer::new();
     let s = &p.server;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("got.txt");
     // `cat` writes exactly what the terminal delivers to it.
-    let w = raw_cat_window(s, &out).await;
+    let w = raw_cat_window(s, &out);
     let text = "C-c Enter ; kill-server $(touch /tmp/gt-pwned) \\; send-keys q";
-    s.paste(&w.pane_id, text).await.expect("paste");
-    s.press_enter(&w.pane_id).await.expect("enter");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.paste(&w.pane_id, text).expect("paste");
+    s.press_enter(&w.pane_id).expect("enter");
+    std::thread::sleep(Duration::from_millis(300));
     let got = std::fs::read_to_string(&out).expect("read");
     assert_eq!(
         got,
@@ -111,17 +107,16 @@ async fn pasted_text_is_never_read_as_keys_or_commands() {
         "the pane received exactly the text, then Enter"
     );
     assert!(!std::path::Path::new("/tmp/gt-pwned").exists());
-    assert_eq!(s.panes().await.expect("server still up").len(), 1);
+    assert_eq!(s.panes().expect("server still up").len(), 1);
 }
 
-#[tokio::test]
-async fn errors_carry_the_command_and_stderr() {
+#[test]
+fn errors_carry_the_command_and_stderr() {
     let p = PrivateServer::new();
     let s = &p.server;
     s.create_window(&spec("rig", "x", &["cat"]))
-        .await
         .expect("window");
-    let err = s.capture("%9999", 10).await.expect_err("no such pane");
+    let err = s.capture("%9999", 10).expect_err("no such pane");
     let msg = err.to_string();
     assert!(msg.contains("capture-pane") && msg.contains("-L"), "{msg}");
     assert!(err.is_missing_target(), "{msg}");
@@ -142,8 +137,8 @@ fn raw_tmux(server: &Server, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn tags_go_on_the_new_window_not_a_same_named_one() {
+#[test]
+fn tags_go_on_the_new_window_not_a_same_named_one() {
     let p = PrivateServer::new();
     let s = &p.server;
     // The user's own window, untagged, already called `kite`.
@@ -168,10 +163,9 @@ async fn tags_go_on_the_new_window_not_a_same_named_one() {
     .to_string();
     let ours = s
         .create_window(&spec("rig", "kite", &["cat"]))
-        .await
         .expect("agent window beside the user's");
     assert_ne!(ours.window_id, users);
-    let panes = s.panes().await.expect("panes");
+    let panes = s.panes().expect("panes");
     assert_eq!(panes.len(), 2, "no stray window left: {panes:?}");
     let agent = panes
         .iter()
@@ -187,16 +181,15 @@ async fn tags_go_on_the_new_window_not_a_same_named_one() {
     assert_eq!(user.current_command, "sleep", "the user's window runs on");
 }
 
-#[tokio::test]
-async fn pasted_line_feeds_stay_line_feeds() {
+#[test]
+fn pasted_line_feeds_stay_line_feeds() {
     let p = PrivateServer::new();
     let s = &p.server;
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("got.txt");
     // No bracketed paste asked for, raw mode: the bytes tmux delivers land in the file.
-    let w = raw_cat_window(s, &out).await;
+    let w = raw_cat_window(s, &out);
     s.paste(&w.pane_id, "first line\nsecond line\n\nlast")
-        .await
         .expect("paste");
     let mut got = String::new();
     for _ in 0..200 {
@@ -204,7 +197,7 @@ async fn pasted_line_feeds_stay_line_feeds() {
         if got.ends_with("last") {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
         got, "first line\nsecond line\n\nlast",
@@ -212,8 +205,8 @@ async fn pasted_line_feeds_stay_line_feeds() {
     );
 }
 
-#[tokio::test]
-async fn a_bracketed_paste_arrives_byte_for_byte() {
+#[test]
+fn a_bracketed_paste_arrives_byte_for_byte() {
     let p = PrivateServer::new();
     let s = &p.server;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -232,13 +225,10 @@ async fn a_bracketed_paste_arrives_byte_for_byte() {
                 ),
             ],
         ))
-        .await
         .expect("window");
     // Raw mode (and bracketed paste, when asked) is on once `ready` shows.
-    wait_for(s, &w.pane_id, "ready").await;
-    s.paste(&w.pane_id, "one\ntwo\n\tthree")
-        .await
-        .expect("paste");
+    wait_for(s, &w.pane_id, "ready");
+    s.paste(&w.pane_id, "one\ntwo\n\tthree").expect("paste");
     let want = "\x1b[200~one\ntwo\n\tthree\x1b[201~";
     let mut got = String::new();
     for _ in 0..200 {
@@ -246,13 +236,13 @@ async fn a_bracketed_paste_arrives_byte_for_byte() {
         if got.len() >= want.len() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        std::thread::sleep(Duration::from_millis(25));
     }
     assert_eq!(got, want);
 }
 
-#[tokio::test]
-async fn capture_many_keys_every_screen_by_its_own_pane_id() {
+#[test]
+fn capture_many_keys_every_screen_by_its_own_pane_id() {
     let p = PrivateServer::new();
     let s = &p.server;
     // Twelve panes: ids run past %9, and `%1x` is what strftime would have eaten.
@@ -261,15 +251,14 @@ async fn capture_many_keys_every_screen_by_its_own_pane_id() {
         let script = format!("echo screen-of-{i}-end; exec cat");
         let w = s
             .create_window(&spec("rig", &format!("w{i}"), &["sh", "-c", &script]))
-            .await
             .expect("window");
         ids.push(w.pane_id);
     }
     assert!(ids.iter().any(|id| id.len() > 2), "two-digit ids: {ids:?}");
     for (i, id) in ids.iter().enumerate() {
-        wait_for(s, id, &format!("screen-of-{i}-end")).await;
+        wait_for(s, id, &format!("screen-of-{i}-end"));
     }
-    let many = s.capture_many(&ids, 20).await.expect("batched capture");
+    let many = s.capture_many(&ids, 20).expect("batched capture");
     assert_eq!(many.len(), ids.len(), "{:?}", many.keys());
     for (i, id) in ids.iter().enumerate() {
         let screen = &many[id];
@@ -281,42 +270,35 @@ async fn capture_many_keys_every_screen_by_its_own_pane_id() {
     }
 }
 
-#[tokio::test]
-async fn capture_many_skips_a_pane_that_is_gone() {
+#[test]
+fn capture_many_skips_a_pane_that_is_gone() {
     let p = PrivateServer::new();
     let s = &p.server;
     let a = s
         .create_window(&spec("rig", "a", &["sh", "-c", "echo alpha; exec cat"]))
-        .await
         .expect("window a");
     let b = s
         .create_window(&spec("rig", "b", &["sh", "-c", "echo beta; exec cat"]))
-        .await
         .expect("window b");
-    wait_for(s, &a.pane_id, "alpha").await;
-    wait_for(s, &b.pane_id, "beta").await;
+    wait_for(s, &a.pane_id, "alpha");
+    wait_for(s, &b.pane_id, "beta");
     let gone = s
         .create_window(&spec("rig", "gone", &["cat"]))
-        .await
         .expect("window gone");
-    assert!(s.kill_agent_window(&gone.window_id).await.expect("kill"));
+    assert!(s.kill_agent_window(&gone.window_id).expect("kill"));
     // The list was taken before the window died, as `gt agents` may have.
     let panes = [a.pane_id.clone(), gone.pane_id.clone(), b.pane_id.clone()];
-    let many = s
-        .capture_many(&panes, 20)
-        .await
-        .expect("the others still read");
+    let many = s.capture_many(&panes, 20).expect("the others still read");
     assert_eq!(many.len(), 2, "{many:?}");
     assert!(many[&a.pane_id].contains("alpha"), "{many:?}");
     assert!(many[&b.pane_id].contains("beta"), "{many:?}");
 }
 
-#[tokio::test]
-async fn a_call_that_does_not_finish_times_out_with_its_command() {
+#[test]
+fn a_call_that_does_not_finish_times_out_with_its_command() {
     let p = PrivateServer::new();
     let s = p.server.clone().with_timeout(Duration::from_millis(300));
     s.create_window(&spec("rig", "x", &["cat"]))
-        .await
         .expect("window");
     // `wait-for` on a channel nobody signals blocks until killed.
     let wait = || {
@@ -329,10 +311,15 @@ async fn a_call_that_does_not_finish_times_out_with_its_command() {
     // Plain, then with more stdin than a pipe holds (the client never reads it): both the
     // write and the wait are under the timeout. The outer bound turns a hang into a failure.
     let big = vec![b'x'; 4 << 20];
-    for stdin in [None, Some(big.as_slice())] {
+    for stdin in [None, Some(big)] {
         let started = std::time::Instant::now();
-        let res = tokio::time::timeout(Duration::from_secs(10), s.run(wait(), stdin))
-            .await
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (s2, cmds) = (s.clone(), wait());
+        std::thread::spawn(move || {
+            let _ = tx.send(s2.run(cmds, stdin.as_deref()));
+        });
+        let res = rx
+            .recv_timeout(Duration::from_secs(10))
             .expect("the call returned instead of hanging");
         match res {
             Err(gt::tmux::TmuxError::Timeout { command, after }) => {
@@ -344,7 +331,7 @@ async fn a_call_that_does_not_finish_times_out_with_its_command() {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
     // The timed-out clients were killed; the server still answers.
-    assert_eq!(p.server.panes().await.expect("panes").len(), 1);
+    assert_eq!(p.server.panes().expect("panes").len(), 1);
 }
 
 #[test]
@@ -375,8 +362,8 @@ fn the_server_name_does_not_depend_on_how_the_path_is_spelled() {
 /// says; the window must get the PATH gt chose (so an agent finds this gt), also when the
 /// caller's own PATH lacks it — and a respawned pane the same. A variable the window is to
 /// lose (a CI marker in the server's environment) is gone from both.
-#[tokio::test]
-async fn the_path_gt_gives_a_window_reaches_its_program() {
+#[test]
+fn the_path_gt_gives_a_window_reaches_its_program() {
     let p = PrivateServer::new();
     let s = &p.server;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -387,7 +374,7 @@ async fn the_path_gt_gives_a_window_reaches_its_program() {
         out.display()
     );
     let mut w = spec("rig", "ash", &["sh", "-c", "exec cat"]);
-    s.create_window(&w).await.expect("first window");
+    s.create_window(&w).expect("first window");
     let set = std::process::Command::new("tmux")
         .args(["-L", s.socket(), "set-environment", "-g", "CI", "true"])
         .status()
@@ -398,24 +385,23 @@ async fn the_path_gt_gives_a_window_reaches_its_program() {
     w.env
         .push(("PATH".into(), "/opt/gt-marker/bin:/usr/bin:/bin".into()));
     w.unset = vec!["CI".into()];
-    let made = s.create_window(&w).await.expect("window");
+    let made = s.create_window(&w).expect("window");
     let read = || std::fs::read_to_string(&out).unwrap_or_default();
     for _ in 0..100 {
         if read().contains("ci=") {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(read().trim(), "/opt/gt-marker/bin:/usr/bin:/bin\nci=unset");
     let pane = s
         .panes()
-        .await
         .expect("panes")
         .into_iter()
         .find(|x| x.pane_id == made.pane_id)
         .expect("listed");
     assert!(pane.started.is_some() && !pane.ready, "{pane:?}");
-    s.mark_ready(&made.pane_id).await.expect("mark ready");
+    s.mark_ready(&made.pane_id).expect("mark ready");
     std::fs::remove_file(&out).expect("rm");
     s.respawn(
         &made.pane_id,
@@ -424,18 +410,16 @@ async fn the_path_gt_gives_a_window_reaches_its_program() {
         &["CI".into()],
         &["sh".into(), "-c".into(), script.clone()],
     )
-    .await
     .expect("respawn");
     for _ in 0..100 {
         if read().contains("ci=") {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(read().trim(), "/opt/other/bin:/usr/bin:/bin\nci=unset");
     let pane = s
         .panes()
-        .await
         .expect("panes")
         .into_iter()
         .find(|x| x.pane_id == made.pane_id)

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// The spawn counter is process-wide: tests here that call the tmux layer in this process
 /// share this lock, and the one that counts takes it alone.
-static IN_PROCESS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+static IN_PROCESS: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 fn spec(name: &str, script: &str) -> WindowSpec {
     WindowSpec {
@@ -31,31 +31,24 @@ fn spec(name: &str, script: &str) -> WindowSpec {
     }
 }
 
-async fn wait_screen(server: &Server, pane: &str, needle: &str) {
+fn wait_screen(server: &Server, pane: &str, needle: &str) {
     for _ in 0..100 {
-        if server
-            .capture(pane, 200)
-            .await
-            .expect("capture")
-            .contains(needle)
-        {
+        if server.capture(pane, 200).expect("capture").contains(needle) {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{needle:?} never appeared in {pane}");
 }
 
-#[tokio::test]
-async fn one_panes_call_spawns_exactly_one_tmux_process() {
-    let _alone = IN_PROCESS.write().await;
+#[test]
+fn one_panes_call_spawns_exactly_one_tmux_process() {
+    let _alone = IN_PROCESS.write().unwrap_or_else(|e| e.into_inner());
     let p = PrivateServer::new();
     let s = &p.server;
-    s.create_window(&spec("a", "exec cat"))
-        .await
-        .expect("window");
+    s.create_window(&spec("a", "exec cat")).expect("window");
     let before = gt::tmux::spawned();
-    assert_eq!(s.panes().await.expect("panes").len(), 1);
+    assert_eq!(s.panes().expect("panes").len(), 1);
     assert_eq!(
         gt::tmux::spawned() - before,
         1,
@@ -63,24 +56,24 @@ async fn one_panes_call_spawns_exactly_one_tmux_process() {
     );
 
     let before = gt::tmux::spawned();
-    let none = s.capture_set(&[]).await.expect("empty set");
+    let none = s.capture_set(&[]).expect("empty set");
     assert!(none.is_empty());
     assert_eq!(gt::tmux::spawned(), before, "nothing to read, no process");
 }
 
-#[tokio::test]
-async fn capture_set_gives_each_pane_its_own_depth_and_colours() {
-    let _shared = IN_PROCESS.read().await;
+#[test]
+fn capture_set_gives_each_pane_its_own_depth_and_colours() {
+    let _shared = IN_PROCESS.read().unwrap_or_else(|e| e.into_inner());
     let p = PrivateServer::new();
     let s = &p.server;
     // 120 numbered rows: more than the 50-row screen, so depth reaches into history.
     let rows = "for i in $(seq -w 1 120); do echo row-$i; done";
     let red = r"printf '\033[31mred\033[0m plain\n'";
     let script = format!("{rows}; {red}; echo drawn; exec cat");
-    let shallow = s.create_window(&spec("shallow", &script)).await.expect("a");
-    let deep = s.create_window(&spec("deep", &script)).await.expect("b");
+    let shallow = s.create_window(&spec("shallow", &script)).expect("a");
+    let deep = s.create_window(&spec("deep", &script)).expect("b");
     for w in [&shallow, &deep] {
-        wait_screen(s, &w.pane_id, "drawn").await;
+        wait_screen(s, &w.pane_id, "drawn");
     }
     let before = gt::tmux::spawned();
     let got = s
@@ -96,7 +89,6 @@ async fn capture_set_gives_each_pane_its_own_depth_and_colours() {
                 escapes: false,
             },
         ])
-        .await
         .expect("capture_set");
     let after = gt::tmux::spawned();
     assert_eq!(got.len(), 2, "{got:?}");
@@ -110,21 +102,17 @@ async fn capture_set_gives_each_pane_its_own_depth_and_colours() {
     assert!(after - before >= 1);
 }
 
-#[tokio::test]
-async fn capture_set_skips_a_vanished_pane() {
-    let _shared = IN_PROCESS.read().await;
+#[test]
+fn capture_set_skips_a_vanished_pane() {
+    let _shared = IN_PROCESS.read().unwrap_or_else(|e| e.into_inner());
     let p = PrivateServer::new();
     let s = &p.server;
     let a = s
         .create_window(&spec("a", "echo alpha; exec cat"))
-        .await
         .expect("a");
-    let gone = s
-        .create_window(&spec("gone", "exec cat"))
-        .await
-        .expect("gone");
-    wait_screen(s, &a.pane_id, "alpha").await;
-    assert!(s.kill_agent_window(&gone.window_id).await.expect("kill"));
+    let gone = s.create_window(&spec("gone", "exec cat")).expect("gone");
+    wait_screen(s, &a.pane_id, "alpha");
+    assert!(s.kill_agent_window(&gone.window_id).expect("kill"));
     let got = s
         .capture_set(&[
             CaptureReq {
@@ -134,7 +122,6 @@ async fn capture_set_skips_a_vanished_pane() {
             },
             CaptureReq::plain(&a.pane_id, 10),
         ])
-        .await
         .expect("the others still read");
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[&a.pane_id].contains("alpha"));

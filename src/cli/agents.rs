@@ -7,8 +7,8 @@ use crate::ledger::jsonl;
 use crate::work::agents::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, agents::delivery, agents::polecat, block_on, scheduler, sling, sling::done,
-    sling::hook, views::live, views::prime,
+    Ctx, agents, agents::delivery, agents::polecat, scheduler, sling, sling::done, sling::hook,
+    views::live, views::prime,
 };
 use crate::{Error, Result};
 use serde_json::json;
@@ -26,7 +26,7 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         no_formula: a.no_formula,
         vars: crate::work::formulas::parse_vars(&a.vars)?,
     };
-    let results = block_on(scheduler::sling_many(ctx, &items, &target, &opts))??;
+    let results = scheduler::sling_many(ctx, &items, &target, &opts)?;
     let mut first_error: Option<Error> = None;
     let mut ok = Vec::new();
     let mut queued = Vec::new();
@@ -198,8 +198,8 @@ pub fn done_cmd(
     // Work that waited for this one (a convoy formula's synthesis) may go now. The done
     // itself is recorded whatever happens here.
     let mut followups = Vec::new();
-    match block_on(crate::work::convoy::run::sling_due(ctx)) {
-        Ok(Ok(list)) => {
+    match crate::work::convoy::run::sling_due(ctx) {
+        Ok(list) => {
             for s in list {
                 match s {
                     Ok(Outcome::Slung(s)) => followups.push(format!(
@@ -216,7 +216,7 @@ pub fn done_cmd(
                 }
             }
         }
-        Ok(Err(e)) | Err(e) => followups.push(format!(
+        Err(e) => followups.push(format!(
             "warning: could not check for work waiting on this: {e}"
         )),
     }
@@ -349,7 +349,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
     if let Some(r) = &rig {
         ctx.town.rig(r)?;
     }
-    let list = block_on(live::agents(ctx, rig.as_deref()))??;
+    let list = live::agents(ctx, rig.as_deref())?;
     if out.json {
         return out.json(json!({ "count": list.len(), "agents": list }));
     }
@@ -436,14 +436,14 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         a.text.join(" ")
     };
     let sender = ctx.actor.clone();
-    let r = block_on(delivery::nudge(
+    let r = delivery::nudge(
         ctx,
         &agent,
         &sender,
         &text,
         Duration::from_secs(a.wait),
         !a.no_background,
-    ))??;
+    )?;
     if out.json {
         out.json(json!({ "delivery": r }))?;
     } else {
@@ -475,7 +475,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
 }
 
 pub fn peek(out: &mut Out, ctx: &mut Ctx, agent: &str, lines: usize) -> Result<()> {
-    let text = block_on(live::peek(ctx, agent, lines))??;
+    let text = live::peek(ctx, agent, lines)?;
     if out.json {
         return out.json(json!({ "agent": agent, "screen": text }));
     }
@@ -488,7 +488,7 @@ pub fn attach(_out: &mut Out, ctx: &mut Ctx, agent: &str, batch: bool) -> Result
             "gt attach needs a terminal; it cannot run in --batch mode",
         ));
     }
-    block_on(live::attach(ctx, agent))?
+    live::attach(ctx, agent)
 }
 
 pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> {
@@ -535,7 +535,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
             ))
         }
         PolecatCmd::Remove { agent, force } => {
-            let r = block_on(polecat::remove(ctx, &agent, force))??;
+            let r = polecat::remove(ctx, &agent, force)?;
             if out.json {
                 return out.json(json!({ "removed": r }));
             }
@@ -614,12 +614,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             let ctx = session.ctx()?;
             let info = agents::require(ctx, &agent)?;
             let rt = delivery::runtime_of(ctx, &info)?;
-            let ran = block_on(delivery::flush_as_deliverer(
-                ctx,
-                &info,
-                &rt,
-                Duration::from_secs(wait),
-            ))??;
+            let ran = delivery::flush_as_deliverer(ctx, &info, &rt, Duration::from_secs(wait))?;
             let left = delivery::queued_count(ctx, &info.address)?;
             if out.json {
                 return out

@@ -239,9 +239,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             Ok(())
         }
         AgentConfigCmd::Check { name } => {
-            let r = crate::work::block_on(crate::work::agents::runtime_tools::check::check(
-                ctx, &name,
-            ))??;
+            let r = crate::work::agents::runtime_tools::check::check(ctx, &name)?;
             if out.json {
                 out.json(json!({ "check": r }))?;
             } else {

@@ -2,7 +2,7 @@
 
 use super::args::CrewCmd;
 use super::output::Out;
-use crate::work::{Ctx, agents::crew, agents::polecat, block_on, views::live};
+use crate::work::{Ctx, agents::crew, agents::polecat, views::live};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -14,7 +14,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             agent,
             no_start,
         } => {
-            let a = block_on(crew::add(ctx, &rig, &name, agent.as_deref(), !no_start))??;
+            let a = crew::add(ctx, &rig, &name, agent.as_deref(), !no_start)?;
             if out.json {
                 return out.json(json!({ "crew": a }));
             }
@@ -43,7 +43,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             super::agents::worker_table(out, "CREW", &list)
         }
         CrewCmd::Start { agent } => {
-            let l = block_on(crew::start(ctx, &agent, None))??;
+            let l = crew::start(ctx, &agent, None)?;
             if out.json {
                 return out.json(json!({ "crew": l }));
             }
@@ -55,7 +55,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             out.line(format!("{} {how} in window {}", l.agent, l.window))
         }
         CrewCmd::Stop { agent, force } => {
-            let stopped = block_on(crew::stop(ctx, &agent, force))??;
+            let stopped = crew::stop(ctx, &agent, force)?;
             if out.json {
                 return out.json(json!({ "stopped": stopped }));
             }
@@ -71,10 +71,10 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
                     "attaching needs a terminal; it cannot run in --batch mode",
                 ));
             }
-            block_on(live::attach(ctx, &agent))?
+            live::attach(ctx, &agent)
         }
         CrewCmd::Remove { agent, force } => {
-            let r: polecat::RemoveReport = block_on(crew::remove(ctx, &agent, force))??;
+            let r: polecat::RemoveReport = crew::remove(ctx, &agent, force)?;
             if out.json {
                 return out.json(json!({ "removed": r }));
             }

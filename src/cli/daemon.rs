@@ -4,7 +4,7 @@ use super::args::{DaemonCmd, WitnessCmd};
 use super::output::{Out, Tone};
 use crate::daemon::status::{self, DutyState};
 use crate::work::witness::{self, Action, Verdict};
-use crate::work::{Ctx, block_on, town::up};
+use crate::work::{Ctx, town::up};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -55,7 +55,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
 }
 
 pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
-    let r = block_on(up::up(ctx))??;
+    let r = up::up(ctx)?;
     if out.json {
         return out.json(json!({ "up": r }));
     }
@@ -74,7 +74,7 @@ pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
 }
 
 pub fn down(out: &mut Out, ctx: &mut Ctx, force: bool) -> Result<()> {
-    let r = block_on(up::down(ctx, force))??;
+    let r = up::down(ctx, force)?;
     if out.json {
         out.json(json!({ "down": r }))?;
     } else {
@@ -115,7 +115,7 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
         let saved = witness::load(ctx, &r.name).filter(|_| running);
         reports.push(match saved {
             Some(rep) => (true, rep),
-            None => (false, block_on(witness::observe(ctx, r))??),
+            None => (false, witness::observe(ctx, r)?),
         });
     }
     if out.json {

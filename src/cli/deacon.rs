@@ -3,7 +3,7 @@
 use super::args::{DeaconCmd, SchedulerCmd};
 use super::output::Out;
 use crate::work::deacon::{self, DeaconReport, DeaconState};
-use crate::work::{Ctx, block_on, scheduler};
+use crate::work::{Ctx, scheduler};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -15,7 +15,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DeaconCmd) -> Result<()> {
         ));
     }
     let mut state = DeaconState::default();
-    let report = block_on(deacon::tick(ctx, &mut state))??;
+    let report = deacon::tick(ctx, &mut state)?;
     if out.json {
         out.json(json!({ "deacon": report }))?;
         return match report.errors.is_empty() {

@@ -13,7 +13,7 @@ pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
     let (_, theme_warnings) =
         crate::tui::theme::Theme::load(crate::tui::theme::DEFAULT_THEME, user_dir.as_deref());
     ui_warnings.extend(theme_warnings);
-    let report = crate::work::block_on(doctor::run(&cwd, &session.overrides, fix, ui_warnings))??;
+    let report = doctor::run(&cwd, &session.overrides, fix, ui_warnings)?;
     if out.json {
         out.json(json!({ "checks": report.checks, "ok": report.ok }))?;
     } else if out.batch {

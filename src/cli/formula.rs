@@ -4,7 +4,7 @@ use super::args::FormulaCmd;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::formula::{Formula, Library, Resolved};
-use crate::work::{Ctx, block_on, convoy::run, formulas};
+use crate::work::{Ctx, convoy::run, formulas};
 use serde_json::json;
 
 /// `list` and `show` with only the user's and the built-in formulas.
@@ -52,14 +52,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             agent,
         } => {
             let vars = formulas::parse_vars(&vars)?;
-            let r = block_on(run::run(
-                ctx,
-                &name,
-                &rig,
-                &vars,
-                preset.as_deref(),
-                agent.as_deref(),
-            ))??;
+            let r = run::run(ctx, &name, &rig, &vars, preset.as_deref(), agent.as_deref())?;
             let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
             if out.json {
                 out.json(json!({ "run": r }))?;

@@ -2,7 +2,7 @@
 
 use super::output::{Out, or_dash};
 use crate::Result;
-use crate::work::{Ctx, agents::handoff, block_on};
+use crate::work::{Ctx, agents::handoff};
 use serde_json::json;
 
 pub fn handoff_cmd(
@@ -11,7 +11,7 @@ pub fn handoff_cmd(
     agent: Option<String>,
     note: Option<String>,
 ) -> Result<()> {
-    let r = block_on(handoff::handoff(ctx, agent.as_deref(), note.as_deref()))??;
+    let r = handoff::handoff(ctx, agent.as_deref(), note.as_deref())?;
     if out.json {
         return out.json(json!({ "handoff": r }));
     }

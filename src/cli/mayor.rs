@@ -3,7 +3,7 @@
 use super::args::MayorCmd;
 use super::output::{Out, or_dash};
 use crate::work::agents::delivery::DeliveryState;
-use crate::work::{Ctx, agents::mayor, block_on, views::live};
+use crate::work::{Ctx, agents::mayor, views::live};
 use crate::{Error, Result};
 use serde_json::json;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
     match cmd {
         MayorCmd::Start { agent } => {
-            let l = block_on(mayor::start(ctx, agent.as_deref()))??;
+            let l = mayor::start(ctx, agent.as_deref())?;
             if out.json {
                 return out.json(json!({ "mayor": l }));
             }
@@ -28,7 +28,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             }
         }
         MayorCmd::Stop { force } => {
-            let stopped = block_on(mayor::stop(ctx, force))??;
+            let stopped = mayor::stop(ctx, force)?;
             if out.json {
                 return out.json(json!({ "stopped": stopped }));
             }
@@ -44,10 +44,10 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
                     "attaching needs a terminal; it cannot run in --batch mode",
                 ));
             }
-            block_on(live::attach(ctx, "mayor"))?
+            live::attach(ctx, "mayor")
         }
         MayorCmd::Status => {
-            let st = block_on(mayor::status(ctx))??;
+            let st = mayor::status(ctx)?;
             if out.json {
                 return out.json(json!({ "mayor": st }));
             }
@@ -59,7 +59,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             ))
         }
         MayorCmd::Say { text, wait } => {
-            let r = block_on(mayor::say(ctx, &text.join(" "), Duration::from_secs(wait)))??;
+            let r = mayor::say(ctx, &text.join(" "), Duration::from_secs(wait))?;
             if out.json {
                 out.json(json!({ "delivery": r }))?;
             } else if r.state == DeliveryState::Delivered {
@@ -79,7 +79,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             Ok(())
         }
         MayorCmd::Transcript { lines } => {
-            let text = block_on(mayor::transcript(ctx, lines))??;
+            let text = mayor::transcript(ctx, lines)?;
             if out.json {
                 return out.json(json!({ "transcript": text }));
             }

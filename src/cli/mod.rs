@@ -276,7 +276,7 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
         && std::io::stdout().is_terminal();
     if interactive {
         let mut ctx = crate::work::Ctx::open(&d.root)?;
-        crate::work::block_on(crate::work::town::demo::liven(&mut ctx))??;
+        crate::work::town::demo::liven(&mut ctx)?;
         drop(ctx);
         return crate::tui::app::open(&d.root);
     }

@@ -100,12 +100,12 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
     let RefineryCmd::Run { rig, once } = cmd;
     let rig = ctx.town.rig(&rig)?;
     let json = out.json;
-    let done = crate::work::block_on(refinery::run(ctx, &rig, once, |o| {
+    let done = refinery::run(ctx, &rig, once, |o| {
         if !json {
             out.line(describe(o))?;
         }
         Ok(())
-    }))??;
+    })?;
     if out.json {
         return out.json(json!({ "processed": done }));
     }

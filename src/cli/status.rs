@@ -2,11 +2,11 @@
 
 use super::output::{Out, Tone};
 use crate::Result;
-use crate::work::{Ctx, block_on, views::status};
+use crate::work::{Ctx, views::status};
 use serde_json::json;
 
 pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
-    let st = block_on(status::status(ctx))??;
+    let st = status::status(ctx)?;
     if out.json {
         return out.json(json!({ "status": st }));
     }

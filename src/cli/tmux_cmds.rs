@@ -3,13 +3,13 @@
 use super::args::TmuxCmd;
 use super::output::Out;
 use crate::Result;
-use crate::work::{Ctx, block_on, views::tmux_ui};
+use crate::work::{Ctx, views::tmux_ui};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {
     match cmd {
         TmuxCmd::Menu { client, height } => {
-            let items = block_on(tmux_ui::show_menu(ctx, client.as_deref(), height))??;
+            let items = tmux_ui::show_menu(ctx, client.as_deref(), height)?;
             // Silent otherwise: tmux's run-shell would show any output over the pane.
             if out.json {
                 return out.json(json!({ "items": items }));
@@ -17,7 +17,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {
             Ok(())
         }
         TmuxCmd::Status { target } => {
-            let status = block_on(tmux_ui::status(ctx, &target))??;
+            let status = tmux_ui::status(ctx, &target)?;
             if out.json {
                 return out.json(json!({ "status": status }));
             }

@@ -2,8 +2,8 @@
 //! deacon for the town, and the watcher.
 
 use super::runner::Shared;
+use crate::Result;
 use crate::work::{Ctx, deacon, refinery, witness};
-use crate::{Error, Result};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,13 +37,9 @@ impl Duty {
     /// Rounds until the supervisor stops (Ok) or something fails (Err: restarted with backoff).
     /// A rig that was removed ends its duties quietly.
     pub fn run(&self, shared: &Shared) -> Result<()> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::io("start the async runtime", e))?;
         let rig_name = match self {
             Duty::Watcher => return super::watcher::run(shared),
-            Duty::Deacon => return deacon_rounds(&rt, shared),
+            Duty::Deacon => return deacon_rounds(shared),
             Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
         };
         let mut ctx = Ctx::open(&shared.root)?;
@@ -58,12 +54,12 @@ impl Duty {
             let (summary, every) = match self {
                 Duty::Witness(_) => {
                     ctx.actor = "witness".into();
-                    let rep = rt.block_on(witness::tick(&mut ctx, &rig, &mut wit))?;
+                    let rep = witness::tick(&mut ctx, &rig, &mut wit)?;
                     (witness_summary(&rep), rep.policy.interval_secs)
                 }
                 Duty::Refinery(_) => {
                     ctx.actor = "refinery".into();
-                    let s = refinery_round(&rt, &mut ctx, &rig, shared)?;
+                    let s = refinery_round(&mut ctx, &rig, shared)?;
                     (
                         s,
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
@@ -82,13 +78,13 @@ impl Duty {
 }
 
 /// The deacon's rounds: one pass every `deacon.interval_secs` (sooner when the ledger moved).
-fn deacon_rounds(rt: &tokio::runtime::Runtime, shared: &Shared) -> Result<()> {
+fn deacon_rounds(shared: &Shared) -> Result<()> {
     let mut ctx = Ctx::open(&shared.root)?;
     ctx.actor = "deacon".into();
     let mut state = deacon::DeaconState::default();
     while !shared.stopping() {
         ctx.reload_town()?;
-        let rep = rt.block_on(deacon::tick(&mut ctx, &mut state))?;
+        let rep = deacon::tick(&mut ctx, &mut state)?;
         for e in &rep.errors {
             tracing::warn!(duty = "deacon", "{e}");
         }
@@ -141,18 +137,13 @@ fn witness_summary(rep: &witness::Report) -> String {
 }
 
 /// Works the queue until it is empty (or the supervisor stops).
-fn refinery_round(
-    rt: &tokio::runtime::Runtime,
-    ctx: &mut Ctx,
-    rig: &crate::town::RigConfig,
-    shared: &Shared,
-) -> Result<String> {
+fn refinery_round(ctx: &mut Ctx, rig: &crate::town::RigConfig, shared: &Shared) -> Result<String> {
     use refinery::Outcome;
     let mut landed = Vec::new();
     let mut failed = Vec::new();
     let mut notes = Vec::new();
     while !shared.stopping() {
-        let outcomes = rt.block_on(refinery::process(ctx, rig))?;
+        let outcomes = refinery::process(ctx, rig)?;
         let mut worked = false;
         for o in outcomes {
             match o {

@@ -49,59 +49,21 @@ fn output_within(
     limit: std::time::Duration,
     args: &[&str],
 ) -> Result<std::process::Output, GitError> {
-    use std::io::Read;
-    use std::os::unix::process::CommandExt;
-    use std::process::Stdio;
     // Its own process group, so the time limit stops what git started too (ssh, helpers).
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(GitError::Spawn)?;
-    // Drained on threads so a chatty git never blocks on a full pipe.
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    let o = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(p) = out.as_mut() {
-            let _ = p.read_to_end(&mut b);
-        }
-        b
-    });
-    let e = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(p) = err.as_mut() {
-            let _ = p.read_to_end(&mut b);
-        }
-        b
-    });
-    let end = std::time::Instant::now() + limit;
-    let status = loop {
-        if let Some(st) = child.try_wait().map_err(GitError::Spawn)? {
-            break st;
-        }
-        if std::time::Instant::now() >= end {
-            if let Ok(pid) = i32::try_from(child.id()) {
-                // SAFETY: signals the process group this function just created.
-                unsafe {
-                    libc::kill(-pid, libc::SIGKILL);
-                }
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(GitError::Command {
-                command: format!("git {}", args.join(" ")),
-                code: None,
-                stderr: format!("no answer within {} s; stopped", limit.as_secs()),
-            });
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let out =
+        crate::process::run_within(&mut cmd, None, limit, crate::process::Kill::Group, |_| {})
+            .map_err(GitError::Spawn)?;
+    let Some(status) = out.status else {
+        return Err(GitError::Command {
+            command: format!("git {}", args.join(" ")),
+            code: None,
+            stderr: format!("no answer within {} s; stopped", limit.as_secs()),
+        });
     };
     Ok(std::process::Output {
         status,
-        stdout: o.join().unwrap_or_default(),
-        stderr: e.join().unwrap_or_default(),
+        stdout: out.stdout,
+        stderr: out.stderr,
     })
 }
 

@@ -1,4 +1,4 @@
-//! The only code that runs tmux (through `tmux_interface`, asynchronously under tokio).
+//! The only code that runs tmux (through `tmux_interface`; each call a child process with a time limit).
 
 mod error;
 mod escape;

@@ -71,9 +71,9 @@ pub struct Created {
 
 impl Server {
     /// Every pane of the server; empty when the server is not running.
-    pub async fn panes(&self) -> Result<Vec<Pane>, TmuxError> {
+    pub fn panes(&self) -> Result<Vec<Pane>, TmuxError> {
         let cmd = ListPanes::new().all().format(PANE_FORMAT).build();
-        match self.run(vec![cmd], None).await {
+        match self.run(vec![cmd], None) {
             Ok(out) => Ok(topology::parse(&out)),
             // No server, or one with no session yet (just starting, or exiting empty): no panes.
             Err(e) if e.is_no_server() || e.is_server_exiting() || e.is_empty_server() => {
@@ -83,11 +83,11 @@ impl Server {
         }
     }
 
-    pub async fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
+    pub fn has_session(&self, session: &str) -> Result<bool, TmuxError> {
         let cmd = HasSession::new()
             .target_session(format!("={session}"))
             .build();
-        match self.run(vec![cmd], None).await {
+        match self.run(vec![cmd], None) {
             Ok(_) => Ok(true),
             Err(e) if e.is_missing_target() => Ok(false),
             Err(e) => Err(e),
@@ -101,24 +101,24 @@ impl Server {
     /// Tags never go on a window found by its real name: the session may hold another window
     /// of that name (the user's), which must not be tagged. When the tags cannot be set, the
     /// new window is killed: an untagged agent would run unseen.
-    pub async fn create_window(&self, spec: &WindowSpec) -> Result<Created, TmuxError> {
+    pub fn create_window(&self, spec: &WindowSpec) -> Result<Created, TmuxError> {
         // The window is born under a name nobody else can have, tagged and renamed by that
         // name in the same tmux process: one call in the common case (the session exists).
         let temp = format!("gt-new-{}", uuid::Uuid::new_v4().simple());
-        let first = self.run(self.create_cmds(spec, &temp, false), None).await;
+        let first = self.run(self.create_cmds(spec, &temp, false), None);
         let out = match first {
             Ok(out) => out,
             // Most likely no such session (or no server) yet: make the session instead.
             Err(first) => {
-                self.kill_named(&spec.session, &temp).await;
-                self.create_session(spec, &temp, first).await?
+                self.kill_named(&spec.session, &temp);
+                self.create_session(spec, &temp, first)?
             }
         };
         match parse_created(&out) {
             Ok(c) => Ok(c),
             Err((window, e)) => {
                 if let Some(w) = window {
-                    let _ = self.kill_window(&w).await;
+                    let _ = self.kill_window(&w);
                 }
                 Err(e)
             }
@@ -128,7 +128,7 @@ impl Server {
     /// The window as the first of a new session. A server that the failed first attempt
     /// started is exiting again (it had no sessions), so a client may catch it going: that is
     /// retried. A duplicate session means the first attempt's error was the real one.
-    async fn create_session(
+    fn create_session(
         &self,
         spec: &WindowSpec,
         temp: &str,
@@ -136,26 +136,26 @@ impl Server {
     ) -> Result<String, TmuxError> {
         let mut tries = 0;
         loop {
-            match self.run(self.create_cmds(spec, temp, true), None).await {
+            match self.run(self.create_cmds(spec, temp, true), None) {
                 Ok(out) => return Ok(out),
                 // Several starters at once can each leave a server going away; on a loaded
                 // machine that takes a while, so keep trying for about two seconds.
                 Err(e) if e.is_server_exiting() && tries < 20 => {
                     tries += 1;
                     let ms = (20 * tries).min(150);
-                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
                 }
                 Err(e) => {
-                    self.kill_named(&spec.session, temp).await;
+                    self.kill_named(&spec.session, temp);
                     let duplicate = matches!(&e, TmuxError::Failed { stderr, .. } if stderr.contains("duplicate session"));
                     if !duplicate {
                         return Err(e);
                     }
                     // Another process made the session meanwhile: a window in it, then.
-                    return match self.run(self.create_cmds(spec, temp, false), None).await {
+                    return match self.run(self.create_cmds(spec, temp, false), None) {
                         Ok(out) => Ok(out),
                         Err(again) => {
-                            self.kill_named(&spec.session, temp).await;
+                            self.kill_named(&spec.session, temp);
                             tracing::debug!(first = %first, "window creation failed twice");
                             Err(again)
                         }
@@ -253,21 +253,21 @@ impl Server {
     }
 
     /// Kills the window still carrying the temporary name, if a failed call left one.
-    async fn kill_named(&self, session: &str, temp: &str) {
-        let _ = self.kill_window(&format!("={session}:={temp}")).await;
+    fn kill_named(&self, session: &str, temp: &str) {
+        let _ = self.kill_window(&format!("={session}:={temp}"));
     }
 
     /// Kills a window by id, whatever it runs (only for windows this process just made).
-    async fn kill_window(&self, window_id: &str) -> Result<(), TmuxError> {
+    fn kill_window(&self, window_id: &str) -> Result<(), TmuxError> {
         let cmd = KillWindow::new()
             .target_window(window_id.to_string())
             .build();
-        self.run(vec![cmd], None).await.map(|_| ())
+        self.run(vec![cmd], None).map(|_| ())
     }
 
     /// Replaces the program in a pane with a fresh one (same window, same pane id): the old
     /// process is killed. Used to hand an agent's session over to a successor.
-    pub async fn respawn(
+    pub fn respawn(
         &self,
         pane: &str,
         cwd: &str,
@@ -298,26 +298,24 @@ impl Server {
             .target_pane(pane.to_string())
             .option("@gt_ready")
             .build();
-        self.run(vec![cmd, started, unready], None)
-            .await
-            .map(|_| ())
+        self.run(vec![cmd, started, unready], None).map(|_| ())
     }
 
     /// Records on the pane's window that its runtime reached its prompt (the witness tells a
     /// runtime that never started from one that ran and exited).
-    pub async fn mark_ready(&self, pane: &str) -> Result<(), TmuxError> {
+    pub fn mark_ready(&self, pane: &str) -> Result<(), TmuxError> {
         let cmd = SetOption::new()
             .window()
             .target_pane(pane.to_string())
             .option("@gt_ready")
             .value("1")
             .build();
-        self.run(vec![cmd], None).await.map(|_| ())
+        self.run(vec![cmd], None).map(|_| ())
     }
 
     /// Presses keys that answer a runtime's dialog — only navigation and confirmation keys
     /// (`dialog_key`), never text, and each key as a key name tmux will not reinterpret.
-    pub async fn press_dialog_keys(&self, pane: &str, keys: &[String]) -> Result<(), TmuxError> {
+    pub fn press_dialog_keys(&self, pane: &str, keys: &[String]) -> Result<(), TmuxError> {
         let mut cmds = Vec::new();
         for k in keys {
             if !dialog_key(k) {
@@ -335,30 +333,26 @@ impl Server {
         if cmds.is_empty() {
             return Ok(());
         }
-        self.run(cmds, None).await.map(|_| ())
+        self.run(cmds, None).map(|_| ())
     }
 
     /// Kills a window, but only one gt tagged (an agent's, or the supervisor's).
-    pub async fn kill_agent_window(&self, window_id: &str) -> Result<bool, TmuxError> {
+    pub fn kill_agent_window(&self, window_id: &str) -> Result<bool, TmuxError> {
         let ours = self
-            .panes()
-            .await?
+            .panes()?
             .into_iter()
             .any(|p| p.window_id == window_id && (p.agent.is_some() || p.daemon));
         if !ours {
             return Ok(false);
         }
-        match self
-            .run(
-                vec![
-                    KillWindow::new()
-                        .target_window(window_id.to_string())
-                        .build(),
-                ],
-                None,
-            )
-            .await
-        {
+        match self.run(
+            vec![
+                KillWindow::new()
+                    .target_window(window_id.to_string())
+                    .build(),
+            ],
+            None,
+        ) {
             Ok(_) => Ok(true),
             Err(e) if e.is_missing_target() => Ok(false),
             Err(e) => Err(e),
@@ -366,33 +360,30 @@ impl Server {
     }
 
     /// The last `lines` lines of a pane (plain text, wrapped lines joined).
-    pub async fn capture(&self, pane: &str, lines: usize) -> Result<String, TmuxError> {
-        self.capture_one(&CaptureReq::plain(pane, lines)).await
+    pub fn capture(&self, pane: &str, lines: usize) -> Result<String, TmuxError> {
+        self.capture_one(&CaptureReq::plain(pane, lines))
     }
 
-    async fn capture_one(&self, req: &CaptureReq) -> Result<String, TmuxError> {
-        self.run(vec![capture_cmd(req)], None).await
+    fn capture_one(&self, req: &CaptureReq) -> Result<String, TmuxError> {
+        self.run(vec![capture_cmd(req)], None)
     }
 
     /// The visible screen of several panes in one tmux process, keyed by pane id. A pane
     /// that is gone (its window died since it was listed) has no entry; that is not an
     /// error for the others.
-    pub async fn capture_many(
+    pub fn capture_many(
         &self,
         panes: &[String],
         lines: usize,
     ) -> Result<HashMap<String, String>, TmuxError> {
         let reqs: Vec<CaptureReq> = panes.iter().map(|p| CaptureReq::plain(p, lines)).collect();
-        self.capture_set(&reqs).await
+        self.capture_set(&reqs)
     }
 
     /// Several panes in one tmux process, each with its own depth and with or without
     /// colours, keyed by pane id. A pane that is gone has no entry; that is not an error for
     /// the others.
-    pub async fn capture_set(
-        &self,
-        reqs: &[CaptureReq],
-    ) -> Result<HashMap<String, String>, TmuxError> {
+    pub fn capture_set(&self, reqs: &[CaptureReq]) -> Result<HashMap<String, String>, TmuxError> {
         if reqs.is_empty() {
             return Ok(HashMap::new());
         }
@@ -411,13 +402,13 @@ impl Server {
             );
             cmds.push(capture_cmd(r));
         }
-        match self.run(cmds, None).await {
+        match self.run(cmds, None) {
             Ok(out) => Ok(split_captures(&out, &mark)),
             // One missing pane stops the whole chained batch: capture the panes one by one.
             Err(e) if e.is_missing_target() => {
                 let mut map = HashMap::new();
                 for r in reqs {
-                    match self.capture_one(r).await {
+                    match self.capture_one(r) {
                         Ok(screen) => {
                             map.insert(r.pane.clone(), screen);
                         }
@@ -436,7 +427,7 @@ impl Server {
     /// for them. Line feeds stay line feeds (`-r`): tmux would otherwise turn them into
     /// carriage returns, which a program without bracketed paste reads as Enter after every
     /// line. The buffer is deleted after the paste.
-    pub async fn paste(&self, pane: &str, text: &str) -> Result<(), TmuxError> {
+    pub fn paste(&self, pane: &str, text: &str) -> Result<(), TmuxError> {
         let buffer = format!("gt-{}", uuid::Uuid::new_v4().simple());
         let cmds = vec![
             LoadBuffer::new()
@@ -451,26 +442,26 @@ impl Server {
                 .target_pane(pane.to_string())
                 .build(),
         ];
-        self.run(cmds, Some(text.as_bytes())).await.map(|_| ())
+        self.run(cmds, Some(text.as_bytes())).map(|_| ())
     }
 
     /// Presses Enter in a pane (submits pasted text).
-    pub async fn press_enter(&self, pane: &str) -> Result<(), TmuxError> {
+    pub fn press_enter(&self, pane: &str) -> Result<(), TmuxError> {
         let cmd = SendKeys::new()
             .target_pane(pane.to_string())
             .key("Enter")
             .build();
-        self.run(vec![cmd], None).await.map(|_| ())
+        self.run(vec![cmd], None).map(|_| ())
     }
 
     /// Presses Escape in a pane: an urgent interruption, for runtimes that allow it. The
     /// only other key gt ever sends.
-    pub async fn press_escape(&self, pane: &str) -> Result<(), TmuxError> {
+    pub fn press_escape(&self, pane: &str) -> Result<(), TmuxError> {
         let cmd = SendKeys::new()
             .target_pane(pane.to_string())
             .key("Escape")
             .build();
-        self.run(vec![cmd], None).await.map(|_| ())
+        self.run(vec![cmd], None).map(|_| ())
     }
 
     /// Moves the tmux client the caller sits in to `target` (caller inside our server).
@@ -492,8 +483,8 @@ impl Server {
     }
 
     /// Stops the whole server (tests, and `gt down` later).
-    pub async fn kill_server(&self) -> Result<(), TmuxError> {
-        match self.run(vec![KillServer::new().build()], None).await {
+    pub fn kill_server(&self) -> Result<(), TmuxError> {
+        match self.run(vec![KillServer::new().build()], None) {
             Ok(_) => Ok(()),
             Err(e) if e.is_no_server() => Ok(()),
             Err(e) => Err(e),

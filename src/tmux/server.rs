@@ -2,13 +2,12 @@
 //! Every call runs with a timeout and fails with the command line and tmux's stderr.
 
 use super::TmuxError;
+use crate::process::Kill;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tmux_interface::{Tmux, TmuxCommand, TmuxCommands};
-use tokio::io::AsyncWriteExt;
 
 /// Every tmux process this process started: the workspace benchmark reports tmux processes
 /// per refresh from it (DESIGN.md §12 budgets them).
@@ -129,65 +128,35 @@ impl Server {
     }
 
     /// Runs one tmux process with these commands (chained with `;`), optionally feeding
-    /// `stdin`; returns stdout.
-    pub async fn run(
+    /// `stdin`; returns stdout. A tmux that does not answer within the server's time limit
+    /// (hung server, a command that never reads its stdin) is killed and reported.
+    pub fn run(
         &self,
         commands: Vec<TmuxCommand<'static>>,
         stdin: Option<&[u8]>,
     ) -> Result<String, TmuxError> {
-        let std_cmd = self.command(commands);
-        let line = describe(&std_cmd);
-        let mut cmd = tokio::process::Command::from(std_cmd);
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
+        let mut cmd = self.command(commands);
+        let line = describe(&cmd);
+        let out = crate::process::run_within(&mut cmd, stdin, self.timeout, Kill::Child, |_| {
+            SPAWNED.fetch_add(1, Ordering::Relaxed);
         })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|source| TmuxError::Spawn {
+        .map_err(|source| TmuxError::Spawn {
             command: line.clone(),
             source,
         })?;
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
-        let pipe = child.stdin.take();
-        // Feeding stdin and reading the output run together, both under the timeout: a tmux
-        // that stops reading its stdin (hung server, a command that never reads it) must not
-        // block the caller forever, and a full stdout pipe must not block the write.
-        let write = async move {
-            match (stdin, pipe) {
-                (Some(data), Some(mut pipe)) => {
-                    let r = pipe.write_all(data).await;
-                    drop(pipe);
-                    r
-                }
-                _ => Ok(()),
-            }
-        };
-        let both = async { tokio::join!(write, child.wait_with_output()) };
-        // On timeout the future is dropped with the child, which kills it (kill_on_drop).
-        let Ok((written, out)) = tokio::time::timeout(self.timeout, both).await else {
+        let Some(status) = out.status else {
             return Err(TmuxError::Timeout {
                 command: line,
                 after: self.timeout,
             });
         };
-        let out = out.map_err(|source| TmuxError::Spawn {
-            command: line.clone(),
-            source,
-        })?;
-        if out.status.success() {
-            written.map_err(|source| TmuxError::Spawn {
-                command: line,
-                source,
-            })?;
+        if status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
             // tmux's own failure explains more than the broken pipe it may have caused.
             Err(TmuxError::Failed {
                 command: line,
-                code: out.status.code(),
+                code: status.code(),
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             })
         }
@@ -223,39 +192,26 @@ impl Server {
     /// the person closes the menu, then runs the chosen item itself — and returns once it
     /// failed, finished, or is still running after `settle` (then it is left to finish on
     /// its own: killing it would orphan the menu's choice).
-    pub async fn run_detached(
+    pub fn run_detached(
         &self,
         commands: Vec<TmuxCommand<'static>>,
         settle: Duration,
     ) -> Result<(), TmuxError> {
-        let std_cmd = self.command(commands);
-        let line = describe(&std_cmd);
-        let mut cmd = tokio::process::Command::from(std_cmd);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(false);
-        let child = cmd.spawn().map_err(|source| TmuxError::Spawn {
-            command: line.clone(),
-            source,
-        })?;
+        let mut cmd = self.command(commands);
+        let line = describe(&cmd);
+        let ended =
+            crate::process::start_settled(&mut cmd, settle).map_err(|source| TmuxError::Spawn {
+                command: line.clone(),
+                source,
+            })?;
         SPAWNED.fetch_add(1, Ordering::Relaxed);
-        // Dropped on timeout without a kill: tokio reaps the process when it exits.
-        let Ok(out) = tokio::time::timeout(settle, child.wait_with_output()).await else {
-            return Ok(());
-        };
-        let out = out.map_err(|source| TmuxError::Spawn {
-            command: line.clone(),
-            source,
-        })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(TmuxError::Failed {
+        match ended {
+            Some((status, stderr)) if !status.success() => Err(TmuxError::Failed {
                 command: line,
-                code: out.status.code(),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            })
+                code: status.code(),
+                stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
+            }),
+            _ => Ok(()),
         }
     }
 }

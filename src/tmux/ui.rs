@@ -117,7 +117,7 @@ impl Server {
     /// Shows a menu on `client` (None: the client tmux considers current) and returns once
     /// it is up (or failed). The tmux process that showed it stays until the menu closes,
     /// then runs the chosen item itself.
-    pub async fn display_menu(
+    pub fn display_menu(
         &self,
         client: Option<&str>,
         title: &str,
@@ -125,18 +125,17 @@ impl Server {
     ) -> Result<(), TmuxError> {
         let settle = std::time::Duration::from_millis(300);
         self.run_detached(vec![menu_cmd(client, title, items)], settle)
-            .await
     }
 
     /// The agent tagged on a pane's window (`@gt_agent`); None when the pane does not exist
     /// or its window is not an agent's.
-    pub async fn pane_agent(&self, pane: &str) -> Result<Option<String>, TmuxError> {
+    pub fn pane_agent(&self, pane: &str) -> Result<Option<String>, TmuxError> {
         let cmd = tmux_interface::DisplayMessage::new()
             .print()
             .target_pane(pane.to_string())
             .message("#{pane_id} #{@gt_agent}")
             .build();
-        let out = self.run(vec![cmd], None).await?;
+        let out = self.run(vec![cmd], None)?;
         // tmux prints blanks rather than failing for a pane id it does not know.
         let (id, agent) = out.trim().split_once(' ').unwrap_or((out.trim(), ""));
         Ok((id == pane && !agent.is_empty()).then(|| agent.to_string()))

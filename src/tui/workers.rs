@@ -74,16 +74,6 @@ fn same(a: &TownSnapshot, b: &TownSnapshot) -> bool {
 }
 
 fn snapshotter(ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!(error = %e, "snapshot thread: no async runtime");
-            return;
-        }
-    };
     let mut cache = Cache::new();
     let mut req = Request {
         identity: "overseer".into(),
@@ -92,7 +82,7 @@ fn snapshotter(ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut last: Option<Arc<TownSnapshot>> = None;
     let mut last_sent = Instant::now();
     loop {
-        match rt.block_on(snapshot::refresh(&ctx, &mut cache, &req)) {
+        match snapshot::refresh(&ctx, &mut cache, &req) {
             Ok(s) => {
                 let changed = last.as_ref().is_none_or(|l| !same(l, &s));
                 if changed || last_sent.elapsed() >= RESEND {
@@ -185,24 +175,19 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     match fx {
         Effect::Sling { id, bead, target } => done(
             id,
-            work::block_on(work::scheduler::sling_or_queue(
-                ctx,
-                &bead,
-                &target,
-                &Default::default(),
-            ))
-            .and_then(|r| r)
-            .map(|o| match o {
-                work::scheduler::Outcome::Slung(s) if s.already => {
-                    format!("{} is already on {}'s hook", s.bead, s.agent)
+            work::scheduler::sling_or_queue(ctx, &bead, &target, &Default::default()).map(|o| {
+                match o {
+                    work::scheduler::Outcome::Slung(s) if s.already => {
+                        format!("{} is already on {}'s hook", s.bead, s.agent)
+                    }
+                    work::scheduler::Outcome::Slung(s) => {
+                        format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
+                    }
+                    work::scheduler::Outcome::Queued(q) => format!(
+                        "Queued {} for {} (position {}): {}",
+                        q.bead, q.target, q.position, q.reason
+                    ),
                 }
-                work::scheduler::Outcome::Slung(s) => {
-                    format!("Slung {} to {} ({})", s.bead, s.agent, s.runtime)
-                }
-                work::scheduler::Outcome::Queued(q) => format!(
-                    "Queued {} for {} (position {}): {}",
-                    q.bead, q.target, q.position, q.reason
-                ),
             }),
         ),
         Effect::SendMail {
@@ -245,15 +230,14 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         ),
         Effect::Nudge { id, agent, text } => {
             let sender = ctx.actor.clone();
-            let r = work::block_on(work::agents::delivery::nudge(
+            let r = work::agents::delivery::nudge(
                 ctx,
                 &agent,
                 &sender,
                 &text,
                 Duration::from_secs(5),
                 true,
-            ))
-            .and_then(|r| r);
+            );
             done(
                 id,
                 r.and_then(|d| match d.state {
@@ -269,12 +253,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             )
         }
         Effect::MayorSay { id, text } => {
-            let r = work::block_on(work::agents::mayor::say(
-                ctx,
-                &text,
-                Duration::from_secs(10),
-            ))
-            .and_then(|r| r);
+            let r = work::agents::mayor::say(ctx, &text, Duration::from_secs(10));
             done(
                 id,
                 r.and_then(|d| match d.state {

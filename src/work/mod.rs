@@ -262,30 +262,4 @@ impl From<crate::fsutil::LockError> for Error {
     }
 }
 
-/// Like `block_on`, but also from code that an async task is running (a daemon's round calls
-/// sync use cases that read tmux): there the work runs on a thread of its own.
-pub fn block_on_anywhere<F>(f: F) -> Result<F::Output>
-where
-    F: std::future::Future + Send,
-    F::Output: Send,
-{
-    if tokio::runtime::Handle::try_current().is_err() {
-        return block_on(f);
-    }
-    std::thread::scope(|s| {
-        s.spawn(|| block_on(f))
-            .join()
-            .unwrap_or_else(|_| Err(Error::failed("a background tmux call panicked")))
-    })
-}
-
 pub use crate::fsutil::gt_exe;
-
-/// Runs async work (tmux calls) from the synchronous CLI.
-pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("start the async runtime", e))?;
-    Ok(rt.block_on(f))
-}

@@ -26,7 +26,7 @@ pub struct CrewAdded {
     pub launched: Option<Launched>,
 }
 
-pub async fn add(
+pub fn add(
     ctx: &mut Ctx,
     rig_name: &str,
     name: &str,
@@ -105,7 +105,7 @@ pub async fn add(
     }
     drop(lock);
     let launched = if start_it {
-        Some(start(ctx, &address.to_string(), None).await?)
+        Some(start(ctx, &address.to_string(), None)?)
     } else {
         None
     };
@@ -118,7 +118,7 @@ pub async fn add(
 }
 
 /// Starts (or finds running) a crew member's session.
-pub async fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launched> {
+pub fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launched> {
     let info = agents::require(ctx, address)?;
     if info.role != "crew" {
         return Err(Error::invalid(format!(
@@ -149,13 +149,13 @@ pub async fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<
         topic: topic.unwrap_or("your workspace is open"),
         repo: Some(&repo),
     };
-    session::launch(ctx, &spec).await
+    session::launch(ctx, &spec)
 }
 
-pub async fn stop(ctx: &mut Ctx, address: &str, force: bool) -> Result<bool> {
+pub fn stop(ctx: &mut Ctx, address: &str, force: bool) -> Result<bool> {
     let info = agents::require(ctx, address)?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
-    session::stop(ctx, &addr, force).await
+    session::stop(ctx, &addr, force)
 }
 
 pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
@@ -169,6 +169,6 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
         .collect()
 }
 
-pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    polecat::remove_worker(ctx, address, "crew", force).await
+pub fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
+    polecat::remove_worker(ctx, address, "crew", force)
 }

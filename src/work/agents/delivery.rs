@@ -89,7 +89,7 @@ pub fn queued_count(ctx: &Ctx, agent: &str) -> Result<usize> {
 /// A message from a person (`gt nudge`, the workspace, `gt mayor say`): delivered now, or
 /// queued — and then, unless `background` is off, a background deliverer takes it to the
 /// agent's next idle prompt. The one place that decides it; callers only show the outcome.
-pub async fn nudge(
+pub fn nudge(
     ctx: &mut Ctx,
     agent: &str,
     sender: &str,
@@ -97,7 +97,7 @@ pub async fn nudge(
     wait: Duration,
     background: bool,
 ) -> Result<DeliveryReport> {
-    let r = send(ctx, agent, sender, text, wait).await?;
+    let r = send(ctx, agent, sender, text, wait)?;
     if r.state == DeliveryState::Queued && background {
         spawn_flusher(ctx, &r.agent);
     }
@@ -135,7 +135,7 @@ fn find_pane(panes: Vec<Pane>, agent: &str) -> Option<Pane> {
 /// Queues `text` for `agent` and delivers the queue up to it, oldest first, waiting up to
 /// `wait` for a busy agent to reach its prompt. Returns this message's outcome (`queued`
 /// when the wait ran out: it stays in the queue, visibly).
-pub async fn send(
+pub fn send(
     ctx: &mut Ctx,
     address: &str,
     sender: &str,
@@ -146,7 +146,7 @@ pub async fn send(
     let runtime = runtime_of(ctx, &info)?;
     let text = inert(&runtime, text)?;
     let id = ctx.write(|tx| Ok(tx.add_delivery(&info.address, sender, &text, false)?))?;
-    deliver(ctx, &info, &runtime, wait, Some(id)).await?;
+    deliver(ctx, &info, &runtime, wait, Some(id))?;
     let d = ctx
         .reader()
         .delivery(id)?
@@ -161,14 +161,14 @@ pub fn runtime_of(ctx: &Ctx, info: &AgentInfo) -> Result<Runtime> {
 
 /// Delivers the agent's whole queue in order while it is idle; stops (leaving the rest
 /// queued) when `wait` runs out on a busy agent.
-pub async fn flush(ctx: &mut Ctx, info: &AgentInfo, rt: &Runtime, wait: Duration) -> Result<()> {
-    deliver(ctx, info, rt, wait, None).await
+pub fn flush(ctx: &mut Ctx, info: &AgentInfo, rt: &Runtime, wait: Duration) -> Result<()> {
+    deliver(ctx, info, rt, wait, None)
 }
 
 /// The background deliverer (`gt agent flush`): one per agent. Returns false at once when
 /// another one is already at work. Before giving up its turn it looks at the queue again,
 /// so a message queued while it was finishing is not left waiting for nobody.
-pub async fn flush_as_deliverer(
+pub fn flush_as_deliverer(
     ctx: &mut Ctx,
     info: &AgentInfo,
     rt: &Runtime,
@@ -183,7 +183,7 @@ pub async fn flush_as_deliverer(
         };
         ran = true;
         let left = deadline.saturating_duration_since(Instant::now());
-        deliver(ctx, info, rt, left, None).await?;
+        deliver(ctx, info, rt, left, None)?;
         drop(turn);
         let queued = !ctx.reader().queued_deliveries(&info.address)?.is_empty();
         if !queued || Instant::now() >= deadline {
@@ -195,7 +195,7 @@ pub async fn flush_as_deliverer(
 /// Delivers queued messages oldest first — all of them, or up to and including `until`.
 /// Waiting for an idle prompt needs no lock; only pasting is serialized per agent, so a
 /// deliverer waiting out a long busy period never blocks anyone else.
-async fn deliver(
+fn deliver(
     ctx: &mut Ctx,
     info: &AgentInfo,
     rt: &Runtime,
@@ -212,7 +212,7 @@ async fn deliver(
         if ctx.reader().queued_deliveries(&info.address)?.is_empty() {
             return Ok(());
         }
-        let Some(pane) = find_pane(server.panes().await?, &info.address) else {
+        let Some(pane) = find_pane(server.panes()?, &info.address) else {
             cancel_queued(
                 ctx,
                 &info.address,
@@ -238,11 +238,11 @@ async fn deliver(
             paste_lock: &paste_lock,
             last_output: pane.activity,
         };
-        if !waiter.until_idle(ctx, deadline).await? {
+        if !waiter.until_idle(ctx, deadline)? {
             // Busy (or still starting) past the wait: it stays queued, visibly.
             return Ok(());
         }
-        let Some(_turn) = lock_until(&paste_lock, deadline).await? else {
+        let Some(_turn) = lock_until(&paste_lock, deadline)? else {
             // Another deliverer is pasting; it delivers the queue in order, ours included.
             return Ok(());
         };
@@ -256,10 +256,10 @@ async fn deliver(
             return Ok(());
         };
         // The screen may have changed while we waited for the turn.
-        if !is_idle(rt, &server.capture(&pane.pane_id, 60).await?) {
+        if !is_idle(rt, &server.capture(&pane.pane_id, 60)?) {
             continue;
         }
-        if let Err(e) = deliver_one(ctx, &server, &pane.pane_id, rt, &next).await {
+        if let Err(e) = deliver_one(ctx, &server, &pane.pane_id, rt, &next) {
             let why = format!(
                 "delivery stopped by an error: {e}; not pasted again, so it cannot arrive twice"
             );
@@ -291,7 +291,7 @@ impl Waiter<'_> {
     /// Polls the screen until the runtime shows an empty prompt; false at the deadline.
     /// Meanwhile, when the next message is urgent and the runtime allows it, the agent is
     /// interrupted — once per message, whoever is waiting.
-    async fn until_idle(&self, ctx: &mut Ctx, deadline: Instant) -> Result<bool> {
+    fn until_idle(&self, ctx: &mut Ctx, deadline: Instant) -> Result<bool> {
         let may_interrupt = self.rt.urgent_interrupts && self.rt.escape_cancels;
         let settle = Duration::from_millis(self.rt.paste.idle_settle_ms);
         // Quiet since before this wait began (tmux counts activity in whole seconds).
@@ -301,7 +301,7 @@ impl Waiter<'_> {
         });
         let mut idle_since: Option<Instant> = None;
         loop {
-            let text = self.server.capture(self.pane, 60).await?;
+            let text = self.server.capture(self.pane, 60)?;
             if is_idle(self.rt, &text) {
                 let since = *idle_since.get_or_insert_with(Instant::now);
                 if settle.is_zero() || settled_already || since.elapsed() >= settle {
@@ -311,18 +311,18 @@ impl Waiter<'_> {
                 idle_since = None;
             }
             if may_interrupt && screen::read(self.rt, &text).busy {
-                self.interrupt_for_urgent(ctx).await?;
+                self.interrupt_for_urgent(ctx)?;
             }
             if Instant::now() >= deadline {
                 return Ok(false);
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     /// Presses Escape for the urgent message at the head of the queue, under the paste lock
     /// (so it can never land between another deliverer's paste and its Enter).
-    async fn interrupt_for_urgent(&self, ctx: &mut Ctx) -> Result<()> {
+    fn interrupt_for_urgent(&self, ctx: &mut Ctx) -> Result<()> {
         let head = ctx
             .reader()
             .queued_deliveries(self.agent)?
@@ -334,13 +334,13 @@ impl Waiter<'_> {
         let Some(_turn) = LockGuard::try_acquire(self.paste_lock)? else {
             return Ok(());
         };
-        if !screen::read(self.rt, &self.server.capture(self.pane, 60).await?).busy {
+        if !screen::read(self.rt, &self.server.capture(self.pane, 60)?).busy {
             return Ok(());
         }
         if !ctx.write(|tx| Ok(tx.mark_interrupted(head.id)?))? {
             return Ok(());
         }
-        self.server.press_escape(self.pane).await?;
+        self.server.press_escape(self.pane)?;
         let note =
             serde_json::json!({"agent": self.agent, "delivery": head.id, "why": "urgent message"});
         ctx.write(|tx| Ok(tx.record_event(None, "agent_interrupted", None, Some(note), None)?))?;
@@ -352,7 +352,7 @@ fn is_queued(ctx: &Ctx, id: i64) -> bool {
     matches!(ctx.reader().delivery(id), Ok(Some(d)) if d.state == "queued")
 }
 
-async fn lock_until(path: &std::path::Path, deadline: Instant) -> Result<Option<LockGuard>> {
+fn lock_until(path: &std::path::Path, deadline: Instant) -> Result<Option<LockGuard>> {
     loop {
         if let Some(g) = LockGuard::try_acquire(path)? {
             return Ok(Some(g));
@@ -360,7 +360,7 @@ async fn lock_until(path: &std::path::Path, deadline: Instant) -> Result<Option<
         if Instant::now() >= deadline {
             return Ok(None);
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -417,7 +417,7 @@ const ENTER_TRIES: usize = 3;
 /// Paste, see it, press Enter, see it taken — or say exactly which step failed. The state
 /// says `pasting` before the paste, so whatever happens next it is never pasted twice; only
 /// Enter is retried. The text passes the inert seam again here, whatever queued it.
-async fn deliver_one(
+fn deliver_one(
     ctx: &mut Ctx,
     server: &Server,
     pane: &str,
@@ -435,17 +435,17 @@ async fn deliver_one(
             return Ok(());
         }
     };
-    let before = server.capture(pane, 60).await?;
+    let before = server.capture(pane, 60)?;
     if !ctx.write(|tx| Ok(tx.move_delivery(d.id, &["queued"], "pasting", None, true)?))? {
         // Cancelled (its session was stopped) after it was picked: not pasted at all.
         return Ok(());
     }
-    server.paste(pane, &text).await?;
+    server.paste(pane, &text)?;
     ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasting"], "pasted", None, false)?))?;
     let start = Instant::now();
     let mut after_paste = None;
     while start.elapsed() < PASTE_SEEN_WITHIN {
-        let now = server.capture(pane, 60).await?;
+        let now = server.capture(pane, 60)?;
         let s = screen::read(rt, &now);
         let shown = if has_input_line(rt) {
             s.collapsed || s.input.as_deref().is_some_and(|i| !i.is_empty())
@@ -456,7 +456,7 @@ async fn deliver_one(
             after_paste = Some(now);
             break;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        std::thread::sleep(Duration::from_millis(10));
     }
     let Some(after_paste) = after_paste else {
         let why = "the agent did not show the pasted text within 10 s (is it hung?); not pasted again, so it cannot arrive twice. If the text is in its input after all, later messages wait until that input is cleared";
@@ -465,20 +465,20 @@ async fn deliver_one(
     };
     // Some runtimes read a submit key that follows a paste too closely as a newline.
     if rt.paste.submit_delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(rt.paste.submit_delay_ms)).await;
+        std::thread::sleep(Duration::from_millis(rt.paste.submit_delay_ms));
     }
     for _ in 0..ENTER_TRIES {
-        server.press_enter(pane).await?;
+        server.press_enter(pane)?;
         let start = Instant::now();
         while start.elapsed() < SUBMIT_SEEN_WITHIN {
-            let now = server.capture(pane, 60).await?;
+            let now = server.capture(pane, 60)?;
             if let Some(note) = submitted(rt, &after_paste, &now) {
                 ctx.write(|tx| {
                     Ok(tx.move_delivery(d.id, &["pasted"], "delivered", note.as_deref(), false)?)
                 })?;
                 return Ok(());
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
     let why = format!(
@@ -535,8 +535,12 @@ pub fn spawn_flusher(ctx: &Ctx, agent: &str) {
         .stderr(std::process::Stdio::null())
         .process_group(0)
         .spawn();
-    if let Err(e) = res {
-        tracing::warn!(error = %e, agent, "could not start the background deliverer");
+    match res {
+        // Reaped when it ends, so a long-lived workspace does not collect zombies.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!(error = %e, agent, "could not start the background deliverer"),
     }
 }
 

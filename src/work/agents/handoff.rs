@@ -21,11 +21,7 @@ pub struct HandoffReport {
     pub mail: String,
 }
 
-pub async fn handoff(
-    ctx: &mut Ctx,
-    agent: Option<&str>,
-    note: Option<&str>,
-) -> Result<HandoffReport> {
+pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result<HandoffReport> {
     let address = match agent {
         Some(a) => a.to_string(),
         None => {
@@ -40,7 +36,7 @@ pub async fn handoff(
     };
     let info = agents::require(ctx, &address)?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
-    let pane = crate::work::views::live::pane_of(ctx, &info.address).await?;
+    let pane = crate::work::views::live::pane_of(ctx, &info.address)?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;
     let cwd = info
         .worktree
@@ -90,15 +86,13 @@ pub async fn handoff(
     let exe = crate::work::gt_exe().display().to_string();
     let argv = rt.argv(Some(&beacon), &exe);
     let env = session::session_env(ctx, &addr, &info.name, &rt);
-    ctx.tmux()
-        .respawn(
-            &pane.pane_id,
-            &cwd.display().to_string(),
-            &env,
-            &rt.env_removed(),
-            &argv,
-        )
-        .await?;
+    ctx.tmux().respawn(
+        &pane.pane_id,
+        &cwd.display().to_string(),
+        &env,
+        &rt.env_removed(),
+        &argv,
+    )?;
     // The successor must really start; if it does not, its window stays with the evidence.
     let created = crate::tmux::Created {
         window_id: pane.window_id.clone(),
@@ -106,7 +100,6 @@ pub async fn handoff(
     };
     let given = !session::beacon_by_paste(&rt);
     crate::work::agents::startup::until_ready(ctx, &info.address, &created, &rt, &env, given)
-        .await
         .map_err(|e| {
             Error::failed(format!(
                 "the new session of {} did not start: {e}; your note is kept as mail",
@@ -116,8 +109,7 @@ pub async fn handoff(
     if session::beacon_by_paste(&rt) {
         let wait = std::time::Duration::from_secs(rt.startup_timeout_secs);
         let r =
-            crate::work::agents::delivery::send(ctx, &info.address, &info.address, &beacon, wait)
-                .await?;
+            crate::work::agents::delivery::send(ctx, &info.address, &info.address, &beacon, wait)?;
         if r.state == crate::work::agents::delivery::DeliveryState::Failed {
             return Err(Error::failed(format!(
                 "the new session of {} did not take its first prompt: {}",

@@ -18,7 +18,7 @@ pub struct MayorStatus {
     pub session: String,
 }
 
-pub async fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
+pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
     let dir = ctx.town.paths.mayor_dir();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
     let default_agent = ctx.setting("default_agent", None)?.as_str();
@@ -53,11 +53,11 @@ pub async fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched
         topic: "the town is yours to run",
         repo: None,
     };
-    session::launch(ctx, &spec).await
+    session::launch(ctx, &spec)
 }
 
-pub async fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
-    let stopped = session::stop(ctx, &Address::Mayor, force).await?;
+pub fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
+    let stopped = session::stop(ctx, &Address::Mayor, force)?;
     if let Some(a) = agents::find(&ctx.reader(), "mayor")? {
         ctx.write(|tx| {
             tx.record_event(
@@ -73,8 +73,8 @@ pub async fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
     Ok(stopped)
 }
 
-pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
-    let views = crate::work::views::live::agents(ctx, None).await?;
+pub fn status(ctx: &Ctx) -> Result<MayorStatus> {
+    let views = crate::work::views::live::agents(ctx, None)?;
     match views.into_iter().find(|v| v.info.address == "mayor") {
         Some(v) => Ok(MayorStatus {
             running: v.window.is_some() && v.session != "exited",
@@ -93,17 +93,17 @@ pub async fn status(ctx: &Ctx) -> Result<MayorStatus> {
 
 /// A chat line to the mayor, through confirmed delivery (queued behind a busy mayor, with a
 /// background deliverer).
-pub async fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryReport> {
+pub fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryReport> {
     if agents::find(&ctx.reader(), "mayor")?.is_none() {
         return Err(Error::failed(
             "the mayor has never been started; run `gt mayor start`",
         ));
     }
     let sender = ctx.actor.clone();
-    delivery::nudge(ctx, "mayor", &sender, text, wait, true).await
+    delivery::nudge(ctx, "mayor", &sender, text, wait, true)
 }
 
 /// What the mayor's pane shows (the last `lines` lines).
-pub async fn transcript(ctx: &Ctx, lines: usize) -> Result<String> {
-    crate::work::views::live::peek(ctx, "mayor", lines).await
+pub fn transcript(ctx: &Ctx, lines: usize) -> Result<String> {
+    crate::work::views::live::peek(ctx, "mayor", lines)
 }

@@ -24,12 +24,12 @@ pub struct RemoveReport {
 /// Removes a polecat: its window, worktree (and its registration in git) and its agent
 /// record. Refuses while it holds uncommitted or unmerged work unless `force`; an unmerged
 /// branch is kept even then (a branch costs nothing and loses nothing).
-pub async fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    remove_worker(ctx, address, "polecat", force).await
+pub fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
+    remove_worker(ctx, address, "polecat", force)
 }
 
 /// Removes a polecat or crew member (`role`) with the same protections.
-pub async fn remove_worker(
+pub fn remove_worker(
     ctx: &mut Ctx,
     address: &str,
     role: &str,
@@ -77,14 +77,14 @@ pub async fn remove_worker(
             risks.join("\n  ")
         )));
     }
-    take_down(ctx, &rig, &v, role, force, risks, None).await
+    take_down(ctx, &rig, &v, role, force, risks, None)
 }
 
 /// Removes a polecat whose work has landed (the refinery's cleanup after a merge): only when
 /// it is idle with nothing on its hook, its worktree has no uncommitted or untracked file and
 /// is still on `branch` at `landed_tip` (a commit the default branch holds), and nobody is
 /// attached to its window. Otherwise nothing is touched and the reason is returned.
-pub async fn remove_landed(
+pub fn remove_landed(
     ctx: &mut Ctx,
     address: &str,
     branch: &str,
@@ -139,9 +139,7 @@ pub async fn remove_landed(
         false,
         Vec::new(),
         Some(landed_tip),
-    )
-    .await
-    {
+    ) {
         Ok(r) => Ok(Ok(r)),
         Err(Error::Invalid(m)) => Ok(Err(m)),
         Err(e) => Err(e),
@@ -150,7 +148,7 @@ pub async fn remove_landed(
 
 /// The removal itself (under the rig lock, checks done): window, worktree, branch when its
 /// work is on the default branch (merged, or `landed_tip`), queued messages, agent record.
-async fn take_down(
+fn take_down(
     ctx: &mut Ctx,
     rig: &RigConfig,
     v: &PolecatView,
@@ -160,8 +158,7 @@ async fn take_down(
     landed_tip: Option<&str>,
 ) -> Result<RemoveReport> {
     let a = v.agent.clone();
-    let Some(window_killed) =
-        crate::work::agents::session::close_windows(ctx, &a.address, force).await?
+    let Some(window_killed) = crate::work::agents::session::close_windows(ctx, &a.address, force)?
     else {
         return Err(Error::invalid(format!(
             "someone is attached to {}'s window; detach first or use --force",
@@ -208,11 +205,7 @@ async fn take_down(
 /// Finishes the removal of a landed polecat that a stopped cleanup took half down: its
 /// branch and worktree are gone but its record still says idle (so it looks like a worker
 /// with nowhere to work). Its address when forgotten now.
-pub async fn finish_half_removed(
-    ctx: &mut Ctx,
-    rig: &RigConfig,
-    branch: &str,
-) -> Result<Option<String>> {
+pub fn finish_half_removed(ctx: &mut Ctx, rig: &RigConfig, branch: &str) -> Result<Option<String>> {
     let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     let found = agents::list(&ctx.reader(), Some(&rig.name))?
         .into_iter()
@@ -226,10 +219,7 @@ pub async fn finish_half_removed(
     let Some(a) = found else {
         return Ok(None);
     };
-    if crate::work::agents::session::close_windows(ctx, &a.address, false)
-        .await?
-        .is_none()
-    {
+    if crate::work::agents::session::close_windows(ctx, &a.address, false)?.is_none() {
         return Ok(None);
     }
     let note = serde_json::json!({"agent": a.address, "landed": branch, "finished": true});

@@ -145,7 +145,7 @@ pub struct Started {
 
 /// Starts the runtime in a new window (not waiting for it: see `await_ready`). For `paste`
 /// runtimes the beacon is not in the command line; the caller delivers it once ready.
-pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
+pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_instructions(ctx, spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = crate::work::gt_exe().display().to_string();
@@ -162,7 +162,7 @@ pub async fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
         bead: spec.bead.map(str::to_string),
         daemon: false,
     };
-    let created = ctx.tmux().create_window(&window).await?;
+    let created = ctx.tmux().create_window(&window)?;
     Ok(Started { created, env })
 }
 
@@ -181,7 +181,7 @@ pub enum OnFailure {
 
 /// Waits until the session's runtime is ready (answering the dialogs gt may answer); the
 /// error of a start that fails carries the runtime's own last screen lines.
-pub async fn await_ready(
+pub fn await_ready(
     ctx: &Ctx,
     address: &Address,
     started: &Started,
@@ -197,18 +197,13 @@ pub async fn await_ready(
         rt,
         &started.env,
         given,
-    )
-    .await
-    {
+    ) {
         Ok(r) => Ok(r),
         Err(e) => {
-            let keep = on_failure == OnFailure::Keep
-                && worth_keeping(ctx, &started.created.pane_id, rt).await;
+            let keep =
+                on_failure == OnFailure::Keep && worth_keeping(ctx, &started.created.pane_id, rt);
             if !keep {
-                let _ = ctx
-                    .tmux()
-                    .kill_agent_window(&started.created.window_id)
-                    .await;
+                let _ = ctx.tmux().kill_agent_window(&started.created.window_id);
             }
             Err(e)
         }
@@ -233,25 +228,24 @@ pub struct Launched {
 }
 
 /// A failed start's window shows an exited runtime or a dialog a person must answer.
-async fn worth_keeping(ctx: &Ctx, pane: &str, rt: &Runtime) -> bool {
+fn worth_keeping(ctx: &Ctx, pane: &str, rt: &Runtime) -> bool {
     let server = ctx.tmux();
     let dead = server
         .panes()
-        .await
         .ok()
         .and_then(|ps| ps.into_iter().find(|p| p.pane_id == pane))
         .is_some_and(|p| p.dead);
     if dead {
         return true;
     }
-    let text = server.capture(pane, 60).await.unwrap_or_default();
+    let text = server.capture(pane, 60).unwrap_or_default();
     crate::agent::screen::read(rt, &text).dialog.is_some()
 }
 
 /// Makes sure a long-lived agent (mayor, crew) is running: an existing live window is left
 /// alone; a dead one (its program exited) is replaced; paste-prompt runtimes get their beacon
 /// through confirmed delivery. The window is named `window`.
-pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
+pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
     let server = ctx.tmux();
     let addr = spec.address.to_string();
     // One launcher per agent at a time, or two could both find nothing and both start one.
@@ -261,7 +255,7 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         .locks_dir()
         .join(format!("session-{}.lock", addr.replace('/', "--")));
     let _turn = crate::fsutil::LockGuard::acquire(&lock)?;
-    for p in server.panes().await? {
+    for p in server.panes()? {
         if p.agent.as_deref() != Some(addr.as_str()) {
             continue;
         }
@@ -283,22 +277,22 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
                 answered_dialogs: Vec::new(),
             });
         }
-        server.kill_agent_window(&p.window_id).await?;
+        server.kill_agent_window(&p.window_id)?;
         crate::work::agents::delivery::cancel_queued(
             ctx,
             &addr,
             "its session had exited and was replaced",
         )?;
     }
-    let started = start(ctx, spec).await?;
-    let ready = await_ready(ctx, spec.address, &started, spec.runtime, OnFailure::Keep).await?;
+    let started = start(ctx, spec)?;
+    let ready = await_ready(ctx, spec.address, &started, spec.runtime, OnFailure::Keep)?;
     let created = started.created;
     if beacon_by_paste(spec.runtime) {
         let text = beacon(&addr, spec.sender, spec.topic);
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
-        let r = crate::work::agents::delivery::send(ctx, &addr, spec.sender, &text, wait).await?;
+        let r = crate::work::agents::delivery::send(ctx, &addr, spec.sender, &text, wait)?;
         if r.state != crate::work::agents::delivery::DeliveryState::Delivered {
-            let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            let _ = ctx.tmux().kill_agent_window(&created.window_id);
             // Its beacon must not reach the next session as a second one.
             crate::work::agents::delivery::cancel_queued(
                 ctx,
@@ -323,9 +317,9 @@ pub async fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
 
 /// Stops an agent's window (never one a person is looking at, unless `force`).
 /// What was still queued for it is failed, with the reason: it was meant for that session.
-pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool> {
+pub fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool> {
     let addr = address.to_string();
-    let Some(stopped) = close_windows(ctx, &addr, force).await? else {
+    let Some(stopped) = close_windows(ctx, &addr, force)? else {
         return Err(Error::invalid(format!(
             "someone is attached to {addr}'s window; detach first or use --force"
         )));
@@ -336,13 +330,13 @@ pub async fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool>
 
 /// Kills the agent's windows; None (nothing killed) when a person is attached to one and
 /// `force` is not given, else whether a window was killed.
-pub(in crate::work) async fn close_windows(
+pub(in crate::work) fn close_windows(
     ctx: &Ctx,
     address: &str,
     force: bool,
 ) -> Result<Option<bool>> {
     let server = ctx.tmux();
-    let panes = server.panes().await?;
+    let panes = server.panes()?;
     let mine: Vec<_> = panes
         .iter()
         .filter(|p| p.agent.as_deref() == Some(address))
@@ -352,7 +346,7 @@ pub(in crate::work) async fn close_windows(
     }
     let mut killed = false;
     for p in mine {
-        killed |= server.kill_agent_window(&p.window_id).await?;
+        killed |= server.kill_agent_window(&p.window_id)?;
     }
     Ok(Some(killed))
 }

@@ -34,7 +34,7 @@ const DIALOG_SETTLE: Duration = Duration::from_millis(400);
 /// `beacon_given`: the beacon was on the command line. Then a start is done only once the
 /// runtime took it (some draw an idle prompt first and submit it a moment later — text pasted
 /// into that moment is lost).
-pub async fn until_ready(
+pub fn until_ready(
     ctx: &Ctx,
     agent: &str,
     created: &Created,
@@ -42,32 +42,17 @@ pub async fn until_ready(
     env: &[(String, String)],
     beacon_given: bool,
 ) -> Result<Ready> {
-    watch(ctx, agent, created, rt, env, beacon_given)
-        .await
-        .map_err(|(_, e)| e)
+    let mut ready = Ready::default();
+    watch_into(ctx, agent, created, rt, env, beacon_given, &mut ready)?;
+    Ok(ready)
 }
 
 /// How long a runtime that shows neither the beacon nor a busy text must sit at its prompt
 /// before its start counts (one that does not echo what it was given).
 const QUIET_PROMPT: Duration = Duration::from_secs(10);
 
-/// `until_ready`, keeping what was answered also when the start fails.
-pub async fn watch(
-    ctx: &Ctx,
-    agent: &str,
-    created: &Created,
-    rt: &Runtime,
-    env: &[(String, String)],
-    beacon_given: bool,
-) -> std::result::Result<Ready, (Ready, Error)> {
-    let mut ready = Ready::default();
-    match watch_into(ctx, agent, created, rt, env, beacon_given, &mut ready).await {
-        Ok(()) => Ok(ready),
-        Err(e) => Err((ready, e)),
-    }
-}
-
-async fn watch_into(
+/// `until_ready`, filling `ready` as it goes: what was answered is kept when the start fails.
+pub fn watch_into(
     ctx: &Ctx,
     agent: &str,
     created: &Created,
@@ -92,8 +77,7 @@ async fn watch_into(
         || !rt.busy_patterns.is_empty();
     loop {
         let pane = server
-            .panes()
-            .await?
+            .panes()?
             .into_iter()
             .find(|p| p.pane_id == created.pane_id);
         let Some(pane) = pane else {
@@ -102,16 +86,13 @@ async fn watch_into(
                 rt.name
             )));
         };
-        let text = server
-            .capture(&created.pane_id, 60)
-            .await
-            .unwrap_or_default();
+        let text = server.capture(&created.pane_id, 60).unwrap_or_default();
         if pane.dead && pane.exit_status.is_none() && status_waits < 60 {
             // tmux lists the pane dead when its terminal closes and learns the exit status
             // only when it reaps the process — up to seconds later on a loaded machine; some
             // runtimes' status it never learns (then 3 s are spent waiting for it).
             status_waits += 1;
-            tokio::time::sleep(POLL).await;
+            std::thread::sleep(POLL);
             continue;
         }
         if pane.dead {
@@ -142,7 +123,7 @@ async fn watch_into(
                         evidence(rt, env, &text)
                     )));
                 }
-                tokio::time::sleep(POLL).await;
+                std::thread::sleep(POLL);
                 continue;
             }
             let times = ready.answered.iter().filter(|n| **n == d.name).count();
@@ -159,8 +140,8 @@ async fn watch_into(
                     shown(rt, env, startup::dialog_lines(&text, d, 16))
                 )));
             }
-            tokio::time::sleep(DIALOG_SETTLE).await;
-            server.press_dialog_keys(&created.pane_id, &d.keys).await?;
+            std::thread::sleep(DIALOG_SETTLE);
+            server.press_dialog_keys(&created.pane_id, &d.keys)?;
             tracing::info!(agent, dialog = %d.name, "answered a startup dialog");
             ready.answered.push(d.name.clone());
             ready_since = None;
@@ -188,7 +169,7 @@ async fn watch_into(
         if now_ready {
             let since = *ready_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= Duration::from_millis(rt.ready_settle_ms) {
-                server.mark_ready(&created.pane_id).await?;
+                server.mark_ready(&created.pane_id)?;
                 ready.waited_ms = started.elapsed().as_millis();
                 return Ok(());
             }
@@ -203,7 +184,7 @@ async fn watch_into(
                 evidence(rt, env, &text)
             )));
         }
-        tokio::time::sleep(POLL).await;
+        std::thread::sleep(POLL);
     }
 }
 

@@ -35,7 +35,7 @@ pub struct LegResult {
     pub error: Option<String>,
 }
 
-pub async fn run(
+pub fn run(
     ctx: &mut Ctx,
     name: &str,
     rig: &str,
@@ -125,7 +125,7 @@ pub async fn run(
     // Through the scheduler like any sling to a rig: a run of many legs respects
     // `scheduler.max_polecats`, the rest wait in its queue.
     for (leg, bead) in legs {
-        let r = scheduler::sling_or_queue(ctx, &bead, rig, &opts).await;
+        let r = scheduler::sling_or_queue(ctx, &bead, rig, &opts);
         let (agent, queued, error) = match r {
             Ok(Outcome::Slung(s)) => (Some(s.agent), None, None),
             Ok(Outcome::Queued(q)) => (
@@ -154,7 +154,7 @@ pub async fn run(
 /// Beads waiting to be slung by themselves (a convoy formula's synthesis) whose blockers'
 /// work is all finished — closed, or done and waiting in the merge queue — are slung now
 /// (through the scheduler: they may wait in its queue).
-pub async fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Outcome>>> {
+pub fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Outcome>>> {
     let waiting = ctx.reader().list(&crate::ledger::ListFilter {
         label: Some(SLING_WHEN_READY.into()),
         statuses: vec!["open".into()],
@@ -190,7 +190,7 @@ pub async fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Outcome>>> {
             no_formula: true,
             ..Default::default()
         };
-        let res = scheduler::sling_or_queue(ctx, &bead.id, &rig, &opts).await;
+        let res = scheduler::sling_or_queue(ctx, &bead.id, &rig, &opts);
         if res.is_ok() {
             // Slung or queued: either way the scheduler has it now.
             ctx.write(|tx| Ok(tx.remove_label(&bead.id, SLING_WHEN_READY)?))?;

@@ -20,11 +20,7 @@ pub struct Fed {
     pub agent: String,
 }
 
-pub(super) async fn feed(
-    ctx: &mut Ctx,
-    cap: &mut Capacity,
-    report: &mut DeaconReport,
-) -> Result<()> {
+pub(super) fn feed(ctx: &mut Ctx, cap: &mut Capacity, report: &mut DeaconReport) -> Result<()> {
     if !cap.has_room() {
         return Ok(());
     }
@@ -42,7 +38,7 @@ pub(super) async fn feed(
             tried.insert(bead.clone());
             progressed = true;
             let opts = SlingOptions::default();
-            match sling::sling_item(ctx, &bead, &rig, &opts).await {
+            match sling::sling_item(ctx, &bead, &rig, &opts) {
                 Ok(s) => {
                     if !s.already {
                         cap.take();

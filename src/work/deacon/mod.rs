@@ -67,7 +67,7 @@ pub struct DeaconReport {
 }
 
 /// One pass. Acts as `deacon` (events, mail and slings say so).
-pub async fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport> {
+pub fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport> {
     state.ticks += 1;
     let actor = std::mem::replace(&mut ctx.actor, "deacon".to_string());
     let mut report = DeaconReport {
@@ -75,7 +75,7 @@ pub async fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport
         at: crate::time::now(),
         ..DeaconReport::default()
     };
-    run_duties(ctx, state, &mut report).await;
+    run_duties(ctx, state, &mut report);
     ctx.actor = actor;
     report.warnings.append(&mut ctx.warnings);
     for e in &report.errors {
@@ -84,7 +84,7 @@ pub async fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport
     Ok(report)
 }
 
-async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport) {
+fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport) {
     // Settings may have changed since the last pass (`gt config set` in another process).
     if let Err(e) = ctx.reload_town() {
         report
@@ -101,10 +101,10 @@ async fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconR
     }) {
         report.errors.push(format!("landed convoys: {e}"));
     }
-    if let Err(e) = schedule(ctx, report).await {
+    if let Err(e) = schedule(ctx, report) {
         report.errors.push(format!("scheduler: {e}"));
     }
-    match super::convoy::run::sling_due(ctx).await {
+    match super::convoy::run::sling_due(ctx) {
         Ok(list) => {
             for r in list {
                 match r {
@@ -133,7 +133,7 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
 
 /// The queue first (those slings were asked for and waited), then the fed convoys, while
 /// the scheduler has room; nothing while it is paused.
-async fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
+fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
     let mut cap = Capacity::read(ctx)?;
     report.capacity = Some(cap);
     report.paused = scheduler::is_paused(ctx)?;
@@ -148,9 +148,9 @@ async fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
     };
     // Read again under the lock: a sling may have just started a polecat.
     cap = Capacity::read(ctx)?;
-    let d = scheduler::dispatch::dispatch(ctx, &mut cap).await?;
+    let d = scheduler::dispatch::dispatch(ctx, &mut cap)?;
     report.dispatched = d.dispatched;
     report.dropped = d.dropped;
     report.errors.extend(d.errors);
-    feed::feed(ctx, &mut cap, report).await
+    feed::feed(ctx, &mut cap, report)
 }

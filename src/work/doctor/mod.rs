@@ -133,7 +133,7 @@ impl Report {
 /// is reported, not refused.
 /// `ui_warnings`: what the workspace's keymap and theme loaders said of the user's files
 /// (gathered by the caller, which knows those formats).
-pub async fn run(
+pub fn run(
     cwd: &Path,
     overrides: &[String],
     fix: bool,
@@ -190,7 +190,7 @@ pub async fn run(
     checks.push(hooks::integrity(&mut ctx, fix, bootstrap));
     checks.extend(hooks::check(&mut ctx, fix));
     checks.extend(worktrees::check(&ctx, fix));
-    checks.extend(windows::check(&ctx, fix).await);
+    checks.extend(windows::check(&ctx, fix));
     checks.extend(runtimes::check(&ctx));
     checks.push(daemon::check(&paths, fix));
     if fix {

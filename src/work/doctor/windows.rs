@@ -8,9 +8,9 @@ use crate::work::Ctx;
 use crate::work::agents;
 use std::collections::HashSet;
 
-pub(super) async fn check(ctx: &Ctx, fix: bool) -> Vec<Check> {
+pub(super) fn check(ctx: &Ctx, fix: bool) -> Vec<Check> {
     let server = ctx.tmux();
-    let panes = match server.panes().await {
+    let panes = match server.panes() {
         Ok(p) => p,
         Err(e) => {
             return vec![Check::warn(
@@ -82,7 +82,6 @@ pub(super) async fn check(ctx: &Ctx, fix: bool) -> Vec<Check> {
         if fix {
             let res = server
                 .kill_agent_window(&p.window_id)
-                .await
                 .map(|killed| {
                     if killed {
                         tracing::info!(window = %p.window_id, agent, "gt doctor killed an orphaned agent window");

@@ -7,17 +7,12 @@ use crate::work::sling::{self, SlingOptions, Slung};
 use crate::work::{Ctx, formulas, molecule};
 use crate::{Error, Result};
 
-pub async fn sling_item(
-    ctx: &mut Ctx,
-    item: &str,
-    target: &str,
-    opts: &SlingOptions,
-) -> Result<Slung> {
+pub fn sling_item(ctx: &mut Ctx, item: &str, target: &str, opts: &SlingOptions) -> Result<Slung> {
     let rig = Address::parse(target)
         .ok()
         .and_then(|a| a.rig().map(str::to_string));
     let Some(bead) = ctx.reader().bead(item)? else {
-        return sling_formula(ctx, item, target, rig.as_deref(), opts).await;
+        return sling_formula(ctx, item, target, rig.as_deref(), opts);
     };
     let Some(formula) = effective_formula(ctx, target, opts)? else {
         if !opts.vars.is_empty() {
@@ -25,7 +20,7 @@ pub async fn sling_item(
                 "--var sets formula variables; give --formula <name> (or sling a formula) to use them",
             ));
         }
-        return sling::sling(ctx, item, target, opts).await;
+        return sling::sling(ctx, item, target, opts);
     };
     // A bead that already has an unfinished molecule keeps it (a repeated or moved sling).
     let existing = match molecule::root_of(&ctx.reader(), &bead)? {
@@ -42,7 +37,7 @@ pub async fn sling_item(
                     m.formula.as_deref().unwrap_or("?")
                 )));
             }
-            let mut s = sling::sling(ctx, item, target, opts).await?;
+            let mut s = sling::sling(ctx, item, target, opts)?;
             s.molecule = Some(root);
             return Ok(s);
         }
@@ -57,7 +52,7 @@ pub async fn sling_item(
             ctx.write(|tx| molecule::pour_in(tx, &spec))?
         }
     };
-    sling_poured(ctx, item, &poured.root, target, opts).await
+    sling_poured(ctx, item, &poured.root, target, opts)
 }
 
 /// The formula a bead slung to `target` with `opts` is given: `--formula`, else (for
@@ -82,14 +77,14 @@ pub fn effective_formula(ctx: &Ctx, target: &str, opts: &SlingOptions) -> Result
 
 /// Slings `item` (the poured root itself, or the bead it was poured for); a failure takes
 /// the molecule back.
-async fn sling_poured(
+fn sling_poured(
     ctx: &mut Ctx,
     item: &str,
     root: &str,
     target: &str,
     opts: &SlingOptions,
 ) -> Result<Slung> {
-    match sling::sling(ctx, item, target, opts).await {
+    match sling::sling(ctx, item, target, opts) {
         Ok(mut s) => {
             s.molecule = Some(root.to_string());
             Ok(s)
@@ -109,7 +104,7 @@ fn polecat_target(target: &str) -> bool {
     )
 }
 
-async fn sling_formula(
+fn sling_formula(
     ctx: &mut Ctx,
     name: &str,
     target: &str,
@@ -119,7 +114,7 @@ async fn sling_formula(
     let root = pour_named(ctx, name, rig, opts)?;
     let mut plain = opts.clone();
     plain.vars.clear();
-    sling_poured(ctx, &root, &root, target, &plain).await
+    sling_poured(ctx, &root, &root, target, &plain)
 }
 
 /// Pours the formula `name` (not a bead id) with `opts.vars`, for a sling to `rig`; returns

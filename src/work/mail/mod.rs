@@ -367,7 +367,7 @@ pub fn notify(ctx: &mut Ctx, mailboxes: &[String], line: &str, urgent: bool) -> 
         return Ok(Vec::new());
     }
     let server = ctx.tmux();
-    let panes = super::block_on_anywhere(async move { server.panes().await })??;
+    let panes = server.panes()?;
     let live: Vec<&String> = mailboxes
         .iter()
         .filter(|a| {

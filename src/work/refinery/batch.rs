@@ -57,7 +57,7 @@ struct Run<'a> {
 }
 
 /// Works `members` (in queue order) as one batch; returns what landed.
-pub(in crate::work) async fn work(
+pub(in crate::work) fn work(
     ctx: &mut Ctx,
     rig: &RigConfig,
     members: Vec<QueueItem>,
@@ -82,7 +82,7 @@ pub(in crate::work) async fn work(
         out,
         landed: Vec::new(),
     };
-    run.batch(ctx, rig, members, None).await?;
+    run.batch(ctx, rig, members, None)?;
     Ok(run.landed)
 }
 
@@ -121,7 +121,7 @@ impl Run<'_> {
     /// `known_red`: a gate failure already seen for exactly this stack on that base (so the
     /// test need not run again). Returns the new tip of the default branch when every member
     /// landed.
-    async fn batch(
+    fn batch(
         &mut self,
         ctx: &mut Ctx,
         rig: &RigConfig,
@@ -129,7 +129,7 @@ impl Run<'_> {
         known_red: Option<(GateFailure, String)>,
     ) -> Result<Option<String>> {
         let asked = members.len();
-        let built = self.build(ctx, rig, members).await?;
+        let built = self.build(ctx, rig, members)?;
         if built.members.is_empty() {
             return Ok(None);
         }
@@ -144,7 +144,7 @@ impl Run<'_> {
                     // A member left out after the last one built (a conflict) may have left
                     // the worktree elsewhere: test exactly the stack that would land.
                     git::checkout_clean(&self.wt, &built.head)?;
-                    gates::run_all(&self.wt, rig, &self.gate_record).await?
+                    gates::run_all(&self.wt, rig, &self.gate_record)?
                 }
             }
         };
@@ -161,22 +161,17 @@ impl Run<'_> {
         self.bisected = true;
         tracing::info!(rig = %rig.name, size = members.len(), gate = %failure.gate, "batch is red; bisecting");
         let right = members.split_off(members.len() / 2);
-        let left_tip = Box::pin(self.batch(ctx, rig, members, None)).await?;
+        let left_tip = self.batch(ctx, rig, members, None)?;
         // With the left half landed as tested, the right half on top of it is the stack that
         // just failed: no need to test it again before splitting it.
         let known = left_tip.map(|tip| (failure, tip));
-        Box::pin(self.batch(ctx, rig, right, known)).await?;
+        self.batch(ctx, rig, right, known)?;
         Ok(None)
     }
 
     /// Stacks `members` onto the current default branch. A member that conflicts or cannot
     /// be built is dealt with at once and left out; the rest go on.
-    async fn build(
-        &mut self,
-        ctx: &mut Ctx,
-        rig: &RigConfig,
-        members: Vec<QueueItem>,
-    ) -> Result<Built> {
+    fn build(&mut self, ctx: &mut Ctx, rig: &RigConfig, members: Vec<QueueItem>) -> Result<Built> {
         let base = git::resolve_commit(&self.repo, &format!("refs/heads/{}", rig.default_branch))?;
         let mut prev = base.clone();
         let mut built = Vec::new();
@@ -213,7 +208,7 @@ impl Run<'_> {
             };
             match prepared {
                 git::Prepared::Conflict { files } => {
-                    let o = conflict::on_conflict(ctx, rig, &m, files).await?;
+                    let o = conflict::on_conflict(ctx, rig, &m, files)?;
                     self.out.push(o);
                 }
                 git::Prepared::Ready { head, .. } => {

@@ -37,7 +37,7 @@ pub(in crate::work) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>
 
 /// Cleans up after `landed`; None when there was nothing to say. Every branch was either
 /// cleaned or kept with a reason, so the merge requests' cleanup-pending labels go.
-pub(in crate::work) async fn clean(
+pub(in crate::work) fn clean(
     ctx: &mut Ctx,
     rig: &RigConfig,
     landed: &[Landed],
@@ -57,9 +57,7 @@ pub(in crate::work) async fn clean(
         }
         let Ok(tip) = git::branch_tip(&repo, &l.branch) else {
             // Gone already; a cleanup stopped half-way may have left the polecat's record.
-            match crate::work::agents::polecat_remove::finish_half_removed(ctx, rig, &l.branch)
-                .await
-            {
+            match crate::work::agents::polecat_remove::finish_half_removed(ctx, rig, &l.branch) {
                 Ok(Some(p)) => polecats.push(p),
                 Ok(None) => {}
                 Err(e) => keep(&l.branch, e.to_string()),
@@ -96,9 +94,7 @@ pub(in crate::work) async fn clean(
             }
             Some(a) => {
                 let address = a.address.clone();
-                match crate::work::agents::polecat::remove_landed(ctx, &address, &l.branch, &tip)
-                    .await
-                {
+                match crate::work::agents::polecat::remove_landed(ctx, &address, &l.branch, &tip) {
                     Ok(Ok(r)) => {
                         polecats.push(r.address);
                         branches.extend(r.branch_removed);

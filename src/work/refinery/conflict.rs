@@ -130,7 +130,7 @@ fn worker_mail(
 }
 
 /// A conflict, handled per `merge.on_conflict`.
-pub(in crate::work) async fn on_conflict(
+pub(in crate::work) fn on_conflict(
     ctx: &mut Ctx,
     rig: &RigConfig,
     mr: &QueueItem,
@@ -198,7 +198,7 @@ pub(in crate::work) async fn on_conflict(
         ));
     }
     let slung_to = if sling && free {
-        sling_resolution(ctx, rig, &resolution).await
+        sling_resolution(ctx, rig, &resolution)
     } else {
         None
     };
@@ -316,13 +316,13 @@ fn resolution_in(
 
 /// Slings a resolution bead to a polecat of the rig; the polecat's address, or None (with
 /// a comment on the bead saying why) when that failed.
-async fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<String> {
+fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<String> {
     let opts = SlingOptions {
         no_convoy: true,
         ..Default::default()
     };
     // Through the scheduler like any sling to a rig: a limit or a pause holds it in the queue.
-    let slung = crate::work::scheduler::sling_or_queue(ctx, id, &rig.name, &opts).await;
+    let slung = crate::work::scheduler::sling_or_queue(ctx, id, &rig.name, &opts);
     let (agent, note) = match slung {
         Ok(crate::work::scheduler::Outcome::Slung(s)) => (Some(s.agent), None),
         Ok(crate::work::scheduler::Outcome::Queued(q)) => (
@@ -359,7 +359,7 @@ async fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<St
 }
 
 /// Slings the resolution beads a refinery made but was stopped before slinging.
-pub(in crate::work) async fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
+pub(in crate::work) fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
     let pending = ctx.reader().list(&ListFilter {
         label: Some(SLING_PENDING.into()),
         prefix: Some(rig.prefix.clone()),
@@ -369,7 +369,7 @@ pub(in crate::work) async fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
     match pending {
         Ok(list) => {
             for b in list {
-                sling_resolution(ctx, rig, &b.id).await;
+                sling_resolution(ctx, rig, &b.id);
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not look for unslung resolution beads"),

@@ -2,6 +2,7 @@
 //! its worktree on the result it is about to land. Each gate runs in its own process group,
 //! so a timeout stops everything it started, not only the shell.
 
+use crate::process::Kill;
 use crate::town::RigConfig;
 use crate::{Error, Result};
 use std::path::Path;
@@ -90,14 +91,14 @@ fn group_works_in(pgid: u32, dir: &Path) -> bool {
 
 /// Runs every gate in order in `wt`; the first failure, or None when all passed. The running
 /// gate's process group is kept in `record` meanwhile.
-pub(in crate::work) async fn run_all(
+pub(in crate::work) fn run_all(
     wt: &Path,
     rig: &RigConfig,
     record: &Path,
 ) -> Result<Option<GateFailure>> {
     let timeout = gate_timeout(rig);
     for gate in gates(rig)? {
-        let (ok, tail) = run_gate(wt, &gate, timeout, record).await?;
+        let (ok, tail) = run_gate(wt, &gate, timeout, record)?;
         if !ok {
             return Ok(Some(GateFailure { gate, tail }));
         }
@@ -106,58 +107,22 @@ pub(in crate::work) async fn run_all(
 }
 
 /// Runs one gate with `sh -c` in the worktree; (passed, the last lines of its output).
-async fn run_gate(
-    wt: &Path,
-    gate: &str,
-    timeout: Duration,
-    record: &Path,
-) -> Result<(bool, String)> {
-    use tokio::io::AsyncReadExt;
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{gate} 2>&1"))
-        .current_dir(wt)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| Error::io(format!("run gate `{gate}`"), e))?;
-    let pid = child.id();
-    if let Some(p) = pid {
+fn run_gate(wt: &Path, gate: &str, timeout: Duration, record: &Path) -> Result<(bool, String)> {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(format!("{gate} 2>&1")).current_dir(wt);
+    // Its own process group: on time-out everything the gate started goes, not only its shell.
+    let finished = crate::process::run_within(&mut cmd, None, timeout, Kill::Group, |pid| {
         let written = record
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(record, p.to_string()));
+            .and_then(|()| std::fs::write(record, pid.to_string()));
         if let Err(e) = written {
             tracing::warn!(error = %e, "cannot record the gate's process group");
         }
-    }
-    let mut stdout = child.stdout.take();
-    let mut buf = Vec::new();
-    let finished = tokio::time::timeout(timeout, async {
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut buf).await;
-        }
-        child.wait().await
     })
-    .await;
-    let status = match finished {
-        Ok(Ok(st)) => Some(st),
-        Ok(Err(e)) => return Err(Error::io(format!("wait for gate `{gate}`"), e)),
-        Err(_) => {
-            // Everything the gate started goes, not only its shell.
-            if let Some(pid) = pid {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{pid}")])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-            let _ = child.wait().await;
-            None
-        }
-    };
+    .map_err(|e| Error::io(format!("run gate `{gate}`"), e))?;
+    let status = finished.status;
+    let buf = finished.stdout;
     let _ = std::fs::remove_file(record);
     let out = String::from_utf8_lossy(&buf).into_owned();
     let mut lines: Vec<&str> = out.lines().rev().take(20).collect();

@@ -194,7 +194,7 @@ impl Outcome {
 /// Works the queue until it is empty (or one round with `once`), handing each outcome to
 /// `seen` as it happens. Only merge requests count as work: a push that fails again, or a
 /// cleanup, does not keep it going.
-pub async fn run(
+pub fn run(
     ctx: &mut Ctx,
     rig: &RigConfig,
     once: bool,
@@ -202,7 +202,7 @@ pub async fn run(
 ) -> Result<Vec<Outcome>> {
     let mut done = Vec::new();
     loop {
-        let batch = process(ctx, rig).await?;
+        let batch = process(ctx, rig)?;
         let worked = batch.iter().any(|o| o.merge_request().is_some());
         for o in batch {
             seen(&o)?;
@@ -218,7 +218,7 @@ pub async fn run(
 /// build, gates, land (or bisect, send back, make a resolution bead), push, clean up. An
 /// empty list: there was nothing to do. Safe to call in a loop (one refinery per rig holds a
 /// file lock while it works) and to kill at any point: the next call resumes.
-pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
+pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     let lock = ctx
         .town
         .paths
@@ -231,7 +231,7 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         &ctx.town.paths.refinery_dir(&rig.name),
     );
     // Resolution beads a killed refinery made but did not get to sling.
-    conflict::sling_pending(ctx, rig).await;
+    conflict::sling_pending(ctx, rig);
     let mut out = Vec::new();
     // Landings whose cleanup a stopped refinery did not get to (read before this call lands
     // anything: those are cleaned up below anyway).
@@ -245,14 +245,14 @@ pub async fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         .take(batch_max)
         .collect();
     if !next.is_empty() {
-        landed.extend(batch::work(ctx, rig, next, &mut out).await?);
+        landed.extend(batch::work(ctx, rig, next, &mut out)?);
     }
     if let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);
     }
     landed.extend(unclean);
     if !landed.is_empty() {
-        match cleanup::clean(ctx, rig, &landed).await {
+        match cleanup::clean(ctx, rig, &landed) {
             Ok(Some(o)) => out.push(o),
             Ok(None) => {}
             Err(e) => {

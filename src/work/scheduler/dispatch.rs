@@ -46,14 +46,14 @@ enum Tried {
 }
 
 /// Slings queued beads in order while `cap` has room.
-pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
+pub fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
     let mut report = DispatchReport::default();
     let mut failures = 0;
     for (view, entry) in queue::list(&ctx.reader())? {
         if !cap.has_room() || failures >= MAX_FAILURES {
             break;
         }
-        match try_entry(ctx, &view, &entry, &mut report).await? {
+        match try_entry(ctx, &view, &entry, &mut report)? {
             Tried::Slung(s) if !s.already => cap.take(),
             Tried::Failed(e) => {
                 keep_queued(ctx, &view, &entry, &e, &mut report)?;
@@ -70,7 +70,7 @@ pub async fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchRepor
 /// over (they stay queued) rather than holding it back, and nothing behind it is touched —
 /// that is the deacon's round. Its own sling (None: no room was left for it) or its error;
 /// an error takes it back out of the queue, as if it had never been slung.
-pub(super) async fn work_up_to(
+pub(super) fn work_up_to(
     ctx: &mut Ctx,
     cap: &mut Capacity,
     bead: &str,
@@ -85,7 +85,7 @@ pub(super) async fn work_up_to(
         if !mine && failures >= MAX_FAILURES {
             continue;
         }
-        match try_entry(ctx, &view, &entry, report).await? {
+        match try_entry(ctx, &view, &entry, report)? {
             Tried::Slung(s) if mine => return Ok(Some(s)),
             Tried::Slung(s) if !s.already => cap.take(),
             Tried::Slung(_) => {}
@@ -105,13 +105,13 @@ pub(super) async fn work_up_to(
 }
 
 /// Slings one queued bead, noting a sling or a drop in `report`.
-async fn try_entry(
+fn try_entry(
     ctx: &mut Ctx,
     view: &QueuedView,
     entry: &Entry,
     report: &mut DispatchReport,
 ) -> Result<Tried> {
-    let res = sling::sling_item(ctx, &view.bead, &entry.target, &entry.options()).await;
+    let res = sling::sling_item(ctx, &view.bead, &entry.target, &entry.options());
     let e = match res {
         Ok(s) => {
             report.dispatched.push(Dispatched {

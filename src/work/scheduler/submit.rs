@@ -36,7 +36,7 @@ pub struct Queued {
 }
 
 /// Slings each item (bead or formula) to the target, through the scheduler.
-pub async fn sling_many(
+pub fn sling_many(
     ctx: &mut Ctx,
     items: &[String],
     target: &str,
@@ -53,28 +53,28 @@ pub async fn sling_many(
     }
     let mut out = Vec::new();
     for item in items {
-        out.push(sling_or_queue(ctx, item, target, opts).await);
+        out.push(sling_or_queue(ctx, item, target, opts));
     }
     Ok(out)
 }
 
 /// One sling: at once when it is not a rig target, with `--force`, or when there is room;
 /// else into the queue.
-pub async fn sling_or_queue(
+pub fn sling_or_queue(
     ctx: &mut Ctx,
     item: &str,
     target: &str,
     opts: &SlingOptions,
 ) -> Result<Outcome> {
     let Ok(Address::Rig { rig }) = Address::parse(target) else {
-        return direct(ctx, item, target, opts).await;
+        return direct(ctx, item, target, opts);
     };
     if opts.force {
-        return direct(ctx, item, target, opts).await;
+        return direct(ctx, item, target, opts);
     }
     let max = max_polecats(ctx)?;
     if max == 0 && !is_paused(ctx)? {
-        return direct(ctx, item, target, opts).await;
+        return direct(ctx, item, target, opts);
     }
     ctx.town.rig(&rig)?;
     // Held through the sling: the room it saw must still be there when the polecat starts.
@@ -84,7 +84,7 @@ pub async fn sling_or_queue(
     if let Some(b) = &bead {
         if b.status == "hooked" {
             // Already on a hook: the sling says "already there" or refuses, as usual.
-            return direct(ctx, item, target, opts).await;
+            return direct(ctx, item, target, opts);
         }
         if let Some(e) = queue::entry_of(&ctx.reader(), &b.id)? {
             return requeue(ctx, &b.id, e, target, opts, paused);
@@ -95,7 +95,7 @@ pub async fn sling_or_queue(
     // this one does not jump the queue: it joins it and the queue is worked in order now.
     let others_wait = !queue::list(&ctx.reader())?.is_empty();
     if !paused && cap.has_room() && !others_wait {
-        return direct(ctx, item, target, opts).await;
+        return direct(ctx, item, target, opts);
     }
     let reason = if paused {
         "the scheduler is paused (`gt scheduler resume`)".to_string()
@@ -128,7 +128,7 @@ pub async fn sling_or_queue(
     ctx.write(|tx| queue::enqueue_in(tx, &bead_id, entry))?;
     if !paused && cap.has_room() {
         let mut report = super::dispatch::DispatchReport::default();
-        let mine = super::dispatch::work_up_to(ctx, &mut cap, &bead_id, &mut report).await;
+        let mine = super::dispatch::work_up_to(ctx, &mut cap, &bead_id, &mut report);
         for d in report.dispatched.iter().filter(|d| d.bead != bead_id) {
             ctx.warnings.push(format!(
                 "note: {} was queued first and is now slung to {}",
@@ -158,10 +158,8 @@ pub async fn sling_or_queue(
     }))
 }
 
-async fn direct(ctx: &mut Ctx, item: &str, target: &str, opts: &SlingOptions) -> Result<Outcome> {
-    sling::sling_item(ctx, item, target, opts)
-        .await
-        .map(Outcome::Slung)
+fn direct(ctx: &mut Ctx, item: &str, target: &str, opts: &SlingOptions) -> Result<Outcome> {
+    sling::sling_item(ctx, item, target, opts).map(Outcome::Slung)
 }
 
 /// A queued bead slung again: the same target is a repeat; another target (or other

@@ -100,19 +100,14 @@ fn same_target(target: &Target, holder: &str) -> bool {
     }
 }
 
-pub async fn sling(
-    ctx: &mut Ctx,
-    bead_id: &str,
-    target: &str,
-    opts: &SlingOptions,
-) -> Result<Slung> {
+pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) -> Result<Slung> {
     let bead = super::beads::require(ctx, &ctx.reader(), bead_id)?;
     let target = parse_target(ctx, target)?;
     let rig = match &target {
         Target::AnyPolecat(r) | Target::Polecat(r, _) => r.clone(),
         Target::Standing(addr) => {
             let addr = addr.clone();
-            return sling_standing(ctx, &bead, &addr, opts).await;
+            return sling_standing(ctx, &bead, &addr, opts);
         }
     };
     let default_agent = ctx.setting("default_agent", Some(&rig))?.as_str();
@@ -136,7 +131,7 @@ pub async fn sling(
         rig: rig.name.clone(),
         name: plan.name.clone(),
     };
-    let plan = clear_reused(ctx, &target, &rig, &address, plan).await?;
+    let plan = clear_reused(ctx, &target, &rig, &address, plan)?;
     let address = Address::Polecat {
         rig: rig.name.clone(),
         name: plan.name.clone(),
@@ -158,7 +153,7 @@ pub async fn sling(
             return Err(e);
         }
     };
-    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead).await;
+    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead);
     let started = match started {
         Ok(c) => c,
         Err(e) => {
@@ -177,9 +172,7 @@ pub async fn sling(
         &started,
         &runtime,
         session::OnFailure::Remove,
-    )
-    .await
-    {
+    ) {
         Ok(r) => r,
         Err(e) => {
             let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
@@ -197,7 +190,7 @@ pub async fn sling(
     if session::beacon_by_paste(&runtime) {
         let beacon = session::beacon(&address.to_string(), &ctx.actor.clone(), &bead.id);
         let wait = Duration::from_secs(runtime.startup_timeout_secs);
-        let outcome = delivery::send(ctx, &address.to_string(), "gt sling", &beacon, wait).await;
+        let outcome = delivery::send(ctx, &address.to_string(), "gt sling", &beacon, wait);
         let ok = matches!(&outcome, Ok(r) if r.state == super::agents::delivery::DeliveryState::Delivered);
         if !ok {
             let why = match outcome {
@@ -207,7 +200,7 @@ pub async fn sling(
                 Err(e) => e.to_string(),
             };
             let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
-            let _ = ctx.tmux().kill_agent_window(&created.window_id).await;
+            let _ = ctx.tmux().kill_agent_window(&created.window_id);
             // The beacon names this bead; it must never reach a later session of this name.
             let _ = delivery::cancel_queued(ctx, &address.to_string(), "the sling was undone");
             rollback_hook(ctx, &bead, &record);
@@ -218,7 +211,7 @@ pub async fn sling(
         }
     }
     let moved_from = match record.prev_holder.as_ref() {
-        Some(h) => Some(let_go(ctx, h, &bead.id, &address.to_string()).await),
+        Some(h) => Some(let_go(ctx, h, &bead.id, &address.to_string())),
         None => None,
     };
     Ok(Slung {
@@ -272,7 +265,7 @@ fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
 /// A reused polecat's old session ends before its worktree is touched (so nothing writes
 /// into it while it is checked and switched); then it must still be clean. A rig target
 /// falls back to a new polecat when it is not; a named one is refused.
-async fn clear_reused(
+fn clear_reused(
     ctx: &mut Ctx,
     target: &Target,
     rig: &RigConfig,
@@ -282,7 +275,7 @@ async fn clear_reused(
     let Some(prev) = &plan.reused else {
         return Ok(plan);
     };
-    stop_old_session(ctx, address).await?;
+    stop_old_session(ctx, address)?;
     let dirty = prev
         .worktree
         .as_ref()
@@ -304,12 +297,9 @@ async fn clear_reused(
 
 /// Ends an idle polecat's previous session (refusing if a person is attached to it) and
 /// drops anything still queued for it: it was meant for that session's work.
-async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
+fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
     let addr = address.to_string();
-    if super::agents::session::close_windows(ctx, &addr, false)
-        .await?
-        .is_none()
-    {
+    if super::agents::session::close_windows(ctx, &addr, false)?.is_none() {
         return Err(Error::invalid(format!(
             "someone is attached to {address}'s window; not replacing its session"
         )));
@@ -324,17 +314,17 @@ async fn stop_old_session(ctx: &mut Ctx, address: &Address) -> Result<()> {
 
 /// Stops the polecat's session that was started for `bead` — only that one: by now the
 /// polecat may be idle and reused for other work, whose session must be left alone.
-async fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
+fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
     let server = ctx.tmux();
     let mut stopped = false;
-    for p in server.panes().await? {
+    for p in server.panes()? {
         if p.agent.as_deref() == Some(agent) && p.bead.as_deref() == Some(bead) {
             if p.human_attached() {
                 return Err(Error::invalid(format!(
                     "someone is attached to {agent}'s window; it was left running"
                 )));
             }
-            stopped |= server.kill_agent_window(&p.window_id).await?;
+            stopped |= server.kill_agent_window(&p.window_id)?;
         }
     }
     let idle = agents::find(&ctx.reader(), agent)?.is_some_and(|a| a.hook.is_none());
@@ -346,9 +336,9 @@ async fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
 
 /// After `--force` moved the bead: a polecat that held it is stopped (its worktree and
 /// branch stay as they are); a crew member or the mayor is told. Returns who it was.
-async fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String {
+fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String {
     if prev.role == "polecat" {
-        if let Err(e) = stop_session_on(ctx, &prev.address, bead).await {
+        if let Err(e) = stop_session_on(ctx, &prev.address, bead) {
             ctx.warnings.push(format!(
                 "warning: {} still runs although {bead} was moved from it: {e}",
                 prev.address
@@ -369,7 +359,7 @@ async fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String
 /// Hooks a bead to a crew member or the mayor (who keep their own workspace) and tells
 /// them: a running session gets the beacon through confirmed delivery, a stopped one is
 /// started with it.
-async fn sling_standing(
+fn sling_standing(
     ctx: &mut Ctx,
     bead: &Bead,
     address: &Address,
@@ -385,7 +375,7 @@ async fn sling_standing(
     let info = match agents::find(&ctx.reader(), &addr)? {
         Some(i) => i,
         None if *address == Address::Mayor => {
-            super::agents::mayor::start(ctx, opts.agent.as_deref()).await?;
+            super::agents::mayor::start(ctx, opts.agent.as_deref())?;
             agents::require(ctx, "mayor")?
         }
         None => {
@@ -464,29 +454,22 @@ async fn sling_standing(
     };
     let running = ctx
         .tmux()
-        .panes()
-        .await?
+        .panes()?
         .into_iter()
         .any(|p| p.agent.as_deref() == Some(addr.as_str()) && !p.dead);
     let told = if running {
         let beacon = session::beacon(&addr, &ctx.actor.clone(), &bead.id);
-        delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))
-            .await
-            .and_then(|r| {
-                if r.state == super::agents::delivery::DeliveryState::Failed {
-                    Err(Error::failed(r.reason.unwrap_or_default()))
-                } else {
-                    Ok(())
-                }
-            })
+        delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10)).and_then(|r| {
+            if r.state == super::agents::delivery::DeliveryState::Failed {
+                Err(Error::failed(r.reason.unwrap_or_default()))
+            } else {
+                Ok(())
+            }
+        })
     } else if *address == Address::Mayor {
-        super::agents::mayor::start(ctx, opts.agent.as_deref())
-            .await
-            .map(|_| ())
+        super::agents::mayor::start(ctx, opts.agent.as_deref()).map(|_| ())
     } else {
-        super::agents::crew::start(ctx, &addr, Some(&bead.id))
-            .await
-            .map(|_| ())
+        super::agents::crew::start(ctx, &addr, Some(&bead.id)).map(|_| ())
     };
     if let Err(e) = told {
         let (bead_before, me_before, superseded, holder_before) = before;
@@ -518,7 +501,7 @@ async fn sling_standing(
     let mut r = standing_result(ctx, bead, &addr, false, convoy)?;
     r.runtime = info.runtime.unwrap_or_default();
     if let Some(h) = &prev_holder {
-        r.moved_from = Some(let_go(ctx, h, &bead.id, &addr).await);
+        r.moved_from = Some(let_go(ctx, h, &bead.id, &addr));
     }
     Ok(r)
 }
@@ -801,7 +784,7 @@ fn restore(tx: &mut crate::ledger::Tx<'_>, before: &Bead) -> Result<()> {
     Ok(())
 }
 
-async fn start_window(
+fn start_window(
     ctx: &Ctx,
     address: &Address,
     plan: &Plan,
@@ -820,5 +803,5 @@ async fn start_window(
         topic: &bead.id,
         repo: repo.as_deref(),
     };
-    session::start(ctx, &spec).await
+    session::start(ctx, &spec)
 }

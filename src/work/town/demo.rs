@@ -297,19 +297,18 @@ pub struct Lively {
 /// Brings the demo town to life for the workspace: the mayor (started again if its session
 /// is gone), a few simulated polecats on ready beads when nothing is being worked, and a
 /// welcome message the first time.
-pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
+pub fn liven(ctx: &mut Ctx) -> Result<Lively> {
     let mut out = Lively::default();
     let agents = crate::work::agents::list(&ctx.reader(), None)?;
     let first = agents.is_empty();
     // Only when its session is gone: starting a running mayor would reset its record.
     let mayor_live = ctx
         .tmux()
-        .panes()
-        .await?
+        .panes()?
         .iter()
         .any(|p| p.agent.as_deref() == Some("mayor") && !p.dead);
     if !mayor_live {
-        out.mayor = !crate::work::agents::mayor::start(ctx, None).await?.already;
+        out.mayor = !crate::work::agents::mayor::start(ctx, None)?.already;
     }
     if agents.iter().any(|a| a.hook.is_some()) {
         return Ok(out);
@@ -345,7 +344,7 @@ pub async fn liven(ctx: &mut Ctx) -> Result<Lively> {
             agent: Some(DEMO_RUNTIMES[i % DEMO_RUNTIMES.len()].0.to_string()),
             ..Default::default()
         };
-        let s = crate::work::formulas::sling::sling_item(ctx, &b.id, &rig, &opts).await?;
+        let s = crate::work::formulas::sling::sling_item(ctx, &b.id, &rig, &opts)?;
         out.slung.push(format!("{} → {}", s.bead, s.agent));
     }
     if !first {

@@ -24,7 +24,7 @@ pub struct UpReport {
 /// How long `gt up` waits for the new supervisor to report.
 const START_WAIT: Duration = Duration::from_secs(15);
 
-pub async fn up(ctx: &mut Ctx) -> Result<UpReport> {
+pub fn up(ctx: &mut Ctx) -> Result<UpReport> {
     let paths = ctx.town.paths.clone();
     let marker = status::down_marker(&paths);
     if marker.exists() {
@@ -45,20 +45,19 @@ pub async fn up(ctx: &mut Ctx) -> Result<UpReport> {
             .map_err(|e| Error::io("create .gt/daemon", e))?;
         std::fs::write(&marker, crate::time::now())
             .map_err(|e| Error::io("write the handover marker", e))?;
-        let started = async {
-            wait_for_release(&paths).await?;
-            let w = start_window(ctx).await?;
-            wait_for_report(ctx, Some(&w)).await?;
+        let started = (|| {
+            wait_for_release(&paths)?;
+            let w = start_window(ctx)?;
+            wait_for_report(ctx, Some(&w))?;
             Ok::<_, Error>(w)
-        }
-        .await;
+        })();
         if started.is_err() {
             let _ = std::fs::remove_file(&marker);
         }
         window = Some(started?);
     }
     let mayor = if ctx.setting("up.mayor", None)?.as_bool() {
-        Some(match mayor::start(ctx, None).await {
+        Some(match mayor::start(ctx, None) {
             Ok(l) => format!("window {}", l.window),
             Err(e) => format!("not started: {e}"),
         })
@@ -75,10 +74,10 @@ pub async fn up(ctx: &mut Ctx) -> Result<UpReport> {
     })
 }
 
-async fn start_window(ctx: &Ctx) -> Result<String> {
+fn start_window(ctx: &Ctx) -> Result<String> {
     let server = ctx.tmux();
     // A window left by a supervisor that ended (remain-on-exit) makes way for the new one.
-    for p in server.panes().await? {
+    for p in server.panes()? {
         if p.daemon {
             if !p.dead {
                 return Err(Error::failed(format!(
@@ -86,7 +85,7 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
                     p.window_id
                 )));
             }
-            server.kill_agent_window(&p.window_id).await?;
+            server.kill_agent_window(&p.window_id)?;
         }
     }
     let exe = crate::work::gt_exe();
@@ -111,11 +110,11 @@ async fn start_window(ctx: &Ctx) -> Result<String> {
         bead: None,
         daemon: true,
     };
-    Ok(server.create_window(&spec).await?.window_id)
+    Ok(server.create_window(&spec)?.window_id)
 }
 
 /// Waits for a workspace to let go of the lock after a handover request.
-async fn wait_for_release(paths: &crate::town::TownPaths) -> Result<()> {
+fn wait_for_release(paths: &crate::town::TownPaths) -> Result<()> {
     let end = Instant::now() + START_WAIT;
     while status::lock_held(paths) {
         if Instant::now() > end {
@@ -123,14 +122,14 @@ async fn wait_for_release(paths: &crate::town::TownPaths) -> Result<()> {
                 "the workspace supervising this town did not hand over within 15 s; close it or try again",
             ));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::thread::sleep(Duration::from_millis(100));
     }
     Ok(())
 }
 
 /// Waits until the new supervisor holds the lock and has written its status; when its window
 /// dies first, says what it printed.
-async fn wait_for_report(ctx: &Ctx, window: Option<&str>) -> Result<()> {
+fn wait_for_report(ctx: &Ctx, window: Option<&str>) -> Result<()> {
     let paths = &ctx.town.paths;
     let end = Instant::now() + START_WAIT;
     while Instant::now() < end {
@@ -140,18 +139,17 @@ async fn wait_for_report(ctx: &Ctx, window: Option<&str>) -> Result<()> {
         }
         let server = ctx.tmux();
         if let Some(p) = server
-            .panes()
-            .await?
+            .panes()?
             .into_iter()
             .find(|p| Some(p.window_id.as_str()) == window && p.dead)
         {
-            let text = server.capture(&p.pane_id, 20).await.unwrap_or_default();
+            let text = server.capture(&p.pane_id, 20).unwrap_or_default();
             return Err(Error::failed(format!(
                 "the supervisor exited at once: {}",
                 text.trim()
             )));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::thread::sleep(Duration::from_millis(100));
     }
     Err(Error::failed(format!(
         "the supervisor did not report within {} s; see {}",
@@ -174,7 +172,7 @@ pub struct DownReport {
 /// How long `gt down` waits for the supervisor to let go (a gate may be running).
 const STOP_WAIT: Duration = Duration::from_secs(20);
 
-pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
+pub fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     let paths = ctx.town.paths.clone();
     let was_running = status::lock_held(&paths);
     let pid = status::read_file(&paths).map(|s| (s.pid, s.kind));
@@ -184,7 +182,7 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
         .map_err(|e| Error::io("write the down marker", e))?;
     let end = Instant::now() + STOP_WAIT;
     while status::lock_held(&paths) && Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::thread::sleep(Duration::from_millis(100));
     }
     if status::lock_held(&paths)
         && let Some((pid, status::Kind::Daemon)) = pid
@@ -194,7 +192,7 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
         let _ = std::process::Command::new("kill")
             .args(["-KILL", &pid.to_string()])
             .status();
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::thread::sleep(Duration::from_millis(300));
     }
     let mut report = DownReport {
         supervisor_stopped: was_running && !status::lock_held(&paths),
@@ -212,11 +210,11 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     // Agents `gt up` brings back did not crash: their restart history starts afresh.
     crate::work::witness::forget_all(ctx);
     let server = ctx.tmux();
-    for p in server.panes().await? {
+    for p in server.panes()? {
         if p.daemon {
             // The supervisor has stopped; its leftover window goes unless someone watches it.
             if !p.human_attached() || force {
-                server.kill_agent_window(&p.window_id).await?;
+                server.kill_agent_window(&p.window_id)?;
             }
             continue;
         }
@@ -229,10 +227,9 @@ pub async fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
         }
         // One window that cannot be stopped does not keep the others running.
         let res = match Address::parse(&agent) {
-            Ok(addr) => session::stop(ctx, &addr, force).await.map(|_| ()),
+            Ok(addr) => session::stop(ctx, &addr, force).map(|_| ()),
             Err(_) => server
                 .kill_agent_window(&p.window_id)
-                .await
                 .map(|_| ())
                 .map_err(Error::from),
         };

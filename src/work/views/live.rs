@@ -36,10 +36,10 @@ pub struct AgentView {
 
 /// Every agent with its session state. Windows gt tagged but the ledger does not know are
 /// listed too (as `unknown`), so nothing runs unseen.
-pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
+pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let infos = agents::list(&ctx.reader(), rig)?;
     let server = ctx.tmux();
-    let panes = server.panes().await?;
+    let panes = server.panes()?;
     // Only the panes of the agents asked about (a rig's witness reads its own rig's); a dead
     // pane too when its runtime never started (its last words are the reason).
     let live: Vec<String> = panes
@@ -52,7 +52,7 @@ pub async fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
         })
         .map(|p| p.pane_id.clone())
         .collect();
-    let screens = server.capture_many(&live, 40).await?;
+    let screens = server.capture_many(&live, 40)?;
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
     let now = chrono::Utc::now().timestamp();
@@ -253,20 +253,19 @@ pub fn session_state(
 }
 
 /// The pane of a live agent, or why there is none.
-pub async fn pane_of(ctx: &Ctx, address: &str) -> Result<Pane> {
+pub fn pane_of(ctx: &Ctx, address: &str) -> Result<Pane> {
     let info = agents::require(ctx, address)?;
     ctx.tmux()
-        .panes()
-        .await?
+        .panes()?
         .into_iter()
         .find(|p| p.agent.as_deref() == Some(info.address.as_str()))
         .ok_or_else(|| Error::failed(format!("{} has no running session", info.address)))
 }
 
 /// The last `lines` lines of an agent's screen.
-pub async fn peek(ctx: &Ctx, address: &str, lines: usize) -> Result<String> {
-    let pane = pane_of(ctx, address).await?;
-    let text = ctx.tmux().capture(&pane.pane_id, lines).await?;
+pub fn peek(ctx: &Ctx, address: &str, lines: usize) -> Result<String> {
+    let pane = pane_of(ctx, address)?;
+    let text = ctx.tmux().capture(&pane.pane_id, lines)?;
     let trimmed: Vec<&str> = text.lines().collect();
     let end = trimmed
         .iter()
@@ -278,8 +277,8 @@ pub async fn peek(ctx: &Ctx, address: &str, lines: usize) -> Result<String> {
 
 /// Attaches the caller's terminal to the agent's window: `switch-client` when already inside
 /// this town's tmux server, else `attach-session` (returning when the person detaches).
-pub async fn attach(ctx: &Ctx, address: &str) -> Result<()> {
-    let pane = pane_of(ctx, address).await?;
+pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
+    let pane = pane_of(ctx, address)?;
     let server = ctx.tmux();
     let target = format!("{}:{}", pane.session, pane.window_id);
     let inside_ours = std::env::var("TMUX")

@@ -187,7 +187,7 @@ struct LedgerPart {
     failed_merges: Vec<BeadSummary>,
 }
 
-pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
+pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
     let before = crate::tmux::spawned();
     let mut problems = Vec::new();
     let version = ctx.reader().data_version()?;
@@ -203,7 +203,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
         }
     };
     let server = ctx.tmux();
-    let panes = match server.panes().await {
+    let panes = match server.panes() {
         Ok(p) => p,
         Err(e) => {
             problems.push(format!("tmux: {e}"));
@@ -243,7 +243,7 @@ pub async fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<Town
             escapes: true,
         });
     }
-    let screens = match server.capture_set(&reqs).await {
+    let screens = match server.capture_set(&reqs) {
         Ok(s) => s,
         Err(e) => {
             problems.push(format!("tmux capture: {e}"));

@@ -41,10 +41,10 @@ pub struct TownStatus {
     pub attention: Vec<crate::work::views::attention::Attention>,
 }
 
-pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
+pub fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     // Raising overdue escalations is part of looking at the town.
     let _ = escalation::sweep(ctx)?;
-    let views = live::agents(ctx, None).await?;
+    let views = live::agents(ctx, None)?;
     let mut agents: BTreeMap<String, usize> = BTreeMap::new();
     for v in &views {
         *agents.entry(v.session.clone()).or_default() += 1;
@@ -85,8 +85,7 @@ pub async fn status(ctx: &mut Ctx) -> Result<TownStatus> {
         ctx,
         &mut crate::work::views::snapshot::Cache::new(),
         &request,
-    )
-    .await?
+    )?
     .attention;
     Ok(TownStatus {
         town: ctx.town.config.name.clone(),

@@ -90,21 +90,17 @@ fn short_name(a: &AgentView, session: &str) -> String {
 
 /// Shows the agent menu on a client of the town's server (None: the one tmux considers
 /// current); `height` is the client's, so the menu fits. Returns what it showed.
-pub async fn show_menu(
-    ctx: &Ctx,
-    client: Option<&str>,
-    height: Option<usize>,
-) -> Result<Vec<MenuItem>> {
+pub fn show_menu(ctx: &Ctx, client: Option<&str>, height: Option<usize>) -> Result<Vec<MenuItem>> {
     if client.is_some_and(|c| c.trim().is_empty()) {
         return Err(Error::invalid(
             "--client needs a tmux client name (tmux's #{client_name})",
         ));
     }
-    let agents = live::agents(ctx, None).await?;
+    let agents = live::agents(ctx, None)?;
     // The menu's border takes two lines; tmux shows nothing at all if the menu does not fit.
     let items = menu_items(&agents, height.map(|h| h.saturating_sub(2).max(1)));
     let title = format!("agents of {}", ctx.town.config.name);
-    match ctx.tmux().display_menu(client, &title, &items).await {
+    match ctx.tmux().display_menu(client, &title, &items) {
         Ok(()) => Ok(items),
         Err(e) if e.is_no_server() => Err(Error::invalid(
             "the town's tmux server is not running: no agent has a window yet",
@@ -142,7 +138,7 @@ impl StatusText {
 /// The status of an agent named by address, or by a pane id (`%12`, one tmux call to read
 /// the window's `@gt_agent`). An address costs no tmux call at all: the status line passes
 /// the address, and runs this every few seconds.
-pub async fn status(ctx: &Ctx, target: &str) -> Result<StatusText> {
+pub fn status(ctx: &Ctx, target: &str) -> Result<StatusText> {
     let target = target.trim();
     if target.is_empty() {
         return Err(Error::invalid(
@@ -150,7 +146,7 @@ pub async fn status(ctx: &Ctx, target: &str) -> Result<StatusText> {
         ));
     }
     let address = if target.starts_with('%') {
-        match ctx.tmux().pane_agent(target).await {
+        match ctx.tmux().pane_agent(target) {
             Ok(Some(a)) => a,
             Ok(None) => {
                 return Err(Error::invalid(format!(

@@ -12,7 +12,7 @@ use serde_json::json;
 use std::time::Duration;
 
 /// Does `action`; returns what came of it (None when there was nothing to do).
-pub async fn carry_out(
+pub fn carry_out(
     ctx: &mut Ctx,
     view: &AgentView,
     action: &Action,
@@ -22,19 +22,19 @@ pub async fn carry_out(
     let res = match action {
         Action::None(_) | Action::Wait(_) => return None,
         Action::Nudge(why) => {
-            let r = nudge(ctx, view, why).await;
+            let r = nudge(ctx, view, why);
             // Stamped after the paste: the nudge's own echo is not the agent moving.
             mem.nudged_at = Some(chrono::Utc::now().timestamp());
             r
         }
         Action::Restart(why) => {
-            if moved_since(ctx, view).await {
+            if moved_since(ctx, view) {
                 return Some("it moved since the round began; left alone".into());
             }
             // Counted before trying: a restart that fails also backs off.
             mem.restarts.push(now);
             mem.nudged_at = None;
-            restart(ctx, view, why).await
+            restart(ctx, view, why)
         }
         Action::Escalate(why) => {
             if matches!(view.verdict, Verdict::StartFailed | Verdict::Blocked) {
@@ -44,7 +44,7 @@ pub async fn carry_out(
             }
             escalate(ctx, view, why)
         }
-        Action::Answer(dialog) => answer(ctx, view, dialog).await,
+        Action::Answer(dialog) => answer(ctx, view, dialog),
     };
     let (kind, why) = match action {
         Action::Nudge(w) => ("witness_nudge", w),
@@ -89,14 +89,14 @@ pub fn record_verdict(ctx: &mut Ctx, view: &AgentView, before: Option<Verdict>) 
 /// A stalled agent that showed something new or ran gt after the round read it is not stuck
 /// any more: the round's verdict is old news (a round can take a while when it restarts
 /// others). Its screen is read again for that; a spinner is no news.
-async fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
+fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
     if view.verdict != Verdict::Stalled {
         return false;
     }
     let seen = view.last_activity.unwrap_or(0);
     let beat = crate::work::agents::heartbeat::last(&ctx.town.paths, &view.info.address);
     let screen = match (&view.pane, delivery::runtime_of(ctx, &view.info)) {
-        (Some(pane), Ok(rt)) => ctx.tmux().capture(pane, 60).await.ok().map(|text| {
+        (Some(pane), Ok(rt)) => ctx.tmux().capture(pane, 60).ok().map(|text| {
             crate::work::agents::screen_activity::observe(
                 &ctx.town.paths,
                 &view.info.address,
@@ -109,7 +109,7 @@ async fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
     beat.into_iter().chain(screen).any(|t| t > seen)
 }
 
-async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
+fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
     let hook = view.info.hook.as_deref().unwrap_or("your hooked work");
     let text = format!(
         "[witness] You seem stuck ({why}). Carry on with {hook}: run `gt prime` to see it, commit as you go, and `gt done` when finished."
@@ -120,8 +120,7 @@ async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
         "witness",
         &text,
         Duration::from_secs(2),
-    )
-    .await?;
+    )?;
     Ok(match r.state.as_str() {
         "delivered" => "nudged".to_string(),
         state => format!(
@@ -133,7 +132,7 @@ async fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
 
 /// A fresh session on the agent's own worktree with its hook unchanged. The old window goes
 /// first (a dead one is replaced by `launch`; a live, stuck one is stopped here).
-async fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
+fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
     let info = &view.info;
     let address = Address::parse(&info.address).map_err(Error::Invalid)?;
     let worktree = info
@@ -148,7 +147,7 @@ async fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
         })?;
     let hook = info.hook.clone().unwrap_or_default();
     if view.pane.is_some() && view.exit_status.is_none() {
-        session::stop(ctx, &address, false).await?;
+        session::stop(ctx, &address, false)?;
     }
     let runtime = delivery::runtime_of(ctx, info)?;
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
@@ -163,19 +162,19 @@ async fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
         topic: &topic,
         repo: repo.as_deref(),
     };
-    let l = session::launch(ctx, &spec).await?;
+    let l = session::launch(ctx, &spec)?;
     Ok(format!("restarted in window {}", l.window))
 }
 
 /// Answers a dialog gt may answer, after reading the screen again: the keys go only to the
 /// dialog they are for.
-async fn answer(ctx: &mut Ctx, view: &AgentView, dialog: &str) -> Result<String> {
+fn answer(ctx: &mut Ctx, view: &AgentView, dialog: &str) -> Result<String> {
     let pane = view
         .pane
         .clone()
         .ok_or_else(|| Error::failed("it has no window"))?;
     let rt = delivery::runtime_of(ctx, &view.info)?;
-    let text = ctx.tmux().capture(&pane, 60).await?;
+    let text = ctx.tmux().capture(&pane, 60)?;
     let seen = crate::agent::screen::read(&rt, &text);
     let Some(d) = seen.dialog.and_then(|i| rt.dialogs.get(i)) else {
         return Ok("the dialog had gone by itself".into());
@@ -187,7 +186,7 @@ async fn answer(ctx: &mut Ctx, view: &AgentView, dialog: &str) -> Result<String>
             d.name
         ));
     }
-    ctx.tmux().press_dialog_keys(&pane, &d.keys).await?;
+    ctx.tmux().press_dialog_keys(&pane, &d.keys)?;
     Ok(format!("answered {:?}", d.name))
 }
 

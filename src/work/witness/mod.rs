@@ -53,7 +53,7 @@ pub struct WitnessState {
 }
 
 /// One round over the agents of `rig`.
-pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
+pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
     if !st.loaded {
         st.memory = load_memory(ctx, &rig.name);
         st.loaded = true;
@@ -61,7 +61,7 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
     let began = std::time::Instant::now();
     let policy = Policy::for_rig(ctx, rig)?;
     let now = chrono::Utc::now().timestamp();
-    let views = live::agents(ctx, Some(&rig.name)).await?;
+    let views = live::agents(ctx, Some(&rig.name))?;
     let mut agents = Vec::new();
     let mut acted = 0usize;
     for view in views {
@@ -105,7 +105,7 @@ pub async fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Resu
             }
             a => a,
         };
-        let done = act::carry_out(ctx, &view, &action, mem).await;
+        let done = act::carry_out(ctx, &view, &action, mem);
         acted += usize::from(done.is_some());
         if done.is_some() {
             save_memory(ctx, &rig.name, &st.memory);

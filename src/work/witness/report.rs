@@ -90,10 +90,9 @@ pub fn load(ctx: &Ctx, rig: &str) -> Option<Report> {
 }
 
 /// Verdicts computed now, without acting (when no witness runs).
-pub async fn observe(ctx: &Ctx, rig: &crate::town::RigConfig) -> Result<Report> {
+pub fn observe(ctx: &Ctx, rig: &crate::town::RigConfig) -> Result<Report> {
     let policy = Policy::for_rig(ctx, rig)?;
-    let agents = live::agents(ctx, Some(&rig.name))
-        .await?
+    let agents = live::agents(ctx, Some(&rig.name))?
         .into_iter()
         .filter(|v| !v.info.bead_id.is_empty())
         .map(|v| AgentReport {

@@ -24,7 +24,7 @@ pub struct CheckReport {
     pub trap: Option<String>,
 }
 
-pub async fn check(ctx: &Ctx, name: &str) -> Result<CheckReport> {
+pub fn check(ctx: &Ctx, name: &str) -> Result<CheckReport> {
     let rt = agent::runtime_named(&ctx.town, name)?;
     let (version, version_error) = match super::version::of(&rt, Duration::from_secs(30)) {
         Ok(v) => (Some(v), None),
@@ -36,17 +36,19 @@ pub async fn check(ctx: &Ctx, name: &str) -> Result<CheckReport> {
     ));
     std::fs::create_dir_all(&scratch)
         .map_err(|e| Error::io(format!("create {}", scratch.display()), e))?;
-    let result = start_once(ctx, &rt, &scratch).await;
+    let mut ready = startup::Ready::default();
+    let result = start_once(ctx, &rt, &scratch, &mut ready);
     let _ = std::fs::remove_dir_all(&scratch);
     let gt_dir = crate::work::gt_exe()
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let env = env_for(&rt, &gt_dir);
-    let (reached, waited, answered, failure) = match result {
-        Ok(r) => (true, Some(r.waited_ms), r.answered, None),
-        Err((answered, e)) => (false, None, answered, Some(e.to_string())),
+    let (reached, waited, failure) = match result {
+        Ok(()) => (true, Some(ready.waited_ms), None),
+        Err(e) => (false, None, Some(e.to_string())),
     };
+    let answered = ready.answered;
     Ok(CheckReport {
         runtime: rt.name.clone(),
         command: rt.command_line(),
@@ -76,13 +78,13 @@ fn env_for(rt: &agent::Runtime, gt_dir: &str) -> Vec<(String, String)> {
     env
 }
 
-async fn start_once(
+fn start_once(
     ctx: &Ctx,
     rt: &agent::Runtime,
     scratch: &std::path::Path,
-) -> std::result::Result<startup::Ready, (Vec<String>, Error)> {
-    let fail = |e: Error| (Vec::new(), e);
-    git::init_repo(scratch).map_err(|e| fail(e.into()))?;
+    ready: &mut startup::Ready,
+) -> Result<()> {
+    git::init_repo(scratch)?;
     let gt_dir = crate::work::gt_exe()
         .parent()
         .map(|p| p.display().to_string())
@@ -101,12 +103,9 @@ async fn start_once(
         daemon: false,
     };
     let server = ctx.tmux();
-    let created = server
-        .create_window(&spec)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let created = server.create_window(&spec)?;
     let agent = format!("check/{}", rt.name);
-    let r = startup::watch(ctx, &agent, &created, rt, &env, false).await;
-    let _ = server.kill_agent_window(&created.window_id).await;
-    r.map_err(|(ready, e)| (ready.answered, e))
+    let r = startup::watch_into(ctx, &agent, &created, rt, &env, false, ready);
+    let _ = server.kill_agent_window(&created.window_id);
+    r
 }
