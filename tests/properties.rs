@@ -69,7 +69,7 @@ proptest! {
 
     #[test]
     fn durations_parse_or_are_refused(s in nasty_text()) {
-        if let Ok(d) = gt::work::beads::escalation::parse_duration(&s) {
+        if let Ok(d) = gt::work::mail::escalation::parse_duration(&s) {
             prop_assert!(d <= Duration::from_secs(100 * 366 * 86_400));
         }
     }

@@ -7,8 +7,8 @@ use crate::ledger::jsonl;
 use crate::work::agents::delivery::DeliveryState;
 use crate::work::scheduler::Outcome;
 use crate::work::{
-    Ctx, agents, agents::delivery, agents::polecat, scheduler, sling, sling::done, sling::hook,
-    views::live, views::prime,
+    Ctx, agents, agents::delivery, agents::live, agents::polecat, scheduler, sling, sling::done,
+    sling::hook, views::prime,
 };
 use crate::{Error, Result};
 use serde_json::json;
@@ -535,7 +535,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
             ))
         }
         PolecatCmd::Remove { agent, force } => {
-            let r = polecat::remove(ctx, &agent, force)?;
+            let r = agents::polecat_remove::remove(ctx, &agent, force)?;
             if out.json {
                 return out.json(json!({ "removed": r }));
             }
@@ -573,7 +573,7 @@ pub(super) fn worker_table(
 /// What removing a worker did, and what it kept.
 pub(super) fn print_removed(
     out: &mut Out,
-    r: &crate::work::agents::polecat::RemoveReport,
+    r: &crate::work::agents::polecat_remove::RemoveReport,
 ) -> Result<()> {
     out.line(format!("Removed {}", r.address))?;
     for d in &r.discarded {

@@ -6,7 +6,7 @@ use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::ledger::{BeadSummary, ListFilter};
 use crate::work::beads::{self, BeadPatch, CloseOutcome, NewBead};
-use crate::work::{Ctx, beads::ledger_io};
+use crate::work::{Ctx, town::ledger_io};
 use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
@@ -334,7 +334,7 @@ pub fn blocked(out: &mut Out, ctx: &mut Ctx, rig: Option<&str>) -> Result<()> {
 }
 
 pub fn close(out: &mut Out, ctx: &mut Ctx, a: CloseArgs) -> Result<()> {
-    let outcome = beads::close(ctx, &a.ids, a.reason.as_deref(), a.force)?;
+    let outcome = crate::work::sling::close::close(ctx, &a.ids, a.reason.as_deref(), a.force)?;
     if out.json {
         return out.json(serde_json::to_value(&outcome).unwrap_or_default());
     }

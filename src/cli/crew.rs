@@ -2,7 +2,7 @@
 
 use super::args::CrewCmd;
 use super::output::Out;
-use crate::work::{Ctx, agents::crew, agents::polecat, views::live};
+use crate::work::{Ctx, agents::crew, agents::live, agents::polecat_remove};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -74,7 +74,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             live::attach(ctx, &agent)
         }
         CrewCmd::Remove { agent, force } => {
-            let r: polecat::RemoveReport = crew::remove(ctx, &agent, force)?;
+            let r: polecat_remove::RemoveReport = crew::remove(ctx, &agent, force)?;
             if out.json {
                 return out.json(json!({ "removed": r }));
             }

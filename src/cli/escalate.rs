@@ -3,7 +3,7 @@
 use super::args::{EscalateArgs, EscalateCmd};
 use super::output::{Out, Tone};
 use crate::work::Ctx;
-use crate::work::beads::escalation::{self, EscalationView};
+use crate::work::mail::escalation::{self, EscalationView};
 use crate::{Error, Result};
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! `gt feed`: the event stream.
 
 use super::output::Out;
-use crate::work::beads::escalation;
+use crate::work::mail::escalation;
 use crate::work::{Ctx, views::feed};
 use crate::{Error, Result};
 use serde_json::json;

@@ -2,7 +2,7 @@
 
 use super::output::{Out, or_dash};
 use crate::Result;
-use crate::work::{Ctx, agents::handoff};
+use crate::work::{Ctx, sling::handoff};
 use serde_json::json;
 
 pub fn handoff_cmd(

@@ -3,7 +3,7 @@
 use super::args::MayorCmd;
 use super::output::{Out, or_dash};
 use crate::work::agents::delivery::DeliveryState;
-use crate::work::{Ctx, agents::mayor, views::live};
+use crate::work::{Ctx, agents::live, agents::mayor};
 use crate::{Error, Result};
 use serde_json::json;
 use std::time::Duration;

@@ -162,7 +162,7 @@ impl App {
         if !inside {
             guard.suspend().map_err(io("give the terminal back"))?;
         }
-        let r = crate::work::views::live::attach(&ctx, agent);
+        let r = crate::work::agents::live::attach(&ctx, agent);
         if !inside {
             guard.resume().map_err(io("take the terminal back"))?;
             term.clear().map_err(io("redraw"))?;

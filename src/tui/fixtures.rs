@@ -5,9 +5,9 @@ use super::keymap::Keymap;
 use super::state::State;
 use super::theme::Theme;
 use crate::ledger::{BeadSummary, TrackedRow};
-use crate::work::beads::escalation::EscalationView;
 use crate::work::convoy::ConvoyView;
 use crate::work::mail::MailItem;
+use crate::work::mail::escalation::EscalationView;
 use crate::work::views::attention::{self, Attention};
 use crate::work::views::feed::FeedLine;
 use crate::work::views::snapshot::{

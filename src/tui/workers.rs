@@ -273,8 +273,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         ),
         Effect::AckEscalation { id, escalation } => done(
             id,
-            work::beads::escalation::ack(ctx, &escalation)
-                .map(|e| format!("Acknowledged {}", e.id)),
+            work::mail::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
         ),
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,

@@ -90,7 +90,7 @@ impl Ctx {
             Duration::from_millis(timeout.max(0) as u64),
         )?;
         let mut warnings = Vec::new();
-        if let Some(r) = beads::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())? {
+        if let Some(r) = town::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())? {
             warnings.push(format!(
                 "this town's ledger was empty: imported {} beads from {}",
                 r.issues,

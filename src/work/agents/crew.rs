@@ -4,7 +4,8 @@
 
 use crate::agent::{self, Address};
 use crate::work::Ctx;
-use crate::work::agents::polecat::{self, PolecatView, RemoveReport};
+use crate::work::agents::polecat::{self, PolecatView};
+use crate::work::agents::polecat_remove::{self, RemoveReport};
 use crate::work::agents::session::{self, Launched, StartSpec};
 use crate::work::agents::{self, AgentRecord};
 use crate::{Error, Result, git};
@@ -170,5 +171,5 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
 }
 
 pub fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    polecat::remove_worker(ctx, address, "crew", force)
+    polecat_remove::remove_worker(ctx, address, "crew", force)
 }

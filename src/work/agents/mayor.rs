@@ -74,7 +74,7 @@ pub fn stop(ctx: &mut Ctx, force: bool) -> Result<bool> {
 }
 
 pub fn status(ctx: &Ctx) -> Result<MayorStatus> {
-    let views = crate::work::views::live::agents(ctx, None)?;
+    let views = crate::work::agents::live::agents(ctx, None)?;
     match views.into_iter().find(|v| v.info.address == "mayor") {
         Some(v) => Ok(MayorStatus {
             running: v.window.is_some() && v.session != "exited",
@@ -105,5 +105,5 @@ pub fn say(ctx: &mut Ctx, text: &str, wait: Duration) -> Result<DeliveryReport> 
 
 /// What the mayor's pane shows (the last `lines` lines).
 pub fn transcript(ctx: &Ctx, lines: usize) -> Result<String> {
-    crate::work::views::live::peek(ctx, "mayor", lines)
+    crate::work::agents::live::peek(ctx, "mayor", lines)
 }

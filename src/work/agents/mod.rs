@@ -4,11 +4,11 @@
 pub mod delivery;
 
 pub mod crew;
-pub mod handoff;
 pub mod heartbeat;
+pub mod live;
 pub mod mayor;
 pub mod polecat;
-pub(crate) mod polecat_remove;
+pub mod polecat_remove;
 pub mod runtime_tools;
 pub mod runtimes;
 pub mod screen_activity;
@@ -238,4 +238,19 @@ pub fn require(ctx: &Ctx, address: &str) -> Result<AgentInfo> {
             "no agent {address:?} in this town (`gt agents` lists them)"
         ))
     })
+}
+
+/// Takes a bead off whatever hook holds it: back to `open`, no assignee.
+pub fn unhook_in(tx: &mut Tx<'_>, bead_id: &str) -> Result<()> {
+    let Some(old) = tx.reader().bead(bead_id)? else {
+        return Ok(());
+    };
+    if old.status != "hooked" {
+        return Ok(());
+    }
+    let mut new = old.clone();
+    new.status = "open".into();
+    new.assignee = None;
+    tx.update_bead(&old, new, "unhooked")?;
+    Ok(())
 }

@@ -194,5 +194,3 @@ pub fn show_worker(ctx: &Ctx, address: &str, role: &str) -> Result<PolecatView> 
     }
     view(ctx, a)
 }
-
-pub use crate::work::agents::polecat_remove::{RemoveReport, remove, remove_landed, remove_worker};

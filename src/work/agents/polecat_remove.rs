@@ -233,7 +233,7 @@ fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Resu
     crate::work::agents::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     ctx.write(|tx| {
         if let Some(h) = &a.hook {
-            crate::work::sling::hook::unhook_in(tx, h)?;
+            crate::work::agents::unhook_in(tx, h)?;
         }
         agents::set_state(tx, &a.bead_id, "removed", None)?;
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;

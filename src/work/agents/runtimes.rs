@@ -275,8 +275,14 @@ pub fn remove(ctx: &mut Ctx, name: &str) -> Result<()> {
 /// Sets `default_agent` in town.toml after checking the runtime exists.
 pub fn set_default(ctx: &mut Ctx, name: &str) -> Result<()> {
     agent::runtime_named(&ctx.town, name)?;
-    crate::work::town::config::set(ctx, settings::Scope::Town, None, "default_agent", name)?;
-    Ok(())
+    settings::set(
+        &ctx.town,
+        settings::Scope::Town,
+        None,
+        "default_agent",
+        name,
+    )?;
+    ctx.reload_town()
 }
 
 #[cfg(test)]

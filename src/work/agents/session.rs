@@ -21,7 +21,7 @@ pub struct StartSpec<'a> {
 }
 
 /// How every beacon begins (a runtime that shows it has taken its beacon).
-pub const BEACON_TAG: &str = "[GAS TOWN]";
+pub use super::startup::BEACON_TAG;
 
 /// `[GAS TOWN] <agent> <- <sender> • <time> • <topic>`, and what to do about it.
 pub fn beacon(agent: &str, sender: &str, topic: &str) -> String {

@@ -9,6 +9,9 @@ use crate::work::Ctx;
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
+/// What every beacon starts with: seen on an agent's screen, its start reached the runtime.
+pub const BEACON_TAG: &str = "[GAS TOWN]";
+
 /// What a start went through.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Ready {
@@ -156,7 +159,7 @@ pub fn watch_into(
             false
         } else if beacon_given {
             s.busy
-                || (s.at_prompt && text.contains(crate::work::agents::session::BEACON_TAG))
+                || (s.at_prompt && text.contains(BEACON_TAG))
                 || (s.at_prompt && prompt_since.is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
         } else {
             s.at_prompt || s.busy

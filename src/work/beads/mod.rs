@@ -1,15 +1,17 @@
 //! Bead use cases: create, show, list, update, close, reopen, comment, dependencies, ready.
 
-pub mod escalation;
-pub mod ledger_io;
+pub mod merge_request;
+pub mod queue;
+pub mod tracking;
 
-use super::{Ctx, convoy};
+use super::Ctx;
 use crate::ledger::{
     Bead, BeadRecord, BeadSummary, BlockedBead, Dependency, GATING_DEPS, INFRA_TYPES, ListFilter,
     Reader, ReadyFilter, STATUSES, Tx, WORK_TYPES, prefix_of,
 };
 use crate::town::RigConfig;
 use crate::{Error, Result};
+use tracking as convoy;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewBead {
@@ -386,7 +388,7 @@ fn after_status_change(
     let was_done = crate::ledger::is_done_status(old);
     let is_done = crate::ledger::is_done_status(new);
     if is_done && !was_done {
-        super::scheduler::queue::dequeue_in(tx, id, "closed")?;
+        queue::dequeue_in(tx, id, "closed")?;
         out.closed.push(id.to_string());
         out.landed.extend(convoy::land_if_complete(tx, id)?);
     } else if was_done && !is_done {
@@ -395,56 +397,8 @@ fn after_status_change(
     Ok(())
 }
 
-/// Closes beads by hand. A bead an agent is working on (on its hook) is refused unless
-/// `force`: then the agent is freed and told, so it never holds a closed bead whose `gt done`
-/// would be refused. Decided inside the write transaction, so a sling racing the close either
-/// comes first (and the close is refused) or finds the bead closed (and is refused).
-pub fn close(
-    ctx: &mut Ctx,
-    ids: &[String],
-    reason: Option<&str>,
-    force: bool,
-) -> Result<CloseOutcome> {
-    if ids.is_empty() {
-        return Err(Error::invalid("give at least one bead id to close"));
-    }
-    let r = ctx.reader();
-    for id in ids {
-        require(ctx, &r, id)?;
-    }
-    let actor = ctx.actor.clone();
-    let out = ctx.write(|tx| {
-        let mut out = CloseOutcome::default();
-        for id in ids {
-            let old = tx.reader().require(id)?;
-            if let Some(agent) = worker_of(&tx.reader(), &old)? {
-                if !force {
-                    return Err(Error::invalid(format!(
-                        "{id} is on {}'s hook ({}); `gt unsling {id}` first, or close it with --force (the agent is freed and told)",
-                        agent.address, old.status
-                    )));
-                }
-                super::agents::set_state(tx, &agent.bead_id, "idle", None)?;
-                out.freed.push(agent.address.clone());
-            }
-            close_in(tx, id, reason, &mut out)?;
-        }
-        Ok(out)
-    })?;
-    for agent in &out.freed {
-        let note = format!(
-            "The bead you were working on was closed by {actor}{}. Stop work on it; your branch and worktree stay as they are.",
-            reason.map(|r| format!(" ({r})")).unwrap_or_default()
-        );
-        if super::agents::delivery::enqueue(ctx, agent, "gt close", &note, false).is_ok() {
-            super::agents::delivery::spawn_flusher(ctx, agent);
-        }
-    }
-    Ok(out)
-}
-
 /// The agent working on `bead` (hooked or in progress, assigned to an agent that exists).
-fn worker_of(
+pub(crate) fn worker_of(
     r: &crate::ledger::Reader<'_>,
     bead: &Bead,
 ) -> Result<Option<super::agents::AgentInfo>> {

@@ -11,7 +11,7 @@ pub const FEED_LABEL: &str = "feed";
 /// `watch:<address>`: mailed when the convoy lands.
 pub const WATCH_PREFIX: &str = "watch:";
 /// Put on a convoy when it lands, taken off with the mail that announces it.
-pub const ANNOUNCE_LABEL: &str = "landing-unannounced";
+pub use crate::work::beads::tracking::ANNOUNCE_LABEL;
 
 /// The watchers named by a convoy's labels.
 pub fn watchers(labels: &[String]) -> Vec<String> {

@@ -91,7 +91,7 @@ fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport)
             .errors
             .push(format!("town.toml could not be read again: {e}"));
     }
-    match off_runtime(|| super::beads::escalation::sweep(ctx)) {
+    match off_runtime(|| super::mail::escalation::sweep(ctx)) {
         Ok(raised) => report.escalations = raised,
         Err(e) => report.errors.push(format!("escalations: {e}")),
     }

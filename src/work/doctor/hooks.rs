@@ -204,7 +204,7 @@ fn repair(tx: &mut crate::ledger::Tx<'_>, d: &Dangling) -> Result<()> {
             tracing::info!(agent = %address, bead = %bead, "gt doctor cleared a dangling hook");
         }
         Dangling::Bead { bead, assignee } => {
-            crate::work::sling::hook::unhook_in(tx, bead)?;
+            crate::work::agents::unhook_in(tx, bead)?;
             let who = assignee.as_deref().unwrap_or("nobody");
             tx.add_comment(
                 bead,

@@ -264,7 +264,7 @@ fn open(town: Town, cwd: &Path, overrides: Vec<(String, String)>) -> Result<(Ctx
         &town.paths.ledger_db(),
         Duration::from_millis(timeout.max(0) as u64),
     )?;
-    let imported = super::beads::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())?
+    let imported = super::town::ledger_io::bootstrap(&mut ledger, &town.paths.issues_jsonl())?
         .map(|r| r.issues);
     Ok((
         Ctx {

@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod config;
+pub mod escalation;
 
 use super::Ctx;
 use crate::ledger::{Bead, Dependency, MessageRow, Tx};

@@ -166,7 +166,7 @@ fn refuse_if_held(r: &crate::ledger::Reader<'_>, m: &MolView, verb: &str) -> Res
             m.root
         )));
     }
-    if crate::work::sling::done::pending_merge_of(r, &m.root)?.is_some() {
+    if crate::work::beads::merge_request::pending_merge_of(r, &m.root)?.is_some() {
         return Err(Error::invalid(format!(
             "molecule {} is waiting in the merge queue; {verb} it after its merge lands or is rejected",
             m.root

@@ -16,7 +16,7 @@ use crate::work::Ctx;
 use crate::work::beads::{CloseOutcome, close_in};
 use crate::work::refinery::conflict::{self, SendBack};
 use crate::work::refinery::gates::{self, GateFailure};
-use crate::work::refinery::{Outcome, QueueItem, short};
+use crate::work::refinery::queue::{Outcome, QueueItem, short};
 use crate::work::sling::done::PENDING_MERGE;
 use crate::{Result, git};
 use std::path::PathBuf;

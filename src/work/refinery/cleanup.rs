@@ -8,16 +8,8 @@ use crate::town::RigConfig;
 use crate::work::Ctx;
 use crate::work::agents;
 use crate::work::refinery::batch::{CLEANUP_PENDING, Landed};
-use crate::work::refinery::{Outcome, merge_requests};
+use crate::work::refinery::queue::{Kept, Outcome, merge_requests};
 use crate::{Result, git};
-use serde::Serialize;
-
-/// A branch (or worktree) the cleanup left, and why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Kept {
-    pub branch: String,
-    pub reason: String,
-}
 
 /// Merge requests that landed but whose cleanup did not run (a refinery stopped between
 /// the landing and the cleanup).
@@ -94,7 +86,9 @@ pub(in crate::work) fn clean(
             }
             Some(a) => {
                 let address = a.address.clone();
-                match crate::work::agents::polecat::remove_landed(ctx, &address, &l.branch, &tip) {
+                match crate::work::agents::polecat_remove::remove_landed(
+                    ctx, &address, &l.branch, &tip,
+                ) {
                     Ok(Ok(r)) => {
                         polecats.push(r.address);
                         branches.extend(r.branch_removed);

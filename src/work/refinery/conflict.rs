@@ -10,8 +10,9 @@ use crate::Result;
 use crate::ledger::{Bead, ListFilter, Tx};
 use crate::town::RigConfig;
 use crate::work::Ctx;
+use crate::work::beads::merge_request::MERGE_FAILED;
 use crate::work::beads::new_dep;
-use crate::work::refinery::{MERGE_FAILED, Outcome, QueueItem, short};
+use crate::work::refinery::queue::{Outcome, QueueItem, short};
 use crate::work::sling::SlingOptions;
 use crate::work::sling::done::PENDING_MERGE;
 

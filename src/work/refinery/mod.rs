@@ -17,179 +17,21 @@ mod cleanup;
 pub mod conflict;
 pub mod gates;
 mod push;
+mod queue;
 
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
 use super::sling::done::PENDING_MERGE;
 use crate::fsutil::LockGuard;
-use crate::ledger::{Bead, ListFilter};
+use crate::ledger::Bead;
 use crate::town::RigConfig;
 use crate::{Error, Result};
-use serde::Serialize;
 
-pub use super::refinery::cleanup::Kept;
+pub use super::beads::merge_request::MERGE_FAILED;
 pub use super::refinery::push::{PushStatus, push_status};
-pub use super::views::attention::MERGE_FAILED;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QueueItem {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub priority: i64,
-    pub branch: String,
-    pub commit: Option<String>,
-    pub source_bead: Option<String>,
-    pub worker: Option<String>,
-    pub failed: bool,
-    /// The conflict-resolution bead made for it, if it conflicted.
-    pub resolution_bead: Option<String>,
-    pub created_at: String,
-    /// What an interrupted landing was moving the default branch to (crash recovery).
-    #[serde(skip)]
-    pub(super) landing: Option<String>,
-}
-
-pub(super) fn item(b: &Bead, labels: &[String]) -> QueueItem {
-    let meta: serde_json::Value = b
-        .metadata
-        .as_deref()
-        .and_then(|m| serde_json::from_str(m).ok())
-        .unwrap_or_default();
-    let s = |k: &str| meta[k].as_str().map(str::to_string);
-    QueueItem {
-        id: b.id.clone(),
-        title: b.title.clone(),
-        status: b.status.clone(),
-        priority: b.priority,
-        branch: s("branch").unwrap_or_default(),
-        commit: s("commit"),
-        source_bead: s("source_bead"),
-        worker: s("worker"),
-        failed: labels.iter().any(|l| l == MERGE_FAILED),
-        resolution_bead: s("resolution_bead"),
-        created_at: b.created_at.clone(),
-        landing: meta["landing"]["commit"].as_str().map(str::to_string),
-    }
-}
-
-/// The rig's merge requests in these statuses (with that label, if given).
-pub(super) fn merge_requests(
-    ctx: &Ctx,
-    rig: &RigConfig,
-    statuses: &[&str],
-    label: Option<&str>,
-) -> Result<Vec<QueueItem>> {
-    let r = ctx.reader();
-    let list = r.list(&ListFilter {
-        types: vec!["merge-request".into()],
-        statuses: statuses.iter().map(|s| s.to_string()).collect(),
-        label: label.map(str::to_string),
-        prefix: Some(rig.prefix.clone()),
-        all: true,
-        ..Default::default()
-    })?;
-    let mut out = Vec::new();
-    for s in list {
-        if let Some(b) = r.bead(&s.id)? {
-            out.push(item(&b, &r.labels(&b.id)?));
-        }
-    }
-    Ok(out)
-}
-
-/// Unfinished merge requests of a rig: interrupted ones first, then priority, then age.
-pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
-    let mut out = merge_requests(ctx, rig, &["open", "in_progress"], None)?;
-    out.sort_by(|a, b| {
-        (a.status != "in_progress", a.priority, &a.created_at).cmp(&(
-            b.status != "in_progress",
-            b.priority,
-            &b.created_at,
-        ))
-    });
-    Ok(out)
-}
-
-/// What one call of [`process`] did, one entry per merge request (plus cleanup and push).
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    Merged {
-        mr: String,
-        /// The commit this merge request was built as (what the default branch holds for it).
-        commit: String,
-        source_bead: Option<String>,
-        /// Convoys that landed with it.
-        landed: Vec<String>,
-        /// The merge requests it was first tested with (empty: tested alone).
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        batch: Vec<String>,
-        /// Its batch was red and was split to find the bad member(s).
-        bisected: bool,
-        /// Its work was on the default branch already (a landing interrupted by a crash, or
-        /// a change someone else made too): closed, nothing moved.
-        already_merged: bool,
-        /// Beads closed along with it: the work a conflict-resolution bead carried.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        also_closed: Vec<String>,
-    },
-    GateFailed {
-        mr: String,
-        source_bead: Option<String>,
-        gate: String,
-        tail: String,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        batch: Vec<String>,
-        bisected: bool,
-    },
-    Conflict {
-        mr: String,
-        source_bead: Option<String>,
-        files: Vec<String>,
-        /// `merge.on_conflict`: sling, bead or send-back.
-        policy: String,
-        /// The conflict-resolution bead (None with send-back).
-        resolution: Option<String>,
-        /// The polecat it was slung to.
-        slung_to: Option<String>,
-    },
-    /// The merge request could not be built at all (its branch or commit is gone).
-    Failed {
-        mr: String,
-        reason: String,
-    },
-    /// Polecats and branches removed because their work landed; what was kept, and why.
-    Cleaned {
-        polecats: Vec<String>,
-        branches: Vec<String>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        kept: Vec<Kept>,
-    },
-    Pushed {
-        remote: String,
-        commit: String,
-    },
-    /// The default branch landed locally but could not be pushed; retried on a later call.
-    PushFailed {
-        remote: String,
-        commit: String,
-        error: String,
-    },
-}
-
-impl Outcome {
-    /// The merge request this outcome is about (None for cleanup and push).
-    pub fn merge_request(&self) -> Option<&str> {
-        match self {
-            Outcome::Merged { mr, .. }
-            | Outcome::GateFailed { mr, .. }
-            | Outcome::Conflict { mr, .. }
-            | Outcome::Failed { mr, .. } => Some(mr),
-            _ => None,
-        }
-    }
-}
+use queue::item;
+pub(in crate::work) use queue::merge_requests;
+pub use queue::{Kept, Outcome, QueueItem, queue, short};
 
 /// Works the queue until it is empty (or one round with `once`), handing each outcome to
 /// `seen` as it happens. Only merge requests count as work: a push that fails again, or a
@@ -263,11 +105,6 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         }
     }
     Ok(out)
-}
-
-/// The first 10 characters of a commit id, as shown to people.
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(10)]
 }
 
 /// `gt mq retry`: a failed merge request goes back in the queue.

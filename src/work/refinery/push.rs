@@ -8,7 +8,7 @@
 
 use crate::town::RigConfig;
 use crate::work::Ctx;
-use crate::work::refinery::Outcome;
+use crate::work::refinery::queue::Outcome;
 use crate::{Error, Result, git};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

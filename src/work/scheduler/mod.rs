@@ -11,16 +11,18 @@
 //! unslinging or closing a queued bead takes it out of the queue.
 
 pub mod dispatch;
-pub mod queue;
+/// The queue is kept with the beads (hooking or closing a bead takes it out).
+pub use super::beads::queue;
 pub mod submit;
 
 use super::Ctx;
 use super::agents;
+use super::sling::SlingOptions;
+use crate::Result;
 use crate::fsutil::LockGuard;
-use crate::{Error, Result};
 use serde::Serialize;
 
-pub use queue::{QueuedView, SCHEDULED};
+pub use queue::{QueuedView, SCHEDULED, unqueue};
 pub use submit::{Outcome, Queued, sling_many, sling_or_queue};
 
 /// Ledger config key of the pause flag (durable; survives restarts of everything).
@@ -124,10 +126,28 @@ pub fn status(ctx: &Ctx) -> Result<Status> {
     })
 }
 
-/// Takes a queued bead out of the queue (`gt unsling` of a bead that waits).
-pub fn unqueue(ctx: &mut Ctx, bead: &str, why: &str) -> Result<bool> {
-    if ctx.reader().bead(bead)?.is_none() {
-        return Err(Error::not_found(format!("no bead {bead}")));
+/// A queued sling keeps the sling's options.
+impl queue::Entry {
+    pub fn new(target: &str, opts: &SlingOptions) -> queue::Entry {
+        queue::Entry {
+            target: target.to_string(),
+            agent: opts.agent.clone(),
+            no_convoy: opts.no_convoy,
+            formula: opts.formula.clone(),
+            no_formula: opts.no_formula,
+            vars: opts.vars.clone(),
+            ..queue::Entry::default()
+        }
     }
-    ctx.write(|tx| queue::dequeue_in(tx, bead, why))
+
+    pub fn options(&self) -> SlingOptions {
+        SlingOptions {
+            agent: self.agent.clone(),
+            no_convoy: self.no_convoy,
+            force: false,
+            formula: self.formula.clone(),
+            no_formula: self.no_formula,
+            vars: self.vars.clone(),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::ledger::{Bead, Reader, Tx};
 use crate::work::Ctx;
+pub use crate::work::agents::unhook_in;
 use crate::work::agents::{self, AgentInfo};
 use crate::{Error, Result};
 
@@ -85,7 +86,7 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
             bead.id, bead.issue_type
         )));
     }
-    if !force && let Some(mr) = crate::work::sling::done::pending_merge_of(r, &bead.id)? {
+    if !force && let Some(mr) = crate::work::beads::merge_request::pending_merge_of(r, &bead.id)? {
         return Err(Error::invalid(format!(
             "{}'s work is done and waiting in the merge queue as {mr}; use --force to work on it again (that merge request is then closed as superseded)",
             bead.id
@@ -117,22 +118,7 @@ pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
     new.assignee = Some(address.to_string());
     tx.update_bead(&old, new, "hooked")?;
     // On a hook, it no longer waits for the scheduler.
-    crate::work::scheduler::queue::dequeue_in(tx, bead_id, &format!("hooked by {address}"))?;
-    Ok(())
-}
-
-/// Takes a bead off whatever hook holds it: back to `open`, no assignee.
-pub fn unhook_in(tx: &mut Tx<'_>, bead_id: &str) -> Result<()> {
-    let Some(old) = tx.reader().bead(bead_id)? else {
-        return Ok(());
-    };
-    if old.status != "hooked" {
-        return Ok(());
-    }
-    let mut new = old.clone();
-    new.status = "open".into();
-    new.assignee = None;
-    tx.update_bead(&old, new, "unhooked")?;
+    crate::work::beads::queue::dequeue_in(tx, bead_id, &format!("hooked by {address}"))?;
     Ok(())
 }
 
@@ -151,10 +137,10 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
         (Some(b), _) => {
             let bd = crate::work::beads::require(ctx, &ctx.reader(), b)?;
             if bd.status != "hooked"
-                && crate::work::scheduler::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
+                && crate::work::beads::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
             {
                 let who = ctx.actor.clone();
-                crate::work::scheduler::unqueue(ctx, &bd.id, &format!("unslung by {who}"))?;
+                crate::work::beads::queue::unqueue(ctx, &bd.id, &format!("unslung by {who}"))?;
                 return Ok(UnslingReport {
                     bead: bd.id,
                     agent: None,

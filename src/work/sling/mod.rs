@@ -5,15 +5,18 @@
 //! record the hook (one ledger transaction, with an auto-created convoy), start its window,
 //! and for paste-prompt runtimes confirm the beacon was taken.
 
+pub mod close;
 pub mod done;
+pub mod handoff;
 pub mod hook;
 
 use super::agents::{self, AgentInfo, AgentRecord};
-use super::{Ctx, agents::delivery, agents::polecat, agents::session, convoy};
+use super::{Ctx, agents::delivery, agents::polecat, agents::session};
 use crate::agent::{self, Address, Runtime};
 use crate::fsutil::LockGuard;
 use crate::ledger::Bead;
 use crate::town::RigConfig;
+use crate::work::beads::tracking as convoy;
 use crate::{Error, Result, git};
 use std::path::PathBuf;
 use std::time::Duration;

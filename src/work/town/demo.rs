@@ -257,7 +257,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         &crash,
         "Reproduced: open /cart with nothing in it.",
     )?;
-    beads::close(
+    crate::work::sling::close::close(
         &mut ctx,
         std::slice::from_ref(&old),
         Some("skeleton is in place"),

@@ -115,7 +115,7 @@ pub fn install(path: &Path, force: bool) -> Result<InstallReport> {
     if !ledger_existed {
         created.push(".gt/ledger.db".into());
     }
-    if let Some(r) = crate::work::beads::ledger_io::bootstrap(&mut ledger, &paths.issues_jsonl())? {
+    if let Some(r) = crate::work::town::ledger_io::bootstrap(&mut ledger, &paths.issues_jsonl())? {
         created.push(format!(
             "ledger filled with {} beads from .beads/issues.jsonl",
             r.issues

@@ -1,9 +1,12 @@
 //! The town itself: making it (`install`, `demo`), its rigs, its settings (`config`), bringing
-//! it up (`up`), and where a command may write a file the user named (`output_path`).
+//! it up (`up`), its ledger's bd-readable export and import (`ledger_io`), and where a command
+//! may write a file the user named (`output_path`). The top of work/: it may use every other
+//! capability; nothing below uses it.
 
 pub mod config;
 pub mod demo;
 pub mod install;
+pub mod ledger_io;
 pub mod output_path;
 pub mod rig;
 pub mod up;

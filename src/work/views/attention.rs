@@ -3,12 +3,11 @@
 //! The first thing a returning user should look at, most serious first.
 
 use crate::ledger::BeadSummary;
-use crate::work::beads::escalation::EscalationView;
-use crate::work::views::snapshot::AgentRow;
+use crate::work::mail::escalation::EscalationView;
+use crate::work::views::agent_row::AgentRow;
 use crate::work::witness::Verdict;
 
-/// Label the merge queue puts on a merge request it could not land.
-pub const MERGE_FAILED: &str = "merge-failed";
+pub use crate::work::beads::merge_request::MERGE_FAILED;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

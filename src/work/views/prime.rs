@@ -37,7 +37,7 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
     };
     let handoff = match address {
         Address::Overseer => None,
-        _ => crate::work::agents::handoff::latest_note(ctx, &addr)?,
+        _ => crate::work::sling::handoff::latest_note(ctx, &addr)?,
     };
     let molecule = match &hook {
         Some(b) => match crate::work::molecule::root_of(&ctx.reader(), b)? {

@@ -7,9 +7,9 @@ use crate::agent;
 use crate::ledger::{BeadSummary, Delivery};
 use crate::tmux::CaptureReq;
 use crate::work::Ctx;
-use crate::work::beads::escalation::{self, EscalationView};
 use crate::work::convoy::ConvoyView;
 use crate::work::mail::MailItem;
+use crate::work::mail::escalation::{self, EscalationView};
 use crate::work::views::attention::{self, Attention};
 use crate::work::views::feed::FeedLine;
 use crate::{Result, git};
@@ -27,30 +27,7 @@ const TRANSCRIPT_LINES: usize = 300;
 const PREVIEW_LINES: usize = 200;
 const FEED_LINES: usize = 200;
 
-/// One agent as the workspace shows it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgentRow {
-    pub address: String,
-    pub rig: Option<String>,
-    pub role: String,
-    pub name: String,
-    /// working, idle, starting, exited, no session, running (no markers to read)
-    pub session: String,
-    pub hook: Option<String>,
-    pub hook_title: Option<String>,
-    pub runtime: Option<String>,
-    /// Unix time of the window's last output.
-    pub last_activity: Option<i64>,
-    /// The last message given to it: state and, when failed, why.
-    pub last_delivery: Option<(String, Option<String>)>,
-    pub queued: usize,
-    pub window: Option<String>,
-    pub pane: Option<String>,
-    pub exit_status: Option<i32>,
-    pub unread_mail: usize,
-    /// The witness's verdict and its reason (None in fixtures that predate the witness).
-    pub verdict: Option<(crate::work::witness::Verdict, String)>,
-}
+pub use super::agent_row::AgentRow;
 
 /// An agent's hook with its work in git.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -271,7 +248,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
                 t.clone()
             }
         });
-        let session = crate::work::views::live::session_state(pane, rt, plain.as_deref());
+        let session = crate::work::agents::live::session_state(pane, rt, plain.as_deref());
         let limit = *limits.entry(info.rig.clone()).or_insert_with(|| {
             crate::work::witness::thresholds(ctx, info.rig.as_deref()).unwrap_or(
                 crate::work::witness::Thresholds {
@@ -280,7 +257,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
                 },
             )
         });
-        let judged = crate::work::views::live::verdict_for(
+        let judged = crate::work::agents::live::verdict_for(
             ctx,
             info,
             pane,

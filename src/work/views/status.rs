@@ -2,8 +2,8 @@
 
 use crate::Result;
 use crate::work::Ctx;
-use crate::work::beads::escalation::{self, EscalationView};
-use crate::work::views::live;
+use crate::work::agents::live;
+use crate::work::mail::escalation::{self, EscalationView};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -3,7 +3,7 @@
 
 use crate::tmux::MenuItem;
 use crate::work::Ctx;
-use crate::work::views::live::{self, AgentView};
+use crate::work::agents::live::{self, AgentView};
 use crate::{Error, Result};
 
 /// Menu shortcuts in order: digits, then letters tmux's menu does not use to move (j, k,

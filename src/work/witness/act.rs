@@ -4,8 +4,8 @@
 use super::classify::Verdict;
 use super::policy::{Action, Memory};
 use crate::agent::Address;
-use crate::work::views::live::AgentView;
-use crate::work::{Ctx, agents::delivery, agents::session, beads::escalation};
+use crate::work::agents::live::AgentView;
+use crate::work::{Ctx, agents::delivery, agents::session, mail::escalation};
 
 use crate::{Error, Result};
 use serde_json::json;

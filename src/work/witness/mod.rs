@@ -16,7 +16,7 @@ pub use policy::{
 pub use report::{AgentReport, Report, load, load_memory, observe, save, save_memory};
 
 use super::Ctx;
-use super::views::live;
+use super::agents::live;
 use crate::Result;
 use crate::town::RigConfig;
 use std::collections::BTreeMap;

@@ -7,6 +7,7 @@ use super::classify::Verdict;
 use crate::Result;
 use crate::town::RigConfig;
 use crate::work::Ctx;
+pub use crate::work::agents::live::{Thresholds, thresholds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,27 +55,6 @@ impl Policy {
 /// `witness.stall_after_secs` as the witness of `rig` (None: town-level agents) reads it.
 pub fn stall_after_secs(ctx: &Ctx, rig: Option<&str>) -> Result<i64> {
     Ok(thresholds(ctx, rig)?.stall_after_secs)
-}
-
-/// When quiet becomes a verdict, as the witness of `rig` (None: town-level agents) reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Thresholds {
-    /// No sign of life this long with work hooked: stalled.
-    pub stall_after_secs: i64,
-    /// At its prompt this long with work hooked: waiting for input.
-    pub waiting_after_secs: i64,
-}
-
-pub fn thresholds(ctx: &Ctx, rig: Option<&str>) -> Result<Thresholds> {
-    let cfg = rig.and_then(|r| ctx.town.rig(r).ok());
-    Ok(Thresholds {
-        stall_after_secs: ctx
-            .setting("witness.stall_after_secs", cfg.as_ref())?
-            .as_int(),
-        waiting_after_secs: ctx
-            .setting("witness.waiting_after_secs", cfg.as_ref())?
-            .as_int(),
-    })
 }
 
 /// What the witness remembers about one agent (kept in `.gt/daemon/`, so a restarted

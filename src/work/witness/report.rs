@@ -4,7 +4,7 @@
 use super::classify::Verdict;
 use super::policy::{Action, Memory, Policy};
 use crate::Result;
-use crate::work::{Ctx, views::live};
+use crate::work::{Ctx, agents::live};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

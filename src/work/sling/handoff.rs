@@ -36,7 +36,7 @@ pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result
     };
     let info = agents::require(ctx, &address)?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
-    let pane = crate::work::views::live::pane_of(ctx, &info.address)?;
+    let pane = crate::work::agents::live::pane_of(ctx, &info.address)?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;
     let cwd = info
         .worktree

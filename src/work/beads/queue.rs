@@ -1,9 +1,9 @@
 //! The queue itself: beads labelled `scheduled`, each with its entry (target, options, when)
 //! in the bead's `scheduled` field. Order: priority, then time queued.
 
-use crate::Result;
 use crate::ledger::{ListFilter, Reader, Tx};
-use crate::work::sling::SlingOptions;
+use crate::work::Ctx;
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -34,31 +34,6 @@ pub struct Entry {
     pub no_formula: bool,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
-}
-
-impl Entry {
-    pub fn new(target: &str, opts: &SlingOptions) -> Entry {
-        Entry {
-            target: target.to_string(),
-            agent: opts.agent.clone(),
-            no_convoy: opts.no_convoy,
-            formula: opts.formula.clone(),
-            no_formula: opts.no_formula,
-            vars: opts.vars.clone(),
-            ..Entry::default()
-        }
-    }
-
-    pub fn options(&self) -> SlingOptions {
-        SlingOptions {
-            agent: self.agent.clone(),
-            no_convoy: self.no_convoy,
-            force: false,
-            formula: self.formula.clone(),
-            no_formula: self.no_formula,
-            vars: self.vars.clone(),
-        }
-    }
 }
 
 /// One queued bead as `gt scheduler status` shows it.
@@ -193,4 +168,12 @@ pub fn dequeue_in(tx: &mut Tx<'_>, bead: &str, why: &str) -> Result<bool> {
         tx.record_event(Some(bead), "queue_left", None, Some(note), None)?;
     }
     Ok(removed)
+}
+
+/// Takes a queued bead out of the queue (`gt unsling` of a bead that waits).
+pub fn unqueue(ctx: &mut Ctx, bead: &str, why: &str) -> Result<bool> {
+    if ctx.reader().bead(bead)?.is_none() {
+        return Err(Error::not_found(format!("no bead {bead}")));
+    }
+    ctx.write(|tx| dequeue_in(tx, bead, why))
 }

@@ -1,11 +1,11 @@
 //! The live view of agents: the ledger's records joined with what tmux shows — one
 //! `list-panes` and one batched capture, however many agents there are.
 
+use crate::agent::liveness::{self, Facts, Verdict, classify};
 use crate::agent::{self, procs, screen};
 use crate::tmux::Pane;
 use crate::work::Ctx;
 use crate::work::agents::{self, AgentInfo};
-use crate::work::witness::{Facts, Verdict, classify};
 use crate::{Error, Result};
 use std::collections::HashMap;
 
@@ -56,7 +56,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
     let now = chrono::Utc::now().timestamp();
-    let mut limits: HashMap<Option<String>, crate::work::witness::Thresholds> = HashMap::new();
+    let mut limits: HashMap<Option<String>, Thresholds> = HashMap::new();
     for info in infos {
         let pane = panes
             .iter()
@@ -69,7 +69,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
         let limit = match limits.get(&info.rig) {
             Some(l) => *l,
             None => {
-                let l = crate::work::witness::thresholds(ctx, info.rig.as_deref())?;
+                let l = thresholds(ctx, info.rig.as_deref())?;
                 limits.insert(info.rig.clone(), l);
                 l
             }
@@ -147,9 +147,9 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
 fn answerable(
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-    c: &crate::work::witness::Classified,
+    c: &liveness::Classified,
 ) -> Option<String> {
-    if c.verdict != crate::work::witness::Verdict::Blocked {
+    if c.verdict != Verdict::Blocked {
         return None;
     }
     let (rt, text) = (rt?, screen_text?);
@@ -168,7 +168,7 @@ pub(crate) fn verdict_for(
     pane: Option<&Pane>,
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-    limit: crate::work::witness::Thresholds,
+    limit: Thresholds,
     now: i64,
 ) -> Judged {
     let screen_changed = match (pane, rt, screen_text) {
@@ -207,7 +207,7 @@ pub(crate) fn verdict_for(
 
 /// A verdict and the sign of life it was judged from.
 pub(crate) struct Judged {
-    pub verdict: crate::work::witness::Classified,
+    pub verdict: liveness::Classified,
     /// Unix time of the last sign of life: something new on its screen, or a gt call.
     pub last_activity: Option<i64>,
 }
@@ -291,4 +291,27 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
         server.attach(&target)?;
     }
     Ok(())
+}
+
+/// When quiet becomes a verdict, as the witness of `rig` (None: town-level agents) reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// No sign of life this long with work hooked: stalled.
+    pub stall_after_secs: i64,
+    /// At its prompt this long with work hooked: waiting for input.
+    pub waiting_after_secs: i64,
+}
+
+/// How long an agent may sit without a sign of life (stalled) or at a question (waiting), for
+/// the rig (or the town's defaults).
+pub fn thresholds(ctx: &Ctx, rig: Option<&str>) -> Result<Thresholds> {
+    let cfg = rig.and_then(|r| ctx.town.rig(r).ok());
+    Ok(Thresholds {
+        stall_after_secs: ctx
+            .setting("witness.stall_after_secs", cfg.as_ref())?
+            .as_int(),
+        waiting_after_secs: ctx
+            .setting("witness.waiting_after_secs", cfg.as_ref())?
+            .as_int(),
+    })
 }

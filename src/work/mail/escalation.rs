@@ -394,7 +394,11 @@ pub fn ack(ctx: &mut Ctx, id: &str) -> Result<EscalationView> {
 
 pub fn close(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<EscalationView> {
     require(ctx, id)?;
-    crate::work::beads::close(ctx, &[id.to_string()], reason, false)?;
+    // An escalation is nobody's work: a plain close (its convoy bookkeeping included).
+    ctx.write(|tx| {
+        let mut out = crate::work::beads::CloseOutcome::default();
+        crate::work::beads::close_in(tx, id, reason, &mut out)
+    })?;
     Ok(view(&ctx.reader().require(id)?))
 }
 
