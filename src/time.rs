@@ -1,6 +1,50 @@
 //! Timestamps as the ledger stores them: RFC 3339, UTC, whole seconds (bd's export format).
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use std::sync::{Arc, Mutex};
+
+/// Where wall-clock time comes from. Use cases read it from `Ctx::clock` (and the ledger
+/// stamps rows with it), so decisions that depend on time — overdue, stale, stalled, due —
+/// are tested by moving a manual clock instead of sleeping. Waiting with a deadline (for a
+/// process, a prompt, a lock) uses `Instant`: that is a wait, not a decision about time.
+#[derive(Debug, Clone, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// A clock that stands still until moved (tests).
+    Manual(Arc<Mutex<DateTime<Utc>>>),
+}
+
+impl Clock {
+    pub fn manual(at: DateTime<Utc>) -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(at)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
+
+    /// Unix seconds.
+    pub fn timestamp(&self) -> i64 {
+        self.now().timestamp()
+    }
+
+    /// The ledger's form: RFC 3339, UTC, whole seconds.
+    pub fn stamp(&self) -> String {
+        format(self.now())
+    }
+
+    /// Moves a manual clock on (the system clock moves by itself: nothing to do).
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Clock::Manual(t) = self {
+            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            *t += by;
+        }
+    }
+}
 
 pub fn now() -> String {
     format(Utc::now())
@@ -19,10 +63,15 @@ pub fn parse(s: &str) -> Option<DateTime<Utc>> {
 
 /// "3m", "2h", "5d" — how long ago a timestamp was, for tables.
 pub fn age(s: &str) -> String {
+    age_at(s, Utc::now())
+}
+
+/// "3m", "2h", "5d" — how long before `now` a timestamp was.
+pub fn age_at(s: &str, now: DateTime<Utc>) -> String {
     let Some(t) = parse(s) else {
         return "?".into();
     };
-    human_duration((Utc::now() - t).num_seconds())
+    human_duration((now - t).num_seconds())
 }
 
 /// "45s", "3m", "2h", "5d": a span of seconds, coarsely.
@@ -44,5 +93,16 @@ mod tests {
         let a = parse("2026-01-12T02:14:20.123456789-08:00").expect("parse");
         assert_eq!(format(a), "2026-01-12T10:14:20Z");
         assert!(parse("yesterday").is_none());
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_moved() {
+        let at = parse("2026-01-12T10:00:00Z").expect("parse");
+        let c = Clock::manual(at);
+        assert_eq!(c.stamp(), "2026-01-12T10:00:00Z");
+        let shared = c.clone();
+        shared.advance(chrono::Duration::minutes(90));
+        assert_eq!(c.stamp(), "2026-01-12T11:30:00Z", "clones share the time");
+        assert_eq!(age_at("2026-01-12T10:00:00Z", c.now()), "1h");
     }
 }

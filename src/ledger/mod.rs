@@ -53,6 +53,8 @@ pub struct Ledger {
     conn: Connection,
     path: PathBuf,
     busy_timeout: Duration,
+    /// What stamps the rows a transaction writes.
+    clock: crate::time::Clock,
 }
 
 impl Ledger {
@@ -87,6 +89,7 @@ impl Ledger {
             conn,
             path: path.to_path_buf(),
             busy_timeout,
+            clock: crate::time::Clock::System,
         };
         ledger.migrate()?;
         Ok(ledger)
@@ -145,6 +148,11 @@ impl Ledger {
         Reader::new(&self.conn)
     }
 
+    /// Stamps later transactions with `clock` (the town's; a manual one in tests).
+    pub fn set_clock(&mut self, clock: crate::time::Clock) {
+        self.clock = clock;
+    }
+
     /// Runs `f` in one IMMEDIATE transaction (taking the write lock up front, so concurrent
     /// writers queue instead of failing on lock upgrade); commits only if `f` succeeds.
     pub fn write<T, E>(
@@ -159,7 +167,7 @@ impl Ledger {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(LedgerError::from)?;
-        let mut tx = Tx::new(tx, actor);
+        let mut tx = Tx::new(tx, actor, self.clock.stamp());
         let out = f(&mut tx)?;
         tx.commit().map_err(LedgerError::from)?;
         Ok(out)

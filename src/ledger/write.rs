@@ -18,11 +18,11 @@ pub struct Tx<'c> {
 }
 
 impl<'c> Tx<'c> {
-    pub(crate) fn new(tx: Transaction<'c>, actor: &str) -> Self {
+    pub(crate) fn new(tx: Transaction<'c>, actor: &str, now: String) -> Self {
         Tx {
             tx,
             actor: actor.to_string(),
-            now: crate::time::now(),
+            now,
         }
     }
 

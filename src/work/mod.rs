@@ -37,6 +37,8 @@ pub struct Ctx {
     pub warnings: Vec<String>,
     /// `-c key=value` settings given on the command line (the highest config layer).
     overrides: Vec<(String, String)>,
+    /// Wall-clock time for every decision that depends on it (see `time::Clock`).
+    clock: crate::time::Clock,
 }
 
 /// `$GT_AGENT` and `$BD_ACTOR` name who acts: they end up in the ledger, in mail, in file
@@ -104,7 +106,29 @@ impl Ctx {
             cwd: cwd.to_path_buf(),
             warnings,
             overrides,
+            clock: crate::time::Clock::System,
         })
+    }
+
+    /// Now, by the town's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Now in Unix seconds, by the town's clock.
+    pub fn unix_now(&self) -> i64 {
+        self.clock.timestamp()
+    }
+
+    pub fn clock(&self) -> &crate::time::Clock {
+        &self.clock
+    }
+
+    /// Runs this context (and the rows it writes) on `clock`: tests move a manual clock
+    /// instead of sleeping.
+    pub fn set_clock(&mut self, clock: crate::time::Clock) {
+        self.ledger.set_clock(clock.clone());
+        self.clock = clock;
     }
 
     /// Re-reads `town.toml` (after a config change).

@@ -194,6 +194,15 @@ impl Sandbox {
     pub fn sql(&self, query: &str) -> String {
         sqlite(&self.town().join(".gt/ledger.db"), query)
     }
+
+    /// Makes an escalation look raised `secs` ago (the state time leaves behind), so a test of
+    /// what happens to an overdue one does not sleep.
+    pub fn backdate_escalation(&self, id: &str, secs: u64) {
+        self.sql(&format!(
+            "UPDATE beads SET metadata = json_set(metadata, '$.escalated_at', \
+             strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-{secs} seconds')) WHERE id = '{id}'"
+        ));
+    }
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {

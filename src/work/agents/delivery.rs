@@ -296,7 +296,7 @@ impl Waiter<'_> {
         let settle = Duration::from_millis(self.rt.paste.idle_settle_ms);
         // Quiet since before this wait began (tmux counts activity in whole seconds).
         let settled_already = self.last_output.is_some_and(|t| {
-            let quiet = chrono::Utc::now().timestamp() - t;
+            let quiet = ctx.unix_now() - t;
             quiet > 0 && quiet as u64 * 1000 >= self.rt.paste.idle_settle_ms + 1000
         });
         let mut idle_since: Option<Instant> = None;

@@ -55,7 +55,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let screens = server.capture_many(&live, 40)?;
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut out = Vec::new();
-    let now = chrono::Utc::now().timestamp();
+    let now = ctx.unix_now();
     let mut limits: HashMap<Option<String>, Thresholds> = HashMap::new();
     for info in infos {
         let pane = panes

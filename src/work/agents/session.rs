@@ -261,9 +261,8 @@ pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         }
         if !p.dead {
             let stuck = !p.ready
-                && p.started.is_some_and(|t| {
-                    chrono::Utc::now().timestamp() - t > spec.runtime.startup_timeout_secs as i64
-                });
+                && p.started
+                    .is_some_and(|t| ctx.unix_now() - t > spec.runtime.startup_timeout_secs as i64);
             if stuck {
                 return Err(Error::failed(format!(
                     "{addr}'s session is running but never reached its prompt (see `gt peek {addr}`); answer what it shows, or stop it (`gt crew stop` / `gt mayor stop`) and start it again"

@@ -50,14 +50,16 @@ pub struct QueuedView {
     pub by: String,
 }
 
-/// Every queued bead, in the order it will be slung, with its entry.
-pub fn list(r: &Reader<'_>) -> Result<Vec<(QueuedView, Entry)>> {
+/// Every queued bead, in the order it will be slung, with its entry (ages as of `now`).
+pub fn list(
+    r: &Reader<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(QueuedView, Entry)>> {
     let members = r.list(&ListFilter {
         label: Some(SCHEDULED.into()),
         all: true,
         ..Default::default()
     })?;
-    let now = chrono::Utc::now();
     let mut rows = Vec::new();
     for m in members {
         // Only open beads wait; anything else is cleaned up when it is next looked at.
@@ -105,7 +107,8 @@ pub fn list(r: &Reader<'_>) -> Result<Vec<(QueuedView, Entry)>> {
 
 /// The bead's place in the queue (None: not queued).
 pub fn position(r: &Reader<'_>, bead: &str) -> Result<Option<usize>> {
-    Ok(list(r)?
+    // The order does not depend on ages: any `now` gives the same position.
+    Ok(list(r, chrono::DateTime::UNIX_EPOCH)?
         .into_iter()
         .find(|(v, _)| v.bead == bead)
         .map(|(v, _)| v.position))

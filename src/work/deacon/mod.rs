@@ -72,7 +72,7 @@ pub fn tick(ctx: &mut Ctx, state: &mut DeaconState) -> Result<DeaconReport> {
     let actor = std::mem::replace(&mut ctx.actor, "deacon".to_string());
     let mut report = DeaconReport {
         tick: state.ticks,
-        at: crate::time::now(),
+        at: ctx.clock().stamp(),
         ..DeaconReport::default()
     };
     run_duties(ctx, state, &mut report);

@@ -274,6 +274,7 @@ fn open(town: Town, cwd: &Path, overrides: Vec<(String, String)>) -> Result<(Ctx
             cwd: cwd.to_path_buf(),
             warnings: Vec::new(),
             overrides,
+            clock: crate::time::Clock::System,
         },
         imported,
     ))

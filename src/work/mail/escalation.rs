@@ -407,7 +407,7 @@ pub fn close(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<Escalation
 /// `gt status` run it too. Returns the ids raised.
 pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
     let after = reescalate_after(ctx)?;
-    let now = chrono::Utc::now();
+    let now = ctx.now();
     let filter = crate::ledger::ListFilter {
         types: vec!["escalation".into()],
         statuses: vec!["open".into()],

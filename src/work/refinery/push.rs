@@ -86,10 +86,6 @@ fn retry_secs(rig: &RigConfig) -> i64 {
         .unwrap_or(30)
 }
 
-fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 /// The rig's push state; None when it does not push.
 pub fn push_status(ctx: &Ctx, rig: &RigConfig) -> Result<Option<PushStatus>> {
     let Some(remote) = remote(rig)? else {
@@ -128,7 +124,7 @@ pub(in crate::work) fn push_if_due(
     let mut st = load(ctx, rig);
     let recent = st
         .failed_at
-        .is_some_and(|t| unix_now() - t < retry_secs(rig));
+        .is_some_and(|t| ctx.unix_now() - t < retry_secs(rig));
     if !landed && recent {
         return None;
     }
@@ -166,7 +162,7 @@ pub(in crate::work) fn push_if_due(
                 record(ctx, "push_failed", note(Some(&error)));
             }
             st.error = Some(error.clone());
-            st.failed_at = Some(unix_now());
+            st.failed_at = Some(ctx.unix_now());
             save(ctx, rig, &st);
             Some(Outcome::PushFailed {
                 remote: status.remote,

@@ -49,7 +49,7 @@ enum Tried {
 pub fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
     let mut report = DispatchReport::default();
     let mut failures = 0;
-    for (view, entry) in queue::list(&ctx.reader())? {
+    for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() || failures >= MAX_FAILURES {
             break;
         }
@@ -77,7 +77,7 @@ pub(super) fn work_up_to(
     report: &mut DispatchReport,
 ) -> Result<Option<Slung>> {
     let mut failures = 0;
-    for (view, entry) in queue::list(&ctx.reader())? {
+    for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() {
             return Ok(None);
         }

@@ -119,7 +119,7 @@ pub fn status(ctx: &Ctx) -> Result<Status> {
         max: cap.max,
         working: cap.working,
         paused: is_paused(ctx)?,
-        queued: queue::list(&ctx.reader())?
+        queued: queue::list(&ctx.reader(), ctx.now())?
             .into_iter()
             .map(|(v, _)| v)
             .collect(),

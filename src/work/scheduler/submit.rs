@@ -93,7 +93,7 @@ pub fn sling_or_queue(
     let mut cap = Capacity::read(ctx)?;
     // With room but beads already waiting (a polecat freed since the deacon's last round),
     // this one does not jump the queue: it joins it and the queue is worked in order now.
-    let others_wait = !queue::list(&ctx.reader())?.is_empty();
+    let others_wait = !queue::list(&ctx.reader(), ctx.now())?.is_empty();
     if !paused && cap.has_room() && !others_wait {
         return direct(ctx, item, target, opts);
     }

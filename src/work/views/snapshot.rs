@@ -234,7 +234,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
     };
     // Per rig, as the rig's witness sees it.
     let mut limits: HashMap<Option<String>, crate::work::witness::Thresholds> = HashMap::new();
-    let now_secs = chrono::Utc::now().timestamp();
+    let now_secs = ctx.unix_now();
     for info in &lp.agents {
         let pane = panes
             .iter()
@@ -308,7 +308,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         _ => None,
     };
     let rigs = ctx.town.rigs()?;
-    let now = chrono::Utc::now().timestamp();
+    let now = ctx.unix_now();
     let attention = attention::compute(&attention::Facts {
         now,
         agents: &agents,

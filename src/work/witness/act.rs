@@ -18,13 +18,13 @@ pub fn carry_out(
     action: &Action,
     mem: &mut Memory,
 ) -> Option<String> {
-    let now = chrono::Utc::now().timestamp();
+    let now = ctx.unix_now();
     let res = match action {
         Action::None(_) | Action::Wait(_) => return None,
         Action::Nudge(why) => {
             let r = nudge(ctx, view, why);
             // Stamped after the paste: the nudge's own echo is not the agent moving.
-            mem.nudged_at = Some(chrono::Utc::now().timestamp());
+            mem.nudged_at = Some(ctx.unix_now());
             r
         }
         Action::Restart(why) => {
@@ -101,7 +101,7 @@ fn moved_since(ctx: &Ctx, view: &AgentView) -> bool {
                 &ctx.town.paths,
                 &view.info.address,
                 crate::agent::screen::fingerprint(&rt, &text),
-                chrono::Utc::now().timestamp(),
+                ctx.unix_now(),
             )
         }),
         _ => None,

@@ -60,7 +60,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
     }
     let began = std::time::Instant::now();
     let policy = Policy::for_rig(ctx, rig)?;
-    let now = chrono::Utc::now().timestamp();
+    let now = ctx.unix_now();
     let views = live::agents(ctx, Some(&rig.name))?;
     let mut agents = Vec::new();
     let mut acted = 0usize;

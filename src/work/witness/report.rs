@@ -107,7 +107,7 @@ pub fn observe(ctx: &Ctx, rig: &crate::town::RigConfig) -> Result<Report> {
         .collect();
     Ok(Report {
         rig: rig.name.clone(),
-        at: chrono::Utc::now().timestamp(),
+        at: ctx.unix_now(),
         policy,
         agents,
         memory: BTreeMap::new(),
