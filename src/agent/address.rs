@@ -34,6 +34,69 @@ pub enum Address {
     },
 }
 
+/// What an agent is (DESIGN §2), as its address and its agent bead say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Mayor,
+    Deacon,
+    Overseer,
+    Witness,
+    Refinery,
+    Polecat,
+    Crew,
+    /// A role this version does not know (a window tagged by another tool, a newer ledger).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Mayor => "mayor",
+            Role::Deacon => "deacon",
+            Role::Overseer => "overseer",
+            Role::Witness => "witness",
+            Role::Refinery => "refinery",
+            Role::Polecat => "polecat",
+            Role::Crew => "crew",
+            Role::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Role {
+        [
+            Role::Mayor,
+            Role::Deacon,
+            Role::Overseer,
+            Role::Witness,
+            Role::Refinery,
+            Role::Polecat,
+            Role::Crew,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .unwrap_or(Role::Unknown)
+    }
+
+    /// A worker with a worktree of its own.
+    pub fn has_worktree(self) -> bool {
+        matches!(self, Role::Polecat | Role::Crew)
+    }
+}
+
+impl From<&str> for Role {
+    fn from(s: &str) -> Self {
+        Role::parse(s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 fn valid_part(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
@@ -97,15 +160,15 @@ impl Address {
     }
 
     /// The role name used for role files and `role_agents`.
-    pub fn role(&self) -> &'static str {
+    pub fn role(&self) -> Role {
         match self {
-            Address::Mayor => "mayor",
-            Address::Deacon => "deacon",
-            Address::Overseer => "overseer",
-            Address::Witness { .. } => "witness",
-            Address::Refinery { .. } => "refinery",
-            Address::Polecat { .. } | Address::Short { .. } | Address::Rig { .. } => "polecat",
-            Address::Crew { .. } => "crew",
+            Address::Mayor => Role::Mayor,
+            Address::Deacon => Role::Deacon,
+            Address::Overseer => Role::Overseer,
+            Address::Witness { .. } => Role::Witness,
+            Address::Refinery { .. } => Role::Refinery,
+            Address::Polecat { .. } | Address::Short { .. } | Address::Rig { .. } => Role::Polecat,
+            Address::Crew { .. } => Role::Crew,
         }
     }
 
@@ -159,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             Address::parse("gastown/crew/max").map(|a| a.role()),
-            Ok("crew")
+            Ok(Role::Crew)
         );
         assert_eq!(
             Address::parse("gastown/ash"),

@@ -11,7 +11,7 @@ pub mod screen;
 pub mod sim;
 pub mod startup;
 
-pub use address::Address;
+pub use address::{Address, Role};
 pub use runtime::{PromptMode, Runtime};
 
 use crate::town::{RigConfig, Town};

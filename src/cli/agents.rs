@@ -361,7 +361,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
         .map(|v| {
             let session = match v.exit_status {
                 Some(s) => format!("exited ({s})"),
-                None => v.session.clone(),
+                None => v.session.to_string(),
             };
             let tone = match v.session.as_str() {
                 "working" => Tone::Warn,
@@ -374,7 +374,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
                 or_dash(v.info.runtime.as_deref()),
                 out.paint(tone, &session),
                 format!("{} ({})", v.verdict.as_str(), v.reason),
-                v.info.state.clone(),
+                v.info.state.to_string(),
                 or_dash(v.info.hook.as_deref()),
                 or_dash(v.window.as_deref()),
                 if v.queued_messages > 0 {
@@ -556,7 +556,7 @@ pub(super) fn worker_table(
         .map(|p| {
             vec![
                 p.agent.address.clone(),
-                p.agent.state.clone(),
+                p.agent.state.to_string(),
                 or_dash(p.agent.hook.as_deref()),
                 or_dash(p.agent.branch.as_deref()),
                 count(p.dirty_files),

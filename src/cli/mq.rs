@@ -47,7 +47,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
                 .map(|i| {
                     let state = if i.failed {
                         "failed".to_string()
-                    } else if i.status == "in_progress" {
+                    } else if i.status == crate::ledger::Status::InProgress {
                         "merging".to_string()
                     } else {
                         "queued".to_string()

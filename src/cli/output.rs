@@ -88,11 +88,12 @@ impl Out {
     }
 
     pub fn status(&self, status: &str) -> String {
-        let tone = match status {
-            "closed" => Tone::Dim,
-            "open" => Tone::Good,
-            "blocked" => Tone::Bad,
-            "hooked" | "in_progress" => Tone::Warn,
+        use crate::ledger::Status;
+        let tone = match Status::of(status) {
+            Status::Closed | Status::Tombstone => Tone::Dim,
+            Status::Open => Tone::Good,
+            Status::Blocked => Tone::Bad,
+            Status::Hooked | Status::InProgress => Tone::Warn,
             _ => Tone::Bold,
         };
         self.paint(tone, status)

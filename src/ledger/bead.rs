@@ -252,9 +252,97 @@ impl Bead {
     }
 }
 
+/// A bead's status, typed. Stored as text (bd's column, where other tools may write statuses
+/// of their own: those read as `Other`); compared with the stored text directly
+/// (`bead.status == Status::Hooked`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Open,
+    InProgress,
+    Blocked,
+    Deferred,
+    Closed,
+    Pinned,
+    Hooked,
+    Tombstone,
+    Other,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::Blocked => "blocked",
+            Status::Deferred => "deferred",
+            Status::Closed => "closed",
+            Status::Pinned => "pinned",
+            Status::Hooked => "hooked",
+            Status::Tombstone => "tombstone",
+            Status::Other => "other",
+        }
+    }
+
+    pub fn of(s: &str) -> Status {
+        [
+            Status::Open,
+            Status::InProgress,
+            Status::Blocked,
+            Status::Deferred,
+            Status::Closed,
+            Status::Pinned,
+            Status::Hooked,
+            Status::Tombstone,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .unwrap_or(Status::Other)
+    }
+
+    /// Finished, for blocking and convoy landing.
+    pub fn is_done(self) -> bool {
+        matches!(self, Status::Closed | Status::Tombstone)
+    }
+
+    /// Someone works on it: on a hook, or started.
+    pub fn is_worked(self) -> bool {
+        matches!(self, Status::Hooked | Status::InProgress)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Status> for String {
+    fn from(s: Status) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl PartialEq<Status> for String {
+    fn eq(&self, other: &Status) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Status> for str {
+    fn eq(&self, other: &Status) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Status> for &str {
+    fn eq(&self, other: &Status) -> bool {
+        *self == other.as_str()
+    }
+}
+
 /// Statuses that count as finished for blocking and convoy landing.
 pub fn is_done_status(status: &str) -> bool {
-    matches!(status, "closed" | "tombstone")
+    Status::of(status).is_done()
 }
 
 /// Built-in statuses (bd's, including Gas Town's `hooked` and `pinned`).

@@ -15,8 +15,8 @@ mod read;
 mod write;
 
 pub use bead::{
-    Bead, BeadRecord, Comment, Dependency, Event, GATING_DEPS, INFRA_TYPES, STATUSES, WORK_TYPES,
-    is_done_status, prefix_of,
+    Bead, BeadRecord, Comment, Dependency, Event, GATING_DEPS, INFRA_TYPES, STATUSES, Status,
+    WORK_TYPES, is_done_status, prefix_of,
 };
 pub use deliveries::Delivery;
 pub use error::LedgerError;

@@ -251,7 +251,7 @@ impl Reader<'_> {
                     _ => {}
                 }
             }
-            if !blocked_by.is_empty() || bead.status == "blocked" {
+            if !blocked_by.is_empty() || bead.status == crate::ledger::Status::Blocked {
                 blocked_parent = None;
             }
             out.push(BlockedBead {
@@ -306,7 +306,7 @@ mod tests {
         for (issue, target, kind) in &edges {
             let open = status
                 .get(target)
-                .is_some_and(|s| s != "closed" && s != "tombstone");
+                .is_some_and(|s| !crate::ledger::Status::of(s).is_done());
             if open && ["blocks", "conditional-blocks", "waits-for"].contains(&kind.as_str()) {
                 blocked.insert(issue.clone());
             }

@@ -4,6 +4,7 @@ use crate::tui::action::{Action, Context};
 use crate::tui::layout;
 use crate::tui::state::State;
 use crate::tui::theme::Slot;
+use crate::work::agents::live::SessionState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,15 +14,15 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     let area = layout::status_bar(state.size);
     let t = &state.theme;
     let s = &state.snapshot;
-    let count = |st: &str| s.agents.iter().filter(|a| a.session == st).count();
+    let count = |st: SessionState| s.agents.iter().filter(|a| a.session == st).count();
     // Narrow terminals get the short form; the key hints matter more than the prose.
     let wide = area.width >= 140;
     let facts = if wide {
         format!(
             " {} agents: {} working, {} idle · {} convoys · ✉ {} · {} ",
             s.agents.len(),
-            count("working"),
-            count("idle"),
+            count(SessionState::Working),
+            count(SessionState::Idle),
             s.convoys.len(),
             s.unread,
             s.daemon
@@ -29,8 +30,8 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     } else {
         format!(
             " {} working, {} idle · ✉ {} ",
-            count("working"),
-            count("idle"),
+            count(SessionState::Working),
+            count(SessionState::Idle),
             s.unread
         )
     };

@@ -2,6 +2,7 @@
 
 use crate::tui::state::{PaneId, State};
 use crate::tui::theme::Slot;
+use crate::work::agents::live::SessionState;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -97,16 +98,15 @@ pub fn pad(s: &str, width: usize) -> String {
 }
 
 /// The icon and style slot of an agent's session state.
-pub fn state_icon(session: &str) -> (&'static str, Slot) {
+pub fn state_icon(session: SessionState) -> (&'static str, Slot) {
     match session {
-        "working" => ("●", Slot::StateWorking),
-        "idle" => ("○", Slot::StateIdle),
-        "starting" => ("◌", Slot::StateStarting),
-        "exited" => ("✖", Slot::StateExited),
-        "blocked" => ("⊘", Slot::StateWaiting),
-        "no session" => ("·", Slot::StateUnknown),
-        "running" => ("◍", Slot::StateWorking),
-        _ => ("?", Slot::StateUnknown),
+        SessionState::Working => ("●", Slot::StateWorking),
+        SessionState::Idle => ("○", Slot::StateIdle),
+        SessionState::Starting => ("◌", Slot::StateStarting),
+        SessionState::Exited => ("✖", Slot::StateExited),
+        SessionState::Blocked => ("⊘", Slot::StateWaiting),
+        SessionState::NoSession => ("·", Slot::StateUnknown),
+        SessionState::Running => ("◍", Slot::StateWorking),
     }
 }
 

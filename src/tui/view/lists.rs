@@ -71,7 +71,11 @@ fn count_text(state: &State, pane: PaneId, rows: &[Row]) -> String {
     let s = &state.snapshot;
     match pane {
         PaneId::Agents => {
-            let working = s.agents.iter().filter(|a| a.session == "working").count();
+            let working = s
+                .agents
+                .iter()
+                .filter(|a| a.session == crate::work::agents::live::SessionState::Working)
+                .count();
             format!("{} · {working} working", s.agents.len())
         }
         PaneId::Mail => format!("{} · {} unread", s.identity, s.unread),
@@ -302,7 +306,7 @@ fn agent_line(
         Some("stalled") => ("◔", Slot::StateStarting),
         Some("blocked") => ("⊘", Slot::StateWaiting),
         Some(_) => ("✖", Slot::StateExited),
-        None => state_icon(&a.session),
+        None => state_icon(a.session),
     };
     let age = a
         .last_activity
@@ -323,7 +327,7 @@ fn agent_line(
         (Some(h), _) if trouble.is_some() => format!("{} · {h}", trouble.unwrap_or_default()),
         (Some(h), Some(t)) => format!("{h} {t}"),
         (Some(h), None) => h.clone(),
-        (None, _) => a.session.clone(),
+        (None, _) => a.session.to_string(),
     };
     // indent 3 + icon 2 + name + space 1 + hook + delivery 3 + age
     let hook_w = width.saturating_sub(3 + 2 + name_w + 1 + 3 + tail.chars().count());

@@ -121,7 +121,7 @@ pub fn add(
 /// Starts (or finds running) a crew member's session.
 pub fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launched> {
     let info = agents::require(ctx, address)?;
-    if info.role != "crew" {
+    if info.role != crate::agent::Role::Crew {
         return Err(Error::invalid(format!(
             "{} is a {}, not crew",
             info.address, info.role
@@ -165,11 +165,11 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
     }
     agents::list(&ctx.reader(), rig)?
         .into_iter()
-        .filter(|a| a.role == "crew")
+        .filter(|a| a.role == crate::agent::Role::Crew)
         .map(|a| polecat::view(ctx, a))
         .collect()
 }
 
 pub fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    polecat_remove::remove_worker(ctx, address, "crew", force)
+    polecat_remove::remove_worker(ctx, address, crate::agent::Role::Crew, force)
 }

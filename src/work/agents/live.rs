@@ -15,8 +15,7 @@ pub struct AgentView {
     pub info: AgentInfo,
     pub window: Option<String>,
     pub pane: Option<String>,
-    /// working, idle, starting, exited, no session
-    pub session: String,
+    pub session: SessionState,
     pub exit_status: Option<i32>,
     pub human_attached: bool,
     /// Messages still waiting for this agent.
@@ -108,11 +107,11 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
         out.push(AgentView {
             info: AgentInfo {
                 address: addr.clone(),
-                role: "unknown".into(),
+                role: crate::agent::Role::Unknown,
                 rig: Some(p.session.clone()),
                 name: p.window_name.clone(),
                 bead_id: String::new(),
-                state: "unknown".into(),
+                state: agents::AgentState::Unknown,
                 hook: p.bead.clone(),
                 runtime: None,
                 worktree: None,
@@ -122,9 +121,9 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             window: Some(p.window_id.clone()),
             pane: Some(p.pane_id.clone()),
             session: if p.dead {
-                "exited".into()
+                SessionState::Exited
             } else {
-                "running".into()
+                SessionState::Running
             },
             exit_status: p.exit_status.filter(|_| p.dead),
             human_attached: p.human_attached(),
@@ -222,33 +221,105 @@ pub(crate) fn runtime_alive(pane: Option<&Pane>, rt: Option<&agent::Runtime>) ->
     procs::tree_runs(p.pid?, &rt.process_names)
 }
 
-/// working, idle, starting (markers not seen yet), exited, no session, or running (a runtime
-/// without markers to read).
+/// What an agent's window shows, read from tmux and its screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+pub enum SessionState {
+    /// Busy (its runtime's busy marker is on screen).
+    #[serde(rename = "working")]
+    Working,
+    /// At its prompt.
+    #[serde(rename = "idle")]
+    Idle,
+    /// A dialog or shell mode holds it.
+    #[serde(rename = "blocked")]
+    Blocked,
+    /// Markers not seen yet.
+    #[serde(rename = "starting")]
+    Starting,
+    /// Its process ended; the window stays for its last words.
+    #[serde(rename = "exited")]
+    Exited,
+    /// No window.
+    #[default]
+    #[serde(rename = "no session")]
+    NoSession,
+    /// A runtime without markers to read.
+    #[serde(rename = "running")]
+    Running,
+}
+
+impl SessionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::Working => "working",
+            SessionState::Idle => "idle",
+            SessionState::Blocked => "blocked",
+            SessionState::Starting => "starting",
+            SessionState::Exited => "exited",
+            SessionState::NoSession => "no session",
+            SessionState::Running => "running",
+        }
+    }
+
+    /// The state named by `as_str` (fixtures and saved views); anything else is no session.
+    pub fn parse(s: &str) -> SessionState {
+        [
+            SessionState::Working,
+            SessionState::Idle,
+            SessionState::Blocked,
+            SessionState::Starting,
+            SessionState::Exited,
+            SessionState::Running,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .unwrap_or(SessionState::NoSession)
+    }
+
+    /// Gone: exited or no window at all.
+    pub fn is_gone(self) -> bool {
+        matches!(self, SessionState::Exited | SessionState::NoSession)
+    }
+}
+
+impl From<&str> for SessionState {
+    fn from(s: &str) -> Self {
+        SessionState::parse(s)
+    }
+}
+
+impl std::fmt::Display for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The session state of an agent from its pane and screen.
 pub fn session_state(
     pane: Option<&Pane>,
     rt: Option<&agent::Runtime>,
     screen_text: Option<&str>,
-) -> String {
+) -> SessionState {
     let Some(p) = pane else {
-        return "no session".into();
+        return SessionState::NoSession;
     };
     if p.dead {
-        return "exited".into();
+        return SessionState::Exited;
     }
     match (rt, screen_text) {
         (Some(rt), Some(text)) => {
             let s = screen::read(rt, text);
             if s.dialog.is_some() || s.shell_mode {
-                "blocked".into()
+                SessionState::Blocked
             } else if s.busy {
-                "working".into()
+                SessionState::Working
             } else if s.at_prompt {
-                "idle".into()
+                SessionState::Idle
             } else {
-                "starting".into()
+                SessionState::Starting
             }
         }
-        _ => "running".into(),
+        _ => SessionState::Running,
     }
 }
 

@@ -77,10 +77,10 @@ pub fn status(ctx: &Ctx) -> Result<MayorStatus> {
     let views = crate::work::agents::live::agents(ctx, None)?;
     match views.into_iter().find(|v| v.info.address == "mayor") {
         Some(v) => Ok(MayorStatus {
-            running: v.window.is_some() && v.session != "exited",
+            running: v.window.is_some() && v.session != super::live::SessionState::Exited,
             runtime: v.info.runtime,
             window: v.window,
-            session: v.session,
+            session: v.session.to_string(),
         }),
         None => Ok(MayorStatus {
             running: false,

@@ -16,23 +16,69 @@ pub mod session;
 pub mod startup;
 
 use super::Ctx;
-use crate::agent::Address;
+use crate::agent::{Address, Role};
 use crate::ledger::{Bead, Reader, Tx};
 use crate::{Error, Result};
 use serde_json::json;
 use std::path::PathBuf;
 
+/// An agent's record state (its bead's `agent_state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentState {
+    /// Free for work (nothing on its hook).
+    Idle,
+    /// Work on its hook.
+    Working,
+    /// Gone (its record kept for history; never listed).
+    Removed,
+    /// Something this version does not know, or a window the ledger has no record of.
+    Unknown,
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Idle => "idle",
+            AgentState::Working => "working",
+            AgentState::Removed => "removed",
+            AgentState::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> AgentState {
+        match s {
+            "idle" => AgentState::Idle,
+            "working" => AgentState::Working,
+            "removed" => AgentState::Removed,
+            _ => AgentState::Unknown,
+        }
+    }
+}
+
+impl From<&str> for AgentState {
+    fn from(s: &str) -> Self {
+        AgentState::parse(s)
+    }
+}
+
+impl std::fmt::Display for AgentState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the ledger records about an agent.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgentInfo {
     pub address: String,
-    pub role: String,
+    pub role: Role,
     pub rig: Option<String>,
     pub name: String,
     /// The agent bead.
     pub bead_id: String,
     /// `idle` or `working` (`removed` agents are not listed).
-    pub state: String,
+    pub state: AgentState,
     /// The bead on its hook.
     pub hook: Option<String>,
     pub runtime: Option<String>,
@@ -62,11 +108,14 @@ pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
         .unwrap_or_default();
     let address = meta_str(&meta, "address")?;
     Some(AgentInfo {
-        role: b.role_type.clone().unwrap_or_default(),
+        role: Role::parse(b.role_type.as_deref().unwrap_or_default()),
         rig: b.rig.clone().filter(|r| !r.is_empty()),
         name: meta_str(&meta, "name").unwrap_or_default(),
         bead_id: b.id.clone(),
-        state: b.agent_state.clone().unwrap_or_else(|| "idle".into()),
+        state: b
+            .agent_state
+            .as_deref()
+            .map_or(AgentState::Idle, AgentState::parse),
         hook: b.hook_bead.clone().filter(|h| !h.is_empty()),
         runtime: meta_str(&meta, "runtime"),
         worktree: meta_str(&meta, "worktree").map(PathBuf::from),
@@ -85,7 +134,7 @@ pub fn list(r: &Reader<'_>, rig: Option<&str>) -> Result<Vec<AgentInfo>> {
     })?;
     let mut out = Vec::new();
     for s in beads {
-        if s.status == "closed" {
+        if s.status == crate::ledger::Status::Closed {
             continue;
         }
         let Some(b) = r.bead(&s.id)? else { continue };
@@ -107,7 +156,7 @@ pub fn find(r: &Reader<'_>, address: &str) -> Result<Option<AgentInfo>> {
 /// The bead hooked to `address` (status `hooked`, assignee = address).
 pub fn hooked_bead(r: &Reader<'_>, address: &str) -> Result<Option<Bead>> {
     let list = r.list(&crate::ledger::ListFilter {
-        statuses: vec!["hooked".into()],
+        statuses: vec![crate::ledger::Status::Hooked.into()],
         assignee: Some(address.to_string()),
         all: true,
         ..Default::default()
@@ -135,7 +184,7 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
     let rig = rec.address.rig().unwrap_or("hq").to_string();
     // Town roles (mayor, deacon) are `hq-<role>`; rig agents `<prefix>-<rig>-<role>-<name>`.
     let id = match rec.address.rig() {
-        Some(_) => agent_bead_id(rec.prefix, &rig, rec.address.role(), rec.name),
+        Some(_) => agent_bead_id(rec.prefix, &rig, rec.address.role().as_str(), rec.name),
         None => format!("hq-{}", rec.address.role()),
     };
     let meta = json!({
@@ -151,7 +200,7 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
         None => Bead {
             id: id.clone(),
             title: format!("Agent: {}", rec.address),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority: 2,
             issue_type: "agent".into(),
             created_at: now.clone(),
@@ -165,7 +214,7 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
     };
     let existed = tx.reader().exists(&id)?;
     let old = bead.clone();
-    bead.status = "open".into();
+    bead.status = crate::ledger::Status::Open.into();
     bead.closed_at = None;
     bead.agent_state = Some(rec.state.to_string());
     bead.hook_bead = rec.hook.map(str::to_string);
@@ -179,13 +228,18 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
 }
 
 /// Sets an agent's state and hook (free it: state idle, hook None).
-pub fn set_state(tx: &mut Tx<'_>, agent_bead: &str, state: &str, hook: Option<&str>) -> Result<()> {
+pub fn set_state(
+    tx: &mut Tx<'_>,
+    agent_bead: &str,
+    state: AgentState,
+    hook: Option<&str>,
+) -> Result<()> {
     let old = tx.reader().require(agent_bead)?;
     let mut new = old.clone();
-    new.agent_state = Some(state.to_string());
+    new.agent_state = Some(state.as_str().to_string());
     new.hook_bead = hook.map(str::to_string);
-    if state == "removed" {
-        new.status = "closed".into();
+    if state == AgentState::Removed {
+        new.status = crate::ledger::Status::Closed.into();
         new.closed_at = Some(tx.now().to_string());
         new.close_reason = Some("removed".into());
     }
@@ -245,11 +299,11 @@ pub fn unhook_in(tx: &mut Tx<'_>, bead_id: &str) -> Result<()> {
     let Some(old) = tx.reader().bead(bead_id)? else {
         return Ok(());
     };
-    if old.status != "hooked" {
+    if old.status != crate::ledger::Status::Hooked {
         return Ok(());
     }
     let mut new = old.clone();
-    new.status = "open".into();
+    new.status = crate::ledger::Status::Open.into();
     new.assignee = None;
     tx.update_bead(&old, new, "unhooked")?;
     Ok(())

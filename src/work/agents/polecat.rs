@@ -1,6 +1,7 @@
 //! Polecats: named workers with their own worktree and branch. Names come from the rig's
 //! pool under the rig lock; an idle polecat is reused before a new name is taken.
 
+use crate::agent::Role;
 use crate::agent::names;
 use crate::town::RigConfig;
 use crate::work::Ctx;
@@ -26,7 +27,7 @@ pub fn worktree_path(ctx: &Ctx, rig: &str, name: &str) -> PathBuf {
 fn taken(ctx: &Ctx, rig: &str) -> Result<Vec<String>> {
     let mut names: Vec<String> = agents::list(&ctx.reader(), Some(rig))?
         .into_iter()
-        .filter(|a| a.role == "polecat")
+        .filter(|a| a.role == crate::agent::Role::Polecat)
         .map(|a| a.name)
         .collect();
     if let Ok(entries) = std::fs::read_dir(ctx.town.paths.polecats_dir(rig)) {
@@ -74,7 +75,11 @@ pub fn idle_polecat(ctx: &Ctx, rig: &str) -> Result<Option<AgentInfo>> {
     // `gt done`) is idle by then, but reusing it would end the session that is asking.
     let caller = agents::whoami(ctx).to_string();
     for a in agents::list(&ctx.reader(), Some(rig))? {
-        if a.role != "polecat" || a.state != "idle" || a.hook.is_some() || a.address == caller {
+        if a.role != crate::agent::Role::Polecat
+            || a.state != crate::work::agents::AgentState::Idle
+            || a.hook.is_some()
+            || a.address == caller
+        {
             continue;
         }
         let Some(wt) = &a.worktree else { continue };
@@ -174,17 +179,17 @@ pub fn list(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<PolecatView>> {
     }
     agents::list(&ctx.reader(), rig)?
         .into_iter()
-        .filter(|a| a.role == "polecat")
+        .filter(|a| a.role == crate::agent::Role::Polecat)
         .map(|a| view(ctx, a))
         .collect()
 }
 
 pub fn show(ctx: &Ctx, address: &str) -> Result<PolecatView> {
-    show_worker(ctx, address, "polecat")
+    show_worker(ctx, address, Role::Polecat)
 }
 
 /// A polecat or crew member (`role`) in detail.
-pub fn show_worker(ctx: &Ctx, address: &str, role: &str) -> Result<PolecatView> {
+pub fn show_worker(ctx: &Ctx, address: &str, role: Role) -> Result<PolecatView> {
     let a = agents::require(ctx, address)?;
     if a.role != role {
         return Err(Error::invalid(format!(

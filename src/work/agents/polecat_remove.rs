@@ -25,14 +25,14 @@ pub struct RemoveReport {
 /// record. Refuses while it holds uncommitted or unmerged work unless `force`; an unmerged
 /// branch is kept even then (a branch costs nothing and loses nothing).
 pub fn remove(ctx: &mut Ctx, address: &str, force: bool) -> Result<RemoveReport> {
-    remove_worker(ctx, address, "polecat", force)
+    remove_worker(ctx, address, crate::agent::Role::Polecat, force)
 }
 
 /// Removes a polecat or crew member (`role`) with the same protections.
 pub fn remove_worker(
     ctx: &mut Ctx,
     address: &str,
-    role: &str,
+    role: crate::agent::Role,
     force: bool,
 ) -> Result<RemoveReport> {
     let first = show_worker(ctx, address, role)?;
@@ -90,20 +90,20 @@ pub fn remove_landed(
     branch: &str,
     landed_tip: &str,
 ) -> Result<std::result::Result<RemoveReport, String>> {
-    let first = show_worker(ctx, address, "polecat")?;
+    let first = show_worker(ctx, address, crate::agent::Role::Polecat)?;
     let Some(rig_name) = first.agent.rig.clone() else {
         return Ok(Err(format!("{address} has no rig")));
     };
     let rig = ctx.town.rig(&rig_name)?;
     let _lock = crate::fsutil::LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
-    let v = show_worker(ctx, address, "polecat")?;
+    let v = show_worker(ctx, address, crate::agent::Role::Polecat)?;
     let a = &v.agent;
     let Some(wt) = a.worktree.clone() else {
         return Ok(Err(format!("{address} has no worktree")));
     };
     let state = git::worktree_state(&wt).map_err(|e| e.to_string());
     let tip = git::branch_tip(&ctx.town.paths.rig_repo(&rig.name), branch).ok();
-    let why_not = if a.state != "idle" || a.hook.is_some() {
+    let why_not = if a.state != crate::work::agents::AgentState::Idle || a.hook.is_some() {
         Some(format!(
             "{address} is {} with {} on its hook",
             a.state,
@@ -135,7 +135,7 @@ pub fn remove_landed(
         ctx,
         &rig,
         &v,
-        "polecat",
+        crate::agent::Role::Polecat,
         false,
         Vec::new(),
         Some(landed_tip),
@@ -152,7 +152,7 @@ fn take_down(
     ctx: &mut Ctx,
     rig: &RigConfig,
     v: &PolecatView,
-    role: &str,
+    role: crate::agent::Role,
     force: bool,
     risks: Vec<String>,
     landed_tip: Option<&str>,
@@ -210,8 +210,8 @@ pub fn finish_half_removed(ctx: &mut Ctx, rig: &RigConfig, branch: &str) -> Resu
     let found = agents::list(&ctx.reader(), Some(&rig.name))?
         .into_iter()
         .find(|a| {
-            a.role == "polecat"
-                && a.state == "idle"
+            a.role == crate::agent::Role::Polecat
+                && a.state == crate::work::agents::AgentState::Idle
                 && a.hook.is_none()
                 && a.branch.as_deref() == Some(branch)
                 && a.worktree.as_ref().is_some_and(|w| !w.exists())
@@ -235,7 +235,12 @@ fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Resu
         if let Some(h) = &a.hook {
             crate::work::agents::unhook_in(tx, h)?;
         }
-        agents::set_state(tx, &a.bead_id, "removed", None)?;
+        agents::set_state(
+            tx,
+            &a.bead_id,
+            crate::work::agents::AgentState::Removed,
+            None,
+        )?;
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
         Ok(())
     })

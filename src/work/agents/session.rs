@@ -129,7 +129,7 @@ fn write_instructions(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<()> {
     let text = roles::text(
         ctx.town.root(),
         spec.address.rig(),
-        spec.address.role(),
+        spec.address.role().as_str(),
         &spec.address.to_string(),
         &ctx.town.config.name,
     );

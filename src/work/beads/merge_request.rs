@@ -16,7 +16,10 @@ pub fn open_merge_requests(
 ) -> Result<Vec<(Bead, serde_json::Value)>> {
     let open = r.list(&crate::ledger::ListFilter {
         types: vec!["merge-request".into()],
-        statuses: vec!["open".into(), "in_progress".into()],
+        statuses: vec![
+            crate::ledger::Status::Open.into(),
+            crate::ledger::Status::InProgress.into(),
+        ],
         all: true,
         ..Default::default()
     })?;
@@ -77,7 +80,7 @@ pub fn supersede_merge_requests(
             continue;
         }
         let mut new = mr.clone();
-        new.status = "closed".into();
+        new.status = crate::ledger::Status::Closed.into();
         new.closed_at = Some(tx.now().to_string());
         new.close_reason = Some(if all {
             format!("superseded: {bead} was slung again with --force")

@@ -180,7 +180,7 @@ pub fn create(ctx: &mut Ctx, req: NewBead) -> Result<Bead> {
         let bead = Bead {
             id: id.clone(),
             title: title.clone(),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority,
             issue_type: issue_type.clone(),
             created_at: now.clone(),
@@ -402,7 +402,7 @@ pub(crate) fn worker_of(
     r: &crate::ledger::Reader<'_>,
     bead: &Bead,
 ) -> Result<Option<super::agents::AgentInfo>> {
-    if !matches!(bead.status.as_str(), "hooked" | "in_progress") {
+    if !crate::ledger::Status::of(&bead.status).is_worked() {
         return Ok(None);
     }
     match bead.assignee.as_deref() {
@@ -424,9 +424,15 @@ pub(crate) fn close_in(
         return Ok(());
     }
     let mut new = old.clone();
-    apply_status(tx, &mut new, "closed", reason);
+    apply_status(tx, &mut new, crate::ledger::Status::Closed.as_str(), reason);
     tx.update_bead(&old, new, "closed")?;
-    after_status_change(tx, id, &old.status, "closed", out)
+    after_status_change(
+        tx,
+        id,
+        &old.status,
+        crate::ledger::Status::Closed.as_str(),
+        out,
+    )
 }
 
 pub fn reopen(ctx: &mut Ctx, id: &str) -> Result<Bead> {
@@ -440,10 +446,16 @@ pub fn reopen(ctx: &mut Ctx, id: &str) -> Result<Bead> {
             )));
         }
         let mut new = old.clone();
-        apply_status(tx, &mut new, "open", None);
+        apply_status(tx, &mut new, crate::ledger::Status::Open.as_str(), None);
         let saved = tx.update_bead(&old, new, "reopened")?;
         let mut out = CloseOutcome::default();
-        after_status_change(tx, id, &old.status, "open", &mut out)?;
+        after_status_change(
+            tx,
+            id,
+            &old.status,
+            crate::ledger::Status::Open.as_str(),
+            &mut out,
+        )?;
         Ok(saved)
     })
 }

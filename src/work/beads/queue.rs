@@ -63,7 +63,7 @@ pub fn list(
     let mut rows = Vec::new();
     for m in members {
         // Only open beads wait; anything else is cleaned up when it is next looked at.
-        if m.status != "open" {
+        if m.status != crate::ledger::Status::Open {
             continue;
         }
         let Some(b) = r.bead(&m.id)? else { continue };

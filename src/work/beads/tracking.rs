@@ -39,7 +39,7 @@ pub fn land_convoy_if_complete(tx: &mut Tx<'_>, convoy: &str) -> Result<bool> {
         return Ok(false);
     }
     let mut new = c.clone();
-    new.status = "closed".into();
+    new.status = crate::ledger::Status::Closed.into();
     new.closed_at = Some(tx.now().to_string());
     new.close_reason = Some(LANDED_REASON.into());
     tx.update_bead(&c, new, "closed")?;
@@ -65,7 +65,7 @@ pub fn reopen_landed_tracking(tx: &mut Tx<'_>, id: &str) -> Result<()> {
 /// Reopens a landed convoy (a tracked bead reopened or was added).
 pub fn reopen_convoy(tx: &mut Tx<'_>, c: &Bead) -> Result<()> {
     let mut new = c.clone();
-    new.status = "open".into();
+    new.status = crate::ledger::Status::Open.into();
     new.closed_at = None;
     new.close_reason = None;
     tx.update_bead(c, new, "reopened")?;
@@ -84,7 +84,7 @@ pub fn create_in(tx: &mut Tx<'_>, title: &str, ids: &[String]) -> Result<String>
         let bead = Bead {
             id: id.clone(),
             title: title.clone(),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority: 2,
             issue_type: "convoy".into(),
             created_at: now.clone(),

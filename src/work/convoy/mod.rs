@@ -148,7 +148,7 @@ pub fn close(ctx: &mut Ctx, convoy: &str, reason: Option<&str>) -> Result<Convoy
     let actor = ctx.actor.clone();
     ctx.write(|tx| {
         let mut new = c.clone();
-        new.status = "closed".into();
+        new.status = crate::ledger::Status::Closed.into();
         new.closed_at = Some(tx.now().to_string());
         new.close_reason = Some(
             reason

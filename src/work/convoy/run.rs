@@ -74,7 +74,7 @@ pub fn run(
             let mut b = Bead {
                 id: id.clone(),
                 title: format!("{}: {}", inst.name, step.title),
-                status: "open".into(),
+                status: crate::ledger::Status::Open.into(),
                 priority: 2,
                 issue_type: "task".into(),
                 created_at: now.clone(),
@@ -157,7 +157,7 @@ pub fn run(
 pub fn sling_due(ctx: &mut Ctx) -> Result<Vec<Result<Outcome>>> {
     let waiting = ctx.reader().list(&crate::ledger::ListFilter {
         label: Some(SLING_WHEN_READY.into()),
-        statuses: vec!["open".into()],
+        statuses: vec![crate::ledger::Status::Open.into()],
         all: true,
         ..Default::default()
     })?;

@@ -85,7 +85,7 @@ fn candidates(ctx: &Ctx) -> Result<Vec<FedConvoy>> {
     let fed = r.list(&ListFilter {
         label: Some(FEED_LABEL.into()),
         types: vec!["convoy".into()],
-        statuses: vec!["open".into()],
+        statuses: vec![crate::ledger::Status::Open.into()],
         all: true,
         ..Default::default()
     })?;

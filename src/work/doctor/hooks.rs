@@ -180,7 +180,7 @@ fn still_dangling(r: &Reader<'_>, d: &Dangling) -> Result<bool> {
                 return Ok(false);
             };
             let holder = b.assignee.as_deref().filter(|a| !a.is_empty());
-            if b.status != "hooked" || holder != assignee.as_deref() {
+            if b.status != crate::ledger::Status::Hooked || holder != assignee.as_deref() {
                 return Ok(false);
             }
             match holder {
@@ -198,7 +198,7 @@ fn repair(tx: &mut crate::ledger::Tx<'_>, d: &Dangling) -> Result<()> {
             agent_bead,
             bead,
         } => {
-            agents::set_state(tx, agent_bead, "idle", None)?;
+            agents::set_state(tx, agent_bead, crate::work::agents::AgentState::Idle, None)?;
             let note = format!("gt doctor cleared {address}'s hook, which named {bead}");
             tx.record_event(Some(agent_bead), "doctor_repair", None, None, Some(&note))?;
             tracing::info!(agent = %address, bead = %bead, "gt doctor cleared a dangling hook");
@@ -237,7 +237,7 @@ fn find(r: &Reader<'_>) -> Result<Vec<(Dangling, String)>> {
     }
     let known: HashSet<&str> = live.iter().map(|a| a.address.as_str()).collect();
     let hooked = r.list(&ListFilter {
-        statuses: vec!["hooked".into()],
+        statuses: vec![crate::ledger::Status::Hooked.into()],
         all: true,
         ..Default::default()
     })?;
@@ -274,7 +274,8 @@ fn agent_problem(r: &Reader<'_>, a: &AgentInfo) -> Result<Option<String>> {
         None => format!("{}'s hook names {h}, which is not in the ledger", a.address),
         Some(b) if b.is_closed() => format!("{}'s hook names {h}, which is closed", a.address),
         Some(b)
-            if b.status == "hooked" && b.assignee.as_deref().is_some_and(|o| o != a.address) =>
+            if b.status == crate::ledger::Status::Hooked
+                && b.assignee.as_deref().is_some_and(|o| o != a.address) =>
         {
             format!(
                 "{}'s hook names {h}, which is on {}'s hook",
@@ -291,7 +292,7 @@ fn agent_problem(r: &Reader<'_>, a: &AgentInfo) -> Result<Option<String>> {
 fn removed(r: &Reader<'_>, address: &str) -> Result<bool> {
     let beads = r.list(&ListFilter {
         types: vec!["agent".into()],
-        statuses: vec!["closed".into()],
+        statuses: vec![crate::ledger::Status::Closed.into()],
         all: true,
         ..Default::default()
     })?;

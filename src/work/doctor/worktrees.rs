@@ -51,12 +51,12 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
     let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     let agents: Vec<_> = agents::list(&ctx.reader(), Some(&rig.name))?
         .into_iter()
-        .filter(|a| a.role == "polecat" || a.role == "crew")
+        .filter(|a| a.role == crate::agent::Role::Polecat || a.role == crate::agent::Role::Crew)
         .collect();
     let mut out = Vec::new();
     let mut claimed: Vec<PathBuf> = Vec::new();
     for a in &agents {
-        let kind = if a.role == "polecat" {
+        let kind = if a.role == crate::agent::Role::Polecat {
             ctx.town.paths.polecats_dir(&rig.name)
         } else {
             ctx.town.paths.crew_dir(&rig.name)

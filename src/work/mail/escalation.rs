@@ -203,7 +203,7 @@ pub fn escalate(
             id: id.clone(),
             title: title.clone(),
             description: Some(text.to_string()),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority: priority_of(severity),
             issue_type: "escalation".into(),
             created_at: now.clone(),
@@ -410,7 +410,7 @@ pub fn sweep(ctx: &mut Ctx) -> Result<Vec<String>> {
     let now = ctx.now();
     let filter = crate::ledger::ListFilter {
         types: vec!["escalation".into()],
-        statuses: vec!["open".into()],
+        statuses: vec![crate::ledger::Status::Open.into()],
         all: true,
         ..Default::default()
     };

@@ -123,7 +123,7 @@ pub fn item_from_row(r: &MessageRow) -> MailItem {
         subject: r.subject.clone(),
         priority: Priority::name_of(r.priority),
         read: r.read,
-        archived: r.status == "closed",
+        archived: r.status == crate::ledger::Status::Closed,
         thread: m.thread.unwrap_or_else(|| r.id.clone()),
         reply_to: m.reply_to,
         created_at: r.created_at.clone(),
@@ -335,7 +335,7 @@ fn insert_message(
         id: id.to_string(),
         title: subject.to_string(),
         description: Some(body.to_string()).filter(|b| !b.is_empty()),
-        status: "open".into(),
+        status: crate::ledger::Status::Open.into(),
         priority: priority.level(),
         issue_type: "message".into(),
         created_at: now.clone(),
@@ -454,11 +454,11 @@ pub fn archive(ctx: &mut Ctx, ids: &[String]) -> Result<usize> {
         let mut n = 0;
         for id in ids {
             let old = tx.reader().require(id)?;
-            if old.status == "closed" {
+            if old.status == crate::ledger::Status::Closed {
                 continue;
             }
             let mut new = old.clone();
-            new.status = "closed".into();
+            new.status = crate::ledger::Status::Closed.into();
             new.closed_at = Some(tx.now().to_string());
             new.close_reason = Some("archived".into());
             tx.update_bead(&old, new, "mail_archived")?;

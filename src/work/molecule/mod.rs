@@ -75,7 +75,7 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
     let mut root_bead = Bead {
         id: root.clone(),
         title: spec.title.clone(),
-        status: "open".into(),
+        status: crate::ledger::Status::Open.into(),
         priority: spec.priority,
         issue_type: "molecule".into(),
         created_at: now.clone(),
@@ -103,7 +103,7 @@ pub fn pour_in(tx: &mut Tx<'_>, spec: &PourSpec) -> Result<Poured> {
         let mut b = Bead {
             id: id.clone(),
             title: step.title.clone(),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority: spec.priority,
             issue_type: "step".into(),
             created_at: now.clone(),
@@ -256,7 +256,7 @@ pub fn view(r: &Reader<'_>, root: &str) -> Result<MolView> {
             });
             let state = if b.is_closed() {
                 StepState::Done
-            } else if waiting || b.status == "blocked" {
+            } else if waiting || b.status == crate::ledger::Status::Blocked {
                 StepState::Blocked
             } else {
                 StepState::Ready

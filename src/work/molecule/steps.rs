@@ -74,7 +74,7 @@ pub fn step_done(
         // agent's `gt done`.
         let after = molecule::view(&tx.reader(), &root)?;
         let mut root_closed = false;
-        if after.is_complete() && after.status == "open" {
+        if after.is_complete() && after.status == crate::ledger::Status::Open {
             close_in(tx, &root, Some("all steps done"), &mut out)?;
             root_closed = true;
         }
@@ -129,7 +129,7 @@ pub fn burn(ctx: &mut Ctx, reference: &str) -> Result<Burned> {
     ctx.write(|tx| {
         let cur = molecule::view(&tx.reader(), &root)?;
         refuse_if_held(&tx.reader(), &cur, "burn")?;
-        if cur.status == "closed" || (cur.is_complete() && !cur.steps.is_empty()) {
+        if cur.status == crate::ledger::Status::Closed || (cur.is_complete() && !cur.steps.is_empty()) {
             return Err(Error::invalid(format!(
                 "molecule {root} is finished; burn removes only unfinished ones (`gt mol squash {root}` closes it with a summary)"
             )));
@@ -154,11 +154,11 @@ pub fn burn(ctx: &mut Ctx, reference: &str) -> Result<Burned> {
 
 fn refuse_if_held(r: &crate::ledger::Reader<'_>, m: &MolView, verb: &str) -> Result<()> {
     // Held: the root on a hook, or the work bead it guides on one.
-    let mut held = m.status == "hooked";
+    let mut held = m.status == crate::ledger::Status::Hooked;
     if let Some(w) = &m.attached_to
         && let Some(b) = r.bead(w)?
     {
-        held |= b.status == "hooked";
+        held |= b.status == crate::ledger::Status::Hooked;
     }
     if held && let Some(h) = &m.holder {
         return Err(Error::invalid(format!(

@@ -99,7 +99,7 @@ pub(in crate::work) fn finish_interrupted(
     let target = format!("refs/heads/{}", rig.default_branch);
     let mut done = Vec::new();
     for item in waiting {
-        if item.status != "in_progress" {
+        if item.status != crate::ledger::Status::InProgress {
             continue;
         }
         if let Some(commit) = item.landing.clone()
@@ -280,11 +280,11 @@ fn claim(ctx: &mut Ctx, members: &[QueueItem]) -> Result<()> {
         for m in members {
             let old = tx.reader().require(&m.id)?;
             // Closed meanwhile (rejected, superseded): not ours to work any more.
-            if old.status == "in_progress" || old.is_closed() {
+            if old.status == crate::ledger::Status::InProgress || old.is_closed() {
                 continue;
             }
             let mut new = old.clone();
-            new.status = "in_progress".into();
+            new.status = crate::ledger::Status::InProgress.into();
             tx.update_bead(&old, new, "merge_started")?;
         }
         Ok(())
@@ -298,7 +298,7 @@ fn claim(ctx: &mut Ctx, members: &[QueueItem]) -> Result<()> {
 fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) -> Result<bool> {
     ctx.write(|tx| {
         for (m, _) in members {
-            if tx.reader().require(&m.id)?.status != "in_progress" {
+            if tx.reader().require(&m.id)?.status != crate::ledger::Status::InProgress {
                 return Ok(false);
             }
         }

@@ -78,7 +78,7 @@ pub(in crate::work) fn clean(
                 == Some(l.branch.as_str())
         });
         match holder {
-            Some(a) if a.role != "polecat" => {
+            Some(a) if a.role != crate::agent::Role::Polecat => {
                 keep(
                     &l.branch,
                     format!("it is checked out by {} ({})", a.address, a.role),

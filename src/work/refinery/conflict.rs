@@ -70,18 +70,18 @@ fn send_back_in(tx: &mut Tx<'_>, mr: &QueueItem, why: &str) -> Result<()> {
         return Ok(());
     }
     let mut new = old.clone();
-    new.status = "open".into();
+    new.status = crate::ledger::Status::Open.into();
     tx.update_bead(&old, new, "merge_failed")?;
     tx.add_label(&mr.id, MERGE_FAILED)?;
     tx.add_comment(&mr.id, why)?;
     // Only a bead still waiting on this merge (not one slung again meanwhile).
     if let Some(src) = &mr.source_bead
         && let Some(old) = tx.reader().bead(src)?
-        && old.status == "in_progress"
+        && old.status == crate::ledger::Status::InProgress
         && tx.reader().labels(src)?.iter().any(|l| l == PENDING_MERGE)
     {
         let mut new = old.clone();
-        new.status = "open".into();
+        new.status = crate::ledger::Status::Open.into();
         new.assignee = None;
         tx.update_bead(&old, new, "merge_failed")?;
         tx.remove_label(src, PENDING_MERGE)?;
@@ -232,7 +232,7 @@ fn resolution_in(
         && let Some(b) = tx.reader().bead(id)?
     {
         // Slung again only when nobody has it (not hooked, not waiting to merge, not done).
-        let free = b.status == "open" && b.assignee.is_none();
+        let free = b.status == crate::ledger::Status::Open && b.assignee.is_none();
         if free && sling {
             tx.add_label(id, SLING_PENDING)?;
         }
@@ -278,7 +278,7 @@ fn resolution_in(
         id: id.clone(),
         title,
         description: Some(description),
-        status: "open".into(),
+        status: crate::ledger::Status::Open.into(),
         priority: src.as_ref().map(|b| b.priority).unwrap_or(mr.priority),
         issue_type: "task".into(),
         created_at: now.clone(),
@@ -364,7 +364,7 @@ pub(in crate::work) fn sling_pending(ctx: &mut Ctx, rig: &RigConfig) {
     let pending = ctx.reader().list(&ListFilter {
         label: Some(SLING_PENDING.into()),
         prefix: Some(rig.prefix.clone()),
-        statuses: vec!["open".into()],
+        statuses: vec![crate::ledger::Status::Open.into()],
         ..Default::default()
     });
     match pending {

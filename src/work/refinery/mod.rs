@@ -130,9 +130,9 @@ pub fn reject(ctx: &mut Ctx, id: &str, reason: Option<&str>) -> Result<()> {
             let waiting = tx.reader().labels(&src)?.iter().any(|l| l == PENDING_MERGE);
             tx.remove_label(&src, PENDING_MERGE)?;
             // The bead waited for this merge: it is work to do again, not stranded.
-            if waiting && old.status == "in_progress" {
+            if waiting && old.status == crate::ledger::Status::InProgress {
                 let mut new = old.clone();
-                new.status = "open".into();
+                new.status = crate::ledger::Status::Open.into();
                 new.assignee = None;
                 tx.update_bead(&old, new, "merge_rejected")?;
                 tx.add_comment(

@@ -79,11 +79,16 @@ pub(in crate::work) fn merge_requests(
 pub fn queue(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<QueueItem>> {
     let mut out = merge_requests(ctx, rig, &["open", "in_progress"], None)?;
     out.sort_by(|a, b| {
-        (a.status != "in_progress", a.priority, &a.created_at).cmp(&(
-            b.status != "in_progress",
-            b.priority,
-            &b.created_at,
-        ))
+        (
+            a.status != crate::ledger::Status::InProgress,
+            a.priority,
+            &a.created_at,
+        )
+            .cmp(&(
+                b.status != crate::ledger::Status::InProgress,
+                b.priority,
+                &b.created_at,
+            ))
     });
     Ok(out)
 }

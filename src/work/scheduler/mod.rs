@@ -62,7 +62,7 @@ pub fn max_polecats(ctx: &Ctx) -> Result<u64> {
 pub fn working(ctx: &Ctx) -> Result<u64> {
     Ok(agents::list(&ctx.reader(), None)?
         .iter()
-        .filter(|a| a.role == "polecat" && a.hook.is_some())
+        .filter(|a| a.role == crate::agent::Role::Polecat && a.hook.is_some())
         .count() as u64)
 }
 

@@ -82,7 +82,7 @@ pub fn sling_or_queue(
     let paused = is_paused(ctx)?;
     let bead = ctx.reader().bead(item)?;
     if let Some(b) = &bead {
-        if b.status == "hooked" {
+        if b.status == crate::ledger::Status::Hooked {
             // Already on a hook: the sling says "already there" or refuses, as usual.
             return direct(ctx, item, target, opts);
         }

@@ -34,7 +34,7 @@ pub fn close(
                         agent.address, old.status
                     )));
                 }
-                crate::work::agents::set_state(tx, &agent.bead_id, "idle", None)?;
+                crate::work::agents::set_state(tx, &agent.bead_id, crate::work::agents::AgentState::Idle, None)?;
                 out.freed.push(agent.address.clone());
             }
             crate::work::beads::close_in(tx, id, reason, &mut out)?;

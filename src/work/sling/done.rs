@@ -57,7 +57,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     // Polecats finish their hook; crew may also land work that no bead tracks.
     let bead = match &info.hook {
         Some(h) => Some(ctx.reader().require(h)?),
-        None if info.role == "crew" => None,
+        None if info.role == crate::agent::Role::Crew => None,
         None => {
             return Err(Error::invalid(format!(
                 "{} has nothing on its hook, so there is nothing to be done with",
@@ -146,7 +146,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 let old = tx.reader().require(&b.id)?;
                 let mut new = old.clone();
                 new.assignee = None;
-                new.status = "deferred".into();
+                new.status = crate::ledger::Status::Deferred.into();
                 tx.update_bead(&old, new, "done_deferred")?;
             }
         } else {
@@ -173,7 +173,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                     info.address,
                     rig.default_branch
                 )),
-                status: "open".into(),
+                status: crate::ledger::Status::Open.into(),
                 priority: bead.as_ref().map(|b| b.priority).unwrap_or(2),
                 issue_type: "merge-request".into(),
                 created_at: now.clone(),
@@ -187,7 +187,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 let old = tx.reader().require(&b.id)?;
                 let mut new = old.clone();
                 new.assignee = None;
-                new.status = "in_progress".into();
+                new.status = crate::ledger::Status::InProgress.into();
                 tx.update_bead(&old, new, "done")?;
                 tx.add_label(&b.id, PENDING_MERGE)?;
                 tx.add_comment(
@@ -197,7 +197,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
             }
             mr_id = Some(id);
         }
-        agents::set_state(tx, &info.bead_id, "idle", None)?;
+        agents::set_state(tx, &info.bead_id, crate::work::agents::AgentState::Idle, None)?;
         let note = serde_json::json!({"agent": info.address, "merge_request": mr_id, "saved_uncommitted": saved.is_some()});
         tx.record_event(Some(&info.bead_id), "agent_freed", None, Some(note), None)?;
         Ok(DoneReport {
@@ -253,7 +253,9 @@ fn still_holds(
     }
     if let Some(b) = bead {
         let cur = tx.reader().require(&b.id)?;
-        if cur.status != "hooked" || cur.assignee.as_deref() != Some(info.address.as_str()) {
+        if cur.status != crate::ledger::Status::Hooked
+            || cur.assignee.as_deref() != Some(info.address.as_str())
+        {
             return Err(Error::invalid(format!(
                 "{} is no longer on {}'s hook (status {}, assignee {}); nothing was recorded",
                 b.id,

@@ -54,7 +54,7 @@ pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result
             id: id.clone(),
             title: "Handoff from your previous session".into(),
             description: Some(body.clone()),
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             priority: Priority::High.level(),
             issue_type: "message".into(),
             created_at: now.clone(),

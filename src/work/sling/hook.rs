@@ -55,7 +55,12 @@ pub fn attach(ctx: &mut Ctx, bead_id: &str, address: &str) -> Result<Bead> {
             )));
         }
         hook_in(tx, bead_id, &agent.address)?;
-        agents::set_state(tx, &agent.bead_id, "working", Some(bead_id))?;
+        agents::set_state(
+            tx,
+            &agent.bead_id,
+            crate::work::agents::AgentState::Working,
+            Some(bead_id),
+        )?;
         Ok(tx.reader().require(bead_id)?)
     })
 }
@@ -92,7 +97,7 @@ pub fn check_hookable(r: &Reader<'_>, bead: &Bead, address: &str, force: bool) -
             bead.id
         )));
     }
-    if bead.status == "hooked"
+    if bead.status == crate::ledger::Status::Hooked
         && !force
         && let Some(holder) = bead.assignee.as_deref().filter(|h| *h != address)
     {
@@ -114,7 +119,7 @@ pub fn hook_in(tx: &mut Tx<'_>, bead_id: &str, address: &str) -> Result<()> {
         )));
     }
     let mut new = old.clone();
-    new.status = "hooked".into();
+    new.status = crate::ledger::Status::Hooked.into();
     new.assignee = Some(address.to_string());
     tx.update_bead(&old, new, "hooked")?;
     // On a hook, it no longer waits for the scheduler.
@@ -136,7 +141,7 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
     let (bead_id, holder): (String, Option<AgentInfo>) = match (bead, agent) {
         (Some(b), _) => {
             let bd = crate::work::beads::require(ctx, &ctx.reader(), b)?;
-            if bd.status != "hooked"
+            if bd.status != crate::ledger::Status::Hooked
                 && crate::work::beads::queue::entry_of(&ctx.reader(), &bd.id)?.is_some()
             {
                 let who = ctx.actor.clone();
@@ -147,7 +152,7 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
                     unqueued: true,
                 });
             }
-            if bd.status != "hooked" {
+            if bd.status != crate::ledger::Status::Hooked {
                 return Err(Error::invalid(format!(
                     "{b} is not on anyone's hook (status {})",
                     bd.status
@@ -171,7 +176,7 @@ pub fn unsling(ctx: &mut Ctx, bead: Option<&str>, agent: Option<&str>) -> Result
     ctx.write(|tx| {
         unhook_in(tx, &bead_id)?;
         if let Some(h) = &holder {
-            agents::set_state(tx, &h.bead_id, "idle", None)?;
+            agents::set_state(tx, &h.bead_id, crate::work::agents::AgentState::Idle, None)?;
         }
         Ok(())
     })?;

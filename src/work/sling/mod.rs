@@ -237,7 +237,7 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
 fn held_by_target(bead: &Bead, target: &Target) -> Option<String> {
     bead.assignee
         .clone()
-        .filter(|h| bead.status == "hooked" && same_target(target, h))
+        .filter(|h| bead.status == crate::ledger::Status::Hooked && same_target(target, h))
 }
 
 fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
@@ -340,7 +340,7 @@ fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
 /// After `--force` moved the bead: a polecat that held it is stopped (its worktree and
 /// branch stay as they are); a crew member or the mayor is told. Returns who it was.
 fn let_go(ctx: &mut Ctx, prev: &AgentInfo, bead: &str, to: &str) -> String {
-    if prev.role == "polecat" {
+    if prev.role == crate::agent::Role::Polecat {
         if let Err(e) = stop_session_on(ctx, &prev.address, bead) {
             ctx.warnings.push(format!(
                 "warning: {} still runs although {bead} was moved from it: {e}",
@@ -369,7 +369,10 @@ fn sling_standing(
     opts: &SlingOptions,
 ) -> Result<Slung> {
     let addr = address.to_string();
-    if let Some(holder) = bead.assignee.as_deref().filter(|_| bead.status == "hooked")
+    if let Some(holder) = bead
+        .assignee
+        .as_deref()
+        .filter(|_| bead.status == crate::ledger::Status::Hooked)
         && holder == addr
     {
         return standing_result(ctx, bead, &addr, true, None);
@@ -395,7 +398,9 @@ fn sling_standing(
     // Checked again inside the transaction: a parallel sling may have taken it meanwhile.
     let recorded = ctx.write(|tx| {
         let cur = tx.reader().require(&bead.id)?;
-        if cur.status == "hooked" && cur.assignee.as_deref() == Some(addr.as_str()) {
+        if cur.status == crate::ledger::Status::Hooked
+            && cur.assignee.as_deref() == Some(addr.as_str())
+        {
             return Ok(None);
         }
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
@@ -411,7 +416,11 @@ fn sling_standing(
                 "{addr} is working on {h}; finish or unsling it first"
             )));
         }
-        let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
+        let prev_holder = match cur
+            .assignee
+            .as_deref()
+            .filter(|_| cur.status == crate::ledger::Status::Hooked)
+        {
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
         };
@@ -425,10 +434,15 @@ fn sling_standing(
             },
         );
         if let Some(h) = &prev_holder {
-            agents::set_state(tx, &h.bead_id, "idle", None)?;
+            agents::set_state(tx, &h.bead_id, crate::work::agents::AgentState::Idle, None)?;
         }
         hook::hook_in(tx, &bead.id, &addr)?;
-        agents::set_state(tx, &info.bead_id, "working", Some(&bead.id))?;
+        agents::set_state(
+            tx,
+            &info.bead_id,
+            crate::work::agents::AgentState::Working,
+            Some(&bead.id),
+        )?;
         let convoy = match tx
             .reader()
             .convoys_tracking(&bead.id, false)?
@@ -683,7 +697,11 @@ fn record_hook(
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
         // --force closes any waiting merge request; a plain sling closes failed ones.
         let superseded = super::sling::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
-        let prev_holder = match cur.assignee.as_deref().filter(|_| cur.status == "hooked") {
+        let prev_holder = match cur
+            .assignee
+            .as_deref()
+            .filter(|_| cur.status == crate::ledger::Status::Hooked)
+        {
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
         };
@@ -692,7 +710,7 @@ fn record_hook(
             None => None,
         };
         if let Some(h) = &prev_holder {
-            agents::set_state(tx, &h.bead_id, "idle", None)?;
+            agents::set_state(tx, &h.bead_id, crate::work::agents::AgentState::Idle, None)?;
         }
         let prev_agent = match &plan.reused {
             Some(a) => tx.reader().bead(&a.bead_id)?,

@@ -7,8 +7,7 @@ pub struct AgentRow {
     pub rig: Option<String>,
     pub role: String,
     pub name: String,
-    /// working, idle, starting, exited, no session, running (no markers to read)
-    pub session: String,
+    pub session: crate::work::agents::live::SessionState,
     pub hook: Option<String>,
     pub hook_title: Option<String>,
     pub runtime: Option<String>,

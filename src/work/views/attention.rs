@@ -3,6 +3,7 @@
 //! The first thing a returning user should look at, most serious first.
 
 use crate::ledger::BeadSummary;
+use crate::work::agents::live::SessionState;
 use crate::work::mail::escalation::EscalationView;
 use crate::work::views::agent_row::AgentRow;
 use crate::work::witness::Verdict;
@@ -81,14 +82,14 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
             }
             continue;
         };
-        match a.session.as_str() {
-            "exited" | "no session" => out.push(Attention {
+        match a.session {
+            SessionState::Exited | SessionState::NoSession => out.push(Attention {
                 kind: Kind::Dead,
                 subject: a.address.clone(),
                 text: format!(
                     "{} holds {hook} but its session {}",
                     a.address,
-                    if a.session == "exited" {
+                    if a.session == SessionState::Exited {
                         match a.exit_status {
                             Some(s) => format!("exited (status {s})"),
                             None => "exited".to_string(),
@@ -98,7 +99,7 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
                     }
                 ),
             }),
-            "idle" => out.push(Attention {
+            SessionState::Idle => out.push(Attention {
                 kind: Kind::NeedsInput,
                 subject: a.address.clone(),
                 text: format!(
@@ -106,7 +107,7 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
                     a.address
                 ),
             }),
-            "working" | "running" | "starting" => {
+            SessionState::Working | SessionState::Running | SessionState::Starting => {
                 if let Some(t) = a.last_activity
                     && f.now - t > f.stall_after_secs
                 {
@@ -129,7 +130,11 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
             out.push(undelivered(a, reason.as_deref()));
         }
     }
-    for m in f.failed_merges.iter().filter(|m| m.status != "closed") {
+    for m in f
+        .failed_merges
+        .iter()
+        .filter(|m| m.status != crate::ledger::Status::Closed)
+    {
         out.push(Attention {
             kind: Kind::FailedMerge,
             subject: m.id.clone(),
@@ -204,7 +209,7 @@ mod tests {
             text: String::new(),
             from: "r/witness".into(),
             bead: None,
-            status: "open".into(),
+            status: crate::ledger::Status::Open.into(),
             acked_by: None,
             escalated_at: String::new(),
             created_at: String::new(),

@@ -33,7 +33,7 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
     let unread_mail = ctx.reader().messages_for(&addr, false, true)?.len();
     let role_text = match address {
         Address::Overseer => "You are the overseer: the person who owns this town. `gt --help` lists what you can do.".into(),
-        _ => roles::text(ctx.town.root(), address.rig(), address.role(), &addr, &ctx.town.config.name),
+        _ => roles::text(ctx.town.root(), address.rig(), address.role().as_str(), &addr, &ctx.town.config.name),
     };
     let handoff = match address {
         Address::Overseer => None,

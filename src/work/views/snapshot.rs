@@ -270,14 +270,14 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         if info.address == "mayor" {
             mayor = MayorView {
                 running: pane.is_some_and(|p| !p.dead),
-                session: session.clone(),
+                session: session.to_string(),
                 transcript: plain.clone().unwrap_or_default(),
             };
         }
         agents.push(AgentRow {
             address: info.address.clone(),
             rig: info.rig.clone(),
-            role: info.role.clone(),
+            role: info.role.to_string(),
             name: info.name.clone(),
             session,
             hook: info.hook.clone(),
@@ -420,7 +420,10 @@ fn hook_rows(ctx: &Ctx, cache: &mut Cache, lp: &LedgerPart) -> Vec<HookRow> {
         let (Some(wt), Some(_)) = (&a.worktree, &a.branch) else {
             continue;
         };
-        if a.hook.is_none() && a.role == "polecat" && a.state != "working" {
+        if a.hook.is_none()
+            && a.role == crate::agent::Role::Polecat
+            && a.state != crate::work::agents::AgentState::Working
+        {
             // Idle polecats hold nothing worth a row.
             continue;
         }

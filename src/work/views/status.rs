@@ -47,7 +47,7 @@ pub fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     let views = live::agents(ctx, None)?;
     let mut agents: BTreeMap<String, usize> = BTreeMap::new();
     for v in &views {
-        *agents.entry(v.session.clone()).or_default() += 1;
+        *agents.entry(v.session.to_string()).or_default() += 1;
     }
     let mut rigs = Vec::new();
     for r in ctx.town.rigs()? {

@@ -88,7 +88,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
                 human_attached: view.human_attached,
                 last_activity: view.last_activity,
                 record_changed: crate::time::parse(&view.info.updated_at).map(|t| t.timestamp()),
-                polecat: view.info.role == "polecat",
+                polecat: view.info.role == crate::agent::Role::Polecat,
                 answerable: view.answerable_dialog.as_deref(),
                 starting: view.starting,
             },
