@@ -10,12 +10,12 @@
 //! a CLI that is missing is reported and skipped). `GT_BENCH_RUNTIMES=claude,codex` picks some.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/common/cli_setup.rs"]
+#[path = "../tests/it/common/cli_setup.rs"]
 mod cli_setup;
 mod common;
-#[path = "../tests/common/model/mod.rs"]
+#[path = "../tests/it/common/model/mod.rs"]
 mod model;
-#[path = "../tests/common/runtimes.rs"]
+#[path = "../tests/it/common/runtimes.rs"]
 mod runtimes;
 
 use common::{ServerGuard, report_timings, source_repo};

@@ -1,0 +1,225 @@
+//! The workspace end to end: the real `gt` in a person's terminal (a private tmux server),
+//! driven by keys and read from the screen, with `sim` agents doing real work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::terminal::Terminal;
+use crate::common::*;
+
+/// The workspace open on a town with one sim rig, in a 160×45 terminal, without the
+/// supervisor's duties (tests that watch agents stay put turn them off).
+fn open_unsupervised(s: &Sandbox) -> Terminal {
+    s.ok(&["--batch", "config", "set", "ui.supervise", "false"]);
+    open(s)
+}
+
+/// The workspace open on a town with one sim rig, in a 160×45 terminal.
+fn open(s: &Sandbox) -> Terminal {
+    let script = format!("{} ; echo \"gt exited $?\"; sleep 600", gt_bin().display());
+    let t = Terminal::start(s, &s.town(), &script, 160, 45);
+    t.wait(20, "the workspace", |scr| {
+        scr.contains("1 Agents") && scr.contains("8 Attention")
+    });
+    t
+}
+
+#[test]
+fn sling_by_keys_and_watch_the_agent_work() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("worker", "--busy 2", &[]);
+    s.ok(&["--batch", "config", "default-agent", "worker"]);
+    let b = s.create(&["Paint the fence", "--rig", "shop"]);
+    let t = open(&s);
+    t.keys(&["s"]);
+    t.wait(5, "the bead picker", |scr| {
+        scr.contains("Sling: pick a ready bead")
+    });
+    t.type_text("fence");
+    t.keys(&["Enter"]);
+    t.wait(5, "the target picker", |scr| {
+        scr.contains("Sling: pick a target")
+    });
+    t.keys(&["Enter"]);
+    t.wait(5, "the confirmation", |scr| scr.contains("Sling: confirm"));
+    t.keys(&["Enter"]);
+    // The polecat appears with the bead on its hook…
+    t.wait(20, "the agent at work", |scr| {
+        scr.contains(&b) && scr.lines().any(|l| l.contains("● ") && l.contains(&b))
+    });
+    // …does real work (a commit, gt done), and the workspace — supervising, as no daemon
+    // runs — merges it: the bead closes and the finished polecat is cleaned away.
+    assert!(
+        t.screen().contains("supervised by the workspace"),
+        "{}",
+        t.screen()
+    );
+    wait_for(60, "the bead merged", || {
+        (s.json(&["show", &b])["bead"]["status"] == "closed").then_some(())
+    });
+    let log = git(
+        &s.town().join("shop/.repo.git"),
+        &["log", "--oneline", "main"],
+    );
+    assert!(log.contains(&b), "{log}");
+    t.wait(20, "the finished polecat gone", |scr| {
+        scr.contains("no agents yet")
+    });
+}
+
+#[test]
+fn mail_by_keys_reaches_the_agent() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("worker", "--busy 0.2", &[]);
+    let b = s.create(&["First job", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&b, "shop", "--agent", "worker"]);
+    wait_for(30, "the agent idle", || {
+        (s.agent_view(&agent)["state"] == "idle").then_some(())
+    });
+    let t = open_unsupervised(&s);
+    // Select it (filter), then write to it: the recipient is filled in.
+    t.keys(&["/"]);
+    t.type_text("ash");
+    t.keys(&["Enter", "m"]);
+    t.wait(5, "the form", |scr| {
+        scr.contains("New message") && scr.contains(&agent)
+    });
+    t.type_text("Please add tests");
+    t.keys(&["Tab"]);
+    t.type_text("For the fence.");
+    t.keys(&["C-s"]);
+    wait_for(20, "the notification in the agent's pane", || {
+        s.sim_received(&agent)
+            .iter()
+            .any(|m| m.contains("You have new mail from overseer: Please add tests"))
+            .then_some(())
+    });
+    let inbox = s.json(&["mail", "inbox", &agent]);
+    assert_eq!(
+        inbox["messages"][0]["subject"], "Please add tests",
+        "{inbox}"
+    );
+}
+
+#[test]
+fn chat_with_the_mayor_and_see_the_answer() {
+    let s = Sandbox::with_sim_rig("shop");
+    let b = s.create(&["Something ready", "--rig", "shop"]);
+    s.ok(&["mayor", "start"]);
+    let t = open(&s);
+    t.keys(&["3"]);
+    t.type_text("!ready");
+    t.keys(&["Enter"]);
+    // The line is confirmed delivered, and the mayor's answer (it ran `gt ready`) shows.
+    // The title in full appears only in the answer (the feed cuts it short).
+    let scr = t.wait(20, "the mayor's answer", |scr| {
+        scr.contains("✓ you: !ready") && scr.contains("Something ready")
+    });
+    assert!(
+        scr.lines()
+            .any(|l| l.contains(&b) && l.contains("Something ready")),
+        "{scr}"
+    );
+}
+
+#[test]
+fn attach_to_an_agent_and_detach_back() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("worker", "--busy 0.2", &[]);
+    let b = s.create(&["Look at me", "--rig", "shop"]);
+    s.json(&["sling", &b, "shop", "--agent", "worker"]);
+    let t = open_unsupervised(&s);
+    t.wait(20, "the agent listed", |scr| scr.contains("ash"));
+    t.keys(&["/"]);
+    t.type_text("ash");
+    t.keys(&["Enter", "Enter"]);
+    // The person's terminal now shows the agent's own window…
+    t.wait(10, "the agent's window", |scr| {
+        scr.contains("gt sim — a simulated coding agent") && !scr.contains("1 Agents")
+    });
+    // …and detaching brings the workspace back as it was (the filter is still there).
+    t.keys(&["C-b", "d"]);
+    t.wait(10, "the workspace again", |scr| {
+        scr.contains("1 Agents") && scr.contains("/ash")
+    });
+}
+
+#[test]
+fn quitting_gives_back_a_working_terminal() {
+    let s = Sandbox::with_sim_rig("shop");
+    let script = format!(
+        "{} ; echo \"gt exited $?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo -e -icanon -e -echo; sleep 600",
+        gt_bin().display()
+    );
+    let t = Terminal::start(&s, &s.town(), &script, 100, 30);
+    t.wait(20, "the workspace", |scr| scr.contains("1 Agents"));
+    t.keys(&["q"]);
+    // Wait for stty's report too, not only the exit line printed just before it.
+    let scr = t.wait(10, "the shell again", |scr| {
+        let has = |a: &str, b: &str| scr.lines().any(|l| l == a || l == b);
+        scr.contains("gt exited") && has("icanon", "-icanon") && has("echo", "-echo")
+    });
+    assert!(scr.contains("gt exited 0"), "{scr}");
+    // Cooked mode and echo are back: the shell prompt works.
+    assert!(scr.lines().any(|l| l == "icanon"), "{scr}");
+    assert!(scr.lines().any(|l| l == "echo"), "{scr}");
+    assert!(
+        !scr.contains("1 Agents"),
+        "the alternate screen is gone: {scr}"
+    );
+}
+
+#[test]
+fn the_demo_comes_alive_within_seconds() {
+    let s = Sandbox::new();
+    let demo = s.path().join("demo");
+    let script = format!(
+        "{} demo {} ; echo \"gt exited $?\"; sleep 600",
+        gt_bin().display(),
+        demo.display()
+    );
+    let t = Terminal::start(&s, s.path(), &script, 160, 45);
+    let scr = t.wait(30, "agents at work and mail from the mayor", |scr| {
+        scr.contains("1 Agents")
+            && scr.lines().filter(|l| l.contains("● ")).count() >= 3
+            && scr.contains("Welcome to the demo")
+    });
+    assert!(scr.contains("Launch checkout"), "the convoys: {scr}");
+    t.keys(&["q"]);
+    t.wait(10, "the shell again", |scr| scr.contains("gt exited 0"));
+    // The demo's town server is the demo's own; stop it.
+    let sock = std::fs::read_to_string(demo.join(".gt/tmux-socket")).unwrap_or_default();
+    let _ = std::process::Command::new("tmux")
+        .args(["-L", sock.trim(), "kill-server"])
+        .output();
+}
+
+#[test]
+fn the_workspace_hands_over_to_gt_up_and_takes_over_when_the_daemon_dies() {
+    let s = Sandbox::with_sim_rig("shop");
+    let t = open(&s);
+    t.wait(10, "the workspace supervising", |scr| {
+        scr.contains("supervised by the workspace")
+    });
+    let kind = |s: &Sandbox| s.json(&["daemon", "status"])["daemon"]["status"]["kind"].clone();
+    assert_eq!(kind(&s), "workspace");
+
+    // `gt up` gets the town a daemon that outlives the workspace.
+    let up = s.json(&["up"]);
+    assert_eq!(up["up"]["already"], false, "{up}");
+    assert_eq!(kind(&s), "daemon");
+    let pid = s.json(&["daemon", "status"])["daemon"]["status"]["pid"]
+        .as_u64()
+        .expect("pid");
+    t.wait(10, "the status bar naming the daemon", |scr| {
+        scr.contains(&format!("supervisor pid {pid}"))
+    });
+
+    // The daemon dies: the workspace, standing by, takes over.
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    wait_for(15, "the workspace supervising again", || {
+        (kind(&s) == "workspace").then_some(())
+    });
+}
