@@ -1,6 +1,5 @@
 //! `gt sling|hook|unsling|done|prime|agents|whoami|nudge|peek|attach|polecat|agent`.
 
-use super::args::{AgentCmd, NudgeArgs, PolecatCmd, SlingArgs};
 use super::output::{Out, Tone, or_dash};
 use crate::agent::sim::{self, SimOptions};
 use crate::ledger::jsonl;
@@ -631,4 +630,123 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             ))
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use super::args::{WEEK, at_most, seconds};
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct SlingArgs {
+    /// One or more bead ids, then the target (a rig, `<rig>/polecats/<name>` or `<rig>/<name>`).
+    #[arg(required = true, num_args = 2.., value_name = "BEAD… TARGET")]
+    pub items: Vec<String>,
+    /// Runtime to start (overrides role_agents / default_agent).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Do not create a `Work: <title>` convoy for untracked beads.
+    #[arg(long)]
+    pub no_convoy: bool,
+    /// Move a bead that is on another agent's hook; to a rig, also start it now even when
+    /// the scheduler is full or paused.
+    #[arg(long)]
+    pub force: bool,
+    /// Pour this formula for the bead (the agent works through its steps).
+    #[arg(long, conflicts_with = "no_formula")]
+    pub formula: Option<String>,
+    /// Pour no formula, even when `sling.formula` names one.
+    #[arg(long)]
+    pub no_formula: bool,
+    /// A formula variable: `--var name=value`; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NudgeArgs {
+    /// The agent's address.
+    #[arg(required_unless_present = "status")]
+    pub agent: Option<String>,
+    /// The text (words are joined with spaces); or use --stdin.
+    pub text: Vec<String>,
+    /// Read the text from stdin.
+    #[arg(long, conflicts_with = "text")]
+    pub stdin: bool,
+    /// Seconds to wait for a busy agent before leaving the message queued.
+    #[arg(long, default_value_t = 10, value_parser = at_most::<WEEK>)]
+    pub wait: u64,
+    /// Show the state of an earlier message by its id.
+    #[arg(long, conflicts_with_all = ["agent", "text", "stdin"])]
+    pub status: Option<i64>,
+    /// Do not hand a still-queued message to a background deliverer.
+    #[arg(long)]
+    pub no_background: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolecatCmd {
+    /// Polecats with their state, hook, branch and unsaved work.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// One polecat in detail.
+    Show { agent: String },
+    /// Remove a polecat (its window, worktree and record); refuses to lose work without --force.
+    Remove {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCmd {
+    /// The simulator: a stand-in for an AI coding CLI (no AI), used by `gt demo` and the tests.
+    Sim(SimArgs),
+    /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
+    Flush {
+        agent: String,
+        /// Give up (leaving messages queued) after this many seconds.
+        #[arg(long, default_value_t = 1800, value_parser = at_most::<WEEK>)]
+        wait: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Seconds before the prompt first appears [env GT_SIM_SLOW_START].
+    #[arg(long, env = "GT_SIM_SLOW_START", default_value_t = 0.0, value_parser = seconds)]
+    pub slow_start: f64,
+    /// Seconds each piece of work keeps it busy [env GT_SIM_BUSY].
+    #[arg(long, env = "GT_SIM_BUSY", default_value_t = 1.0, value_parser = seconds)]
+    pub busy: f64,
+    /// Swallow the first Enter it receives [env GT_SIM_IGNORE_FIRST_ENTER].
+    #[arg(long, env = "GT_SIM_IGNORE_FIRST_ENTER")]
+    pub ignore_first_enter: bool,
+    /// Show the prompt, then never read input again [env GT_SIM_HANG].
+    #[arg(long, env = "GT_SIM_HANG")]
+    pub hang: bool,
+    /// Crash (exit 3) after this many seconds [env GT_SIM_CRASH_AFTER].
+    #[arg(long, env = "GT_SIM_CRASH_AFTER", value_parser = seconds)]
+    pub crash_after: Option<f64>,
+    /// Make the change, then exit without committing or `gt done` [env GT_SIM_NO_COMMIT].
+    #[arg(long, env = "GT_SIM_NO_COMMIT")]
+    pub no_commit: bool,
+    /// Exit (status 4) as soon as anything is typed or pasted [env GT_SIM_EXIT_ON_INPUT].
+    #[arg(long, env = "GT_SIM_EXIT_ON_INPUT")]
+    pub exit_on_input: bool,
+    /// Mail this address a short report after each `gt done`.
+    #[arg(long)]
+    pub report_to: Option<String>,
+    /// Misbehave (hang, crash, no commit) only in this agent's first session; a restarted
+    /// session works normally, as a transient failure would [env GT_SIM_ONCE].
+    #[arg(long, env = "GT_SIM_ONCE")]
+    pub once: bool,
+    /// Seconds each step of a molecule keeps it busy [env GT_SIM_STEP_SECS].
+    #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0, value_parser = seconds)]
+    pub step_secs: f64,
+    /// The first prompt (gt passes the beacon here).
+    pub prompt: Option<String>,
 }

@@ -1,6 +1,5 @@
 //! `gt bead …`, `gt ready`, `gt blocked`, `gt show`, `gt close`.
 
-use super::args::{BeadCmd, CloseArgs, DepCmd, ReadyArgs};
 use super::json;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
@@ -433,4 +432,146 @@ fn status_of(b: &Option<crate::ledger::Bead>) -> String {
 
 fn title_of(b: &Option<crate::ledger::Bead>) -> String {
     b.as_ref().map(|b| b.title.clone()).unwrap_or_default()
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use super::args::count;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ReadyArgs {
+    #[arg(long)]
+    pub rig: Option<String>,
+    /// Show at most this many.
+    #[arg(long, value_parser = count)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    #[arg(long, short)]
+    pub reason: Option<String>,
+    /// Close a bead an agent is working on: the agent is freed and told.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BeadCmd {
+    /// File a new bead.
+    Create {
+        title: String,
+        #[arg(short, long)]
+        description: Option<String>,
+        /// task, bug, feature, epic, chore, decision (or a custom type).
+        #[arg(short = 't', long = "type")]
+        issue_type: Option<String>,
+        /// 0 (critical) to 4 (backlog); P0–P4 also accepted.
+        #[arg(short, long)]
+        priority: Option<String>,
+        /// Labels (repeat, or separate with commas).
+        #[arg(short, long = "label", value_delimiter = ',')]
+        labels: Vec<String>,
+        /// Make it a child of this bead (id `<parent>.<n>`).
+        #[arg(long)]
+        parent: Option<String>,
+        /// Rig whose prefix the bead gets (default: the rig you are in, else town-level `hq`).
+        #[arg(long)]
+        rig: Option<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Show one bead with labels, dependencies and comments.
+    Show { id: String },
+    /// List beads (open ones unless --all or --status).
+    List {
+        #[arg(short, long, value_delimiter = ',')]
+        status: Vec<String>,
+        #[arg(short = 't', long = "type", value_delimiter = ',')]
+        issue_type: Vec<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(short, long)]
+        label: Option<String>,
+        #[arg(long)]
+        rig: Option<String>,
+        /// Include closed beads, mail and ephemeral beads.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_parser = count)]
+        limit: Option<usize>,
+    },
+    /// Change fields of a bead.
+    Update {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(short, long)]
+        description: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(short, long)]
+        status: Option<String>,
+        #[arg(short, long)]
+        priority: Option<String>,
+        #[arg(short = 't', long = "type")]
+        issue_type: Option<String>,
+        /// Assign (an empty value clears the assignee).
+        #[arg(long)]
+        assignee: Option<String>,
+        #[arg(long = "add-label", value_delimiter = ',')]
+        add_labels: Vec<String>,
+        #[arg(long = "remove-label", value_delimiter = ',')]
+        remove_labels: Vec<String>,
+    },
+    /// Close beads; convoys whose beads are all closed land.
+    Close(CloseArgs),
+    /// Reopen a closed bead.
+    Reopen { id: String },
+    /// Add a comment.
+    Comment { id: String, text: String },
+    /// Dependencies between beads.
+    #[command(subcommand)]
+    Dep(DepCmd),
+    /// Import a bd ledger: an issues.jsonl file, or a folder (issues.jsonl or a backup/ table dump).
+    Import { path: PathBuf },
+    /// Write the ledger as bd's issue-per-line JSONL (to a file, or stdout).
+    Export {
+        file: Option<PathBuf>,
+        /// Include ephemeral beads (wisps), which bd leaves out of its export.
+        #[arg(long)]
+        include_ephemeral: bool,
+        /// Replace the file even if it is not an earlier export (never the town's own files,
+        /// never a device or folder).
+        #[arg(long, requires = "file")]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepCmd {
+    /// ID depends on TARGET.
+    Add {
+        id: String,
+        target: String,
+        /// blocks, parent-child, conditional-blocks, waits-for, related, tracks, … (free text).
+        #[arg(short = 't', long = "type", default_value = "blocks")]
+        kind: String,
+        /// Allow a target that is not in this ledger (a reference into another one).
+        #[arg(long)]
+        allow_missing: bool,
+    },
+    /// Remove ID's dependency on TARGET (of one type, or of every type).
+    Remove {
+        id: String,
+        target: String,
+        #[arg(short = 't', long = "type")]
+        kind: Option<String>,
+    },
+    /// What a bead depends on, and what depends on it.
+    List { id: String },
 }

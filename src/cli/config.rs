@@ -1,7 +1,5 @@
 //! `gt config …`.
 
-use super::args::AgentConfigCmd;
-use super::args::ConfigCmd;
 use super::output::Out;
 use crate::town::settings::{Scope, display_value, lookup};
 use crate::tui::{keymap, theme};
@@ -363,4 +361,148 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             out.line(format!("Removed runtime {name}"))
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use super::args::{DAY, at_most};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// The town's agent runtimes (built-in presets plus its own).
+    #[command(subcommand)]
+    Agent(AgentConfigCmd),
+    /// Set the runtime agents use when no role-specific one is configured.
+    DefaultAgent { name: String },
+    /// Effective value of a setting and where it comes from.
+    Get {
+        key: String,
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Set a setting in town.toml (or rig.toml with --rig, or your user config with --user).
+    Set {
+        key: String,
+        value: String,
+        #[arg(long, conflicts_with = "user")]
+        rig: Option<String>,
+        #[arg(long)]
+        user: bool,
+    },
+    /// Remove a setting from town.toml (or rig.toml / user config).
+    Unset {
+        key: String,
+        #[arg(long, conflicts_with = "user")]
+        rig: Option<String>,
+        #[arg(long)]
+        user: bool,
+    },
+    /// Every setting with its effective value and source.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Print a built-in keymap or theme, to start your own keymap.toml / theme.toml from.
+    Dump {
+        /// What to print: keymap or theme.
+        kind: String,
+        /// Which one: a theme (dark, light, high-contrast; default dark) or keymap (default).
+        #[arg(long)]
+        name: Option<String>,
+        /// Write it to this file instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long, requires = "out")]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentConfigCmd {
+    /// Define a runtime, or change fields of a preset or of the town's own:
+    /// `gt config agent set mycodex "codex --model o3"`, `gt config agent set claude --env IS_SANDBOX=1`.
+    Set(Box<AgentSetArgs>),
+    /// Every runtime: built-in presets and the town's own, and which the suite verified.
+    List,
+    /// Remove one of the town's own runtimes (or the town's changes to a preset).
+    Remove { name: String },
+    /// Start a runtime once in a scratch window: which dialogs it met, whether it reached
+    /// its prompt.
+    Check { name: String },
+    /// Make the changes a runtime's preset lists to its own config files in your home
+    /// directory (e.g. Claude Code's first-run onboarding); shows them first without --yes.
+    Prepare {
+        name: String,
+        /// Write them (without it, only say what would change).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// `gt config agent set`: every field of a runtime.
+#[derive(Debug, Args)]
+pub struct AgentSetArgs {
+    pub name: String,
+    /// The program and its arguments (needed for a new runtime).
+    pub command_line: Option<String>,
+    /// How the first prompt is given: arg, flag or paste.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The flag before the first prompt (with --prompt flag), e.g. --prompt-flag --prompt.
+    #[arg(long, allow_hyphen_values = true)]
+    pub prompt_flag: Option<String>,
+    /// Text that starts its input line (enables confirmed delivery).
+    #[arg(long, allow_hyphen_values = true)]
+    pub ready_marker: Option<String>,
+    /// Text visible while it works.
+    #[arg(long, allow_hyphen_values = true)]
+    pub busy_marker: Option<String>,
+    /// More texts that mean it works (repeatable).
+    #[arg(long = "busy-text", allow_hyphen_values = true)]
+    pub busy_markers: Vec<String>,
+    /// A regular expression that matches a line shown while it works (repeatable).
+    #[arg(long = "busy-pattern", allow_hyphen_values = true)]
+    pub busy_patterns: Vec<String>,
+    /// Hint text its empty input shows (repeatable).
+    #[arg(long = "placeholder", allow_hyphen_values = true)]
+    pub placeholders: Vec<String>,
+    /// File it reads instructions from (CLAUDE.md, AGENTS.md, …).
+    #[arg(long)]
+    pub instruction_file: Option<String>,
+    /// Seconds to wait for its first prompt (default 60).
+    #[arg(long, value_parser = at_most::<DAY>)]
+    pub startup_timeout: Option<u64>,
+    /// Escape stops its work, and urgent mail may interrupt it that way.
+    #[arg(long)]
+    pub urgent_interrupts: bool,
+    /// Whether Escape stops its current work (true or false).
+    #[arg(long)]
+    pub escape_cancels: Option<bool>,
+    /// KEY=VALUE for its sessions' environment (repeatable); KEY= removes a variable.
+    #[arg(long, allow_hyphen_values = true)]
+    pub env: Vec<String>,
+    /// A process name it runs as (repeatable; default: its command's, plus node for Node scripts).
+    #[arg(long = "process-name")]
+    pub process_names: Vec<String>,
+    /// Leading characters it treats as commands (e.g. "!/").
+    #[arg(long, allow_hyphen_values = true)]
+    pub command_chars: Option<String>,
+    /// Leading characters gt refuses for it (no prefix makes them text there).
+    #[arg(long, allow_hyphen_values = true)]
+    pub refuse_chars: Option<String>,
+    /// What makes such text plain: space or word_joiner.
+    #[arg(long)]
+    pub neutralize: Option<String>,
+    /// Milliseconds to wait between a paste and Enter.
+    #[arg(long)]
+    pub submit_delay_ms: Option<u64>,
+    /// Any field as FIELD=<TOML value> (repeatable), e.g. --field 'dialogs=[{name="x", screen=["Trust?"], keys=["Enter"], answer="trust_worktree"}]'.
+    #[arg(long = "field", allow_hyphen_values = true)]
+    pub set: Vec<String>,
+    /// A field the town stops setting (repeatable): a preset's own value comes back.
+    #[arg(long)]
+    pub unset: Vec<String>,
 }

@@ -1,6 +1,5 @@
 //! `gt convoy …`.
 
-use super::args::ConvoyCmd;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::work::Ctx;
@@ -192,4 +191,63 @@ fn bar(v: &ConvoyView, width: usize) -> String {
         .unwrap_or(0)
         .min(width);
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum ConvoyCmd {
+    /// Create a convoy tracking the given beads.
+    Create {
+        title: String,
+        ids: Vec<String>,
+        /// Mail this address too when it lands (besides the owner); repeatable.
+        #[arg(long = "watch", value_name = "ADDRESS")]
+        watch: Vec<String>,
+        /// Let the deacon sling its next ready bead whenever a polecat is free.
+        #[arg(long)]
+        feed: bool,
+    },
+    /// Mail an address when the convoy lands (--off: stop).
+    Watch {
+        convoy: String,
+        address: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Let the deacon sling the convoy's ready beads as polecats free up (--off: stop).
+    Feed {
+        convoy: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Track more beads (a closed convoy that gains open work reopens).
+    Add {
+        convoy: String,
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Stop tracking beads.
+    Remove {
+        convoy: String,
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Open convoys (--all for every one, --status open|closed|landed).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Progress and tracked beads of a convoy.
+    Show { id: String },
+    /// Close a convoy by hand.
+    Close {
+        id: String,
+        #[arg(short, long)]
+        reason: Option<String>,
+    },
 }

@@ -1,6 +1,5 @@
 //! `gt crew …`.
 
-use super::args::CrewCmd;
 use super::output::Out;
 use crate::work::{Ctx, agents::crew, agents::live, agents::polecat_remove};
 use crate::{Error, Result};
@@ -81,4 +80,45 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             super::agents::print_removed(out, &r)
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum CrewCmd {
+    /// Add a crew member: worktree <rig>/crew/<name> on branch crew/<name>, and its window.
+    Add {
+        name: String,
+        #[arg(long)]
+        rig: String,
+        #[arg(long)]
+        agent: Option<String>,
+        /// Create the workspace without starting a session.
+        #[arg(long)]
+        no_start: bool,
+    },
+    /// Crew members (of one rig with --rig) with their state and branch.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Start a crew member's session in its workspace (a no-op when it is running).
+    Start { agent: String },
+    /// Stop a crew member's session; its workspace and branch stay.
+    Stop {
+        agent: String,
+        /// Stop it even when someone is attached to its window.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Attach to a crew member's window.
+    At { agent: String },
+    /// Remove a crew member; refuses to lose unmerged or uncommitted work without --force.
+    Remove {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
 }

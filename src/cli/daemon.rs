@@ -1,6 +1,5 @@
 //! `gt daemon run|status`, `gt up`, `gt down`, `gt witness status`.
 
-use super::args::{DaemonCmd, WitnessCmd};
 use super::output::{Out, Tone};
 use crate::daemon::status::{self, DutyState};
 use crate::work::witness::{self, Action, Verdict};
@@ -177,4 +176,22 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
         out.table(&["AGENT", "VERDICT", "REASON", "RESTARTS", "ACTION"], &rows)?;
     }
     Ok(())
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum DaemonCmd {
+    /// Run the supervisor here until Ctrl-C, SIGTERM or `gt down` (what `gt up` starts).
+    Run,
+    /// Whether a supervisor runs, and each of its duties.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCmd {
+    /// The last round of the witness of each rig (or one rig).
+    Status { rig: Option<String> },
 }

@@ -1,6 +1,5 @@
 //! `gt deacon run --once` and `gt scheduler status|pause|resume`.
 
-use super::args::{DeaconCmd, SchedulerCmd};
 use super::output::Out;
 use crate::work::deacon::{self, DeaconReport, DeaconState};
 use crate::work::{Ctx, scheduler};
@@ -159,4 +158,27 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
             out.line(line)
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum DeaconCmd {
+    /// One pass of the deacon's duties, with a report of what it did (needs --once).
+    Run {
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchedulerCmd {
+    /// The limit, the working polecats, the queue in order, and whether it is paused.
+    Status,
+    /// Stop dispatching: slings to a rig wait in the queue until `gt scheduler resume`.
+    Pause,
+    /// Dispatch again (the deacon slings queued beads as polecats free up).
+    Resume,
 }

@@ -1,6 +1,5 @@
 //! `gt escalate …`.
 
-use super::args::{EscalateArgs, EscalateCmd};
 use super::output::{Out, Tone};
 use crate::work::Ctx;
 use crate::work::mail::escalation::{self, EscalationView};
@@ -81,4 +80,45 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
             Ok(())
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EscalateArgs {
+    #[command(subcommand)]
+    pub cmd: Option<EscalateCmd>,
+    /// critical, high, medium or low.
+    #[arg(short, long)]
+    pub severity: Option<String>,
+    /// What is blocked, and what is needed.
+    pub text: Option<String>,
+    /// The bead this is about.
+    #[arg(long)]
+    pub bead: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalateCmd {
+    /// Open escalations (raising overdue ones first).
+    List {
+        #[arg(long)]
+        unacked: bool,
+        /// Closed ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Acknowledge an escalation (it stops rising; it stays open).
+    Ack { id: String },
+    /// Close an escalation: the blocker is gone.
+    Close {
+        id: String,
+        #[arg(short, long)]
+        reason: Option<String>,
+    },
+    /// Raise overdue, unacknowledged escalations one level (the deacon does this on a cadence).
+    Sweep,
 }

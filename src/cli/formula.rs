@@ -1,6 +1,5 @@
 //! `gt formula …`: list, show, run.
 
-use super::args::FormulaCmd;
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::formula::{Formula, Library, Resolved};
@@ -285,4 +284,43 @@ fn item_line(kind: &str, id: &str, title: Option<&str>, needs: &[String]) -> Str
         format!("  ← {}", needs.join(", "))
     };
     format!("  {kind:<9} {id}  {}{needs}", title.unwrap_or(""))
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum FormulaCmd {
+    /// Every formula visible here (rig, town, user, built-in), which one wins, and broken files.
+    List {
+        /// Search the rig's formulas/ first (default: the rig of the working directory).
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// A formula as written, or with --resolved the composed step graph in parallel waves.
+    Show {
+        name: String,
+        /// Compose extends, expansions and aspects; show every step with its needs and waves.
+        #[arg(long)]
+        resolved: bool,
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// Run a convoy formula: one polecat per leg, then the synthesis after them.
+    Run {
+        name: String,
+        /// The rig whose polecats do the legs.
+        #[arg(long)]
+        rig: String,
+        /// A variable (input): `--var name=value`; repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// Run only the legs of this preset.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Runtime for the polecats (overrides role_agents / default_agent).
+        #[arg(long)]
+        agent: Option<String>,
+    },
 }

@@ -1,6 +1,5 @@
 //! `gt mail …`.
 
-use super::args::{MailCmd, MailEntryCmd};
 use super::output::{Out, Tone};
 use crate::work::mail::config::{self, Kind};
 use crate::work::mail::{self, MailItem, SendRequest};
@@ -272,4 +271,116 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
             out.table(&["NAME", "MEMBERS"], &rows)
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum MailCmd {
+    /// Send a message (one copy per recipient; running recipients are told at their prompt).
+    Send {
+        /// Agent addresses, overseer, <rig>/, list:<name>, queue:<name>, @group, patterns.
+        #[arg(required = true)]
+        to: Vec<String>,
+        #[arg(short, long)]
+        subject: String,
+        #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
+        body: Option<String>,
+        /// Read the body from stdin.
+        #[arg(long)]
+        stdin: bool,
+        /// urgent, high, normal or low.
+        #[arg(long, default_value = "normal")]
+        priority: String,
+        #[arg(long)]
+        cc: Vec<String>,
+        /// Answer this message (same thread).
+        #[arg(long)]
+        reply_to: Option<String>,
+    },
+    /// Messages for an address (yours by default), newest first.
+    Inbox {
+        address: Option<String>,
+        #[arg(long)]
+        unread: bool,
+        /// Include archived messages.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show a message and mark it read.
+    Read { id: String },
+    /// Answer a message (to its sender, same thread).
+    Reply {
+        id: String,
+        #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
+        body: Option<String>,
+        #[arg(long)]
+        stdin: bool,
+        #[arg(long)]
+        priority: Option<String>,
+    },
+    /// Every message of a thread, oldest first.
+    Thread { id: String },
+    /// Archive messages (they leave the inbox; `inbox --all` still shows them).
+    Archive {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Mark messages read (without showing them).
+    MarkRead {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Mark messages unread again.
+    MarkUnread {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Find messages by text in the subject or body.
+    Search {
+        text: String,
+        #[arg(long)]
+        from: Option<String>,
+        /// Search subjects only.
+        #[arg(long)]
+        subject: bool,
+        /// Whose mail to search (default: everyone's).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Exit 0 when there is unread mail, 1 when none; --inject prints a block for a prompt hook.
+    Check {
+        address: Option<String>,
+        #[arg(long)]
+        inject: bool,
+    },
+    /// Take the oldest unclaimed message of a queue.
+    Claim { queue: String },
+    /// Give a claimed message back to its queue.
+    Release { id: String },
+    /// Mailing lists (fan-out copies): `list add <name> <address>…`, `list remove`, `list show`.
+    #[command(subcommand)]
+    List(MailEntryCmd),
+    /// Groups of address patterns (`@name`): `group add <name> <pattern>…`.
+    #[command(subcommand)]
+    Group(MailEntryCmd),
+    /// Queues (one copy, one claimer): `queue add <name> [<worker pattern>…]`.
+    #[command(subcommand)]
+    Queue(MailEntryCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailEntryCmd {
+    Add {
+        name: String,
+        members: Vec<String>,
+    },
+    /// Remove members, or the whole entry when none are given.
+    Remove {
+        name: String,
+        members: Vec<String>,
+    },
+    Show,
 }

@@ -1,6 +1,5 @@
 //! `gt mayor start|stop|status|say|transcript`.
 
-use super::args::MayorCmd;
 use super::output::{Out, or_dash};
 use crate::work::agents::delivery::DeliveryState;
 use crate::work::{Ctx, agents::live, agents::mayor};
@@ -86,4 +85,38 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
             out.line(text)
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use super::args::{WEEK, at_most, count};
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum MayorCmd {
+    /// Start the mayor (a no-op when it is running).
+    Start {
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Stop the mayor's session.
+    Stop {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Attach to the mayor's window.
+    Attach,
+    Status,
+    /// Say something to the mayor (confirmed delivery).
+    Say {
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 30, value_parser = at_most::<WEEK>)]
+        wait: u64,
+    },
+    /// What the mayor's pane shows.
+    Transcript {
+        #[arg(short = 'n', long, default_value_t = 40, value_parser = count)]
+        lines: usize,
+    },
 }

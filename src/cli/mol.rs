@@ -1,6 +1,5 @@
 //! `gt mol …`: molecules in the ledger.
 
-use super::args::{MolCmd, MolStepCmd};
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::molecule::{self, MolView, StepState};
@@ -156,4 +155,48 @@ fn status(out: &mut Out, m: &MolView) -> Result<()> {
     } else {
         out.line(format!("Ready now: {}", ready.join(", ")))
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum MolCmd {
+    /// Create a molecule: a root bead and one step bead per formula step, in one transaction.
+    Pour {
+        formula: String,
+        /// A variable: `--var name=value`; repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// The rig whose prefix the beads take (default: the working directory's rig, else hq).
+        #[arg(long)]
+        rig: Option<String>,
+        /// Pour it for this work bead (the molecule guides that bead's work).
+        #[arg(long = "for", value_name = "BEAD")]
+        for_bead: Option<String>,
+    },
+    /// Steps with their state and what is ready now (default: the molecule on your hook).
+    Status { id: Option<String> },
+    /// Step commands: `gt mol step done <step>`.
+    #[command(subcommand)]
+    Step(MolStepCmd),
+    /// Remove an unfinished molecule and its steps.
+    Burn { id: String },
+    /// Close a molecule, keeping only its root with a summary of every step.
+    Squash { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MolStepCmd {
+    /// Close a step (by step id like `implement`, or by bead id); shows what is ready next.
+    Done {
+        step: String,
+        /// The molecule (default: the one on your hook); needed only for a step id.
+        #[arg(long)]
+        mol: Option<String>,
+        /// Close it even though steps it needs are still open.
+        #[arg(long)]
+        force: bool,
+    },
 }

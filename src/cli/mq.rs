@@ -1,6 +1,5 @@
 //! `gt mq …` and `gt refinery run`.
 
-use super::args::{MqCmd, RefineryCmd};
 use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::Ctx;
@@ -210,4 +209,38 @@ fn describe(o: &Outcome) -> String {
             refinery::short(commit)
         ),
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum MqCmd {
+    /// Unfinished merge requests of a rig (or every rig), in the order they are worked.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// One merge request with what happened to it.
+    Show { id: String },
+    /// Put a failed merge request back in the queue.
+    Retry { id: String },
+    /// Close a merge request without landing it (its branch stays).
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RefineryCmd {
+    /// Work the rig's merge queue until it is empty (or one request with --once).
+    Run {
+        #[arg(long)]
+        rig: String,
+        #[arg(long)]
+        once: bool,
+    },
 }

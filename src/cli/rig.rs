@@ -1,6 +1,5 @@
 //! `gt rig …`.
 
-use super::args::RigCmd;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::Ctx;
@@ -124,4 +123,35 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+// ---- command-line grammar of these commands (clap) ----
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum RigCmd {
+    /// Add a project: bare clone, refinery worktree, rig.toml.
+    Add {
+        name: String,
+        /// Git URL or local path of the repository.
+        source: String,
+        /// Bead id prefix (derived from the name when not given).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Default branch (the repository's HEAD when not given).
+        #[arg(long)]
+        branch: Option<String>,
+    },
+    /// List rigs.
+    List,
+    /// Show a rig with its worktrees.
+    Show { name: String },
+    /// Remove a rig's directory (its beads stay in the ledger).
+    Remove {
+        name: String,
+        /// Remove even if uncommitted or unpushed work would be lost.
+        #[arg(long)]
+        force: bool,
+    },
 }

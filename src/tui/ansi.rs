@@ -1,5 +1,9 @@
 //! Turns a pane captured with `capture-pane -e` (SGR colour escapes) into styled lines, so
 //! the preview keeps the agent's colours. Other escape sequences are dropped.
+//! Ours rather than ansi-to-tui (checked with 8.0): that crate keeps BEL and backspace in the
+//! text it returns, and a reset becomes explicit `Reset` colours that would punch the
+//! terminal's default background through a themed pane; here a reset returns to the pane's
+//! own style and control characters never reach the terminal.
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};

@@ -1,4 +1,7 @@
 //! A one-line text field (targets, subjects, filters, nudges).
+//! Ours rather than a single-line `ratatui_textarea::TextArea` (used for the multi-line
+//! fields): the pure `update` is tested by comparing states, and this is a `String` and a
+//! cursor that compare and clone cheaply, with the workspace keymap deciding the keys.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

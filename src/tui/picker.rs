@@ -1,6 +1,10 @@
 //! A list to choose from with a fuzzy filter (beads to sling, targets, beads for a convoy).
+//! Matching and scoring are nucleo's (the matcher helix and television use).
 
 use super::input::LineInput;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 pub struct Picker<K> {
@@ -9,6 +13,8 @@ pub struct Picker<K> {
     /// Index into `matches()`.
     pub selected: usize,
     pub marked: BTreeSet<K>,
+    /// Reused between keystrokes (it keeps its scratch memory).
+    matcher: RefCell<Matcher>,
 }
 
 impl<K: Clone + Ord> Picker<K> {
@@ -18,6 +24,7 @@ impl<K: Clone + Ord> Picker<K> {
             filter: LineInput::default(),
             selected: 0,
             marked: BTreeSet::new(),
+            matcher: RefCell::new(Matcher::new(Config::DEFAULT)),
         }
     }
 
@@ -29,20 +36,27 @@ impl<K: Clone + Ord> Picker<K> {
         self.items.is_empty()
     }
 
-    /// The items the filter lets through, best match first (the original order on ties).
+    /// The items the filter lets through, best match first; on a tie the shorter line (the
+    /// tighter match), then the original order.
     pub fn matches(&self) -> Vec<&(K, String)> {
         let f = self.filter.text();
-        if f.is_empty() {
+        if f.trim().is_empty() {
             return self.items.iter().collect();
         }
-        let mut scored: Vec<(i64, usize, &(K, String))> = self
+        let pattern = Pattern::parse(f, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = self.matcher.borrow_mut();
+        let mut buf = Vec::new();
+        let mut scored: Vec<(u32, usize, usize, &(K, String))> = self
             .items
             .iter()
             .enumerate()
-            .filter_map(|(i, it)| fuzzy_score(f, &it.1).map(|s| (s, i, it)))
+            .filter_map(|(i, it)| {
+                let score = pattern.score(Utf32Str::new(&it.1, &mut buf), &mut matcher)?;
+                Some((score, it.1.chars().count(), i, it))
+            })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, _, it)| it).collect()
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        scored.into_iter().map(|(_, _, _, it)| it).collect()
     }
 
     pub fn current(&self) -> Option<(K, String)> {
@@ -83,41 +97,17 @@ impl<K: Clone + Ord> Picker<K> {
     }
 }
 
-/// Subsequence match, case-insensitive; consecutive and word-start hits score higher.
-/// None when `pattern` is not a subsequence of `text`.
-pub fn fuzzy_score(pattern: &str, text: &str) -> Option<i64> {
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    let mut score = 0i64;
-    let mut ti = 0usize;
-    let mut last: Option<usize> = None;
-    for pc in pattern
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-    {
-        let found = (ti..t.len()).find(|&i| t[i] == pc)?;
-        score += 1;
-        if last.is_some_and(|l| l + 1 == found) {
-            score += 5;
-        }
-        if found == 0 || !t[found - 1].is_alphanumeric() {
-            score += 3;
-        }
-        score -= (found - ti) as i64 / 4;
-        last = Some(found);
-        ti = found + 1;
-    }
-    Some(score)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fuzzy_matches_subsequences_and_prefers_tight_ones() {
-        assert!(fuzzy_score("cpg", "Cart page").is_some());
-        assert!(fuzzy_score("xyz", "Cart page").is_none());
+        let mut one = Picker::new(vec![("x".to_string(), "Cart page".to_string())]);
+        one.filter = LineInput::with_text("cpg");
+        assert_eq!(one.matches().len(), 1, "a subsequence matches");
+        one.filter = LineInput::with_text("xyz");
+        assert!(one.matches().is_empty());
         let p = Picker::new(vec![
             ("a".to_string(), "sh-1 Fix the cart page".to_string()),
             ("b".to_string(), "sh-2 Cart".to_string()),

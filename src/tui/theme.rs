@@ -360,54 +360,28 @@ fn parse_style(item: &toml_edit::Item) -> Result<Style, String> {
 
 /// `red`, `light-blue` (also `light_blue`, `lightblue`, `bright-blue`), `#rrggbb`, `color0`–`color255`.
 pub fn parse_color(text: &str) -> Result<Color, String> {
-    let bad = || {
-        format!(
-            "unknown colour {text:?} (use a name like red or light-blue, \"#rrggbb\", or color0–color255)"
-        )
-    };
     let t = text.trim();
-    if let Some(hex) = t.strip_prefix('#') {
-        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
-        return Ok(Color::Rgb(byte(0)?, byte(2)?, byte(4)?));
-    }
-    let key: String = t
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' '))
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if let Some(n) = key
-        .strip_prefix("color")
-        .or_else(|| key.strip_prefix("colour"))
-    {
-        return n.parse::<u8>().map(Color::Indexed).map_err(|_| bad());
-    }
-    let base = key
-        .strip_prefix("light")
-        .or_else(|| key.strip_prefix("bright"));
-    let color = match (base, key.as_str()) {
-        (None, "reset" | "default") => Color::Reset,
-        (None, "black") => Color::Black,
-        (None, "red") => Color::Red,
-        (None, "green") => Color::Green,
-        (None, "yellow") => Color::Yellow,
-        (None, "blue") => Color::Blue,
-        (None, "magenta") => Color::Magenta,
-        (None, "cyan") => Color::Cyan,
-        (None, "gray" | "grey") => Color::Gray,
-        (None, "darkgray" | "darkgrey") => Color::DarkGray,
-        (None, "white") => Color::White,
-        (Some("red"), _) => Color::LightRed,
-        (Some("green"), _) => Color::LightGreen,
-        (Some("yellow"), _) => Color::LightYellow,
-        (Some("blue"), _) => Color::LightBlue,
-        (Some("magenta"), _) => Color::LightMagenta,
-        (Some("cyan"), _) => Color::LightCyan,
-        _ => return Err(bad()),
+    // ratatui's own parser: names (light-/bright- variants, grey/gray), #rrggbb, 0–255, reset.
+    // Ours adds the spellings themes use for indexed colours (color12) and `default`.
+    let lower = t.to_ascii_lowercase();
+    let alias = match lower.as_str() {
+        "default" => Some("reset"),
+        _ => lower
+            .strip_prefix("colour")
+            .or_else(|| lower.strip_prefix("color"))
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())),
     };
-    Ok(color)
+    let candidate = alias.unwrap_or(t);
+    if t.is_empty() || (lower.starts_with("colo") && alias.is_none()) {
+        return Err(bad_colour(text));
+    }
+    candidate.parse::<Color>().map_err(|_| bad_colour(text))
+}
+
+fn bad_colour(text: &str) -> String {
+    format!(
+        "unknown colour {text:?} (use a name like red or light-blue, \"#rrggbb\", or color0–color255)"
+    )
 }
 
 fn parse_modifier(name: &str) -> Result<Modifier, String> {
@@ -533,18 +507,15 @@ mod tests {
             ("#1a2B3c", Color::Rgb(0x1a, 0x2b, 0x3c)),
             ("color0", Color::Indexed(0)),
             ("color255", Color::Indexed(255)),
+            ("colour7", Color::Indexed(7)),
+            ("default", Color::Reset),
+            // ratatui's names: light-black is dark grey, light-gray is white.
+            ("light-black", Color::DarkGray),
         ] {
             assert_eq!(parse_color(text), Ok(want), "{text}");
         }
         for bad in [
-            "",
-            "purplish",
-            "#12345",
-            "#12345g",
-            "color256",
-            "color",
-            "light-black",
-            "lightgray",
+            "", "purplish", "#12345", "#12345g", "color256", "color", "colour-1",
         ] {
             assert!(parse_color(bad).is_err(), "{bad:?} parsed");
         }
