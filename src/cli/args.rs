@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 // Each command's own arguments live beside it, in its file.
-pub use super::agents::{AgentCmd, NudgeArgs, PolecatCmd, SlingArgs};
+pub use super::agent::AgentCmd;
 pub use super::beads::{BeadCmd, CloseArgs, ReadyArgs};
 pub use super::config::{AgentSetArgs, ConfigCmd};
 pub use super::convoy::ConvoyCmd;
@@ -17,7 +17,10 @@ pub use super::mail::MailCmd;
 pub use super::mayor::MayorCmd;
 pub use super::mol::MolCmd;
 pub use super::mq::{MqCmd, RefineryCmd};
+pub use super::nudge::NudgeArgs;
+pub use super::polecat::PolecatCmd;
 pub use super::rig::RigCmd;
+pub use super::sling::SlingArgs;
 pub use super::tmux_cmds::TmuxCmd;
 
 #[derive(Debug, Parser)]

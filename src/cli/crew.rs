@@ -39,7 +39,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             if list.is_empty() && !out.batch {
                 return out.line("No crew. Add one with: gt crew add <name> --rig <rig>");
             }
-            super::agents::worker_table(out, "CREW", &list)
+            super::polecat::worker_table(out, "CREW", &list)
         }
         CrewCmd::Start { agent } => {
             let l = crew::start(ctx, &agent, None)?;
@@ -77,7 +77,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
             if out.json {
                 return out.json(json!({ "removed": r }));
             }
-            super::agents::print_removed(out, &r)
+            super::polecat::print_removed(out, &r)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: parse, run against `work/`, print, and map errors to exit codes.
 
+mod agent;
 mod agents;
 mod args;
 mod batch;
@@ -10,18 +11,25 @@ mod crew;
 mod daemon;
 mod deacon;
 mod doctor;
+mod done;
 mod escalate;
 mod feed;
 mod formula;
 mod handoff;
+mod hook;
 mod install;
 mod json;
 mod mail;
 mod mayor;
 mod mol;
 mod mq;
+mod nudge;
 mod output;
+mod peek;
+mod polecat;
+mod prime;
 mod rig;
+mod sling;
 mod status;
 mod tmux_cmds;
 
@@ -162,21 +170,21 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Close(a) => beads::close(out, session.ctx()?, a),
         Command::Convoy(cmd) => convoy::run(out, session.ctx()?, cmd),
         Command::Config(cmd) => config::run(out, session.ctx()?, cmd),
-        Command::Sling(a) => agents::sling(out, session.ctx()?, a),
-        Command::Hook { bead, agent } => agents::hook_cmd(out, session.ctx()?, bead, agent),
-        Command::Unsling { bead, agent } => agents::unsling(out, session.ctx()?, bead, agent),
-        Command::Done { agent, status } => agents::done_cmd(out, session.ctx()?, agent, status),
-        Command::Prime => agents::prime_cmd(out, session.ctx()?),
+        Command::Sling(a) => sling::sling(out, session.ctx()?, a),
+        Command::Hook { bead, agent } => hook::hook_cmd(out, session.ctx()?, bead, agent),
+        Command::Unsling { bead, agent } => hook::unsling(out, session.ctx()?, bead, agent),
+        Command::Done { agent, status } => done::done_cmd(out, session.ctx()?, agent, status),
+        Command::Prime => prime::prime_cmd(out, session.ctx()?),
         Command::Agents { rig } => agents::agents_cmd(out, session.ctx()?, rig),
         Command::Whoami => agents::whoami(out, session.ctx()?),
-        Command::Nudge(a) => agents::nudge(out, session.ctx()?, a),
-        Command::Peek { agent, lines } => agents::peek(out, session.ctx()?, &agent, lines),
+        Command::Nudge(a) => nudge::nudge(out, session.ctx()?, a),
+        Command::Peek { agent, lines } => peek::peek(out, session.ctx()?, &agent, lines),
         Command::Attach { agent } => {
             let batch = out.batch;
-            agents::attach(out, session.ctx()?, &agent, batch)
+            peek::attach(out, session.ctx()?, &agent, batch)
         }
-        Command::Polecat(cmd) => agents::polecat_cmd(out, session.ctx()?, cmd),
-        Command::Agent(cmd) => agents::agent_cmd(out, session, cmd),
+        Command::Polecat(cmd) => polecat::polecat_cmd(out, session.ctx()?, cmd),
+        Command::Agent(cmd) => agent::agent_cmd(out, session, cmd),
         Command::Mail(cmd) => mail::run(out, session.ctx()?, cmd),
         Command::Mayor(cmd) => mayor::mayor_cmd(out, session.ctx()?, cmd),
         Command::Crew(cmd) => crew::crew_cmd(out, session.ctx()?, cmd),

@@ -1,0 +1,110 @@
+//! `gt agent`: one agent's session (flush, the simulator).
+
+use super::args::{WEEK, at_most, seconds};
+use super::output::Out;
+use crate::agent::sim::{self, SimOptions};
+use crate::work::{agents, agents::delivery};
+use crate::{Error, Result};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::time::Duration;
+
+/// `gt agent sim` runs without a town; `gt agent flush` with one.
+pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> Result<()> {
+    match cmd {
+        AgentCmd::Sim(a) => {
+            let code = sim::run(SimOptions {
+                slow_start: a.slow_start,
+                busy: a.busy,
+                ignore_first_enter: a.ignore_first_enter,
+                hang: a.hang,
+                crash_after: a.crash_after,
+                no_commit: a.no_commit,
+                exit_on_input: a.exit_on_input,
+                report_to: a.report_to,
+                step_secs: a.step_secs,
+                once: a.once,
+                prompt: a.prompt,
+            });
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(Error::failed(format!(
+                    "the simulator stopped with status {code}"
+                )))
+            }
+        }
+        AgentCmd::Flush { agent, wait } => {
+            let ctx = session.ctx()?;
+            let info = agents::require(ctx, &agent)?;
+            let rt = delivery::runtime_of(ctx, &info)?;
+            let ran = delivery::flush_as_deliverer(ctx, &info, &rt, Duration::from_secs(wait))?;
+            let left = delivery::queued_count(ctx, &info.address)?;
+            if out.json {
+                return out
+                    .json(json!({ "agent": info.address, "still_queued": left, "another_deliverer": !ran }));
+            }
+            let who = if ran {
+                ""
+            } else {
+                " (another deliverer is at work on them)"
+            };
+            out.line(format!(
+                "{}: {left} message(s) still queued{who}",
+                info.address
+            ))
+        }
+    }
+}
+
+// ---- command-line grammar (clap) ----
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCmd {
+    /// The simulator: a stand-in for an AI coding CLI (no AI), used by `gt demo` and the tests.
+    Sim(SimArgs),
+    /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
+    Flush {
+        agent: String,
+        /// Give up (leaving messages queued) after this many seconds.
+        #[arg(long, default_value_t = 1800, value_parser = at_most::<WEEK>)]
+        wait: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Seconds before the prompt first appears [env GT_SIM_SLOW_START].
+    #[arg(long, env = "GT_SIM_SLOW_START", default_value_t = 0.0, value_parser = seconds)]
+    pub slow_start: f64,
+    /// Seconds each piece of work keeps it busy [env GT_SIM_BUSY].
+    #[arg(long, env = "GT_SIM_BUSY", default_value_t = 1.0, value_parser = seconds)]
+    pub busy: f64,
+    /// Swallow the first Enter it receives [env GT_SIM_IGNORE_FIRST_ENTER].
+    #[arg(long, env = "GT_SIM_IGNORE_FIRST_ENTER")]
+    pub ignore_first_enter: bool,
+    /// Show the prompt, then never read input again [env GT_SIM_HANG].
+    #[arg(long, env = "GT_SIM_HANG")]
+    pub hang: bool,
+    /// Crash (exit 3) after this many seconds [env GT_SIM_CRASH_AFTER].
+    #[arg(long, env = "GT_SIM_CRASH_AFTER", value_parser = seconds)]
+    pub crash_after: Option<f64>,
+    /// Make the change, then exit without committing or `gt done` [env GT_SIM_NO_COMMIT].
+    #[arg(long, env = "GT_SIM_NO_COMMIT")]
+    pub no_commit: bool,
+    /// Exit (status 4) as soon as anything is typed or pasted [env GT_SIM_EXIT_ON_INPUT].
+    #[arg(long, env = "GT_SIM_EXIT_ON_INPUT")]
+    pub exit_on_input: bool,
+    /// Mail this address a short report after each `gt done`.
+    #[arg(long)]
+    pub report_to: Option<String>,
+    /// Misbehave (hang, crash, no commit) only in this agent's first session; a restarted
+    /// session works normally, as a transient failure would [env GT_SIM_ONCE].
+    #[arg(long, env = "GT_SIM_ONCE")]
+    pub once: bool,
+    /// Seconds each step of a molecule keeps it busy [env GT_SIM_STEP_SECS].
+    #[arg(long, env = "GT_SIM_STEP_SECS", default_value_t = 0.0, value_parser = seconds)]
+    pub step_secs: f64,
+    /// The first prompt (gt passes the beacon here).
+    pub prompt: Option<String>,
+}

@@ -1,0 +1,120 @@
+//! `gt polecat`: the rig's workers.
+
+use super::output::{Out, or_dash};
+use crate::Result;
+use crate::work::{Ctx, agents, agents::polecat};
+use clap::Subcommand;
+use serde_json::json;
+
+pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> {
+    match cmd {
+        PolecatCmd::List { rig } => {
+            let list = polecat::list(ctx, rig.as_deref())?;
+            if out.json {
+                return out.json(json!({ "count": list.len(), "polecats": list }));
+            }
+            if list.is_empty() && !out.batch {
+                return out.line("No polecats.");
+            }
+            worker_table(out, "POLECAT", &list)
+        }
+        PolecatCmd::Show { agent } => {
+            let p = polecat::show(ctx, &agent)?;
+            if out.json {
+                return out.json(json!({ "polecat": p }));
+            }
+            out.line(format!(
+                "{}  ({}, runtime {})",
+                p.agent.address,
+                p.agent.state,
+                or_dash(p.agent.runtime.as_deref())
+            ))?;
+            out.line(format!("  hook: {}", or_dash(p.agent.hook.as_deref())))?;
+            out.line(format!("  branch: {}", or_dash(p.agent.branch.as_deref())))?;
+            out.line(format!(
+                "  worktree: {}",
+                p.agent
+                    .worktree
+                    .as_ref()
+                    .map(|w| w.display().to_string())
+                    .unwrap_or_else(|| "-".into())
+            ))?;
+            out.line(format!(
+                "  uncommitted files: {}   commits not merged: {}",
+                p.dirty_files
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                p.commits_ahead
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into())
+            ))
+        }
+        PolecatCmd::Remove { agent, force } => {
+            let r = agents::polecat_remove::remove(ctx, &agent, force)?;
+            if out.json {
+                return out.json(json!({ "removed": r }));
+            }
+            print_removed(out, &r)
+        }
+    }
+}
+
+/// Workers (polecats or crew) with their hook and what their worktree holds.
+pub(super) fn worker_table(
+    out: &mut Out,
+    heading: &str,
+    list: &[crate::work::agents::polecat::PolecatView],
+) -> Result<()> {
+    let count = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|p| {
+            vec![
+                p.agent.address.clone(),
+                p.agent.state.to_string(),
+                or_dash(p.agent.hook.as_deref()),
+                or_dash(p.agent.branch.as_deref()),
+                count(p.dirty_files),
+                count(p.commits_ahead),
+            ]
+        })
+        .collect();
+    out.table(
+        &[heading, "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
+        &rows,
+    )
+}
+
+/// What removing a worker did, and what it kept.
+pub(super) fn print_removed(
+    out: &mut Out,
+    r: &crate::work::agents::polecat_remove::RemoveReport,
+) -> Result<()> {
+    out.line(format!("Removed {}", r.address))?;
+    for d in &r.discarded {
+        out.line(format!("  discarded (--force): {d}"))?;
+    }
+    if let Some(b) = &r.branch_kept {
+        out.line(format!("  kept branch {b}: its commits are not merged"))?;
+    }
+    Ok(())
+}
+
+// ---- command-line grammar (clap) ----
+
+#[derive(Debug, Subcommand)]
+pub enum PolecatCmd {
+    /// Polecats with their state, hook, branch and unsaved work.
+    List {
+        #[arg(long)]
+        rig: Option<String>,
+    },
+    /// One polecat in detail.
+    Show { agent: String },
+    /// Remove a polecat (its window, worktree and record); refuses to lose work without --force.
+    Remove {
+        agent: String,
+        #[arg(long)]
+        force: bool,
+    },
+}

@@ -1,0 +1,107 @@
+//! `gt prime`: what an agent reads first.
+
+use super::output::{Out, or_dash};
+use crate::Result;
+use crate::work::{Ctx, views::prime};
+use serde_json::json;
+
+pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let p = prime::prime(ctx)?;
+    if out.json {
+        let hook = p.hook.as_ref().map(|b| json!({"id": b.id, "title": b.title, "status": b.status, "description": b.description}));
+        return out.json(json!({
+            "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
+            "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
+            "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
+            "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
+            "molecule": p.molecule,
+        }));
+    }
+    out.line(format!(
+        "# gt prime — {} ({} of {}) in town {}",
+        p.address,
+        p.address.role(),
+        p.address.rig().unwrap_or("the town"),
+        ctx.town.config.name
+    ))?;
+    out.line("")?;
+    out.line(p.role_text.trim_end())?;
+    if let Some((id, note)) = &p.handoff {
+        out.line(format!(
+            "\n## Handoff note from your previous session ({id})"
+        ))?;
+        out.line(note.trim_end())?;
+        out.line(format!("(mark it read with `gt mail read {id}`)"))?;
+    }
+    out.line("\n## Your hook")?;
+    match &p.hook {
+        Some(b) => {
+            out.line(format!(
+                "{}: {}  [{}, P{}, {}]",
+                b.id, b.title, b.status, b.priority, b.issue_type
+            ))?;
+            if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
+                out.line("")?;
+                out.line(d)?;
+            }
+            if let Some(br) = &p.branch {
+                out.line(format!(
+                    "\nBranch {br} in {}",
+                    or_dash(p.worktree.as_deref())
+                ))?;
+            }
+            match &p.molecule {
+                Some(m) => print_checklist(out, m)?,
+                None => out.line("\nThis is your work now: do it, commit, then run `gt done`.")?,
+            }
+        }
+        None => out.line("Nothing is on your hook. Wait for work to be slung to you.")?,
+    }
+    out.line(format!("\n## Mail\n{} unread", p.unread_mail))
+}
+
+/// The molecule as a checklist, the current step spelled out: what an agent works from.
+fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<()> {
+    use crate::work::molecule::StepState;
+    out.line(format!(
+        "\n## Checklist: molecule {} ({}), {}/{} steps done",
+        m.root,
+        m.formula.as_deref().unwrap_or("formula"),
+        m.done_count(),
+        m.steps.len()
+    ))?;
+    let current = m.ready().next().map(|s| s.bead.clone());
+    for s in &m.steps {
+        let mark = match s.state {
+            StepState::Done => "[x]",
+            _ if Some(&s.bead) == current.as_ref() => "[>]",
+            StepState::Ready => "[ ]",
+            StepState::Blocked => "[ ]",
+        };
+        let wait = if s.state == StepState::Blocked {
+            format!("  (after {})", s.needs.join(", "))
+        } else {
+            String::new()
+        };
+        out.line(format!("{mark} {}  {}{wait}", s.key, s.title))?;
+    }
+    match m.steps.iter().find(|s| Some(&s.bead) == current.as_ref()) {
+        Some(s) => {
+            out.line(format!("\n### Now: {} ({})", s.title, s.key))?;
+            if let Some(d) = s.description.as_deref().filter(|d| !d.is_empty()) {
+                out.line(d)?;
+            }
+            if let Some(a) = s.acceptance.as_deref().filter(|a| !a.is_empty()) {
+                out.line(format!("Done when: {a}"))?;
+            }
+            out.line(format!(
+                "\nWhen it is done: `gt mol step done {}`. Then `gt prime` (or `gt mol status`) shows the next step. After the last step, commit and run `gt done`.",
+                s.key
+            ))
+        }
+        None if m.is_complete() => out
+            .line("\nEvery step is done: commit, then run `gt done`."),
+        None => out
+            .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`)."),
+    }
+}

@@ -1,0 +1,132 @@
+//! `gt sling`: put work on an agent's hook and start it (or queue it).
+
+use super::output::{Out, or_dash};
+use crate::work::{Ctx, scheduler, sling};
+use crate::{Error, Result};
+use clap::Args;
+use serde_json::json;
+
+pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
+    let mut items = a.items;
+    let target = items.pop().unwrap_or_default();
+    let opts = sling::SlingOptions {
+        agent: a.agent,
+        no_convoy: a.no_convoy,
+        force: a.force,
+        formula: a.formula,
+        no_formula: a.no_formula,
+        vars: crate::work::formulas::parse_vars(&a.vars)?,
+    };
+    let results = scheduler::sling_many(ctx, &items, &target, &opts)?;
+    let mut first_error: Option<Error> = None;
+    let mut ok = Vec::new();
+    let mut queued = Vec::new();
+    let mut failed = Vec::new();
+    for (bead, r) in items.iter().zip(results) {
+        match r {
+            Ok(scheduler::Outcome::Slung(s)) => ok.push(s),
+            Ok(scheduler::Outcome::Queued(q)) => queued.push(q),
+            Err(e) => {
+                failed.push(json!({"bead": bead, "code": e.exit_code(), "error": e.to_string()}));
+                if !out.json && items.len() > 1 {
+                    super::output::say(&format!("sling {bead}: {e}"));
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if out.json {
+        out.json(json!({ "slung": ok, "queued": queued, "failed": failed }))?;
+    } else {
+        for q in &queued {
+            if out.batch {
+                out.line(format!("{}\tqueued\t{}", q.bead, q.position))?;
+            } else {
+                let again = if q.already { " (already queued)" } else { "" };
+                out.line(format!(
+                    "Queued {} for {} at position {}{again}: {}; the deacon slings it when a polecat is free (`gt scheduler status`)",
+                    q.bead, q.target, q.position, q.reason
+                ))?;
+            }
+        }
+        for s in &ok {
+            if out.batch {
+                out.line(format!("{}\t{}", s.bead, s.agent))?;
+            } else if s.already {
+                out.line(format!(
+                    "{} is already on {}'s hook; nothing to do",
+                    s.bead, s.agent
+                ))?;
+            } else {
+                let how = if s.reused {
+                    "reused idle polecat"
+                } else {
+                    "new polecat"
+                };
+                out.line(format!(
+                    "Slung {} to {} ({}, {how})",
+                    s.bead, s.agent, s.runtime
+                ))?;
+                out.line(format!(
+                    "  branch {}  convoy {}  window {}",
+                    or_dash(s.branch.as_deref()),
+                    or_dash(s.convoy.as_deref()),
+                    or_dash(s.window.as_deref())
+                ))?;
+                if let Some(m) = &s.molecule {
+                    out.line(format!(
+                        "  molecule {m}: the agent works through its steps (`gt mol status {m}`)"
+                    ))?;
+                }
+                if let Some(from) = &s.moved_from {
+                    let what = if from.contains("/polecats/") {
+                        "its session was stopped; its worktree and branch are kept"
+                    } else {
+                        "it was told by message"
+                    };
+                    out.line(format!("  moved from {from} ({what})"))?;
+                }
+            }
+        }
+    }
+    match first_error {
+        // Several beads: each failure was reported on its own line (or in the JSON); the
+        // exit code still tells scripts something failed.
+        Some(e) if items.len() == 1 && out.json => Err(Error::Silent(e.exit_code())),
+        Some(e) if items.len() > 1 => Err(Error::Failed(format!(
+            "{} of {} bead(s) could not be slung (first: {e})",
+            failed.len(),
+            items.len()
+        ))),
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+// ---- command-line grammar (clap) ----
+
+#[derive(Debug, Args)]
+pub struct SlingArgs {
+    /// One or more bead ids, then the target (a rig, `<rig>/polecats/<name>` or `<rig>/<name>`).
+    #[arg(required = true, num_args = 2.., value_name = "BEAD… TARGET")]
+    pub items: Vec<String>,
+    /// Runtime to start (overrides role_agents / default_agent).
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Do not create a `Work: <title>` convoy for untracked beads.
+    #[arg(long)]
+    pub no_convoy: bool,
+    /// Move a bead that is on another agent's hook; to a rig, also start it now even when
+    /// the scheduler is full or paused.
+    #[arg(long)]
+    pub force: bool,
+    /// Pour this formula for the bead (the agent works through its steps).
+    #[arg(long, conflicts_with = "no_formula")]
+    pub formula: Option<String>,
+    /// Pour no formula, even when `sling.formula` names one.
+    #[arg(long)]
+    pub no_formula: bool,
+    /// A formula variable: `--var name=value`; repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+}
