@@ -11,7 +11,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
     }
     let list = live::agents(ctx, rig.as_deref())?;
     if out.json {
-        return out.json(json!({ "count": list.len(), "agents": list }));
+        return out.json_ser(&super::json::Listing::new("agents", &list));
     }
     if list.is_empty() && !out.batch {
         return out.line("No agents yet. Start one with: gt sling <bead> <rig>");

@@ -112,7 +112,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             let c = beads::comment(ctx, &id, &text)?;
             if out.json {
                 let v = crate::ledger::jsonl::comment_object(&c);
-                out.json(json!({ "comment": v }))
+                out.json_ser(&super::json::One::new("comment", &v))
             } else {
                 out.line(format!("Commented on {id} (comment {})", c.id))
             }
@@ -175,7 +175,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
 pub fn show(out: &mut Out, ctx: &mut Ctx, id: &str) -> Result<()> {
     let view = beads::show(ctx, id)?;
     if out.json {
-        return out.json(json!({ "bead": json::bead(&view) }));
+        return out.json_ser(&json::One::new("bead", &json::bead(&view)));
     }
     let b = &view.record.bead;
     let title = out.paint(Tone::Bold, &format!("{}  {}", b.id, b.title));
@@ -380,7 +380,7 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
         DepCmd::Remove { id, target, kind } => {
             let n = beads::dep_remove(ctx, &id, &target, kind.as_deref())?;
             if out.json {
-                out.json(json!({ "removed": n }))
+                out.json_ser(&super::json::One::new("removed", &n))
             } else {
                 out.line(format!(
                     "Removed {n} dependenc{} of {id} on {target}",
@@ -393,7 +393,17 @@ fn dep(out: &mut Out, ctx: &mut Ctx, cmd: DepCmd) -> Result<()> {
             if out.json {
                 let deps: Vec<_> = l.dependencies.iter().map(|(d, _)| json::dep(d)).collect();
                 let dents: Vec<_> = l.dependents.iter().map(|(d, _)| json::dep(d)).collect();
-                return out.json(json!({ "id": id, "dependencies": deps, "dependents": dents }));
+                #[derive(serde::Serialize)]
+                struct DepsDoc<'a> {
+                    id: &'a str,
+                    dependencies: Vec<serde_json::Value>,
+                    dependents: Vec<serde_json::Value>,
+                }
+                return out.json_ser(&DepsDoc {
+                    id: &id,
+                    dependencies: deps,
+                    dependents: dents,
+                });
             }
             let mut rows = Vec::new();
             for (d, b) in &l.dependencies {

@@ -23,14 +23,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
         ConfigCmd::DefaultAgent { name } => {
             runtimes::set_default(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "default_agent": name }));
+                return out.json_ser(&super::json::One::new("default_agent", &name));
             }
             out.line(format!("default_agent = {name} (in town.toml)"))
         }
         ConfigCmd::Get { key, rig } => {
             let r = config::get(ctx, &key, rig.as_deref())?;
             if out.json {
-                out.json(json!({ "key": r.key, "value": toml_to_json(&r.value), "layer": r.layer.name(), "source": r.source }))
+                out.json_ser(&SettingDoc::of(&r))
             } else {
                 out.line(r.as_str())
             }
@@ -61,11 +61,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
         ConfigCmd::List { rig } => {
             let all = config::list(ctx, rig.as_deref())?;
             if out.json {
-                let items: Vec<_> = all
-                    .iter()
-                    .map(|r| json!({ "key": r.key, "value": toml_to_json(&r.value), "layer": r.layer.name(), "source": r.source }))
-                    .collect();
-                return out.json(json!({ "settings": items }));
+                let items: Vec<_> = all.iter().map(SettingDoc::of).collect();
+                return out.json_ser(&super::json::One::new("settings", &items));
             }
             let rows: Vec<Vec<String>> = all
                 .iter()
@@ -209,7 +206,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 },
             )?;
             if out.json {
-                return out.json(json!({ "runtime": rt }));
+                return out.json_ser(&super::json::One::new("runtime", &rt));
             }
             let what = if rt.builtin {
                 format!(
@@ -239,7 +236,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
         AgentConfigCmd::Check { name } => {
             let r = crate::work::agents::runtime_tools::check::check(ctx, &name)?;
             if out.json {
-                out.json(json!({ "check": r }))?;
+                out.json_ser(&super::json::One::new("check", &r))?;
             } else {
                 out.line(format!("{}: {}", r.runtime, r.command))?;
                 match (&r.version, &r.version_error) {
@@ -319,7 +316,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
         AgentConfigCmd::List => {
             let list = runtimes::list(ctx)?;
             if out.json {
-                return out.json(json!({ "runtimes": list }));
+                return out.json_ser(&super::json::One::new("runtimes", &list));
             }
             let rows: Vec<Vec<String>> = list
                 .iter()
@@ -356,7 +353,7 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
         AgentConfigCmd::Remove { name } => {
             runtimes::remove(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "removed": name }));
+                return out.json_ser(&super::json::One::new("removed", &name));
             }
             out.line(format!("Removed runtime {name}"))
         }
@@ -505,4 +502,24 @@ pub struct AgentSetArgs {
     /// A field the town stops setting (repeatable): a preset's own value comes back.
     #[arg(long)]
     pub unset: Vec<String>,
+}
+
+/// One setting as `gt config get --json` and `gt config list --json` show it.
+#[derive(serde::Serialize)]
+struct SettingDoc<'a> {
+    key: &'a str,
+    value: serde_json::Value,
+    layer: &'a str,
+    source: &'a str,
+}
+
+impl<'a> SettingDoc<'a> {
+    fn of(r: &'a crate::town::settings::Resolved) -> Self {
+        SettingDoc {
+            key: r.key,
+            value: toml_to_json(&r.value),
+            layer: r.layer.name(),
+            source: &r.source,
+        }
+    }
 }

@@ -17,7 +17,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         } => {
             let v = convoy::create_with(ctx, &title, &ids, &watch, feed)?;
             if out.json {
-                out.json(json!({ "convoy": v }))
+                out.json_ser(&super::json::One::new("convoy", &v))
             } else if out.batch {
                 out.line(&v.id)
             } else {
@@ -48,7 +48,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Remove { convoy, ids } => {
             let v = convoy::remove(ctx, &convoy, &ids)?;
             if out.json {
-                return out.json(json!({ "convoy": v }));
+                return out.json_ser(&super::json::One::new("convoy", &v));
             }
             out.line(format!(
                 "{} now tracks {} bead(s) ({}/{} closed)",
@@ -66,7 +66,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             let list = convoy::list(ctx, all, status.as_deref())?;
             if out.json {
                 let items: Vec<_> = list.iter().map(summary).collect();
-                return out.json(json!({ "count": list.len(), "convoys": items }));
+                return out.json_ser(&super::json::Listing::new("convoys", &items));
             }
             if list.is_empty() && !out.batch {
                 return out.line("No convoys.");
@@ -93,7 +93,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Show { id } => {
             let v = convoy::show(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "convoy": v }));
+                return out.json_ser(&super::json::One::new("convoy", &v));
             }
             let head = out.paint(Tone::Bold, &format!("{}  {}", v.id, v.title));
             out.line(head)?;
@@ -167,7 +167,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Close { id, reason } => {
             let v = convoy::close(ctx, &id, reason.as_deref())?;
             if out.json {
-                out.json(json!({ "convoy": v }))
+                out.json_ser(&super::json::One::new("convoy", &v))
             } else {
                 out.line(format!(
                     "Closed convoy {} ({}/{} tracked beads closed)",

@@ -3,7 +3,6 @@
 use super::output::Out;
 use crate::work::{Ctx, agents::crew, agents::live, agents::polecat_remove};
 use crate::{Error, Result};
-use serde_json::json;
 
 pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
     match cmd {
@@ -15,7 +14,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         } => {
             let a = crew::add(ctx, &rig, &name, agent.as_deref(), !no_start)?;
             if out.json {
-                return out.json(json!({ "crew": a }));
+                return out.json_ser(&super::json::One::new("crew", &a));
             }
             out.line(format!(
                 "Added {} (branch {}, worktree {})",
@@ -34,7 +33,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         CrewCmd::List { rig } => {
             let list = crew::list(ctx, rig.as_deref())?;
             if out.json {
-                return out.json(json!({ "count": list.len(), "crew": list }));
+                return out.json_ser(&super::json::Listing::new("crew", &list));
             }
             if list.is_empty() && !out.batch {
                 return out.line("No crew. Add one with: gt crew add <name> --rig <rig>");
@@ -44,7 +43,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         CrewCmd::Start { agent } => {
             let l = crew::start(ctx, &agent, None)?;
             if out.json {
-                return out.json(json!({ "crew": l }));
+                return out.json_ser(&super::json::One::new("crew", &l));
             }
             let how = if l.already {
                 "already running"
@@ -56,7 +55,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         CrewCmd::Stop { agent, force } => {
             let stopped = crew::stop(ctx, &agent, force)?;
             if out.json {
-                return out.json(json!({ "stopped": stopped }));
+                return out.json_ser(&super::json::One::new("stopped", &stopped));
             }
             out.line(if stopped {
                 format!("Stopped {agent}")
@@ -75,7 +74,7 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         CrewCmd::Remove { agent, force } => {
             let r: polecat_remove::RemoveReport = crew::remove(ctx, &agent, force)?;
             if out.json {
-                return out.json(json!({ "removed": r }));
+                return out.json_ser(&super::json::One::new("removed", &r));
             }
             super::polecat::print_removed(out, &r)
         }

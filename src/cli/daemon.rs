@@ -16,7 +16,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
         DaemonCmd::Status => {
             let seen = status::seen(&ctx.town.paths);
             if out.json {
-                return out.json(json!({ "daemon": seen }));
+                return out.json_ser(&super::json::One::new("daemon", &seen));
             }
             let now = chrono::Utc::now().timestamp();
             out.line(seen.line(now))?;
@@ -56,7 +56,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
 pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let r = up::up(ctx)?;
     if out.json {
-        return out.json(json!({ "up": r }));
+        return out.json_ser(&super::json::One::new("up", &r));
     }
     let pid = r.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
     if r.already {
@@ -75,7 +75,7 @@ pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
 pub fn down(out: &mut Out, ctx: &mut Ctx, force: bool) -> Result<()> {
     let r = up::down(ctx, force)?;
     if out.json {
-        out.json(json!({ "down": r }))?;
+        out.json_ser(&super::json::One::new("down", &r))?;
     } else {
         out.line(if r.supervisor_stopped {
             "Stopped the supervisor."
@@ -122,7 +122,7 @@ pub fn witness(out: &mut Out, ctx: &mut Ctx, cmd: WitnessCmd) -> Result<()> {
             .iter()
             .map(|(live, r)| json!({"rig": r.rig, "witness_running": live, "at": r.at, "agents": r.agents, "memory": r.memory}))
             .collect();
-        return out.json(json!({ "witnesses": list }));
+        return out.json_ser(&super::json::One::new("witnesses", &list));
     }
     let now = chrono::Utc::now().timestamp();
     for (live, rep) in &reports {

@@ -16,7 +16,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DeaconCmd) -> Result<()> {
     let mut state = DeaconState::default();
     let report = deacon::tick(ctx, &mut state)?;
     if out.json {
-        out.json(json!({ "deacon": report }))?;
+        out.json_ser(&super::json::One::new("deacon", &report))?;
         return match report.errors.is_empty() {
             true => Ok(()),
             false => Err(Error::Silent(1)),
@@ -106,7 +106,7 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
         SchedulerCmd::Status => {
             let s = scheduler::status(ctx)?;
             if out.json {
-                return out.json(json!({ "scheduler": s }));
+                return out.json_ser(&super::json::One::new("scheduler", &s));
             }
             let max = if s.max == 0 {
                 "no limit".to_string()

@@ -4,7 +4,6 @@ use super::Session;
 use super::output::{Out, Tone};
 use crate::work::doctor::{self, Check, Status};
 use crate::{Error, Result};
-use serde_json::json;
 
 pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("current directory", e))?;
@@ -15,7 +14,15 @@ pub fn run(out: &mut Out, session: &mut Session, fix: bool) -> Result<()> {
     ui_warnings.extend(theme_warnings);
     let report = doctor::run(&cwd, &session.overrides, fix, ui_warnings)?;
     if out.json {
-        out.json(json!({ "checks": report.checks, "ok": report.ok }))?;
+        #[derive(serde::Serialize)]
+        struct DoctorDoc<'a, C> {
+            checks: &'a [C],
+            ok: bool,
+        }
+        out.json_ser(&DoctorDoc {
+            checks: &report.checks,
+            ok: report.ok,
+        })?;
     } else if out.batch {
         let rows: Vec<Vec<String>> = report
             .checks

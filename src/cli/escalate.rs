@@ -4,11 +4,10 @@ use super::output::{Out, Tone};
 use crate::work::Ctx;
 use crate::work::mail::escalation::{self, EscalationView};
 use crate::{Error, Result};
-use serde_json::json;
 
 pub(super) fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
     if out.json {
-        return out.json(json!({ "count": list.len(), "escalations": list }));
+        return out.json_ser(&super::json::Listing::new("escalations", list));
     }
     if list.is_empty() && !out.batch {
         return out.line("No open escalations.");
@@ -45,21 +44,21 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
         Some(EscalateCmd::Ack { id }) => {
             let e = escalation::ack(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "escalation": e }));
+                return out.json_ser(&super::json::One::new("escalation", &e));
             }
             out.line(format!("Acknowledged {} ({})", e.id, e.title))
         }
         Some(EscalateCmd::Close { id, reason }) => {
             let e = escalation::close(ctx, &id, reason.as_deref())?;
             if out.json {
-                return out.json(json!({ "escalation": e }));
+                return out.json_ser(&super::json::One::new("escalation", &e));
             }
             out.line(format!("Closed {}", e.id))
         }
         Some(EscalateCmd::Sweep) => {
             let raised = escalation::sweep(ctx)?;
             if out.json {
-                return out.json(json!({ "raised": raised }));
+                return out.json_ser(&super::json::One::new("raised", &raised));
             }
             out.line(format!("Raised {} escalation(s)", raised.len()))
         }
@@ -71,7 +70,7 @@ pub fn escalate_cmd(out: &mut Out, ctx: &mut Ctx, a: EscalateArgs) -> Result<()>
             };
             let e = escalation::escalate(ctx, &sev, &text, a.bead.as_deref())?;
             if out.json {
-                return out.json(json!({ "escalation": e }));
+                return out.json_ser(&super::json::One::new("escalation", &e));
             }
             out.line(format!("Escalated {} ({}): {}", e.id, e.severity, e.title))?;
             for r in &e.routed {

@@ -4,7 +4,6 @@ use super::output::Out;
 use crate::work::mail::escalation;
 use crate::work::{Ctx, views::feed};
 use crate::{Error, Result};
-use serde_json::json;
 use std::time::Duration;
 
 pub fn feed_cmd(
@@ -50,7 +49,7 @@ pub fn feed_cmd(
 
 fn print_line(out: &mut Out, l: &feed::FeedLine) -> Result<()> {
     if out.json {
-        return out.json(json!({ "event": l }));
+        return out.json_ser(&super::json::One::new("event", &l));
     }
     let time = l.at.get(11..19).unwrap_or(&l.at);
     out.line(format!("{time}  {:<24}  {}", l.actor, l.text))

@@ -4,7 +4,6 @@ use super::output::{Out, Tone, or_dash};
 use crate::Result;
 use crate::formula::{Formula, Library, Resolved};
 use crate::work::{Ctx, convoy::run, formulas};
-use serde_json::json;
 
 /// `list` and `show` with only the user's and the built-in formulas.
 pub fn run_outside_town(out: &mut Out, cmd: FormulaCmd) -> Result<()> {
@@ -54,7 +53,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             let r = run::run(ctx, &name, &rig, &vars, preset.as_deref(), agent.as_deref())?;
             let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
             if out.json {
-                out.json(json!({ "run": r }))?;
+                out.json_ser(&super::json::One::new("run", &r))?;
             } else {
                 out.line(format!(
                     "Running {} as convoy {}: {} leg(s), synthesis {}",
@@ -93,7 +92,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
 fn list(out: &mut Out, lib: &Library) -> Result<()> {
     let items = lib.list();
     if out.json {
-        return out.json(json!({ "count": items.len(), "formulas": items }));
+        return out.json_ser(&super::json::Listing::new("formulas", &items));
     }
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -135,7 +134,17 @@ fn show_resolved(out: &mut Out, r: &Resolved) -> Result<()> {
             .iter()
             .map(|w| w.iter().map(|s| s.id.as_str()).collect())
             .collect();
-        return out.json(json!({ "formula": r, "waves": wave_ids, "step_count": r.steps.len() }));
+        #[derive(serde::Serialize)]
+        struct FormulaDoc<'a> {
+            formula: &'a Resolved,
+            waves: Vec<Vec<&'a str>>,
+            step_count: usize,
+        }
+        return out.json_ser(&FormulaDoc {
+            formula: r,
+            waves: wave_ids,
+            step_count: r.steps.len(),
+        });
     }
     out.line(format!(
         "{} ({}, {}) — {} steps in {} wave(s)",
@@ -212,7 +221,7 @@ fn print_vars<'a>(
 /// The formula as its file says, before composition.
 fn show_written(out: &mut Out, f: &Formula) -> Result<()> {
     if out.json {
-        return out.json(json!({ "formula": f }));
+        return out.json_ser(&super::json::One::new("formula", &f));
     }
     out.line(format!("{} ({})", f.name, f.kind))?;
     if let Some(d) = f.description.as_deref().filter(|d| !d.trim().is_empty()) {

@@ -3,7 +3,6 @@
 use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::{Ctx, sling::handoff};
-use serde_json::json;
 
 pub fn handoff_cmd(
     out: &mut Out,
@@ -13,7 +12,7 @@ pub fn handoff_cmd(
 ) -> Result<()> {
     let r = handoff::handoff(ctx, agent.as_deref(), note.as_deref())?;
     if out.json {
-        return out.json(json!({ "handoff": r }));
+        return out.json_ser(&super::json::One::new("handoff", &r));
     }
     out.line(format!(
         "Handed {} over to a fresh session in window {} (hook {}, note {})",

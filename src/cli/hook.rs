@@ -16,7 +16,15 @@ pub fn hook_cmd(
         (Some(b), Some(a)) => {
             let bead = hook::attach(ctx, &b, &a)?;
             if out.json {
-                return out.json(json!({ "hooked": bead.id, "agent": bead.assignee }));
+                #[derive(serde::Serialize)]
+                struct HookedDoc<'a> {
+                    hooked: &'a str,
+                    agent: &'a Option<String>,
+                }
+                return out.json_ser(&HookedDoc {
+                    hooked: &bead.id,
+                    agent: &bead.assignee,
+                });
             }
             out.line(format!(
                 "{} is on {}'s hook (no session was started)",
@@ -67,7 +75,7 @@ pub fn unsling(
 ) -> Result<()> {
     let r = hook::unsling(ctx, bead.as_deref(), agent.as_deref())?;
     if out.json {
-        return out.json(json!({ "unslung": r }));
+        return out.json_ser(&super::json::One::new("unslung", &r));
     }
     if r.unqueued {
         return out.line(format!(

@@ -3,13 +3,12 @@
 use super::output::Out;
 use crate::Result;
 use crate::work::town::install;
-use serde_json::json;
 use std::path::Path;
 
 pub fn run(out: &mut Out, path: &Path, force: bool) -> Result<()> {
     let r = install::install(path, force)?;
     if out.json {
-        return out.json(json!({ "town": r }));
+        return out.json_ser(&super::json::One::new("town", &r));
     }
     if r.repaired {
         if r.created.is_empty() {

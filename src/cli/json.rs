@@ -90,3 +90,46 @@ pub fn blocked(list: &[BlockedBead]) -> BlockedList<'_> {
             .collect(),
     }
 }
+
+/// `{"count": n, "<name>": [items…]}`: the document of every listing, typed by its items.
+pub struct Listing<'a, T> {
+    name: &'static str,
+    items: &'a [T],
+}
+
+impl<'a, T: serde::Serialize> Listing<'a, T> {
+    pub fn new(name: &'static str, items: &'a [T]) -> Self {
+        Listing { name, items }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Listing<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("count", &self.items.len())?;
+        m.serialize_entry(self.name, self.items)?;
+        m.end()
+    }
+}
+
+/// `{"<name>": value}`: the document of every command that shows one thing, typed by it.
+pub struct One<'a, T> {
+    name: &'static str,
+    value: &'a T,
+}
+
+impl<'a, T: serde::Serialize> One<'a, T> {
+    pub fn new(name: &'static str, value: &'a T) -> Self {
+        One { name, value }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for One<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.name, self.value)?;
+        m.end()
+    }
+}

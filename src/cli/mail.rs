@@ -5,7 +5,6 @@ use crate::work::mail::config::{self, Kind};
 use crate::work::mail::{self, MailItem, SendRequest};
 use crate::work::{Ctx, agents};
 use crate::{Error, Result};
-use serde_json::json;
 use std::io::Read;
 
 fn body_from(body: Option<String>, stdin: bool) -> Result<String> {
@@ -26,7 +25,7 @@ fn me(ctx: &Ctx) -> String {
 
 fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
     if out.json {
-        return out.json_ser(&json!({ "count": items.len(), "messages": items }));
+        return out.json_ser(&super::json::Listing::new("messages", items));
     }
     if items.is_empty() && !out.batch {
         return out.line("No messages.");
@@ -79,7 +78,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
                 },
             )?;
             if out.json {
-                return out.json(json!({ "sent": sent }));
+                return out.json_ser(&super::json::One::new("sent", &sent));
             }
             if out.batch {
                 return out.line(sent.ids.join("\n"));
@@ -110,7 +109,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Read { id } => {
             let m = mail::read(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "message": m }));
+                return out.json_ser(&super::json::One::new("message", &m));
             }
             out.line(out.paint(Tone::Bold, &m.subject))?;
             out.line(format!("From: {}", m.from))?;
@@ -135,7 +134,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let from = ctx.actor.clone();
             let sent = mail::reply(ctx, &from, &id, &body, priority)?;
             if out.json {
-                return out.json(json!({ "sent": sent }));
+                return out.json_ser(&super::json::One::new("sent", &sent));
             }
             out.line(format!(
                 "Replied to {} ({})",
@@ -146,7 +145,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Thread { id } => {
             let items = mail::thread(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "count": items.len(), "messages": items }));
+                return out.json_ser(&super::json::Listing::new("messages", &items));
             }
             for m in &items {
                 out.line(format!(
@@ -163,7 +162,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Archive { ids } => {
             let n = mail::archive(ctx, &ids)?;
             if out.json {
-                return out.json(json!({ "archived": n }));
+                return out.json_ser(&super::json::One::new("archived", &n));
             }
             out.line(format!("Archived {n} message(s)"))
         }
@@ -173,14 +172,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::MarkRead { ids } => {
             let n = mail::mark(ctx, &ids, true)?;
             if out.json {
-                return out.json(json!({ "changed": n }));
+                return out.json_ser(&super::json::One::new("changed", &n));
             }
             out.line(format!("Marked {n} read"))
         }
         MailCmd::MarkUnread { ids } => {
             let n = mail::mark(ctx, &ids, false)?;
             if out.json {
-                return out.json(json!({ "changed": n }));
+                return out.json_ser(&super::json::One::new("changed", &n));
             }
             out.line(format!("Marked {n} unread"))
         }
@@ -197,7 +196,17 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let who = address.unwrap_or_else(|| me(ctx));
             let items = mail::unread(ctx, &who)?;
             if out.json {
-                out.json(json!({ "address": who, "unread": items.len(), "messages": items }))?;
+                #[derive(serde::Serialize)]
+                struct CheckDoc<'a, T> {
+                    address: &'a str,
+                    unread: usize,
+                    messages: &'a [T],
+                }
+                out.json_ser(&CheckDoc {
+                    address: &who,
+                    unread: items.len(),
+                    messages: &items,
+                })?;
             } else if inject {
                 if !items.is_empty() {
                     out.line(mail::inject_block(&items).trim_end())?;
@@ -216,13 +225,13 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             match mail::claim(ctx, &queue, &worker)? {
                 Some(m) => {
                     if out.json {
-                        return out.json(json!({ "claimed": m }));
+                        return out.json_ser(&super::json::One::new("claimed", &m));
                     }
                     out.line(format!("Claimed {} from {}: {}", m.id, m.from, m.subject))
                 }
                 None => {
                     if out.json {
-                        out.json(json!({ "claimed": null }))?;
+                        out.json_ser(&super::json::One::new("claimed", &None::<()>))?;
                     } else {
                         out.line(format!("Nothing waiting in {queue}"))?;
                     }
@@ -233,7 +242,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::Release { id } => {
             let m = mail::release(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "released": m }));
+                return out.json_ser(&super::json::One::new("released", &m));
             }
             out.line(format!("{} is back in {}", m.id, m.to))
         }
@@ -248,21 +257,21 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
         MailEntryCmd::Add { name, members } => {
             let e = config::add(ctx, kind, &name, &members)?;
             if out.json {
-                return out.json(json!({ "entry": e }));
+                return out.json_ser(&super::json::One::new("entry", &e));
             }
             out.line(format!("{}: {}", e.name, e.members.join(", ")))
         }
         MailEntryCmd::Remove { name, members } => {
             config::remove(ctx, kind, &name, &members)?;
             if out.json {
-                return out.json(json!({ "removed": name }));
+                return out.json_ser(&super::json::One::new("removed", &name));
             }
             out.line(format!("Updated {name}"))
         }
         MailEntryCmd::Show => {
             let list = config::entries(ctx, kind);
             if out.json {
-                return out.json(json!({ "entries": list }));
+                return out.json_ser(&super::json::One::new("entries", &list));
             }
             let rows: Vec<Vec<String>> = list
                 .iter()

@@ -4,7 +4,6 @@ use super::output::{Out, or_dash};
 use crate::work::agents::delivery::DeliveryState;
 use crate::work::{Ctx, agents::live, agents::mayor};
 use crate::{Error, Result};
-use serde_json::json;
 use std::time::Duration;
 
 pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
@@ -12,7 +11,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Start { agent } => {
             let l = mayor::start(ctx, agent.as_deref())?;
             if out.json {
-                return out.json(json!({ "mayor": l }));
+                return out.json_ser(&super::json::One::new("mayor", &l));
             }
             if l.already {
                 out.line(format!(
@@ -29,7 +28,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Stop { force } => {
             let stopped = mayor::stop(ctx, force)?;
             if out.json {
-                return out.json(json!({ "stopped": stopped }));
+                return out.json_ser(&super::json::One::new("stopped", &stopped));
             }
             out.line(if stopped {
                 "Stopped the mayor."
@@ -48,7 +47,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Status => {
             let st = mayor::status(ctx)?;
             if out.json {
-                return out.json(json!({ "mayor": st }));
+                return out.json_ser(&super::json::One::new("mayor", &st));
             }
             out.line(format!(
                 "mayor: {} (runtime {}, window {})",
@@ -60,7 +59,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Say { text, wait } => {
             let r = mayor::say(ctx, &text.join(" "), Duration::from_secs(wait))?;
             if out.json {
-                out.json(json!({ "delivery": r }))?;
+                out.json_ser(&super::json::One::new("delivery", &r))?;
             } else if r.state == DeliveryState::Delivered {
                 out.line(format!("The mayor has it (message {}).", r.id))?;
             } else if r.state == DeliveryState::Queued {
@@ -80,7 +79,7 @@ pub fn mayor_cmd(out: &mut Out, ctx: &mut Ctx, cmd: MayorCmd) -> Result<()> {
         MayorCmd::Transcript { lines } => {
             let text = mayor::transcript(ctx, lines)?;
             if out.json {
-                return out.json(json!({ "transcript": text }));
+                return out.json_ser(&super::json::One::new("transcript", &text));
             }
             out.line(text)
         }

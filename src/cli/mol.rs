@@ -4,7 +4,6 @@ use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::molecule::{self, MolView, StepState};
 use crate::work::{Ctx, formulas, molecule::steps};
-use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
     match cmd {
@@ -17,7 +16,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             let vars = formulas::parse_vars(&vars)?;
             let p = formulas::pour(ctx, &formula, &vars, rig.as_deref(), for_bead.as_deref())?;
             if out.json {
-                return out.json(json!({ "poured": p }));
+                return out.json_ser(&super::json::One::new("poured", &p));
             }
             if out.batch {
                 return out.line(&p.root);
@@ -44,7 +43,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
         MolCmd::Step(MolStepCmd::Done { step, mol, force }) => {
             let d = steps::step_done(ctx, &step, mol.as_deref(), force)?;
             if out.json {
-                return out.json(json!({ "step_done": d }));
+                return out.json_ser(&super::json::One::new("step_done", &d));
             }
             if out.batch {
                 return out.line(format!("{}\t{}", d.bead, d.now_ready.join(",")));
@@ -70,7 +69,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
         MolCmd::Burn { id } => {
             let b = steps::burn(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "burned": b }));
+                return out.json_ser(&super::json::One::new("burned", &b));
             }
             out.line(format!(
                 "Burned molecule {}: {} bead(s) removed",
@@ -80,7 +79,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
         MolCmd::Squash { id } => {
             let s = steps::squash(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "squashed": s }));
+                return out.json_ser(&super::json::One::new("squashed", &s));
             }
             out.line(format!(
                 "Squashed molecule {}: {}/{} steps done{}; the root keeps the summary",
@@ -100,10 +99,21 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
 fn status(out: &mut Out, m: &MolView) -> Result<()> {
     if out.json {
         let ready: Vec<&str> = m.ready().map(|s| s.key.as_str()).collect();
-        return out.json(json!({
-            "molecule": m, "ready": ready, "done": m.done_count(),
-            "total": m.steps.len(), "complete": m.is_complete(),
-        }));
+        #[derive(serde::Serialize)]
+        struct MolDoc<'a> {
+            molecule: &'a MolView,
+            ready: Vec<&'a str>,
+            done: usize,
+            total: usize,
+            complete: bool,
+        }
+        return out.json_ser(&MolDoc {
+            molecule: m,
+            ready,
+            done: m.done_count(),
+            total: m.steps.len(),
+            complete: m.is_complete(),
+        });
     }
     if out.batch {
         for s in &m.steps {

@@ -4,7 +4,6 @@ use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::Ctx;
 use crate::work::refinery::{self, Outcome};
-use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
     match cmd {
@@ -21,12 +20,19 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
             }
             let pending: Vec<_> = pushes.iter().filter(|p| p.push_pending).collect();
             if out.json {
-                return out.json(json!({
-                    "count": items.len(),
-                    "queue": items,
-                    "push_pending": !pending.is_empty(),
-                    "push": pushes,
-                }));
+                #[derive(serde::Serialize)]
+                struct QueueDoc<'a> {
+                    count: usize,
+                    queue: &'a [refinery::QueueItem],
+                    push_pending: bool,
+                    push: &'a [refinery::PushStatus],
+                }
+                return out.json_ser(&QueueDoc {
+                    count: items.len(),
+                    queue: &items,
+                    push_pending: !pending.is_empty(),
+                    push: &pushes,
+                });
             }
             for p in &pending {
                 out.line(format!(
@@ -66,7 +72,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
         MqCmd::Show { id } => {
             let (i, comments) = refinery::show(ctx, &id)?;
             if out.json {
-                return out.json(json!({ "merge_request": i, "comments": comments }));
+                #[derive(serde::Serialize)]
+                struct MrDoc<'a, C> {
+                    merge_request: &'a refinery::QueueItem,
+                    comments: &'a [C],
+                }
+                return out.json_ser(&MrDoc {
+                    merge_request: &i,
+                    comments: &comments,
+                });
             }
             out.line(format!("{}  {}  [{}]", i.id, i.title, i.status))?;
             out.line(format!(
@@ -106,7 +120,7 @@ pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {
         Ok(())
     })?;
     if out.json {
-        return out.json(json!({ "processed": done }));
+        return out.json_ser(&super::json::One::new("processed", &done));
     }
     if done.is_empty() {
         out.line("The merge queue is empty.")?;

@@ -6,7 +6,6 @@ use crate::work::agents::delivery::DeliveryState;
 use crate::work::{Ctx, agents::delivery};
 use crate::{Error, Result};
 use clap::Args;
-use serde_json::json;
 use std::io::Read;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
     if let Some(id) = a.status {
         let d = delivery::status(ctx, id)?;
         if out.json {
-            return out.json(json!({ "delivery": d }));
+            return out.json_ser(&super::json::One::new("delivery", &d));
         }
         return out.line(format!(
             "message {} to {}: {}{} (attempts: {}, updated {})",
@@ -46,7 +45,7 @@ pub fn nudge(out: &mut Out, ctx: &mut Ctx, a: NudgeArgs) -> Result<()> {
         !a.no_background,
     )?;
     if out.json {
-        out.json(json!({ "delivery": r }))?;
+        out.json_ser(&super::json::One::new("delivery", &r))?;
     } else {
         match r.state {
             DeliveryState::Delivered => out

@@ -3,12 +3,19 @@
 use super::output::Out;
 use crate::work::{Ctx, agents::live};
 use crate::{Error, Result};
-use serde_json::json;
 
 pub fn peek(out: &mut Out, ctx: &mut Ctx, agent: &str, lines: usize) -> Result<()> {
     let text = live::peek(ctx, agent, lines)?;
     if out.json {
-        return out.json(json!({ "agent": agent, "screen": text }));
+        #[derive(serde::Serialize)]
+        struct ScreenDoc<'a> {
+            agent: &'a str,
+            screen: &'a str,
+        }
+        return out.json_ser(&ScreenDoc {
+            agent,
+            screen: &text,
+        });
     }
     out.line(text)
 }

@@ -4,14 +4,13 @@ use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::{Ctx, agents, agents::polecat};
 use clap::Subcommand;
-use serde_json::json;
 
 pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> {
     match cmd {
         PolecatCmd::List { rig } => {
             let list = polecat::list(ctx, rig.as_deref())?;
             if out.json {
-                return out.json(json!({ "count": list.len(), "polecats": list }));
+                return out.json_ser(&super::json::Listing::new("polecats", &list));
             }
             if list.is_empty() && !out.batch {
                 return out.line("No polecats.");
@@ -21,7 +20,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
         PolecatCmd::Show { agent } => {
             let p = polecat::show(ctx, &agent)?;
             if out.json {
-                return out.json(json!({ "polecat": p }));
+                return out.json_ser(&super::json::One::new("polecat", &p));
             }
             out.line(format!(
                 "{}  ({}, runtime {})",
@@ -52,7 +51,7 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
         PolecatCmd::Remove { agent, force } => {
             let r = agents::polecat_remove::remove(ctx, &agent, force)?;
             if out.json {
-                return out.json(json!({ "removed": r }));
+                return out.json_ser(&super::json::One::new("removed", &r));
             }
             print_removed(out, &r)
         }

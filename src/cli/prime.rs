@@ -3,19 +3,11 @@
 use super::output::{Out, or_dash};
 use crate::Result;
 use crate::work::{Ctx, views::prime};
-use serde_json::json;
 
 pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let p = prime::prime(ctx)?;
     if out.json {
-        let hook = p.hook.as_ref().map(|b| json!({"id": b.id, "title": b.title, "status": b.status, "description": b.description}));
-        return out.json(json!({
-            "agent": p.address.to_string(), "role": p.address.role(), "rig": p.address.rig(),
-            "town": ctx.town.config.name, "hook": hook, "branch": p.branch, "worktree": p.worktree,
-            "runtime": p.runtime, "unread_mail": p.unread_mail, "role_text": p.role_text,
-            "handoff": p.handoff.as_ref().map(|(id, note)| json!({"mail": id, "note": note})),
-            "molecule": p.molecule,
-        }));
+        return out.json_ser(&PrimeDoc::of(&p, &ctx.town.config.name));
     }
     out.line(format!(
         "# gt prime — {} ({} of {}) in town {}",
@@ -103,5 +95,63 @@ fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<
             .line("\nEvery step is done: commit, then run `gt done`."),
         None => out
             .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`)."),
+    }
+}
+
+/// `gt prime --json`: what an agent reads first, for a script or a runtime hook.
+#[derive(serde::Serialize)]
+struct PrimeDoc<'a> {
+    agent: String,
+    role: crate::agent::Role,
+    rig: Option<&'a str>,
+    town: &'a str,
+    hook: Option<HookDoc<'a>>,
+    branch: &'a Option<String>,
+    worktree: &'a Option<String>,
+    runtime: &'a Option<String>,
+    unread_mail: usize,
+    role_text: &'a str,
+    handoff: Option<HandoffDoc<'a>>,
+    molecule: &'a Option<crate::work::molecule::MolView>,
+}
+
+#[derive(serde::Serialize)]
+struct HookDoc<'a> {
+    id: &'a str,
+    title: &'a str,
+    status: &'a str,
+    description: &'a Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct HandoffDoc<'a> {
+    mail: &'a str,
+    note: &'a str,
+}
+
+impl<'a> PrimeDoc<'a> {
+    fn of(p: &'a prime::Prime, town: &'a str) -> Self {
+        PrimeDoc {
+            agent: p.address.to_string(),
+            role: p.address.role(),
+            rig: p.address.rig(),
+            town,
+            hook: p.hook.as_ref().map(|b| HookDoc {
+                id: &b.id,
+                title: &b.title,
+                status: &b.status,
+                description: &b.description,
+            }),
+            branch: &p.branch,
+            worktree: &p.worktree,
+            runtime: &p.runtime,
+            unread_mail: p.unread_mail,
+            role_text: &p.role_text,
+            handoff: p
+                .handoff
+                .as_ref()
+                .map(|(id, note)| HandoffDoc { mail: id, note }),
+            molecule: &p.molecule,
+        }
     }
 }

@@ -56,7 +56,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                     .map(|r| json!({ "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
                         "path": ctx.town.paths.rig_dir(&r.name) }))
                     .collect();
-                return out.json(json!({ "count": items.len(), "rigs": items }));
+                return out.json_ser(&super::json::Listing::new("rigs", &items));
             }
             if rigs.is_empty() && !out.batch {
                 return out.line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>");
@@ -77,7 +77,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
         RigCmd::Show { name } => {
             let info = rig::show(ctx, &name)?;
             if out.json {
-                return out.json(json!({ "rig": info }));
+                return out.json_ser(&super::json::One::new("rig", &info));
             }
             let head = out.paint(Tone::Bold, &info.name);
             out.line(head)?;
@@ -111,7 +111,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
         RigCmd::Remove { name, force } => {
             let r = rig::remove(ctx, &name, force)?;
             if out.json {
-                return out.json(json!({ "removed": r }));
+                return out.json_ser(&super::json::One::new("removed", &r));
             }
             out.line(format!("Removed rig {}", r.name))?;
             for d in &r.discarded {

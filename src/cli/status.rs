@@ -3,12 +3,11 @@
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::{Ctx, views::status};
-use serde_json::json;
 
 pub fn status_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     let st = status::status(ctx)?;
     if out.json {
-        return out.json(json!({ "status": st }));
+        return out.json_ser(&super::json::One::new("status", &st));
     }
     out.line(out.paint(Tone::Bold, &format!("Town {} at {}", st.town, st.root)))?;
     out.line(format!("supervisor: {}", st.supervisor))?;

@@ -3,7 +3,6 @@
 use super::output::Out;
 use crate::Result;
 use crate::work::{Ctx, views::tmux_ui};
-use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {
     match cmd {
@@ -11,14 +10,14 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: TmuxCmd) -> Result<()> {
             let items = tmux_ui::show_menu(ctx, client.as_deref(), height)?;
             // Silent otherwise: tmux's run-shell would show any output over the pane.
             if out.json {
-                return out.json(json!({ "items": items }));
+                return out.json_ser(&super::json::One::new("items", &items));
             }
             Ok(())
         }
         TmuxCmd::Status { target } => {
             let status = tmux_ui::status(ctx, &target)?;
             if out.json {
-                return out.json(json!({ "status": status }));
+                return out.json_ser(&super::json::One::new("status", &status));
             }
             out.line(status.line())
         }
