@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod modal;
 pub mod msg;
 pub mod picker;
 pub mod rows;

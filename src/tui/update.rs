@@ -8,10 +8,10 @@ use super::layout;
 use super::msg::{Effect, Msg};
 use super::picker::Picker;
 use super::rows::{self, RowKind};
-use super::state::{ChatLine, Compose, ComposeField, Draft, Modal, Outcome, PaneId, State};
+use super::state::{ChatLine, Compose, ComposeField, Modal, Outcome, PaneId, State};
 use crate::work::views::attention::Kind;
 use crate::work::views::snapshot::Request;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let fx = dispatch(state, msg);
@@ -121,7 +121,7 @@ fn finished(state: &mut State, id: u64, result: Result<String, String>) {
     }
 }
 
-fn start(state: &mut State, what: impl Into<String>) -> u64 {
+pub(super) fn start(state: &mut State, what: impl Into<String>) -> u64 {
     let id = state.new_id();
     state.inflight.insert(id, what.into());
     id
@@ -146,7 +146,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     if state.modal.is_some() {
-        return modal_key(state, key, spec);
+        return super::modal::key(state, key, spec);
     }
     if state.cursor(state.focus).filtering {
         return filter_key(state, key, spec);
@@ -232,387 +232,9 @@ fn filter_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The action for a key inside a modal: the modal's own bindings only.
-fn modal_action(state: &State, spec: KeySpec) -> Option<Action> {
-    match state.keymap.resolve(&[Context::Modal], &[], spec) {
-        Resolution::Action(a) => Some(a),
-        _ => None,
-    }
-}
-
-fn modal_key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
-    let action = modal_action(state, spec);
-    if action == Some(Action::Cancel) {
-        state.modal = None;
-        return Vec::new();
-    }
-    let Some(modal) = state.modal.take() else {
-        return Vec::new();
-    };
-    match modal {
-        Modal::Help { scroll } => {
-            let scroll = match key.code {
-                KeyCode::Down | KeyCode::Char('j') => scroll + 1,
-                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                KeyCode::PageDown => scroll + 10,
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => return Vec::new(),
-                _ => scroll,
-            };
-            state.modal = Some(Modal::Help { scroll });
-            Vec::new()
-        }
-        Modal::ConfirmQuit => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('q') => quit(state),
-            KeyCode::Enter if action == Some(Action::Confirm) => quit(state),
-            _ => Vec::new(),
-        },
-        Modal::Reader { item, scroll } => {
-            let id = item.id.clone();
-            match (key.code, state.keymap.resolve(&[Context::Mail], &[], spec)) {
-                (_, Resolution::Action(Action::Reply)) => {
-                    state.modal = Some(reply_to(&item));
-                    Vec::new()
-                }
-                (_, Resolution::Action(Action::Archive)) => {
-                    let n = start(state, format!("archiving {id}"));
-                    vec![Effect::Archive { id: n, message: id }]
-                }
-                (_, Resolution::Action(Action::MarkUnread)) => {
-                    let n = start(state, format!("marking {id} unread"));
-                    vec![Effect::MarkUnread { id: n, message: id }]
-                }
-                (KeyCode::Down | KeyCode::Char('j'), _) => {
-                    state.modal = Some(Modal::Reader {
-                        item,
-                        scroll: scroll + 1,
-                    });
-                    Vec::new()
-                }
-                (KeyCode::Up | KeyCode::Char('k'), _) => {
-                    state.modal = Some(Modal::Reader {
-                        item,
-                        scroll: scroll.saturating_sub(1),
-                    });
-                    Vec::new()
-                }
-                (KeyCode::Enter | KeyCode::Char('q'), _) => Vec::new(),
-                _ => {
-                    state.modal = Some(Modal::Reader { item, scroll });
-                    Vec::new()
-                }
-            }
-        }
-        Modal::SlingBead { mut picker } => {
-            if picker_key(&mut picker, &key, false) {
-                state.modal = Some(Modal::SlingBead { picker });
-                return Vec::new();
-            }
-            if matches!(action, Some(Action::Confirm | Action::Submit))
-                && let Some((bead, label)) = picker.current()
-            {
-                state.modal = Some(Modal::SlingTarget {
-                    title: label,
-                    picker: Picker::new(targets(state, &bead)),
-                    bead,
-                });
-                return Vec::new();
-            }
-            state.modal = Some(Modal::SlingBead { picker });
-            Vec::new()
-        }
-        Modal::SlingTarget {
-            bead,
-            title,
-            mut picker,
-        } => {
-            if picker_key(&mut picker, &key, false) {
-                state.modal = Some(Modal::SlingTarget {
-                    bead,
-                    title,
-                    picker,
-                });
-                return Vec::new();
-            }
-            if matches!(action, Some(Action::Confirm | Action::Submit))
-                && let Some((target, _)) = picker.current()
-            {
-                state.modal = Some(Modal::SlingConfirm {
-                    bead,
-                    title,
-                    target,
-                });
-                return Vec::new();
-            }
-            state.modal = Some(Modal::SlingTarget {
-                bead,
-                title,
-                picker,
-            });
-            Vec::new()
-        }
-        Modal::SlingConfirm {
-            bead,
-            title,
-            target,
-        } => {
-            if matches!(action, Some(Action::Confirm | Action::Submit))
-                || key.code == KeyCode::Char('y')
-            {
-                let id = start(state, format!("sling {bead} → {target}"));
-                state.toast(format!("Slinging {bead} to {target}…"), false);
-                return vec![Effect::Sling { id, bead, target }];
-            }
-            state.modal = Some(Modal::SlingConfirm {
-                bead,
-                title,
-                target,
-            });
-            Vec::new()
-        }
-        Modal::NewConvoyBeads { mut picker } => {
-            if key.code == KeyCode::Char(' ') {
-                picker.toggle_mark();
-                picker.move_by(1);
-            } else if picker_key(&mut picker, &key, true) {
-            } else if matches!(action, Some(Action::Confirm | Action::Submit)) {
-                let mut beads: Vec<String> = picker.marked.iter().cloned().collect();
-                if beads.is_empty()
-                    && let Some((b, _)) = picker.current()
-                {
-                    beads.push(b);
-                }
-                if !beads.is_empty() {
-                    state.modal = Some(Modal::NewConvoyTitle {
-                        beads,
-                        input: LineInput::default(),
-                    });
-                    return Vec::new();
-                }
-            }
-            state.modal = Some(Modal::NewConvoyBeads { picker });
-            Vec::new()
-        }
-        Modal::NewConvoyTitle { beads, mut input } => {
-            if matches!(action, Some(Action::Confirm | Action::Submit)) {
-                let title = input.text().trim().to_string();
-                if title.is_empty() {
-                    state.toast("a convoy needs a title", true);
-                } else {
-                    let id = start(state, format!("convoy \"{title}\""));
-                    return vec![Effect::NewConvoy { id, title, beads }];
-                }
-            } else {
-                input.handle(&key);
-            }
-            state.modal = Some(Modal::NewConvoyTitle { beads, input });
-            Vec::new()
-        }
-        Modal::Nudge { agent, mut input } => {
-            if matches!(action, Some(Action::Confirm | Action::Submit)) {
-                let text = input.text().trim().to_string();
-                if !text.is_empty() {
-                    let id = start(state, format!("nudge to {agent}"));
-                    return vec![Effect::Nudge { id, agent, text }];
-                }
-            } else {
-                input.handle(&key);
-            }
-            state.modal = Some(Modal::Nudge { agent, input });
-            Vec::new()
-        }
-        Modal::Identity { mut input } => {
-            if matches!(action, Some(Action::Confirm | Action::Submit)) {
-                let who = input.text().trim().to_string();
-                if !who.is_empty() {
-                    state.identity = who;
-                    *state.cursor_mut(PaneId::Mail) = Default::default();
-                    return Vec::new();
-                }
-            } else {
-                input.handle(&key);
-            }
-            state.modal = Some(Modal::Identity { input });
-            Vec::new()
-        }
-        Modal::Compose(mut c) => compose_key(state, &mut c, key, action).unwrap_or_else(|| {
-            state.modal = Some(Modal::Compose(c));
-            Vec::new()
-        }),
-    }
-}
-
-/// Moves through a picker or edits its filter; true when the key was used.
-fn picker_key(picker: &mut Picker<String>, key: &KeyEvent, _multi: bool) -> bool {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Down => picker.move_by(1),
-        KeyCode::Up => picker.move_by(-1),
-        KeyCode::Char('n') if ctrl => picker.move_by(1),
-        KeyCode::Char('p') if ctrl => picker.move_by(-1),
-        KeyCode::PageDown => picker.move_by(10),
-        KeyCode::PageUp => picker.move_by(-10),
-        KeyCode::Home => picker.to_end(false),
-        KeyCode::End => picker.to_end(true),
-        _ => {
-            if !picker.filter.handle(key) {
-                return false;
-            }
-            picker.refilter();
-        }
-    }
-    true
-}
-
-/// Keys in the compose form; None keeps the form open.
-fn compose_key(
-    state: &mut State,
-    c: &mut Compose,
-    key: KeyEvent,
-    action: Option<Action>,
-) -> Option<Vec<Effect>> {
-    match action {
-        Some(Action::Submit) => {
-            let to: Vec<String> =
-                c.to.text()
-                    .split([',', ' '])
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect();
-            let subject = c.subject.text().trim().to_string();
-            if to.is_empty() {
-                c.error = Some("give at least one recipient".into());
-                c.field = ComposeField::To;
-                return None;
-            }
-            if subject.is_empty() {
-                c.error = Some("give a subject".into());
-                c.field = ComposeField::Subject;
-                return None;
-            }
-            let id = start(state, format!("mail to {}", to.join(", ")));
-            state.outbox.insert(
-                id,
-                Draft {
-                    to: c.to.text().to_string(),
-                    subject: c.subject.text().to_string(),
-                    body: c.body.lines().join("\n"),
-                    reply_to: c.reply_to.clone(),
-                },
-            );
-            return Some(vec![Effect::SendMail {
-                id,
-                to,
-                subject,
-                body: c.body.lines().join("\n"),
-                reply_to: c.reply_to.clone(),
-            }]);
-        }
-        Some(Action::NextField) => {
-            c.field = match c.field {
-                ComposeField::To => ComposeField::Subject,
-                ComposeField::Subject => ComposeField::Body,
-                ComposeField::Body => ComposeField::To,
-            };
-            return None;
-        }
-        Some(Action::PrevField) => {
-            c.field = match c.field {
-                ComposeField::To => ComposeField::Body,
-                ComposeField::Subject => ComposeField::To,
-                ComposeField::Body => ComposeField::Subject,
-            };
-            return None;
-        }
-        Some(Action::Confirm) if c.field != ComposeField::Body => {
-            c.field = match c.field {
-                ComposeField::To => ComposeField::Subject,
-                _ => ComposeField::Body,
-            };
-            return None;
-        }
-        _ => {}
-    }
-    c.error = None;
-    match c.field {
-        ComposeField::To => {
-            c.to.handle(&key);
-        }
-        ComposeField::Subject => {
-            c.subject.handle(&key);
-        }
-        ComposeField::Body => {
-            c.body.input(key);
-        }
-    }
-    None
-}
-
-fn quit(state: &mut State) -> Vec<Effect> {
+pub(super) fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     vec![Effect::Quit]
-}
-
-/// Where a bead can go: each rig (a new or idle polecat), crew members, the mayor, and idle
-/// polecats by name.
-fn targets(state: &State, bead: &str) -> Vec<(String, String)> {
-    let s = &state.snapshot;
-    let own = bead
-        .rsplit_once('-')
-        .and_then(|(prefix, _)| s.prefixes.get(prefix));
-    let mut rigs = s.rigs.clone();
-    // The bead's own rig first: that is where its code is.
-    rigs.sort_by_key(|r| Some(r) != own);
-    let mut out: Vec<(String, String)> = rigs
-        .iter()
-        .map(|r| (r.clone(), format!("{r}  (a new or idle polecat)")))
-        .collect();
-    for a in &s.agents {
-        let fits = match a.role.as_str() {
-            "crew" | "mayor" => true,
-            "polecat" => a.hook.is_none(),
-            _ => false,
-        };
-        if fits {
-            out.push((
-                a.address.clone(),
-                format!("{}  ({}, {})", a.address, a.role, a.session),
-            ));
-        }
-    }
-    out
-}
-
-fn reply_to(item: &crate::work::mail::MailItem) -> Modal {
-    let subject = if item.subject.to_lowercase().starts_with("re:") {
-        item.subject.clone()
-    } else {
-        format!("Re: {}", item.subject)
-    };
-    Modal::Compose(Box::new(Compose {
-        to: LineInput::with_text(&item.from),
-        subject: LineInput::with_text(&subject),
-        body: Default::default(),
-        field: ComposeField::Body,
-        reply_to: Some(item.id.clone()),
-        error: None,
-    }))
-}
-
-fn compose(to: &str) -> Modal {
-    Modal::Compose(Box::new(Compose {
-        to: LineInput::with_text(to),
-        subject: LineInput::default(),
-        body: Default::default(),
-        field: if to.is_empty() {
-            ComposeField::To
-        } else {
-            ComposeField::Subject
-        },
-        reply_to: None,
-        error: None,
-    }))
 }
 
 fn focus(state: &mut State, pane: PaneId) -> Vec<Effect> {
@@ -725,11 +347,11 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             } else {
                 String::new()
             };
-            state.modal = Some(compose(&to));
+            state.modal = Some(super::modal::compose::new(&to));
         }
         Action::Reply => {
             if let Some(item) = selected_mail(state) {
-                state.modal = Some(reply_to(&item));
+                state.modal = Some(super::modal::compose::reply_to(&item));
             }
         }
         Action::Nudge => match state.selected_agent() {

@@ -3,7 +3,7 @@
 mod chrome;
 pub mod common;
 mod lists;
-mod modal;
+
 mod text_panes;
 
 use super::layout;
@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, state: &State) {
     }
     chrome::status_bar(f, state);
     if let Some(m) = &state.modal {
-        modal::draw(f, state, m);
+        crate::tui::modal::draw(f, state, m);
     }
     chrome::toasts(f, state);
 }
