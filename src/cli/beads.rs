@@ -143,32 +143,43 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             file,
             include_ephemeral,
             force,
-        } => match file {
-            Some(f) => {
-                let n = ledger_io::export_to(ctx, &f, include_ephemeral, force)?;
-                if out.json {
-                    out.json(json!({ "exported": n, "file": f }))
-                } else {
-                    out.line(format!("Exported {n} beads to {}", f.display()))
-                }
+        } => export(out, ctx, file, include_ephemeral, force),
+    }
+}
+
+/// `gt bead export`: write the ledger as bd's issue-per-line JSONL (to a file, or stdout).
+fn export(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    file: Option<PathBuf>,
+    include_ephemeral: bool,
+    force: bool,
+) -> Result<()> {
+    match file {
+        Some(f) => {
+            let n = ledger_io::export_to(ctx, &f, include_ephemeral, force)?;
+            if out.json {
+                out.json(json!({ "exported": n, "file": f }))
+            } else {
+                out.line(format!("Exported {n} beads to {}", f.display()))
             }
-            None => {
-                let bytes = ledger_io::export_bytes(ctx, include_ephemeral)?;
-                let text = String::from_utf8_lossy(&bytes);
-                if out.json {
-                    // Each export line is a JSON object already: join them into one document.
-                    let lines: Vec<&str> = text.lines().collect();
-                    out.line(format!(
-                        "{{\"schema\":{},\"count\":{},\"issues\":[{}]}}",
-                        super::SCHEMA,
-                        lines.len(),
-                        lines.join(",")
-                    ))
-                } else {
-                    out.line(text.trim_end())
-                }
+        }
+        None => {
+            let bytes = ledger_io::export_bytes(ctx, include_ephemeral)?;
+            let text = String::from_utf8_lossy(&bytes);
+            if out.json {
+                // Each export line is a JSON object already: join them into one document.
+                let lines: Vec<&str> = text.lines().collect();
+                out.line(format!(
+                    "{{\"schema\":{},\"count\":{},\"issues\":[{}]}}",
+                    super::SCHEMA,
+                    lines.len(),
+                    lines.join(",")
+                ))
+            } else {
+                out.line(text.trim_end())
             }
-        },
+        }
     }
 }
 

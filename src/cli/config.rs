@@ -48,36 +48,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
                 out.line(format!("{key} = {value} (in {})", path.display()))
             }
         }
-        ConfigCmd::Unset { key, rig, user } => {
-            let removed = config::unset(ctx, scope(&rig, user), rig.as_deref(), &key)?;
-            if out.json {
-                out.json(json!({ "key": key, "removed": removed }))
-            } else if removed {
-                out.line(format!("{key} removed"))
-            } else {
-                out.line(format!("{key} was not set there"))
-            }
-        }
-        ConfigCmd::List { rig } => {
-            let all = config::list(ctx, rig.as_deref())?;
-            if out.json {
-                let items: Vec<_> = all.iter().map(SettingDoc::of).collect();
-                return out.json_ser(&super::json::One::new("settings", &items));
-            }
-            let rows: Vec<Vec<String>> = all
-                .iter()
-                .map(|r| {
-                    let help = lookup(r.key).map(|s| s.help).unwrap_or("");
-                    vec![
-                        r.key.to_string(),
-                        display_value(&r.value),
-                        r.layer.name().to_string(),
-                        help.to_string(),
-                    ]
-                })
-                .collect();
-            out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows)
-        }
+        ConfigCmd::Unset { key, rig, user } => unset(out, ctx, key, rig, user),
+        ConfigCmd::List { rig } => list(out, ctx, rig),
         ConfigCmd::Dump {
             kind,
             name,
@@ -85,6 +57,40 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConfigCmd) -> Result<()> {
             force,
         } => dump(out, &kind, name.as_deref(), file.as_deref(), force),
     }
+}
+
+/// `gt config unset`: remove a setting from town.toml (or rig.toml / user config).
+fn unset(out: &mut Out, ctx: &mut Ctx, key: String, rig: Option<String>, user: bool) -> Result<()> {
+    let removed = config::unset(ctx, scope(&rig, user), rig.as_deref(), &key)?;
+    if out.json {
+        out.json(json!({ "key": key, "removed": removed }))
+    } else if removed {
+        out.line(format!("{key} removed"))
+    } else {
+        out.line(format!("{key} was not set there"))
+    }
+}
+
+/// `gt config list`: every setting with its effective value and source.
+fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
+    let all = config::list(ctx, rig.as_deref())?;
+    if out.json {
+        let items: Vec<_> = all.iter().map(SettingDoc::of).collect();
+        return out.json_ser(&super::json::One::new("settings", &items));
+    }
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|r| {
+            let help = lookup(r.key).map(|s| s.help).unwrap_or("");
+            vec![
+                r.key.to_string(),
+                display_value(&r.value),
+                r.layer.name().to_string(),
+                help.to_string(),
+            ]
+        })
+        .collect();
+    out.table(&["KEY", "VALUE", "FROM", "MEANING"], &rows)
 }
 
 /// `gt config dump keymap|theme`: the embedded file, verbatim. Needs no town.
@@ -275,81 +281,8 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
                 )))
             }
         }
-        AgentConfigCmd::Prepare { name, yes } => {
-            let rt = crate::agent::runtime_named(&ctx.town, &name)?;
-            if rt.prepare.is_empty() {
-                return Err(Error::invalid(format!(
-                    "the {name} runtime lists no config changes to prepare"
-                )));
-            }
-            let home = std::env::var_os("HOME")
-                .map(std::path::PathBuf::from)
-                .ok_or_else(|| Error::invalid("HOME is not set"))?;
-            let changes = if yes {
-                crate::work::agents::runtime_tools::prepare::apply(&rt, &home)?
-            } else {
-                crate::work::agents::runtime_tools::prepare::plan(&rt, &home)?
-            };
-            if out.json {
-                return out.json(json!({ "runtime": name, "written": yes, "changes": changes }));
-            }
-            if changes.is_empty() {
-                return out.line(format!(
-                    "{name}: nothing to change; its config already has it all"
-                ));
-            }
-            for c in &changes {
-                out.line(format!(
-                    "{} {}: {} = {} ({})",
-                    if yes { "set" } else { "would set" },
-                    c.file.display(),
-                    c.key,
-                    c.to,
-                    c.why
-                ))?;
-            }
-            if !yes {
-                out.line("run again with --yes to write these")?;
-            }
-            Ok(())
-        }
-        AgentConfigCmd::List => {
-            let list = runtimes::list(ctx)?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("runtimes", &list));
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        match (r.builtin, r.town_fields.is_empty()) {
-                            (true, true) => "built-in".into(),
-                            (true, false) => "built-in+town".into(),
-                            _ => "town".into(),
-                        },
-                        r.prompt.as_str().to_string(),
-                        r.instruction_file.clone().unwrap_or_else(|| "-".into()),
-                        r.verified
-                            .as_deref()
-                            .map(|v| format!("yes, {v}"))
-                            .unwrap_or_else(|| "no".into()),
-                        r.command_line(),
-                    ]
-                })
-                .collect();
-            out.table(
-                &[
-                    "NAME",
-                    "FROM",
-                    "PROMPT",
-                    "INSTRUCTIONS",
-                    "VERIFIED",
-                    "COMMAND",
-                ],
-                &rows,
-            )
-        }
+        AgentConfigCmd::Prepare { name, yes } => prepare(out, ctx, name, yes),
+        AgentConfigCmd::List => runtime_list(out, ctx),
         AgentConfigCmd::Remove { name } => {
             runtimes::remove(ctx, &name)?;
             if out.json {
@@ -358,6 +291,86 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             out.line(format!("Removed runtime {name}"))
         }
     }
+}
+
+/// `gt config agent prepare`: make the changes a runtime's preset lists to its own config files in your home
+/// directory (e.g. Claude Code's first-run onboarding); shows them first without --yes.
+fn prepare(out: &mut Out, ctx: &mut Ctx, name: String, yes: bool) -> Result<()> {
+    let rt = crate::agent::runtime_named(&ctx.town, &name)?;
+    if rt.prepare.is_empty() {
+        return Err(Error::invalid(format!(
+            "the {name} runtime lists no config changes to prepare"
+        )));
+    }
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .ok_or_else(|| Error::invalid("HOME is not set"))?;
+    let changes = if yes {
+        crate::work::agents::runtime_tools::prepare::apply(&rt, &home)?
+    } else {
+        crate::work::agents::runtime_tools::prepare::plan(&rt, &home)?
+    };
+    if out.json {
+        return out.json(json!({ "runtime": name, "written": yes, "changes": changes }));
+    }
+    if changes.is_empty() {
+        return out.line(format!(
+            "{name}: nothing to change; its config already has it all"
+        ));
+    }
+    for c in &changes {
+        out.line(format!(
+            "{} {}: {} = {} ({})",
+            if yes { "set" } else { "would set" },
+            c.file.display(),
+            c.key,
+            c.to,
+            c.why
+        ))?;
+    }
+    if !yes {
+        out.line("run again with --yes to write these")?;
+    }
+    Ok(())
+}
+
+/// `gt config agent list`: every runtime: built-in presets and the town's own, and which the suite verified.
+fn runtime_list(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let list = runtimes::list(ctx)?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("runtimes", &list));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                match (r.builtin, r.town_fields.is_empty()) {
+                    (true, true) => "built-in".into(),
+                    (true, false) => "built-in+town".into(),
+                    _ => "town".into(),
+                },
+                r.prompt.as_str().to_string(),
+                r.instruction_file.clone().unwrap_or_else(|| "-".into()),
+                r.verified
+                    .as_deref()
+                    .map(|v| format!("yes, {v}"))
+                    .unwrap_or_else(|| "no".into()),
+                r.command_line(),
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "NAME",
+            "FROM",
+            "PROMPT",
+            "INSTRUCTIONS",
+            "VERIFIED",
+            "COMMAND",
+        ],
+        &rows,
+    )
 }
 
 // ---- command-line grammar of these commands (clap) ----

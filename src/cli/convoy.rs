@@ -14,82 +14,10 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             ids,
             watch,
             feed,
-        } => {
-            let v = convoy::create_with(ctx, &title, &ids, &watch, feed)?;
-            if out.json {
-                out.json_ser(&super::json::One::new("convoy", &v))
-            } else if out.batch {
-                out.line(&v.id)
-            } else {
-                out.line(format!(
-                    "Created convoy {}: {} (tracking {})",
-                    v.id, v.title, v.total
-                ))?;
-                if v.landed() {
-                    out.line("Every tracked bead is already closed, so it landed at once.")?;
-                }
-                Ok(())
-            }
-        }
-        ConvoyCmd::Add { convoy, ids } => {
-            let (v, reopened) = convoy::add(ctx, &convoy, &ids)?;
-            if out.json {
-                return out.json(json!({ "convoy": v, "reopened": reopened }));
-            }
-            out.line(format!(
-                "{} now tracks {} bead(s) ({}/{} closed)",
-                v.id, v.total, v.closed, v.total
-            ))?;
-            if reopened {
-                out.line(format!("{} was closed and is open again", v.id))?;
-            }
-            Ok(())
-        }
-        ConvoyCmd::Remove { convoy, ids } => {
-            let v = convoy::remove(ctx, &convoy, &ids)?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("convoy", &v));
-            }
-            out.line(format!(
-                "{} now tracks {} bead(s) ({}/{} closed)",
-                v.id, v.total, v.closed, v.total
-            ))?;
-            if v.landed() {
-                out.line(format!(
-                    "{} landed: every remaining tracked bead is closed",
-                    v.id
-                ))?;
-            }
-            Ok(())
-        }
-        ConvoyCmd::List { all, status } => {
-            let list = convoy::list(ctx, all, status.as_deref())?;
-            if out.json {
-                let items: Vec<_> = list.iter().map(summary).collect();
-                return out.json_ser(&super::json::Listing::new("convoys", &items));
-            }
-            if list.is_empty() && !out.batch {
-                return out.line("No convoys.");
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|v| {
-                    let status = if v.landed() {
-                        "landed".to_string()
-                    } else {
-                        v.status.clone()
-                    };
-                    vec![
-                        v.id.clone(),
-                        out.status(&status),
-                        format!("{}/{}", v.closed, v.total),
-                        bar(v, 12),
-                        v.title.clone(),
-                    ]
-                })
-                .collect();
-            out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows)
-        }
+        } => create(out, ctx, title, ids, watch, feed),
+        ConvoyCmd::Add { convoy, ids } => add(out, ctx, convoy, ids),
+        ConvoyCmd::Remove { convoy, ids } => remove(out, ctx, convoy, ids),
+        ConvoyCmd::List { all, status } => list(out, ctx, all, status),
         ConvoyCmd::Show { id } => {
             let v = convoy::show(ctx, &id)?;
             if out.json {
@@ -137,44 +65,144 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             convoy,
             address,
             off,
-        } => {
-            let (v, changed) = watch::watch(ctx, &convoy, &address, off)?;
-            if out.json {
-                return out.json(json!({ "convoy": v, "changed": changed }));
-            }
-            let line = match (off, changed) {
-                (false, true) => format!("{address} will be mailed when {} lands", v.id),
-                (false, false) => format!("{address} already watches {}", v.id),
-                (true, _) => format!("{address} no longer watches {}", v.id),
-            };
-            out.line(line)
+        } => watch(out, ctx, convoy, address, off),
+        ConvoyCmd::Feed { convoy, off } => feed(out, ctx, convoy, off),
+        ConvoyCmd::Close { id, reason } => close(out, ctx, id, reason),
+    }
+}
+
+/// `gt convoy create`: create a convoy tracking the given beads.
+fn create(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    title: String,
+    ids: Vec<String>,
+    watch: Vec<String>,
+    feed: bool,
+) -> Result<()> {
+    let v = convoy::create_with(ctx, &title, &ids, &watch, feed)?;
+    if out.json {
+        out.json_ser(&super::json::One::new("convoy", &v))
+    } else if out.batch {
+        out.line(&v.id)
+    } else {
+        out.line(format!(
+            "Created convoy {}: {} (tracking {})",
+            v.id, v.title, v.total
+        ))?;
+        if v.landed() {
+            out.line("Every tracked bead is already closed, so it landed at once.")?;
         }
-        ConvoyCmd::Feed { convoy, off } => {
-            let (v, changed) = watch::feed(ctx, &convoy, off)?;
-            if out.json {
-                return out.json(json!({ "convoy": v, "changed": changed }));
-            }
-            let line = if off {
-                format!("{} is no longer fed", v.id)
+        Ok(())
+    }
+}
+
+/// `gt convoy add`: track more beads (a closed convoy that gains open work reopens).
+fn add(out: &mut Out, ctx: &mut Ctx, convoy: String, ids: Vec<String>) -> Result<()> {
+    let (v, reopened) = convoy::add(ctx, &convoy, &ids)?;
+    if out.json {
+        return out.json(json!({ "convoy": v, "reopened": reopened }));
+    }
+    out.line(format!(
+        "{} now tracks {} bead(s) ({}/{} closed)",
+        v.id, v.total, v.closed, v.total
+    ))?;
+    if reopened {
+        out.line(format!("{} was closed and is open again", v.id))?;
+    }
+    Ok(())
+}
+
+/// `gt convoy remove`: stop tracking beads.
+fn remove(out: &mut Out, ctx: &mut Ctx, convoy: String, ids: Vec<String>) -> Result<()> {
+    let v = convoy::remove(ctx, &convoy, &ids)?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("convoy", &v));
+    }
+    out.line(format!(
+        "{} now tracks {} bead(s) ({}/{} closed)",
+        v.id, v.total, v.closed, v.total
+    ))?;
+    if v.landed() {
+        out.line(format!(
+            "{} landed: every remaining tracked bead is closed",
+            v.id
+        ))?;
+    }
+    Ok(())
+}
+
+/// `gt convoy list`: open convoys (--all for every one, --status open|closed|landed).
+fn list(out: &mut Out, ctx: &mut Ctx, all: bool, status: Option<String>) -> Result<()> {
+    let list = convoy::list(ctx, all, status.as_deref())?;
+    if out.json {
+        let items: Vec<_> = list.iter().map(summary).collect();
+        return out.json_ser(&super::json::Listing::new("convoys", &items));
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("No convoys.");
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|v| {
+            let status = if v.landed() {
+                "landed".to_string()
             } else {
-                format!(
-                    "The deacon slings {}'s ready beads to their rigs as polecats free up",
-                    v.id
-                )
+                v.status.clone()
             };
-            out.line(line)
-        }
-        ConvoyCmd::Close { id, reason } => {
-            let v = convoy::close(ctx, &id, reason.as_deref())?;
-            if out.json {
-                out.json_ser(&super::json::One::new("convoy", &v))
-            } else {
-                out.line(format!(
-                    "Closed convoy {} ({}/{} tracked beads closed)",
-                    v.id, v.closed, v.total
-                ))
-            }
-        }
+            vec![
+                v.id.clone(),
+                out.status(&status),
+                format!("{}/{}", v.closed, v.total),
+                bar(v, 12),
+                v.title.clone(),
+            ]
+        })
+        .collect();
+    out.table(&["ID", "STATUS", "DONE", "PROGRESS", "TITLE"], &rows)
+}
+
+/// `gt convoy watch`: mail an address when the convoy lands (--off: stop).
+fn watch(out: &mut Out, ctx: &mut Ctx, convoy: String, address: String, off: bool) -> Result<()> {
+    let (v, changed) = watch::watch(ctx, &convoy, &address, off)?;
+    if out.json {
+        return out.json(json!({ "convoy": v, "changed": changed }));
+    }
+    let line = match (off, changed) {
+        (false, true) => format!("{address} will be mailed when {} lands", v.id),
+        (false, false) => format!("{address} already watches {}", v.id),
+        (true, _) => format!("{address} no longer watches {}", v.id),
+    };
+    out.line(line)
+}
+
+/// `gt convoy feed`: let the deacon sling the convoy's ready beads as polecats free up (--off: stop).
+fn feed(out: &mut Out, ctx: &mut Ctx, convoy: String, off: bool) -> Result<()> {
+    let (v, changed) = watch::feed(ctx, &convoy, off)?;
+    if out.json {
+        return out.json(json!({ "convoy": v, "changed": changed }));
+    }
+    let line = if off {
+        format!("{} is no longer fed", v.id)
+    } else {
+        format!(
+            "The deacon slings {}'s ready beads to their rigs as polecats free up",
+            v.id
+        )
+    };
+    out.line(line)
+}
+
+/// `gt convoy close`: close a convoy by hand.
+fn close(out: &mut Out, ctx: &mut Ctx, id: String, reason: Option<String>) -> Result<()> {
+    let v = convoy::close(ctx, &id, reason.as_deref())?;
+    if out.json {
+        out.json_ser(&super::json::One::new("convoy", &v))
+    } else {
+        out.line(format!(
+            "Closed convoy {} ({}/{} tracked beads closed)",
+            v.id, v.closed, v.total
+        ))
     }
 }
 

@@ -13,44 +13,47 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: DaemonCmd) -> Result<()> {
             let root = ctx.town.root().to_path_buf();
             crate::daemon::foreground::run(&root).map(|_| ())
         }
-        DaemonCmd::Status => {
-            let seen = status::seen(&ctx.town.paths);
-            if out.json {
-                return out.json_ser(&super::json::One::new("daemon", &seen));
-            }
-            let now = chrono::Utc::now().timestamp();
-            out.line(seen.line(now))?;
-            if seen.stale {
-                out.line("(a status file from a supervisor that is gone is left behind; `gt doctor --fix` removes it)")?;
-            }
-            if let Some(st) = seen.status.as_ref().filter(|_| seen.running) {
-                let rows: Vec<Vec<String>> = st
-                    .duties
-                    .iter()
-                    .map(|d| {
-                        let tone = match d.state {
-                            DutyState::Running => Tone::Good,
-                            DutyState::Backoff => Tone::Bad,
-                            _ => Tone::Dim,
-                        };
-                        vec![
-                            d.name.clone(),
-                            out.paint(tone, &format!("{:?}", d.state).to_lowercase()),
-                            d.restarts.to_string(),
-                            d.last_tick_at
-                                .map(|t| format!("{} ago", crate::time::human_duration(now - t)))
-                                .unwrap_or_else(|| "-".into()),
-                            d.last_error.clone().map_or(d.summary.clone(), |e| {
-                                format!("{} (last error: {e})", d.summary)
-                            }),
-                        ]
-                    })
-                    .collect();
-                out.table(&["DUTY", "STATE", "RESTARTS", "LAST ROUND", "NOTE"], &rows)?;
-            }
-            Ok(())
-        }
+        DaemonCmd::Status => status(out, ctx),
     }
+}
+
+/// `gt daemon status`: whether a supervisor runs, and each of its duties.
+fn status(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let seen = status::seen(&ctx.town.paths);
+    if out.json {
+        return out.json_ser(&super::json::One::new("daemon", &seen));
+    }
+    let now = chrono::Utc::now().timestamp();
+    out.line(seen.line(now))?;
+    if seen.stale {
+        out.line("(a status file from a supervisor that is gone is left behind; `gt doctor --fix` removes it)")?;
+    }
+    if let Some(st) = seen.status.as_ref().filter(|_| seen.running) {
+        let rows: Vec<Vec<String>> = st
+            .duties
+            .iter()
+            .map(|d| {
+                let tone = match d.state {
+                    DutyState::Running => Tone::Good,
+                    DutyState::Backoff => Tone::Bad,
+                    _ => Tone::Dim,
+                };
+                vec![
+                    d.name.clone(),
+                    out.paint(tone, &format!("{:?}", d.state).to_lowercase()),
+                    d.restarts.to_string(),
+                    d.last_tick_at
+                        .map(|t| format!("{} ago", crate::time::human_duration(now - t)))
+                        .unwrap_or_else(|| "-".into()),
+                    d.last_error.clone().map_or(d.summary.clone(), |e| {
+                        format!("{} (last error: {e})", d.summary)
+                    }),
+                ]
+            })
+            .collect();
+        out.table(&["DUTY", "STATE", "RESTARTS", "LAST ROUND", "NOTE"], &rows)?;
+    }
+    Ok(())
 }
 
 pub fn up(out: &mut Out, ctx: &mut Ctx) -> Result<()> {

@@ -103,46 +103,7 @@ fn print_report(out: &mut Out, r: &DeaconReport) -> Result<()> {
 
 pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> {
     match cmd {
-        SchedulerCmd::Status => {
-            let s = scheduler::status(ctx)?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("scheduler", &s));
-            }
-            let max = if s.max == 0 {
-                "no limit".to_string()
-            } else {
-                format!("at most {}", s.max)
-            };
-            let paused = if s.paused {
-                "; PAUSED: nothing is dispatched (`gt scheduler resume`)"
-            } else {
-                ""
-            };
-            out.line(format!(
-                "{} polecat(s) working, {max} (scheduler.max_polecats); {} queued{paused}",
-                s.working,
-                s.queued.len()
-            ))?;
-            if s.queued.is_empty() {
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = s
-                .queued
-                .iter()
-                .map(|q| {
-                    vec![
-                        q.position.to_string(),
-                        q.bead.clone(),
-                        format!("P{}", q.priority),
-                        q.target.clone(),
-                        crate::time::human_duration(q.age_secs),
-                        q.title.clone(),
-                    ]
-                })
-                .collect();
-            out.line("")?;
-            out.table(&["#", "BEAD", "PRI", "TARGET", "WAITING", "TITLE"], &rows)
-        }
+        SchedulerCmd::Status => status(out, ctx),
         SchedulerCmd::Pause | SchedulerCmd::Resume => {
             let pause = matches!(cmd, SchedulerCmd::Pause);
             let changed = scheduler::set_paused(ctx, pause)?;
@@ -158,6 +119,48 @@ pub fn scheduler(out: &mut Out, ctx: &mut Ctx, cmd: SchedulerCmd) -> Result<()> 
             out.line(line)
         }
     }
+}
+
+/// `gt scheduler status`: the limit, the working polecats, the queue in order, and whether it is paused.
+fn status(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let s = scheduler::status(ctx)?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("scheduler", &s));
+    }
+    let max = if s.max == 0 {
+        "no limit".to_string()
+    } else {
+        format!("at most {}", s.max)
+    };
+    let paused = if s.paused {
+        "; PAUSED: nothing is dispatched (`gt scheduler resume`)"
+    } else {
+        ""
+    };
+    out.line(format!(
+        "{} polecat(s) working, {max} (scheduler.max_polecats); {} queued{paused}",
+        s.working,
+        s.queued.len()
+    ))?;
+    if s.queued.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = s
+        .queued
+        .iter()
+        .map(|q| {
+            vec![
+                q.position.to_string(),
+                q.bead.clone(),
+                format!("P{}", q.priority),
+                q.target.clone(),
+                crate::time::human_duration(q.age_secs),
+                q.title.clone(),
+            ]
+        })
+        .collect();
+    out.line("")?;
+    out.table(&["#", "BEAD", "PRI", "TARGET", "WAITING", "TITLE"], &rows)
 }
 
 // ---- command-line grammar of these commands (clap) ----

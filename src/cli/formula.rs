@@ -48,45 +48,56 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: FormulaCmd) -> Result<()> {
             vars,
             preset,
             agent,
-        } => {
-            let vars = formulas::parse_vars(&vars)?;
-            let r = run::run(ctx, &name, &rig, &vars, preset.as_deref(), agent.as_deref())?;
-            let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
-            if out.json {
-                out.json_ser(&super::json::One::new("run", &r))?;
-            } else {
-                out.line(format!(
-                    "Running {} as convoy {}: {} leg(s), synthesis {}",
-                    r.formula,
-                    r.convoy,
-                    r.legs.len(),
-                    or_dash(r.synthesis.as_deref())
-                ))?;
-                for l in &r.legs {
-                    let what = match (&l.agent, &l.queued, &l.error) {
-                        (Some(a), _, _) => format!("→ {a}"),
-                        (None, Some(q), _) => q.clone(),
-                        (None, None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
-                        (None, None, None) => "-".into(),
-                    };
-                    out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))?;
-                }
-                if let Some(s) = &r.synthesis {
-                    out.line(format!(
-                        "  the synthesis {s} is slung when every leg is done (`gt convoy show {}`)",
-                        r.convoy
-                    ))?;
-                }
-            }
-            if failed > 0 {
-                return Err(crate::Error::failed(format!(
-                    "{failed} of {} leg(s) could not be slung; their beads stay open: sling them again with `gt sling <bead> {rig} --no-formula`",
-                    r.legs.len()
-                )));
-            }
-            Ok(())
+        } => run_formula(out, ctx, name, rig, vars, preset, agent),
+    }
+}
+
+/// `gt formula run`: run a convoy formula: one polecat per leg, then the synthesis after them.
+fn run_formula(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    name: String,
+    rig: String,
+    vars: Vec<String>,
+    preset: Option<String>,
+    agent: Option<String>,
+) -> Result<()> {
+    let vars = formulas::parse_vars(&vars)?;
+    let r = run::run(ctx, &name, &rig, &vars, preset.as_deref(), agent.as_deref())?;
+    let failed = r.legs.iter().filter(|l| l.error.is_some()).count();
+    if out.json {
+        out.json_ser(&super::json::One::new("run", &r))?;
+    } else {
+        out.line(format!(
+            "Running {} as convoy {}: {} leg(s), synthesis {}",
+            r.formula,
+            r.convoy,
+            r.legs.len(),
+            or_dash(r.synthesis.as_deref())
+        ))?;
+        for l in &r.legs {
+            let what = match (&l.agent, &l.queued, &l.error) {
+                (Some(a), _, _) => format!("→ {a}"),
+                (None, Some(q), _) => q.clone(),
+                (None, None, Some(e)) => out.paint(Tone::Bad, &format!("not slung: {e}")),
+                (None, None, None) => "-".into(),
+            };
+            out.line(format!("  {:<20} {}  {what}", l.leg, l.bead))?;
+        }
+        if let Some(s) = &r.synthesis {
+            out.line(format!(
+                "  the synthesis {s} is slung when every leg is done (`gt convoy show {}`)",
+                r.convoy
+            ))?;
         }
     }
+    if failed > 0 {
+        return Err(crate::Error::failed(format!(
+            "{failed} of {} leg(s) could not be slung; their beads stay open: sling them again with `gt sling <bead> {rig} --no-formula`",
+            r.legs.len()
+        )));
+    }
+    Ok(())
 }
 
 fn list(out: &mut Out, lib: &Library) -> Result<()> {

@@ -129,19 +129,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             body,
             stdin,
             priority,
-        } => {
-            let body = body_from(body, stdin)?;
-            let from = ctx.actor.clone();
-            let sent = mail::reply(ctx, &from, &id, &body, priority)?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("sent", &sent));
-            }
-            out.line(format!(
-                "Replied to {} ({})",
-                sent.recipients.join(", "),
-                sent.ids.join(", ")
-            ))
-        }
+        } => reply(out, ctx, id, body, stdin, priority),
         MailCmd::Thread { id } => {
             let items = mail::thread(ctx, &id)?;
             if out.json {
@@ -192,34 +180,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             let items = mail::search(ctx, to.as_deref(), &text, from.as_deref(), subject)?;
             print_items(out, &items)
         }
-        MailCmd::Check { address, inject } => {
-            let who = address.unwrap_or_else(|| me(ctx));
-            let items = mail::unread(ctx, &who)?;
-            if out.json {
-                #[derive(serde::Serialize)]
-                struct CheckDoc<'a, T> {
-                    address: &'a str,
-                    unread: usize,
-                    messages: &'a [T],
-                }
-                out.json_ser(&CheckDoc {
-                    address: &who,
-                    unread: items.len(),
-                    messages: &items,
-                })?;
-            } else if inject {
-                if !items.is_empty() {
-                    out.line(mail::inject_block(&items).trim_end())?;
-                }
-            } else {
-                out.line(format!("{} unread message(s) for {who}", items.len()))?;
-            }
-            if items.is_empty() {
-                Err(Error::Silent(1))
-            } else {
-                Ok(())
-            }
-        }
+        MailCmd::Check { address, inject } => check(out, ctx, address, inject),
         MailCmd::Claim { queue } => {
             let worker = me(ctx);
             match mail::claim(ctx, &queue, &worker)? {
@@ -249,6 +210,58 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
         MailCmd::List(c) => entry_cmd(out, ctx, Kind::List, c),
         MailCmd::Group(c) => entry_cmd(out, ctx, Kind::Group, c),
         MailCmd::Queue(c) => entry_cmd(out, ctx, Kind::Queue, c),
+    }
+}
+
+/// `gt mail reply`: answer a message (to its sender, same thread).
+fn reply(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    id: String,
+    body: Option<String>,
+    stdin: bool,
+    priority: Option<String>,
+) -> Result<()> {
+    let body = body_from(body, stdin)?;
+    let from = ctx.actor.clone();
+    let sent = mail::reply(ctx, &from, &id, &body, priority)?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("sent", &sent));
+    }
+    out.line(format!(
+        "Replied to {} ({})",
+        sent.recipients.join(", "),
+        sent.ids.join(", ")
+    ))
+}
+
+/// `gt mail check`: exit 0 when there is unread mail, 1 when none; --inject prints a block for a prompt hook.
+fn check(out: &mut Out, ctx: &mut Ctx, address: Option<String>, inject: bool) -> Result<()> {
+    let who = address.unwrap_or_else(|| me(ctx));
+    let items = mail::unread(ctx, &who)?;
+    if out.json {
+        #[derive(serde::Serialize)]
+        struct CheckDoc<'a, T> {
+            address: &'a str,
+            unread: usize,
+            messages: &'a [T],
+        }
+        out.json_ser(&CheckDoc {
+            address: &who,
+            unread: items.len(),
+            messages: &items,
+        })?;
+    } else if inject {
+        if !items.is_empty() {
+            out.line(mail::inject_block(&items).trim_end())?;
+        }
+    } else {
+        out.line(format!("{} unread message(s) for {who}", items.len()))?;
+    }
+    if items.is_empty() {
+        Err(Error::Silent(1))
+    } else {
+        Ok(())
     }
 }
 

@@ -12,30 +12,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             vars,
             rig,
             for_bead,
-        } => {
-            let vars = formulas::parse_vars(&vars)?;
-            let p = formulas::pour(ctx, &formula, &vars, rig.as_deref(), for_bead.as_deref())?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("poured", &p));
-            }
-            if out.batch {
-                return out.line(&p.root);
-            }
-            out.line(format!(
-                "Poured {} ({} steps) as molecule {}{}",
-                p.formula,
-                p.steps.len(),
-                p.root,
-                p.attached_to
-                    .as_deref()
-                    .map(|w| format!(" for {w}"))
-                    .unwrap_or_default()
-            ))?;
-            out.line(format!(
-                "  see it with `gt mol status {}`; sling it with `gt sling {} <rig>`",
-                p.root, p.root
-            ))
-        }
+        } => pour(out, ctx, formula, vars, rig, for_bead),
         MolCmd::Status { id } => {
             let m = molecule::find(ctx, id.as_deref())?;
             status(out, &m)
@@ -94,6 +71,39 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MolCmd) -> Result<()> {
             ))
         }
     }
+}
+
+/// `gt mol pour`: create a molecule: a root bead and one step bead per formula step, in one transaction.
+fn pour(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    formula: String,
+    vars: Vec<String>,
+    rig: Option<String>,
+    for_bead: Option<String>,
+) -> Result<()> {
+    let vars = formulas::parse_vars(&vars)?;
+    let p = formulas::pour(ctx, &formula, &vars, rig.as_deref(), for_bead.as_deref())?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("poured", &p));
+    }
+    if out.batch {
+        return out.line(&p.root);
+    }
+    out.line(format!(
+        "Poured {} ({} steps) as molecule {}{}",
+        p.formula,
+        p.steps.len(),
+        p.root,
+        p.attached_to
+            .as_deref()
+            .map(|w| format!(" for {w}"))
+            .unwrap_or_default()
+    ))?;
+    out.line(format!(
+        "  see it with `gt mol status {}`; sling it with `gt sling {} <rig>`",
+        p.root, p.root
+    ))
 }
 
 fn status(out: &mut Out, m: &MolView) -> Result<()> {

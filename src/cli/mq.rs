@@ -7,68 +7,7 @@ use crate::work::refinery::{self, Outcome};
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
     match cmd {
-        MqCmd::List { rig } => {
-            let rigs = match rig {
-                Some(r) => vec![ctx.town.rig(&r)?],
-                None => ctx.town.rigs()?,
-            };
-            let mut items = Vec::new();
-            let mut pushes = Vec::new();
-            for r in &rigs {
-                items.extend(refinery::queue(ctx, r)?);
-                pushes.extend(refinery::push_status(ctx, r)?);
-            }
-            let pending: Vec<_> = pushes.iter().filter(|p| p.push_pending).collect();
-            if out.json {
-                #[derive(serde::Serialize)]
-                struct QueueDoc<'a> {
-                    count: usize,
-                    queue: &'a [refinery::QueueItem],
-                    push_pending: bool,
-                    push: &'a [refinery::PushStatus],
-                }
-                return out.json_ser(&QueueDoc {
-                    count: items.len(),
-                    queue: &items,
-                    push_pending: !pending.is_empty(),
-                    push: &pushes,
-                });
-            }
-            for p in &pending {
-                out.line(format!(
-                    "push pending: {} {} → {} ({}){}",
-                    p.rig,
-                    p.branch,
-                    p.remote,
-                    refinery::short(&p.commit),
-                    p.error
-                        .as_deref()
-                        .map(|e| format!("; last attempt failed: {e}"))
-                        .unwrap_or_default()
-                ))?;
-            }
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|i| {
-                    let state = if i.failed {
-                        "failed".to_string()
-                    } else if i.status == crate::ledger::Status::InProgress {
-                        "merging".to_string()
-                    } else {
-                        "queued".to_string()
-                    };
-                    vec![
-                        i.id.clone(),
-                        state,
-                        format!("P{}", i.priority),
-                        i.branch.clone(),
-                        or_dash(i.source_bead.as_deref()),
-                        or_dash(i.worker.as_deref()),
-                    ]
-                })
-                .collect();
-            out.table(&["MR", "STATE", "PRI", "BRANCH", "BEAD", "WORKER"], &rows)
-        }
+        MqCmd::List { rig } => list(out, ctx, rig),
         MqCmd::Show { id } => {
             let (i, comments) = refinery::show(ctx, &id)?;
             if out.json {
@@ -107,6 +46,70 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
             out.line(format!("{id} was rejected; its branch is kept"))
         }
     }
+}
+
+/// `gt mq list`: unfinished merge requests of a rig (or every rig), in the order they are worked.
+fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
+    let rigs = match rig {
+        Some(r) => vec![ctx.town.rig(&r)?],
+        None => ctx.town.rigs()?,
+    };
+    let mut items = Vec::new();
+    let mut pushes = Vec::new();
+    for r in &rigs {
+        items.extend(refinery::queue(ctx, r)?);
+        pushes.extend(refinery::push_status(ctx, r)?);
+    }
+    let pending: Vec<_> = pushes.iter().filter(|p| p.push_pending).collect();
+    if out.json {
+        #[derive(serde::Serialize)]
+        struct QueueDoc<'a> {
+            count: usize,
+            queue: &'a [refinery::QueueItem],
+            push_pending: bool,
+            push: &'a [refinery::PushStatus],
+        }
+        return out.json_ser(&QueueDoc {
+            count: items.len(),
+            queue: &items,
+            push_pending: !pending.is_empty(),
+            push: &pushes,
+        });
+    }
+    for p in &pending {
+        out.line(format!(
+            "push pending: {} {} → {} ({}){}",
+            p.rig,
+            p.branch,
+            p.remote,
+            refinery::short(&p.commit),
+            p.error
+                .as_deref()
+                .map(|e| format!("; last attempt failed: {e}"))
+                .unwrap_or_default()
+        ))?;
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            let state = if i.failed {
+                "failed".to_string()
+            } else if i.status == crate::ledger::Status::InProgress {
+                "merging".to_string()
+            } else {
+                "queued".to_string()
+            };
+            vec![
+                i.id.clone(),
+                state,
+                format!("P{}", i.priority),
+                i.branch.clone(),
+                or_dash(i.source_bead.as_deref()),
+                or_dash(i.worker.as_deref()),
+            ]
+        })
+        .collect();
+    out.table(&["MR", "STATE", "PRI", "BRANCH", "BEAD", "WORKER"], &rows)
 }
 
 pub fn refinery(out: &mut Out, ctx: &mut Ctx, cmd: RefineryCmd) -> Result<()> {

@@ -7,16 +7,7 @@ use clap::Subcommand;
 
 pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> {
     match cmd {
-        PolecatCmd::List { rig } => {
-            let list = polecat::list(ctx, rig.as_deref())?;
-            if out.json {
-                return out.json_ser(&super::json::Listing::new("polecats", &list));
-            }
-            if list.is_empty() && !out.batch {
-                return out.line("No polecats.");
-            }
-            worker_table(out, "POLECAT", &list)
-        }
+        PolecatCmd::List { rig } => list(out, ctx, rig),
         PolecatCmd::Show { agent } => {
             let p = polecat::show(ctx, &agent)?;
             if out.json {
@@ -56,6 +47,18 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
             print_removed(out, &r)
         }
     }
+}
+
+/// `gt polecat list`: polecats with their state, hook, branch and unsaved work.
+fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
+    let list = polecat::list(ctx, rig.as_deref())?;
+    if out.json {
+        return out.json_ser(&super::json::Listing::new("polecats", &list));
+    }
+    if list.is_empty() && !out.batch {
+        return out.line("No polecats.");
+    }
+    worker_table(out, "POLECAT", &list)
 }
 
 /// Workers (polecats or crew) with their hook and what their worktree holds.

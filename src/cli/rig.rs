@@ -13,67 +13,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             source,
             prefix,
             branch,
-        } => {
-            let r = rig::add(
-                ctx,
-                AddRig {
-                    name,
-                    source,
-                    prefix,
-                    branch,
-                },
-            )?;
-            if out.json {
-                return out
-                    .json(json!({ "rig": { "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
-                        "path": ctx.town.paths.rig_dir(&r.name) } }));
-            }
-            out.line(format!(
-                "Added rig {} (prefix {}, branch {}) from {}",
-                r.name, r.prefix, r.default_branch, r.url
-            ))?;
-            if !out.batch {
-                out.line(format!(
-                    "  refinery worktree: {}",
-                    ctx.town.paths.refinery_dir(&r.name).display()
-                ))?;
-                out.line(format!(
-                    "  file work with: gt bead create \"<title>\" --rig {}",
-                    r.name
-                ))?;
-            }
-            Ok(())
-        }
-        RigCmd::List => {
-            let (rigs, broken) = rig::list(ctx)?;
-            for b in &broken {
-                ctx.warnings
-                    .push(format!("warning: skipped a broken rig: {b}"));
-            }
-            if out.json {
-                let items: Vec<_> = rigs
-                    .iter()
-                    .map(|r| json!({ "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
-                        "path": ctx.town.paths.rig_dir(&r.name) }))
-                    .collect();
-                return out.json_ser(&super::json::Listing::new("rigs", &items));
-            }
-            if rigs.is_empty() && !out.batch {
-                return out.line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>");
-            }
-            let rows: Vec<Vec<String>> = rigs
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        r.prefix.clone(),
-                        r.default_branch.clone(),
-                        r.url.clone(),
-                    ]
-                })
-                .collect();
-            out.table(&["NAME", "PREFIX", "BRANCH", "URL"], &rows)
-        }
+        } => add(out, ctx, name, source, prefix, branch),
+        RigCmd::List => list(out, ctx),
         RigCmd::Show { name } => {
             let info = rig::show(ctx, &name)?;
             if out.json {
@@ -108,21 +49,96 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
                 .collect();
             out.table(&["WORKTREE", "BRANCH", "STATE"], &rows)
         }
-        RigCmd::Remove { name, force } => {
-            let r = rig::remove(ctx, &name, force)?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("removed", &r));
-            }
-            out.line(format!("Removed rig {}", r.name))?;
-            for d in &r.discarded {
-                out.line(format!("  discarded (--force): {d}"))?;
-            }
-            if r.beads_kept > 0 {
-                out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept))?;
-            }
-            Ok(())
-        }
+        RigCmd::Remove { name, force } => remove(out, ctx, name, force),
     }
+}
+
+/// `gt rig add`: add a project: bare clone, refinery worktree, rig.toml.
+fn add(
+    out: &mut Out,
+    ctx: &mut Ctx,
+    name: String,
+    source: String,
+    prefix: Option<String>,
+    branch: Option<String>,
+) -> Result<()> {
+    let r = rig::add(
+        ctx,
+        AddRig {
+            name,
+            source,
+            prefix,
+            branch,
+        },
+    )?;
+    if out.json {
+        return out
+                    .json(json!({ "rig": { "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
+                        "path": ctx.town.paths.rig_dir(&r.name) } }));
+    }
+    out.line(format!(
+        "Added rig {} (prefix {}, branch {}) from {}",
+        r.name, r.prefix, r.default_branch, r.url
+    ))?;
+    if !out.batch {
+        out.line(format!(
+            "  refinery worktree: {}",
+            ctx.town.paths.refinery_dir(&r.name).display()
+        ))?;
+        out.line(format!(
+            "  file work with: gt bead create \"<title>\" --rig {}",
+            r.name
+        ))?;
+    }
+    Ok(())
+}
+
+/// `gt rig list`: list rigs.
+fn list(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
+    let (rigs, broken) = rig::list(ctx)?;
+    for b in &broken {
+        ctx.warnings
+            .push(format!("warning: skipped a broken rig: {b}"));
+    }
+    if out.json {
+        let items: Vec<_> = rigs
+                    .iter()
+                    .map(|r| json!({ "name": r.name, "prefix": r.prefix, "url": r.url, "default_branch": r.default_branch,
+                        "path": ctx.town.paths.rig_dir(&r.name) }))
+                    .collect();
+        return out.json_ser(&super::json::Listing::new("rigs", &items));
+    }
+    if rigs.is_empty() && !out.batch {
+        return out.line("No rigs yet. Add one with: gt rig add <name> <git-url-or-path>");
+    }
+    let rows: Vec<Vec<String>> = rigs
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.prefix.clone(),
+                r.default_branch.clone(),
+                r.url.clone(),
+            ]
+        })
+        .collect();
+    out.table(&["NAME", "PREFIX", "BRANCH", "URL"], &rows)
+}
+
+/// `gt rig remove`: remove a rig's directory (its beads stay in the ledger).
+fn remove(out: &mut Out, ctx: &mut Ctx, name: String, force: bool) -> Result<()> {
+    let r = rig::remove(ctx, &name, force)?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("removed", &r));
+    }
+    out.line(format!("Removed rig {}", r.name))?;
+    for d in &r.discarded {
+        out.line(format!("  discarded (--force): {d}"))?;
+    }
+    if r.beads_kept > 0 {
+        out.line(format!("  its {} bead(s) stay in the ledger", r.beads_kept))?;
+    }
+    Ok(())
 }
 
 // ---- command-line grammar of these commands (clap) ----
