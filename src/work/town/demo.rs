@@ -61,27 +61,7 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| std::env::temp_dir().join("gt-demo"));
     if root.join("town.toml").is_file() {
-        // The demo starts simulated agents on ready work: never on someone's real town.
-        if !root.join(".gt").join("demo-sources").is_dir() {
-            return Err(Error::invalid(format!(
-                "{} is a town but not a demo town; open it with `gt` there, or give `gt demo` another path",
-                root.display()
-            )));
-        }
-        let mut ctx = Ctx::open(&root)?;
-        // A demo town made by an older gt may lack the simulated runtimes the demo slings to.
-        define_runtimes(&mut ctx)?;
-        let count = ctx.reader().counts()?.beads as usize;
-        let convoys = crate::work::convoy::list(&ctx, true, None)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        return Ok(DemoTown {
-            root,
-            created: false,
-            beads: count,
-            convoys,
-        });
+        return reopen(root);
     }
     if root.exists()
         && std::fs::read_dir(&root)
@@ -95,42 +75,79 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     }
     let report = crate::work::town::install::install(&root, false)?;
     let root = report.root;
-    let sources = root.join(".gt").join("demo-sources");
     let mut ctx = Ctx::open(&root)?;
     ctx.actor = "mayor".into();
-
     define_runtimes(&mut ctx)?;
-    for (name, files) in [
-        (
-            "webapp",
-            vec![
-                (
-                    "README.md",
-                    "# webapp\nA tiny web shop used by the gt demo.\n",
-                ),
-                (
-                    "app.py",
-                    "def main():\n    print('hello from the demo shop')\n",
-                ),
-            ],
-        ),
-        (
-            "docs_site",
-            vec![
-                (
-                    "README.md",
-                    "# docs_site\nDocumentation for the demo shop.\n",
-                ),
-                ("index.md", "# Welcome\n"),
-            ],
-        ),
-    ] {
+    add_rigs(&mut ctx, &root.join(".gt").join("demo-sources"))?;
+    let convoys = file_work(&mut ctx)?;
+    Ok(DemoTown {
+        root,
+        created: true,
+        beads: ctx.reader().counts()?.beads as usize,
+        convoys,
+    })
+}
+
+/// A demo town made earlier. Never someone's real town: the demo starts simulated agents on
+/// ready work.
+fn reopen(root: std::path::PathBuf) -> Result<DemoTown> {
+    if !root.join(".gt").join("demo-sources").is_dir() {
+        return Err(Error::invalid(format!(
+            "{} is a town but not a demo town; open it with `gt` there, or give `gt demo` another path",
+            root.display()
+        )));
+    }
+    let mut ctx = Ctx::open(&root)?;
+    // A demo town made by an older gt may lack the simulated runtimes the demo slings to.
+    define_runtimes(&mut ctx)?;
+    let count = ctx.reader().counts()?.beads as usize;
+    let convoys = crate::work::convoy::list(&ctx, true, None)?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(DemoTown {
+        root,
+        created: false,
+        beads: count,
+        convoys,
+    })
+}
+
+/// The demo's two projects: a tiny web shop and its docs, each a git repository made here.
+const PROJECTS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "webapp",
+        &[
+            (
+                "README.md",
+                "# webapp\nA tiny web shop used by the gt demo.\n",
+            ),
+            (
+                "app.py",
+                "def main():\n    print('hello from the demo shop')\n",
+            ),
+        ],
+    ),
+    (
+        "docs_site",
+        &[
+            (
+                "README.md",
+                "# docs_site\nDocumentation for the demo shop.\n",
+            ),
+            ("index.md", "# Welcome\n"),
+        ],
+    ),
+];
+
+fn add_rigs(ctx: &mut Ctx, sources: &Path) -> Result<()> {
+    for (name, files) in PROJECTS {
         let src = sources.join(name);
-        make_repo(&src, &files)?;
+        make_repo(&src, files)?;
         rig::add(
-            &mut ctx,
+            ctx,
             AddRig {
-                name: name.into(),
+                name: (*name).into(),
                 source: src.display().to_string(),
                 prefix: None,
                 branch: None,
@@ -139,140 +156,178 @@ pub fn ensure(path: Option<&Path>) -> Result<DemoTown> {
     }
     // The docs rig works through a formula, so the workspace shows steps advancing.
     crate::work::town::config::set(
-        &mut ctx,
+        ctx,
         crate::town::settings::Scope::Rig,
         Some("docs_site"),
         "sling.formula",
         "polecat-work",
     )?;
-    let mut new = |title: &str,
-                   rig: &str,
-                   t: &str,
-                   p: i64,
-                   labels: &[&str],
-                   parent: Option<&str>|
-     -> Result<String> {
-        let b = beads::create(
-            &mut ctx,
-            NewBead {
-                title: title.into(),
-                description: Some(format!("Demo work: {title}.")),
-                issue_type: Some(t.into()),
-                priority: Some(p),
-                labels: labels.iter().map(|l| l.to_string()).collect(),
-                parent: parent.map(str::to_string),
-                rig: Some(rig.into()),
-                assignee: None,
-            },
-        )?;
-        Ok(b.id)
-    };
-    let epic = new("Checkout flow", "webapp", "epic", 1, &["checkout"], None)?;
-    let cart = new(
+    Ok(())
+}
+
+/// One bead of the demo: title, rig, type, priority, labels, under the epic or not.
+struct DemoBead {
+    title: &'static str,
+    rig: &'static str,
+    kind: &'static str,
+    priority: i64,
+    labels: &'static [&'static str],
+    in_epic: bool,
+}
+
+const fn bead(
+    title: &'static str,
+    rig: &'static str,
+    kind: &'static str,
+    priority: i64,
+    labels: &'static [&'static str],
+    in_epic: bool,
+) -> DemoBead {
+    DemoBead {
+        title,
+        rig,
+        kind,
+        priority,
+        labels,
+        in_epic,
+    }
+}
+
+/// The demo's work, in the order it is filed (the epic first: the others may sit under it).
+const WORK: &[DemoBead] = &[
+    bead("Checkout flow", "webapp", "epic", 1, &["checkout"], false),
+    bead(
         "Cart page lists items with prices",
         "webapp",
         "feature",
         1,
         &["checkout", "ui"],
-        Some(&epic),
-    )?;
-    let pay = new(
+        true,
+    ),
+    bead(
         "Payment form validates card numbers",
         "webapp",
         "feature",
         1,
         &["checkout"],
-        Some(&epic),
-    )?;
-    let receipt = new(
+        true,
+    ),
+    bead(
         "Email a receipt after payment",
         "webapp",
         "task",
         2,
         &["checkout", "email"],
-        Some(&epic),
-    )?;
-    let crash = new(
+        true,
+    ),
+    bead(
         "Crash when the cart is empty",
         "webapp",
         "bug",
         0,
         &["ui"],
-        None,
-    )?;
-    let slow = new(
+        false,
+    ),
+    bead(
         "Product search takes 3 s",
         "webapp",
         "bug",
         2,
         &["perf"],
-        None,
-    )?;
-    let guide = new(
+        false,
+    ),
+    bead(
         "Write the checkout guide",
         "docs_site",
         "task",
         2,
         &["checkout"],
-        None,
-    )?;
-    new("FAQ: payment methods", "docs_site", "task", 3, &[], None)?;
-    new(
+        false,
+    ),
+    bead("FAQ: payment methods", "docs_site", "task", 3, &[], false),
+    bead(
         "Dark mode toggle in the header",
         "webapp",
         "feature",
         2,
         &["ui"],
-        None,
-    )?;
-    new(
+        false,
+    ),
+    bead(
         "Document the orders API",
         "docs_site",
         "task",
         2,
         &["api"],
-        None,
-    )?;
-    new(
+        false,
+    ),
+    bead(
         "Flaky test: cart total rounding",
         "webapp",
         "bug",
         1,
         &["tests"],
-        None,
-    )?;
-    let old = new(
+        false,
+    ),
+    bead(
         "Set up the docs skeleton",
         "docs_site",
         "chore",
         3,
         &[],
-        None,
-    )?;
-    beads::dep_add(&mut ctx, &pay, &cart, "blocks", false)?;
-    beads::dep_add(&mut ctx, &receipt, &pay, "blocks", false)?;
-    beads::dep_add(&mut ctx, &guide, &receipt, "blocks", false)?;
-    beads::comment(
-        &mut ctx,
-        &crash,
-        "Reproduced: open /cart with nothing in it.",
-    )?;
+        false,
+    ),
+];
+
+/// Files the demo's beads with their dependencies, a comment and a closed one, and two
+/// convoys; returns the convoys.
+fn file_work(ctx: &mut Ctx) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    for b in WORK {
+        let created = beads::create(
+            ctx,
+            NewBead {
+                title: b.title.into(),
+                description: Some(format!("Demo work: {}.", b.title)),
+                issue_type: Some(b.kind.into()),
+                priority: Some(b.priority),
+                labels: b.labels.iter().map(|l| l.to_string()).collect(),
+                parent: b.in_epic.then(|| ids[0].clone()),
+                rig: Some(b.rig.into()),
+                assignee: None,
+            },
+        )?;
+        ids.push(created.id);
+    }
+    let id = |title: &str| -> String {
+        WORK.iter()
+            .position(|b| b.title == title)
+            .map(|i| ids[i].clone())
+            .unwrap_or_default()
+    };
+    let (cart, pay, receipt) = (
+        id("Cart page lists items with prices"),
+        id("Payment form validates card numbers"),
+        id("Email a receipt after payment"),
+    );
+    let (crash, slow, guide) = (
+        id("Crash when the cart is empty"),
+        id("Product search takes 3 s"),
+        id("Write the checkout guide"),
+    );
+    beads::dep_add(ctx, &pay, &cart, "blocks", false)?;
+    beads::dep_add(ctx, &receipt, &pay, "blocks", false)?;
+    beads::dep_add(ctx, &guide, &receipt, "blocks", false)?;
+    beads::comment(ctx, &crash, "Reproduced: open /cart with nothing in it.")?;
     crate::work::sling::close::close(
-        &mut ctx,
-        std::slice::from_ref(&old),
+        ctx,
+        &[id("Set up the docs skeleton")],
         Some("skeleton is in place"),
         false,
     )?;
-    let launch =
-        crate::work::convoy::create(&mut ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
-    let fixes = crate::work::convoy::create(&mut ctx, "Bug bash", &[crash, slow])?;
-
-    Ok(DemoTown {
-        root,
-        created: true,
-        beads: ctx.reader().counts()?.beads as usize,
-        convoys: vec![launch.id, fixes.id],
-    })
+    let launch = crate::work::convoy::create(ctx, "Launch checkout", &[cart, pay, receipt, guide])?;
+    let fixes = crate::work::convoy::create(ctx, "Bug bash", &[crash, slow])?;
+    Ok(vec![launch.id, fixes.id])
 }
 
 fn make_repo(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
