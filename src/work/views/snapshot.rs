@@ -167,18 +167,7 @@ struct LedgerPart {
 pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
     let before = crate::tmux::spawned();
     let mut problems = Vec::new();
-    let version = ctx.reader().data_version()?;
-    let fresh = cache.data_version == Some(version) && cache.identity == req.identity;
-    let lp = match (&cache.ledger, fresh) {
-        (Some(p), true) => p.clone(),
-        _ => {
-            let p = std::sync::Arc::new(ledger_part(ctx, &req.identity)?);
-            cache.ledger = Some(p.clone());
-            cache.data_version = Some(version);
-            cache.identity = req.identity.clone();
-            p
-        }
-    };
+    let lp = cached_ledger_part(ctx, cache, req)?;
     let server = ctx.tmux();
     let panes = match server.panes() {
         Ok(p) => p,
@@ -187,7 +176,90 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             Vec::new()
         }
     };
-    let runtimes = agent::runtimes(&ctx.town)?;
+    let (reqs, preview_pane) = capture_requests(&panes, req.preview.as_deref());
+    let screens = match server.capture_set(&reqs) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(format!("tmux capture: {e}"));
+            HashMap::new()
+        }
+    };
+    let (mut agents, mayor) = agent_rows(ctx, &lp, &panes, &screens, preview_pane.as_ref())?;
+    for a in &mut agents {
+        a.queued = ctx.reader().queued_deliveries(&a.address)?.len();
+    }
+    let hooks = hook_rows(ctx, cache, &lp);
+    let preview = match (&req.preview, &preview_pane) {
+        (Some(a), Some(p)) => screens.get(p).map(|t| Preview {
+            agent: a.clone(),
+            text: t.clone(),
+        }),
+        _ => None,
+    };
+    let rigs = ctx.town.rigs()?;
+    let now = ctx.unix_now();
+    let attention = attention::compute(&attention::Facts {
+        now,
+        agents: &agents,
+        escalations: &lp.escalations,
+        failed_merges: &lp.failed_merges,
+        stall_after_secs: crate::work::witness::stall_after_secs(ctx, None).unwrap_or(600),
+    });
+    Ok(TownSnapshot {
+        town: ctx.town.config.name.clone(),
+        root: ctx.town.root().to_path_buf(),
+        taken_at: now,
+        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
+        prefixes: rigs
+            .iter()
+            .map(|r| (r.prefix.clone(), r.name.clone()))
+            .collect(),
+        agents,
+        convoys: lp.convoys.clone(),
+        hooks,
+        ready: lp.ready.clone(),
+        open: lp.open.clone(),
+        identity: req.identity.clone(),
+        mail: lp.mail.clone(),
+        unread: lp.unread.get(&req.identity).copied().unwrap_or(0),
+        feed: lp.feed.clone(),
+        escalations: lp.escalations.clone(),
+        attention,
+        mayor,
+        preview,
+        daemon: crate::town::supervisor_status::seen(&ctx.town.paths).line(now),
+        tmux_calls: crate::tmux::spawned() - before,
+        problems,
+    })
+}
+
+/// The ledger's part of the snapshot, read again only when the ledger changed (or whose
+/// mail is shown did).
+fn cached_ledger_part(
+    ctx: &Ctx,
+    cache: &mut Cache,
+    req: &Request,
+) -> Result<std::sync::Arc<LedgerPart>> {
+    let version = ctx.reader().data_version()?;
+    let fresh = cache.data_version == Some(version) && cache.identity == req.identity;
+    Ok(match (&cache.ledger, fresh) {
+        (Some(p), true) => p.clone(),
+        _ => {
+            let p = std::sync::Arc::new(ledger_part(ctx, &req.identity)?);
+            cache.ledger = Some(p.clone());
+            cache.data_version = Some(version);
+            cache.identity = req.identity.clone();
+            p
+        }
+    })
+}
+
+/// One batched capture: every live agent pane at the depth its use needs, the previewed one
+/// with its colours (and only once).
+fn capture_requests(
+    panes: &[crate::tmux::Pane],
+    preview: Option<&str>,
+) -> (Vec<CaptureReq>, Option<String>) {
     // A dead pane too when its runtime never started: its last words are the reason.
     let mut reqs: Vec<CaptureReq> = panes
         .iter()
@@ -205,7 +277,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             escapes: false,
         })
         .collect();
-    let preview_pane = req.preview.as_deref().and_then(|a| {
+    let preview_pane = preview.and_then(|a| {
         panes
             .iter()
             .find(|p| p.agent.as_deref() == Some(a))
@@ -220,13 +292,18 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             escapes: true,
         });
     }
-    let screens = match server.capture_set(&reqs) {
-        Ok(s) => s,
-        Err(e) => {
-            problems.push(format!("tmux capture: {e}"));
-            HashMap::new()
-        }
-    };
+    (reqs, preview_pane)
+}
+
+/// Each agent as the workspace shows it, and the mayor's view.
+fn agent_rows(
+    ctx: &Ctx,
+    lp: &LedgerPart,
+    panes: &[crate::tmux::Pane],
+    screens: &HashMap<String, String>,
+    preview_pane: Option<&String>,
+) -> Result<(Vec<AgentRow>, MayorView)> {
+    let runtimes = agent::runtimes(&ctx.town)?;
     let mut agents = Vec::new();
     let mut mayor = MayorView {
         session: "not running".into(),
@@ -242,7 +319,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         let rt = info.runtime.as_ref().and_then(|r| runtimes.get(r));
         let text = pane.and_then(|p| screens.get(&p.pane_id));
         let plain = text.map(|t| {
-            if preview_pane.as_ref() == pane.map(|p| &p.pane_id) {
+            if preview_pane == pane.map(|p| &p.pane_id) {
                 strip_escapes(t)
             } else {
                 t.clone()
@@ -296,52 +373,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             verdict: Some((verdict.verdict, verdict.reason)),
         });
     }
-    for a in &mut agents {
-        a.queued = ctx.reader().queued_deliveries(&a.address)?.len();
-    }
-    let hooks = hook_rows(ctx, cache, &lp);
-    let preview = match (&req.preview, &preview_pane) {
-        (Some(a), Some(p)) => screens.get(p).map(|t| Preview {
-            agent: a.clone(),
-            text: t.clone(),
-        }),
-        _ => None,
-    };
-    let rigs = ctx.town.rigs()?;
-    let now = ctx.unix_now();
-    let attention = attention::compute(&attention::Facts {
-        now,
-        agents: &agents,
-        escalations: &lp.escalations,
-        failed_merges: &lp.failed_merges,
-        stall_after_secs: crate::work::witness::stall_after_secs(ctx, None).unwrap_or(600),
-    });
-    Ok(TownSnapshot {
-        town: ctx.town.config.name.clone(),
-        root: ctx.town.root().to_path_buf(),
-        taken_at: now,
-        rigs: rigs.iter().map(|r| r.name.clone()).collect(),
-        prefixes: rigs
-            .iter()
-            .map(|r| (r.prefix.clone(), r.name.clone()))
-            .collect(),
-        agents,
-        convoys: lp.convoys.clone(),
-        hooks,
-        ready: lp.ready.clone(),
-        open: lp.open.clone(),
-        identity: req.identity.clone(),
-        mail: lp.mail.clone(),
-        unread: lp.unread.get(&req.identity).copied().unwrap_or(0),
-        feed: lp.feed.clone(),
-        escalations: lp.escalations.clone(),
-        attention,
-        mayor,
-        preview,
-        daemon: crate::town::supervisor_status::seen(&ctx.town.paths).line(now),
-        tmux_calls: crate::tmux::spawned() - before,
-        problems,
-    })
+    Ok((agents, mayor))
 }
 
 fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
