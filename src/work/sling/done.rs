@@ -74,34 +74,12 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         )));
     };
     let rig = ctx.town.rig(&rig_name)?;
-    // A molecule's steps are the agent's checklist: done before `done`.
-    if !deferred
-        && let Some(b) = &bead
-        && let Some(root) = molecule::root_of(&ctx.reader(), b)?
-    {
-        let m = molecule::view(&ctx.reader(), &root)?;
-        let (_, missing) = molecule::done_check(&m);
-        if !missing.is_empty() {
-            return Err(molecule::unfinished_error(&m, &missing));
-        }
+    if !deferred && let Some(b) = &bead {
+        checklist_done(ctx, b)?;
     }
     let repo = ctx.town.paths.rig_repo(&rig.name);
-    let label = bead
-        .as_ref()
-        .map(|b| b.id.clone())
-        .unwrap_or_else(|| branch.clone());
-    let message = format!(
-        "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
-        info.address
-    );
-    let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
-    let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
-    let saved = git::commit_all_as(&worktree, &message, Some((&author, &email))).map_err(|e| {
-        Error::failed(format!(
-            "could not commit the work left in {}: {e}",
-            worktree.display()
-        ))
-    })?;
+    let label = bead.as_ref().map_or(branch.as_str(), |b| b.id.as_str());
+    let saved = save_uncommitted(&info, &rig, &worktree, label)?;
     let ahead = git::commits_ahead(&repo, &branch, &rig.default_branch)?;
     if ahead == 0 && !(deferred && bead.is_some()) {
         let advice = match &bead {
@@ -150,51 +128,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
                 tx.update_bead(&old, new, "done_deferred")?;
             }
         } else {
-            let id = tx.new_id(&rig.prefix, &format!("merge {branch}"))?;
-            let now = tx.now().to_string();
-            let meta = serde_json::json!({
-                "branch": branch,
-                "target": rig.default_branch,
-                "commit": commit,
-                "source_bead": bead.as_ref().map(|b| b.id.clone()),
-                "worker": info.address,
-                "commits": ahead,
-            });
-            let what = bead
-                .as_ref()
-                .map(|b| format!("{}: {}", b.id, b.title))
-                .unwrap_or_else(|| format!("work of {}", info.address));
-            let mr = Bead {
-                id: id.clone(),
-                title: format!("Merge {branch}: {what}"),
-                description: Some(format!(
-                    "Branch {branch} ({ahead} commit(s), tip {}) by {} for {what}, to land on {}.",
-                    commit.as_deref().unwrap_or("?"),
-                    info.address,
-                    rig.default_branch
-                )),
-                status: crate::ledger::Status::Open.into(),
-                priority: bead.as_ref().map(|b| b.priority).unwrap_or(2),
-                issue_type: "merge-request".into(),
-                created_at: now.clone(),
-                updated_at: now,
-                created_by: Some(info.address.clone()),
-                metadata: Some(meta.to_string()),
-                ..Bead::default()
-            };
-            tx.insert_bead(&mr)?;
-            if let Some(b) = &bead {
-                let old = tx.reader().require(&b.id)?;
-                let mut new = old.clone();
-                new.assignee = None;
-                new.status = crate::ledger::Status::InProgress.into();
-                tx.update_bead(&old, new, "done")?;
-                tx.add_label(&b.id, PENDING_MERGE)?;
-                tx.add_comment(
-                    &b.id,
-                    &format!("gt done by {}: merge request {id} for {branch} ({ahead} commit(s))", info.address),
-                )?;
-            }
+            let id = queue_merge_in(tx, &rig, &info, &branch, commit.as_deref(), ahead, bead.as_ref())?;
             mr_id = Some(id);
         }
         agents::set_state(tx, &info.bead_id, crate::work::agents::AgentState::Idle, None)?;
@@ -273,4 +207,98 @@ pub fn commit_recorded(tx: &crate::ledger::Tx<'_>, bead: &str, commit: &str) -> 
     Ok(tx.reader().events(Some(bead), 500)?.iter().any(|e| {
         e.event_type == "commit" && e.new_value.as_deref().is_some_and(|v| v.contains(commit))
     }))
+}
+
+/// A molecule's steps are the agent's checklist: done before `done`.
+fn checklist_done(ctx: &Ctx, bead: &Bead) -> Result<()> {
+    if let Some(root) = molecule::root_of(&ctx.reader(), bead)? {
+        let m = molecule::view(&ctx.reader(), &root)?;
+        let (_, missing) = molecule::done_check(&m);
+        if !missing.is_empty() {
+            return Err(molecule::unfinished_error(&m, &missing));
+        }
+    }
+    Ok(())
+}
+
+/// Commits what the agent left uncommitted (nothing is lost), as the agent; the commit made.
+fn save_uncommitted(
+    info: &AgentInfo,
+    rig: &crate::town::RigConfig,
+    worktree: &std::path::Path,
+    label: &str,
+) -> Result<Option<String>> {
+    let message = format!(
+        "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
+        info.address
+    );
+    let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
+    let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
+    git::commit_all_as(worktree, &message, Some((&author, &email))).map_err(|e| {
+        Error::failed(format!(
+            "could not commit the work left in {}: {e}",
+            worktree.display()
+        ))
+    })
+}
+
+/// The merge-request bead for `branch`, and the source bead waiting for it; the request's id.
+fn queue_merge_in(
+    tx: &mut crate::ledger::Tx<'_>,
+    rig: &crate::town::RigConfig,
+    info: &AgentInfo,
+    branch: &str,
+    commit: Option<&str>,
+    ahead: usize,
+    bead: Option<&Bead>,
+) -> Result<String> {
+    let id = tx.new_id(&rig.prefix, &format!("merge {branch}"))?;
+
+    let now = tx.now().to_string();
+    let meta = serde_json::json!({
+        "branch": branch,
+        "target": rig.default_branch,
+        "commit": commit,
+        "source_bead": bead.map(|b| b.id.clone()),
+        "worker": info.address,
+        "commits": ahead,
+    });
+    let what = bead
+        .map(|b| format!("{}: {}", b.id, b.title))
+        .unwrap_or_else(|| format!("work of {}", info.address));
+    let mr = Bead {
+        id: id.clone(),
+        title: format!("Merge {branch}: {what}"),
+        description: Some(format!(
+            "Branch {branch} ({ahead} commit(s), tip {}) by {} for {what}, to land on {}.",
+            commit.unwrap_or("?"),
+            info.address,
+            rig.default_branch
+        )),
+        status: crate::ledger::Status::Open.into(),
+        priority: bead.map(|b| b.priority).unwrap_or(2),
+        issue_type: "merge-request".into(),
+        created_at: now.clone(),
+        updated_at: now,
+        created_by: Some(info.address.clone()),
+        metadata: Some(meta.to_string()),
+        ..Bead::default()
+    };
+    tx.insert_bead(&mr)?;
+    if let Some(b) = &bead {
+        let old = tx.reader().require(&b.id)?;
+        let mut new = old.clone();
+        new.assignee = None;
+        new.status = crate::ledger::Status::InProgress.into();
+        tx.update_bead(&old, new, "done")?;
+        tx.add_label(&b.id, PENDING_MERGE)?;
+        tx.add_comment(
+            &b.id,
+            &format!(
+                "gt done by {}: merge request {id} for {branch} ({ahead} commit(s))",
+                info.address
+            ),
+        )?;
+    }
+    Ok(id)
 }
