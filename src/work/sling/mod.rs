@@ -378,18 +378,7 @@ fn sling_standing(
         return standing_result(ctx, bead, &addr, true, None);
     }
     hook::check_hookable(&ctx.reader(), bead, &addr, opts.force)?;
-    let info = match agents::find(&ctx.reader(), &addr)? {
-        Some(i) => i,
-        None if *address == Address::Mayor => {
-            super::agents::mayor::start(ctx, opts.agent.as_deref())?;
-            agents::require(ctx, "mayor")?
-        }
-        None => {
-            return Err(Error::not_found(format!(
-                "no crew member {addr}; add one with `gt crew add <name> --rig <rig>`"
-            )));
-        }
-    };
+    let info = standing_agent(ctx, address, opts)?;
     if let Some(h) = info.hook.as_deref().filter(|h| *h != bead.id) {
         return Err(Error::invalid(format!(
             "{addr} is working on {h}; finish or unsling it first"
@@ -424,15 +413,15 @@ fn sling_standing(
             Some(h) => agents::find(&tx.reader(), h)?,
             None => None,
         };
-        let before = (
-            cur.clone(),
-            me,
+        let before = Before {
+            bead: cur.clone(),
+            agent: me,
             superseded,
-            match &prev_holder {
+            holder: match &prev_holder {
                 Some(h) => tx.reader().bead(&h.bead_id)?,
                 None => None,
             },
-        );
+        };
         if let Some(h) = &prev_holder {
             agents::set_state(tx, &h.bead_id, crate::work::agents::AgentState::Idle, None)?;
         }
@@ -469,47 +458,8 @@ fn sling_standing(
     let Some((convoy, prev_holder, before)) = recorded else {
         return standing_result(ctx, bead, &addr, true, None);
     };
-    let running = ctx
-        .tmux()
-        .panes()?
-        .into_iter()
-        .any(|p| p.agent.as_deref() == Some(addr.as_str()) && !p.dead);
-    let told = if running {
-        let beacon = session::beacon(&addr, &ctx.actor.clone(), &bead.id);
-        delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10)).and_then(|r| {
-            if r.state == super::agents::delivery::DeliveryState::Failed {
-                Err(Error::failed(r.reason.unwrap_or_default()))
-            } else {
-                Ok(())
-            }
-        })
-    } else if *address == Address::Mayor {
-        super::agents::mayor::start(ctx, opts.agent.as_deref()).map(|_| ())
-    } else {
-        super::agents::crew::start(ctx, &addr, Some(&bead.id)).map(|_| ())
-    };
-    if let Err(e) = told {
-        let (bead_before, me_before, superseded, holder_before) = before;
-        let undone = ctx.write(|tx| {
-            restore(tx, &bead_before)?;
-            restore(tx, &me_before)?;
-            for mr in &superseded {
-                restore(tx, mr)?;
-            }
-            if !superseded.is_empty() {
-                tx.add_label(&bead.id, super::sling::done::PENDING_MERGE)?;
-            }
-            if let Some(h) = &holder_before {
-                restore(tx, h)?;
-            }
-            Ok(())
-        });
-        if let Err(u) = undone {
-            ctx.warnings.push(format!(
-                "warning: could not fully undo the sling of {}: {u}",
-                bead.id
-            ));
-        }
+    if let Err(e) = tell_standing(ctx, address, bead, opts) {
+        undo_standing(ctx, &bead.id, before);
         return Err(Error::failed(format!(
             "could not tell {addr} about {}: {e}; the sling was undone",
             bead.id
@@ -521,6 +471,74 @@ fn sling_standing(
         r.moved_from = Some(let_go(ctx, h, &bead.id, &addr));
     }
     Ok(r)
+}
+
+/// The crew member or mayor a standing sling goes to (the mayor is started if need be).
+fn standing_agent(ctx: &mut Ctx, address: &Address, opts: &SlingOptions) -> Result<AgentInfo> {
+    let addr = address.to_string();
+    match agents::find(&ctx.reader(), &addr)? {
+        Some(i) => Ok(i),
+        None if *address == Address::Mayor => {
+            super::agents::mayor::start(ctx, opts.agent.as_deref())?;
+            agents::require(ctx, "mayor")
+        }
+        None => Err(Error::not_found(format!(
+            "no crew member {addr}; add one with `gt crew add <name> --rig <rig>`"
+        ))),
+    }
+}
+
+/// What a standing sling changed, kept to put back if the agent cannot be told.
+struct Before {
+    bead: Bead,
+    agent: Bead,
+    superseded: Vec<Bead>,
+    holder: Option<Bead>,
+}
+
+/// Tells a running agent about its new hook (confirmed beacon), or starts it on it.
+fn tell_standing(ctx: &mut Ctx, address: &Address, bead: &Bead, opts: &SlingOptions) -> Result<()> {
+    let addr = address.to_string();
+    let running = ctx
+        .tmux()
+        .panes()?
+        .into_iter()
+        .any(|p| p.agent.as_deref() == Some(addr.as_str()) && !p.dead);
+    if running {
+        let beacon = session::beacon(&addr, &ctx.actor.clone(), &bead.id);
+        let r = delivery::send(ctx, &addr, "gt sling", &beacon, Duration::from_secs(10))?;
+        if r.state == super::agents::delivery::DeliveryState::Failed {
+            return Err(Error::failed(r.reason.unwrap_or_default()));
+        }
+        Ok(())
+    } else if *address == Address::Mayor {
+        super::agents::mayor::start(ctx, opts.agent.as_deref()).map(|_| ())
+    } else {
+        super::agents::crew::start(ctx, &addr, Some(&bead.id)).map(|_| ())
+    }
+}
+
+/// Puts back what a standing sling changed; a failure to do so is said, not hidden.
+fn undo_standing(ctx: &mut Ctx, bead_id: &str, before: Before) {
+    let undone = ctx.write(|tx| {
+        restore(tx, &before.bead)?;
+        restore(tx, &before.agent)?;
+        for mr in &before.superseded {
+            restore(tx, mr)?;
+        }
+        if !before.superseded.is_empty() {
+            tx.add_label(bead_id, super::sling::done::PENDING_MERGE)?;
+        }
+        if let Some(h) = &before.holder {
+            restore(tx, h)?;
+        }
+        Ok(())
+    });
+    if let Err(u) = undone {
+        ctx.warnings.push(format!(
+            "warning: could not fully undo the sling of {bead_id}: {u}"
+        ));
+    }
 }
 
 fn standing_result(
