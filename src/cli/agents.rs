@@ -2,6 +2,7 @@
 
 use super::output::{Out, Tone, or_dash};
 use crate::Result;
+use crate::work::agents::live::SessionState;
 use crate::work::{Ctx, agents, agents::live};
 use serde_json::json;
 
@@ -10,23 +11,22 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
         ctx.town.rig(r)?;
     }
     let list = live::agents(ctx, rig.as_deref())?;
-    if out.json {
-        return out.json_ser(&super::json::Listing::new("agents", &list));
-    }
-    if list.is_empty() && !out.batch {
-        return out.line("No agents yet. Start one with: gt sling <bead> <rig>");
-    }
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|v| {
+    out.list(
+        "agents",
+        &list,
+        "No agents yet. Start one with: gt sling <bead> <rig>",
+        &[
+            "AGENT", "RUNTIME", "SESSION", "VERDICT", "STATE", "HOOK", "WINDOW", "QUEUED",
+        ],
+        |out, v| {
             let session = match v.exit_status {
                 Some(s) => format!("exited ({s})"),
                 None => v.session.to_string(),
             };
-            let tone = match v.session.as_str() {
-                "working" => Tone::Warn,
-                "idle" => Tone::Good,
-                "exited" | "no session" => Tone::Bad,
+            let tone = match v.session {
+                SessionState::Working => Tone::Warn,
+                SessionState::Idle => Tone::Good,
+                SessionState::Exited | SessionState::NoSession => Tone::Bad,
                 _ => Tone::Dim,
             };
             vec![
@@ -43,13 +43,7 @@ pub fn agents_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<(
                     "-".into()
                 },
             ]
-        })
-        .collect();
-    out.table(
-        &[
-            "AGENT", "RUNTIME", "SESSION", "VERDICT", "STATE", "HOOK", "WINDOW", "QUEUED",
-        ],
-        &rows,
+        },
     )
 }
 

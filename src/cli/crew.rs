@@ -32,13 +32,13 @@ pub fn crew_cmd(out: &mut Out, ctx: &mut Ctx, cmd: CrewCmd) -> Result<()> {
         }
         CrewCmd::List { rig } => {
             let list = crew::list(ctx, rig.as_deref())?;
-            if out.json {
-                return out.json_ser(&super::json::Listing::new("crew", &list));
-            }
-            if list.is_empty() && !out.batch {
-                return out.line("No crew. Add one with: gt crew add <name> --rig <rig>");
-            }
-            super::polecat::worker_table(out, "CREW", &list)
+            super::polecat::worker_list(
+                out,
+                "crew",
+                &list,
+                "No crew. Add one with: gt crew add <name> --rig <rig>",
+                "CREW",
+            )
         }
         CrewCmd::Start { agent } => {
             let l = crew::start(ctx, &agent, None)?;

@@ -6,15 +6,12 @@ use crate::work::mail::escalation::{self, EscalationView};
 use crate::{Error, Result};
 
 pub(super) fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Result<()> {
-    if out.json {
-        return out.json_ser(&super::json::Listing::new("escalations", list));
-    }
-    if list.is_empty() && !out.batch {
-        return out.line("No open escalations.");
-    }
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|e| {
+    out.list(
+        "escalations",
+        list,
+        "No open escalations.",
+        &["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"],
+        |out, e| {
             let sev = match e.severity.as_str() {
                 "critical" | "high" => out.paint(Tone::Bad, &e.severity),
                 s => s.to_string(),
@@ -27,11 +24,7 @@ pub(super) fn print_escalations(out: &mut Out, list: &[EscalationView]) -> Resul
                 e.from.clone(),
                 e.title.clone(),
             ]
-        })
-        .collect();
-    out.table(
-        &["ID", "SEVERITY", "STATUS", "ACKED BY", "FROM", "TITLE"],
-        &rows,
+        },
     )
 }
 

@@ -24,15 +24,12 @@ fn me(ctx: &Ctx) -> String {
 }
 
 fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
-    if out.json {
-        return out.json_ser(&super::json::Listing::new("messages", items));
-    }
-    if items.is_empty() && !out.batch {
-        return out.line("No messages.");
-    }
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|m| {
+    out.list(
+        "messages",
+        items,
+        "No messages.",
+        &["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"],
+        |out, m| {
             let flag = if m.read { " " } else { "*" };
             let pri = match m.priority {
                 "urgent" => out.paint(Tone::Bad, "urgent"),
@@ -47,9 +44,8 @@ fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
                 pri,
                 m.subject.clone(),
             ]
-        })
-        .collect();
-    out.table(&["", "ID", "SENT", "FROM", "PRIORITY", "SUBJECT"], &rows)
+        },
+    )
 }
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {

@@ -139,6 +139,27 @@ impl Out {
         writeln!(self.w)
     }
 
+    /// Every list the CLI prints: its typed JSON listing (`{"count", "<name>": […]}`), a
+    /// sentence when there is nothing (for people; a script gets the bare header), or a
+    /// table with one row per item.
+    pub fn list<T: serde::Serialize>(
+        &mut self,
+        name: &'static str,
+        items: &[T],
+        empty: &str,
+        headers: &[&str],
+        row: impl Fn(&Out, &T) -> Vec<String>,
+    ) -> crate::Result<()> {
+        if self.json {
+            return self.json_ser(&super::json::Listing::new(name, items));
+        }
+        if items.is_empty() && !self.batch {
+            return self.line(empty);
+        }
+        let rows: Vec<Vec<String>> = items.iter().map(|i| row(self, i)).collect();
+        self.table(headers, &rows)
+    }
+
     /// A table: aligned with a header for people, tab-separated with a header in batch mode.
     pub fn table(&mut self, headers: &[&str], rows: &[Vec<String>]) -> crate::Result<()> {
         self.table_io(headers, rows).map_err(written)

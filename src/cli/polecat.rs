@@ -52,25 +52,24 @@ pub fn polecat_cmd(out: &mut Out, ctx: &mut Ctx, cmd: PolecatCmd) -> Result<()> 
 /// `gt polecat list`: polecats with their state, hook, branch and unsaved work.
 fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
     let list = polecat::list(ctx, rig.as_deref())?;
-    if out.json {
-        return out.json_ser(&super::json::Listing::new("polecats", &list));
-    }
-    if list.is_empty() && !out.batch {
-        return out.line("No polecats.");
-    }
-    worker_table(out, "POLECAT", &list)
+    worker_list(out, "polecats", &list, "No polecats.", "POLECAT")
 }
 
 /// Workers (polecats or crew) with their hook and what their worktree holds.
-pub(super) fn worker_table(
+pub(super) fn worker_list(
     out: &mut Out,
-    heading: &str,
+    name: &'static str,
     list: &[crate::work::agents::polecat::PolecatView],
+    empty: &str,
+    heading: &str,
 ) -> Result<()> {
     let count = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-    let rows: Vec<Vec<String>> = list
-        .iter()
-        .map(|p| {
+    out.list(
+        name,
+        list,
+        empty,
+        &[heading, "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
+        |_, p| {
             vec![
                 p.agent.address.clone(),
                 p.agent.state.to_string(),
@@ -79,11 +78,7 @@ pub(super) fn worker_table(
                 count(p.dirty_files),
                 count(p.commits_ahead),
             ]
-        })
-        .collect();
-    out.table(
-        &[heading, "STATE", "HOOK", "BRANCH", "DIRTY", "AHEAD"],
-        &rows,
+        },
     )
 }
 
