@@ -2,6 +2,7 @@
 //! built from the snapshot; the selected row is highlighted.
 
 use super::common::{delivery_icon, empty_line, fit, frame, inner, pad, row_style, state_icon};
+use crate::ledger::Status;
 use crate::tui::rows::{self, Row, RowKind};
 use crate::tui::state::{PaneId, State};
 use crate::tui::theme::Slot;
@@ -100,186 +101,207 @@ fn styled(state: &State, text: String, slot: Slot) -> Span<'static> {
 
 fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
     let s = &state.snapshot;
-    match &row.kind {
-        RowKind::Rig(name, n) => Line::from(vec![styled(
+    let line = match &row.kind {
+        RowKind::Rig(name, n) => Some(Line::from(vec![styled(
             state,
             fit(&format!("▾ {name} ({n})"), width),
             Slot::Accent,
-        )]),
-        RowKind::Role(role) => {
-            Line::from(styled(state, fit(&format!("  {role}"), width), Slot::Dim))
-        }
-        RowKind::Agent(i) => match s.agents.get(*i) {
-            Some(a) => agent_line(state, a, width),
-            None => Line::default(),
-        },
-        RowKind::Convoy(i) => match s.convoys.get(*i) {
-            Some(c) => {
-                let open = if state.expanded.contains(&c.id) {
-                    "▾"
-                } else {
-                    "▸"
-                };
-                let bar_w = 10.min(width / 4);
-                let working = c
-                    .tracked
-                    .iter()
-                    .filter(|t| matches!(t.status.as_deref(), Some("in_progress" | "hooked")))
-                    .count();
-                let part = |n: usize| (n * bar_w).checked_div(c.total).unwrap_or(0);
-                let done = part(c.closed);
-                let busy = part(c.closed + working).saturating_sub(done);
-                let label = format!(" {}/{}", c.closed, c.total);
-                let title_w = width.saturating_sub(bar_w + label.len() + 4);
-                Line::from(vec![
-                    Span::raw(format!("{open} ")),
-                    Span::raw(pad(&c.title, title_w)),
-                    Span::raw(" "),
-                    styled(state, "█".repeat(done), Slot::ProgressDone),
-                    styled(state, "▓".repeat(busy), Slot::StateWorking),
-                    styled(
-                        state,
-                        "░".repeat(bar_w.saturating_sub(done + busy)),
-                        Slot::ProgressTodo,
-                    ),
-                    styled(state, label, Slot::Dim),
-                ])
-            }
-            None => Line::default(),
-        },
-        RowKind::Tracked(c, t) => match s.convoys.get(*c).and_then(|c| c.tracked.get(*t)) {
-            Some(b) => {
-                let status = b.status.as_deref().unwrap_or("?");
-                let (mark, slot) = match status {
-                    "closed" => ("✓", Slot::StateIdle),
-                    "in_progress" | "hooked" => ("●", Slot::StateWorking),
-                    "blocked" => ("■", Slot::StateStalled),
-                    _ => ("○", Slot::Dim),
-                };
-                let who = b
-                    .assignee
-                    .as_deref()
-                    .map(|a| format!(" ← {a}"))
-                    .unwrap_or_default();
-                Line::from(vec![
-                    Span::raw("   "),
-                    styled(state, format!("{mark} "), slot),
-                    Span::raw(fit(
-                        &format!("{} {}{who}", b.id, b.title.as_deref().unwrap_or("")),
-                        width.saturating_sub(5),
-                    )),
-                ])
-            }
-            None => Line::default(),
-        },
-        RowKind::Hook(i) => match s.hooks.get(*i) {
-            Some(h) => {
-                let ahead = h
-                    .commits_ahead
-                    .map(|n| format!("+{n}"))
-                    .unwrap_or("?".into());
-                let dirty = match h.dirty_files {
-                    Some(0) => String::new(),
-                    Some(n) => format!(" ~{n}"),
-                    None => " ~?".into(),
-                };
-                let steps = match &h.steps {
-                    Some(p) => format!(
-                        " {}/{}{}",
-                        p.done,
-                        p.total,
-                        p.current
-                            .as_deref()
-                            .map(|c| format!(" ▸{c}"))
-                            .unwrap_or_default()
-                    ),
-                    None => String::new(),
-                };
-                let tail = format!("{steps} {ahead}{dirty}");
-                let head = format!(
-                    "{} → {} {}",
-                    short_agent(&h.agent),
-                    h.bead.as_deref().unwrap_or("—"),
-                    h.branch.as_deref().unwrap_or("")
-                );
-                Line::from(vec![
-                    Span::raw(pad(&head, width.saturating_sub(tail.chars().count()))),
-                    styled(
-                        state,
-                        tail,
-                        if h.dirty_files.unwrap_or(0) > 0 {
-                            Slot::Queued
-                        } else {
-                            Slot::Dim
-                        },
-                    ),
-                ])
-            }
-            None => Line::default(),
-        },
-        RowKind::Mail(i) => match s.mail.get(*i) {
-            Some(m) => {
-                let flag = match m.priority {
-                    "urgent" => styled(state, "!! ".into(), Slot::PriorityUrgent),
-                    "high" => styled(state, "!  ".into(), Slot::PriorityHigh),
-                    _ => Span::raw("   "),
-                };
-                let dot = if m.read { "  " } else { "● " };
-                // Relative to the snapshot's clock, so a frame depends on the state alone.
-                let age = crate::time::parse(&m.created_at)
-                    .map(|t| crate::time::human_duration(s.taken_at - t.timestamp()))
-                    .unwrap_or_else(|| "?".into());
-                let from_w = 16.min(width / 3);
-                let subj_w = width.saturating_sub(from_w + age.len() + 7);
-                let text_style = if m.read {
-                    Style::default()
-                } else {
-                    state.theme.style(Slot::Unread)
-                };
-                Line::from(vec![
-                    styled(state, dot.into(), Slot::Unread),
-                    flag,
-                    Span::styled(pad(&short_agent(&m.from), from_w), text_style),
-                    Span::raw(" "),
-                    Span::styled(pad(&m.subject, subj_w), text_style),
-                    styled(state, format!(" {age}"), Slot::Dim),
-                ])
-            }
-            None => Line::default(),
-        },
-        RowKind::Feed(i) => match s.feed.get(*i) {
-            Some(e) => {
-                let at = e.at.get(11..19).unwrap_or("").to_string();
-                let actor = short_agent(&e.actor);
-                let used = at.chars().count() + actor.chars().count() + 2;
-                Line::from(vec![
-                    styled(state, format!("{at} "), Slot::Dim),
-                    styled(state, format!("{actor} "), Slot::Accent),
-                    Span::raw(fit(&e.text, width.saturating_sub(used))),
-                ])
-            }
-            None => Line::default(),
-        },
-        RowKind::Attention(i) => match s.attention.get(*i) {
-            Some(a) => {
-                let (icon, slot) = match a.kind {
-                    Kind::Escalation => ("⚑", Slot::PriorityUrgent),
-                    Kind::StartFailed => ("✖", Slot::Failed),
-                    Kind::Blocked => ("⊘", Slot::StateWaiting),
-                    Kind::Dead => ("✖", Slot::StateExited),
-                    Kind::FailedMerge => ("⨯", Slot::Failed),
-                    Kind::Undelivered => ("✉", Slot::Failed),
-                    Kind::Stalled => ("⏸", Slot::StateStalled),
-                    Kind::NeedsInput => ("?", Slot::StateWaiting),
-                };
-                Line::from(vec![
-                    styled(state, format!("{icon} "), slot),
-                    Span::raw(fit(&a.text, width.saturating_sub(2))),
-                ])
-            }
-            None => Line::default(),
-        },
-    }
+        )])),
+        RowKind::Role(role) => Some(Line::from(styled(
+            state,
+            fit(&format!("  {role}"), width),
+            Slot::Dim,
+        ))),
+        RowKind::Agent(i) => s.agents.get(*i).map(|a| agent_line(state, a, width)),
+        RowKind::Convoy(i) => s.convoys.get(*i).map(|c| convoy_line(state, c, width)),
+        RowKind::Tracked(c, t) => s
+            .convoys
+            .get(*c)
+            .and_then(|c| c.tracked.get(*t))
+            .map(|b| tracked_line(state, b, width)),
+        RowKind::Hook(i) => s.hooks.get(*i).map(|h| hook_line(state, h, width)),
+        RowKind::Mail(i) => s.mail.get(*i).map(|m| mail_line(state, m, width)),
+        RowKind::Feed(i) => s.feed.get(*i).map(|e| feed_line(state, e, width)),
+        RowKind::Attention(i) => s.attention.get(*i).map(|a| attention_line(state, a, width)),
+    };
+    line.unwrap_or_default()
+}
+
+/// A convoy with its progress bar (done, working, to do).
+fn convoy_line(state: &State, c: &crate::work::convoy::ConvoyView, width: usize) -> Line<'static> {
+    let open = if state.expanded.contains(&c.id) {
+        "▾"
+    } else {
+        "▸"
+    };
+    let bar_w = 10.min(width / 4);
+    let working = c
+        .tracked
+        .iter()
+        .filter(|t| {
+            t.status
+                .as_deref()
+                .is_some_and(|st| Status::of(st).is_worked())
+        })
+        .count();
+    let part = |n: usize| (n * bar_w).checked_div(c.total).unwrap_or(0);
+    let done = part(c.closed);
+    let busy = part(c.closed + working).saturating_sub(done);
+    let label = format!(" {}/{}", c.closed, c.total);
+    let title_w = width.saturating_sub(bar_w + label.len() + 4);
+    Line::from(vec![
+        Span::raw(format!("{open} ")),
+        Span::raw(pad(&c.title, title_w)),
+        Span::raw(" "),
+        styled(state, "█".repeat(done), Slot::ProgressDone),
+        styled(state, "▓".repeat(busy), Slot::StateWorking),
+        styled(
+            state,
+            "░".repeat(bar_w.saturating_sub(done + busy)),
+            Slot::ProgressTodo,
+        ),
+        styled(state, label, Slot::Dim),
+    ])
+}
+
+/// A bead a convoy tracks, marked by its status.
+fn tracked_line(
+    state: &State,
+    b: &crate::work::convoy::TrackedBead,
+    width: usize,
+) -> Line<'static> {
+    let status = b.status.as_deref().unwrap_or("?");
+    let (mark, slot) = match Status::of(status) {
+        Status::Closed => ("✓", Slot::StateIdle),
+        Status::InProgress | Status::Hooked => ("●", Slot::StateWorking),
+        Status::Blocked => ("■", Slot::StateStalled),
+        _ => ("○", Slot::Dim),
+    };
+    let who = b
+        .assignee
+        .as_deref()
+        .map(|a| format!(" ← {a}"))
+        .unwrap_or_default();
+    Line::from(vec![
+        Span::raw("   "),
+        styled(state, format!("{mark} "), slot),
+        Span::raw(fit(
+            &format!("{} {}{who}", b.id, b.title.as_deref().unwrap_or("")),
+            width.saturating_sub(5),
+        )),
+    ])
+}
+
+/// An agent's hook: bead, branch, molecule steps, commits ahead and unsaved files.
+fn hook_line(
+    state: &State,
+    h: &crate::work::views::snapshot::HookRow,
+    width: usize,
+) -> Line<'static> {
+    let ahead = h
+        .commits_ahead
+        .map(|n| format!("+{n}"))
+        .unwrap_or("?".into());
+    let dirty = match h.dirty_files {
+        Some(0) => String::new(),
+        Some(n) => format!(" ~{n}"),
+        None => " ~?".into(),
+    };
+    let steps = match &h.steps {
+        Some(p) => format!(
+            " {}/{}{}",
+            p.done,
+            p.total,
+            p.current
+                .as_deref()
+                .map(|c| format!(" ▸{c}"))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    };
+    let tail = format!("{steps} {ahead}{dirty}");
+    let head = format!(
+        "{} → {} {}",
+        short_agent(&h.agent),
+        h.bead.as_deref().unwrap_or("—"),
+        h.branch.as_deref().unwrap_or("")
+    );
+    Line::from(vec![
+        Span::raw(pad(&head, width.saturating_sub(tail.chars().count()))),
+        styled(
+            state,
+            tail,
+            if h.dirty_files.unwrap_or(0) > 0 {
+                Slot::Queued
+            } else {
+                Slot::Dim
+            },
+        ),
+    ])
+}
+
+/// A message: unread dot, priority, sender, subject and age.
+fn mail_line(state: &State, m: &crate::work::mail::MailItem, width: usize) -> Line<'static> {
+    let s = &state.snapshot;
+    let flag = match m.priority {
+        "urgent" => styled(state, "!! ".into(), Slot::PriorityUrgent),
+        "high" => styled(state, "!  ".into(), Slot::PriorityHigh),
+        _ => Span::raw("   "),
+    };
+    let dot = if m.read { "  " } else { "● " };
+    // Relative to the snapshot's clock, so a frame depends on the state alone.
+    let age = crate::time::parse(&m.created_at)
+        .map(|t| crate::time::human_duration(s.taken_at - t.timestamp()))
+        .unwrap_or_else(|| "?".into());
+    let from_w = 16.min(width / 3);
+    let subj_w = width.saturating_sub(from_w + age.len() + 7);
+    let text_style = if m.read {
+        Style::default()
+    } else {
+        state.theme.style(Slot::Unread)
+    };
+    Line::from(vec![
+        styled(state, dot.into(), Slot::Unread),
+        flag,
+        Span::styled(pad(&short_agent(&m.from), from_w), text_style),
+        Span::raw(" "),
+        Span::styled(pad(&m.subject, subj_w), text_style),
+        styled(state, format!(" {age}"), Slot::Dim),
+    ])
+}
+
+/// One feed event: time, actor, what happened.
+fn feed_line(state: &State, e: &crate::work::views::feed::FeedLine, width: usize) -> Line<'static> {
+    let at = e.at.get(11..19).unwrap_or("").to_string();
+    let actor = short_agent(&e.actor);
+    let used = at.chars().count() + actor.chars().count() + 2;
+    Line::from(vec![
+        styled(state, format!("{at} "), Slot::Dim),
+        styled(state, format!("{actor} "), Slot::Accent),
+        Span::raw(fit(&e.text, width.saturating_sub(used))),
+    ])
+}
+
+/// One thing that needs a person, with its icon.
+fn attention_line(
+    state: &State,
+    a: &crate::work::views::attention::Attention,
+    width: usize,
+) -> Line<'static> {
+    let (icon, slot) = match a.kind {
+        Kind::Escalation => ("⚑", Slot::PriorityUrgent),
+        Kind::StartFailed => ("✖", Slot::Failed),
+        Kind::Blocked => ("⊘", Slot::StateWaiting),
+        Kind::Dead => ("✖", Slot::StateExited),
+        Kind::FailedMerge => ("⨯", Slot::Failed),
+        Kind::Undelivered => ("✉", Slot::Failed),
+        Kind::Stalled => ("⏸", Slot::StateStalled),
+        Kind::NeedsInput => ("?", Slot::StateWaiting),
+    };
+    Line::from(vec![
+        styled(state, format!("{icon} "), slot),
+        Span::raw(fit(&a.text, width.saturating_sub(2))),
+    ])
 }
 
 /// `shop/polecats/ash` → `shop/ash` where the role is clear from the heading.
