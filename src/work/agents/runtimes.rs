@@ -57,6 +57,26 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
             spec.name, spec.name
         )));
     }
+    check_choices(spec)?;
+    let mut t = existing.unwrap_or_default();
+    if let Some(line) = &spec.command_line {
+        apply_command_line(&mut t, line, spec, preset)?;
+    }
+    apply_fields(&mut t, spec)?;
+    // Checked whole (merged over the preset) before anything is written.
+    let mut one = toml::Table::new();
+    one.insert(spec.name.clone(), toml::Value::Table(t.clone()));
+    let checked = runtime::from_table(Some(&toml::Value::Table(one)))
+        .map_err(Error::invalid)?
+        .remove(&spec.name)
+        .ok_or_else(|| Error::failed("the runtime vanished while being checked"))?;
+    write(ctx, &spec.name, &t)?;
+    ctx.reload_town()?;
+    Ok(checked)
+}
+
+/// The values that must be one of a few words.
+fn check_choices(spec: &AgentSpec) -> Result<()> {
     if let Some(p) = spec.prompt.as_deref()
         && crate::agent::PromptMode::parse(p).is_none()
     {
@@ -71,25 +91,37 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
             "--neutralize must be space or word_joiner, not {n:?}"
         )));
     }
-    let mut t = existing.unwrap_or_default();
-    if let Some(line) = &spec.command_line {
-        let words = shlex::split(line)
-            .filter(|w| !w.is_empty())
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "cannot read the command line {line:?} (empty, or unbalanced quotes)"
-                ))
-            })?;
-        t.insert("command".into(), words[0].clone().into());
-        t.insert("args".into(), words[1..].to_vec().into());
-        if spec.process_names.is_empty() {
-            t.insert("process_names".into(), process_names_for(&words[0]).into());
-        }
-        // A new runtime reads like a plain command unless told otherwise.
-        if !preset && !t.contains_key("prompt") {
-            t.insert("prompt".into(), "arg".into());
-        }
+    Ok(())
+}
+
+/// The runtime's command and arguments from one shell-quoted line.
+fn apply_command_line(
+    t: &mut toml::Table,
+    line: &str,
+    spec: &AgentSpec,
+    preset: bool,
+) -> Result<()> {
+    let words = shlex::split(line)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "cannot read the command line {line:?} (empty, or unbalanced quotes)"
+            ))
+        })?;
+    t.insert("command".into(), words[0].clone().into());
+    t.insert("args".into(), words[1..].to_vec().into());
+    if spec.process_names.is_empty() {
+        t.insert("process_names".into(), process_names_for(&words[0]).into());
     }
+    // A new runtime reads like a plain command unless told otherwise.
+    if !preset && !t.contains_key("prompt") {
+        t.insert("prompt".into(), "arg".into());
+    }
+    Ok(())
+}
+
+/// Every other field given: plain values, lists, the environment and raw `--set`s.
+fn apply_fields(t: &mut toml::Table, spec: &AgentSpec) -> Result<()> {
     for (key, v) in [
         ("prompt", &spec.prompt),
         ("prompt_flag", &spec.prompt_flag),
@@ -118,7 +150,7 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
         t.insert("startup_timeout_secs".into(), (secs as i64).into());
     }
     if let Some(ms) = spec.submit_delay_ms {
-        set_path(&mut t, "paste.submit_delay_ms", (ms as i64).into())?;
+        set_path(t, "paste.submit_delay_ms", (ms as i64).into())?;
     }
     if let Some(b) = spec.escape_cancels {
         t.insert("escape_cancels".into(), b.into());
@@ -136,7 +168,7 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
                 "--env {kv:?}: {k:?} is not an environment variable name"
             )));
         }
-        set_path(&mut t, &format!("env.{k}"), v.into())?;
+        set_path(t, &format!("env.{k}"), v.into())?;
     }
     for kv in &spec.set {
         let (k, v) = kv
@@ -151,30 +183,27 @@ pub fn set(ctx: &mut Ctx, spec: &AgentSpec) -> Result<Runtime> {
             .get("v")
             .cloned()
             .unwrap_or(toml::Value::Boolean(false));
-        set_path(&mut t, k.trim(), value)?;
+        set_path(t, k.trim(), value)?;
     }
     for k in &spec.unset {
-        unset_path(&mut t, k.trim());
+        unset_path(t, k.trim());
     }
-    // Checked whole (merged over the preset) before anything is written.
-    let mut one = toml::Table::new();
-    one.insert(spec.name.clone(), toml::Value::Table(t.clone()));
-    let checked = runtime::from_table(Some(&toml::Value::Table(one)))
-        .map_err(Error::invalid)?
-        .remove(&spec.name)
-        .ok_or_else(|| Error::failed("the runtime vanished while being checked"))?;
+    Ok(())
+}
+
+/// Writes `[agents.<name>]` to town.toml (or removes it when nothing is left of it).
+fn write(ctx: &Ctx, name: &str, t: &toml::Table) -> Result<()> {
     if t.is_empty() {
-        settings::remove_agent_runtime(&ctx.town, &spec.name)?;
+        settings::remove_agent_runtime(&ctx.town, name)?;
     } else {
-        let text = toml::to_string(&t)
-            .map_err(|e| Error::failed(format!("cannot write [agents.{}]: {e}", spec.name)))?;
+        let text = toml::to_string(t)
+            .map_err(|e| Error::failed(format!("cannot write [agents.{}]: {e}", name)))?;
         let doc: toml_edit::DocumentMut = text
             .parse()
-            .map_err(|e| Error::failed(format!("cannot write [agents.{}]: {e}", spec.name)))?;
-        settings::set_agent_runtime(&ctx.town, &spec.name, doc.as_table().clone())?;
+            .map_err(|e| Error::failed(format!("cannot write [agents.{}]: {e}", name)))?;
+        settings::set_agent_runtime(&ctx.town, name, doc.as_table().clone())?;
     }
-    ctx.reload_town()?;
-    Ok(checked)
+    Ok(())
 }
 
 /// `a.b.c = value` in `t`, making tables on the way.

@@ -405,14 +405,7 @@ fn sling_standing(
                 "{addr} is working on {h}; finish or unsling it first"
             )));
         }
-        let prev_holder = match cur
-            .assignee
-            .as_deref()
-            .filter(|_| cur.status == crate::ledger::Status::Hooked)
-        {
-            Some(h) => agents::find(&tx.reader(), h)?,
-            None => None,
-        };
+        let prev_holder = hooked_holder(tx, &cur)?;
         let before = Before {
             bead: cur.clone(),
             agent: me,
@@ -715,14 +708,7 @@ fn record_hook(
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
         // --force closes any waiting merge request; a plain sling closes failed ones.
         let superseded = super::sling::done::supersede_merge_requests(tx, &bead.id, opts.force)?;
-        let prev_holder = match cur
-            .assignee
-            .as_deref()
-            .filter(|_| cur.status == crate::ledger::Status::Hooked)
-        {
-            Some(h) => agents::find(&tx.reader(), h)?,
-            None => None,
-        };
+        let prev_holder = hooked_holder(tx, &cur)?;
         let prev_holder_bead = match &prev_holder {
             Some(h) => tx.reader().bead(&h.bead_id)?,
             None => None,
@@ -843,4 +829,16 @@ fn start_window(
         repo: repo.as_deref(),
     };
     session::start(ctx, &spec)
+}
+
+/// The agent whose hook holds `bead` now, if any.
+fn hooked_holder(tx: &crate::ledger::Tx<'_>, bead: &Bead) -> Result<Option<AgentInfo>> {
+    match bead
+        .assignee
+        .as_deref()
+        .filter(|_| bead.status == crate::ledger::Status::Hooked)
+    {
+        Some(h) => agents::find(&tx.reader(), h),
+        None => Ok(None),
+    }
 }

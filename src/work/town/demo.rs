@@ -165,38 +165,21 @@ fn add_rigs(ctx: &mut Ctx, sources: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One bead of the demo: title, rig, type, priority, labels, under the epic or not.
-struct DemoBead {
-    title: &'static str,
-    rig: &'static str,
-    kind: &'static str,
-    priority: i64,
-    labels: &'static [&'static str],
-    in_epic: bool,
-}
-
-const fn bead(
-    title: &'static str,
-    rig: &'static str,
-    kind: &'static str,
-    priority: i64,
-    labels: &'static [&'static str],
-    in_epic: bool,
-) -> DemoBead {
-    DemoBead {
-        title,
-        rig,
-        kind,
-        priority,
-        labels,
-        in_epic,
-    }
-}
+/// One bead of the demo: title, rig, type, priority, labels, and whether it sits under the
+/// epic.
+type DemoBead = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static [&'static str],
+    bool,
+);
 
 /// The demo's work, in the order it is filed (the epic first: the others may sit under it).
 const WORK: &[DemoBead] = &[
-    bead("Checkout flow", "webapp", "epic", 1, &["checkout"], false),
-    bead(
+    ("Checkout flow", "webapp", "epic", 1, &["checkout"], false),
+    (
         "Cart page lists items with prices",
         "webapp",
         "feature",
@@ -204,7 +187,7 @@ const WORK: &[DemoBead] = &[
         &["checkout", "ui"],
         true,
     ),
-    bead(
+    (
         "Payment form validates card numbers",
         "webapp",
         "feature",
@@ -212,7 +195,7 @@ const WORK: &[DemoBead] = &[
         &["checkout"],
         true,
     ),
-    bead(
+    (
         "Email a receipt after payment",
         "webapp",
         "task",
@@ -220,7 +203,7 @@ const WORK: &[DemoBead] = &[
         &["checkout", "email"],
         true,
     ),
-    bead(
+    (
         "Crash when the cart is empty",
         "webapp",
         "bug",
@@ -228,7 +211,7 @@ const WORK: &[DemoBead] = &[
         &["ui"],
         false,
     ),
-    bead(
+    (
         "Product search takes 3 s",
         "webapp",
         "bug",
@@ -236,7 +219,7 @@ const WORK: &[DemoBead] = &[
         &["perf"],
         false,
     ),
-    bead(
+    (
         "Write the checkout guide",
         "docs_site",
         "task",
@@ -244,8 +227,8 @@ const WORK: &[DemoBead] = &[
         &["checkout"],
         false,
     ),
-    bead("FAQ: payment methods", "docs_site", "task", 3, &[], false),
-    bead(
+    ("FAQ: payment methods", "docs_site", "task", 3, &[], false),
+    (
         "Dark mode toggle in the header",
         "webapp",
         "feature",
@@ -253,7 +236,7 @@ const WORK: &[DemoBead] = &[
         &["ui"],
         false,
     ),
-    bead(
+    (
         "Document the orders API",
         "docs_site",
         "task",
@@ -261,7 +244,7 @@ const WORK: &[DemoBead] = &[
         &["api"],
         false,
     ),
-    bead(
+    (
         "Flaky test: cart total rounding",
         "webapp",
         "bug",
@@ -269,7 +252,7 @@ const WORK: &[DemoBead] = &[
         &["tests"],
         false,
     ),
-    bead(
+    (
         "Set up the docs skeleton",
         "docs_site",
         "chore",
@@ -283,17 +266,17 @@ const WORK: &[DemoBead] = &[
 /// convoys; returns the convoys.
 fn file_work(ctx: &mut Ctx) -> Result<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
-    for b in WORK {
+    for &(title, rig, kind, priority, labels, in_epic) in WORK {
         let created = beads::create(
             ctx,
             NewBead {
-                title: b.title.into(),
-                description: Some(format!("Demo work: {}.", b.title)),
-                issue_type: Some(b.kind.into()),
-                priority: Some(b.priority),
-                labels: b.labels.iter().map(|l| l.to_string()).collect(),
-                parent: b.in_epic.then(|| ids[0].clone()),
-                rig: Some(b.rig.into()),
+                title: title.into(),
+                description: Some(format!("Demo work: {title}.")),
+                issue_type: Some(kind.into()),
+                priority: Some(priority),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                parent: in_epic.then(|| ids[0].clone()),
+                rig: Some(rig.into()),
                 assignee: None,
             },
         )?;
@@ -301,7 +284,7 @@ fn file_work(ctx: &mut Ctx) -> Result<Vec<String>> {
     }
     let id = |title: &str| -> String {
         WORK.iter()
-            .position(|b| b.title == title)
+            .position(|b| b.0 == title)
             .map(|i| ids[i].clone())
             .unwrap_or_default()
     };
