@@ -288,7 +288,7 @@ fn check_statuses(r: &super::Reader<'_>, parsed: &Parsed) -> Result<(), LedgerEr
         );
     }
     let known =
-        |s: &str| super::STATUSES.contains(&s) || s == "tombstone" || custom.iter().any(|c| c == s);
+        |s: &str| super::STATUSES.contains(&s) || super::Status::of(s) == super::Status::Tombstone || custom.iter().any(|c| c == s);
     let bad: Vec<String> = parsed
         .issues
         .iter()

@@ -300,7 +300,7 @@ mod tests {
         }
         let mut blocked: HashSet<String> = status
             .iter()
-            .filter(|(_, s)| *s == "blocked")
+            .filter(|(_, s)| super::bead::Status::of(s) == super::bead::Status::Blocked)
             .map(|(i, _)| i.clone())
             .collect();
         for (issue, target, kind) in &edges {
