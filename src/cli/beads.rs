@@ -10,94 +10,10 @@ use serde_json::json;
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
     match cmd {
-        BeadCmd::Create {
-            title,
-            description,
-            issue_type,
-            priority,
-            labels,
-            parent,
-            rig,
-            assignee,
-        } => {
-            let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
-            let bead = beads::create(
-                ctx,
-                NewBead {
-                    title,
-                    description,
-                    issue_type,
-                    priority,
-                    labels,
-                    parent,
-                    rig,
-                    assignee,
-                },
-            )?;
-            if out.json {
-                let view = beads::show(ctx, &bead.id)?;
-                out.json(json!({ "bead": json::bead(&view) }))
-            } else if out.batch {
-                out.line(&bead.id)
-            } else {
-                out.line(format!("Created {}: {}", bead.id, bead.title))
-            }
-        }
+        BeadCmd::Create(a) => create(out, ctx, a),
         BeadCmd::Show { id } => show(out, ctx, &id),
-        BeadCmd::List {
-            status,
-            issue_type,
-            assignee,
-            label,
-            rig,
-            all,
-            limit,
-        } => {
-            let filter = ListFilter {
-                statuses: status,
-                types: issue_type,
-                assignee,
-                label,
-                all,
-                limit,
-                prefix: None,
-            };
-            let list = beads::list(ctx, filter, rig.as_deref())?;
-            print_summaries(out, &list)
-        }
-        BeadCmd::Update {
-            id,
-            title,
-            description,
-            notes,
-            status,
-            priority,
-            issue_type,
-            assignee,
-            add_labels,
-            remove_labels,
-        } => {
-            let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
-            let patch = BeadPatch {
-                title,
-                description,
-                notes,
-                status,
-                priority,
-                issue_type,
-                assignee,
-                add_labels,
-                remove_labels,
-            };
-            let (bead, outcome) = beads::update(ctx, &id, patch)?;
-            if out.json {
-                let view = beads::show(ctx, &bead.id)?;
-                out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed }))
-            } else {
-                out.line(format!("Updated {}", bead.id))?;
-                print_landed(out, &outcome)
-            }
-        }
+        BeadCmd::List(a) => list(out, ctx, a),
+        BeadCmd::Update(a) => update(out, ctx, a),
         BeadCmd::Close(a) => close(out, ctx, a),
         BeadCmd::Reopen { id } => {
             let bead = beads::reopen(ctx, &id)?;
@@ -144,6 +60,105 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             include_ephemeral,
             force,
         } => export(out, ctx, file, include_ephemeral, force),
+    }
+}
+
+/// `gt bead update`: change fields of a bead.
+fn update(out: &mut Out, ctx: &mut Ctx, a: UpdateArgs) -> Result<()> {
+    let UpdateArgs {
+        id,
+        title,
+        description,
+        notes,
+        status,
+        priority,
+        issue_type,
+        assignee,
+        add_labels,
+        remove_labels,
+    } = a;
+
+    let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
+    let patch = BeadPatch {
+        title,
+        description,
+        notes,
+        status,
+        priority,
+        issue_type,
+        assignee,
+        add_labels,
+        remove_labels,
+    };
+    let (bead, outcome) = beads::update(ctx, &id, patch)?;
+    if out.json {
+        let view = beads::show(ctx, &bead.id)?;
+        out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed }))
+    } else {
+        out.line(format!("Updated {}", bead.id))?;
+        print_landed(out, &outcome)
+    }
+}
+
+/// `gt bead list`: list beads (open ones unless --all or --status).
+fn list(out: &mut Out, ctx: &mut Ctx, a: ListArgs) -> Result<()> {
+    let ListArgs {
+        status,
+        issue_type,
+        assignee,
+        label,
+        rig,
+        all,
+        limit,
+    } = a;
+
+    let filter = ListFilter {
+        statuses: status,
+        types: issue_type,
+        assignee,
+        label,
+        all,
+        limit,
+        prefix: None,
+    };
+    let list = beads::list(ctx, filter, rig.as_deref())?;
+    print_summaries(out, &list)
+}
+
+/// `gt bead create`: file a new bead.
+fn create(out: &mut Out, ctx: &mut Ctx, a: CreateArgs) -> Result<()> {
+    let CreateArgs {
+        title,
+        description,
+        issue_type,
+        priority,
+        labels,
+        parent,
+        rig,
+        assignee,
+    } = a;
+
+    let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
+    let bead = beads::create(
+        ctx,
+        NewBead {
+            title,
+            description,
+            issue_type,
+            priority,
+            labels,
+            parent,
+            rig,
+            assignee,
+        },
+    )?;
+    if out.json {
+        let view = beads::show(ctx, &bead.id)?;
+        out.json(json!({ "bead": json::bead(&view) }))
+    } else if out.batch {
+        out.line(&bead.id)
+    } else {
+        out.line(format!("Created {}: {}", bead.id, bead.title))
     }
 }
 
@@ -484,71 +499,13 @@ pub struct CloseArgs {
 #[derive(Debug, Subcommand)]
 pub enum BeadCmd {
     /// File a new bead.
-    Create {
-        title: String,
-        #[arg(short, long)]
-        description: Option<String>,
-        /// task, bug, feature, epic, chore, decision (or a custom type).
-        #[arg(short = 't', long = "type")]
-        issue_type: Option<String>,
-        /// 0 (critical) to 4 (backlog); P0–P4 also accepted.
-        #[arg(short, long)]
-        priority: Option<String>,
-        /// Labels (repeat, or separate with commas).
-        #[arg(short, long = "label", value_delimiter = ',')]
-        labels: Vec<String>,
-        /// Make it a child of this bead (id `<parent>.<n>`).
-        #[arg(long)]
-        parent: Option<String>,
-        /// Rig whose prefix the bead gets (default: the rig you are in, else town-level `hq`).
-        #[arg(long)]
-        rig: Option<String>,
-        #[arg(long)]
-        assignee: Option<String>,
-    },
+    Create(CreateArgs),
     /// Show one bead with labels, dependencies and comments.
     Show { id: String },
     /// List beads (open ones unless --all or --status).
-    List {
-        #[arg(short, long, value_delimiter = ',')]
-        status: Vec<String>,
-        #[arg(short = 't', long = "type", value_delimiter = ',')]
-        issue_type: Vec<String>,
-        #[arg(long)]
-        assignee: Option<String>,
-        #[arg(short, long)]
-        label: Option<String>,
-        #[arg(long)]
-        rig: Option<String>,
-        /// Include closed beads, mail and ephemeral beads.
-        #[arg(long)]
-        all: bool,
-        #[arg(long, value_parser = count)]
-        limit: Option<usize>,
-    },
+    List(ListArgs),
     /// Change fields of a bead.
-    Update {
-        id: String,
-        #[arg(long)]
-        title: Option<String>,
-        #[arg(short, long)]
-        description: Option<String>,
-        #[arg(long)]
-        notes: Option<String>,
-        #[arg(short, long)]
-        status: Option<String>,
-        #[arg(short, long)]
-        priority: Option<String>,
-        #[arg(short = 't', long = "type")]
-        issue_type: Option<String>,
-        /// Assign (an empty value clears the assignee).
-        #[arg(long)]
-        assignee: Option<String>,
-        #[arg(long = "add-label", value_delimiter = ',')]
-        add_labels: Vec<String>,
-        #[arg(long = "remove-label", value_delimiter = ',')]
-        remove_labels: Vec<String>,
-    },
+    Update(UpdateArgs),
     /// Close beads; convoys whose beads are all closed land.
     Close(CloseArgs),
     /// Reopen a closed bead.
@@ -595,4 +552,71 @@ pub enum DepCmd {
     },
     /// What a bead depends on, and what depends on it.
     List { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    pub title: String,
+    #[arg(short, long)]
+    pub description: Option<String>,
+    /// task, bug, feature, epic, chore, decision (or a custom type).
+    #[arg(short = 't', long = "type")]
+    pub issue_type: Option<String>,
+    /// 0 (critical) to 4 (backlog); P0–P4 also accepted.
+    #[arg(short, long)]
+    pub priority: Option<String>,
+    /// Labels (repeat, or separate with commas).
+    #[arg(short, long = "label", value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// Make it a child of this bead (id `<parent>.<n>`).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Rig whose prefix the bead gets (default: the rig you are in, else town-level `hq`).
+    #[arg(long)]
+    pub rig: Option<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(short, long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    #[arg(short = 't', long = "type", value_delimiter = ',')]
+    pub issue_type: Vec<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(short, long)]
+    pub label: Option<String>,
+    #[arg(long)]
+    pub rig: Option<String>,
+    /// Include closed beads, mail and ephemeral beads.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_parser = count)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub id: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(short, long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(short, long)]
+    pub status: Option<String>,
+    #[arg(short, long)]
+    pub priority: Option<String>,
+    #[arg(short = 't', long = "type")]
+    pub issue_type: Option<String>,
+    /// Assign (an empty value clears the assignee).
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(long = "add-label", value_delimiter = ',')]
+    pub add_labels: Vec<String>,
+    #[arg(long = "remove-label", value_delimiter = ',')]
+    pub remove_labels: Vec<String>,
 }

@@ -161,84 +161,7 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
 
 fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
     match cmd {
-        AgentConfigCmd::Set(a) => {
-            let super::args::AgentSetArgs {
-                name,
-                command_line,
-                prompt,
-                prompt_flag,
-                ready_marker,
-                busy_marker,
-                busy_markers,
-                busy_patterns,
-                placeholders,
-                instruction_file,
-                startup_timeout,
-                urgent_interrupts,
-                escape_cancels,
-                env,
-                process_names,
-                command_chars,
-                refuse_chars,
-                neutralize,
-                submit_delay_ms,
-                set,
-                unset,
-            } = *a;
-            let rt = runtimes::set(
-                ctx,
-                &AgentSpec {
-                    name,
-                    command_line,
-                    prompt,
-                    prompt_flag,
-                    ready_marker,
-                    busy_marker,
-                    instruction_file,
-                    startup_timeout,
-                    urgent_interrupts,
-                    escape_cancels,
-                    env,
-                    process_names,
-                    placeholders,
-                    busy_markers,
-                    busy_patterns,
-                    command_chars,
-                    refuse_chars,
-                    neutralize,
-                    submit_delay_ms,
-                    set,
-                    unset,
-                },
-            )?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("runtime", &rt));
-            }
-            let what = if rt.builtin {
-                format!(
-                    "the {} preset with the town's {} (in town.toml)",
-                    rt.name,
-                    if rt.town_fields.is_empty() {
-                        "settings removed".to_string()
-                    } else {
-                        rt.town_fields.join(", ")
-                    }
-                )
-            } else {
-                "in town.toml".into()
-            };
-            out.line(format!(
-                "Runtime {} = {} ({what})",
-                rt.name,
-                rt.command_line()
-            ))?;
-            if rt.ready_marker.is_none() && rt.input_anchor.is_none() {
-                out.line(
-                    "  no --ready-marker: deliveries to it are checked only by screen changes",
-                )?;
-            }
-            Ok(())
-        }
+        AgentConfigCmd::Set(a) => runtime_set(out, ctx, *a),
         AgentConfigCmd::Check { name } => {
             let r = crate::work::agents::runtime_tools::check::check(ctx, &name)?;
             if out.json {
@@ -290,6 +213,86 @@ fn agent(out: &mut Out, ctx: &mut Ctx, cmd: AgentConfigCmd) -> Result<()> {
             }
             out.line(format!("Removed runtime {name}"))
         }
+    }
+}
+
+/// `gt config agent set`: define or change a runtime (checked whole before it is written).
+fn runtime_set(out: &mut Out, ctx: &mut Ctx, a: super::args::AgentSetArgs) -> Result<()> {
+    let rt = runtimes::set(ctx, &spec_of(a))?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("runtime", &rt));
+    }
+    let what = if rt.builtin {
+        format!(
+            "the {} preset with the town's {} (in town.toml)",
+            rt.name,
+            if rt.town_fields.is_empty() {
+                "settings removed".to_string()
+            } else {
+                rt.town_fields.join(", ")
+            }
+        )
+    } else {
+        "in town.toml".into()
+    };
+    out.line(format!(
+        "Runtime {} = {} ({what})",
+        rt.name,
+        rt.command_line()
+    ))?;
+    if rt.ready_marker.is_none() && rt.input_anchor.is_none() {
+        out.line("  no --ready-marker: deliveries to it are checked only by screen changes")?;
+    }
+    Ok(())
+}
+
+/// The runtime fields `gt config agent set` was given.
+fn spec_of(a: super::args::AgentSetArgs) -> AgentSpec {
+    let super::args::AgentSetArgs {
+        name,
+        command_line,
+        prompt,
+        prompt_flag,
+        ready_marker,
+        busy_marker,
+        busy_markers,
+        busy_patterns,
+        placeholders,
+        instruction_file,
+        startup_timeout,
+        urgent_interrupts,
+        escape_cancels,
+        env,
+        process_names,
+        command_chars,
+        refuse_chars,
+        neutralize,
+        submit_delay_ms,
+        set,
+        unset,
+    } = a;
+    AgentSpec {
+        name,
+        command_line,
+        prompt,
+        prompt_flag,
+        ready_marker,
+        busy_marker,
+        instruction_file,
+        startup_timeout,
+        urgent_interrupts,
+        escape_cancels,
+        env,
+        process_names,
+        placeholders,
+        busy_markers,
+        busy_patterns,
+        command_chars,
+        refuse_chars,
+        neutralize,
+        submit_delay_ms,
+        set,
+        unset,
     }
 }
 

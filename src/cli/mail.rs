@@ -50,49 +50,7 @@ fn print_items(out: &mut Out, items: &[MailItem]) -> Result<()> {
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
     match cmd {
-        MailCmd::Send {
-            to,
-            subject,
-            body,
-            stdin,
-            priority,
-            cc,
-            reply_to,
-        } => {
-            let body = body_from(body, stdin)?;
-            let from = ctx.actor.clone();
-            let sent = mail::send(
-                ctx,
-                &from,
-                &SendRequest {
-                    to,
-                    cc,
-                    subject,
-                    body,
-                    priority: Some(priority),
-                    reply_to,
-                },
-            )?;
-            if out.json {
-                return out.json_ser(&super::json::One::new("sent", &sent));
-            }
-            if out.batch {
-                return out.line(sent.ids.join("\n"));
-            }
-            out.line(format!(
-                "Sent to {} ({} message(s), thread {})",
-                sent.recipients.join(", "),
-                sent.ids.len(),
-                sent.thread
-            ))?;
-            if !sent.notifications.is_empty() {
-                out.line(format!(
-                    "  {} running recipient(s) will see it at their prompt",
-                    sent.notifications.len()
-                ))?;
-            }
-            Ok(())
-        }
+        MailCmd::Send(a) => send(out, ctx, a),
         MailCmd::Inbox {
             address,
             unread,
@@ -209,6 +167,53 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
     }
 }
 
+/// `gt mail send`: send a message (one copy per recipient; running recipients are told at their prompt).
+fn send(out: &mut Out, ctx: &mut Ctx, a: SendArgs) -> Result<()> {
+    let SendArgs {
+        to,
+        subject,
+        body,
+        stdin,
+        priority,
+        cc,
+        reply_to,
+    } = a;
+
+    let body = body_from(body, stdin)?;
+    let from = ctx.actor.clone();
+    let sent = mail::send(
+        ctx,
+        &from,
+        &SendRequest {
+            to,
+            cc,
+            subject,
+            body,
+            priority: Some(priority),
+            reply_to,
+        },
+    )?;
+    if out.json {
+        return out.json_ser(&super::json::One::new("sent", &sent));
+    }
+    if out.batch {
+        return out.line(sent.ids.join("\n"));
+    }
+    out.line(format!(
+        "Sent to {} ({} message(s), thread {})",
+        sent.recipients.join(", "),
+        sent.ids.len(),
+        sent.thread
+    ))?;
+    if !sent.notifications.is_empty() {
+        out.line(format!(
+            "  {} running recipient(s) will see it at their prompt",
+            sent.notifications.len()
+        ))?;
+    }
+    Ok(())
+}
+
 /// `gt mail reply`: answer a message (to its sender, same thread).
 fn reply(
     out: &mut Out,
@@ -293,31 +298,12 @@ fn entry_cmd(out: &mut Out, ctx: &mut Ctx, kind: Kind, cmd: MailEntryCmd) -> Res
 
 // ---- command-line grammar of these commands (clap) ----
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Subcommand)]
 pub enum MailCmd {
     /// Send a message (one copy per recipient; running recipients are told at their prompt).
-    Send {
-        /// Agent addresses, overseer, <rig>/, list:<name>, queue:<name>, @group, patterns.
-        #[arg(required = true)]
-        to: Vec<String>,
-        #[arg(short, long)]
-        subject: String,
-        #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
-        body: Option<String>,
-        /// Read the body from stdin.
-        #[arg(long)]
-        stdin: bool,
-        /// urgent, high, normal or low.
-        #[arg(long, default_value = "normal")]
-        priority: String,
-        #[arg(long)]
-        cc: Vec<String>,
-        /// Answer this message (same thread).
-        #[arg(long)]
-        reply_to: Option<String>,
-    },
+    Send(SendArgs),
     /// Messages for an address (yours by default), newest first.
     Inbox {
         address: Option<String>,
@@ -401,4 +387,26 @@ pub enum MailEntryCmd {
         members: Vec<String>,
     },
     Show,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Agent addresses, overseer, <rig>/, list:<name>, queue:<name>, @group, patterns.
+    #[arg(required = true)]
+    pub to: Vec<String>,
+    #[arg(short, long)]
+    pub subject: String,
+    #[arg(short = 'm', long = "message", conflicts_with = "stdin")]
+    pub body: Option<String>,
+    /// Read the body from stdin.
+    #[arg(long)]
+    pub stdin: bool,
+    /// urgent, high, normal or low.
+    #[arg(long, default_value = "normal")]
+    pub priority: String,
+    #[arg(long)]
+    pub cc: Vec<String>,
+    /// Answer this message (same thread).
+    #[arg(long)]
+    pub reply_to: Option<String>,
 }

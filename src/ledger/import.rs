@@ -287,8 +287,11 @@ fn check_statuses(r: &super::Reader<'_>, parsed: &Parsed) -> Result<(), LedgerEr
                 .filter(|s| !s.is_empty()),
         );
     }
-    let known =
-        |s: &str| super::STATUSES.contains(&s) || super::Status::of(s) == super::Status::Tombstone || custom.iter().any(|c| c == s);
+    let known = |s: &str| {
+        super::STATUSES.contains(&s)
+            || super::Status::of(s) == super::Status::Tombstone
+            || custom.iter().any(|c| c == s)
+    };
     let bad: Vec<String> = parsed
         .issues
         .iter()

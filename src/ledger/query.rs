@@ -300,7 +300,7 @@ mod tests {
         }
         let mut blocked: HashSet<String> = status
             .iter()
-            .filter(|(_, s)| super::bead::Status::of(s) == super::bead::Status::Blocked)
+            .filter(|(_, s)| crate::ledger::Status::of(s) == crate::ledger::Status::Blocked)
             .map(|(i, _)| i.clone())
             .collect();
         for (issue, target, kind) in &edges {

@@ -162,11 +162,7 @@ fn sling_is_idempotent_refuses_other_targets_and_closed_beads() {
     let s = Sandbox::with_sim_rig("r1");
     s.sim_runtime("slowsim", "--busy 60", &[]);
     let b = s.create(&["Only once", "--rig", "r1"]);
-    let first = s.json(&["sling", &b, "r1", "--agent", "slowsim"]);
-    let agent = first["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "r1", "--agent", "slowsim"]);
     let again = s.json(&["sling", &b, "r1"]);
     assert_eq!(again["slung"][0]["already"], true, "{again}");
     assert_eq!(again["slung"][0]["agent"], agent.as_str());
@@ -420,11 +416,7 @@ fn done_saves_uncommitted_work_and_refuses_empty_work() {
     // A polecat that did nothing cannot claim it is done…
     s.sim_runtime("idlesim", "--hang", &[]);
     let c = s.create(&["Nothing to do", "--rig", "r4"]);
-    let out = s.json(&["sling", &c, "r4", "--agent", "idlesim"]);
-    let idle_agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let idle_agent = s.sling_agent(&[&c, "r4", "--agent", "idlesim"]);
     let r = s.gt(&["done", "--agent", &idle_agent]);
     assert_eq!(r.code, 2);
     assert!(
@@ -521,11 +513,7 @@ fn peek_and_attach_show_the_agent_and_come_back() {
     let s = Sandbox::with_sim_rig("r6");
     s.sim_runtime("slowsim", "--busy 0.2", &[]);
     let b = s.create(&["Look at me", "--rig", "r6"]);
-    let out = s.json(&["sling", &b, "r6", "--agent", "slowsim"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "r6", "--agent", "slowsim"]);
     wait_for(30, "the agent to finish", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });

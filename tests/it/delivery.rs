@@ -9,11 +9,7 @@ fn agent_with(switches: &str, extra: &[&str]) -> (Sandbox, String) {
     let s = Sandbox::with_sim_rig("rig");
     s.sim_runtime("thesim", switches, extra);
     let b = s.create(&["Something to do", "--rig", "rig"]);
-    let out = s.json(&["sling", &b, "rig", "--agent", "thesim"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "rig", "--agent", "thesim"]);
     (s, agent)
 }
 
@@ -199,11 +195,7 @@ fn a_paste_prompt_runtime_gets_its_beacon_confirmed() {
     let s = Sandbox::with_sim_rig("rig");
     s.sim_runtime("pastesim", "--busy 0.2", &["--prompt", "paste"]);
     let b = s.create(&["Pasted beacon", "--rig", "rig"]);
-    let out = s.json(&["sling", &b, "rig", "--agent", "pastesim"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "rig", "--agent", "pastesim"]);
     wait_idle(&s, &agent);
     let got = s.sim_received(&agent);
     assert_eq!(got.len(), 1, "{got:?}");

@@ -158,11 +158,7 @@ fn dead_pid() -> u32 {
 /// Slings one bead to a sim polecat and waits until it is done (idle, merge request queued).
 fn idle_polecat(s: &Sandbox) -> String {
     let bead = s.create(&["Real work", "--rig", "gastown"]);
-    let slung = s.json(&["sling", &bead, "gastown"]);
-    let agent = slung["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&bead, "gastown"]);
     wait_for(60, "the polecat to finish", || {
         let v = s.agent_view(&agent);
         (v["state"] == "idle" && v["hook"].is_null()).then_some(())

@@ -21,11 +21,7 @@ fn town_with_agent(switches: &str) -> (Sandbox, String) {
     let s = Sandbox::with_sim_rig("rig");
     s.sim_runtime("thesim", switches, &[]);
     let b = s.create(&["First job", "--rig", "rig"]);
-    let out = s.json(&["sling", &b, "rig", "--agent", "thesim"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "rig", "--agent", "thesim"]);
     (s, agent)
 }
 

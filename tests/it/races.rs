@@ -20,11 +20,7 @@ fn finish(c: Child) -> Run {
 /// A polecat running a simulator that stays busy, so it never runs `gt done` itself.
 fn busy_polecat(s: &Sandbox, rig: &str, title: &str) -> (String, String) {
     let b = s.create(&[title, "--rig", rig]);
-    let out = s.json(&["sling", &b, rig, "--agent", "slowsim"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, rig, "--agent", "slowsim"]);
     (b, agent)
 }
 

@@ -64,11 +64,7 @@ fn a_red_gate_sends_the_work_back_with_the_reason() {
     let s = Sandbox::with_sim_rig("gastown");
     set_gates(&s, "gastown", r#"["echo the tests are red; exit 3"]"#);
     let a = s.create(&["Breaks things", "--rig", "gastown"]);
-    let slung = s.json(&["sling", &a, "gastown"]);
-    let agent = slung["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&a, "gastown"]);
     wait_for(60, "the merge request", || {
         (merge_requests(&s) == 1).then_some(())
     });

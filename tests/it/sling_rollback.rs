@@ -101,11 +101,7 @@ fn a_rollback_restores_a_reused_polecat_and_a_moved_bead() {
     let s = Sandbox::with_sim_rig("rb");
     s.sim_runtime("slowsim", "--busy 60", &[]);
     let a = s.create(&["Held by ash", "--rig", "rb"]);
-    let first = s.json(&["sling", &a, "rb", "--agent", "slowsim"]);
-    let holder = first["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let holder = s.sling_agent(&[&a, "rb", "--agent", "slowsim"]);
     // Moving it (--force) to a polecat whose window cannot start must give it back.
     let o = s
         .cmd(&s.town(), &["sling", &a, "rb/polecats/reed", "--force"])
@@ -152,11 +148,7 @@ fn an_undone_slings_beacon_never_reaches_a_later_session() {
     );
     // The next polecat of that name gets its own work and a nudge, never the old beacon.
     let second = s.create(&["Real work", "--rig", "rb"]);
-    let out = s.json(&["sling", &second, "rb"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&second, "rb"]);
     let r = s.gt(&["--batch", "nudge", &agent, "hello", "--wait", "30"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let got = s.sim_received(&agent);
@@ -174,11 +166,7 @@ fn a_rollback_gives_a_reused_polecat_back_its_unmerged_branch() {
     );
     // A polecat finishes one bead: idle, with an unmerged branch waiting in the queue.
     let a = s.create(&["First job", "--rig", "rb"]);
-    let out = s.json(&["sling", &a, "rb"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&a, "rb"]);
     wait_for(30, "the first job to be done", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });

@@ -169,11 +169,7 @@ fn a_runtime_that_cannot_start_is_not_restarted_in_a_loop() {
     }
     s.sim_runtime("fragile", "--busy 600", &[]);
     let bead = s.create(&["Long job", "--rig", "rig"]);
-    let out = s.json(&["sling", &bead, "rig", "--agent", "fragile"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&bead, "rig", "--agent", "fragile"]);
     // Its runtime breaks (an upgrade gone wrong), then its window goes.
     s.ok(&[
         "--batch",

@@ -151,11 +151,7 @@ fn town_with_busy_agents(rig: &str, n: usize) -> (Sandbox, Vec<(String, String)>
     let mut agents = Vec::new();
     for i in 0..n {
         let b = s.create(&[&format!("Work {i}"), "--rig", rig]);
-        let out = s.json(&["sling", &b, rig, "--agent", "busysim"]);
-        let agent = out["slung"][0]["agent"]
-            .as_str()
-            .expect("agent")
-            .to_string();
+        let agent = s.sling_agent(&[&b, rig, "--agent", "busysim"]);
         agents.push((agent, b));
     }
     (s, agents)

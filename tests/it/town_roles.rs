@@ -281,11 +281,7 @@ fn feed_and_status_show_the_town() {
     let s = Sandbox::with_sim_rig("rig");
     s.sim_runtime("fast", "--busy 0.1", &[]);
     let b = s.create(&["Feed me", "--rig", "rig"]);
-    let out = s.json(&["sling", &b, "rig", "--agent", "fast"]);
-    let agent = out["slung"][0]["agent"]
-        .as_str()
-        .expect("agent")
-        .to_string();
+    let agent = s.sling_agent(&[&b, "rig", "--agent", "fast"]);
     wait_for(30, "done", || {
         (s.agent_view(&agent)["state"] == "idle").then_some(())
     });

@@ -65,19 +65,7 @@ pub fn watch_into(
     ready: &mut Ready,
 ) -> Result<()> {
     let server = ctx.tmux();
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(rt.startup_timeout_secs);
-    let mut ready_since: Option<Instant> = None;
-    let mut prompt_since: Option<Instant> = None;
-    let mut status_waits = 0;
-    // The dialog last answered, and the screen and when it last changed since.
-    let mut answered: Option<usize> = None;
-    let mut last_text = String::new();
-    let mut changed_at = Instant::now();
-    let readable = rt.ready_marker.is_some()
-        || rt.input_anchor.is_some()
-        || rt.busy_texts().next().is_some()
-        || !rt.busy_patterns.is_empty();
+    let mut w = Watch::new(agent, created, rt, env);
     loop {
         let pane = server
             .panes()?
@@ -90,11 +78,11 @@ pub fn watch_into(
             )));
         };
         let text = server.capture(&created.pane_id, 60).unwrap_or_default();
-        if pane.dead && pane.exit_status.is_none() && status_waits < 60 {
+        if pane.dead && pane.exit_status.is_none() && w.status_waits < 60 {
             // tmux lists the pane dead when its terminal closes and learns the exit status
             // only when it reaps the process — up to seconds later on a loaded machine; some
             // runtimes' status it never learns (then 3 s are spent waiting for it).
-            status_waits += 1;
+            w.status_waits += 1;
             std::thread::sleep(POLL);
             continue;
         }
@@ -109,85 +97,157 @@ pub fn watch_into(
                 evidence(rt, env, &text)
             )));
         }
-        if text != last_text {
-            last_text = text.clone();
-            changed_at = Instant::now();
-        }
+        w.saw(&text);
         let s = screen::read(rt, &text);
         if let Some(i) = s.dialog {
-            let d = &rt.dialogs[i];
-            if answered == Some(i) && changed_at.elapsed() < STILL_FOR {
-                // Just answered: give it time to go before answering again.
-                if Instant::now() >= deadline {
-                    return Err(Error::failed(format!(
-                        "{} did not reach its prompt within {} s{}",
-                        rt.name,
-                        rt.startup_timeout_secs,
-                        evidence(rt, env, &text)
-                    )));
-                }
-                std::thread::sleep(POLL);
-                continue;
-            }
-            let times = ready.answered.iter().filter(|n| **n == d.name).count();
-            if !startup::may_answer(d, rt, env) || times >= MAX_ANSWERS {
-                let why = if times >= MAX_ANSWERS {
-                    format!("gt answered it {times} times and it stayed")
-                } else {
-                    "only a person can answer it".into()
-                };
-                return Err(Error::failed(format!(
-                    "{} stopped at its \"{}\" screen ({why}){}",
-                    rt.name,
-                    d.name,
-                    shown(rt, env, startup::dialog_lines(&text, d, 16))
-                )));
-            }
-            std::thread::sleep(DIALOG_SETTLE);
-            server.press_dialog_keys(&created.pane_id, &d.keys)?;
-            tracing::info!(agent, dialog = %d.name, "answered a startup dialog");
-            ready.answered.push(d.name.clone());
-            ready_since = None;
-            answered = Some(i);
-            changed_at = Instant::now();
+            w.dialog(ctx, ready, i, &text)?;
             continue;
         }
-        answered = None;
-        let now_ready = if !readable {
-            started.elapsed() >= Duration::from_millis(500)
+        w.answered = None;
+        if w.ready(&s, &text, beacon_given) {
+            server.mark_ready(&created.pane_id)?;
+            ready.waited_ms = w.started.elapsed().as_millis();
+            return Ok(());
+        }
+        w.check_deadline(&text)?;
+        std::thread::sleep(POLL);
+    }
+}
+
+/// What the start watcher has seen so far.
+struct Watch<'a> {
+    agent: &'a str,
+    created: &'a Created,
+    rt: &'a Runtime,
+    env: &'a [(String, String)],
+    started: Instant,
+    deadline: Instant,
+    /// Since when the runtime has looked ready (it must stay so for `ready_settle_ms`).
+    ready_since: Option<Instant>,
+    /// Since when its prompt has shown.
+    prompt_since: Option<Instant>,
+    /// Rounds spent waiting for tmux to learn a dead runtime's exit status.
+    status_waits: u32,
+    /// The dialog last answered, and the screen and when it last changed since.
+    answered: Option<usize>,
+    last_text: String,
+    changed_at: Instant,
+    /// Whether the runtime shows anything gt can read (markers, a busy text, an anchor).
+    readable: bool,
+}
+
+impl<'a> Watch<'a> {
+    fn new(
+        agent: &'a str,
+        created: &'a Created,
+        rt: &'a Runtime,
+        env: &'a [(String, String)],
+    ) -> Self {
+        let started = Instant::now();
+        Watch {
+            agent,
+            created,
+            rt,
+            env,
+            started,
+            deadline: started + Duration::from_secs(rt.startup_timeout_secs),
+            ready_since: None,
+            prompt_since: None,
+            status_waits: 0,
+            answered: None,
+            last_text: String::new(),
+            changed_at: started,
+            readable: rt.ready_marker.is_some()
+                || rt.input_anchor.is_some()
+                || rt.busy_texts().next().is_some()
+                || !rt.busy_patterns.is_empty(),
+        }
+    }
+
+    fn saw(&mut self, text: &str) {
+        if text != self.last_text {
+            self.last_text = text.to_string();
+            self.changed_at = Instant::now();
+        }
+    }
+
+    fn check_deadline(&self, text: &str) -> Result<()> {
+        if Instant::now() >= self.deadline {
+            return Err(Error::failed(format!(
+                "{} did not reach its prompt within {} s{}",
+                self.rt.name,
+                self.rt.startup_timeout_secs,
+                evidence(self.rt, self.env, text)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Dialog `i` is on screen: answered if gt may (and has not given up), else the start
+    /// fails with what the screen shows.
+    fn dialog(&mut self, ctx: &Ctx, ready: &mut Ready, i: usize, text: &str) -> Result<()> {
+        let (rt, env) = (self.rt, self.env);
+        let d = &rt.dialogs[i];
+        if self.answered == Some(i) && self.changed_at.elapsed() < STILL_FOR {
+            // Just answered: give it time to go before answering again.
+            self.check_deadline(text)?;
+            std::thread::sleep(POLL);
+            return Ok(());
+        }
+        let times = ready.answered.iter().filter(|n| **n == d.name).count();
+        if !startup::may_answer(d, rt, env) || times >= MAX_ANSWERS {
+            let why = if times >= MAX_ANSWERS {
+                format!("gt answered it {times} times and it stayed")
+            } else {
+                "only a person can answer it".into()
+            };
+            return Err(Error::failed(format!(
+                "{} stopped at its \"{}\" screen ({why}){}",
+                rt.name,
+                d.name,
+                shown(rt, env, startup::dialog_lines(text, d, 16))
+            )));
+        }
+        std::thread::sleep(DIALOG_SETTLE);
+        ctx.tmux()
+            .press_dialog_keys(&self.created.pane_id, &d.keys)?;
+        tracing::info!(agent = self.agent, dialog = %d.name, "answered a startup dialog");
+        ready.answered.push(d.name.clone());
+        self.ready_since = None;
+        self.answered = Some(i);
+        self.changed_at = Instant::now();
+        Ok(())
+    }
+
+    /// Whether the runtime has been ready for work long enough: at its prompt (having shown
+    /// the beacon, or quiet there for a while) or working; any screen, after a moment, for a
+    /// runtime with nothing to read.
+    fn ready(&mut self, s: &screen::Screen, text: &str, beacon_given: bool) -> bool {
+        let now_ready = if !self.readable {
+            self.started.elapsed() >= Duration::from_millis(500)
         } else if s.starting {
             false
         } else if beacon_given {
             s.busy
                 || (s.at_prompt && text.contains(BEACON_TAG))
-                || (s.at_prompt && prompt_since.is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
+                || (s.at_prompt
+                    && self
+                        .prompt_since
+                        .is_some_and(|t| t.elapsed() >= QUIET_PROMPT))
         } else {
             s.at_prompt || s.busy
         };
         if s.at_prompt {
-            prompt_since.get_or_insert_with(Instant::now);
+            self.prompt_since.get_or_insert_with(Instant::now);
         } else {
-            prompt_since = None;
+            self.prompt_since = None;
         }
-        if now_ready {
-            let since = *ready_since.get_or_insert_with(Instant::now);
-            if since.elapsed() >= Duration::from_millis(rt.ready_settle_ms) {
-                server.mark_ready(&created.pane_id)?;
-                ready.waited_ms = started.elapsed().as_millis();
-                return Ok(());
-            }
-        } else {
-            ready_since = None;
+        if !now_ready {
+            self.ready_since = None;
+            return false;
         }
-        if Instant::now() >= deadline {
-            return Err(Error::failed(format!(
-                "{} did not reach its prompt within {} s{}",
-                rt.name,
-                rt.startup_timeout_secs,
-                evidence(rt, env, &text)
-            )));
-        }
-        std::thread::sleep(POLL);
+        let since = *self.ready_since.get_or_insert_with(Instant::now);
+        since.elapsed() >= Duration::from_millis(self.rt.ready_settle_ms)
     }
 }
 
