@@ -102,26 +102,16 @@ fn update(out: &mut Out, ctx: &mut Ctx, a: UpdateArgs) -> Result<()> {
 
 /// `gt bead list`: list beads (open ones unless --all or --status).
 fn list(out: &mut Out, ctx: &mut Ctx, a: ListArgs) -> Result<()> {
-    let ListArgs {
-        status,
-        issue_type,
-        assignee,
-        label,
-        rig,
-        all,
-        limit,
-    } = a;
-
     let filter = ListFilter {
-        statuses: status,
-        types: issue_type,
-        assignee,
-        label,
-        all,
-        limit,
+        statuses: a.status,
+        types: a.issue_type,
+        assignee: a.assignee,
+        label: a.label,
+        all: a.all,
+        limit: a.limit,
         prefix: None,
     };
-    let list = beads::list(ctx, filter, rig.as_deref())?;
+    let list = beads::list(ctx, filter, a.rig.as_deref())?;
     print_summaries(out, &list)
 }
 
