@@ -7,6 +7,14 @@ use std::collections::BTreeMap;
 
 const PRESETS: &str = include_str!("runtimes.toml");
 
+/// Hook configuration gt knows how to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookDialect {
+    /// Claude Code: `hooks` in the project's `.claude/settings.local.json`.
+    ClaudeSettings,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum PromptMode {
@@ -219,6 +227,10 @@ pub struct Runtime {
     pub process_names: Vec<String>,
     #[serde(default)]
     pub instruction_file: Option<String>,
+    /// How the runtime tells gt what happens in a session (session start, prompt, turn end,
+    /// waiting, compaction, end): the dialect of hook configuration gt writes per worktree.
+    #[serde(default)]
+    pub hooks: Option<HookDialect>,
     #[serde(default)]
     pub escape_cancels: bool,
     /// Urgent messages may interrupt its work: Escape, then delivery at its prompt. Off by

@@ -1,9 +1,9 @@
-//! `gt agent`: one agent's session (flush, the simulator).
+//! `gt agent`: one agent's session (its runtime's events, flush, the simulator).
 
 use super::args::{WEEK, at_most, seconds};
 use super::output::Out;
 use crate::agent::sim::{self, SimOptions};
-use crate::work::{agents, agents::delivery};
+use crate::work::{agents, agents::delivery, agents::runtime_events};
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -34,6 +34,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 )))
             }
         }
+        AgentCmd::Event { kind, dialect } => event(out, session, &kind, dialect.as_deref()),
         AgentCmd::Flush { agent, wait } => {
             let ctx = session.ctx()?;
             let info = agents::require(ctx, &agent)?;
@@ -57,12 +58,58 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
     }
 }
 
+/// `gt agent event <kind>`: a runtime's hook reporting what happened in the session of the
+/// agent it runs for (`$GT_AGENT`), with the runtime's JSON payload on stdin. A session start
+/// also prints `gt prime`, which the runtime adds to the agent's context.
+fn event(
+    out: &mut Out,
+    session: &mut super::Session,
+    kind: &str,
+    dialect: Option<&str>,
+) -> Result<()> {
+    use std::io::Read;
+    let kind = runtime_events::HookKind::parse(kind)?;
+    // The payload is small JSON; more than a MiB is not a hook payload.
+    let mut payload = String::new();
+    let _ = std::io::stdin().take(1 << 20).read_to_string(&mut payload);
+    let ctx = session.ctx()?;
+    let me = agents::whoami(ctx).to_string();
+    let last = runtime_events::record(ctx, &me, kind, &payload)?;
+    if kind.primes() && !out.json {
+        let p = crate::work::views::prime::prime(ctx)?;
+        let text = super::prime::prime_text(&p, &ctx.town.config.name);
+        return match dialect {
+            // Claude Code takes a session-start hook's context from its JSON answer.
+            Some("claude-settings") => out.line(
+                serde_json::json!({"hookSpecificOutput": {
+                    "hookEventName": "SessionStart",
+                    "additionalContext": text,
+                }})
+                .to_string(),
+            ),
+            _ => out.line(text.trim_end()),
+        };
+    }
+    if out.json {
+        return out.json_ser(&super::json::One::new("event", &last));
+    }
+    Ok(())
+}
+
 // ---- command-line grammar (clap) ----
 
 #[derive(Debug, Subcommand)]
 pub enum AgentCmd {
     /// The simulator: a stand-in for an AI coding CLI (no AI), used by `gt demo` and the tests.
     Sim(SimArgs),
+    /// What the agent's runtime reports through its hooks (run by the runtime, not by people):
+    /// session-start, prompt-submit, turn-end, needs-input, compact or session-end.
+    Event {
+        kind: String,
+        /// The hook dialect of the runtime calling (how it wants its answer).
+        #[arg(long = "for")]
+        dialect: Option<String>,
+    },
     /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
     Flush {
         agent: String,

@@ -9,59 +9,83 @@ pub fn prime_cmd(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
     if out.json {
         return out.json_ser(&PrimeDoc::of(&p, &ctx.town.config.name));
     }
-    out.line(format!(
-        "# gt prime — {} ({} of {}) in town {}",
-        p.address,
-        p.address.role(),
-        p.address.rig().unwrap_or("the town"),
-        ctx.town.config.name
-    ))?;
-    out.line("")?;
-    out.line(p.role_text.trim_end())?;
+    out.line(prime_text(&p, &ctx.town.config.name).trim_end())
+}
+
+/// What an agent reads first: who it is, its role, a handoff note, its hook (with the
+/// molecule's checklist), its mail.
+pub(super) fn prime_text(p: &prime::Prime, town: &str) -> String {
+    let mut t = String::new();
+    line(
+        &mut t,
+        format!(
+            "# gt prime — {} ({} of {}) in town {}",
+            p.address,
+            p.address.role(),
+            p.address.rig().unwrap_or("the town"),
+            town
+        ),
+    );
+    line(&mut t, "");
+    line(&mut t, p.role_text.trim_end());
     if let Some((id, note)) = &p.handoff {
-        out.line(format!(
-            "\n## Handoff note from your previous session ({id})"
-        ))?;
-        out.line(note.trim_end())?;
-        out.line(format!("(mark it read with `gt mail read {id}`)"))?;
+        line(
+            &mut t,
+            format!("\n## Handoff note from your previous session ({id})"),
+        );
+        line(&mut t, note.trim_end());
+        line(&mut t, format!("(mark it read with `gt mail read {id}`)"));
     }
-    out.line("\n## Your hook")?;
+    line(&mut t, "\n## Your hook");
     match &p.hook {
         Some(b) => {
-            out.line(format!(
-                "{}: {}  [{}, P{}, {}]",
-                b.id, b.title, b.status, b.priority, b.issue_type
-            ))?;
+            line(
+                &mut t,
+                format!(
+                    "{}: {}  [{}, P{}, {}]",
+                    b.id, b.title, b.status, b.priority, b.issue_type
+                ),
+            );
             if let Some(d) = b.description.as_deref().filter(|d| !d.is_empty()) {
-                out.line("")?;
-                out.line(d)?;
+                line(&mut t, "");
+                line(&mut t, d);
             }
             if let Some(br) = &p.branch {
-                out.line(format!(
-                    "\nBranch {br} in {}",
-                    or_dash(p.worktree.as_deref())
-                ))?;
+                line(
+                    &mut t,
+                    format!("\nBranch {br} in {}", or_dash(p.worktree.as_deref())),
+                );
             }
             match &p.molecule {
-                Some(m) => print_checklist(out, m)?,
-                None => out.line("\nThis is your work now: do it, commit, then run `gt done`.")?,
+                Some(m) => checklist(&mut t, m),
+                None => line(
+                    &mut t,
+                    "\nThis is your work now: do it, commit, then run `gt done`.",
+                ),
             }
         }
-        None => out.line("Nothing is on your hook. Wait for work to be slung to you.")?,
+        None => line(
+            &mut t,
+            "Nothing is on your hook. Wait for work to be slung to you.",
+        ),
     }
-    out.line(format!("\n## Mail\n{} unread", p.unread_mail))
+    line(&mut t, format!("\n## Mail\n{} unread", p.unread_mail));
+    t
 }
 
 /// The molecule as a checklist, the current step spelled out: what an agent works from.
-fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<()> {
+fn checklist(t: &mut String, m: &crate::work::molecule::MolView) {
     use crate::work::molecule::StepState;
-    out.line(format!(
-        "\n## Checklist: molecule {} ({}), {}/{} steps done",
-        m.root,
-        m.formula.as_deref().unwrap_or("formula"),
-        m.done_count(),
-        m.steps.len()
-    ))?;
+    line(
+        t,
+        format!(
+            "\n## Checklist: molecule {} ({}), {}/{} steps done",
+            m.root,
+            m.formula.as_deref().unwrap_or("formula"),
+            m.done_count(),
+            m.steps.len()
+        ),
+    );
     let current = m.ready().next().map(|s| s.bead.clone());
     for s in &m.steps {
         let mark = match s.state {
@@ -75,27 +99,37 @@ fn print_checklist(out: &mut Out, m: &crate::work::molecule::MolView) -> Result<
         } else {
             String::new()
         };
-        out.line(format!("{mark} {}  {}{wait}", s.key, s.title))?;
+        line(t, format!("{mark} {}  {}{wait}", s.key, s.title));
     }
     match m.steps.iter().find(|s| Some(&s.bead) == current.as_ref()) {
         Some(s) => {
-            out.line(format!("\n### Now: {} ({})", s.title, s.key))?;
+            line(t, format!("\n### Now: {} ({})", s.title, s.key));
             if let Some(d) = s.description.as_deref().filter(|d| !d.is_empty()) {
-                out.line(d)?;
+                line(t, d);
             }
             if let Some(a) = s.acceptance.as_deref().filter(|a| !a.is_empty()) {
-                out.line(format!("Done when: {a}"))?;
+                line(t, format!("Done when: {a}"));
             }
-            out.line(format!(
-                "\nWhen it is done: `gt mol step done {}`. Then `gt prime` (or `gt mol status`) shows the next step. After the last step, commit and run `gt done`.",
-                s.key
-            ))
+            line(
+                t,
+                format!(
+                    "\nWhen it is done: `gt mol step done {}`. Then `gt prime` (or `gt mol status`) shows the next step. After the last step, commit and run `gt done`.",
+                    s.key
+                ),
+            )
         }
-        None if m.is_complete() => out
-            .line("\nEvery step is done: commit, then run `gt done`."),
-        None => out
-            .line("\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`)."),
+        None if m.is_complete() => line(t, "\nEvery step is done: commit, then run `gt done`."),
+        None => line(
+            t,
+            "\nNo step is ready: the open ones wait on something outside this molecule (`gt mol status`).",
+        ),
     }
+}
+
+/// One line of the text.
+fn line(t: &mut String, text: impl AsRef<str>) {
+    t.push_str(text.as_ref());
+    t.push('\n');
 }
 
 /// `gt prime --json`: what an agent reads first, for a script or a runtime hook.

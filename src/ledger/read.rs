@@ -137,6 +137,16 @@ impl<'c> Reader<'c> {
         Ok(out)
     }
 
+    /// The newest event of one type on one bead.
+    pub fn last_event(&self, issue_id: &str, event_type: &str) -> R<Option<Event>> {
+        let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                   FROM events WHERE issue_id = ?1 AND event_type = ?2 ORDER BY id DESC LIMIT 1";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        Ok(stmt
+            .query_row(params![issue_id, event_type], event_from_row)
+            .optional()?)
+    }
+
     /// Events with id > `after`, not older than `since` (RFC 3339), oldest first.
     pub fn events_after(&self, after: i64, since: Option<&str>, limit: usize) -> R<Vec<Event>> {
         let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra

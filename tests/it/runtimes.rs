@@ -327,6 +327,9 @@ fn conformance(c: Conformance) {
         "{cli}: sling → first model request {:?}",
         beacon.at.duration_since(t0)
     );
+    if rt["hooks"].is_string() {
+        runtime_reports_through_hooks(&c, &agent);
+    }
     c.wait_state(&agent, "working", "working", 30);
     let stalled = c.wait_state(&agent, "working", "stalled", 40);
     assert!(
@@ -581,6 +584,52 @@ fn conformance(c: Conformance) {
 
 /// Sets the CLI up as its user would for the scripted server (see `crate::common::cli_setup`) and
 /// runs the whole conformance.
+/// A runtime with hooks tells gt itself: its session start reaches the ledger with the
+/// runtime's own session id, `gt prime` reaches the model as context, `gt agents` shows the
+/// last event and its age, and the hook configuration stays out of git.
+fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
+    let cli = c.cli;
+    let view = c.s.agent_view(agent);
+    let wt = view["worktree"].as_str().expect("worktree").to_string();
+    let settings = std::fs::read_to_string(Path::new(&wt).join(".claude/settings.local.json"))
+        .unwrap_or_else(|e| format!("(none: {e})"));
+    let view = wait_for(30, "the session-start event on the agent", || {
+        let v = c.s.agent_view(agent);
+        if !v["last_event"]["event"].is_string() {
+            eprintln!(
+                "{cli}: no event yet; settings: {settings}\nevents: {}",
+                c.s.sql("SELECT event_type, new_value FROM events ORDER BY id DESC LIMIT 5")
+            );
+        }
+        (v["last_event"]["event"].is_string()).then_some(v)
+    });
+    c.server
+        .wait_for_body(60, "gt prime's text from the session-start hook", |t| {
+            t.contains("# gt prime — ") && t.contains(agent)
+        });
+    let session = view["last_event"]["session_id"].as_str().unwrap_or("");
+    assert!(
+        session.len() >= 8,
+        "{cli}: the runtime's session id is recorded: {view}"
+    );
+    assert!(view["last_event_age_secs"].is_number(), "{view}");
+    let events = c.s.sql(&format!(
+        "SELECT count(*) FROM events WHERE event_type = 'runtime_event' \
+         AND new_value LIKE '%\"event\":\"session-start\"%' AND new_value LIKE '%{session}%'"
+    ));
+    assert_eq!(events.trim(), "1", "{cli}: one session start recorded");
+    let wt = view["worktree"].as_str().expect("worktree");
+    let status = git(
+        std::path::Path::new(wt),
+        &["status", "--porcelain", "--ignored=no"],
+    );
+    assert!(
+        !status.contains(".claude"),
+        "{cli}: the hook configuration is kept out of git: {status}"
+    );
+    eprintln!("{cli}: session {session} reported through hooks");
+}
+
 fn run(cli: &'static str) {
     let Some(c) = Conformance::new(cli) else {
         return;

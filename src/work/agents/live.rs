@@ -31,6 +31,9 @@ pub struct AgentView {
     /// Its start is still being watched by whoever started it.
     #[serde(skip)]
     pub starting: bool,
+    /// The last thing its runtime reported through its hooks, and how long ago (seconds).
+    pub last_event: Option<super::runtime_events::LastEvent>,
+    pub last_event_age_secs: Option<i64>,
 }
 
 /// Every agent with its session state. Windows gt tagged but the ledger does not know are
@@ -74,6 +77,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             }
         };
         let judged = verdict_for(ctx, &info, pane, rt, screen_text, limit, now);
+        let last_event = super::runtime_events::last(&ctx.reader(), &info.bead_id)?;
         let c = judged.verdict;
         let answerable_dialog = answerable(rt, screen_text, &c);
         let starting = pane.is_some_and(|p| {
@@ -96,6 +100,11 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             session,
             answerable_dialog,
             starting,
+            last_event_age_secs: last_event
+                .as_ref()
+                .and_then(|e| crate::time::parse(&e.at))
+                .map(|t| (now - t.timestamp()).max(0)),
+            last_event,
             info,
         });
     }
@@ -137,6 +146,8 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             last_activity: p.activity,
             answerable_dialog: None,
             starting: false,
+            last_event: None,
+            last_event_age_secs: None,
         });
     }
     Ok(out)

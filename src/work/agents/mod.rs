@@ -9,6 +9,7 @@ pub mod live;
 pub mod mayor;
 pub mod polecat;
 pub mod polecat_remove;
+pub mod runtime_events;
 pub mod runtime_tools;
 pub mod runtimes;
 pub mod screen_activity;

@@ -137,6 +137,23 @@ fn write_instructions(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<()> {
     std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
+/// The runtime's hook configuration in the session's directory (see `runtime_events`), kept
+/// out of git like the instructions.
+fn write_hooks(spec: &StartSpec<'_>) -> Result<()> {
+    let Some(dialect) = spec.runtime.hooks else {
+        return Ok(());
+    };
+    let file = super::runtime_events::hooks_file(dialect);
+    if let Some(repo) = spec.repo {
+        if git::is_tracked(spec.cwd, file)? {
+            // The project's own settings are tracked: gt does not change them.
+            return Ok(());
+        }
+        git::exclude(repo, &format!("/{file}"))?;
+    }
+    super::runtime_events::write_hooks(dialect, spec.cwd, &crate::work::gt_exe())
+}
+
 /// A window made for a session, with the environment it was given.
 pub struct Started {
     pub created: Created,
@@ -147,6 +164,7 @@ pub struct Started {
 /// runtimes the beacon is not in the command line; the caller delivers it once ready.
 pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_instructions(ctx, spec)?;
+    write_hooks(spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = crate::work::gt_exe().display().to_string();
     let argv = spec.runtime.argv(Some(&beacon_text), &exe);

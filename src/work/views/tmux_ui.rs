@@ -211,6 +211,8 @@ mod tests {
             verdict: crate::work::witness::Verdict::Working,
             answerable_dialog: None,
             starting: false,
+            last_event: None,
+            last_event_age_secs: None,
             reason: String::new(),
             last_activity: None,
         }

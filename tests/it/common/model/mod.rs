@@ -179,6 +179,25 @@ impl ModelServer {
         }
     }
 
+    /// Waits until a main request's body (system prompt, messages, anything) holds text for
+    /// which `pred` is true.
+    pub fn wait_for_body(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> Logged {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(r) = self
+                .main_requests()
+                .into_iter()
+                .find(|r| pred(&r.body.to_string()))
+            {
+                return r;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs}s waiting for a model request carrying {what}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits until `n` main requests have been answered (or panics after `secs`).
     pub fn wait_for_main_requests(&self, n: usize, secs: u64) {
         let deadline = Instant::now() + Duration::from_secs(secs);
