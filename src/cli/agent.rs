@@ -75,6 +75,24 @@ fn event(
     let ctx = session.ctx()?;
     let me = agents::whoami(ctx).to_string();
     let last = runtime_events::record(ctx, &me, kind, &payload)?;
+    if kind == runtime_events::HookKind::PromptSubmit && !out.json {
+        // Unread mail goes in with the prompt, so an agent never works past a message.
+        let unread = crate::work::mail::unread(ctx, &me)?;
+        if unread.is_empty() {
+            return Ok(());
+        }
+        let block = crate::work::mail::inject_block(&unread);
+        return match dialect {
+            Some("claude-settings") => out.line(
+                serde_json::json!({"hookSpecificOutput": {
+                    "hookEventName": "UserPromptSubmit",
+                    "additionalContext": block,
+                }})
+                .to_string(),
+            ),
+            _ => out.line(block.trim_end()),
+        };
+    }
     if kind.primes() && !out.json {
         let p = crate::work::views::prime::prime(ctx)?;
         let text = super::prime::prime_text(&p, &ctx.town.config.name);

@@ -652,6 +652,52 @@ fn run(cli: &'static str) {
     conformance(c);
 }
 
+/// Mail that arrives while an agent works goes in with its next prompt: Claude Code's
+/// prompt-submit hook hands the unread messages to the model with the prompt.
+#[test]
+fn claude_code_gets_unread_mail_with_its_next_prompt() {
+    let cli = "claude";
+    let Some(c) = Conformance::new(cli) else {
+        return;
+    };
+    let setup = cli_setup::for_cli(
+        cli,
+        &c.server.url(),
+        &runtimes::target_dir().join("runtimes"),
+        gt::agent::procs::running_as_root(),
+    );
+    setup.write_files(&c.home());
+    c.s.ok(&setup.set_args(cli));
+    if setup.prepare {
+        c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
+    }
+    // The model thinks for a while about the beacon: the agent is busy when the mail comes.
+    c.server
+        .control(|k| k.stall = Some(Duration::from_secs(15)));
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    c.server.wait_for_user_text(90, "the beacon", |t| {
+        t.contains("[GAS TOWN]") && t.contains(&agent)
+    });
+    c.s.ok(&[
+        "mail",
+        "send",
+        &agent,
+        "-s",
+        "Schema moved to v2",
+        "-m",
+        "Use v2.",
+    ]);
+    c.s.ok(&["nudge", &agent, "When you are done, say hello."]);
+    c.server.control(|k| k.stall = None);
+    let r = c
+        .server
+        .wait_for_body(120, "the unread mail with the next prompt", |t| {
+            t.contains("📬") && t.contains("Schema moved to v2")
+        });
+    assert!(r.main, "{r:?}");
+}
+
 #[test]
 fn claude_code_runs_the_whole_loop() {
     run("claude");
