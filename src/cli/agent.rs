@@ -75,6 +75,18 @@ fn event(
     let ctx = session.ctx()?;
     let me = agents::whoami(ctx).to_string();
     let last = runtime_events::record(ctx, &me, kind, &payload)?;
+    if kind == runtime_events::HookKind::TurnEnd && !out.json {
+        let Some(reason) = runtime_events::stop_reminder(ctx, &me, &payload)? else {
+            return Ok(());
+        };
+        return match dialect {
+            // Claude Code goes on with `reason` as its next instruction.
+            Some("claude-settings") => {
+                out.line(serde_json::json!({"decision": "block", "reason": reason}).to_string())
+            }
+            _ => out.line(reason),
+        };
+    }
     if kind == runtime_events::HookKind::PromptSubmit && !out.json {
         // Unread mail goes in with the prompt, so an agent never works past a message.
         let unread = crate::work::mail::unread(ctx, &me)?;

@@ -698,6 +698,52 @@ fn claude_code_gets_unread_mail_with_its_next_prompt() {
     assert!(r.main, "{r:?}");
 }
 
+/// A polecat whose turn ends with work on its hook and no `gt done` is reminded of what is
+/// left, once: the reminder reaches the model, and the next stop is left alone.
+#[test]
+fn claude_code_is_reminded_once_when_it_stops_with_work_hooked() {
+    let cli = "claude";
+    let Some(c) = Conformance::new(cli) else {
+        return;
+    };
+    let setup = cli_setup::for_cli(
+        cli,
+        &c.server.url(),
+        &runtimes::target_dir().join("runtimes"),
+        gt::agent::procs::running_as_root(),
+    );
+    setup.write_files(&c.home());
+    c.s.ok(&setup.set_args(cli));
+    if setup.prepare {
+        c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
+    }
+    // The model only talks: no command, no commit, no `gt done`.
+    c.server.control(|k| k.steps = Vec::new());
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    c.server.wait_for_body(90, "the stop reminder", |t| {
+        t.contains("still on your hook and no `gt done`") && t.contains(&bead)
+    });
+    let count = |kind: &str| -> usize {
+        c.s.sql(&format!(
+            "SELECT count(*) FROM events WHERE event_type = '{kind}' \
+             AND new_value LIKE '%{agent}%'"
+        ))
+        .trim()
+        .parse()
+        .unwrap_or(0)
+    };
+    // Two turns ended (the beacon's and the reminder's): one reminder only.
+    wait_for(60, "the turn after the reminder to end", || {
+        let ends = c.s.sql(&format!(
+            "SELECT count(*) FROM events WHERE event_type = 'runtime_event' \
+             AND new_value LIKE '%turn-end%' AND new_value LIKE '%{agent}%'"
+        ));
+        (ends.trim().parse::<usize>().unwrap_or(0) >= 2).then_some(())
+    });
+    assert_eq!(count("stop_reminder"), 1);
+}
+
 #[test]
 fn claude_code_runs_the_whole_loop() {
     run("claude");
