@@ -76,7 +76,7 @@ fn event(
     let me = agents::whoami(ctx).to_string();
     let last = runtime_events::record(ctx, &me, kind, &payload)?;
     if kind == runtime_events::HookKind::TurnEnd && !out.json {
-        let Some(reason) = runtime_events::stop_reminder(ctx, &me, &payload)? else {
+        let Some(reason) = crate::work::sling::reminder::stop_reminder(ctx, &me, &payload)? else {
             return Ok(());
         };
         return match dialect {
@@ -94,36 +94,32 @@ fn event(
             return Ok(());
         }
         let block = crate::work::mail::inject_block(&unread);
-        return match dialect {
-            Some("claude-settings") => out.line(
-                serde_json::json!({"hookSpecificOutput": {
-                    "hookEventName": "UserPromptSubmit",
-                    "additionalContext": block,
-                }})
-                .to_string(),
-            ),
-            _ => out.line(block.trim_end()),
-        };
+        return context(out, dialect, "UserPromptSubmit", &block);
     }
     if kind.primes() && !out.json {
         let p = crate::work::views::prime::prime(ctx)?;
         let text = super::prime::prime_text(&p, &ctx.town.config.name);
-        return match dialect {
-            // Claude Code takes a session-start hook's context from its JSON answer.
-            Some("claude-settings") => out.line(
-                serde_json::json!({"hookSpecificOutput": {
-                    "hookEventName": "SessionStart",
-                    "additionalContext": text,
-                }})
-                .to_string(),
-            ),
-            _ => out.line(text.trim_end()),
-        };
+        return context(out, dialect, "SessionStart", &text);
     }
     if out.json {
         return out.json_ser(&super::json::One::new("event", &last));
     }
     Ok(())
+}
+
+/// Text a hook hands the agent as context: Claude Code takes it from its JSON answer (named
+/// by its event), other runtimes from plain output.
+fn context(out: &mut Out, dialect: Option<&str>, claude_event: &str, text: &str) -> Result<()> {
+    match dialect {
+        Some("claude-settings") => out.line(
+            serde_json::json!({"hookSpecificOutput": {
+                "hookEventName": claude_event,
+                "additionalContext": text,
+            }})
+            .to_string(),
+        ),
+        _ => out.line(text.trim_end()),
+    }
 }
 
 // ---- command-line grammar (clap) ----

@@ -630,10 +630,10 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
     eprintln!("{cli}: session {session} reported through hooks");
 }
 
-fn run(cli: &'static str) {
-    let Some(c) = Conformance::new(cli) else {
-        return;
-    };
+/// A conformance sandbox with `cli` set up as its user would for the scripted server
+/// (None: the CLI is not installed and the suite does not require it).
+fn set_up(cli: &'static str) -> Option<Conformance> {
+    let c = Conformance::new(cli)?;
     let setup = cli_setup::for_cli(
         cli,
         &c.server.url(),
@@ -649,28 +649,22 @@ fn run(cli: &'static str) {
         assert!(plan.stdout.contains("would set"), "{}", plan.stdout);
         c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
     }
-    conformance(c);
+    Some(c)
+}
+
+fn run(cli: &'static str) {
+    if let Some(c) = set_up(cli) {
+        conformance(c);
+    }
 }
 
 /// Mail that arrives while an agent works goes in with its next prompt: Claude Code's
 /// prompt-submit hook hands the unread messages to the model with the prompt.
 #[test]
 fn claude_code_gets_unread_mail_with_its_next_prompt() {
-    let cli = "claude";
-    let Some(c) = Conformance::new(cli) else {
+    let Some(c) = set_up("claude") else {
         return;
     };
-    let setup = cli_setup::for_cli(
-        cli,
-        &c.server.url(),
-        &runtimes::target_dir().join("runtimes"),
-        gt::agent::procs::running_as_root(),
-    );
-    setup.write_files(&c.home());
-    c.s.ok(&setup.set_args(cli));
-    if setup.prepare {
-        c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
-    }
     // The model thinks for a while about the beacon: the agent is busy when the mail comes.
     c.server
         .control(|k| k.stall = Some(Duration::from_secs(15)));
@@ -702,21 +696,9 @@ fn claude_code_gets_unread_mail_with_its_next_prompt() {
 /// left, once: the reminder reaches the model, and the next stop is left alone.
 #[test]
 fn claude_code_is_reminded_once_when_it_stops_with_work_hooked() {
-    let cli = "claude";
-    let Some(c) = Conformance::new(cli) else {
+    let Some(c) = set_up("claude") else {
         return;
     };
-    let setup = cli_setup::for_cli(
-        cli,
-        &c.server.url(),
-        &runtimes::target_dir().join("runtimes"),
-        gt::agent::procs::running_as_root(),
-    );
-    setup.write_files(&c.home());
-    c.s.ok(&setup.set_args(cli));
-    if setup.prepare {
-        c.s.ok(&["--batch", "config", "agent", "prepare", cli, "--yes"]);
-    }
     // The model only talks: no command, no commit, no `gt done`.
     c.server.control(|k| k.steps = Vec::new());
     let bead = c.s.create(&["Add the work file", "--rig", "shop"]);

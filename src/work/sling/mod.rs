@@ -9,6 +9,7 @@ pub mod close;
 pub mod done;
 pub mod handoff;
 pub mod hook;
+pub mod reminder;
 
 use super::agents::{self, AgentInfo, AgentRecord};
 use super::{Ctx, agents::delivery, agents::polecat, agents::session};
