@@ -78,6 +78,9 @@ pub struct Facts<'a> {
     /// Unix time the screen last said something new (spinners and timers aside); None:
     /// not known, the pane's last output counts.
     pub screen_changed: Option<i64>,
+    /// The last event its runtime reported through its hooks (gt's name, Unix time): the
+    /// first evidence, ahead of screen text (`needs-input`, a `turn-end` with work hooked).
+    pub event: Option<(&'a str, i64)>,
 }
 
 /// Question lines of coding CLIs that stop and wait for a person.
@@ -171,12 +174,34 @@ pub fn classify(f: &Facts<'_>) -> Classified {
         }
     }
     let output = f.screen_changed.or(pane.activity);
-    let last = output.into_iter().chain(f.heartbeat).max();
+    let last = output
+        .into_iter()
+        .chain(f.heartbeat)
+        .chain(f.event.map(|e| e.1))
+        .max();
     let quiet = last.map(|t| (f.now - t).max(0));
+    let busy = seen.as_ref().is_some_and(|s| s.busy);
+    match f.event {
+        Some(("needs-input", _)) => {
+            return v(
+                Verdict::Waiting,
+                format!("{name} says it waits for a person{}", tail(f.screen)),
+            );
+        }
+        Some(("turn-end", _)) if !busy && f.hook.is_some() => {
+            return v(
+                Verdict::Waiting,
+                format!(
+                    "{name} finished its turn with {} hooked and no gt done",
+                    f.hook.unwrap_or_default()
+                ),
+            );
+        }
+        _ => {}
+    }
     if let Some(q) = f.screen.and_then(question) {
         return v(Verdict::Waiting, format!("asks: {q}"));
     }
-    let busy = seen.as_ref().is_some_and(|s| s.busy);
     let at_prompt = seen.as_ref().is_some_and(|s| s.at_prompt);
     let Some(hook) = f.hook else {
         return if busy {
@@ -291,7 +316,36 @@ mod tests {
             stall_after_secs: 300,
             waiting_after_secs: 30,
             screen_changed: None,
+            event: None,
         }
+    }
+
+    #[test]
+    fn a_runtime_event_is_first_evidence() {
+        let rt = presets()["sim"].clone();
+        let pane = pane(false, 990, "gt");
+        let at_prompt = Some("sim❯ ");
+        let mut f = facts(Some(&pane), Some("gt-1"), at_prompt, &rt);
+        // At its prompt for 10 s with work hooked: by the screen alone, still working.
+        assert_eq!(classify(&f).verdict, Verdict::Working);
+        f.event = Some(("needs-input", 995));
+        let c = classify(&f);
+        assert_eq!(c.verdict, Verdict::Waiting, "{}", c.reason);
+        assert!(c.reason.contains("waits for a person"), "{}", c.reason);
+        f.event = Some(("turn-end", 995));
+        let c = classify(&f);
+        assert_eq!(c.verdict, Verdict::Waiting, "{}", c.reason);
+        assert!(
+            c.reason.contains("finished its turn with gt-1"),
+            "{}",
+            c.reason
+        );
+        f.event = Some(("prompt-submit", 995));
+        assert_eq!(classify(&f).verdict, Verdict::Working);
+        // Nothing hooked: a finished turn is just idle.
+        let mut idle = facts(Some(&pane), None, at_prompt, &rt);
+        idle.event = Some(("turn-end", 995));
+        assert_eq!(classify(&idle).verdict, Verdict::Idle);
     }
 
     #[test]

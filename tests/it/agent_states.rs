@@ -229,3 +229,60 @@ fn a_copy_of_a_town_does_not_drive_the_originals_agents() {
         Some("no session")
     );
 }
+
+/// What a runtime reports through its hooks decides the verdict ahead of its screen: the
+/// agent's own `gt agent event` (as its runtime's hook runs it) changes what `gt agents`
+/// says at once.
+#[test]
+fn a_runtime_event_changes_the_verdict_at_once() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("idlesim", "--hang", &[]);
+    let b = s.create(&["Sit at the prompt", "--rig", "r"]);
+    let agent = s.sling_agent(&[&b, "r", "--agent", "idlesim"]);
+    let hook = |kind: &str| {
+        let mut c = s.cmd(&s.town(), &["--batch", "agent", "event", kind]);
+        c.env("GT_AGENT", &agent)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn");
+        if let Some(mut i) = child.stdin.take() {
+            use std::io::Write;
+            let _ = i.write_all(br#"{"session_id": "s-1234-abcd", "hook_event_name": "x"}"#);
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{kind}: {out:?}");
+    };
+    let before = s.agent_view(&agent);
+    assert_ne!(before["verdict"], "waiting", "{before}");
+    hook("needs-input");
+    let v = s.agent_view(&agent);
+    assert_eq!(v["verdict"], "waiting", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("waits for a person"),
+        "{v}"
+    );
+    assert_eq!(v["last_event"]["event"], "needs-input", "{v}");
+    assert_eq!(v["last_event"]["session_id"], "s-1234-abcd", "{v}");
+    hook("prompt-submit");
+    let v = s.agent_view(&agent);
+    assert_ne!(
+        v["verdict"], "waiting",
+        "a new prompt: no longer waiting: {v}"
+    );
+    hook("turn-end");
+    let v = s.agent_view(&agent);
+    assert_eq!(v["verdict"], "waiting", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("finished its turn"),
+        "{v}"
+    );
+    // Only a known event is taken: anything else is bad input and changes nothing.
+    let bad = s.gt(&["agent", "event", "SessionStart"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

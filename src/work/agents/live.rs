@@ -76,8 +76,14 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 l
             }
         };
-        let judged = verdict_for(ctx, &info, pane, rt, screen_text, limit, now);
         let last_event = super::runtime_events::last(&ctx.reader(), &info.bead_id)?;
+        let seen = Observed {
+            pane,
+            rt,
+            screen: screen_text,
+            event: last_event.as_ref(),
+        };
+        let judged = verdict_for(ctx, &info, seen, limit, now);
         let c = judged.verdict;
         let answerable_dialog = answerable(rt, screen_text, &c);
         let starting = pane.is_some_and(|p| {
@@ -175,12 +181,16 @@ fn answerable(
 pub(crate) fn verdict_for(
     ctx: &Ctx,
     info: &AgentInfo,
-    pane: Option<&Pane>,
-    rt: Option<&agent::Runtime>,
-    screen_text: Option<&str>,
+    seen: Observed<'_>,
     limit: Thresholds,
     now: i64,
 ) -> Judged {
+    let Observed {
+        pane,
+        rt,
+        screen: screen_text,
+        event,
+    } = seen;
     let screen_changed = match (pane, rt, screen_text) {
         (Some(p), Some(rt), Some(text)) if !p.dead => {
             Some(crate::work::agents::screen_activity::observe(
@@ -193,6 +203,12 @@ pub(crate) fn verdict_for(
         _ => None,
     };
     let heartbeat = crate::work::agents::heartbeat::last(&ctx.town.paths, &info.address);
+    // Only an event of the session that runs now counts (one from before a restart is stale).
+    let started = pane.and_then(|p| p.started).unwrap_or(i64::MIN);
+    let event = event.and_then(|e| {
+        let at = crate::time::parse(&e.at)?.timestamp();
+        (at >= started).then_some((e.event.as_str(), at))
+    });
     let verdict = classify(&Facts {
         now,
         hook: info.hook.as_deref(),
@@ -204,6 +220,7 @@ pub(crate) fn verdict_for(
         stall_after_secs: limit.stall_after_secs,
         waiting_after_secs: limit.waiting_after_secs,
         screen_changed,
+        event,
     });
     Judged {
         verdict,
@@ -213,6 +230,16 @@ pub(crate) fn verdict_for(
             .chain(heartbeat)
             .max(),
     }
+}
+
+/// What was seen of one agent this round: its pane, its runtime, its screen, and the last
+/// event its runtime reported.
+#[derive(Clone, Copy)]
+pub(crate) struct Observed<'a> {
+    pub pane: Option<&'a Pane>,
+    pub rt: Option<&'a agent::Runtime>,
+    pub screen: Option<&'a str>,
+    pub event: Option<&'a super::runtime_events::LastEvent>,
 }
 
 /// A verdict and the sign of life it was judged from.

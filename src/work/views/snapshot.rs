@@ -334,15 +334,14 @@ fn agent_rows(
                 },
             )
         });
-        let judged = crate::work::agents::live::verdict_for(
-            ctx,
-            info,
+        let event = crate::work::agents::runtime_events::last(&ctx.reader(), &info.bead_id)?;
+        let seen = crate::work::agents::live::Observed {
             pane,
             rt,
-            plain.as_deref(),
-            limit,
-            now_secs,
-        );
+            screen: plain.as_deref(),
+            event: event.as_ref(),
+        };
+        let judged = crate::work::agents::live::verdict_for(ctx, info, seen, limit, now_secs);
         let verdict = judged.verdict;
         if info.address == "mayor" {
             mayor = MayorView {
