@@ -266,6 +266,12 @@ fn a_runtime_event_changes_the_verdict_at_once() {
     );
     assert_eq!(v["last_event"]["event"], "needs-input", "{v}");
     assert_eq!(v["last_event"]["session_id"], "s-1234-abcd", "{v}");
+    // The session is recorded with the bead it works on.
+    let on_bead = s.sql(&format!(
+        "SELECT count(*) FROM events WHERE event_type = 'runtime_event' \
+         AND new_value LIKE '%\"bead\":\"{b}\"%' AND new_value LIKE '%s-1234-abcd%'"
+    ));
+    assert_eq!(on_bead.trim(), "1", "one event so far, with its bead");
     hook("prompt-submit");
     let v = s.agent_view(&agent);
     assert_ne!(

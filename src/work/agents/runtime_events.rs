@@ -95,6 +95,8 @@ pub fn record(ctx: &mut Ctx, agent: &str, kind: HookKind, payload: &str) -> Resu
     let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
     let detail = json!({
         "agent": info.address,
+        // The work the session is on, so a bead's sessions can be found later.
+        "bead": info.hook,
         "event": kind.as_str(),
         "session_id": text("session_id"),
         "transcript": text("transcript_path"),
