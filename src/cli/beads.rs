@@ -65,32 +65,23 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
 
 /// `gt bead update`: change fields of a bead.
 fn update(out: &mut Out, ctx: &mut Ctx, a: UpdateArgs) -> Result<()> {
-    let UpdateArgs {
-        id,
-        title,
-        description,
-        notes,
-        status,
-        priority,
-        issue_type,
-        assignee,
-        add_labels,
-        remove_labels,
-    } = a;
-
-    let priority = priority.as_deref().map(beads::parse_priority).transpose()?;
+    let priority = a
+        .priority
+        .as_deref()
+        .map(beads::parse_priority)
+        .transpose()?;
     let patch = BeadPatch {
-        title,
-        description,
-        notes,
-        status,
+        title: a.title,
+        description: a.description,
+        notes: a.notes,
+        status: a.status,
         priority,
-        issue_type,
-        assignee,
-        add_labels,
-        remove_labels,
+        issue_type: a.issue_type,
+        assignee: a.assignee,
+        add_labels: a.add_labels,
+        remove_labels: a.remove_labels,
     };
-    let (bead, outcome) = beads::update(ctx, &id, patch)?;
+    let (bead, outcome) = beads::update(ctx, &a.id, patch)?;
     if out.json {
         let view = beads::show(ctx, &bead.id)?;
         out.json(json!({ "bead": json::bead(&view), "landed": outcome.landed }))

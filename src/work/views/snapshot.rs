@@ -162,6 +162,9 @@ struct LedgerPart {
     escalations: Vec<EscalationView>,
     deliveries: HashMap<String, Delivery>,
     failed_merges: Vec<BeadSummary>,
+    /// The last event each agent's runtime reported, by agent bead (read with the rest of
+    /// the ledger, not on every refresh).
+    events: HashMap<String, crate::work::agents::runtime_events::LastEvent>,
 }
 
 pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
@@ -334,12 +337,11 @@ fn agent_rows(
                 },
             )
         });
-        let event = crate::work::agents::runtime_events::last(&ctx.reader(), &info.bead_id)?;
         let seen = crate::work::agents::live::Observed {
             pane,
             rt,
             screen: plain.as_deref(),
-            event: event.as_ref(),
+            event: lp.events.get(&info.bead_id),
         };
         let judged = crate::work::agents::live::verdict_for(ctx, info, seen, limit, now_secs);
         let verdict = judged.verdict;
@@ -426,7 +428,14 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         },
         None,
     )?;
+    let mut events = HashMap::new();
+    for a in &agents {
+        if let Some(e) = crate::work::agents::runtime_events::last(&r, &a.bead_id)? {
+            events.insert(a.bead_id.clone(), e);
+        }
+    }
     Ok(LedgerPart {
+        events,
         agents,
         titles,
         steps,
