@@ -61,19 +61,6 @@ pub fn parse(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// "3m", "2h", "5d" — how long ago a timestamp was, for tables.
-pub fn age(s: &str) -> String {
-    age_at(s, Utc::now())
-}
-
-/// "3m", "2h", "5d" — how long before `now` a timestamp was.
-pub fn age_at(s: &str, now: DateTime<Utc>) -> String {
-    let Some(t) = parse(s) else {
-        return "?".into();
-    };
-    human_duration((now - t).num_seconds())
-}
-
 /// "45s", "3m", "2h", "5d": a span of seconds, coarsely.
 pub fn human_duration(secs: i64) -> String {
     match secs.max(0) {
@@ -103,6 +90,5 @@ mod tests {
         let shared = c.clone();
         shared.advance(chrono::Duration::minutes(90));
         assert_eq!(c.stamp(), "2026-01-12T11:30:00Z", "clones share the time");
-        assert_eq!(age_at("2026-01-12T10:00:00Z", c.now()), "1h");
     }
 }
