@@ -10,21 +10,7 @@ use serde_json::Value;
 /// Defines a runtime from a bash script (`{gt}` is this gt) that reads like the simulator.
 /// The beacon, given as the last argument, is the script's `$0`.
 fn script_runtime(s: &Sandbox, name: &str, script: &str, extra: &[&str]) {
-    let line = format!("bash -c {}", shell_quote(script));
-    let mut args = vec![
-        "--batch",
-        "config",
-        "agent",
-        "set",
-        name,
-        line.as_str(),
-        "--ready-marker",
-        "sim❯",
-        "--busy-marker",
-        "(esc to interrupt)",
-    ];
-    args.extend_from_slice(extra);
-    s.ok(&args);
+    s.simlike_runtime(name, &format!("bash -c {}", shell_quote(script)), extra);
 }
 
 fn shell_quote(s: &str) -> String {

@@ -372,14 +372,19 @@ impl Sandbox {
 
     /// Defines a runtime running the simulator with these switches.
     pub fn sim_runtime(&self, name: &str, switches: &str, extra: &[&str]) {
-        let line = format!("{{gt}} agent sim {switches}");
+        self.simlike_runtime(name, &format!("{{gt}} agent sim {switches}"), extra);
+    }
+
+    /// Defines a runtime running `line` whose screen reads like the simulator's (its prompt
+    /// and busy markers).
+    pub fn simlike_runtime(&self, name: &str, line: &str, extra: &[&str]) {
         let mut args = vec![
             "--batch",
             "config",
             "agent",
             "set",
             name,
-            line.as_str(),
+            line,
             "--ready-marker",
             "sim❯",
             "--busy-marker",
