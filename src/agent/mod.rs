@@ -10,6 +10,7 @@ pub mod runtime;
 pub mod screen;
 pub mod sim;
 pub mod startup;
+pub mod transcript;
 
 pub use address::{Address, Role};
 pub use runtime::{PromptMode, Runtime};

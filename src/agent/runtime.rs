@@ -239,6 +239,14 @@ pub struct Runtime {
     pub urgent_interrupts: bool,
     #[serde(default)]
     pub resume_args: Vec<String>,
+    /// Arguments that resume one past session by its id (`{session}`), for restarts that
+    /// keep the conversation.
+    #[serde(default)]
+    pub resume_session_args: Vec<String>,
+    /// Arguments that answer one question from a copy of a past session (`{session}`) under a
+    /// new id (`{fork}`) and exit, the question following (`gt seance --ask`).
+    #[serde(default)]
+    pub seance_args: Vec<String>,
     #[serde(default = "default_startup")]
     pub startup_timeout_secs: u64,
     /// Arguments that make it print its version (`gt doctor`).

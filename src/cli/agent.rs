@@ -69,6 +69,10 @@ fn event(
 ) -> Result<()> {
     use std::io::Read;
     let kind = runtime_events::HookKind::parse(kind)?;
+    // A seance's copy of a past session runs the same hooks: it is nobody's session now.
+    if std::env::var_os("GT_SEANCE").is_some() {
+        return Ok(());
+    }
     // The payload is small JSON; more than a MiB is not a hook payload.
     let mut payload = String::new();
     let _ = std::io::stdin().take(1 << 20).read_to_string(&mut payload);

@@ -8,6 +8,7 @@ pub use super::agent::AgentCmd;
 pub use super::beads::{BeadCmd, CloseArgs, ReadyArgs};
 pub use super::config::{AgentSetArgs, ConfigCmd};
 pub use super::convoy::ConvoyCmd;
+pub use super::costs::CostsArgs;
 pub use super::crew::CrewCmd;
 pub use super::daemon::{DaemonCmd, WitnessCmd};
 pub use super::deacon::{DeaconCmd, SchedulerCmd};
@@ -20,6 +21,7 @@ pub use super::mq::{MqCmd, RefineryCmd};
 pub use super::nudge::NudgeArgs;
 pub use super::polecat::PolecatCmd;
 pub use super::rig::RigCmd;
+pub use super::seance::SeanceArgs;
 pub use super::sling::SlingArgs;
 pub use super::tmux_cmds::TmuxCmd;
 
@@ -190,6 +192,12 @@ pub enum Command {
         #[arg(short = 'n', long, default_value_t = 200, value_parser = count)]
         lines: usize,
     },
+    /// Tokens and their cost, from the runtimes' transcripts: by agent, bead, rig, convoy,
+    /// role, day or session.
+    Costs(CostsArgs),
+    /// Past sessions of an agent or a bead: what one did (from its transcript), or a
+    /// question put to a copy of it (--ask).
+    Seance(SeanceArgs),
     /// The town at a glance: rigs, agents, convoys, your mail, escalations.
     Status,
     /// Check the town: tmux and git, config, ledger, hooks, worktrees, windows, supervisor files.

@@ -68,6 +68,36 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         } => watch(out, ctx, convoy, address, off),
         ConvoyCmd::Feed { convoy, off } => feed(out, ctx, convoy, off),
         ConvoyCmd::Close { id, reason } => close(out, ctx, id, reason),
+        ConvoyCmd::Budget { convoy, usd } => budget(out, ctx, &convoy, &usd),
+    }
+}
+
+/// `gt convoy budget <convoy> <usd|none>`.
+fn budget(out: &mut Out, ctx: &mut Ctx, convoy: &str, usd: &str) -> Result<()> {
+    use crate::work::costs::{self, budget};
+    let limit = match usd {
+        "none" => None,
+        v => Some(budget::parse_usd(v)?),
+    };
+    budget::set_for_convoy(ctx, convoy, limit)?;
+    let spent = costs::spent_by(ctx, crate::ledger::UsageKey::Convoy, None)?
+        .get(convoy)
+        .copied()
+        .unwrap_or(0.0);
+    if out.json {
+        return out
+            .json(serde_json::json!({"convoy": convoy, "budget_usd": limit, "spent_usd": spent}));
+    }
+    match limit {
+        Some(l) => out.line(format!(
+            "{convoy}: budget ${l:.2}, ${spent:.2} spent{}",
+            if spent >= l {
+                " — used up: its beads wait"
+            } else {
+                ""
+            }
+        )),
+        None => out.line(format!("{convoy}: no budget (${spent:.2} spent)")),
     }
 }
 
@@ -272,6 +302,9 @@ pub enum ConvoyCmd {
     },
     /// Progress and tracked beads of a convoy.
     Show { id: String },
+    /// A convoy's budget in dollars (`none`: no budget). Once its work has cost that much,
+    /// none of its beads is slung; running agents go on.
+    Budget { convoy: String, usd: String },
     /// Close a convoy by hand.
     Close {
         id: String,

@@ -7,6 +7,7 @@ mod batch;
 mod beads;
 mod config;
 mod convoy;
+mod costs;
 mod crew;
 mod daemon;
 mod deacon;
@@ -29,6 +30,7 @@ mod peek;
 mod polecat;
 mod prime;
 mod rig;
+mod seance;
 mod sling;
 mod status;
 mod tmux_cmds;
@@ -215,6 +217,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             follow,
             lines,
         } => feed::feed_cmd(out, session.ctx()?, since, follow, lines),
+        Command::Costs(a) => costs::costs_cmd(out, session.ctx()?, a),
+        Command::Seance(a) => seance::seance_cmd(out, session.ctx()?, a),
         Command::Status => status::status_cmd(out, session.ctx()?),
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Demo { path } => demo(out, path.as_deref()),

@@ -12,6 +12,7 @@ pub mod jsonl;
 mod mail;
 mod query;
 mod read;
+mod sessions;
 mod write;
 
 pub use bead::{
@@ -23,6 +24,7 @@ pub use error::LedgerError;
 pub use mail::MessageRow;
 pub use query::{BeadSummary, BlockedBead, ListFilter, ReadyFilter};
 pub use read::{Reader, TableCounts, TrackedRow};
+pub use sessions::{SessionRow, SessionStart, TurnUsage, UsageKey, UsageRow};
 pub use write::Tx;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -43,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("migrations/004_delivery_interrupted.sql")),
     Migration::Code(early_schema::repair),
     Migration::Sql(include_str!("migrations/006_mail_out_of_export.sql")),
+    Migration::Sql(include_str!("migrations/007_sessions_usage.sql")),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -69,6 +69,18 @@ impl<'c> Reader<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Open beads with a label starting with `prefix`, and that label.
+    pub fn open_labelled_like(&self, prefix: &str) -> R<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.issue_id, l.label FROM labels l JOIN beads b ON b.id = l.issue_id
+             WHERE l.label >= ?1 AND l.label < ?1 || char(1114111)
+               AND b.status NOT IN ('closed', 'tombstone')
+             ORDER BY l.issue_id",
+        )?;
+        let rows = stmt.query_map(params![prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// What `id` depends on, in the order the dependencies were added.
     pub fn dependencies(&self, id: &str) -> R<Vec<Dependency>> {
         let mut stmt = self.conn.prepare_cached(

@@ -10,8 +10,13 @@ use std::path::{Path, PathBuf};
 pub enum Kind {
     Str,
     Bool,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Choice(&'static [&'static str]),
+    /// An amount of US dollars, zero or more (0: none set).
+    Dollars,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +100,13 @@ pub const SETTINGS: &[Setting] = &[
         default: "0",
         scopes: &[Scope::Town],
         help: "most polecats working at once (0: no limit); further slings to a rig wait in a queue",
+    },
+    Setting {
+        key: "budget.daily_usd",
+        kind: Kind::Dollars,
+        default: "0",
+        scopes: &[Scope::Town],
+        help: "dollars the town's agents may spend in a UTC day (0: no budget); once crossed, queued and new slings to a rig wait, running agents go on",
     },
     Setting {
         key: "deacon.commit_secs",
@@ -288,6 +300,15 @@ impl Resolved {
         matches!(self.value, toml::Value::Boolean(true))
     }
 
+    /// A Dollars setting (0.0 when it is not a number).
+    pub fn as_f64(&self) -> f64 {
+        match self.value {
+            toml::Value::Float(x) => x,
+            toml::Value::Integer(i) => i as f64,
+            _ => 0.0,
+        }
+    }
+
     pub fn as_int(&self) -> i64 {
         match self.value {
             toml::Value::Integer(i) => i,
@@ -357,6 +378,13 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
                 setting.key
             )),
         },
+        Kind::Dollars => match text.trim().trim_start_matches('$').parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(toml::Value::Float(x)),
+            _ => Err(format!(
+                "{} must be an amount of dollars, zero or more (like 25 or 7.50), not {text:?}",
+                setting.key
+            )),
+        },
         Kind::Choice(options) => {
             if options.contains(&text) {
                 Ok(toml::Value::String(text.to_string()))
@@ -384,6 +412,10 @@ fn check_file_value(
             | (Kind::Choice(_), toml::Value::String(_))
             | (Kind::Bool, toml::Value::Boolean(_))
             | (Kind::Int { .. }, toml::Value::Integer(_))
+            | (
+                Kind::Dollars,
+                toml::Value::Float(_) | toml::Value::Integer(_)
+            )
     );
     let parsed = parse_value(setting, &text);
     match (typed_ok, parsed) {

@@ -8,6 +8,7 @@
 pub mod agents;
 pub mod beads;
 pub mod convoy;
+pub mod costs;
 pub mod deacon;
 pub mod doctor;
 pub mod formulas;

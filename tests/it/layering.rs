@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&str] = &[
     "agents",    // agent records, sessions, delivery, live state, crew/polecat/mayor
     "beads",     // bead CRUD, the sling queue, convoy tracking, merge-request labels
+    "costs",     // token usage priced, budgets
     "mail",      // addresses, messages, escalations
     "molecule",  // formula steps attached to a bead
     "sling",     // hook, sling, done, close, handoff

@@ -30,6 +30,7 @@ mod races;
 mod refinery;
 mod refinery_batch;
 mod rig;
+mod runtime_sessions;
 mod runtimes;
 mod safety;
 mod scheduler;

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// One CLI under test: its town, its model server, its binaries.
-struct Conformance {
-    cli: &'static str,
-    s: Sandbox,
-    server: ModelServer,
+pub(crate) struct Conformance {
+    pub(crate) cli: &'static str,
+    pub(crate) s: Sandbox,
+    pub(crate) server: ModelServer,
     bin: PathBuf,
 }
 
@@ -632,7 +632,7 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
 
 /// A conformance sandbox with `cli` set up as its user would for the scripted server
 /// (None: the CLI is not installed and the suite does not require it).
-fn set_up(cli: &'static str) -> Option<Conformance> {
+pub(crate) fn set_up(cli: &'static str) -> Option<Conformance> {
     let c = Conformance::new(cli)?;
     let setup = cli_setup::for_cli(
         cli,

@@ -13,7 +13,10 @@ pub mod runtime_events;
 pub mod runtime_tools;
 pub mod runtimes;
 pub mod screen_activity;
+pub mod seance;
+pub mod seance_ask;
 pub mod session;
+pub mod sessions;
 pub mod startup;
 
 use super::Ctx;

@@ -230,6 +230,8 @@ pub fn finish_half_removed(ctx: &mut Ctx, rig: &RigConfig, branch: &str) -> Resu
 /// The agent's queued messages are dropped, its hook (if any) released and its record
 /// marked removed, with a `polecat_removed` event carrying `note`.
 fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Result<()> {
+    // Its runtime was stopped without reporting an end: read what it left, and end it.
+    crate::work::agents::sessions::close_all(ctx, a, "removed")?;
     crate::work::agents::delivery::cancel_queued(ctx, &a.address, "the agent was removed")?;
     ctx.write(|tx| {
         if let Some(h) = &a.hook {

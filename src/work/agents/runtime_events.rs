@@ -90,9 +90,19 @@ pub struct LastEvent {
 /// Records `kind` for `agent`, with what the runtime's payload says (its session id, its
 /// transcript, what started the session). Bad or empty payloads are recorded without them.
 pub fn record(ctx: &mut Ctx, agent: &str, kind: HookKind, payload: &str) -> Result<LastEvent> {
-    let info = agents::require(ctx, agent)?;
     let p: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
     let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+    let info = match agents::require(ctx, agent) {
+        Ok(info) => info,
+        Err(e) => {
+            // Removed while its runtime finished a turn: nothing to record on, but the
+            // session's last tokens still count.
+            if let Some(id) = text("session_id") {
+                super::sessions::on_orphan_event(ctx, &id)?;
+            }
+            return Err(e);
+        }
+    };
     let detail = json!({
         "agent": info.address,
         // The work the session is on, so a bead's sessions can be found later.
@@ -103,6 +113,14 @@ pub fn record(ctx: &mut Ctx, agent: &str, kind: HookKind, payload: &str) -> Resu
         "source": text("source").or_else(|| text("trigger")),
     });
     record_on(ctx, &info.bead_id, EVENT_TYPE, detail)?;
+    super::sessions::on_event(
+        ctx,
+        &info,
+        kind,
+        text("session_id").as_deref(),
+        text("transcript_path").as_deref(),
+        text("reason").as_deref(),
+    )?;
     Ok(LastEvent {
         event: kind.as_str().into(),
         at: ctx.clock().stamp(),
@@ -132,6 +150,23 @@ pub fn last(r: &crate::ledger::Reader<'_>, agent_bead: &str) -> Result<Option<La
             session_id: v["session_id"].as_str().map(str::to_string),
         }
     }))
+}
+
+/// A turn reported begun (a session start or a prompt) and not yet ended, this recently:
+/// beyond it, a runtime that never reported its turn's end is not waited for.
+const MID_TURN_SECS: i64 = 120;
+
+/// The agent's runtime reported a turn begun and not its end (it is still answering): gt
+/// lets it finish before stopping it, so its last words reach its transcript. False for
+/// runtimes that report nothing.
+pub fn mid_turn(ctx: &Ctx, agent_bead: &str) -> Result<bool> {
+    let Some(last) = last(&ctx.reader(), agent_bead)? else {
+        return Ok(false);
+    };
+    let begun = last.event == HookKind::SessionStart.as_str()
+        || last.event == HookKind::PromptSubmit.as_str();
+    let age = crate::time::parse(&last.at).map_or(i64::MAX, |t| ctx.unix_now() - t.timestamp());
+    Ok(begun && age <= MID_TURN_SECS)
 }
 
 /// Writes the runtime's hook configuration into `dir` (the session's working directory), so

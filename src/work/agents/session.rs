@@ -342,6 +342,9 @@ pub fn stop(ctx: &mut Ctx, address: &Address, force: bool) -> Result<bool> {
         )));
     };
     crate::work::agents::delivery::cancel_queued(ctx, &addr, "the agent's session was stopped")?;
+    if let Some(info) = super::find(&ctx.reader(), &addr)? {
+        super::sessions::close_all(ctx, &info, "stopped")?;
+    }
     Ok(stopped)
 }
 

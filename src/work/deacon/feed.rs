@@ -20,11 +20,18 @@ pub struct Fed {
     pub agent: String,
 }
 
-pub(super) fn feed(ctx: &mut Ctx, cap: &mut Capacity, report: &mut DeaconReport) -> Result<()> {
+/// Feeds the fed convoys, except those in `held` (their budget is used up).
+pub(super) fn feed(
+    ctx: &mut Ctx,
+    cap: &mut Capacity,
+    held: &[String],
+    report: &mut DeaconReport,
+) -> Result<()> {
     if !cap.has_room() {
         return Ok(());
     }
     let mut convoys = candidates(ctx)?;
+    convoys.retain(|(c, _)| !held.contains(c));
     let mut tried: HashSet<String> = HashSet::new();
     while cap.has_room() && !convoys.is_empty() {
         let mut progressed = false;

@@ -51,6 +51,9 @@ pub struct DeaconReport {
     pub dispatched: Vec<Dispatched>,
     /// Queued beads that could not be slung any more, taken out of the queue.
     pub dropped: Vec<Dropped>,
+    /// Queued work a used-up budget holds back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<String>,
     /// Beads of fed convoys slung.
     pub fed: Vec<Fed>,
     /// Beads that waited for other work (a convoy formula's synthesis) slung.
@@ -91,15 +94,14 @@ fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport)
             .errors
             .push(format!("town.toml could not be read again: {e}"));
     }
-    match off_runtime(|| super::mail::escalation::sweep(ctx)) {
+    match super::mail::escalation::sweep(ctx) {
         Ok(raised) => report.escalations = raised,
         Err(e) => report.errors.push(format!("escalations: {e}")),
     }
-    if let Err(e) = off_runtime(|| {
-        landing::announce(ctx, report);
-        Ok(())
-    }) {
-        report.errors.push(format!("landed convoys: {e}"));
+    landing::announce(ctx, report);
+    // Usage of sessions whose runtime reports nothing more (killed, crashed) is still read.
+    if let Err(e) = super::agents::sessions::ingest_open(ctx) {
+        report.errors.push(format!("session usage: {e}"));
     }
     if let Err(e) = schedule(ctx, report) {
         report.errors.push(format!("scheduler: {e}"));
@@ -124,13 +126,6 @@ fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport)
     snapshot::commit_if_due(ctx, state, report);
 }
 
-/// Runs synchronous work that starts an async runtime of its own (mail asks tmux which
-/// recipients are running) on a thread of its own: inside this pass's runtime it could not.
-fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    std::thread::scope(|s| s.spawn(f).join())
-        .unwrap_or_else(|_| Err(crate::Error::failed("it panicked (see the log)")))
-}
-
 /// The queue first (those slings were asked for and waited), then the fed convoys, while
 /// the scheduler has room; nothing while it is paused.
 fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
@@ -152,5 +147,12 @@ fn schedule(ctx: &mut Ctx, report: &mut DeaconReport) -> Result<()> {
     report.dispatched = d.dispatched;
     report.dropped = d.dropped;
     report.errors.extend(d.errors);
-    feed::feed(ctx, &mut cap, report)
+    report.held = d.held;
+    // A used-up budget feeds nothing (the day's) or not its convoy.
+    let crossed = super::costs::budget::crossed(ctx)?;
+    if crossed.iter().any(|c| c.budget == "daily") {
+        return Ok(());
+    }
+    let held: Vec<String> = crossed.into_iter().map(|c| c.budget).collect();
+    feed::feed(ctx, &mut cap, &held, report)
 }

@@ -28,7 +28,8 @@ pub(in crate::work) fn pending(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<Landed>
 }
 
 /// Cleans up after `landed`; None when there was nothing to say. Every branch was either
-/// cleaned or kept with a reason, so the merge requests' cleanup-pending labels go.
+/// cleaned or kept with a reason, so the merge requests' cleanup-pending labels go — except
+/// where the polecat is still finishing its turn (tried again on the next round).
 pub(in crate::work) fn clean(
     ctx: &mut Ctx,
     rig: &RigConfig,
@@ -37,6 +38,7 @@ pub(in crate::work) fn clean(
     let repo = ctx.town.paths.rig_repo(&rig.name);
     let target = format!("refs/heads/{}", rig.default_branch);
     let (mut polecats, mut branches, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    let mut later: Vec<String> = Vec::new();
     let mut keep = |branch: &str, reason: String| {
         kept.push(Kept {
             branch: branch.to_string(),
@@ -84,6 +86,11 @@ pub(in crate::work) fn clean(
                     format!("it is checked out by {} ({})", a.address, a.role),
                 );
             }
+            Some(a) if agents::runtime_events::mid_turn(ctx, &a.bead_id)? => {
+                // Still answering after its `gt done`: removed on a later round, once its
+                // turn ends (its last words and tokens reach its transcript).
+                later.push(l.mr.clone());
+            }
             Some(a) => {
                 let address = a.address.clone();
                 match crate::work::agents::polecat_remove::remove_landed(
@@ -108,7 +115,7 @@ pub(in crate::work) fn clean(
     let quiet = polecats.is_empty() && branches.is_empty() && kept.is_empty();
     let note = serde_json::json!({"rig": rig.name, "polecats": polecats, "branches": branches, "kept": kept});
     ctx.write(|tx| {
-        for l in landed {
+        for l in landed.iter().filter(|l| !later.contains(&l.mr)) {
             tx.remove_label(&l.mr, CLEANUP_PENDING)?;
         }
         if !quiet {

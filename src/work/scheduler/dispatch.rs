@@ -5,7 +5,7 @@ use super::Capacity;
 use super::queue::{self, Entry, QueuedView};
 use crate::Result;
 use crate::work::sling::Slung;
-use crate::work::{Ctx, formulas::sling, sling::hook};
+use crate::work::{Ctx, costs::budget, formulas::sling, sling::hook};
 use serde::Serialize;
 
 /// A queued bead that was slung.
@@ -30,6 +30,32 @@ pub struct DispatchReport {
     pub dispatched: Vec<Dispatched>,
     pub dropped: Vec<Dropped>,
     pub errors: Vec<String>,
+    /// Queued beads a used-up budget holds back (they stay queued).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<String>,
+}
+
+/// The used-up budgets, read once per pass over the queue.
+struct Budgets {
+    daily: Option<budget::Crossed>,
+    convoys: Vec<budget::Crossed>,
+}
+
+impl Budgets {
+    fn read(ctx: &Ctx) -> Result<Budgets> {
+        Ok(Budgets {
+            daily: budget::daily(ctx)?,
+            convoys: budget::convoys(ctx)?,
+        })
+    }
+
+    fn holding(&self, ctx: &Ctx, bead: &str) -> Result<Option<&budget::Crossed>> {
+        if self.convoys.is_empty() {
+            return Ok(None);
+        }
+        let tracking = ctx.reader().convoys_tracking(bead, true)?;
+        Ok(self.convoys.iter().find(|c| tracking.contains(&c.budget)))
+    }
 }
 
 /// Failed slings tolerated in one pass before the rest waits for the next one (when tmux
@@ -49,9 +75,18 @@ enum Tried {
 pub fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
     let mut report = DispatchReport::default();
     let mut failures = 0;
+    let budgets = Budgets::read(ctx)?;
+    if let Some(d) = &budgets.daily {
+        report.held.push(d.describe());
+        return Ok(report);
+    }
     for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() || failures >= MAX_FAILURES {
             break;
+        }
+        if let Some(c) = budgets.holding(ctx, &view.bead)? {
+            report.held.push(format!("{}: {}", view.bead, c.describe()));
+            continue;
         }
         match try_entry(ctx, &view, &entry, &mut report)? {
             Tried::Slung(s) if !s.already => cap.take(),
@@ -77,11 +112,21 @@ pub(super) fn work_up_to(
     report: &mut DispatchReport,
 ) -> Result<Option<Slung>> {
     let mut failures = 0;
+    let budgets = Budgets::read(ctx)?;
+    if budgets.daily.is_some() {
+        return Ok(None);
+    }
     for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() {
             return Ok(None);
         }
         let mine = view.bead == bead;
+        if budgets.holding(ctx, &view.bead)?.is_some() {
+            if mine {
+                return Ok(None);
+            }
+            continue;
+        }
         if !mine && failures >= MAX_FAILURES {
             continue;
         }

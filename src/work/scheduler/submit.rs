@@ -5,7 +5,7 @@ use super::queue::{self, Entry};
 use super::{Capacity, is_paused, max_polecats};
 use crate::agent::Address;
 use crate::work::sling::{SlingOptions, Slung};
-use crate::work::{Ctx, formulas, formulas::sling, sling::hook};
+use crate::work::{Ctx, costs::budget, formulas, formulas::sling, sling::hook};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -73,7 +73,8 @@ pub fn sling_or_queue(
         return direct(ctx, item, target, opts);
     }
     let max = max_polecats(ctx)?;
-    if max == 0 && !is_paused(ctx)? {
+    let held = budget::holding(ctx, item)?;
+    if max == 0 && !is_paused(ctx)? && held.is_none() {
         return direct(ctx, item, target, opts);
     }
     ctx.town.rig(&rig)?;
@@ -94,11 +95,13 @@ pub fn sling_or_queue(
     // With room but beads already waiting (a polecat freed since the deacon's last round),
     // this one does not jump the queue: it joins it and the queue is worked in order now.
     let others_wait = !queue::list(&ctx.reader(), ctx.now())?.is_empty();
-    if !paused && cap.has_room() && !others_wait {
+    if !paused && held.is_none() && cap.has_room() && !others_wait {
         return direct(ctx, item, target, opts);
     }
     let reason = if paused {
         "the scheduler is paused (`gt scheduler resume`)".to_string()
+    } else if let Some(c) = &held {
+        format!("{}; new work waits (running agents go on)", c.describe())
     } else if cap.has_room() {
         "beads queued before it go first".to_string()
     } else {
@@ -126,7 +129,7 @@ pub fn sling_or_queue(
         }
     };
     ctx.write(|tx| queue::enqueue_in(tx, &bead_id, entry))?;
-    if !paused && cap.has_room() {
+    if !paused && held.is_none() && cap.has_room() {
         let mut report = super::dispatch::DispatchReport::default();
         let mine = super::dispatch::work_up_to(ctx, &mut cap, &bead_id, &mut report);
         for d in report.dispatched.iter().filter(|d| d.bead != bead_id) {

@@ -49,6 +49,8 @@ impl Sandbox {
         Sandbox {
             dir: tempfile::Builder::new()
                 .prefix("gt-test-")
+                // GT_TEST_KEEP=1 keeps every sandbox for reading after the run.
+                .disable_cleanup(std::env::var("GT_TEST_KEEP").is_ok_and(|v| v == "1"))
                 .tempdir()
                 .expect("tempdir"),
             env: std::cell::RefCell::new(Vec::new()),

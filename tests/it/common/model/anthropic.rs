@@ -74,7 +74,7 @@ pub fn message(reply: &Reply, model: &str, usage: Usage, n: usize) -> Value {
         "id": format!("msg_{n:06}"), "type": "message", "role": "assistant", "model": model,
         "content": content, "stop_reason": stop, "stop_sequence": null,
         "usage": {"input_tokens": usage.input, "output_tokens": usage.output,
-                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": usage.cached}
+                  "cache_creation_input_tokens": usage.cache_write, "cache_read_input_tokens": usage.cached}
     })
 }
 
@@ -86,7 +86,7 @@ pub fn events(reply: &Reply, model: &str, usage: Usage, n: usize) -> Vec<Vec<u8>
             "id": format!("msg_{n:06}"), "type": "message", "role": "assistant", "model": model,
             "content": [], "stop_reason": null, "stop_sequence": null,
             "usage": {"input_tokens": usage.input, "output_tokens": 1,
-                      "cache_creation_input_tokens": 0, "cache_read_input_tokens": usage.cached}}}),
+                      "cache_creation_input_tokens": usage.cache_write, "cache_read_input_tokens": usage.cached}}}),
     )];
     let stop = match reply {
         Reply::Text(t) => {

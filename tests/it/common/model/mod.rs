@@ -351,10 +351,15 @@ fn handle(req: &http::Request, out: &mut TcpStream, sh: &Shared) -> std::io::Res
     } else {
         script::decide(&parsed, &steps)
     };
+    // Known, different figures for every answer and every kind of token, so a total that
+    // drops, doubles or swaps any of them is wrong.
+    // (OpenAI counts cached tokens inside the input: never more than it.)
+    let input = (req.body.len() as u64 / 4).max(1);
     let usage = Usage {
-        input: (req.body.len() as u64 / 4).max(1),
+        input,
         output: (reply.text_len() as u64 / 4).max(1),
-        cached: 0,
+        cached: (1000 + 7 * n as u64).min(input / 2),
+        cache_write: 100 + 3 * n as u64,
     };
     entry.reply = script::describe(&reply);
     entry.usage = usage;

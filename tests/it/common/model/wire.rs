@@ -6,7 +6,10 @@ use serde_json::Value;
 pub struct Usage {
     pub input: u64,
     pub output: u64,
+    /// Prompt tokens read from the cache.
     pub cached: u64,
+    /// Prompt tokens written to the cache (Anthropic reports them).
+    pub cache_write: u64,
 }
 
 /// One server-sent event (`event:` line only when named).

@@ -1,0 +1,269 @@
+//! Reading a runtime's transcript: the token usage of each model answer (for costs) and what
+//! a past session did (for `gt seance`). Claude Code writes one JSON object per line under
+//! `~/.claude/projects/<dir>/<session>.jsonl`; gt learns the path from the session's hooks.
+
+use serde_json::Value;
+
+/// One model answer's usage.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answer {
+    pub message_id: String,
+    /// UTC day of the answer (YYYY-MM-DD), empty when the line has no time.
+    pub day: String,
+    pub model: String,
+    pub input: u64,
+    pub output: u64,
+    pub cache_write: u64,
+    pub cache_read: u64,
+}
+
+/// The answers in complete transcript lines. A streamed answer is written as one line per
+/// content block, each repeating the answer's usage (the last one final): lines of one
+/// message come together, and the last of them counts.
+pub fn answers(lines: &str) -> Vec<Answer> {
+    let mut out: Vec<Answer> = Vec::new();
+    for line in lines.lines() {
+        let Some(a) = answer_of(line) else { continue };
+        match out.last_mut() {
+            Some(last) if last.message_id == a.message_id => *last = a,
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
+fn answer_of(line: &str) -> Option<Answer> {
+    // Cheap test first: most lines are not answers.
+    if !line.contains("\"usage\"") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(line).ok()?;
+    if v["type"] != "assistant" {
+        return None;
+    }
+    let m = &v["message"];
+    let model = m["model"].as_str()?;
+    // Claude Code's own error notices are written as answers of this model; no call was made.
+    if model == "<synthetic>" {
+        return None;
+    }
+    let u = &m["usage"];
+    let n = |k: &str| u[k].as_u64().unwrap_or(0);
+    Some(Answer {
+        message_id: m["id"].as_str()?.to_string(),
+        day: v["timestamp"]
+            .as_str()
+            .and_then(|t| t.get(..10))
+            .unwrap_or("")
+            .to_string(),
+        model: model.to_string(),
+        input: n("input_tokens"),
+        output: n("output_tokens"),
+        cache_write: n("cache_creation_input_tokens"),
+        cache_read: n("cache_read_input_tokens"),
+    })
+}
+
+/// What a session did, from its whole transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Summary {
+    pub session_id: Option<String>,
+    /// The directory the session ran in.
+    pub cwd: Option<String>,
+    pub started: Option<String>,
+    pub ended: Option<String>,
+    /// What people (and gt) said to it, in order.
+    pub prompts: Vec<String>,
+    pub answers: usize,
+    pub tool_calls: Vec<ToolCall>,
+    /// Files it changed (written or edited), then files it only read, in first-touch order.
+    pub files_changed: Vec<String>,
+    pub files_read: Vec<String>,
+    /// Its last text to the user.
+    pub last_words: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ToolCall {
+    pub tool: String,
+    /// The command, path or pattern it was called with (one line, cut).
+    pub what: String,
+}
+
+/// Tools that change the file named by their `file_path`.
+const WRITING_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
+
+pub fn summarize(text: &str) -> Summary {
+    let mut s = Summary::default();
+    let mut seen_answers: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some(t) = v["timestamp"].as_str() {
+            s.started.get_or_insert_with(|| t.to_string());
+            s.ended = Some(t.to_string());
+        }
+        if s.session_id.is_none() {
+            s.session_id = v["sessionId"].as_str().map(str::to_string);
+        }
+        if s.cwd.is_none() {
+            s.cwd = v["cwd"].as_str().map(str::to_string);
+        }
+        match v["type"].as_str() {
+            Some("user") => user_line(&v, &mut s),
+            Some("assistant") => {
+                let id = v["message"]["id"].as_str().unwrap_or("").to_string();
+                if !seen_answers.contains(&id) {
+                    seen_answers.push(id);
+                }
+                assistant_line(&v, &mut s);
+            }
+            _ => {}
+        }
+    }
+    s.answers = seen_answers.len();
+    s.files_read.retain(|f| !s.files_changed.contains(f));
+    s
+}
+
+fn user_line(v: &Value, s: &mut Summary) {
+    // Hook output and the CLI's own notes are not what anyone said to it.
+    if v["isMeta"] == true {
+        return;
+    }
+    let said = match &v["message"]["content"] {
+        Value::String(t) => Some(t.clone()),
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter(|b| b["type"] == "text")
+            .filter_map(|b| b["text"].as_str())
+            .next()
+            .map(str::to_string),
+        _ => None,
+    };
+    if let Some(t) = said.filter(|t| !t.trim().is_empty() && !t.starts_with('<')) {
+        s.prompts.push(t);
+    }
+}
+
+fn assistant_line(v: &Value, s: &mut Summary) {
+    for b in v["message"]["content"].as_array().into_iter().flatten() {
+        match b["type"].as_str() {
+            Some("text") => {
+                if let Some(t) = b["text"].as_str().filter(|t| !t.trim().is_empty()) {
+                    s.last_words = Some(t.to_string());
+                }
+            }
+            Some("tool_use") => {
+                let tool = b["name"].as_str().unwrap_or("?").to_string();
+                let input = &b["input"];
+                let path = input["file_path"]
+                    .as_str()
+                    .or_else(|| input["notebook_path"].as_str());
+                if let Some(p) = path {
+                    let list = if WRITING_TOOLS.contains(&tool.as_str()) {
+                        &mut s.files_changed
+                    } else {
+                        &mut s.files_read
+                    };
+                    if !list.iter().any(|f| f == p) {
+                        list.push(p.to_string());
+                    }
+                }
+                let what = [
+                    "command",
+                    "file_path",
+                    "pattern",
+                    "url",
+                    "prompt",
+                    "description",
+                ]
+                .iter()
+                .find_map(|k| input[*k].as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| input.to_string());
+                s.tool_calls.push(ToolCall {
+                    tool,
+                    what: one_line(&what, 120),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The first line of `text`, cut to `max` characters.
+pub fn one_line(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or("");
+    let cut: String = first.chars().take(max).collect();
+    if cut.len() < text.trim_end().len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(id: &str, model: &str, out: u64, content: &str) -> String {
+        format!(
+            r#"{{"type":"assistant","timestamp":"2026-12-04T10:00:00.000Z","sessionId":"s1","message":{{"id":"{id}","model":"{model}","content":{content},"usage":{{"input_tokens":10,"output_tokens":{out},"cache_creation_input_tokens":3,"cache_read_input_tokens":7}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn answers_count_each_message_once_with_its_last_usage() {
+        let text = [
+            answer("m1", "claude-x", 1, "[]"),
+            answer("m1", "claude-x", 9, "[]"),
+            r#"{"type":"user","message":{"content":"hi"}}"#.to_string(),
+            answer("m2", "claude-x", 4, "[]"),
+            answer("m3", "<synthetic>", 0, "[]"),
+            "not json".to_string(),
+        ]
+        .join("\n");
+        let got = answers(&text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].output, 9, "the final usage of a streamed answer");
+        assert_eq!(
+            (got[0].input, got[0].cache_write, got[0].cache_read),
+            (10, 3, 7)
+        );
+        assert_eq!(got[0].day, "2026-12-04");
+        assert_eq!(got[1].message_id, "m2");
+    }
+
+    #[test]
+    fn a_summary_has_prompts_tools_files_and_last_words() {
+        let text = [
+            r#"{"type":"user","timestamp":"2026-12-04T10:00:00Z","sessionId":"s1","message":{"content":"fix the parser"}}"#.to_string(),
+            answer(
+                "m1",
+                "c",
+                1,
+                r#"[{"type":"tool_use","name":"Read","input":{"file_path":"/w/a.rs"}},{"type":"tool_use","name":"Edit","input":{"file_path":"/w/b.rs"}}]"#,
+            ),
+            answer(
+                "m2",
+                "c",
+                1,
+                r#"[{"type":"tool_use","name":"Bash","input":{"command":"cargo test\nmore"}}]"#,
+            ),
+            r#"{"type":"user","isMeta":true,"message":{"content":"Stop hook feedback"}}"#.to_string(),
+            answer("m3", "c", 1, r#"[{"type":"text","text":"All green."}]"#),
+        ]
+        .join("\n");
+        let s = summarize(&text);
+        assert_eq!(s.prompts, vec!["fix the parser"]);
+        assert_eq!(s.answers, 3);
+        assert_eq!(s.files_changed, vec!["/w/b.rs"]);
+        assert_eq!(s.files_read, vec!["/w/a.rs"]);
+        assert_eq!(s.tool_calls.len(), 3);
+        assert_eq!(s.tool_calls[2].what, "cargo test…");
+        assert_eq!(s.last_words.as_deref(), Some("All green."));
+        assert_eq!(s.session_id.as_deref(), Some("s1"));
+    }
+}

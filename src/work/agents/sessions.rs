@@ -1,0 +1,157 @@
+//! Agent sessions as their runtimes name them: recorded from the runtime's session-start and
+//! session-end reports (with the work on the agent's hook), and their token usage read from
+//! the runtime's transcript a little at a time — from where the last read stopped, never the
+//! whole file again.
+
+use super::{AgentInfo, runtime_events::HookKind};
+use crate::Result;
+use crate::agent::transcript;
+use crate::ledger::{SessionRow, SessionStart, TurnUsage};
+use crate::work::Ctx;
+use std::io::{Read, Seek, SeekFrom};
+
+/// More than this is read over several calls (a huge transcript never sits in memory whole).
+const READ_CHUNK: u64 = 32 << 20;
+
+/// What a runtime's report means for the agent's sessions: a start records the session (and
+/// ends the agent's earlier one), an end closes it; every report reads what the transcript
+/// gained since the last one.
+pub fn on_event(
+    ctx: &mut Ctx,
+    info: &AgentInfo,
+    kind: HookKind,
+    session_id: Option<&str>,
+    transcript: Option<&str>,
+    reason: Option<&str>,
+) -> Result<()> {
+    let Some(id) = session_id.filter(|s| !s.is_empty()) else {
+        return Ok(());
+    };
+    let known = ctx.reader().session(id)?.is_some();
+    if kind == HookKind::SessionStart || !known {
+        let role = info.role.as_str();
+        let start = SessionStart {
+            id,
+            agent: &info.address,
+            rig: info.rig.as_deref(),
+            role: Some(role),
+            runtime: info.runtime.as_deref(),
+            bead: info.hook.as_deref(),
+            transcript,
+            resumed_from: None,
+        };
+        ctx.write(|tx| Ok(tx.start_session(&start)?))?;
+    }
+    if let Some(row) = ctx.reader().session(id)? {
+        // Between `gt done` and the end of its turn nothing is hooked: still the session's work.
+        let bead = info.hook.clone().or_else(|| row.bead.clone());
+        ingest(ctx, &row, bead.as_deref())?;
+    }
+    if kind == HookKind::SessionEnd {
+        let why = reason.unwrap_or("ended");
+        ctx.write(|tx| Ok(tx.end_session(id, why)?))?;
+    }
+    Ok(())
+}
+
+/// Reads what a session's transcript gained since the last read and adds its usage
+/// (attributed to `bead`, the work on the agent's hook now). Returns the answers counted.
+pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize> {
+    let Some(path) = s.transcript.as_deref() else {
+        return Ok(0);
+    };
+    let Ok(mut file) = std::fs::File::open(path) else {
+        // Gone (a cleaned-up home): what was read stays counted.
+        return Ok(0);
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // A shorter file was replaced: read it again (answers already counted are not counted twice).
+    let from = if (s.read_offset as u64) > len {
+        0
+    } else {
+        s.read_offset as u64
+    };
+    if from == len {
+        return Ok(0);
+    }
+    let mut buf = Vec::new();
+    if file.seek(SeekFrom::Start(from)).is_err()
+        || file.take(READ_CHUNK).read_to_end(&mut buf).is_err()
+    {
+        return Ok(0);
+    }
+    // Only whole lines: the runtime may be writing the next one.
+    let Some(end) = buf.iter().rposition(|b| *b == b'\n') else {
+        return Ok(0);
+    };
+    let text = String::from_utf8_lossy(&buf[..=end]);
+    let today = ctx.clock().stamp()[..10].to_string();
+    let mut answers = transcript::answers(&text);
+    // The first answer of this chunk may continue the last one read before.
+    if answers.first().map(|a| &a.message_id) == s.last_message.as_ref() {
+        answers.remove(0);
+    }
+    let last = answers.last().map(|a| a.message_id.clone());
+    let turns: Vec<TurnUsage> = answers
+        .into_iter()
+        .map(|a| TurnUsage {
+            day: if a.day.is_empty() {
+                today.clone()
+            } else {
+                a.day
+            },
+            message_id: a.message_id,
+            model: a.model,
+            input: a.input,
+            output: a.output,
+            cache_write: a.cache_write,
+            cache_read: a.cache_read,
+        })
+        .collect();
+    let offset = from + end as u64 + 1;
+    let id = s.id.clone();
+    ctx.write(|tx| Ok(tx.add_usage(&id, bead, &turns, offset, last.as_deref())?))
+}
+
+/// A runtime writes its transcript a little after the fact (its last answer may land after
+/// its stop hook ran, or after gt stopped it): an ended session is still read this long.
+const LATE_LINES_SECS: i64 = 600;
+
+/// Reads the new transcript lines of every open or recently ended session (the deacon's
+/// round: runtimes that die without reporting their end still get counted). An agent's
+/// usage goes to the work on its hook now, else to the session's own bead.
+pub fn ingest_open(ctx: &mut Ctx) -> Result<usize> {
+    let since = crate::time::format(ctx.now() - chrono::Duration::seconds(LATE_LINES_SECS));
+    let sessions = ctx.reader().recent_sessions(&since)?;
+    let mut counted = 0;
+    for s in sessions {
+        let hook = super::find(&ctx.reader(), &s.agent)?
+            .and_then(|a| a.hook)
+            .or_else(|| s.bead.clone());
+        counted += ingest(ctx, &s, hook.as_deref())?;
+    }
+    Ok(counted)
+}
+
+/// A report from a session whose agent is gone (removed while its runtime finished its
+/// turn): what the transcript gained is still counted, to the session's bead.
+pub fn on_orphan_event(ctx: &mut Ctx, session_id: &str) -> Result<()> {
+    if let Some(row) = ctx.reader().session(session_id)? {
+        let bead = row.bead.clone();
+        ingest(ctx, &row, bead.as_deref())?;
+    }
+    Ok(())
+}
+
+/// Ends the open sessions of an agent whose window is gone, after reading what they left.
+pub fn close_all(ctx: &mut Ctx, info: &AgentInfo, reason: &str) -> Result<()> {
+    for s in ctx.reader().sessions(Some(&info.address), None, 50)? {
+        if s.ended_at.is_none() {
+            let bead = info.hook.clone().or_else(|| s.bead.clone());
+            ingest(ctx, &s, bead.as_deref())?;
+        }
+    }
+    let address = info.address.clone();
+    ctx.write(|tx| Ok(tx.end_sessions_of(&address, reason)?))?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Sessions, usage and seance with the real Claude Code against the scripted model server:
+//! gt records the runtime's own session (per agent and bead, with start and end), counts
+//! exactly the tokens the server reported, prices them, and can ask a copy of a past session.
+
+use crate::common::model::Logged;
+use crate::common::wait_for;
+use crate::runtimes::set_up;
+use serde_json::Value;
+
+/// The server's figures for the answers it gave the agent's conversation.
+#[derive(Debug, Default, PartialEq)]
+struct Sum {
+    turns: i64,
+    input: i64,
+    output: i64,
+    cache_write: i64,
+    cache_read: i64,
+}
+
+fn sum(reqs: &[Logged]) -> Sum {
+    let mut s = Sum::default();
+    for r in reqs.iter().filter(|r| r.status == 200) {
+        s.turns += 1;
+        s.input += r.usage.input as i64;
+        s.output += r.usage.output as i64;
+        s.cache_write += r.usage.cache_write as i64;
+        s.cache_read += r.usage.cached as i64;
+    }
+    s
+}
+
+fn line_sum(l: &Value) -> Sum {
+    let n = |k: &str| l[k].as_i64().unwrap_or(-1);
+    Sum {
+        turns: n("turns"),
+        input: n("input"),
+        output: n("output"),
+        cache_write: n("cache_write"),
+        cache_read: n("cache_read"),
+    }
+}
+
+fn line<'a>(report: &'a Value, key: &str) -> &'a Value {
+    report["lines"]
+        .as_array()
+        .and_then(|ls| ls.iter().find(|l| l["key"] == key))
+        .unwrap_or_else(|| panic!("no line for {key} in {report}"))
+}
+
+/// A polecat's whole job with real Claude Code: its session is recorded with the bead, its
+/// tokens match the server's to the token (by agent, bead and convoy), the cost follows the
+/// town's price for the model, and a seance reads what it did and asks a copy of it.
+#[test]
+fn claude_code_sessions_are_recorded_counted_and_can_be_asked() {
+    let Some(c) = set_up("claude") else {
+        return;
+    };
+    c.s.ok(&["--batch", "up"]);
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let convoy = c.s.json(&["convoy", "create", "The work", &bead])["convoy"]["id"]
+        .as_str()
+        .expect("convoy id")
+        .to_string();
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    wait_for(240, "the bead to land", || {
+        (c.s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
+    });
+    wait_for(60, "the finished polecat to be removed", || {
+        c.s.agent_view(&agent).is_null().then_some(())
+    });
+    let main = c.server.main_requests();
+    let want = sum(&main);
+    assert!(
+        want.turns >= 4,
+        "beacon, three commands: {}",
+        c.server.dump()
+    );
+
+    // Tokens: exactly the server's, however they are summed.
+    let model = main[0].model.clone();
+    // The runtime writes its last answer to its transcript a little after its stop hook (and
+    // after gt removed the polecat): the supervisor's round reads it.
+    let by_agent = wait_for(30, "every answer to be counted", || {
+        let r = c.s.json(&["costs", "--by", "agent"]);
+        (line_sum(line(&r, &agent)) == want).then_some(r)
+    });
+    let mine = line(&by_agent, &agent);
+    assert_eq!(mine["sessions"], 1);
+    assert_eq!(
+        line_sum(line(&c.s.json(&["costs", "--by", "bead"]), &bead)),
+        want
+    );
+    assert_eq!(
+        line_sum(line(&c.s.json(&["costs", "--by", "convoy"]), &convoy)),
+        want
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let by_day = c.s.json(&["costs", "--by", "day", "--since", "today"]);
+    assert_eq!(line_sum(line(&by_day, &today)), want);
+    // The scripted model has no shipped price: tokens, and an unknown cost said so.
+    assert!(mine["cost_usd"].is_null(), "{mine}");
+    assert_eq!(mine["unpriced_models"][0], model.as_str());
+    let table = c.s.gt(&["costs"]).stdout;
+    assert!(
+        table.contains("unknown") && table.contains(&model),
+        "{table}"
+    );
+    // With the town's price for it, the cost is the tokens times the price.
+    let toml = c.s.town().join("town.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("town.toml");
+    text.push_str(&format!(
+        "\n[prices.\"{model}\"]\ninput = 3.0\noutput = 15.0\ncache_write = 3.75\ncache_read = 0.3\n"
+    ));
+    std::fs::write(&toml, text).expect("write town.toml");
+    let priced = c.s.json(&["costs", "--by", "convoy"]);
+    let cost = line(&priced, &convoy)["cost_usd"].as_f64().expect("a cost");
+    let expect = (want.input as f64 * 3.0
+        + want.output as f64 * 15.0
+        + want.cache_write as f64 * 3.75
+        + want.cache_read as f64 * 0.3)
+        / 1e6;
+    assert!((cost - expect).abs() < 1e-6, "{cost} != {expect}");
+
+    // The session: the runtime's id, with the agent and the bead, started and ended.
+    let list = c.s.json(&["seance", &bead, "--list"]);
+    assert_eq!(list["count"], 1, "{list}");
+    let session = &list["sessions"][0];
+    assert_eq!(session["agent"], agent.as_str());
+    assert_eq!(session["bead"], bead.as_str());
+    assert!(session["started_at"].is_string() && session["ended_at"].is_string());
+    let id = session["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        c.s.json(&["seance", &agent, "--list"])["sessions"][0]["id"],
+        id.as_str(),
+        "found by the (removed) agent's address too"
+    );
+
+    // What it did, from its transcript.
+    let seance = c.s.json(&["seance", &agent]);
+    let summary = &seance["seance"]["summary"];
+    assert!(
+        summary["prompts"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("[GAS TOWN]"),
+        "{summary}"
+    );
+    let calls = summary["tool_calls"].to_string();
+    for cmd in ["gt prime", "git commit", "gt done"] {
+        assert!(calls.contains(cmd), "{cmd} in {calls}");
+    }
+    assert!(summary["last_words"].is_string(), "{summary}");
+
+    // A question to a copy of it: the copy's request carries the earlier conversation.
+    let question = "Which command did you run first?";
+    let asked = c.s.json(&["seance", &bead, "--ask", question]);
+    assert_eq!(
+        asked["answer"]["answer"],
+        format!("ECHO: {question}"),
+        "{asked}"
+    );
+    let r = c
+        .server
+        .first_with(|t| t.contains(question))
+        .expect("the question reached the model");
+    assert!(
+        r.user_texts
+            .iter()
+            .any(|t| t.contains("[GAS TOWN]") && t.contains(&agent)),
+        "the resumed copy carries the session's beacon: {:?}",
+        r.user_texts
+    );
+    assert!(
+        r.tool_results.iter().any(|t| t.contains(&bead)),
+        "and its tool results: {:?}",
+        r.tool_results
+    );
+    // The copy is nobody's session: the agent's record is unchanged, no window is left.
+    assert_eq!(c.s.json(&["seance", &bead, "--list"])["count"], 1);
+    let windows = c.s.gt(&["--batch", "agents"]).stdout;
+    assert!(!windows.contains("seance"), "{windows}");
+}
