@@ -96,6 +96,9 @@ mod tests {
              DROP INDEX beads_status;
              CREATE INDEX beads_status ON beads(status, priority, created_at);
              CREATE INDEX beads_prefix ON beads(prefix, status);
+             DROP TABLE sessions;
+             DROP TABLE usage;
+             DROP TABLE usage_seen;
              PRAGMA user_version = 4;",
         )
         .expect("downgrade");

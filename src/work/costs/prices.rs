@@ -106,7 +106,7 @@ mod tests {
         let sonnet = p.of("claude-sonnet-4-5-20250929").expect("priced");
         assert_eq!(sonnet.input, 3.0);
         assert_eq!(p.of("gpt-5-mini-2025").expect("mini").input, 0.25);
-        assert!(p.of("claude-sonnet-4-50").is_none(), "not a family member");
+        assert!(p.of("claude-sonnet-45").is_none(), "not a family member");
         assert!(p.of("scripted-model").is_none());
         let own: toml::Value =
             toml::from_str("[\"scripted-model\"]\ninput = 2.0\noutput = 4.0").expect("toml");
