@@ -717,6 +717,7 @@ fn to_edit_value(v: &toml::Value) -> toml_edit::Value {
     match v {
         toml::Value::Boolean(b) => (*b).into(),
         toml::Value::Integer(i) => (*i).into(),
+        toml::Value::Float(x) => (*x).into(),
         other => display_value(other).into(),
     }
 }

@@ -254,6 +254,7 @@ pub fn busy_town() -> TownSnapshot {
         agents: &agents,
         escalations: &escalations,
         failed_merges: &[],
+        budgets: &[],
         stall_after_secs: 600,
     });
     TownSnapshot {
@@ -289,6 +290,7 @@ pub fn busy_town() -> TownSnapshot {
         feed,
         escalations,
         attention,
+        costs: costs(),
         mayor: MayorView {
             running: true,
             session: "idle".into(),
@@ -336,4 +338,20 @@ pub fn town_with_agents(n: usize) -> TownSnapshot {
         })
         .collect();
     s
+}
+
+/// What the busy town's agents and convoys have spent.
+fn costs() -> crate::work::costs::CostSummary {
+    use crate::work::costs::Spend;
+    let spend = |tokens: i64, usd: Option<f64>| Spend { tokens, usd };
+    crate::work::costs::CostSummary {
+        by_agent: [
+            ("shop/polecats/ash".to_string(), spend(412_000, Some(1.84))),
+            ("shop/polecats/birch".to_string(), spend(96_500, None)),
+        ]
+        .into(),
+        by_convoy: [("hq-cv-aaaaa".to_string(), spend(508_500, Some(2.31)))].into(),
+        today: spend(508_500, Some(2.31)),
+        budgets: Vec::new(),
+    }
 }

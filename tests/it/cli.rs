@@ -392,3 +392,27 @@ fn json_mode_reports_failures_as_json_too() {
     s.create(&["One"]);
     assert_eq!(s.json(&["bead", "export"])["issues"][0]["title"], "One");
 }
+
+/// Every setting `gt config set` writes into town.toml reads back as the value given (a type
+/// written in a form its reader refuses would break every command of the town).
+#[test]
+fn every_town_setting_set_reads_back() {
+    use gt::town::settings::{Kind, SETTINGS, Scope};
+    let s = Sandbox::with_town();
+    for setting in SETTINGS.iter().filter(|x| x.scopes.contains(&Scope::Town)) {
+        let value = match setting.kind {
+            Kind::Dollars => "7.5",
+            _ if setting.default.is_empty() => continue,
+            _ => setting.default,
+        };
+        s.ok(&["--batch", "config", "set", setting.key, value]);
+        let got = s.json(&["config", "get", setting.key]);
+        assert_eq!(
+            got["value"].to_string().trim_matches('"'),
+            value,
+            "{}: {got}",
+            setting.key
+        );
+        s.ok(&["--batch", "status"]);
+    }
+}

@@ -179,4 +179,49 @@ fn claude_code_sessions_are_recorded_counted_and_can_be_asked() {
     assert_eq!(c.s.json(&["seance", &bead, "--list"])["count"], 1);
     let windows = c.s.gt(&["--batch", "agents"]).stdout;
     assert!(!windows.contains("seance"), "{windows}");
+
+    // Budgets: once today's is spent, a sling to the rig waits (said, with the budget and by
+    // how much) and Attention shows it; raised, the supervisor slings the waiting work.
+    c.s.ok(&["--batch", "config", "set", "budget.daily_usd", "0.01"]);
+    c.server.control(|k| k.steps = Vec::new());
+    let next = c.s.create(&["More work", "--rig", "shop"]);
+    let held = c.s.json(&["sling", &next, "shop"]);
+    let reason = held["queued"][0]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(held["queued"][0]["queued"], true, "{held}");
+    assert!(
+        reason.contains("today's budget") && reason.contains("$0.01") && reason.contains("over"),
+        "{reason}"
+    );
+    let status = c.s.json(&["status"]);
+    assert!(
+        status["status"]["attention"]
+            .to_string()
+            .contains("today's budget"),
+        "{status}"
+    );
+    // The deacon keeps it waiting while the budget is spent.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(c.s.json(&["show", &next])["bead"]["status"], "open");
+    c.s.ok(&["--batch", "config", "set", "budget.daily_usd", "1000"]);
+    wait_for(
+        60,
+        "the waiting bead to be slung once the budget allows",
+        || (c.s.json(&["show", &next])["bead"]["status"] == "hooked").then_some(()),
+    );
+    // A convoy's own budget holds its beads only.
+    let third = c.s.create(&["Convoy work", "--rig", "shop"]);
+    c.s.ok(&["convoy", "add", &convoy, &third]);
+    c.s.ok(&["convoy", "budget", &convoy, "0.05"]);
+    let held = c.s.json(&["sling", &third, "shop"]);
+    assert!(
+        held["queued"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("convoy {convoy}'s budget")),
+        "{held}"
+    );
+    c.s.ok(&["unsling", &next]);
 }

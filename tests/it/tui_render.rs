@@ -119,6 +119,7 @@ fn the_witness_verdict_shows_in_agents_and_attention() {
         agents: &snap.agents,
         escalations: &[],
         failed_merges: &[],
+        budgets: &[],
         stall_after_secs: 600,
     });
     assert!(

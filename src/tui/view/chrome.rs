@@ -19,12 +19,13 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     let wide = area.width >= 140;
     let facts = if wide {
         format!(
-            " {} agents: {} working, {} idle · {} convoys · ✉ {} · {} ",
+            " {} agents: {} working, {} idle · {} convoys · ✉ {} · today {} · {} ",
             s.agents.len(),
             count(SessionState::Working),
             count(SessionState::Idle),
             s.convoys.len(),
             s.unread,
+            s.costs.today.dollars(),
             s.daemon
         )
     } else {

@@ -147,7 +147,14 @@ fn convoy_line(state: &State, c: &crate::work::convoy::ConvoyView, width: usize)
     let part = |n: usize| (n * bar_w).checked_div(c.total).unwrap_or(0);
     let done = part(c.closed);
     let busy = part(c.closed + working).saturating_sub(done);
-    let label = format!(" {}/{}", c.closed, c.total);
+    let spent = state
+        .snapshot
+        .costs
+        .by_convoy
+        .get(&c.id)
+        .map(|x| format!(" {}", x.dollars()))
+        .unwrap_or_default();
+    let label = format!(" {}/{}{spent}", c.closed, c.total);
     let title_w = width.saturating_sub(bar_w + label.len() + 4);
     Line::from(vec![
         Span::raw(format!("{open} ")),
@@ -290,6 +297,7 @@ fn attention_line(
 ) -> Line<'static> {
     let (icon, slot) = match a.kind {
         Kind::Escalation => ("⚑", Slot::PriorityUrgent),
+        Kind::Budget => ("$", Slot::PriorityUrgent),
         Kind::StartFailed => ("✖", Slot::Failed),
         Kind::Blocked => ("⊘", Slot::StateWaiting),
         Kind::Dead => ("✖", Slot::StateExited),
@@ -344,6 +352,19 @@ fn agent_line(
         None => Span::raw("   "),
     };
     let name_w = 12.min(width / 3);
+    // What it has spent (its sessions' tokens priced), where there is room.
+    // A column only as wide as the widest figure (none when nothing was spent).
+    let costs = &state.snapshot.costs.by_agent;
+    let cost_w = costs
+        .values()
+        .map(|c| c.dollars().len() + 1)
+        .max()
+        .unwrap_or(0);
+    let cost = match costs.get(&a.address) {
+        _ if width < 40 => String::new(),
+        Some(c) => format!("{:>cost_w$}", c.dollars()),
+        None => " ".repeat(cost_w),
+    };
     let tail = format!(" {age:>4}");
     let hook = match (&a.hook, &a.hook_title) {
         (Some(h), _) if trouble.is_some() => format!("{} · {h}", trouble.unwrap_or_default()),
@@ -352,7 +373,8 @@ fn agent_line(
         (None, _) => a.session.to_string(),
     };
     // indent 3 + icon 2 + name + space 1 + hook + delivery 3 + age
-    let hook_w = width.saturating_sub(3 + 2 + name_w + 1 + 3 + tail.chars().count());
+    let hook_w =
+        width.saturating_sub(3 + 2 + name_w + 1 + cost.chars().count() + 3 + tail.chars().count());
     let hook_slot = if a.hook.is_some() {
         Slot::Base
     } else {
@@ -367,6 +389,7 @@ fn agent_line(
         ),
         Span::raw(" "),
         styled(state, pad(&hook, hook_w), hook_slot),
+        styled(state, cost, Slot::Dim),
         delivery,
         styled(state, tail, Slot::Dim),
     ];

@@ -178,3 +178,70 @@ pub fn spent_by(ctx: &Ctx, key: UsageKey, since: Option<&str>) -> Result<BTreeMa
 pub fn today(ctx: &Ctx) -> String {
     ctx.now().format("%Y-%m-%d").to_string()
 }
+
+/// Tokens and dollars (None: some tokens are of an unpriced model).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Spend {
+    pub tokens: i64,
+    pub usd: Option<f64>,
+}
+
+impl Spend {
+    fn of(l: &CostLine) -> Spend {
+        Spend {
+            tokens: l.input + l.output + l.cache_write + l.cache_read,
+            usd: l.cost_usd,
+        }
+    }
+
+    /// `$3.40`, or `$?` when the cost is unknown.
+    pub fn dollars(&self) -> String {
+        match self.usd {
+            _ if self.tokens == 0 => "$0".to_string(),
+            Some(u) if u >= 100.0 => format!("${u:.0}"),
+            Some(u) => format!("${u:.2}"),
+            None => "$?".to_string(),
+        }
+    }
+
+    /// `1.2M tok $3.40`, `830 tok $?` — short, for a row or a status bar.
+    pub fn short(&self) -> String {
+        let tokens = match self.tokens {
+            t if t >= 1_000_000 => format!("{:.1}M", t as f64 / 1e6),
+            t if t >= 1_000 => format!("{:.1}k", t as f64 / 1e3),
+            t => t.to_string(),
+        };
+        match self.usd {
+            Some(u) => format!("{tokens} tok ${u:.2}"),
+            None => format!("{tokens} tok $?"),
+        }
+    }
+}
+
+/// What the workspace shows of costs: per agent, per convoy, today's total, and the budgets
+/// that are used up.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CostSummary {
+    pub by_agent: BTreeMap<String, Spend>,
+    pub by_convoy: BTreeMap<String, Spend>,
+    pub today: Spend,
+    pub budgets: Vec<budget::Crossed>,
+}
+
+pub fn summary(ctx: &Ctx) -> Result<CostSummary> {
+    let per = |key: UsageKey, since: Option<&str>| -> Result<BTreeMap<String, Spend>> {
+        Ok(report(ctx, key, since)?
+            .lines
+            .iter()
+            .filter(|l| !l.key.is_empty())
+            .map(|l| (l.key.clone(), Spend::of(l)))
+            .collect())
+    };
+    let day = today(ctx);
+    Ok(CostSummary {
+        by_agent: per(UsageKey::Agent, None)?,
+        by_convoy: per(UsageKey::Convoy, None)?,
+        today: report(ctx, UsageKey::Day, Some(&day)).map(|r| Spend::of(&r.total))?,
+        budgets: budget::crossed(ctx)?,
+    })
+}

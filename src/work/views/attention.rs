@@ -14,6 +14,8 @@ pub use crate::work::beads::merge_request::MERGE_FAILED;
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Escalation,
+    /// A budget is used up: new work waits.
+    Budget,
     StartFailed,
     Blocked,
     Dead,
@@ -36,6 +38,7 @@ pub struct Facts<'a> {
     pub agents: &'a [AgentRow],
     pub escalations: &'a [EscalationView],
     pub failed_merges: &'a [BeadSummary],
+    pub budgets: &'a [crate::work::costs::budget::Crossed],
     pub stall_after_secs: i64,
 }
 
@@ -46,6 +49,13 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
             kind: Kind::Escalation,
             subject: e.id.clone(),
             text: format!("{} escalation from {}: {}", e.severity, e.from, e.title),
+        });
+    }
+    for b in f.budgets {
+        out.push(Attention {
+            kind: Kind::Budget,
+            subject: b.budget.clone(),
+            text: format!("{}; new work waits", b.describe()),
         });
     }
     for a in f.agents {
@@ -220,6 +230,12 @@ mod tests {
             agents: &agents,
             escalations: &[esc],
             failed_merges: &[],
+            budgets: &[crate::work::costs::budget::Crossed {
+                budget: "daily".into(),
+                limit_usd: 5.0,
+                spent_usd: 5.5,
+                over_usd: 0.5,
+            }],
             stall_after_secs: 600,
         });
         let kinds: Vec<(&Kind, &str)> = got.iter().map(|a| (&a.kind, a.subject.as_str())).collect();
@@ -227,12 +243,18 @@ mod tests {
             kinds,
             vec![
                 (&Kind::Escalation, "hq-e1"),
+                (&Kind::Budget, "daily"),
                 (&Kind::Dead, "r/polecats/dead"),
                 (&Kind::Undelivered, "r/polecats/deaf"),
                 (&Kind::Stalled, "r/polecats/slow"),
                 (&Kind::NeedsInput, "r/polecats/wait"),
             ]
         );
-        assert!(got[3].text.contains("2h"), "{}", got[3].text);
+        assert!(got[4].text.contains("2h"), "{}", got[4].text);
+        assert!(
+            got[1].text.contains("$5.00") && got[1].text.contains("$0.50 over"),
+            "{}",
+            got[1].text
+        );
     }
 }

@@ -30,6 +30,16 @@ fn shown(kind: &str) -> bool {
     )
 }
 
+/// A runtime's report of a prompt or a turn's end: one per turn of every agent, which would
+/// drown the feed (the agent's row shows the last one).
+fn routine_turn(e: &Event) -> bool {
+    e.event_type == "runtime_event"
+        && matches!(
+            value(&e.new_value)["event"].as_str(),
+            Some("prompt-submit" | "turn-end")
+        )
+}
+
 fn value(s: &Option<String>) -> Value {
     s.as_deref()
         .and_then(|t| serde_json::from_str(t).ok())
@@ -65,6 +75,12 @@ fn describe(e: &Event, title: Option<&str>) -> String {
         "escalated" => format!("escalation ({}) {subject}", s("severity")),
         "escalation_acked" => format!("acknowledged {subject}"),
         "handoff" => format!("{} handed off to a fresh session", s("agent")),
+        "runtime_event" => format!("its runtime reports {}", s("event")),
+        "stop_reminder" => format!(
+            "{} was reminded of {} (stopped without gt done)",
+            s("agent"),
+            s("bead")
+        ),
         k if k.starts_with("delivery_") => {
             let id = new["delivery"].as_i64().unwrap_or_default();
             let agent = new["agent"]
@@ -106,7 +122,7 @@ pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Res
     let mut titles: HashMap<String, Option<(String, String)>> = HashMap::new();
     let mut out = Vec::new();
     for e in events {
-        if !shown(&e.event_type) {
+        if !shown(&e.event_type) || routine_turn(&e) {
             continue;
         }
         let found = match &e.issue_id {

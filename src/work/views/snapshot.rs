@@ -88,6 +88,8 @@ pub struct TownSnapshot {
     pub feed: Vec<FeedLine>,
     pub escalations: Vec<EscalationView>,
     pub attention: Vec<Attention>,
+    /// Tokens and cost per agent and convoy, today's total, used-up budgets.
+    pub costs: crate::work::costs::CostSummary,
     pub mayor: MayorView,
     pub preview: Option<Preview>,
     /// The supervisor's state for the status bar.
@@ -165,6 +167,7 @@ struct LedgerPart {
     /// The last event each agent's runtime reported, by agent bead (read with the rest of
     /// the ledger, not on every refresh).
     events: HashMap<String, crate::work::agents::runtime_events::LastEvent>,
+    costs: crate::work::costs::CostSummary,
 }
 
 pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapshot> {
@@ -206,6 +209,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         agents: &agents,
         escalations: &lp.escalations,
         failed_merges: &lp.failed_merges,
+        budgets: &lp.costs.budgets,
         stall_after_secs: crate::work::witness::stall_after_secs(ctx, None).unwrap_or(600),
     });
     Ok(TownSnapshot {
@@ -228,6 +232,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         feed: lp.feed.clone(),
         escalations: lp.escalations.clone(),
         attention,
+        costs: lp.costs.clone(),
         mayor,
         preview,
         daemon: crate::town::supervisor_status::seen(&ctx.town.paths).line(now),
@@ -435,6 +440,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         }
     }
     Ok(LedgerPart {
+        costs: crate::work::costs::summary(ctx)?,
         events,
         agents,
         titles,
