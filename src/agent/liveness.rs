@@ -25,6 +25,10 @@ pub enum Verdict {
     /// It sits on a screen that is not its prompt (a dialog, shell mode, a start that never
     /// finished) and does not move on by itself.
     Blocked,
+    /// Its service refuses it for now (rate limit, usage limit, overload): it waits for the
+    /// limit, or another account; a restart would meet the same limit.
+    #[serde(rename = "rate-limited")]
+    RateLimited,
 }
 
 impl Verdict {
@@ -38,6 +42,7 @@ impl Verdict {
             Verdict::Dead => "dead",
             Verdict::StartFailed => "start-failed",
             Verdict::Blocked => "blocked",
+            Verdict::RateLimited => "rate-limited",
         }
     }
 
@@ -50,6 +55,7 @@ impl Verdict {
                 | Verdict::Dead
                 | Verdict::StartFailed
                 | Verdict::Blocked
+                | Verdict::RateLimited
         )
     }
 }
@@ -148,6 +154,20 @@ pub fn classify(f: &Facts<'_>) -> Classified {
             return v(
                 Verdict::Blocked,
                 format!("stopped at its \"{}\" screen{}", d.name, tail(f.screen)),
+            );
+        }
+        if let Some(l) = &s.rate_limit {
+            let when = l
+                .reset
+                .as_deref()
+                .map(|r| format!(" (retry or reset: {r})"))
+                .unwrap_or_default();
+            return v(
+                Verdict::RateLimited,
+                format!(
+                    "{name} is refused by its service for now{when}: {}",
+                    crate::inert::visible(&l.words)
+                ),
             );
         }
         if s.shell_mode {

@@ -183,6 +183,14 @@ pub struct Runtime {
     /// Regular expressions, matched line by line, that mean it works (a spinner line).
     #[serde(default)]
     pub busy_patterns: Vec<String>,
+    /// Regular expressions, matched line by line near the bottom, that mean its service
+    /// refuses it for now (rate limit, usage limit, overload); a group named `reset` says
+    /// when it tries again or the limit resets.
+    #[serde(default)]
+    pub rate_limit_patterns: Vec<String>,
+    /// The variable that points it at another configuration directory (an account's own).
+    #[serde(default)]
+    pub config_dir_env: Option<String>,
     /// Where its input line is when it has no prompt glyph (`ready_marker`).
     #[serde(default)]
     pub input_anchor: Option<InputAnchor>,

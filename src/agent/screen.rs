@@ -26,6 +26,15 @@ pub struct Screen {
     pub shell_mode: bool,
     /// The startup dialog on screen (index into `Runtime::dialogs`).
     pub dialog: Option<usize>,
+    /// Its service refuses it for now: the runtime's words, and when it says it tries again
+    /// or the limit resets.
+    pub rate_limit: Option<RateLimit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    pub words: String,
+    pub reset: Option<String>,
 }
 
 impl Screen {
@@ -81,7 +90,9 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let queued = bottom
         .iter()
         .any(|l| rt.paste.queued.iter().any(|m| l.contains(m.as_str())));
+    let rate_limit = near.iter().rev().find_map(|l| rate_limited(rt, l));
     Screen {
+        rate_limit,
         busy,
         at_prompt: input.is_some() && !busy && !starting && !shell_mode && dialog.is_none(),
         input,
@@ -105,6 +116,25 @@ fn is_busy_line(rt: &Runtime, line: &str) -> bool {
             .busy_patterns
             .iter()
             .any(|p| pattern(p).is_some_and(|re| re.is_match(line)))
+}
+
+fn rate_limited(rt: &Runtime, line: &str) -> Option<RateLimit> {
+    rt.rate_limit_patterns.iter().find_map(|p| {
+        let caps = pattern(p)?.captures(line)?;
+        Some(RateLimit {
+            words: line
+                .trim()
+                .trim_start_matches(['·', '✢', '✳', '✶', '✻', '✽', '*', '⎿'])
+                .trim()
+                .chars()
+                .take(160)
+                .collect(),
+            reset: caps
+                .name("reset")
+                .map(|m| m.as_str().trim().to_string())
+                .filter(|r| !r.is_empty()),
+        })
+    })
 }
 
 /// Compiled once per process: screens are read many times a second.

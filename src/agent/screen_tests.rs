@@ -142,6 +142,10 @@ fn expect(rt: &Runtime, name: &str, s: &Screen) -> Result<(), String> {
                 rt.dialogs.iter().map(|d| &d.name).collect::<Vec<_>>()
             ),
         ),
+        "rate_limited" | "overloaded" => ok(
+            s.rate_limit.is_some(),
+            "refused by its service (a rate limit or an overload)",
+        ),
         other => Err(format!("no expectation for a fixture named {other}")),
     }
 }
@@ -181,6 +185,10 @@ fn every_verified_preset_reads_its_recorded_screens() {
             if let Err(want) = expect(&rt, &state, &s) {
                 failures.push(format!("{name}/{state}: want {want}, read {s:?}"));
             }
+            let refused = state == "rate_limited" || state == "overloaded";
+            if !refused && s.rate_limit.is_some() {
+                failures.push(format!("{name}/{state}: read as rate-limited: {s:?}"));
+            }
             states.push(state);
         }
         for needed in ["idle", "typed", "busy", "busy_typed"] {
@@ -212,4 +220,35 @@ fn unverified_presets_name_their_login_screens() {
         );
         assert!(!s.at_prompt, "{name}");
     }
+}
+
+/// Claude Code's refusals read with their words and when it tries again, or when a
+/// subscription's limit resets; a conversation that merely mentions 429 is not one.
+#[test]
+fn claude_rate_limits_read_with_their_reset() {
+    let rt = presets().remove("claude").expect("claude preset");
+    let retry = read(
+        &rt,
+        "✻ 429 Scripted rate limit: slow down · retrying in 13s · attempt 7/10\n❯\u{a0}\n",
+    );
+    let l = retry.rate_limit.expect("rate-limited");
+    assert_eq!(l.reset.as_deref(), Some("13s"));
+    assert!(
+        l.words.starts_with("429 Scripted rate limit"),
+        "{}",
+        l.words
+    );
+    let usage = read(
+        &rt,
+        "  ⎿  5-hour limit reached ∙ resets 3pm (Europe/Paris)\n❯\u{a0}\n",
+    );
+    assert_eq!(
+        usage.rate_limit.and_then(|l| l.reset).as_deref(),
+        Some("3pm (Europe/Paris)")
+    );
+    let talk = read(
+        &rt,
+        "● The server answered 429 when the test ran.\n❯\u{a0}\n",
+    );
+    assert!(talk.rate_limit.is_none());
 }

@@ -78,7 +78,8 @@ fn event(
     let _ = std::io::stdin().take(1 << 20).read_to_string(&mut payload);
     let ctx = session.ctx()?;
     let me = agents::whoami(ctx).to_string();
-    let last = runtime_events::record(ctx, &me, kind, &payload)?;
+    let account = std::env::var(crate::work::agents::accounts::ACCOUNT_ENV).ok();
+    let last = runtime_events::record(ctx, &me, kind, &payload, account.as_deref())?;
     if kind == runtime_events::HookKind::TurnEnd && !out.json {
         let Some(reason) = crate::work::sling::reminder::stop_reminder(ctx, &me, &payload)? else {
             return Ok(());

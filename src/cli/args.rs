@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 // Each command's own arguments live beside it, in its file.
+pub use super::account::AccountCmd;
 pub use super::agent::AgentCmd;
 pub use super::beads::{BeadCmd, CloseArgs, ReadyArgs};
 pub use super::config::{AgentSetArgs, ConfigCmd};
@@ -192,6 +193,9 @@ pub enum Command {
         #[arg(short = 'n', long, default_value_t = 200, value_parser = count)]
         lines: usize,
     },
+    /// Several accounts per runtime: list them, see who runs on which, choose one.
+    #[command(subcommand)]
+    Account(AccountCmd),
     /// Tokens and their cost, from the runtimes' transcripts: by agent, bead, rig, convoy,
     /// role, day or session.
     Costs(CostsArgs),

@@ -1,5 +1,6 @@
 //! The command line: parse, run against `work/`, print, and map errors to exit codes.
 
+mod account;
 mod agent;
 mod agents;
 mod args;
@@ -217,6 +218,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
             follow,
             lines,
         } => feed::feed_cmd(out, session.ctx()?, since, follow, lines),
+        Command::Account(cmd) => account::run(out, session.ctx()?, cmd),
         Command::Costs(a) => costs::costs_cmd(out, session.ctx()?, a),
         Command::Seance(a) => seance::seance_cmd(out, session.ctx()?, a),
         Command::Status => status::status_cmd(out, session.ctx()?),

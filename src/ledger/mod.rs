@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Code(early_schema::repair),
     Migration::Sql(include_str!("migrations/006_mail_out_of_export.sql")),
     Migration::Sql(include_str!("migrations/007_sessions_usage.sql")),
+    Migration::Sql(include_str!("migrations/008_session_account.sql")),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -18,6 +18,7 @@ pub struct SessionStart<'a> {
     pub bead: Option<&'a str>,
     pub transcript: Option<&'a str>,
     pub resumed_from: Option<&'a str>,
+    pub account: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -37,6 +38,8 @@ pub struct SessionRow {
     pub ended_at: Option<String>,
     pub end_reason: Option<String>,
     pub resumed_from: Option<String>,
+    /// The account (of several for its runtime) it runs on.
+    pub account: Option<String>,
 }
 
 /// One model answer's token usage, as its transcript line gives it.
@@ -93,7 +96,7 @@ pub struct UsageRow {
 }
 
 const COLS: &str = "id, agent, rig, role, runtime, bead, transcript, read_offset, last_message, \
-                    started_at, ended_at, end_reason, resumed_from";
+                    started_at, ended_at, end_reason, resumed_from, account";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -110,6 +113,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         ended_at: r.get(10)?,
         end_reason: r.get(11)?,
         resumed_from: r.get(12)?,
+        account: r.get(13)?,
     })
 }
 
@@ -223,15 +227,15 @@ impl Tx<'_> {
             self.conn()
                 .prepare_cached(
                     "UPDATE sessions SET transcript = COALESCE(?2, transcript), ended_at = NULL,
-                            end_reason = NULL WHERE id = ?1",
+                            end_reason = NULL, account = COALESCE(?3, account) WHERE id = ?1",
                 )?
-                .execute(params![s.id, s.transcript])?;
+                .execute(params![s.id, s.transcript, s.account])?;
             return Ok(false);
         }
         self.conn()
             .prepare_cached(
-                "INSERT INTO sessions (id, agent, rig, role, runtime, bead, transcript, started_at, resumed_from)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO sessions (id, agent, rig, role, runtime, bead, transcript, started_at, resumed_from, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 s.id,
@@ -242,7 +246,8 @@ impl Tx<'_> {
                 s.bead,
                 s.transcript,
                 now,
-                s.resumed_from
+                s.resumed_from,
+                s.account
             ])?;
         Ok(true)
     }

@@ -102,6 +102,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "most polecats working at once (0: no limit); further slings to a rig wait in a queue",
     },
     Setting {
+        key: "accounts.rotate",
+        kind: Kind::Bool,
+        default: "false",
+        scopes: &[Scope::Town],
+        help: "a rate-limited agent's next session runs on its runtime's next account that is not limited ([accounts.<runtime>.<name>] in town.toml)",
+    },
+    Setting {
         key: "budget.daily_usd",
         kind: Kind::Dollars,
         default: "0",

@@ -225,3 +225,117 @@ fn claude_code_sessions_are_recorded_counted_and_can_be_asked() {
     );
     c.s.ok(&["unsling", &next]);
 }
+
+/// A rate-limited Claude Code (the server refuses its API key) reads `rate-limited` with the
+/// runtime's words — not stalled — is shown in Attention and is not restarted in a loop; with
+/// `accounts.rotate` its next session runs on the town's other account and the work lands.
+#[test]
+fn claude_code_rate_limited_waits_then_rotates_to_another_account() {
+    let Some(c) = set_up("claude") else {
+        return;
+    };
+    let (first, second) = (
+        "sk-ant-test-first-0123456789abcdef",
+        "sk-ant-test-second-0123456789abcd",
+    );
+    let toml = c.s.town().join("town.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("town.toml");
+    text.push_str(&format!(
+        "\n[accounts.claude.first]\nenv = {{ ANTHROPIC_API_KEY = \"{first}\" }}\n\
+         \n[accounts.claude.second]\nenv = {{ ANTHROPIC_API_KEY = \"{second}\" }}\n"
+    ));
+    std::fs::write(&toml, text).expect("write town.toml");
+    c.s.ok(&["--batch", "config", "set", "witness.recovery", "restart"]);
+    c.server
+        .control(|k| k.limited_key = Some(first.to_string()));
+    c.s.ok(&["--batch", "up"]);
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    let limited = wait_for(90, "the rate-limited verdict", || {
+        let v = c.s.agent_view(&agent);
+        (v["verdict"] == "rate-limited").then_some(v)
+    });
+    assert!(
+        limited["reason"].as_str().unwrap_or("").contains("429"),
+        "the runtime's own words: {limited}"
+    );
+    let status = c.s.json(&["status"]);
+    assert!(
+        status["status"]["attention"]
+            .to_string()
+            .contains("rate-limited"),
+        "{status}"
+    );
+    let accounts = c.s.json(&["account", "status"]);
+    assert_eq!(accounts["accounts"][0]["name"], "first", "{accounts}");
+    assert_eq!(accounts["accounts"][0]["agents"][0], agent.as_str());
+    // Without rotation it waits: several witness rounds, no restart, still one session.
+    std::thread::sleep(std::time::Duration::from_secs(12));
+    let restarts = |kind: &str| -> usize {
+        c.s.sql(&format!(
+            "SELECT count(*) FROM events WHERE event_type = '{kind}' AND new_value LIKE '%{agent}%'"
+        ))
+        .trim()
+        .parse()
+        .unwrap_or(0)
+    };
+    assert_eq!(restarts("witness_restart"), 0);
+    assert_eq!(c.s.json(&["seance", &bead, "--list"])["count"], 1);
+    assert_eq!(c.s.agent_view(&agent)["verdict"], "rate-limited");
+
+    // With rotation: the limited account is passed over and the next session runs on the
+    // other one; the work lands.
+    c.s.ok(&["--batch", "config", "set", "accounts.rotate", "true"]);
+    wait_for(240, "the bead to land on the second account", || {
+        (c.s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
+    });
+    assert_eq!(restarts("witness_restart"), 1, "one restart, not a loop");
+    let sessions = c.s.json(&["seance", &bead, "--list"]);
+    assert_eq!(sessions["count"], 2, "{sessions}");
+    assert_eq!(sessions["sessions"][0]["account"], "second", "{sessions}");
+    assert_eq!(sessions["sessions"][1]["account"], "first", "{sessions}");
+    let accounts = c.s.json(&["account", "list"]);
+    assert!(
+        accounts["accounts"][0]["limited_until"].is_string(),
+        "{accounts}"
+    );
+    assert_eq!(accounts["accounts"][1]["next"], true, "{accounts}");
+}
+
+#[test]
+#[ignore]
+fn probe_rate_limit_screen() {
+    let clis: Vec<&'static str> = match std::env::var("PROBE_CLIS").as_deref() {
+        Ok("codex") => vec!["codex"],
+        Ok("gemini") => vec!["gemini"],
+        Ok("opencode") => vec!["opencode"],
+        _ => vec!["claude"],
+    };
+    let overload = std::env::var("PROBE_OVERLOAD").is_ok();
+    for cli in clis {
+        let Some(c) = set_up(cli) else {
+            return;
+        };
+        c.server.control(|k| {
+            if overload {
+                k.overload = 1000
+            } else {
+                k.rate_limit = 1000
+            }
+        });
+        let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+        let agent = c.s.sling_agent(&[&bead, "shop"]);
+        for t in [8, 20, 40, 70] {
+            std::thread::sleep(std::time::Duration::from_secs(if t == 8 {
+                8
+            } else {
+                t / 2
+            }));
+            let p = c.s.gt(&["--batch", "peek", &agent, "-n", "12"]).stdout;
+            let p: Vec<&str> = p.lines().filter(|l| !l.trim().is_empty()).collect();
+            eprintln!("==== {cli} t~{t}s\n{}", p.join("\n"));
+            let v = c.s.agent_view(&agent);
+            eprintln!("verdict: {} / {}", v["verdict"], v["reason"]);
+        }
+    }
+}

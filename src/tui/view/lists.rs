@@ -304,6 +304,7 @@ fn attention_line(
         Kind::FailedMerge => ("⨯", Slot::Failed),
         Kind::Undelivered => ("✉", Slot::Failed),
         Kind::Stalled => ("⏸", Slot::StateStalled),
+        Kind::RateLimited => ("⧗", Slot::StateStalled),
         Kind::NeedsInput => ("?", Slot::StateWaiting),
     };
     Line::from(vec![
@@ -335,6 +336,7 @@ fn agent_line(
     let (icon, slot) = match trouble {
         Some("stalled") => ("◔", Slot::StateStarting),
         Some("blocked") => ("⊘", Slot::StateWaiting),
+        Some("rate-limited") => ("⧗", Slot::StateStalled),
         Some(_) => ("✖", Slot::StateExited),
         None => state_icon(a.session),
     };

@@ -3,6 +3,7 @@
 
 pub mod delivery;
 
+pub mod accounts;
 pub mod crew;
 pub mod heartbeat;
 pub mod live;

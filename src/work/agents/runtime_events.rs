@@ -89,7 +89,14 @@ pub struct LastEvent {
 
 /// Records `kind` for `agent`, with what the runtime's payload says (its session id, its
 /// transcript, what started the session). Bad or empty payloads are recorded without them.
-pub fn record(ctx: &mut Ctx, agent: &str, kind: HookKind, payload: &str) -> Result<LastEvent> {
+/// `account`: the account the runtime's session runs on (its environment says).
+pub fn record(
+    ctx: &mut Ctx,
+    agent: &str,
+    kind: HookKind,
+    payload: &str,
+    account: Option<&str>,
+) -> Result<LastEvent> {
     let p: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
     let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
     let info = match agents::require(ctx, agent) {
@@ -120,6 +127,7 @@ pub fn record(ctx: &mut Ctx, agent: &str, kind: HookKind, payload: &str) -> Resu
         text("session_id").as_deref(),
         text("transcript_path").as_deref(),
         text("reason").as_deref(),
+        account,
     )?;
     Ok(LastEvent {
         event: kind.as_str().into(),

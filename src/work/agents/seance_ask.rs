@@ -65,7 +65,7 @@ pub fn ask(ctx: &Ctx, s: &Seance, question: &str, wait: Duration) -> Result<Answ
     });
     let made = ScratchDir::at(Path::new(&cwd))?;
     let address = Address::parse(&row.agent).map_err(Error::Invalid)?;
-    let mut env = super::session::session_env(ctx, &address, "seance", &rt);
+    let mut env = super::session::session_env(ctx, &address, "seance", &rt)?;
     // Not the agent: its hooks must not report this copy as the agent's own session.
     env.retain(|(k, _)| k != "GT_AGENT" && k != "BD_ACTOR");
     env.push(("GT_SEANCE".into(), row.id.clone()));

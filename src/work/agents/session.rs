@@ -84,7 +84,7 @@ pub fn session_env(
     address: &Address,
     name: &str,
     rt: &Runtime,
-) -> Vec<(String, String)> {
+) -> Result<Vec<(String, String)>> {
     let mut env = environment(ctx, address, name);
     let gt_dir = crate::work::gt_exe()
         .parent()
@@ -102,7 +102,17 @@ pub fn session_env(
         env.retain(|(ek, _)| ek != k);
         env.push((k.clone(), v));
     }
-    env
+    // The account it runs on (of several for its runtime) goes on top of the runtime's own.
+    if let Some(a) = super::accounts::for_new_session(ctx, &rt.name)? {
+        for (k, v) in super::accounts::env_of(&a, rt) {
+            if is_identity(&k) && k != super::accounts::ACCOUNT_ENV {
+                continue;
+            }
+            env.retain(|(ek, _)| *ek != k);
+            env.push((k, v));
+        }
+    }
+    Ok(env)
 }
 
 /// Variables that say who the agent is; set by gt alone.
@@ -168,7 +178,7 @@ pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = crate::work::gt_exe().display().to_string();
     let argv = spec.runtime.argv(Some(&beacon_text), &exe);
-    let env = session_env(ctx, spec.address, spec.name, spec.runtime);
+    let env = session_env(ctx, spec.address, spec.name, spec.runtime)?;
     let window = WindowSpec {
         session: session_for(spec.address),
         name: spec.name.to_string(),

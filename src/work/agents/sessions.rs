@@ -23,6 +23,7 @@ pub fn on_event(
     session_id: Option<&str>,
     transcript: Option<&str>,
     reason: Option<&str>,
+    account: Option<&str>,
 ) -> Result<()> {
     let Some(id) = session_id.filter(|s| !s.is_empty()) else {
         return Ok(());
@@ -39,6 +40,7 @@ pub fn on_event(
             bead: info.hook.as_deref(),
             transcript,
             resumed_from: None,
+            account,
         };
         ctx.write(|tx| Ok(tx.start_session(&start)?))?;
     }

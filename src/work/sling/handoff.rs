@@ -85,7 +85,7 @@ pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result
     );
     let exe = crate::work::gt_exe().display().to_string();
     let argv = rt.argv(Some(&beacon), &exe);
-    let env = session::session_env(ctx, &addr, &info.name, &rt);
+    let env = session::session_env(ctx, &addr, &info.name, &rt)?;
     ctx.tmux().respawn(
         &pane.pane_id,
         &cwd.display().to_string(),

@@ -22,6 +22,8 @@ pub enum Kind {
     FailedMerge,
     Undelivered,
     Stalled,
+    /// Its service refuses it for now (it waits for the limit or another account).
+    RateLimited,
     NeedsInput,
 }
 
@@ -164,6 +166,10 @@ fn from_verdict(a: &AgentRow, hook: &str, v: Verdict, reason: &str) -> Option<At
         ),
         Verdict::Stalled => (Kind::Stalled, format!("{} is stalled: {reason}", a.address)),
         Verdict::Waiting => (Kind::NeedsInput, format!("{} waits: {reason}", a.address)),
+        Verdict::RateLimited => (
+            Kind::RateLimited,
+            format!("{} is rate-limited: {reason}", a.address),
+        ),
         Verdict::Working | Verdict::Idle | Verdict::StartFailed | Verdict::Blocked => return None,
     };
     Some(Attention {

@@ -79,6 +79,11 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
             // Fine again: the next time it cannot start or is stuck, say so again.
             mem.stuck_reported_at = None;
         }
+        let next_account = if view.verdict == Verdict::RateLimited {
+            crate::work::agents::accounts::on_rate_limited(ctx, &view.info)?
+        } else {
+            None
+        };
         let action = decide(
             &Situation {
                 now,
@@ -91,6 +96,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
                 polecat: view.info.role == crate::agent::Role::Polecat,
                 answerable: view.answerable_dialog.as_deref(),
                 starting: view.starting,
+                next_account: next_account.as_deref(),
             },
             &policy,
             mem,

@@ -122,6 +122,8 @@ pub struct Situation<'a> {
     /// Its start is still being watched by whoever started it (not ready yet, within its
     /// startup time): the starter answers its dialogs, not the witness.
     pub starting: bool,
+    /// A rate-limited agent's next session could run on this account (`accounts.rotate`).
+    pub next_account: Option<&'a str>,
 }
 
 pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
@@ -152,6 +154,26 @@ pub fn decide(s: &Situation<'_>, p: &Policy, m: &Memory) -> Action {
             ));
         }
         return Action::Escalate(format!("{}: {}", s.verdict.as_str(), s.reason));
+    }
+    if s.verdict == Verdict::RateLimited {
+        // A new session on the same account meets the same limit: it waits (and is shown),
+        // unless another account can take its next session.
+        let rotate = s.hooked && s.polecat && p.recovery == Recovery::Restart;
+        let Some(next) = s.next_account.filter(|_| rotate) else {
+            return Action::None(
+                "rate-limited: it waits for its service; not restarted (a new session meets the same limit)"
+                    .into(),
+            );
+        };
+        if let Some(t) = m.restarts.last()
+            && s.now - t < p.grace_secs
+        {
+            return Action::Wait(format!("restarted {}s ago; grace period", s.now - t));
+        }
+        return Action::Restart(format!(
+            "rate-limited ({}); its next session runs on account {next}",
+            s.reason
+        ));
     }
     if !s.hooked {
         return Action::None("nothing hooked; left as it is".into());
@@ -262,7 +284,23 @@ mod tests {
             polecat: true,
             answerable: None,
             starting: false,
+            next_account: None,
         }
+    }
+
+    #[test]
+    fn a_rate_limit_is_waited_out_unless_another_account_can_take_over() {
+        let p = policy();
+        let m = Memory::default();
+        let mut s = sit(Verdict::RateLimited, 100);
+        assert!(matches!(decide(&s, &p, &m), Action::None(_)));
+        s.next_account = Some("spare");
+        assert!(matches!(decide(&s, &p, &m), Action::Restart(w) if w.contains("account spare")));
+        let mut recent = Memory::default();
+        recent.restarts.push(90);
+        assert!(matches!(decide(&s, &p, &recent), Action::Wait(_)));
+        s.polecat = false;
+        assert!(matches!(decide(&s, &p, &m), Action::None(_)));
     }
 
     #[test]

@@ -137,3 +137,7 @@ fn pieces(t: &str) -> Vec<String> {
 pub fn rate_limited() -> Value {
     json!({"type": "error", "error": {"type": "rate_limit_error", "message": "Scripted rate limit: slow down"}})
 }
+
+pub fn overloaded() -> Value {
+    json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+}

@@ -66,6 +66,10 @@ pub struct Control {
     pub stall: Option<Duration>,
     /// This many main requests are answered with a rate-limit error.
     pub rate_limit: u32,
+    /// Then this many with an overload error (529; 503 for OpenAI and Gemini).
+    pub overload: u32,
+    /// Requests carrying this API key are always answered with a rate-limit error.
+    pub limited_key: Option<String>,
     /// The shell commands of the job a beacon starts.
     pub steps: Vec<String>,
 }
@@ -75,6 +79,8 @@ impl Default for Control {
         Control {
             stall: None,
             rate_limit: 0,
+            overload: 0,
+            limited_key: None,
             steps: script::job_steps(),
         }
     }
@@ -318,27 +324,39 @@ fn handle(req: &http::Request, out: &mut TcpStream, sh: &Shared) -> std::io::Res
         if let Some(d) = stall {
             wait_stall(sh, d);
         }
-        let limited = {
+        let refused = {
             let mut c = sh.control.lock().expect("control");
-            if c.rate_limit > 0 {
+            let key = api_key(req);
+            if c.limited_key.is_some() && c.limited_key == key {
+                Some(429)
+            } else if c.rate_limit > 0 {
                 c.rate_limit -= 1;
-                true
+                Some(429)
+            } else if c.overload > 0 {
+                c.overload -= 1;
+                Some(if api == Api::Anthropic { 529 } else { 503 })
             } else {
-                false
+                None
             }
         };
-        if limited {
-            entry.status = 429;
-            entry.reply = "rate limited".into();
+        if let Some(status) = refused {
+            entry.status = status;
+            entry.reply = if status == 429 {
+                "rate limited"
+            } else {
+                "overloaded"
+            }
+            .into();
             update(sh, &entry);
-            let body = match api {
-                Api::Anthropic => anthropic::rate_limited(),
-                Api::Responses | Api::Chat => openai::rate_limited(),
-                Api::Gemini => gemini::rate_limited(),
+            let body = match (api, status) {
+                (Api::Anthropic, 429) => anthropic::rate_limited(),
+                (Api::Anthropic, _) => anthropic::overloaded(),
+                (Api::Responses | Api::Chat, _) => openai::rate_limited(),
+                (Api::Gemini, _) => gemini::rate_limited(),
             };
             return http::respond(
                 out,
-                429,
+                status,
                 "application/json",
                 &[("retry-after", "1".into())],
                 body.to_string().as_bytes(),
@@ -443,6 +461,18 @@ fn other(
         &[],
         v.to_string().as_bytes(),
     )
+}
+
+/// The API key a request carries (Anthropic's header, or a bearer token, or Gemini's).
+fn api_key(req: &http::Request) -> Option<String> {
+    req.headers.iter().find_map(|(k, v)| {
+        let k = k.to_ascii_lowercase();
+        match k.as_str() {
+            "x-api-key" | "x-goog-api-key" => Some(v.clone()),
+            "authorization" => v.strip_prefix("Bearer ").map(str::to_string),
+            _ => None,
+        }
+    })
 }
 
 fn wait_stall(sh: &Shared, d: Duration) {
