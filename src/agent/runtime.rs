@@ -300,10 +300,22 @@ impl Runtime {
     /// The program and arguments to start it with, the beacon placed per `prompt`.
     /// `{gt}` in the command or arguments becomes `gt_exe`.
     pub fn argv(&self, beacon: Option<&str>, gt_exe: &str) -> Vec<String> {
+        self.argv_resuming(beacon, gt_exe, &[])
+    }
+
+    /// `argv` with `resume` (arguments that continue an earlier conversation) before the
+    /// beacon.
+    pub fn argv_resuming(
+        &self,
+        beacon: Option<&str>,
+        gt_exe: &str,
+        resume: &[String],
+    ) -> Vec<String> {
         let subst = |s: &String| s.replace("{gt}", gt_exe);
         let mut v = vec![subst(&self.command)];
         v.extend(self.args.iter().map(subst));
         v.extend(self.autonomous_args.iter().map(subst));
+        v.extend(resume.iter().cloned());
         if let Some(b) = beacon {
             match self.prompt {
                 PromptMode::Arg => v.push(b.to_string()),

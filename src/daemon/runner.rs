@@ -1,4 +1,4 @@
-//! Each duty runs in a thread of its own (its own ledger connection and async runtime), round
+//! Each duty runs in a thread of its own (with its own ledger connection), round
 //! after round. A duty that fails or panics is started again after a pause that doubles with
 //! each failure in a row (1 s … 60 s); the failure is in the status for everyone to see.
 
@@ -96,6 +96,16 @@ impl Shared {
             std::thread::sleep(Duration::from_millis(100).min(end - Instant::now()));
         }
     }
+
+    /// A failed duty's pause: only stopping ends it early. (A poke comes with every change
+    /// to the town; if it ended the backoff, a duty failing on every pass would run — and
+    /// fail — as often as the town changes.)
+    fn backoff(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end && !self.stopping() {
+            std::thread::sleep(Duration::from_millis(100).min(end - Instant::now()));
+        }
+    }
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -135,7 +145,7 @@ pub fn spawn(duty: Duty, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>>
                     d.last_error = Some(error.clone());
                     d.summary = format!("failed; starting again in {}s", wait.as_secs());
                 });
-                shared.pause(&name, wait);
+                shared.backoff(wait);
                 if shared.stopping() {
                     break;
                 }
@@ -151,4 +161,36 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
     format!("panicked: {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A duty that fails on every pass waits out its backoff even while the town keeps
+    /// poking it (before, each poke cut the pause short: a failure loop as fast as changes).
+    #[test]
+    fn a_failing_duty_backs_off_even_when_poked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let shared = Shared::new(dir.path().join("no-town-here"));
+        let duty = Duty::Deacon;
+        let name = duty.name();
+        let handle = spawn(duty, shared.clone()).expect("spawn");
+        let end = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < end {
+            shared.poke(&name);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let restarts = shared
+            .duties()
+            .iter()
+            .find(|d| d.name == name)
+            .map_or(0, |d| d.restarts);
+        shared.request_stop();
+        let _ = handle.join();
+        assert!(
+            (1..=2).contains(&restarts),
+            "1 s, then 2 s of backoff: {restarts} restarts in 1.5 s"
+        );
+    }
 }

@@ -102,6 +102,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "most polecats working at once (0: no limit); further slings to a rig wait in a queue",
     },
     Setting {
+        key: "sessions.resume",
+        kind: Kind::Choice(&["never", "crew", "all"]),
+        default: "never",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "whose restarts (by the witness, gt handoff) continue the runtime's last conversation instead of a fresh one: never, crew (crew and the mayor), all (polecats too)",
+    },
+    Setting {
         key: "accounts.rotate",
         kind: Kind::Bool,
         default: "false",

@@ -292,3 +292,87 @@ fn a_runtime_event_changes_the_verdict_at_once() {
     let bad = s.gt(&["agent", "event", "SessionStart"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+/// Usage is read from a session's transcript a little at a time, through the same hook a
+/// runtime runs: a chunk without answers, a line still being written, a streamed answer
+/// written as several lines, an answer repeated by a resumed transcript — each counted once,
+/// when whole. Answers of Claude Code's own notices (`<synthetic>`) cost nothing.
+#[test]
+fn transcript_usage_is_read_incrementally_and_counted_once() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("idlesim", "--hang", &[]);
+    let b = s.create(&["Sit at the prompt", "--rig", "r"]);
+    let agent = s.sling_agent(&[&b, "r", "--agent", "idlesim"]);
+    let transcript = s.path().join("t.jsonl");
+    let hook = |kind: &str, session: &str| {
+        let payload = serde_json::json!({
+            "session_id": session,
+            "transcript_path": transcript.display().to_string(),
+        });
+        let mut c = s.cmd(&s.town(), &["--batch", "agent", "event", kind]);
+        c.env("GT_AGENT", &agent)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn");
+        if let Some(mut i) = child.stdin.take() {
+            use std::io::Write;
+            let _ = i.write_all(payload.to_string().as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{kind}: {out:?}");
+    };
+    let answer = |id: &str, model: &str, out: u64| {
+        format!(
+            "{}\n",
+            serde_json::json!({"type": "assistant", "timestamp": "2026-12-04T10:00:00Z",
+                "message": {"id": id, "model": model, "content": [],
+                    "usage": {"input_tokens": 100, "output_tokens": out,
+                              "cache_creation_input_tokens": 10, "cache_read_input_tokens": 1000}}})
+        )
+    };
+    let append = |text: &str| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&transcript)
+            .expect("open");
+        f.write_all(text.as_bytes()).expect("append");
+    };
+    let totals = || {
+        let r = s.json(&["costs", "--by", "bead"]);
+        let l = r["lines"]
+            .as_array()
+            .and_then(|ls| ls.iter().find(|l| l["key"] == b.as_str()).cloned())
+            .unwrap_or_default();
+        (
+            l["turns"].as_i64().unwrap_or(0),
+            l["output"].as_i64().unwrap_or(0),
+            l["cache_read"].as_i64().unwrap_or(0),
+        )
+    };
+    append("{\"type\":\"user\",\"message\":{\"content\":\"hi\"}}\n");
+    hook("session-start", "sess-1");
+    assert_eq!(totals(), (0, 0, 0), "no answer yet");
+    // A streamed answer: two lines, the last with the final usage; then a line half written.
+    append(&answer("m1", "claude-x", 1));
+    append(&answer("m1", "claude-x", 40));
+    let whole = answer("m2", "claude-x", 5);
+    append(&whole[..30]);
+    hook("turn-end", "sess-1");
+    assert_eq!(totals(), (1, 40, 1000));
+    append(&whole[30..]);
+    append(&answer("n1", "<synthetic>", 0));
+    hook("turn-end", "sess-1");
+    assert_eq!(totals(), (2, 45, 2000));
+    // A resumed conversation under a new id whose transcript repeats m1 and m2.
+    append(&answer("m1", "claude-x", 40));
+    append(&answer("m2", "claude-x", 5));
+    append(&answer("m3", "claude-x", 7));
+    hook("session-start", "sess-2");
+    hook("turn-end", "sess-2");
+    assert_eq!(totals(), (3, 52, 3000));
+    let sessions = s.json(&["seance", &b, "--list"]);
+    assert_eq!(sessions["count"], 2, "{sessions}");
+    assert_eq!(sessions["sessions"][1]["end_reason"], "superseded");
+}

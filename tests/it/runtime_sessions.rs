@@ -302,6 +302,67 @@ fn claude_code_rate_limited_waits_then_rotates_to_another_account() {
     assert_eq!(accounts["accounts"][1]["next"], true, "{accounts}");
 }
 
+/// Where the rig says so (`sessions.resume = all`), the witness restarts a stalled polecat
+/// into its runtime's last conversation: the new session's request carries the first
+/// session's beacon, and the tokens of both sessions still add up to the server's.
+#[test]
+fn claude_code_restarted_by_the_witness_resumes_its_conversation() {
+    let Some(c) = set_up("claude") else {
+        return;
+    };
+    for (k, v) in [("witness.recovery", "restart"), ("witness.grace_secs", "4")] {
+        c.s.ok(&["--batch", "config", "set", k, v]);
+    }
+    c.s.ok(&[
+        "--batch",
+        "config",
+        "set",
+        "--rig",
+        "shop",
+        "sessions.resume",
+        "all",
+    ]);
+    // The model does not answer: the polecat stalls, is nudged, then restarted.
+    c.server
+        .control(|k| k.stall = Some(std::time::Duration::from_secs(600)));
+    c.s.ok(&["--batch", "up"]);
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    wait_for(120, "the witness to restart the stalled polecat", || {
+        let n: usize = c
+            .s
+            .sql(&format!(
+                "SELECT count(*) FROM events WHERE event_type = 'witness_restart' AND new_value LIKE '%{agent}%'"
+            ))
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        (n >= 1).then_some(())
+    });
+    let resumed = c
+        .server
+        .wait_for_user_text(60, "the restarted session's beacon", |t| {
+            t.contains("restarted by the witness")
+        });
+    assert!(
+        resumed
+            .user_texts
+            .iter()
+            .any(|t| t.contains("[GAS TOWN]") && !t.contains("restarted by the witness")),
+        "the resumed session carries the first session's beacon: {:?}",
+        resumed.user_texts
+    );
+    c.server.control(|k| k.stall = None);
+    wait_for(240, "the bead to land", || {
+        (c.s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
+    });
+    let want = sum(&c.server.main_requests());
+    wait_for(30, "every answer to be counted once", || {
+        let r = c.s.json(&["costs", "--by", "bead"]);
+        (line_sum(line(&r, &bead)) == want).then_some(())
+    });
+}
+
 #[test]
 #[ignore]
 fn probe_rate_limit_screen() {
@@ -331,7 +392,7 @@ fn probe_rate_limit_screen() {
             } else {
                 t / 2
             }));
-            let p = c.s.gt(&["--batch", "peek", &agent, "-n", "12"]).stdout;
+            let p = c.s.gt(&["--batch", "peek", &agent, "-n", "45"]).stdout;
             let p: Vec<&str> = p.lines().filter(|l| !l.trim().is_empty()).collect();
             eprintln!("==== {cli} t~{t}s\n{}", p.join("\n"));
             let v = c.s.agent_view(&agent);

@@ -149,6 +149,7 @@ pub fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launch
         sender: &sender,
         topic: topic.unwrap_or("your workspace is open"),
         repo: Some(&repo),
+        resume: &[],
     };
     session::launch(ctx, &spec)
 }

@@ -52,6 +52,7 @@ pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
         sender: &sender,
         topic: "the town is yours to run",
         repo: None,
+        resume: &[],
     };
     session::launch(ctx, &spec)
 }

@@ -18,6 +18,8 @@ pub struct StartSpec<'a> {
     pub topic: &'a str,
     /// The rig's bare repository, for keeping the instruction file out of git.
     pub repo: Option<&'a Path>,
+    /// Arguments that continue an earlier conversation (empty: a fresh session).
+    pub resume: &'a [String],
 }
 
 /// How every beacon begins (a runtime that shows it has taken its beacon).
@@ -177,7 +179,9 @@ pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_hooks(spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = crate::work::gt_exe().display().to_string();
-    let argv = spec.runtime.argv(Some(&beacon_text), &exe);
+    let argv = spec
+        .runtime
+        .argv_resuming(Some(&beacon_text), &exe, spec.resume);
     let env = session_env(ctx, spec.address, spec.name, spec.runtime)?;
     let window = WindowSpec {
         session: session_for(spec.address),

@@ -90,7 +90,9 @@ pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize
     let today = ctx.clock().stamp()[..10].to_string();
     let mut answers = transcript::answers(&text);
     // The first answer of this chunk may continue the last one read before.
-    if answers.first().map(|a| &a.message_id) == s.last_message.as_ref() {
+    if let (Some(first), Some(last)) = (answers.first(), &s.last_message)
+        && first.message_id == *last
+    {
         answers.remove(0);
     }
     let last = answers.last().map(|a| a.message_id.clone());
@@ -156,4 +158,35 @@ pub fn close_all(ctx: &mut Ctx, info: &AgentInfo, reason: &str) -> Result<()> {
     let address = info.address.clone();
     ctx.write(|tx| Ok(tx.end_sessions_of(&address, reason)?))?;
     Ok(())
+}
+
+/// The arguments that make a restart of `info` continue its runtime's last conversation, as
+/// `sessions.resume` (rig, then town) says for its role — empty for a fresh session (the
+/// default). Its last recorded session is resumed by id where the runtime can
+/// (`resume_session_args`), else its latest conversation (`resume_args`).
+pub fn resume_args(ctx: &Ctx, info: &AgentInfo, rt: &crate::agent::Runtime) -> Result<Vec<String>> {
+    let rig = info.rig.as_deref().map(|r| ctx.town.rig(r)).transpose()?;
+    let policy = ctx.setting("sessions.resume", rig.as_ref())?.as_str();
+    let wanted = match policy.as_str() {
+        "all" => true,
+        "crew" => info.role != crate::agent::Role::Polecat,
+        _ => false,
+    };
+    if !wanted {
+        return Ok(Vec::new());
+    }
+    let last = ctx
+        .reader()
+        .sessions(Some(&info.address), None, 1)?
+        .into_iter()
+        .next()
+        .filter(|s| s.runtime.as_deref() == Some(rt.name.as_str()));
+    Ok(match last {
+        Some(s) if !rt.resume_session_args.is_empty() => rt
+            .resume_session_args
+            .iter()
+            .map(|a| a.replace("{session}", &s.id))
+            .collect(),
+        _ => rt.resume_args.clone(),
+    })
 }

@@ -828,6 +828,7 @@ fn start_window(
         sender: &ctx.actor,
         topic: &bead.id,
         repo: repo.as_deref(),
+        resume: &[],
     };
     session::start(ctx, &spec)
 }

@@ -152,6 +152,7 @@ fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
     let runtime = delivery::runtime_of(ctx, info)?;
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
     let topic = format!("restarted by the witness ({why}); {hook} is still on your hook");
+    let resume = crate::work::agents::sessions::resume_args(ctx, info, &runtime)?;
     let spec = session::StartSpec {
         address: &address,
         name: &info.name,
@@ -161,9 +162,18 @@ fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
         sender: "witness",
         topic: &topic,
         repo: repo.as_deref(),
+        resume: &resume,
     };
     let l = session::launch(ctx, &spec)?;
-    Ok(format!("restarted in window {}", l.window))
+    Ok(format!(
+        "restarted in window {}{}",
+        l.window,
+        if resume.is_empty() {
+            ""
+        } else {
+            ", continuing its conversation"
+        }
+    ))
 }
 
 /// Answers a dialog gt may answer, after reading the screen again: the keys go only to the
@@ -179,7 +189,9 @@ fn answer(ctx: &mut Ctx, view: &AgentView, dialog: &str) -> Result<String> {
     let Some(d) = seen.dialog.and_then(|i| rt.dialogs.get(i)) else {
         return Ok("the dialog had gone by itself".into());
     };
-    let env: Vec<(String, String)> = rt.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    // The session's own environment (its account's key too), as its start had it.
+    let address = Address::parse(&view.info.address).map_err(Error::Invalid)?;
+    let env = session::session_env(ctx, &address, &view.info.name, &rt)?;
     if d.name != dialog || !crate::agent::startup::may_answer(d, &rt, &env) {
         return Ok(format!(
             "now at {:?}, which is not gt's to answer; left",

@@ -323,6 +323,13 @@ fn handle(req: &http::Request, out: &mut TcpStream, sh: &Shared) -> std::io::Res
         record(sh, entry.clone());
         if let Some(d) = stall {
             wait_stall(sh, d);
+            // The CLI may have been stopped meanwhile: an answer nobody reads is not usage.
+            if client_gone(out) {
+                entry.status = 499;
+                entry.reply = "the client had gone".into();
+                update(sh, &entry);
+                return Err(std::io::Error::other("client gone"));
+            }
         }
         let refused = {
             let mut c = sh.control.lock().expect("control");
@@ -461,6 +468,17 @@ fn other(
         &[],
         v.to_string().as_bytes(),
     )
+}
+
+/// The peer closed the connection (a read would find its end).
+fn client_gone(conn: &TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    if conn.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let gone = matches!(conn.peek(&mut b), Ok(0));
+    let _ = conn.set_nonblocking(false);
+    gone
 }
 
 /// The API key a request carries (Anthropic's header, or a bearer token, or Gemini's).
