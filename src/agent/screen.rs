@@ -48,6 +48,8 @@ impl Screen {
 const PROMPT_LINES: usize = 40;
 /// Lines searched for busy texts: status rows sit just above or below the input.
 const BUSY_LINES: usize = 15;
+/// Lines with text (from the bottom) searched for a refusal by the runtime's service.
+const REFUSAL_LINES: usize = 12;
 
 pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let all: Vec<&str> = capture.lines().map(trim_ascii_end).collect();
@@ -83,6 +85,7 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let shell_mode = near
         .iter()
         .any(|l| rt.shell_modes.iter().any(|s| l.contains(s.as_str())));
+    let input_at = found.as_ref().map(|(at, _)| *at);
     let input = found.map(|(_, t)| t);
     let collapsed = input
         .as_deref()
@@ -90,7 +93,26 @@ pub fn read(rt: &Runtime, capture: &str) -> Screen {
     let queued = bottom
         .iter()
         .any(|l| rt.paste.queued.iter().any(|m| l.contains(m.as_str())));
-    let rate_limit = near.iter().rev().find_map(|l| rate_limited(rt, l));
+    // A refusal counts while it is the latest thing shown: a busy line between it and the
+    // input line means the runtime got going again (a footer below the input is no news).
+    // Runtimes clear the space between their last words and their input: the last few lines
+    // with text are searched, however far up they are.
+    let refused = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(REFUSAL_LINES)
+        .find_map(|(i, l)| rate_limited(rt, l).map(|r| (i, r)));
+    let bottom_from = lines.len() - bottom.len();
+    let going_again = |i: usize| {
+        let end = input_at
+            .map(|p| p + bottom_from)
+            .filter(|p| *p > i)
+            .unwrap_or(lines.len());
+        lines[i + 1..end].iter().any(|l| is_busy_line(rt, l))
+    };
+    let rate_limit = refused.filter(|(i, _)| !going_again(*i)).map(|(_, r)| r);
     Screen {
         rate_limit,
         busy,

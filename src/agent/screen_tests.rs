@@ -142,7 +142,7 @@ fn expect(rt: &Runtime, name: &str, s: &Screen) -> Result<(), String> {
                 rt.dialogs.iter().map(|d| &d.name).collect::<Vec<_>>()
             ),
         ),
-        "rate_limited" | "overloaded" => ok(
+        "rate_limited" | "rate_limited_error" | "overloaded" => ok(
             s.rate_limit.is_some(),
             "refused by its service (a rate limit or an overload)",
         ),
@@ -185,7 +185,10 @@ fn every_verified_preset_reads_its_recorded_screens() {
             if let Err(want) = expect(&rt, &state, &s) {
                 failures.push(format!("{name}/{state}: want {want}, read {s:?}"));
             }
-            let refused = state == "rate_limited" || state == "overloaded";
+            let refused = matches!(
+                state.as_str(),
+                "rate_limited" | "rate_limited_error" | "overloaded"
+            );
             if !refused && s.rate_limit.is_some() {
                 failures.push(format!("{name}/{state}: read as rate-limited: {s:?}"));
             }
@@ -251,4 +254,17 @@ fn claude_rate_limits_read_with_their_reset() {
         "● The server answered 429 when the test ran.\n❯\u{a0}\n",
     );
     assert!(talk.rate_limit.is_none());
+}
+
+/// A refusal above a busy line is over: the runtime got going again.
+#[test]
+fn a_refusal_followed_by_work_is_over() {
+    let rt = presets().remove("claude").expect("claude preset");
+    let again = read(
+        &rt,
+        "  ⎿  API Error: 429 rate limited\n✻ Thinking… (esc to interrupt)\n❯\u{a0}\n",
+    );
+    assert!(again.rate_limit.is_none(), "{again:?}");
+    let still = read(&rt, "  ⎿  API Error: 429 rate limited\n❯\u{a0}\n");
+    assert!(still.rate_limit.is_some(), "{still:?}");
 }
