@@ -84,12 +84,17 @@ pub fn run(shared: &Shared) -> Result<()> {
         let mut ledger_changed = false;
         // tmux's pane-died hook touched its file: an agent's program just exited.
         let mut pane_died = false;
+        // A runtime reported something that may change a verdict (see `runtime_events`).
+        let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut edited: BTreeSet<String> = BTreeSet::new();
         for p in &paths {
             if p.parent() == Some(runtime_dir.as_path()) {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 ledger_changed |= name.starts_with("ledger.db");
                 pane_died |= name == "pane-died";
+                if let Some(rig) = crate::work::agents::runtime_events::rig_of_signal(name) {
+                    reported.insert(rig.to_string());
+                }
                 continue;
             }
             for (rig, repo) in &repos {
@@ -110,6 +115,9 @@ pub fn run(shared: &Shared) -> Result<()> {
             for rig in repos.keys() {
                 shared.poke(&format!("witness:{rig}"));
             }
+        }
+        for rig in reported {
+            shared.poke(&format!("witness:{rig}"));
         }
         if ledger_changed {
             for rig in repos.keys() {

@@ -120,6 +120,7 @@ pub fn record(
         "source": text("source").or_else(|| text("trigger")),
     });
     record_on(ctx, &info.bead_id, EVENT_TYPE, detail)?;
+    signal(ctx, &info, kind);
     super::sessions::on_event(
         ctx,
         &info,
@@ -134,6 +135,32 @@ pub fn record(
         at: ctx.clock().stamp(),
         session_id: text("session_id"),
     })
+}
+
+/// The file a report touches so the supervisor's witness of the agent's rig looks at once
+/// (the verdict follows a runtime's report within a second, not at the next round).
+const SIGNAL_PREFIX: &str = "runtime-event.";
+
+/// The rig whose witness a file of `.gt/` named `name` wakes, if it is a report's signal.
+pub fn rig_of_signal(name: &str) -> Option<&str> {
+    name.strip_prefix(SIGNAL_PREFIX).filter(|r| !r.is_empty())
+}
+
+/// Reports that can change a verdict wake the witness of the agent's rig.
+fn signal(ctx: &Ctx, info: &agents::AgentInfo, kind: HookKind) {
+    let wakes = matches!(
+        kind,
+        HookKind::NeedsInput | HookKind::TurnEnd | HookKind::SessionEnd
+    );
+    if let (true, Some(rig)) = (wakes, &info.rig) {
+        let path = ctx
+            .town
+            .paths
+            .runtime_dir()
+            .join(format!("{SIGNAL_PREFIX}{rig}"));
+        // Best effort: without it the witness still sees the report at its next round.
+        let _ = std::fs::write(path, ctx.clock().stamp());
+    }
 }
 
 /// Records an event of `kind` on an agent's bead.
