@@ -393,3 +393,62 @@ fn codex_reads_rate_limited() {
 fn opencode_reads_rate_limited() {
     reads_rate_limited("opencode");
 }
+
+/// After `/compact` Claude Code starts its session again from a summary: its session-start
+/// hook hands it `gt prime` again, so the next request after the compaction carries the
+/// agent's role and hook; the compaction itself is reported.
+#[test]
+fn claude_code_is_primed_again_after_a_compaction() {
+    let Some(c) = set_up("claude") else {
+        return;
+    };
+    // The model only talks: the agent sits at its prompt after its beacon.
+    c.server.control(|k| k.steps = Vec::new());
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    c.server.wait_for_user_text(90, "the beacon", |t| {
+        t.contains("[GAS TOWN]") && t.contains(&agent)
+    });
+    wait_for(60, "the agent at its prompt", || {
+        (c.s.agent_view(&agent)["session"] == "idle").then_some(())
+    });
+    let before = c.server.requests().len();
+    let pane = c.s.agent_view(&agent)["pane"]
+        .as_str()
+        .expect("pane")
+        .to_string();
+    let socket = std::fs::read_to_string(c.s.town().join(".gt/tmux-socket")).expect("socket");
+    let keys = |args: &[&str]| {
+        let mut a = vec!["-L", socket.trim(), "send-keys", "-t", &pane];
+        a.extend_from_slice(args);
+        let ok = std::process::Command::new("tmux")
+            .args(&a)
+            .status()
+            .expect("tmux");
+        assert!(ok.success());
+    };
+    keys(&["-l", "/compact"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    keys(&["Enter"]);
+    let compacted = wait_for(90, "the compaction and the new session start", || {
+        let events = c.s.sql(&format!(
+            "SELECT new_value FROM events WHERE event_type = 'runtime_event' \
+             AND new_value LIKE '%{agent}%' ORDER BY id"
+        ));
+        (events.contains("\"event\":\"compact\"")
+            && events.contains("\"source\":\"compact\""))
+        .then_some(events)
+    });
+    // The next turn after the compaction carries gt prime again.
+    c.s.ok(&["nudge", &agent, "Carry on with your hooked work."]);
+    let primed = c
+        .server
+        .wait_for_body(90, "gt prime after the compaction", |t| {
+            t.contains("Carry on with your hooked work") && t.contains("# gt prime — ")
+        });
+    assert!(
+        primed.n > before,
+        "a request after the compaction: #{} (compaction began after #{before}); events: {compacted}",
+        primed.n
+    );
+}
