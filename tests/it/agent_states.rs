@@ -240,17 +240,8 @@ fn a_runtime_event_changes_the_verdict_at_once() {
     let b = s.create(&["Sit at the prompt", "--rig", "r"]);
     let agent = s.sling_agent(&[&b, "r", "--agent", "idlesim"]);
     let hook = |kind: &str| {
-        let mut c = s.cmd(&s.town(), &["--batch", "agent", "event", kind]);
-        c.env("GT_AGENT", &agent)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("spawn");
-        if let Some(mut i) = child.stdin.take() {
-            use std::io::Write;
-            let _ = i.write_all(br#"{"session_id": "s-1234-abcd", "hook_event_name": "x"}"#);
-        }
-        let out = child.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{kind}: {out:?}");
+        let payload = serde_json::json!({"session_id": "s-1234-abcd", "hook_event_name": "x"});
+        s.runtime_event(&agent, kind, &payload);
     };
     let before = s.agent_view(&agent);
     assert_ne!(before["verdict"], "waiting", "{before}");
@@ -309,17 +300,7 @@ fn transcript_usage_is_read_incrementally_and_counted_once() {
             "session_id": session,
             "transcript_path": transcript.display().to_string(),
         });
-        let mut c = s.cmd(&s.town(), &["--batch", "agent", "event", kind]);
-        c.env("GT_AGENT", &agent)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped());
-        let mut child = c.spawn().expect("spawn");
-        if let Some(mut i) = child.stdin.take() {
-            use std::io::Write;
-            let _ = i.write_all(payload.to_string().as_bytes());
-        }
-        let out = child.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{kind}: {out:?}");
+        s.runtime_event(&agent, kind, &payload);
     };
     let answer = |id: &str, model: &str, out: u64| {
         format!(

@@ -176,3 +176,55 @@ fn agent_mail_and_queue_commands_keep_their_shape() {
         insta::assert_json_snapshot!(name, norm.value(&v));
     }
 }
+
+#[test]
+fn session_cost_and_account_commands_keep_their_shape() {
+    let s = Sandbox::with_sim_rig("shop");
+    let bead = s.create(&["Tidy the docs", "--rig", "shop"]);
+    let cv = s
+        .ok(&["--batch", "convoy", "create", "Docs", &bead])
+        .stdout
+        .trim()
+        .to_string();
+    let agent = s.sling_agent(&[&bead, "shop"]);
+    let toml = s.town().join("town.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("town.toml");
+    text.push_str(
+        "\n[accounts.claude.work]\nenv = { ANTHROPIC_API_KEY = \"k\" }\n\
+         [prices.\"model-a\"]\ninput = 1.0\noutput = 2.0\n",
+    );
+    std::fs::write(&toml, text).expect("write");
+    let transcript = s.path().join("t.jsonl");
+    let lines = [
+        serde_json::json!({"type": "user", "timestamp": "2026-12-04T10:00:00Z", "sessionId": "s-1",
+            "cwd": "/w", "message": {"content": "Tidy the docs"}}),
+        serde_json::json!({"type": "assistant", "timestamp": "2026-12-04T10:00:01Z",
+            "message": {"id": "m-1", "model": "model-a",
+                "content": [{"type": "tool_use", "name": "Edit", "input": {"file_path": "/w/README.md"}}],
+                "usage": {"input_tokens": 1000, "output_tokens": 50}}}),
+        serde_json::json!({"type": "assistant", "timestamp": "2026-12-04T10:00:02Z",
+            "message": {"id": "m-2", "model": "model-b", "content": [{"type": "text", "text": "Tidied."}],
+                "usage": {"input_tokens": 10, "output_tokens": 5}}}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&transcript, body).expect("transcript");
+    s.runtime_event(
+        &agent,
+        "session-start",
+        &serde_json::json!({"session_id": "s-1", "transcript_path": transcript.display().to_string()}),
+    );
+    let mut norm = Normalizer::new();
+    norm.string(&bead);
+    norm.string(&cv);
+    let commands: Vec<(&str, Vec<&str>)> = vec![
+        ("costs_by_agent", vec!["costs"]),
+        ("costs_by_convoy", vec!["costs", "--by", "convoy"]),
+        ("seance_list", vec!["seance", &bead, "--list"]),
+        ("seance", vec!["seance", &agent]),
+        ("account_list", vec!["account", "list"]),
+    ];
+    for (name, args) in commands {
+        let v = s.json(&args);
+        insta::assert_json_snapshot!(name, norm.value(&v));
+    }
+}

@@ -435,9 +435,8 @@ fn claude_code_is_primed_again_after_a_compaction() {
             "SELECT new_value FROM events WHERE event_type = 'runtime_event' \
              AND new_value LIKE '%{agent}%' ORDER BY id"
         ));
-        (events.contains("\"event\":\"compact\"")
-            && events.contains("\"source\":\"compact\""))
-        .then_some(events)
+        (events.contains("\"event\":\"compact\"") && events.contains("\"source\":\"compact\""))
+            .then_some(events)
     });
     // The next turn after the compaction carries gt prime again.
     c.s.ok(&["nudge", &agent, "Carry on with your hooked work."]);

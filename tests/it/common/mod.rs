@@ -420,6 +420,23 @@ impl Sandbox {
             .to_string()
     }
 
+    /// Reports a runtime event for `agent` as its runtime's hook would: `gt agent event
+    /// <kind>` with `payload` on stdin. Panics unless gt exits 0.
+    pub fn runtime_event(&self, agent: &str, kind: &str, payload: &Value) {
+        let mut c = self.cmd(&self.town(), &["--batch", "agent", "event", kind]);
+        c.env("GT_AGENT", agent)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("spawn gt agent event");
+        if let Some(mut i) = child.stdin.take() {
+            use std::io::Write;
+            let _ = i.write_all(payload.to_string().as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{kind}: {out:?}");
+    }
+
     /// The state (`gt agents --json`) of one agent.
     pub fn agent_view(&self, agent: &str) -> Value {
         let v = self.json(&["agents"]);
