@@ -192,7 +192,7 @@ fn costs(town: &Path) {
                         cache_read: 5000,
                     })
                     .collect();
-                tx.add_usage(&id, Some(&beads[s % beads.len()]), &turns, 0, None)?;
+                tx.add_usage(&id, Some(&beads[s % beads.len()]), &turns, 0, None, None)?;
             }
             Ok(())
         })

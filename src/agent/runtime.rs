@@ -13,6 +13,10 @@ const PRESETS: &str = include_str!("runtimes.toml");
 pub enum HookDialect {
     /// Claude Code: `hooks` in the project's `.claude/settings.local.json`.
     ClaudeSettings,
+    /// Codex: `-c hooks.<Event>=…` arguments of the invocation.
+    CodexArgs,
+    /// Gemini CLI: `hooks` in the project's `.gemini/settings.json`.
+    GeminiSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -17,9 +17,78 @@ pub struct Answer {
     pub cache_read: u64,
 }
 
-/// The answers in complete transcript lines. A streamed answer is written as one line per
-/// content block, each repeating the answer's usage (the last one final): lines of one
-/// message come together, and the last of them counts.
+/// How a runtime writes its transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Claude Code: one line per message (`type: assistant` lines carry `message.usage`).
+    Claude,
+    /// Codex: `token_usage_record` lines per model response; the model is named by the
+    /// `turn_context` line before them.
+    Codex,
+}
+
+/// The answers in complete transcript lines, and the model the lines named last (`model`:
+/// the one named before them, for formats that name it apart from the usage).
+pub fn answers_in(
+    format: Format,
+    lines: &str,
+    model: Option<&str>,
+) -> (Vec<Answer>, Option<String>) {
+    match format {
+        Format::Claude => (answers(lines), None),
+        Format::Codex => codex_answers(lines, model),
+    }
+}
+
+/// Codex's responses. Its `input_tokens` include the cached ones: they are split here, so
+/// every kind of token is counted (and priced) once.
+fn codex_answers(lines: &str, model: Option<&str>) -> (Vec<Answer>, Option<String>) {
+    let mut model = model.map(str::to_string);
+    let mut out = Vec::new();
+    for line in lines.lines() {
+        if !line.contains("\"turn_context\"") && !line.contains("\"token_usage_record\"") {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let p = &v["payload"];
+        match v["type"].as_str() {
+            Some("turn_context") => {
+                if let Some(m) = p["model"].as_str() {
+                    model = Some(m.to_string());
+                }
+            }
+            Some("token_usage_record") => {
+                let u = &p["usage"];
+                let n = |k: &str| u[k].as_u64().unwrap_or(0);
+                let Some(id) = p["response_id"].as_str() else {
+                    continue;
+                };
+                let cached = n("cached_input_tokens");
+                out.push(Answer {
+                    message_id: id.to_string(),
+                    day: v["timestamp"]
+                        .as_str()
+                        .and_then(|t| t.get(..10))
+                        .unwrap_or("")
+                        .to_string(),
+                    model: model.clone().unwrap_or_else(|| "unknown".into()),
+                    input: n("input_tokens").saturating_sub(cached),
+                    output: n("output_tokens"),
+                    cache_write: n("cache_write_input_tokens"),
+                    cache_read: cached,
+                });
+            }
+            _ => {}
+        }
+    }
+    (out, model)
+}
+
+/// Claude Code's answers. A streamed answer is written as one line per content block, each
+/// repeating the answer's usage (the last one final): lines of one message come together,
+/// and the last of them counts.
 pub fn answers(lines: &str) -> Vec<Answer> {
     let mut out: Vec<Answer> = Vec::new();
     for line in lines.lines() {
@@ -234,6 +303,22 @@ mod tests {
         );
         assert_eq!(got[0].day, "2026-12-04");
         assert_eq!(got[1].message_id, "m2");
+    }
+
+    #[test]
+    fn codex_usage_splits_cached_input_and_keeps_the_model_across_chunks() {
+        let first = r#"{"timestamp":"2026-12-04T09:00:00Z","type":"turn_context","payload":{"model":"gpt-5-codex"}}
+{"timestamp":"2026-12-04T09:00:01Z","type":"token_usage_record","payload":{"response_id":"r1","usage":{"input_tokens":1000,"cached_input_tokens":800,"cache_write_input_tokens":5,"output_tokens":30}}}
+"#;
+        let (a, model) = answers_in(Format::Codex, first, None);
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].input, a[0].cache_read, a[0].cache_write, a[0].output),
+            (200, 800, 5, 30)
+        );
+        let next = r#"{"timestamp":"2026-12-04T09:00:02Z","type":"token_usage_record","payload":{"response_id":"r2","usage":{"input_tokens":10,"output_tokens":1}}}"#;
+        let (b, _) = answers_in(Format::Codex, next, model.as_deref());
+        assert_eq!(b[0].model, "gpt-5-codex");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::args::{WEEK, at_most, seconds};
 use super::output::Out;
 use crate::agent::sim::{self, SimOptions};
-use crate::work::{agents, agents::delivery, agents::runtime_events};
+use crate::work::{agents, agents::delivery, agents::hook_config, agents::runtime_events};
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -84,12 +84,12 @@ fn event(
         let Some(reason) = crate::work::sling::reminder::stop_reminder(ctx, &me, &payload)? else {
             return Ok(());
         };
-        return match dialect {
-            // Claude Code goes on with `reason` as its next instruction.
-            Some("claude-settings") => {
+        return match dialect.and_then(hook_config::parse_dialect) {
+            // The runtime goes on with `reason` as its next instruction.
+            Some(_) => {
                 out.line(serde_json::json!({"decision": "block", "reason": reason}).to_string())
             }
-            _ => out.line(reason),
+            None => out.line(reason),
         };
     }
     if kind == runtime_events::HookKind::PromptSubmit && !out.json {
@@ -99,12 +99,12 @@ fn event(
             return Ok(());
         }
         let block = crate::work::mail::inject_block(&unread);
-        return context(out, dialect, "UserPromptSubmit", &block);
+        return context(out, dialect, kind, &block);
     }
     if kind.primes() && !out.json {
         let p = crate::work::views::prime::prime(ctx)?;
         let text = super::prime::prime_text(&p, &ctx.town.config.name);
-        return context(out, dialect, "SessionStart", &text);
+        return context(out, dialect, kind, &text);
     }
     if out.json {
         return out.json_ser(&super::json::One::new("event", &last));
@@ -112,18 +112,26 @@ fn event(
     Ok(())
 }
 
-/// Text a hook hands the agent as context: Claude Code takes it from its JSON answer (named
-/// by its event), other runtimes from plain output.
-fn context(out: &mut Out, dialect: Option<&str>, claude_event: &str, text: &str) -> Result<()> {
-    match dialect {
-        Some("claude-settings") => out.line(
+/// Text a hook hands the agent as context: runtimes with a hook dialect take it from a JSON
+/// answer named by their own event; anything else from plain output.
+fn context(
+    out: &mut Out,
+    dialect: Option<&str>,
+    kind: runtime_events::HookKind,
+    text: &str,
+) -> Result<()> {
+    let named = dialect
+        .and_then(hook_config::parse_dialect)
+        .and_then(|d| hook_config::event_name(d, kind));
+    match named {
+        Some(event) => out.line(
             serde_json::json!({"hookSpecificOutput": {
-                "hookEventName": claude_event,
+                "hookEventName": event,
                 "additionalContext": text,
             }})
             .to_string(),
         ),
-        _ => out.line(text.trim_end()),
+        None => out.line(text.trim_end()),
     }
 }
 

@@ -40,6 +40,8 @@ pub struct SessionRow {
     pub resumed_from: Option<String>,
     /// The account (of several for its runtime) it runs on.
     pub account: Option<String>,
+    /// The model its transcript named last.
+    pub model: Option<String>,
 }
 
 /// One model answer's token usage, as its transcript line gives it.
@@ -96,7 +98,7 @@ pub struct UsageRow {
 }
 
 const COLS: &str = "id, agent, rig, role, runtime, bead, transcript, read_offset, last_message, \
-                    started_at, ended_at, end_reason, resumed_from, account";
+                    started_at, ended_at, end_reason, resumed_from, account, model";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -114,6 +116,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         end_reason: r.get(11)?,
         resumed_from: r.get(12)?,
         account: r.get(13)?,
+        model: r.get(14)?,
     })
 }
 
@@ -285,6 +288,7 @@ impl Tx<'_> {
         turns: &[TurnUsage],
         offset: u64,
         last_message: Option<&str>,
+        model: Option<&str>,
     ) -> R<usize> {
         let mut counted = 0;
         for t in turns {
@@ -317,9 +321,10 @@ impl Tx<'_> {
         }
         self.conn()
             .prepare_cached(
-                "UPDATE sessions SET read_offset = ?2, last_message = COALESCE(?3, last_message) WHERE id = ?1",
+                "UPDATE sessions SET read_offset = ?2, last_message = COALESCE(?3, last_message),
+                        model = COALESCE(?4, model) WHERE id = ?1",
             )?
-            .execute(params![session, offset as i64, last_message])?;
+            .execute(params![session, offset as i64, last_message, model])?;
         Ok(counted)
     }
 }

@@ -451,3 +451,37 @@ fn claude_code_is_primed_again_after_a_compaction() {
         primed.n
     );
 }
+
+/// Codex's hooks (arguments of its invocation) record its sessions, and its tokens — read
+/// from its rollout transcript, cached input split from the rest — match the server's.
+#[test]
+fn codex_sessions_and_tokens_are_recorded() {
+    let Some(c) = set_up("codex") else {
+        return;
+    };
+    c.s.ok(&["--batch", "up"]);
+    let bead = c.s.create(&["Add the work file", "--rig", "shop"]);
+    let agent = c.s.sling_agent(&[&bead, "shop"]);
+    wait_for(240, "the bead to land", || {
+        (c.s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
+    });
+    let want = sum(&c.server.main_requests());
+    assert!(want.turns >= 4, "{}", c.server.dump());
+    let got = wait_for(60, "every response to be counted", || {
+        let r = c.s.json(&["costs", "--by", "bead"]);
+        let l = line_sum(line(&r, &bead));
+        // OpenAI counts cached input inside the input: gt keeps them apart.
+        (l.turns == want.turns
+            && l.input + l.cache_read == want.input
+            && l.cache_read == want.cache_read
+            && l.output == want.output)
+            .then_some(r)
+    });
+    assert_eq!(
+        line(&got, &bead)["models"][0],
+        c.server.main_requests()[0].model.as_str()
+    );
+    let sessions = c.s.json(&["seance", &agent, "--list"]);
+    assert_eq!(sessions["count"], 1, "{sessions}");
+    assert_eq!(sessions["sessions"][0]["runtime"], "codex");
+}

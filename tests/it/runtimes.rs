@@ -591,7 +591,12 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
     let cli = c.cli;
     let view = c.s.agent_view(agent);
     let wt = view["worktree"].as_str().expect("worktree").to_string();
-    let settings = std::fs::read_to_string(Path::new(&wt).join(".claude/settings.local.json"))
+    let file = match preset(c)["hooks"].as_str() {
+        Some("claude-settings") => ".claude/settings.local.json",
+        Some("gemini-settings") => ".gemini/settings.json",
+        _ => "(arguments)",
+    };
+    let settings = std::fs::read_to_string(Path::new(&wt).join(file))
         .unwrap_or_else(|e| format!("(none: {e})"));
     let view = wait_for(30, "the session-start event on the agent", || {
         let v = c.s.agent_view(agent);
@@ -624,7 +629,7 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
         &["status", "--porcelain", "--ignored=no"],
     );
     assert!(
-        !status.contains(".claude"),
+        !status.contains(".claude") && !status.contains(".gemini"),
         "{cli}: the hook configuration is kept out of git: {status}"
     );
     eprintln!("{cli}: session {session} reported through hooks");

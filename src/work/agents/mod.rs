@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod accounts;
 pub mod crew;
 pub mod heartbeat;
+pub mod hook_config;
 pub mod live;
 pub mod mayor;
 pub mod polecat;

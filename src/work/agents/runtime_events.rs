@@ -4,12 +4,10 @@
 //! session (never the user's global files, kept out of git); the runtime then runs
 //! `gt agent event <kind>` with its payload on stdin, and the event is recorded on the agent.
 
-use crate::agent::runtime::HookDialect;
 use crate::work::Ctx;
 use crate::work::agents;
 use crate::{Error, Result};
 use serde_json::{Value, json};
-use std::path::Path;
 
 /// The ledger event type of a runtime's own report.
 pub const EVENT_TYPE: &str = "runtime_event";
@@ -58,18 +56,6 @@ impl HookKind {
                     names.join(", ")
                 ))
             })
-    }
-
-    /// Claude Code's name for it.
-    fn claude_event(self) -> &'static str {
-        match self {
-            HookKind::SessionStart => "SessionStart",
-            HookKind::PromptSubmit => "UserPromptSubmit",
-            HookKind::TurnEnd => "Stop",
-            HookKind::NeedsInput => "Notification",
-            HookKind::Compact => "PreCompact",
-            HookKind::SessionEnd => "SessionEnd",
-        }
     }
 
     /// Whether the runtime takes what the hook prints as context for the agent (the role and
@@ -204,111 +190,9 @@ pub fn mid_turn(ctx: &Ctx, agent_bead: &str) -> Result<bool> {
     Ok(begun && age <= MID_TURN_SECS)
 }
 
-/// Writes the runtime's hook configuration into `dir` (the session's working directory), so
-/// the runtime calls `gt agent event <kind>` (`gt` being `exe`). A file of the user's own is
-/// kept: only its `hooks` entries for these events are gt's.
-pub fn write_hooks(dialect: HookDialect, dir: &Path, exe: &Path) -> Result<()> {
-    match dialect {
-        HookDialect::ClaudeSettings => write_claude_settings(dir, exe),
-    }
-}
-
-/// The file `write_hooks` writes, relative to the session's directory.
-pub fn hooks_file(dialect: HookDialect) -> &'static str {
-    match dialect {
-        HookDialect::ClaudeSettings => ".claude/settings.local.json",
-    }
-}
-
-fn write_claude_settings(dir: &Path, exe: &Path) -> Result<()> {
-    let path = dir.join(hooks_file(HookDialect::ClaudeSettings));
-    let mut doc: Value = match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| {
-            Error::invalid(format!(
-                "{} is not JSON ({e}); gt will not overwrite it",
-                path.display()
-            ))
-        })?,
-        Err(_) => json!({}),
-    };
-    let Some(obj) = doc.as_object_mut() else {
-        return Err(Error::invalid(format!(
-            "{} is not a JSON object; gt will not overwrite it",
-            path.display()
-        )));
-    };
-    let hooks = obj.entry("hooks").or_insert_with(|| json!({}));
-    let Some(hooks) = hooks.as_object_mut() else {
-        return Err(Error::invalid(format!(
-            "{}: `hooks` is not an object; gt will not overwrite it",
-            path.display()
-        )));
-    };
-    let gt = shlex::try_quote(&exe.to_string_lossy())
-        .map(|q| q.into_owned())
-        .map_err(|e| Error::invalid(format!("gt's path cannot be quoted: {e}")))?;
-    for kind in HookKind::ALL {
-        hooks.insert(
-            kind.claude_event().into(),
-            json!([{ "hooks": [{
-                "type": "command",
-                "command": format!(
-                    "{gt} --batch agent event {} --for claude-settings",
-                    kind.as_str()
-                ),
-            }]}]),
-        );
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io(format!("create {}", parent.display()), e))?;
-    }
-    let text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn claude_settings_get_every_event_and_keep_the_users_own() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join(".claude/settings.local.json");
-        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
-        std::fs::write(
-            &file,
-            r#"{"model": "mine", "hooks": {"PreToolUse": [{"hooks": []}]}}"#,
-        )
-        .expect("write");
-        let exe = Path::new("/opt/my tools/gt");
-        write_hooks(HookDialect::ClaudeSettings, dir.path(), exe).expect("write hooks");
-        let v: Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
-        assert_eq!(v["model"], "mine", "the user's settings stay");
-        assert!(v["hooks"]["PreToolUse"].is_array(), "the user's hooks stay");
-        for kind in HookKind::ALL {
-            let cmd = v["hooks"][kind.claude_event()][0]["hooks"][0]["command"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            assert_eq!(
-                cmd,
-                format!(
-                    "'/opt/my tools/gt' --batch agent event {} --for claude-settings",
-                    kind.as_str()
-                )
-            );
-        }
-        std::fs::write(&file, "not json").expect("write");
-        assert!(write_hooks(HookDialect::ClaudeSettings, dir.path(), exe).is_err());
-        assert_eq!(
-            std::fs::read_to_string(&file).expect("read"),
-            "not json",
-            "a file gt cannot read is left alone"
-        );
-    }
 
     #[test]
     fn kinds_parse_by_their_names_only() {

@@ -104,6 +104,12 @@ pub fn session_env(
         env.retain(|(ek, _)| ek != k);
         env.push((k.clone(), v));
     }
+    if let Some(d) = rt.hooks {
+        for (k, v) in super::hook_config::hook_env(d) {
+            env.retain(|(ek, _)| *ek != k);
+            env.push((k, v));
+        }
+    }
     // The account it runs on (of several for its runtime) goes on top of the runtime's own.
     if let Some(a) = super::accounts::for_new_session(ctx, &rt.name)? {
         for (k, v) in super::accounts::env_of(&a, rt) {
@@ -155,7 +161,9 @@ fn write_hooks(spec: &StartSpec<'_>) -> Result<()> {
     let Some(dialect) = spec.runtime.hooks else {
         return Ok(());
     };
-    let file = super::runtime_events::hooks_file(dialect);
+    let Some(file) = super::hook_config::hooks_file(dialect) else {
+        return Ok(());
+    };
     if let Some(repo) = spec.repo {
         if git::is_tracked(spec.cwd, file)? {
             // The project's own settings are tracked: gt does not change them.
@@ -163,7 +171,16 @@ fn write_hooks(spec: &StartSpec<'_>) -> Result<()> {
         }
         git::exclude(repo, &format!("/{file}"))?;
     }
-    super::runtime_events::write_hooks(dialect, spec.cwd, &crate::work::gt_exe())
+    super::hook_config::write_hooks(dialect, spec.cwd, &crate::work::gt_exe())
+}
+
+/// Arguments that give the runtime its hooks (for runtimes that take them on the command
+/// line).
+pub fn hook_args(rt: &Runtime) -> Result<Vec<String>> {
+    match rt.hooks {
+        Some(d) => super::hook_config::hook_args(d, &crate::work::gt_exe()),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// A window made for a session, with the environment it was given.
@@ -179,9 +196,9 @@ pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
     write_hooks(spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
     let exe = crate::work::gt_exe().display().to_string();
-    let argv = spec
-        .runtime
-        .argv_resuming(Some(&beacon_text), &exe, spec.resume);
+    let mut extra = spec.resume.to_vec();
+    extra.extend(hook_args(spec.runtime)?);
+    let argv = spec.runtime.argv_resuming(Some(&beacon_text), &exe, &extra);
     let env = session_env(ctx, spec.address, spec.name, spec.runtime)?;
     let window = WindowSpec {
         session: session_for(spec.address),

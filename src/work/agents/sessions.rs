@@ -88,7 +88,8 @@ pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize
     };
     let text = String::from_utf8_lossy(&buf[..=end]);
     let today = ctx.clock().stamp()[..10].to_string();
-    let mut answers = transcript::answers(&text);
+    let format = transcript_format(ctx, s);
+    let (mut answers, model) = transcript::answers_in(format, &text, s.model.as_deref());
     // The first answer of this chunk may continue the last one read before.
     if let (Some(first), Some(last)) = (answers.first(), &s.last_message)
         && first.message_id == *last
@@ -114,7 +115,23 @@ pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize
         .collect();
     let offset = from + end as u64 + 1;
     let id = s.id.clone();
-    ctx.write(|tx| Ok(tx.add_usage(&id, bead, &turns, offset, last.as_deref())?))
+    ctx.write(|tx| {
+        Ok(tx.add_usage(&id, bead, &turns, offset, last.as_deref(), model.as_deref())?)
+    })
+}
+
+/// How the session's runtime writes its transcript (Claude Code's format unless its hooks
+/// are Codex's).
+fn transcript_format(ctx: &Ctx, s: &SessionRow) -> transcript::Format {
+    let dialect = s
+        .runtime
+        .as_deref()
+        .and_then(|r| crate::agent::runtime_named(&ctx.town, r).ok())
+        .and_then(|rt| rt.hooks);
+    match dialect {
+        Some(crate::agent::runtime::HookDialect::CodexArgs) => transcript::Format::Codex,
+        _ => transcript::Format::Claude,
+    }
 }
 
 /// A runtime writes its transcript a little after the fact (its last answer may land after

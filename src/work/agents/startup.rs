@@ -7,6 +7,7 @@ use crate::agent::{Runtime, procs, screen, startup};
 use crate::tmux::Created;
 use crate::work::Ctx;
 use crate::{Error, Result};
+use chrono::Timelike;
 use std::time::{Duration, Instant};
 
 /// What every beacon starts with: seen on an agent's screen, its start reached the runtime.
@@ -65,13 +66,19 @@ pub fn watch_into(
     ready: &mut Ready,
 ) -> Result<()> {
     let server = ctx.tmux();
-    let mut w = Watch::new(agent, created, rt, env);
+    let mut w = Watch::new(agent, created, rt, env, ctx.now());
     loop {
         let pane = server
             .panes()?
             .into_iter()
             .find(|p| p.pane_id == created.pane_id);
         let Some(pane) = pane else {
+            // A runtime quick enough to do its whole job (and be cleaned up after) before the
+            // watch saw its prompt did start: its own report says so.
+            if w.reported_since_start(ctx)? {
+                ready.waited_ms = w.started.elapsed().as_millis();
+                return Ok(());
+            }
             return Err(Error::failed(format!(
                 "{agent}'s window went away while {} was starting",
                 rt.name
@@ -104,7 +111,7 @@ pub fn watch_into(
             continue;
         }
         w.answered = None;
-        if w.ready(&s, &text, beacon_given) {
+        if w.ready(&s, &text, beacon_given) || w.reported_since_start(ctx)? {
             server.mark_ready(&created.pane_id)?;
             ready.waited_ms = w.started.elapsed().as_millis();
             return Ok(());
@@ -121,6 +128,8 @@ struct Watch<'a> {
     rt: &'a Runtime,
     env: &'a [(String, String)],
     started: Instant,
+    /// The same moment on the clock runtime reports are stamped with.
+    wall_start: chrono::DateTime<chrono::Utc>,
     deadline: Instant,
     /// Since when the runtime has looked ready (it must stay so for `ready_settle_ms`).
     ready_since: Option<Instant>,
@@ -142,6 +151,7 @@ impl<'a> Watch<'a> {
         created: &'a Created,
         rt: &'a Runtime,
         env: &'a [(String, String)],
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Self {
         let started = Instant::now();
         Watch {
@@ -150,6 +160,8 @@ impl<'a> Watch<'a> {
             rt,
             env,
             started,
+            // Whole seconds, as reports are stamped: a report in this second counts.
+            wall_start: now.with_nanosecond(0).unwrap_or(now),
             deadline: started + Duration::from_secs(rt.startup_timeout_secs),
             ready_since: None,
             prompt_since: None,
@@ -162,6 +174,19 @@ impl<'a> Watch<'a> {
                 || rt.busy_texts().next().is_some()
                 || !rt.busy_patterns.is_empty(),
         }
+    }
+
+    /// The runtime reported its session started or its first prompt taken (through its
+    /// hooks) since this watch began: the surest sign the start worked.
+    fn reported_since_start(&self, ctx: &Ctx) -> Result<bool> {
+        let Some(info) = super::find(&ctx.reader(), self.agent)? else {
+            return Ok(false);
+        };
+        let Some(last) = super::runtime_events::last(&ctx.reader(), &info.bead_id)? else {
+            return Ok(false);
+        };
+        let since = crate::time::format(self.wall_start);
+        Ok(last.at >= since)
     }
 
     fn saw(&mut self, text: &str) {

@@ -84,8 +84,9 @@ pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result
         "handoff: your predecessor left you a note",
     );
     let exe = crate::work::gt_exe().display().to_string();
-    let resume = crate::work::agents::sessions::resume_args(ctx, &info, &rt)?;
-    let argv = rt.argv_resuming(Some(&beacon), &exe, &resume);
+    let mut extra = crate::work::agents::sessions::resume_args(ctx, &info, &rt)?;
+    extra.extend(session::hook_args(&rt)?);
+    let argv = rt.argv_resuming(Some(&beacon), &exe, &extra);
     let env = session::session_env(ctx, &addr, &info.name, &rt)?;
     ctx.tmux().respawn(
         &pane.pane_id,
