@@ -86,6 +86,15 @@ fn claude_code_sessions_are_recorded_counted_and_can_be_asked() {
     });
     let mine = line(&by_agent, &agent);
     assert_eq!(mine["sessions"], 1);
+    // A supervisor restart reads nothing twice.
+    c.s.ok(&["--batch", "down"]);
+    c.s.ok(&["--batch", "up"]);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert_eq!(
+        line_sum(line(&c.s.json(&["costs", "--by", "agent"]), &agent)),
+        want,
+        "the same totals after a supervisor restart"
+    );
     assert_eq!(
         line_sum(line(&c.s.json(&["costs", "--by", "bead"]), &bead)),
         want

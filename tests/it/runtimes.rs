@@ -729,6 +729,18 @@ fn claude_code_is_reminded_once_when_it_stops_with_work_hooked() {
         (ends.trim().parse::<usize>().unwrap_or(0) >= 2).then_some(())
     });
     assert_eq!(count("stop_reminder"), 1);
+    // Its report is the verdict's evidence: a turn ended with work hooked reads waiting.
+    let v = wait_for(10, "the verdict to follow the turn's end", || {
+        let v = c.s.agent_view(&agent);
+        (v["verdict"] == "waiting").then_some(v)
+    });
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("finished its turn"),
+        "{v}"
+    );
 }
 
 #[test]
