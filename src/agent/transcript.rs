@@ -25,6 +25,9 @@ pub enum Format {
     /// Codex: `token_usage_record` lines per model response; the model is named by the
     /// `turn_context` line before them.
     Codex,
+    /// Gemini CLI: a chat log of messages (`type: gemini` ones carry `tokens` and `model`),
+    /// between `$set` records; a message written again replaces its earlier line.
+    Gemini,
 }
 
 /// The answers in complete transcript lines, and the model the lines named last (`model`:
@@ -37,7 +40,48 @@ pub fn answers_in(
     match format {
         Format::Claude => (answers(lines), None),
         Format::Codex => codex_answers(lines, model),
+        Format::Gemini => (gemini_answers(lines), None),
     }
+}
+
+/// Gemini CLI's answers. Its prompt count includes the cached tokens (split out here) and
+/// its thinking tokens are billed as output.
+fn gemini_answers(lines: &str) -> Vec<Answer> {
+    let mut out: Vec<Answer> = Vec::new();
+    for line in lines.lines() {
+        if !line.contains("\"tokens\"") {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if v["type"] != "gemini" {
+            continue;
+        }
+        let (Some(id), Some(model)) = (v["id"].as_str(), v["model"].as_str()) else {
+            continue;
+        };
+        let t = &v["tokens"];
+        let n = |k: &str| t[k].as_u64().unwrap_or(0);
+        let a = Answer {
+            message_id: id.to_string(),
+            day: v["timestamp"]
+                .as_str()
+                .and_then(|x| x.get(..10))
+                .unwrap_or("")
+                .to_string(),
+            model: model.to_string(),
+            input: n("input").saturating_sub(n("cached")),
+            output: n("output") + n("thoughts"),
+            cache_write: 0,
+            cache_read: n("cached"),
+        };
+        match out.iter_mut().find(|x| x.message_id == a.message_id) {
+            Some(earlier) => *earlier = a,
+            None => out.push(a),
+        }
+    }
+    out
 }
 
 /// Codex's responses. Its `input_tokens` include the cached ones: they are split here, so
@@ -319,6 +363,19 @@ mod tests {
         let next = r#"{"timestamp":"2026-12-04T09:00:02Z","type":"token_usage_record","payload":{"response_id":"r2","usage":{"input_tokens":10,"output_tokens":1}}}"#;
         let (b, _) = answers_in(Format::Codex, next, model.as_deref());
         assert_eq!(b[0].model, "gpt-5-codex");
+    }
+
+    #[test]
+    fn gemini_usage_takes_a_messages_last_line_and_splits_cached_input() {
+        let text = r#"{"sessionId":"s","kind":"main"}
+{"id":"g1","timestamp":"2026-12-04T09:00:00Z","type":"gemini","content":"","tokens":{"input":100,"output":1,"cached":40,"thoughts":0},"model":"gemini-2.5-pro"}
+{"$set":{"lastUpdated":"2026-12-04T09:00:01Z"}}
+{"id":"g1","timestamp":"2026-12-04T09:00:02Z","type":"gemini","content":"done","tokens":{"input":100,"output":9,"cached":40,"thoughts":3},"model":"gemini-2.5-pro"}
+{"id":"u2","timestamp":"2026-12-04T09:00:03Z","type":"user","content":[{"text":"tokens are fun"}]}
+"#;
+        let (a, _) = answers_in(Format::Gemini, text, None);
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].input, a[0].cache_read, a[0].output), (60, 40, 12));
     }
 
     #[test]

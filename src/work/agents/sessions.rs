@@ -120,8 +120,8 @@ pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize
     })
 }
 
-/// How the session's runtime writes its transcript (Claude Code's format unless its hooks
-/// are Codex's).
+/// How the session's runtime writes its transcript (by its hook dialect; Claude Code's
+/// format otherwise).
 fn transcript_format(ctx: &Ctx, s: &SessionRow) -> transcript::Format {
     let dialect = s
         .runtime
@@ -130,6 +130,7 @@ fn transcript_format(ctx: &Ctx, s: &SessionRow) -> transcript::Format {
         .and_then(|rt| rt.hooks);
     match dialect {
         Some(crate::agent::runtime::HookDialect::CodexArgs) => transcript::Format::Codex,
+        Some(crate::agent::runtime::HookDialect::GeminiSettings) => transcript::Format::Gemini,
         _ => transcript::Format::Claude,
     }
 }
