@@ -17,6 +17,8 @@ pub enum HookDialect {
     CodexArgs,
     /// Gemini CLI: `hooks` in the project's `.gemini/settings.json`.
     GeminiSettings,
+    /// OpenCode: a plugin (`.gt-opencode.js`) named in the project's `opencode.json`.
+    OpencodePlugin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -594,6 +594,7 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
     let file = match preset(c)["hooks"].as_str() {
         Some("claude-settings") => ".claude/settings.local.json",
         Some("gemini-settings") => ".gemini/settings.json",
+        Some("opencode-plugin") => "opencode.json",
         _ => "(arguments)",
     };
     let settings = std::fs::read_to_string(Path::new(&wt).join(file))
@@ -629,7 +630,10 @@ fn runtime_reports_through_hooks(c: &Conformance, agent: &str) {
         &["status", "--porcelain", "--ignored=no"],
     );
     assert!(
-        !status.contains(".claude") && !status.contains(".gemini"),
+        !status.contains(".claude")
+            && !status.contains(".gemini")
+            && !status.contains("opencode")
+            && !status.contains(".gt-"),
         "{cli}: the hook configuration is kept out of git: {status}"
     );
     eprintln!("{cli}: session {session} reported through hooks");

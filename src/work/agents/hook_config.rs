@@ -24,6 +24,8 @@ pub fn event_name(dialect: HookDialect, kind: HookKind) -> Option<&'static str> 
         (HookDialect::GeminiSettings, HookKind::Compact) => "PreCompress",
         (_, HookKind::Compact) => "PreCompact",
     })
+    // (OpenCode's plugin names its own events: see `OPENCODE_PLUGIN`.)
+    .filter(|_| dialect != HookDialect::OpencodePlugin)
 }
 
 /// The dialect's name on gt's command line (`--for`).
@@ -32,6 +34,7 @@ pub fn dialect_name(dialect: HookDialect) -> &'static str {
         HookDialect::ClaudeSettings => "claude-settings",
         HookDialect::CodexArgs => "codex-args",
         HookDialect::GeminiSettings => "gemini-settings",
+        HookDialect::OpencodePlugin => "opencode-plugin",
     }
 }
 
@@ -40,19 +43,59 @@ pub fn parse_dialect(name: &str) -> Option<HookDialect> {
         HookDialect::ClaudeSettings,
         HookDialect::CodexArgs,
         HookDialect::GeminiSettings,
+        HookDialect::OpencodePlugin,
     ]
     .into_iter()
     .find(|d| dialect_name(*d) == name)
 }
 
-/// The file gt writes in the session's directory (None: the dialect takes arguments).
-pub fn hooks_file(dialect: HookDialect) -> Option<&'static str> {
+/// The files gt writes in the session's directory (none: the dialect takes arguments).
+pub fn hooks_files(dialect: HookDialect) -> &'static [&'static str] {
     match dialect {
-        HookDialect::ClaudeSettings => Some(".claude/settings.local.json"),
-        HookDialect::GeminiSettings => Some(".gemini/settings.json"),
-        HookDialect::CodexArgs => None,
+        HookDialect::ClaudeSettings => &[".claude/settings.local.json"],
+        HookDialect::GeminiSettings => &[".gemini/settings.json"],
+        HookDialect::OpencodePlugin => &["opencode.json", PLUGIN_FILE],
+        HookDialect::CodexArgs => &[],
     }
 }
+
+/// OpenCode's plugin, beside the `opencode.json` that names it.
+const PLUGIN_FILE: &str = ".gt-opencode.js";
+
+/// The plugin OpenCode loads (`{gt}` becomes gt's path, as a JSON string). It reports the
+/// session's start, each prompt, idle (a turn's end), a permission or question waiting for a
+/// person and a compaction; what `gt agent event session-start` prints (`gt prime`) goes into
+/// every request's system prompt, so the agent knows its role and hook — after a compaction
+/// too. Nothing is exported but the plugin (OpenCode calls every export).
+const OPENCODE_PLUGIN: &str = r#"// Written by gt for this worktree's sessions; rewritten at every start.
+const GT = {gt};
+export const GasTownHooks = async ({ $, directory }) => {
+  let primed = "";
+  const report = async (kind, sessionID) => {
+    const payload = Buffer.from(JSON.stringify({ session_id: sessionID, cwd: directory }));
+    try {
+      return await $`${GT} --batch agent event ${kind} --for opencode-plugin < ${payload}`.quiet().nothrow().text();
+    } catch {
+      return "";
+    }
+  };
+  return {
+    event: async ({ event }) => {
+      const p = event.properties || {};
+      if (event.type === "session.created") primed = await report("session-start", p.info && p.info.id);
+      else if (event.type === "session.idle") await report("turn-end", p.sessionID);
+      else if (event.type === "permission.asked" || event.type === "question.asked") await report("needs-input", p.sessionID);
+      else if (event.type === "session.compacted") await report("compact", p.sessionID);
+    },
+    "chat.message": async (input) => {
+      await report("prompt-submit", input.sessionID);
+    },
+    "experimental.chat.system.transform": async (_input, output) => {
+      if (primed.trim()) output.system.push(primed);
+    },
+  };
+};
+"#;
 
 /// The command a hook runs (`gt` being `exe`).
 fn command(dialect: HookDialect, kind: HookKind, exe: &Path) -> Result<String> {
@@ -103,7 +146,10 @@ pub fn hook_env(dialect: HookDialect) -> Vec<(String, String)> {
 /// arguments). A file of the user's own is kept: only its `hooks` entries for these events
 /// are gt's; a file gt cannot read is refused, never overwritten.
 pub fn write_hooks(dialect: HookDialect, dir: &Path, exe: &Path) -> Result<()> {
-    let Some(file) = hooks_file(dialect) else {
+    if dialect == HookDialect::OpencodePlugin {
+        return write_opencode_plugin(dir, exe);
+    }
+    let Some(file) = hooks_files(dialect).first() else {
         return Ok(());
     };
     let path = dir.join(file);
@@ -148,6 +194,45 @@ pub fn write_hooks(dialect: HookDialect, dir: &Path, exe: &Path) -> Result<()> {
     std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
+/// The plugin file, and `opencode.json` naming it (a file of the user's own keeps all else).
+fn write_opencode_plugin(dir: &Path, exe: &Path) -> Result<()> {
+    let gt = serde_json::to_string(&exe.to_string_lossy())
+        .map_err(|e| Error::invalid(format!("gt's path cannot be written: {e}")))?;
+    let plugin = dir.join(PLUGIN_FILE);
+    std::fs::write(&plugin, OPENCODE_PLUGIN.replace("{gt}", &gt))
+        .map_err(|e| Error::io(format!("write {}", plugin.display()), e))?;
+    let path = dir.join("opencode.json");
+    let mut doc: Value = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            Error::invalid(format!(
+                "{} is not JSON ({e}); gt will not overwrite it",
+                path.display()
+            ))
+        })?,
+        Err(_) => json!({}),
+    };
+    let Some(obj) = doc.as_object_mut() else {
+        return Err(Error::invalid(format!(
+            "{} is not a JSON object; gt will not overwrite it",
+            path.display()
+        )));
+    };
+    let list = obj.entry("plugin").or_insert_with(|| json!([]));
+    let Some(list) = list.as_array_mut() else {
+        return Err(Error::invalid(format!(
+            "{}: `plugin` is not a list; gt will not overwrite it",
+            path.display()
+        )));
+    };
+    let mine = json!(format!("./{PLUGIN_FILE}"));
+    if !list.contains(&mine) {
+        list.push(mine);
+    }
+    let text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +250,7 @@ mod tests {
             ),
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
-            let file = dir.path().join(hooks_file(dialect).expect("a file"));
+            let file = dir.path().join(hooks_files(dialect)[0]);
             std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
             std::fs::write(
                 &file,
@@ -222,11 +307,45 @@ mod tests {
     }
 
     #[test]
+    fn opencode_gets_its_plugin_named_in_the_projects_config() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("opencode.json"),
+            r#"{"plugin": ["theirs"]}"#,
+        )
+        .expect("write");
+        write_hooks(
+            HookDialect::OpencodePlugin,
+            dir.path(),
+            Path::new("/x/g\"t"),
+        )
+        .expect("w");
+        write_hooks(
+            HookDialect::OpencodePlugin,
+            dir.path(),
+            Path::new("/x/g\"t"),
+        )
+        .expect("w");
+        let v: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("opencode.json")).expect("read"),
+        )
+        .expect("json");
+        assert_eq!(
+            v["plugin"],
+            json!(["theirs", "./.gt-opencode.js"]),
+            "once, theirs kept"
+        );
+        let js = std::fs::read_to_string(dir.path().join(PLUGIN_FILE)).expect("plugin");
+        assert!(js.contains(r#"const GT = "/x/g\"t";"#), "{js}");
+    }
+
+    #[test]
     fn dialects_parse_by_their_names() {
         for d in [
             HookDialect::ClaudeSettings,
             HookDialect::CodexArgs,
             HookDialect::GeminiSettings,
+            HookDialect::OpencodePlugin,
         ] {
             assert_eq!(parse_dialect(dialect_name(d)), Some(d));
         }

@@ -161,15 +161,17 @@ fn write_hooks(spec: &StartSpec<'_>) -> Result<()> {
     let Some(dialect) = spec.runtime.hooks else {
         return Ok(());
     };
-    let Some(file) = super::hook_config::hooks_file(dialect) else {
-        return Ok(());
-    };
+    let files = super::hook_config::hooks_files(dialect);
     if let Some(repo) = spec.repo {
-        if git::is_tracked(spec.cwd, file)? {
-            // The project's own settings are tracked: gt does not change them.
-            return Ok(());
+        for file in files {
+            if git::is_tracked(spec.cwd, file)? {
+                // The project's own settings are tracked: gt does not change them.
+                return Ok(());
+            }
         }
-        git::exclude(repo, &format!("/{file}"))?;
+        for file in files {
+            git::exclude(repo, &format!("/{file}"))?;
+        }
     }
     super::hook_config::write_hooks(dialect, spec.cwd, &crate::work::gt_exe())
 }
