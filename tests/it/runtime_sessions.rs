@@ -487,8 +487,14 @@ fn sessions_and_tokens_are_recorded(cli: &'static str) {
     wait_for(240, "the bead to land", || {
         (c.s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
     });
+    // Removed once its last turn ended: every request it made is in the server's log.
+    wait_for(60, "the finished polecat to be removed", || {
+        c.s.agent_view(&agent).is_null().then_some(())
+    });
     let want = sum(&c.server.main_requests());
-    assert!(want.turns >= 3, "{cli}: {}", c.server.dump());
+    // Prime, commit, done — and its last words: a polecat still answering after `gt done`
+    // is removed only once its turn ends.
+    assert!(want.turns >= 4, "{cli}: {}", c.server.dump());
     let got = wait_for(60, "every response to be counted", || {
         let r = c.s.json(&["costs", "--by", "bead"]);
         let l = line_sum(line(&r, &bead));

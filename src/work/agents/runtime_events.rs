@@ -173,7 +173,7 @@ pub fn last(r: &crate::ledger::Reader<'_>, agent_bead: &str) -> Result<Option<La
     }))
 }
 
-/// A turn reported begun (a session start or a prompt) and not yet ended, this recently:
+/// A turn reported begun (a session start, a prompt, a compaction) and not yet ended, this recently:
 /// beyond it, a runtime that never reported its turn's end is not waited for.
 const MID_TURN_SECS: i64 = 120;
 
@@ -184,8 +184,14 @@ pub fn mid_turn(ctx: &Ctx, agent_bead: &str) -> Result<bool> {
     let Some(last) = last(&ctx.reader(), agent_bead)? else {
         return Ok(false);
     };
-    let begun = last.event == HookKind::SessionStart.as_str()
-        || last.event == HookKind::PromptSubmit.as_str();
+    // A compaction happens inside a turn (Gemini CLI reports one before each model call).
+    let begun = [
+        HookKind::SessionStart,
+        HookKind::PromptSubmit,
+        HookKind::Compact,
+    ]
+    .iter()
+    .any(|k| last.event == k.as_str());
     let age = crate::time::parse(&last.at).map_or(i64::MAX, |t| ctx.unix_now() - t.timestamp());
     Ok(begun && age <= MID_TURN_SECS)
 }
