@@ -99,14 +99,6 @@ pub fn holding(ctx: &Ctx, bead: &str) -> Result<Option<Crossed>> {
         .find(|c| tracking.contains(&c.budget)))
 }
 
-/// A convoy's budget, if it has one.
-pub fn of_convoy(ctx: &Ctx, convoy: &str) -> Result<Option<f64>> {
-    Ok(ctx.reader().labels(convoy)?.iter().find_map(|l| {
-        l.strip_prefix(BUDGET_PREFIX)
-            .and_then(|v| parse_usd(v).ok())
-    }))
-}
-
 /// Sets (or with None, removes) a convoy's budget.
 pub fn set_for_convoy(ctx: &mut Ctx, convoy: &str, usd: Option<f64>) -> Result<()> {
     crate::work::beads::require(ctx, &ctx.reader(), convoy).and_then(|b| {

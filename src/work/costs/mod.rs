@@ -203,19 +203,6 @@ impl Spend {
             None => "$?".to_string(),
         }
     }
-
-    /// `1.2M tok $3.40`, `830 tok $?` — short, for a row or a status bar.
-    pub fn short(&self) -> String {
-        let tokens = match self.tokens {
-            t if t >= 1_000_000 => format!("{:.1}M", t as f64 / 1e6),
-            t if t >= 1_000 => format!("{:.1}k", t as f64 / 1e3),
-            t => t.to_string(),
-        };
-        match self.usd {
-            Some(u) => format!("{tokens} tok ${u:.2}"),
-            None => format!("{tokens} tok $?"),
-        }
-    }
 }
 
 /// What the workspace shows of costs: per agent, per convoy, today's total, and the budgets
