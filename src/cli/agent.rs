@@ -35,6 +35,22 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             }
         }
         AgentCmd::Event { kind, dialect } => event(out, session, &kind, dialect.as_deref()),
+        AgentCmd::Usage => {
+            use std::io::Read;
+            let mut payload = String::new();
+            let _ = std::io::stdin().take(1 << 20).read_to_string(&mut payload);
+            if std::env::var_os("GT_SEANCE").is_some() {
+                return Ok(());
+            }
+            let ctx = session.ctx()?;
+            let me = agents::whoami(ctx).to_string();
+            let info = agents::require(ctx, &me)?;
+            let counted = crate::work::agents::sessions::add_reported(ctx, &info, &payload)?;
+            if out.json {
+                return out.json(json!({"agent": info.address, "counted": counted}));
+            }
+            Ok(())
+        }
         AgentCmd::Flush { agent, wait } => {
             let ctx = session.ctx()?;
             let info = agents::require(ctx, &agent)?;
@@ -149,6 +165,9 @@ pub enum AgentCmd {
         #[arg(long = "for")]
         dialect: Option<String>,
     },
+    /// One answer's tokens as the agent's runtime reports them (run by runtimes that keep no
+    /// transcript gt can read: OpenCode's plugin), JSON on stdin.
+    Usage,
     /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
     Flush {
         agent: String,

@@ -475,6 +475,13 @@ fn gemini_cli_sessions_and_tokens_are_recorded() {
     sessions_and_tokens_are_recorded("gemini");
 }
 
+/// The same for OpenCode (its plugin reports each finished answer's tokens: OpenCode keeps
+/// them in its own database, not in a transcript).
+#[test]
+fn opencode_sessions_and_tokens_are_recorded() {
+    sessions_and_tokens_are_recorded("opencode");
+}
+
 /// A polecat's job; its session recorded through the runtime's hooks, its tokens equal to
 /// the server's (OpenAI and Gemini count cached input inside the input: gt keeps it apart).
 fn sessions_and_tokens_are_recorded(cli: &'static str) {

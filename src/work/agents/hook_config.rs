@@ -64,7 +64,7 @@ const PLUGIN_FILE: &str = ".gt-opencode.js";
 
 /// The plugin OpenCode loads (`{gt}` becomes gt's path, as a JSON string). It reports the
 /// session's start, each prompt, idle (a turn's end), a permission or question waiting for a
-/// person and a compaction; what `gt agent event session-start` prints (`gt prime`) goes into
+/// person, a compaction and each finished answer's tokens; what `gt agent event session-start` prints (`gt prime`) goes into
 /// every request's system prompt, so the agent knows its role and hook — after a compaction
 /// too. Nothing is exported but the plugin (OpenCode calls every export).
 const OPENCODE_PLUGIN: &str = r#"// Written by gt for this worktree's sessions; rewritten at every start.
@@ -79,6 +79,19 @@ export const GasTownHooks = async ({ $, directory }) => {
       return "";
     }
   };
+  // An answer's tokens, once it is complete (OpenCode keeps them in its own database).
+  const usage = async (m) => {
+    if (!m || m.role !== "assistant" || !m.time || !m.time.completed || !m.tokens) return;
+    const t = m.tokens;
+    const payload = Buffer.from(JSON.stringify({
+      session_id: m.sessionID, message_id: m.id, model: m.modelID, at: m.time.completed,
+      input: t.input || 0, output: (t.output || 0) + (t.reasoning || 0),
+      cache_read: (t.cache && t.cache.read) || 0, cache_write: (t.cache && t.cache.write) || 0,
+    }));
+    try {
+      await $`${GT} --batch agent usage < ${payload}`.quiet().nothrow();
+    } catch {}
+  };
   return {
     event: async ({ event }) => {
       const p = event.properties || {};
@@ -86,6 +99,7 @@ export const GasTownHooks = async ({ $, directory }) => {
       else if (event.type === "session.idle") await report("turn-end", p.sessionID);
       else if (event.type === "permission.asked" || event.type === "question.asked") await report("needs-input", p.sessionID);
       else if (event.type === "session.compacted") await report("compact", p.sessionID);
+      else if (event.type === "message.updated") await usage(p.info);
     },
     "chat.message": async (input) => {
       await report("prompt-submit", input.sessionID);

@@ -208,3 +208,64 @@ pub fn resume_args(ctx: &Ctx, info: &AgentInfo, rt: &crate::agent::Runtime) -> R
         _ => rt.resume_args.clone(),
     })
 }
+
+/// Usage a runtime reports itself (OpenCode's plugin: it keeps tokens in its own database,
+/// not in a transcript): one answer, counted once by its id, to the agent's hooked work (else
+/// the session's).
+pub fn add_reported(ctx: &mut Ctx, info: &AgentInfo, payload: &str) -> Result<bool> {
+    let p: serde_json::Value = serde_json::from_str(payload)
+        .map_err(|e| crate::Error::invalid(format!("the usage report is not JSON: {e}")))?;
+    let text = |k: &str| p[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let (Some(session), Some(message), Some(model)) =
+        (text("session_id"), text("message_id"), text("model"))
+    else {
+        return Err(crate::Error::invalid(
+            "a usage report names its session_id, message_id and model",
+        ));
+    };
+    if ctx.reader().session(&session)?.is_none() {
+        on_event(
+            ctx,
+            info,
+            HookKind::SessionStart,
+            Some(&session),
+            None,
+            None,
+            None,
+        )?;
+    }
+    let row = ctx.reader().session(&session)?;
+    let bead = info
+        .hook
+        .clone()
+        .or_else(|| row.as_ref().and_then(|r| r.bead.clone()));
+    let n = |k: &str| p[k].as_u64().unwrap_or(0);
+    // OpenCode stamps in milliseconds since the epoch.
+    let day = p["at"]
+        .as_i64()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .unwrap_or_else(|| ctx.now())
+        .format("%Y-%m-%d")
+        .to_string();
+    let turn = TurnUsage {
+        message_id: message,
+        day,
+        model: model.clone(),
+        input: n("input"),
+        output: n("output"),
+        cache_write: n("cache_write"),
+        cache_read: n("cache_read"),
+    };
+    let offset = row.map_or(0, |r| r.read_offset.max(0) as u64);
+    let counted = ctx.write(|tx| {
+        Ok(tx.add_usage(
+            &session,
+            bead.as_deref(),
+            &[turn],
+            offset,
+            None,
+            Some(&model),
+        )?)
+    })?;
+    Ok(counted == 1)
+}
