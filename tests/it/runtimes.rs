@@ -667,11 +667,25 @@ fn run(cli: &'static str) {
     }
 }
 
-/// Mail that arrives while an agent works goes in with its next prompt: Claude Code's
+/// Mail that arrives while an agent works goes in with its next prompt: the runtime's
 /// prompt-submit hook hands the unread messages to the model with the prompt.
 #[test]
 fn claude_code_gets_unread_mail_with_its_next_prompt() {
-    let Some(c) = set_up("claude") else {
+    gets_unread_mail_with_its_next_prompt("claude");
+}
+
+#[test]
+fn codex_gets_unread_mail_with_its_next_prompt() {
+    gets_unread_mail_with_its_next_prompt("codex");
+}
+
+#[test]
+fn gemini_cli_gets_unread_mail_with_its_next_prompt() {
+    gets_unread_mail_with_its_next_prompt("gemini");
+}
+
+fn gets_unread_mail_with_its_next_prompt(cli: &'static str) {
+    let Some(c) = set_up(cli) else {
         return;
     };
     // The model thinks for a while about the beacon: the agent is busy when the mail comes.
@@ -705,7 +719,21 @@ fn claude_code_gets_unread_mail_with_its_next_prompt() {
 /// left, once: the reminder reaches the model, and the next stop is left alone.
 #[test]
 fn claude_code_is_reminded_once_when_it_stops_with_work_hooked() {
-    let Some(c) = set_up("claude") else {
+    is_reminded_once_when_it_stops_with_work_hooked("claude");
+}
+
+#[test]
+fn codex_is_reminded_once_when_it_stops_with_work_hooked() {
+    is_reminded_once_when_it_stops_with_work_hooked("codex");
+}
+
+#[test]
+fn gemini_cli_is_reminded_once_when_it_stops_with_work_hooked() {
+    is_reminded_once_when_it_stops_with_work_hooked("gemini");
+}
+
+fn is_reminded_once_when_it_stops_with_work_hooked(cli: &'static str) {
+    let Some(c) = set_up(cli) else {
         return;
     };
     // The model only talks: no command, no commit, no `gt done`.
