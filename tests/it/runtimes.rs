@@ -684,6 +684,11 @@ fn gemini_cli_gets_unread_mail_with_its_next_prompt() {
     gets_unread_mail_with_its_next_prompt("gemini");
 }
 
+#[test]
+fn opencode_gets_unread_mail_with_its_next_prompt() {
+    gets_unread_mail_with_its_next_prompt("opencode");
+}
+
 fn gets_unread_mail_with_its_next_prompt(cli: &'static str) {
     let Some(c) = set_up(cli) else {
         return;
@@ -730,6 +735,11 @@ fn codex_is_reminded_once_when_it_stops_with_work_hooked() {
 #[test]
 fn gemini_cli_is_reminded_once_when_it_stops_with_work_hooked() {
     is_reminded_once_when_it_stops_with_work_hooked("gemini");
+}
+
+#[test]
+fn opencode_is_reminded_once_when_it_stops_with_work_hooked() {
+    is_reminded_once_when_it_stops_with_work_hooked("opencode");
 }
 
 fn is_reminded_once_when_it_stops_with_work_hooked(cli: &'static str) {

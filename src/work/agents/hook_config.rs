@@ -64,13 +64,15 @@ const PLUGIN_FILE: &str = ".gt-opencode.js";
 
 /// The plugin OpenCode loads (`{gt}` becomes gt's path, as a JSON string). It reports the
 /// session's start, each prompt, idle (a turn's end), a permission or question waiting for a
-/// person, a compaction and each finished answer's tokens; what `gt agent event session-start` prints (`gt prime`) goes into
-/// every request's system prompt, so the agent knows its role and hook — after a compaction
-/// too. Nothing is exported but the plugin (OpenCode calls every export).
+/// person, a compaction and each finished answer's tokens. What the session start prints
+/// (`gt prime`) goes into every request's system prompt — after a compaction too — and unread
+/// mail into the next prompt's; a turn-end answered with a reminder is sent back to the agent
+/// as its next prompt. Nothing is exported but the plugin (OpenCode calls every export).
 const OPENCODE_PLUGIN: &str = r#"// Written by gt for this worktree's sessions; rewritten at every start.
 const GT = {gt};
-export const GasTownHooks = async ({ $, directory }) => {
+export const GasTownHooks = async ({ $, client, directory }) => {
   let primed = "";
+  let mail = "";
   const report = async (kind, sessionID) => {
     const payload = Buffer.from(JSON.stringify({ session_id: sessionID, cwd: directory }));
     try {
@@ -92,20 +94,33 @@ export const GasTownHooks = async ({ $, directory }) => {
       await $`${GT} --batch agent usage < ${payload}`.quiet().nothrow();
     } catch {}
   };
+  // A turn that ended with work hooked and no `gt done`: gt answers with what is left,
+  // which goes back to the agent as its next prompt.
+  const remind = (sessionID, answer) => {
+    let said;
+    try { said = JSON.parse(answer); } catch { return; }
+    if (!said || said.decision !== "block" || !said.reason) return;
+    client.session
+      .prompt({ path: { id: sessionID }, body: { parts: [{ type: "text", text: said.reason }] } })
+      .catch(() => {});
+  };
   return {
     event: async ({ event }) => {
       const p = event.properties || {};
       if (event.type === "session.created") primed = await report("session-start", p.info && p.info.id);
-      else if (event.type === "session.idle") await report("turn-end", p.sessionID);
+      else if (event.type === "session.idle") remind(p.sessionID, await report("turn-end", p.sessionID));
       else if (event.type === "permission.asked" || event.type === "question.asked") await report("needs-input", p.sessionID);
       else if (event.type === "session.compacted") await report("compact", p.sessionID);
       else if (event.type === "message.updated") await usage(p.info);
     },
     "chat.message": async (input) => {
-      await report("prompt-submit", input.sessionID);
+      mail = await report("prompt-submit", input.sessionID);
     },
     "experimental.chat.system.transform": async (_input, output) => {
       if (primed.trim()) output.system.push(primed);
+      // Unread mail goes in with the prompt that follows it, once.
+      if (mail.trim()) output.system.push(mail);
+      mail = "";
     },
   };
 };
