@@ -24,11 +24,10 @@ pub fn feed_cmd(
             Ok(crate::time::format(t))
         })
         .transpose()?;
-    let mut all = feed::lines(ctx, since_ts.as_deref(), 0, usize::MAX)?;
-    let skip = all.len().saturating_sub(lines);
-    let mut last = all.last().map(|l| l.id).unwrap_or(0);
-    for l in all.drain(skip..) {
-        print_line(out, &l)?;
+    let shown = feed::latest(ctx, since_ts.as_deref(), lines)?;
+    let mut last = shown.last().map(|l| l.id).unwrap_or(0);
+    for l in &shown {
+        print_line(out, l)?;
     }
     out.flush()?;
     if !follow {

@@ -169,6 +169,19 @@ impl<'c> Reader<'c> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Up to `limit` events with id < `before`, not older than `since`, oldest first (the
+    /// newest such page).
+    pub fn events_before(&self, before: i64, since: Option<&str>, limit: usize) -> R<Vec<Event>> {
+        let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                   FROM events WHERE id < ?1 AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+                   ORDER BY id DESC LIMIT ?3";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![before, since, limit as i64], event_from_row)?;
+        let mut out: Vec<Event> = rows.collect::<Result<_, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
     /// Row counts of every table, for import reports and tests.
     pub fn counts(&self) -> R<TableCounts> {
         let count = |table: &str| -> R<i64> {

@@ -223,3 +223,28 @@ fn the_workspace_hands_over_to_gt_up_and_takes_over_when_the_daemon_dies() {
         (kind(&s) == "workspace").then_some(())
     });
 }
+
+/// The Feed pane shows the newest events, however long the town's history: after 300
+/// events, a new one appears at its bottom (it showed the first 200, frozen, before).
+#[test]
+fn the_feed_keeps_moving_past_the_towns_200th_event() {
+    let s = Sandbox::with_sim_rig("shop");
+    let script: String = (0..300)
+        .map(|i| format!("bead create \"w{i}\" --rig shop\n"))
+        .collect();
+    let r = s.batch_stdin(&script);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t = open_unsupervised(&s);
+    t.wait(10, "the newest of the old events", |scr| {
+        scr.contains("\"w299\"")
+    });
+    s.create(&["newest", "--rig", "shop"]);
+    t.wait(10, "the new event in the feed", |scr| {
+        scr.contains("\"newest\"")
+    });
+    let feed = s.gt(&["--batch", "feed", "-n", "2"]).stdout;
+    assert!(
+        feed.contains("\"newest\"") && feed.contains("\"w299\"") && feed.lines().count() == 2,
+        "{feed}"
+    );
+}

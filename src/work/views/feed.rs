@@ -105,7 +105,6 @@ fn describe(e: &Event, title: Option<&str>) -> String {
     }
 }
 
-/// Events after `after_id` (and not older than `since`), oldest first.
 /// The id of the town's newest event (0: none yet), where following the feed starts.
 pub fn last_event_id(ctx: &Ctx) -> Result<i64> {
     Ok(ctx
@@ -116,10 +115,46 @@ pub fn last_event_id(ctx: &Ctx) -> Result<i64> {
         .unwrap_or(0))
 }
 
+/// Lines of the events after `after_id` (and not older than `since`), oldest first (at most
+/// `limit` events read): following the feed.
 pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Result<Vec<FeedLine>> {
     let events = ctx.reader().events_after(after_id, since, limit)?;
-    // Title and type of each bead an event is about (looked up once).
-    let mut titles: HashMap<String, Option<(String, String)>> = HashMap::new();
+    let mut titles = HashMap::new();
+    Ok(to_lines(ctx, events, &mut titles))
+}
+
+/// The newest `limit` lines (not older than `since`), oldest first: what the feed shows now.
+/// Read backwards a page at a time, so a long history costs no more than its last page.
+pub fn latest(ctx: &Ctx, since: Option<&str>, limit: usize) -> Result<Vec<FeedLine>> {
+    const PAGE: usize = 500;
+    let mut titles = HashMap::new();
+    let mut out: Vec<FeedLine> = Vec::new();
+    let mut before = i64::MAX;
+    while out.len() < limit {
+        let page = ctx.reader().events_before(before, since, PAGE)?;
+        let Some(oldest) = page.first().map(|e| e.id) else {
+            break;
+        };
+        let full = page.len() == PAGE;
+        let mut lines = to_lines(ctx, page, &mut titles);
+        lines.append(&mut out);
+        out = lines;
+        if !full {
+            break;
+        }
+        before = oldest;
+    }
+    let skip = out.len().saturating_sub(limit);
+    Ok(out.split_off(skip))
+}
+
+/// Feed lines of `events` (in their order), skipping what is not shown; `titles` keeps the
+/// title and type of each bead already looked up.
+fn to_lines(
+    ctx: &Ctx,
+    events: Vec<crate::ledger::Event>,
+    titles: &mut HashMap<String, Option<(String, String)>>,
+) -> Vec<FeedLine> {
     let mut out = Vec::new();
     for e in events {
         if !shown(&e.event_type) || routine_turn(&e) {
@@ -155,5 +190,5 @@ pub fn lines(ctx: &Ctx, since: Option<&str>, after_id: i64, limit: usize) -> Res
             text: describe(&e, title.as_deref()),
         });
     }
-    Ok(out)
+    out
 }

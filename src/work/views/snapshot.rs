@@ -418,7 +418,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         let n = r.messages_for(&a, false, true)?.len();
         unread.insert(a, n);
     }
-    let feed = crate::work::views::feed::lines(ctx, None, 0, FEED_LINES)?;
+    let feed = crate::work::views::feed::latest(ctx, None, FEED_LINES)?;
     let escalations = escalation::read(ctx, false, false)?;
     let mut deliveries = HashMap::new();
     for d in r.recent_deliveries(None, 500)? {
