@@ -177,6 +177,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) {
+    // Terminals send a pasted line break as a carriage return: every ending becomes `\n`
+    // (the multi-line fields keep it, the one-line ones make it a space).
+    let normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = normalized.as_str();
     match &mut state.modal {
         Some(Modal::Compose(c)) => match c.field {
             ComposeField::To => c.to.insert_str(text),

@@ -480,3 +480,27 @@ fn toasts_expire_with_time_and_resizes_relayout() {
     assert_eq!(s.size, (80, 24));
     assert!(layout::arrangement(&s).len() < 8);
 }
+
+/// A real terminal pastes line breaks as carriage returns (`\r`, sometimes `\r\n`): the mail
+/// body and the mayor chat keep them as lines; one-line fields make them spaces.
+#[test]
+fn pasted_carriage_returns_are_line_breaks() {
+    let pasted = "one\rtwo\r\nthree";
+    let mut s = town();
+    chars(&mut s, "6");
+    chars(&mut s, "m");
+    chars(&mut s, "mayor");
+    update(&mut s, Msg::Paste("a\rb".into()));
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste(pasted.into()));
+    let Some(Modal::Compose(c)) = &s.modal else {
+        panic!("no compose");
+    };
+    assert_eq!(c.body.lines(), ["one", "two", "three"]);
+    assert_eq!(c.to.text(), "mayora b");
+    let mut s = town();
+    s.focus = PaneId::Mayor;
+    update(&mut s, Msg::Paste(pasted.into()));
+    assert_eq!(s.chat_input.lines(), ["one", "two", "three"]);
+}
