@@ -73,7 +73,7 @@ fn same(a: &TownSnapshot, b: &TownSnapshot) -> bool {
     strip(a) == strip(b)
 }
 
-fn snapshotter(ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
+fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut cache = Cache::new();
     let mut req = Request {
         identity: "overseer".into(),
@@ -82,6 +82,9 @@ fn snapshotter(ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut last: Option<Arc<TownSnapshot>> = None;
     let mut last_sent = Instant::now();
     loop {
+        if let Err(e) = ctx.follow_town() {
+            tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
+        }
         match snapshot::refresh(&ctx, &mut cache, &req) {
             Ok(s) => {
                 let changed = last.as_ref().is_none_or(|l| !same(l, &s));
@@ -153,6 +156,10 @@ fn done(id: u64, r: crate::Result<String>) -> Option<Msg> {
 /// warned about (the CLI prints it on stderr) goes along with the outcome.
 pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     ctx.warnings.clear();
+    // Settings changed from a shell since the last action count for this one.
+    if let Err(e) = ctx.follow_town() {
+        tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
+    }
     let msg = effect_outcome(ctx, fx);
     let warnings = std::mem::take(&mut ctx.warnings);
     if warnings.is_empty() {

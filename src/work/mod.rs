@@ -40,6 +40,14 @@ pub struct Ctx {
     overrides: Vec<(String, String)>,
     /// Wall-clock time for every decision that depends on it (see `time::Clock`).
     clock: crate::time::Clock,
+    /// town.toml's modification time when `town` was read (see `follow_town`).
+    town_read: Option<std::time::SystemTime>,
+}
+
+pub(crate) fn town_toml_mtime(town: &Town) -> Option<std::time::SystemTime> {
+    std::fs::metadata(town.paths.town_toml())
+        .and_then(|m| m.modified())
+        .ok()
 }
 
 /// `$GT_AGENT` and `$BD_ACTOR` name who acts: they end up in the ledger, in mail, in file
@@ -101,6 +109,7 @@ impl Ctx {
             ));
         }
         Ok(Ctx {
+            town_read: town_toml_mtime(&town),
             town,
             ledger,
             actor: current_actor(),
@@ -134,6 +143,20 @@ impl Ctx {
 
     /// Re-reads `town.toml` (after a config change).
     pub fn reload_town(&mut self) -> Result<()> {
+        self.town = Town::open(&self.town.paths.root.clone())?;
+        self.town_read = town_toml_mtime(&self.town);
+        Ok(())
+    }
+
+    /// Reads town.toml again when it changed since it was read: a long-lived process (the
+    /// workspace) follows `gt config …` run from a shell. A file that does not read now keeps
+    /// the last good settings (the error is returned, to be said).
+    pub fn follow_town(&mut self) -> Result<()> {
+        let now = town_toml_mtime(&self.town);
+        if now == self.town_read {
+            return Ok(());
+        }
+        self.town_read = now;
         self.town = Town::open(&self.town.paths.root.clone())?;
         Ok(())
     }

@@ -248,3 +248,35 @@ fn the_feed_keeps_moving_past_the_towns_200th_event() {
         "{feed}"
     );
 }
+
+/// The open workspace follows settings changed from a shell: after `gt config default-agent`
+/// a sling from the workspace starts the new default runtime.
+#[test]
+fn the_workspace_follows_config_changed_from_a_shell() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("before", "--busy 30", &[]);
+    s.sim_runtime("after", "--busy 30", &[]);
+    s.ok(&["--batch", "config", "default-agent", "before"]);
+    let b = s.create(&["Paint the fence", "--rig", "shop"]);
+    let t = open_unsupervised(&s);
+    s.ok(&["--batch", "config", "default-agent", "after"]);
+    t.keys(&["s"]);
+    t.wait(5, "the bead picker", |scr| {
+        scr.contains("Sling: pick a ready bead")
+    });
+    t.type_text("fence");
+    t.keys(&["Enter"]);
+    t.wait(5, "the target picker", |scr| {
+        scr.contains("Sling: pick a target")
+    });
+    t.keys(&["Enter"]);
+    t.wait(5, "the confirmation", |scr| scr.contains("Sling: confirm"));
+    t.keys(&["Enter"]);
+    let agent = wait_for(20, "the polecat", || {
+        let v = s.json(&["agents"]);
+        v["agents"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["hook"] == b.as_str()).cloned())
+    });
+    assert_eq!(agent["runtime"], "after", "{agent}");
+}

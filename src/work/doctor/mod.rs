@@ -268,6 +268,7 @@ fn open(town: Town, cwd: &Path, overrides: Vec<(String, String)>) -> Result<(Ctx
         .map(|r| r.issues);
     Ok((
         Ctx {
+            town_read: super::town_toml_mtime(&town),
             town,
             ledger,
             actor: super::current_actor(),
