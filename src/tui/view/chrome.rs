@@ -18,14 +18,19 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     // Narrow terminals get the short form; the key hints matter more than the prose.
     let wide = area.width >= 140;
     let facts = if wide {
+        // Today's spending, once there is any (a town of simulated agents spends nothing).
+        let today = if s.costs.today.tokens > 0 {
+            format!("today {} · ", s.costs.today.dollars())
+        } else {
+            String::new()
+        };
         format!(
-            " {} agents: {} working, {} idle · {} convoys · ✉ {} · today {} · {} ",
+            " {} agents: {} working, {} idle · {} convoys · ✉ {} · {today}{} ",
             s.agents.len(),
             count(SessionState::Working),
             count(SessionState::Idle),
             s.convoys.len(),
             s.unread,
-            s.costs.today.dollars(),
             s.daemon
         )
     } else {
