@@ -100,6 +100,8 @@ fn event(
         let Some(reason) = crate::work::sling::reminder::stop_reminder(ctx, &me, &payload)? else {
             return Ok(());
         };
+        // Text for the agent (a bead's title is in it): through the one seam.
+        let reason = crate::inert::visible(&reason);
         return match dialect.and_then(hook_config::parse_dialect) {
             // The runtime goes on with `reason` as its next instruction.
             Some(_) => {
@@ -139,6 +141,9 @@ fn context(
     let named = dialect
         .and_then(hook_config::parse_dialect)
         .and_then(|d| hook_config::event_name(d, kind));
+    // Context is text for the agent (titles, subjects, notes from the ledger): through the
+    // one seam, so no control character reaches it (JSON would carry them escaped).
+    let text = crate::inert::visible(text);
     match named {
         Some(event) => out.line(
             serde_json::json!({"hookSpecificOutput": {

@@ -357,3 +357,41 @@ fn transcript_usage_is_read_incrementally_and_counted_once() {
     assert_eq!(sessions["count"], 2, "{sessions}");
     assert_eq!(sessions["sessions"][1]["end_reason"], "superseded");
 }
+
+/// What a hook hands the agent (unread mail, `gt prime`, a reminder) passes the one seam:
+/// a subject or title with control characters reaches it as visible text, never raw.
+#[test]
+fn hook_answers_carry_no_control_characters() {
+    let s = Sandbox::with_sim_rig("r");
+    s.sim_runtime("idlesim", "--hang", &[]);
+    let b = s.create(&["Title \u{1b}[2J with escapes", "--rig", "r"]);
+    let agent = s.sling_agent(&[&b, "r", "--agent", "idlesim"]);
+    s.ok(&[
+        "mail",
+        "send",
+        &agent,
+        "-s",
+        "Bell \u{7} and \u{1b}]0;title\u{7}",
+        "-m",
+        "x",
+    ]);
+    let payload = serde_json::json!({"session_id": "s-seam"});
+    for (kind, dialect) in [
+        ("prompt-submit", "claude-settings"),
+        ("session-start", "gemini-settings"),
+        ("turn-end", "codex-args"),
+        ("prompt-submit", "opencode-plugin"),
+    ] {
+        let said = s.runtime_event_for(&agent, kind, Some(dialect), &payload);
+        assert!(!said.trim().is_empty(), "{kind}/{dialect}: gt said nothing");
+        assert!(
+            !said.contains('\u{1b}') && !said.contains('\u{7}'),
+            "{kind}/{dialect}: raw control characters: {said:?}"
+        );
+        // JSON answers must not carry them escaped either.
+        assert!(
+            !said.contains("\\u001b") && !said.contains("\\u0007"),
+            "{kind}/{dialect}: escaped control characters: {said}"
+        );
+    }
+}

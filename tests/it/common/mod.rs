@@ -423,7 +423,22 @@ impl Sandbox {
     /// Reports a runtime event for `agent` as its runtime's hook would: `gt agent event
     /// <kind>` with `payload` on stdin. Panics unless gt exits 0.
     pub fn runtime_event(&self, agent: &str, kind: &str, payload: &Value) {
-        let mut c = self.cmd(&self.town(), &["--batch", "agent", "event", kind]);
+        self.runtime_event_for(agent, kind, None, payload);
+    }
+
+    /// `runtime_event` as a hook of `dialect` runs it (`--for`); what gt answered.
+    pub fn runtime_event_for(
+        &self,
+        agent: &str,
+        kind: &str,
+        dialect: Option<&str>,
+        payload: &Value,
+    ) -> String {
+        let mut args = vec!["--batch", "agent", "event", kind];
+        if let Some(d) = dialect {
+            args.extend(["--for", d]);
+        }
+        let mut c = self.cmd(&self.town(), &args);
         c.env("GT_AGENT", agent)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -435,6 +450,7 @@ impl Sandbox {
         }
         let out = child.wait_with_output().expect("wait");
         assert!(out.status.success(), "{kind}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The state (`gt agents --json`) of one agent.
