@@ -9,7 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{create_beads, gt, gt_cmd, report_timings, sim_runtime, town_with_rigs};
+use common::{
+    Down, create_beads, gt, gt_cmd, report_timings, sim_runtime, town_with_rigs, witness_report,
+};
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
@@ -44,25 +46,11 @@ fn verdict_of(town: &Path, agent: &str) -> String {
 }
 
 fn witness_verdict(town: &Path, rig: &str, agent: &str) -> String {
-    std::fs::read_to_string(town.join(format!(".gt/daemon/witness-{rig}.json")))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| {
-            v["agents"].as_array().and_then(|a| {
-                a.iter()
-                    .find(|x| x["address"] == agent)
-                    .map(|x| x["verdict"].as_str().unwrap_or("").to_string())
-            })
-        })
+    witness_report(town, rig)["agents"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["address"] == agent))
+        .map(|x| x["verdict"].as_str().unwrap_or("").to_string())
         .unwrap_or_default()
-}
-
-struct Down(std::path::PathBuf);
-
-impl Drop for Down {
-    fn drop(&mut self) {
-        let _ = gt_cmd(&self.0, &["--batch", "down", "--force"]).output();
-    }
 }
 
 fn main() {

@@ -8,7 +8,8 @@
 
 mod common;
 use common::{
-    cpu_ticks, create_beads, gt, gt_cmd, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
+    Down, cpu_ticks, create_beads, gt, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
+    witness_report,
 };
 use std::path::Path;
 use std::process::Command;
@@ -30,22 +31,6 @@ fn json(town: &Path, args: &[&str]) -> serde_json::Value {
     let mut a = vec!["--json"];
     a.extend_from_slice(args);
     serde_json::from_str(&gt(town, &a)).expect("json")
-}
-
-fn witness_report(town: &Path, rig: &str) -> serde_json::Value {
-    std::fs::read_to_string(town.join(format!(".gt/daemon/witness-{rig}.json")))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
-}
-
-/// Stops the supervisor however the benchmark ends.
-struct Down(std::path::PathBuf);
-
-impl Drop for Down {
-    fn drop(&mut self) {
-        let _ = gt_cmd(&self.0, &["--batch", "down", "--force"]).output();
-    }
 }
 
 fn main() {

@@ -61,6 +61,30 @@ pub fn parse(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// "90s", "30m", "2h", "1d", or plain seconds; the error says what is wrong.
+pub fn parse_span(s: &str) -> Result<std::time::Duration, String> {
+    // Beyond a century nothing is meant, and clocks and dates overflow.
+    const MAX_SECS: f64 = 100.0 * 365.0 * 86_400.0;
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let not = || format!("{s:?} is not a duration (like 90s, 30m, 2h, 1d)");
+    let n: f64 = num.parse().map_err(|_| not())?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
+        _ => return Err(not()),
+    };
+    if !(0.0..=MAX_SECS).contains(&secs) {
+        return Err(format!("{s:?} is too long; at most 100 years (36500d)"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
 /// "45s", "3m", "2h", "5d": a span of seconds, coarsely.
 pub fn human_duration(secs: i64) -> String {
     match secs.max(0) {

@@ -188,3 +188,20 @@ pub fn ticks_per_sec() -> f64 {
         .parse()
         .unwrap_or(100.0)
 }
+
+/// The witness's last round report for `rig` (`.gt/daemon/witness-<rig>.json`).
+pub fn witness_report(town: &Path, rig: &str) -> serde_json::Value {
+    std::fs::read_to_string(town.join(format!(".gt/daemon/witness-{rig}.json")))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Stops the supervisor however the benchmark ends.
+pub struct Down(pub PathBuf);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let _ = gt_cmd(&self.0, &["--batch", "down", "--force"]).output();
+    }
+}

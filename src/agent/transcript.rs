@@ -4,18 +4,9 @@
 
 use serde_json::Value;
 
-/// One model answer's usage.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Answer {
-    pub message_id: String,
-    /// UTC day of the answer (YYYY-MM-DD), empty when the line has no time.
-    pub day: String,
-    pub model: String,
-    pub input: u64,
-    pub output: u64,
-    pub cache_write: u64,
-    pub cache_read: u64,
-}
+/// One model answer's usage (the ledger's record of it; `day` is empty when the line has no
+/// time).
+pub use crate::ledger::TurnUsage as Answer;
 
 /// How a runtime writes its transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

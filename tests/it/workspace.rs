@@ -22,18 +22,13 @@ fn open(s: &Sandbox) -> Terminal {
     t
 }
 
-#[test]
-fn sling_by_keys_and_watch_the_agent_work() {
-    let s = Sandbox::with_sim_rig("shop");
-    s.sim_runtime("worker", "--busy 2", &[]);
-    s.ok(&["--batch", "config", "default-agent", "worker"]);
-    let b = s.create(&["Paint the fence", "--rig", "shop"]);
-    let t = open(&s);
+/// `s`, a ready bead found by `filter`, the first target, confirmed.
+fn sling_by_keys(t: &Terminal, filter: &str) {
     t.keys(&["s"]);
     t.wait(5, "the bead picker", |scr| {
         scr.contains("Sling: pick a ready bead")
     });
-    t.type_text("fence");
+    t.type_text(filter);
     t.keys(&["Enter"]);
     t.wait(5, "the target picker", |scr| {
         scr.contains("Sling: pick a target")
@@ -41,6 +36,16 @@ fn sling_by_keys_and_watch_the_agent_work() {
     t.keys(&["Enter"]);
     t.wait(5, "the confirmation", |scr| scr.contains("Sling: confirm"));
     t.keys(&["Enter"]);
+}
+
+#[test]
+fn sling_by_keys_and_watch_the_agent_work() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("worker", "--busy 2", &[]);
+    s.ok(&["--batch", "config", "default-agent", "worker"]);
+    let b = s.create(&["Paint the fence", "--rig", "shop"]);
+    let t = open(&s);
+    sling_by_keys(&t, "fence");
     // The polecat appears with the bead on its hook…
     t.wait(20, "the agent at work", |scr| {
         scr.contains(&b) && scr.lines().any(|l| l.contains("● ") && l.contains(&b))
@@ -260,18 +265,7 @@ fn the_workspace_follows_config_changed_from_a_shell() {
     let b = s.create(&["Paint the fence", "--rig", "shop"]);
     let t = open_unsupervised(&s);
     s.ok(&["--batch", "config", "default-agent", "after"]);
-    t.keys(&["s"]);
-    t.wait(5, "the bead picker", |scr| {
-        scr.contains("Sling: pick a ready bead")
-    });
-    t.type_text("fence");
-    t.keys(&["Enter"]);
-    t.wait(5, "the target picker", |scr| {
-        scr.contains("Sling: pick a target")
-    });
-    t.keys(&["Enter"]);
-    t.wait(5, "the confirmation", |scr| scr.contains("Sling: confirm"));
-    t.keys(&["Enter"]);
+    sling_by_keys(&t, "fence");
     let agent = wait_for(20, "the polecat", || {
         let v = s.json(&["agents"]);
         v["agents"]

@@ -188,7 +188,10 @@ pub fn select(ctx: &mut Ctx, runtime: &str, name: &str) -> Result<Account> {
 /// An account's runtime refused it (rate limit): passed over until `reset` (a time the
 /// runtime gave: `13s`, `5m`, `2h`), else for an hour.
 pub fn mark_limited(ctx: &mut Ctx, runtime: &str, name: &str, reset: Option<&str>) -> Result<()> {
-    let secs = reset.and_then(span_secs).unwrap_or(LIMITED_SECS).max(60);
+    let secs = reset
+        .and_then(|r| crate::time::parse_span(r).ok())
+        .map_or(LIMITED_SECS, |d| d.as_secs() as i64)
+        .max(60);
     let until = crate::time::format(ctx.now() + chrono::Duration::seconds(secs));
     let key = limited_key(runtime, name);
     let note = serde_json::json!({"runtime": runtime, "account": name, "until": until});
@@ -239,19 +242,6 @@ pub fn list(ctx: &Ctx) -> Result<Vec<AccountView>> {
         });
     }
     Ok(out)
-}
-
-/// `13s`, `5m`, `2h` as seconds (None for anything else: a clock time, a date).
-fn span_secs(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let unit = t.chars().last()?;
-    let n: i64 = t[..t.len() - unit.len_utf8()].trim().parse().ok()?;
-    match unit {
-        's' => Some(n),
-        'm' => Some(n * 60),
-        'h' => Some(n * 3600),
-        _ => None,
-    }
 }
 
 /// A rate-limited agent: with `accounts.rotate`, the account its session runs on is passed

@@ -7,7 +7,7 @@
 use super::runtime_events::HookKind;
 use crate::agent::runtime::HookDialect;
 use crate::{Error, Result};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::path::Path;
 
 /// The runtime's own name for an event (None: it has no such hook).
@@ -182,21 +182,7 @@ pub fn write_hooks(dialect: HookDialect, dir: &Path, exe: &Path) -> Result<()> {
         return Ok(());
     };
     let path = dir.join(file);
-    let mut doc: Value = match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| {
-            Error::invalid(format!(
-                "{} is not JSON ({e}); gt will not overwrite it",
-                path.display()
-            ))
-        })?,
-        Err(_) => json!({}),
-    };
-    let Some(obj) = doc.as_object_mut() else {
-        return Err(Error::invalid(format!(
-            "{} is not a JSON object; gt will not overwrite it",
-            path.display()
-        )));
-    };
+    let mut obj = read_json_object(&path)?;
     let hooks = obj.entry("hooks").or_insert_with(|| json!({}));
     let Some(hooks) = hooks.as_object_mut() else {
         return Err(Error::invalid(format!(
@@ -214,13 +200,38 @@ pub fn write_hooks(dialect: HookDialect, dir: &Path, exe: &Path) -> Result<()> {
         }
         hooks.insert(name.into(), json!([{ "hooks": [entry] }]));
     }
+    write_json(&path, obj)
+}
+
+/// A settings file of the user's (or `{}` when there is none); one gt cannot read as a JSON
+/// object is refused, never overwritten.
+fn read_json_object(path: &Path) -> Result<Map<String, Value>> {
+    let doc: Value = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            Error::invalid(format!(
+                "{} is not JSON ({e}); gt will not overwrite it",
+                path.display()
+            ))
+        })?,
+        Err(_) => json!({}),
+    };
+    match doc {
+        Value::Object(m) => Ok(m),
+        _ => Err(Error::invalid(format!(
+            "{} is not a JSON object; gt will not overwrite it",
+            path.display()
+        ))),
+    }
+}
+
+fn write_json(path: &Path, doc: Map<String, Value>) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("create {}", parent.display()), e))?;
     }
-    let text = serde_json::to_string_pretty(&doc)
+    let text = serde_json::to_string_pretty(&Value::Object(doc))
         .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
+    std::fs::write(path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
 }
 
 /// The plugin file, and `opencode.json` naming it (a file of the user's own keeps all else).
@@ -231,21 +242,7 @@ fn write_opencode_plugin(dir: &Path, exe: &Path) -> Result<()> {
     std::fs::write(&plugin, OPENCODE_PLUGIN.replace("{gt}", &gt))
         .map_err(|e| Error::io(format!("write {}", plugin.display()), e))?;
     let path = dir.join("opencode.json");
-    let mut doc: Value = match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| {
-            Error::invalid(format!(
-                "{} is not JSON ({e}); gt will not overwrite it",
-                path.display()
-            ))
-        })?,
-        Err(_) => json!({}),
-    };
-    let Some(obj) = doc.as_object_mut() else {
-        return Err(Error::invalid(format!(
-            "{} is not a JSON object; gt will not overwrite it",
-            path.display()
-        )));
-    };
+    let mut obj = read_json_object(&path)?;
     let list = obj.entry("plugin").or_insert_with(|| json!([]));
     let Some(list) = list.as_array_mut() else {
         return Err(Error::invalid(format!(
@@ -257,9 +254,7 @@ fn write_opencode_plugin(dir: &Path, exe: &Path) -> Result<()> {
     if !list.contains(&mine) {
         list.push(mine);
     }
-    let text = serde_json::to_string_pretty(&doc)
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    std::fs::write(&path, text).map_err(|e| Error::io(format!("write {}", path.display()), e))
+    write_json(&path, obj)
 }
 
 #[cfg(test)]

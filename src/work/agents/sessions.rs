@@ -97,26 +97,20 @@ pub fn ingest(ctx: &mut Ctx, s: &SessionRow, bead: Option<&str>) -> Result<usize
         answers.remove(0);
     }
     let last = answers.last().map(|a| a.message_id.clone());
-    let turns: Vec<TurnUsage> = answers
-        .into_iter()
-        .map(|a| TurnUsage {
-            day: if a.day.is_empty() {
-                today.clone()
-            } else {
-                a.day
-            },
-            message_id: a.message_id,
-            model: a.model,
-            input: a.input,
-            output: a.output,
-            cache_write: a.cache_write,
-            cache_read: a.cache_read,
-        })
-        .collect();
+    for a in answers.iter_mut().filter(|a| a.day.is_empty()) {
+        a.day = today.clone();
+    }
     let offset = from + end as u64 + 1;
     let id = s.id.clone();
     ctx.write(|tx| {
-        Ok(tx.add_usage(&id, bead, &turns, offset, last.as_deref(), model.as_deref())?)
+        Ok(tx.add_usage(
+            &id,
+            bead,
+            &answers,
+            offset,
+            last.as_deref(),
+            model.as_deref(),
+        )?)
     })
 }
 

@@ -41,37 +41,10 @@ fn next_level(severity: &str) -> Option<&'static str> {
     SEVERITIES.get(i + 1).copied()
 }
 
-/// "90s", "30m", "2h", "1d", or plain seconds.
+/// "90s", "30m", "2h", "1d", or plain seconds (bad input otherwise).
 pub fn parse_duration(s: &str) -> Result<Duration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(
-        s.find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(s.len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| Error::invalid(format!("{s:?} is not a duration (like 90s, 30m, 2h, 1d)")))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        "d" => n * 86_400.0,
-        _ => {
-            return Err(Error::invalid(format!(
-                "{s:?} is not a duration (like 90s, 30m, 2h, 1d)"
-            )));
-        }
-    };
-    // Beyond a century nothing is meant, and clocks and dates overflow.
-    if !(0.0..=MAX_DURATION_SECS).contains(&secs) {
-        return Err(Error::invalid(format!(
-            "{s:?} is too long; at most 100 years (36500d)"
-        )));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    crate::time::parse_span(s).map_err(Error::invalid)
 }
-
-const MAX_DURATION_SECS: f64 = 100.0 * 365.0 * 86_400.0;
 
 fn config(ctx: &Ctx) -> Option<&toml::Table> {
     ctx.town
