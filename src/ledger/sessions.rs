@@ -17,7 +17,6 @@ pub struct SessionStart<'a> {
     pub runtime: Option<&'a str>,
     pub bead: Option<&'a str>,
     pub transcript: Option<&'a str>,
-    pub resumed_from: Option<&'a str>,
     pub account: Option<&'a str>,
 }
 
@@ -37,7 +36,6 @@ pub struct SessionRow {
     pub started_at: String,
     pub ended_at: Option<String>,
     pub end_reason: Option<String>,
-    pub resumed_from: Option<String>,
     /// The account (of several for its runtime) it runs on.
     pub account: Option<String>,
     /// The model its transcript named last.
@@ -98,7 +96,7 @@ pub struct UsageRow {
 }
 
 const COLS: &str = "id, agent, rig, role, runtime, bead, transcript, read_offset, last_message, \
-                    started_at, ended_at, end_reason, resumed_from, account, model";
+                    started_at, ended_at, end_reason, account, model";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {
@@ -114,9 +112,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         started_at: r.get(9)?,
         ended_at: r.get(10)?,
         end_reason: r.get(11)?,
-        resumed_from: r.get(12)?,
-        account: r.get(13)?,
-        model: r.get(14)?,
+        account: r.get(12)?,
+        model: r.get(13)?,
     })
 }
 
@@ -237,8 +234,8 @@ impl Tx<'_> {
         }
         self.conn()
             .prepare_cached(
-                "INSERT INTO sessions (id, agent, rig, role, runtime, bead, transcript, started_at, resumed_from, account)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO sessions (id, agent, rig, role, runtime, bead, transcript, started_at, account)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 s.id,
@@ -249,7 +246,6 @@ impl Tx<'_> {
                 s.bead,
                 s.transcript,
                 now,
-                s.resumed_from,
                 s.account
             ])?;
         Ok(true)

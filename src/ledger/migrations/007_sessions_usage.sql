@@ -12,8 +12,7 @@ CREATE TABLE sessions (
     last_message  TEXT,
     started_at    TEXT NOT NULL,
     ended_at      TEXT,
-    end_reason    TEXT,
-    resumed_from  TEXT
+    end_reason    TEXT
 );
 CREATE INDEX sessions_agent ON sessions(agent, started_at);
 CREATE INDEX sessions_bead ON sessions(bead, started_at);

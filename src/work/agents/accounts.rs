@@ -221,11 +221,11 @@ pub fn list(ctx: &Ctx) -> Result<Vec<AccountView>> {
         .reader()
         .recent_sessions(&crate::time::format(ctx.now()))?;
     let mut out = Vec::new();
-    for a in accounts {
+    for a in &accounts {
         let selected = ctx.reader().config_get(&selected_key(&a.runtime))?;
         let next = for_new_session(ctx, &a.runtime)?.is_some_and(|n| n.name == a.name);
-        let first = all(ctx)?
-            .into_iter()
+        let first = accounts
+            .iter()
             .find(|x| x.runtime == a.runtime)
             .is_some_and(|x| x.name == a.name);
         out.push(AccountView {
@@ -238,7 +238,7 @@ pub fn list(ctx: &Ctx) -> Result<Vec<AccountView>> {
                 .filter(|s| s.runtime.as_deref() == Some(&a.runtime))
                 .map(|s| s.agent.clone())
                 .collect(),
-            account: a,
+            account: a.clone(),
         });
     }
     Ok(out)

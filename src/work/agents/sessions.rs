@@ -39,7 +39,6 @@ pub fn on_event(
             runtime: info.runtime.as_deref(),
             bead: info.hook.as_deref(),
             transcript,
-            resumed_from: None,
             account,
         };
         ctx.write(|tx| Ok(tx.start_session(&start)?))?;

@@ -8,6 +8,7 @@ use crate::ledger::UsageKey;
 use crate::work::Ctx;
 use crate::{Error, Result};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The label prefix of a convoy's budget.
 pub const BUDGET_PREFIX: &str = "budget:";
@@ -47,12 +48,29 @@ impl Crossed {
     }
 }
 
+fn daily_limit(ctx: &Ctx) -> Result<Option<f64>> {
+    let limit = ctx.setting("budget.daily_usd", None)?.as_f64();
+    Ok((limit > 0.0).then_some(limit))
+}
+
+/// Open convoys with a budget, and the budget.
+fn convoy_limits(ctx: &Ctx) -> Result<Vec<(String, f64)>> {
+    Ok(ctx
+        .reader()
+        .open_labelled_like(BUDGET_PREFIX)?
+        .into_iter()
+        .filter_map(|(convoy, label)| {
+            let limit = parse_usd(label.strip_prefix(BUDGET_PREFIX)?).ok()?;
+            Some((convoy, limit))
+        })
+        .collect())
+}
+
 /// Today's budget, when it is used up.
 pub fn daily(ctx: &Ctx) -> Result<Option<Crossed>> {
-    let limit = ctx.setting("budget.daily_usd", None)?.as_f64();
-    if limit <= 0.0 {
+    let Some(limit) = daily_limit(ctx)? else {
         return Ok(None);
-    }
+    };
     let day = today(ctx);
     let spent: f64 = spent_by(ctx, UsageKey::Day, Some(&day))?
         .get(&day)
@@ -63,25 +81,44 @@ pub fn daily(ctx: &Ctx) -> Result<Option<Crossed>> {
 
 /// Open convoys whose budget is used up.
 pub fn convoys(ctx: &Ctx) -> Result<Vec<Crossed>> {
-    let budgets = ctx.reader().open_labelled_like(BUDGET_PREFIX)?;
-    if budgets.is_empty() {
+    let limits = convoy_limits(ctx)?;
+    if limits.is_empty() {
         return Ok(Vec::new());
     }
     let spent = spent_by(ctx, UsageKey::Convoy, None)?;
-    Ok(budgets
+    Ok(convoys_crossed(limits, &spent))
+}
+
+fn convoys_crossed(limits: Vec<(String, f64)>, spent: &BTreeMap<String, f64>) -> Vec<Crossed> {
+    limits
         .into_iter()
-        .filter_map(|(convoy, label)| {
-            let limit = parse_usd(label.strip_prefix(BUDGET_PREFIX)?).ok()?;
+        .filter_map(|(convoy, limit)| {
             let s = spent.get(&convoy).copied().unwrap_or(0.0);
             (s >= limit).then(|| Crossed::new(&convoy, limit, s))
         })
-        .collect())
+        .collect()
 }
 
 /// Every budget used up now (daily first).
 pub fn crossed(ctx: &Ctx) -> Result<Vec<Crossed>> {
     let mut out: Vec<Crossed> = daily(ctx)?.into_iter().collect();
     out.extend(convoys(ctx)?);
+    Ok(out)
+}
+
+/// Every budget used up, judged from figures already read: today's spending and each
+/// convoy's (priced dollars).
+pub fn crossed_given(
+    ctx: &Ctx,
+    today_usd: f64,
+    convoy_usd: &BTreeMap<String, f64>,
+) -> Result<Vec<Crossed>> {
+    let mut out: Vec<Crossed> = daily_limit(ctx)?
+        .filter(|l| today_usd >= *l)
+        .map(|l| Crossed::new("daily", l, today_usd))
+        .into_iter()
+        .collect();
+    out.extend(convoys_crossed(convoy_limits(ctx)?, convoy_usd));
     Ok(out)
 }
 

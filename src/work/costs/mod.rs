@@ -123,7 +123,15 @@ pub fn prices(ctx: &Ctx) -> Result<Prices> {
 
 /// `gt costs`: usage and cost by `key`, from the day `since` on.
 pub fn report(ctx: &Ctx, key: UsageKey, since: Option<&str>) -> Result<CostReport> {
-    let prices = prices(ctx)?;
+    report_priced(ctx, &prices(ctx)?, key, since)
+}
+
+fn report_priced(
+    ctx: &Ctx,
+    prices: &Prices,
+    key: UsageKey,
+    since: Option<&str>,
+) -> Result<CostReport> {
     let r = ctx.reader();
     let mut lines: BTreeMap<String, CostLine> = BTreeMap::new();
     let mut total = CostLine::default();
@@ -138,8 +146,8 @@ pub fn report(ctx: &Ctx, key: UsageKey, since: Option<&str>) -> Result<CostRepor
             key: row.key.clone(),
             ..CostLine::default()
         });
-        line.add(&row.model, t, row.turns, &prices);
-        total.add(&row.model, t, row.turns, &prices);
+        line.add(&row.model, t, row.turns, prices);
+        total.add(&row.model, t, row.turns, prices);
     }
     for (k, n) in r.usage_sessions(Some(key), since)? {
         if let Some(l) = lines.get_mut(&k) {
@@ -159,7 +167,7 @@ pub fn report(ctx: &Ctx, key: UsageKey, since: Option<&str>) -> Result<CostRepor
     Ok(CostReport {
         by: by_name(key),
         since: since.map(str::to_string),
-        prices_taken: prices.taken,
+        prices_taken: prices.taken.clone(),
         lines,
         total,
     })
@@ -215,20 +223,29 @@ pub struct CostSummary {
     pub budgets: Vec<budget::Crossed>,
 }
 
+/// Three reports (prices read once); the budgets are judged from the same figures.
 pub fn summary(ctx: &Ctx) -> Result<CostSummary> {
-    let per = |key: UsageKey, since: Option<&str>| -> Result<BTreeMap<String, Spend>> {
-        Ok(report(ctx, key, since)?
-            .lines
+    let prices = prices(ctx)?;
+    let day = today(ctx);
+    let agents = report_priced(ctx, &prices, UsageKey::Agent, None)?;
+    let convoys = report_priced(ctx, &prices, UsageKey::Convoy, None)?;
+    let today = report_priced(ctx, &prices, UsageKey::Day, Some(&day))?.total;
+    let spend = |r: &CostReport| -> BTreeMap<String, Spend> {
+        r.lines
             .iter()
             .filter(|l| !l.key.is_empty())
             .map(|l| (l.key.clone(), Spend::of(l)))
-            .collect())
+            .collect()
     };
-    let day = today(ctx);
+    let convoy_usd: BTreeMap<String, f64> = convoys
+        .lines
+        .iter()
+        .map(|l| (l.key.clone(), l.priced_usd))
+        .collect();
     Ok(CostSummary {
-        by_agent: per(UsageKey::Agent, None)?,
-        by_convoy: per(UsageKey::Convoy, None)?,
-        today: report(ctx, UsageKey::Day, Some(&day)).map(|r| Spend::of(&r.total))?,
-        budgets: budget::crossed(ctx)?,
+        by_agent: spend(&agents),
+        by_convoy: spend(&convoys),
+        budgets: budget::crossed_given(ctx, today.priced_usd, &convoy_usd)?,
+        today: Spend::of(&today),
     })
 }
