@@ -68,6 +68,9 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MailCmd) -> Result<()> {
             out.line(out.paint(Tone::Bold, &m.subject))?;
             out.line(format!("From: {}", m.from))?;
             out.line(format!("To: {}", m.to))?;
+            if let Some(n) = &m.note {
+                out.line(out.paint(Tone::Warn, &format!("Note: {n}")))?;
+            }
             if !m.cc.is_empty() {
                 out.line(format!("Cc: {}", m.cc.join(", ")))?;
             }
@@ -211,6 +214,14 @@ fn send(out: &mut Out, ctx: &mut Ctx, a: SendArgs) -> Result<()> {
             sent.notifications.len()
         ))?;
     }
+    notes(out, &sent)
+}
+
+/// Why a copy went elsewhere than asked (a recipient that is gone).
+fn notes(out: &mut Out, sent: &mail::Sent) -> Result<()> {
+    for n in &sent.notes {
+        out.line(format!("  note: {n}"))?;
+    }
     Ok(())
 }
 
@@ -233,7 +244,8 @@ fn reply(
         "Replied to {} ({})",
         sent.recipients.join(", "),
         sent.ids.join(", ")
-    ))
+    ))?;
+    notes(out, &sent)
 }
 
 /// `gt mail check`: exit 0 when there is unread mail, 1 when none; --inject prints a block for a prompt hook.

@@ -106,6 +106,8 @@ fn mail(id: &str, from: &str, subject: &str, priority: &'static str, read: bool)
         reply_to: None,
         created_at: at(-300),
         claimed_by: None,
+        redirected_from: None,
+        note: None,
         body: None,
     }
 }

@@ -215,8 +215,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             };
             done(
                 id,
-                work::mail::send(ctx, &from, &req)
-                    .map(|s| format!("Sent to {}", s.recipients.join(", "))),
+                work::mail::send(ctx, &from, &req).map(|s| s.describe("Sent to")),
             )
         }
         Effect::ReadMail { id, message } => Some(Msg::MessageLoaded {

@@ -440,3 +440,106 @@ fn replies_thread_together() {
     assert_eq!(third["sent"]["thread"], id.as_str());
     assert_eq!(s.json(&["mail", "thread", &reply_id])["count"], 3);
 }
+
+/// The overseer's message whose subject starts with `prefix`, as listed.
+fn overseer_message(s: &Sandbox, prefix: &str) -> Option<Value> {
+    s.json(&["mail", "inbox"])["messages"]
+        .as_array()?
+        .iter()
+        .find(|m| m["subject"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        .cloned()
+}
+
+#[test]
+fn what_is_meant_for_a_finished_polecat_goes_where_someone_reads_it() {
+    let s = Sandbox::with_sim_rig("rig");
+    s.sim_runtime("reporter", "--busy 0.1 --report-to overseer", &[]);
+    let b = s.create(&["Fix the thing", "--rig", "rig"]);
+    let agent = s.sling_agent(&[&b, "rig", "--agent", "reporter"]);
+    let done = wait_for(60, "the polecat's Done mail", || {
+        overseer_message(&s, "Done:")
+    });
+    wait_for(30, "the finished polecat at its prompt", || {
+        (s.agent_view(&agent)["session"] == "idle").then_some(())
+    });
+
+    // A nudge to a polecat that ran `gt done` is not pasted to be read by no one: it fails,
+    // saying why.
+    let r = s.gt(&["nudge", &agent, "one more thing"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        format!("{}{}", r.stdout, r.stderr).contains("has finished its work"),
+        "{r:?}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !s.sim_received(&agent)
+            .iter()
+            .any(|t| t.contains("one more thing")),
+        "the nudge reached the finished polecat"
+    );
+    // Mail sent while it waits to land stays in its mailbox for now.
+    s.ok(&[
+        "mail",
+        "send",
+        &agent,
+        "-s",
+        "Unread at removal",
+        "-m",
+        "the body",
+    ]);
+
+    // Landed and removed.
+    let landed = crate::common::mq::run_refinery(&s, "rig");
+    assert_eq!(
+        crate::common::mq::of_kind(&landed, "merged").len(),
+        1,
+        "{landed:?}"
+    );
+    wait_for(30, "the polecat removed", || {
+        s.json(&["agents"])["agents"]
+            .as_array()?
+            .iter()
+            .all(|a| a["address"] != agent.as_str())
+            .then_some(())
+    });
+
+    // Its unread mail was kept for the overseer, saying why.
+    let kept = overseer_message(&s, "Unread at removal").expect("kept for the overseer");
+    assert_eq!(kept["redirected_from"], agent.as_str(), "{kept}");
+    assert!(
+        kept["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("was removed")),
+        "{kept}"
+    );
+    let read = s.ok(&["mail", "read", kept["id"].as_str().expect("id")]);
+    assert!(read.stdout.contains("Note: "), "{}", read.stdout);
+    assert!(read.stdout.contains("the body"), "{}", read.stdout);
+
+    // A reply to its Done mail is kept too (it used to fail: unknown address), and the
+    // sender is told where it went.
+    let id = done["id"].as_str().expect("id");
+    let r = s.ok(&["mail", "reply", id, "-m", "Thanks, looks good"]);
+    assert!(r.stdout.contains("note: "), "{}", r.stdout);
+    assert!(r.stdout.contains(&agent), "{}", r.stdout);
+    let re = overseer_message(&s, "Re: Done:").expect("the reply kept");
+    assert_eq!(re["redirected_from"], agent.as_str(), "{re}");
+    let sent = s.json(&["mail", "send", &agent, "-s", "Late word"]);
+    assert_eq!(sent["sent"]["recipients"], serde_json::json!(["overseer"]));
+    assert!(
+        sent["sent"]["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains(&agent))
+    );
+
+    // An address that never was is still refused, and nothing is written.
+    let before = s.sql("SELECT count(*) FROM beads WHERE issue_type = 'message'");
+    let r = s.gt(&["mail", "send", "rig/polecats/nobody", "-s", "Hello"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("unknown address"), "{r:?}");
+    assert_eq!(
+        s.sql("SELECT count(*) FROM beads WHERE issue_type = 'message'"),
+        before
+    );
+}

@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::model::ModelServer;
-use crate::common::{Sandbox, cli_setup, git, runtimes, wait_for};
+use crate::common::{Sandbox, cli_setup, git, runtimes, wait_for, wait_for_or};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -397,13 +397,24 @@ fn conformance(c: Conformance) {
             "I am {a} in {}",
             c.s.town().join("shop/polecats").join(name).display()
         );
-        wait_for(90, "each agent to say who it is", || {
-            c.server
-                .main_requests()
-                .iter()
-                .any(|r| r.tool_results.iter().any(|t| t.contains(&said)))
-                .then_some(())
-        });
+        wait_for_or(
+            90,
+            "each agent to say who it is",
+            || {
+                c.server
+                    .main_requests()
+                    .iter()
+                    .any(|r| r.tool_results.iter().any(|t| t.contains(&said)))
+                    .then_some(())
+            },
+            || {
+                let screens: Vec<String> = pair_agents
+                    .iter()
+                    .map(|a| format!("--- {a}:\n{}\n{}", c.agent(a), c.peek(a)))
+                    .collect();
+                format!("{}\nrequests:\n{}", screens.join("\n"), c.server.dump())
+            },
+        );
     }
     for (a, b) in pair_agents.iter().zip(&pair) {
         c.s.ok(&["--batch", "unsling", b, "--agent", a]);

@@ -75,6 +75,15 @@ pub(super) fn body(state: &State, item: &MailItem, scroll: &usize) -> Body {
         )),
         Line::default(),
     ];
+    if let Some(n) = &item.note {
+        lines.insert(
+            4,
+            Line::from(Span::styled(
+                format!("Note {n}"),
+                t.style(Slot::StateWaiting),
+            )),
+        );
+    }
     for l in item
         .body
         .as_deref()

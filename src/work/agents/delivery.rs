@@ -255,6 +255,19 @@ fn deliver(
         else {
             return Ok(());
         };
+        // A polecat that ran `gt done` takes no more nudges: one pasted now would read as
+        // delivered and be removed with it, unread. (Mail is kept in its mailbox, and goes
+        // to the overseer if still unread when it is removed.)
+        if next.sender != "mail"
+            && let Some(now) = super::find(&ctx.reader(), &info.address)?
+            && let Some(why) = super::departed::finished(&ctx.reader(), &now)?
+        {
+            let why = format!("not delivered: {why}");
+            ctx.write(|tx| {
+                Ok(tx.move_delivery(next.id, &["queued"], "failed", Some(&why), false)?)
+            })?;
+            continue;
+        }
         // The screen may have changed while we waited for the turn.
         if !is_idle(rt, &server.capture(&pane.pane_id, 60)?) {
             continue;

@@ -5,6 +5,7 @@ pub mod delivery;
 
 pub mod accounts;
 pub mod crew;
+pub mod departed;
 pub mod heartbeat;
 pub mod hook_config;
 pub mod live;

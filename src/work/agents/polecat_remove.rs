@@ -5,6 +5,7 @@ use crate::agent::Address;
 use crate::town::RigConfig;
 use crate::work::Ctx;
 use crate::work::agents;
+use crate::work::agents::departed;
 use crate::work::agents::polecat::{PolecatView, show_worker, worktree_path};
 use crate::{Error, Result, git};
 
@@ -243,6 +244,8 @@ fn forget(ctx: &mut Ctx, a: &agents::AgentInfo, note: serde_json::Value) -> Resu
             crate::work::agents::AgentState::Removed,
             None,
         )?;
+        let why = departed::why_removed(&a.address, note["landed"].as_str(), tx.now());
+        departed::forward_unread_in(tx, &a.address, &why)?;
         tx.record_event(Some(&a.bead_id), "polecat_removed", None, Some(note), None)?;
         Ok(())
     })

@@ -5,6 +5,7 @@
 use crate::agent::Address;
 use crate::work::Ctx;
 use crate::work::agents;
+use crate::work::agents::departed;
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 
@@ -15,6 +16,8 @@ pub enum Recipient {
     Mailbox(String),
     /// A shared queue; one worker claims the copy.
     Queue(String),
+    /// An agent that is gone: its copy is kept for the overseer, saying why.
+    Forwarded { gone: String, why: String },
 }
 
 impl Recipient {
@@ -23,6 +26,7 @@ impl Recipient {
         match self {
             Recipient::Mailbox(a) => a.clone(),
             Recipient::Queue(q) => format!("queue:{q}"),
+            Recipient::Forwarded { .. } => departed::FORWARD_TO.to_string(),
         }
     }
 }
@@ -133,7 +137,20 @@ pub fn resolve(ctx: &Ctx, address: &str) -> Result<Vec<Recipient>> {
             .cloned()
             .collect()
     } else {
-        vec![canonical(ctx, address, &known)?]
+        match canonical(ctx, address, &known) {
+            Ok(a) => vec![a],
+            // Someone writing to an agent that finished and was removed (a reply to its
+            // Done mail): the message is kept, not refused.
+            Err(e) => match departed::former(ctx, address)? {
+                Some(d) => {
+                    return Ok(vec![Recipient::Forwarded {
+                        gone: d.address,
+                        why: d.why,
+                    }]);
+                }
+                None => return Err(e),
+            },
+        }
     };
     if members.is_empty() {
         return Err(Error::invalid(format!(

@@ -72,6 +72,20 @@ pub struct Sent {
     pub thread: String,
     /// Running recipients told about it (delivery ids).
     pub notifications: Vec<i64>,
+    /// Why a copy went elsewhere than asked (an agent that is gone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Sent {
+    /// What the sender is told: where it went, and why a copy went elsewhere.
+    pub fn describe(&self, verb: &str) -> String {
+        let mut out = format!("{verb} {}", self.recipients.join(", "));
+        for n in &self.notes {
+            out.push_str(&format!(" — {n}"));
+        }
+        out
+    }
 }
 
 /// A message as a person reads it.
@@ -89,6 +103,12 @@ pub struct MailItem {
     pub reply_to: Option<String>,
     pub created_at: String,
     pub claimed_by: Option<String>,
+    /// Meant for this agent, which is gone; kept here instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_from: Option<String>,
+    /// Why it was kept here (said with the message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
@@ -107,6 +127,8 @@ struct ListMeta {
     thread: Option<String>,
     reply_to: Option<String>,
     claimed_by: Option<String>,
+    redirected_from: Option<String>,
+    note: Option<String>,
 }
 
 pub fn item_from_row(r: &MessageRow) -> MailItem {
@@ -128,6 +150,8 @@ pub fn item_from_row(r: &MessageRow) -> MailItem {
         reply_to: m.reply_to,
         created_at: r.created_at.clone(),
         claimed_by: m.claimed_by,
+        redirected_from: m.redirected_from,
+        note: m.note,
         body: None,
     }
 }
@@ -259,6 +283,15 @@ impl Outgoing {
                 "reply_to": self.original.as_ref().map(|o| o.id.clone()),
                 "queue": matches!(r, Recipient::Queue(_)).then(|| r.assignee()),
             });
+            let m = match r {
+                Recipient::Forwarded { gone, why } => {
+                    let mut m = m;
+                    m["redirected_from"] = json!(gone);
+                    m["note"] = json!(why);
+                    m
+                }
+                _ => m,
+            };
             insert_message(
                 tx,
                 &id,
@@ -315,6 +348,15 @@ impl Outgoing {
             recipients: self.to_names().into_iter().chain(self.cc_names()).collect(),
             thread: written.thread,
             notifications,
+            notes: self
+                .to
+                .iter()
+                .chain(self.cc.iter())
+                .filter_map(|r| match r {
+                    Recipient::Forwarded { why, .. } => Some(why.clone()),
+                    _ => None,
+                })
+                .collect(),
         })
     }
 }

@@ -342,7 +342,17 @@ pub fn time_scale() -> u64 {
 
 /// Polls `check` every 100 ms until it returns Some, or panics after `secs` (times
 /// `time_scale()`) with `what`.
-pub fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(secs: u64, what: &str, check: impl FnMut() -> Option<T>) -> T {
+    wait_for_or(secs, what, check, String::new)
+}
+
+/// `wait_for` whose failure also says what `explain` finds then (screens, logs).
+pub fn wait_for_or<T>(
+    secs: u64,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+    explain: impl FnOnce() -> String,
+) -> T {
     let secs = secs * time_scale();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
@@ -350,7 +360,7 @@ pub fn wait_for<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) 
             return v;
         }
         if std::time::Instant::now() > deadline {
-            panic!("timed out after {secs}s waiting for {what}");
+            panic!("timed out after {secs}s waiting for {what}\n{}", explain());
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
