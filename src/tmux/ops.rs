@@ -464,6 +464,30 @@ impl Server {
         self.run(vec![cmd], None).map(|_| ())
     }
 
+    /// Sizes a window to what a viewer shows of it (the workspace's preview), so its
+    /// program lays itself out for that and nothing is cropped. tmux keeps that size until
+    /// `follow_clients`.
+    pub fn resize_window(&self, target: &str, width: u16, height: u16) -> Result<(), TmuxError> {
+        let cmd = tmux_interface::ResizeWindow::new()
+            .target_window(target.to_string())
+            .width(width as usize)
+            .height(height as usize)
+            .build();
+        self.run(vec![cmd], None).map(|_| ())
+    }
+
+    /// The window takes the size of the client that attaches to it again (undoes
+    /// `resize_window`, before an attach).
+    pub fn follow_clients(&self, target: &str) -> Result<(), TmuxError> {
+        let cmd = SetOption::new()
+            .window()
+            .unset()
+            .target_pane(target.to_string())
+            .option("window-size")
+            .build();
+        self.run(vec![cmd], None).map(|_| ())
+    }
+
     /// Moves the tmux client the caller sits in to `target` (caller inside our server).
     pub fn switch_client(&self, target: &str) -> Result<(), TmuxError> {
         self.run_interactive(vec![

@@ -212,16 +212,27 @@ pub fn open(root: &Path) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("start the async runtime", e))?;
-    rt.block_on(async move {
+    let result = rt.block_on(async {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let workers = super::workers::start(&root, tx)?;
         App {
             state,
             workers,
             inbox: rx,
-            root,
+            root: root.clone(),
         }
         .run()
         .await
-    })
+    });
+    // The workspace's own duties stop with it; then say what is left running.
+    drop(_supervisor);
+    if result.is_ok()
+        && let Ok(ctx) = crate::work::Ctx::open(&root)
+        && let Ok(lines) = crate::work::views::leaving::farewell(&ctx)
+    {
+        for l in lines {
+            println!("{}", crate::inert::for_terminal(&l));
+        }
+    }
+    result
 }

@@ -16,6 +16,12 @@ pub enum Msg {
         id: u64,
         result: Result<String, String>,
     },
+    /// A sling finished; the selection follows the agent that took the work.
+    Slung {
+        id: u64,
+        result: Result<String, String>,
+        agent: Option<String>,
+    },
     /// A message was read (and marked read) for the reader.
     MessageLoaded {
         id: u64,

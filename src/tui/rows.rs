@@ -248,5 +248,10 @@ fn convoy_rows(state: &State) -> Vec<Row> {
 pub fn selected_index(rows: &[Row], selected: Option<&str>) -> Option<usize> {
     selected
         .and_then(|k| rows.iter().position(|r| r.key.as_deref() == Some(k)))
+        // The mayor has a pane of its own: until the person picks, Preview shows another.
+        .or_else(|| {
+            rows.iter()
+                .position(|r| r.key.is_some() && r.key.as_deref() != Some("mayor"))
+        })
         .or_else(|| rows.iter().position(|r| r.key.is_some()))
 }

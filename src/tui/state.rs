@@ -163,6 +163,10 @@ pub enum Modal {
         scroll: usize,
     },
     ConfirmQuit,
+    /// An escalation shown in full; Enter acknowledges it.
+    Escalation {
+        escalation: String,
+    },
 }
 
 impl Compose {
@@ -192,6 +196,7 @@ impl Modal {
             Modal::Identity { .. } => "Read the mail of",
             Modal::Reader { .. } => "Message",
             Modal::ConfirmQuit => "Quit?",
+            Modal::Escalation { .. } => "Escalation",
         }
     }
 
@@ -206,7 +211,7 @@ impl Modal {
             | Modal::Identity { .. }
             | Modal::Compose(_) => true,
             Modal::Help { .. } | Modal::SlingConfirm { .. } | Modal::Reader { .. } => false,
-            Modal::ConfirmQuit => false,
+            Modal::ConfirmQuit | Modal::Escalation { .. } => false,
         }
     }
 }

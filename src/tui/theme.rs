@@ -86,6 +86,7 @@ slots! {
     StateStalled = "state_stalled",
     StateUnknown = "state_unknown",
     ProgressDone = "progress_done",
+    ProgressActive = "progress_active",
     ProgressTodo = "progress_todo",
     PriorityUrgent = "priority_urgent",
     PriorityHigh = "priority_high",
@@ -252,6 +253,7 @@ fn no_color_modifiers(slot: Slot) -> Modifier {
         BorderFocused | Title | StateWaiting | StateStalled | PriorityUrgent | PriorityHigh
         | Unread | Failed | HelpKey | Accent => Modifier::BOLD,
         Dim | Border | StateExited | ProgressTodo => Modifier::DIM,
+        ProgressActive => Modifier::UNDERLINED,
         Placeholder => Modifier::DIM | Modifier::ITALIC,
         Base | StateWorking | StateIdle | StateStarting | StateUnknown | Delivered | Queued
         | Modal | Input => Modifier::empty(),
@@ -441,6 +443,25 @@ mod tests {
         for s in Slot::ALL {
             assert_eq!(Slot::parse(s.name()), Some(*s));
         }
+    }
+
+    #[test]
+    fn convoy_bars_tell_done_from_in_progress_from_to_do_in_every_theme() {
+        for name in THEMES.iter().map(|(n, _)| *n) {
+            let t = Theme::named(name).expect("builtin");
+            let (done, busy, todo) = (
+                t.style(Slot::ProgressDone),
+                t.style(Slot::ProgressActive),
+                t.style(Slot::ProgressTodo),
+            );
+            assert!(
+                done.fg != busy.fg && busy.fg != todo.fg && done.fg != todo.fg,
+                "{name}"
+            );
+        }
+        let t = Theme::no_color();
+        assert_ne!(t.style(Slot::ProgressDone), t.style(Slot::ProgressActive));
+        assert_ne!(t.style(Slot::ProgressActive), t.style(Slot::ProgressTodo));
     }
 
     #[test]

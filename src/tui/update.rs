@@ -51,6 +51,14 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             finished(state, id, result);
             Vec::new()
         }
+        Msg::Slung { id, result, agent } => {
+            state.dirty = true;
+            finished(state, id, result);
+            if let Some(a) = agent {
+                state.cursor_mut(PaneId::Agents).selected = Some(a);
+            }
+            Vec::new()
+        }
         Msg::MessageLoaded { id, result } => {
             state.dirty = true;
             state.inflight.remove(&id);
@@ -74,9 +82,21 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 /// What the snapshots should carry for the current view.
 pub fn watch_request(state: &State) -> Request {
+    let shown = |pane: PaneId| {
+        layout::arrangement(state)
+            .into_iter()
+            .find(|(p, _, _)| *p == pane)
+            .map(|(_, r, _)| r)
+    };
     Request {
         identity: state.identity.clone(),
         preview: state.selected_agent(),
+        preview_size: shown(PaneId::Preview).map(|r| {
+            let body = crate::tui::view::common::inner(r);
+            (body.width, body.height)
+        }),
+        mayor_size: shown(PaneId::Mayor)
+            .map(|r| crate::tui::view::text_panes::transcript_size(state, r)),
     }
 }
 
@@ -472,11 +492,11 @@ fn open(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             };
             if item.kind == Kind::Escalation {
-                let id = start(state, format!("acknowledging {}", item.subject));
-                return vec![Effect::AckEscalation {
-                    id,
+                // Shown in full first; acknowledging is the dialog's Enter.
+                state.modal = Some(Modal::Escalation {
                     escalation: item.subject,
-                }];
+                });
+                return Vec::new();
             }
             if state
                 .snapshot

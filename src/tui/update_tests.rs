@@ -62,6 +62,12 @@ fn focus_moves_with_tab_numbers_and_back_tab() {
 #[test]
 fn lists_move_over_rows_skipping_headings() {
     let mut s = town();
+    // The mayor has its own pane, so the first selection is the first other agent.
+    assert_eq!(
+        selected(&s, PaneId::Agents).as_deref(),
+        Some("docs/polecats/dune")
+    );
+    chars(&mut s, "k");
     assert_eq!(selected(&s, PaneId::Agents).as_deref(), Some("mayor"));
     let fx = chars(&mut s, "j");
     assert_eq!(
@@ -70,13 +76,19 @@ fn lists_move_over_rows_skipping_headings() {
     );
     // A new selection asks for that agent's preview (the loop sends what the state asks).
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(
-        watch_request(&s),
-        Request {
-            identity: "overseer".into(),
-            preview: Some("docs/polecats/dune".into()),
-        }
-    );
+    let req = watch_request(&s);
+    assert_eq!(req.identity, "overseer");
+    assert_eq!(req.preview.as_deref(), Some("docs/polecats/dune"));
+    // The agent's window is asked to be the preview's size, and the mayor's the chat's.
+    let (w, h) = req.preview_size.expect("the preview is on screen");
+    assert!(w > 40 && h > 15, "{w}x{h}");
+    assert!(req.mayor_size.is_some());
+    chars(&mut s, "2");
+    chars(&mut s, "z");
+    let (zw, zh) = watch_request(&s).preview_size.expect("zoomed preview");
+    assert!(zw > w && zh > h, "zoomed {zw}x{zh} vs {w}x{h}");
+    chars(&mut s, "z");
+    chars(&mut s, "1");
     chars(&mut s, "G");
     assert_eq!(
         selected(&s, PaneId::Agents).as_deref(),
@@ -192,13 +204,19 @@ fn the_sling_flow_picks_a_bead_then_a_target_then_confirms() {
     // Its outcome comes back as a toast and it is no longer in flight.
     update(
         &mut s,
-        Msg::Done {
+        Msg::Slung {
             id: *id,
-            result: Ok("Slung sh-g7 to shop/polecats/elm".into()),
+            result: Ok("Slung sh-g7 to shop/polecats/birch".into()),
+            agent: Some("shop/polecats/birch".into()),
         },
     );
     assert!(s.inflight.is_empty());
     assert_eq!(s.toasts.last().map(|t| t.error), Some(false));
+    // The selection follows the agent that took the work.
+    assert_eq!(
+        selected(&s, PaneId::Agents).as_deref(),
+        Some("shop/polecats/birch")
+    );
     // Esc at any step cancels without an effect.
     chars(&mut s, "s");
     assert!(press(&mut s, KeyCode::Esc).is_empty());
@@ -314,7 +332,6 @@ fn reading_and_replying_to_mail() {
 #[test]
 fn nudge_and_attach_act_on_the_selected_agent() {
     let mut s = town();
-    chars(&mut s, "j");
     chars(&mut s, "n");
     chars(&mut s, "please rebase");
     let fx = press(&mut s, KeyCode::Enter);
@@ -437,10 +454,18 @@ fn help_zoom_and_quit() {
 fn attention_jumps_to_its_agent_or_acknowledges() {
     let mut s = town();
     chars(&mut s, "8");
+    // Enter shows the escalation first; Esc keeps it, Enter in the dialog acknowledges it.
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert!(matches!(&s.modal, Some(Modal::Escalation { escalation }) if escalation == "hq-esc1"));
+    assert!(press(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.modal.is_none());
+    press(&mut s, KeyCode::Enter);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::AckEscalation { escalation, .. }] if escalation == "hq-esc1")
+        matches!(&fx[..], [Effect::AckEscalation { escalation, .. }] if escalation == "hq-esc1"),
+        "{fx:?}"
     );
+    assert!(s.modal.is_none());
     chars(&mut s, "j");
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.focus, PaneId::Agents);

@@ -77,7 +77,7 @@ fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut cache = Cache::new();
     let mut req = Request {
         identity: "overseer".into(),
-        preview: None,
+        ..Request::default()
     };
     let mut last: Option<Arc<TownSnapshot>> = None;
     let mut last_sent = Instant::now();
@@ -166,13 +166,19 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         return msg;
     }
     let also = warnings.join("; ");
+    let with_warnings = |result: Result<String, String>| match result {
+        Ok(line) => Ok(format!("{line} — {also}")),
+        Err(e) => Err(format!("{e} — {also}")),
+    };
     match msg {
         Some(Msg::Done { id, result }) => Some(Msg::Done {
             id,
-            result: match result {
-                Ok(line) => Ok(format!("{line} — {also}")),
-                Err(e) => Err(format!("{e} — {also}")),
-            },
+            result: with_warnings(result),
+        }),
+        Some(Msg::Slung { id, result, agent }) => Some(Msg::Slung {
+            id,
+            result: with_warnings(result),
+            agent,
         }),
         other => other,
     }
@@ -180,10 +186,14 @@ pub fn run_effect(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
 
 fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
     match fx {
-        Effect::Sling { id, bead, target } => done(
-            id,
-            work::scheduler::sling_or_queue(ctx, &bead, &target, &Default::default()).map(|o| {
-                match o {
+        Effect::Sling { id, bead, target } => {
+            let outcome = work::scheduler::sling_or_queue(ctx, &bead, &target, &Default::default());
+            let agent = match &outcome {
+                Ok(work::scheduler::Outcome::Slung(s)) => Some(s.agent.clone()),
+                _ => None,
+            };
+            let result = outcome
+                .map(|o| match o {
                     work::scheduler::Outcome::Slung(s) if s.already => {
                         format!("{} is already on {}'s hook", s.bead, s.agent)
                     }
@@ -194,9 +204,10 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
                         "Queued {} for {} (position {}): {}",
                         q.bead, q.target, q.position, q.reason
                     ),
-                }
-            }),
-        ),
+                })
+                .map_err(|e| e.to_string());
+            Some(Msg::Slung { id, result, agent })
+        }
         Effect::SendMail {
             id,
             to,

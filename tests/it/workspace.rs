@@ -150,6 +150,8 @@ fn attach_to_an_agent_and_detach_back() {
 #[test]
 fn quitting_gives_back_a_working_terminal() {
     let s = Sandbox::with_sim_rig("shop");
+    let bead = s.create(&["Keep me running", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&bead, "shop"]);
     let script = format!(
         "{} ; echo \"gt exited $?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo -e -icanon -e -echo; sleep 600",
         gt_bin().display()
@@ -170,6 +172,11 @@ fn quitting_gives_back_a_working_terminal() {
         !scr.contains("1 Agents"),
         "the alternate screen is gone: {scr}"
     );
+    // It says what keeps running, that nothing watches it now, and how to change that.
+    assert!(scr.contains("1 agent(s) keep running"), "{scr}");
+    assert!(scr.contains(&agent), "{scr}");
+    assert!(scr.contains("Nothing supervises them now"), "{scr}");
+    assert!(scr.contains("Run `gt up`"), "{scr}");
 }
 
 #[test]

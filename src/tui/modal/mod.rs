@@ -4,6 +4,7 @@
 
 pub mod compose;
 mod convoy;
+mod escalation;
 mod help;
 mod identity;
 mod nudge;
@@ -42,6 +43,7 @@ pub fn key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
     match modal {
         Modal::Help { scroll } => help::key(state, key, scroll),
         Modal::ConfirmQuit => quit::key(state, key, action),
+        Modal::Escalation { escalation } => escalation::key(state, key, action, escalation),
         Modal::Reader { item, scroll } => reader::key(state, key, spec, item, scroll),
         Modal::SlingBead { picker } => sling::bead_key(state, key, action, picker),
         Modal::SlingTarget {
@@ -82,6 +84,7 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
         Modal::Identity { input } => identity::body(state, input),
         Modal::Reader { item, scroll } => reader::body(state, item, scroll),
         Modal::ConfirmQuit => quit::body(state),
+        Modal::Escalation { escalation } => escalation::body(state, escalation),
     };
     f.render_widget(Clear, area);
     f.render_widget(

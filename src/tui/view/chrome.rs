@@ -2,13 +2,14 @@
 
 use crate::tui::action::{Action, Context};
 use crate::tui::layout;
-use crate::tui::state::State;
+use crate::tui::state::{PaneId, State};
 use crate::tui::theme::Slot;
 use crate::work::agents::live::SessionState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn status_bar(f: &mut Frame, state: &State) {
     let area = layout::status_bar(state.size);
@@ -67,27 +68,17 @@ pub fn status_bar(f: &mut Frame, state: &State) {
             t.style(Slot::Queued),
         ));
     }
-    let hints: &[(Action, &str)] = if wide {
-        &[
-            (Action::Help, "help"),
-            (Action::Sling, "sling"),
-            (Action::Compose, "mail"),
-            (Action::Attach, "attach"),
-            (Action::Quit, "quit"),
-        ]
-    } else {
-        &[(Action::Help, "help"), (Action::Quit, "quit")]
-    };
-    for &(action, word) in hints {
-        let ctx = if action == Action::Attach {
-            Context::Agents
-        } else {
-            Context::Global
-        };
-        if let Some(k) = state.keymap.keys_for(ctx, action).first() {
-            spans.push(Span::styled(format!(" {k} "), t.style(Slot::StatusKey)));
-            spans.push(Span::styled(format!("{word} "), t.style(Slot::StatusBar)));
+    // The focused pane's own keys first, then the town-wide ones, as many as fit.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let mut room = (area.width as usize).saturating_sub(used);
+    for (k, word) in hints(state) {
+        let w = k.width() + word.width() + 3;
+        if w > room {
+            break;
         }
+        room -= w;
+        spans.push(Span::styled(format!(" {k} "), t.style(Slot::StatusKey)));
+        spans.push(Span::styled(word.to_string(), t.style(Slot::StatusBar)));
     }
     f.render_widget(
         Paragraph::new(Line::from(spans)).style(t.style(Slot::StatusBar)),
@@ -124,5 +115,91 @@ pub fn toasts(f: &mut Frame, state: &State) {
                 .style(state.theme.style(slot)),
             area,
         );
+    }
+}
+
+/// Key hints for the focused pane, then the town-wide ones: (key, word).
+fn hints(state: &State) -> Vec<(String, &'static str)> {
+    let pane: &[(Context, Action, &'static str)] = match state.focus {
+        PaneId::Agents => &[
+            (Context::Agents, Action::Attach, "attach"),
+            (Context::Agents, Action::Nudge, "nudge"),
+        ],
+        PaneId::Hooks => &[(Context::Hooks, Action::Attach, "attach")],
+        PaneId::Convoys => &[
+            (Context::Global, Action::ToggleMark, "mark"),
+            (Context::Convoys, Action::NewConvoy, "convoy"),
+            (Context::Global, Action::Expand, "open"),
+        ],
+        PaneId::Mail => &[
+            (Context::Global, Action::Open, "read"),
+            (Context::Mail, Action::Reply, "reply"),
+            (Context::Mail, Action::Archive, "archive"),
+            (Context::Mail, Action::SwitchIdentity, "whose"),
+        ],
+        PaneId::Mayor => &[
+            (Context::Chat, Action::Send, "send"),
+            (Context::Chat, Action::Newline, "new line"),
+            (Context::Global, Action::Zoom, "zoom"),
+            (Context::Chat, Action::Back, "leave"),
+        ],
+        PaneId::Attention => &[(Context::Global, Action::Open, "show")],
+        PaneId::Preview | PaneId::Feed => &[(Context::Global, Action::Zoom, "zoom")],
+    };
+    let town: &[(Context, Action, &'static str)] = &[
+        (Context::Global, Action::Help, "help"),
+        (Context::Global, Action::Sling, "sling"),
+        (Context::Global, Action::Compose, "mail"),
+        (Context::Global, Action::Quit, "quit"),
+    ];
+    let mut out = Vec::new();
+    for &(ctx, action, word) in pane.iter().chain(town) {
+        // In the chat, a plain character is typed, so only its other keys are hints.
+        let keys = state.keymap.keys_for(ctx, action);
+        let key = if state.focus == PaneId::Mayor && ctx == Context::Global {
+            keys.into_iter().find(|k| k.chars().count() > 1)
+        } else {
+            keys.into_iter().next()
+        };
+        if let Some(k) = key {
+            out.push((k, word));
+        }
+    }
+    // Help always shows, even when little else fits.
+    if let Some(i) = out.iter().position(|(_, w)| *w == "help") {
+        let help = out.remove(i);
+        out.insert(0, help);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixtures;
+
+    fn words(state: &State) -> Vec<String> {
+        hints(state)
+            .into_iter()
+            .map(|(k, w)| format!("{k} {w}"))
+            .collect()
+    }
+
+    #[test]
+    fn hints_follow_the_focused_pane_and_help_always_leads() {
+        let mut s = fixtures::state(fixtures::busy_town(), (160, 45));
+        let agents = words(&s);
+        assert_eq!(agents[0], "? help");
+        assert!(agents.contains(&"n nudge".to_string()), "{agents:?}");
+        s.focus = PaneId::Mail;
+        let mail = words(&s);
+        assert!(mail.contains(&"r reply".to_string()), "{mail:?}");
+        assert!(!mail.contains(&"n nudge".to_string()), "{mail:?}");
+        // In the chat a letter is typed: only keys that are not text are offered.
+        s.focus = PaneId::Mayor;
+        let chat = words(&s);
+        assert_eq!(chat[0], "f1 help", "{chat:?}");
+        assert!(chat.contains(&"alt-z zoom".to_string()), "{chat:?}");
+        assert!(chat.iter().all(|h| !h.starts_with("q ")), "{chat:?}");
     }
 }

@@ -145,3 +145,58 @@ pub fn inner(area: Rect) -> Rect {
         area.height.saturating_sub(2),
     )
 }
+
+/// Lines wider than `width` continue on the next row instead of being cut (a screen wider
+/// than its view: a window a person is attached to, or a view below the smallest window).
+pub fn wrap_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    if width == 0 {
+        return lines;
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let mut row: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            let mut piece = String::new();
+            for c in span.content.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w > width {
+                    if !piece.is_empty() {
+                        row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                    }
+                    out.push(Line::from(std::mem::take(&mut row)));
+                    used = 0;
+                }
+                piece.push(c);
+                used += w;
+            }
+            if !piece.is_empty() {
+                row.push(Span::styled(piece, span.style));
+            }
+        }
+        if !row.is_empty() {
+            out.push(Line::from(row));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_continue_below_with_their_styles() {
+        let red = ratatui::style::Style::new().fg(ratatui::style::Color::Red);
+        let line = Line::from(vec![Span::raw("abcd"), Span::styled("efghij", red)]);
+        let out = wrap_lines(vec![line, Line::from("ok")], 4);
+        let text: Vec<String> = out.iter().map(|l| l.to_string()).collect();
+        assert_eq!(text, ["abcd", "efgh", "ij", "ok"]);
+        assert_eq!(out[1].spans[0].style, red);
+    }
+}

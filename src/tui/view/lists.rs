@@ -161,7 +161,7 @@ fn convoy_line(state: &State, c: &crate::work::convoy::ConvoyView, width: usize)
         Span::raw(pad(&c.title, title_w)),
         Span::raw(" "),
         styled(state, "█".repeat(done), Slot::ProgressDone),
-        styled(state, "▓".repeat(busy), Slot::StateWorking),
+        styled(state, "▓".repeat(busy), Slot::ProgressActive),
         styled(
             state,
             "░".repeat(bar_w.saturating_sub(done + busy)),

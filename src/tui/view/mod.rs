@@ -4,7 +4,7 @@ mod chrome;
 pub mod common;
 mod lists;
 
-mod text_panes;
+pub(crate) mod text_panes;
 
 use super::layout;
 use super::state::{PaneId, State};

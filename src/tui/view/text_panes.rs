@@ -1,7 +1,7 @@
 //! Preview (the selected agent's screen, colours kept) and the mayor chat (the mayor's
 //! screen, the lines you sent with their delivery state, and the input).
 
-use super::common::{empty_line, fit, frame, inner};
+use super::common::{empty_line, fit, frame, inner, wrap_lines};
 use crate::tui::ansi;
 use crate::tui::state::{Outcome, PaneId, State};
 use crate::tui::theme::Slot;
@@ -34,6 +34,7 @@ pub fn preview(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
             let lines = trim_end(ansi::to_lines(&p.text), |l: &Line| {
                 l.spans.iter().all(|s| s.content.trim().is_empty())
             });
+            let lines = wrap_lines(lines, body.width as usize);
             let back = state.scroll.get(&PaneId::Preview).copied().unwrap_or(0);
             (p.agent.clone(), window(&lines, body.height as usize, back))
         }
@@ -54,6 +55,23 @@ pub fn preview(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
     );
 }
 
+/// Rows of the chat's input, of the lines you sent, and of the mayor's transcript.
+fn chat_rows(state: &State, body: Rect) -> (u16, u16, u16) {
+    let input_h = 3.min(body.height / 2).max(1);
+    let sent_h = (state.chat.len().min(3) as u16).min(body.height.saturating_sub(input_h + 1));
+    (
+        input_h,
+        sent_h,
+        body.height.saturating_sub(input_h + sent_h),
+    )
+}
+
+/// The size of the mayor's transcript in the chat pane at `area` (its window is sized to it).
+pub fn transcript_size(state: &State, area: Rect) -> (u16, u16) {
+    let body = inner(area);
+    (body.width, chat_rows(state, body).2)
+}
+
 pub fn chat(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
     let m = &state.snapshot.mayor;
     let extra = if m.running {
@@ -67,18 +85,17 @@ pub fn chat(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
     if body.height < 3 {
         return;
     }
-    let input_h = 3.min(body.height / 2).max(1);
-    let sent_h = (state.chat.len().min(3) as u16).min(body.height.saturating_sub(input_h + 1));
-    let transcript_h = body.height.saturating_sub(input_h + sent_h);
+    let (input_h, sent_h, transcript_h) = chat_rows(state, body);
     let width = body.width as usize;
     let mut lines: Vec<Line> = if m.running {
         let all: Vec<Line> = trim_end(
             m.transcript
                 .lines()
-                .map(|l| Line::from(l.to_string()))
+                .map(|l| Line::from(l.trim_end().to_string()))
                 .collect(),
             |l: &Line| l.spans.iter().all(|s| s.content.trim().is_empty()),
         );
+        let all = wrap_lines(all, width);
         let back = state.scroll.get(&PaneId::Mayor).copied().unwrap_or(0);
         window(&all, transcript_h as usize, back)
     } else {

@@ -390,6 +390,8 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
     let pane = pane_of(ctx, address)?;
     let server = ctx.tmux();
     let target = format!("{}:{}", pane.session, pane.window_id);
+    // Sized for the workspace's preview: the person's terminal decides again.
+    server.follow_clients(&pane.pane_id)?;
     let inside_ours = std::env::var("TMUX")
         .ok()
         .and_then(|v| v.split(',').next().map(str::to_string))
@@ -400,6 +402,21 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
         server.attach(&target)?;
     }
     Ok(())
+}
+
+/// The smallest window gt sizes an agent to: runtimes lay out their status lines for a
+/// usable terminal, and the screen readers expect that (a smaller view wraps instead).
+pub const MIN_VIEW: (u16, u16) = (60, 15);
+
+/// Sizes the agent's window to what a viewer shows (`want`, no smaller than `MIN_VIEW`)
+/// unless a person is attached to it (their terminal decides). True when it was resized.
+pub fn fit_to_view(server: &crate::tmux::Server, pane: &Pane, want: (u16, u16)) -> Result<bool> {
+    let (w, h) = (want.0.max(MIN_VIEW.0), want.1.max(MIN_VIEW.1));
+    if pane.attached_clients > 0 || (pane.width, pane.height) == (u32::from(w), u32::from(h)) {
+        return Ok(false);
+    }
+    server.resize_window(&pane.pane_id, w, h)?;
+    Ok(true)
 }
 
 /// When quiet becomes a verdict, as the witness of `rig` (None: town-level agents) reads it.

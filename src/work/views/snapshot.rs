@@ -106,6 +106,10 @@ pub struct Request {
     pub identity: String,
     /// The agent whose pane to preview.
     pub preview: Option<String>,
+    /// The preview's size on screen (columns, rows): the agent's window is sized to it.
+    pub preview_size: Option<(u16, u16)>,
+    /// The mayor chat's transcript area, likewise for the mayor's window.
+    pub mayor_size: Option<(u16, u16)>,
 }
 
 /// What a refresher keeps between refreshes so unchanged parts are not recomputed.
@@ -182,6 +186,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             Vec::new()
         }
     };
+    fit_windows(&server, &panes, req, &mut problems);
     let (reqs, preview_pane) = capture_requests(&panes, req.preview.as_deref());
     let screens = match server.capture_set(&reqs) {
         Ok(s) => s,
@@ -260,6 +265,35 @@ fn cached_ledger_part(
             p
         }
     })
+}
+
+/// Sizes the previewed agent's and the mayor's windows to what the workspace shows of them
+/// (only when that changed, so a steady view costs no tmux call). The mayor's own pane wins
+/// when the preview shows the mayor too.
+fn fit_windows(
+    server: &crate::tmux::Server,
+    panes: &[crate::tmux::Pane],
+    req: &Request,
+    problems: &mut Vec<String>,
+) {
+    let preview = req
+        .preview
+        .as_deref()
+        .filter(|a| !(*a == "mayor" && req.mayor_size.is_some()));
+    for (agent, size) in [(preview, req.preview_size), (Some("mayor"), req.mayor_size)] {
+        let (Some(agent), Some(size)) = (agent, size) else {
+            continue;
+        };
+        let Some(pane) = panes
+            .iter()
+            .find(|p| p.agent.as_deref() == Some(agent) && !p.dead)
+        else {
+            continue;
+        };
+        if let Err(e) = crate::work::agents::live::fit_to_view(server, pane, size) {
+            problems.push(format!("sizing {agent}'s window: {e}"));
+        }
+    }
 }
 
 /// One batched capture: every live agent pane at the depth its use needs, the previewed one

@@ -79,7 +79,7 @@ pub fn status(ctx: &mut Ctx) -> Result<TownStatus> {
     let escalations = escalation::list(ctx, false, false)?;
     let request = crate::work::views::snapshot::Request {
         identity: you.clone(),
-        preview: None,
+        ..Default::default()
     };
     let attention = crate::work::views::snapshot::refresh(
         ctx,
