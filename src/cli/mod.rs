@@ -292,6 +292,11 @@ fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
         let mut ctx = crate::work::Ctx::open(&d.root)?;
         crate::work::town::demo::liven(&mut ctx)?;
         drop(ctx);
+        // New work keeps arriving while the demo is open (it stops when the workspace does).
+        let _keeper = crate::work::town::demo::Keeper::start(
+            &d.root,
+            crate::work::town::demo::KEEP_BUSY_EVERY,
+        );
         return crate::tui::app::open(&d.root);
     }
     if out.json {

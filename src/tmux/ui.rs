@@ -14,6 +14,9 @@ pub const PREV_KEY: &str = "M-Left";
 pub const MENU_KEY: &str = "M-g";
 /// The agent menu after the prefix (tmux leaves `g` unbound).
 pub const MENU_PREFIX_KEY: &str = "g";
+/// The town server's prefix. Not tmux's `C-b` (nor screen's `C-a`): a person attached from
+/// inside their own tmux would detach or steer the wrong one.
+pub const PREFIX: &str = "C-]";
 /// Seconds between refreshes of the status line's `gt tmux status` job.
 pub const STATUS_INTERVAL: &str = "5";
 
@@ -29,6 +32,11 @@ pub struct UiHost<'a> {
 /// that belongs to no town) only what needs no gt helper is installed.
 pub fn server_commands(host: Option<UiHost<'_>>) -> Vec<TmuxCommand<'static>> {
     let mut cmds = vec![
+        global("prefix", PREFIX),
+        global("prefix2", "None"),
+        raw(&["unbind-key", "C-b"]),
+        // Pressed twice, the prefix reaches the program in the window.
+        raw(&["bind-key", PREFIX, "send-prefix"]),
         raw(&["bind-key", "-n", NEXT_KEY, "next-window"]),
         raw(&["bind-key", "-n", PREV_KEY, "previous-window"]),
         global("set-titles", "off"),
@@ -40,10 +48,10 @@ pub fn server_commands(host: Option<UiHost<'_>>) -> Vec<TmuxCommand<'static>> {
             "window-status-current-style",
             "bg=colour31,fg=colour255,bold",
         ),
-        global("status-left-length", "32"),
+        global("status-left-length", "48"),
         global(
             "status-left",
-            "#[bg=colour25,fg=colour255,bold] #{session_name} #[default] ",
+            "#[bg=colour25,fg=colour255,bold] #{session_name} #[default] #[fg=colour250]ctrl-] d detach #[default] ",
         ),
         global("status-right-length", "90"),
     ];

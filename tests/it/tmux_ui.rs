@@ -181,6 +181,11 @@ fn a_sling_installs_the_keys_and_status_line_on_the_towns_server() {
     assert_eq!(opt("status-interval"), "5");
     assert_eq!(opt("mouse"), "on");
     assert_eq!(opt("set-titles"), "off");
+    // A prefix that cannot be the person's own tmux's: C-b reaches the agent's program.
+    assert_eq!(opt("prefix"), "C-]");
+    assert!(!bound("prefix", "C-b", ""), "{keys}");
+    assert!(!keys.lines().any(|l| l.contains("-T root C-b")), "{keys}");
+    assert!(opt("status-left").contains("ctrl-] d detach"));
     let env = town_tmux(&s, &["show-environment", "-g", "GT_TOWN"]);
     let town = std::fs::canonicalize(s.town()).expect("canonical");
     let recorded = env.trim().trim_start_matches("GT_TOWN=");

@@ -140,8 +140,10 @@ fn attach_to_an_agent_and_detach_back() {
     t.wait(10, "the agent's window", |scr| {
         scr.contains("gt sim — a simulated coding agent") && !scr.contains("1 Agents")
     });
+    // The status line says how to get back: the town's own prefix, not the person's C-b.
+    t.wait(10, "the detach hint", |scr| scr.contains("ctrl-] d detach"));
     // …and detaching brings the workspace back as it was (the filter is still there).
-    t.keys(&["C-b", "d"]);
+    t.keys(&["C-]", "d"]);
     t.wait(10, "the workspace again", |scr| {
         scr.contains("1 Agents") && scr.contains("/ash")
     });
@@ -195,6 +197,36 @@ fn the_demo_comes_alive_within_seconds() {
             && scr.contains("Welcome to the demo")
     });
     assert!(scr.contains("Launch checkout"), "the convoys: {scr}");
+    // It stays alive while open: with every agent's work taken away, work is slung again.
+    let hooked = || -> Vec<(String, String)> {
+        s.json_in(&demo, &["agents"])["agents"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some((
+                            x["address"].as_str()?.to_string(),
+                            x["hook"].as_str()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let ledger = demo.join(".gt/ledger.db");
+    let slings = || {
+        sqlite(
+            &ledger,
+            "SELECT count(*) FROM events WHERE event_type = 'slung'",
+        )
+    };
+    for (agent, bead) in hooked() {
+        s.gt_in(&demo, &["--batch", "unsling", &bead, "--agent", &agent]);
+    }
+    let before = slings();
+    wait_for(30, "the open demo to sling more work", || {
+        (slings() != before && !hooked().is_empty()).then_some(())
+    });
     t.keys(&["q"]);
     t.wait(10, "the shell again", |scr| scr.contains("gt exited 0"));
     // The demo's town server is the demo's own; stop it.

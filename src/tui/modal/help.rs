@@ -30,7 +30,7 @@ pub(super) fn key(state: &mut State, key: KeyEvent, scroll: usize) -> Vec<Effect
 const ENTER_DOES: &[(&str, &str)] = &[
     (
         "Agents, Hooks",
-        "attach to the agent's window (detach back with the town's prefix, then d)",
+        "attach to the agent's window; ctrl-] then d detaches back here (the town's tmux prefix is ctrl-], not ctrl-b, so it never steers your own tmux)",
     ),
     (
         "Convoys",

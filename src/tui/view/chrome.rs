@@ -78,7 +78,7 @@ pub fn status_bar(f: &mut Frame, state: &State) {
         }
         room -= w;
         spans.push(Span::styled(format!(" {k} "), t.style(Slot::StatusKey)));
-        spans.push(Span::styled(word.to_string(), t.style(Slot::StatusBar)));
+        spans.push(Span::styled(format!("{word} "), t.style(Slot::StatusBar)));
     }
     f.render_widget(
         Paragraph::new(Line::from(spans)).style(t.style(Slot::StatusBar)),

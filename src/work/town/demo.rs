@@ -398,11 +398,122 @@ pub fn liven(ctx: &mut Ctx) -> Result<Lively> {
             subject: "Welcome to the demo town".into(),
             body: "Everything here is simulated: the agents are gt's simulator, not an AI.\n\
                    Press ? for the keys. s slings a ready bead, m writes mail, a attaches to the\n\
-                   selected agent's window (detach with Ctrl-b d to come back), q quits."
+                   selected agent's window (ctrl-] then d comes back), q quits."
                 .into(),
             priority: Some("high".into()),
             reply_to: None,
         },
     )?;
     Ok(out)
+}
+
+/// New work that keeps arriving while the demo is open, filed in turn.
+const MORE_WORK: &[(&str, &str, &str)] = &[
+    ("Add a loading spinner to search", "webapp", "feature"),
+    ("Explain refunds in the FAQ", "docs_site", "task"),
+    ("Cart badge shows a stale count", "webapp", "bug"),
+    ("Link the API docs from the header", "docs_site", "chore"),
+    ("Remember the last shipping address", "webapp", "feature"),
+    (
+        "Typo sweep in the getting-started page",
+        "docs_site",
+        "chore",
+    ),
+    ("Retry a failed payment once", "webapp", "task"),
+    ("Screenshots for the checkout guide", "docs_site", "task"),
+];
+
+/// How often the open demo looks whether it needs more work.
+pub const KEEP_BUSY_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many agents the demo keeps at work while it is open.
+const KEEP_WORKING: usize = 3;
+
+/// One turn of keeping the demo alive: when fewer than a few agents have work, a ready bead
+/// is slung (or a new one filed, then slung). What it did, if anything.
+pub fn keep_busy(ctx: &mut Ctx, turn: usize) -> Result<Option<String>> {
+    let agents = crate::work::agents::list(&ctx.reader(), None)?;
+    if agents.iter().filter(|a| a.hook.is_some()).count() >= KEEP_WORKING {
+        return Ok(None);
+    }
+    let ready = crate::work::beads::ready(ctx, None, None)?
+        .into_iter()
+        .find(|b| b.issue_type != "epic");
+    let id = match ready {
+        Some(b) => b.id,
+        None => {
+            // Titles come round again; the turn number keeps each one apart.
+            let (title, rig, kind) = MORE_WORK[turn % MORE_WORK.len()];
+            let round = turn / MORE_WORK.len();
+            let title = if round == 0 {
+                title.to_string()
+            } else {
+                format!("{title} (again, #{})", round + 1)
+            };
+            beads::create(
+                ctx,
+                NewBead {
+                    description: Some(format!("Demo work: {title}.")),
+                    title,
+                    issue_type: Some(kind.into()),
+                    priority: Some(2),
+                    labels: Vec::new(),
+                    parent: None,
+                    rig: Some(rig.into()),
+                    assignee: None,
+                },
+            )?
+            .id
+        }
+    };
+    let rig = ctx
+        .rig_for_prefix(crate::ledger::prefix_of(&id))?
+        .map(|r| r.name)
+        .ok_or_else(|| Error::failed(format!("no rig for {id}")))?;
+    let opts = crate::work::sling::SlingOptions {
+        agent: Some(DEMO_RUNTIMES[turn % DEMO_RUNTIMES.len()].0.to_string()),
+        ..Default::default()
+    };
+    let s = crate::work::formulas::sling::sling_item(ctx, &id, &rig, &opts)?;
+    Ok(Some(format!("{} → {}", s.bead, s.agent)))
+}
+
+/// Keeps the demo town busy in the background while it is open; stops when dropped.
+pub struct Keeper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Keeper {
+    /// Every `every`, one `keep_busy` turn on the town at `root` (failures are logged).
+    pub fn start(root: &Path, every: std::time::Duration) -> Keeper {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let root = root.to_path_buf();
+        std::thread::spawn(move || {
+            let mut last = std::time::Instant::now();
+            let mut turn = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                if last.elapsed() < every {
+                    continue;
+                }
+                last = std::time::Instant::now();
+                turn += 1;
+                let done =
+                    crate::work::Ctx::open(&root).and_then(|mut ctx| keep_busy(&mut ctx, turn));
+                match done {
+                    Ok(Some(what)) => tracing::info!(%what, "demo: more work slung"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "demo: keeping busy"),
+                }
+            }
+        });
+        Keeper { stop }
+    }
+}
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
