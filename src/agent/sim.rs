@@ -431,10 +431,15 @@ impl Sim {
         }
         let dir = PathBuf::from("sim-work");
         let file = dir.join(format!("{bead}.md"));
-        let note = format!(
+        let mut note = format!(
             "# {bead}: {title}\n\nThis change was made by the gt simulator agent ({}), not by an AI or a person.\n",
             self.agent
         );
+        // A reviewer's requests, as a real agent would read them from its mail.
+        for asked in review_requests() {
+            say(&format!("(sim) addressing review: {asked}"));
+            note.push_str(&format!("\nAddressed in review: {asked}\n"));
+        }
         if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&file, note)) {
             say(&format!("(sim) could not write {}: {e}", file.display()));
             return None;
@@ -472,6 +477,34 @@ impl Sim {
         }
         None
     }
+}
+
+/// The comments of unread "Changes requested" mail (each read, so it is handled once).
+fn review_requests() -> Vec<String> {
+    let inbox = gt(&["--json", "mail", "inbox", "--unread"]);
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(inbox.stdout.trim()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in v["messages"].as_array().into_iter().flatten() {
+        let subject = m["subject"].as_str().unwrap_or_default();
+        let Some(id) = m["id"]
+            .as_str()
+            .filter(|_| subject.starts_with("Changes requested"))
+        else {
+            continue;
+        };
+        let read = gt(&["--json", "mail", "read", id]);
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(read.stdout.trim()) else {
+            continue;
+        };
+        // The reviewer's words: the body's paragraph after its first line.
+        let body = msg["message"]["body"].as_str().unwrap_or_default();
+        if let Some(comment) = body.split("\n\n").nth(1) {
+            out.push(comment.trim().to_string());
+        }
+    }
+    out
 }
 
 struct GtOutput {

@@ -202,6 +202,15 @@ pub enum Command {
     /// Past sessions of an agent or a bead: what one did (from its transcript), or a
     /// question put to a copy of it (--ask).
     Seance(SeanceArgs),
+    /// What a piece of work changes: an agent's branch, a bead's or a merge request's —
+    /// the files, then the patch.
+    Diff {
+        /// An agent address, a bead or a merge request.
+        target: String,
+        /// Only the files changed and their line counts.
+        #[arg(long)]
+        stat: bool,
+    },
     /// The town at a glance: rigs, agents, convoys, your mail, escalations.
     Status,
     /// Check the town: tmux and git, config, ledger, hooks, worktrees, windows, supervisor files.

@@ -12,6 +12,7 @@ mod costs;
 mod crew;
 mod daemon;
 mod deacon;
+mod diff;
 mod doctor;
 mod done;
 mod escalate;
@@ -222,6 +223,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Costs(a) => costs::costs_cmd(out, session.ctx()?, a),
         Command::Seance(a) => seance::seance_cmd(out, session.ctx()?, a),
         Command::Status => status::status_cmd(out, session.ctx()?),
+        Command::Diff { target, stat } => diff::diff_cmd(out, session.ctx()?, target, stat),
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),

@@ -45,6 +45,51 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
             refinery::reject(ctx, &id, reason.as_deref())?;
             out.line(format!("{id} was rejected; its branch is kept"))
         }
+        MqCmd::Policy { id, policy } => {
+            let p = refinery::review::set_policy(ctx, &id, &policy)?;
+            out.line(match p {
+                Some(refinery::review::Policy::Human) => {
+                    format!("{id}: its work waits for a person's approval after its gates pass")
+                }
+                Some(refinery::review::Policy::Auto) => {
+                    format!("{id}: its work lands when its gates pass")
+                }
+                None => format!("{id}: the rig's merge.review decides again"),
+            })
+        }
+        MqCmd::Approve { id } => {
+            let who = ctx.actor.clone();
+            let a = refinery::review::approve(ctx, &id, &who)?;
+            if out.json {
+                return out.json_ser(&super::json::One::new("approved", &a));
+            }
+            if a.was_waiting {
+                out.line(format!(
+                    "Approved {id}: the refinery lands it after its gates pass on the default branch as it is now"
+                ))
+            } else {
+                out.line(format!(
+                    "Approved {id} ahead of its test: it lands once its gates pass"
+                ))
+            }
+        }
+        MqCmd::SendBack { id, message } => {
+            let who = ctx.actor.clone();
+            let s = refinery::review::send_back(ctx, &id, &message, &who)?;
+            if out.json {
+                return out.json_ser(&super::json::One::new("sent_back", &s));
+            }
+            out.line(format!("Sent {id} back; it will not land"))?;
+            match (&s.returned_to, &s.why_not) {
+                (Some(a), _) => out.line(format!(
+                    "  {} is back on {a}'s hook with your comment (mail {})",
+                    or_dash(s.source_bead.as_deref()),
+                    or_dash(s.mail.as_deref())
+                )),
+                (None, Some(w)) => out.line(format!("  {w}")),
+                (None, None) => Ok(()),
+            }
+        }
     }
 }
 
@@ -94,6 +139,8 @@ fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
         .map(|i| {
             let state = if i.failed {
                 "failed".to_string()
+            } else if i.review.as_deref() == Some(refinery::review::WAITING) {
+                "review".to_string()
             } else if i.status == crate::ledger::Status::InProgress {
                 "merging".to_string()
             } else {
@@ -197,6 +244,15 @@ fn describe(o: &Outcome) -> String {
             _ => format!("{mr} conflicts ({}); the work went back", files.join(", ")),
         },
         Outcome::Failed { mr, reason } => format!("{mr} could not be built: {reason}"),
+        Outcome::AwaitingReview {
+            mr,
+            source_bead,
+            commit,
+        } => format!(
+            "{mr} ({}) passed its gates as {}; it waits for review (`gt diff {mr}`, then `gt mq approve {mr}` or `gt mq send-back {mr} -m \"…\"`)",
+            or_dash(source_bead.as_deref()),
+            refinery::short(commit)
+        ),
         Outcome::Cleaned {
             polecats,
             branches,
@@ -248,6 +304,18 @@ pub enum MqCmd {
         id: String,
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// Review policy of a bead, or of every bead of a convoy: human (wait for approval after
+    /// the gates pass), auto, or default (the rig's merge.review).
+    Policy { id: String, policy: String },
+    /// Let a merge request waiting for review land (after its gates pass again).
+    Approve { id: String },
+    /// Send a merge request back to its polecat with a comment (by mail and on the bead).
+    SendBack {
+        id: String,
+        /// What to change.
+        #[arg(short, long)]
+        message: String,
     },
 }
 

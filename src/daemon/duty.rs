@@ -157,6 +157,10 @@ fn refinery_round(ctx: &mut Ctx, rig: &crate::town::RigConfig, shared: &Shared) 
                     worked = true;
                     failed.push(mr)
                 }
+                Outcome::AwaitingReview { mr, .. } => {
+                    worked = true;
+                    notes.push(format!("{mr} waits for review"))
+                }
                 Outcome::PushFailed { .. } => notes.push("push failed (retried)".to_string()),
                 Outcome::Cleaned { .. } | Outcome::Pushed { .. } => {}
             }

@@ -1,6 +1,7 @@
 //! The only module that touches git: libgit2 for local work, the git CLI for the network.
 
 mod cli;
+mod diff;
 mod error;
 mod inspect;
 mod merge;
@@ -9,6 +10,7 @@ mod watch;
 mod worktree;
 
 pub use cli::{clone_bare, fetch_origin};
+pub use diff::{Change, FileChange, change};
 pub use error::GitError;
 pub use inspect::{
     StaleWorktree, WorktreeFacts, inspect_worktree, prune_worktrees, stale_worktrees, version,

@@ -154,6 +154,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "most merge requests the refinery tests as one batch (bisecting on a red gate); 1: one at a time",
     },
     Setting {
+        key: "merge.review",
+        kind: Kind::Choice(&["auto", "human"]),
+        default: "auto",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "auto: work lands when its gates pass; human: it then waits for `gt mq approve` (a bead's or convoy's label review:human|auto beats this)",
+    },
+    Setting {
         key: "merge.on_conflict",
         kind: Kind::Choice(&["sling", "bead", "send-back"]),
         default: "sling",

@@ -29,6 +29,7 @@ mod properties;
 mod races;
 mod refinery;
 mod refinery_batch;
+mod review;
 mod rig;
 mod runtime_sessions;
 mod runtimes;

@@ -64,10 +64,7 @@ pub(in crate::work) fn work(
     out: &mut Vec<Outcome>,
 ) -> Result<Vec<Landed>> {
     claim(ctx, &members)?;
-    let strategy = match ctx.setting("merge.strategy", Some(rig))?.as_str().as_str() {
-        "merge" => git::Strategy::Merge,
-        _ => git::Strategy::Rebase,
-    };
+    let strategy = strategy(ctx, rig)?;
     let mut run = Run {
         wt: ctx.town.paths.refinery_dir(&rig.name),
         repo: ctx.town.paths.rig_repo(&rig.name),
@@ -84,6 +81,54 @@ pub(in crate::work) fn work(
     };
     run.batch(ctx, rig, members, None)?;
     Ok(run.landed)
+}
+
+/// Builds and gates one merge request that needs a person's approval: green, it waits for
+/// review instead of landing; red, it goes back like any other.
+pub(in crate::work) fn check(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    item: QueueItem,
+    out: &mut Vec<Outcome>,
+) -> Result<()> {
+    claim(ctx, std::slice::from_ref(&item))?;
+    let mut run = Run {
+        wt: ctx.town.paths.refinery_dir(&rig.name),
+        repo: ctx.town.paths.rig_repo(&rig.name),
+        gate_record: gates::gate_record(&ctx.town.paths, &rig.name),
+        strategy: strategy(ctx, rig)?,
+        batch: Vec::new(),
+        bisected: false,
+        out,
+        landed: Vec::new(),
+    };
+    let built = run.build(ctx, rig, vec![item])?;
+    let Some((m, head)) = built.members.first().cloned() else {
+        return Ok(());
+    };
+    if built.head != built.base {
+        git::checkout_clean(&run.wt, &built.head)?;
+        if let Some(f) = gates::run_all(&run.wt, rig, &run.gate_record)? {
+            return run.gate_failed(ctx, &m, f);
+        }
+    }
+    if super::review::hold(ctx, &m, &head, &built.base)? {
+        run.out.push(Outcome::AwaitingReview {
+            mr: m.id.clone(),
+            source_bead: m.source_bead.clone(),
+            commit: head,
+        });
+    }
+    Ok(())
+}
+
+fn strategy(ctx: &Ctx, rig: &RigConfig) -> Result<git::Strategy> {
+    Ok(
+        match ctx.setting("merge.strategy", Some(rig))?.as_str().as_str() {
+            "merge" => git::Strategy::Merge,
+            _ => git::Strategy::Rebase,
+        },
+    )
 }
 
 /// Merge requests left `in_progress` by a refinery that died after moving the default branch:

@@ -15,9 +15,11 @@
 mod batch;
 mod cleanup;
 pub mod conflict;
+pub mod diff;
 pub mod gates;
 mod push;
 mod queue;
+pub mod review;
 
 use super::Ctx;
 use super::beads::{CloseOutcome, close_in};
@@ -81,13 +83,24 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     let waiting = queue(ctx, rig)?;
     let (mut landed, closed) = batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
     let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
-    let next: Vec<QueueItem> = waiting
-        .into_iter()
-        .filter(|i| !i.failed && !closed.contains(&i.id))
-        .take(batch_max)
-        .collect();
+    // Work that needs a person is tested alone and then waits; the rest lands in batches.
+    let mut to_check = None;
+    let mut next: Vec<QueueItem> = Vec::new();
+    for i in waiting {
+        if i.failed || closed.contains(&i.id) || i.review.as_deref() == Some(review::WAITING) {
+            continue;
+        }
+        if review::needs_person(ctx, rig, &i)? {
+            to_check.get_or_insert(i);
+        } else if next.len() < batch_max {
+            next.push(i);
+        }
+    }
     if !next.is_empty() {
         landed.extend(batch::work(ctx, rig, next, &mut out)?);
+    }
+    if let Some(i) = to_check {
+        batch::check(ctx, rig, i, &mut out)?;
     }
     if let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);

@@ -21,6 +21,8 @@ pub struct QueueItem {
     pub failed: bool,
     /// The conflict-resolution bead made for it, if it conflicted.
     pub resolution_bead: Option<String>,
+    /// `review-waiting` (gates passed, a person decides) or `review-approved`.
+    pub review: Option<String>,
     pub created_at: String,
     /// What an interrupted landing was moving the default branch to (crash recovery).
     #[serde(skip)]
@@ -45,6 +47,10 @@ pub(super) fn item(b: &Bead, labels: &[String]) -> QueueItem {
         worker: s("worker"),
         failed: labels.iter().any(|l| l == MERGE_FAILED),
         resolution_bead: s("resolution_bead"),
+        review: labels
+            .iter()
+            .find(|l| *l == super::review::WAITING || *l == super::review::APPROVED)
+            .cloned(),
         created_at: b.created_at.clone(),
         landing: meta["landing"]["commit"].as_str().map(str::to_string),
     }
@@ -116,6 +122,13 @@ pub enum Outcome {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         also_closed: Vec<String>,
     },
+    /// Gates passed; it waits for a person's approval (`gt mq approve` / `send-back`).
+    AwaitingReview {
+        mr: String,
+        source_bead: Option<String>,
+        /// The commit that was built and tested.
+        commit: String,
+    },
     GateFailed {
         mr: String,
         source_bead: Option<String>,
@@ -165,6 +178,7 @@ impl Outcome {
     pub fn merge_request(&self) -> Option<&str> {
         match self {
             Outcome::Merged { mr, .. }
+            | Outcome::AwaitingReview { mr, .. }
             | Outcome::GateFailed { mr, .. }
             | Outcome::Conflict { mr, .. }
             | Outcome::Failed { mr, .. } => Some(mr),
