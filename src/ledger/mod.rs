@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("migrations/006_mail_out_of_export.sql")),
     Migration::Sql(include_str!("migrations/007_sessions_usage.sql")),
     Migration::Sql(include_str!("migrations/008_session_account.sql")),
+    Migration::Sql(include_str!("migrations/009_events_by_type.sql")),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).

@@ -149,6 +149,15 @@ impl<'c> Reader<'c> {
         Ok(out)
     }
 
+    /// The newest `limit` events of one type (any bead), newest first.
+    pub fn events_of_type(&self, event_type: &str, limit: usize) -> R<Vec<Event>> {
+        let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra
+                   FROM events WHERE event_type = ?1 ORDER BY id DESC LIMIT ?2";
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![event_type, limit as i64], event_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The newest event of one type on one bead.
     pub fn last_event(&self, issue_id: &str, event_type: &str) -> R<Option<Event>> {
         let sql = "SELECT id, issue_id, event_type, actor, old_value, new_value, comment, created_at, extra

@@ -11,17 +11,19 @@ pub enum Context {
     Convoys,
     Hooks,
     Mail,
+    Queue,
     Chat,
     Modal,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Agents,
         Context::Convoys,
         Context::Hooks,
         Context::Mail,
+        Context::Queue,
         Context::Chat,
         Context::Modal,
     ];
@@ -34,6 +36,7 @@ impl Context {
             Context::Convoys => "convoys",
             Context::Hooks => "hooks",
             Context::Mail => "mail",
+            Context::Queue => "queue",
             Context::Chat => "chat",
             Context::Modal => "modal",
         }
@@ -91,6 +94,7 @@ actions! {
     FocusMail = "focus-mail": "focus Mail",
     FocusFeed = "focus-feed": "focus Feed",
     FocusAttention = "focus-attention": "focus Attention",
+    FocusQueue = "focus-queue": "focus the Merge queue",
     Zoom = "zoom": "zoom the focused pane (again to restore)",
     Refresh = "refresh": "refresh everything now",
     Up = "up": "move up",
@@ -111,6 +115,9 @@ actions! {
     Nudge = "nudge": "send a line to the selected agent",
     Attach = "attach": "attach to the selected agent's window (detach to come back)",
     NewConvoy = "new-convoy": "make a convoy of the marked beads",
+    Diff = "diff": "show what the selected work changes (files, then the patch)",
+    Approve = "approve": "approve the merge request: it lands once its gates pass",
+    SendBack = "send-back": "send the merge request back to its polecat with a comment",
     Archive = "archive": "archive the selected message",
     MarkUnread = "mark-unread": "mark the selected message unread",
     SwitchIdentity = "switch-identity": "read the mail of another address",

@@ -8,6 +8,7 @@ use crate::ledger::{BeadSummary, TrackedRow};
 use crate::work::convoy::ConvoyView;
 use crate::work::mail::MailItem;
 use crate::work::mail::escalation::EscalationView;
+use crate::work::refinery::board::{QueueRow, QueueState};
 use crate::work::views::attention::{self, Attention};
 use crate::work::views::feed::FeedLine;
 use crate::work::views::snapshot::{
@@ -109,6 +110,19 @@ fn mail(id: &str, from: &str, subject: &str, priority: &'static str, read: bool)
         redirected_from: None,
         note: None,
         body: None,
+    }
+}
+
+fn queue_row(id: &str, state: QueueState, bead: &str, worker: &str, detail: &str) -> QueueRow {
+    QueueRow {
+        id: id.into(),
+        rig: "shop".into(),
+        state,
+        source_bead: Some(bead.into()),
+        worker: Some(worker.into()),
+        branch: format!("polecat/{}/{bead}", worker.rsplit('/').next().unwrap_or("")),
+        detail: detail.into(),
+        updated_at: at(-120),
     }
 }
 
@@ -251,6 +265,36 @@ pub fn busy_town() -> TownSnapshot {
         created_at: at(-900),
         routed: vec![],
     }];
+    let queue = vec![
+        queue_row(
+            "sh-mr3",
+            QueueState::Review,
+            "sh-c3",
+            "shop/polecats/ash",
+            "",
+        ),
+        queue_row(
+            "sh-mr2",
+            QueueState::Failed,
+            "sh-b2",
+            "shop/polecats/birch",
+            "cargo test: test cart::total ... FAILED",
+        ),
+        queue_row(
+            "sh-mr4",
+            QueueState::Queued,
+            "sh-d4",
+            "docs/polecats/dune",
+            "",
+        ),
+        queue_row(
+            "sh-mr1",
+            QueueState::Landed,
+            "sh-a0",
+            "shop/polecats/ash",
+            "as 3f2a9c1d0e",
+        ),
+    ];
     let attention: Vec<Attention> = attention::compute(&attention::Facts {
         now: NOW,
         agents: &agents,
@@ -258,6 +302,7 @@ pub fn busy_town() -> TownSnapshot {
         failed_merges: &[],
         budgets: &[],
         stall_after_secs: 600,
+        reviews: &queue,
     });
     TownSnapshot {
         town: "busy".into(),
@@ -291,6 +336,7 @@ pub fn busy_town() -> TownSnapshot {
         unread: 2,
         feed,
         escalations,
+        queue,
         attention,
         costs: costs(),
         mayor: MayorView {

@@ -55,7 +55,7 @@ pub fn slots(size: (u16, u16), zoomed: bool, focus: PaneId) -> Vec<Slot> {
             slot(mid[0], &[Preview]),
             slot(mid[1], &[Mayor]),
             slot(right[0], &[Convoys]),
-            slot(right[1], &[Hooks]),
+            slot(right[1], &[Hooks, Queue]),
             slot(right[2], &[Mail]),
             slot(right[3], &[Feed]),
         ]
@@ -68,7 +68,7 @@ pub fn slots(size: (u16, u16), zoomed: bool, focus: PaneId) -> Vec<Slot> {
             slot(left[1], &[Attention]),
             slot(mid[0], &[Preview]),
             slot(mid[1], &[Mayor]),
-            slot(cols[2], &[Convoys, Hooks, Mail, Feed]),
+            slot(cols[2], &[Convoys, Hooks, Queue, Mail, Feed]),
         ]
     } else {
         let cols = split(area, Direction::Horizontal, &[42, 58]);
@@ -76,7 +76,10 @@ pub fn slots(size: (u16, u16), zoomed: bool, focus: PaneId) -> Vec<Slot> {
         vec![
             slot(left[0], &[Agents]),
             slot(left[1], &[Attention]),
-            slot(cols[1], &[Preview, Mayor, Convoys, Hooks, Mail, Feed]),
+            slot(
+                cols[1],
+                &[Preview, Mayor, Convoys, Hooks, Queue, Mail, Feed],
+            ),
         ]
     }
 }

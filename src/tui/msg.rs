@@ -22,6 +22,11 @@ pub enum Msg {
         result: Result<String, String>,
         agent: Option<String>,
     },
+    /// A diff was read for the diff view.
+    DiffLoaded {
+        id: u64,
+        result: Result<Box<crate::work::refinery::diff::DiffView>, String>,
+    },
     /// A message was read (and marked read) for the reader.
     MessageLoaded {
         id: u64,
@@ -78,6 +83,20 @@ pub enum Effect {
     AckEscalation {
         id: u64,
         escalation: String,
+    },
+    /// Read what an agent, a bead or a merge request changes.
+    Diff {
+        id: u64,
+        target: String,
+    },
+    Approve {
+        id: u64,
+        mr: String,
+    },
+    SendBack {
+        id: u64,
+        mr: String,
+        comment: String,
     },
     Attach {
         agent: String,

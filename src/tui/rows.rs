@@ -17,6 +17,7 @@ pub enum RowKind {
     Mail(usize),
     Feed(usize),
     Attention(usize),
+    Queue(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +106,20 @@ pub fn row_text(s: &TownSnapshot, kind: &RowKind) -> String {
             .get(*i)
             .map(|a| a.text.clone())
             .unwrap_or_default(),
+        RowKind::Queue(i) => s
+            .queue
+            .get(*i)
+            .map(|q| {
+                format!(
+                    "{} {} {} {} {}",
+                    q.id,
+                    q.state.word(),
+                    q.source_bead.as_deref().unwrap_or(""),
+                    q.worker.as_deref().unwrap_or(""),
+                    q.detail
+                )
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -140,6 +155,12 @@ pub fn rows(state: &State, pane: PaneId) -> Vec<Row> {
                     s.attention[i].kind, s.attention[i].subject
                 )),
                 kind: RowKind::Attention(i),
+            })
+            .collect(),
+        PaneId::Queue => (0..s.queue.len())
+            .map(|i| Row {
+                key: Some(s.queue[i].id.clone()),
+                kind: RowKind::Queue(i),
             })
             .collect(),
         PaneId::Preview | PaneId::Mayor => Vec::new(),

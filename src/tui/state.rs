@@ -22,10 +22,11 @@ pub enum PaneId {
     Mail,
     Feed,
     Attention,
+    Queue,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 8] = [
+    pub const ALL: [PaneId; 9] = [
         PaneId::Agents,
         PaneId::Preview,
         PaneId::Mayor,
@@ -34,6 +35,7 @@ impl PaneId {
         PaneId::Mail,
         PaneId::Feed,
         PaneId::Attention,
+        PaneId::Queue,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +48,7 @@ impl PaneId {
             PaneId::Mail => "Mail",
             PaneId::Feed => "Feed",
             PaneId::Attention => "Attention",
+            PaneId::Queue => "Merge queue",
         }
     }
 
@@ -163,6 +166,17 @@ pub enum Modal {
         scroll: usize,
     },
     ConfirmQuit,
+    /// What a piece of work changes: files, then the patch; a merge request waiting for
+    /// review can be approved or sent back from here.
+    Diff {
+        view: Box<crate::work::refinery::diff::DiffView>,
+        scroll: usize,
+    },
+    /// The comment that goes with sending a merge request back.
+    SendBack {
+        mr: String,
+        input: LineInput,
+    },
     /// An escalation shown in full; Enter acknowledges it.
     Escalation {
         escalation: String,
@@ -197,6 +211,8 @@ impl Modal {
             Modal::Reader { .. } => "Message",
             Modal::ConfirmQuit => "Quit?",
             Modal::Escalation { .. } => "Escalation",
+            Modal::Diff { .. } => "Diff",
+            Modal::SendBack { .. } => "Send back: what should change?",
         }
     }
 
@@ -209,9 +225,10 @@ impl Modal {
             | Modal::Nudge { .. }
             | Modal::NewConvoyTitle { .. }
             | Modal::Identity { .. }
+            | Modal::SendBack { .. }
             | Modal::Compose(_) => true,
             Modal::Help { .. } | Modal::SlingConfirm { .. } | Modal::Reader { .. } => false,
-            Modal::ConfirmQuit | Modal::Escalation { .. } => false,
+            Modal::ConfirmQuit | Modal::Escalation { .. } | Modal::Diff { .. } => false,
         }
     }
 }

@@ -59,6 +59,15 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::DiffLoaded { id, result } => {
+            state.dirty = true;
+            state.inflight.remove(&id);
+            match result {
+                Ok(view) => state.modal = Some(Modal::Diff { view, scroll: 0 }),
+                Err(e) => state.toast(format!("no diff to show: {e}"), true),
+            }
+            Vec::new()
+        }
         Msg::MessageLoaded { id, result } => {
             state.dirty = true;
             state.inflight.remove(&id);
@@ -153,6 +162,7 @@ fn pane_context(p: PaneId) -> Option<Context> {
         PaneId::Convoys => Some(Context::Convoys),
         PaneId::Hooks => Some(Context::Hooks),
         PaneId::Mail => Some(Context::Mail),
+        PaneId::Queue => Some(Context::Queue),
         PaneId::Mayor => Some(Context::Chat),
         PaneId::Preview | PaneId::Feed | PaneId::Attention => None,
     }
@@ -297,6 +307,26 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
         Action::FocusMail => return focus(state, PaneId::Mail),
         Action::FocusFeed => return focus(state, PaneId::Feed),
         Action::FocusAttention => return focus(state, PaneId::Attention),
+        Action::FocusQueue => return focus(state, PaneId::Queue),
+        Action::Diff => return diff_selected(state),
+        Action::Approve => {
+            if let Some(mr) =
+                selected_key(state, PaneId::Queue).filter(|_| focus_pane == PaneId::Queue)
+            {
+                let id = start(state, format!("approving {mr}"));
+                return vec![Effect::Approve { id, mr }];
+            }
+        }
+        Action::SendBack => {
+            if let Some(mr) =
+                selected_key(state, PaneId::Queue).filter(|_| focus_pane == PaneId::Queue)
+            {
+                state.modal = Some(Modal::SendBack {
+                    mr,
+                    input: super::input::LineInput::default(),
+                });
+            }
+        }
         Action::Zoom => state.zoomed = !state.zoomed,
         Action::Refresh => return vec![Effect::Refresh],
         Action::Up => return move_by(state, -1),
@@ -460,6 +490,25 @@ fn send_chat(state: &mut State) -> Vec<Effect> {
     vec![Effect::MayorSay { id, text }]
 }
 
+/// The diff of what the focused pane has selected: a merge request, an agent's branch.
+fn diff_selected(state: &mut State) -> Vec<Effect> {
+    let target = match state.focus {
+        PaneId::Queue => selected_key(state, PaneId::Queue),
+        PaneId::Hooks => selected_key(state, PaneId::Hooks),
+        _ => state.selected_agent(),
+    };
+    match target {
+        Some(target) => {
+            let id = start(state, format!("reading the diff of {target}"));
+            vec![Effect::Diff { id, target }]
+        }
+        None => {
+            state.toast("select an agent or a merge request first", true);
+            Vec::new()
+        }
+    }
+}
+
 fn attach_selected(state: &mut State) -> Vec<Effect> {
     let agent = match state.focus {
         PaneId::Hooks => selected_key(state, PaneId::Hooks),
@@ -491,6 +540,13 @@ fn open(state: &mut State) -> Vec<Effect> {
             let Some(item) = selected_attention(state) else {
                 return Vec::new();
             };
+            if matches!(item.kind, Kind::ReviewWaiting | Kind::FailedMerge) {
+                let id = start(state, format!("reading the diff of {}", item.subject));
+                return vec![Effect::Diff {
+                    id,
+                    target: item.subject,
+                }];
+            }
             if item.kind == Kind::Escalation {
                 // Shown in full first; acknowledging is the dialog's Enter.
                 state.modal = Some(Modal::Escalation {
@@ -511,6 +567,7 @@ fn open(state: &mut State) -> Vec<Effect> {
             Vec::new()
         }
         PaneId::Mayor => send_chat(state),
+        PaneId::Queue => diff_selected(state),
         PaneId::Preview | PaneId::Feed => Vec::new(),
     }
 }

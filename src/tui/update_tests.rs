@@ -47,6 +47,8 @@ fn focus_moves_with_tab_numbers_and_back_tab() {
     chars(&mut s, "8");
     assert_eq!(s.focus, PaneId::Attention);
     press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, PaneId::Queue);
+    press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, PaneId::Agents, "wraps around");
     // A shared slot shows the pane that last had focus.
     let mut small = fixtures::state(fixtures::busy_town(), (80, 24));
@@ -528,4 +530,70 @@ fn pasted_carriage_returns_are_line_breaks() {
     s.focus = PaneId::Mayor;
     update(&mut s, Msg::Paste(pasted.into()));
     assert_eq!(s.chat_input.lines(), ["one", "two", "three"]);
+}
+
+#[test]
+fn the_merge_queue_shows_a_diff_and_approves_or_sends_back() {
+    let mut s = town();
+    chars(&mut s, "9");
+    assert_eq!(s.focus, PaneId::Queue);
+    // Waiting for review first.
+    assert_eq!(selected(&s, PaneId::Queue).as_deref(), Some("sh-mr3"));
+    let fx = press(&mut s, KeyCode::Enter);
+    let [Effect::Diff { id, target }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(target, "sh-mr3");
+    let view = crate::work::refinery::diff::DiffView {
+        target: "sh-mr3".into(),
+        what: "merge request sh-mr3 of sh-c3 (polecat/ash/sh-c3)".into(),
+        rig: "shop".into(),
+        base: "main".into(),
+        head: "abc".into(),
+        merge_request: Some("sh-mr3".into()),
+        review: Some(crate::work::refinery::review::WAITING.into()),
+        uncommitted: None,
+        change: Default::default(),
+    };
+    update(
+        &mut s,
+        Msg::DiffLoaded {
+            id: *id,
+            result: Ok(Box::new(view.clone())),
+        },
+    );
+    assert!(matches!(s.modal, Some(Modal::Diff { .. })));
+    // a approves from the diff view.
+    let fx = chars(&mut s, "a");
+    assert!(
+        matches!(&fx[..], [Effect::Approve { mr, .. }] if mr == "sh-mr3"),
+        "{fx:?}"
+    );
+    assert!(s.modal.is_none());
+    // b asks for the comment, Enter sends it back with it.
+    update(
+        &mut s,
+        Msg::DiffLoaded {
+            id: 99,
+            result: Ok(Box::new(view)),
+        },
+    );
+    chars(&mut s, "b");
+    assert!(matches!(s.modal, Some(Modal::SendBack { .. })));
+    chars(&mut s, "Use the new API");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(&fx[..], [Effect::SendBack { mr, comment, .. }] if mr == "sh-mr3" && comment == "Use the new API"),
+        "{fx:?}"
+    );
+    // From the list itself too.
+    let fx = chars(&mut s, "a");
+    assert!(matches!(&fx[..], [Effect::Approve { .. }]), "{fx:?}");
+    // A review waiting is in Attention, and Enter there opens its diff.
+    assert!(
+        s.snapshot
+            .attention
+            .iter()
+            .any(|a| a.kind == crate::work::views::attention::Kind::ReviewWaiting)
+    );
 }

@@ -292,6 +292,33 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             id,
             work::mail::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
         ),
+        Effect::Diff { id, target } => Some(Msg::DiffLoaded {
+            id,
+            result: work::refinery::diff::diff(ctx, &target, true)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        }),
+        Effect::Approve { id, mr } => {
+            let who = ctx.actor.clone();
+            done(
+                id,
+                work::refinery::review::approve(ctx, &mr, &who)
+                    .map(|a| format!("Approved {}: it lands once its gates pass", a.merge_request)),
+            )
+        }
+        Effect::SendBack { id, mr, comment } => {
+            let who = ctx.actor.clone();
+            done(
+                id,
+                work::refinery::review::send_back(ctx, &mr, &comment, &who).map(|s| {
+                    match (&s.returned_to, &s.why_not) {
+                        (Some(a), _) => format!("Sent {mr} back to {a} with your comment"),
+                        (None, Some(w)) => format!("Sent {mr} back: {w}"),
+                        (None, None) => format!("Sent {mr} back"),
+                    }
+                }),
+            )
+        }
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,
     }

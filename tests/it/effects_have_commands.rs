@@ -24,6 +24,9 @@ fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
         Effect::NewConvoy { .. } => Some(&["convoy", "create"]),
         Effect::AckEscalation { .. } => Some(&["escalate", "ack"]),
         Effect::Attach { .. } => Some(&["attach"]),
+        Effect::Diff { .. } => Some(&["diff"]),
+        Effect::Approve { .. } => Some(&["mq", "approve"]),
+        Effect::SendBack { .. } => Some(&["mq", "send-back"]),
     }
 }
 
@@ -81,6 +84,13 @@ fn every_workspace_effect_has_its_cli_command() {
             escalation: t(),
         },
         Effect::Attach { agent: t() },
+        Effect::Diff { id: 1, target: t() },
+        Effect::Approve { id: 1, mr: t() },
+        Effect::SendBack {
+            id: 1,
+            mr: t(),
+            comment: t(),
+        },
     ];
     for e in &all {
         let Some(cmd) = command_for(e) else { continue };

@@ -121,6 +121,7 @@ fn the_witness_verdict_shows_in_agents_and_attention() {
         failed_merges: &[],
         budgets: &[],
         stall_after_secs: 600,
+        reviews: &[],
     });
     assert!(
         snap.attention.iter().any(|i| i
@@ -139,4 +140,55 @@ fn the_witness_verdict_shows_in_agents_and_attention() {
         screen.contains(&format!("holds {hook} but is zombie")),
         "{screen}"
     );
+}
+
+/// A diff of a merge request waiting for review, with a patch of `lines` added lines.
+fn diff_view(lines: usize) -> gt::work::refinery::diff::DiffView {
+    let mut patch = String::from(
+        "diff --git a/src/cart.rs b/src/cart.rs\n--- a/src/cart.rs\n+++ b/src/cart.rs\n@@ -1,3 +1,4 @@\n fn total() {\n-    0\n",
+    );
+    for i in 0..lines {
+        patch.push_str(&format!("+    let item_{i} = price({i}) * count({i});\n"));
+    }
+    gt::work::refinery::diff::DiffView {
+        target: "sh-mr3".into(),
+        what: "merge request sh-mr3 of sh-c3 (polecat/ash/sh-c3)".into(),
+        rig: "shop".into(),
+        base: "main".into(),
+        head: "3f2a9c1d0e".into(),
+        merge_request: Some("sh-mr3".into()),
+        review: Some(gt::work::refinery::review::WAITING.into()),
+        uncommitted: None,
+        change: gt::git::Change {
+            files: vec![gt::git::FileChange {
+                path: "src/cart.rs".into(),
+                insertions: lines,
+                deletions: 1,
+            }],
+            insertions: lines,
+            deletions: 1,
+            patch,
+        },
+    }
+}
+
+#[test]
+fn the_merge_queue_and_the_diff_view_at_two_sizes() {
+    for size in [(80, 24), (160, 45)] {
+        let mut s = fixtures::state(fixtures::busy_town(), size);
+        key(&mut s, '9');
+        let screen = render(&s);
+        assert!(screen.contains("review"), "{screen}");
+        insta::assert_snapshot!(format!("queue_{}x{}", size.0, size.1), screen);
+        update(
+            &mut s,
+            Msg::DiffLoaded {
+                id: 1,
+                result: Ok(Box::new(diff_view(40))),
+            },
+        );
+        let screen = render(&s);
+        assert!(screen.contains("a approve · b send back"), "{screen}");
+        insta::assert_snapshot!(format!("diff_{}x{}", size.0, size.1), screen);
+    }
 }

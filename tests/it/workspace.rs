@@ -313,3 +313,62 @@ fn the_workspace_follows_config_changed_from_a_shell() {
     });
     assert_eq!(agent["runtime"], "after", "{agent}");
 }
+
+#[test]
+fn review_by_keys_send_back_then_approve_and_it_lands() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.ok(&[
+        "--batch",
+        "config",
+        "set",
+        "merge.review",
+        "human",
+        "--rig",
+        "shop",
+    ]);
+    let b = s.create(&["Write the opening hours", "--rig", "shop"]);
+    // The workspace supervises: its refinery tests the work, which then waits for us.
+    let t = open(&s);
+    s.sling_agent(&[&b, "shop"]);
+    t.keys(&["9"]);
+    t.wait(60, "the merge request waiting for review", |scr| {
+        scr.contains("9 Merge queue") && scr.contains("◆ review") && scr.contains(&b)
+    });
+    // Enter: the diff — the file and the patch.
+    t.keys(&["Enter"]);
+    t.wait(10, "the diff view", |scr| {
+        scr.contains("Diff")
+            && scr.contains(&format!("sim-work/{b}.md"))
+            && scr.contains("a approve")
+    });
+    // b: send it back with a comment.
+    t.keys(&["b"]);
+    t.wait(5, "the comment form", |scr| scr.contains("Send back"));
+    t.type_text("Add the Sunday hours");
+    t.keys(&["Enter"]);
+    t.wait(10, "it went back", |scr| {
+        scr.contains("back to shop/polecats/")
+    });
+    // The polecat reads the comment, does the work again, and it waits once more.
+    t.wait(60, "the fixed work waiting for review", |scr| {
+        scr.contains("◆ review") && scr.contains(&b)
+    });
+    t.keys(&["Enter"]);
+    t.wait(10, "the new diff", |scr| {
+        scr.contains("Addressed in review: Add the Sunday hours")
+            || scr.contains("Addressed in review: Add the")
+    });
+    t.keys(&["a"]);
+    t.wait(60, "landed", |scr| scr.contains("✓ landed"));
+    wait_for(30, "the bead closed", || {
+        (s.json(&["show", &b])["bead"]["status"] == "closed").then_some(())
+    });
+    let landed = git(
+        &s.town().join("shop/.repo.git"),
+        &["show", &format!("main:sim-work/{b}.md")],
+    );
+    assert!(
+        landed.contains("Addressed in review: Add the Sunday hours"),
+        "{landed}"
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod compose;
 mod convoy;
+mod diff;
 mod escalation;
 mod help;
 mod identity;
@@ -44,6 +45,8 @@ pub fn key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
         Modal::Help { scroll } => help::key(state, key, scroll),
         Modal::ConfirmQuit => quit::key(state, key, action),
         Modal::Escalation { escalation } => escalation::key(state, key, action, escalation),
+        Modal::Diff { view, scroll } => diff::key(state, key, view, scroll),
+        Modal::SendBack { mr, input } => diff::send_back_key(state, key, action, mr, input),
         Modal::Reader { item, scroll } => reader::key(state, key, spec, item, scroll),
         Modal::SlingBead { picker } => sling::bead_key(state, key, action, picker),
         Modal::SlingTarget {
@@ -85,6 +88,8 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
         Modal::Reader { item, scroll } => reader::body(state, item, scroll),
         Modal::ConfirmQuit => quit::body(state),
         Modal::Escalation { escalation } => escalation::body(state, escalation),
+        Modal::Diff { view, scroll } => diff::body(state, view, scroll),
+        Modal::SendBack { mr, input } => diff::send_back_body(state, mr, input),
     };
     f.render_widget(Clear, area);
     f.render_widget(

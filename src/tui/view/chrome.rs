@@ -124,6 +124,7 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
         PaneId::Agents => &[
             (Context::Agents, Action::Attach, "attach"),
             (Context::Agents, Action::Nudge, "nudge"),
+            (Context::Agents, Action::Diff, "diff"),
         ],
         PaneId::Hooks => &[(Context::Hooks, Action::Attach, "attach")],
         PaneId::Convoys => &[
@@ -144,6 +145,11 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             (Context::Chat, Action::Back, "leave"),
         ],
         PaneId::Attention => &[(Context::Global, Action::Open, "show")],
+        PaneId::Queue => &[
+            (Context::Global, Action::Open, "diff"),
+            (Context::Queue, Action::Approve, "approve"),
+            (Context::Queue, Action::SendBack, "send back"),
+        ],
         PaneId::Preview | PaneId::Feed => &[(Context::Global, Action::Zoom, "zoom")],
     };
     let town: &[(Context, Action, &'static str)] = &[

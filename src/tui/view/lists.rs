@@ -6,6 +6,7 @@ use crate::ledger::Status;
 use crate::tui::rows::{self, Row, RowKind};
 use crate::tui::state::{PaneId, State};
 use crate::tui::theme::Slot;
+use crate::work::refinery::board::{QueueRow, QueueState};
 use crate::work::views::attention::Kind;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -64,6 +65,7 @@ fn empty_text(state: &State, pane: PaneId) -> &'static str {
         PaneId::Mail => "no mail",
         PaneId::Feed => "nothing has happened yet",
         PaneId::Attention => "nothing needs you ✓",
+        PaneId::Queue => "the merge queue is empty",
         PaneId::Preview | PaneId::Mayor => "",
     }
 }
@@ -88,6 +90,18 @@ fn count_text(state: &State, pane: PaneId, rows: &[Row]) -> String {
             }
         }
         PaneId::Convoys => format!("{}", s.convoys.len()),
+        PaneId::Queue => {
+            let review = s
+                .queue
+                .iter()
+                .filter(|q| q.state == QueueState::Review)
+                .count();
+            if review > 0 {
+                format!("{review} to review")
+            } else {
+                String::new()
+            }
+        }
         _ => {
             let n = rows.iter().filter(|r| r.key.is_some()).count();
             if n == 0 { String::new() } else { n.to_string() }
@@ -123,8 +137,42 @@ fn row_line(state: &State, row: &Row, width: usize) -> Line<'static> {
         RowKind::Mail(i) => s.mail.get(*i).map(|m| mail_line(state, m, width)),
         RowKind::Feed(i) => s.feed.get(*i).map(|e| feed_line(state, e, width)),
         RowKind::Attention(i) => s.attention.get(*i).map(|a| attention_line(state, a, width)),
+        RowKind::Queue(i) => s.queue.get(*i).map(|q| queue_line(state, q, width)),
     };
     line.unwrap_or_default()
+}
+
+/// A merge request: its state, what it carries and who made it, and why it failed or what
+/// it landed as.
+fn queue_line(state: &State, q: &QueueRow, width: usize) -> Line<'static> {
+    let (icon, slot) = match q.state {
+        QueueState::Review => ("◆", Slot::Accent),
+        QueueState::Failed => ("⨯", Slot::Failed),
+        QueueState::Testing => ("●", Slot::StateWorking),
+        QueueState::Approved => ("✓", Slot::StateStarting),
+        QueueState::Queued => ("○", Slot::Dim),
+        QueueState::Landed => ("✓", Slot::Delivered),
+    };
+    let who = q
+        .worker
+        .as_deref()
+        .map(|w| w.rsplit('/').next().unwrap_or(w).to_string())
+        .unwrap_or_default();
+    let what = format!(
+        "{} {} {who}{}",
+        q.id,
+        q.source_bead.as_deref().unwrap_or(&q.branch),
+        if q.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", q.detail)
+        }
+    );
+    Line::from(vec![
+        styled(state, format!("{icon} "), slot),
+        styled(state, format!("{:<8} ", q.state.word()), slot),
+        Span::raw(fit(&what, width.saturating_sub(11))),
+    ])
 }
 
 /// A convoy with its progress bar (done, working, to do).
@@ -302,6 +350,7 @@ fn attention_line(
         Kind::Blocked => ("⊘", Slot::StateWaiting),
         Kind::Dead => ("✖", Slot::StateExited),
         Kind::FailedMerge => ("⨯", Slot::Failed),
+        Kind::ReviewWaiting => ("◆", Slot::Accent),
         Kind::Undelivered => ("✉", Slot::Failed),
         Kind::Stalled => ("⏸", Slot::StateStalled),
         Kind::RateLimited => ("⧗", Slot::StateStalled),

@@ -13,6 +13,7 @@
 //! (send back, resolution beads), `cleanup`, `push`.
 
 mod batch;
+pub mod board;
 mod cleanup;
 pub mod conflict;
 pub mod diff;

@@ -20,6 +20,8 @@ pub enum Kind {
     Blocked,
     Dead,
     FailedMerge,
+    /// Green work waits for a person's approval.
+    ReviewWaiting,
     Undelivered,
     Stalled,
     /// Its service refuses it for now (it waits for the limit or another account).
@@ -42,6 +44,8 @@ pub struct Facts<'a> {
     pub failed_merges: &'a [BeadSummary],
     pub budgets: &'a [crate::work::costs::budget::Crossed],
     pub stall_after_secs: i64,
+    /// Merge requests whose gates passed and which wait for a person.
+    pub reviews: &'a [crate::work::refinery::board::QueueRow],
 }
 
 pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
@@ -153,6 +157,21 @@ pub fn compute(f: &Facts<'_>) -> Vec<Attention> {
             text: format!("merge failed: {}", m.title),
         });
     }
+    for q in f
+        .reviews
+        .iter()
+        .filter(|q| q.state == crate::work::refinery::board::QueueState::Review)
+    {
+        out.push(Attention {
+            kind: Kind::ReviewWaiting,
+            subject: q.id.clone(),
+            text: format!(
+                "review waiting: {} ({}) passed its gates; approve or send back",
+                q.source_bead.as_deref().unwrap_or(&q.branch),
+                q.id
+            ),
+        });
+    }
     out.sort_by(|a, b| a.kind.cmp(&b.kind));
     out
 }
@@ -243,6 +262,7 @@ mod tests {
                 over_usd: 0.5,
             }],
             stall_after_secs: 600,
+            reviews: &[],
         });
         let kinds: Vec<(&Kind, &str)> = got.iter().map(|a| (&a.kind, a.subject.as_str())).collect();
         assert_eq!(

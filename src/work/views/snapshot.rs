@@ -87,6 +87,8 @@ pub struct TownSnapshot {
     pub unread: usize,
     pub feed: Vec<FeedLine>,
     pub escalations: Vec<EscalationView>,
+    /// The merge queue: waiting for review, testing, failed, queued, lately landed.
+    pub queue: Vec<crate::work::refinery::board::QueueRow>,
     pub attention: Vec<Attention>,
     /// Tokens and cost per agent and convoy, today's total, used-up budgets.
     pub costs: crate::work::costs::CostSummary,
@@ -168,6 +170,7 @@ struct LedgerPart {
     escalations: Vec<EscalationView>,
     deliveries: HashMap<String, Delivery>,
     failed_merges: Vec<BeadSummary>,
+    queue: Vec<crate::work::refinery::board::QueueRow>,
     /// The last event each agent's runtime reported, by agent bead (read with the rest of
     /// the ledger, not on every refresh).
     events: HashMap<String, crate::work::agents::runtime_events::LastEvent>,
@@ -216,6 +219,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         failed_merges: &lp.failed_merges,
         budgets: &lp.costs.budgets,
         stall_after_secs: crate::work::witness::stall_after_secs(ctx, None).unwrap_or(600),
+        reviews: &lp.queue,
     });
     Ok(TownSnapshot {
         town: ctx.town.config.name.clone(),
@@ -236,6 +240,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         unread: lp.unread.get(&req.identity).copied().unwrap_or(0),
         feed: lp.feed.clone(),
         escalations: lp.escalations.clone(),
+        queue: lp.queue.clone(),
         attention,
         costs: lp.costs.clone(),
         mayor,
@@ -488,6 +493,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         escalations,
         deliveries,
         failed_merges,
+        queue: crate::work::refinery::board::board(ctx)?,
     })
 }
 
