@@ -4,7 +4,9 @@
 //!   event's arrival to the flushed frame;
 //! - idle CPU of the workspace process over 10 s (budget ≤ 2% of a core), its own time and,
 //!   separately, that of the tmux clients it ran;
-//! - frame render time, live and for a 100-agent fixture drawn to an off-screen buffer.
+//! - frame render time, live and for a 100-agent fixture drawn to an off-screen buffer;
+//! - the diff view opened on a 5,000-line patch (budget 50 ms to the first frame): the
+//!   diff read from a real repository, then the view drawn (`BENCH_ONLY=diff` for this alone).
 //!
 //! `cargo bench --bench workspace`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -76,8 +78,110 @@ fn offscreen_render() {
     summary("frame render, 100 agents, off-screen 160×45", us, None);
 }
 
+/// A repository whose branch `feature` adds a 5,000-line file and changes another.
+fn repo_with_big_change(dir: &std::path::Path) {
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .current_dir(dir)
+            .args([
+                "-c",
+                "user.name=b",
+                "-c",
+                "user.email=b@b",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    std::fs::write(dir.join("a.txt"), "one\ntwo\nthree\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    let big: String = (0..5000)
+        .map(|i| format!("let value_{i} = compute({i}) * factor({i}) + offset;\n"))
+        .collect();
+    std::fs::write(dir.join("big.rs"), big).expect("write");
+    std::fs::write(dir.join("a.txt"), "one\n2\nthree\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "big change"]);
+}
+
+fn diff_view_open() {
+    use gt::tui::msg::Msg;
+    use gt::tui::update::update;
+    use gt::tui::{fixtures, view};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let tmp = tempfile::tempdir().expect("tmp");
+    repo_with_big_change(tmp.path());
+    let mut read = Vec::new();
+    let mut drawn = Vec::new();
+    let mut total = Vec::new();
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    for _ in 0..30 {
+        let t = Instant::now();
+        let change = gt::git::change(tmp.path(), "main", "feature", true).expect("diff");
+        let t_read = t.elapsed();
+        assert!(change.patch.lines().count() > 5000);
+        let view = gt::work::refinery::diff::DiffView {
+            target: "bench".into(),
+            what: "bench branch".into(),
+            rig: "bench".into(),
+            base: "main".into(),
+            head: "feature".into(),
+            merge_request: None,
+            review: None,
+            uncommitted: None,
+            change,
+        };
+        let mut state = fixtures::state(fixtures::busy_town(), (160, 45));
+        let t2 = Instant::now();
+        update(
+            &mut state,
+            Msg::DiffLoaded {
+                id: 1,
+                result: Ok(Box::new(view)),
+            },
+        );
+        term.draw(|f| view::draw(f, &state)).expect("draw");
+        let t_draw = t2.elapsed();
+        read.push(t_read.as_micros() as u64);
+        drawn.push(t_draw.as_micros() as u64);
+        total.push((t_read + t_draw).as_micros() as u64);
+    }
+    // The floor: git's own command printing the same patch.
+    let mut floor = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        let o = Command::new("git")
+            .current_dir(tmp.path())
+            .args(["--no-pager", "diff", "main...feature"])
+            .output()
+            .expect("git diff");
+        assert!(o.status.success());
+        floor.push(t.elapsed().as_micros() as u64);
+    }
+    summary("floor: `git diff main...feature` (the CLI)", floor, None);
+    summary("diff of a 5,000-line patch read (git)", read, None);
+    summary("diff view drawn, 5,000-line patch", drawn, None);
+    summary(
+        "diff view open → first frame, 5,000 lines",
+        total,
+        Some(50.0),
+    );
+}
+
 fn main() {
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("diff") {
+        diff_view_open();
+        return;
+    }
     offscreen_render();
+    diff_view_open();
 
     let bt = town_with_rigs("gt-bench-ws-", &["bench", "bench2"]);
     let root = bt.tmp.path();
