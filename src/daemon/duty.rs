@@ -12,6 +12,8 @@ pub enum Duty {
     Refinery(String),
     Deacon,
     Watcher,
+    /// Runs `notify.command` when something needs the person.
+    Notifier,
 }
 
 impl Duty {
@@ -21,12 +23,13 @@ impl Duty {
             Duty::Refinery(r) => format!("refinery:{r}"),
             Duty::Deacon => "deacon".into(),
             Duty::Watcher => "watcher".into(),
+            Duty::Notifier => "notifier".into(),
         }
     }
 
     /// The duties a town with these rigs needs.
     pub fn all_for(rigs: &[String]) -> Vec<Duty> {
-        let mut out = vec![Duty::Watcher, Duty::Deacon];
+        let mut out = vec![Duty::Watcher, Duty::Deacon, Duty::Notifier];
         for r in rigs {
             out.push(Duty::Witness(r.clone()));
             out.push(Duty::Refinery(r.clone()));
@@ -40,6 +43,7 @@ impl Duty {
         let rig_name = match self {
             Duty::Watcher => return super::watcher::run(shared),
             Duty::Deacon => return deacon_rounds(shared),
+            Duty::Notifier => return notifier_rounds(shared),
             Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
         };
         let mut ctx = Ctx::open(&shared.root)?;
@@ -65,7 +69,7 @@ impl Duty {
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
                     )
                 }
-                Duty::Watcher | Duty::Deacon => return Ok(()),
+                Duty::Watcher | Duty::Deacon | Duty::Notifier => return Ok(()),
             };
             for w in std::mem::take(&mut ctx.warnings) {
                 tracing::warn!(duty = %name, "{w}");
@@ -94,6 +98,39 @@ fn deacon_rounds(shared: &Shared) -> Result<()> {
     }
     Ok(())
 }
+
+/// Every few seconds: what needs the person, and `notify.command` for what is new (nothing
+/// is looked at while no command is set).
+fn notifier_rounds(shared: &Shared) -> Result<()> {
+    use crate::work::views::{notify, snapshot};
+    let mut ctx = Ctx::open(&shared.root)?;
+    let mut cache = snapshot::Cache::new();
+    let mut notifier = notify::Notifier::default();
+    let mut told = 0usize;
+    while !shared.stopping() {
+        ctx.reload_town()?;
+        let cfg = notify::NotifyConfig::read(&ctx)?;
+        if cfg.command.trim().is_empty() {
+            // Forget what was seen: set later, the command is not flooded with old news.
+            notifier = notify::Notifier::default();
+            shared.ticked("notifier", "no notify.command set".into());
+        } else {
+            let s = snapshot::refresh(&ctx, &mut cache, &snapshot::Request::default())?;
+            if let Some(n) = notifier.observe(&cfg, s.taken_at, &s.attention, &s.feed) {
+                told += 1;
+                if let Err(e) = notify::run_command(&cfg, &n) {
+                    tracing::warn!(duty = "notifier", error = %e, "notify.command failed");
+                }
+            }
+            shared.ticked("notifier", format!("{told} notice(s) sent"));
+        }
+        shared.pause("notifier", Duration::from_secs(NOTIFY_EVERY_SECS));
+    }
+    Ok(())
+}
+
+/// How often the notifier looks.
+const NOTIFY_EVERY_SECS: u64 = 3;
 
 fn deacon_summary(rep: &deacon::DeaconReport) -> String {
     let mut parts = Vec::new();

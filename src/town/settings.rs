@@ -15,6 +15,8 @@ pub enum Kind {
         max: i64,
     },
     Choice(&'static [&'static str]),
+    /// Some of these, comma-separated (`all`, `none`).
+    Set(&'static [&'static str]),
     /// An amount of US dollars, zero or more (0: none set).
     Dollars,
 }
@@ -159,6 +161,44 @@ pub const SETTINGS: &[Setting] = &[
         default: "auto",
         scopes: &[Scope::Rig, Scope::Town],
         help: "auto: work lands when its gates pass; human: it then waits for `gt mq approve` (a bead's or convoy's label review:human|auto beats this)",
+    },
+    Setting {
+        key: "notify.on",
+        kind: Kind::Set(crate::town::settings::NOTIFY_KINDS),
+        default: "all",
+        scopes: &[Scope::Town, Scope::User],
+        help: "what tells you when it needs you (a bell and a desktop notice in the workspace, notify.command from the supervisor): comma-separated, or all, or none",
+    },
+    Setting {
+        key: "notify.bell",
+        kind: Kind::Bool,
+        default: "true",
+        scopes: &[Scope::Town, Scope::User],
+        help: "the open workspace rings the terminal bell when something needs you",
+    },
+    Setting {
+        key: "notify.desktop",
+        kind: Kind::Bool,
+        default: "true",
+        scopes: &[Scope::Town, Scope::User],
+        help: "the open workspace sends a desktop notification (OSC 9 and OSC 777, which terminals show as system notices)",
+    },
+    Setting {
+        key: "notify.command",
+        kind: Kind::Str,
+        default: "",
+        scopes: &[Scope::Town, Scope::User],
+        help: "a command the supervisor runs (sh -c) for each notice; it reads GT_NOTIFY_TITLE, GT_NOTIFY_BODY, GT_NOTIFY_KINDS and the body on stdin",
+    },
+    Setting {
+        key: "notify.min_gap_secs",
+        kind: Kind::Int {
+            min: 0,
+            max: 86_400,
+        },
+        default: "30",
+        scopes: &[Scope::Town, Scope::User],
+        help: "at most one notice this often: what comes up meanwhile is gathered into the next one",
     },
     Setting {
         key: "merge.on_conflict",
@@ -380,6 +420,22 @@ pub fn user_config_path() -> Option<PathBuf> {
     })
 }
 
+/// What can ask for a person's attention by a notice (`notify.on`).
+pub const NOTIFY_KINDS: &[&str] = &[
+    "needs-input",
+    "stalled",
+    "start-failed",
+    "blocked",
+    "dead",
+    "failed-merge",
+    "review-waiting",
+    "escalation",
+    "budget",
+    "rate-limited",
+    "undelivered",
+    "convoy-landed",
+];
+
 /// Parses text into the setting's type (for flags, env and `config set`).
 pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String> {
     match setting.kind {
@@ -406,6 +462,22 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
                 setting.key
             )),
         },
+        Kind::Set(options) => {
+            let t = text.trim();
+            if t == "all" || t == "none" {
+                return Ok(toml::Value::String(t.to_string()));
+            }
+            let parts: Vec<&str> = t.split(',').map(str::trim).collect();
+            match parts.iter().find(|p| !options.contains(p)) {
+                None if !parts.is_empty() => Ok(toml::Value::String(parts.join(","))),
+                bad => Err(format!(
+                    "{} takes some of {} (comma-separated), or all, or none; {:?} is not one",
+                    setting.key,
+                    options.join(", "),
+                    bad.copied().unwrap_or(t)
+                )),
+            }
+        }
         Kind::Choice(options) => {
             if options.contains(&text) {
                 Ok(toml::Value::String(text.to_string()))
@@ -431,6 +503,7 @@ fn check_file_value(
         (setting.kind, value),
         (Kind::Str, toml::Value::String(_))
             | (Kind::Choice(_), toml::Value::String(_))
+            | (Kind::Set(_), toml::Value::String(_))
             | (Kind::Bool, toml::Value::Boolean(_))
             | (Kind::Int { .. }, toml::Value::Integer(_))
             | (

@@ -91,6 +91,21 @@ impl App {
                     Effect::Refresh => {
                         let _ = self.workers.watch.send(WatchCmd::Refresh { full: true });
                     }
+                    Effect::Notify {
+                        title,
+                        body,
+                        bell,
+                        desktop,
+                    } => {
+                        let inside_tmux = std::env::var_os("TMUX").is_some();
+                        let seq =
+                            super::terminal::notice(&title, &body, bell, desktop, inside_tmux);
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        if let Err(e) = out.write_all(seq.as_bytes()).and_then(|()| out.flush()) {
+                            tracing::warn!(error = %e, "could not ring the terminal");
+                        }
+                    }
                     Effect::Attach { agent } => {
                         self.attach(&mut guard, &mut term, &agent).await?;
                         last_draw = Instant::now() - FRAME;

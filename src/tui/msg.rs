@@ -32,6 +32,12 @@ pub enum Msg {
         id: u64,
         result: Result<Box<MailItem>, String>,
     },
+    /// Something needs the person: ring and/or send a desktop notification.
+    Notice {
+        notice: crate::work::views::notify::Notice,
+        bell: bool,
+        desktop: bool,
+    },
     /// Time passed (workspace clock, ms).
     Tick(u64),
 }
@@ -100,6 +106,13 @@ pub enum Effect {
     },
     Attach {
         agent: String,
+    },
+    /// Tell the person through their terminal: the bell, a desktop notification.
+    Notify {
+        title: String,
+        body: String,
+        bell: bool,
+        desktop: bool,
     },
     Quit,
 }

@@ -83,3 +83,76 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// The bytes that tell a person something through their terminal: the bell, and a desktop
+/// notification in the two forms terminals understand (OSC 9: iTerm2, WezTerm, kitty,
+/// Windows Terminal; OSC 777: foot, rxvt, VTE/GNOME). Inside tmux each escape is passed
+/// through to the outer terminal. The text is made inert first: no control character, and no
+/// `;` where OSC 777 separates its fields.
+pub fn notice(title: &str, body: &str, bell: bool, desktop: bool, inside_tmux: bool) -> String {
+    let clean = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (title, body) = (clean(title), clean(body));
+    let wrap = |seq: String| {
+        if inside_tmux {
+            // tmux passes a DCS through (with allow-passthrough) when its ESCs are doubled.
+            format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
+        } else {
+            seq
+        }
+    };
+    let mut out = String::new();
+    if bell {
+        out.push('\x07');
+    }
+    if desktop {
+        let short: String = body.chars().take(200).collect();
+        out.push_str(&wrap(format!("\x1b]9;{title}: {short}\x07")));
+        out.push_str(&wrap(format!(
+            "\x1b]777;notify;{};{}\x07",
+            title.replace(';', ","),
+            short.replace(';', ",")
+        )));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_is_the_bell_and_two_osc_forms_with_inert_text() {
+        let s = notice(
+            "gt: stalled",
+            "ash\x1b]0;pwned\x07 is; stalled\n",
+            true,
+            true,
+            false,
+        );
+        assert!(s.starts_with('\x07'));
+        assert!(
+            s.contains("\x1b]9;gt: stalled: ash ]0;pwned is; stalled\x07"),
+            "{s:?}"
+        );
+        assert!(
+            s.contains("\x1b]777;notify;gt: stalled;ash ]0,pwned is, stalled\x07"),
+            "{s:?}"
+        );
+        // Exactly the escapes gt wrote: the text's own ESC and BEL are gone.
+        assert_eq!(s.matches('\x1b').count(), 2, "{s:?}");
+        assert_eq!(s.matches('\x07').count(), 3, "{s:?}");
+        assert_eq!(notice("t", "b", false, false, false), "");
+        let t = notice("t", "b", false, true, true);
+        assert!(
+            t.starts_with("\x1bPtmux;\x1b\x1b]9;t: b\x07\x1b\\"),
+            "{t:?}"
+        );
+    }
+}

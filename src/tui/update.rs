@@ -77,6 +77,16 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Notice {
+            notice,
+            bell,
+            desktop,
+        } => vec![Effect::Notify {
+            title: notice.title,
+            body: notice.body,
+            bell,
+            desktop,
+        }],
         Msg::Tick(now) => {
             state.now_ms = now;
             let before = state.toasts.len();

@@ -81,12 +81,27 @@ fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     };
     let mut last: Option<Arc<TownSnapshot>> = None;
     let mut last_sent = Instant::now();
+    let mut notifier = work::views::notify::Notifier::default();
     loop {
         if let Err(e) = ctx.follow_town() {
             tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
         }
         match snapshot::refresh(&ctx, &mut cache, &req) {
             Ok(s) => {
+                // Told even when not looking: the bell and a desktop notice, as asked.
+                if let Ok(cfg) = work::views::notify::NotifyConfig::read(&ctx)
+                    && (cfg.bell || cfg.desktop)
+                    && let Some(n) = notifier.observe(&cfg, s.taken_at, &s.attention, &s.feed)
+                    && ui
+                        .send(Msg::Notice {
+                            notice: n,
+                            bell: cfg.bell,
+                            desktop: cfg.desktop,
+                        })
+                        .is_err()
+                {
+                    return;
+                }
                 let changed = last.as_ref().is_none_or(|l| !same(l, &s));
                 if changed || last_sent.elapsed() >= RESEND {
                     let s = Arc::new(s);
@@ -320,7 +335,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             )
         }
         // The app handles these itself.
-        Effect::Refresh | Effect::Attach { .. } | Effect::Quit => None,
+        Effect::Refresh | Effect::Attach { .. } | Effect::Notify { .. } | Effect::Quit => None,
     }
 }
 

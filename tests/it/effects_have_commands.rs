@@ -10,7 +10,7 @@ use gt::tui::msg::Effect;
 /// workspace's own business (redrawing, quitting).
 fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
     match e {
-        Effect::Refresh | Effect::Quit => None,
+        Effect::Refresh | Effect::Quit | Effect::Notify { .. } => None,
         Effect::Sling { .. } => Some(&["sling"]),
         Effect::SendMail { reply_to: None, .. } => Some(&["mail", "send"]),
         Effect::SendMail {

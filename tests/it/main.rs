@@ -25,6 +25,7 @@ mod json_contract;
 mod layering;
 mod mail;
 mod molecule;
+mod notify;
 mod properties;
 mod races;
 mod refinery;

@@ -5,6 +5,7 @@ pub mod agent_row;
 pub mod attention;
 pub mod feed;
 pub mod leaving;
+pub mod notify;
 /// Agents' live states moved to `agents::live` (the witness reads them too).
 pub use super::agents::live;
 pub mod prime;
