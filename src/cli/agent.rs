@@ -35,6 +35,35 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             }
         }
         AgentCmd::Event { kind, dialect } => event(out, session, &kind, dialect.as_deref()),
+        AgentCmd::Stop { agent, force } => {
+            let ctx = session.ctx()?;
+            let s = crate::work::agents::control::stop(ctx, &agent, force)?;
+            if out.json {
+                return out.json_ser(&super::json::One::new("stopped", &s));
+            }
+            let kept = s
+                .hook
+                .as_deref()
+                .map(|h| format!("; {h} stays on its hook"))
+                .unwrap_or_default();
+            out.line(if s.stopped {
+                format!(
+                    "Stopped {}'s session{kept} (`gt agent restart {}` starts it again)",
+                    s.agent, s.agent
+                )
+            } else {
+                format!("{} had no running session{kept}", s.agent)
+            })
+        }
+        AgentCmd::Restart { agent } => {
+            let ctx = session.ctx()?;
+            let who = ctx.actor.clone();
+            let what = crate::work::agents::control::restart_by_person(ctx, &agent, &who)?;
+            if out.json {
+                return out.json(json!({"agent": agent, "restarted": what}));
+            }
+            out.line(format!("{agent}: {what}"))
+        }
         AgentCmd::Usage => {
             use std::io::Read;
             let mut payload = String::new();
@@ -173,6 +202,15 @@ pub enum AgentCmd {
     /// One answer's tokens as the agent's runtime reports them (run by runtimes that keep no
     /// transcript gt can read: OpenCode's plugin), JSON on stdin.
     Usage,
+    /// Stop an agent's session; its hook, worktree and branch are kept.
+    Stop {
+        agent: String,
+        /// Even when a person is attached to its window.
+        #[arg(long)]
+        force: bool,
+    },
+    /// A new session for an agent (stopped or not) on its own worktree, its hook kept.
+    Restart { agent: String },
     /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
     Flush {
         agent: String,

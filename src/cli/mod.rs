@@ -345,3 +345,12 @@ pub(crate) fn parse_line<T: Into<OsString> + Clone>(
     let matches = cmd.try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
 }
+
+/// The command line's grammar (every command, its subcommands and flags), for completion in
+/// the workspace's palette.
+pub fn grammar() -> clap::Command {
+    let mut g = <Cli as clap::CommandFactory>::command();
+    // Global flags (--json, --batch) become every subcommand's own.
+    g.build();
+    g
+}

@@ -337,6 +337,7 @@ pub fn busy_town() -> TownSnapshot {
         feed,
         escalations,
         queue,
+        scheduler_paused: false,
         attention,
         costs: costs(),
         mayor: MayorView {

@@ -614,7 +614,7 @@ mod tests {
             km.resolve(&ctxs, &[k("g")], k("j")),
             Resolution::Action(Action::Down)
         );
-        assert_eq!(km.resolve(&ctxs, &[k("g")], k("x")), Resolution::Unbound);
+        assert_eq!(km.resolve(&ctxs, &[k("g")], k("w")), Resolution::Unbound);
         assert_eq!(km.resolve(&ctxs, &[], k("ctrl-x")), Resolution::Unbound);
         // A stray key that itself starts a chord becomes the new pending chord.
         let (km2, w) = Keymap::parse("[global]\n\"g g\" = \"top\"\n\"x y\" = \"zoom\"\n", "t");

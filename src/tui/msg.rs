@@ -22,6 +22,13 @@ pub enum Msg {
         result: Result<String, String>,
         agent: Option<String>,
     },
+    /// A palette command finished: what it printed, and whether it succeeded.
+    CommandDone {
+        id: u64,
+        command: String,
+        ok: bool,
+        output: String,
+    },
     /// A diff was read for the diff view.
     DiffLoaded {
         id: u64,
@@ -89,6 +96,11 @@ pub enum Effect {
     AckEscalation {
         id: u64,
         escalation: String,
+    },
+    /// Run a gt command typed in the palette (as a child process, no shell).
+    RunCommand {
+        id: u64,
+        line: String,
     },
     /// Read what an agent, a bead or a merge request changes.
     Diff {

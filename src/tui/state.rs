@@ -129,7 +129,20 @@ pub struct Compose {
     pub error: Option<String>,
 }
 
+/// The command palette: the line being typed, the completion chosen, and what the last
+/// command printed.
+#[derive(Default)]
+pub struct Palette {
+    pub input: LineInput,
+    pub selected: usize,
+    /// The command, whether it succeeded, and its output; `running` until it comes back.
+    pub output: Option<(String, bool, String)>,
+    pub running: Option<u64>,
+    pub scroll: usize,
+}
+
 pub enum Modal {
+    Palette(Box<Palette>),
     Help {
         scroll: usize,
     },
@@ -211,6 +224,7 @@ impl Modal {
             Modal::Reader { .. } => "Message",
             Modal::ConfirmQuit => "Quit?",
             Modal::Escalation { .. } => "Escalation",
+            Modal::Palette(_) => "gt command (Tab completes, Enter runs)",
             Modal::Diff { .. } => "Diff",
             Modal::SendBack { .. } => "Send back: what should change?",
         }
@@ -226,6 +240,7 @@ impl Modal {
             | Modal::NewConvoyTitle { .. }
             | Modal::Identity { .. }
             | Modal::SendBack { .. }
+            | Modal::Palette(_)
             | Modal::Compose(_) => true,
             Modal::Help { .. } | Modal::SlingConfirm { .. } | Modal::Reader { .. } => false,
             Modal::ConfirmQuit | Modal::Escalation { .. } | Modal::Diff { .. } => false,

@@ -59,6 +59,26 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::CommandDone {
+            id,
+            command,
+            ok,
+            output,
+        } => {
+            state.dirty = true;
+            state.inflight.remove(&id);
+            match &mut state.modal {
+                Some(Modal::Palette(p)) if p.running == Some(id) => {
+                    p.running = None;
+                    p.output = Some((command, ok, output));
+                }
+                _ => {
+                    let first = output.lines().next().unwrap_or("").to_string();
+                    state.toast(format!("gt {command}: {first}"), !ok);
+                }
+            }
+            vec![Effect::Refresh]
+        }
         Msg::DiffLoaded { id, result } => {
             state.dirty = true;
             state.inflight.remove(&id);
@@ -319,6 +339,87 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
         Action::FocusAttention => return focus(state, PaneId::Attention),
         Action::FocusQueue => return focus(state, PaneId::Queue),
         Action::Diff => return diff_selected(state),
+        Action::Palette => state.modal = Some(Modal::Palette(Box::default())),
+        Action::Details => match selected_bead(state) {
+            Some(b) => return run_in_palette(state, &["show", &b]),
+            None => state.toast(
+                "select a bead, an agent with work, or a merge request",
+                true,
+            ),
+        },
+        Action::EditBead => match selected_bead(state) {
+            // The palette, ready for the fields to change (Tab offers them).
+            Some(b) => prefill_palette(state, &["bead", "update", &b, "--"]),
+            None => state.toast("select a bead, or an agent with work", true),
+        },
+        Action::NewBead => {
+            let rig = state
+                .selected_agent()
+                .and_then(|a| a.split('/').next().map(str::to_string))
+                .filter(|r| state.snapshot.rigs.contains(r))
+                .or_else(|| state.snapshot.rigs.first().cloned());
+            match rig {
+                Some(r) => prefill_palette(
+                    state,
+                    &[
+                        "bead",
+                        "create",
+                        "--rig",
+                        &r,
+                        "--type",
+                        "task",
+                        "--priority",
+                        "2",
+                        "",
+                    ],
+                ),
+                None => prefill_palette(state, &["bead", "create", ""]),
+            }
+        }
+        Action::StopAgent => {
+            if let Some(a) = state.selected_agent() {
+                return run_in_palette(state, &["agent", "stop", &a]);
+            }
+        }
+        Action::RestartAgent => {
+            if let Some(a) = state.selected_agent() {
+                return run_in_palette(state, &["agent", "restart", &a]);
+            }
+        }
+        Action::Unsling => {
+            let agent = state.selected_agent();
+            let hook = agent.as_ref().and_then(|a| {
+                state
+                    .snapshot
+                    .agents
+                    .iter()
+                    .find(|r| &r.address == a)
+                    .and_then(|r| r.hook.clone())
+            });
+            match (agent, hook) {
+                (Some(a), Some(h)) => {
+                    return run_in_palette(state, &["unsling", &h, "--agent", &a]);
+                }
+                _ => state.toast("the selected agent has nothing on its hook", true),
+            }
+        }
+        Action::Mayor => {
+            let verb = if state.snapshot.mayor.running {
+                "stop"
+            } else {
+                "start"
+            };
+            return run_in_palette(state, &["mayor", verb]);
+        }
+        Action::PauseScheduler => {
+            let verb = if state.snapshot.scheduler_paused {
+                "resume"
+            } else {
+                "pause"
+            };
+            return run_in_palette(state, &["scheduler", verb]);
+        }
+        Action::AddRig => prefill_palette(state, &["rig", "add", ""]),
         Action::Approve => {
             if let Some(mr) =
                 selected_key(state, PaneId::Queue).filter(|_| focus_pane == PaneId::Queue)
@@ -498,6 +599,67 @@ fn send_chat(state: &mut State) -> Vec<Effect> {
         state.chat.remove(0);
     }
     vec![Effect::MayorSay { id, text }]
+}
+
+/// The bead behind the selection: a tracked bead or convoy, a hook, an agent's hook, a
+/// merge request's bead.
+fn selected_bead(state: &State) -> Option<String> {
+    let s = &state.snapshot;
+    match state.focus {
+        PaneId::Convoys => selected_key(state, PaneId::Convoys)
+            .map(|k| k.rsplit('/').next().unwrap_or(&k).to_string()),
+        PaneId::Hooks => {
+            let a = selected_key(state, PaneId::Hooks)?;
+            s.hooks.iter().find(|h| h.agent == a)?.bead.clone()
+        }
+        PaneId::Queue => {
+            let mr = selected_key(state, PaneId::Queue)?;
+            let q = s.queue.iter().find(|q| q.id == mr)?;
+            Some(q.source_bead.clone().unwrap_or(mr))
+        }
+        _ => {
+            let a = state.selected_agent()?;
+            s.agents.iter().find(|r| r.address == a)?.hook.clone()
+        }
+    }
+}
+
+/// The palette with a command typed, not yet run (the person finishes it).
+fn prefill_palette(state: &mut State, words: &[&str]) {
+    let line = quoted(words);
+    state.modal = Some(Modal::Palette(Box::new(crate::tui::state::Palette {
+        input: super::input::LineInput::with_text(&line),
+        ..Default::default()
+    })));
+}
+
+/// The palette running `words`, to show what the command printed.
+fn run_in_palette(state: &mut State, words: &[&str]) -> Vec<Effect> {
+    let line = quoted(words);
+    let id = start(state, format!("gt {line}"));
+    state.modal = Some(Modal::Palette(Box::new(crate::tui::state::Palette {
+        input: super::input::LineInput::with_text(&line),
+        running: Some(id),
+        ..Default::default()
+    })));
+    vec![Effect::RunCommand { id, line }]
+}
+
+/// Words as a command line; an empty last word leaves the line open for typing.
+fn quoted(words: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        if w.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        out.push(
+            shlex::try_quote(w)
+                .map(|q| q.into_owned())
+                .unwrap_or_else(|_| w.to_string()),
+        );
+    }
+    out.join(" ")
 }
 
 /// The diff of what the focused pane has selected: a merge request, an agent's branch.

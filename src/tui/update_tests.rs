@@ -597,3 +597,93 @@ fn the_merge_queue_shows_a_diff_and_approves_or_sends_back() {
             .any(|a| a.kind == crate::work::views::attention::Kind::ReviewWaiting)
     );
 }
+
+#[test]
+fn the_palette_completes_runs_and_shows_what_a_command_printed() {
+    let mut s = town();
+    chars(&mut s, ":");
+    assert!(matches!(s.modal, Some(Modal::Palette(_))));
+    chars(&mut s, "mq ap");
+    press(&mut s, KeyCode::Tab);
+    chars(&mut s, "sh-mr3");
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert_eq!(p.input.text(), "mq approve sh-mr3");
+    let fx = press(&mut s, KeyCode::Enter);
+    let [Effect::RunCommand { id, line }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(line, "mq approve sh-mr3");
+    let id = *id;
+    update(
+        &mut s,
+        Msg::CommandDone {
+            id,
+            command: "mq approve sh-mr3".into(),
+            ok: true,
+            output: "Approved sh-mr3".into(),
+        },
+    );
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("the palette stays open with the output");
+    };
+    assert_eq!(
+        p.output.as_ref().map(|o| o.2.as_str()),
+        Some("Approved sh-mr3")
+    );
+    // Something that needs the terminal is refused in words, and nothing runs.
+    press(&mut s, KeyCode::Esc);
+    chars(&mut s, ":");
+    chars(&mut s, "attach shop/polecats/ash");
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert!(
+        p.output
+            .as_ref()
+            .is_some_and(|o| !o.1 && o.2.contains("needs the terminal"))
+    );
+}
+
+#[test]
+fn agent_mayor_scheduler_and_bead_actions_are_keys() {
+    let mut s = town();
+    // The first agent other than the mayor is selected: docs/polecats/dune.
+    let run = |s: &mut State, k: &str| -> String {
+        press(s, KeyCode::Esc);
+        match &chars(s, k)[..] {
+            [Effect::RunCommand { line, .. }] => line.clone(),
+            other => panic!("{k}: {other:?}"),
+        }
+    };
+    assert_eq!(run(&mut s, "x"), "agent stop docs/polecats/dune");
+    assert_eq!(run(&mut s, "R"), "agent restart docs/polecats/dune");
+    assert_eq!(run(&mut s, "u"), "unsling do-d4 --agent docs/polecats/dune");
+    assert_eq!(run(&mut s, "i"), "show do-d4");
+    assert_eq!(run(&mut s, "M"), "mayor stop");
+    assert_eq!(run(&mut s, "P"), "scheduler pause");
+    // A new bead and an edit open the palette ready to finish.
+    press(&mut s, KeyCode::Esc);
+    assert!(chars(&mut s, "+").is_empty());
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert_eq!(
+        p.input.text(),
+        "bead create --rig docs --type task --priority 2 "
+    );
+    press(&mut s, KeyCode::Esc);
+    chars(&mut s, "e");
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert_eq!(p.input.text(), "bead update do-d4 --");
+    press(&mut s, KeyCode::Esc);
+    chars(&mut s, "A");
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert_eq!(p.input.text(), "rig add ");
+}

@@ -307,6 +307,7 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             id,
             work::mail::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
         ),
+        Effect::RunCommand { id, line } => Some(run_command(ctx, id, line)),
         Effect::Diff { id, target } => Some(Msg::DiffLoaded {
             id,
             result: work::refinery::diff::diff(ctx, &target, true)
@@ -336,6 +337,60 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         }
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Notify { .. } | Effect::Quit => None,
+    }
+}
+
+/// How long a palette command may run before it is stopped.
+const COMMAND_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs a palette command: this same gt binary in the town, its words passed as they are
+/// (no shell), what it printed (stdout, then stderr) kept for the palette.
+fn run_command(ctx: &Ctx, id: u64, line: String) -> Msg {
+    let done = |ok: bool, output: String| Msg::CommandDone {
+        id,
+        command: line.clone(),
+        ok,
+        output,
+    };
+    let words = match crate::tui::palette::split(&line) {
+        Ok(w) => w,
+        Err(why) => return done(false, why),
+    };
+    let mut cmd = std::process::Command::new(crate::fsutil::gt_exe());
+    cmd.args(&words)
+        .current_dir(ctx.town.root())
+        .env("NO_COLOR", "1")
+        .env_remove("GT_AGENT");
+    match crate::process::run_within(
+        &mut cmd,
+        None,
+        COMMAND_LIMIT,
+        crate::process::Kill::Group,
+        |_| {},
+    ) {
+        Ok(f) => {
+            let mut text = String::from_utf8_lossy(&f.stdout).into_owned();
+            let err = String::from_utf8_lossy(&f.stderr);
+            if !err.trim().is_empty() {
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                text.push_str(&err);
+            }
+            let text = crate::inert::visible(&text);
+            match f.status {
+                Some(s) if s.success() => done(true, text),
+                Some(s) => done(
+                    false,
+                    format!("{text}(exit status {})", s.code().unwrap_or(-1)),
+                ),
+                None => done(
+                    false,
+                    format!("{text}(stopped after {} s)", COMMAND_LIMIT.as_secs()),
+                ),
+            }
+        }
+        Err(e) => done(false, format!("could not run gt: {e}")),
     }
 }
 

@@ -25,6 +25,8 @@ fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
         Effect::AckEscalation { .. } => Some(&["escalate", "ack"]),
         Effect::Attach { .. } => Some(&["attach"]),
         Effect::Diff { .. } => Some(&["diff"]),
+        // The palette runs gt commands themselves.
+        Effect::RunCommand { .. } => Some(&[]),
         Effect::Approve { .. } => Some(&["mq", "approve"]),
         Effect::SendBack { .. } => Some(&["mq", "send-back"]),
     }
@@ -85,6 +87,7 @@ fn every_workspace_effect_has_its_cli_command() {
         },
         Effect::Attach { agent: t() },
         Effect::Diff { id: 1, target: t() },
+        Effect::RunCommand { id: 1, line: t() },
         Effect::Approve { id: 1, mr: t() },
         Effect::SendBack {
             id: 1,

@@ -463,21 +463,15 @@ fn what_is_meant_for_a_finished_polecat_goes_where_someone_reads_it() {
         (s.agent_view(&agent)["session"] == "idle").then_some(())
     });
 
-    // A nudge to a polecat that ran `gt done` is not pasted to be read by no one: it fails,
-    // saying why.
+    // A nudge to a polecat that ran `gt done` reaches its live session…
     let r = s.gt(&["nudge", &agent, "one more thing"]);
-    assert_ne!(r.code, 0, "{r:?}");
-    assert!(
-        format!("{}{}", r.stdout, r.stderr).contains("has finished its work"),
-        "{r:?}"
-    );
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(
-        !s.sim_received(&agent)
+    assert_eq!(r.code, 0, "{r:?}");
+    wait_for(10, "the nudge in the polecat's session", || {
+        s.sim_received(&agent)
             .iter()
-            .any(|t| t.contains("one more thing")),
-        "the nudge reached the finished polecat"
-    );
+            .any(|t| t.contains("one more thing"))
+            .then_some(())
+    });
     // Mail sent while it waits to land stays in its mailbox for now.
     s.ok(&[
         "mail",
@@ -489,20 +483,30 @@ fn what_is_meant_for_a_finished_polecat_goes_where_someone_reads_it() {
         "the body",
     ]);
 
-    // Landed and removed.
+    // …so when its work lands it is kept (removed, the ✓ would be a message no one reads).
     let landed = crate::common::mq::run_refinery(&s, "rig");
     assert_eq!(
         crate::common::mq::of_kind(&landed, "merged").len(),
         1,
         "{landed:?}"
     );
-    wait_for(30, "the polecat removed", || {
+    let cleaned = crate::common::mq::of_kind(&landed, "cleaned");
+    assert!(
+        cleaned[0]["kept"][0]["reason"]
+            .as_str()
+            .is_some_and(|w| w.contains("was sent a message after it finished")),
+        "{landed:?}"
+    );
+    assert!(
         s.json(&["agents"])["agents"]
-            .as_array()?
+            .as_array()
+            .expect("agents")
             .iter()
-            .all(|a| a["address"] != agent.as_str())
-            .then_some(())
-    });
+            .any(|a| a["address"] == agent.as_str()),
+        "kept"
+    );
+    // Removed by hand once it is done.
+    s.ok(&["--batch", "polecat", "remove", &agent]);
 
     // Its unread mail was kept for the overseer, saying why.
     let kept = overseer_message(&s, "Unread at removal").expect("kept for the overseer");

@@ -334,6 +334,10 @@ fn review_by_keys_send_back_then_approve_and_it_lands() {
     t.wait(60, "the merge request waiting for review", |scr| {
         scr.contains("9 Merge queue") && scr.contains("◆ review") && scr.contains(&b)
     });
+    let first = s.json(&["mq", "list"])["queue"][0]["id"]
+        .as_str()
+        .expect("the waiting merge request")
+        .to_string();
     // Enter: the diff — the file and the patch.
     t.keys(&["Enter"]);
     t.wait(10, "the diff view", |scr| {
@@ -351,7 +355,8 @@ fn review_by_keys_send_back_then_approve_and_it_lands() {
     });
     // The polecat reads the comment, does the work again, and it waits once more.
     t.wait(60, "the fixed work waiting for review", |scr| {
-        scr.contains("◆ review") && scr.contains(&b)
+        scr.lines()
+            .any(|l| l.contains("◆ review") && l.contains(&b) && !l.contains(&first))
     });
     t.keys(&["Enter"]);
     t.wait(10, "the new diff", |scr| {
@@ -371,4 +376,86 @@ fn review_by_keys_send_back_then_approve_and_it_lands() {
         landed.contains("Addressed in review: Add the Sunday hours"),
         "{landed}"
     );
+}
+
+#[test]
+fn the_palette_and_the_keys_act_on_the_town() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("slow", "--busy 600", &[]);
+    let b = s.create(&["Keep busy", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&b, "shop", "--agent", "slow"]);
+    let t = open_unsupervised(&s);
+    t.wait(20, "the agent at work", |scr| scr.contains("working"));
+    let windows = || {
+        s.json(&["agents"])["agents"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|x| x["address"] == agent.as_str())
+                    .map(|x| x["session"].as_str().unwrap_or("").to_string())
+            })
+            .unwrap_or_default()
+    };
+    // x stops the agent's session; its hook stays.
+    t.keys(&["1", "x"]);
+    t.wait(15, "the stop's output", |scr| {
+        scr.contains("Stopped") && scr.contains(&agent)
+    });
+    wait_for(15, "no session", || {
+        (windows() == "no session").then_some(())
+    });
+    assert_eq!(s.json(&["show", &b])["bead"]["status"], "hooked");
+    // R starts it again on its worktree with the same hook.
+    t.keys(&["Escape", "R"]);
+    t.wait(20, "the restart's output", |scr| {
+        scr.contains("restarted in window")
+    });
+    wait_for(20, "a session again", || {
+        (windows() != "no session" && !windows().is_empty()).then_some(())
+    });
+    // + files a bead: the palette, ready for its title.
+    t.keys(&["Escape", "+"]);
+    t.wait(5, "the palette", |scr| {
+        scr.contains("gt bead create --rig shop")
+    });
+    t.type_text("\"Filed from the workspace\"");
+    t.keys(&["Enter"]);
+    t.wait(15, "the bead created", |scr| {
+        scr.contains("✓ gt bead create")
+    });
+    let found = s.sql("SELECT count(*) FROM beads WHERE title = 'Filed from the workspace'");
+    assert_eq!(found, "1");
+    // The palette: Tab completes from the grammar, Enter runs and shows the output.
+    t.keys(&["Escape", ":"]);
+    t.type_text("ready --js");
+    t.keys(&["Tab"]);
+    t.wait(5, "the flag completed", |scr| {
+        scr.contains("gt ready --json")
+    });
+    t.keys(&["Enter"]);
+    t.wait(15, "the command's output", |scr| {
+        scr.contains("✓ gt ready --json") && scr.contains("Filed from the workspace")
+    });
+}
+
+#[test]
+fn a_pasted_text_keeps_its_line_breaks_in_the_mayor_chat() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.ok(&["mayor", "start"]);
+    let t = open(&s);
+    t.keys(&["3"]);
+    // A real terminal sends a pasted line break as a carriage return.
+    t.paste("first line\rsecond line");
+    t.keys(&["Enter"]);
+    let scr = t.wait(20, "the pasted message sent", |scr| {
+        scr.contains("you: first line ⏎ second line")
+    });
+    assert!(!scr.contains("first linesecond line"), "{scr}");
+    // The mayor got both lines.
+    wait_for(20, "the mayor to receive both lines, as two", || {
+        s.sim_received("mayor")
+            .iter()
+            .any(|t| t.contains("first line\nsecond line"))
+            .then_some(())
+    });
 }

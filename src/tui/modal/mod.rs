@@ -9,6 +9,7 @@ mod escalation;
 mod help;
 mod identity;
 mod nudge;
+mod palette;
 mod quit;
 mod reader;
 mod sling;
@@ -42,6 +43,7 @@ pub fn key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
         return Vec::new();
     };
     match modal {
+        Modal::Palette(p) => palette::key(state, key, action, p),
         Modal::Help { scroll } => help::key(state, key, scroll),
         Modal::ConfirmQuit => quit::key(state, key, action),
         Modal::Escalation { escalation } => escalation::key(state, key, action, escalation),
@@ -76,6 +78,7 @@ pub fn key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
 pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
     let t = &state.theme;
     let (area, lines) = match modal {
+        Modal::Palette(p) => palette::body(state, p),
         Modal::Help { scroll } => help::body(state, scroll),
         Modal::SlingBead { picker } => sling::bead_body(state, picker, false),
         Modal::NewConvoyBeads { picker } => sling::bead_body(state, picker, true),

@@ -255,19 +255,6 @@ fn deliver(
         else {
             return Ok(());
         };
-        // A polecat that ran `gt done` takes no more nudges: one pasted now would read as
-        // delivered and be removed with it, unread. (Mail is kept in its mailbox, and goes
-        // to the overseer if still unread when it is removed.)
-        if next.sender != "mail"
-            && let Some(now) = super::find(&ctx.reader(), &info.address)?
-            && let Some(why) = super::departed::finished(&ctx.reader(), &now)?
-        {
-            let why = format!("not delivered: {why}");
-            ctx.write(|tx| {
-                Ok(tx.move_delivery(next.id, &["queued"], "failed", Some(&why), false)?)
-            })?;
-            continue;
-        }
         // The screen may have changed while we waited for the turn.
         if !is_idle(rt, &server.capture(&pane.pane_id, 60)?) {
             continue;
@@ -487,7 +474,23 @@ fn deliver_one(
             let now = server.capture(pane, 60)?;
             if let Some(note) = submitted(rt, &after_paste, &now) {
                 ctx.write(|tx| {
-                    Ok(tx.move_delivery(d.id, &["pasted"], "delivered", note.as_deref(), false)?)
+                    let moved =
+                        tx.move_delivery(d.id, &["pasted"], "delivered", note.as_deref(), false)?;
+                    // A message (not a mail notice) the agent now has: a polecat told
+                    // something after its `gt done` is not removed under it.
+                    if moved
+                        && d.sender != "mail"
+                        && let Some(a) = super::find(&tx.reader(), &d.agent)?
+                    {
+                        tx.record_event(
+                            Some(&a.bead_id),
+                            "agent_told",
+                            None,
+                            Some(serde_json::json!({"delivery": d.id, "sender": d.sender})),
+                            None,
+                        )?;
+                    }
+                    Ok(moved)
                 })?;
                 return Ok(());
             }

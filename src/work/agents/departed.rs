@@ -1,6 +1,7 @@
-//! Agents that finished or are gone, and where what was meant for them goes: a polecat that
-//! ran `gt done` reads nothing more, and a removed one has no mailbox anyone reads. Their
-//! mail goes to the overseer with a note saying why; nudges fail, saying why.
+//! Agents that finished or are gone, and where what was meant for them goes. A removed agent
+//! has no mailbox anyone reads: its unread mail, and mail written to it later (a reply to its
+//! Done mail), goes to the overseer with a note saying why. A polecat that ran `gt done` and
+//! was then sent a message is not removed with its landed work: it may be acting on it.
 
 use super::{AgentInfo, from_bead};
 use crate::Result;
@@ -70,29 +71,35 @@ pub fn why_removed(address: &str, landed: Option<&str>, when: &str) -> String {
     )
 }
 
-/// Why `info` reads nothing more, when it is a polecat that ran `gt done` and has not been
-/// given new work since (it waits for its branch to land and to be removed).
-pub fn finished(r: &Reader<'_>, info: &AgentInfo) -> Result<Option<String>> {
-    if info.role != Role::Polecat || info.hook.is_some() {
-        return Ok(None);
-    }
-    let last = r.events(Some(&info.bead_id), 1)?;
-    let Some(freed) = last
-        .into_iter()
-        .next()
-        .filter(|e| e.event_type == "agent_freed")
-    else {
+/// Why a finished polecat must not be removed yet: a message (not a mail notice — mail
+/// stays in its mailbox and follows it to the overseer) reached its session after it ran
+/// `gt done`, so it may be acting on it. Removing it now would make that ✓ a message no one
+/// reads.
+pub fn told_after_finishing(r: &Reader<'_>, info: &AgentInfo) -> Result<Option<String>> {
+    let (Some(freed), Some(told)) = (
+        r.last_event(&info.bead_id, "agent_freed")?,
+        r.last_event(&info.bead_id, "agent_told")?,
+    ) else {
         return Ok(None);
     };
-    let mr = freed
+    if told.id < freed.id {
+        return Ok(None);
+    }
+    let note: serde_json::Value = told
         .new_value
-        .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
-        .and_then(|v| v["merge_request"].as_str().map(str::to_string));
+        .as_deref()
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let text = note["delivery"]
+        .as_i64()
+        .and_then(|id| r.delivery(id).ok().flatten())
+        .map(|d| d.text.chars().take(60).collect::<String>())
+        .unwrap_or_default();
     Ok(Some(format!(
-        "{} has finished its work (gt done{}) and reads nothing more; it is removed once its branch lands",
+        "{} was sent a message after it finished ({text:?}, from {}); it is kept so it can act on it — `gt polecat remove {}` when it is done",
         info.address,
-        mr.map(|m| format!(", merge request {m}"))
-            .unwrap_or_default()
+        note["sender"].as_str().unwrap_or("someone"),
+        info.address
     )))
 }
 

@@ -110,6 +110,8 @@ pub fn remove_landed(
             a.state,
             a.hook.as_deref().unwrap_or("nothing")
         ))
+    } else if let Some(w) = departed::told_after_finishing(&ctx.reader(), a)? {
+        Some(w)
     } else {
         match &state {
             Err(e) => Some(format!("cannot read {}: {e}", wt.display())),

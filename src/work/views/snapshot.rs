@@ -89,6 +89,8 @@ pub struct TownSnapshot {
     pub escalations: Vec<EscalationView>,
     /// The merge queue: waiting for review, testing, failed, queued, lately landed.
     pub queue: Vec<crate::work::refinery::board::QueueRow>,
+    /// Slings to a rig wait in the scheduler's queue (`gt scheduler pause`).
+    pub scheduler_paused: bool,
     pub attention: Vec<Attention>,
     /// Tokens and cost per agent and convoy, today's total, used-up budgets.
     pub costs: crate::work::costs::CostSummary,
@@ -171,6 +173,7 @@ struct LedgerPart {
     deliveries: HashMap<String, Delivery>,
     failed_merges: Vec<BeadSummary>,
     queue: Vec<crate::work::refinery::board::QueueRow>,
+    scheduler_paused: bool,
     /// The last event each agent's runtime reported, by agent bead (read with the rest of
     /// the ledger, not on every refresh).
     events: HashMap<String, crate::work::agents::runtime_events::LastEvent>,
@@ -241,6 +244,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         feed: lp.feed.clone(),
         escalations: lp.escalations.clone(),
         queue: lp.queue.clone(),
+        scheduler_paused: lp.scheduler_paused,
         attention,
         costs: lp.costs.clone(),
         mayor,
@@ -494,6 +498,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         deliveries,
         failed_merges,
         queue: crate::work::refinery::board::board(ctx)?,
+        scheduler_paused: crate::work::scheduler::is_paused(ctx)?,
     })
 }
 

@@ -133,47 +133,10 @@ fn nudge(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
 /// A fresh session on the agent's own worktree with its hook unchanged. The old window goes
 /// first (a dead one is replaced by `launch`; a live, stuck one is stopped here).
 fn restart(ctx: &mut Ctx, view: &AgentView, why: &str) -> Result<String> {
-    let info = &view.info;
-    let address = Address::parse(&info.address).map_err(Error::Invalid)?;
-    let worktree = info
-        .worktree
-        .clone()
-        .filter(|w| w.is_dir())
-        .ok_or_else(|| {
-            Error::failed(format!(
-                "{}'s worktree is missing; not restarting it (nothing is removed)",
-                info.address
-            ))
-        })?;
-    let hook = info.hook.clone().unwrap_or_default();
-    if view.pane.is_some() && view.exit_status.is_none() {
-        session::stop(ctx, &address, false)?;
-    }
-    let runtime = delivery::runtime_of(ctx, info)?;
-    let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
+    let hook = view.info.hook.clone().unwrap_or_default();
     let topic = format!("restarted by the witness ({why}); {hook} is still on your hook");
-    let resume = crate::work::agents::sessions::resume_args(ctx, info, &runtime)?;
-    let spec = session::StartSpec {
-        address: &address,
-        name: &info.name,
-        cwd: &worktree,
-        runtime: &runtime,
-        bead: Some(&hook),
-        sender: "witness",
-        topic: &topic,
-        repo: repo.as_deref(),
-        resume: &resume,
-    };
-    let l = session::launch(ctx, &spec)?;
-    Ok(format!(
-        "restarted in window {}{}",
-        l.window,
-        if resume.is_empty() {
-            ""
-        } else {
-            ", continuing its conversation"
-        }
-    ))
+    let live = view.pane.is_some() && view.exit_status.is_none();
+    crate::work::agents::control::restart(ctx, &view.info, "witness", &topic, live)
 }
 
 /// Answers a dialog gt may answer, after reading the screen again: the keys go only to the

@@ -87,6 +87,32 @@ impl Terminal {
         }
     }
 
+    /// Text pasted as a terminal pastes it: a bracketed paste when the program asked for
+    /// one, line breaks as carriage returns.
+    pub fn paste(&self, text: &str) {
+        for args in [
+            vec!["set-buffer", "-b", "gt-test-paste", "--", text],
+            vec![
+                "paste-buffer",
+                "-p",
+                "-d",
+                "-r",
+                "-b",
+                "gt-test-paste",
+                "-t",
+                "0",
+            ],
+        ] {
+            let ok = Command::new("tmux")
+                .args(["-L", &self.socket])
+                .args(&args)
+                .status()
+                .expect("tmux");
+            assert!(ok.success(), "{args:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(60));
+    }
+
     /// Text, typed literally.
     pub fn type_text(&self, text: &str) {
         let ok = Command::new("tmux")

@@ -1,0 +1,104 @@
+//! A person's (or the witness's) hand on one agent: stop its session, start it again. Its
+//! hook, worktree and branch stay as they are; only the window changes.
+
+use super::{AgentInfo, delivery, session};
+use crate::agent::Address;
+use crate::work::Ctx;
+use crate::{Error, Result};
+
+/// What `gt agent stop` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stopped {
+    pub agent: String,
+    /// A window was there and was closed.
+    pub stopped: bool,
+    /// Still on its hook (kept).
+    pub hook: Option<String>,
+}
+
+/// Stops the agent's session; its hook, worktree and branch are kept (`gt agent restart`
+/// starts it again). Never a window a person is attached to, unless `force`.
+pub fn stop(ctx: &mut Ctx, address: &str, force: bool) -> Result<Stopped> {
+    let info = super::require(ctx, address)?;
+    let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
+    let stopped = session::stop(ctx, &addr, force)?;
+    ctx.write(|tx| {
+        tx.record_event(
+            Some(&info.bead_id),
+            "agent_stopped",
+            None,
+            Some(serde_json::json!({"agent": info.address, "hook": info.hook})),
+            None,
+        )?;
+        Ok(())
+    })?;
+    Ok(Stopped {
+        agent: info.address,
+        stopped,
+        hook: info.hook,
+    })
+}
+
+/// A fresh session on the agent's own worktree with its hook unchanged (the old window, if
+/// any, goes first when `stop_first`). `topic` is what the new session is told.
+pub fn restart(
+    ctx: &mut Ctx,
+    info: &AgentInfo,
+    sender: &str,
+    topic: &str,
+    stop_first: bool,
+) -> Result<String> {
+    let address = Address::parse(&info.address).map_err(Error::Invalid)?;
+    let worktree = info
+        .worktree
+        .clone()
+        .filter(|w| w.is_dir())
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "{}'s worktree is missing; not restarting it (nothing is removed)",
+                info.address
+            ))
+        })?;
+    if stop_first {
+        session::stop(ctx, &address, false)?;
+    }
+    let runtime = delivery::runtime_of(ctx, info)?;
+    let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
+    let resume = super::sessions::resume_args(ctx, info, &runtime)?;
+    let spec = session::StartSpec {
+        address: &address,
+        name: &info.name,
+        cwd: &worktree,
+        runtime: &runtime,
+        bead: info.hook.as_deref(),
+        sender,
+        topic,
+        repo: repo.as_deref(),
+        resume: &resume,
+    };
+    let l = session::launch(ctx, &spec)?;
+    Ok(format!(
+        "restarted in window {}{}",
+        l.window,
+        if resume.is_empty() {
+            ""
+        } else {
+            ", continuing its conversation"
+        }
+    ))
+}
+
+/// `gt agent restart`: what a person asks for — a new session now, hook kept.
+pub fn restart_by_person(ctx: &mut Ctx, address: &str, who: &str) -> Result<String> {
+    let info = super::require(ctx, address)?;
+    if info.role == crate::agent::Role::Mayor {
+        return Err(Error::invalid(
+            "the mayor is started and stopped with `gt mayor start` / `gt mayor stop`",
+        ));
+    }
+    let topic = match &info.hook {
+        Some(h) => format!("restarted by {who}; {h} is still on your hook"),
+        None => format!("restarted by {who}"),
+    };
+    restart(ctx, &info, who, &topic, true)
+}
