@@ -134,6 +134,9 @@ fn list(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()> {
                 .unwrap_or_default()
         ))?;
     }
+    if items.is_empty() {
+        return out.line("The merge queue is empty.");
+    }
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|i| {

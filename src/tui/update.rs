@@ -667,6 +667,8 @@ fn diff_selected(state: &mut State) -> Vec<Effect> {
     let target = match state.focus {
         PaneId::Queue => selected_key(state, PaneId::Queue),
         PaneId::Hooks => selected_key(state, PaneId::Hooks),
+        // A bead: its merge request, else the branch of whoever works on it.
+        PaneId::Convoys => selected_bead(state),
         _ => state.selected_agent(),
     };
     match target {

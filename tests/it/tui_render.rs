@@ -190,5 +190,16 @@ fn the_merge_queue_and_the_diff_view_at_two_sizes() {
         let screen = render(&s);
         assert!(screen.contains("a approve · b send back"), "{screen}");
         insta::assert_snapshot!(format!("diff_{}x{}", size.0, size.1), screen);
+        // The palette, completing a command.
+        let mut s = fixtures::state(fixtures::busy_town(), size);
+        for c in ":mq ".chars() {
+            key(&mut s, c);
+        }
+        let screen = render(&s);
+        assert!(
+            screen.contains("approve") && screen.contains("send-back"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("palette_{}x{}", size.0, size.1), screen);
     }
 }

@@ -38,6 +38,10 @@ const ENTER_DOES: &[(&str, &str)] = &[
     ),
     ("Mail", "read the message (r replies)"),
     (
+        "Merge queue",
+        "the diff of the merge request; there, a approves it and b sends it back with your comment",
+    ),
+    (
         "Attention",
         "an escalation is shown in full; Enter again acknowledges it (it stops rising), Esc keeps it. Anything else jumps to its agent",
     ),
@@ -84,7 +88,11 @@ const GLOSSARY: &[(&str, &str)] = &[
     ),
     (
         "merge queue",
-        "finished branches waiting to be tested and landed by the refinery",
+        "finished branches waiting to be tested (and, if the rig asks, reviewed) and landed by the refinery",
+    ),
+    (
+        "review",
+        "with merge.review = human, green work waits for your approval (a) or your comment (b)",
     ),
     (
         "refinery",

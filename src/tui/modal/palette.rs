@@ -84,7 +84,7 @@ pub(super) fn body(state: &State, p: &Palette) -> Body {
         Span::styled(text, t.style(Slot::Input)),
     ])];
     let choices = completions(state, p);
-    for (i, c) in choices.iter().take(6).enumerate() {
+    for (i, c) in choices.iter().take(8).enumerate() {
         let slot = if i == p.selected {
             Slot::Selected
         } else {

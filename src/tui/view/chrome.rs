@@ -171,10 +171,12 @@ fn hints(state: &State) -> Vec<(String, &'static str)> {
             out.push((k, word));
         }
     }
-    // Help always shows, even when little else fits.
-    if let Some(i) = out.iter().position(|(_, w)| *w == "help") {
-        let help = out.remove(i);
-        out.insert(0, help);
+    // Help and quit always show, even when little else fits.
+    for (at, word) in [(0, "help"), (1, "quit")] {
+        if let Some(i) = out.iter().position(|(_, w)| *w == word) {
+            let hint = out.remove(i);
+            out.insert(at.min(out.len()), hint);
+        }
     }
     out
 }
