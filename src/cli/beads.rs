@@ -11,6 +11,16 @@ use serde_json::json;
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
     match cmd {
         BeadCmd::Create(a) => create(out, ctx, a),
+        BeadCmd::Tree { id, depth } => {
+            let t = beads::tree::tree(ctx, &id, depth)?;
+            if out.json {
+                return out.json_ser(&super::json::One::new("tree", &t));
+            }
+            for l in t.lines() {
+                out.line(l)?;
+            }
+            Ok(())
+        }
         BeadCmd::Show { id } => show(out, ctx, &id),
         BeadCmd::List(a) => list(out, ctx, a),
         BeadCmd::Update(a) => update(out, ctx, a),
@@ -483,6 +493,13 @@ pub enum BeadCmd {
     Create(CreateArgs),
     /// Show one bead with labels, dependencies and comments.
     Show { id: String },
+    /// A bead with what it depends on and what depends on it, as a tree.
+    Tree {
+        id: String,
+        /// Levels each way (1–5).
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
+    },
     /// List beads (open ones unless --all or --status).
     List(ListArgs),
     /// Change fields of a bead.

@@ -29,6 +29,12 @@ pub enum Msg {
         ok: bool,
         output: String,
     },
+    /// A bead's tree was read: for the details view, or to fill the edit form.
+    TreeLoaded {
+        id: u64,
+        result: Result<Box<crate::work::beads::tree::BeadTree>, String>,
+        edit: bool,
+    },
     /// A diff was read for the diff view.
     DiffLoaded {
         id: u64,
@@ -101,6 +107,22 @@ pub enum Effect {
     RunCommand {
         id: u64,
         line: String,
+    },
+    /// Read a bead with its dependencies (to show it, or to edit it).
+    LoadTree {
+        id: u64,
+        bead: String,
+        edit: bool,
+    },
+    /// Create a bead (`editing` None) or change one.
+    SaveBead {
+        id: u64,
+        editing: Option<String>,
+        title: String,
+        kind: String,
+        priority: String,
+        rig: String,
+        description: String,
     },
     /// Read what an agent, a bead or a merge request changes.
     Diff {

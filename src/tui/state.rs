@@ -129,6 +129,21 @@ pub struct Compose {
     pub error: Option<String>,
 }
 
+/// The fields of the bead form, in order.
+pub const BEAD_FIELDS: [&str; 5] = ["title", "type", "priority", "rig", "description"];
+
+/// A bead being created or edited.
+#[derive(Clone, Default)]
+pub struct BeadForm {
+    /// The bead being edited (None: a new one).
+    pub editing: Option<String>,
+    /// One input per `BEAD_FIELDS` entry.
+    pub fields: [LineInput; 5],
+    pub focus: usize,
+    /// Why the last save failed.
+    pub error: Option<String>,
+}
+
 /// The command palette: the line being typed, the completion chosen, and what the last
 /// command printed.
 #[derive(Default)]
@@ -143,6 +158,12 @@ pub struct Palette {
 
 pub enum Modal {
     Palette(Box<Palette>),
+    BeadForm(Box<BeadForm>),
+    /// A bead with what it depends on and what depends on it.
+    Details {
+        tree: Box<crate::work::beads::tree::BeadTree>,
+        scroll: usize,
+    },
     Help {
         scroll: usize,
     },
@@ -225,6 +246,9 @@ impl Modal {
             Modal::ConfirmQuit => "Quit?",
             Modal::Escalation { .. } => "Escalation",
             Modal::Palette(_) => "gt command (Tab completes, Enter runs)",
+            Modal::BeadForm(f) if f.editing.is_some() => "Edit bead",
+            Modal::BeadForm(_) => "New bead",
+            Modal::Details { .. } => "Bead",
             Modal::Diff { .. } => "Diff",
             Modal::SendBack { .. } => "Send back: what should change?",
         }
@@ -241,9 +265,13 @@ impl Modal {
             | Modal::Identity { .. }
             | Modal::SendBack { .. }
             | Modal::Palette(_)
+            | Modal::BeadForm(_)
             | Modal::Compose(_) => true,
             Modal::Help { .. } | Modal::SlingConfirm { .. } | Modal::Reader { .. } => false,
-            Modal::ConfirmQuit | Modal::Escalation { .. } | Modal::Diff { .. } => false,
+            Modal::ConfirmQuit
+            | Modal::Escalation { .. }
+            | Modal::Diff { .. }
+            | Modal::Details { .. } => false,
         }
     }
 }
@@ -275,6 +303,8 @@ pub struct State {
     /// Messages being sent, kept until they are: a failed send reopens its form, so what
     /// was written is never lost.
     pub outbox: HashMap<u64, Draft>,
+    /// Bead forms being saved, kept to come back with the reason if the save fails.
+    pub bead_drafts: HashMap<u64, BeadForm>,
     pub next_id: u64,
     /// The workspace clock (ms since start), advanced by ticks.
     pub now_ms: u64,
@@ -309,6 +339,7 @@ impl State {
             pending: Vec::new(),
             inflight: HashMap::new(),
             outbox: HashMap::new(),
+            bead_drafts: HashMap::new(),
             next_id: 1,
             now_ms: 0,
             size: (80, 24),

@@ -79,6 +79,20 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::Refresh]
         }
+        Msg::TreeLoaded { id, result, edit } => {
+            state.dirty = true;
+            state.inflight.remove(&id);
+            match result {
+                Ok(tree) if edit => {
+                    state.modal = Some(Modal::BeadForm(Box::new(super::modal::bead::edit_form(
+                        &tree,
+                    ))));
+                }
+                Ok(tree) => state.modal = Some(Modal::Details { tree, scroll: 0 }),
+                Err(e) => state.toast(format!("could not read the bead: {e}"), true),
+            }
+            Vec::new()
+        }
         Msg::DiffLoaded { id, result } => {
             state.dirty = true;
             state.inflight.remove(&id);
@@ -141,6 +155,15 @@ pub fn watch_request(state: &State) -> Request {
 
 fn finished(state: &mut State, id: u64, result: Result<String, String>) {
     let what = state.inflight.remove(&id);
+    if let Some(mut form) = state.bead_drafts.remove(&id)
+        && let Err(e) = &result
+        && state.modal.is_none()
+    {
+        // Not saved: the form comes back as it was, with the reason.
+        form.error = Some(e.clone());
+        state.modal = Some(Modal::BeadForm(Box::new(form)));
+        return;
+    }
     if let Some(draft) = state.outbox.remove(&id)
         && let Err(e) = &result
     {
@@ -340,41 +363,27 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
         Action::FocusQueue => return focus(state, PaneId::Queue),
         Action::Diff => return diff_selected(state),
         Action::Palette => state.modal = Some(Modal::Palette(Box::default())),
-        Action::Details => match selected_bead(state) {
-            Some(b) => return run_in_palette(state, &["show", &b]),
+        Action::Details | Action::EditBead => match selected_bead(state) {
+            Some(bead) => {
+                let edit = a == Action::EditBead;
+                let id = start(state, format!("reading {bead}"));
+                return vec![Effect::LoadTree { id, bead, edit }];
+            }
             None => state.toast(
                 "select a bead, an agent with work, or a merge request",
                 true,
             ),
-        },
-        Action::EditBead => match selected_bead(state) {
-            // The palette, ready for the fields to change (Tab offers them).
-            Some(b) => prefill_palette(state, &["bead", "update", &b, "--"]),
-            None => state.toast("select a bead, or an agent with work", true),
         },
         Action::NewBead => {
             let rig = state
                 .selected_agent()
                 .and_then(|a| a.split('/').next().map(str::to_string))
                 .filter(|r| state.snapshot.rigs.contains(r))
-                .or_else(|| state.snapshot.rigs.first().cloned());
-            match rig {
-                Some(r) => prefill_palette(
-                    state,
-                    &[
-                        "bead",
-                        "create",
-                        "--rig",
-                        &r,
-                        "--type",
-                        "task",
-                        "--priority",
-                        "2",
-                        "",
-                    ],
-                ),
-                None => prefill_palette(state, &["bead", "create", ""]),
-            }
+                .or_else(|| state.snapshot.rigs.first().cloned())
+                .unwrap_or_default();
+            state.modal = Some(Modal::BeadForm(Box::new(super::modal::bead::new_form(
+                &rig,
+            ))));
         }
         Action::StopAgent => {
             if let Some(a) = state.selected_agent() {

@@ -661,25 +661,49 @@ fn agent_mayor_scheduler_and_bead_actions_are_keys() {
     assert_eq!(run(&mut s, "x"), "agent stop docs/polecats/dune");
     assert_eq!(run(&mut s, "R"), "agent restart docs/polecats/dune");
     assert_eq!(run(&mut s, "u"), "unsling do-d4 --agent docs/polecats/dune");
-    assert_eq!(run(&mut s, "i"), "show do-d4");
     assert_eq!(run(&mut s, "M"), "mayor stop");
     assert_eq!(run(&mut s, "P"), "scheduler pause");
-    // A new bead and an edit open the palette ready to finish.
+    // Details and edit read the bead (with its dependencies) first.
     press(&mut s, KeyCode::Esc);
-    assert!(chars(&mut s, "+").is_empty());
-    let Some(Modal::Palette(p)) = &s.modal else {
-        panic!("no palette");
-    };
-    assert_eq!(
-        p.input.text(),
-        "bead create --rig docs --type task --priority 2 "
+    assert!(
+        matches!(&chars(&mut s, "i")[..], [Effect::LoadTree { bead, edit: false, .. }] if bead == "do-d4")
     );
-    press(&mut s, KeyCode::Esc);
-    chars(&mut s, "e");
-    let Some(Modal::Palette(p)) = &s.modal else {
-        panic!("no palette");
+    assert!(
+        matches!(&chars(&mut s, "e")[..], [Effect::LoadTree { bead, edit: true, .. }] if bead == "do-d4")
+    );
+    // A new bead: the form, in the selected agent's rig; Tab moves, Ctrl-S saves.
+    assert!(chars(&mut s, "+").is_empty());
+    let Some(Modal::BeadForm(f)) = &s.modal else {
+        panic!("no form");
     };
-    assert_eq!(p.input.text(), "bead update do-d4 --");
+    assert_eq!(f.fields[3].text(), "docs");
+    chars(&mut s, "Write the FAQ");
+    for _ in 0..4 {
+        press(&mut s, KeyCode::Tab);
+    }
+    chars(&mut s, "Cover refunds");
+    let fx = ctrl(&mut s, 's');
+    assert!(
+        matches!(&fx[..], [Effect::SaveBead { editing: None, title, rig, kind, priority, description, .. }]
+            if title == "Write the FAQ" && rig == "docs" && kind == "task" && priority == "2" && description == "Cover refunds"),
+        "{fx:?}"
+    );
+    // Not saved: the form comes back with the reason.
+    let [Effect::SaveBead { id, .. }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    update(
+        &mut s,
+        Msg::Done {
+            id: *id,
+            result: Err("priority must be 0–4".into()),
+        },
+    );
+    let Some(Modal::BeadForm(f)) = &s.modal else {
+        panic!("the form is back");
+    };
+    assert_eq!(f.error.as_deref(), Some("priority must be 0–4"));
+    assert_eq!(f.fields[0].text(), "Write the FAQ");
     press(&mut s, KeyCode::Esc);
     chars(&mut s, "A");
     let Some(Modal::Palette(p)) = &s.modal else {

@@ -308,6 +308,25 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
             work::mail::escalation::ack(ctx, &escalation).map(|e| format!("Acknowledged {}", e.id)),
         ),
         Effect::RunCommand { id, line } => Some(run_command(ctx, id, line)),
+        Effect::LoadTree { id, bead, edit } => Some(Msg::TreeLoaded {
+            id,
+            result: work::beads::tree::tree(ctx, &bead, 2)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+            edit,
+        }),
+        Effect::SaveBead {
+            id,
+            editing,
+            title,
+            kind,
+            priority,
+            rig,
+            description,
+        } => done(
+            id,
+            save_bead(ctx, editing, title, kind, priority, rig, description),
+        ),
         Effect::Diff { id, target } => Some(Msg::DiffLoaded {
             id,
             result: work::refinery::diff::diff(ctx, &target, true)
@@ -337,6 +356,53 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         }
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Notify { .. } | Effect::Quit => None,
+    }
+}
+
+/// Creates or changes a bead from the workspace's form, through the same use cases as
+/// `gt bead create` and `gt bead update`.
+fn save_bead(
+    ctx: &mut Ctx,
+    editing: Option<String>,
+    title: String,
+    kind: String,
+    priority: String,
+    rig: String,
+    description: String,
+) -> crate::Result<String> {
+    let priority = work::beads::parse_priority(&priority)?;
+    let kind = Some(kind).filter(|k| !k.is_empty());
+    match editing {
+        None => {
+            let b = work::beads::create(
+                ctx,
+                work::beads::NewBead {
+                    title,
+                    description: Some(description).filter(|d| !d.is_empty()),
+                    issue_type: kind,
+                    priority: Some(priority),
+                    labels: Vec::new(),
+                    parent: None,
+                    rig: Some(rig).filter(|r| !r.is_empty()),
+                    assignee: None,
+                },
+            )?;
+            Ok(format!("Created {} \"{}\"", b.id, b.title))
+        }
+        Some(id) => {
+            let (b, _) = work::beads::update(
+                ctx,
+                &id,
+                work::beads::BeadPatch {
+                    title: Some(title),
+                    description: Some(description),
+                    issue_type: kind,
+                    priority: Some(priority),
+                    ..Default::default()
+                },
+            )?;
+            Ok(format!("Saved {} \"{}\"", b.id, b.title))
+        }
     }
 }
 

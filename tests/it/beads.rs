@@ -386,3 +386,35 @@ fn ties_within_one_second_keep_creation_order_even_with_a_limit() {
         vec!["zz-5".to_string(), "zz-4".into()]
     );
 }
+
+#[test]
+fn a_bead_tree_shows_both_directions_a_few_levels_deep() {
+    let s = Sandbox::with_town();
+    let a = s.create(&["Design the API"]);
+    let b = s.create(&["Build the API"]);
+    let c = s.create(&["Document the API"]);
+    s.ok(&["--batch", "bead", "dep", "add", &b, &a]);
+    s.ok(&["--batch", "bead", "dep", "add", &c, &b]);
+    let t = s.json(&["bead", "tree", &a])["tree"].clone();
+    assert_eq!(t["depends_on"], serde_json::json!([]), "{t}");
+    assert_eq!(t["depended_on_by"][0]["id"], b.as_str(), "{t}");
+    assert_eq!(
+        t["depended_on_by"][0]["children"][0]["id"],
+        c.as_str(),
+        "{t}"
+    );
+    // One level only when asked.
+    let one = s.json(&["bead", "tree", &a, "--depth", "1"])["tree"].clone();
+    assert_eq!(one["depended_on_by"][0]["children"], serde_json::json!([]));
+    let text = s.ok(&["bead", "tree", &c]).stdout;
+    assert!(text.contains("depends on:"), "{text}");
+    assert!(
+        text.contains(&format!("└─ blocks {b} [open] Build the API")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("   └─ blocks {a} [open] Design the API")),
+        "{text}"
+    );
+    assert_eq!(s.gt(&["bead", "tree", "hq-nosuch"]).code, 2);
+}

@@ -25,6 +25,11 @@ fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
         Effect::AckEscalation { .. } => Some(&["escalate", "ack"]),
         Effect::Attach { .. } => Some(&["attach"]),
         Effect::Diff { .. } => Some(&["diff"]),
+        Effect::LoadTree { .. } => Some(&["bead", "tree"]),
+        Effect::SaveBead { editing: None, .. } => Some(&["bead", "create"]),
+        Effect::SaveBead {
+            editing: Some(_), ..
+        } => Some(&["bead", "update"]),
         // The palette runs gt commands themselves.
         Effect::RunCommand { .. } => Some(&[]),
         Effect::Approve { .. } => Some(&["mq", "approve"]),
@@ -88,6 +93,29 @@ fn every_workspace_effect_has_its_cli_command() {
         Effect::Attach { agent: t() },
         Effect::Diff { id: 1, target: t() },
         Effect::RunCommand { id: 1, line: t() },
+        Effect::LoadTree {
+            id: 1,
+            bead: t(),
+            edit: false,
+        },
+        Effect::SaveBead {
+            id: 1,
+            editing: None,
+            title: t(),
+            kind: t(),
+            priority: t(),
+            rig: t(),
+            description: t(),
+        },
+        Effect::SaveBead {
+            id: 1,
+            editing: Some(t()),
+            title: t(),
+            kind: t(),
+            priority: t(),
+            rig: t(),
+            description: t(),
+        },
         Effect::Approve { id: 1, mr: t() },
         Effect::SendBack {
             id: 1,

@@ -413,18 +413,41 @@ fn the_palette_and_the_keys_act_on_the_town() {
     wait_for(20, "a session again", || {
         (windows() != "no session" && !windows().is_empty()).then_some(())
     });
-    // + files a bead: the palette, ready for its title.
+    // + files a bead: the form (title, type, priority, rig, description).
     t.keys(&["Escape", "+"]);
-    t.wait(5, "the palette", |scr| {
-        scr.contains("gt bead create --rig shop")
+    t.wait(5, "the form", |scr| {
+        scr.contains("New bead") && scr.contains("description")
     });
-    t.type_text("\"Filed from the workspace\"");
-    t.keys(&["Enter"]);
-    t.wait(15, "the bead created", |scr| {
-        scr.contains("✓ gt bead create")
+    t.type_text("Filed from the workspace");
+    t.keys(&["Tab", "Tab", "BSpace"]);
+    t.type_text("1");
+    t.keys(&["Tab", "Tab"]);
+    t.type_text("With a description");
+    t.keys(&["C-s"]);
+    t.wait(15, "the bead created", |scr| scr.contains("Created"));
+    let row = s.sql(
+        "SELECT priority || '|' || description FROM beads WHERE title = 'Filed from the workspace'",
+    );
+    assert_eq!(row, "1|With a description");
+    // It depends on the busy bead; i shows the tree from the busy agent's side.
+    let new = s.sql("SELECT id FROM beads WHERE title = 'Filed from the workspace'");
+    s.ok(&["--batch", "bead", "dep", "add", &new, &b]);
+    t.keys(&["1", "i"]);
+    t.wait(15, "the bead's tree", |scr| {
+        scr.contains("depended on by:")
+            && scr.contains(&new)
+            && scr.contains("Filed from the workspace")
     });
-    let found = s.sql("SELECT count(*) FROM beads WHERE title = 'Filed from the workspace'");
-    assert_eq!(found, "1");
+    // e from there edits it: the title changes.
+    t.keys(&["e"]);
+    t.wait(5, "the edit form", |scr| {
+        scr.contains("Edit bead") && scr.contains("Keep busy")
+    });
+    t.keys(&["End"]);
+    t.type_text(" now");
+    t.keys(&["C-s"]);
+    t.wait(15, "saved", |scr| scr.contains("Saved"));
+    assert_eq!(s.json(&["show", &b])["bead"]["title"], "Keep busy now");
     // The palette: Tab completes from the grammar, Enter runs and shows the output.
     t.keys(&["Escape", ":"]);
     t.type_text("ready --js");

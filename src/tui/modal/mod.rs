@@ -2,6 +2,7 @@
 //! and convoy pickers, compose, nudge, identity, the mail reader, quit confirmation. Here:
 //! the dispatch on the open modal and what the dialogs share (frame, inputs, pickers).
 
+pub mod bead;
 pub mod compose;
 mod convoy;
 mod diff;
@@ -44,6 +45,8 @@ pub fn key(state: &mut State, key: KeyEvent, spec: KeySpec) -> Vec<Effect> {
     };
     match modal {
         Modal::Palette(p) => palette::key(state, key, action, p),
+        Modal::BeadForm(f) => bead::form_key(state, key, action, f),
+        Modal::Details { tree, scroll } => bead::details_key(state, key, tree, scroll),
         Modal::Help { scroll } => help::key(state, key, scroll),
         Modal::ConfirmQuit => quit::key(state, key, action),
         Modal::Escalation { escalation } => escalation::key(state, key, action, escalation),
@@ -79,6 +82,8 @@ pub fn draw(f: &mut Frame, state: &State, modal: &Modal) {
     let t = &state.theme;
     let (area, lines) = match modal {
         Modal::Palette(p) => palette::body(state, p),
+        Modal::BeadForm(f) => bead::form_body(state, f),
+        Modal::Details { tree, scroll } => bead::details_body(state, tree, scroll),
         Modal::Help { scroll } => help::body(state, scroll),
         Modal::SlingBead { picker } => sling::bead_body(state, picker, false),
         Modal::NewConvoyBeads { picker } => sling::bead_body(state, picker, true),

@@ -3,6 +3,7 @@
 pub mod merge_request;
 pub mod queue;
 pub mod tracking;
+pub mod tree;
 
 use super::Ctx;
 use crate::ledger::{
