@@ -107,23 +107,36 @@ fn notifier_rounds(shared: &Shared) -> Result<()> {
     let mut cache = snapshot::Cache::new();
     let mut notifier = notify::Notifier::default();
     let mut told = 0usize;
+    let mut failed = 0usize;
     while !shared.stopping() {
-        ctx.reload_town()?;
-        let cfg = notify::NotifyConfig::read(&ctx)?;
-        if cfg.command.trim().is_empty() {
-            // Forget what was seen: set later, the command is not flooded with old news.
-            notifier = notify::Notifier::default();
-            shared.ticked("notifier", "no notify.command set".into());
-        } else {
+        // A round that cannot read the town is logged and tried again: restarting the duty
+        // would forget what was already told, and what came up meanwhile would go untold.
+        let mut round = || -> Result<Option<(notify::NotifyConfig, notify::Notice)>> {
+            ctx.reload_town()?;
+            let cfg = notify::NotifyConfig::read(&ctx)?;
+            if cfg.command.trim().is_empty() {
+                return Ok(None);
+            }
             let s = snapshot::refresh(&ctx, &mut cache, &snapshot::Request::default())?;
-            if let Some(n) = notifier.observe(&cfg, s.taken_at, &s.attention, &s.feed) {
-                told += 1;
-                if let Err(e) = notify::run_command(&cfg, &n) {
+            Ok(notifier
+                .observe(&cfg, s.taken_at, &s.attention, &s.feed)
+                .map(|n| (cfg, n)))
+        };
+        match round() {
+            Ok(Some((cfg, n))) => match notify::run_command(&cfg, &n) {
+                Ok(()) => told += 1,
+                Err(e) => {
+                    failed += 1;
                     tracing::warn!(duty = "notifier", error = %e, "notify.command failed");
                 }
-            }
-            shared.ticked("notifier", format!("{told} notice(s) sent"));
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!(duty = "notifier", error = %e, "could not look at the town"),
         }
+        shared.ticked(
+            "notifier",
+            format!("{told} notice(s) sent, {failed} failed"),
+        );
         shared.pause("notifier", Duration::from_secs(NOTIFY_EVERY_SECS));
     }
     Ok(())

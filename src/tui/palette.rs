@@ -16,6 +16,8 @@ const NEEDS_A_TERMINAL: &[&[&str]] = &[
     &["daemon", "run"],
     &["agent", "sim"],
     &["mayor", "attach"],
+    &["crew", "at"],
+    &["crew", "attach"],
 ];
 
 /// The words of a command line, as a shell would split them (quotes, backslashes) — but no
@@ -32,8 +34,10 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
     if words.is_empty() {
         return Err("type a gt command after `gt`".into());
     }
+    // The command path, global flags in front of it left out (`--json attach x`).
+    let path: Vec<&String> = words.iter().filter(|w| !w.starts_with('-')).collect();
     for bad in NEEDS_A_TERMINAL {
-        if words.len() >= bad.len() && words[..bad.len()].iter().zip(*bad).all(|(a, b)| a == b) {
+        if path.len() >= bad.len() && path[..bad.len()].iter().zip(*bad).all(|(a, b)| a == b) {
             return Err(format!(
                 "`gt {}` needs the terminal itself; run it from a shell",
                 bad.join(" ")
@@ -158,6 +162,8 @@ mod tests {
             ["show", "$(rm", "-rf", "/)", ";", "ls"]
         );
         assert!(split("attach shop/polecats/ash").is_err());
+        assert!(split("--json attach shop/polecats/ash").is_err());
+        assert!(split("crew at shop/crew/max").is_err());
         assert!(split("feed --follow").is_err());
         assert!(split("show \"open").is_err());
         assert!(split("   ").is_err());

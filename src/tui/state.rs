@@ -142,6 +142,8 @@ pub struct BeadForm {
     pub focus: usize,
     /// Why the last save failed.
     pub error: Option<String>,
+    /// The fields as loaded, when editing (only what differs is saved).
+    pub original: Option<[String; 5]>,
 }
 
 /// The command palette: the line being typed, the completion chosen, and what the last

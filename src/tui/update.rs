@@ -413,12 +413,13 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::Mayor => {
+            // Typed, not run: Enter confirms what the (maybe stale) view suggests.
             let verb = if state.snapshot.mayor.running {
                 "stop"
             } else {
                 "start"
             };
-            return run_in_palette(state, &["mayor", verb]);
+            prefill_palette(state, &["mayor", verb]);
         }
         Action::PauseScheduler => {
             let verb = if state.snapshot.scheduler_paused {
@@ -426,7 +427,7 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             } else {
                 "pause"
             };
-            return run_in_palette(state, &["scheduler", verb]);
+            prefill_palette(state, &["scheduler", verb]);
         }
         Action::AddRig => prefill_palette(state, &["rig", "add", ""]),
         Action::Approve => {

@@ -75,6 +75,17 @@ fn same(a: &TownSnapshot, b: &TownSnapshot) -> bool {
 
 fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut cache = Cache::new();
+    snapshot_loop(&mut ctx, &mut cache, rx, ui);
+    // The workspace is closing: windows sized to its panes get their own size back.
+    snapshot::release_views(&ctx, &mut cache);
+}
+
+fn snapshot_loop(
+    ctx: &mut Ctx,
+    cache: &mut Cache,
+    rx: Receiver<WatchCmd>,
+    ui: UnboundedSender<Msg>,
+) {
     let mut req = Request {
         identity: "overseer".into(),
         ..Request::default()
@@ -86,10 +97,10 @@ fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
         if let Err(e) = ctx.follow_town() {
             tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
         }
-        match snapshot::refresh(&ctx, &mut cache, &req) {
+        match snapshot::refresh(ctx, cache, &req) {
             Ok(s) => {
                 // Told even when not looking: the bell and a desktop notice, as asked.
-                if let Ok(cfg) = work::views::notify::NotifyConfig::read(&ctx)
+                if let Ok(cfg) = work::views::notify::NotifyConfig::read(ctx)
                     && (cfg.bell || cfg.desktop)
                     && let Some(n) = notifier.observe(&cfg, s.taken_at, &s.attention, &s.feed)
                     && ui
@@ -364,23 +375,25 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
 fn save_bead(
     ctx: &mut Ctx,
     editing: Option<String>,
-    title: String,
-    kind: String,
-    priority: String,
+    title: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
     rig: String,
-    description: String,
+    description: Option<String>,
 ) -> crate::Result<String> {
-    let priority = work::beads::parse_priority(&priority)?;
-    let kind = Some(kind).filter(|k| !k.is_empty());
+    let priority = priority
+        .map(|p| work::beads::parse_priority(&p))
+        .transpose()?;
+    let kind = kind.filter(|k| !k.is_empty());
     match editing {
         None => {
             let b = work::beads::create(
                 ctx,
                 work::beads::NewBead {
-                    title,
-                    description: Some(description).filter(|d| !d.is_empty()),
+                    title: title.unwrap_or_default(),
+                    description: description.filter(|d| !d.is_empty()),
                     issue_type: kind,
-                    priority: Some(priority),
+                    priority,
                     labels: Vec::new(),
                     parent: None,
                     rig: Some(rig).filter(|r| !r.is_empty()),
@@ -394,10 +407,10 @@ fn save_bead(
                 ctx,
                 &id,
                 work::beads::BeadPatch {
-                    title: Some(title),
-                    description: Some(description),
+                    title,
+                    description,
                     issue_type: kind,
-                    priority: Some(priority),
+                    priority,
                     ..Default::default()
                 },
             )?;
@@ -426,7 +439,9 @@ fn run_command(ctx: &Ctx, id: u64, line: String) -> Msg {
     cmd.args(&words)
         .current_dir(ctx.town.root())
         .env("NO_COLOR", "1")
-        .env_remove("GT_AGENT");
+        // Not as an agent, and never steering the person's own tmux client.
+        .env_remove("GT_AGENT")
+        .env_remove("TMUX");
     match crate::process::run_within(
         &mut cmd,
         None,

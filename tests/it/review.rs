@@ -146,6 +146,12 @@ fn a_bead_or_convoy_policy_beats_the_rigs_and_bad_input_writes_nothing() {
     assert_eq!(of_kind(&r, "awaiting_review").len(), 1, "{r:?}");
     assert_eq!(of_kind(&r, "merged")[0]["source_bead"], easy.as_str());
 
+    // Turned back to the rig's policy while it waits: it lands on the next round.
+    s.ok(&["mq", "policy", &careful, "default"]);
+    let r = run_refinery(&s, "shop");
+    assert_eq!(of_kind(&r, "merged").len(), 1, "{r:?}");
+    assert_eq!(of_kind(&r, "merged")[0]["source_bead"], careful.as_str());
+
     // A convoy's policy covers its beads.
     let c1 = s.create(&["Convoy work", "--rig", "shop"]);
     let cv = s.json(&["convoy", "create", "Careful batch", &c1])["convoy"]["id"]

@@ -41,6 +41,7 @@ pub fn edit_form(t: &BeadTree) -> BeadForm {
             .unwrap_or_default()
             .replace('\n', " ⏎ "),
     );
+    f.original = Some(std::array::from_fn(|i| f.fields[i].text().to_string()));
     f
 }
 
@@ -88,14 +89,26 @@ fn submit(state: &mut State, f: Box<BeadForm>) -> Vec<Effect> {
         None => format!("creating \"{}\"", text(0)),
     };
     let id = start(state, what);
+    // Editing sends only what was changed here: what others changed meanwhile stays.
+    let changed = |i: usize| -> Option<String> {
+        match &f.original {
+            Some(o) if o[i] == f.fields[i].text() => None,
+            _ => Some(f.fields[i].text().trim().to_string()),
+        }
+    };
+    if f.editing.is_some() && (0..BEAD_FIELDS.len()).all(|i| changed(i).is_none()) {
+        state.inflight.remove(&id);
+        state.toast("nothing was changed", false);
+        return Vec::new();
+    }
     let effect = Effect::SaveBead {
         id,
         editing: f.editing.clone(),
-        title: text(0),
-        kind: text(1),
-        priority: text(2),
+        title: changed(0),
+        kind: changed(1),
+        priority: changed(2),
         rig: text(3),
-        description: f.fields[4].text().replace(" ⏎ ", "\n").trim().to_string(),
+        description: changed(4).map(|d| d.replace(" ⏎ ", "\n")),
     };
     state.bead_drafts.insert(id, *f);
     vec![effect]
@@ -146,9 +159,9 @@ pub(super) fn details_key(
     scroll: usize,
 ) -> Vec<Effect> {
     let scroll = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
         KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll + 10,
+        KeyCode::PageDown => scroll.saturating_add(10),
         KeyCode::PageUp => scroll.saturating_sub(10),
         KeyCode::Char('e') => {
             state.modal = Some(Modal::BeadForm(Box::new(edit_form(&tree))));

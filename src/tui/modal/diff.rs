@@ -22,9 +22,9 @@ pub(super) fn key(
 ) -> Vec<Effect> {
     let page = state.size.1.saturating_sub(8).max(1) as usize;
     let scroll = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
         KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll + page,
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
         KeyCode::PageUp => scroll.saturating_sub(page),
         KeyCode::Home | KeyCode::Char('g') => 0,
         KeyCode::End | KeyCode::Char('G') => usize::MAX,

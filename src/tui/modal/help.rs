@@ -13,9 +13,9 @@ use unicode_width::UnicodeWidthStr;
 
 pub(super) fn key(state: &mut State, key: KeyEvent, scroll: usize) -> Vec<Effect> {
     let scroll = match key.code {
-        KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+        KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
         KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => scroll + 10,
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(10),
         KeyCode::PageUp => scroll.saturating_sub(10),
         KeyCode::Home | KeyCode::Char('g') => 0,
         KeyCode::End | KeyCode::Char('G') => usize::MAX,

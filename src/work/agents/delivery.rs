@@ -479,8 +479,8 @@ fn deliver_one(
                     // A message (not a mail notice) the agent now has: a polecat told
                     // something after its `gt done` is not removed under it.
                     if moved
-                        && d.sender != "mail"
-                        && let Some(a) = super::find(&tx.reader(), &d.agent)?
+                        && from_someone(&d.sender)
+                        && let Some(a) = super::find(&tx.reader(), &d.agent).ok().flatten()
                     {
                         tx.record_event(
                             Some(&a.bead_id),
@@ -502,6 +502,17 @@ fn deliver_one(
     );
     ctx.write(|tx| Ok(tx.move_delivery(d.id, &["pasted"], "failed", Some(&why), false)?))?;
     Ok(())
+}
+
+/// A message a person or an agent wrote (not gt's own notices: mail notifications, the
+/// witness's and the refinery's words).
+fn from_someone(sender: &str) -> bool {
+    sender == "overseer"
+        || sender == "mayor"
+        || matches!(
+            crate::agent::Address::parse(sender),
+            Ok(crate::agent::Address::Polecat { .. } | crate::agent::Address::Crew { .. })
+        )
 }
 
 /// Whether the last word of `t` starts with a symbol (`@file`, `$skill`, `/cmd`): typed, it

@@ -390,8 +390,11 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
     let pane = pane_of(ctx, address)?;
     let server = ctx.tmux();
     let target = format!("{}:{}", pane.session, pane.window_id);
-    // Sized for the workspace's preview: the person's terminal decides again.
-    server.follow_clients(&pane.pane_id)?;
+    // Sized for the workspace's preview: the person's terminal decides again (best effort:
+    // the attach goes on regardless).
+    if let Err(e) = server.follow_clients(&pane.pane_id) {
+        tracing::debug!(error = %e, "could not give the window its own size back");
+    }
     let inside_ours = std::env::var("TMUX")
         .ok()
         .and_then(|v| v.split(',').next().map(str::to_string))

@@ -90,7 +90,7 @@ pub(in crate::work) fn check(
     rig: &RigConfig,
     item: QueueItem,
     out: &mut Vec<Outcome>,
-) -> Result<()> {
+) -> Result<Vec<Landed>> {
     claim(ctx, std::slice::from_ref(&item))?;
     let mut run = Run {
         wt: ctx.town.paths.refinery_dir(&rig.name),
@@ -104,13 +104,17 @@ pub(in crate::work) fn check(
     };
     let built = run.build(ctx, rig, vec![item])?;
     let Some((m, head)) = built.members.first().cloned() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    if built.head != built.base {
-        git::checkout_clean(&run.wt, &built.head)?;
-        if let Some(f) = gates::run_all(&run.wt, rig, &run.gate_record)? {
-            return run.gate_failed(ctx, &m, f);
-        }
+    if built.head == built.base {
+        // Its work is on the default branch already: nothing to review, closed as merged.
+        run.land(ctx, rig, &built)?;
+        return Ok(run.landed);
+    }
+    git::checkout_clean(&run.wt, &built.head)?;
+    if let Some(f) = gates::run_all(&run.wt, rig, &run.gate_record)? {
+        run.gate_failed(ctx, &m, f)?;
+        return Ok(Vec::new());
     }
     if super::review::hold(ctx, &m, &head, &built.base)? {
         run.out.push(Outcome::AwaitingReview {
@@ -119,7 +123,7 @@ pub(in crate::work) fn check(
             commit: head,
         });
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 fn strategy(ctx: &Ctx, rig: &RigConfig) -> Result<git::Strategy> {
@@ -347,6 +351,8 @@ fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) ->
                 return Ok(false);
             }
         }
+        // Each member landed onto the one before it: its own change is `onto..commit`.
+        let mut onto = base.to_string();
         for (m, head) in members {
             let old = tx.reader().require(&m.id)?;
             let mut meta: serde_json::Value = old
@@ -354,7 +360,8 @@ fn record_landing(ctx: &mut Ctx, members: &[(QueueItem, String)], base: &str) ->
                 .as_deref()
                 .and_then(|t| serde_json::from_str(t).ok())
                 .unwrap_or_else(|| serde_json::json!({}));
-            meta["landing"] = serde_json::json!({"commit": head, "onto": base});
+            meta["landing"] = serde_json::json!({"commit": head, "onto": onto});
+            onto = head.clone();
             let mut new = old.clone();
             new.metadata = Some(meta.to_string());
             tx.update_bead(&old, new, "merge_landing")?;

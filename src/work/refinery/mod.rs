@@ -88,11 +88,15 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     let mut to_check = None;
     let mut next: Vec<QueueItem> = Vec::new();
     for i in waiting {
-        if i.failed || closed.contains(&i.id) || i.review.as_deref() == Some(review::WAITING) {
+        if i.failed || closed.contains(&i.id) {
             continue;
         }
+        let waiting = i.review.as_deref() == Some(review::WAITING);
+        // The policy is read again: one turned to auto since lets waiting work land.
         if review::needs_person(ctx, rig, &i)? {
-            to_check.get_or_insert(i);
+            if !waiting {
+                to_check.get_or_insert(i);
+            }
         } else if next.len() < batch_max {
             next.push(i);
         }
@@ -101,7 +105,7 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         landed.extend(batch::work(ctx, rig, next, &mut out)?);
     }
     if let Some(i) = to_check {
-        batch::check(ctx, rig, i, &mut out)?;
+        landed.extend(batch::check(ctx, rig, i, &mut out)?);
     }
     if let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);

@@ -73,11 +73,17 @@ pub fn needs_person(ctx: &Ctx, rig: &RigConfig, item: &QueueItem) -> Result<bool
 pub(super) fn hold(ctx: &mut Ctx, item: &QueueItem, head: &str, base: &str) -> Result<bool> {
     ctx.write(|tx| {
         let old = tx.reader().require(&item.id)?;
+        let approved = tx.reader().labels(&item.id)?.iter().any(|l| l == APPROVED);
+        let mut new = old.clone();
+        new.status = crate::ledger::Status::Open.into();
         if old.is_closed() {
             return Ok(false);
         }
-        let mut new = old.clone();
-        new.status = crate::ledger::Status::Open.into();
+        if approved {
+            // Approved while it was tested: it lands with the next batch.
+            tx.update_bead(&old, new, "review_approved_meanwhile")?;
+            return Ok(false);
+        }
         let mut meta: serde_json::Value = old
             .metadata
             .as_deref()
@@ -188,11 +194,13 @@ pub fn send_back(ctx: &mut Ctx, id: &str, comment: &str, who: &str) -> Result<Se
         .source_bead
         .clone()
         .unwrap_or_else(|| item.branch.clone());
+    // Only a polecat free to take it back is told to do the work again; one that went on to
+    // other work keeps it, and the bead is open work for anyone (the comment is on it).
     let worker = item.worker.clone().filter(|w| {
         crate::work::agents::find(&ctx.reader(), w)
             .ok()
             .flatten()
-            .is_some()
+            .is_some_and(|a| a.hook.is_none())
     });
     let why = format!("sent back by {who} in review: {comment}");
     // The comment reaches the worker in the same transaction as the close: never one
@@ -210,6 +218,18 @@ pub fn send_back(ctx: &mut Ctx, id: &str, comment: &str, who: &str) -> Result<Se
     });
     let src = item.source_bead.clone();
     let close = |tx: &mut crate::ledger::Tx<'_>| -> Result<()> {
+        // Read again inside the write: the refinery may have begun landing it meanwhile.
+        let now = tx.reader().require(id)?;
+        let landing = now
+            .metadata
+            .as_deref()
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+            .is_some_and(|m| m["landing"].is_object());
+        if now.is_closed() || now.status == crate::ledger::Status::InProgress || landing {
+            return Err(Error::invalid(format!(
+                "{id} is being tested or landed right now (or already is); nothing was sent back — look again with `gt mq show {id}`"
+            )));
+        }
         let mut out = CloseOutcome::default();
         close_in(tx, id, Some(&why), &mut out)?;
         tx.remove_label(id, WAITING)?;
@@ -260,6 +280,13 @@ pub fn send_back(ctx: &mut Ctx, id: &str, comment: &str, who: &str) -> Result<Se
                 )),
             ),
         },
+        (None, _) if item.worker.is_some() => (
+            None,
+            Some(format!(
+                "{} is not free to take it back (on other work, or gone); {what} is open work for anyone, with your comment on it",
+                item.worker.as_deref().unwrap_or("its worker")
+            )),
+        ),
         (None, _) => (
             None,
             Some(format!(

@@ -126,6 +126,8 @@ pub struct Cache {
     /// Worktrees whose git facts must be read again.
     stale: HashSet<PathBuf>,
     all_stale: bool,
+    /// Panes whose windows gt sized to a view (they are given back when no longer shown).
+    sized: HashSet<String>,
 }
 
 impl Cache {
@@ -192,7 +194,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             Vec::new()
         }
     };
-    fit_windows(&server, &panes, req, &mut problems);
+    fit_windows(&server, &panes, req, &mut cache.sized, &mut problems);
     let (reqs, preview_pane) = capture_requests(&panes, req.preview.as_deref());
     let screens = match server.capture_set(&reqs) {
         Ok(s) => s,
@@ -276,6 +278,16 @@ fn cached_ledger_part(
     })
 }
 
+/// Gives every window sized to a view its own size back (the workspace is closing).
+pub fn release_views(ctx: &Ctx, cache: &mut Cache) {
+    let server = ctx.tmux();
+    for p in std::mem::take(&mut cache.sized) {
+        if let Err(e) = server.follow_clients(&p) {
+            tracing::debug!(pane = %p, error = %e, "could not give a window its own size back");
+        }
+    }
+}
+
 /// Sizes the previewed agent's and the mayor's windows to what the workspace shows of them
 /// (only when that changed, so a steady view costs no tmux call). The mayor's own pane wins
 /// when the preview shows the mayor too.
@@ -283,8 +295,10 @@ fn fit_windows(
     server: &crate::tmux::Server,
     panes: &[crate::tmux::Pane],
     req: &Request,
+    sized: &mut HashSet<String>,
     problems: &mut Vec<String>,
 ) {
+    let mut shown = HashSet::new();
     let preview = req
         .preview
         .as_deref()
@@ -299,8 +313,23 @@ fn fit_windows(
         else {
             continue;
         };
-        if let Err(e) = crate::work::agents::live::fit_to_view(server, pane, size) {
-            problems.push(format!("sizing {agent}'s window: {e}"));
+        shown.insert(pane.pane_id.clone());
+        match crate::work::agents::live::fit_to_view(server, pane, size) {
+            Ok(_) => {
+                sized.insert(pane.pane_id.clone());
+            }
+            Err(e) => problems.push(format!("sizing {agent}'s window: {e}")),
+        }
+    }
+    // No longer shown: the window follows whoever looks at it next (a person switching to
+    // it from the town's menu gets their own size, not the preview's).
+    let gone: Vec<String> = sized.difference(&shown).cloned().collect();
+    for p in gone {
+        sized.remove(&p);
+        if panes.iter().any(|x| x.pane_id == p)
+            && let Err(e) = server.follow_clients(&p)
+        {
+            tracing::debug!(pane = %p, error = %e, "could not give a window its own size back");
         }
     }
 }
