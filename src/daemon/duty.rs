@@ -122,6 +122,7 @@ fn notifier_rounds(shared: &Shared) -> Result<()> {
                 .observe(&cfg, s.taken_at, &s.attention, &s.feed)
                 .map(|n| (cfg, n)))
         };
+        let mut wait = NOTIFY_EVERY_SECS;
         match round() {
             Ok(Some((cfg, n))) => match notify::run_command(&cfg, &n) {
                 Ok(()) => told += 1,
@@ -131,19 +132,25 @@ fn notifier_rounds(shared: &Shared) -> Result<()> {
                 }
             },
             Ok(None) => {}
-            Err(e) => tracing::warn!(duty = "notifier", error = %e, "could not look at the town"),
+            Err(e) => {
+                // Looked at again in a while, not every few seconds.
+                wait = NOTIFY_RETRY_SECS;
+                tracing::warn!(duty = "notifier", error = %e, "could not look at the town");
+            }
         }
         shared.ticked(
             "notifier",
             format!("{told} notice(s) sent, {failed} failed"),
         );
-        shared.pause("notifier", Duration::from_secs(NOTIFY_EVERY_SECS));
+        shared.pause("notifier", Duration::from_secs(wait));
     }
     Ok(())
 }
 
 /// How often the notifier looks.
 const NOTIFY_EVERY_SECS: u64 = 3;
+/// After a round that could not look at the town.
+const NOTIFY_RETRY_SECS: u64 = 30;
 
 fn deacon_summary(rep: &deacon::DeaconReport) -> String {
     let mut parts = Vec::new();

@@ -644,7 +644,15 @@ fn doctor_stops_the_supervisor_of_a_town_deleted_under_it() {
         .expect("pid");
     let alive = |pid: i64| Path::new(&format!("/proc/{pid}")).exists();
     assert!(alive(pid));
-    std::fs::remove_dir_all(s.town()).expect("delete the town");
+    // The live supervisor keeps writing its status while the folder goes: as with `rm -rf`,
+    // a pass can race a new file, so the deletion is repeated until the folder is gone.
+    wait_for(10, "the town deleted", || {
+        match std::fs::remove_dir_all(s.town()) {
+            Ok(()) => Some(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(()),
+            Err(_) => None,
+        }
+    });
     let r = s.gt_in(s.path(), &["--batch", "install", "town"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = s.gt(&["--batch", "--json", "doctor"]).json();
