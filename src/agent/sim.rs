@@ -67,10 +67,11 @@ fn flush() {
     let _ = std::io::stdout().flush();
 }
 
-/// Prints a finished line (raw mode needs explicit carriage returns).
+/// Prints a finished line (raw mode needs explicit carriage returns). What it says may
+/// quote mail or gt's output: it passes the seam, so nothing in it drives the terminal.
 fn say(text: &str) {
     for line in text.lines() {
-        print!("\r\x1b[2K{line}\r\n");
+        print!("\r\x1b[2K{}\r\n", crate::inert::for_terminal(line));
     }
     flush();
 }

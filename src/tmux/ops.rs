@@ -38,6 +38,47 @@ pub struct CaptureReq {
     pub escapes: bool,
 }
 
+/// A window's size, set in the same tmux call as a capture (so sizing costs no process).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sizing {
+    /// Size the pane's window to what a viewer shows of it; tmux keeps that size until it is
+    /// released.
+    Fit {
+        pane: String,
+        width: u16,
+        height: u16,
+    },
+    /// The window takes the size of whoever looks at it again.
+    Release { pane: String },
+}
+
+impl Sizing {
+    fn command(&self) -> TmuxCommand<'static> {
+        match self {
+            Sizing::Fit {
+                pane,
+                width,
+                height,
+            } => tmux_interface::ResizeWindow::new()
+                .target_window(pane.clone())
+                .width(*width as usize)
+                .height(*height as usize)
+                .build(),
+            Sizing::Release { pane } => release(pane),
+        }
+    }
+}
+
+/// Unsets the window's `window-size`: it follows the clients attached to it again.
+fn release(pane: &str) -> TmuxCommand<'static> {
+    SetOption::new()
+        .window()
+        .unset()
+        .target_pane(pane.to_string())
+        .option("window-size")
+        .build()
+}
+
 impl CaptureReq {
     /// Plain text, the screen and `lines` lines of history.
     pub fn plain(pane: &str, lines: usize) -> CaptureReq {
@@ -384,12 +425,21 @@ impl Server {
     /// colours, keyed by pane id. A pane that is gone has no entry; that is not an error for
     /// the others.
     pub fn capture_set(&self, reqs: &[CaptureReq]) -> Result<HashMap<String, String>, TmuxError> {
-        if reqs.is_empty() {
+        self.capture_set_sizing(&[], reqs)
+    }
+
+    /// `capture_set`, with windows sized (or released) first in the same tmux call.
+    pub fn capture_set_sizing(
+        &self,
+        sizing: &[Sizing],
+        reqs: &[CaptureReq],
+    ) -> Result<HashMap<String, String>, TmuxError> {
+        if reqs.is_empty() && sizing.is_empty() {
             return Ok(HashMap::new());
         }
         // A fresh marker per call, so no pane's content can pass for one.
         let mark = format!("<<gt-capture-{}>>", uuid::Uuid::new_v4().simple());
-        let mut cmds = Vec::new();
+        let mut cmds: Vec<TmuxCommand<'static>> = sizing.iter().map(Sizing::command).collect();
         for r in reqs {
             // The id comes from tmux's format, not from literal text: display-message runs
             // its message through strftime, which would turn a literal `%12` into a date field.
@@ -464,28 +514,14 @@ impl Server {
         self.run(vec![cmd], None).map(|_| ())
     }
 
-    /// Sizes a window to what a viewer shows of it (the workspace's preview), so its
-    /// program lays itself out for that and nothing is cropped. tmux keeps that size until
-    /// `follow_clients`.
-    pub fn resize_window(&self, target: &str, width: u16, height: u16) -> Result<(), TmuxError> {
-        let cmd = tmux_interface::ResizeWindow::new()
-            .target_window(target.to_string())
-            .width(width as usize)
-            .height(height as usize)
-            .build();
-        self.run(vec![cmd], None).map(|_| ())
-    }
-
-    /// The window takes the size of the client that attaches to it again (undoes
-    /// `resize_window`, before an attach).
-    pub fn follow_clients(&self, target: &str) -> Result<(), TmuxError> {
-        let cmd = SetOption::new()
-            .window()
-            .unset()
-            .target_pane(target.to_string())
-            .option("window-size")
-            .build();
-        self.run(vec![cmd], None).map(|_| ())
+    /// The panes' windows take the size of the clients that look at them again (undoes a
+    /// `Sizing::Fit`), in one call.
+    pub fn follow_clients(&self, panes: &[&str]) -> Result<(), TmuxError> {
+        if panes.is_empty() {
+            return Ok(());
+        }
+        self.run(panes.iter().map(|p| release(p)).collect(), None)
+            .map(|_| ())
     }
 
     /// Moves the tmux client the caller sits in to `target` (caller inside our server).

@@ -115,15 +115,9 @@ pub enum Effect {
         edit: bool,
     },
     /// Create a bead (`editing` None) or change one.
-    /// Fields left None are not changed (an edit sends only what the person changed).
     SaveBead {
         id: u64,
-        editing: Option<String>,
-        title: Option<String>,
-        kind: Option<String>,
-        priority: Option<String>,
-        rig: String,
-        description: Option<String>,
+        fields: crate::work::beads::BeadFields,
     },
     /// Read what an agent, a bead or a merge request changes.
     Diff {

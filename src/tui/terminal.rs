@@ -90,10 +90,9 @@ fn install_panic_hook() {
 /// through to the outer terminal. The text is made inert first: no control character, and no
 /// `;` where OSC 777 separates its fields.
 pub fn notice(title: &str, body: &str, bell: bool, desktop: bool, inside_tmux: bool) -> String {
+    // The one seam first (control characters become visible text), then one line.
     let clean = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect::<String>()
+        crate::inert::visible(t)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

@@ -135,11 +135,12 @@ fn dispatch(state: &mut State, msg: Msg) -> Vec<Effect> {
 
 /// What the snapshots should carry for the current view.
 pub fn watch_request(state: &State) -> Request {
+    let panes = layout::arrangement(state);
     let shown = |pane: PaneId| {
-        layout::arrangement(state)
-            .into_iter()
+        panes
+            .iter()
             .find(|(p, _, _)| *p == pane)
-            .map(|(_, r, _)| r)
+            .map(|(_, r, _)| *r)
     };
     Request {
         identity: state.identity.clone(),
@@ -634,42 +635,39 @@ fn selected_bead(state: &State) -> Option<String> {
     }
 }
 
-/// The palette with a command typed, not yet run (the person finishes it).
-fn prefill_palette(state: &mut State, words: &[&str]) {
-    let line = quoted(words);
+/// The palette with `words` typed (running as `running`, if given).
+fn palette_with(state: &mut State, words: &[&str], running: Option<u64>) {
     state.modal = Some(Modal::Palette(Box::new(crate::tui::state::Palette {
-        input: super::input::LineInput::with_text(&line),
+        input: super::input::LineInput::with_text(&quoted(words)),
+        running,
         ..Default::default()
     })));
+}
+
+/// The palette with a command typed, not yet run (the person finishes it).
+fn prefill_palette(state: &mut State, words: &[&str]) {
+    palette_with(state, words, None);
 }
 
 /// The palette running `words`, to show what the command printed.
 fn run_in_palette(state: &mut State, words: &[&str]) -> Vec<Effect> {
     let line = quoted(words);
     let id = start(state, format!("gt {line}"));
-    state.modal = Some(Modal::Palette(Box::new(crate::tui::state::Palette {
-        input: super::input::LineInput::with_text(&line),
-        running: Some(id),
-        ..Default::default()
-    })));
+    palette_with(state, words, Some(id));
     vec![Effect::RunCommand { id, line }]
 }
 
 /// Words as a command line; an empty last word leaves the line open for typing.
 fn quoted(words: &[&str]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for w in words {
-        if w.is_empty() {
-            out.push(String::new());
-            continue;
-        }
-        out.push(
-            shlex::try_quote(w)
-                .map(|q| q.into_owned())
-                .unwrap_or_else(|_| w.to_string()),
-        );
-    }
-    out.join(" ")
+    words
+        .iter()
+        .map(|w| match shlex::try_quote(w) {
+            _ if w.is_empty() => String::new(),
+            Ok(q) => q.into_owned(),
+            Err(_) => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The diff of what the focused pane has selected: a merge request, an agent's branch.

@@ -691,9 +691,16 @@ fn agent_mayor_scheduler_and_bead_actions_are_keys() {
     }
     chars(&mut s, "Cover refunds");
     let fx = ctrl(&mut s, 's');
+    let want = crate::work::beads::BeadFields {
+        editing: None,
+        title: Some("Write the FAQ".into()),
+        kind: Some("task".into()),
+        priority: Some("2".into()),
+        rig: "docs".into(),
+        description: Some("Cover refunds".into()),
+    };
     assert!(
-        matches!(&fx[..], [Effect::SaveBead { editing: None, title, rig, kind, priority, description, .. }]
-            if title.as_deref() == Some("Write the FAQ") && rig == "docs" && kind.as_deref() == Some("task") && priority.as_deref() == Some("2") && description.as_deref() == Some("Cover refunds")),
+        matches!(&fx[..], [Effect::SaveBead { fields, .. }] if *fields == want),
         "{fx:?}"
     );
     // Not saved: the form comes back with the reason.

@@ -75,17 +75,6 @@ fn same(a: &TownSnapshot, b: &TownSnapshot) -> bool {
 
 fn snapshotter(mut ctx: Ctx, rx: Receiver<WatchCmd>, ui: UnboundedSender<Msg>) {
     let mut cache = Cache::new();
-    snapshot_loop(&mut ctx, &mut cache, rx, ui);
-    // The workspace is closing: windows sized to its panes get their own size back.
-    snapshot::release_views(&ctx, &mut cache);
-}
-
-fn snapshot_loop(
-    ctx: &mut Ctx,
-    cache: &mut Cache,
-    rx: Receiver<WatchCmd>,
-    ui: UnboundedSender<Msg>,
-) {
     let mut req = Request {
         identity: "overseer".into(),
         ..Request::default()
@@ -97,10 +86,10 @@ fn snapshot_loop(
         if let Err(e) = ctx.follow_town() {
             tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
         }
-        match snapshot::refresh(ctx, cache, &req) {
+        match snapshot::refresh(&ctx, &mut cache, &req) {
             Ok(s) => {
                 // Told even when not looking: the bell and a desktop notice, as asked.
-                if let Ok(cfg) = work::views::notify::NotifyConfig::read(ctx)
+                if let Ok(cfg) = work::views::notify::NotifyConfig::read(&ctx)
                     && (cfg.bell || cfg.desktop)
                     && let Some(n) = notifier.observe(&cfg, s.taken_at, &s.attention, &s.feed)
                     && ui
@@ -326,17 +315,12 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
                 .map_err(|e| e.to_string()),
             edit,
         }),
-        Effect::SaveBead {
+        Effect::SaveBead { id, fields } => done(
             id,
-            editing,
-            title,
-            kind,
-            priority,
-            rig,
-            description,
-        } => done(
-            id,
-            save_bead(ctx, editing, title, kind, priority, rig, description),
+            work::beads::save(ctx, fields).map(|(b, created)| {
+                let verb = if created { "Created" } else { "Saved" };
+                format!("{verb} {} \"{}\"", b.id, b.title)
+            }),
         ),
         Effect::Diff { id, target } => Some(Msg::DiffLoaded {
             id,
@@ -367,55 +351,6 @@ fn effect_outcome(ctx: &mut Ctx, fx: Effect) -> Option<Msg> {
         }
         // The app handles these itself.
         Effect::Refresh | Effect::Attach { .. } | Effect::Notify { .. } | Effect::Quit => None,
-    }
-}
-
-/// Creates or changes a bead from the workspace's form, through the same use cases as
-/// `gt bead create` and `gt bead update`.
-fn save_bead(
-    ctx: &mut Ctx,
-    editing: Option<String>,
-    title: Option<String>,
-    kind: Option<String>,
-    priority: Option<String>,
-    rig: String,
-    description: Option<String>,
-) -> crate::Result<String> {
-    let priority = priority
-        .map(|p| work::beads::parse_priority(&p))
-        .transpose()?;
-    let kind = kind.filter(|k| !k.is_empty());
-    match editing {
-        None => {
-            let b = work::beads::create(
-                ctx,
-                work::beads::NewBead {
-                    title: title.unwrap_or_default(),
-                    description: description.filter(|d| !d.is_empty()),
-                    issue_type: kind,
-                    priority,
-                    labels: Vec::new(),
-                    parent: None,
-                    rig: Some(rig).filter(|r| !r.is_empty()),
-                    assignee: None,
-                },
-            )?;
-            Ok(format!("Created {} \"{}\"", b.id, b.title))
-        }
-        Some(id) => {
-            let (b, _) = work::beads::update(
-                ctx,
-                &id,
-                work::beads::BeadPatch {
-                    title,
-                    description,
-                    issue_type: kind,
-                    priority,
-                    ..Default::default()
-                },
-            )?;
-            Ok(format!("Saved {} \"{}\"", b.id, b.title))
-        }
     }
 }
 

@@ -26,10 +26,8 @@ fn command_for(e: &Effect) -> Option<&'static [&'static str]> {
         Effect::Attach { .. } => Some(&["attach"]),
         Effect::Diff { .. } => Some(&["diff"]),
         Effect::LoadTree { .. } => Some(&["bead", "tree"]),
-        Effect::SaveBead { editing: None, .. } => Some(&["bead", "create"]),
-        Effect::SaveBead {
-            editing: Some(_), ..
-        } => Some(&["bead", "update"]),
+        Effect::SaveBead { fields, .. } if fields.editing.is_none() => Some(&["bead", "create"]),
+        Effect::SaveBead { .. } => Some(&["bead", "update"]),
         // The palette runs gt commands themselves.
         Effect::RunCommand { .. } => Some(&[]),
         Effect::Approve { .. } => Some(&["mq", "approve"]),
@@ -100,27 +98,14 @@ fn every_workspace_effect_has_its_cli_command() {
         },
         Effect::SaveBead {
             id: 1,
-            editing: None,
-            title: None,
-            kind: None,
-            priority: None,
-            rig: t(),
-            description: None,
+            fields: Default::default(),
         },
         Effect::SaveBead {
             id: 1,
-            editing: Some(t()),
-            title: None,
-            kind: None,
-            priority: None,
-            rig: t(),
-            description: None,
-        },
-        Effect::Approve { id: 1, mr: t() },
-        Effect::SendBack {
-            id: 1,
-            mr: t(),
-            comment: t(),
+            fields: gt::work::beads::BeadFields {
+                editing: Some(t()),
+                ..Default::default()
+            },
         },
     ];
     for e in &all {

@@ -7,27 +7,6 @@ use crate::common::terminal::Terminal;
 use crate::common::*;
 use std::process::Command;
 
-/// The pid of the program in `agent`'s pane on the town's tmux server.
-fn agent_pid(s: &Sandbox, agent: &str) -> String {
-    let socket = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("socket");
-    let o = Command::new("tmux")
-        .args([
-            "-L",
-            socket.trim(),
-            "list-panes",
-            "-a",
-            "-F",
-            "#{pane_pid} #{@gt_agent}",
-        ])
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .find(|l| l.ends_with(&format!(" {agent}")))
-        .and_then(|l| l.split(' ').next().map(str::to_string))
-        .expect("the agent's pane")
-}
-
 /// Freezes the agent's program and its children (SIGSTOP): a real stall.
 fn freeze(pid: &str, sig: &str) {
     let _ = Command::new("pkill").args([sig, "-P", pid]).status();
@@ -64,7 +43,9 @@ fn the_workspace_rings_and_notifies_the_desktop_when_a_stall_appears() {
         !read().contains("\x1b]9;"),
         "no notice before anything needs you"
     );
-    let pid = agent_pid(&s, &agent);
+    let pid = s
+        .agent_pane(&agent, "#{pane_pid}")
+        .expect("the agent's pane");
     freeze(&pid, "-STOP");
     let got = std::panic::catch_unwind(|| {
         wait_for(30, "a desktop notification of the stall", || {

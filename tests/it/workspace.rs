@@ -482,3 +482,33 @@ fn a_pasted_text_keeps_its_line_breaks_in_the_mayor_chat() {
             .then_some(())
     });
 }
+
+#[test]
+fn an_agents_window_takes_the_size_its_preview_shows_and_gets_it_back() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("slow", "--busy 600", &[]);
+    let b = s.create(&["Look at me", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&b, "shop", "--agent", "slow"]);
+    let size = || s.agent_pane(&agent, "#{window_width}x#{window_height}");
+    assert_eq!(
+        size().as_deref(),
+        Some("200x50"),
+        "started at the default size"
+    );
+    let t = open_unsupervised(&s);
+    // 160×45: the Preview pane's inside is 62×22 (40% of the width, 55% of the height).
+    let scr = t.wait(20, "the agent previewed", |scr| scr.contains("working"));
+    wait_for(10, "the window sized to the preview", || {
+        (size().as_deref() == Some("62x22")).then_some(())
+    });
+    // What the agent prints is laid out for that width: nothing cut at the pane's edge.
+    assert!(scr.contains("gt sim — a simulated coding agent"), "{scr}");
+    // Closing the workspace gives the window back to whoever looks at it next.
+    let pane = s.agent_pane(&agent, "#{pane_id}").expect("pane");
+    let pinned = || s.town_tmux(&["show-options", "-w", "-t", &pane, "window-size"]);
+    assert!(pinned().contains("manual"), "{}", pinned());
+    t.keys(&["q"]);
+    wait_for(10, "the window released", || {
+        pinned().trim().is_empty().then_some(())
+    });
+}

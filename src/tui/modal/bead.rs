@@ -103,12 +103,14 @@ fn submit(state: &mut State, f: Box<BeadForm>) -> Vec<Effect> {
     }
     let effect = Effect::SaveBead {
         id,
-        editing: f.editing.clone(),
-        title: changed(0),
-        kind: changed(1),
-        priority: changed(2),
-        rig: text(3),
-        description: changed(4).map(|d| d.replace(" ⏎ ", "\n")),
+        fields: crate::work::beads::BeadFields {
+            editing: f.editing.clone(),
+            title: changed(0),
+            kind: changed(1),
+            priority: changed(2),
+            rig: text(3),
+            description: changed(4).map(|d| d.replace(" ⏎ ", "\n")),
+        },
     };
     state.bead_drafts.insert(id, *f);
     vec![effect]

@@ -392,7 +392,7 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
     let target = format!("{}:{}", pane.session, pane.window_id);
     // Sized for the workspace's preview: the person's terminal decides again (best effort:
     // the attach goes on regardless).
-    if let Err(e) = server.follow_clients(&pane.pane_id) {
+    if let Err(e) = server.follow_clients(&[&pane.pane_id]) {
         tracing::debug!(error = %e, "could not give the window its own size back");
     }
     let inside_ours = std::env::var("TMUX")
@@ -411,15 +411,19 @@ pub fn attach(ctx: &Ctx, address: &str) -> Result<()> {
 /// usable terminal, and the screen readers expect that (a smaller view wraps instead).
 pub const MIN_VIEW: (u16, u16) = (60, 15);
 
-/// Sizes the agent's window to what a viewer shows (`want`, no smaller than `MIN_VIEW`)
-/// unless a person is attached to it (their terminal decides). True when it was resized.
-pub fn fit_to_view(server: &crate::tmux::Server, pane: &Pane, want: (u16, u16)) -> Result<bool> {
+/// The sizing that makes the agent's window what a viewer shows (`want`, no smaller than
+/// `MIN_VIEW`); None when it is that size already or a person is attached to it (their
+/// terminal decides).
+pub fn fit_to_view(pane: &Pane, want: (u16, u16)) -> Option<crate::tmux::Sizing> {
     let (w, h) = (want.0.max(MIN_VIEW.0), want.1.max(MIN_VIEW.1));
     if pane.attached_clients > 0 || (pane.width, pane.height) == (u32::from(w), u32::from(h)) {
-        return Ok(false);
+        return None;
     }
-    server.resize_window(&pane.pane_id, w, h)?;
-    Ok(true)
+    Some(crate::tmux::Sizing::Fit {
+        pane: pane.pane_id.clone(),
+        width: w,
+        height: h,
+    })
 }
 
 /// When quiet becomes a verdict, as the witness of `rig` (None: town-level agents) reads it.

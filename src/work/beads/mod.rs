@@ -26,6 +26,54 @@ pub struct NewBead {
     pub assignee: Option<String>,
 }
 
+/// A bead as a form gives it: a new one (`editing` None), or changes to one where a field
+/// left None is not changed (an edit sends only what the person changed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BeadFields {
+    pub editing: Option<String>,
+    pub title: Option<String>,
+    pub kind: Option<String>,
+    /// As typed: 0–4 or P0–P4.
+    pub priority: Option<String>,
+    pub rig: String,
+    pub description: Option<String>,
+}
+
+/// Creates the bead the fields describe, or changes the one they edit, through `create` and
+/// `update`; the bead, and whether it is new.
+pub fn save(ctx: &mut Ctx, f: BeadFields) -> Result<(Bead, bool)> {
+    let priority = f.priority.as_deref().map(parse_priority).transpose()?;
+    let kind = f.kind.filter(|k| !k.is_empty());
+    match f.editing {
+        None => Ok((
+            create(
+                ctx,
+                NewBead {
+                    title: f.title.unwrap_or_default(),
+                    description: f.description.filter(|d| !d.is_empty()),
+                    issue_type: kind,
+                    priority,
+                    labels: Vec::new(),
+                    parent: None,
+                    rig: Some(f.rig).filter(|r| !r.is_empty()),
+                    assignee: None,
+                },
+            )?,
+            true,
+        )),
+        Some(id) => {
+            let patch = BeadPatch {
+                title: f.title,
+                description: f.description,
+                issue_type: kind,
+                priority,
+                ..Default::default()
+            };
+            Ok((update(ctx, &id, patch)?.0, false))
+        }
+    }
+}
+
 /// Changes to a bead; `None` leaves a field alone.
 #[derive(Debug, Clone, Default)]
 pub struct BeadPatch {

@@ -4,12 +4,20 @@
 use crate::Result;
 use crate::work::Ctx;
 
-/// The lines printed after the workspace has given the terminal back.
+/// The lines printed after the workspace has given the terminal back. The agents' windows,
+/// some sized to the workspace's panes, follow whoever looks at them next.
 pub fn farewell(ctx: &Ctx) -> Result<Vec<String>> {
-    let running: Vec<String> = ctx
-        .tmux()
-        .panes()
-        .unwrap_or_default()
+    let server = ctx.tmux();
+    let panes = server.panes().unwrap_or_default();
+    let ids: Vec<&str> = panes
+        .iter()
+        .filter(|p| p.agent.is_some())
+        .map(|p| p.pane_id.as_str())
+        .collect();
+    if let Err(e) = server.follow_clients(&ids) {
+        tracing::debug!(error = %e, "could not give the agents' windows their own size back");
+    }
+    let running: Vec<String> = panes
         .into_iter()
         .filter(|p| !p.dead)
         .filter_map(|p| p.agent)

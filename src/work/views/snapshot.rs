@@ -194,9 +194,9 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             Vec::new()
         }
     };
-    fit_windows(&server, &panes, req, &mut cache.sized, &mut problems);
+    let sizing = fit_windows(&panes, req, &mut cache.sized);
     let (reqs, preview_pane) = capture_requests(&panes, req.preview.as_deref());
-    let screens = match server.capture_set(&reqs) {
+    let screens = match server.capture_set_sizing(&sizing, &reqs) {
         Ok(s) => s,
         Err(e) => {
             problems.push(format!("tmux capture: {e}"));
@@ -278,26 +278,16 @@ fn cached_ledger_part(
     })
 }
 
-/// Gives every window sized to a view its own size back (the workspace is closing).
-pub fn release_views(ctx: &Ctx, cache: &mut Cache) {
-    let server = ctx.tmux();
-    for p in std::mem::take(&mut cache.sized) {
-        if let Err(e) = server.follow_clients(&p) {
-            tracing::debug!(pane = %p, error = %e, "could not give a window its own size back");
-        }
-    }
-}
-
-/// Sizes the previewed agent's and the mayor's windows to what the workspace shows of them
-/// (only when that changed, so a steady view costs no tmux call). The mayor's own pane wins
-/// when the preview shows the mayor too.
+/// How the previewed agent's and the mayor's windows are to be sized to what the workspace
+/// shows of them, and which windows no longer shown get their own size back — nothing on a
+/// steady view, and otherwise carried by the refresh's one capture call. The mayor's own
+/// pane wins when the preview shows the mayor too.
 fn fit_windows(
-    server: &crate::tmux::Server,
     panes: &[crate::tmux::Pane],
     req: &Request,
     sized: &mut HashSet<String>,
-    problems: &mut Vec<String>,
-) {
+) -> Vec<crate::tmux::Sizing> {
+    let mut out = Vec::new();
     let mut shown = HashSet::new();
     let preview = req
         .preview
@@ -314,24 +304,19 @@ fn fit_windows(
             continue;
         };
         shown.insert(pane.pane_id.clone());
-        match crate::work::agents::live::fit_to_view(server, pane, size) {
-            Ok(_) => {
-                sized.insert(pane.pane_id.clone());
-            }
-            Err(e) => problems.push(format!("sizing {agent}'s window: {e}")),
-        }
+        sized.insert(pane.pane_id.clone());
+        out.extend(crate::work::agents::live::fit_to_view(pane, size));
     }
     // No longer shown: the window follows whoever looks at it next (a person switching to
     // it from the town's menu gets their own size, not the preview's).
     let gone: Vec<String> = sized.difference(&shown).cloned().collect();
-    for p in gone {
-        sized.remove(&p);
-        if panes.iter().any(|x| x.pane_id == p)
-            && let Err(e) = server.follow_clients(&p)
-        {
-            tracing::debug!(pane = %p, error = %e, "could not give a window its own size back");
+    for pane in gone {
+        sized.remove(&pane);
+        if panes.iter().any(|x| x.pane_id == pane) {
+            out.push(crate::tmux::Sizing::Release { pane });
         }
     }
+    out
 }
 
 /// One batched capture: every live agent pane at the depth its use needs, the previewed one

@@ -193,6 +193,35 @@ impl Sandbox {
         src
     }
 
+    /// `tmux <args>` on the town's own server (its output; panics unless tmux succeeds).
+    pub fn town_tmux(&self, args: &[&str]) -> String {
+        let socket =
+            std::fs::read_to_string(self.town().join(".gt/tmux-socket")).expect("tmux-socket");
+        let o = Command::new("tmux")
+            .args(["-L", socket.trim()])
+            .args(args)
+            .output()
+            .expect("tmux");
+        assert!(
+            o.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// A format (`#{pane_pid}`, `#{window_width}`…) of `agent`'s pane on the town's server.
+    pub fn agent_pane(&self, agent: &str, format: &str) -> Option<String> {
+        self.town_tmux(&[
+            "list-panes",
+            "-a",
+            "-F",
+            &format!("#{{@gt_agent}} {format}"),
+        ])
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{agent} ")).map(str::to_string))
+    }
+
     pub fn sql(&self, query: &str) -> String {
         sqlite(&self.town().join(".gt/ledger.db"), query)
     }
