@@ -137,14 +137,14 @@ mod tests {
         );
         assert!(s.starts_with('\x07'));
         assert!(
-            s.contains("\x1b]9;gt: stalled: ash ]0;pwned is; stalled\x07"),
+            s.contains("\x1b]9;gt: stalled: ash^[]0;pwned^G is; stalled\x07"),
             "{s:?}"
         );
         assert!(
-            s.contains("\x1b]777;notify;gt: stalled;ash ]0,pwned is, stalled\x07"),
+            s.contains("\x1b]777;notify;gt: stalled;ash^[]0,pwned^G is, stalled\x07"),
             "{s:?}"
         );
-        // Exactly the escapes gt wrote: the text's own ESC and BEL are gone.
+        // Exactly the escapes gt wrote: the text's own ESC and BEL are shown as text.
         assert_eq!(s.matches('\x1b').count(), 2, "{s:?}");
         assert_eq!(s.matches('\x07').count(), 3, "{s:?}");
         assert_eq!(notice("t", "b", false, false, false), "");
