@@ -129,21 +129,6 @@ fn socket(s: &Sandbox) -> String {
         .to_string()
 }
 
-/// `tmux -L <socket> …` on the town's server, as a person would.
-fn town_tmux(s: &Sandbox, args: &[&str]) -> String {
-    let o = Command::new("tmux")
-        .args(["-L", &socket(s)])
-        .args(args)
-        .output()
-        .expect("tmux");
-    assert!(
-        o.status.success(),
-        "tmux {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 /// A town with agents that stay busy (their hooks stay on), slung one per bead.
 fn town_with_busy_agents(rig: &str, n: usize) -> (Sandbox, Vec<(String, String)>) {
     let s = Sandbox::with_sim_rig(rig);
@@ -160,7 +145,7 @@ fn town_with_busy_agents(rig: &str, n: usize) -> (Sandbox, Vec<(String, String)>
 #[test]
 fn a_sling_installs_the_keys_and_status_line_on_the_towns_server() {
     let (s, _) = town_with_busy_agents("k1", 1);
-    let keys = town_tmux(&s, &["list-keys"]);
+    let keys = s.town_tmux(&["list-keys"]);
     let bound = |table: &str, key: &str, what: &str| {
         keys.lines().any(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
@@ -175,7 +160,7 @@ fn a_sling_installs_the_keys_and_status_line_on_the_towns_server() {
     assert!(bound("prefix", "d", "detach-client"), "{keys}");
     assert!(bound("prefix", "n", "next-window"), "{keys}");
 
-    let opt = |name: &str| town_tmux(&s, &["show", "-gv", name]).trim().to_string();
+    let opt = |name: &str| s.town_tmux(&["show", "-gv", name]).trim().to_string();
     assert!(opt("status-right").contains("tmux status #{q:@gt_agent}"));
     assert!(opt("status-left").contains("#{session_name}"));
     assert_eq!(opt("status-interval"), "5");
@@ -186,7 +171,7 @@ fn a_sling_installs_the_keys_and_status_line_on_the_towns_server() {
     assert!(!bound("prefix", "C-b", ""), "{keys}");
     assert!(!keys.lines().any(|l| l.contains("-T root C-b")), "{keys}");
     assert!(opt("status-left").contains("ctrl-] d detach"));
-    let env = town_tmux(&s, &["show-environment", "-g", "GT_TOWN"]);
+    let env = s.town_tmux(&["show-environment", "-g", "GT_TOWN"]);
     let town = std::fs::canonicalize(s.town()).expect("canonical");
     let recorded = env.trim().trim_start_matches("GT_TOWN=");
     assert_eq!(
@@ -209,7 +194,8 @@ fn tmux_status_names_the_agent_its_bead_and_unread_mail() {
     // The shorthand and the pane id name the same agent.
     let short = agent.replace("/polecats/", "/");
     assert_eq!(s.ok(&["tmux", "status", &short]).stdout, line);
-    let pane = town_tmux(&s, &["list-panes", "-a", "-F", "#{pane_id} #{@gt_agent}"])
+    let pane = s
+        .town_tmux(&["list-panes", "-a", "-F", "#{pane_id} #{@gt_agent}"])
         .lines()
         .find_map(|l| l.strip_suffix(&format!(" {agent}")).map(str::to_string))
         .expect("the agent's pane");
@@ -287,7 +273,7 @@ impl Drop for Person {
 }
 
 fn window_of(s: &Sandbox, client: &str) -> String {
-    town_tmux(s, &["display", "-p", "-c", client, "#{window_id}"])
+    s.town_tmux(&["display", "-p", "-c", client, "#{window_id}"])
         .trim()
         .to_string()
 }
@@ -358,6 +344,6 @@ fn tmux_menu_refuses_a_client_that_is_not_there() {
         assert!(r.stderr.contains("client"), "{r:?}");
     }
     // The binary the keys call is this one.
-    let keys = town_tmux(&s, &["show-environment", "-g", "GT_BIN"]);
+    let keys = s.town_tmux(&["show-environment", "-g", "GT_BIN"]);
     assert_eq!(keys.trim(), format!("GT_BIN={}", gt_bin().display()));
 }
