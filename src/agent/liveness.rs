@@ -29,6 +29,8 @@ pub enum Verdict {
     /// limit, or another account; a restart would meet the same limit.
     #[serde(rename = "rate-limited")]
     RateLimited,
+    /// Stopped where it stands by an emergency stop (`gt thaw` lets it go on).
+    Frozen,
 }
 
 impl Verdict {
@@ -43,6 +45,7 @@ impl Verdict {
             Verdict::StartFailed => "start-failed",
             Verdict::Blocked => "blocked",
             Verdict::RateLimited => "rate-limited",
+            Verdict::Frozen => "frozen",
         }
     }
 

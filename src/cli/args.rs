@@ -162,6 +162,22 @@ pub enum Command {
     Daemon(DaemonCmd),
     /// Bring the town up: the supervisor in `hq:daemon` (and the mayor with `up.mayor`).
     Up,
+    /// Emergency stop: freeze every agent of the town (or of a rig) where it stands — no
+    /// sling, no merge, no restart; nothing is lost. `gt thaw` lets exactly that go on.
+    #[command(after_help = "Example: gt estop -m \"runaway costs\"   (then: gt thaw)")]
+    Estop {
+        /// Only this rig.
+        rig: Option<String>,
+        /// Why (shown in the workspace's banner and the feed).
+        #[arg(short, long)]
+        message: Option<String>,
+    },
+    /// Lift an emergency stop: what it froze goes on where it stopped.
+    #[command(after_help = "Example: gt thaw        (gt thaw shop: lift rig shop's own stop)")]
+    Thaw {
+        /// The rig whose own stop to lift (the town's when not given).
+        rig: Option<String>,
+    },
     /// Take the town down: stop our agents' windows and the supervisor (hooks are kept).
     Down {
         /// Also stop windows a person is attached to.

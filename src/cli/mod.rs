@@ -6,6 +6,7 @@ mod agents;
 mod args;
 mod batch;
 mod beads;
+mod brakes;
 mod config;
 mod convoy;
 mod costs;
@@ -209,6 +210,8 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Refinery(cmd) => mq::refinery(out, session.ctx()?, cmd),
         Command::Daemon(cmd) => daemon::run(out, session.ctx()?, cmd),
         Command::Up => daemon::up(out, session.ctx()?),
+        Command::Estop { rig, message } => brakes::estop_cmd(out, session.ctx()?, rig, message),
+        Command::Thaw { rig } => brakes::thaw_cmd(out, session.ctx()?, rig),
         Command::Down { force } => daemon::down(out, session.ctx()?, force),
         Command::Witness(cmd) => daemon::witness(out, session.ctx()?, cmd),
         Command::Deacon(cmd) => deacon::run(out, session.ctx()?, cmd),

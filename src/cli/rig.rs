@@ -3,6 +3,7 @@
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::Ctx;
+use crate::work::brakes::RestKind;
 use crate::work::town::rig::{self, AddRig};
 use serde_json::json;
 
@@ -50,6 +51,15 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: RigCmd) -> Result<()> {
             out.table(&["WORKTREE", "BRANCH", "STATE"], &rows)
         }
         RigCmd::Remove { name, force } => remove(out, ctx, name, force),
+        RigCmd::Park { name, message } => super::brakes::park(out, ctx, &name, message.as_deref()),
+        RigCmd::Unpark { name } => super::brakes::wake(out, ctx, &name, RestKind::Parked),
+        RigCmd::Dock {
+            name,
+            message,
+            force,
+        } => super::brakes::dock(out, ctx, &name, message.as_deref(), force),
+        RigCmd::Undock { name } => super::brakes::wake(out, ctx, &name, RestKind::Docked),
+        RigCmd::Status { name } => super::brakes::status(out, ctx, &name),
     }
 }
 
@@ -170,4 +180,34 @@ pub enum RigCmd {
         #[arg(long)]
         force: bool,
     },
+    /// No new work on the rig (slings refused, queued beads wait); running agents finish
+    /// and their work lands.
+    #[command(after_help = "Example: gt rig park shop -m \"release freeze\"")]
+    Park {
+        name: String,
+        /// Why (shown by `gt rig status`).
+        #[arg(short, long)]
+        message: Option<String>,
+    },
+    /// Let new work onto a parked rig again.
+    #[command(after_help = "Example: gt rig unpark shop")]
+    Unpark { name: String },
+    /// Stop every session of the rig (hooks, worktrees and branches kept); nothing is slung
+    /// or merged until it is undocked.
+    #[command(after_help = "Example: gt rig dock shop -m \"CI is down\"")]
+    Dock {
+        name: String,
+        #[arg(short, long)]
+        message: Option<String>,
+        /// Stop windows a person is attached to as well.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Undock: start again the sessions docking stopped, each with its hook.
+    #[command(after_help = "Example: gt rig undock shop")]
+    Undock { name: String },
+    /// Whether the rig is active, parked, docked or frozen, and what it has running,
+    /// queued and in the merge queue.
+    #[command(after_help = "Example: gt rig status shop --json")]
+    Status { name: String },
 }

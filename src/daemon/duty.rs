@@ -199,6 +199,9 @@ fn refinery_round(ctx: &mut Ctx, rig: &crate::town::RigConfig, shared: &Shared) 
     let mut landed = Vec::new();
     let mut failed = Vec::new();
     let mut notes = Vec::new();
+    if let Some(why) = crate::work::brakes::Brakes::read(&ctx.reader())?.merge_hold(&rig.name) {
+        return Ok(format!("held: {why}"));
+    }
     while !shared.stopping() {
         let outcomes = refinery::process(ctx, rig)?;
         let mut worked = false;

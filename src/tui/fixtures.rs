@@ -338,6 +338,7 @@ pub fn busy_town() -> TownSnapshot {
         escalations,
         queue,
         scheduler_paused: false,
+        brakes: Default::default(),
         attention,
         costs: costs(),
         mayor: MayorView {

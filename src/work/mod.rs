@@ -7,6 +7,7 @@
 
 pub mod agents;
 pub mod beads;
+pub mod brakes;
 pub mod convoy;
 pub mod costs;
 pub mod deacon;

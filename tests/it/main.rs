@@ -8,6 +8,7 @@ mod agent_states;
 mod agents;
 mod bad_input;
 mod beads;
+mod brakes;
 mod cli;
 mod clock;
 mod compat;

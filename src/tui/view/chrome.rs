@@ -86,6 +86,51 @@ pub fn status_bar(f: &mut Frame, state: &State) {
     );
 }
 
+/// Across the top while an emergency stop holds the town (or a rig): what is frozen, by
+/// whom, why, and how to let it go on. Rigs at rest are named after it.
+pub fn banner(f: &mut Frame, state: &State) {
+    let b = &state.snapshot.brakes;
+    if b.is_clear() {
+        return;
+    }
+    let (w, _) = state.size;
+    let t = &state.theme;
+    let mut parts: Vec<String> = b
+        .town
+        .iter()
+        .chain(&b.rig_estops)
+        .map(|e| {
+            format!(
+                "❄ FROZEN — {} · `{}` resumes",
+                e.describe(),
+                e.thaw_command()
+            )
+        })
+        .collect();
+    let rests: Vec<String> = b
+        .rests
+        .iter()
+        .map(|(rig, r)| format!("{rig} {}", r.state.as_str()))
+        .collect();
+    if !rests.is_empty() {
+        parts.push(format!("at rest: {}", rests.join(", ")));
+    }
+    let frozen = b.town.is_some() || !b.rig_estops.is_empty();
+    let slot = if frozen {
+        Slot::ToastError
+    } else {
+        Slot::ToastWarn
+    };
+    // Reasons come from the ledger: through the one seam before they reach the terminal.
+    let text = crate::inert::visible(&format!(" {} ", parts.join("  ·  ")));
+    let area = Rect::new(0, 0, w, 1);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled(text, t.style(slot)))).style(t.style(slot)),
+        area,
+    );
+}
+
 pub fn toasts(f: &mut Frame, state: &State) {
     let (w, h) = state.size;
     let width = (w / 2).clamp(20, 70).min(w);

@@ -380,10 +380,11 @@ fn agent_line(
     let trouble = a
         .verdict
         .as_ref()
-        .filter(|(v, _)| v.is_trouble())
+        .filter(|(v, _)| v.is_trouble() || *v == crate::agent::liveness::Verdict::Frozen)
         .map(|(v, _)| v.as_str());
     let (icon, slot) = match trouble {
         Some("stalled") => ("◔", Slot::StateStarting),
+        Some("frozen") => ("❄", Slot::StateWaiting),
         Some("blocked") => ("⊘", Slot::StateWaiting),
         Some("rate-limited") => ("⧗", Slot::StateStalled),
         Some(_) => ("✖", Slot::StateExited),

@@ -18,6 +18,7 @@ pub fn draw(f: &mut Frame, state: &State) {
             _ => lists::draw(f, state, pane, rect, &group),
         }
     }
+    chrome::banner(f, state);
     chrome::status_bar(f, state);
     if let Some(m) = &state.modal {
         crate::tui::modal::draw(f, state, m);

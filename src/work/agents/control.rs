@@ -96,6 +96,7 @@ pub fn restart_by_person(ctx: &mut Ctx, address: &str, who: &str) -> Result<Stri
             "the mayor is started and stopped with `gt mayor start` / `gt mayor stop`",
         ));
     }
+    crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
     let topic = match &info.hook {
         Some(h) => format!("restarted by {who}; {h} is still on your hook"),
         None => format!("restarted by {who}"),

@@ -230,6 +230,11 @@ fn deliver(
             cancel_queued(ctx, &info.address, &why)?;
             return Ok(());
         }
+        if frozen(ctx, &info.address)? {
+            // Stopped by an emergency stop: typed now, it would sit unread in the terminal
+            // with nothing to confirm it. It stays queued; the thaw delivers it.
+            return Ok(());
+        }
         let waiter = Waiter {
             server: &server,
             pane: &pane.pane_id,
@@ -255,6 +260,9 @@ fn deliver(
         else {
             return Ok(());
         };
+        if frozen(ctx, &info.address)? {
+            return Ok(());
+        }
         // The screen may have changed while we waited for the turn.
         if !is_idle(rt, &server.capture(&pane.pane_id, 60)?) {
             continue;
@@ -274,6 +282,10 @@ fn deliver(
             })?;
         }
     }
+}
+
+fn frozen(ctx: &Ctx, agent: &str) -> Result<bool> {
+    Ok(crate::work::brakes::Brakes::read(&ctx.reader())?.is_frozen(agent))
 }
 
 /// Waits for one agent's idle prompt.

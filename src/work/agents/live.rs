@@ -59,6 +59,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let mut out = Vec::new();
     let now = ctx.unix_now();
     let mut limits: HashMap<Option<String>, Thresholds> = HashMap::new();
+    let brakes = crate::work::brakes::Brakes::read(&ctx.reader())?;
     for info in infos {
         let pane = panes
             .iter()
@@ -82,6 +83,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             rt,
             screen: screen_text,
             event: last_event.as_ref(),
+            frozen: brakes.is_frozen(&info.address),
         };
         let judged = verdict_for(ctx, &info, seen, limit, now);
         let c = judged.verdict;
@@ -190,7 +192,17 @@ pub(crate) fn verdict_for(
         rt,
         screen: screen_text,
         event,
+        frozen,
     } = seen;
+    if frozen && pane.is_some_and(|p| !p.dead) {
+        return Judged {
+            verdict: liveness::Classified {
+                verdict: Verdict::Frozen,
+                reason: "frozen by the emergency stop (`gt thaw` lets it go on)".into(),
+            },
+            last_activity: pane.and_then(|p| p.activity),
+        };
+    }
     let screen_changed = match (pane, rt, screen_text) {
         (Some(p), Some(rt), Some(text)) if !p.dead => {
             Some(crate::work::agents::screen_activity::observe(
@@ -240,6 +252,8 @@ pub(crate) struct Observed<'a> {
     pub rt: Option<&'a agent::Runtime>,
     pub screen: Option<&'a str>,
     pub event: Option<&'a super::runtime_events::LastEvent>,
+    /// An emergency stop froze it (its silence is not its own).
+    pub frozen: bool,
 }
 
 /// A verdict and the sign of life it was judged from.

@@ -285,6 +285,16 @@ impl Run<'_> {
             prev = head.clone();
         }
         if built.head != built.base {
+            // An emergency stop or a dock that came while the gates ran: nothing lands; the
+            // members stay as they are and are built again once the brake is off.
+            if let Some(why) =
+                crate::work::brakes::Brakes::read(&ctx.reader())?.merge_hold(&rig.name)
+            {
+                ctx.warnings.push(format!(
+                    "warning: tested but not landed: {why}; built again once it lifts"
+                ));
+                return Ok(false);
+            }
             if !record_landing(ctx, &built.members, &built.base)? {
                 ctx.warnings.push(format!(
                     "warning: a merge request of this batch was closed or changed while it was tested; {} was not moved, the rest is built again",

@@ -70,6 +70,13 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
         .locks_dir()
         .join(format!("refinery-{}.lock", rig.name));
     let _only_one = LockGuard::acquire(&lock)?;
+    // Held (an emergency stop, a docked rig): the queue waits as it is.
+    if super::brakes::Brakes::read(&ctx.reader())?
+        .merge_hold(&rig.name)
+        .is_some()
+    {
+        return Ok(Vec::new());
+    }
     // A gate a killed refinery left running must not write into the worktree we reset now.
     super::refinery::gates::stop_leftover(
         &super::refinery::gates::gate_record(&ctx.town.paths, &rig.name),

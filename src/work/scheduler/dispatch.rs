@@ -4,6 +4,7 @@
 use super::Capacity;
 use super::queue::{self, Entry, QueuedView};
 use crate::Result;
+use crate::work::brakes::{Brakes, rest::target_rig};
 use crate::work::sling::Slung;
 use crate::work::{Ctx, costs::budget, formulas::sling, sling::hook};
 use serde::Serialize;
@@ -80,9 +81,18 @@ pub fn dispatch(ctx: &mut Ctx, cap: &mut Capacity) -> Result<DispatchReport> {
         report.held.push(d.describe());
         return Ok(report);
     }
+    let brakes = Brakes::read(&ctx.reader())?;
+    if let Some(e) = &brakes.town {
+        report.held.push(e.describe());
+        return Ok(report);
+    }
     for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() || failures >= MAX_FAILURES {
             break;
+        }
+        if let Some(why) = brakes.sling_refusal(target_rig(&view.target)) {
+            report.held.push(format!("{}: {why}", view.bead));
+            continue;
         }
         if let Some(c) = budgets.holding(ctx, &view.bead)? {
             report.held.push(format!("{}: {}", view.bead, c.describe()));
@@ -116,11 +126,18 @@ pub(super) fn work_up_to(
     if budgets.daily.is_some() {
         return Ok(None);
     }
+    let brakes = Brakes::read(&ctx.reader())?;
     for (view, entry) in queue::list(&ctx.reader(), ctx.now())? {
         if !cap.has_room() {
             return Ok(None);
         }
         let mine = view.bead == bead;
+        if brakes.sling_refusal(target_rig(&view.target)).is_some() {
+            if mine {
+                return Ok(None);
+            }
+            continue;
+        }
         if budgets.holding(ctx, &view.bead)?.is_some() {
             if mine {
                 return Ok(None);

@@ -69,6 +69,8 @@ pub fn sling_or_queue(
     let Ok(Address::Rig { rig }) = Address::parse(target) else {
         return direct(ctx, item, target, opts);
     };
+    // A held rig takes nothing new, not even into its queue (what was queued before waits).
+    crate::work::brakes::check_sling(&ctx.reader(), Some(&rig))?;
     if opts.force {
         return direct(ctx, item, target, opts);
     }

@@ -129,6 +129,9 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
     if let Some(holder) = held_by_target(&bead, &target) {
         return already_slung(ctx, &bead, holder);
     }
+    // Under the rig's lock: an emergency stop or a dock waits for this lock after writing
+    // its record, so a sling either sees the brake here or is done before they look.
+    super::brakes::check_sling(&ctx.reader(), Some(&rig.name))?;
     hook::check_hookable(&ctx.reader(), &bead, "", opts.force)?;
     let plan = choose_polecat(ctx, &target)?;
     let address = Address::Polecat {
@@ -379,6 +382,7 @@ fn sling_standing(
         return standing_result(ctx, bead, &addr, true, None);
     }
     hook::check_hookable(&ctx.reader(), bead, &addr, opts.force)?;
+    super::brakes::check_sling(&ctx.reader(), address.rig())?;
     let info = standing_agent(ctx, address, opts)?;
     if let Some(h) = info.hook.as_deref().filter(|h| *h != bead.id) {
         return Err(Error::invalid(format!(

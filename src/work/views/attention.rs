@@ -189,7 +189,12 @@ fn from_verdict(a: &AgentRow, hook: &str, v: Verdict, reason: &str) -> Option<At
             Kind::RateLimited,
             format!("{} is rate-limited: {reason}", a.address),
         ),
-        Verdict::Working | Verdict::Idle | Verdict::StartFailed | Verdict::Blocked => return None,
+        // A frozen agent is the banner's business, not one line per agent.
+        Verdict::Working
+        | Verdict::Idle
+        | Verdict::StartFailed
+        | Verdict::Blocked
+        | Verdict::Frozen => return None,
     };
     Some(Attention {
         kind,

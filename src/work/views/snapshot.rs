@@ -91,6 +91,8 @@ pub struct TownSnapshot {
     pub queue: Vec<crate::work::refinery::board::QueueRow>,
     /// Slings to a rig wait in the scheduler's queue (`gt scheduler pause`).
     pub scheduler_paused: bool,
+    /// Emergency stops and rigs at rest (the workspace's frozen banner).
+    pub brakes: crate::work::brakes::Brakes,
     pub attention: Vec<Attention>,
     /// Tokens and cost per agent and convoy, today's total, used-up budgets.
     pub costs: crate::work::costs::CostSummary,
@@ -176,6 +178,7 @@ struct LedgerPart {
     failed_merges: Vec<BeadSummary>,
     queue: Vec<crate::work::refinery::board::QueueRow>,
     scheduler_paused: bool,
+    brakes: crate::work::brakes::Brakes,
     /// The last event each agent's runtime reported, by agent bead (read with the rest of
     /// the ledger, not on every refresh).
     events: HashMap<String, crate::work::agents::runtime_events::LastEvent>,
@@ -247,6 +250,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         escalations: lp.escalations.clone(),
         queue: lp.queue.clone(),
         scheduler_paused: lp.scheduler_paused,
+        brakes: lp.brakes.clone(),
         attention,
         costs: lp.costs.clone(),
         mayor,
@@ -404,6 +408,7 @@ fn agent_rows(
             rt,
             screen: plain.as_deref(),
             event: lp.events.get(&info.bead_id),
+            frozen: lp.brakes.is_frozen(&info.address),
         };
         let judged = crate::work::agents::live::verdict_for(ctx, info, seen, limit, now_secs);
         let verdict = judged.verdict;
@@ -513,6 +518,7 @@ fn ledger_part(ctx: &Ctx, identity: &str) -> Result<LedgerPart> {
         failed_merges,
         queue: crate::work::refinery::board::board(ctx)?,
         scheduler_paused: crate::work::scheduler::is_paused(ctx)?,
+        brakes: crate::work::brakes::Brakes::read(&ctx.reader())?,
     })
 }
 

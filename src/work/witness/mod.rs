@@ -62,6 +62,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
     let policy = Policy::for_rig(ctx, rig)?;
     let now = ctx.unix_now();
     let views = live::agents(ctx, Some(&rig.name))?;
+    let hold = crate::work::brakes::Brakes::read(&ctx.reader())?.witness_hold(&rig.name);
     let mut agents = Vec::new();
     let mut acted = 0usize;
     for view in views {
@@ -84,23 +85,29 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
         } else {
             None
         };
-        let action = decide(
-            &Situation {
-                now,
-                verdict: view.verdict,
-                reason: &view.reason,
-                hooked: view.info.hook.is_some(),
-                human_attached: view.human_attached,
-                last_activity: view.last_activity,
-                record_changed: crate::time::parse(&view.info.updated_at).map(|t| t.timestamp()),
-                polecat: view.info.role == crate::agent::Role::Polecat,
-                answerable: view.answerable_dialog.as_deref(),
-                starting: view.starting,
-                next_account: next_account.as_deref(),
-            },
-            &policy,
-            mem,
-        );
+        let action = if let Some(why) = &hold {
+            // Frozen agents look stalled and docked ones dead: both are a person's doing.
+            Action::Wait(format!("{why}; the witness leaves its agents alone"))
+        } else {
+            decide(
+                &Situation {
+                    now,
+                    verdict: view.verdict,
+                    reason: &view.reason,
+                    hooked: view.info.hook.is_some(),
+                    human_attached: view.human_attached,
+                    last_activity: view.last_activity,
+                    record_changed: crate::time::parse(&view.info.updated_at)
+                        .map(|t| t.timestamp()),
+                    polecat: view.info.role == crate::agent::Role::Polecat,
+                    answerable: view.answerable_dialog.as_deref(),
+                    starting: view.starting,
+                    next_account: next_account.as_deref(),
+                },
+                &policy,
+                mem,
+            )
+        };
         // The town went down meanwhile, or this round has done enough: the rest waits for
         // the next round (which looks again, so nothing is done on a stale verdict for long).
         let action = match action {

@@ -211,15 +211,25 @@ impl Sandbox {
     }
 
     /// A format (`#{pane_pid}`, `#{window_width}`…) of `agent`'s pane on the town's server.
+    /// None too when the server is gone (it ends with its last window).
     pub fn agent_pane(&self, agent: &str, format: &str) -> Option<String> {
-        self.town_tmux(&[
-            "list-panes",
-            "-a",
-            "-F",
-            &format!("#{{@gt_agent}} {format}"),
-        ])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{agent} ")).map(str::to_string))
+        let socket =
+            std::fs::read_to_string(self.town().join(".gt/tmux-socket")).expect("tmux-socket");
+        let o = Command::new("tmux")
+            .args(["-L", socket.trim(), "list-panes", "-a", "-F"])
+            .arg(format!("#{{@gt_agent}} {format}"))
+            .output()
+            .expect("tmux");
+        let err = String::from_utf8_lossy(&o.stderr);
+        if !o.status.success()
+            && (err.contains("no server running") || err.contains("error connecting"))
+        {
+            return None;
+        }
+        assert!(o.status.success(), "tmux list-panes: {err}");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{agent} ")).map(str::to_string))
     }
 
     pub fn sql(&self, query: &str) -> String {

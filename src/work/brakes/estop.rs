@@ -1,0 +1,220 @@
+//! `gt estop [rig]` and `gt thaw [rig]`: stop the town (or one rig) where it stands, and let
+//! exactly that go on again. Nothing is lost: sessions and their conversations, hooks,
+//! worktrees and queued merge requests stay; the supervisor stays up and only watches.
+//!
+//! How an agent is stopped: its runtime is interrupted with its own interrupt key (Escape),
+//! which ends the turn in flight and leaves the session at its prompt; from then on nothing
+//! reaches it (no delivery, no restart, no sling) until the thaw tells it to go on. SIGSTOP
+//! of the process group was the other choice, and does not hold: tmux resumes any pane
+//! process it sees stopped (SIGCONT to its group; only SIGTTIN and SIGTTOU are left alone,
+//! and tmux starts every pane with those two ignored), so the runtime would run on.
+
+use super::{Brakes, Estop, Frozen, estop_key};
+use crate::agent::screen;
+use crate::fsutil::LockGuard;
+use crate::work::Ctx;
+use crate::work::agents::{self, delivery, heartbeat};
+use crate::{Error, Result};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// How long an interrupted runtime may take to leave its turn.
+const SETTLE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EstopReport {
+    pub estop: Estop,
+    /// It was in force already (agents started since are held too).
+    pub already: bool,
+    /// Agents with no running session (nothing to stop; nothing may start them).
+    pub without_session: Vec<String>,
+    /// Agents still busy after the interrupt, or whose runtime has no interrupt key: they
+    /// finish the turn they are in (nothing new reaches them), said, never hidden.
+    pub not_stopped: Vec<String>,
+}
+
+/// Stops every agent of the town (or of `rig`): first the record (from then on nothing is
+/// slung, dispatched, delivered, merged or restarted), then, once slings in flight have
+/// finished (they hold their rig's lock until their window is up), every busy runtime.
+pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<EstopReport> {
+    let rigs: Vec<String> = match rig {
+        Some(r) => vec![ctx.town.rig(r)?.name],
+        None => ctx.town.rigs()?.into_iter().map(|r| r.name).collect(),
+    };
+    super::check_reason(why)?;
+    let key = estop_key(rig);
+    let before: Option<Estop> = read_one(ctx, &key)?;
+    let already = before.is_some();
+    let mut record = before.unwrap_or(Estop {
+        rig: rig.map(str::to_string),
+        by: ctx.actor.clone(),
+        why: why.map(str::to_string),
+        at: crate::time::format(ctx.now()),
+        frozen: Vec::new(),
+    });
+    save(ctx, &key, &record, (!already).then_some("estop"))?;
+    for r in &rigs {
+        drop(LockGuard::acquire(&ctx.town.paths.rig_lock(r))?);
+    }
+    let server = ctx.tmux();
+    let panes = server.panes()?;
+    let mut without_session = Vec::new();
+    let mut not_stopped = Vec::new();
+    let mut watching = Vec::new();
+    for info in agents::list(&ctx.reader(), rig)? {
+        if record.frozen.iter().any(|f| f.agent == info.address) {
+            continue;
+        }
+        let Some(pane) = panes
+            .iter()
+            .find(|p| p.agent.as_deref() == Some(info.address.as_str()) && !p.dead)
+        else {
+            without_session.push(info.address.clone());
+            continue;
+        };
+        let rt = delivery::runtime_of(ctx, &info)?;
+        let busy = screen::read(&rt, &server.capture(&pane.pane_id, 60)?).busy;
+        let interrupted = busy && rt.escape_cancels && server.press_escape(&pane.pane_id).is_ok();
+        if busy && !interrupted {
+            not_stopped.push(info.address.clone());
+        }
+        if interrupted {
+            watching.push((info.address.clone(), pane.pane_id.clone(), rt));
+        }
+        tracing::info!(agent = %info.address, busy, interrupted, "held by the emergency stop");
+        record.frozen.push(Frozen {
+            agent: info.address.clone(),
+            interrupted,
+        });
+    }
+    save(ctx, &key, &record, None)?;
+    // An interrupt is a request: see each runtime leave its turn.
+    let deadline = Instant::now() + SETTLE;
+    while !watching.is_empty() && Instant::now() < deadline {
+        watching.retain(|(_, pane, rt)| {
+            server
+                .capture(pane, 60)
+                .map(|t| screen::read(rt, &t).busy)
+                .unwrap_or(false)
+        });
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    not_stopped.extend(watching.into_iter().map(|(a, _, _)| a));
+    Ok(EstopReport {
+        estop: record,
+        already,
+        without_session,
+        not_stopped,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThawReport {
+    /// The emergency stop that was lifted (None: there was none).
+    pub lifted: Option<Estop>,
+    /// Agents told to go on with the work they were interrupted in.
+    pub resumed: Vec<String>,
+    /// Agents held while idle: nothing to tell them, they take work and messages again.
+    pub released: Vec<String>,
+    /// The town stays stopped by another emergency stop.
+    pub still: Option<String>,
+}
+
+/// Lifts the emergency stop: each interrupted agent is told to go on (queued, delivered at
+/// its prompt like any message, after what waited for it meanwhile), and every agent's
+/// stall clock starts again from now (its quiet while held was not its own).
+pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
+    if let Some(r) = rig {
+        ctx.town.rig(r)?;
+    }
+    let key = estop_key(rig);
+    let Some(record) = read_one(ctx, &key)? else {
+        return Ok(ThawReport {
+            lifted: None,
+            resumed: Vec::new(),
+            released: Vec::new(),
+            still: still_frozen(ctx, rig)?,
+        });
+    };
+    ctx.write(|tx| {
+        tx.set_config(&key, None)?;
+        tx.record_event(
+            None,
+            "thaw",
+            None,
+            Some(serde_json::json!({"rig": rig, "agents": record.frozen.len()})),
+            None,
+        )?;
+        Ok(())
+    })?;
+    let still = Brakes::read(&ctx.reader())?;
+    let (mut resumed, mut released) = (Vec::new(), Vec::new());
+    for f in &record.frozen {
+        heartbeat::touch(&ctx.town.paths, &f.agent);
+        // Another stop (the town's, over a rig's) still holds it: that one's thaw tells it.
+        if still.is_frozen(&f.agent) || agents::find(&ctx.reader(), &f.agent)?.is_none() {
+            continue;
+        }
+        if f.interrupted {
+            let text = format!(
+                "gt thaw: the emergency stop is lifted. Go on with the work on your hook where you stopped ({}).",
+                record.describe()
+            );
+            delivery::enqueue(ctx, &f.agent, "gt thaw", &text, false)?;
+            resumed.push(f.agent.clone());
+        } else {
+            released.push(f.agent.clone());
+        }
+        if !ctx.reader().queued_deliveries(&f.agent)?.is_empty() {
+            delivery::spawn_flusher(ctx, &f.agent);
+        }
+    }
+    Ok(ThawReport {
+        lifted: Some(record),
+        resumed,
+        released,
+        still: still_frozen(ctx, rig)?,
+    })
+}
+
+/// What keeps `rig` (or the town) stopped after this thaw, said so the person is not misled.
+fn still_frozen(ctx: &Ctx, rig: Option<&str>) -> Result<Option<String>> {
+    let b = Brakes::read(&ctx.reader())?;
+    Ok(match rig {
+        Some(_) => b.town.map(|e| e.describe()),
+        None if !b.rig_estops.is_empty() => Some(format!(
+            "rig(s) {} stay stopped on their own (`gt thaw <rig>`)",
+            b.rig_estops
+                .iter()
+                .filter_map(|e| e.rig.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => None,
+    })
+}
+
+fn read_one(ctx: &Ctx, key: &str) -> Result<Option<Estop>> {
+    Ok(ctx
+        .reader()
+        .config_get(key)?
+        .and_then(|v| super::parse::<Estop>(key, &v)))
+}
+
+fn save(ctx: &mut Ctx, key: &str, record: &Estop, event: Option<&str>) -> Result<()> {
+    let text = serde_json::to_string(record)
+        .map_err(|e| Error::failed(format!("could not write the emergency stop: {e}")))?;
+    ctx.write(|tx| {
+        tx.set_config(key, Some(&text))?;
+        if let Some(kind) = event {
+            tx.record_event(
+                None,
+                kind,
+                None,
+                Some(serde_json::json!({"rig": record.rig, "why": record.why})),
+                None,
+            )?;
+        }
+        Ok(())
+    })
+}
