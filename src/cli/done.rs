@@ -47,6 +47,24 @@ pub fn done_cmd(
     if r.saved_uncommitted {
         out.line("Committed work that was left uncommitted (nothing is lost).")?;
     }
+    if let Some(n) = &r.note {
+        out.line(format!("Note: {n}"))?;
+    }
+    if let Some(c) = &r.landed {
+        return out.line(format!(
+            "Done: {} landed directly on {} as {c} (no queue). {} is free for the next bead.",
+            r.bead, r.target, r.agent
+        ));
+    }
+    if r.merge_request.is_none() && !r.deferred {
+        return out.line(format!(
+            "Done: {} closed without a merge (merge: {}); {} stays as it is. {} is free.",
+            r.bead,
+            r.merge,
+            or_dash(r.branch.as_deref()),
+            r.agent
+        ));
+    }
     match &r.merge_request {
         Some(mr) => out.line(format!(
             "Done: {} → merge request {mr} ({}, {} commit(s)). {} is free for the next bead.",

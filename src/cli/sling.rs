@@ -9,6 +9,23 @@ use serde_json::json;
 pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
     let mut items = a.items;
     let target = items.pop().unwrap_or_default();
+    let message = match (a.message, a.stdin) {
+        (Some(m), false) => Some(m),
+        (None, true) => Some(read_stdin()?),
+        _ => None,
+    };
+    let args = match &a.args {
+        Some(text) => shlex::split(text).ok_or_else(|| {
+            Error::invalid(format!("--args {text:?}: unbalanced quotes"))
+        })?,
+        None => Vec::new(),
+    };
+    let merge = a
+        .merge
+        .as_deref()
+        .map(sling::intent::MergeMode::parse)
+        .transpose()?
+        .unwrap_or_default();
     let opts = sling::SlingOptions {
         agent: a.agent,
         no_convoy: a.no_convoy,
@@ -16,7 +33,38 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         formula: a.formula,
         no_formula: a.no_formula,
         vars: crate::work::formulas::parse_vars(&a.vars)?,
+        intent: sling::intent::Intent {
+            message,
+            args,
+            base_branch: a.base_branch,
+            merge,
+        },
+        dry_run: a.dry_run,
     };
+    if opts.dry_run && items.len() != 1 {
+        return Err(Error::invalid("--dry-run takes one bead"));
+    }
+    if opts.dry_run {
+        let s = sling::sling(ctx, &items[0], &target, &opts)?;
+        if out.json {
+            return out.json(json!({ "dry_run": s }));
+        }
+        out.line(format!(
+            "Would sling {} to {} ({}, {}), branch {} from {}, merge: {}{}",
+            s.bead,
+            s.agent,
+            s.runtime,
+            if s.reused { "reused idle polecat" } else { "new polecat" },
+            or_dash(s.branch.as_deref()),
+            or_dash(s.base_branch.as_deref()),
+            s.merge.unwrap_or("mr"),
+            s.convoy
+                .as_deref()
+                .map(|c| format!(", convoy {c}"))
+                .unwrap_or_else(|| ", a new convoy".into())
+        ))?;
+        return out.line("  (dry run: nothing was written)");
+    }
     let results = scheduler::sling_many(ctx, &items, &target, &opts)?;
     let mut first_error: Option<Error> = None;
     let mut ok = Vec::new();
@@ -129,4 +177,35 @@ pub struct SlingArgs {
     /// A formula variable: `--var name=value`; repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Instructions that go with the work (the agent reads them in `gt prime`).
+    #[arg(short, long, conflicts_with = "stdin")]
+    pub message: Option<String>,
+    /// Read the instructions from stdin.
+    #[arg(long)]
+    pub stdin: bool,
+    /// Extra arguments for the runtime, for this work's sessions (split like a shell would,
+    /// never given to one): `--args "--model fast"`.
+    #[arg(long, allow_hyphen_values = true)]
+    pub args: Option<String>,
+    /// Branch from and land onto this branch instead of the rig's default branch.
+    #[arg(long, value_name = "BRANCH")]
+    pub base_branch: Option<String>,
+    /// How the finished work lands: mr (the merge queue, default), direct (fast-forward,
+    /// no queue), local (kept on its branch) or none (no merge).
+    #[arg(long, value_name = "MODE")]
+    pub merge: Option<String>,
+    /// Say what would happen (polecat, branch, base, merge); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Instructions from stdin (at most 16 KiB are taken; more is refused by the intent's check).
+fn read_stdin() -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::invalid(format!("--stdin: {e}")))?;
+    Ok(text)
 }

@@ -187,3 +187,24 @@ pub fn head_commit(worktree: &Path) -> Result<String, GitError> {
     let repo = Repository::open(worktree)?;
     Ok(repo.head()?.peel_to_commit()?.id().to_string())
 }
+
+/// Refuses a name git would not take for a branch (`..`, spaces, control characters, …).
+pub fn check_branch_name(name: &str) -> Result<(), GitError> {
+    if name.is_empty() || name.starts_with('-') || !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
+        return Err(GitError::BadInput(format!("{name:?} is not a valid branch name")));
+    }
+    Ok(())
+}
+
+/// Makes `branch` at `from` (a branch or commit of `repo`); refused when it exists.
+pub fn create_branch(repo_path: &Path, branch: &str, from: &str) -> Result<String, GitError> {
+    check_branch_name(branch)?;
+    let repo = git2::Repository::open(repo_path)?;
+    let commit = repo
+        .revparse_single(&format!("{from}^{{commit}}"))
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|_| GitError::BadInput(format!("{from} names no commit")))?;
+    repo.branch(branch, &commit, false)
+        .map_err(|e| GitError::BadInput(format!("cannot make branch {branch}: {}", e.message())))?;
+    Ok(commit.id().to_string())
+}

@@ -34,6 +34,8 @@ pub struct Entry {
     pub no_formula: bool,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "crate::work::sling::intent::Intent::is_plain")]
+    pub intent: crate::work::sling::intent::Intent,
 }
 
 /// One queued bead as `gt scheduler status` shows it.

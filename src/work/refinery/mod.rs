@@ -13,6 +13,7 @@
 //! (send back, resolution beads), `cleanup`, `push`.
 
 mod batch;
+pub mod integration;
 pub mod board;
 mod cleanup;
 pub mod conflict;

@@ -136,6 +136,7 @@ impl queue::Entry {
             formula: opts.formula.clone(),
             no_formula: opts.no_formula,
             vars: opts.vars.clone(),
+            intent: opts.intent.clone(),
             ..queue::Entry::default()
         }
     }
@@ -148,6 +149,8 @@ impl queue::Entry {
             formula: self.formula.clone(),
             no_formula: self.no_formula,
             vars: self.vars.clone(),
+            intent: self.intent.clone(),
+            dry_run: false,
         }
     }
 }

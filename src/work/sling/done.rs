@@ -9,6 +9,8 @@ use crate::work::agents::{self, AgentInfo};
 use crate::work::molecule;
 use crate::{Error, Result, git};
 
+use super::intent::{self, Intent, MergeMode};
+
 pub use crate::work::beads::merge_request::{
     PENDING_MERGE, open_merge_request, pending_merge_of, supersede_merge_requests,
 };
@@ -25,6 +27,17 @@ pub struct DoneReport {
     /// gt committed work the agent had left uncommitted.
     pub saved_uncommitted: bool,
     pub deferred: bool,
+    /// How it landed: mr (queued), direct (fast-forwarded), local (kept on its branch) or
+    /// none (no merge).
+    pub merge: &'static str,
+    /// `--merge direct`: the commit the base branch was moved to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landed: Option<String>,
+    /// The branch it lands onto.
+    pub target: String,
+    /// Anything that went otherwise than asked (a direct landing that went through the queue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Which agent is finishing: `--agent`, else the caller's identity.
@@ -74,6 +87,10 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         )));
     };
     let rig = ctx.town.rig(&rig_name)?;
+    // The sling's intent: the branch the work lands onto, and how.
+    let intent = bead.as_ref().map(Intent::of).unwrap_or_default();
+    let rig = intent::rig_on(&rig, &intent.base(&rig).to_string());
+    let no_merge = matches!(intent.merge, MergeMode::Local | MergeMode::None);
     if !deferred && let Some(b) = &bead {
         checklist_done(ctx, b)?;
     }
@@ -81,7 +98,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let label = bead.as_ref().map_or(branch.as_str(), |b| b.id.as_str());
     let saved = save_uncommitted(&info, &rig, &worktree, label)?;
     let ahead = git::commits_ahead(&repo, &branch, &rig.default_branch)?;
-    if ahead == 0 && !(deferred && bead.is_some()) {
+    if ahead == 0 && !(deferred && bead.is_some()) && !(no_merge && bead.is_some()) {
         let advice = match &bead {
             Some(b) => format!(
                 "If {} needs no change, say why (`gt bead comment {} \"…\"`) and run `gt done --status deferred`",
@@ -95,6 +112,11 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         )));
     }
     let commit = git::branch_tip(&repo, &branch).ok();
+    let (landed, direct_note) = if intent.merge == MergeMode::Direct && ahead > 0 && !deferred {
+        land_directly(ctx, &rig, &repo, &branch, commit.as_deref())
+    } else {
+        (None, None)
+    };
     ctx.write(|tx| {
         still_holds(tx, &info, bead.as_ref())?;
         // Deferred work keeps its molecule as it is, for whoever takes the bead next.
@@ -118,7 +140,32 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
             tx.record_event(Some(&b.id), "commit", None, Some(detail), None)?;
         }
         let mut mr_id = None;
-        if ahead == 0 {
+        let closing = if deferred || bead.is_none() {
+            None
+        } else if let Some(c) = &landed {
+            Some(format!(
+                "landed directly on {} as {} (merge: direct)",
+                rig.default_branch,
+                super::super::refinery::short(c)
+            ))
+        } else if intent.merge == MergeMode::Local {
+            Some(format!("done; kept on branch {branch} (merge: local)"))
+        } else if intent.merge == MergeMode::None {
+            Some(format!(
+                "done, nothing merged (merge: none){}",
+                if ahead > 0 {
+                    format!("; its {ahead} commit(s) stay on {branch}")
+                } else {
+                    String::new()
+                }
+            ))
+        } else {
+            None
+        };
+        if let (Some(why), Some(b)) = (&closing, &bead) {
+            let mut out = crate::work::beads::CloseOutcome::default();
+            crate::work::beads::close_in(tx, &b.id, Some(why), &mut out)?;
+        } else if ahead == 0 {
             // Deferred: no merge, the bead waits for another day.
             if let Some(b) = &bead {
                 let old = tx.reader().require(&b.id)?;
@@ -137,14 +184,46 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
         Ok(DoneReport {
             agent: info.address.clone(),
             bead: bead.as_ref().map(|b| b.id.clone()).unwrap_or_default(),
-            merge_request: mr_id,
+            merge_request: mr_id.clone(),
             branch: Some(branch.clone()),
             commit: commit.clone(),
             commits_ahead: ahead,
             saved_uncommitted: saved.is_some(),
-            deferred: ahead == 0,
+            deferred: closing.is_none() && ahead == 0,
+            merge: if mr_id.is_some() { "mr" } else { intent.merge.as_str() },
+            landed: landed.clone(),
+            target: rig.default_branch.clone(),
+            note: direct_note.clone(),
         })
     })
+}
+
+/// `--merge direct`: the base branch is fast-forwarded to the work (compare-and-swap), no
+/// queue. When it cannot be (the base moved on, a brake holds merges), the work goes through
+/// the queue instead — never lost, and the note says why.
+fn land_directly(
+    ctx: &Ctx,
+    rig: &crate::town::RigConfig,
+    repo: &std::path::Path,
+    branch: &str,
+    commit: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let queued = |why: String| (None, Some(format!("{why}; it went to the merge queue instead")));
+    if let Ok(Some(why)) = crate::work::brakes::Brakes::read(&ctx.reader())
+        .map(|b| b.merge_hold(&rig.name))
+    {
+        return queued(format!("not landed directly: {why}"));
+    }
+    let (Some(commit), Ok(base)) = (commit, git::branch_tip(repo, &rig.default_branch)) else {
+        return queued("not landed directly: the branches could not be read".into());
+    };
+    match git::advance(repo, &rig.default_branch, commit, &base) {
+        Ok(()) => (Some(commit.to_string()), None),
+        Err(_) => queued(format!(
+            "{} moved on since {branch} branched from it, so it is not a fast-forward",
+            rig.default_branch
+        )),
+    }
 }
 
 /// Inside the transaction: closes the last steps of the hooked work's molecule, and the

@@ -9,6 +9,7 @@ pub mod close;
 pub mod done;
 pub mod handoff;
 pub mod hook;
+pub mod intent;
 pub mod reminder;
 
 use super::agents::{self, AgentInfo, AgentRecord};
@@ -33,6 +34,10 @@ pub struct SlingOptions {
     pub no_formula: bool,
     /// `--var` values for the formula.
     pub vars: std::collections::BTreeMap<String, String>,
+    /// Instructions, runtime arguments, base branch and merge mode that go with the work.
+    pub intent: intent::Intent,
+    /// Say what would happen; write nothing.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -57,6 +62,14 @@ pub struct Slung {
     /// The startup dialogs gt answered for the new session.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answered_dialogs: Vec<String>,
+    /// The branch it started from and lands onto.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge: Option<&'static str>,
+    /// `--dry-run`: nothing was done; this is what would be.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// Where the bead should go.
@@ -123,6 +136,17 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
         &default_agent,
     )?;
 
+    opts.intent.validate()?;
+    let mut intent = opts.intent.clone();
+    let base = base_branch(ctx, &rig, &bead, &intent)?;
+    if base != rig.default_branch {
+        intent.base_branch = Some(base.clone());
+    }
+    // The work's own view of the rig: it branches from and lands onto `base`.
+    let rig = intent::rig_on(&rig, &base);
+    if opts.dry_run {
+        return dry_run(ctx, &bead, &target, &rig, &runtime, &intent);
+    }
     let lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     // Read again under the lock: a parallel sling of the same bead may have just taken it.
     let bead = ctx.reader().require(&bead.id)?;
@@ -148,7 +172,7 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
     let undo_git = |ctx: &Ctx| undo_worktree(ctx, &rig, &plan, &branch);
 
     let record = match record_hook(
-        ctx, &bead, &target, &address, &plan, &runtime, &rig, &worktree, &branch, opts,
+        ctx, &bead, &target, &address, &plan, &runtime, &rig, &worktree, &branch, opts, &intent,
     ) {
         Ok(Recorded::Hooked(r)) => r,
         Ok(Recorded::Already(holder)) => {
@@ -160,7 +184,7 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
             return Err(e);
         }
     };
-    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead);
+    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead, &intent.args);
     let started = match started {
         Ok(c) => c,
         Err(e) => {
@@ -234,6 +258,70 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
         moved_from,
         molecule: None,
         answered_dialogs: ready.answered,
+        base_branch: Some(base),
+        merge: Some(intent.merge.as_str()),
+        dry_run: false,
+    })
+}
+
+/// The branch the work starts from and lands onto: `--base-branch`, else the integration
+/// branch of the epic the bead belongs to, else the rig's default branch. It must exist.
+fn base_branch(ctx: &Ctx, rig: &RigConfig, bead: &Bead, intent: &intent::Intent) -> Result<String> {
+    let base = match &intent.base_branch {
+        Some(b) => b.clone(),
+        None => crate::work::refinery::integration::branch_for(ctx, bead)?
+            .unwrap_or_else(|| rig.default_branch.clone()),
+    };
+    let repo = ctx.town.paths.rig_repo(&rig.name);
+    if git::branch_tip(&repo, &base).is_err() {
+        return Err(Error::invalid(format!(
+            "rig {} has no branch {base} to start from and land onto",
+            rig.name
+        )));
+    }
+    Ok(base)
+}
+
+/// `--dry-run`: every check a sling makes, and what it would do — nothing written.
+fn dry_run(
+    ctx: &Ctx,
+    bead: &Bead,
+    target: &Target,
+    rig: &RigConfig,
+    runtime: &Runtime,
+    intent: &intent::Intent,
+) -> Result<Slung> {
+    if let Some(holder) = held_by_target(bead, target) {
+        return Ok(Slung {
+            dry_run: true,
+            ..already_slung(ctx, bead, holder)?
+        });
+    }
+    super::brakes::check_sling(&ctx.reader(), Some(&rig.name))?;
+    hook::check_hookable(&ctx.reader(), bead, "", false)?;
+    let plan = choose_polecat(ctx, target)?;
+    let convoy = ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next();
+    Ok(Slung {
+        bead: bead.id.clone(),
+        agent: format!("{}/polecats/{}", rig.name, plan.name),
+        runtime: runtime.name.clone(),
+        already: false,
+        reused: plan.reused.is_some(),
+        convoy,
+        branch: Some(polecat::branch_name(&plan.name, &bead.id)),
+        worktree: Some(
+            plan.reused
+                .as_ref()
+                .and_then(|a| a.worktree.clone())
+                .unwrap_or_else(|| polecat::worktree_path(ctx, &rig.name, &plan.name)),
+        ),
+        window: None,
+        moved_from: None,
+        molecule: None,
+        answered_dialogs: Vec::new(),
+        base_branch: Some(rig.default_branch.clone()),
+        merge: Some(intent.merge.as_str()),
+        dry_run: true,
     })
 }
 
@@ -266,6 +354,9 @@ fn already_slung(ctx: &Ctx, bead: &Bead, holder: String) -> Result<Slung> {
         moved_from: None,
         molecule: None,
         answered_dialogs: Vec::new(),
+        base_branch: None,
+        merge: None,
+        dry_run: false,
     })
 }
 
@@ -383,6 +474,32 @@ fn sling_standing(
     }
     hook::check_hookable(&ctx.reader(), bead, &addr, opts.force)?;
     super::brakes::check_sling(&ctx.reader(), address.rig())?;
+    opts.intent.validate()?;
+    if opts.dry_run {
+        let held = agents::find(&ctx.reader(), &addr)?.and_then(|a| a.hook);
+        if let Some(h) = held.filter(|h| *h != bead.id) {
+            return Err(Error::invalid(format!(
+                "{addr} is working on {h}; finish or unsling it first"
+            )));
+        }
+        return Ok(Slung {
+            bead: bead.id.clone(),
+            agent: addr,
+            runtime: opts.agent.clone().unwrap_or_else(|| "its own".into()),
+            already: false,
+            reused: true,
+            convoy: ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next(),
+            branch: None,
+            worktree: None,
+            window: None,
+            moved_from: None,
+            molecule: None,
+            answered_dialogs: Vec::new(),
+            base_branch: None,
+            merge: Some(opts.intent.merge.as_str()),
+            dry_run: true,
+        });
+    }
     let info = standing_agent(ctx, address, opts)?;
     if let Some(h) = info.hook.as_deref().filter(|h| *h != bead.id) {
         return Err(Error::invalid(format!(
@@ -424,6 +541,7 @@ fn sling_standing(
             agents::set_state(tx, &h.bead_id, crate::work::agents::AgentState::Idle, None)?;
         }
         hook::hook_in(tx, &bead.id, &addr)?;
+        opts.intent.record(tx, &bead.id)?;
         agents::set_state(
             tx,
             &info.bead_id,
@@ -567,6 +685,9 @@ fn standing_result(
         moved_from: None,
         molecule: None,
         answered_dialogs: Vec::new(),
+        base_branch: None,
+        merge: None,
+        dry_run: false,
     })
 }
 
@@ -703,6 +824,7 @@ fn record_hook(
     worktree: &std::path::Path,
     branch: &str,
     opts: &SlingOptions,
+    intent: &intent::Intent,
 ) -> Result<Recorded> {
     let addr = address.to_string();
     ctx.write(|tx| {
@@ -739,6 +861,7 @@ fn record_hook(
             },
         )?;
         hook::hook_in(tx, &bead.id, &addr)?;
+        intent.record(tx, &bead.id)?;
         let tracked = tx.reader().convoys_tracking(&bead.id, false)?;
         let (convoy, convoy_created) = match tracked.into_iter().next() {
             Some(c) => (Some(c), false),
@@ -821,6 +944,7 @@ fn start_window(
     worktree: &std::path::Path,
     runtime: &Runtime,
     bead: &Bead,
+    args: &[String],
 ) -> Result<session::Started> {
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
     let spec = session::StartSpec {
@@ -832,7 +956,7 @@ fn start_window(
         sender: &ctx.actor,
         topic: &bead.id,
         repo: repo.as_deref(),
-        resume: &[],
+        resume: args,
     };
     session::start(ctx, &spec)
 }
