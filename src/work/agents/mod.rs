@@ -4,6 +4,7 @@
 pub mod delivery;
 
 pub mod accounts;
+pub mod broadcast;
 pub mod control;
 pub mod crew;
 pub mod departed;
