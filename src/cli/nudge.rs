@@ -188,7 +188,9 @@ pub struct NudgeArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  gt broadcast \"the demo starts in 10 minutes: commit what you have\"")]
+#[command(
+    after_help = "Example:\n  gt broadcast \"the demo starts in 10 minutes: commit what you have\""
+)]
 pub struct BroadcastArgs {
     /// The text (words are joined with spaces); or use --stdin.
     pub text: Vec<String>,

@@ -110,13 +110,13 @@ fn gc(out: &mut Out, ctx: &mut Ctx, opts: &polecat_gc::GcOptions) -> Result<()> 
     for k in &r.kept {
         out.line(format!("Kept {}: {}", k.agent, k.reasons.join("; ")))?;
     }
-    let would = if r.dry_run {
-        " (dry run: nothing changed)"
+    let (removed, would) = if r.dry_run {
+        ("would be removed", " (dry run: nothing changed)")
     } else {
-        ""
+        ("removed", "")
     };
     out.line(format!(
-        "{} removed, {} kept{would}",
+        "{} {removed}, {} kept{would}",
         r.removed.len(),
         r.kept.len()
     ))

@@ -135,7 +135,9 @@ fn group(ctx: &Ctx, target: &str, sender: &str) -> Result<Vec<AgentInfo>> {
         .collect();
     let known: BTreeSet<String> = all.iter().map(|a| a.address.clone()).collect();
     let names: BTreeSet<String> = if let Some(g) = target.strip_prefix('@') {
-        address::group_members(ctx, g, &known)?.into_iter().collect()
+        address::group_members(ctx, g, &known)?
+            .into_iter()
+            .collect()
     } else if target.contains('*') {
         // A pattern is checked like an address, segment by segment.
         known
@@ -188,9 +190,8 @@ fn send_all(
 ) -> Result<GroupReport> {
     for a in &live {
         let rt = delivery::runtime_of(ctx, a)?;
-        delivery::inert(&rt, text).map_err(|e| {
-            Error::invalid(format!("{e} (for {}); nothing was sent", a.address))
-        })?;
+        delivery::inert(&rt, text)
+            .map_err(|e| Error::invalid(format!("{e} (for {}); nothing was sent", a.address)))?;
     }
     let workers = live.len().min(PARALLEL);
     let mut ctxs = Vec::with_capacity(workers.saturating_sub(1));
