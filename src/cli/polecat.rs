@@ -95,7 +95,7 @@ fn gc(out: &mut Out, ctx: &mut Ctx, opts: &polecat_gc::GcOptions) -> Result<()> 
     for c in &r.removed {
         let mut also = Vec::new();
         if c.window_closed {
-            also.push("its idle session closed".to_string());
+            also.push("its window closed".to_string());
         }
         if let Some(b) = &c.branch_removed {
             also.push(format!("branch {b} deleted"));
