@@ -60,7 +60,7 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
             let who = ctx.actor.clone();
             let s = crate::work::agents::control::start(ctx, &agent, &who)?;
             if out.json {
-                return out.json_ser(&super::json::One::new("start", &s));
+                return out.json_ser(&super::json::One::new("started", &s));
             }
             let hook = s
                 .hook

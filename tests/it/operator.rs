@@ -33,8 +33,8 @@ fn a_stopped_agent_is_started_again_with_its_hook_and_a_running_one_is_left_alon
 
     // Running: said, not restarted (exit 0: what was asked for holds).
     let already = s.json(&["agent", "start", &agent]);
-    assert_eq!(already["start"]["already_running"], true, "{already}");
-    assert_eq!(already["start"]["started"], false);
+    assert_eq!(already["started"]["already_running"], true, "{already}");
+    assert_eq!(already["started"]["started"], false);
     assert_eq!(s.agent_view(&agent)["window"], window, "the same window");
     let text = s.ok(&["agent", "start", &agent]).stdout;
     assert!(text.contains("already running"), "{text}");
@@ -49,8 +49,8 @@ fn a_stopped_agent_is_started_again_with_its_hook_and_a_running_one_is_left_alon
         .expect("worktree")
         .to_string();
     let started = s.json(&["agent", "start", &agent]);
-    assert_eq!(started["start"]["started"], true, "{started}");
-    assert_eq!(started["start"]["hook"], b.as_str());
+    assert_eq!(started["started"]["started"], true, "{started}");
+    assert_eq!(started["started"]["hook"], b.as_str());
     wait_session(&s, &agent, "working");
     let v = s.agent_view(&agent);
     assert_eq!(v["hook"], b.as_str(), "{v}");
