@@ -48,11 +48,41 @@ pub fn agent_cmd(out: &mut Out, session: &mut super::Session, cmd: AgentCmd) -> 
                 .unwrap_or_default();
             out.line(if s.stopped {
                 format!(
-                    "Stopped {}'s session{kept} (`gt agent restart {}` starts it again)",
+                    "Stopped {}'s session{kept} (`gt agent start {}` starts it again)",
                     s.agent, s.agent
                 )
             } else {
                 format!("{} had no running session{kept}", s.agent)
+            })
+        }
+        AgentCmd::Start { agent } => {
+            let ctx = session.ctx()?;
+            let who = ctx.actor.clone();
+            let s = crate::work::agents::control::start(ctx, &agent, &who)?;
+            if out.json {
+                return out.json_ser(&super::json::One::new("started", &s));
+            }
+            let hook = s
+                .hook
+                .as_deref()
+                .map(|h| format!("; {h} is on its hook"))
+                .unwrap_or_default();
+            out.line(if s.already_running {
+                format!(
+                    "{} is already running (window {}); not restarted (`gt agent restart {}` gives it a new session)",
+                    s.agent, s.window, s.agent
+                )
+            } else {
+                format!(
+                    "Started {} in window {}{}{hook}",
+                    s.agent,
+                    s.window,
+                    if s.resumed {
+                        ", continuing its conversation"
+                    } else {
+                        ""
+                    }
+                )
             })
         }
         AgentCmd::Restart { agent } => {
@@ -209,6 +239,10 @@ pub enum AgentCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Start a stopped agent's session on its own worktree, its hook kept; a running one is
+    /// left alone (exit 0, and said so).
+    #[command(after_help = "Example:\n  gt agent start shop/polecats/ash")]
+    Start { agent: String },
     /// A new session for an agent (stopped or not) on its own worktree, its hook kept.
     Restart { agent: String },
     /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).

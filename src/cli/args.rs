@@ -19,7 +19,7 @@ pub use super::mail::MailCmd;
 pub use super::mayor::MayorCmd;
 pub use super::mol::MolCmd;
 pub use super::mq::{MqCmd, RefineryCmd};
-pub use super::nudge::NudgeArgs;
+pub use super::nudge::{BroadcastArgs, NudgeArgs};
 pub use super::polecat::PolecatCmd;
 pub use super::rig::RigCmd;
 pub use super::seance::SeanceArgs;
@@ -110,8 +110,10 @@ pub enum Command {
     },
     /// Who you are to gt (agent address, role, town).
     Whoami,
-    /// Deliver text into a running agent, confirmed on its screen.
+    /// Deliver text into a running agent (or a group of them), confirmed on its screen.
     Nudge(NudgeArgs),
+    /// Deliver text into every agent with a running session, each confirmed, with a summary.
+    Broadcast(BroadcastArgs),
     /// Show the end of an agent's screen.
     Peek {
         agent: String,

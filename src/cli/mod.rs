@@ -183,6 +183,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Agents { rig } => agents::agents_cmd(out, session.ctx()?, rig),
         Command::Whoami => agents::whoami(out, session.ctx()?),
         Command::Nudge(a) => nudge::nudge(out, session.ctx()?, a),
+        Command::Broadcast(a) => nudge::broadcast_cmd(out, session.ctx()?, a),
         Command::Peek { agent, lines } => peek::peek(out, session.ctx()?, &agent, lines),
         Command::Attach { agent } => {
             let batch = out.batch;

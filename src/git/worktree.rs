@@ -151,6 +151,33 @@ pub fn commits_ahead(repo_path: &Path, branch: &str, base: &str) -> Result<usize
     Ok(ahead)
 }
 
+/// Commits on `branch` that `base` lacks, and commits on `base` that `branch` lacks.
+pub fn ahead_behind(
+    repo_path: &Path,
+    branch: &str,
+    base: &str,
+) -> Result<(usize, usize), GitError> {
+    let repo = Repository::open(repo_path)?;
+    let tip = local_tip(&repo, branch)?;
+    let base_tip = local_tip(&repo, base)?;
+    Ok(repo.graph_ahead_behind(tip, base_tip)?)
+}
+
+/// Unix time of the commit a local branch points at (its committer time).
+pub fn branch_time(repo_path: &Path, branch: &str) -> Result<i64, GitError> {
+    let repo = Repository::open(repo_path)?;
+    let tip = local_tip(&repo, branch)?;
+    Ok(repo.find_commit(tip)?.time().seconds())
+}
+
+fn local_tip(repo: &Repository, branch: &str) -> Result<git2::Oid, GitError> {
+    repo.find_branch(branch, BranchType::Local)
+        .map_err(|_| bad(format!("branch {branch:?} does not exist")))?
+        .get()
+        .target()
+        .ok_or_else(|| bad(format!("branch {branch:?} points nowhere")))
+}
+
 /// Whether `path` (relative to the worktree) is tracked in HEAD.
 pub fn is_tracked(worktree: &Path, rel: &str) -> Result<bool, GitError> {
     let repo = Repository::open(worktree)?;

@@ -121,6 +121,7 @@ actions! {
     NewBead = "new-bead": "create a bead: title, type, priority, rig, description",
     EditBead = "edit-bead": "change the selected bead: title, type, priority, description",
     StopAgent = "stop-agent": "stop the selected agent's session (its hook and worktree are kept)",
+    StartAgent = "start-agent": "start the selected agent's stopped session (its hook kept)",
     RestartAgent = "restart-agent": "a new session for the selected agent, its hook kept",
     Unsling = "unsling": "take the selected agent's bead off its hook (back to ready work)",
     Mayor = "mayor": "start the mayor, or stop it when it runs",

@@ -391,6 +391,11 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
                 return run_in_palette(state, &["agent", "stop", &a]);
             }
         }
+        Action::StartAgent => {
+            if let Some(a) = state.selected_agent() {
+                return run_in_palette(state, &["agent", "start", &a]);
+            }
+        }
         Action::RestartAgent => {
             if let Some(a) = state.selected_agent() {
                 return run_in_palette(state, &["agent", "restart", &a]);

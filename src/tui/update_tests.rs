@@ -659,6 +659,7 @@ fn agent_mayor_scheduler_and_bead_actions_are_keys() {
         }
     };
     assert_eq!(run(&mut s, "x"), "agent stop docs/polecats/dune");
+    assert_eq!(run(&mut s, "S"), "agent start docs/polecats/dune");
     assert_eq!(run(&mut s, "R"), "agent restart docs/polecats/dune");
     assert_eq!(run(&mut s, "u"), "unsling do-d4 --agent docs/polecats/dune");
     // The mayor and the scheduler: the command typed for Enter to confirm (the view may be

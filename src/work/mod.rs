@@ -121,6 +121,17 @@ impl Ctx {
         })
     }
 
+    /// Another context on the same town — its own ledger connection, the same actor,
+    /// overrides and clock — for work done on another thread.
+    pub fn sibling(&self) -> Result<Ctx> {
+        let mut c = Ctx::open(self.town.root())?;
+        c.actor = self.actor.clone();
+        c.cwd = self.cwd.clone();
+        c.overrides = self.overrides.clone();
+        c.set_clock(self.clock.clone());
+        Ok(c)
+    }
+
     /// Now, by the town's clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()

@@ -16,7 +16,7 @@ pub struct Stopped {
     pub hook: Option<String>,
 }
 
-/// Stops the agent's session; its hook, worktree and branch are kept (`gt agent restart`
+/// Stops the agent's session; its hook, worktree and branch are kept (`gt agent start`
 /// starts it again). Never a window a person is attached to, unless `force`.
 pub fn stop(ctx: &mut Ctx, address: &str, force: bool) -> Result<Stopped> {
     let info = super::require(ctx, address)?;
@@ -48,6 +48,27 @@ pub fn restart(
     topic: &str,
     stop_first: bool,
 ) -> Result<String> {
+    let (l, resumed) = launch_on_worktree(ctx, info, sender, topic, stop_first)?;
+    Ok(format!(
+        "restarted in window {}{}",
+        l.window,
+        if resumed {
+            ", continuing its conversation"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// Launches the agent's session on its own worktree (a live one is left alone and said so
+/// by `Launched::already`); whether it continues its earlier conversation.
+fn launch_on_worktree(
+    ctx: &mut Ctx,
+    info: &AgentInfo,
+    sender: &str,
+    topic: &str,
+    stop_first: bool,
+) -> Result<(session::Launched, bool)> {
     let address = Address::parse(&info.address).map_err(Error::Invalid)?;
     let worktree = info
         .worktree
@@ -55,7 +76,7 @@ pub fn restart(
         .filter(|w| w.is_dir())
         .ok_or_else(|| {
             Error::failed(format!(
-                "{}'s worktree is missing; not restarting it (nothing is removed)",
+                "{}'s worktree is missing; not starting it (nothing is removed)",
                 info.address
             ))
         })?;
@@ -77,15 +98,59 @@ pub fn restart(
         resume: &resume,
     };
     let l = session::launch(ctx, &spec)?;
-    Ok(format!(
-        "restarted in window {}{}",
-        l.window,
-        if resume.is_empty() {
-            ""
-        } else {
-            ", continuing its conversation"
-        }
-    ))
+    Ok((l, !resume.is_empty()))
+}
+
+/// What `gt agent start` found or did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Started {
+    pub agent: String,
+    /// A new session was started now.
+    pub started: bool,
+    /// Its session was already running: nothing was started or restarted.
+    pub already_running: bool,
+    /// The window its session runs in.
+    pub window: String,
+    /// On its hook (kept).
+    pub hook: Option<String>,
+    /// The new session continues the agent's earlier conversation.
+    pub resumed: bool,
+}
+
+/// `gt agent start`: a stopped agent's session started again on its own worktree, its hook
+/// kept. A running session is left alone (and said so): a start never interrupts work.
+pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
+    let info = super::require(ctx, address)?;
+    if info.role == crate::agent::Role::Mayor {
+        return Err(Error::invalid(
+            "the mayor is started and stopped with `gt mayor start` / `gt mayor stop`",
+        ));
+    }
+    let topic = match &info.hook {
+        Some(h) => format!("started by {who}; {h} is on your hook"),
+        None => format!("started by {who}"),
+    };
+    let (l, resumed) = launch_on_worktree(ctx, &info, who, &topic, false)?;
+    if !l.already {
+        ctx.write(|tx| {
+            tx.record_event(
+                Some(&info.bead_id),
+                "agent_started",
+                None,
+                Some(serde_json::json!({"agent": info.address, "hook": info.hook, "window": l.window})),
+                None,
+            )?;
+            Ok(())
+        })?;
+    }
+    Ok(Started {
+        agent: info.address,
+        started: !l.already,
+        already_running: l.already,
+        window: l.window,
+        hook: info.hook,
+        resumed: resumed && !l.already,
+    })
 }
 
 /// `gt agent restart`: what a person asks for — a new session now, hook kept.

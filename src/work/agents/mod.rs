@@ -4,6 +4,7 @@
 pub mod delivery;
 
 pub mod accounts;
+pub mod broadcast;
 pub mod control;
 pub mod crew;
 pub mod departed;
@@ -12,7 +13,9 @@ pub mod hook_config;
 pub mod live;
 pub mod mayor;
 pub mod polecat;
+pub mod polecat_gc;
 pub mod polecat_remove;
+pub mod polecat_stale;
 pub mod runtime_events;
 pub mod runtime_tools;
 pub mod runtimes;

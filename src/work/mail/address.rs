@@ -69,8 +69,12 @@ pub fn pattern_matches(pattern: &str, address: &str) -> bool {
     p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| *p == "*" || p == a)
 }
 
-/// The members of a built-in or configured `@group`.
-fn group_members(ctx: &Ctx, name: &str, known: &BTreeSet<String>) -> Result<Vec<String>> {
+/// The members of a built-in or configured `@group` among `known` addresses.
+pub(in crate::work) fn group_members(
+    ctx: &Ctx,
+    name: &str,
+    known: &BTreeSet<String>,
+) -> Result<Vec<String>> {
     let patterns: Vec<String> = match name {
         "town" => return Ok(known.iter().filter(|a| *a != "overseer").cloned().collect()),
         "crew" => vec!["*/crew/*".into()],

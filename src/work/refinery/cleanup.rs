@@ -132,3 +132,25 @@ pub(in crate::work) fn clean(
         kept,
     }))
 }
+
+/// The commits `branch` landed as, by merge request: (merge request, the branch tip it was
+/// made from), for every closed merge request of the branch that carries a `merged` event. A
+/// branch whose tip is one of them has nothing that did not land, even when the refinery
+/// rebased it (its commits are then not ancestors of the default branch).
+pub(in crate::work) fn landed_tips(
+    ctx: &Ctx,
+    rig: &RigConfig,
+    branch: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for m in merge_requests(ctx, rig, &["closed"], None)? {
+        if m.branch != branch {
+            continue;
+        }
+        let Some(commit) = m.commit else { continue };
+        if ctx.reader().last_event(&m.id, "merged")?.is_some() {
+            out.push((m.id, commit));
+        }
+    }
+    Ok(out)
+}

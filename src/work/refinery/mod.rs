@@ -16,6 +16,7 @@ mod batch;
 pub mod integration;
 pub mod board;
 mod cleanup;
+pub(in crate::work) use cleanup::landed_tips;
 pub mod conflict;
 pub mod diff;
 pub mod gates;
