@@ -290,6 +290,23 @@ pub const SETTINGS: &[Setting] = &[
         help: "how often the deacon makes its round",
     },
     Setting {
+        key: "log.max_bytes",
+        kind: Kind::Int {
+            min: 1024,
+            max: 1 << 40,
+        },
+        default: "10485760",
+        scopes: &[Scope::Town, Scope::User],
+        help: "the town's log (.gt/logs/gt.log) is renamed gt.log.1 once it would grow past this many bytes, and a new one begins",
+    },
+    Setting {
+        key: "log.keep",
+        kind: Kind::Int { min: 1, max: 100 },
+        default: "3",
+        scopes: &[Scope::Town, Scope::User],
+        help: "old log files kept (gt.log.1 … gt.log.<n>); the oldest beyond is removed",
+    },
+    Setting {
         key: "up.mayor",
         kind: Kind::Bool,
         default: "false",
