@@ -13,6 +13,7 @@ mod clock;
 mod compat;
 mod concurrency;
 mod convoy;
+mod daemon_ops;
 mod deacon;
 mod delivery;
 mod doctor;
