@@ -26,6 +26,7 @@ mod json_contract;
 mod layering;
 mod mail;
 mod molecule;
+mod polecat_names;
 mod notify;
 mod properties;
 mod races;
