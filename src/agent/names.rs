@@ -34,12 +34,60 @@ const PANTRY: &[&str] = &[
 
 /// "weather": sky, wind and seasons.
 const WEATHER: &[&str] = &[
-    "aurora", "breeze", "cirrus", "dew", "drizzle", "fog", "frost", "gale", "gust", "hail", "haze",
-    "lull", "mist", "monsoon", "nimbus", "rain", "sleet", "squall", "storm", "sunny", "thaw",
-    "thunder", "vapor", "zephyr", "blizzard", "cloud", "cyclone", "dusk", "dawn", "flurry", "glow",
-    "halo", "icicle", "jetstream", "lightning", "mizzle", "noon", "ozone", "polar", "rainbow",
-    "rime", "sirocco", "solstice", "tempest", "tundra", "umbra", "virga", "whirl", "chinook",
-    "mistral", "equinox", "comet", "meteor", "cumulus",
+    "aurora",
+    "breeze",
+    "cirrus",
+    "dew",
+    "drizzle",
+    "fog",
+    "frost",
+    "gale",
+    "gust",
+    "hail",
+    "haze",
+    "lull",
+    "mist",
+    "monsoon",
+    "nimbus",
+    "rain",
+    "sleet",
+    "squall",
+    "storm",
+    "sunny",
+    "thaw",
+    "thunder",
+    "vapor",
+    "zephyr",
+    "blizzard",
+    "cloud",
+    "cyclone",
+    "dusk",
+    "dawn",
+    "flurry",
+    "glow",
+    "halo",
+    "icicle",
+    "jetstream",
+    "lightning",
+    "mizzle",
+    "noon",
+    "ozone",
+    "polar",
+    "rainbow",
+    "rime",
+    "sirocco",
+    "solstice",
+    "tempest",
+    "tundra",
+    "umbra",
+    "virga",
+    "whirl",
+    "chinook",
+    "mistral",
+    "equinox",
+    "comet",
+    "meteor",
+    "cumulus",
 ];
 
 /// "workshop": tools of the bench.
@@ -184,7 +232,10 @@ pub fn parse_setting(value: &toml::Value) -> Result<Pool, String> {
 /// with 3, …
 pub fn nth(pool: &[&str], i: usize) -> String {
     let round = i / pool.len().max(1);
-    let base = pool.get(i % pool.len().max(1)).copied().unwrap_or("polecat");
+    let base = pool
+        .get(i % pool.len().max(1))
+        .copied()
+        .unwrap_or("polecat");
     if round == 0 {
         base.to_string()
     } else {
@@ -238,7 +289,10 @@ mod tests {
                 assert!(everywhere.insert(*n), "{n} is in two themes");
             }
         }
-        assert_eq!(theme(DEFAULT_THEME).map(|t| t.names), Some(&FIELD_GUIDE[..]));
+        assert_eq!(
+            theme(DEFAULT_THEME).map(|t| t.names),
+            Some(&FIELD_GUIDE[..])
+        );
     }
 
     #[test]

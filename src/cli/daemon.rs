@@ -2,8 +2,8 @@
 
 use super::output::{Out, Tone};
 use crate::daemon::status::{self, DutyState};
-use crate::work::witness::{self, Action, Verdict};
 use crate::work::town::{autostart, daemon_logs};
+use crate::work::witness::{self, Action, Verdict};
 use crate::work::{Ctx, town::up};
 use crate::{Error, Result};
 use serde_json::json;
@@ -42,7 +42,7 @@ fn logs(out: &mut Out, ctx: &mut Ctx, lines: usize, follow: bool, all: bool) -> 
     // Until interrupted (or the reader of the output goes away: a broken pipe ends quietly).
     loop {
         std::thread::sleep(std::time::Duration::from_millis(250));
-        for r in reader.next()? {
+        for r in reader.since_last()? {
             log_line(out, &r)?;
         }
         out.flush()?;
@@ -108,9 +108,7 @@ fn enable(out: &mut Out, ctx: &mut Ctx, print: bool, systemd: bool) -> Result<()
         if r.lingering == Some(false) {
             out.line("To start it at boot without a login: `loginctl enable-linger`.")?;
         }
-        out.line(format!(
-            "`gt up` starts it now; `gt daemon disable` undoes this."
-        ))?;
+        out.line("`gt up` starts it now; `gt daemon disable` undoes this.")?;
     } else {
         out.line(format!(
             "No systemd user instance answers here ({}), so nothing was enabled.",
@@ -140,13 +138,20 @@ fn disable(out: &mut Out, ctx: &mut Ctx) -> Result<()> {
         out.line(format!(
             "Nothing to disable: no {} from `gt daemon enable` in {}.",
             r.unit_name,
-            r.unit_path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+            r.unit_path
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
         ))?;
     } else {
         let removed: Vec<String> = r.removed.iter().map(|p| p.display().to_string()).collect();
         out.line(format!(
             "Disabled: the supervisor no longer starts at login{}. Removed {}.",
-            if r.by_systemctl { " (systemctl --user disable)" } else { "" },
+            if r.by_systemctl {
+                " (systemctl --user disable)"
+            } else {
+                ""
+            },
             removed.join(", ")
         ))?;
         out.line("A supervisor running now keeps running; `gt down` stops the town.")?;

@@ -92,9 +92,9 @@ impl Follower {
             // live one are read whole.
             if let Some((_, ours)) = &self.file {
                 let old = old_files(&self.dir);
-                let at = old.iter().position(|p| {
-                    std::fs::metadata(p).is_ok_and(|m| identity(&m) == *ours)
-                });
+                let at = old
+                    .iter()
+                    .position(|p| std::fs::metadata(p).is_ok_and(|m| identity(&m) == *ours));
                 for p in old[..at.unwrap_or(0)].iter().rev() {
                     if let Ok(mut f) = File::open(p) {
                         read_rest(&mut f, &mut text)?;
@@ -180,7 +180,8 @@ mod tests {
 
     #[test]
     fn a_message_with_line_breaks_stays_one_record() {
-        let text = "2026-01-01T00:00:00Z  WARN a: first\n  more of it\n2026-01-01T00:00:01Z  INFO b\n";
+        let text =
+            "2026-01-01T00:00:00Z  WARN a: first\n  more of it\n2026-01-01T00:00:01Z  INFO b\n";
         assert_eq!(
             records(text),
             vec![

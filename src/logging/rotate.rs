@@ -216,7 +216,8 @@ mod tests {
         let b = Rotating::new(dir.path(), limits).expect("b");
         for i in 0..100 {
             let w = if i % 3 == 0 { &a } else { &b };
-            w.append(format!("line {i:03}\n").as_bytes()).expect("append");
+            w.append(format!("line {i:03}\n").as_bytes())
+                .expect("append");
         }
         let mut seen = Vec::new();
         for n in (0..=50).rev() {

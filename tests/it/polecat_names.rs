@@ -62,7 +62,10 @@ fn the_sixtieth_polecat_of_a_rig_gets_a_name() {
     assert_eq!(&names[..50], &field_guide[..], "the theme first, in order");
     assert_eq!(
         &names[50..],
-        &["ash2", "birch2", "cedar2", "dune2", "elm2", "fern2", "garnet2", "hazel2", "iris2", "jasper2"],
+        &[
+            "ash2", "birch2", "cedar2", "dune2", "elm2", "fern2", "garnet2", "hazel2", "iris2",
+            "jasper2"
+        ],
     );
     assert_eq!(polecats(&s).len(), 60, "60 distinct polecats");
 }
@@ -77,17 +80,33 @@ fn a_rigs_own_list_beats_the_towns_theme_and_existing_polecats_keep_their_names(
 
     s.ok(&["--batch", "config", "set", "polecats.names", "harbor"]);
     s.ok(&[
-        "--batch", "config", "set", "--rig", "shop", "polecats.names", "red,blue",
+        "--batch",
+        "config",
+        "set",
+        "--rig",
+        "shop",
+        "polecats.names",
+        "red,blue",
     ]);
     let rig_toml = std::fs::read_to_string(s.town().join("shop/rig.toml")).unwrap();
-    assert!(rig_toml.contains(r#"names = ["red", "blue"]"#), "{rig_toml}");
+    assert!(
+        rig_toml.contains(r#"names = ["red", "blue"]"#),
+        "{rig_toml}"
+    );
 
     let shop = sling(&s, "shop", &beads(&s, "shop", 3));
     assert_eq!(shop, vec!["red", "blue", "red2"], "the rig's own list");
     let docs = sling(&s, "docs", &beads(&s, "docs", 1));
-    assert_eq!(docs, vec!["anchor"], "the town's theme where the rig has none");
+    assert_eq!(
+        docs,
+        vec!["anchor"],
+        "the town's theme where the rig has none"
+    );
     let all = polecats(&s);
-    assert!(all.contains("ash"), "the first polecat keeps its name: {all:?}");
+    assert!(
+        all.contains("ash"),
+        "the first polecat keeps its name: {all:?}"
+    );
 }
 
 #[test]
@@ -105,7 +124,10 @@ fn a_bad_pool_is_refused_with_exit_2_and_nothing_written() {
         assert_eq!(r.code, 2, "{value}: {}", r.stderr);
         assert!(r.stderr.contains(says), "{value}: {}", r.stderr);
     }
-    assert_eq!(std::fs::read(s.town().join("town.toml")).unwrap(), town_toml);
+    assert_eq!(
+        std::fs::read(s.town().join("town.toml")).unwrap(),
+        town_toml
+    );
 
     // A pool written by hand into rig.toml: the sling is refused before anything is done.
     let id = beads(&s, "shop", 1).remove(0);

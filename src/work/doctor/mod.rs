@@ -141,9 +141,8 @@ pub fn run(
 ) -> Result<Report> {
     let overrides = super::parse_overrides(overrides)?;
     let root = find_root(cwd)?;
-    let limits = Town::open(&root).map_or_else(|_| Default::default(), |t| {
-        crate::logging::limits_for(&t)
-    });
+    let limits =
+        Town::open(&root).map_or_else(|_| Default::default(), |t| crate::logging::limits_for(&t));
     crate::logging::init(&root, limits);
     let paths = TownPaths::new(root.clone());
     let mut checks = tools::check();

@@ -27,7 +27,7 @@ pub fn is_supervisor_record(record: &str) -> bool {
     first.starts_with("gt::daemon::") || first == "gt::daemon:"
 }
 
-/// Reads the town's log: `last` once, then `next` for what came since.
+/// Reads the town's log: `last` once, then `since_last` for what came since.
 pub struct LogReader {
     follower: Follower,
     all: bool,
@@ -54,7 +54,7 @@ impl LogReader {
     }
 
     /// The wanted records written since the last look.
-    pub fn next(&mut self) -> Result<Vec<String>> {
+    pub fn since_last(&mut self) -> Result<Vec<String>> {
         let got = self
             .follower
             .take(true)

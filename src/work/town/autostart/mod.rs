@@ -36,8 +36,15 @@ pub fn unit_dir() -> Result<PathBuf> {
     }
     std::env::var_os("HOME")
         .filter(|v| !v.is_empty())
-        .map(|h| PathBuf::from(h).join(".config").join("systemd").join("user"))
-        .ok_or_else(|| Error::invalid("neither $XDG_CONFIG_HOME nor $HOME is set: no place for a user unit"))
+        .map(|h| {
+            PathBuf::from(h)
+                .join(".config")
+                .join("systemd")
+                .join("user")
+        })
+        .ok_or_else(|| {
+            Error::invalid("neither $XDG_CONFIG_HOME nor $HOME is set: no place for a user unit")
+        })
 }
 
 /// The link `systemctl --user enable` makes for `WantedBy=default.target`.
@@ -66,7 +73,10 @@ fn systemctl(args: &[&str]) -> std::result::Result<String, String> {
                 } else {
                     said
                 }),
-                None => Err(format!("systemctl --user {} did not answer", args.join(" "))),
+                None => Err(format!(
+                    "systemctl --user {} did not answer",
+                    args.join(" ")
+                )),
             }
         }
     }
@@ -93,9 +103,7 @@ pub enum Verified {
 /// warnings ("…, ignoring") with exit 0.
 pub fn verify(scratch: &Path, unit: &str, text: &str) -> Verified {
     let file = scratch.join(unit);
-    if let Err(e) =
-        std::fs::create_dir_all(scratch).and_then(|()| std::fs::write(&file, text))
-    {
+    if let Err(e) = std::fs::create_dir_all(scratch).and_then(|()| std::fs::write(&file, text)) {
         return Verified::Unavailable(format!("write {}: {e}", file.display()));
     }
     let mut cmd = Command::new("systemd-analyze");
@@ -241,9 +249,8 @@ pub fn disable(town_root: &Path) -> Result<Disabled> {
     };
     let present = path.exists() || link.symlink_metadata().is_ok();
     if present && systemd_user().is_ok() {
-        systemctl(&["disable", &unit]).map_err(|e| {
-            Error::failed(format!("systemctl could not disable {unit}: {e}"))
-        })?;
+        systemctl(&["disable", &unit])
+            .map_err(|e| Error::failed(format!("systemctl could not disable {unit}: {e}")))?;
         report.by_systemctl = true;
     }
     for f in [&link, &path] {

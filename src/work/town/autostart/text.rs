@@ -42,7 +42,11 @@ impl Launch {
             town: text(town, "town")?,
             path: path.to_string(),
         };
-        for (what, v) in [("gt executable", &l.gt), ("town", &l.town), ("PATH", &l.path)] {
+        for (what, v) in [
+            ("gt executable", &l.gt),
+            ("town", &l.town),
+            ("PATH", &l.path),
+        ] {
             if v.chars().any(char::is_control) {
                 return Err(Error::invalid(format!(
                     "the {what} {:?} holds a control character (a line break?); neither a unit file nor a crontab can carry it",
@@ -170,7 +174,10 @@ mod tests {
         )
         .expect("launch");
         let text = unit_text(&l);
-        assert!(text.contains("ExecStart=\"/opt/a$$b/gt\" --batch"), "{text}");
+        assert!(
+            text.contains("ExecStart=\"/opt/a$$b/gt\" --batch"),
+            "{text}"
+        );
         assert!(
             text.contains("WorkingDirectory=/srv/my town/100%% \"x\"\\y\n"),
             "{text}"
