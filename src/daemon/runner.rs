@@ -62,10 +62,14 @@ impl Shared {
         }
     }
 
-    /// A round finished.
+    /// A round finished. Its summary goes to the log when it differs from the last one (a
+    /// line per round would bury what changed under thousands of identical rounds).
     pub fn ticked(&self, name: &str, summary: String) {
         let now = chrono::Utc::now().timestamp();
         self.update(name, |d| {
+            if d.summary != summary || d.state != DutyState::Running {
+                tracing::info!("round: {summary}");
+            }
             d.state = DutyState::Running;
             d.last_tick_at = Some(now);
             d.summary = summary;
@@ -119,6 +123,11 @@ pub fn spawn(duty: Duty, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>>
     std::thread::Builder::new()
         .name(name.clone())
         .spawn(move || {
+            // Every line the duty logs (here or in the use cases it calls) carries its name:
+            // `gt daemon logs` picks the supervisor's lines out of the town's log by it.
+            let span = tracing::info_span!("duty", name = %name);
+            let _in_span = span.enter();
+            tracing::info!("duty started");
             let mut failures: u32 = 0;
             loop {
                 let began = Instant::now();
@@ -151,6 +160,7 @@ pub fn spawn(duty: Duty, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>>
                 }
             }
             shared.update(&name, |d| d.state = DutyState::Stopped);
+            tracing::info!("duty stopped");
         })
 }
 

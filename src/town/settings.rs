@@ -19,6 +19,8 @@ pub enum Kind {
     Set(&'static [&'static str]),
     /// An amount of US dollars, zero or more (0: none set).
     Dollars,
+    /// Polecat names: a theme's name, or a list of names (`a,b,c` on the command line).
+    NamePool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +142,13 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         scopes: &[Scope::Rig, Scope::Town, Scope::User],
         help: "formula poured for every bead slung to a polecat (e.g. polecat-work); empty: none",
+    },
+    Setting {
+        key: "polecats.names",
+        kind: Kind::NamePool,
+        default: "field-guide",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "where new polecats' names come from: a theme (field-guide, harbor, pantry, weather, workshop) or a list of names (in a file: [\"a\", \"b\"]; on the command line: a,b); once all are in use they come round numbered (ash2, birch2, …)",
     },
     Setting {
         key: "merge.strategy",
@@ -288,6 +297,23 @@ pub const SETTINGS: &[Setting] = &[
         default: "10",
         scopes: &[Scope::Town],
         help: "how often the deacon makes its round",
+    },
+    Setting {
+        key: "log.max_bytes",
+        kind: Kind::Int {
+            min: 1024,
+            max: 1 << 40,
+        },
+        default: "10485760",
+        scopes: &[Scope::Town, Scope::User],
+        help: "the town's log (.gt/logs/gt.log) is renamed gt.log.1 once it would grow past this many bytes, and a new one begins",
+    },
+    Setting {
+        key: "log.keep",
+        kind: Kind::Int { min: 1, max: 100 },
+        default: "3",
+        scopes: &[Scope::Town, Scope::User],
+        help: "old log files kept (gt.log.1 … gt.log.<n>); the oldest beyond is removed",
     },
     Setting {
         key: "up.mayor",
@@ -478,6 +504,21 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
                 )),
             }
         }
+        Kind::NamePool => {
+            let t = text.trim();
+            let value = if t.contains(',') {
+                toml::Value::Array(
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(|n| toml::Value::String(n.to_string()))
+                        .collect(),
+                )
+            } else {
+                toml::Value::String(t.to_string())
+            };
+            crate::agent::names::parse_setting(&value).map(|_| value)
+        }
         Kind::Choice(options) => {
             if options.contains(&text) {
                 Ok(toml::Value::String(text.to_string()))
@@ -498,6 +539,14 @@ fn check_file_value(
     value: &toml::Value,
     file: &Path,
 ) -> Result<toml::Value, TownError> {
+    if setting.kind == Kind::NamePool {
+        return crate::agent::names::parse_setting(value)
+            .map(|_| value.clone())
+            .map_err(|message| TownError::BadConfig {
+                path: file.display().to_string(),
+                message,
+            });
+    }
     let text = display_value(value);
     let typed_ok = matches!(
         (setting.kind, value),
@@ -809,6 +858,9 @@ fn scope_file(town: &Town, scope: Scope, rig: Option<&str>) -> Result<PathBuf, T
 
 fn to_edit_value(v: &toml::Value) -> toml_edit::Value {
     match v {
+        toml::Value::Array(items) => {
+            toml_edit::Value::Array(items.iter().map(to_edit_value).collect())
+        }
         toml::Value::Boolean(b) => (*b).into(),
         toml::Value::Integer(i) => (*i).into(),
         toml::Value::Float(x) => (*x).into(),

@@ -94,7 +94,7 @@ impl Ctx {
         let overrides = parse_overrides(overrides)?;
         check_actor_env()?;
         let town = Town::discover(cwd)?;
-        crate::logging::init(town.root());
+        crate::logging::init(town.root(), crate::logging::limits_for(&town));
         let flag = find_override(&overrides, "ledger.busy_timeout_ms");
         let timeout = settings::resolve(&town, None, "ledger.busy_timeout_ms", flag)?.as_int();
         let mut ledger = Ledger::open(

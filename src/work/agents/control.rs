@@ -85,7 +85,13 @@ fn launch_on_worktree(
     }
     let runtime = delivery::runtime_of(ctx, info)?;
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
-    let resume = super::sessions::resume_args(ctx, info, &runtime)?;
+    let mut resume = super::sessions::resume_args(ctx, info, &runtime)?;
+    // The runtime arguments the work was slung with go with each of its sessions.
+    if let Some(h) = &info.hook
+        && let Some(b) = ctx.reader().bead(h)?
+    {
+        resume.extend(crate::work::sling::intent::Intent::of(&b).args);
+    }
     let spec = session::StartSpec {
         address: &address,
         name: &info.name,
@@ -126,6 +132,7 @@ pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
             "the mayor is started and stopped with `gt mayor start` / `gt mayor stop`",
         ));
     }
+    crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
     let topic = match &info.hook {
         Some(h) => format!("started by {who}; {h} is on your hook"),
         None => format!("started by {who}"),

@@ -40,17 +40,26 @@ fn taken(ctx: &Ctx, rig: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// A new name from the pool; an error when all 50 are in use.
-pub fn allocate_name(ctx: &Ctx, rig: &str) -> Result<String> {
-    let taken = taken(ctx, rig)?;
-    names::first_free(|n| taken.iter().any(|t| t == n), &names::FIELD_GUIDE)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Error::failed(format!(
-                "all {} polecat names of rig {rig} are in use; remove idle polecats with `gt polecat remove`",
-                names::FIELD_GUIDE.len()
-            ))
-        })
+/// Where the rig's new polecats get their names (`polecats.names`, rig beats town). A value
+/// that is no theme or holds a bad name is bad input (exit 2), said with the file it is in.
+pub fn name_pool(ctx: &Ctx, rig: &RigConfig) -> Result<names::Pool> {
+    let r = ctx
+        .setting("polecats.names", Some(rig))
+        .map_err(|e| match e {
+            Error::Town(crate::town::TownError::BadConfig { path, message }) => {
+                Error::invalid(format!("{path}: {message}"))
+            }
+            other => other,
+        })?;
+    names::parse_setting(&r.value).map_err(|m| Error::invalid(format!("{}: {m}", r.source)))
+}
+
+/// A new name from the rig's pool: the first not in use, numbered once all are (never fails
+/// for want of names). Existing polecats keep theirs, whatever the pool is now.
+pub fn allocate_name(ctx: &Ctx, rig: &RigConfig) -> Result<String> {
+    let pool = name_pool(ctx, rig)?;
+    let taken: std::collections::HashSet<String> = taken(ctx, &rig.name)?.into_iter().collect();
+    Ok(names::first_free(|n| taken.contains(n), &pool.names()))
 }
 
 /// Checks a name given by the person (`<rig>/polecats/<name>`).

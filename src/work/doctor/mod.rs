@@ -141,7 +141,9 @@ pub fn run(
 ) -> Result<Report> {
     let overrides = super::parse_overrides(overrides)?;
     let root = find_root(cwd)?;
-    crate::logging::init(&root);
+    let limits =
+        Town::open(&root).map_or_else(|_| Default::default(), |t| crate::logging::limits_for(&t));
+    crate::logging::init(&root, limits);
     let paths = TownPaths::new(root.clone());
     let mut checks = tools::check();
     checks.push(ui_files(ui_warnings));

@@ -127,6 +127,11 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
             return sling_standing(ctx, &bead, &addr, opts);
         }
     };
+    // A bad name pool is refused before anything is touched (even when an idle polecat
+    // would have been reused this time).
+    if matches!(target, Target::AnyPolecat(_)) {
+        polecat::name_pool(ctx, &rig)?;
+    }
     let default_agent = ctx.setting("default_agent", Some(&rig))?.as_str();
     let runtime = agent::runtime_for_role(
         &ctx.town,
@@ -384,7 +389,7 @@ fn clear_reused(
     }
     match target {
         Target::AnyPolecat(_) => Ok(Plan {
-            name: polecat::allocate_name(ctx, &rig.name)?,
+            name: polecat::allocate_name(ctx, rig)?,
             reused: None,
         }),
         _ => Err(Error::invalid(format!(
@@ -707,7 +712,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
                 reused: Some(a),
             }),
             None => Ok(Plan {
-                name: polecat::allocate_name(ctx, &rig.name)?,
+                name: polecat::allocate_name(ctx, rig)?,
                 reused: None,
             }),
         },

@@ -3,7 +3,9 @@
 //! may write a file the user named (`output_path`). The top of work/: it may use every other
 //! capability; nothing below uses it.
 
+pub mod autostart;
 pub mod config;
+pub mod daemon_logs;
 pub mod demo;
 pub mod install;
 pub mod ledger_io;
