@@ -23,7 +23,7 @@ pub use super::nudge::{BroadcastArgs, NudgeArgs};
 pub use super::polecat::PolecatCmd;
 pub use super::rig::RigCmd;
 pub use super::seance::SeanceArgs;
-pub use super::sling::SlingArgs;
+pub use super::sling::{AssignArgs, SlingArgs};
 pub use super::tmux_cmds::TmuxCmd;
 
 #[derive(Debug, Parser)]
@@ -82,6 +82,8 @@ pub enum Command {
     /// Put beads on polecats' hooks and start them working: `gt sling <bead>… <rig|rig/polecats/name>`,
     /// or a formula: `gt sling <formula> <rig> --var k=v`.
     Sling(SlingArgs),
+    /// File a bead and put it on a crew member's hook in one go.
+    Assign(AssignArgs),
     /// Show your hook (`gt hook`), or put a bead on an agent's hook without starting it.
     Hook {
         bead: Option<String>,

@@ -22,6 +22,7 @@ mod formula;
 mod handoff;
 mod hook;
 mod install;
+mod integration;
 mod json;
 mod mail;
 mod mayor;
@@ -176,6 +177,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Convoy(cmd) => convoy::run(out, session.ctx()?, cmd),
         Command::Config(cmd) => config::run(out, session.ctx()?, cmd),
         Command::Sling(a) => sling::sling(out, session.ctx()?, a),
+        Command::Assign(a) => sling::assign(out, session.ctx()?, a),
         Command::Hook { bead, agent } => hook::hook_cmd(out, session.ctx()?, bead, agent),
         Command::Unsling { bead, agent } => hook::unsling(out, session.ctx()?, bead, agent),
         Command::Done { agent, status } => done::done_cmd(out, session.ctx()?, agent, status),

@@ -8,6 +8,7 @@ use crate::work::refinery::{self, Outcome};
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: MqCmd) -> Result<()> {
     match cmd {
         MqCmd::List { rig } => list(out, ctx, rig),
+        MqCmd::Integration(cmd) => super::integration::run(out, ctx, cmd),
         MqCmd::Show { id } => {
             let (i, comments) = refinery::show(ctx, &id)?;
             if out.json {
@@ -293,6 +294,9 @@ use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
 pub enum MqCmd {
+    /// An epic's own branch: its work lands there, then onto the default branch as one merge.
+    #[command(subcommand)]
+    Integration(super::integration::IntegrationCmd),
     /// Unfinished merge requests of a rig (or every rig), in the order they are worked.
     List {
         #[arg(long)]

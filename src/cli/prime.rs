@@ -50,11 +50,33 @@ pub(super) fn prime_text(p: &prime::Prime, town: &str) -> String {
                 line(&mut t, "");
                 line(&mut t, d);
             }
+            if let Some(m) = &p.intent.message {
+                line(&mut t, "\n### Instructions that came with this work");
+                line(&mut t, m.trim_end());
+            }
             if let Some(br) = &p.branch {
                 line(
                     &mut t,
                     format!("\nBranch {br} in {}", or_dash(p.worktree.as_deref())),
                 );
+            }
+            let lands = match p.intent.merge {
+                crate::work::sling::intent::MergeMode::Mr => None,
+                crate::work::sling::intent::MergeMode::Direct => {
+                    Some("`gt done` lands it directly (fast-forward, no merge queue)")
+                }
+                crate::work::sling::intent::MergeMode::Local => {
+                    Some("`gt done` keeps it on your branch (nothing is merged)")
+                }
+                crate::work::sling::intent::MergeMode::None => {
+                    Some("nothing is merged: `gt done` closes it when you have finished")
+                }
+            };
+            if let Some(base) = &p.intent.base_branch {
+                line(&mut t, format!("It branches from and lands onto {base}."));
+            }
+            if let Some(l) = lands {
+                line(&mut t, format!("How it lands: {l}."));
             }
             match &p.molecule {
                 Some(m) => checklist(&mut t, m),

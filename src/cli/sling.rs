@@ -15,9 +15,8 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         _ => None,
     };
     let args = match &a.args {
-        Some(text) => shlex::split(text).ok_or_else(|| {
-            Error::invalid(format!("--args {text:?}: unbalanced quotes"))
-        })?,
+        Some(text) => shlex::split(text)
+            .ok_or_else(|| Error::invalid(format!("--args {text:?}: unbalanced quotes")))?,
         None => Vec::new(),
     };
     let merge = a
@@ -54,7 +53,11 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
             s.bead,
             s.agent,
             s.runtime,
-            if s.reused { "reused idle polecat" } else { "new polecat" },
+            if s.reused {
+                "reused idle polecat"
+            } else {
+                "new polecat"
+            },
             or_dash(s.branch.as_deref()),
             or_dash(s.base_branch.as_deref()),
             s.merge.unwrap_or("mr"),
@@ -208,4 +211,61 @@ fn read_stdin() -> Result<String> {
         .read_to_string(&mut text)
         .map_err(|e| Error::invalid(format!("--stdin: {e}")))?;
     Ok(text)
+}
+
+/// `gt assign <crew> "<title>"`: file a bead and hook it to a crew member.
+pub fn assign(out: &mut Out, ctx: &mut Ctx, a: AssignArgs) -> Result<()> {
+    let message = match (a.message, a.stdin) {
+        (Some(m), false) => Some(m),
+        (None, true) => Some(read_stdin()?),
+        _ => None,
+    };
+    let opts = sling::SlingOptions {
+        intent: sling::intent::Intent {
+            message,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let bead = crate::work::beads::NewBead {
+        title: a.title,
+        description: a.description,
+        issue_type: a.kind,
+        priority: a.priority,
+        labels: Vec::new(),
+        parent: None,
+        rig: None,
+        assignee: None,
+    };
+    let r = sling::assign::assign(ctx, &a.crew, bead, &opts)?;
+    if out.json {
+        return out.json(json!({ "assigned": r }));
+    }
+    match &r.slung {
+        Some(s) => out.line(format!("Filed {} and hooked it to {}", r.bead, s.agent)),
+        None => out.line(format!("Filed {}", r.bead)),
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: gt assign shop/crew/bo \"Fix the login redirect\" -m \"see issue 12\""
+)]
+pub struct AssignArgs {
+    /// The crew member (`<rig>/crew/<name>` or `<rig>/<name>`).
+    pub crew: String,
+    /// The new bead's title.
+    pub title: String,
+    #[arg(short, long)]
+    pub description: Option<String>,
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    #[arg(short, long)]
+    pub priority: Option<i64>,
+    /// Instructions that go with the work (shown in its `gt prime`).
+    #[arg(short, long, conflicts_with = "stdin")]
+    pub message: Option<String>,
+    /// Read the instructions from stdin.
+    #[arg(long)]
+    pub stdin: bool,
 }

@@ -41,6 +41,7 @@ mod runtime_sessions;
 mod runtimes;
 mod safety;
 mod scheduler;
+mod sling_intent;
 mod sling_rollback;
 mod start_failures;
 mod supervisor;

@@ -13,9 +13,9 @@
 //! (send back, resolution beads), `cleanup`, `push`.
 
 mod batch;
-pub mod integration;
 pub mod board;
 mod cleanup;
+pub mod integration;
 pub(in crate::work) use cleanup::landed_tips;
 pub mod conflict;
 pub mod diff;
@@ -86,11 +86,50 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     );
     // Resolution beads a killed refinery made but did not get to sling.
     conflict::sling_pending(ctx, rig);
+    let all = queue(ctx, rig)?;
+    // Work headed for another branch (`--base-branch`, an integration branch) is worked as
+    // if that branch were the rig's default: one queue per branch, the default one first.
+    let mut targets = vec![rig.default_branch.clone()];
+    for i in &all {
+        if let Some(t) = &i.target
+            && !targets.contains(t)
+        {
+            targets.push(t.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for t in targets {
+        let waiting: Vec<QueueItem> = all
+            .iter()
+            .filter(|i| i.target.as_deref().unwrap_or(&rig.default_branch) == t)
+            .cloned()
+            .collect();
+        let main = t == rig.default_branch;
+        if waiting.is_empty() && !main {
+            continue;
+        }
+        let on = crate::work::sling::intent::rig_on(rig, &t);
+        out.extend(process_target(ctx, &on, waiting, main)?);
+    }
+    Ok(out)
+}
+
+/// One branch's queue: finish an interrupted landing, build and land the next batch (or
+/// test the next one waiting for review), push (the default branch only) and clean up.
+fn process_target(
+    ctx: &mut Ctx,
+    rig: &RigConfig,
+    waiting: Vec<QueueItem>,
+    main: bool,
+) -> Result<Vec<Outcome>> {
     let mut out = Vec::new();
     // Landings whose cleanup a stopped refinery did not get to (read before this call lands
     // anything: those are cleaned up below anyway).
-    let unclean = cleanup::pending(ctx, rig)?;
-    let waiting = queue(ctx, rig)?;
+    let unclean = if main {
+        cleanup::pending(ctx, rig)?
+    } else {
+        Vec::new()
+    };
     let (mut landed, closed) = batch::finish_interrupted(ctx, rig, &waiting, &mut out)?;
     let batch_max = ctx.setting("merge.batch_max", Some(rig))?.as_int().max(1) as usize;
     // Work that needs a person is tested alone and then waits; the rest lands in batches.
@@ -116,7 +155,7 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
     if let Some(i) = to_check {
         landed.extend(batch::check(ctx, rig, i, &mut out)?);
     }
-    if let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
+    if main && let Some(o) = push::push_if_due(ctx, rig, !landed.is_empty()) {
         out.push(o);
     }
     landed.extend(unclean);

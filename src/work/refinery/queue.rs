@@ -24,6 +24,9 @@ pub struct QueueItem {
     /// `review-waiting` (gates passed, a person decides) or `review-approved`.
     pub review: Option<String>,
     pub created_at: String,
+    /// The branch it lands onto (None: the rig's default branch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// What an interrupted landing was moving the default branch to (crash recovery).
     #[serde(skip)]
     pub(super) landing: Option<String>,
@@ -52,6 +55,7 @@ pub(super) fn item(b: &Bead, labels: &[String]) -> QueueItem {
             .find(|l| *l == super::review::WAITING || *l == super::review::APPROVED)
             .cloned(),
         created_at: b.created_at.clone(),
+        target: s("target"),
         landing: meta["landing"]["commit"].as_str().map(str::to_string),
     }
 }

@@ -5,6 +5,7 @@
 //! record the hook (one ledger transaction, with an auto-created convoy), start its window,
 //! and for paste-prompt runtimes confirm the beacon was taken.
 
+pub mod assign;
 pub mod close;
 pub mod done;
 pub mod handoff;
@@ -189,7 +190,15 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
             return Err(e);
         }
     };
-    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead, &intent.args);
+    let started = start_window(
+        ctx,
+        &address,
+        &plan,
+        &worktree,
+        &runtime,
+        &bead,
+        &intent.args,
+    );
     let started = match started {
         Ok(c) => c,
         Err(e) => {
@@ -305,7 +314,11 @@ fn dry_run(
     super::brakes::check_sling(&ctx.reader(), Some(&rig.name))?;
     hook::check_hookable(&ctx.reader(), bead, "", false)?;
     let plan = choose_polecat(ctx, target)?;
-    let convoy = ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next();
+    let convoy = ctx
+        .reader()
+        .convoys_tracking(&bead.id, false)?
+        .into_iter()
+        .next();
     Ok(Slung {
         bead: bead.id.clone(),
         agent: format!("{}/polecats/{}", rig.name, plan.name),
@@ -493,7 +506,11 @@ fn sling_standing(
             runtime: opts.agent.clone().unwrap_or_else(|| "its own".into()),
             already: false,
             reused: true,
-            convoy: ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next(),
+            convoy: ctx
+                .reader()
+                .convoys_tracking(&bead.id, false)?
+                .into_iter()
+                .next(),
             branch: None,
             worktree: None,
             window: None,

@@ -20,6 +20,8 @@ pub struct Prime {
     pub unread_mail: usize,
     /// The note the previous session left (`gt handoff -m`): (mail id, text).
     pub handoff: Option<(String, String)>,
+    /// What the work was slung with: its instructions, base branch and merge mode.
+    pub intent: crate::work::sling::intent::Intent,
 }
 
 pub fn prime(ctx: &Ctx) -> Result<Prime> {
@@ -46,7 +48,12 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
         },
         None => None,
     };
+    let intent = hook
+        .as_ref()
+        .map(crate::work::sling::intent::Intent::of)
+        .unwrap_or_default();
     Ok(Prime {
+        intent,
         molecule,
         handoff,
         role_text,
