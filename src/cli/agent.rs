@@ -233,6 +233,9 @@ pub enum AgentCmd {
     /// transcript gt can read: OpenCode's plugin), JSON on stdin.
     Usage,
     /// Stop an agent's session; its hook, worktree and branch are kept.
+    #[command(
+        after_help = "Example:\n  gt agent stop shop/polecats/ash   (gt agent start brings it back)"
+    )]
     Stop {
         agent: String,
         /// Even when a person is attached to its window.
@@ -244,6 +247,7 @@ pub enum AgentCmd {
     #[command(after_help = "Example:\n  gt agent start shop/polecats/ash")]
     Start { agent: String },
     /// A new session for an agent (stopped or not) on its own worktree, its hook kept.
+    #[command(after_help = "Example:\n  gt agent restart shop/polecats/ash")]
     Restart { agent: String },
     /// Deliver an agent's queued messages once it is idle (run in the background by `gt nudge`).
     Flush {

@@ -26,12 +26,79 @@ pub use super::seance::SeanceArgs;
 pub use super::sling::{AssignArgs, SlingArgs};
 pub use super::tmux_cmds::TmuxCmd;
 
+/// `gt --help`: the operator's controls, one example each.
+const OPERATOR_EXAMPLES: &str = "Run `gt` with no command inside a town to open the workspace.
+`gt --batch -` reads one command per line from stdin and runs them in one process.
+
+Operator controls, one example each:
+  gt estop -m \"runaway costs\"
+      hold every agent where it stands (gt estop shop: one rig)
+  gt thaw
+      let it all go on (gt thaw shop: that rig's own stop)
+  gt rig park shop
+      no new work on shop; running agents finish
+  gt rig unpark shop
+      take new work again
+  gt rig dock shop -m \"CI is down\"
+      stop shop's sessions (hooks kept); nothing slung or merged
+  gt rig undock shop
+      start again what docking stopped
+  gt rig status shop
+      active, parked, docked or frozen, and what it has
+  gt agent stop shop/polecats/ash
+      stop one session (hook and worktree kept)
+  gt agent start shop/polecats/ash
+      start it again
+  gt agent restart shop/polecats/ash
+      a fresh session, hook kept
+  gt polecat stale --behind 50 --idle 24h
+      polecats far behind or idle for long
+  gt polecat gc --dry-run
+      what would be removed (merged and clean), and why the rest stays
+  gt sling sh-12 shop -m \"use the v2 API\"
+      instructions that go with the work (also --stdin)
+  gt sling sh-12 shop --args \"--model fast\"
+      extra runtime arguments for this work's sessions
+  gt sling sh-12 shop --base-branch release
+      branch from and land onto release
+  gt sling sh-12 shop --merge direct
+      mr | direct (fast-forward) | local | none
+  gt sling sh-12 shop --dry-run
+      what would happen; nothing written
+  gt assign shop/crew/bo \"Fix login\"
+      file a bead and hook it to a crew member
+  gt convoy stage sh-40
+      a convoy from an epic's graph, shown in waves
+  gt convoy launch hq-cv-3
+      sling wave after wave as beads become ready
+  gt convoy check
+      convoys done but not landed, and stranded ones
+  gt mq integration create sh-40
+      an epic's work lands on integration/sh-40
+  gt mq integration land sh-40
+      then onto the default branch as one merge
+  gt mq integration status sh-40
+      how far it is
+  gt daemon logs -f
+      the supervisor's duties, as they happen
+  gt daemon enable
+      start the supervisor at login/boot (a systemd user unit, else the crontab line)
+  gt daemon disable
+      undo it
+  gt config set polecats.names harbor
+      polecat names from another theme (or your own list)
+  gt nudge shop/ \"rebase on main\"
+      every agent of a rig (also @crew, shop/polecats/*)
+  gt broadcast \"stand-up in 5\"
+      every working agent, each confirmed";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "gt",
     version,
     about = "Gas Town: run a town of AI coding agents from one terminal",
-    after_help = "Run `gt` with no command inside a town to open the workspace.\n`gt --batch -` reads one command per line from stdin and runs them in one process."
+    after_help = "Run `gt` with no command inside a town to open the workspace.\n`gt --batch -` reads one command per line from stdin and runs them in one process.",
+    after_long_help = OPERATOR_EXAMPLES
 )]
 pub struct Cli {
     /// Headless: no prompts, no colour, machine-oriented output (for scripts and agents).

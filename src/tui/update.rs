@@ -436,6 +436,14 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             prefill_palette(state, &["scheduler", verb]);
         }
         Action::AddRig => prefill_palette(state, &["rig", "add", ""]),
+        Action::EmergencyStop => {
+            // Typed, not run: the person reads it and presses Enter (or adds a reason).
+            if state.snapshot.brakes.town.is_some() {
+                prefill_palette(state, &["thaw"]);
+            } else {
+                prefill_palette(state, &["estop", "-m", ""]);
+            }
+        }
         Action::Approve => {
             if let Some(mr) =
                 selected_key(state, PaneId::Queue).filter(|_| focus_pane == PaneId::Queue)

@@ -416,3 +416,65 @@ fn every_town_setting_set_reads_back() {
         s.ok(&["--batch", "status"]);
     }
 }
+
+/// Issue 17: every operator control is in `gt --help` with an example, and its own help
+/// carries one too.
+#[test]
+fn help_shows_every_operator_control_with_an_example() {
+    let s = Sandbox::with_town();
+    let top = s.gt(&["--help"]);
+    assert_eq!(top.code, 0);
+    for path in [
+        "estop",
+        "thaw",
+        "rig park",
+        "rig unpark",
+        "rig dock",
+        "rig undock",
+        "rig status",
+        "agent stop",
+        "agent start",
+        "agent restart",
+        "polecat stale",
+        "polecat gc",
+        "assign",
+        "convoy stage",
+        "convoy launch",
+        "convoy check",
+        "mq integration create",
+        "mq integration land",
+        "mq integration status",
+        "daemon logs",
+        "daemon enable",
+        "daemon disable",
+        "broadcast",
+    ] {
+        assert!(
+            top.stdout.contains(&format!("  gt {path}")),
+            "`gt --help` shows `gt {path}`:\n{}",
+            top.stdout
+        );
+        let mut args: Vec<&str> = path.split(' ').collect();
+        args.push("--help");
+        let own = s.gt(&args);
+        assert_eq!(own.code, 0, "gt {path} --help: {}", own.stderr);
+        assert!(
+            own.stdout.contains("Example"),
+            "gt {path} --help has an example:\n{}",
+            own.stdout
+        );
+    }
+    for flag in [
+        "--message",
+        "--stdin",
+        "--args",
+        "--base-branch",
+        "--merge",
+        "--dry-run",
+    ] {
+        assert!(
+            s.gt(&["sling", "--help"]).stdout.contains(flag),
+            "sling {flag}"
+        );
+    }
+}
