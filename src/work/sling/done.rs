@@ -89,7 +89,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let rig = ctx.town.rig(&rig_name)?;
     // The sling's intent: the branch the work lands onto, and how.
     let intent = bead.as_ref().map(Intent::of).unwrap_or_default();
-    let rig = intent::rig_on(&rig, &intent.base(&rig).to_string());
+    let rig = intent::rig_on(&rig, intent.base(&rig));
     let no_merge = matches!(intent.merge, MergeMode::Local | MergeMode::None);
     if !deferred && let Some(b) = &bead {
         checklist_done(ctx, b)?;
