@@ -123,6 +123,8 @@ actions! {
     StopAgent = "stop-agent": "stop the selected agent's session (its hook and worktree are kept)",
     StartAgent = "start-agent": "start the selected agent's stopped session (its hook kept)",
     RestartAgent = "restart-agent": "a new session for the selected agent, its hook kept",
+    ParkRig = "park-rig": "park the selected agent's rig (no new work; running agents finish), or unpark it",
+    DockRig = "dock-rig": "dock the selected agent's rig (its sessions stopped, hooks kept; nothing slung or merged), or undock it",
     Unsling = "unsling": "take the selected agent's bead off its hook (back to ready work)",
     Mayor = "mayor": "start the mayor, or stop it when it runs",
     PauseScheduler = "pause-scheduler": "pause the scheduler (slings wait in its queue), or resume it",

@@ -396,6 +396,22 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
                 return run_in_palette(state, &["agent", "start", &a]);
             }
         }
+        Action::ParkRig | Action::DockRig => {
+            let Some(rig) = selected_rig(state) else {
+                state.toast("select an agent of the rig first", true);
+                return Vec::new();
+            };
+            use crate::work::brakes::RestKind;
+            let now = state.snapshot.brakes.rest_of(&rig).map(|r| r.state);
+            // Typed, not run: Enter confirms (a reason can be added with -m).
+            let verb = match (a, now) {
+                (Action::ParkRig, Some(RestKind::Parked)) => "unpark",
+                (Action::ParkRig, _) => "park",
+                (_, Some(RestKind::Docked)) => "undock",
+                _ => "dock",
+            };
+            prefill_palette(state, &["rig", verb, &rig]);
+        }
         Action::RestartAgent => {
             if let Some(a) = state.selected_agent() {
                 return run_in_palette(state, &["agent", "restart", &a]);
@@ -655,6 +671,17 @@ fn palette_with(state: &mut State, words: &[&str], running: Option<u64>) {
         running,
         ..Default::default()
     })));
+}
+
+/// The rig of the selected agent.
+fn selected_rig(state: &State) -> Option<String> {
+    let a = state.selected_agent()?;
+    state
+        .snapshot
+        .agents
+        .iter()
+        .find(|r| r.address == a)
+        .and_then(|r| r.rig.clone())
 }
 
 /// The palette with a command typed, not yet run (the person finishes it).

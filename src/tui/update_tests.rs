@@ -727,3 +727,55 @@ fn agent_mayor_scheduler_and_bead_actions_are_keys() {
     };
     assert_eq!(p.input.text(), "rig add ");
 }
+
+#[test]
+fn rig_and_town_brakes_are_typed_into_the_palette_by_state() {
+    use crate::work::brakes::{Estop, Rest, RestKind};
+    let palette = |s: &State| match &s.modal {
+        Some(Modal::Palette(p)) => p.input.text().to_string(),
+        _ => panic!("no palette"),
+    };
+    let mut s = town();
+    chars(&mut s, "1");
+    // The first selectable agent row, then one of a rig.
+    while selected(&s, PaneId::Agents).is_some_and(|a| !a.contains('/')) {
+        chars(&mut s, "j");
+    }
+    let agent = selected(&s, PaneId::Agents).expect("an agent of a rig");
+    let rig = agent.split('/').next().expect("rig").to_string();
+    chars(&mut s, "K");
+    assert_eq!(palette(&s), format!("rig park {rig}"));
+    press(&mut s, KeyCode::Esc);
+    chars(&mut s, "D");
+    assert_eq!(palette(&s), format!("rig dock {rig}"));
+    press(&mut s, KeyCode::Esc);
+    let rest = |state| Rest {
+        state,
+        by: "ann".into(),
+        why: None,
+        at: String::new(),
+        stopped: Vec::new(),
+    };
+    std::sync::Arc::make_mut(&mut s.snapshot).brakes.rests =
+        vec![(rig.clone(), rest(RestKind::Docked))];
+    chars(&mut s, "D");
+    assert_eq!(palette(&s), format!("rig undock {rig}"));
+    press(&mut s, KeyCode::Esc);
+    std::sync::Arc::make_mut(&mut s.snapshot).brakes.rests =
+        vec![(rig.clone(), rest(RestKind::Parked))];
+    chars(&mut s, "K");
+    assert_eq!(palette(&s), format!("rig unpark {rig}"));
+    press(&mut s, KeyCode::Esc);
+    chars(&mut s, "E");
+    assert_eq!(palette(&s), "estop -m ");
+    press(&mut s, KeyCode::Esc);
+    std::sync::Arc::make_mut(&mut s.snapshot).brakes.town = Some(Estop {
+        rig: None,
+        by: "ann".into(),
+        why: None,
+        at: String::new(),
+        frozen: Vec::new(),
+    });
+    chars(&mut s, "E");
+    assert_eq!(palette(&s), "thaw");
+}

@@ -203,3 +203,66 @@ fn the_merge_queue_and_the_diff_view_at_two_sizes() {
         insta::assert_snapshot!(format!("palette_{}x{}", size.0, size.1), screen);
     }
 }
+
+/// Issue 17: an emergency stop shows as a banner across the top — what, by whom, why and how
+/// to let it go on — with frozen agents marked; a reason holding escape codes stays inert.
+#[test]
+fn the_frozen_banner_and_frozen_agents() {
+    use gt::work::brakes::{Brakes, Estop, Frozen, Rest, RestKind};
+    use gt::work::witness::Verdict;
+    let mut snap = fixtures::busy_town();
+    let a = snap
+        .agents
+        .iter_mut()
+        .find(|a| a.hook.is_some())
+        .expect("an agent with a hook");
+    a.verdict = Some((Verdict::Frozen, "frozen by the emergency stop".into()));
+    let name = a.name.clone();
+    snap.brakes = Brakes {
+        town: Some(Estop {
+            rig: None,
+            by: "ann".into(),
+            why: Some("runaway costs \u{1b}[2J".into()),
+            at: "2026-12-04T15:00:00Z".into(),
+            frozen: vec![Frozen {
+                agent: a.address.clone(),
+                interrupted: true,
+            }],
+        }),
+        rig_estops: Vec::new(),
+        rests: vec![(
+            "shop".into(),
+            Rest {
+                state: RestKind::Docked,
+                by: "ann".into(),
+                why: None,
+                at: String::new(),
+                stopped: Vec::new(),
+            },
+        )],
+    };
+    for size in [(80, 24), (160, 45)] {
+        let mut s = fixtures::state(snap.clone(), size);
+        let screen = render(&s);
+        let top = screen.lines().next().unwrap_or_default();
+        assert!(top.contains("FROZEN"), "{top}");
+        assert!(!screen.contains('\u{1b}'), "the reason is inert");
+        if size.0 == 160 {
+            assert!(
+                top.contains("emergency stop by ann: runaway costs") && top.contains("gt thaw"),
+                "{top}"
+            );
+            assert!(top.contains("shop docked"), "{top}");
+            let line = screen
+                .lines()
+                .find(|l| l.contains(&format!("❄ {name}")))
+                .unwrap_or_else(|| panic!("no frozen line for {name}:\n{screen}"));
+            assert!(line.contains("frozen"), "{line}");
+        }
+        insta::assert_snapshot!(format!("frozen_{}x{}", size.0, size.1), screen);
+        // E offers the thaw while the town is frozen.
+        key(&mut s, 'E');
+        let after = render(&s);
+        assert!(after.contains("thaw"), "{after}");
+    }
+}
