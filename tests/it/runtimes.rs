@@ -275,6 +275,78 @@ fn preset(c: &Conformance) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// `gt estop` while the runtime waits on the (stalled) model: a runtime with an interrupt key
+/// leaves its turn and reads *frozen*, and after `gt thaw` the model is told to go on; one
+/// without an interrupt key is named, and estop exits 1. Either way nothing is lost: the job
+/// that follows lands.
+fn emergency_stop_and_thaw(c: &Conformance, rt: &Value, agent: &str) {
+    let cli = c.cli;
+    let interrupts = rt["escape_cancels"] == true;
+    let r =
+        c.s.gt(&["--batch", "--json", "estop", "-m", "conformance drill"]);
+    if !interrupts {
+        assert_eq!(
+            r.code, 1,
+            "{cli}: no interrupt key, so estop says so: {r:?}"
+        );
+        assert!(r.stdout.contains(agent), "{cli}: {}", r.stdout);
+        c.s.ok(&["--batch", "thaw"]);
+        return;
+    }
+    assert_eq!(
+        r.code,
+        0,
+        "{cli}: estop {}{}\nscreen:\n{}",
+        r.stdout,
+        r.stderr,
+        c.peek(agent)
+    );
+    let frozen = r.json()["estop"]["estop"]["frozen"].clone();
+    assert!(
+        frozen.as_array().is_some_and(|f| f
+            .iter()
+            .any(|f| f["agent"] == agent && f["interrupted"] == true)),
+        "{cli}: interrupted mid-turn: {frozen}"
+    );
+    let v = c.agent(agent);
+    assert_eq!(
+        v["verdict"],
+        "frozen",
+        "{cli}: {v}\nscreen:\n{}",
+        c.peek(agent)
+    );
+    let before = c.server.main_requests().len();
+    let t = c.s.json(&["thaw"]);
+    assert!(
+        t["thaw"]["resumed"].to_string().contains(agent),
+        "{cli}: told to go on: {t}"
+    );
+    // The stopped turn asked again (a runtime that kept its prompt in the input has it
+    // submitted), or the go-on message: either way a new request reaches the model.
+    wait_for_or(
+        90,
+        "the runtime to go on after the thaw",
+        || {
+            c.server.main_requests()[before..]
+                .iter()
+                .any(|r| {
+                    r.user_texts
+                        .iter()
+                        .any(|t| t.contains("emergency stop is lifted") || t.contains("[GAS TOWN]"))
+                })
+                .then_some(())
+        },
+        || {
+            format!(
+                "{cli}: {}\nscreen:\n{}\ndeliveries: {}",
+                c.agent(agent),
+                c.peek(agent),
+                c.s.sql("SELECT id, state, coalesce(reason,''), substr(text,1,60) FROM deliveries ORDER BY id DESC LIMIT 5")
+            )
+        },
+    );
+}
+
 /// The whole conformance run for one CLI (see the module's comment).
 fn conformance(c: Conformance) {
     let cli = c.cli;
@@ -336,6 +408,8 @@ fn conformance(c: Conformance) {
         stalled["reason"].as_str().unwrap_or("").contains(&bead),
         "{stalled}"
     );
+
+    emergency_stop_and_thaw(&c, &rt, &agent);
 
     // The job: gt prime, a commit, gt done — landed by the refinery.
     c.server.control(|k| k.stall = None);

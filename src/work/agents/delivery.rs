@@ -285,7 +285,7 @@ fn deliver(
 }
 
 fn frozen(ctx: &Ctx, agent: &str) -> Result<bool> {
-    Ok(crate::work::brakes::Brakes::read(&ctx.reader())?.is_frozen(agent))
+    Ok(crate::work::brakes::Brakes::read(&ctx.reader())?.holds_agent(agent))
 }
 
 /// Waits for one agent's idle prompt.

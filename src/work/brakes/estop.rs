@@ -73,33 +73,49 @@ pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<Esto
             continue;
         };
         let rt = delivery::runtime_of(ctx, &info)?;
-        let busy = screen::read(&rt, &server.capture(&pane.pane_id, 60)?).busy;
+        let seen = screen::read(&rt, &server.capture(&pane.pane_id, 60)?);
+        let busy = seen.busy;
         let interrupted = busy && rt.escape_cancels && server.press_escape(&pane.pane_id).is_ok();
         if busy && !interrupted {
             not_stopped.push(info.address.clone());
         }
         if interrupted {
-            watching.push((info.address.clone(), pane.pane_id.clone(), rt));
+            let typed = seen.input.is_some_and(|i| !i.is_empty());
+            watching.push((record.frozen.len(), pane.pane_id.clone(), rt, typed));
         }
         tracing::info!(agent = %info.address, busy, interrupted, "held by the emergency stop");
         record.frozen.push(Frozen {
             agent: info.address.clone(),
             interrupted,
+            restored: false,
         });
     }
     save(ctx, &key, &record, None)?;
-    // An interrupt is a request: see each runtime leave its turn.
+    // An interrupt is a request: see each runtime leave its turn, and whether it put the
+    // stopped prompt back into its input (text a person had typed before is left alone).
     let deadline = Instant::now() + SETTLE;
     while !watching.is_empty() && Instant::now() < deadline {
-        watching.retain(|(_, pane, rt)| {
-            server
-                .capture(pane, 60)
-                .map(|t| screen::read(rt, &t).busy)
-                .unwrap_or(false)
+        watching.retain(|(i, pane, rt, typed)| {
+            let Ok(text) = server.capture(pane, 60) else {
+                return false;
+            };
+            let now = screen::read(rt, &text);
+            if now.busy {
+                return true;
+            }
+            record.frozen[*i].restored = !typed && now.input.is_some_and(|t| !t.is_empty());
+            false
         });
-        std::thread::sleep(Duration::from_millis(100));
+        if !watching.is_empty() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
-    not_stopped.extend(watching.into_iter().map(|(a, _, _)| a));
+    save(ctx, &key, &record, None)?;
+    not_stopped.extend(
+        watching
+            .into_iter()
+            .map(|(i, _, _, _)| record.frozen[i].agent.clone()),
+    );
     Ok(EstopReport {
         estop: record,
         already,
@@ -155,7 +171,9 @@ pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
         if still.is_frozen(&f.agent) || agents::find(&ctx.reader(), &f.agent)?.is_none() {
             continue;
         }
-        if f.interrupted {
+        if f.restored && resubmit(ctx, &f.agent) {
+            resumed.push(f.agent.clone());
+        } else if f.interrupted {
             let text = format!(
                 "gt thaw: the emergency stop is lifted. Go on with the work on your hook where you stopped ({}).",
                 record.describe()
@@ -175,6 +193,45 @@ pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
         released,
         still: still_frozen(ctx, rig)?,
     })
+}
+
+/// Submits the interrupted prompt the runtime kept in its input; true once the runtime took
+/// it (its input emptied, or it went busy). False — and nothing else pressed — when its
+/// input holds something else by now, or it did not take it: the go-on message follows.
+fn resubmit(ctx: &Ctx, agent: &str) -> bool {
+    let server = ctx.tmux();
+    let Ok(info) = agents::require(ctx, agent) else {
+        return false;
+    };
+    let Ok(rt) = delivery::runtime_of(ctx, &info) else {
+        return false;
+    };
+    let Some(pane) = server.panes().ok().and_then(|ps| {
+        ps.into_iter()
+            .find(|p| p.agent.as_deref() == Some(agent) && !p.dead)
+    }) else {
+        return false;
+    };
+    let held =
+        |s: &screen::Screen| s.at_prompt && s.input.as_deref().is_some_and(|t| !t.is_empty());
+    match server.capture(&pane.pane_id, 60) {
+        Ok(t) if held(&screen::read(&rt, &t)) => {}
+        _ => return false,
+    }
+    if server.press_enter(&pane.pane_id).is_err() {
+        return false;
+    }
+    let deadline = Instant::now() + SETTLE;
+    while Instant::now() < deadline {
+        if let Ok(t) = server.capture(&pane.pane_id, 60) {
+            let s = screen::read(&rt, &t);
+            if s.busy || s.input.as_deref().is_some_and(str::is_empty) {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 /// What keeps `rig` (or the town) stopped after this thaw, said so the person is not misled.

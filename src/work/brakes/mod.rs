@@ -48,6 +48,10 @@ pub struct Frozen {
     pub agent: String,
     /// It was busy and its runtime was interrupted (the thaw tells it to go on).
     pub interrupted: bool,
+    /// The runtime put the interrupted prompt back into its input (Claude Code does): the
+    /// thaw submits it again — the very turn that was stopped — rather than a new message.
+    #[serde(default)]
+    pub restored: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -165,6 +169,14 @@ impl Brakes {
     /// docked rig's agents were stopped on purpose), if it must.
     pub fn witness_hold(&self, rig: &str) -> Option<String> {
         self.merge_hold(rig)
+    }
+
+    /// An emergency stop covers the agent's rig (or the town): nothing may reach it.
+    pub fn holds_agent(&self, agent: &str) -> bool {
+        let rig = crate::agent::Address::parse(agent)
+            .ok()
+            .and_then(|a| a.rig().map(str::to_string));
+        self.estop_of(rig.as_deref()).is_some()
     }
 
     /// The agent is frozen by an emergency stop.
@@ -294,6 +306,7 @@ mod tests {
             frozen: vec![Frozen {
                 agent: "shop/polecats/ash".into(),
                 interrupted: true,
+                restored: false,
             }],
         }
     }

@@ -44,7 +44,10 @@ pub fn is_cli_context(text: &str) -> bool {
 /// The model's answer to a main conversation request.
 pub fn decide(req: &Parsed, steps: &[String]) -> Reply {
     let turn = req.last_user_turn();
-    let beacon = turn.iter().any(|t| t.contains("[GAS TOWN]"));
+    // Told to go on after an emergency stop, an AI takes up its hooked work again.
+    let beacon = turn
+        .iter()
+        .any(|t| t.contains("[GAS TOWN]") || t.contains("Go on with the work on your hook"));
     if beacon && steps.is_empty() {
         return Reply::Text("Noted; I will wait before starting.".into());
     }
