@@ -15,9 +15,8 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         _ => None,
     };
     let args = match &a.args {
-        Some(text) => shlex::split(text).ok_or_else(|| {
-            Error::invalid(format!("--args {text:?}: unbalanced quotes"))
-        })?,
+        Some(text) => shlex::split(text)
+            .ok_or_else(|| Error::invalid(format!("--args {text:?}: unbalanced quotes")))?,
         None => Vec::new(),
     };
     let merge = a
@@ -54,7 +53,11 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
             s.bead,
             s.agent,
             s.runtime,
-            if s.reused { "reused idle polecat" } else { "new polecat" },
+            if s.reused {
+                "reused idle polecat"
+            } else {
+                "new polecat"
+            },
             or_dash(s.branch.as_deref()),
             or_dash(s.base_branch.as_deref()),
             s.merge.unwrap_or("mr"),

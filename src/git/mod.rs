@@ -27,6 +27,6 @@ pub use repo::{
 pub use watch::{branch_of_ref_file, refs_dir};
 pub use worktree::{
     add_worktree_on_new_branch, ahead_behind, branch_time, branch_tip, check_branch_name,
-    commits_ahead, create_branch, delete_branch, exclude, head_commit, is_tracked,
-    remove_worktree, switch_worktree, worktree_branches, worktree_names,
+    commits_ahead, create_branch, delete_branch, exclude, head_commit, is_tracked, remove_worktree,
+    switch_worktree, worktree_branches, worktree_names,
 };

@@ -217,8 +217,13 @@ pub fn head_commit(worktree: &Path) -> Result<String, GitError> {
 
 /// Refuses a name git would not take for a branch (`..`, spaces, control characters, …).
 pub fn check_branch_name(name: &str) -> Result<(), GitError> {
-    if name.is_empty() || name.starts_with('-') || !git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
-        return Err(GitError::BadInput(format!("{name:?} is not a valid branch name")));
+    if name.is_empty()
+        || name.starts_with('-')
+        || !git2::Reference::is_valid_name(&format!("refs/heads/{name}"))
+    {
+        return Err(GitError::BadInput(format!(
+            "{name:?} is not a valid branch name"
+        )));
     }
     Ok(())
 }

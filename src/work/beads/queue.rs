@@ -34,7 +34,10 @@ pub struct Entry {
     pub no_formula: bool,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "crate::work::sling::intent::Intent::is_plain")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::work::sling::intent::Intent::is_plain"
+    )]
     pub intent: crate::work::sling::intent::Intent,
 }
 

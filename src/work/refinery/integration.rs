@@ -186,7 +186,12 @@ pub fn land(ctx: &mut Ctx, epic: &str) -> Result<IntegrationStatus> {
         default_branch: i.base.clone(),
         ..rig.clone()
     };
-    let (head, base) = match git::prepare(&wt, &i.branch, &format!("refs/heads/{}", i.base), git::Strategy::Merge)? {
+    let (head, base) = match git::prepare(
+        &wt,
+        &i.branch,
+        &format!("refs/heads/{}", i.base),
+        git::Strategy::Merge,
+    )? {
         git::Prepared::Ready { head, base } => (head, base),
         git::Prepared::Conflict { files } => {
             return Err(Error::failed(format!(

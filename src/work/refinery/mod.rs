@@ -13,9 +13,9 @@
 //! (send back, resolution beads), `cleanup`, `push`.
 
 mod batch;
-pub mod integration;
 pub mod board;
 mod cleanup;
+pub mod integration;
 pub(in crate::work) use cleanup::landed_tips;
 pub mod conflict;
 pub mod diff;

@@ -208,9 +208,14 @@ fn land_directly(
     branch: &str,
     commit: Option<&str>,
 ) -> (Option<String>, Option<String>) {
-    let queued = |why: String| (None, Some(format!("{why}; it went to the merge queue instead")));
-    if let Ok(Some(why)) = crate::work::brakes::Brakes::read(&ctx.reader())
-        .map(|b| b.merge_hold(&rig.name))
+    let queued = |why: String| {
+        (
+            None,
+            Some(format!("{why}; it went to the merge queue instead")),
+        )
+    };
+    if let Ok(Some(why)) =
+        crate::work::brakes::Brakes::read(&ctx.reader()).map(|b| b.merge_hold(&rig.name))
     {
         return queued(format!("not landed directly: {why}"));
     }

@@ -92,7 +92,8 @@ impl Intent {
             }
         }
         if let Some(b) = &self.base_branch {
-            crate::git::check_branch_name(b).map_err(|e| Error::invalid(format!("--base-branch: {e}")))?;
+            crate::git::check_branch_name(b)
+                .map_err(|e| Error::invalid(format!("--base-branch: {e}")))?;
         }
         Ok(())
     }

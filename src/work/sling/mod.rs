@@ -189,7 +189,15 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
             return Err(e);
         }
     };
-    let started = start_window(ctx, &address, &plan, &worktree, &runtime, &bead, &intent.args);
+    let started = start_window(
+        ctx,
+        &address,
+        &plan,
+        &worktree,
+        &runtime,
+        &bead,
+        &intent.args,
+    );
     let started = match started {
         Ok(c) => c,
         Err(e) => {
@@ -305,7 +313,11 @@ fn dry_run(
     super::brakes::check_sling(&ctx.reader(), Some(&rig.name))?;
     hook::check_hookable(&ctx.reader(), bead, "", false)?;
     let plan = choose_polecat(ctx, target)?;
-    let convoy = ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next();
+    let convoy = ctx
+        .reader()
+        .convoys_tracking(&bead.id, false)?
+        .into_iter()
+        .next();
     Ok(Slung {
         bead: bead.id.clone(),
         agent: format!("{}/polecats/{}", rig.name, plan.name),
@@ -493,7 +505,11 @@ fn sling_standing(
             runtime: opts.agent.clone().unwrap_or_else(|| "its own".into()),
             already: false,
             reused: true,
-            convoy: ctx.reader().convoys_tracking(&bead.id, false)?.into_iter().next(),
+            convoy: ctx
+                .reader()
+                .convoys_tracking(&bead.id, false)?
+                .into_iter()
+                .next(),
             branch: None,
             worktree: None,
             window: None,
