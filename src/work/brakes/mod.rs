@@ -100,10 +100,10 @@ impl Brakes {
                 b.town = parse(&key, &value);
             } else if key.starts_with(RIG_ESTOP) {
                 b.rig_estops.extend(parse(&key, &value));
-            } else if let Some(rig) = key.strip_prefix(REST) {
-                if let Some(rest) = parse(&key, &value) {
-                    b.rests.push((rig.to_string(), rest));
-                }
+            } else if let Some(rig) = key.strip_prefix(REST)
+                && let Some(rest) = parse(&key, &value)
+            {
+                b.rests.push((rig.to_string(), rest));
             }
         }
         Ok(b)

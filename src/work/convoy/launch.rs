@@ -112,6 +112,9 @@ pub fn launch(ctx: &mut Ctx, id: &str) -> Result<Launched> {
         let opts = SlingOptions::default();
         for b in &ready {
             match scheduler::sling_or_queue(ctx, &b.id, &rig.name, &opts) {
+                // The deacon's round may have slung it a moment before (the launch mark
+                // wakes it): it is in hand, not slung by this launch.
+                Ok(Outcome::Slung(s)) if s.already => out.in_hand.push(s.bead),
                 Ok(Outcome::Slung(s)) => out.slung.push(LaunchSlung {
                     bead: s.bead,
                     agent: s.agent,
@@ -124,16 +127,17 @@ pub fn launch(ctx: &mut Ctx, id: &str) -> Result<Launched> {
             }
         }
     }
-    let acted: HashSet<&str> = out
+    let acted: HashSet<String> = out
         .slung
         .iter()
-        .map(|s| s.bead.as_str())
-        .chain(out.queued.iter().map(|q| q.bead.as_str()))
-        .chain(out.failed.iter().map(|f| f.bead.as_str()))
+        .map(|s| s.bead.clone())
+        .chain(out.queued.iter().map(|q| q.bead.clone()))
+        .chain(out.failed.iter().map(|f| f.bead.clone()))
+        .chain(out.in_hand.iter().cloned())
         .collect();
     let r = ctx.reader();
     for b in members.iter().filter(|b| !b.is_closed()) {
-        if acted.contains(b.id.as_str()) {
+        if acted.contains(&b.id) {
             continue;
         }
         let fresh = r.require(&b.id)?;
