@@ -40,6 +40,18 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
             if v.feed {
                 out.line("  fed: the deacon slings its ready beads as polecats free up")?;
             }
+            match (v.plan.as_deref(), v.rig.as_deref()) {
+                (Some("launched"), rig) if !v.is_closed() => out.line(format!(
+                    "  launched to rig {}: the deacon slings each bead as what it waits on closes",
+                    rig.unwrap_or("?")
+                ))?,
+                (Some("staged"), rig) => out.line(format!(
+                    "  staged for rig {} (`gt convoy launch {}` sets it going)",
+                    rig.unwrap_or("?"),
+                    v.id
+                ))?,
+                _ => {}
+            }
             if !v.watchers.is_empty() {
                 out.line(format!("  watched by {}", v.watchers.join(", ")))?;
             }
@@ -69,6 +81,23 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: ConvoyCmd) -> Result<()> {
         ConvoyCmd::Feed { convoy, off } => feed(out, ctx, convoy, off),
         ConvoyCmd::Close { id, reason } => close(out, ctx, id, reason),
         ConvoyCmd::Budget { convoy, usd } => budget(out, ctx, &convoy, &usd),
+        ConvoyCmd::Stage {
+            ids,
+            rig,
+            title,
+            dry_run,
+        } => super::convoy_plan::stage(
+            out,
+            ctx,
+            convoy::plan::StageRequest {
+                ids,
+                rig,
+                title,
+                dry_run,
+            },
+        ),
+        ConvoyCmd::Launch { convoy } => super::convoy_plan::launch(out, ctx, &convoy),
+        ConvoyCmd::Check { land } => super::convoy_plan::check(out, ctx, land),
     }
 }
 
@@ -305,6 +334,37 @@ pub enum ConvoyCmd {
     /// A convoy's budget in dollars (`none`: no budget). Once its work has cost that much,
     /// none of its beads is slung; running agents go on.
     Budget { convoy: String, usd: String },
+    /// Build a convoy from a plan and show the waves it runs in: an epic's children
+    /// (recursively; epics are not work) or exactly the beads given. A wave waits on the one
+    /// before it through `blocks` dependencies. The rig is the one whose prefix every bead has,
+    /// or --rig.
+    #[command(
+        after_help = "Example: gt convoy stage gt-4k2x9 --dry-run   (then without --dry-run, then: gt convoy launch <convoy>)"
+    )]
+    Stage {
+        #[arg(required = true, value_name = "EPIC|BEAD")]
+        ids: Vec<String>,
+        /// The rig that runs every bead (needed when they are not all of one rig's prefix).
+        #[arg(long)]
+        rig: Option<String>,
+        /// The convoy's title (default: "Plan: <epic title>").
+        #[arg(long)]
+        title: Option<String>,
+        /// Only show the waves; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Sling a convoy's ready beads to its rig now; the deacon slings each later bead as what
+    /// it waits on closes (through the scheduler, honouring its limit, pause and the brakes).
+    #[command(after_help = "Example: gt convoy launch hq-cv-3fk2a")]
+    Launch { convoy: String },
+    /// Open convoys that need a hand: every bead closed but never landed, stranded (ready work
+    /// nobody has), stalled (launched, nothing in hand). --land lands the first kind.
+    #[command(after_help = "Example: gt convoy check --land")]
+    Check {
+        #[arg(long)]
+        land: bool,
+    },
     /// Close a convoy by hand.
     Close {
         id: String,

@@ -9,6 +9,7 @@ mod beads;
 mod brakes;
 mod config;
 mod convoy;
+mod convoy_plan;
 mod costs;
 mod crew;
 mod daemon;

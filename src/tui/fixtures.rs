@@ -196,6 +196,8 @@ pub fn busy_town() -> TownSnapshot {
             ],
             watchers: Vec::new(),
             feed: false,
+            plan: None,
+            rig: None,
         },
         ConvoyView {
             id: "hq-cv-bbbbb".into(),
@@ -212,6 +214,8 @@ pub fn busy_town() -> TownSnapshot {
             ],
             watchers: Vec::new(),
             feed: false,
+            plan: None,
+            rig: None,
         },
     ];
     let hooks = vec![

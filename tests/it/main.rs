@@ -15,6 +15,7 @@ mod clock;
 mod compat;
 mod concurrency;
 mod convoy;
+mod convoy_plan;
 mod daemon_ops;
 mod deacon;
 mod delivery;

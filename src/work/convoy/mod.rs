@@ -2,6 +2,9 @@
 //! dependencies and land (close) when every tracked bead is closed — checked in the same
 //! transaction as each close, never by polling.
 
+pub mod check;
+pub mod launch;
+pub mod plan;
 pub mod run;
 pub mod watch;
 
@@ -31,9 +34,19 @@ pub struct ConvoyView {
     pub watchers: Vec<String>,
     /// The deacon slings its next ready bead whenever a polecat is free.
     pub feed: bool,
+    /// Built by `gt convoy stage`: `staged`, or `launched` once `gt convoy launch` set it going.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The rig a planned convoy's beads are slung to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rig: Option<String>,
 }
 
 impl ConvoyView {
+    pub fn is_closed(&self) -> bool {
+        is_done_status(&self.status)
+    }
+
     pub fn landed(&self) -> bool {
         self.close_reason.as_deref() == Some(LANDED_REASON)
     }
@@ -179,6 +192,14 @@ fn view(ctx: &Ctx, c: Bead) -> Result<ConvoyView> {
         tracked,
         watchers: watch::watchers(&labels),
         feed: labels.iter().any(|l| l == FEED_LABEL),
+        plan: if labels.iter().any(|l| l == plan::LAUNCHED_LABEL) {
+            Some(plan::LAUNCHED_LABEL.to_string())
+        } else if labels.iter().any(|l| l == plan::STAGED_LABEL) {
+            Some(plan::STAGED_LABEL.to_string())
+        } else {
+            None
+        },
+        rig: plan::rig_label(&labels),
         id: c.id,
         title: c.title,
         status: c.status,

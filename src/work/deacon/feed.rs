@@ -1,15 +1,18 @@
 //! Feeding convoys: an open convoy labelled `feed` gets its next ready tracked bead slung to
-//! the bead's rig (by prefix) whenever the scheduler has room — taking turns across fed
-//! convoys, each convoy's beads by priority, then age. With no limit set, every ready bead
+//! the bead's rig (by prefix), and a launched one (`gt convoy launch`) to its own rig,
+//! whenever the scheduler has room — taking turns across convoys, each convoy's beads by
+//! priority, then age. With no limit set, every ready bead
 //! goes at once; beads become ready (and are fed) as what blocks them closes.
 
 use super::DeaconReport;
 use crate::Result;
 use crate::ledger::{ListFilter, ReadyFilter, prefix_of};
 use crate::work::Ctx;
-use crate::work::convoy::FEED_LABEL;
-use crate::work::scheduler::{Capacity, SCHEDULED};
-use crate::work::{convoy::run, formulas::sling, sling::SlingOptions, sling::done};
+use crate::work::brakes::Brakes;
+use crate::work::convoy::plan::{self, LAUNCHED_LABEL};
+use crate::work::convoy::{FEED_LABEL, launch};
+use crate::work::scheduler::Capacity;
+use crate::work::{formulas::sling, sling::SlingOptions};
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 
@@ -30,7 +33,7 @@ pub(super) fn feed(
     if !cap.has_room() {
         return Ok(());
     }
-    let mut convoys = candidates(ctx)?;
+    let mut convoys = candidates(ctx, report)?;
     convoys.retain(|(c, _)| !held.contains(c));
     let mut tried: HashSet<String> = HashSet::new();
     while cap.has_room() && !convoys.is_empty() {
@@ -84,37 +87,57 @@ fn next_untried(
     None
 }
 
-/// Each fed open convoy with its ready tracked beads (id, rig), in the order to sling them:
-/// the ledger's ready order (priority, then creation), minus beads already queued, waiting
-/// to merge or to be slung by themselves.
-fn candidates(ctx: &Ctx) -> Result<Vec<FedConvoy>> {
+/// Each fed or launched open convoy with its ready tracked beads (id, rig), in the order to
+/// sling them: the ledger's ready order (priority, then creation), minus beads somebody has in
+/// hand (queued, waiting to merge or to be slung by themselves) and beads whose rig a brake
+/// holds (said in the report). A launched convoy's beads go to its rig; a fed one's to the
+/// rig of their prefix.
+fn candidates(ctx: &Ctx, report: &mut DeaconReport) -> Result<Vec<FedConvoy>> {
     let r = ctx.reader();
-    let fed = r.list(&ListFilter {
-        label: Some(FEED_LABEL.into()),
-        types: vec!["convoy".into()],
-        statuses: vec![crate::ledger::Status::Open.into()],
-        all: true,
-        ..Default::default()
-    })?;
-    if fed.is_empty() {
+    let mut convoys: Vec<(String, bool)> = Vec::new();
+    for label in [LAUNCHED_LABEL, FEED_LABEL] {
+        for c in r.list(&ListFilter {
+            label: Some(label.into()),
+            types: vec!["convoy".into()],
+            statuses: vec![crate::ledger::Status::Open.into()],
+            all: true,
+            ..Default::default()
+        })? {
+            if !convoys.iter().any(|(id, _)| *id == c.id) {
+                convoys.push((c.id, label == LAUNCHED_LABEL));
+            }
+        }
+    }
+    if convoys.is_empty() {
         return Ok(Vec::new());
     }
     let ready = r.ready(&ReadyFilter::default())?;
-    let busy = [SCHEDULED, run::SLING_WHEN_READY, done::PENDING_MERGE];
+    let brakes = Brakes::read(&r)?;
     let mut out = Vec::new();
-    for c in fed {
-        let tracked: HashSet<String> = r.tracked(&c.id)?.into_iter().map(|t| t.id).collect();
+    for (c, launched) in convoys {
+        let tracked: HashSet<String> = r.tracked(&c)?.into_iter().map(|t| t.id).collect();
+        let convoy_rig = if launched {
+            plan::rig_label(&r.labels(&c)?)
+        } else {
+            None
+        };
         let mut queue = VecDeque::new();
-        for b in ready.iter().filter(|b| tracked.contains(&b.id)) {
-            if b.labels.iter().any(|l| busy.contains(&l.as_str())) {
+        for b in launch::untaken(&ready, &tracked) {
+            let rig = match &convoy_rig {
+                Some(name) => name.clone(),
+                // A bead of `hq` or of an unknown prefix has no rig to go to.
+                None => match ctx.rig_for_prefix(prefix_of(&b.id))? {
+                    Some(rig) => rig.name,
+                    None => continue,
+                },
+            };
+            if let Some(why) = brakes.sling_refusal(Some(&rig)) {
+                report.held.push(format!("{} (convoy {c}): {why}", b.id));
                 continue;
             }
-            // A bead of `hq` or of an unknown prefix has no rig to go to.
-            if let Some(rig) = ctx.rig_for_prefix(prefix_of(&b.id))? {
-                queue.push_back((b.id.clone(), rig.name));
-            }
+            queue.push_back((b.id, rig));
         }
-        out.push((c.id, queue));
+        out.push((c, queue));
     }
     Ok(out)
 }
