@@ -5,7 +5,8 @@ use super::json::One;
 use super::output::{Out, Tone};
 use crate::Result;
 use crate::work::Ctx;
-use crate::work::brakes::{RestKind, estop, rest};
+use crate::work::brakes::RestKind;
+use crate::work::town::{estop, rest};
 
 pub fn estop_cmd(
     out: &mut Out,

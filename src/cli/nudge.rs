@@ -2,8 +2,8 @@
 
 use super::args::{WEEK, at_most};
 use super::output::Out;
-use crate::work::agents::broadcast;
 use crate::work::agents::delivery::DeliveryState;
+use crate::work::mail::broadcast;
 use crate::work::{Ctx, agents::delivery};
 use crate::{Error, Result};
 use clap::Args;

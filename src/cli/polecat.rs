@@ -2,7 +2,8 @@
 
 use super::output::{Out, or_dash};
 use crate::Result;
-use crate::work::agents::{polecat_gc, polecat_stale};
+use crate::work::agents::polecat_stale;
+use crate::work::town::polecat_gc;
 use crate::work::{Ctx, agents, agents::polecat};
 use clap::Subcommand;
 use std::time::Duration;

@@ -87,10 +87,8 @@ fn launch_on_worktree(
     let repo = address.rig().map(|r| ctx.town.paths.rig_repo(r));
     let mut resume = super::sessions::resume_args(ctx, info, &runtime)?;
     // The runtime arguments the work was slung with go with each of its sessions.
-    if let Some(h) = &info.hook
-        && let Some(b) = ctx.reader().bead(h)?
-    {
-        resume.extend(crate::work::sling::intent::Intent::of(&b).args);
+    if info.hook.is_some() {
+        resume.extend(info.session_args.iter().cloned());
     }
     let spec = session::StartSpec {
         address: &address,

@@ -96,6 +96,7 @@ pub fn add(
                 runtime: &rt.name,
                 worktree: Some(&path),
                 branch: Some(&br),
+                session_args: &[],
             },
         )
     });

@@ -134,6 +134,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 worktree: None,
                 branch: None,
                 updated_at: String::new(),
+                session_args: Vec::new(),
             },
             window: Some(p.window_id.clone()),
             pane: Some(p.pane_id.clone()),

@@ -38,6 +38,7 @@ pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
                 runtime: &rt.name,
                 worktree: Some(&dir),
                 branch: None,
+                session_args: &[],
             },
         )?;
         Ok(())

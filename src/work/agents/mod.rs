@@ -4,7 +4,6 @@
 pub mod delivery;
 
 pub mod accounts;
-pub mod broadcast;
 pub mod control;
 pub mod crew;
 pub mod departed;
@@ -13,7 +12,6 @@ pub mod hook_config;
 pub mod live;
 pub mod mayor;
 pub mod polecat;
-pub mod polecat_gc;
 pub mod polecat_remove;
 pub mod polecat_stale;
 pub mod runtime_events;
@@ -97,6 +95,9 @@ pub struct AgentInfo {
     pub branch: Option<String>,
     /// When its record last changed (hooked, freed, started), as RFC 3339.
     pub updated_at: String,
+    /// Extra runtime arguments its work was slung with (`gt sling --args`), for each of
+    /// the work's sessions.
+    pub session_args: Vec<String>,
 }
 
 pub fn agent_bead_id(prefix: &str, rig: &str, role: &str, name: &str) -> String {
@@ -132,6 +133,10 @@ pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
         worktree: meta_str(&meta, "worktree").map(PathBuf::from),
         branch: meta_str(&meta, "branch"),
         updated_at: b.updated_at.clone(),
+        session_args: meta
+            .get("session_args")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default(),
         address,
     })
 }
@@ -188,6 +193,8 @@ pub struct AgentRecord<'a> {
     pub runtime: &'a str,
     pub worktree: Option<&'a std::path::Path>,
     pub branch: Option<&'a str>,
+    /// Extra runtime arguments for the sessions of its work (empty: none).
+    pub session_args: &'a [String],
 }
 
 /// Creates or rewrites the agent bead; returns its id.
@@ -198,13 +205,16 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
         Some(_) => agent_bead_id(rec.prefix, &rig, rec.address.role().as_str(), rec.name),
         None => format!("hq-{}", rec.address.role()),
     };
-    let meta = json!({
+    let mut meta = json!({
         "address": rec.address.to_string(),
         "name": rec.name,
         "runtime": rec.runtime,
         "worktree": rec.worktree.map(|p| p.display().to_string()),
         "branch": rec.branch,
     });
+    if !rec.session_args.is_empty() {
+        meta["session_args"] = json!(rec.session_args);
+    }
     let now = tx.now().to_string();
     let mut bead = match tx.reader().bead(&id)? {
         Some(b) => b,

@@ -151,7 +151,7 @@ pub fn remove_landed(
 
 /// The removal itself (under the rig lock, checks done): window, worktree, branch when its
 /// work is on the default branch (merged, or `landed_tip`), queued messages, agent record.
-pub(super) fn take_down(
+pub(crate) fn take_down(
     ctx: &mut Ctx,
     rig: &RigConfig,
     v: &PolecatView,

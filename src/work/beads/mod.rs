@@ -1,5 +1,7 @@
 //! Bead use cases: create, show, list, update, close, reopen, comment, dependencies, ready.
 
+pub mod integration;
+pub mod intent;
 pub mod merge_request;
 pub mod queue;
 pub mod tracking;

@@ -36,9 +36,9 @@ pub struct Entry {
     pub vars: BTreeMap<String, String>,
     #[serde(
         default,
-        skip_serializing_if = "crate::work::sling::intent::Intent::is_plain"
+        skip_serializing_if = "crate::work::beads::intent::Intent::is_plain"
     )]
-    pub intent: crate::work::sling::intent::Intent,
+    pub intent: crate::work::beads::intent::Intent,
 }
 
 /// One queued bead as `gt scheduler status` shows it.

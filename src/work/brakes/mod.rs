@@ -3,9 +3,7 @@
 //! docked: everything of it stopped, hooks kept). Each is one record in the ledger's config
 //! (durable, transactional, seen by every process at its next read); every part of gt that
 //! starts or lands work asks here first: sling, the scheduler, the refinery, the witness.
-
-pub mod estop;
-pub mod rest;
+//! Putting them on and taking them off is `town::estop` and `town::rest`.
 
 use crate::Result;
 use crate::ledger::Reader;
@@ -213,7 +211,7 @@ impl Estop {
 
 /// A record another version wrote in a shape this one cannot read is logged and treated as
 /// a brake of unknown detail rather than dropped: a brake must never be lost silently.
-fn parse<T: for<'de> Deserialize<'de> + Fallback>(key: &str, value: &str) -> Option<T> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de> + Fallback>(key: &str, value: &str) -> Option<T> {
     match serde_json::from_str(value) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -223,7 +221,7 @@ fn parse<T: for<'de> Deserialize<'de> + Fallback>(key: &str, value: &str) -> Opt
     }
 }
 
-trait Fallback {
+pub(crate) trait Fallback {
     fn unreadable(key: &str) -> Self;
 }
 
@@ -249,6 +247,12 @@ impl Fallback for Rest {
             stopped: Vec::new(),
         }
     }
+}
+
+/// The rig a sling target names (`shop`, `shop/polecats/ash`, `shop/crew/bo`).
+pub fn target_rig(target: &str) -> Option<&str> {
+    let rig = target.split('/').next()?;
+    (!rig.is_empty() && crate::agent::Address::parse(target).ok()?.rig().is_some()).then_some(rig)
 }
 
 /// Refuses to start a session on `rig` while it is frozen or docked (a parked rig's agents

@@ -3,6 +3,7 @@
 //! the background, so sending never waits on the recipient.
 
 pub mod address;
+pub mod broadcast;
 pub mod config;
 pub mod escalation;
 

@@ -11,22 +11,9 @@ use crate::ledger::{Bead, prefix_of};
 use crate::town::RigConfig;
 use crate::work::Ctx;
 use crate::{Error, Result, git};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-const KEY: &str = "integration";
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Integration {
-    pub epic: String,
-    pub rig: String,
-    pub branch: String,
-    /// The branch it was made from and lands onto.
-    pub base: String,
-    pub created_at: String,
-    /// The merge commit it landed as (None: not landed yet).
-    #[serde(default)]
-    pub landed: Option<String>,
-}
+pub use crate::work::beads::integration::{Integration, branch_for, of};
 
 /// `gt mq integration status`: the branch, and how far the epic's work is.
 #[derive(Debug, Clone, Serialize)]
@@ -78,32 +65,6 @@ pub fn create(ctx: &mut Ctx, epic: &str) -> Result<Integration> {
         return Err(e);
     }
     Ok(i)
-}
-
-/// The integration branch the work of `bead` lands on: that of the nearest epic above it
-/// (parent-child) that has one not landed yet.
-pub fn branch_for(ctx: &Ctx, bead: &Bead) -> Result<Option<String>> {
-    let r = ctx.reader();
-    let mut id = bead.id.clone();
-    // A bound, so a parent cycle in imported data cannot loop.
-    for _ in 0..32 {
-        let Some(parent) = r
-            .dependencies(&id)?
-            .into_iter()
-            .find(|d| d.kind == "parent-child")
-            .map(|d| d.depends_on_id)
-        else {
-            return Ok(None);
-        };
-        if let Some(p) = r.bead(&parent)?
-            && let Some(i) = of(&p)
-            && i.landed.is_none()
-        {
-            return Ok(Some(i.branch));
-        }
-        id = parent;
-    }
-    Ok(None)
 }
 
 pub fn status(ctx: &Ctx, epic: &str) -> Result<IntegrationStatus> {
@@ -244,11 +205,6 @@ fn target_of(ctx: &Ctx, mr: &str) -> Option<String> {
     meta.get("target")?.as_str().map(str::to_string)
 }
 
-pub fn of(bead: &Bead) -> Option<Integration> {
-    let meta: serde_json::Value = serde_json::from_str(bead.metadata.as_deref()?).ok()?;
-    serde_json::from_value(meta.get(KEY)?.clone()).ok()
-}
-
 fn rig_of(ctx: &Ctx, bead: &Bead) -> Result<RigConfig> {
     ctx.rig_for_prefix(prefix_of(&bead.id))?.ok_or_else(|| {
         Error::invalid(format!(
@@ -268,7 +224,7 @@ fn save(ctx: &mut Ctx, epic: &str, i: &Integration, event: &str) -> Result<()> {
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or_else(|| serde_json::json!({}));
-        meta[KEY] = value;
+        meta[crate::work::beads::integration::KEY] = value;
         let mut new = old.clone();
         new.metadata = Some(meta.to_string());
         tx.update_bead(&old, new, event)?;

@@ -4,7 +4,7 @@
 use super::Capacity;
 use super::queue::{self, Entry, QueuedView};
 use crate::Result;
-use crate::work::brakes::{Brakes, rest::target_rig};
+use crate::work::brakes::{Brakes, target_rig};
 use crate::work::sling::Slung;
 use crate::work::{Ctx, costs::budget, formulas::sling, sling::hook};
 use serde::Serialize;

@@ -146,7 +146,7 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
             Some(format!(
                 "landed directly on {} as {} (merge: direct)",
                 rig.default_branch,
-                super::super::refinery::short(c)
+                &c[..c.len().min(8)]
             ))
         } else if intent.merge == MergeMode::Local {
             Some(format!("done; kept on branch {branch} (merge: local)"))

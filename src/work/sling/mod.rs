@@ -10,7 +10,8 @@ pub mod close;
 pub mod done;
 pub mod handoff;
 pub mod hook;
-pub mod intent;
+/// What a sling says about the work (kept on the bead).
+pub use crate::work::beads::intent;
 pub mod reminder;
 
 use super::agents::{self, AgentInfo, AgentRecord};
@@ -283,7 +284,7 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
 fn base_branch(ctx: &Ctx, rig: &RigConfig, bead: &Bead, intent: &intent::Intent) -> Result<String> {
     let base = match &intent.base_branch {
         Some(b) => b.clone(),
-        None => crate::work::refinery::integration::branch_for(ctx, bead)?
+        None => crate::work::beads::integration::branch_for(ctx, bead)?
             .unwrap_or_else(|| rig.default_branch.clone()),
     };
     let repo = ctx.town.paths.rig_repo(&rig.name);
@@ -880,6 +881,7 @@ fn record_hook(
                 runtime: &runtime.name,
                 worktree: Some(worktree),
                 branch: Some(branch),
+                session_args: &intent.args,
             },
         )?;
         hook::hook_in(tx, &bead.id, &addr)?;

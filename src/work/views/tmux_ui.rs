@@ -196,6 +196,7 @@ mod tests {
                 worktree: None,
                 branch: None,
                 updated_at: String::new(),
+                session_args: Vec::new(),
             },
             window: window.map(str::to_string),
             pane: None,

@@ -9,11 +9,11 @@
 //! process it sees stopped (SIGCONT to its group; only SIGTTIN and SIGTTOU are left alone,
 //! and tmux starts every pane with those two ignored), so the runtime would run on.
 
-use super::{Brakes, Estop, Frozen, estop_key};
 use crate::agent::screen;
 use crate::fsutil::LockGuard;
 use crate::work::Ctx;
 use crate::work::agents::{self, delivery, heartbeat};
+use crate::work::brakes::{self, Brakes, Estop, Frozen, estop_key};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -41,7 +41,7 @@ pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<Esto
         Some(r) => vec![ctx.town.rig(r)?.name],
         None => ctx.town.rigs()?.into_iter().map(|r| r.name).collect(),
     };
-    super::check_reason(why)?;
+    brakes::check_reason(why)?;
     let key = estop_key(rig);
     let before: Option<Estop> = read_one(ctx, &key)?;
     let already = before.is_some();
@@ -255,7 +255,7 @@ fn read_one(ctx: &Ctx, key: &str) -> Result<Option<Estop>> {
     Ok(ctx
         .reader()
         .config_get(key)?
-        .and_then(|v| super::parse::<Estop>(key, &v)))
+        .and_then(|v| brakes::parse::<Estop>(key, &v)))
 }
 
 fn save(ctx: &mut Ctx, key: &str, record: &Estop, event: Option<&str>) -> Result<()> {

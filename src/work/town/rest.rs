@@ -3,11 +3,10 @@
 //! sessions are stopped too (hooks, worktrees and branches kept) and nothing lands; undocking
 //! starts again exactly the sessions docking stopped.
 
-use super::{Brakes, Rest, RestKind, rest_key};
-use crate::agent::Address;
 use crate::fsutil::LockGuard;
 use crate::work::Ctx;
 use crate::work::agents::{self, control};
+use crate::work::brakes::{self, Brakes, Rest, RestKind, rest_key, target_rig};
 use crate::{Error, Result};
 use serde::Serialize;
 
@@ -27,7 +26,7 @@ pub struct RestReport {
 /// `gt rig park`: no new work on the rig.
 pub fn park(ctx: &mut Ctx, rig: &str, why: Option<&str>) -> Result<RestReport> {
     let rig = ctx.town.rig(rig)?.name;
-    super::check_reason(why)?;
+    brakes::check_reason(why)?;
     match current(ctx, &rig)? {
         Some(r) if r.state == RestKind::Parked => Ok(report(&rig, "parked", true)),
         Some(_) => Err(Error::invalid(format!(
@@ -44,7 +43,7 @@ pub fn park(ctx: &mut Ctx, rig: &str, why: Option<&str>) -> Result<RestReport> {
 /// `gt rig dock`: every session of the rig stopped (hooks kept), nothing slung or merged.
 pub fn dock(ctx: &mut Ctx, rig: &str, why: Option<&str>, force: bool) -> Result<RestReport> {
     let rig = ctx.town.rig(rig)?.name;
-    super::check_reason(why)?;
+    brakes::check_reason(why)?;
     let before = current(ctx, &rig)?;
     let was_docked = before.as_ref().is_some_and(|r| r.state == RestKind::Docked);
     let mut rest = match before {
@@ -125,7 +124,7 @@ pub struct RigStatus {
     pub state: String,
     pub rest: Option<Rest>,
     /// The emergency stop that freezes it (the town's or its own).
-    pub estop: Option<super::Estop>,
+    pub estop: Option<brakes::Estop>,
     pub agents: usize,
     pub running: usize,
     pub hooked: usize,
@@ -171,12 +170,6 @@ pub fn status(ctx: &Ctx, rig: &str) -> Result<RigStatus> {
         queued,
         merge_requests,
     })
-}
-
-/// The rig a sling target names (`shop`, `shop/polecats/ash`, `shop/crew/bo`).
-pub fn target_rig(target: &str) -> Option<&str> {
-    let rig = target.split('/').next()?;
-    (!rig.is_empty() && Address::parse(target).ok()?.rig().is_some()).then_some(rig)
 }
 
 fn running_sessions(ctx: &Ctx, rig: &str) -> Result<Vec<String>> {
