@@ -84,7 +84,18 @@ pub fn thaw_cmd(out: &mut Out, ctx: &mut Ctx, rig: Option<String>) -> Result<()>
         let line = out.paint(Tone::Warn, &format!("  still: {still}"));
         out.line(line)?;
     }
-    Ok(())
+    for u in &r.untold {
+        let line = out.paint(Tone::Bad, &format!("  not told to go on: {u}"));
+        out.line(line)?;
+    }
+    if r.untold.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::Error::failed(format!(
+            "the stop is lifted, but {} agent(s) could not be told to go on (nudge them)",
+            r.untold.len()
+        )))
+    }
 }
 
 pub fn park(out: &mut Out, ctx: &mut Ctx, rig: &str, why: Option<&str>) -> Result<()> {

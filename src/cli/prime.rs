@@ -72,7 +72,7 @@ pub(super) fn prime_text(p: &prime::Prime, town: &str) -> String {
                     Some("nothing is merged: `gt done` closes it when you have finished")
                 }
             };
-            if let Some(base) = &p.intent.base_branch {
+            if let Some(base) = &p.lands_on {
                 line(&mut t, format!("It branches from and lands onto {base}."));
             }
             if let Some(l) = lands {

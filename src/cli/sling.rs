@@ -44,7 +44,20 @@ pub fn sling(out: &mut Out, ctx: &mut Ctx, a: SlingArgs) -> Result<()> {
         return Err(Error::invalid("--dry-run takes one bead"));
     }
     if opts.dry_run {
-        let s = sling::sling(ctx, &items[0], &target, &opts)?;
+        // Through the scheduler, as the real sling goes: it may say "would wait".
+        let s = match scheduler::sling_or_queue(ctx, &items[0], &target, &opts)? {
+            scheduler::Outcome::Slung(s) => s,
+            scheduler::Outcome::Queued(q) => {
+                if out.json {
+                    return out.json(json!({ "dry_run": q }));
+                }
+                out.line(format!(
+                    "Would queue {} for {} at position {}: {}",
+                    q.bead, q.target, q.position, q.reason
+                ))?;
+                return out.line("  (dry run: nothing was written)");
+            }
+        };
         if out.json {
             return out.json(json!({ "dry_run": s }));
         }

@@ -129,6 +129,7 @@ actions! {
     Mayor = "mayor": "start the mayor, or stop it when it runs",
     PauseScheduler = "pause-scheduler": "pause the scheduler (slings wait in its queue), or resume it",
     AddRig = "add-rig": "add a rig (a project) to the town",
+    LaunchConvoy = "launch-convoy": "launch the selected convoy: its ready beads are slung now, the rest wave after wave",
     EmergencyStop = "emergency-stop": "emergency stop: hold every agent where it stands (gt estop), or thaw the town",
     Approve = "approve": "approve the merge request: it lands once its gates pass",
     SendBack = "send-back": "send the merge request back to its polecat with a comment",

@@ -396,6 +396,11 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
                 return run_in_palette(state, &["agent", "start", &a]);
             }
         }
+        Action::LaunchConvoy => match selected_convoy(state) {
+            // Typed, not run: Enter confirms what it would start.
+            Some(id) => prefill_palette(state, &["convoy", "launch", &id]),
+            None => state.toast("select a convoy first", true),
+        },
         Action::ParkRig | Action::DockRig => {
             let Some(rig) = selected_rig(state) else {
                 state.toast("select an agent of the rig first", true);
@@ -457,7 +462,7 @@ fn act(state: &mut State, a: Action) -> Vec<Effect> {
             if state.snapshot.brakes.town.is_some() {
                 prefill_palette(state, &["thaw"]);
             } else {
-                prefill_palette(state, &["estop", "-m", ""]);
+                prefill_palette(state, &["estop"]);
             }
         }
         Action::Approve => {

@@ -767,7 +767,7 @@ fn rig_and_town_brakes_are_typed_into_the_palette_by_state() {
     assert_eq!(palette(&s), format!("rig unpark {rig}"));
     press(&mut s, KeyCode::Esc);
     chars(&mut s, "E");
-    assert_eq!(palette(&s), "estop -m ");
+    assert_eq!(palette(&s), "estop");
     press(&mut s, KeyCode::Esc);
     std::sync::Arc::make_mut(&mut s.snapshot).brakes.town = Some(Estop {
         rig: None,
@@ -778,4 +778,16 @@ fn rig_and_town_brakes_are_typed_into_the_palette_by_state() {
     });
     chars(&mut s, "E");
     assert_eq!(palette(&s), "thaw");
+}
+
+#[test]
+fn launch_types_the_selected_convoy_into_the_palette() {
+    let mut s = town();
+    chars(&mut s, "4");
+    let id = s.snapshot.convoys[0].id.clone();
+    chars(&mut s, "L");
+    let Some(Modal::Palette(p)) = &s.modal else {
+        panic!("no palette");
+    };
+    assert_eq!(p.input.text(), format!("convoy launch {id}"));
 }

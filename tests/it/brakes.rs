@@ -261,7 +261,8 @@ fn a_rig_stop_says_what_it_could_not_interrupt_and_bad_input_writes_nothing() {
         assert_eq!(s.ledger_state(), before, "{bad:?} wrote nothing");
     }
 
-    let r = s.gt(&["estop", "shop", "-m", "drill"]);
+    // `shop/` (as completion writes it) names rig shop.
+    let r = s.gt(&["estop", "shop/", "-m", "drill"]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stdout.contains(&agent) && r.stderr.contains("could not be stopped"),
@@ -272,6 +273,20 @@ fn a_rig_stop_says_what_it_could_not_interrupt_and_bad_input_writes_nothing() {
         s.json(&["rig", "status", "shop"])["rig_status"]["state"],
         "frozen"
     );
+    // Docking while frozen stops the session; undocking, which would start it, waits for
+    // the thaw (and changes nothing meanwhile).
+    s.ok(&["rig", "dock", "shop"]);
+    let u = s.gt(&["rig", "undock", "shop"]);
+    assert_eq!(u.code, 1, "{u:?}");
+    assert!(
+        u.stderr.contains("not undocked") && u.stderr.contains("gt thaw shop"),
+        "{}",
+        u.stderr
+    );
+    assert_eq!(
+        s.json(&["rig", "status", "shop"])["rig_status"]["rest"]["state"],
+        "docked"
+    );
     let t = s.ok(&["thaw"]);
     assert!(t.stdout.contains("not stopped"), "{}", t.stdout);
     assert!(t.stdout.contains("shop"), "{}", t.stdout);
@@ -281,6 +296,12 @@ fn a_rig_stop_says_what_it_could_not_interrupt_and_bad_input_writes_nothing() {
         1,
         "{t}"
     );
+    assert_eq!(
+        s.json(&["rig", "status", "shop"])["rig_status"]["state"],
+        "docked"
+    );
+    let u = s.json(&["rig", "undock", "shop"]);
+    assert!(u["rig"]["sessions"].to_string().contains(&agent), "{u}");
     assert_eq!(
         s.json(&["rig", "status", "shop"])["rig_status"]["state"],
         "active"

@@ -236,6 +236,18 @@ fn assign_files_and_hooks_in_one_go_and_refuses_a_stranger() {
     assert!(prime_as(&s, "shop/crew/bo").contains("see the report in the wiki"));
 
     let before = s.ledger_state();
+    let other = s.create(&["Other", "--rig", "shop"]);
+    let before_other = s.ledger_state();
+    for bad in [
+        vec!["sling", &other, "shop/crew/bo", "--args", "--model x"],
+        vec!["sling", &other, "shop/crew/bo", "--base-branch", "main"],
+    ] {
+        let r = s.gt(&bad);
+        assert_eq!(r.code, 2, "{bad:?}: {r:?}");
+        assert_eq!(s.ledger_state(), before_other, "{bad:?} wrote nothing");
+    }
+    let _ = before;
+    let before = s.ledger_state();
     for bad in [
         vec!["assign", "shop/crew/nobody", "X"],
         vec!["assign", "shop/crew/bo", "Second while busy"],
@@ -312,4 +324,76 @@ fn an_epic_on_an_integration_branch_lands_on_main_as_one_merge() {
     let late = s.create(&["Piece 3", "--rig", "shop", "--parent", &epic]);
     let d = s.json(&["sling", &late, "shop", "--dry-run"]);
     assert_eq!(d["dry_run"]["base_branch"], "main", "{d}");
+}
+
+#[test]
+fn a_convoy_staged_from_an_epic_lands_on_its_integration_branch_then_on_main_as_one_merge() {
+    let s = Sandbox::with_sim_rig("shop");
+    s.sim_runtime("quick", "--busy 0.3", &[]);
+    s.ok(&["--batch", "config", "default-agent", "quick"]);
+    for (k, v) in [
+        ("witness.interval_secs", "1"),
+        ("witness.stall_after_secs", "20"),
+        ("refinery.interval_secs", "1"),
+        ("deacon.interval_secs", "1"),
+    ] {
+        s.ok(&["--batch", "config", "set", k, v]);
+    }
+    let epic = s.create(&["Search v2", "--rig", "shop", "--type", "epic"]);
+    let kids: Vec<String> = (1..=3)
+        .map(|i| s.create(&[&format!("Part {i}"), "--rig", "shop", "--parent", &epic]))
+        .collect();
+    // Part 3 waits for parts 1 and 2: two waves.
+    s.ok(&["--batch", "bead", "dep", "add", &kids[2], &kids[0]]);
+    s.ok(&["--batch", "bead", "dep", "add", &kids[2], &kids[1]]);
+    s.ok(&["mq", "integration", "create", &epic]);
+    let branch = format!("integration/{epic}");
+    let tip = main_tip(&s, "shop");
+    let staged = s.json(&["convoy", "stage", &epic]);
+    assert_eq!(
+        staged["staged"]["waves"].as_array().map(Vec::len),
+        Some(2),
+        "{staged}"
+    );
+    let cv = staged["staged"]["convoy"]
+        .as_str()
+        .expect("convoy")
+        .to_string();
+    s.ok(&["up"]);
+    s.ok(&["convoy", "launch", &cv]);
+    wait_for_or(
+        120,
+        "all three parts landed on the integration branch",
+        || kids.iter().all(|k| closed(&s, k).is_some()).then_some(()),
+        || s.ok(&["convoy", "show", &cv]).stdout,
+    );
+    for k in &kids {
+        assert!(has_file(&s, "shop", &branch, k), "{k} on {branch}");
+        assert!(!has_file(&s, "shop", "main", k), "{k} not on main yet");
+    }
+    assert_eq!(main_tip(&s, "shop"), tip, "main did not move");
+    s.ok(&["down"]);
+
+    let landed = s.json(&["mq", "integration", "land", &epic]);
+    let merge = landed["integration"]["integration"]["landed"]
+        .as_str()
+        .expect("landed")
+        .to_string();
+    let repo = bare_repo(&s, "shop");
+    assert_eq!(main_tip(&s, "shop"), merge);
+    assert_eq!(
+        git(&repo, &["rev-list", "--merges", &format!("{tip}..main")])
+            .lines()
+            .count(),
+        1,
+        "the convoy came onto main as one merge"
+    );
+    assert_eq!(
+        git(&repo, &["rev-parse", "main^1"]).trim(),
+        tip,
+        "onto main as it was"
+    );
+    for k in &kids {
+        assert!(has_file(&s, "shop", "main", k));
+    }
 }

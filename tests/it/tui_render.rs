@@ -227,7 +227,7 @@ fn the_frozen_banner_and_frozen_agents() {
             frozen: vec![Frozen {
                 agent: a.address.clone(),
                 interrupted: true,
-                restored: false,
+                restored: None,
             }],
         }),
         rig_estops: Vec::new(),

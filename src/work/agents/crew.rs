@@ -128,6 +128,7 @@ pub fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launch
             info.address, info.role
         )));
     }
+    crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
     let rig_name = info
         .rig
         .clone()

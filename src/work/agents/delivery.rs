@@ -185,6 +185,10 @@ pub fn flush_as_deliverer(
         let left = deadline.saturating_duration_since(Instant::now());
         deliver(ctx, info, rt, left, None)?;
         drop(turn);
+        // Held by an emergency stop: the thaw starts a deliverer of its own.
+        if frozen(ctx, &info.address)? {
+            return Ok(ran);
+        }
         let queued = !ctx.reader().queued_deliveries(&info.address)?.is_empty();
         if !queued || Instant::now() >= deadline {
             return Ok(ran);

@@ -19,6 +19,7 @@ pub struct MayorStatus {
 }
 
 pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
+    crate::work::brakes::check_start(&ctx.reader(), None)?;
     let dir = ctx.town.paths.mayor_dir();
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("create {}", dir.display()), e))?;
     let default_agent = ctx.setting("default_agent", None)?.as_str();

@@ -97,6 +97,7 @@ pub struct AgentInfo {
     pub updated_at: String,
     /// Extra runtime arguments its work was slung with (`gt sling --args`), for each of
     /// the work's sessions.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub session_args: Vec<String>,
 }
 

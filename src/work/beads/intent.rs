@@ -133,11 +133,6 @@ impl Intent {
         tx.update_bead(&old, new, "sling_intent")?;
         Ok(())
     }
-
-    /// The branch this work starts from and lands onto on `rig`.
-    pub fn base<'a>(&'a self, rig: &'a RigConfig) -> &'a str {
-        self.base_branch.as_deref().unwrap_or(&rig.default_branch)
-    }
 }
 
 /// `rig` as the work sees it: its "default branch" is the branch the work lands onto, so

@@ -47,9 +47,10 @@ pub struct Frozen {
     /// It was busy and its runtime was interrupted (the thaw tells it to go on).
     pub interrupted: bool,
     /// The runtime put the interrupted prompt back into its input (Claude Code does): the
-    /// thaw submits it again — the very turn that was stopped — rather than a new message.
-    #[serde(default)]
-    pub restored: bool,
+    /// thaw submits it again — the very turn that was stopped — rather than a new message,
+    /// if the input still holds exactly that (this is its fingerprint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -310,7 +311,7 @@ mod tests {
             frozen: vec![Frozen {
                 agent: "shop/polecats/ash".into(),
                 interrupted: true,
-                restored: false,
+                restored: None,
             }],
         }
     }

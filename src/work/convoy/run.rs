@@ -44,6 +44,8 @@ pub fn run(
     agent: Option<&str>,
 ) -> Result<RunReport> {
     let rig_cfg = ctx.town.rig(rig)?;
+    // Its legs are slung at once: a held rig refuses before anything is poured.
+    crate::work::brakes::check_sling(&ctx.reader(), Some(&rig_cfg.name))?;
     let lib = formulas::library(ctx, Some(&rig_cfg.name))?;
     let mut resolved = lib.resolve(name)?;
     if resolved.kind != Kind::Convoy {

@@ -318,10 +318,24 @@ fn resolution_in(
 /// Slings a resolution bead to a polecat of the rig; the polecat's address, or None (with
 /// a comment on the bead saying why) when that failed.
 fn sling_resolution(ctx: &mut Ctx, rig: &RigConfig, id: &str) -> Option<String> {
+    // The fix lands where the conflicted work was headed (`rig` is the rig as seen from the
+    // merge request's target branch: an integration branch stays whole).
     let opts = SlingOptions {
         no_convoy: true,
+        intent: crate::work::beads::intent::Intent {
+            base_branch: Some(rig.default_branch.clone()),
+            ..Default::default()
+        },
         ..Default::default()
     };
+    // A brake on the rig: it stays pending and is slung once the rig takes work again.
+    if crate::work::brakes::Brakes::read(&ctx.reader())
+        .ok()?
+        .sling_refusal(Some(&rig.name))
+        .is_some()
+    {
+        return None;
+    }
     // Through the scheduler like any sling to a rig: a limit or a pause holds it in the queue.
     let slung = crate::work::scheduler::sling_or_queue(ctx, id, &rig.name, &opts);
     let (agent, note) = match slung {

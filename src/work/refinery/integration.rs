@@ -171,6 +171,12 @@ pub fn land(ctx: &mut Ctx, epic: &str) -> Result<IntegrationStatus> {
             f.gate, i.branch, i.base, f.tail
         )));
     }
+    // A brake that came while the gates ran: nothing lands (as for any landing).
+    if let Some(why) = crate::work::brakes::Brakes::read(&ctx.reader())?.merge_hold(&rig.name) {
+        return Err(Error::failed(format!(
+            "not landed: {why}; the merge was tested, land it again once it lifts"
+        )));
+    }
     git::advance(&repo, &i.base, &head, &base)?;
     let mut landed = i.clone();
     landed.landed = Some(head.clone());

@@ -109,7 +109,19 @@ pub fn process(ctx: &mut Ctx, rig: &RigConfig) -> Result<Vec<Outcome>> {
             continue;
         }
         let on = crate::work::sling::intent::rig_on(rig, &t);
-        out.extend(process_target(ctx, &on, waiting, main)?);
+        match process_target(ctx, &on, waiting, main) {
+            Ok(o) => out.extend(o),
+            // The default branch's queue failing is the round failing, as ever.
+            Err(e) if main => return Err(e),
+            // Another branch's trouble (gone, unreadable) is said and leaves the rest going;
+            // its merge requests stay queued, visibly.
+            Err(e) => {
+                tracing::warn!(rig = %rig.name, branch = %t, error = %e, "a target branch's queue failed");
+                ctx.warnings.push(format!(
+                    "warning: the merge requests for {t} were not worked: {e}"
+                ));
+            }
+        }
     }
     Ok(out)
 }

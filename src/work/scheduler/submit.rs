@@ -84,6 +84,16 @@ pub fn sling_or_queue(
     let _turn = super::lock(ctx)?;
     let paused = is_paused(ctx)?;
     let bead = ctx.reader().bead(item)?;
+    // What the sling says is checked before it can wait in the queue: a bad base branch
+    // queued would fail every round and hold up the beads behind it.
+    opts.intent.validate()?;
+    if let Some(b) = &bead {
+        crate::work::sling::base_branch(ctx, &ctx.town.rig(&rig)?, b, &opts.intent)?;
+    } else if opts.dry_run {
+        return Err(Error::invalid(
+            "--dry-run takes a bead; a formula slung by name is poured when it is slung",
+        ));
+    }
     if let Some(b) = &bead {
         if b.status == crate::ledger::Status::Hooked {
             // Already on a hook: the sling says "already there" or refuses, as usual.
@@ -112,6 +122,18 @@ pub fn sling_or_queue(
             cap.working, cap.max
         )
     };
+    if opts.dry_run {
+        // Nothing is written: this is where it would wait.
+        return Ok(Outcome::Queued(Queued {
+            bead: item.to_string(),
+            target: target.to_string(),
+            queued: true,
+            position: queue::list(&ctx.reader(), ctx.now())?.len() + 1,
+            already: false,
+            reason,
+            molecule: None,
+        }));
+    }
     let (bead_id, entry, molecule) = match &bead {
         Some(b) => {
             hook::check_hookable(&ctx.reader(), b, "", false)?;
@@ -125,6 +147,7 @@ pub fn sling_or_queue(
                 agent: opts.agent.clone(),
                 no_convoy: opts.no_convoy,
                 no_formula: true,
+                intent: opts.intent.clone(),
                 ..SlingOptions::default()
             };
             (root.clone(), Entry::new(target, &plain), Some(root))

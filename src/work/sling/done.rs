@@ -89,7 +89,15 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     let rig = ctx.town.rig(&rig_name)?;
     // The sling's intent: the branch the work lands onto, and how.
     let intent = bead.as_ref().map(Intent::of).unwrap_or_default();
-    let rig = intent::rig_on(&rig, intent.base(&rig));
+    // Where it lands: the branch the sling named, else its epic's integration branch (while
+    // that has not landed), else the default branch — as the sling branched it.
+    let base = match (&intent.base_branch, &bead) {
+        (Some(b), _) => b.clone(),
+        (None, Some(b)) => crate::work::beads::integration::branch_for(ctx, b)?
+            .unwrap_or_else(|| rig.default_branch.clone()),
+        (None, None) => rig.default_branch.clone(),
+    };
+    let rig = intent::rig_on(&rig, &base);
     let no_merge = matches!(intent.merge, MergeMode::Local | MergeMode::None);
     if !deferred && let Some(b) = &bead {
         checklist_done(ctx, b)?;
@@ -113,6 +121,17 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     }
     let commit = git::branch_tip(&repo, &branch).ok();
     let (landed, direct_note) = if intent.merge == MergeMode::Direct && ahead > 0 && !deferred {
+        // What would refuse the record below is checked before the branch moves: a landing
+        // must never be followed by "nothing was recorded".
+        ctx.write(|tx| {
+            still_holds(tx, &info, bead.as_ref())?;
+            if let Some(mr) = open_merge_request(tx, &branch, commit.as_deref())? {
+                return Err(Error::invalid(format!(
+                    "{branch} at this commit is already in the merge queue as {mr}; nothing more to do"
+                )));
+            }
+            Ok(())
+        })?;
         land_directly(ctx, &rig, &repo, &branch, commit.as_deref())
     } else {
         (None, None)

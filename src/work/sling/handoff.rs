@@ -35,6 +35,8 @@ pub fn handoff(ctx: &mut Ctx, agent: Option<&str>, note: Option<&str>) -> Result
         }
     };
     let info = agents::require(ctx, &address)?;
+    // A fresh session is a start like any other: not while a brake holds the rig.
+    crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
     let addr = Address::parse(&info.address).map_err(Error::Invalid)?;
     let pane = crate::work::agents::live::pane_of(ctx, &info.address)?;
     let rt = agent::runtime_named(&ctx.town, info.runtime.as_deref().unwrap_or("claude"))?;

@@ -144,11 +144,14 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
     )?;
 
     opts.intent.validate()?;
-    let mut intent = opts.intent.clone();
+    // A sling that says nothing of its own keeps what an earlier one said (a re-sling by the
+    // deacon, a convoy launch or a person must not drop a base branch or instructions).
+    let intent = if opts.intent.is_plain() {
+        intent::Intent::of(&bead)
+    } else {
+        opts.intent.clone()
+    };
     let base = base_branch(ctx, &rig, &bead, &intent)?;
-    if base != rig.default_branch {
-        intent.base_branch = Some(base.clone());
-    }
     // The work's own view of the rig: it branches from and lands onto `base`.
     let rig = intent::rig_on(&rig, &base);
     if opts.dry_run {
@@ -281,7 +284,12 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
 
 /// The branch the work starts from and lands onto: `--base-branch`, else the integration
 /// branch of the epic the bead belongs to, else the rig's default branch. It must exist.
-fn base_branch(ctx: &Ctx, rig: &RigConfig, bead: &Bead, intent: &intent::Intent) -> Result<String> {
+pub(crate) fn base_branch(
+    ctx: &Ctx,
+    rig: &RigConfig,
+    bead: &Bead,
+    intent: &intent::Intent,
+) -> Result<String> {
     let base = match &intent.base_branch {
         Some(b) => b.clone(),
         None => crate::work::beads::integration::branch_for(ctx, bead)?
@@ -494,6 +502,12 @@ fn sling_standing(
     hook::check_hookable(&ctx.reader(), bead, &addr, opts.force)?;
     super::brakes::check_sling(&ctx.reader(), address.rig())?;
     opts.intent.validate()?;
+    // A standing agent works in its own workspace, in the session it has.
+    if !opts.intent.args.is_empty() || opts.intent.base_branch.is_some() {
+        return Err(Error::invalid(format!(
+            "{addr} works in its own workspace and session: --args and --base-branch are for slings to a rig or a polecat"
+        )));
+    }
     if opts.dry_run {
         let held = agents::find(&ctx.reader(), &addr)?.and_then(|a| a.hook);
         if let Some(h) = held.filter(|h| *h != bead.id) {

@@ -37,11 +37,16 @@ pub struct EstopReport {
 /// slung, dispatched, delivered, merged or restarted), then, once slings in flight have
 /// finished (they hold their rig's lock until their window is up), every busy runtime.
 pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<EstopReport> {
+    // The rig's own name (`shop/` as typed or completed names rig shop).
+    let rig = rig.map(|r| ctx.town.rig(r).map(|c| c.name)).transpose()?;
+    let rig = rig.as_deref();
     let rigs: Vec<String> = match rig {
-        Some(r) => vec![ctx.town.rig(r)?.name],
+        Some(r) => vec![r.to_string()],
         None => ctx.town.rigs()?.into_iter().map(|r| r.name).collect(),
     };
     brakes::check_reason(why)?;
+    // One brake change at a time: a thaw or another stop waits until this one is recorded.
+    let _turn = brakes_lock(ctx)?;
     let key = estop_key(rig);
     let before: Option<Estop> = read_one(ctx, &key)?;
     let already = before.is_some();
@@ -61,8 +66,21 @@ pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<Esto
     let mut without_session = Vec::new();
     let mut not_stopped = Vec::new();
     let mut watching = Vec::new();
+    let others = Brakes::read(&ctx.reader())?;
     for info in agents::list(&ctx.reader(), rig)? {
         if record.frozen.iter().any(|f| f.agent == info.address) {
+            continue;
+        }
+        // Held by the other stop (the town's, or a rig's) already: it was interrupted there,
+        // and whichever thaw comes last tells it to go on.
+        if let Some(f) = others
+            .town
+            .iter()
+            .chain(&others.rig_estops)
+            .flat_map(|e| &e.frozen)
+            .find(|f| f.agent == info.address)
+        {
+            record.frozen.push(f.clone());
             continue;
         }
         let Some(pane) = panes
@@ -87,7 +105,7 @@ pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<Esto
         record.frozen.push(Frozen {
             agent: info.address.clone(),
             interrupted,
-            restored: false,
+            restored: None,
         });
     }
     save(ctx, &key, &record, None)?;
@@ -103,7 +121,9 @@ pub fn estop(ctx: &mut Ctx, rig: Option<&str>, why: Option<&str>) -> Result<Esto
             if now.busy {
                 return true;
             }
-            record.frozen[*i].restored = !typed && now.input.is_some_and(|t| !t.is_empty());
+            if !typed && let Some(t) = now.input.filter(|t| !t.is_empty()) {
+                record.frozen[*i].restored = Some(digest(&t));
+            }
             false
         });
         if !watching.is_empty() {
@@ -132,6 +152,8 @@ pub struct ThawReport {
     pub resumed: Vec<String>,
     /// Agents held while idle: nothing to tell them, they take work and messages again.
     pub released: Vec<String>,
+    /// Interrupted agents the go-on message could not be queued for, with why.
+    pub untold: Vec<String>,
     /// The town stays stopped by another emergency stop.
     pub still: Option<String>,
 }
@@ -140,15 +162,16 @@ pub struct ThawReport {
 /// its prompt like any message, after what waited for it meanwhile), and every agent's
 /// stall clock starts again from now (its quiet while held was not its own).
 pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
-    if let Some(r) = rig {
-        ctx.town.rig(r)?;
-    }
+    let rig = rig.map(|r| ctx.town.rig(r).map(|c| c.name)).transpose()?;
+    let rig = rig.as_deref();
+    let _turn = brakes_lock(ctx)?;
     let key = estop_key(rig);
     let Some(record) = read_one(ctx, &key)? else {
         return Ok(ThawReport {
             lifted: None,
             resumed: Vec::new(),
             released: Vec::new(),
+            untold: Vec::new(),
             still: still_frozen(ctx, rig)?,
         });
     };
@@ -164,22 +187,29 @@ pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
         Ok(())
     })?;
     let still = Brakes::read(&ctx.reader())?;
-    let (mut resumed, mut released) = (Vec::new(), Vec::new());
+    let (mut resumed, mut released, mut untold) = (Vec::new(), Vec::new(), Vec::new());
     for f in &record.frozen {
         heartbeat::touch(&ctx.town.paths, &f.agent);
         // Another stop (the town's, over a rig's) still holds it: that one's thaw tells it.
         if still.is_frozen(&f.agent) || agents::find(&ctx.reader(), &f.agent)?.is_none() {
             continue;
         }
-        if f.restored && resubmit(ctx, &f.agent) {
+        if f.restored
+            .as_deref()
+            .is_some_and(|d| resubmit(ctx, &f.agent, d))
+        {
             resumed.push(f.agent.clone());
         } else if f.interrupted {
             let text = format!(
                 "gt thaw: the emergency stop is lifted. Go on with the work on your hook where you stopped ({}).",
                 record.describe()
             );
-            delivery::enqueue(ctx, &f.agent, "gt thaw", &text, false)?;
-            resumed.push(f.agent.clone());
+            // The stop is lifted already: one agent that cannot be told is said, and the
+            // rest are still told.
+            match delivery::enqueue(ctx, &f.agent, "gt thaw", &text, false) {
+                Ok(_) => resumed.push(f.agent.clone()),
+                Err(e) => untold.push(format!("{}: {e}", f.agent)),
+            }
         } else {
             released.push(f.agent.clone());
         }
@@ -191,6 +221,7 @@ pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
         lifted: Some(record),
         resumed,
         released,
+        untold,
         still: still_frozen(ctx, rig)?,
     })
 }
@@ -198,7 +229,7 @@ pub fn thaw(ctx: &mut Ctx, rig: Option<&str>) -> Result<ThawReport> {
 /// Submits the interrupted prompt the runtime kept in its input; true once the runtime took
 /// it (its input emptied, or it went busy). False — and nothing else pressed — when its
 /// input holds something else by now, or it did not take it: the go-on message follows.
-fn resubmit(ctx: &Ctx, agent: &str) -> bool {
+fn resubmit(ctx: &Ctx, agent: &str, restored: &str) -> bool {
     let server = ctx.tmux();
     let Ok(info) = agents::require(ctx, agent) else {
         return false;
@@ -212,8 +243,13 @@ fn resubmit(ctx: &Ctx, agent: &str) -> bool {
     }) else {
         return false;
     };
-    let held =
-        |s: &screen::Screen| s.at_prompt && s.input.as_deref().is_some_and(|t| !t.is_empty());
+    // Exactly what the runtime put back — not something a person typed there since.
+    let held = |s: &screen::Screen| {
+        s.at_prompt
+            && s.input
+                .as_deref()
+                .is_some_and(|t| !t.is_empty() && digest(t) == restored)
+    };
     match server.capture(&pane.pane_id, 60) {
         Ok(t) if held(&screen::read(&rt, &t)) => {}
         _ => return false,
@@ -232,6 +268,20 @@ fn resubmit(ctx: &Ctx, agent: &str) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     false
+}
+
+/// A short fingerprint of an input line (kept instead of the text, which may be long).
+fn digest(text: &str) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(text.trim().as_bytes());
+    h.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Held through every change of the brakes, so two never interleave their read and write.
+pub(crate) fn brakes_lock(ctx: &Ctx) -> Result<LockGuard> {
+    Ok(LockGuard::acquire(
+        &ctx.town.paths.locks_dir().join("brakes.lock"),
+    )?)
 }
 
 /// What keeps `rig` (or the town) stopped after this thaw, said so the person is not misled.

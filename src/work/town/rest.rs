@@ -27,6 +27,7 @@ pub struct RestReport {
 pub fn park(ctx: &mut Ctx, rig: &str, why: Option<&str>) -> Result<RestReport> {
     let rig = ctx.town.rig(rig)?.name;
     brakes::check_reason(why)?;
+    let _turn = super::estop::brakes_lock(ctx)?;
     match current(ctx, &rig)? {
         Some(r) if r.state == RestKind::Parked => Ok(report(&rig, "parked", true)),
         Some(_) => Err(Error::invalid(format!(
@@ -44,6 +45,7 @@ pub fn park(ctx: &mut Ctx, rig: &str, why: Option<&str>) -> Result<RestReport> {
 pub fn dock(ctx: &mut Ctx, rig: &str, why: Option<&str>, force: bool) -> Result<RestReport> {
     let rig = ctx.town.rig(rig)?.name;
     brakes::check_reason(why)?;
+    let _turn = super::estop::brakes_lock(ctx)?;
     let before = current(ctx, &rig)?;
     let was_docked = before.as_ref().is_some_and(|r| r.state == RestKind::Docked);
     let mut rest = match before {
@@ -80,6 +82,7 @@ pub fn dock(ctx: &mut Ctx, rig: &str, why: Option<&str>, force: bool) -> Result<
 /// sessions docking stopped, each on its own worktree with its hook.
 pub fn wake(ctx: &mut Ctx, rig: &str, from: RestKind) -> Result<RestReport> {
     let rig = ctx.town.rig(rig)?.name;
+    let _turn = super::estop::brakes_lock(ctx)?;
     let Some(rest) = current(ctx, &rig)? else {
         return Ok(report(&rig, "active", true));
     };
@@ -91,6 +94,17 @@ pub fn wake(ctx: &mut Ctx, rig: &str, from: RestKind) -> Result<RestReport> {
         return Err(Error::invalid(format!(
             "rig {rig} is {is}, not {}; `gt rig {verb} {rig}`",
             from.as_str()
+        )));
+    }
+    // Undocking starts sessions: not while an emergency stop holds the rig (it would not
+    // hold them), and nothing is changed then.
+    if from == RestKind::Docked
+        && let Some(e) = Brakes::read(&ctx.reader())?.estop_of(Some(&rig))
+    {
+        return Err(Error::failed(format!(
+            "not undocked: {} (`{}` first)",
+            e.describe(),
+            e.thaw_command()
         )));
     }
     let event = match from {

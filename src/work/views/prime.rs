@@ -22,6 +22,9 @@ pub struct Prime {
     pub handoff: Option<(String, String)>,
     /// What the work was slung with: its instructions, base branch and merge mode.
     pub intent: crate::work::sling::intent::Intent,
+    /// The branch the work lands onto when it is not the default one (the sling's base
+    /// branch, or its epic's integration branch).
+    pub lands_on: Option<String>,
 }
 
 pub fn prime(ctx: &Ctx) -> Result<Prime> {
@@ -52,7 +55,13 @@ pub fn prime(ctx: &Ctx) -> Result<Prime> {
         .as_ref()
         .map(crate::work::sling::intent::Intent::of)
         .unwrap_or_default();
+    let lands_on = match (&intent.base_branch, &hook) {
+        (Some(b), _) => Some(b.clone()),
+        (None, Some(b)) => crate::work::beads::integration::branch_for(ctx, b)?,
+        (None, None) => None,
+    };
     Ok(Prime {
+        lands_on,
         intent,
         molecule,
         handoff,
