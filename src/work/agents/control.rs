@@ -121,9 +121,9 @@ pub struct Started {
     pub resumed: bool,
 }
 
-/// `gt agent start`: a stopped agent's session started again on its own worktree, its hook
-/// kept. A running session is left alone (and said so): a start never interrupts work.
-pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
+/// An agent a person may start or restart: not the mayor (it has its own commands), and
+/// not while a brake holds its rig.
+fn startable(ctx: &Ctx, address: &str) -> Result<AgentInfo> {
     let info = super::require(ctx, address)?;
     if info.role == crate::agent::Role::Mayor {
         return Err(Error::invalid(
@@ -131,6 +131,13 @@ pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
         ));
     }
     crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
+    Ok(info)
+}
+
+/// `gt agent start`: a stopped agent's session started again on its own worktree, its hook
+/// kept. A running session is left alone (and said so): a start never interrupts work.
+pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
+    let info = startable(ctx, address)?;
     let topic = match &info.hook {
         Some(h) => format!("started by {who}; {h} is on your hook"),
         None => format!("started by {who}"),
@@ -160,13 +167,7 @@ pub fn start(ctx: &mut Ctx, address: &str, who: &str) -> Result<Started> {
 
 /// `gt agent restart`: what a person asks for — a new session now, hook kept.
 pub fn restart_by_person(ctx: &mut Ctx, address: &str, who: &str) -> Result<String> {
-    let info = super::require(ctx, address)?;
-    if info.role == crate::agent::Role::Mayor {
-        return Err(Error::invalid(
-            "the mayor is started and stopped with `gt mayor start` / `gt mayor stop`",
-        ));
-    }
-    crate::work::brakes::check_start(&ctx.reader(), info.rig.as_deref())?;
+    let info = startable(ctx, address)?;
     let topic = match &info.hook {
         Some(h) => format!("restarted by {who}; {h} is still on your hook"),
         None => format!("restarted by {who}"),

@@ -559,6 +559,11 @@ fn submitted(rt: &Runtime, after_paste: &str, now: &str) -> Option<Option<String
             rt.name
         )));
     }
+    // Busy, but our text still sits in the input: the runtime is busy with something else
+    // (a turn of its own) and Enter was not taken — no evidence it went in.
+    if !cleared && s.input.is_some() && s.input == before.input {
+        return None;
+    }
     if cleared || s.busy {
         return Some(None);
     }
@@ -628,5 +633,12 @@ mod tests {
             .flatten()
             .expect("a note");
         assert!(note.contains("queued"), "{note}");
+        // Busy with a turn of its own while our text still waits in the input: not in.
+        let still = screen(
+            "· Swooping…",
+            "[Pasted text #2 +5 lines]",
+            " · esc to interrupt",
+        );
+        assert_eq!(submitted(&rt, &busy_pasted, &still), None);
     }
 }

@@ -52,6 +52,17 @@ fn wants_link(dir: &Path, unit: &str) -> PathBuf {
     dir.join("default.target.wants").join(unit)
 }
 
+/// What a finished program printed, stdout then stderr, trimmed.
+fn said_by(f: &crate::process::Finished) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&f.stdout),
+        String::from_utf8_lossy(&f.stderr)
+    )
+    .trim()
+    .to_string()
+}
+
 /// Runs `systemctl --user <args>`: Ok(output) when it exited 0, Err(what it said) otherwise.
 fn systemctl(args: &[&str]) -> std::result::Result<String, String> {
     let mut cmd = Command::new("systemctl");
@@ -59,13 +70,7 @@ fn systemctl(args: &[&str]) -> std::result::Result<String, String> {
     match run_within(&mut cmd, None, SYSTEMCTL_LIMIT, Kill::Child, |_| {}) {
         Err(e) => Err(format!("systemctl: {e}")),
         Ok(f) => {
-            let said = format!(
-                "{}{}",
-                String::from_utf8_lossy(&f.stdout),
-                String::from_utf8_lossy(&f.stderr)
-            )
-            .trim()
-            .to_string();
+            let said = said_by(&f);
             match f.status {
                 Some(s) if s.success() => Ok(said),
                 Some(_) => Err(if said.is_empty() {
@@ -116,13 +121,7 @@ pub fn verify(scratch: &Path, unit: &str, text: &str) -> Verified {
         }
         Err(e) => Verified::Unavailable(format!("systemd-analyze: {e}")),
         Ok(f) => {
-            let said = format!(
-                "{}{}",
-                String::from_utf8_lossy(&f.stdout),
-                String::from_utf8_lossy(&f.stderr)
-            )
-            .trim()
-            .to_string();
+            let said = said_by(&f);
             match f.status {
                 Some(s) if s.success() && said.is_empty() => Verified::Passed,
                 None => Verified::Unavailable("systemd-analyze did not answer in time".into()),
