@@ -74,8 +74,11 @@ plugins = false
             ],
             files: vec![(
                 ".gemini/settings.json".into(),
+                // API-key sign-in chosen, as a user who set it up once has: without it
+                // Gemini CLI sometimes asks how to sign in, though GEMINI_API_KEY is set.
                 r#"{"general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},
- "privacy": {"usageStatisticsEnabled": false}}"#
+ "privacy": {"usageStatisticsEnabled": false},
+ "security": {"auth": {"selectedType": "gemini-api-key"}}}"#
                     .into(),
             )],
             prepare: false,

@@ -17,7 +17,7 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
-fn required() -> bool {
+pub fn required() -> bool {
     std::env::var("GT_REQUIRE_RUNTIMES").is_ok_and(|v| v == "1")
 }
 
