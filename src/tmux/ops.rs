@@ -438,7 +438,9 @@ impl Server {
             return Ok(HashMap::new());
         }
         // A fresh marker per call, so no pane's content can pass for one.
-        let mark = format!("<<gt-capture-{}>>", uuid::Uuid::new_v4().simple());
+        // Short: it is repeated once per pane, and the whole batch must fit tmux's command
+        // line (64 random bits are plenty for one call).
+        let mark = format!("<<gt:{:016x}>>", uuid::Uuid::new_v4().as_u64_pair().0);
         let mut cmds: Vec<TmuxCommand<'static>> = sizing.iter().map(Sizing::command).collect();
         for r in reqs {
             // The id comes from tmux's format, not from literal text: display-message runs

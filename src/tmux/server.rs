@@ -130,7 +130,29 @@ impl Server {
     /// Runs one tmux process with these commands (chained with `;`), optionally feeding
     /// `stdin`; returns stdout. A tmux that does not answer within the server's time limit
     /// (hung server, a command that never reads its stdin) is killed and reported.
+    ///
+    /// tmux takes a command line of at most 16 KiB (one message to its server: "command too
+    /// long" past it), so a longer chain is split at command boundaries into as few tmux
+    /// processes as fit, run in order, their outputs joined (a batch that reads stdin is one
+    /// process: it is never that long).
     pub fn run(
+        &self,
+        commands: Vec<TmuxCommand<'static>>,
+        stdin: Option<&[u8]>,
+    ) -> Result<String, TmuxError> {
+        let mut chunks = fit_command_line(commands);
+        if chunks.len() == 1 || stdin.is_some() {
+            let all = chunks.into_iter().flatten().collect();
+            return self.run_one(all, stdin);
+        }
+        let mut out = String::new();
+        for c in chunks.drain(..) {
+            out.push_str(&self.run_one(c, None)?);
+        }
+        Ok(out)
+    }
+
+    fn run_one(
         &self,
         commands: Vec<TmuxCommand<'static>>,
         stdin: Option<&[u8]>,
@@ -233,4 +255,63 @@ fn describe(cmd: &std::process::Command) -> String {
         s.push('…');
     }
     s
+}
+
+/// Bytes of tmux arguments one client process may send (its limit is one 16 KiB message,
+/// with the global options and a header besides).
+const MAX_COMMAND_LINE: usize = 15 * 1024;
+
+/// Splits a chain of commands into runs whose arguments fit one tmux process, in order.
+fn fit_command_line(commands: Vec<TmuxCommand<'static>>) -> Vec<Vec<TmuxCommand<'static>>> {
+    let mut out: Vec<Vec<TmuxCommand<'static>>> = vec![Vec::new()];
+    let mut used = 0usize;
+    for c in commands {
+        // Each argument travels escaped, NUL-terminated; `;` separates the commands.
+        let size: usize = c
+            .to_vec()
+            .iter()
+            .map(|w| super::escape::argument(w).len() + 1)
+            .sum::<usize>()
+            + 2;
+        if used + size > MAX_COMMAND_LINE && out.last().is_some_and(|l| !l.is_empty()) {
+            out.push(Vec::new());
+            used = 0;
+        }
+        used += size;
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use tmux_interface::DisplayMessage;
+
+    #[test]
+    fn a_long_chain_is_split_at_command_boundaries_in_order() {
+        let cmds: Vec<TmuxCommand<'static>> = (0..600)
+            .map(|i| {
+                DisplayMessage::new()
+                    .print()
+                    .message(format!("message number {i:04} with some length to it"))
+                    .build()
+            })
+            .collect();
+        let chunks = fit_command_line(cmds.clone());
+        assert!(chunks.len() >= 2, "{}", chunks.len());
+        let flat: Vec<TmuxCommand<'static>> = chunks.iter().flatten().cloned().collect();
+        assert_eq!(flat, cmds, "every command, in order");
+        for c in &chunks {
+            let bytes: usize = c.iter().flat_map(|c| c.to_vec()).map(|w| w.len() + 1).sum();
+            assert!(bytes <= MAX_COMMAND_LINE, "{bytes}");
+        }
+        assert_eq!(
+            fit_command_line(cmds[..3].to_vec()).len(),
+            1,
+            "a short chain is one"
+        );
+    }
 }

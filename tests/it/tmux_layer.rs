@@ -427,3 +427,37 @@ fn the_path_gt_gives_a_window_reaches_its_program() {
         "a respawned pane has not reached its prompt yet"
     );
 }
+
+/// Issue 18: a batch larger than tmux takes in one command line ("command too long") is cut
+/// into as few tmux processes as fit — every screen read, none lost, none mixed up.
+#[test]
+fn capture_of_hundreds_of_panes_is_split_to_fit_tmuxs_command_line() {
+    let p = PrivateServer::new();
+    let s = &p.server;
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let script = format!("echo screen-of-{i}-end; exec cat");
+        let w = s
+            .create_window(&spec("rig", &format!("w{i}"), &["sh", "-c", &script]))
+            .expect("window");
+        ids.push(w.pane_id);
+    }
+    for (i, id) in ids.iter().enumerate() {
+        wait_for(s, id, &format!("screen-of-{i}-end"));
+    }
+    let before = gt::tmux::spawned();
+    let many = s
+        .capture_many(&ids, 20)
+        .expect("batched capture of 300 panes");
+    let processes = gt::tmux::spawned() - before;
+    assert_eq!(many.len(), ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        assert!(
+            many[id].contains(&format!("screen-of-{i}-end")),
+            "{id}: {:?}",
+            many[id]
+        );
+    }
+    // Batched still: a few command lines, not a process per pane.
+    assert!((2..=6).contains(&processes), "{processes} tmux processes");
+}
