@@ -267,3 +267,20 @@ fn the_frozen_banner_and_frozen_agents() {
         assert!(after.contains("thaw"), "{after}");
     }
 }
+
+/// Issue 18: screens tmux could not give this time are said as a failed read — in the status
+/// bar and in the preview — never as "the selected agent has no session".
+#[test]
+fn a_failed_screen_read_is_shown_as_a_failure() {
+    let mut snap = fixtures::busy_town();
+    snap.preview = None;
+    snap.problems = vec!["tmux capture: command too long".into()];
+    let screen = render(&fixtures::state(snap, (160, 45)));
+    assert!(
+        screen.contains("could not read the screens: tmux capture: command too long"),
+        "{screen}"
+    );
+    assert!(!screen.contains("has no session"), "{screen}");
+    let bar = screen.lines().last().unwrap_or_default();
+    assert!(bar.contains("⚠ not read: tmux capture"), "{bar}");
+}

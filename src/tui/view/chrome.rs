@@ -47,6 +47,17 @@ pub fn status_bar(f: &mut Frame, state: &State) {
         Span::styled(format!(" {town} "), t.style(Slot::StatusKey)),
         Span::styled(facts, t.style(Slot::StatusBar)),
     ];
+    // What could not be read this time (tmux, the ledger): the counts above are short of it.
+    if let Some(p) = s.problems.first() {
+        let text = if wide {
+            let short: String = p.chars().take(60).collect();
+            let more = if short.len() < p.len() { "…" } else { "" };
+            crate::inert::visible(&format!(" ⚠ not read: {short}{more} "))
+        } else {
+            " ⚠ read failed ".to_string()
+        };
+        spans.push(Span::styled(text, t.style(Slot::ToastError)));
+    }
     if !s.attention.is_empty() {
         let text = if wide {
             format!(" ⚑ {} need you ", s.attention.len())

@@ -39,14 +39,18 @@ pub fn preview(f: &mut Frame, state: &State, area: Rect, group: &[PaneId]) {
             (p.agent.clone(), window(&lines, body.height as usize, back))
         }
         None => {
+            // A screen that could not be read is said as such, never as "no session".
+            let failed = s.problems.iter().find(|p| p.starts_with("tmux"));
             let why = if !state.loaded {
-                "loading…"
+                "loading…".to_string()
+            } else if let Some(p) = failed {
+                crate::inert::visible(&format!("could not read the screens: {p}"))
             } else if s.agents.is_empty() {
-                "no agents yet"
+                "no agents yet".to_string()
             } else {
-                "the selected agent has no session"
+                "the selected agent has no session".to_string()
             };
-            (String::new(), vec![empty_line(state, why)])
+            (String::new(), vec![empty_line(state, &why)])
         }
     };
     f.render_widget(
