@@ -9,7 +9,7 @@ pub mod ui;
 mod version;
 
 pub use error::TmuxError;
-pub use ops::{CaptureReq, Created, Sizing, WindowSpec, dialog_key};
+pub use ops::{AGENT_HISTORY_LINES, CaptureReq, Created, Sizing, WindowSpec, dialog_key};
 pub use server::{Server, is_valid_socket_name, socket_name_for, spawned};
 pub use topology::Pane;
 pub use ui::{MenuItem, UiHost};

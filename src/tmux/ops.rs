@@ -11,6 +11,9 @@ use tmux_interface::{
 };
 
 /// What a new agent window runs, where, and how it is tagged.
+/// Lines of scrollback each agent window keeps (see `create_cmds`).
+pub const AGENT_HISTORY_LINES: usize = 2000;
+
 #[derive(Debug, Clone)]
 pub struct WindowSpec {
     pub session: String,
@@ -221,6 +224,14 @@ impl Server {
                 .window()
                 .option("remain-on-exit")
                 .value("on")
+                .build(),
+            // Each agent window's scrollback is bounded (tmux's own default, stated so that
+            // a person's tmux.conf asking for 100k lines does not multiply the server's
+            // memory by hundreds of agents); gt reads at most a few hundred lines back.
+            SetOption::new()
+                .global()
+                .option("history-limit")
+                .value(AGENT_HISTORY_LINES.to_string())
                 .build(),
         ];
         // Installed with every window (idempotent, and in this same process): whichever gt

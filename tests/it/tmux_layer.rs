@@ -461,3 +461,35 @@ fn capture_of_hundreds_of_panes_is_split_to_fit_tmuxs_command_line() {
     // Batched still: a few command lines, not a process per pane.
     assert!((2..=6).contains(&processes), "{processes} tmux processes");
 }
+
+/// Issue 18: an agent window's scrollback stays bounded even when the person's tmux config
+/// asks for a huge one (hundreds of agents would multiply the server's memory by it).
+#[test]
+fn agent_windows_keep_a_bounded_history_whatever_the_config_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("tmux.conf");
+    std::fs::write(&conf, "set -g history-limit 250000\n").expect("conf");
+    let p = PrivateServer::new();
+    let s = p
+        .server
+        .clone()
+        .with_config(Some(conf.to_str().expect("utf8")));
+    let w = s
+        .create_window(&spec("rig", "h", &["cat"]))
+        .expect("window");
+    let limit = raw_tmux(
+        &s,
+        &[
+            "display-message",
+            "-p",
+            "-t",
+            &w.pane_id,
+            "#{history_limit}",
+        ],
+    );
+    assert_eq!(
+        limit.trim(),
+        gt::tmux::AGENT_HISTORY_LINES.to_string(),
+        "the config asked for 250000"
+    );
+}
