@@ -5,9 +5,8 @@ use super::topology::{self, PANE_FORMAT, Pane};
 use super::{Server, TmuxError};
 use std::collections::HashMap;
 use tmux_interface::{
-    CapturePane, DisplayMessage, HasSession, KillServer, KillWindow, ListPanes, LoadBuffer,
-    NewSession, NewWindow, PasteBuffer, RenameWindow, SendKeys, SetOption, StartServer,
-    SwitchClient, TmuxCommand,
+    CapturePane, HasSession, KillServer, KillWindow, ListPanes, LoadBuffer, NewSession, NewWindow,
+    PasteBuffer, RenameWindow, SendKeys, SetOption, StartServer, SwitchClient, TmuxCommand,
 };
 
 /// What a new agent window runs, where, and how it is tagged.
@@ -104,6 +103,22 @@ fn capture_cmd(req: &CaptureReq) -> TmuxCommand<'static> {
         c = c.escape_sequences();
     }
     c.build()
+}
+
+/// `capture_cmd` in the fewest bytes, for batches of hundreds of panes (tmux's short alias,
+/// no start line when only the visible screen is wanted): the same capture.
+fn compact_capture_cmd(req: &CaptureReq) -> TmuxCommand<'static> {
+    let mut c = TmuxCommand::with_name("capturep");
+    c.push_flag("-p");
+    c.push_flag("-J");
+    if req.escapes {
+        c.push_flag("-e");
+    }
+    if req.lines > 0 {
+        c.push_option("-S", format!("-{}", req.lines));
+    }
+    c.push_option("-t", req.pane.clone());
+    c
 }
 
 /// Ids of a window gt just created.
@@ -454,19 +469,17 @@ impl Server {
         let mark = format!("<<gt:{:016x}>>", uuid::Uuid::new_v4().as_u64_pair().0);
         let mut cmds: Vec<TmuxCommand<'static>> = sizing.iter().map(Sizing::command).collect();
         for r in reqs {
-            // The id comes from tmux's format, not from literal text: display-message runs
-            // its message through strftime, which would turn a literal `%12` into a date field.
-            cmds.push(
-                DisplayMessage::new()
-                    .print()
-                    .target_pane(r.pane.clone())
-                    .message(format!("{mark}#{{pane_id}}"))
-                    .build(),
-            );
-            cmds.push(capture_cmd(r));
+            // A marker line before each screen; the screens come back in the order asked
+            // (a missing pane stops the chain, handled below), so the marker names no pane
+            // and costs few bytes: 500 panes fit two tmux command lines.
+            let mut m = TmuxCommand::with_name("display");
+            m.push_flag("-p");
+            m.push_param(mark.clone());
+            cmds.push(m);
+            cmds.push(compact_capture_cmd(r));
         }
         match self.run(cmds, None) {
-            Ok(out) => Ok(split_captures(&out, &mark)),
+            Ok(out) => split_captures(&out, &mark, reqs),
             // One missing pane stops the whole chained batch: capture the panes one by one.
             Err(e) if e.is_missing_target() => {
                 let mut map = HashMap::new();
@@ -612,24 +625,36 @@ fn parse_created(out: &str) -> Result<Created, (Option<String>, TmuxError)> {
 }
 
 /// Splits `<mark><pane id>` + capture blocks into screens keyed by pane id.
-fn split_captures(out: &str, mark: &str) -> HashMap<String, String> {
-    let mut map = HashMap::new();
+/// The screens of one batch, each after its marker line, in the order of `reqs`. A count
+/// that does not match is an error, never a screen given to the wrong pane.
+fn split_captures(
+    out: &str,
+    mark: &str,
+    reqs: &[CaptureReq],
+) -> Result<HashMap<String, String>, TmuxError> {
+    let mut screens: Vec<String> = Vec::with_capacity(reqs.len());
     let mut current: Option<String> = None;
-    let mut buf = String::new();
     for line in out.split_inclusive('\n') {
-        if let Some(id) = line.trim_end().strip_prefix(mark) {
-            if let Some(prev) = current.take() {
-                map.insert(prev, std::mem::take(&mut buf));
-            }
-            current = Some(id.trim().to_string());
-        } else {
+        if line.trim_end() == mark {
+            screens.extend(current.take());
+            current = Some(String::new());
+        } else if let Some(buf) = current.as_mut() {
             buf.push_str(line);
         }
     }
-    if let Some(prev) = current {
-        map.insert(prev, buf);
+    screens.extend(current);
+    if screens.len() != reqs.len() {
+        return Err(TmuxError::Failed {
+            command: "capture batch".into(),
+            code: None,
+            stderr: format!(
+                "{} screens came back for {} panes; none is used",
+                screens.len(),
+                reqs.len()
+            ),
+        });
     }
-    map
+    Ok(reqs.iter().map(|r| r.pane.clone()).zip(screens).collect())
 }
 
 #[cfg(test)]
@@ -637,13 +662,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn captures_split_by_marker_with_ids_of_any_length() {
-        let out = "M%3\nsim❯\n\nM%12\n⠿ busy\nM%100 \n";
-        let map = split_captures(out, "M");
+    fn captures_split_by_marker_in_the_order_asked() {
+        let reqs: Vec<CaptureReq> = ["%3", "%12", "%100"]
+            .iter()
+            .map(|p| CaptureReq::plain(p, 0))
+            .collect();
+        let out = "M\nsim❯\n\nM\n⠿ busy\nM\n";
+        let map = split_captures(out, "M", &reqs).expect("three screens");
         assert_eq!(map.len(), 3);
         assert_eq!(map["%3"], "sim❯\n\n");
         assert_eq!(map["%12"], "⠿ busy\n");
         assert_eq!(map["%100"], "");
+        // A marker-like line inside a screen is not a marker; a short batch is an error.
+        let map = split_captures("M\nMM\nM\n\nM\nx\n", "M", &reqs).expect("three");
+        assert_eq!(map["%3"], "MM\n");
+        assert!(split_captures("M\na\nM\nb\n", "M", &reqs).is_err());
     }
 
     #[test]
