@@ -11,25 +11,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Down, create_beads, gt, gt_cmd, report_timings, sling_spread, town_with_rigs};
+use common::{
+    Down, create_beads, gt, gt_cmd, report_timings, sling_spread, town_tmux, town_with_rigs,
+};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const AGENTS: usize = 40;
 
-fn tmux(town: &Path, args: &[&str]) -> String {
-    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
-    let o = Command::new("tmux")
-        .args(["-L", socket.trim()])
-        .args(args)
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn panes(town: &Path) -> Vec<String> {
-    tmux(town, &["list-panes", "-a", "-F", "#{@gt_agent} #{pane_id}"])
+    town_tmux(town, &["list-panes", "-a", "-F", "#{@gt_agent} #{pane_id}"])
         .lines()
         .filter(|l| l.contains("/polecats/"))
         .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
@@ -39,7 +30,7 @@ fn panes(town: &Path) -> Vec<String> {
 fn busy_count(town: &Path) -> usize {
     panes(town)
         .iter()
-        .filter(|p| tmux(town, &["capture-pane", "-p", "-t", p]).contains("esc to interrupt"))
+        .filter(|p| town_tmux(town, &["capture-pane", "-p", "-t", p]).contains("esc to interrupt"))
         .count()
 }
 
@@ -114,8 +105,8 @@ fn main() {
     let ps = panes(&town);
     let t = Instant::now();
     for p in &ps {
-        tmux(&town, &["capture-pane", "-p", "-t", p]);
-        tmux(&town, &["display-message", "-p", "-t", p, "#{pane_id}"]);
+        town_tmux(&town, &["capture-pane", "-p", "-t", p]);
+        town_tmux(&town, &["display-message", "-p", "-t", p, "#{pane_id}"]);
     }
     let floor = t.elapsed();
     println!(

@@ -9,50 +9,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{Down, create_beads, gt, gt_cmd, report_timings, sling_spread, town_with_rigs};
+use common::{
+    Down, create_beads, gt, gt_cmd, proc_kb, report_timings, sling_spread, town_tmux,
+    town_with_rigs,
+};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const RIGS: &[&str] = &["r1", "r2", "r3", "r4", "r5"];
 
-/// A field of `/proc/<pid>/smaps_rollup` or `status`, in kB.
-fn kb(pid: u32, file: &str, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+fn sim_pids(town: &Path) -> Vec<u64> {
+    town_tmux(
+        town,
+        &["list-panes", "-a", "-F", "#{@gt_agent} #{pane_pid}"],
+    )
+    .lines()
+    .filter(|l| l.contains("/polecats/"))
+    .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+    .collect()
 }
 
-fn sim_pids(town: &Path) -> Vec<u32> {
-    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
-    let out = std::process::Command::new("tmux")
-        .args([
-            "-L",
-            socket.trim(),
-            "list-panes",
-            "-a",
-            "-F",
-            "#{@gt_agent} #{pane_pid}",
-        ])
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("/polecats/"))
-        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .collect()
-}
-
-fn tmux_server_pid(town: &Path) -> u32 {
-    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
-    let out = std::process::Command::new("tmux")
-        .args(["-L", socket.trim(), "display-message", "-p", "#{pid}"])
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&out.stdout)
+fn tmux_server_pid(town: &Path) -> u64 {
+    town_tmux(town, &["display-message", "-p", "#{pid}"])
         .trim()
         .parse()
         .expect("pid")
@@ -73,7 +51,7 @@ fn main() {
     sling_spread(&town, &ids[..1], &RIGS[..1], "benchsim");
     std::thread::sleep(Duration::from_secs(1));
     let server = tmux_server_pid(&town);
-    let base_rss = kb(server, "status", "VmRSS:");
+    let base_rss = proc_kb(server, "status", "VmRSS:");
     let t = Instant::now();
     sling_spread(&town, &ids[1..], RIGS, "benchsim");
     let slung = t.elapsed();
@@ -130,14 +108,18 @@ fn main() {
 
     let pids = sim_pids(&town);
     let n = pids.len().max(1) as f64;
-    let pss: u64 = pids.iter().map(|p| kb(*p, "smaps_rollup", "Pss:")).sum();
+    let pss: u64 = pids
+        .iter()
+        .map(|p| proc_kb(*p, "smaps_rollup", "Pss:"))
+        .sum();
     let private: u64 = pids
         .iter()
         .map(|p| {
-            kb(*p, "smaps_rollup", "Private_Clean:") + kb(*p, "smaps_rollup", "Private_Dirty:")
+            proc_kb(*p, "smaps_rollup", "Private_Clean:")
+                + proc_kb(*p, "smaps_rollup", "Private_Dirty:")
         })
         .sum();
-    let rss: u64 = pids.iter().map(|p| kb(*p, "status", "VmRSS:")).sum();
+    let rss: u64 = pids.iter().map(|p| proc_kb(*p, "status", "VmRSS:")).sum();
     println!(
         "simulator memory, {} processes: PSS {:.2} MB each (private {:.2} MB; RSS {:.2} MB counts the shared binary)",
         pids.len(),
@@ -145,7 +127,7 @@ fn main() {
         private as f64 / n / 1024.0,
         rss as f64 / n / 1024.0
     );
-    let server_rss = kb(server, "status", "VmRSS:");
+    let server_rss = proc_kb(server, "status", "VmRSS:");
     println!(
         "town tmux server: VmRSS {:.1} MB with {agents} agents, {:.0} kB per agent window",
         server_rss as f64 / 1024.0,

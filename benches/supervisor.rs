@@ -8,24 +8,14 @@
 
 mod common;
 use common::{
-    Down, cpu_ticks, create_beads, gt, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
-    witness_report,
+    Down, cpu_ticks, create_beads, gt, proc_kb, sim_runtime, sling_spread, ticks_per_sec,
+    town_with_rigs, witness_report,
 };
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const AGENTS: usize = 100;
-
-fn proc_kb(pid: u64, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
 
 fn json(town: &Path, args: &[&str]) -> serde_json::Value {
     let mut a = vec!["--json"];
@@ -54,8 +44,8 @@ fn main() {
     let cpu =
         (cpu_ticks(pid as u32).0 - ticks0) as f64 / ticks_per_sec() / t0.elapsed().as_secs_f64()
             * 100.0;
-    let rss = proc_kb(pid, "VmRSS:") as f64 / 1024.0;
-    let hwm = proc_kb(pid, "VmHWM:") as f64 / 1024.0;
+    let rss = proc_kb(pid, "status", "VmRSS:") as f64 / 1024.0;
+    let hwm = proc_kb(pid, "status", "VmHWM:") as f64 / 1024.0;
     let verdict = if hwm <= 100.0 { "ok" } else { "OVER BUDGET" };
     println!(
         "supervisor memory, {AGENTS} agents: VmRSS {rss:.1} MB, peak {hwm:.1} MB (budget 100 MB: {verdict})"

@@ -205,3 +205,25 @@ impl Drop for Down {
         let _ = gt_cmd(&self.0, &["--batch", "down", "--force"]).output();
     }
 }
+
+/// `tmux <args>` on the town's own server; its stdout.
+pub fn town_tmux(town: &Path, args: &[&str]) -> String {
+    let socket = std::fs::read_to_string(town.join(".gt/tmux-socket")).expect("socket");
+    let o = Command::new("tmux")
+        .args(["-L", socket.trim()])
+        .args(args)
+        .output()
+        .expect("tmux");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A field of `/proc/<pid>/<file>` (`status`, `smaps_rollup`) in kB; 0 when absent.
+pub fn proc_kb(pid: u64, file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
