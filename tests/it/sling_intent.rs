@@ -283,12 +283,21 @@ fn an_epic_on_an_integration_branch_lands_on_main_as_one_merge() {
     let early = s.gt(&["mq", "integration", "land", &epic]);
     assert_eq!(early.code, 2, "not done yet: {early:?}");
     assert!(early.stderr.contains("not done"), "{}", early.stderr);
+    // Work headed for main meanwhile is not the epic's: status leaves it out.
+    let other = s.create(&["Not the epic's", "--rig", "shop"]);
+    s.sling_agent(&[&other, "shop", "--agent", "quick"]);
+    let other_mr = wait_for(30, "its merge request for main", || {
+        s.json(&["mq", "list"])["queue"]
+            .as_array()?
+            .iter()
+            .find(|m| m["target"] == "main")
+            .and_then(|m| m["id"].as_str().map(str::to_string))
+    });
     let st = s.json(&["mq", "integration", "status", &epic]);
-    assert_eq!(
-        st["integration"]["merge_requests"].as_array().map(Vec::len),
-        Some(2),
-        "{st}"
-    );
+    let listed = st["integration"]["merge_requests"].clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{st}");
+    assert!(!listed.to_string().contains(&other_mr), "{st}");
+    s.ok(&["mq", "reject", &other_mr]);
 
     // Gated and landed on the integration branch; main does not move.
     while !kids.iter().all(|k| closed(&s, k).is_some()) {

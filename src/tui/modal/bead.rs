@@ -190,11 +190,15 @@ pub(super) fn details_body(state: &State, tree: &BeadTree, scroll: &usize) -> Bo
         } else {
             Slot::Base
         };
-        all.push(Line::from(Span::styled(l, t.style(slot))));
+        // Titles and descriptions come from the ledger: through the one seam.
+        all.push(Line::from(Span::styled(
+            crate::inert::visible(&l),
+            t.style(slot),
+        )));
     }
     if let Some(d) = tree.description.as_deref().filter(|d| !d.trim().is_empty()) {
         all.push(Line::default());
-        all.extend(d.lines().map(|l| Line::from(l.to_string())));
+        all.extend(d.lines().map(|l| Line::from(crate::inert::visible(l))));
     }
     let all = wrap_lines(all, width);
     let skip = (*scroll).min(all.len().saturating_sub(rows));

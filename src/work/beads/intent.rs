@@ -111,11 +111,7 @@ impl Intent {
     /// Writes this intent on the bead (a plain one removes what an earlier sling left).
     pub fn record(&self, tx: &mut Tx<'_>, bead: &str) -> Result<()> {
         let old = tx.reader().require(bead)?;
-        let mut meta: serde_json::Value = old
-            .metadata
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_else(|| serde_json::json!({}));
+        let mut meta = metadata_object(&old);
         let had = meta.get(KEY).is_some();
         if self.is_plain() {
             if !had {
@@ -132,6 +128,21 @@ impl Intent {
         new.metadata = Some(meta.to_string());
         tx.update_bead(&old, new, "sling_intent")?;
         Ok(())
+    }
+}
+
+/// A bead's metadata as a JSON object to add keys to. Metadata that is not an object (an
+/// import may bring anything) is kept whole under `metadata` rather than dropped, and
+/// indexing it can never panic.
+pub fn metadata_object(bead: &Bead) -> serde_json::Value {
+    match bead
+        .metadata
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    {
+        Some(v) if v.is_object() => v,
+        Some(other) => serde_json::json!({ "metadata": other }),
+        None => serde_json::json!({}),
     }
 }
 
@@ -156,6 +167,21 @@ mod tests {
         }
         let e = MergeMode::parse("squash").expect_err("bad");
         assert!(e.to_string().contains("squash") && e.exit_code() == 2);
+    }
+
+    #[test]
+    fn metadata_that_is_not_an_object_is_kept_and_never_panics() {
+        let mut b = Bead {
+            metadata: Some("[1,2]".into()),
+            ..Bead::default()
+        };
+        let mut m = metadata_object(&b);
+        m[KEY] = serde_json::json!({"merge": "mr"});
+        assert_eq!(m["metadata"], serde_json::json!([1, 2]));
+        b.metadata = Some("{\"a\":1}".into());
+        assert_eq!(metadata_object(&b)["a"], 1);
+        b.metadata = None;
+        assert_eq!(metadata_object(&b), serde_json::json!({}));
     }
 
     #[test]

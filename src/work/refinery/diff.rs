@@ -91,7 +91,8 @@ fn meta(b: &Bead) -> serde_json::Value {
         .unwrap_or_default()
 }
 
-fn rig_of(ctx: &Ctx, id: &str) -> Result<RigConfig> {
+/// The rig whose prefix the bead `id` carries.
+pub(super) fn rig_of(ctx: &Ctx, id: &str) -> Result<RigConfig> {
     ctx.rig_for_prefix(crate::ledger::prefix_of(id))?
         .ok_or_else(|| Error::invalid(format!("{id} belongs to no rig of this town")))
 }

@@ -7,8 +7,7 @@
 //! Kept on the epic (metadata `integration`), so a sling of any of its beads finds it.
 
 use super::gates;
-use crate::ledger::{Bead, prefix_of};
-use crate::town::RigConfig;
+use crate::ledger::Bead;
 use crate::work::Ctx;
 use crate::{Error, Result, git};
 use serde::Serialize;
@@ -40,7 +39,7 @@ pub fn create(ctx: &mut Ctx, epic: &str) -> Result<Integration> {
             if i.landed.is_some() { " (landed)" } else { "" }
         )));
     }
-    let rig = rig_of(ctx, &bead)?;
+    let rig = super::diff::rig_of(ctx, &bead.id)?;
     if ctx.reader().children(&bead.id)?.is_empty() {
         return Err(Error::invalid(format!(
             "{} has no children (parent-child); an integration branch gathers an epic's pieces",
@@ -86,7 +85,7 @@ pub fn status(ctx: &Ctx, epic: &str) -> Result<IntegrationStatus> {
         .collect();
     let merge_requests = super::merge_requests(ctx, &rig, &["open", "in_progress"], None)?
         .into_iter()
-        .filter(|m| target_of(ctx, &m.id).as_deref() == Some(i.branch.as_str()))
+        .filter(|m| m.target.as_deref() == Some(i.branch.as_str()))
         .map(|m| m.id)
         .collect();
     Ok(IntegrationStatus {
@@ -143,10 +142,7 @@ pub fn land(ctx: &mut Ctx, epic: &str) -> Result<IntegrationStatus> {
         .locks_dir()
         .join(format!("refinery-{}.lock", rig.name));
     let _only_one = crate::fsutil::LockGuard::acquire(&lock)?;
-    let on_base = RigConfig {
-        default_branch: i.base.clone(),
-        ..rig.clone()
-    };
+    let on_base = crate::work::beads::intent::rig_on(&rig, &i.base);
     let (head, base) = match git::prepare(
         &wt,
         &i.branch,
@@ -204,32 +200,12 @@ fn pieces(ctx: &Ctx, epic: &str) -> Result<Vec<Bead>> {
     Ok(out)
 }
 
-/// The branch a merge request lands on (its `target`).
-fn target_of(ctx: &Ctx, mr: &str) -> Option<String> {
-    let b = ctx.reader().bead(mr).ok()??;
-    let meta: serde_json::Value = serde_json::from_str(b.metadata.as_deref()?).ok()?;
-    meta.get("target")?.as_str().map(str::to_string)
-}
-
-fn rig_of(ctx: &Ctx, bead: &Bead) -> Result<RigConfig> {
-    ctx.rig_for_prefix(prefix_of(&bead.id))?.ok_or_else(|| {
-        Error::invalid(format!(
-            "{} belongs to no rig (its prefix names none); an integration branch lives in a rig",
-            bead.id
-        ))
-    })
-}
-
 fn save(ctx: &mut Ctx, epic: &str, i: &Integration, event: &str) -> Result<()> {
     let value = serde_json::to_value(i)
         .map_err(|e| Error::failed(format!("could not record the integration branch: {e}")))?;
     ctx.write(|tx| {
         let old = tx.reader().require(epic)?;
-        let mut meta: serde_json::Value = old
-            .metadata
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_else(|| serde_json::json!({}));
+        let mut meta = crate::work::beads::intent::metadata_object(&old);
         meta[crate::work::beads::integration::KEY] = value;
         let mut new = old.clone();
         new.metadata = Some(meta.to_string());

@@ -54,13 +54,16 @@ fn wants_link(dir: &Path, unit: &str) -> PathBuf {
 
 /// What a finished program printed, stdout then stderr, trimmed.
 fn said_by(f: &crate::process::Finished) -> String {
-    format!(
-        "{}{}",
+    let (out, err) = (
         String::from_utf8_lossy(&f.stdout),
-        String::from_utf8_lossy(&f.stderr)
-    )
-    .trim()
-    .to_string()
+        String::from_utf8_lossy(&f.stderr),
+    );
+    // One line apart, so the last word of one does not run into the first of the other.
+    [out.trim(), err.trim()]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs `systemctl --user <args>`: Ok(output) when it exited 0, Err(what it said) otherwise.
