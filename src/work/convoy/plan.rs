@@ -267,12 +267,14 @@ pub(crate) fn rig_for(ctx: &Ctx, beads: &[Bead], flag: Option<&str>) -> Result<R
     if let Some(name) = flag {
         return Ok(ctx.town.rig(name)?);
     }
+    // Each rig's config read once, not once per bead.
+    let known = ctx.town.rigs()?;
     let mut rigs: BTreeMap<String, RigConfig> = BTreeMap::new();
     let mut homeless: BTreeSet<String> = BTreeSet::new();
     for b in beads {
-        match ctx.rig_for_prefix(b.prefix())? {
+        match known.iter().find(|r| r.prefix == b.prefix()) {
             Some(rig) => {
-                rigs.entry(rig.name.clone()).or_insert(rig);
+                rigs.entry(rig.name.clone()).or_insert_with(|| rig.clone());
             }
             None => {
                 homeless.insert(b.id.clone());

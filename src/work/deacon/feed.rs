@@ -113,6 +113,13 @@ fn candidates(ctx: &Ctx, report: &mut DeaconReport) -> Result<Vec<FedConvoy>> {
     }
     let ready = r.ready(&ReadyFilter::default())?;
     let brakes = Brakes::read(&r)?;
+    // Each rig's config read once a round, not once per ready bead.
+    let by_prefix: std::collections::HashMap<String, String> = ctx
+        .town
+        .rigs()?
+        .into_iter()
+        .map(|r| (r.prefix, r.name))
+        .collect();
     let mut out = Vec::new();
     for (c, launched) in convoys {
         let tracked: HashSet<String> = r.tracked(&c)?.into_iter().map(|t| t.id).collect();
@@ -126,8 +133,8 @@ fn candidates(ctx: &Ctx, report: &mut DeaconReport) -> Result<Vec<FedConvoy>> {
             let rig = match &convoy_rig {
                 Some(name) => name.clone(),
                 // A bead of `hq` or of an unknown prefix has no rig to go to.
-                None => match ctx.rig_for_prefix(prefix_of(&b.id))? {
-                    Some(rig) => rig.name,
+                None => match by_prefix.get(prefix_of(&b.id)) {
+                    Some(rig) => rig.clone(),
                     None => continue,
                 },
             };
