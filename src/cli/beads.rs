@@ -70,6 +70,34 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: BeadCmd) -> Result<()> {
             include_ephemeral,
             force,
         } => export(out, ctx, file, include_ephemeral, force),
+        BeadCmd::Flush { follow } => flush(out, ctx, follow),
+    }
+}
+
+/// `gt bead flush`: `.beads/issues.jsonl` brought up to date now (`--follow`: the background
+/// follower a write starts, which waits for writes to settle).
+fn flush(out: &mut Out, ctx: &mut Ctx, follow: bool) -> Result<()> {
+    use crate::ledger::export::SyncOutcome;
+    if follow {
+        let n = crate::work::town::jsonl_follow::follow(ctx)?;
+        return out.line(format!("{n} rewrites"));
+    }
+    if !crate::work::town::jsonl_follow::enabled(ctx) {
+        return Err(crate::Error::failed(
+            "ledger.export_jsonl is off: .beads/issues.jsonl is not kept (`gt config set ledger.export_jsonl true`)",
+        ));
+    }
+    let outcome = crate::work::town::jsonl_follow::flush_now(ctx)?;
+    let file = ctx.town.paths.issues_jsonl();
+    let what = match outcome {
+        SyncOutcome::UpToDate => "was already current".to_string(),
+        SyncOutcome::Patched(n) => format!("is current ({n} changed beads written)"),
+        SyncOutcome::Rewritten => "is current (rewritten whole)".to_string(),
+    };
+    if out.json {
+        out.json(json!({ "file": file, "outcome": format!("{outcome:?}") }))
+    } else {
+        out.line(format!("{} {what}", file.display()))
     }
 }
 
@@ -525,6 +553,13 @@ pub enum BeadCmd {
         /// never a device or folder).
         #[arg(long, requires = "file")]
         force: bool,
+    },
+    /// Bring .beads/issues.jsonl up to date now (it otherwise follows every change within a
+    /// second or so).
+    Flush {
+        /// Run as the town's background follower (started by writes; not for people).
+        #[arg(long, hide = true)]
+        follow: bool,
     },
 }
 

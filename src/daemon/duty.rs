@@ -14,6 +14,8 @@ pub enum Duty {
     Watcher,
     /// Runs `notify.command` when something needs the person.
     Notifier,
+    /// Keeps `.beads/issues.jsonl` following the ledger (the town's export follower).
+    Exporter,
 }
 
 impl Duty {
@@ -24,12 +26,13 @@ impl Duty {
             Duty::Deacon => "deacon".into(),
             Duty::Watcher => "watcher".into(),
             Duty::Notifier => "notifier".into(),
+            Duty::Exporter => "export".into(),
         }
     }
 
     /// The duties a town with these rigs needs.
     pub fn all_for(rigs: &[String]) -> Vec<Duty> {
-        let mut out = vec![Duty::Watcher, Duty::Deacon, Duty::Notifier];
+        let mut out = vec![Duty::Watcher, Duty::Deacon, Duty::Notifier, Duty::Exporter];
         for r in rigs {
             out.push(Duty::Witness(r.clone()));
             out.push(Duty::Refinery(r.clone()));
@@ -44,6 +47,7 @@ impl Duty {
             Duty::Watcher => return super::watcher::run(shared),
             Duty::Deacon => return deacon_rounds(shared),
             Duty::Notifier => return notifier_rounds(shared),
+            Duty::Exporter => return export_follower(shared),
             Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
         };
         let mut ctx = Ctx::open(&shared.root)?;
@@ -69,7 +73,7 @@ impl Duty {
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
                     )
                 }
-                Duty::Watcher | Duty::Deacon | Duty::Notifier => return Ok(()),
+                Duty::Watcher | Duty::Deacon | Duty::Notifier | Duty::Exporter => return Ok(()),
             };
             for w in std::mem::take(&mut ctx.warnings) {
                 tracing::warn!(duty = %name, "{w}");
@@ -79,6 +83,17 @@ impl Duty {
         }
         Ok(())
     }
+}
+
+/// The export follower: `.beads/issues.jsonl` rewritten once a burst of writes settles.
+fn export_follower(shared: &Shared) -> Result<()> {
+    let mut ctx = Ctx::open(&shared.root)?;
+    ctx.actor = "export".into();
+    shared.ticked(
+        "export",
+        "following the ledger into .beads/issues.jsonl".into(),
+    );
+    crate::work::town::jsonl_follow::serve(&mut ctx, &|| shared.stopping())
 }
 
 /// The deacon's rounds: one pass every `deacon.interval_secs` (sooner when the ledger moved).

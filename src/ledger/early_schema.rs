@@ -21,7 +21,10 @@ pub(super) fn repair(conn: &Connection) -> Result<()> {
         "CREATE INDEX IF NOT EXISTS deps_open ON deps(target_open, type, issue_id);
          DROP INDEX IF EXISTS beads_prefix;",
     )?;
-    if index_columns(conn, "beads_status")? != BEADS_STATUS_COLUMNS {
+    // A ledger that has the index of open beads (migration 10) is past needing this one.
+    if index_columns(conn, "beads_status")? != BEADS_STATUS_COLUMNS
+        && index_columns(conn, "beads_open")? == 0
+    {
         conn.execute_batch(
             "DROP INDEX IF EXISTS beads_status;
              CREATE INDEX beads_status ON beads(
@@ -93,8 +96,10 @@ mod tests {
         c.execute_batch(
             "DROP INDEX deps_open;
              ALTER TABLE deps DROP COLUMN target_open;
-             DROP INDEX beads_status;
+             DROP INDEX beads_open;
              CREATE INDEX beads_status ON beads(status, priority, created_at);
+             DROP TABLE export_marks;
+             CREATE TABLE export_dirty (id TEXT PRIMARY KEY NOT NULL);
              CREATE INDEX beads_prefix ON beads(prefix, status);
              DROP TABLE sessions;
              DROP TABLE usage;
@@ -113,9 +118,14 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(v, SCHEMA_VERSION);
+        // Repaired at step 5, then replaced by the index of open beads (010).
         assert_eq!(
-            super::index_columns(&l.conn, "beads_status").expect("index"),
+            super::index_columns(&l.conn, "beads_open").expect("index"),
             super::BEADS_STATUS_COLUMNS
+        );
+        assert_eq!(
+            super::index_columns(&l.conn, "beads_status").expect("gone"),
+            0
         );
         assert_eq!(
             super::index_columns(&l.conn, "beads_prefix").expect("gone"),

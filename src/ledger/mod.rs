@@ -8,6 +8,7 @@ pub mod export;
 mod health;
 pub mod ids;
 pub mod import;
+mod import_stream;
 pub mod jsonl;
 mod mail;
 mod query;
@@ -48,10 +49,15 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Sql(include_str!("migrations/007_sessions_usage.sql")),
     Migration::Sql(include_str!("migrations/008_session_account.sql")),
     Migration::Sql(include_str!("migrations/009_events_by_type.sql")),
+    Migration::Sql(include_str!("migrations/010_open_beads_index.sql")),
+    Migration::Sql(include_str!("migrations/011_export_marks.sql")),
 ];
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The page cache a connection may use, in MB (allocated only as used).
+pub(crate) const DEFAULT_CACHE_MB: i64 = 64;
 
 /// One connection per process.
 pub struct Ledger {
@@ -76,7 +82,7 @@ impl Ledger {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Up to 64 MB of page cache (allocated only as used): imports and big scans stay in memory.
-        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "cache_size", -(DEFAULT_CACHE_MB * 1024))?;
         // Read pages straight from the OS page cache instead of copying each one in: a
         // whole-ledger query (ready over 10k beads) spends most of its time on those copies.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
@@ -140,6 +146,38 @@ impl Ledger {
     pub(crate) fn set_synchronous_full(&self, full: bool) -> Result<(), LedgerError> {
         self.conn
             .pragma_update(None, "synchronous", if full { "FULL" } else { "NORMAL" })?;
+        Ok(())
+    }
+
+    /// Runs `f` on one consistent snapshot of the ledger (a read transaction): several
+    /// queries see the same state while writers go on.
+    pub fn snapshot<T, E>(&mut self, f: impl FnOnce(&Reader<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<LedgerError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(LedgerError::from)?;
+        let out = f(&Reader::new(&tx))?;
+        tx.commit().map_err(LedgerError::from)?;
+        Ok(out)
+    }
+
+    /// For a bulk load: leaves WAL for a rollback journal when no other connection has the
+    /// ledger open (otherwise stays in WAL and says false). Pages a transaction adds past the
+    /// file's end are then written once, straight into the file, instead of once into the
+    /// WAL and again at the checkpoint; a crash still rolls the whole load back.
+    pub(crate) fn enter_bulk_journal(&self) -> bool {
+        let mode: Result<String, _> =
+            self.conn
+                .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
+        matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"))
+    }
+
+    /// Back to WAL after `enter_bulk_journal`.
+    pub(crate) fn leave_bulk_journal(&self) -> Result<(), LedgerError> {
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
         Ok(())
     }
 

@@ -92,7 +92,8 @@ impl Reader<'_> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT issue_id FROM deps
               WHERE target_open = 1 AND type IN ('blocks', 'conditional-blocks', 'waits-for')
-             UNION ALL SELECT id FROM beads WHERE status = 'blocked'",
+             UNION ALL SELECT id FROM beads
+              WHERE status = 'blocked' AND status NOT IN ('closed', 'tombstone')",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -128,6 +129,11 @@ impl Reader<'_> {
         if !f.statuses.is_empty() {
             wheres.push(format!("b.status IN ({})", placeholders(f.statuses.len())));
             args.extend(f.statuses.iter().cloned().map(SqlValue::Text));
+            // Only unfinished statuses: the index of open beads serves them (its condition
+            // repeated so SQLite sees it applies).
+            if !f.statuses.iter().any(|s| is_done_status(s)) {
+                wheres.push("b.status NOT IN ('closed', 'tombstone')".into());
+            }
         } else if !f.all {
             wheres.push("b.status NOT IN ('closed', 'tombstone')".into());
         }
@@ -179,7 +185,7 @@ impl Reader<'_> {
         let infra = quoted_list(INFRA_TYPES);
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM beads b
-             WHERE b.status = 'open' AND b.pinned = 0 AND b.ephemeral = 0 AND b.is_template = 0
+             WHERE b.status = 'open' AND b.status NOT IN ('closed', 'tombstone') AND b.pinned = 0 AND b.ephemeral = 0 AND b.is_template = 0
                AND b.issue_type NOT IN ({infra})
                AND (?1 IS NULL OR b.prefix = ?1)
                AND (b.defer_until IS NULL OR julianday(b.defer_until) IS NULL

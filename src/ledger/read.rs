@@ -42,6 +42,51 @@ impl<'c> Reader<'c> {
             .exists([])?)
     }
 
+    /// How many beads the ledger holds (the table's largest rowid: an estimate that is exact
+    /// until beads are removed, and costs one index seek instead of a count).
+    pub fn bead_count(&self) -> R<u64> {
+        let n: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(rowid) FROM beads")?
+            .query_row([], |r| r.get(0))?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    /// Beads changed since `.beads/issues.jsonl` was last written: `(seq, id)` by id.
+    pub fn export_marks(&self) -> R<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, id FROM export_marks ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether any bead changed since `.beads/issues.jsonl` was last written.
+    pub fn export_pending(&self) -> R<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM export_marks LIMIT 1")?
+            .exists([])?)
+    }
+
+    /// A bead's `updated_at` (None when the ledger does not have it).
+    pub fn updated_at(&self, id: &str) -> R<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT updated_at FROM beads WHERE id = ?1")?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A bead's status (None when the ledger does not have it).
+    pub fn status_of(&self, id: &str) -> R<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT status FROM beads WHERE id = ?1")?
+            .query_row(params![id], |r| r.get(0))
+            .optional()?)
+    }
+
     pub fn exists(&self, id: &str) -> R<bool> {
         let mut stmt = self
             .conn

@@ -317,7 +317,7 @@ impl<'c> Tx<'c> {
 
     pub fn mark_dirty(&mut self, id: &str) -> R<()> {
         self.tx
-            .prepare_cached("INSERT OR IGNORE INTO export_dirty (id) VALUES (?1)")?
+            .prepare_cached("INSERT OR REPLACE INTO export_marks (id) VALUES (?1)")?
             .execute(params![id])?;
         Ok(())
     }
@@ -340,25 +340,46 @@ impl<'c> Tx<'c> {
     // ---- bulk paths used by import: no per-row events, the import records its own ----
 
     /// Inserts or replaces a bead (the importer knows which beads already exist).
-    pub(crate) fn upsert_bead_raw(&mut self, b: &Bead) -> R<()> {
+    /// Writes `b` whole: a new row when `exists` is false, else over the bead with its id.
+    pub(crate) fn upsert_bead_raw(&mut self, b: &Bead, exists: bool) -> R<()> {
         if !ids::is_valid_id(&b.id) {
             return Err(LedgerError::invalid(format!("invalid bead id {:?}", b.id)));
         }
-        let mut values: Vec<Box<dyn rusqlite::ToSql + '_>> = vec![Box::new(b.prefix().to_string())];
-        values.extend(b.column_values());
-        self.tx
-            .prepare_cached(bead::upsert_sql())?
-            .execute(rusqlite::params_from_iter(
-                values.iter().map(|v| v.as_ref()),
-            ))?;
+        let mut stmt = self.tx.prepare_cached(if exists {
+            bead::upsert_sql()
+        } else {
+            bead::insert_sql()
+        })?;
+        stmt.raw_bind_parameter(1, b.prefix())?;
+        b.bind_columns(&mut stmt, 2)?;
+        stmt.raw_execute()?;
         Ok(())
     }
 
-    /// Every bead id in the ledger (the importer's "does it exist" check, in one scan).
-    pub(crate) fn all_ids(&self) -> R<std::collections::HashSet<String>> {
-        let mut stmt = self.tx.prepare("SELECT id FROM beads")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// Drops the indexes of the bead tables that no constraint needs, returning their
+    /// definitions for `create_indexes`: a bulk import builds each by one sort at the end.
+    pub(crate) fn drop_secondary_indexes(&mut self) -> R<Vec<(String, String)>> {
+        let defs: Vec<(String, String)> = {
+            let mut stmt = self.tx.prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                   AND tbl_name IN ('beads', 'labels', 'deps', 'comments')",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (name, _) in &defs {
+            self.tx
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        Ok(defs)
+    }
+
+    /// Builds again the indexes `drop_secondary_indexes` dropped.
+    pub(crate) fn create_indexes(&mut self, defs: &[(String, String)]) -> R<()> {
+        for (_, sql) in defs {
+            self.tx.execute_batch(sql)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn clear_relations(&mut self, id: &str) -> R<()> {
@@ -451,17 +472,16 @@ impl<'c> Tx<'c> {
         Ok(true)
     }
 
-    /// Takes the set of beads changed since the last export (used by the exporter).
-    pub(crate) fn take_dirty(&mut self) -> R<Vec<String>> {
-        let ids: Vec<String> = {
-            let mut stmt = self
-                .tx
-                .prepare_cached("SELECT id FROM export_dirty ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        self.tx.execute("DELETE FROM export_dirty", [])?;
-        Ok(ids)
+    /// Clears the marks an export wrote (`(seq, id)` as `Reader::export_marks` gave them);
+    /// a bead marked again since keeps its newer mark.
+    pub(crate) fn clear_export_marks(&mut self, marks: &[(i64, String)]) -> R<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("DELETE FROM export_marks WHERE seq = ?1")?;
+        for (seq, _) in marks {
+            stmt.execute(params![seq])?;
+        }
+        Ok(())
     }
 }
 

@@ -43,6 +43,10 @@ pub struct Ctx {
     clock: crate::time::Clock,
     /// town.toml's modification time when `town` was read (see `follow_town`).
     town_read: Option<std::time::SystemTime>,
+    /// After a write, leave `.beads/issues.jsonl` to the town's follower (the gt command line
+    /// and the workspace) instead of rewriting its lines before returning (library callers:
+    /// they cannot start a `gt` process of their own).
+    pub export_in_background: bool,
 }
 
 pub(crate) fn town_toml_mtime(town: &Town) -> Option<std::time::SystemTime> {
@@ -111,6 +115,7 @@ impl Ctx {
         }
         Ok(Ctx {
             town_read: town_toml_mtime(&town),
+            export_in_background: town::jsonl_follow::in_background(),
             town,
             ledger,
             actor: current_actor(),
@@ -189,16 +194,27 @@ impl Ctx {
         self.ledger.reader()
     }
 
-    /// One ledger transaction, then `.beads/issues.jsonl` brought up to date.
+    /// One ledger transaction; `.beads/issues.jsonl` follows (see `export_follow`).
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let actor = self.actor.clone();
         let out = self.ledger.write(&actor, f)?;
-        self.sync_export();
+        self.export_follow();
         Ok(out)
     }
 
-    /// Rewrites the changed lines of `.beads/issues.jsonl`. A failure here does not undo the
-    /// committed change: the beads stay marked and the next sync catches up; the user is told.
+    /// After a write: the changed lines of `.beads/issues.jsonl` are rewritten by the town's
+    /// follower shortly (`work::town::jsonl_follow`), or right now for library callers.
+    pub fn export_follow(&mut self) {
+        if !town::jsonl_follow::enabled(self) {
+            return;
+        }
+        if self.export_in_background {
+            town::jsonl_follow::request(self);
+        } else {
+            self.sync_export();
+        }
+    }
+
     /// What goes into an export: mail only where the town opted in (`ledger.export_mail`).
     pub fn export_scope(&self, ephemeral: bool) -> export::Scope {
         let mail = self
@@ -208,23 +224,12 @@ impl Ctx {
         export::Scope { ephemeral, mail }
     }
 
+    /// Rewrites the changed lines of `.beads/issues.jsonl` now. A failure here does not undo
+    /// the committed change: the beads stay marked and the next sync catches up; the user is
+    /// told.
     pub fn sync_export(&mut self) {
-        let enabled = self
-            .setting("ledger.export_jsonl", None)
-            .map(|r| r.as_bool())
-            .unwrap_or(true);
-        if !enabled {
-            return;
-        }
-        let scope = self.export_scope(false);
-        let jsonl = self.town.paths.issues_jsonl();
-        let lock = self.town.paths.export_lock();
-        let ledger = &mut self.ledger;
-        let res = crate::fsutil::with_lock(&lock, || -> Result<()> {
-            export::sync(ledger, &jsonl, scope)?;
-            Ok(())
-        });
-        if let Err(e) = res {
+        if let Err(e) = town::jsonl_follow::flush_now(self) {
+            let jsonl = self.town.paths.issues_jsonl();
             tracing::warn!(error = %e, "export of issues.jsonl failed");
             self.warnings.push(format!(
                 "warning: the change is saved in the ledger, but {} could not be updated: {e}",

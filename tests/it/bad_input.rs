@@ -6,6 +6,8 @@ use crate::common::*;
 
 /// The state a refused command must leave as it was.
 fn state(s: &Sandbox) -> (String, Vec<u8>, Vec<u8>, Vec<u8>) {
+    // Settled first: the export follower of earlier writes must not count as a change.
+    s.flush();
     let read = |p: std::path::PathBuf| std::fs::read(p).unwrap_or_default();
     (
         s.ledger_state(),

@@ -6,7 +6,7 @@ use crate::common::*;
 use serde_json::Value;
 
 fn jsonl_line(s: &Sandbox, id: &str) -> Option<Value> {
-    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("jsonl");
+    let text = s.jsonl();
     text.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|v| v["id"] == id)

@@ -249,6 +249,9 @@ fn export_can_be_turned_off() {
     let s = Sandbox::with_town();
     s.ok(&["config", "set", "ledger.export_jsonl", "false"]);
     let id = s.create(&["Not exported yet"]);
+    let r = s.gt(&["--batch", "bead", "flush"]);
+    assert_eq!(r.code, 1, "a flush says the export is off: {}", r.stderr);
+    assert!(r.stderr.contains("ledger.export_jsonl"), "{}", r.stderr);
     let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
     assert!(!text.contains(&id));
     s.ok(&["config", "set", "ledger.export_jsonl", "true"]);
@@ -266,7 +269,7 @@ fn export_can_be_turned_off() {
     assert!(!text.contains(skipped.trim()));
     // The changes stayed marked and the next write catches up.
     s.create(&["Another"]);
-    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("read");
+    let text = s.jsonl();
     assert!(text.contains(&id), "{text}");
 }
 

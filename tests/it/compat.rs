@@ -196,6 +196,7 @@ fn classic_export_round_trips_every_field() {
         std::fs::read(&original).expect("read")
     );
     // The automatic .beads/issues.jsonl is the same export.
+    a.flush();
     assert_eq!(
         std::fs::read(&out1).expect("read"),
         std::fs::read(a.town().join(".beads/issues.jsonl")).expect("read")
@@ -230,6 +231,7 @@ fn a_malformed_line_aborts_the_import_with_its_number() {
     lines[99] = "{\"id\": \"bd-broken\", \"title\": ";
     let bad = s.path().join("bad.jsonl");
     std::fs::write(&bad, lines.join("\n")).expect("write");
+    s.flush();
     let before = s.ledger_state();
     let jsonl_before = std::fs::read(s.town().join(".beads/issues.jsonl")).expect("read");
     let r = s.gt(&["bead", "import", bad.to_str().expect("utf8")]);

@@ -54,7 +54,7 @@ fn twenty_processes_update_and_comment_without_losing_a_write() {
         "40 comments + 20 labels + 20 status changes"
     );
     // The exported JSONL ended up consistent with the ledger despite racing writers.
-    let text = std::fs::read_to_string(s.town().join(".beads/issues.jsonl")).expect("jsonl");
+    let text = s.jsonl();
     let line: Value = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -64,7 +64,7 @@ fn twenty_processes_update_and_comment_without_losing_a_write() {
     assert_eq!(line["labels"].as_array().map(|c| c.len()), Some(20));
     let exported = s.ok(&["bead", "export"]).stdout;
     assert_eq!(exported.trim_end(), text.trim_end());
-    assert_eq!(s.sql("SELECT count(*) FROM export_dirty"), "0");
+    assert_eq!(s.sql("SELECT count(*) FROM export_marks"), "0");
 }
 
 #[test]

@@ -317,8 +317,7 @@ fn mail_stays_out_of_the_tracked_export_unless_the_town_opts_in() {
         "-m",
         "the body",
     ]);
-    let jsonl = s.town().join(".beads/issues.jsonl");
-    let text = std::fs::read_to_string(&jsonl).expect("read");
+    let text = s.jsonl();
     assert!(text.contains("An issue for everyone"));
     assert!(
         !text.contains("Secret plans") && !text.contains("the body"),
@@ -328,7 +327,7 @@ fn mail_stays_out_of_the_tracked_export_unless_the_town_opts_in() {
     assert!(!exported.contains("Secret plans"), "{exported}");
     s.ok(&["--batch", "config", "set", "ledger.export_mail", "true"]);
     s.ok(&["--batch", "mail", "send", "overseer", "-s", "Shared plans"]);
-    let text = std::fs::read_to_string(&jsonl).expect("read");
+    let text = s.jsonl();
     assert!(text.contains("Shared plans"), "{text}");
 }
 
@@ -538,7 +537,7 @@ fn doctor_names_a_process_holding_the_ledger() {
     let mut input = holder.stdin.take().expect("stdin");
     writeln!(
         input,
-        "BEGIN IMMEDIATE; INSERT INTO export_dirty (id) VALUES ('held');"
+        "BEGIN IMMEDIATE; INSERT INTO export_marks (id) VALUES ('held');"
     )
     .expect("write");
     input.flush().expect("flush");

@@ -193,6 +193,7 @@ fn pour_status_step_done_squash_and_burn() {
     );
     s.ok(&["mol", "step", "done", "a", "--mol", &root2]);
     let jsonl = s.town().join(".beads/issues.jsonl");
+    s.flush();
     assert!(
         std::fs::read_to_string(&jsonl)
             .unwrap_or_default()
@@ -214,6 +215,7 @@ fn pour_status_step_done_squash_and_burn() {
         ),
         0
     );
+    s.flush();
     assert!(
         !std::fs::read_to_string(&jsonl)
             .unwrap_or_default()

@@ -10,6 +10,7 @@ fn a_fresh_clone_fills_its_ledger_from_issues_jsonl() {
     let a = s.create(&["Travels with the town"]);
     let b = s.create(&["Also travels", "-p", "0"]);
     s.ok(&["bead", "dep", "add", &b, &a]);
+    s.flush();
     git(&s.town(), &["add", ".beads"]);
     git(&s.town(), &["commit", "-q", "-m", "beads"]);
     let clone = s.path().join("clone");
@@ -44,6 +45,7 @@ fn a_fresh_clone_fills_its_ledger_from_issues_jsonl() {
 fn a_whole_file_rewrite_never_drops_beads_only_the_file_has() {
     let s = Sandbox::with_town();
     s.create(&["Mine"]);
+    s.flush();
     let jsonl = s.town().join(".beads/issues.jsonl");
     // A teammate's bead arrives by `git pull`, and the file is no longer in our sort order.
     let foreign = r#"{"id":"aa-0001","title":"Theirs","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}"#;
@@ -53,8 +55,19 @@ fn a_whole_file_rewrite_never_drops_beads_only_the_file_has() {
     std::fs::write(&jsonl, &text).expect("write");
     let r = s.gt(&["--batch", "bead", "create", "Another of mine"]);
     assert_eq!(r.code, 0, "the ledger change itself succeeds: {}", r.stderr);
+    // The file is refused, and said: by a flush, and by the next write (the follower that
+    // met it in the background has no terminal).
+    let r = s.gt(&["--batch", "bead", "flush"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("aa-0001") && r.stderr.contains("gt bead import"),
+        "{}",
+        r.stderr
+    );
+    let r = s.gt(&["--batch", "bead", "create", "Third of mine"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aa-0001") && r.stderr.contains("not being updated"),
         "{}",
         r.stderr
     );
@@ -67,9 +80,11 @@ fn a_whole_file_rewrite_never_drops_beads_only_the_file_has() {
     // Importing the file brings the bead in; the next change exports everything.
     s.ok(&["bead", "import", jsonl.to_str().expect("utf8")]);
     let id = s.create(&["After import"]);
-    let text = std::fs::read_to_string(&jsonl).expect("read");
+    let text = s.jsonl();
     assert!(text.contains("aa-0001") && text.contains(&id), "{text}");
-    assert_eq!(s.sql("SELECT count(*) FROM export_dirty"), "0");
+    assert_eq!(s.sql("SELECT count(*) FROM export_marks"), "0");
+    let r = s.gt(&["--batch", "bead", "create", "All good again"]);
+    assert!(!r.stderr.contains("not being updated"), "{}", r.stderr);
 }
 
 #[test]

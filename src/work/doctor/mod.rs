@@ -278,6 +278,7 @@ fn open(town: Town, cwd: &Path, overrides: Vec<(String, String)>) -> Result<(Ctx
             warnings: Vec::new(),
             overrides,
             clock: crate::time::Clock::System,
+            export_in_background: super::town::jsonl_follow::in_background(),
         },
         imported,
     ))

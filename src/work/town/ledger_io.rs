@@ -31,9 +31,8 @@ pub fn import(ctx: &mut Ctx, path: &Path) -> Result<(Dialect, ImportReport)> {
         &mut ctx.ledger,
         &actor,
         &path,
-        |tx, imported| -> Result<()> {
-            let tracked = tx.reader().all_tracked_ids()?;
-            for (id, status) in imported.iter().filter(|(id, _)| tracked.contains(id)) {
+        |tx, tracked| -> Result<()> {
+            for (id, status) in tracked {
                 if crate::ledger::is_done_status(status) {
                     crate::work::convoy::land_if_complete(tx, id)?;
                 } else {
@@ -43,7 +42,7 @@ pub fn import(ctx: &mut Ctx, path: &Path) -> Result<(Dialect, ImportReport)> {
             Ok(())
         },
     )?;
-    ctx.sync_export();
+    ctx.export_follow();
     Ok(out)
 }
 
@@ -57,7 +56,12 @@ pub fn export_bytes(ctx: &Ctx, include_ephemeral: bool) -> Result<Vec<u8>> {
 
 /// Writes the export to `file`: never over the town's own files or a non-regular file, over
 /// an existing file only when it is an earlier export or `force` says so (`output_path`).
-pub fn export_to(ctx: &Ctx, file: &Path, include_ephemeral: bool, force: bool) -> Result<usize> {
+pub fn export_to(
+    ctx: &mut Ctx,
+    file: &Path,
+    include_ephemeral: bool,
+    force: bool,
+) -> Result<usize> {
     let path = crate::work::town::output_path::check(
         &ctx.cwd,
         Some(ctx.town.root()),
@@ -65,8 +69,13 @@ pub fn export_to(ctx: &Ctx, file: &Path, include_ephemeral: bool, force: bool) -
         crate::work::town::output_path::Kind::Export,
         force,
     )?;
-    let bytes = export_bytes(ctx, include_ephemeral)?;
-    crate::fsutil::write_atomic(&path, &bytes)
-        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
-    Ok(bytes.iter().filter(|b| **b == b'\n').count())
+    let scope = ctx.export_scope(include_ephemeral);
+    let io = |e| Error::io(format!("write {}", path.display()), e);
+    let mut out = crate::fsutil::AtomicFile::create(&path).map_err(io)?;
+    // Streamed from one snapshot: a million beads never sit in memory at once.
+    let n = ctx
+        .ledger
+        .snapshot(|r| export::write_full_export(r, scope, &mut out))?;
+    out.commit().map_err(io)?;
+    Ok(n)
 }

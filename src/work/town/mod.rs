@@ -9,6 +9,7 @@ pub mod daemon_logs;
 pub mod demo;
 pub mod estop;
 pub mod install;
+pub mod jsonl_follow;
 pub mod ledger_io;
 pub mod output_path;
 pub mod polecat_gc;

@@ -323,6 +323,18 @@ fn volatile(p: &Path) -> bool {
 
 impl Sandbox {
     /// Row counts of every ledger table (a refused command must leave them unchanged).
+    /// Brings `.beads/issues.jsonl` up to date now (`gt bead flush`): a write leaves it to
+    /// the town's follower, which rewrites it a moment later.
+    pub fn flush(&self) {
+        self.ok(&["--batch", "bead", "flush"]);
+    }
+
+    /// `.beads/issues.jsonl`, brought up to date first.
+    pub fn jsonl(&self) -> String {
+        self.flush();
+        std::fs::read_to_string(self.town().join(".beads/issues.jsonl")).expect("read jsonl")
+    }
+
     pub fn ledger_state(&self) -> String {
         self.sql(
             "SELECT (SELECT count(*) FROM beads), (SELECT count(*) FROM deps), (SELECT count(*) FROM labels), \
