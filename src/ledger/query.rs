@@ -4,7 +4,7 @@ use super::LedgerError;
 use super::bead::{INFRA_TYPES, is_done_status};
 use super::read::Reader;
 use rusqlite::types::Value as SqlValue;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Just what a list shows; cheaper than a whole bead.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -52,6 +52,11 @@ pub struct BlockedBead {
 const SUMMARY_COLUMNS: &str = "b.id, b.title, b.status, b.priority, b.issue_type, b.assignee, \
      b.created_at, b.updated_at, b.closed_at, \
      (SELECT group_concat(l.label, char(31)) FROM labels l WHERE l.issue_id = b.id), b.rowid";
+
+/// `SUMMARY_COLUMNS` without the labels (NULL in their place), for queries that drop many
+/// rows after reading them: the labels are then read only for the rows kept.
+const SUMMARY_COLUMNS_NO_LABELS: &str = "b.id, b.title, b.status, b.priority, b.issue_type, \
+     b.assignee, b.created_at, b.updated_at, b.closed_at, NULL, b.rowid";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BeadSummary> {
     let labels: Option<String> = r.get(9)?;
@@ -103,19 +108,18 @@ impl Reader<'_> {
         if blocked.is_empty() {
             return Ok(blocked);
         }
-        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        // Down the parent-child edges from each blocked bead, one index seek per bead: the
+        // cost follows the blocked set, not the number of edges in the ledger.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT depends_on_id, issue_id FROM deps WHERE type = 'parent-child'",
+            "SELECT issue_id FROM deps WHERE depends_on_id = ?1 AND type = 'parent-child'",
         )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            children.entry(r.get(0)?).or_default().push(r.get(1)?);
-        }
         let mut queue: Vec<String> = blocked.iter().cloned().collect();
         while let Some(parent) = queue.pop() {
-            for child in children.get(&parent).into_iter().flatten() {
+            let mut rows = stmt.query([&parent])?;
+            while let Some(r) = rows.next()? {
+                let child: String = r.get(0)?;
                 if blocked.insert(child.clone()) {
-                    queue.push(child.clone());
+                    queue.push(child);
                 }
             }
         }
@@ -184,7 +188,7 @@ impl Reader<'_> {
         let t_blocked = t0.elapsed();
         let infra = quoted_list(INFRA_TYPES);
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM beads b
+            "SELECT {SUMMARY_COLUMNS_NO_LABELS} FROM beads b
              WHERE b.status = 'open' AND b.status NOT IN ('closed', 'tombstone') AND b.pinned = 0 AND b.ephemeral = 0 AND b.is_template = 0
                AND b.issue_type NOT IN ({infra})
                AND (?1 IS NULL OR b.prefix = ?1)
@@ -217,6 +221,15 @@ impl Reader<'_> {
         let mut out: Vec<BeadSummary> = out.into_iter().map(|(_, s)| s).collect();
         if let Some(n) = f.limit {
             out.truncate(n);
+        }
+        let mut labels = self.conn.prepare_cached(
+            "SELECT group_concat(label, char(31)) FROM labels WHERE issue_id = ?1",
+        )?;
+        for s in &mut out {
+            let joined: Option<String> = labels.query_row([&s.id], |r| r.get(0))?;
+            s.labels = joined
+                .map(|j| j.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default();
         }
         tracing::debug!(blocked = ?t_blocked, total = ?t0.elapsed(), rows = out.len(), "ready query");
         Ok(out)

@@ -21,6 +21,7 @@ mod deacon;
 mod delivery;
 mod doctor;
 mod effects_have_commands;
+mod export_follow;
 mod formula;
 mod formula_cli;
 mod hardening;

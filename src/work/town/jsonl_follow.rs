@@ -115,6 +115,7 @@ pub fn flush_now(ctx: &mut Ctx) -> Result<SyncOutcome> {
     let problem = problem_file(ctx);
     let ledger = &mut ctx.ledger;
     let res = crate::fsutil::with_lock(&lock, || -> Result<SyncOutcome> {
+        sweep_stale_temps(&jsonl);
         Ok(crate::ledger::export::sync(ledger, &jsonl, scope)?)
     });
     match &res {
@@ -129,6 +130,27 @@ pub fn flush_now(ctx: &mut Ctx) -> Result<SyncOutcome> {
         }
     }
     res
+}
+
+/// Temp files of rewrites whose process died (kill -9, a power cut) mid-way. Called under
+/// the export lock: no other rewrite of the file is running, so any such file is stale.
+fn sweep_stale_temps(jsonl: &std::path::Path) {
+    let (Some(dir), Some(name)) = (jsonl.parent(), jsonl.file_name().and_then(|n| n.to_str()))
+    else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        if n.starts_with(&prefix) && n.ends_with(".tmp") {
+            tracing::info!(file = %n, "removing the temp file of an interrupted rewrite");
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 pub fn enabled(ctx: &Ctx) -> bool {
