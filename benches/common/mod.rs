@@ -2,6 +2,8 @@
 //! repository, and stopping a town's tmux server however a run ends.
 #![allow(dead_code)]
 
+pub mod generate;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
