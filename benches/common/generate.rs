@@ -40,6 +40,9 @@ pub fn generate(path: &Path, prefix: &str, n: usize, convoys: usize, closed_perc
     ];
     let unfinished = ["open", "open", "open", "in_progress", "hooked", "blocked"];
     let types = ["task", "task", "task", "bug", "feature", "chore", "epic"];
+    // Convoys track unfinished beads: one whose beads are all closed would land on import
+    // (a change of its own), and the export would no longer be the file imported.
+    let mut unfinished_ids: Vec<usize> = Vec::new();
     for i in 0..n {
         let id = format!("{prefix}-{i:06x}");
         let status = match closed_percent {
@@ -47,6 +50,9 @@ pub fn generate(path: &Path, prefix: &str, n: usize, convoys: usize, closed_perc
             Some(p) if rng.below(100) < p => "closed",
             Some(_) => unfinished[rng.below(unfinished.len() as u64) as usize],
         };
+        if status != "closed" {
+            unfinished_ids.push(i);
+        }
         let closed = if status == "closed" {
             r#","closed_at":"2026-02-01T00:00:00Z""#
         } else {
@@ -82,9 +88,28 @@ pub fn generate(path: &Path, prefix: &str, n: usize, convoys: usize, closed_perc
     }
     for c in 0..convoys {
         let id = format!("hq-cv-b{c:04}");
-        let tracks: Vec<String> = (0..20)
-            .map(|_| {
-                let t = format!("{prefix}-{:06x}", rng.below(n as u64));
+        // Twenty distinct beads (fewer when the town has fewer unfinished ones).
+        let pool = if unfinished_ids.is_empty() {
+            n
+        } else {
+            unfinished_ids.len()
+        };
+        let mut picks: Vec<usize> = Vec::new();
+        while picks.len() < 20.min(pool) {
+            let k = rng.below(pool as u64) as usize;
+            let pick = if unfinished_ids.is_empty() {
+                k
+            } else {
+                unfinished_ids[k]
+            };
+            if !picks.contains(&pick) {
+                picks.push(pick);
+            }
+        }
+        let tracks: Vec<String> = picks
+            .iter()
+            .map(|pick| {
+                let t = format!("{prefix}-{pick:06x}");
                 format!(r#"{{"issue_id":"{id}","depends_on_id":"{t}","type":"tracks"}}"#)
             })
             .collect();
