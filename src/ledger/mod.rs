@@ -1,6 +1,7 @@
 //! The embedded bead ledger: SQLite in WAL mode, the only module that touches SQLite.
 
 mod bead;
+pub mod compact;
 mod deliveries;
 mod early_schema;
 mod error;
@@ -70,6 +71,10 @@ impl Ledger {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(busy_timeout)?;
+        // Before anything else writes the file: a new ledger can give freed pages back
+        // (`PRAGMA incremental_vacuum` after `gt compact`) instead of only ever growing. On an
+        // older ledger this changes nothing until `gt compact` converts it (one VACUUM).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         // WAL lets readers run while one process writes; FULL fsyncs every commit so an
         // acknowledged write survives a power cut.
         conn.pragma_update(None, "journal_mode", "WAL")?;
