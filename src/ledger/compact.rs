@@ -385,7 +385,12 @@ impl Ledger {
     /// Gives the free pages back to the file system, then folds the write-ahead log into
     /// the file so the shrink shows now rather than at the next checkpoint.
     pub fn reclaim(&mut self) -> R<()> {
-        self.conn.execute_batch("PRAGMA incremental_vacuum")?;
+        // Each step of this statement frees pages: it is stepped to the end.
+        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+        drop(rows);
+        drop(stmt);
         self.checkpoint();
         Ok(())
     }

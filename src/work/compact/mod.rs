@@ -116,6 +116,7 @@ pub fn compact(ctx: &mut Ctx, dry_run: bool) -> Result<CompactReport> {
 
 /// Why the deacon did not compact on this pass (None: it did, or it was not due).
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Skipped {
     /// The town's emergency stop is on: nothing is removed while a person looks into it.
     Estop,
