@@ -99,7 +99,8 @@ fn close(tx: &mut gt::ledger::Tx<'_>, id: &str, reason: &str) -> gt::Result<()> 
 /// Work waiting to be closed at an hour: (work bead, molecule root, steps).
 type Pending = BTreeMap<usize, Vec<(String, String, Vec<String>)>>;
 
-fn run(s: &Scenario, agents: usize, days: usize) -> Vec<Day> {
+/// The week's days, and the town's directory (kept until the end: the town's log is open).
+fn run(s: &Scenario, agents: usize, days: usize) -> (Vec<Day>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("town");
     gt::work::town::install::install(&root, false).expect("install");
@@ -142,7 +143,7 @@ fn run(s: &Scenario, agents: usize, days: usize) -> Vec<Day> {
                 let beads = (h_of_day + 1) * 40 / 24 - h_of_day * 40 / 24;
                 for _ in 0..beads {
                     n += 1;
-                    let id = format!("sh-w{n}");
+                    let id = format!("wk-{n}");
                     let mut b = bead(
                         id.clone(),
                         format!("Work item {n} for {agent}"),
@@ -242,7 +243,7 @@ fn run(s: &Scenario, agents: usize, days: usize) -> Vec<Day> {
             });
         }
     }
-    days_out
+    (days_out, dir)
 }
 
 fn main() {
@@ -278,9 +279,11 @@ fn main() {
         },
     ];
     let mut finals = Vec::new();
+    let mut towns = Vec::new();
     for s in &scenarios {
         let t = std::time::Instant::now();
-        let out = run(s, agents, days);
+        let (out, dir) = run(s, agents, days);
+        towns.push(dir);
         println!(
             "\n{} (written in {:.1}s)",
             s.name,
