@@ -90,7 +90,9 @@ Operator controls, one example each:
   gt nudge shop/ \"rebase on main\"
       every agent of a rig (also @crew, shop/polecats/*)
   gt broadcast \"stand-up in 5\"
-      every working agent, each confirmed";
+      every working agent, each confirmed
+  gt compact --dry-run
+      what the ledger's compaction would remove and summarise (gt compact does it)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -305,6 +307,17 @@ pub enum Command {
         /// Repair what cannot lose anything (and say what was left, and why).
         #[arg(long)]
         fix: bool,
+    },
+    /// Keep the ledger small: remove closed wisps, ended delivery records and old events past
+    /// their time-to-live (ledger.wisp_ttl, ledger.event_ttl, ledger.delivery_ttl), summarise
+    /// beads closed longer than ledger.compact_after, and give the space back. Open work, a
+    /// bead open work depends on and undelivered messages are never removed. The deacon runs
+    /// it every deacon.compact_every.
+    #[command(after_help = "Example: gt compact --dry-run    (what would go; nothing written)")]
+    Compact {
+        /// Say what would be removed and summarised; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Build (or reuse) a demo town to look around in.
     Demo {

@@ -80,6 +80,17 @@ fn print_report(out: &mut Out, r: &DeaconReport) -> Result<()> {
             q.bead, q.target, q.position, q.reason
         ));
     }
+    if let Some(c) = &r.compacted {
+        lines.push("compacted the ledger:".into());
+        lines.extend(
+            super::compact::lines(c)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+    }
+    if r.compact_skipped.is_some() {
+        lines.push("ledger compaction is due but waits: the town's emergency stop is on".into());
+    }
     if let Some(c) = &r.ledger_commit {
         lines.push(format!(
             "committed the ledger snapshot {}",

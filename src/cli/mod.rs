@@ -7,6 +7,7 @@ mod args;
 mod batch;
 mod beads;
 mod brakes;
+mod compact;
 mod config;
 mod convoy;
 mod convoy_plan;
@@ -232,6 +233,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Status => status::status_cmd(out, session.ctx()?),
         Command::Diff { target, stat } => diff::diff_cmd(out, session.ctx()?, target, stat),
         Command::Doctor { fix } => doctor::run(out, session, fix),
+        Command::Compact { dry_run } => compact::compact_cmd(out, session.ctx()?, dry_run),
         Command::Demo { path } => demo(out, path.as_deref()),
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),
         Command::Completion { shell } => {

@@ -1,6 +1,7 @@
 //! The embedded bead ledger: SQLite in WAL mode, the only module that touches SQLite.
 
 mod bead;
+pub mod compact;
 mod deliveries;
 mod early_schema;
 mod error;
@@ -76,6 +77,14 @@ impl Ledger {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(busy_timeout)?;
+        // Before anything else writes a new file: a new ledger can give freed pages back
+        // (`PRAGMA incremental_vacuum` after `gt compact`) instead of only ever growing. Only
+        // then: on an existing ledger the pragma is a write of its own on every open (an older
+        // ledger is converted once by `gt compact`).
+        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+        if pages == 0 {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         // WAL lets readers run while one process writes; FULL fsyncs every commit so an
         // acknowledged write survives a power cut.
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -21,6 +21,10 @@ pub enum Kind {
     Dollars,
     /// Polecat names: a theme's name, or a list of names (`a,b,c` on the command line).
     NamePool,
+    /// A span of time (`90s`, `30m`, `2h`, `7d`), at least `min_secs`.
+    Span {
+        min_secs: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +81,41 @@ pub const SETTINGS: &[Setting] = &[
         default: "false",
         scopes: &[Scope::Town],
         help: "also write mail into .beads/issues.jsonl (a file git tracks and may push); off: mail stays in the private ledger",
+    },
+    Setting {
+        key: "ledger.wisp_ttl",
+        kind: Kind::Span { min_secs: 0 },
+        default: "7d",
+        scopes: &[Scope::Town],
+        help: "`gt compact` (and the deacon) remove closed wisps — ephemeral beads, the steps of finished molecules — closed this long ago, unless something open depends on them",
+    },
+    Setting {
+        key: "ledger.event_ttl",
+        kind: Kind::Span { min_secs: 0 },
+        default: "30d",
+        scopes: &[Scope::Town],
+        help: "`gt compact` removes events older than this, except those of beads not yet closed",
+    },
+    Setting {
+        key: "ledger.delivery_ttl",
+        kind: Kind::Span { min_secs: 0 },
+        default: "7d",
+        scopes: &[Scope::Town],
+        help: "`gt compact` removes records of text delivered to agents (or failed) this long ago; queued and unfinished ones stay",
+    },
+    Setting {
+        key: "ledger.compact_after",
+        kind: Kind::Span { min_secs: 0 },
+        default: "90d",
+        scopes: &[Scope::Town],
+        help: "`gt compact` summarises beads closed this long ago: id, title and outcome kept, long text and comments folded into one summary",
+    },
+    Setting {
+        key: "deacon.compact_every",
+        kind: Kind::Span { min_secs: 60 },
+        default: "1h",
+        scopes: &[Scope::Town],
+        help: "how often the deacon runs `gt compact` (the last run is recorded in the ledger, so a restart does not run it again at once)",
     },
     Setting {
         key: "rig.clone_timeout_secs",
@@ -396,6 +435,11 @@ impl Resolved {
         }
     }
 
+    /// A Span setting (zero when it does not read as one: values are checked when read).
+    pub fn as_span(&self) -> std::time::Duration {
+        crate::time::parse_span(&display_value(&self.value)).unwrap_or_default()
+    }
+
     pub fn as_int(&self) -> i64 {
         match self.value {
             toml::Value::Integer(i) => i,
@@ -481,6 +525,15 @@ pub fn parse_value(setting: &Setting, text: &str) -> Result<toml::Value, String>
                 setting.key
             )),
         },
+        Kind::Span { min_secs } => match crate::time::parse_span(text) {
+            Ok(d) if d.as_secs() >= min_secs => Ok(toml::Value::String(text.trim().to_string())),
+            Ok(_) => Err(format!(
+                "{} must be at least {}, not {text:?}",
+                setting.key,
+                crate::time::human_duration(min_secs as i64)
+            )),
+            Err(e) => Err(format!("{}: {e}", setting.key)),
+        },
         Kind::Dollars => match text.trim().trim_start_matches('$').parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => Ok(toml::Value::Float(x)),
             _ => Err(format!(
@@ -553,6 +606,7 @@ fn check_file_value(
         (Kind::Str, toml::Value::String(_))
             | (Kind::Choice(_), toml::Value::String(_))
             | (Kind::Set(_), toml::Value::String(_))
+            | (Kind::Span { .. }, toml::Value::String(_))
             | (Kind::Bool, toml::Value::Boolean(_))
             | (Kind::Int { .. }, toml::Value::Integer(_))
             | (

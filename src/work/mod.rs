@@ -8,6 +8,7 @@
 pub mod agents;
 pub mod beads;
 pub mod brakes;
+pub mod compact;
 pub mod convoy;
 pub mod costs;
 pub mod deacon;

@@ -451,6 +451,7 @@ fn help_shows_every_operator_control_with_an_example() {
         "daemon enable",
         "daemon disable",
         "broadcast",
+        "compact",
     ] {
         assert!(
             top.stdout.contains(&format!("  gt {path}")),

@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "refinery",  // the merge queue
     "witness",   // verdicts and recovery
     "views",     // what the CLI and the workspace show
+    "compact",   // the ledger kept small: time-to-live, summaries, vacuum
     "deacon",    // the town-wide patrol
     "town",      // install, demo, up/down, rigs, ledger import/export
     "doctor",    // checks everything

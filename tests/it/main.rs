@@ -12,6 +12,7 @@ mod brakes;
 mod broadcast;
 mod cli;
 mod clock;
+mod compact;
 mod compat;
 mod concurrency;
 mod convoy;

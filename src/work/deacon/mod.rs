@@ -2,8 +2,9 @@
 //! the supervisor or once by `gt deacon run --once`. Each pass announces landed convoys,
 //! re-raises overdue escalations, slings queued beads and feeds convoys while the scheduler
 //! has room, slings a convoy formula's synthesis once its legs are done, and commits the
-//! ledger export and config to the town's git repository on its cadence. A failure in one
-//! duty is reported and the others still run.
+//! ledger export and config to the town's git repository on its cadence, and compacts the
+//! ledger on its own (`gt compact`). A failure in one duty is reported and the others still
+//! run.
 
 mod feed;
 mod landing;
@@ -62,6 +63,12 @@ pub struct DeaconReport {
     pub synthesis_queued: Vec<scheduler::Queued>,
     /// Escalations raised a level because nobody acknowledged them in time.
     pub escalations: Vec<String>,
+    /// The ledger compaction this pass ran (every `deacon.compact_every`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compacted: Option<crate::work::compact::CompactReport>,
+    /// Why a compaction that was due did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compact_skipped: Option<crate::work::compact::Skipped>,
     /// The commit of the ledger snapshot made by this pass.
     pub ledger_commit: Option<String>,
     /// Duties that failed (the others still ran).
@@ -122,6 +129,13 @@ fn run_duties(ctx: &mut Ctx, state: &mut DeaconState, report: &mut DeaconReport)
             }
         }
         Err(e) => report.errors.push(format!("waiting work: {e}")),
+    }
+    // Before the snapshot, so the commit carries the export as compaction left it.
+    match super::compact::run_if_due(ctx) {
+        Ok(Some(Ok(r))) => report.compacted = Some(r),
+        Ok(Some(Err(why))) => report.compact_skipped = Some(why),
+        Ok(None) => {}
+        Err(e) => report.errors.push(format!("ledger compaction: {e}")),
     }
     snapshot::commit_if_due(ctx, state, report);
 }
