@@ -108,12 +108,28 @@ impl Reader<'_> {
         if blocked.is_empty() {
             return Ok(blocked);
         }
-        // Down the parent-child edges from each blocked bead, one index seek per bead: the
-        // cost follows the blocked set, not the number of edges in the ledger.
+        // Down the parent-child edges from each blocked bead, by index: the cost follows the
+        // blocked set, not the number of edges in the ledger. The first level in one
+        // statement (its seeks stay inside SQLite); deeper levels, usually few, bead by bead.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.issue_id FROM deps c
+              WHERE c.type = 'parent-child' AND c.depends_on_id IN (
+                    SELECT issue_id FROM deps
+                     WHERE target_open = 1 AND type IN ('blocks', 'conditional-blocks', 'waits-for')
+                    UNION ALL SELECT id FROM beads
+                     WHERE status = 'blocked' AND status NOT IN ('closed', 'tombstone'))",
+        )?;
+        let mut queue: Vec<String> = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let child: String = r.get(0)?;
+            if blocked.insert(child.clone()) {
+                queue.push(child);
+            }
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT issue_id FROM deps WHERE depends_on_id = ?1 AND type = 'parent-child'",
         )?;
-        let mut queue: Vec<String> = blocked.iter().cloned().collect();
         while let Some(parent) = queue.pop() {
             let mut rows = stmt.query([&parent])?;
             while let Some(r) = rows.next()? {
@@ -183,6 +199,10 @@ impl Reader<'_> {
     /// Ready work: open, not pinned, not ephemeral, not a template, not machinery, not
     /// deferred into the future, and not in the blocked set.
     pub fn ready(&self, f: &ReadyFilter) -> Result<Vec<BeadSummary>, LedgerError> {
+        self.snapshot(|r| r.ready_in_snapshot(f))
+    }
+
+    fn ready_in_snapshot(&self, f: &ReadyFilter) -> Result<Vec<BeadSummary>, LedgerError> {
         let t0 = std::time::Instant::now();
         let blocked = self.blocked_set()?;
         let t_blocked = t0.elapsed();
@@ -237,6 +257,10 @@ impl Reader<'_> {
 
     /// Unfinished beads that cannot proceed, with what holds each one up.
     pub fn blocked(&self, prefix: Option<&str>) -> Result<Vec<BlockedBead>, LedgerError> {
+        self.snapshot(|r| r.blocked_in_snapshot(prefix))
+    }
+
+    fn blocked_in_snapshot(&self, prefix: Option<&str>) -> Result<Vec<BlockedBead>, LedgerError> {
         let blocked = self.blocked_set()?;
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM beads b

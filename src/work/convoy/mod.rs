@@ -228,15 +228,18 @@ pub fn list(ctx: &Ctx, all: bool, status: Option<&str>) -> Result<Vec<ConvoyView
         all: true,
         ..Default::default()
     };
-    let summaries = ctx.reader().list(&filter)?;
-    let mut out = Vec::with_capacity(summaries.len());
-    for s in summaries {
-        let c = ctx.reader().require(&s.id)?;
-        let v = view(ctx, c)?;
-        if status == Some("landed") && !v.landed() {
-            continue;
+    // One read transaction for the whole listing: a few queries per convoy.
+    ctx.reader().snapshot(|r| -> Result<Vec<ConvoyView>> {
+        let summaries = r.list(&filter)?;
+        let mut out = Vec::with_capacity(summaries.len());
+        for s in summaries {
+            let c = r.require(&s.id)?;
+            let v = view(ctx, c)?;
+            if status == Some("landed") && !v.landed() {
+                continue;
+            }
+            out.push(v);
         }
-        out.push(v);
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
