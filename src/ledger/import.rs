@@ -259,6 +259,8 @@ pub fn import<E: From<LedgerError>>(
         .map_err(|e| LedgerError::io(&issues_file, e))?
         .len();
     let bulk = ledger.reader().bead_count()? * LINE_BYTES_GUESS * BULK_FACTOR < file_len;
+    // Into an empty ledger, a bead not seen earlier in this file is new: no lookup needed.
+    let was_empty = ledger.reader().is_empty()?;
     let source = path.display().to_string();
     // Enough cache for the indexes' working set of an incremental import; a bulk one only
     // appends until its indexes are built (by sorting, which spills to temporary files).
@@ -279,11 +281,16 @@ pub fn import<E: From<LedgerError>>(
             Vec::new()
         };
         let mut imported: HashSet<u64> = HashSet::new();
-        import_stream::for_each_issue(&issues_file, |issue| -> Result<(), E> {
+        import_stream::for_each_issue(&issues_file, |issue: &ParsedIssue| -> Result<(), E> {
             known
-                .check(&issue)
+                .check(issue)
                 .map_err(|m| LedgerError::invalid(format!("{m}; nothing was imported")))?;
-            let current = tx.reader().updated_at(&issue.bead.id)?;
+            let hash = id_hash(&issue.bead.id);
+            let current = if was_empty && !imported.contains(&hash) {
+                None
+            } else {
+                tx.reader().updated_at(&issue.bead.id)?
+            };
             if let Some(current) = &current
                 && is_newer(current, &issue.bead.updated_at)
             {
@@ -300,7 +307,7 @@ pub fn import<E: From<LedgerError>>(
                 tx.record_event(Some(&issue.bead.id), "reimported", None, None, None)?;
             }
             r.issues += 1;
-            imported.insert(id_hash(&issue.bead.id));
+            imported.insert(hash);
             for label in issue.labels.iter().flatten() {
                 tx.insert_label_raw(&issue.bead.id, label)?;
                 r.labels += 1;

@@ -20,15 +20,22 @@ type Block = Result<Vec<ParsedIssue>, LedgerError>;
 /// not parse, or one `each` refuses) ends the read and is returned with its line number.
 pub fn for_each_issue<E: From<LedgerError>>(
     file: &Path,
-    mut each: impl FnMut(ParsedIssue) -> Result<(), E>,
+    mut each: impl FnMut(&ParsedIssue) -> Result<(), E>,
 ) -> Result<usize, E> {
     let f = std::fs::File::open(file).map_err(|e| LedgerError::io(file, e))?;
     let (tx, rx) = sync_channel::<Block>(BLOCKS_AHEAD);
+    // Written blocks go back to the parser to be freed there: memory freed by another
+    // thread than the one that allocated it makes both wait on the allocator's lock.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<ParsedIssue>>();
     std::thread::scope(|scope| -> Result<usize, E> {
-        scope.spawn(move || {
+        let parser = std::thread::Builder::new().name("import-parse".into());
+        let spawned = parser.spawn_scoped(scope, move || {
             let mut reader = BufReader::with_capacity(1 << 20, f);
             let mut line_no = 0usize;
             loop {
+                for written in done_rx.try_iter() {
+                    drop(written);
+                }
                 let block = read_block(&mut reader, file, &mut line_no);
                 let done = !matches!(&block, Ok(b) if !b.is_empty());
                 // The writer has stopped (an error of its own): nothing more to do.
@@ -37,16 +44,21 @@ pub fn for_each_issue<E: From<LedgerError>>(
                 }
             }
         });
+        if let Err(e) = spawned {
+            return Err(LedgerError::io(file, e).into());
+        }
         let mut n = 0;
         for block in rx.iter() {
             let block = block?;
             if block.is_empty() {
                 break;
             }
-            for issue in block {
+            for issue in &block {
                 each(issue)?;
                 n += 1;
             }
+            // The parser may have finished; then the block is freed here.
+            let _ = done_tx.send(block);
         }
         Ok(n)
     })
@@ -121,7 +133,7 @@ mod tests {
         std::fs::write(&file, &text).expect("write");
         let mut seen = Vec::new();
         let n = for_each_issue::<LedgerError>(&file, |i| {
-            seen.push(i.bead.id);
+            seen.push(i.bead.id.clone());
             Ok(())
         })
         .expect("read");
