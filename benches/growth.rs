@@ -345,17 +345,30 @@ fn main() {
         let ids: Vec<String> = (0..runs + 1)
             .map(|i| format!("bn-{:06x}", 200 + i * 7))
             .collect();
-        // Closes need beads still open (99% are closed already).
-        let open: Vec<String> = String::from_utf8_lossy(
-            &sqlite(&db, &format!("SELECT id FROM beads WHERE status = 'open' AND issue_type != 'convoy' LIMIT {}", runs + 1))
-                .output()
-                .expect("sqlite3")
-                .stdout,
-        )
-        .lines()
-        .map(str::to_string)
-        .collect();
-        assert!(open.len() > runs, "not enough open beads to close");
+        // Closes need beads still open (99% are closed already): made for them, in one go.
+        let script: String = (0..=runs)
+            .map(|i| format!("bead create 'To be closed {i}'\n"))
+            .collect();
+        let made = {
+            use std::io::Write;
+            let mut c = gt_cmd(&town, &["--batch", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("gt --batch -");
+            c.stdin
+                .take()
+                .expect("stdin")
+                .write_all(script.as_bytes())
+                .expect("write");
+            c.wait_with_output().expect("wait")
+        };
+        let open: Vec<String> = String::from_utf8_lossy(&made.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(open.len() > runs, "not enough beads to close: {open:?}");
         let floor_write = timed(
             || {
                 sqlite(
