@@ -165,7 +165,12 @@ fn witness_round(town: &Path, rig: &str) {
     let mut st = gt::work::witness::WitnessState::default();
     let mut samples = Vec::new();
     let mut size = 0;
-    for _ in 0..8 {
+    // More rounds for a profiler to look at: `BENCH_WITNESS_ROUNDS=200`.
+    let rounds = std::env::var("BENCH_WITNESS_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8usize);
+    for _ in 0..rounds.max(2) {
         let t = Instant::now();
         let rep = gt::work::witness::tick(&mut ctx, &cfg, &mut st).expect("witness round");
         samples.push(t.elapsed());
