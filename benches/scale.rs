@@ -124,6 +124,10 @@ fn main() {
     report_timings(&format!("gt agents --json, {agents} agents"), samples, None);
 
     witness_round(&town, rigs[0]);
+    // `BENCH_ONLY=witness`: the rounds alone (with BENCH_WITNESS_ROUNDS, for a profiler).
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("witness") {
+        return;
+    }
     workspace(&bt, agents);
     supervisor(&town, agents, rigs);
 
