@@ -70,7 +70,9 @@ fn main() {
     let server = tmux_server_pid(&town);
     let base_rss = proc_kb(server, "status", "VmRSS:");
     let t = Instant::now();
-    sling_spread(&town, &ids[1..], rigs, "benchsim");
+    // Bead i is rig i % n's: the rest start at bead 1, so the rigs turn by one.
+    let turned: Vec<&str> = rigs[1..].iter().chain(&rigs[..1]).copied().collect();
+    sling_spread(&town, &ids[1..], &turned, "benchsim");
     let slung = t.elapsed();
     println!(
         "{agents} sim agents in {} rigs: slung in {:.1} s",
