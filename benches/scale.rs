@@ -16,8 +16,8 @@
 
 mod common;
 use common::{
-    Down, Workspace, create_beads, gt, gt_cmd, proc_kb, report_timings, sling_spread,
-    summary_us, supervisor_pid, town_tmux, town_with_rigs, usage_over, verdict,
+    Down, Workspace, create_beads, gt, gt_cmd, proc_kb, report_timings, sling_spread, summary_us,
+    supervisor_pid, town_tmux, town_with_rigs, usage_over, verdict,
 };
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@
 
 mod common;
 use common::{
-    Down, create_beads, gt, sim_runtime, sling_spread, supervisor_pid, town_with_rigs,
-    usage_over, verdict, witness_report,
+    Down, create_beads, gt, sim_runtime, sling_spread, supervisor_pid, town_with_rigs, usage_over,
+    verdict, witness_report,
 };
 use std::time::Duration;
 

@@ -13,8 +13,8 @@
 
 mod common;
 use common::{
-    Workspace, cpu_ticks, create_beads, gt, sim_runtime, sling_spread, summary_us,
-    ticks_per_sec, town_with_rigs,
+    Workspace, cpu_ticks, create_beads, gt, sim_runtime, sling_spread, summary_us, ticks_per_sec,
+    town_with_rigs,
 };
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -273,7 +273,12 @@ pub fn crash_to_verdict(town: &Path, rig: &str, count: usize) -> Vec<std::time::
     let prefix = format!("{rig}/polecats/");
     let victims: Vec<(String, String)> = town_tmux(
         town,
-        &["list-panes", "-a", "-F", "#{pane_pid} #{pane_dead} #{@gt_agent}"],
+        &[
+            "list-panes",
+            "-a",
+            "-F",
+            "#{pane_pid} #{pane_dead} #{@gt_agent}",
+        ],
     )
     .lines()
     .filter_map(|l| {

@@ -137,7 +137,10 @@ enum Wake<'a> {
 
 /// Watches `.gt/` for the signals in `woken_by`, undebounced: each one pokes its witness the
 /// moment the file is touched. Dropping the watcher stops it.
-fn watch_signals(shared: &Arc<Shared>, dir: &std::path::Path) -> Result<notify::RecommendedWatcher> {
+fn watch_signals(
+    shared: &Arc<Shared>,
+    dir: &std::path::Path,
+) -> Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let shared = shared.clone();
     let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {

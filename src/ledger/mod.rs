@@ -266,7 +266,13 @@ mod tests {
             tx.add_delivery("r/polecats/a", "me", "two", true)?;
             tx.add_delivery("r/polecats/b", "me", "three", false)?;
             for (bead, what) in [("r-a", "first"), ("r-a", "second"), ("r-b", "only")] {
-                tx.record_event(Some(bead), "runtime", None, Some(serde_json::json!(what)), None)?;
+                tx.record_event(
+                    Some(bead),
+                    "runtime",
+                    None,
+                    Some(serde_json::json!(what)),
+                    None,
+                )?;
                 tx.record_event(Some(bead), "other", None, None, None)?;
             }
             Ok(())

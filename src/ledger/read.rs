@@ -169,7 +169,8 @@ impl<'c> Reader<'c> {
                    FROM json_each(?1) j
                    JOIN events e ON e.id = (SELECT max(x.id) FROM events x
                                             WHERE x.issue_id = j.value AND x.event_type = ?2)";
-        let ids = serde_json::to_string(issue_ids).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let ids =
+            serde_json::to_string(issue_ids).map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params![ids, event_type], event_from_row)?;
         let mut out = std::collections::HashMap::new();
