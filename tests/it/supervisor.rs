@@ -460,6 +460,14 @@ fn a_crash_wakes_the_witness_between_its_rounds() {
     wait_for(20, "the witness's first round", || {
         (verdict_of(&s).as_deref() == Some("working")).then_some(())
     });
+    // The watcher looks at `.gt/` once it has made its first round.
+    wait_for(30, "the watcher at work", || {
+        s.json(&["daemon", "status"])["daemon"]["status"]["duties"]
+            .as_array()?
+            .iter()
+            .any(|d| d["name"] == "watcher" && d["state"] == "running")
+            .then_some(())
+    });
     let pid = s.agent_pane(&agent, "#{pane_pid}").expect("its pane");
     let killed = std::process::Command::new("kill")
         .args(["-KILL", pid.trim()])

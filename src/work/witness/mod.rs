@@ -50,12 +50,15 @@ pub struct WitnessState {
     /// The verdict each agent had last round (verdict changes become events).
     pub last: BTreeMap<String, Verdict>,
     loaded: bool,
+    /// What is on disk: a round that changed nothing writes nothing (250 agents, every 3 s).
+    saved: Option<BTreeMap<String, Memory>>,
 }
 
 /// One round over the agents of `rig`.
 pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
     if !st.loaded {
         st.memory = load_memory(ctx, &rig.name);
+        st.saved = Some(st.memory.clone());
         st.loaded = true;
     }
     let began = std::time::Instant::now();
@@ -122,6 +125,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
         acted += usize::from(done.is_some());
         if done.is_some() {
             save_memory(ctx, &rig.name, &st.memory);
+            st.saved = Some(st.memory.clone());
         }
         if st.last.get(&addr) != Some(&view.verdict) {
             act::record_verdict(ctx, &view, st.last.get(&addr).copied());
@@ -140,7 +144,10 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
     let known: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
     st.memory
         .retain(|k, m| known.contains(k) && *m != Memory::default());
-    save_memory(ctx, &rig.name, &st.memory);
+    if st.saved.as_ref() != Some(&st.memory) {
+        save_memory(ctx, &rig.name, &st.memory);
+        st.saved = Some(st.memory.clone());
+    }
     let report = Report {
         rig: rig.name.clone(),
         at: now,
