@@ -251,6 +251,8 @@ fn supervisor(town: &Path, agents: usize, rigs: &[&str]) {
         );
     }
     let notice = common::crash_to_verdict(town, rigs[0], 6);
+    let each: Vec<u128> = notice.iter().map(|d| d.as_millis()).collect();
+    println!("  each crash → verdict, in order (ms): {each:?}");
     report_timings(
         &format!("crash → witness verdict, {agents} agents"),
         notice,
