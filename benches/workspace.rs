@@ -13,55 +13,13 @@
 
 mod common;
 use common::{
-    cpu_ticks, create_beads, gt, sim_runtime, sling_spread, ticks_per_sec, town_with_rigs,
+    Workspace, cpu_ticks, create_beads, gt, sim_runtime, sling_spread, summary_us, ticks_per_sec,
+    town_with_rigs,
 };
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const AGENTS: usize = 100;
-
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let o = Command::new("tmux")
-        .arg("-L")
-        .arg(socket)
-        .args(args)
-        .env_remove("TMUX")
-        .output()
-        .expect("tmux");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Kills a tmux server on drop (the town's with its 100 agents; the terminal's).
-struct Server(String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.0, "kill-server"])
-            .output();
-    }
-}
-
-fn summary(name: &str, mut us: Vec<u64>, budget_ms: Option<f64>) {
-    if us.is_empty() {
-        println!("{name:<48} no samples");
-        return;
-    }
-    us.sort_unstable();
-    let ms = |v: u64| v as f64 / 1000.0;
-    let median = ms(us[us.len() / 2]);
-    let p95 = ms(us[(us.len() * 95 / 100).min(us.len() - 1)]);
-    let verdict = match budget_ms {
-        Some(b) if p95 <= b => format!("(budget {b} ms: ok)"),
-        Some(b) => format!("(budget {b} ms: OVER BUDGET at p95)"),
-        None => String::new(),
-    };
-    println!(
-        "{name:<48} median {median:>7.2} ms   p95 {p95:>7.2} ms   max {:>7.2} ms   n={} {verdict}",
-        ms(us[us.len() - 1]),
-        us.len()
-    );
-}
 
 fn offscreen_render() {
     use gt::tui::{fixtures, view};
@@ -75,7 +33,7 @@ fn offscreen_render() {
         term.draw(|f| view::draw(f, &state)).expect("draw");
         us.push(t.elapsed().as_micros() as u64);
     }
-    summary("frame render, 100 agents, off-screen 160×45", us, None);
+    summary_us("frame render, 100 agents, off-screen 160×45", us, None);
 }
 
 /// A repository whose branch `feature` adds a 5,000-line file and changes another.
@@ -165,10 +123,10 @@ fn diff_view_open() {
         assert!(o.status.success());
         floor.push(t.elapsed().as_micros() as u64);
     }
-    summary("floor: `git diff main...feature` (the CLI)", floor, None);
-    summary("diff of a 5,000-line patch read (git)", read, None);
-    summary("diff view drawn, 5,000-line patch", drawn, None);
-    summary(
+    summary_us("floor: `git diff main...feature` (the CLI)", floor, None);
+    summary_us("diff of a 5,000-line patch read (git)", read, None);
+    summary_us("diff view drawn, 5,000-line patch", drawn, None);
+    summary_us(
         "diff view open → first frame, 5,000 lines",
         total,
         Some(50.0),
@@ -205,46 +163,13 @@ fn main() {
     );
 
     // The person's terminal: 160×45, running the workspace directly (its pid is the pane's).
-    let term = Server(format!("gt-bench-term-{}", std::process::id()));
-    let stats = root.join("stats.json");
-    let exe = env!("CARGO_BIN_EXE_gt");
-    let cmd = format!(
-        "GT_TMUX_CONFIG=/dev/null GT_TUI_STATS={} {} exec {exe}",
-        stats.display(),
-        std::env::var("GT_BENCH_ENV").unwrap_or_default()
+    let ws = Workspace::open(
+        &town,
+        root,
+        &format!("{AGENTS} agents: {AGENTS} working"),
+        Duration::from_secs(60),
     );
-    tmux(
-        &term.0,
-        &[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "160",
-            "-y",
-            "45",
-            "-c",
-            town.to_str().expect("utf8"),
-            &cmd,
-        ],
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let s = tmux(&term.0, &["capture-pane", "-p"]);
-        if s.contains(&format!("{AGENTS} agents: {AGENTS} working")) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the workspace never showed the town:\n{s}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let pid: u32 = tmux(&term.0, &["display", "-p", "#{pane_pid}"])
-        .trim()
-        .parse()
-        .expect("pid");
+    let pid = ws.pid();
 
     // Idle: nothing typed for 10 s (the agents are busy; the town is looked at every second).
     std::thread::sleep(Duration::from_secs(2));
@@ -283,36 +208,18 @@ fn main() {
     );
 
     // Keystrokes: down and up through the 100 agents, as a person would.
-    for i in 0..60 {
-        let key = if (i / 15) % 2 == 0 { "j" } else { "k" };
-        tmux(&term.0, &["send-keys", key]);
-        std::thread::sleep(Duration::from_millis(120));
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    tmux(&term.0, &["send-keys", "q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !stats.exists() {
-        assert!(Instant::now() < deadline, "no stats written");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&stats).expect("stats")).expect("json");
-    let list = |k: &str| -> Vec<u64> {
-        v[k].as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
-            .unwrap_or_default()
-    };
-    let per_refresh = list("tmux_per_refresh");
-    let max = per_refresh.iter().copied().max().unwrap_or(0);
+    ws.browse(60);
+    let stats = ws.quit();
+    let max = stats.tmux_per_refresh.iter().copied().max().unwrap_or(0);
     println!(
         "tmux processes per refresh, {AGENTS} agents          max {max}  ({} refreshes; budget 3: {})",
-        per_refresh.len(),
+        stats.tmux_per_refresh.len(),
         if max <= 3 { "ok" } else { "OVER BUDGET" }
     );
-    summary(
+    summary_us(
         "keystroke → frame, 100 agents",
-        list("key_to_frame_us"),
+        stats.key_to_frame_us,
         Some(16.0),
     );
-    summary("frame render (live, 160×45)", list("render_us"), None);
+    summary_us("frame render (live, 160×45)", stats.render_us, None);
 }

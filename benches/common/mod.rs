@@ -229,3 +229,227 @@ pub fn proc_kb(pid: u64, file: &str, field: &str) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
+
+/// The pid of the town's supervisor (`gt up` started it), from `gt daemon status`.
+pub fn supervisor_pid(town: &Path) -> u64 {
+    let v: serde_json::Value =
+        serde_json::from_str(&gt(town, &["--json", "daemon", "status"])).expect("json");
+    v["daemon"]["status"]["pid"]
+        .as_u64()
+        .expect("supervisor pid")
+}
+
+/// What a process cost over a window: its CPU share (utime + stime / wall, % of one core),
+/// and its memory at the end (VmRSS, VmHWM; MB).
+pub struct Usage {
+    pub cpu_pct: f64,
+    pub rss_mb: f64,
+    pub hwm_mb: f64,
+}
+
+/// Watches process `pid` for `window`.
+pub fn usage_over(pid: u64, window: std::time::Duration) -> Usage {
+    let ticks0 = cpu_ticks(pid as u32).0;
+    let t0 = std::time::Instant::now();
+    std::thread::sleep(window);
+    let cpu_pct =
+        (cpu_ticks(pid as u32).0 - ticks0) as f64 / ticks_per_sec() / t0.elapsed().as_secs_f64()
+            * 100.0;
+    Usage {
+        cpu_pct,
+        rss_mb: proc_kb(pid, "status", "VmRSS:") as f64 / 1024.0,
+        hwm_mb: proc_kb(pid, "status", "VmHWM:") as f64 / 1024.0,
+    }
+}
+
+/// "ok" or "OVER BUDGET".
+pub fn verdict(within: bool) -> &'static str {
+    if within { "ok" } else { "OVER BUDGET" }
+}
+
+/// Crash → verdict: kills the programs of `count` working agents of `rig` (SIGKILL to the
+/// pane's process) one after another, and times until the rig's witness report says
+/// `zombie` for each. Needs the supervisor running.
+pub fn crash_to_verdict(town: &Path, rig: &str, count: usize) -> Vec<std::time::Duration> {
+    use std::time::{Duration, Instant};
+    let prefix = format!("{rig}/polecats/");
+    let victims: Vec<(String, String)> = town_tmux(
+        town,
+        &[
+            "list-panes",
+            "-a",
+            "-F",
+            "#{pane_pid} #{pane_dead} #{@gt_agent}",
+        ],
+    )
+    .lines()
+    .filter_map(|l| {
+        let mut it = l.split(' ');
+        let (pid, dead, agent) = (it.next()?, it.next()?, it.next()?);
+        (dead == "0" && agent.starts_with(&prefix)).then(|| (pid.to_string(), agent.to_string()))
+    })
+    .take(count)
+    .collect();
+    let mut notice = Vec::new();
+    for (pid, agent) in victims {
+        let t = Instant::now();
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        loop {
+            let rep = witness_report(town, rig);
+            let seen = rep["agents"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|x| x["address"] == agent.as_str() && x["verdict"] == "zombie")
+            });
+            if seen || t.elapsed() > Duration::from_secs(30) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        notice.push(t.elapsed());
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    notice
+}
+
+/// The workspace (`gt`) running in a terminal of its own (a private tmux server, 160×45),
+/// writing its figures (`GT_TUI_STATS`) when it quits. The terminal's server is killed on drop.
+pub struct Workspace {
+    socket: String,
+    stats: PathBuf,
+}
+
+impl Workspace {
+    /// Starts the workspace on `town` and waits (up to `wait`) until its screen shows `expect`.
+    /// `scratch` holds the stats file.
+    pub fn open(town: &Path, scratch: &Path, expect: &str, wait: std::time::Duration) -> Workspace {
+        let ws = Workspace {
+            socket: format!("gt-bench-term-{}", std::process::id()),
+            stats: scratch.join("stats.json"),
+        };
+        let _ = std::fs::remove_file(&ws.stats);
+        let exe = env!("CARGO_BIN_EXE_gt");
+        let cmd = format!(
+            "GT_TMUX_CONFIG=/dev/null GT_TUI_STATS={} {} exec {exe}",
+            ws.stats.display(),
+            std::env::var("GT_BENCH_ENV").unwrap_or_default()
+        );
+        ws.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            "-c",
+            town.to_str().expect("utf8"),
+            &cmd,
+        ]);
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let s = ws.screen();
+            if s.contains(expect) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the workspace never showed {expect:?}:\n{s}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        ws
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// The workspace's own process (the terminal's pane runs it directly).
+    pub fn pid(&self) -> u32 {
+        self.tmux(&["display", "-p", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("pid")
+    }
+
+    /// Down and up through the agents, as a person would: `n` keys, 120 ms apart.
+    pub fn browse(&self, n: usize) {
+        for i in 0..n {
+            let key = if (i / 15) % 2 == 0 { "j" } else { "k" };
+            self.tmux(&["send-keys", key]);
+            std::thread::sleep(std::time::Duration::from_millis(120));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+
+    /// Quits the workspace and returns the figures it wrote.
+    pub fn quit(self) -> WorkspaceStats {
+        self.tmux(&["send-keys", "q"]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.stats.exists() {
+            assert!(std::time::Instant::now() < deadline, "no stats written");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&self.stats).expect("stats")).expect("json");
+        let list = |k: &str| -> Vec<u64> {
+            v[k].as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+                .unwrap_or_default()
+        };
+        WorkspaceStats {
+            tmux_per_refresh: list("tmux_per_refresh"),
+            key_to_frame_us: list("key_to_frame_us"),
+            render_us: list("render_us"),
+        }
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// What the workspace measured of itself (`src/tui/stats.rs`).
+pub struct WorkspaceStats {
+    pub tmux_per_refresh: Vec<u64>,
+    pub key_to_frame_us: Vec<u64>,
+    pub render_us: Vec<u64>,
+}
+
+/// Median, p95 and max of microsecond samples, and the verdict of p95 against `budget_ms`.
+pub fn summary_us(name: &str, mut us: Vec<u64>, budget_ms: Option<f64>) {
+    if us.is_empty() {
+        println!("{name:<48} no samples");
+        return;
+    }
+    us.sort_unstable();
+    let ms = |v: u64| v as f64 / 1000.0;
+    let median = ms(us[us.len() / 2]);
+    let p95 = ms(us[(us.len() * 95 / 100).min(us.len() - 1)]);
+    let verdict = match budget_ms {
+        Some(b) if p95 <= b => format!("(budget {b} ms: ok)"),
+        Some(b) => format!("(budget {b} ms: OVER BUDGET at p95)"),
+        None => String::new(),
+    };
+    println!(
+        "{name:<48} median {median:>7.2} ms   p95 {p95:>7.2} ms   max {:>7.2} ms   n={} {verdict}",
+        ms(us[us.len() - 1]),
+        us.len()
+    );
+}

@@ -42,7 +42,7 @@ impl Duty {
 
     /// Rounds until the supervisor stops (Ok) or something fails (Err: restarted with backoff).
     /// A rig that was removed ends its duties quietly.
-    pub fn run(&self, shared: &Shared) -> Result<()> {
+    pub fn run(&self, shared: &std::sync::Arc<Shared>) -> Result<()> {
         let rig_name = match self {
             Duty::Watcher => return super::watcher::run(shared),
             Duty::Deacon => return deacon_rounds(shared),

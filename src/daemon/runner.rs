@@ -7,7 +7,7 @@ use super::status::{DutyState, DutyStatus};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ pub struct Shared {
     duties: Mutex<Vec<DutyStatus>>,
     /// Duties asked to do their next round now (the watcher saw something).
     pokes: Mutex<HashSet<String>>,
+    /// Wakes a pausing duty the moment it is poked.
+    poked: Condvar,
 }
 
 impl Shared {
@@ -27,6 +29,7 @@ impl Shared {
             stop: AtomicBool::new(false),
             duties: Mutex::new(Vec::new()),
             pokes: Mutex::new(HashSet::new()),
+            poked: Condvar::new(),
         })
     }
 
@@ -81,23 +84,44 @@ impl Shared {
         if let Ok(mut p) = self.pokes.lock() {
             p.insert(name.to_string());
         }
+        self.poked.notify_all();
     }
 
-    fn take_poke(&self, name: &str) -> bool {
-        self.pokes
-            .lock()
-            .map(|mut p| p.remove(name))
-            .unwrap_or(false)
+    /// Pokes every duty whose name starts with `prefix` (`witness:`: every rig's witness).
+    pub fn poke_all(&self, prefix: &str) {
+        let names: Vec<String> = self
+            .duties()
+            .into_iter()
+            .map(|d| d.name)
+            .filter(|n| n.starts_with(prefix))
+            .collect();
+        for n in names {
+            self.poke(&n);
+        }
     }
 
-    /// Sleeps up to `d`; returns early when stopping or poked.
+    /// Sleeps up to `d`; returns early when stopping or poked (at once: a poke wakes it).
     pub fn pause(&self, name: &str, d: Duration) {
         let end = Instant::now() + d;
-        while Instant::now() < end {
-            if self.stopping() || self.take_poke(name) {
+        let Ok(mut pokes) = self.pokes.lock() else {
+            return;
+        };
+        loop {
+            if self.stopping() || pokes.remove(name) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(100).min(end - Instant::now()));
+            let now = Instant::now();
+            if now >= end {
+                return;
+            }
+            // Stopping is looked at every 100 ms.
+            match self
+                .poked
+                .wait_timeout(pokes, Duration::from_millis(100).min(end - now))
+            {
+                Ok((p, _)) => pokes = p,
+                Err(_) => return,
+            }
         }
     }
 
@@ -179,6 +203,22 @@ mod tests {
 
     /// A duty that fails on every pass waits out its backoff even while the town keeps
     /// poking it (before, each poke cut the pause short: a failure loop as fast as changes).
+    /// A poke ends a pause (the whole pause otherwise: an hour here).
+    #[test]
+    fn a_poke_ends_a_pause() {
+        let shared = Shared::new(PathBuf::from("/nonexistent"));
+        let s2 = shared.clone();
+        let t = std::thread::spawn(move || s2.pause("witness:r", Duration::from_secs(3600)));
+        std::thread::sleep(Duration::from_millis(50));
+        shared.poke("witness:r");
+        let end = Instant::now() + Duration::from_secs(20);
+        while !t.is_finished() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(t.is_finished(), "still pausing after the poke");
+        shared.request_stop();
+    }
+
     #[test]
     fn a_failing_duty_backs_off_even_when_poked() {
         let dir = tempfile::tempdir().expect("tempdir");

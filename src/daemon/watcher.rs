@@ -1,6 +1,9 @@
 //! The hook watcher: file events (debounced) from each rig's branch refs and the town's `.gt/`
 //! turned into ledger events and early rounds — a commit on an agent's branch is a sign of
-//! life for the witness and a line in the feed; a ledger change wakes the refinery.
+//! life for the witness and a line in the feed; a ledger change wakes the refinery. The
+//! signals that can change a verdict (tmux's pane-died hook, a runtime's report) wake the
+//! witness at once, past the debouncer: crash → verdict and hook event → verdict ≤ 1 s
+//! (DESIGN §12) leave no 300 ms to wait for quiet.
 
 use super::runner::Shared;
 use crate::work::{Ctx, agents::heartbeat};
@@ -9,14 +12,16 @@ use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 const NAME: &str = "watcher";
 
-pub fn run(shared: &Shared) -> Result<()> {
+pub fn run(shared: &Arc<Shared>) -> Result<()> {
     let mut ctx = Ctx::open(&shared.root)?;
     ctx.actor = "watcher".into();
+    let _signals = watch_signals(shared, &ctx.town.paths.runtime_dir())?;
     let (tx, rx) = channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(Duration::from_millis(300), None, tx)
         .map_err(|e| Error::failed(format!("no file watcher: {e}")))?;
@@ -82,19 +87,11 @@ pub fn run(shared: &Shared) -> Result<()> {
             .flat_map(|e| e.event.paths)
             .collect();
         let mut ledger_changed = false;
-        // tmux's pane-died hook touched its file: an agent's program just exited.
-        let mut pane_died = false;
-        // A runtime reported something that may change a verdict (see `runtime_events`).
-        let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut edited: BTreeSet<String> = BTreeSet::new();
         for p in &paths {
             if p.parent() == Some(runtime_dir.as_path()) {
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 ledger_changed |= name.starts_with("ledger.db");
-                pane_died |= name == "pane-died";
-                if let Some(rig) = crate::work::agents::runtime_events::rig_of_signal(name) {
-                    reported.insert(rig.to_string());
-                }
                 continue;
             }
             for (rig, repo) in &repos {
@@ -111,14 +108,6 @@ pub fn run(shared: &Shared) -> Result<()> {
         for w in std::mem::take(&mut ctx.warnings) {
             tracing::warn!(duty = NAME, "{w}");
         }
-        if pane_died {
-            for rig in repos.keys() {
-                shared.poke(&format!("witness:{rig}"));
-            }
-        }
-        for rig in reported {
-            shared.poke(&format!("witness:{rig}"));
-        }
         if ledger_changed {
             for rig in repos.keys() {
                 shared.poke(&format!("refinery:{rig}"));
@@ -128,6 +117,49 @@ pub fn run(shared: &Shared) -> Result<()> {
         shared.ticked(NAME, summary(&repos, commits_seen));
     }
     Ok(())
+}
+
+/// The witness to wake for a file of `.gt/` named `name`: every rig's for tmux's pane-died
+/// hook (an agent's program just exited), one rig's for a runtime's report that may change a
+/// verdict (`runtime_events`).
+fn woken_by(name: &str) -> Option<Wake<'_>> {
+    if name == "pane-died" {
+        return Some(Wake::AllWitnesses);
+    }
+    crate::work::agents::runtime_events::rig_of_signal(name).map(Wake::Witness)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Wake<'a> {
+    AllWitnesses,
+    Witness(&'a str),
+}
+
+/// Watches `.gt/` for the signals in `woken_by`, undebounced: each one pokes its witness the
+/// moment the file is touched. Dropping the watcher stops it.
+fn watch_signals(
+    shared: &Arc<Shared>,
+    dir: &std::path::Path,
+) -> Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let shared = shared.clone();
+    let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let Ok(ev) = res else { return };
+        if matches!(ev.kind, notify::EventKind::Access(_)) {
+            return;
+        }
+        for p in &ev.paths {
+            match p.file_name().and_then(|n| n.to_str()).and_then(woken_by) {
+                Some(Wake::AllWitnesses) => shared.poke_all("witness:"),
+                Some(Wake::Witness(rig)) => shared.poke(&format!("witness:{rig}")),
+                None => {}
+            }
+        }
+    })
+    .map_err(|e| Error::failed(format!("no file watcher: {e}")))?;
+    w.watch(dir, RecursiveMode::NonRecursive)
+        .map_err(|e| Error::failed(format!("cannot watch {}: {e}", dir.display())))?;
+    Ok(w)
 }
 
 fn summary(repos: &BTreeMap<String, PathBuf>, commits: usize) -> String {
@@ -256,5 +288,18 @@ fn agent_of_branch(rig: &str, branch: &str) -> Option<String> {
         (Some("polecat"), Some(name)) => Some(format!("{rig}/polecats/{name}")),
         (Some("crew"), Some(name)) => Some(format!("{rig}/crew/{name}")),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signals_wake_their_witnesses() {
+        assert_eq!(woken_by("pane-died"), Some(Wake::AllWitnesses));
+        assert_eq!(woken_by("runtime-event.shop"), Some(Wake::Witness("shop")));
+        assert_eq!(woken_by("ledger.db-wal"), None);
+        assert_eq!(woken_by("runtime-event."), None);
     }
 }

@@ -59,6 +59,30 @@ impl Reader<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many messages wait for each of `agents` (those with none are left out), in one
+    /// statement.
+    pub fn queued_counts(
+        &self,
+        agents: &[String],
+    ) -> Result<std::collections::HashMap<String, usize>, LedgerError> {
+        let names =
+            serde_json::to_string(agents).map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.agent, count(*) FROM json_each(?1) j
+             JOIN deliveries d ON d.agent = j.value AND d.state = 'queued'
+             GROUP BY d.agent",
+        )?;
+        let rows = stmt.query_map(params![names], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (agent, n) = row?;
+            out.insert(agent, n.max(0) as usize);
+        }
+        Ok(out)
+    }
+
     /// Messages whose delivery began (`pasting`, `pasted`) and has not ended, oldest first.
     pub fn unfinished_deliveries(&self, agent: &str) -> Result<Vec<Delivery>, LedgerError> {
         let sql = format!(

@@ -304,4 +304,47 @@ mod tests {
         assert_eq!(l.reader().counts().expect("counts").beads, 0);
         assert_eq!(l.reader().counts().expect("counts").events, 0);
     }
+
+    /// The batched readers a witness round uses give what the one-agent readers give.
+    #[test]
+    fn batched_reads_match_one_by_one() {
+        let (_d, mut l) = temp_ledger();
+        l.write("t", |tx| -> Result<(), LedgerError> {
+            tx.add_delivery("r/polecats/a", "me", "one", false)?;
+            tx.add_delivery("r/polecats/a", "me", "two", true)?;
+            tx.add_delivery("r/polecats/b", "me", "three", false)?;
+            for (bead, what) in [("r-a", "first"), ("r-a", "second"), ("r-b", "only")] {
+                tx.record_event(
+                    Some(bead),
+                    "runtime",
+                    None,
+                    Some(serde_json::json!(what)),
+                    None,
+                )?;
+                tx.record_event(Some(bead), "other", None, None, None)?;
+            }
+            Ok(())
+        })
+        .expect("write");
+        let r = l.reader();
+        let agents: Vec<String> = ["r/polecats/a", "r/polecats/b", "r/polecats/c"]
+            .map(String::from)
+            .to_vec();
+        let counts = r.queued_counts(&agents).expect("counts");
+        for a in &agents {
+            let one = r.queued_deliveries(a).expect("queued").len();
+            assert_eq!(counts.get(a).copied().unwrap_or(0), one, "{a}");
+        }
+        assert_eq!(counts.get("r/polecats/a"), Some(&2));
+        let beads: Vec<String> = ["r-a", "r-b", "r-c"].map(String::from).to_vec();
+        let last = r.last_events(&beads, "runtime").expect("last");
+        for b in &beads {
+            let one = r.last_event(b, "runtime").expect("last");
+            assert_eq!(last.get(b).map(|e| e.id), one.map(|e| e.id), "{b}");
+        }
+        assert_eq!(
+            last.get("r-a").and_then(|e| e.new_value.clone()).as_deref(),
+            Some("\"second\"")
+        );
+    }
 }

@@ -1,8 +1,10 @@
 //! The loop: one task owns the state and the terminal. It waits on terminal input, messages
 //! from the workers, and a slow tick; runs `update`; hands the effects out; and draws when
-//! something changed — at most about 60 frames a second.
+//! something changed — at most about 60 frames a second for the town's changes, a key's
+//! frame at once (`pacing`).
 
 use super::msg::{Effect, Msg};
+use super::pacing::Pacing;
 use super::state::State;
 use super::stats::Stats;
 use super::terminal::TermGuard;
@@ -19,7 +21,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(250);
 
 pub struct App {
@@ -48,16 +49,14 @@ impl App {
         let started = Instant::now();
         let mut tick = tokio::time::interval(TICK);
         let mut last_request: Option<Request> = None;
-        let mut last_draw = Instant::now() - FRAME;
+        let mut pacing = Pacing::new(Instant::now());
         // When a key arrived that no frame has shown yet.
         let mut key_at: Option<Instant> = None;
         loop {
             self.send_request(&mut last_request);
-            let redraw_at = if self.state.dirty {
-                last_draw + FRAME
-            } else {
-                Instant::now() + Duration::from_secs(3600)
-            };
+            let redraw_at = pacing
+                .due(self.state.dirty, key_at.is_some())
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             let msg = tokio::select! {
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => match to_msg(ev) {
@@ -73,7 +72,7 @@ impl App {
                 },
                 _ = tick.tick() => Msg::Tick(started.elapsed().as_millis() as u64),
                 _ = tokio::time::sleep_until(redraw_at.into()) => {
-                    self.draw(&mut term, &mut stats, &mut key_at, &mut last_draw)?;
+                    self.draw(&mut term, &mut stats, &mut key_at, &mut pacing)?;
                     continue;
                 }
             };
@@ -108,7 +107,7 @@ impl App {
                     }
                     Effect::Attach { agent } => {
                         self.attach(&mut guard, &mut term, &agent).await?;
-                        last_draw = Instant::now() - FRAME;
+                        pacing = Pacing::new(Instant::now());
                     }
                     other => {
                         if self.workers.effects.send(other).is_err() {
@@ -120,8 +119,11 @@ impl App {
             if quit || self.state.quit {
                 break;
             }
-            if self.state.dirty && last_draw.elapsed() >= FRAME {
-                self.draw(&mut term, &mut stats, &mut key_at, &mut last_draw)?;
+            if pacing
+                .due(self.state.dirty, key_at.is_some())
+                .is_some_and(|due| due <= Instant::now())
+            {
+                self.draw(&mut term, &mut stats, &mut key_at, &mut pacing)?;
             }
         }
         drop(guard);
@@ -143,7 +145,7 @@ impl App {
         term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
         stats: &mut Stats,
         key_at: &mut Option<Instant>,
-        last_draw: &mut Instant,
+        pacing: &mut Pacing,
     ) -> Result<()> {
         let t0 = Instant::now();
         let focus = self.state.focus;
@@ -152,11 +154,12 @@ impl App {
         term.draw(|f| view::draw(f, state))
             .map_err(io("draw the workspace"))?;
         stats.frame(t0.elapsed());
+        let for_key = key_at.is_some();
         if let Some(k) = key_at.take() {
             stats.key(k.elapsed());
         }
         self.state.dirty = false;
-        *last_draw = Instant::now();
+        pacing.drawn(Instant::now(), for_key);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod layout;
 pub mod modal;
 pub mod msg;
+pub mod pacing;
 pub mod palette;
 pub mod picker;
 pub mod rows;

@@ -198,28 +198,29 @@ fn filtered(s: &TownSnapshot, all: Vec<Row>, filter: &str) -> Vec<Row> {
 }
 
 fn agent_rows(s: &TownSnapshot) -> Vec<Row> {
+    // Built for every key and frame: no string copied per comparison, one count per rig.
+    let rig_of = |i: usize| s.agents[i].rig.as_deref().unwrap_or("");
     let mut idx: Vec<usize> = (0..s.agents.len()).collect();
-    let rig_of = |i: usize| s.agents[i].rig.clone().unwrap_or_default();
     idx.sort_by(|&a, &b| {
         let (x, y) = (&s.agents[a], &s.agents[b]);
         (rig_of(a), role_rank(&x.role), &x.name).cmp(&(rig_of(b), role_rank(&y.role), &y.name))
     });
-    let mut rows = Vec::new();
-    let mut rig: Option<String> = None;
-    let mut role: Option<String> = None;
+    let mut per_rig: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for i in 0..s.agents.len() {
+        *per_rig.entry(rig_of(i)).or_default() += 1;
+    }
+    let mut rows = Vec::with_capacity(s.agents.len() + 2 * per_rig.len());
+    let mut rig: Option<&str> = None;
+    let mut role: Option<&str> = None;
     for i in idx {
         let a = &s.agents[i];
         let r = rig_of(i);
-        if rig.as_deref() != Some(r.as_str()) {
-            let count = s
-                .agents
-                .iter()
-                .filter(|x| x.rig.clone().unwrap_or_default() == r)
-                .count();
+        if rig != Some(r) {
+            let count = per_rig.get(r).copied().unwrap_or(0);
             let name = if r.is_empty() {
                 "town".to_string()
             } else {
-                r.clone()
+                r.to_string()
             };
             rows.push(Row {
                 key: None,
@@ -228,14 +229,14 @@ fn agent_rows(s: &TownSnapshot) -> Vec<Row> {
             rig = Some(r);
             role = None;
         }
-        if role.as_deref() != Some(a.role.as_str()) {
-            if !a.rig.as_deref().unwrap_or("").is_empty() {
+        if role != Some(a.role.as_str()) {
+            if !r.is_empty() {
                 rows.push(Row {
                     key: None,
                     kind: RowKind::Role(role_heading(&a.role)),
                 });
             }
-            role = Some(a.role.clone());
+            role = Some(a.role.as_str());
         }
         rows.push(Row {
             key: Some(a.address.clone()),

@@ -435,3 +435,48 @@ fn down_leaves_a_window_a_person_is_attached_to_unless_forced() {
     // Its hook is kept for `gt up`.
     assert_eq!(s.agent_view("gastown/polecats/ash")["hook"], a.as_str());
 }
+
+/// A crash reaches the witness through tmux's pane-died hook, not its next round: with the
+/// witness's period at its longest (5 minutes), a killed agent is still judged a zombie
+/// within seconds, after the round that saw it working.
+#[test]
+fn a_crash_wakes_the_witness_between_its_rounds() {
+    let s = Sandbox::with_sim_rig("gastown");
+    s.ok(&["--batch", "config", "set", "witness.interval_secs", "300"]);
+    s.sim_runtime("busy", "--busy 3600", &[]);
+    let a = s.create(&["Long work", "--rig", "gastown"]);
+    let agent = s.sling_agent(&[&a, "gastown", "--agent", "busy"]);
+    wait_for(20, "the agent at work", || {
+        (s.agent_view(&agent)["verdict"] == "working").then_some(())
+    });
+    s.ok(&["--batch", "up"]);
+    let verdict_of = |s: &Sandbox| {
+        let st = s.json(&["witness", "status", "gastown"]);
+        let w = &st["witnesses"][0];
+        (w["witness_running"] == true)
+            .then(|| w["agents"][0]["verdict"].as_str().map(str::to_string))
+            .flatten()
+    };
+    wait_for(20, "the witness's first round", || {
+        (verdict_of(&s).as_deref() == Some("working")).then_some(())
+    });
+    // The watcher looks at `.gt/` once it has made its first round.
+    wait_for(30, "the watcher at work", || {
+        s.json(&["daemon", "status"])["daemon"]["status"]["duties"]
+            .as_array()?
+            .iter()
+            .any(|d| d["name"] == "watcher" && d["state"] == "running")
+            .then_some(())
+    });
+    let pid = s.agent_pane(&agent, "#{pane_pid}").expect("its pane");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // Well inside the 5-minute period: only the hook can have woken the witness.
+    wait_for(30, "the witness's zombie verdict", || {
+        (verdict_of(&s).as_deref() == Some("zombie")).then_some(())
+    });
+    s.ok(&["--batch", "down", "--force"]);
+}

@@ -60,6 +60,11 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
     let now = ctx.unix_now();
     let mut limits: HashMap<Option<String>, Thresholds> = HashMap::new();
     let brakes = crate::work::brakes::Brakes::read(&ctx.reader())?;
+    // One statement each for every agent, not two per agent (a witness round over 250).
+    let beads: Vec<String> = infos.iter().map(|i| i.bead_id.clone()).collect();
+    let mut last_events = super::runtime_events::last_many(&ctx.reader(), &beads)?;
+    let addresses: Vec<String> = infos.iter().map(|i| i.address.clone()).collect();
+    let queued = ctx.reader().queued_counts(&addresses)?;
     for info in infos {
         let pane = panes
             .iter()
@@ -77,7 +82,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 l
             }
         };
-        let last_event = super::runtime_events::last(&ctx.reader(), &info.bead_id)?;
+        let last_event = last_events.remove(&info.bead_id);
         let seen = Observed {
             pane,
             rt,
@@ -104,7 +109,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             pane: pane.map(|p| p.pane_id.clone()),
             exit_status: pane.and_then(|p| p.exit_status.filter(|_| p.dead)),
             human_attached: pane.is_some_and(Pane::human_attached),
-            queued_messages: ctx.reader().queued_deliveries(&info.address)?.len(),
+            queued_messages: queued.get(&info.address).copied().unwrap_or(0),
             session,
             answerable_dialog,
             starting,

@@ -159,18 +159,31 @@ pub(crate) fn record_on(ctx: &mut Ctx, agent_bead: &str, kind: &str, detail: Val
 
 /// The last event the runtime of the agent with bead `agent_bead` reported, if any.
 pub fn last(r: &crate::ledger::Reader<'_>, agent_bead: &str) -> Result<Option<LastEvent>> {
-    Ok(r.last_event(agent_bead, EVENT_TYPE)?.map(|e| {
-        let v: Value = e
-            .new_value
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or(Value::Null);
-        LastEvent {
-            event: v["event"].as_str().unwrap_or("?").to_string(),
-            at: e.created_at.clone(),
-            session_id: v["session_id"].as_str().map(str::to_string),
-        }
-    }))
+    Ok(r.last_event(agent_bead, EVENT_TYPE)?.map(|e| last_of(&e)))
+}
+
+/// `last` for many agents at once (by agent bead), in one ledger statement.
+pub fn last_many(
+    r: &crate::ledger::Reader<'_>,
+    agent_beads: &[String],
+) -> Result<std::collections::HashMap<String, LastEvent>> {
+    Ok(r.last_events(agent_beads, EVENT_TYPE)?
+        .into_iter()
+        .map(|(bead, e)| (bead, last_of(&e)))
+        .collect())
+}
+
+fn last_of(e: &crate::ledger::Event) -> LastEvent {
+    let v: Value = e
+        .new_value
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null);
+    LastEvent {
+        event: v["event"].as_str().unwrap_or("?").to_string(),
+        at: e.created_at.clone(),
+        session_id: v["session_id"].as_str().map(str::to_string),
+    }
 }
 
 /// A turn reported begun (a session start, a prompt, a compaction) and not yet ended, this recently:

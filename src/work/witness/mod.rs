@@ -50,12 +50,15 @@ pub struct WitnessState {
     /// The verdict each agent had last round (verdict changes become events).
     pub last: BTreeMap<String, Verdict>,
     loaded: bool,
+    /// What is on disk: a round that changed nothing writes nothing (250 agents, every 3 s).
+    saved: Option<BTreeMap<String, Memory>>,
 }
 
 /// One round over the agents of `rig`.
 pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Report> {
     if !st.loaded {
         st.memory = load_memory(ctx, &rig.name);
+        st.saved = Some(st.memory.clone());
         st.loaded = true;
     }
     let began = std::time::Instant::now();
@@ -65,6 +68,8 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
     let hold = crate::work::brakes::Brakes::read(&ctx.reader())?.witness_hold(&rig.name);
     let mut agents = Vec::new();
     let mut acted = 0usize;
+    // The agents to act on once every verdict is saved (their index in `agents`).
+    let mut to_act = Vec::new();
     for view in views {
         if view.info.bead_id.is_empty() {
             continue; // a tagged window the ledger does not know: `gt doctor` deals with those
@@ -118,11 +123,8 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
             }
             a => a,
         };
-        let done = act::carry_out(ctx, &view, &action, mem);
-        acted += usize::from(done.is_some());
-        if done.is_some() {
-            save_memory(ctx, &rig.name, &st.memory);
-        }
+        let acts = !matches!(action, Action::None(_) | Action::Wait(_));
+        acted += usize::from(acts);
         if st.last.get(&addr) != Some(&view.verdict) {
             act::record_verdict(ctx, &view, st.last.get(&addr).copied());
             st.last.insert(addr.clone(), view.verdict);
@@ -134,13 +136,48 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
             hook: view.info.hook.clone(),
             human_attached: view.human_attached,
             action,
-            outcome: done,
+            outcome: None,
         });
+        if acts {
+            to_act.push((agents.len() - 1, view));
+        }
+    }
+    // Every verdict is out before any action: a restart waits for its runtime to start
+    // (seconds), and the verdicts of this round — the restarted agent's own too — must not
+    // wait behind it (crash → verdict ≤ 1 s). The outcomes follow in the round's last save.
+    if !to_act.is_empty() {
+        save(
+            ctx,
+            &Report {
+                rig: rig.name.clone(),
+                at: now,
+                policy: policy.clone(),
+                agents: agents.clone(),
+                memory: st.memory.clone(),
+                took_ms: began.elapsed().as_millis() as u64,
+            },
+        );
+    }
+    for (i, view) in to_act {
+        if town_down(ctx) {
+            agents[i].action = Action::Wait("the town went down; nothing done".into());
+            continue;
+        }
+        let mem = st.memory.entry(view.info.address.clone()).or_default();
+        let done = act::carry_out(ctx, &view, &agents[i].action, mem);
+        if done.is_some() {
+            save_memory(ctx, &rig.name, &st.memory);
+            st.saved = Some(st.memory.clone());
+        }
+        agents[i].outcome = done;
     }
     let known: Vec<String> = agents.iter().map(|a| a.address.clone()).collect();
     st.memory
         .retain(|k, m| known.contains(k) && *m != Memory::default());
-    save_memory(ctx, &rig.name, &st.memory);
+    if st.saved.as_ref() != Some(&st.memory) {
+        save_memory(ctx, &rig.name, &st.memory);
+        st.saved = Some(st.memory.clone());
+    }
     let report = Report {
         rig: rig.name.clone(),
         at: now,
