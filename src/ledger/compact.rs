@@ -73,7 +73,7 @@ const DONE: &str = "('closed', 'tombstone')";
 /// it and no hook names it (`{b}` is the bead's alias).
 fn unneeded(b: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM deps d JOIN beads o ON o.id = d.issue_id
+        "NOT EXISTS (SELECT 1 FROM deps d CROSS JOIN beads o ON o.id = d.issue_id
                       WHERE d.depends_on_id = {b}.id AND o.status NOT IN {DONE})
          AND {b}.id NOT IN (SELECT hook_bead FROM beads WHERE hook_bead IS NOT NULL)"
     )
@@ -98,16 +98,19 @@ fn wisps_sql(needed: bool) -> String {
     )
 }
 
+/// (The joins are CROSS JOINs to fix their order: step → its edge → its molecule, each by
+/// index. Left to choose without statistics, SQLite scanned every closed molecule for each
+/// step, which took minutes on a week of a busy town.)
 fn steps_sql(needed: bool) -> String {
     let cond = unneeded("s");
     format!(
         "SELECT s.id FROM beads s
-           JOIN deps pc ON pc.issue_id = s.id AND pc.type = 'parent-child'
-           JOIN beads m ON m.id = pc.depends_on_id AND m.issue_type = 'molecule'
+           CROSS JOIN deps pc ON pc.issue_id = s.id AND pc.type = 'parent-child'
+           CROSS JOIN beads m ON m.id = pc.depends_on_id AND m.issue_type = 'molecule'
           WHERE s.issue_type = 'step' AND s.ephemeral = 0 AND s.status IN {DONE} AND s.pinned = 0
             AND m.status IN {DONE}
             AND julianday(COALESCE(m.closed_at, m.updated_at)) <= julianday(?1)
-            AND NOT EXISTS (SELECT 1 FROM deps c JOIN beads cs ON cs.id = c.issue_id
+            AND NOT EXISTS (SELECT 1 FROM deps c CROSS JOIN beads cs ON cs.id = c.issue_id
                              WHERE c.depends_on_id = m.id AND c.type = 'parent-child'
                                AND cs.issue_type = 'step' AND cs.status NOT IN {DONE})
             AND {}",
