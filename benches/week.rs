@@ -10,8 +10,9 @@
 //! settings (closed wisps and ended deliveries 1 day, events of finished beads 7 days,
 //! summaries after 30 days); and with tight ones (events 2 days, summaries after 3 days).
 //! Printed per day: the ledger file's size (after a checkpoint), the bytes its live pages
-//! hold (dbstat) and the export's size. The stated bound: a week of a 50-agent town at the
-//! default settings ends at most BOUND_MB (see the verdict line) — the raw week is ~172 MB.
+//! hold (dbstat) and the export's size. The stated bounds: a week of a 50-agent town ends at
+//! most 96 MB at the default settings and 64 MB at the tight ones (see the verdict line);
+//! the raw week is ~172 MB.
 //!
 //! `cargo bench --bench week` (release); `cargo test --bench week` runs it unoptimised.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,7 +25,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-const BOUND_MB: f64 = 64.0;
+/// The stated bounds: a week at the default settings, and at tight ones.
+const BOUND_MB: f64 = 96.0;
+const TIGHT_BOUND_MB: f64 = 64.0;
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -301,13 +304,18 @@ fn main() {
     let at = |i: usize| mb(finals.get(i).copied().unwrap_or(0));
     let default_end = at(1);
     println!(
-        "\nbound: a week of a {agents}-agent town with the deacon compacting daily at the default settings ends ≤ {BOUND_MB} MB: {default_end:.1} MB — {} (no compaction: {:.1} MB; tight TTLs: {:.1} MB)",
+        "\nbound: a week of a {agents}-agent town with the deacon compacting daily ends ≤ {BOUND_MB} MB at the default settings: {default_end:.1} MB — {}; ≤ {TIGHT_BOUND_MB} MB at tight ones: {:.1} MB — {} (no compaction: {:.1} MB)",
         if default_end <= BOUND_MB {
             "within"
         } else {
             "OVER"
         },
-        at(0),
-        at(2)
+        at(2),
+        if at(2) <= TIGHT_BOUND_MB {
+            "within"
+        } else {
+            "OVER"
+        },
+        at(0)
     );
 }
