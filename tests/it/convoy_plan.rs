@@ -372,6 +372,8 @@ fn bad_plans_are_refused_with_exit_2_and_nothing_written() {
     let closed = s.create(&["Closed", "--rig", "shop"]);
     s.ok(&["close", &closed]);
 
+    // Settled first: the export follower of the writes above is not the refused commands'.
+    s.flush();
     let before = s.ledger_state();
     let files = snapshot(&s.town());
     for (args, msg) in [

@@ -280,7 +280,8 @@ fn damage_is_found_fix_repairs_the_safe_part_and_a_second_fix_changes_nothing() 
     std::fs::create_dir_all(status.parent().expect("dir")).expect("mkdir");
     std::fs::write(&status, format!("{{\"pid\": {}}}", dead_pid())).expect("write");
 
-    // Looking changes nothing.
+    // Looking changes nothing (the export follower of the writes above settled first).
+    s.flush();
     let files = snapshot(&s.town());
     let ledger = s.ledger_state();
     let (code, v) = doctor(&s, false);

@@ -465,7 +465,9 @@ fn a_crash_wakes_the_witness_between_its_rounds() {
         s.json(&["daemon", "status"])["daemon"]["status"]["duties"]
             .as_array()?
             .iter()
-            .any(|d| d["name"] == "watcher" && d["state"] == "running")
+            // Its first round is done (it ticked): its watch on `.gt/` is set by then. A
+            // "running" state alone comes before the watch, and a kill then goes unseen.
+            .any(|d| d["name"] == "watcher" && d["last_tick_at"].is_number())
             .then_some(())
     });
     let pid = s.agent_pane(&agent, "#{pane_pid}").expect("its pane");
@@ -475,8 +477,17 @@ fn a_crash_wakes_the_witness_between_its_rounds() {
         .expect("kill");
     assert!(killed.success());
     // Well inside the 5-minute period: only the hook can have woken the witness.
-    wait_for(30, "the witness's zombie verdict", || {
-        (verdict_of(&s).as_deref() == Some("zombie")).then_some(())
-    });
+    wait_for_or(
+        30,
+        "the witness's zombie verdict",
+        || (verdict_of(&s).as_deref() == Some("zombie")).then_some(()),
+        || {
+            format!(
+                "witness: {}\nlog: {}",
+                s.gt(&["--json", "witness", "status", "gastown"]).stdout,
+                s.gt(&["daemon", "logs", "-n", "40"]).stdout
+            )
+        },
+    );
     s.ok(&["--batch", "down", "--force"]);
 }

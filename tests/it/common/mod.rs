@@ -294,8 +294,18 @@ pub fn compat_dir() -> Option<PathBuf> {
     }
 }
 
-/// Every file under `dir` with its contents, to prove a refused command wrote nothing.
+/// Every file under `dir` with its contents, to prove a refused command wrote nothing. In a
+/// town, `.beads/issues.jsonl` is brought up to date first: the export follower of earlier
+/// writes is not the command's doing (a command that did write still shows, its marks too).
 pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    if dir.join("town.toml").is_file() {
+        let _ = Command::new(gt_bin())
+            .args(["--batch", "bead", "flush"])
+            .current_dir(dir)
+            .env_remove("GT_TOWN")
+            .env_remove("GT_AGENT")
+            .output();
+    }
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
