@@ -93,6 +93,8 @@ fn spawn_follower(ctx: &Ctx) -> std::io::Result<()> {
         .args(["--batch", "bead", "flush", "--follow"])
         .current_dir(root)
         .env("GT_TOWN", root)
+        // Not on an agent's behalf: its rewrite is no sign of life of the agent that wrote.
+        .env_remove("GT_AGENT")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
