@@ -4,7 +4,7 @@ use super::LedgerError;
 use super::bead::{INFRA_TYPES, is_done_status};
 use super::read::Reader;
 use rusqlite::types::Value as SqlValue;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Just what a list shows; cheaper than a whole bead.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -57,6 +57,15 @@ const SUMMARY_COLUMNS: &str = "b.id, b.title, b.status, b.priority, b.issue_type
 /// rows after reading them: the labels are then read only for the rows kept.
 const SUMMARY_COLUMNS_NO_LABELS: &str = "b.id, b.title, b.status, b.priority, b.issue_type, \
      b.assignee, b.created_at, b.updated_at, b.closed_at, NULL, b.rowid";
+
+/// Up to this many rows, `ready` asks each candidate whether it is blocked.
+const LAZY_BLOCKED_LIMIT: usize = 200;
+
+/// How `ready` knows what is blocked: the whole set, or bead by bead with remembered answers.
+enum Blocked {
+    All(HashSet<String>),
+    Lazy(HashMap<String, bool>),
+}
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BeadSummary> {
     let labels: Option<String> = r.get(9)?;
@@ -143,6 +152,65 @@ impl Reader<'_> {
         Ok(blocked)
     }
 
+    /// Whether `id` is in the blocked set (`blocked_set`), asked of this bead alone: directly
+    /// blocked, or below a blocked parent (up its parent-child edges). `memo` keeps answers
+    /// across calls, so shared ancestors are looked at once.
+    pub fn is_blocked(
+        &self,
+        id: &str,
+        memo: &mut HashMap<String, bool>,
+    ) -> Result<bool, LedgerError> {
+        Ok(self.blocked_walk(id, memo, &mut HashSet::new())?.0)
+    }
+
+    /// (blocked, whether the answer leaned on a bead still being asked — a parent-child
+    /// cycle: such a "no" is not remembered, since that bead may yet turn out blocked).
+    fn blocked_walk(
+        &self,
+        id: &str,
+        memo: &mut HashMap<String, bool>,
+        asking: &mut HashSet<String>,
+    ) -> Result<(bool, bool), LedgerError> {
+        if let Some(b) = memo.get(id) {
+            return Ok((*b, false));
+        }
+        if !asking.insert(id.to_string()) {
+            return Ok((false, true));
+        }
+        let direct = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM deps
+                                 WHERE issue_id = ?1 AND target_open = 1
+                                   AND type IN ('blocks', 'conditional-blocks', 'waits-for'))
+                     OR EXISTS (SELECT 1 FROM beads WHERE id = ?1 AND status = 'blocked')",
+            )?
+            .query_row([id], |r| r.get::<_, bool>(0))?;
+        let (mut blocked, mut leaned) = (direct, false);
+        if !blocked {
+            let parents: Vec<String> = {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT depends_on_id FROM deps WHERE issue_id = ?1 AND type = 'parent-child'",
+                )?;
+                let rows = stmt.query_map([id], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for p in parents {
+                let (b, l) = self.blocked_walk(&p, memo, asking)?;
+                leaned |= l;
+                if b {
+                    blocked = true;
+                    break;
+                }
+            }
+        }
+        asking.remove(id);
+        if blocked || !leaned {
+            memo.insert(id.to_string(), blocked);
+        }
+        Ok((blocked, leaned && !blocked))
+    }
+
     pub fn list(&self, f: &ListFilter) -> Result<Vec<BeadSummary>, LedgerError> {
         let mut wheres: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
@@ -204,7 +272,13 @@ impl Reader<'_> {
 
     fn ready_in_snapshot(&self, f: &ReadyFilter) -> Result<Vec<BeadSummary>, LedgerError> {
         let t0 = std::time::Instant::now();
-        let blocked = self.blocked_set()?;
+        // A short list (`--limit`) asks each candidate, in order, whether it is blocked —
+        // a few index seeks each — instead of computing the whole blocked set, whose cost
+        // follows every blocked bead in the ledger.
+        let mut blocked = match f.limit {
+            Some(n) if n <= LAZY_BLOCKED_LIMIT => Blocked::Lazy(HashMap::new()),
+            _ => Blocked::All(self.blocked_set()?),
+        };
         let t_blocked = t0.elapsed();
         let infra = quoted_list(INFRA_TYPES);
         let sql = format!(
@@ -223,7 +297,11 @@ impl Reader<'_> {
         let mut out: Vec<(i64, BeadSummary)> = Vec::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            if blocked.contains(&id) {
+            let is_blocked = match &mut blocked {
+                Blocked::All(set) => set.contains(&id),
+                Blocked::Lazy(memo) => self.is_blocked(&id, memo)?,
+            };
+            if is_blocked {
                 continue;
             }
             let s = summary_from_row(r)?;
@@ -444,11 +522,28 @@ mod tests {
             })
             .expect("write");
             if step % 50 == 49 {
+                let expected = from_scratch(&l);
                 assert_eq!(
                     l.reader().blocked_set().expect("blocked"),
-                    from_scratch(&l),
+                    expected,
                     "after step {step}"
                 );
+                // Asked bead by bead (what a short `ready` does), in two orders, with the
+                // answers remembered across the asks: the same set.
+                let mut ids: Vec<String> = (0..60).map(id).collect();
+                for pass in 0..2 {
+                    if pass == 1 {
+                        ids.reverse();
+                    }
+                    let mut memo = HashMap::new();
+                    for i in &ids {
+                        assert_eq!(
+                            l.reader().is_blocked(i, &mut memo).expect("ask"),
+                            expected.contains(i),
+                            "{i} after step {step}, pass {pass}"
+                        );
+                    }
+                }
             }
         }
     }
