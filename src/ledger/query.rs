@@ -292,33 +292,44 @@ impl Reader<'_> {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query([f.prefix.as_deref()])?;
-        // Rows arrive in index order (priority, created_at, id); ties within one second are
-        // put back in creation order (rowid) below, so reading stops only at a group edge.
-        let mut out: Vec<(i64, BeadSummary)> = Vec::new();
+        // Rows arrive in index order (priority, created_at, id); ties within one second go in
+        // creation order (rowid). Each tie group is read whole (index only), put in that
+        // order, and only then asked what is blocked, so a short list stops early.
+        let limit = f.limit.unwrap_or(usize::MAX);
+        let mut out: Vec<BeadSummary> = Vec::new();
+        let mut group: Vec<(i64, BeadSummary)> = Vec::new();
+        let mut take_group = |group: &mut Vec<(i64, BeadSummary)>,
+                              out: &mut Vec<BeadSummary>|
+         -> Result<(), LedgerError> {
+            group.sort_by_key(|(rowid, _)| *rowid);
+            for (_, s) in group.drain(..) {
+                if out.len() >= limit {
+                    break;
+                }
+                let is_blocked = match &mut blocked {
+                    Blocked::All(set) => set.contains(&s.id),
+                    Blocked::Lazy(memo) => self.is_blocked(&s.id, memo)?,
+                };
+                if !is_blocked {
+                    out.push(s);
+                }
+            }
+            Ok(())
+        };
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let is_blocked = match &mut blocked {
-                Blocked::All(set) => set.contains(&id),
-                Blocked::Lazy(memo) => self.is_blocked(&id, memo)?,
-            };
-            if is_blocked {
-                continue;
-            }
             let s = summary_from_row(r)?;
-            if let (Some(n), Some((_, last))) = (f.limit, out.last())
-                && out.len() >= n
-                && (last.priority, &last.created_at) != (s.priority, &s.created_at)
+            if let Some((_, first)) = group.first()
+                && (first.priority, &first.created_at) != (s.priority, &s.created_at)
             {
-                break;
+                take_group(&mut group, &mut out)?;
+                if out.len() >= limit {
+                    break;
+                }
             }
-            out.push((r.get(10)?, s));
+            group.push((r.get(10)?, s));
         }
-        out.sort_by(|(ra, a), (rb, b)| {
-            (a.priority, &a.created_at, ra).cmp(&(b.priority, &b.created_at, rb))
-        });
-        let mut out: Vec<BeadSummary> = out.into_iter().map(|(_, s)| s).collect();
-        if let Some(n) = f.limit {
-            out.truncate(n);
+        if out.len() < limit {
+            take_group(&mut group, &mut out)?;
         }
         let mut labels = self.conn.prepare_cached(
             "SELECT group_concat(label, char(31)) FROM labels WHERE issue_id = ?1",
