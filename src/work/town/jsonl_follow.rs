@@ -208,12 +208,12 @@ pub fn serve(ctx: &mut Ctx, stopping: &dyn Fn() -> bool) -> Result<()> {
     };
     let mut next = Instant::now();
     while !stopping() {
-        std::thread::sleep(Duration::from_millis(50));
+        // One look per settle time: a burst marked since the last look has had that long to
+        // settle, and an idle supervisor does not query the ledger twenty times a second.
+        std::thread::sleep(SETTLE);
         if Instant::now() < next || !ctx.reader().export_pending()? {
             continue;
         }
-        // Let the burst settle, then one rewrite for all of it.
-        std::thread::sleep(SETTLE);
         let t = Instant::now();
         let wrote = flush_now(ctx);
         // Failing, it tries again after a longer pause (the problem is on record meanwhile).
