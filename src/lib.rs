@@ -27,6 +27,7 @@ pub mod time;
 pub mod tmux;
 pub mod town;
 pub mod tui;
+pub mod web;
 pub mod work;
 
 pub use error::{Error, Result};

@@ -319,10 +319,28 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Serve the town's web dashboard (on 127.0.0.1 unless told otherwise) until Ctrl-C.
+    #[command(
+        after_help = "Examples:\n  gt dashboard                          # http://127.0.0.1:7370/ (dashboard.listen)\n  gt dashboard --token                  # the token, and a link whose page can act\n  ssh -L 7370:127.0.0.1:7370 host       # then open http://127.0.0.1:7370/ here"
+    )]
+    Dashboard {
+        /// Where to listen: IP:PORT, localhost:PORT or PORT. Other than loopback, it warns:
+        /// anyone who can reach it can look (acting still needs the token).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Print the town's dashboard token (made on first use, kept 0600 in .gt/) and a link
+        /// that hands it to the page; serve nothing.
+        #[arg(long)]
+        token: bool,
+    },
     /// Build (or reuse) a demo town to look around in.
     Demo {
         /// Where to put it (default: <tmp>/gt-demo).
         path: Option<PathBuf>,
+        /// Bring it to life and show it in the web dashboard (on ADDR, 127.0.0.1:7370 by
+        /// default) instead of the workspace, until Ctrl-C.
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::web::DEFAULT_LISTEN)]
+        dashboard: Option<String>,
     },
     /// Print a shell completion script.
     Completion {

@@ -14,6 +14,7 @@ mod convoy_plan;
 mod costs;
 mod crew;
 mod daemon;
+mod dashboard;
 mod deacon;
 mod diff;
 mod doctor;
@@ -234,7 +235,10 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Diff { target, stat } => diff::diff_cmd(out, session.ctx()?, target, stat),
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Compact { dry_run } => compact::compact_cmd(out, session.ctx()?, dry_run),
-        Command::Demo { path } => demo(out, path.as_deref()),
+        Command::Demo { path, dashboard } => demo(out, path.as_deref(), dashboard),
+        Command::Dashboard { listen, token } => {
+            dashboard::dashboard_cmd(out, session.ctx()?, listen, token)
+        }
         Command::Tmux(cmd) => tmux_cmds::run(out, session.ctx()?, cmd),
         Command::Completion { shell } => {
             // Made whole first, then written: a reader that stops early (`| head`) is not an
@@ -292,9 +296,22 @@ fn need_terminal() -> Result<()> {
     }
 }
 
-fn demo(out: &mut Out, path: Option<&std::path::Path>) -> Result<()> {
+fn demo(out: &mut Out, path: Option<&std::path::Path>, dashboard: Option<String>) -> Result<()> {
     use std::io::IsTerminal;
+    let listen = dashboard
+        .as_deref()
+        .map(crate::web::parse_listen)
+        .transpose()?;
     let d = crate::work::town::demo::ensure(path)?;
+    if let Some(addr) = listen {
+        let mut ctx = crate::work::Ctx::open(&d.root)?;
+        crate::work::town::demo::liven(&mut ctx)?;
+        let _keeper = crate::work::town::demo::Keeper::start(
+            &d.root,
+            crate::work::town::demo::KEEP_BUSY_EVERY,
+        );
+        return dashboard::dashboard_cmd(out, &mut ctx, Some(addr.to_string()), false);
+    }
     let interactive = !out.json
         && !out.batch
         && std::io::stdin().is_terminal()

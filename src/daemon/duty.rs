@@ -16,6 +16,8 @@ pub enum Duty {
     Notifier,
     /// Keeps `.beads/issues.jsonl` following the ledger (the town's export follower).
     Exporter,
+    /// Serves the web dashboard while `dashboard.enabled` is on.
+    Dashboard,
 }
 
 impl Duty {
@@ -27,12 +29,19 @@ impl Duty {
             Duty::Watcher => "watcher".into(),
             Duty::Notifier => "notifier".into(),
             Duty::Exporter => "export".into(),
+            Duty::Dashboard => "dashboard".into(),
         }
     }
 
     /// The duties a town with these rigs needs.
     pub fn all_for(rigs: &[String]) -> Vec<Duty> {
-        let mut out = vec![Duty::Watcher, Duty::Deacon, Duty::Notifier, Duty::Exporter];
+        let mut out = vec![
+            Duty::Watcher,
+            Duty::Deacon,
+            Duty::Notifier,
+            Duty::Exporter,
+            Duty::Dashboard,
+        ];
         for r in rigs {
             out.push(Duty::Witness(r.clone()));
             out.push(Duty::Refinery(r.clone()));
@@ -48,6 +57,7 @@ impl Duty {
             Duty::Deacon => return deacon_rounds(shared),
             Duty::Notifier => return notifier_rounds(shared),
             Duty::Exporter => return export_follower(shared),
+            Duty::Dashboard => return super::dashboard::run(shared),
             Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
         };
         let mut ctx = Ctx::open(&shared.root)?;
@@ -73,7 +83,11 @@ impl Duty {
                         ctx.setting("refinery.interval_secs", Some(&rig))?.as_int(),
                     )
                 }
-                Duty::Watcher | Duty::Deacon | Duty::Notifier | Duty::Exporter => return Ok(()),
+                Duty::Watcher
+                | Duty::Deacon
+                | Duty::Notifier
+                | Duty::Exporter
+                | Duty::Dashboard => return Ok(()),
             };
             for w in std::mem::take(&mut ctx.warnings) {
                 tracing::warn!(duty = %name, "{w}");

@@ -1,6 +1,7 @@
 //! The supervisor and its duties (DESIGN.md §7): the town runs itself. It calls `work/` for
 //! everything it does; this module only keeps the duties running and says how they are.
 
+mod dashboard;
 mod duty;
 pub mod foreground;
 mod runner;

@@ -69,6 +69,20 @@ pub const SETTINGS: &[Setting] = &[
         help: "the human who owns this town (receives convoy and escalation mail)",
     },
     Setting {
+        key: "dashboard.enabled",
+        kind: Kind::Bool,
+        default: "false",
+        scopes: &[Scope::Town],
+        help: "the supervisor serves the web dashboard too (on dashboard.listen), as `gt dashboard` does",
+    },
+    Setting {
+        key: "dashboard.listen",
+        kind: Kind::Str,
+        default: "127.0.0.1:7370",
+        scopes: &[Scope::Town],
+        help: "where the supervisor's dashboard listens: a loopback address and port (anything else only with `gt dashboard --listen`)",
+    },
+    Setting {
         key: "ledger.export_jsonl",
         kind: Kind::Bool,
         default: "true",

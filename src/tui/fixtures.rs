@@ -354,6 +354,7 @@ pub fn busy_town() -> TownSnapshot {
             agent: "mayor".into(),
             text: "\x1b[1mmayor ready\x1b[0m\n› what is ready?\n(sim mayor) \x1b[32m3 beads\x1b[0m are ready\nsim❯ \n".into(),
         }),
+        screens: Vec::new(),
         daemon: "supervisor not running".into(),
         tmux_calls: 2,
         problems: Vec::new(),

@@ -151,6 +151,7 @@ pub fn watch_request(state: &State) -> Request {
         }),
         mayor_size: shown(PaneId::Mayor)
             .map(|r| crate::tui::view::text_panes::transcript_size(state, r)),
+        screens: Vec::new(),
     }
 }
 

@@ -98,6 +98,8 @@ pub struct TownSnapshot {
     pub costs: crate::work::costs::CostSummary,
     pub mayor: MayorView,
     pub preview: Option<Preview>,
+    /// The screens asked for in `Request::screens` (agents without a pane are left out).
+    pub screens: Vec<Preview>,
     /// The supervisor's state for the status bar.
     pub daemon: String,
     /// tmux processes this refresh spawned.
@@ -116,6 +118,9 @@ pub struct Request {
     pub preview_size: Option<(u16, u16)>,
     /// The mayor chat's transcript area, likewise for the mayor's window.
     pub mayor_size: Option<(u16, u16)>,
+    /// More agents whose screens to read with their colours in the same batched capture
+    /// (what the dashboard's open pages look at); their windows are never resized.
+    pub screens: Vec<String>,
 }
 
 /// What a refresher keeps between refreshes so unchanged parts are not recomputed.
@@ -198,7 +203,11 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         }
     };
     let sizing = fit_windows(&panes, req, &mut cache.sized);
-    let (reqs, preview_pane) = capture_requests(&panes, req.preview.as_deref());
+    let (reqs, coloured) = capture_requests(&panes, req.preview.as_deref(), &req.screens);
+    let preview_pane = req
+        .preview
+        .as_deref()
+        .and_then(|a| coloured.get(a).cloned());
     let screens = match server.capture_set_sizing(&sizing, &reqs) {
         Ok(s) => s,
         Err(e) => {
@@ -206,7 +215,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
             HashMap::new()
         }
     };
-    let (mut agents, mayor) = agent_rows(ctx, &lp, &panes, &screens, preview_pane.as_ref())?;
+    let (mut agents, mayor) = agent_rows(ctx, &lp, &panes, &screens, &coloured)?;
     for a in &mut agents {
         a.queued = ctx.reader().queued_deliveries(&a.address)?.len();
     }
@@ -218,6 +227,17 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         }),
         _ => None,
     };
+    let shown = req
+        .screens
+        .iter()
+        .filter_map(|a| {
+            let text = screens.get(coloured.get(a)?)?;
+            Some(Preview {
+                agent: a.clone(),
+                text: text.clone(),
+            })
+        })
+        .collect();
     let rigs = ctx.town.rigs()?;
     let now = ctx.unix_now();
     let attention = attention::compute(&attention::Facts {
@@ -255,6 +275,7 @@ pub fn refresh(ctx: &Ctx, cache: &mut Cache, req: &Request) -> Result<TownSnapsh
         costs: lp.costs.clone(),
         mayor,
         preview,
+        screens: shown,
         daemon: crate::town::supervisor_status::seen(&ctx.town.paths).line(now),
         tmux_calls: crate::tmux::spawned() - before,
         problems,
@@ -324,11 +345,13 @@ fn fit_windows(
 }
 
 /// One batched capture: every live agent pane at the depth its use needs, the previewed one
-/// with its colours (and only once).
+/// and the other screens asked for with their colours (each pane only once). Also: the pane
+/// of each agent read with colours, by agent.
 fn capture_requests(
     panes: &[crate::tmux::Pane],
     preview: Option<&str>,
-) -> (Vec<CaptureReq>, Option<String>) {
+    screens: &[String],
+) -> (Vec<CaptureReq>, HashMap<String, String>) {
     // A dead pane too when its runtime never started: its last words are the reason.
     let mut reqs: Vec<CaptureReq> = panes
         .iter()
@@ -346,22 +369,27 @@ fn capture_requests(
             escapes: false,
         })
         .collect();
-    let preview_pane = preview.and_then(|a| {
-        panes
-            .iter()
-            .find(|p| p.agent.as_deref() == Some(a))
-            .map(|p| p.pane_id.clone())
-    });
-    if let Some(pp) = &preview_pane {
-        // The preview replaces the plain capture of the same pane: one entry per pane.
-        reqs.retain(|r| &r.pane != pp);
+    let mut coloured = HashMap::new();
+    for a in preview
+        .into_iter()
+        .chain(screens.iter().map(String::as_str))
+    {
+        if coloured.contains_key(a) {
+            continue;
+        }
+        let Some(pane) = panes.iter().find(|p| p.agent.as_deref() == Some(a)) else {
+            continue;
+        };
+        // The coloured capture replaces the plain one of the same pane: one entry per pane.
+        reqs.retain(|r| r.pane != pane.pane_id);
         reqs.push(CaptureReq {
-            pane: pp.clone(),
+            pane: pane.pane_id.clone(),
             lines: PREVIEW_LINES,
             escapes: true,
         });
+        coloured.insert(a.to_string(), pane.pane_id.clone());
     }
-    (reqs, preview_pane)
+    (reqs, coloured)
 }
 
 /// Each agent as the workspace shows it, and the mayor's view.
@@ -370,7 +398,7 @@ fn agent_rows(
     lp: &LedgerPart,
     panes: &[crate::tmux::Pane],
     screens: &HashMap<String, String>,
-    preview_pane: Option<&String>,
+    coloured: &HashMap<String, String>,
 ) -> Result<(Vec<AgentRow>, MayorView)> {
     let runtimes = agent::runtimes(&ctx.town)?;
     let mut agents = Vec::new();
@@ -388,7 +416,7 @@ fn agent_rows(
         let rt = info.runtime.as_ref().and_then(|r| runtimes.get(r));
         let text = pane.and_then(|p| screens.get(&p.pane_id));
         let plain = text.map(|t| {
-            if preview_pane == pane.map(|p| &p.pane_id) {
+            if pane.is_some_and(|p| coloured.get(&info.address) == Some(&p.pane_id)) {
                 strip_escapes(t)
             } else {
                 t.clone()

@@ -1,6 +1,7 @@
 //! Test harness: runs the real `gt` binary against temp towns and temp git repositories.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod cli_setup;
 pub mod model;
 pub mod mq;

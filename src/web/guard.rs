@@ -1,0 +1,168 @@
+//! Who may do what. Anyone who reaches the dashboard may look; changing anything takes the
+//! town's token in an `X-GT-Token` header. A custom header is what makes it CSRF-safe: a
+//! page on another site can make a browser send a form or a simple request to us, but not
+//! one with a header of its own (that needs a CORS preflight, which is never granted here);
+//! the Origin, when a browser sends one, must be this dashboard's own too. On loopback the
+//! Host must be a loopback name, so a site that rebinds its DNS name to 127.0.0.1 reads
+//! nothing either. Every answer carries a policy that runs only the dashboard's own script.
+
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+
+pub struct Access {
+    pub token: String,
+    /// Listening on a loopback address: only loopback names are answered.
+    pub loopback: bool,
+}
+
+/// Why a request is refused.
+pub struct Refusal {
+    pub status: StatusCode,
+    pub why: &'static str,
+}
+
+pub const TOKEN_HEADER: &str = "x-gt-token";
+
+impl Access {
+    pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        if self.loopback && !host.is_some_and(is_loopback_host) {
+            return Err(Refusal {
+                status: StatusCode::MISDIRECTED_REQUEST,
+                why: "this dashboard answers only to 127.0.0.1, localhost or [::1]",
+            });
+        }
+        if matches!(*method, Method::GET | Method::HEAD) {
+            return Ok(());
+        }
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let own = host.is_some_and(|h| {
+                origin.to_str().is_ok_and(|o| {
+                    o.strip_prefix("http://")
+                        .or_else(|| o.strip_prefix("https://"))
+                        == Some(h)
+                })
+            });
+            if !own {
+                return Err(Refusal {
+                    status: StatusCode::FORBIDDEN,
+                    why: "refused: the request comes from another site",
+                });
+            }
+        }
+        match headers.get(TOKEN_HEADER).and_then(|t| t.to_str().ok()) {
+            None => Err(Refusal {
+                status: StatusCode::FORBIDDEN,
+                why: "read-only: acting needs the town's dashboard token (gt dashboard --token)",
+            }),
+            Some(t) if !super::token::matches(&self.token, t.trim()) => Err(Refusal {
+                status: StatusCode::FORBIDDEN,
+                why: "refused: that is not this town's dashboard token",
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Whether the request carries the right token (for the page to say what it may do).
+    pub fn has_token(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(TOKEN_HEADER)
+            .and_then(|t| t.to_str().ok())
+            .is_some_and(|t| super::token::matches(&self.token, t.trim()))
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
+}
+
+/// Headers on every answer: only our own script and styles, never framed, never cached,
+/// never sniffed into something else, no referrer.
+pub fn harden(headers: &mut HeaderMap) {
+    let set = |h: &mut HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn reads_are_open_acts_need_the_token_from_our_own_origin() {
+        let a = Access {
+            token: "t".repeat(64),
+            loopback: true,
+        };
+        let ok = format!("{}", "t".repeat(64));
+        assert!(
+            a.check(&Method::GET, &headers(&[("host", "127.0.0.1:7370")]))
+                .is_ok()
+        );
+        assert!(
+            a.check(&Method::GET, &headers(&[("host", "[::1]:7370")]))
+                .is_ok()
+        );
+        assert!(
+            a.check(&Method::GET, &headers(&[("host", "localhost")]))
+                .is_ok()
+        );
+        // DNS rebinding: a foreign name pointed at 127.0.0.1.
+        assert!(
+            a.check(&Method::GET, &headers(&[("host", "evil.example:7370")]))
+                .is_err()
+        );
+        assert!(a.check(&Method::GET, &headers(&[])).is_err());
+        let host = ("host", "127.0.0.1:7370");
+        assert!(a.check(&Method::POST, &headers(&[host])).is_err());
+        assert!(
+            a.check(&Method::POST, &headers(&[host, ("x-gt-token", "nope")]))
+                .is_err()
+        );
+        assert!(
+            a.check(&Method::POST, &headers(&[host, ("x-gt-token", &ok)]))
+                .is_ok()
+        );
+        assert!(
+            a.check(
+                &Method::POST,
+                &headers(&[
+                    host,
+                    ("x-gt-token", &ok),
+                    ("origin", "http://127.0.0.1:7370")
+                ])
+            )
+            .is_ok()
+        );
+        assert!(
+            a.check(
+                &Method::POST,
+                &headers(&[host, ("x-gt-token", &ok), ("origin", "http://evil.example")])
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! The one thing that looks at the town for every open page: a thread that takes the same
+//! snapshot the workspace takes (two tmux processes per refresh however many pages are open,
+//! the ledger read only when it changed) and hands each new state to every page. It looks
+//! only while someone is watching (and a little after), at once when the ledger changes
+//! (checked every 100 ms, a cheap counter read), and at least once a second.
+
+use super::{page_state, screen};
+use crate::work::Ctx;
+use crate::work::views::snapshot::{self, Cache, Request, TownSnapshot};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// The longest a page waits for a look at the town.
+const REFRESH: Duration = Duration::from_secs(1);
+/// How often the ledger's change counter is read between refreshes.
+const LEDGER_CHECK: Duration = Duration::from_millis(100);
+/// Looking goes on this long after the last page left (a reload comes back at once).
+const LINGER: Duration = Duration::from_secs(30);
+/// An unchanged town is still re-sent this often (ages on the page move on).
+const RESEND: Duration = Duration::from_secs(10);
+/// Git facts of worktrees (dirty files, commits ahead) are read again this often.
+const GIT_EVERY: Duration = Duration::from_secs(5);
+
+/// One look at the town, as pages get it.
+#[derive(Debug, Default)]
+pub struct Frame {
+    /// Counts up with each new state (0: nothing looked at yet).
+    pub version: u64,
+    pub state: Arc<str>,
+    /// The coloured screens pages asked for, by agent.
+    pub screens: HashMap<String, Arc<str>>,
+}
+
+pub struct Hub {
+    frames: watch::Sender<Arc<Frame>>,
+    /// Agents whose screens open pages show, with how many pages show each.
+    wanted: Mutex<BTreeMap<String, usize>>,
+    viewers: AtomicUsize,
+    last_demand: Mutex<Instant>,
+    poked: Mutex<bool>,
+    wake: Condvar,
+    stop: AtomicBool,
+}
+
+impl Hub {
+    /// Starts the looking thread for the town at `root`.
+    pub fn start(root: PathBuf) -> crate::Result<Arc<Hub>> {
+        let (frames, _) = watch::channel(Arc::new(Frame::default()));
+        let hub = Arc::new(Hub {
+            frames,
+            wanted: Mutex::new(BTreeMap::new()),
+            viewers: AtomicUsize::new(0),
+            last_demand: Mutex::new(Instant::now()),
+            poked: Mutex::new(true),
+            wake: Condvar::new(),
+            stop: AtomicBool::new(false),
+        });
+        let ctx = Ctx::open(&root)?;
+        let h = hub.clone();
+        std::thread::Builder::new()
+            .name("gt-web-hub".into())
+            .spawn(move || h.run(ctx))
+            .map_err(|e| crate::Error::io("start the dashboard's looking thread", e))?;
+        Ok(hub)
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Frame>> {
+        self.frames.subscribe()
+    }
+
+    pub fn current(&self) -> Arc<Frame> {
+        self.frames.borrow().clone()
+    }
+
+    /// Look again now (after an action, or a page that needs a state).
+    pub fn poke(&self) {
+        if let Ok(mut l) = self.last_demand.lock() {
+            *l = Instant::now();
+        }
+        if let Ok(mut p) = self.poked.lock() {
+            *p = true;
+        }
+        self.wake.notify_all();
+    }
+
+    /// Stops looking and ends every page's stream (they are woken to see it).
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.frames.send_modify(|_| {});
+        self.poke();
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// A page is open (showing `agent`'s screen, if any) until the guard is dropped.
+    pub fn watch(self: &Arc<Hub>, agent: Option<String>) -> Viewer {
+        self.viewers.fetch_add(1, Ordering::SeqCst);
+        if let (Some(a), Ok(mut w)) = (&agent, self.wanted.lock()) {
+            *w.entry(a.clone()).or_default() += 1;
+        }
+        self.poke();
+        Viewer {
+            hub: self.clone(),
+            agent,
+        }
+    }
+
+    pub fn viewers(&self) -> usize {
+        self.viewers.load(Ordering::SeqCst)
+    }
+
+    /// Someone is watching (or did a moment ago): the state is at most a second old.
+    pub fn looking(&self) -> bool {
+        self.viewers() > 0
+            || self
+                .last_demand
+                .lock()
+                .map(|l| l.elapsed() < LINGER)
+                .unwrap_or(true)
+    }
+
+    fn request(&self) -> Request {
+        Request {
+            identity: "overseer".into(),
+            screens: self
+                .wanted
+                .lock()
+                .map(|w| w.keys().cloned().collect())
+                .unwrap_or_default(),
+            ..Request::default()
+        }
+    }
+
+    /// Waits up to `d` for a poke; true when poked.
+    fn wait(&self, d: Duration) -> bool {
+        let Ok(mut p) = self.poked.lock() else {
+            return false;
+        };
+        if !*p {
+            p = match self.wake.wait_timeout(p, d) {
+                Ok((p, _)) => p,
+                Err(_) => return false,
+            };
+        }
+        std::mem::replace(&mut *p, false)
+    }
+
+    fn run(self: Arc<Hub>, mut ctx: Ctx) {
+        let mut cache = Cache::new();
+        let mut last: Option<TownSnapshot> = None;
+        let mut last_sent = Instant::now();
+        let mut git_read = Instant::now();
+        let mut version = 0u64;
+        while !self.stop.load(Ordering::SeqCst) {
+            if !self.looking() {
+                self.wait(REFRESH);
+                continue;
+            }
+            if let Err(e) = ctx.follow_town() {
+                tracing::warn!(error = %e, "town.toml could not be read again; the last good settings stay");
+            }
+            if git_read.elapsed() >= GIT_EVERY {
+                cache.touched(ctx.town.root());
+                git_read = Instant::now();
+            }
+            let req = self.request();
+            match snapshot::refresh(&ctx, &mut cache, &req) {
+                Ok(s) => {
+                    let screens: HashMap<String, Arc<str>> = s
+                        .screens
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.agent.clone(),
+                                Arc::from(screen::to_json(&p.agent, &p.text)),
+                            )
+                        })
+                        .collect();
+                    let before = self.current();
+                    let town_changed = last.as_ref().is_none_or(|l| !page_state::same_town(l, &s));
+                    let screens_changed = screens.len() != before.screens.len()
+                        || screens
+                            .iter()
+                            .any(|(a, j)| before.screens.get(a).is_none_or(|b| b != j));
+                    if town_changed || screens_changed || last_sent.elapsed() >= RESEND {
+                        version += 1;
+                        let state: Arc<str> = if town_changed || last_sent.elapsed() >= RESEND {
+                            Arc::from(page_state::to_json(&s))
+                        } else {
+                            before.state.clone()
+                        };
+                        if town_changed || last_sent.elapsed() >= RESEND {
+                            last_sent = Instant::now();
+                        }
+                        self.frames.send_replace(Arc::new(Frame {
+                            version,
+                            state,
+                            screens,
+                        }));
+                        last = Some(s);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "the dashboard could not look at the town"),
+            }
+            self.pause(&ctx);
+        }
+    }
+
+    /// Until the next look: a second, or sooner when poked or the ledger changed.
+    fn pause(&self, ctx: &Ctx) {
+        let seen = ctx.reader().data_version().ok();
+        let until = Instant::now() + REFRESH;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.wait(left.min(LEDGER_CHECK)) {
+                return;
+            }
+            if ctx.reader().data_version().ok() != seen {
+                return;
+            }
+        }
+    }
+}
+
+/// An open page; dropping it (the page closed) stops its screen being read.
+pub struct Viewer {
+    hub: Arc<Hub>,
+    agent: Option<String>,
+}
+
+impl Viewer {
+    /// The dashboard is stopping: the page's stream ends.
+    pub fn closing(&self) -> bool {
+        self.hub.stopped()
+    }
+}
+
+impl Drop for Viewer {
+    fn drop(&mut self) {
+        self.hub.viewers.fetch_sub(1, Ordering::SeqCst);
+        if let (Some(a), Ok(mut w)) = (&self.agent, self.hub.wanted.lock())
+            && let Some(n) = w.get_mut(a)
+        {
+            *n -= 1;
+            if *n == 0 {
+                w.remove(a);
+            }
+        }
+        if let Ok(mut l) = self.hub.last_demand.lock() {
+            *l = Instant::now();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The dashboard's addresses: the page and its two assets (embedded in the binary), the
+//! town's state (once, or pushed as server-sent events), and actions.
+
+use super::Web;
+use super::actions::{Action, Outcome};
+use super::hub::Viewer;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+const INDEX: &str = include_str!("assets/index.html");
+const SCRIPT: &str = include_str!("assets/app.js");
+const STYLE: &str = include_str!("assets/app.css");
+
+/// A request body larger than this is refused (the longest text is 16 KiB).
+const BODY_MAX: usize = 64 * 1024;
+
+pub fn router(web: Arc<Web>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/app.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE) }),
+        )
+        .route("/api/state", get(state))
+        .route("/api/events", get(events))
+        .route("/api/access", get(access))
+        .route("/api/diff/{mr}", get(diff))
+        .route("/api/act/{action}", post(act))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "no such page\n") })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
+        .layer(middleware::from_fn_with_state(web.clone(), guard))
+        .with_state(web)
+}
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn guard(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
+    let mut resp = match web.access.check(req.method(), req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(r) => (r.status, format!("{}\n", r.why)).into_response(),
+    };
+    super::guard::harden(resp.headers_mut());
+    resp
+}
+
+fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// The town as it is now (looked at first if nobody was watching).
+async fn state(State(web): State<Arc<Web>>) -> Response {
+    let mut rx = web.hub.subscribe();
+    let stale = {
+        let f = rx.borrow_and_update();
+        f.version == 0 || !web.hub.looking()
+    };
+    if stale {
+        web.hub.poke();
+        let _ = tokio::time::timeout(Duration::from_secs(5), rx.changed()).await;
+    }
+    let frame = web.hub.current();
+    if frame.version == 0 {
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"problems":["the town has not been looked at yet"]}"#,
+        );
+    }
+    json_response(StatusCode::OK, frame.state.to_string())
+}
+
+#[derive(serde::Deserialize)]
+struct EventsQuery {
+    agent: Option<String>,
+}
+
+/// What one open page has been sent, and its place among the hub's viewers.
+struct Feed {
+    rx: tokio::sync::watch::Receiver<Arc<super::hub::Frame>>,
+    _viewer: Viewer,
+    agent: Option<String>,
+    sent_state: Option<Arc<str>>,
+    sent_screen: Option<Arc<str>>,
+    pending: VecDeque<Event>,
+}
+
+/// The town pushed to a page: a `state` event whenever it changes, a `screen` event whenever
+/// the screen of the agent the page shows changes.
+async fn events(State(web): State<Arc<Web>>, Query(q): Query<EventsQuery>) -> Response {
+    let agent = q.agent.filter(|a| !a.is_empty() && a.len() <= 200);
+    let feed = Feed {
+        rx: web.hub.subscribe(),
+        _viewer: web.hub.watch(agent.clone()),
+        agent,
+        sent_state: None,
+        sent_screen: None,
+        pending: VecDeque::new(),
+    };
+    let stream = futures_util::stream::unfold(feed, |mut f| async move {
+        loop {
+            if let Some(e) = f.pending.pop_front() {
+                return Some((Ok::<Event, Infallible>(e), f));
+            }
+            let frame = f.rx.borrow_and_update().clone();
+            if frame.version > 0 {
+                if f.sent_state
+                    .as_ref()
+                    .is_none_or(|s| !Arc::ptr_eq(s, &frame.state))
+                {
+                    f.pending
+                        .push_back(Event::default().event("state").data(&*frame.state));
+                    f.sent_state = Some(frame.state.clone());
+                }
+                if let Some(sc) = f.agent.as_ref().and_then(|a| frame.screens.get(a))
+                    && f.sent_screen.as_ref().is_none_or(|s| s != sc)
+                {
+                    f.pending
+                        .push_back(Event::default().event("screen").data(&**sc));
+                    f.sent_screen = Some(sc.clone());
+                }
+            }
+            if f.pending.is_empty() && (f.rx.changed().await.is_err() || f._viewer.closing()) {
+                return None;
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// What this request may do (the page asks with the token it holds).
+async fn access(State(web): State<Arc<Web>>, headers: HeaderMap) -> Response {
+    let can_act = web.access.has_token(&headers);
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({ "can_act": can_act }).to_string(),
+    )
+}
+
+/// A merge request's diff, for review (a read: no token needed).
+async fn diff(State(web): State<Arc<Web>>, Path(mr): Path<String>) -> Response {
+    let action = Action::Diff { mr };
+    if let Err(why) = action.check() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"ok": false, "message": why}).to_string(),
+        );
+    }
+    let outcome = web.actions.run(action).await;
+    let status = if outcome.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    json_response(status, serde_json::to_string(&outcome).unwrap_or_default())
+}
+
+async fn act(State(web): State<Arc<Web>>, Path(name): Path<String>, body: Bytes) -> Response {
+    let refuse = |why: String| {
+        let o = Outcome {
+            ok: false,
+            message: why,
+            diff: None,
+        };
+        json_response(
+            StatusCode::BAD_REQUEST,
+            serde_json::to_string(&o).unwrap_or_default(),
+        )
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return refuse(format!("the request is not JSON: {e}")),
+    };
+    let Some(obj) = value.as_object_mut() else {
+        return refuse("the request must be a JSON object".into());
+    };
+    obj.insert("action".into(), serde_json::Value::String(name.clone()));
+    let action: Action = match serde_json::from_value(value) {
+        Ok(a) => a,
+        Err(e) => return refuse(format!("{name}: {e}")),
+    };
+    if let Err(why) = action.check() {
+        return refuse(format!("{name}: {why}"));
+    }
+    let changes = action.changes_town();
+    let outcome = web.actions.run(action).await;
+    if changes {
+        web.hub.poke();
+    }
+    let status = if outcome.ok {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    json_response(status, serde_json::to_string(&outcome).unwrap_or_default())
+}

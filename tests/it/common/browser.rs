@@ -1,0 +1,318 @@
+//! A real headless Chromium for the dashboard's tests, driven through chromedriver (WebDriver,
+//! spoken over a plain socket here). Debian's `chromium` and `chromium-driver` packages;
+//! `.ci/run` installs them. Missing, a test is skipped loudly — unless
+//! `GT_REQUIRE_RUNTIMES=1` (CI), where it fails.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One HTTP/1.1 exchange: status, headers (lower-case names), body.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or("");
+    if !body.is_empty() || method == "POST" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let hdrs: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = hdrs
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    (status, hdrs, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|f| f.is_file())
+    })
+}
+
+pub struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+}
+
+/// A headless Chromium at `width`×`height`, or None (said loudly) when it is not installed
+/// and the run does not require it.
+pub fn open(test: &str, width: u32, height: u32) -> Option<Browser> {
+    let found = (which("chromedriver"), which("chromium"));
+    let (Some(driver), Some(chromium)) = found else {
+        let why = "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)";
+        if super::runtimes::required() {
+            panic!("{test}: a real browser is required (GT_REQUIRE_RUNTIMES=1) but {why}");
+        }
+        eprintln!("SKIPPED {test}: {why}");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let mut b = Browser {
+        driver: child,
+        port,
+        session: String::new(),
+    };
+    let until = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-extensions", "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},{height}"),
+            ]
+        }
+    }}});
+    let v = b.call("POST", "/session", Some(caps));
+    b.session = v["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
+        .to_string();
+    Some(b)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string());
+        let (status, _, text) = http(
+            &format!("127.0.0.1:{}", self.port),
+            method,
+            path,
+            &[("Content-Type", "application/json")],
+            body.as_deref(),
+        );
+        let v: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("WebDriver {method} {path}: {status} {text}"));
+        if status != 200 {
+            panic!("WebDriver {method} {path}: {status} {}", v["value"]);
+        }
+        v.get("value").cloned().unwrap_or(Value::Null)
+    }
+
+    fn s(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({ "url": url })));
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page; what it returned.
+    pub fn js(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Waits (up to `limit`) for `expr` to be truthy in the page; its value, or None.
+    pub fn wait_for(&self, expr: &str, limit: Duration) -> Option<Value> {
+        let until = Instant::now() + limit;
+        loop {
+            let v = self.js(
+                &format!("try {{ return ({expr}); }} catch (e) {{ return null; }}"),
+                json!([]),
+            );
+            let truthy = !(v.is_null() || v == json!(false) || v == json!(0) || v == json!(""));
+            if truthy {
+                return Some(v);
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Clicks the first element `css` matches, as a person would (WebDriver's pointer).
+    pub fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/click")),
+            Some(json!({})),
+        );
+    }
+
+    /// Types `text` into the element `css` matches.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/value")),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            &self.s("/element"),
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|x| x.as_str())
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    pub fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            &self.s("/window/rect"),
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// A PNG of the whole page as it is now, written to `path`.
+    pub fn screenshot(&self, path: &Path) {
+        // The full page: the window made as tall as the document for the shot.
+        let h = self.js(
+            "return Math.ceil(document.documentElement.scrollHeight)",
+            json!([]),
+        );
+        let w = self.js("return window.outerWidth", json!([]));
+        if let (Some(h), Some(w)) = (h.as_u64(), w.as_u64()) {
+            self.resize(w as u32, (h as u32).clamp(200, 6000));
+        }
+        let b64 = self.call("GET", &self.s("/screenshot"), None);
+        let bytes = base64_decode(b64.as_str().expect("screenshot"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Opens another tab and goes to it.
+    pub fn new_tab(&self) {
+        let v = self.call(
+            "POST",
+            &self.s("/window/new"),
+            Some(json!({ "type": "tab" })),
+        );
+        let handle = v["handle"].as_str().expect("tab handle").to_string();
+        self.call(
+            "POST",
+            &self.s("/window"),
+            Some(json!({ "handle": handle })),
+        );
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                http(
+                    &format!("127.0.0.1:{}", self.port),
+                    "DELETE",
+                    &format!("/session/{}", self.session),
+                    &[],
+                    None,
+                )
+            }));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes().filter_map(val) {
+        acc = (acc << 6) | c;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
