@@ -18,6 +18,7 @@ mod concurrency;
 mod convoy;
 mod convoy_plan;
 mod daemon_ops;
+mod dashboard;
 mod deacon;
 mod delivery;
 mod doctor;
