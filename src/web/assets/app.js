@@ -100,6 +100,9 @@ function ago(unix) {
 }
 let receivedAt = Date.now();
 
+// An RFC 3339 time as `2026-12-04 21:05:12`.
+const when = (t) => String(t || '').replace('T', ' ').replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, '');
+
 function tone(word) {
   if (/^(dead|stuck|failed|gone|crashed|critical|high|bad)/.test(word)) return 'bad';
   if (/^(stalled|waiting|review|queued|blocked|needs|rate|paused|idle-hooked|medium)/.test(word)) return 'warn';
@@ -110,7 +113,8 @@ const tag = (word) => el('span', 'tag ' + tone(word || ''), word || '—');
 
 // --- rendering ---
 function renderAgents(s) {
-  const byRig = new Map();
+  // The town's own agents (mayor, deacon) first, then each rig.
+  const byRig = new Map([['town', []]]);
   for (const a of s.agents) {
     const rig = a.rig || 'town';
     if (!byRig.has(rig)) byRig.set(rig, []);
@@ -118,9 +122,10 @@ function renderAgents(s) {
   }
   const blocks = [];
   for (const [rig, agents] of byRig) {
+    if (!agents.length) continue;
     const head = el('tr', null,
-      el('th', null, 'agent'), el('th', null, 'state'), el('th', null, 'verdict'),
-      el('th', null, 'hook'), el('th', 'hide-narrow', 'active'), el('th', 'hide-narrow', 'cost'));
+      el('th', 'c-agent', 'agent'), el('th', 'c-state', 'state'), el('th', 'c-verdict', 'verdict'),
+      el('th', 'c-hook', 'hook'), el('th', 'c-active hide-narrow', 'active'), el('th', 'c-cost hide-narrow', 'cost'));
     const rows = agents.map((a) => {
       const verdict = el('td', null, a.verdict ? tag(a.verdict) : '—',
         a.reason ? el('div', 'muted', a.reason) : null);
@@ -147,7 +152,15 @@ function renderAgents(s) {
 }
 
 function renderAttention(s) {
-  fill($('attention'), s.attention.map((a) => el('li', null, tag(a.kind), el('span', 'id', a.subject), a.text)));
+  fill($('attention'), s.attention.map((a) => {
+    const li = el('li', 'pick', tag(a.kind), el('span', 'id', a.subject), a.text);
+    // Enter on it in the workspace acts on its subject; here a click does.
+    li.addEventListener('click', () => {
+      if (a.kind === 'review-waiting') openReview(a.subject);
+      else if (s.agents.some((x) => x.address === a.subject)) select(a.subject);
+    });
+    return li;
+  }));
   $('attention-box').classList.toggle('empty', s.attention.length === 0);
 }
 
@@ -213,14 +226,14 @@ function renderReady(s) {
 function renderMail(s) {
   fill($('mail'), s.mail.slice(0, 50).map((m) => el('li', m.read ? null : 'unread',
     m.read ? null : el('span', 'tag warn', 'new'), el('span', 'id', m.from), m.subject,
-    ' ', el('span', 'muted', m.created_at))));
+    ' ', el('span', 'muted', when(m.created_at)))));
   if (!s.mail.length) fill($('mail'), [el('li', 'muted', 'no mail for ' + s.identity)]);
   $('unread').textContent = s.unread ? '(' + s.unread + ' unread)' : '';
 }
 
 function renderFeed(s) {
   const lines = s.feed.slice().reverse();
-  fill($('feed'), lines.map((f) => el('li', null, el('span', 'muted', f.at.replace('T', ' ').replace(/\..*|Z$/, '') + ' '),
+  fill($('feed'), lines.map((f) => el('li', null, el('span', 'muted', when(f.at) + ' '),
     el('span', 'id', f.actor), f.text)));
 }
 

@@ -172,6 +172,11 @@ fn free_port() -> u16 {
 
 impl Browser {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let body = body.map(|b| b.to_string());
         let (status, _, text) = http(
             &format!("127.0.0.1:{}", self.port),
@@ -180,12 +185,11 @@ impl Browser {
             &[("Content-Type", "application/json")],
             body.as_deref(),
         );
-        let v: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|_| panic!("WebDriver {method} {path}: {status} {text}"));
+        let v: Value = serde_json::from_str(&text).map_err(|_| format!("{status} {text}"))?;
         if status != 200 {
-            panic!("WebDriver {method} {path}: {status} {}", v["value"]);
+            return Err(format!("{status} {}", v["value"]));
         }
-        v.get("value").cloned().unwrap_or(Value::Null)
+        Ok(v.get("value").cloned().unwrap_or(Value::Null))
     }
 
     fn s(&self, rest: &str) -> String {
@@ -226,22 +230,31 @@ impl Browser {
 
     /// Clicks the first element `css` matches, as a person would (WebDriver's pointer).
     pub fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.call(
-            "POST",
-            &self.s(&format!("/element/{id}/click")),
-            Some(json!({})),
-        );
+        self.on_element(css, "click", json!({}));
+    }
+
+    /// The page re-renders its lists as the town changes: an element found just before a
+    /// new state can be gone when used, so it is looked up again.
+    fn on_element(&self, css: &str, what: &str, body: Value) {
+        for attempt in 0.. {
+            let id = self.find(css);
+            match self.try_call(
+                "POST",
+                &self.s(&format!("/element/{id}/{what}")),
+                Some(body.clone()),
+            ) {
+                Ok(_) => return,
+                Err(e) if e.contains("stale element") && attempt < 20 => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Err(e) => panic!("{what} {css}: {e}"),
+            }
+        }
     }
 
     /// Types `text` into the element `css` matches.
     pub fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css);
-        self.call(
-            "POST",
-            &self.s(&format!("/element/{id}/value")),
-            Some(json!({ "text": text })),
-        );
+        self.on_element(css, "value", json!({ "text": text }));
     }
 
     fn find(&self, css: &str) -> String {
