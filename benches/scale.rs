@@ -89,6 +89,7 @@ fn main() {
         preview: None,
         preview_size: None,
         mayor_size: None,
+        screens: Vec::new(),
     };
     let mut samples = Vec::new();
     let mut calls = 0;
