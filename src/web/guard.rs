@@ -34,20 +34,11 @@ impl Access {
         if matches!(*method, Method::GET | Method::HEAD) {
             return Ok(());
         }
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            let own = host.is_some_and(|h| {
-                origin.to_str().is_ok_and(|o| {
-                    o.strip_prefix("http://")
-                        .or_else(|| o.strip_prefix("https://"))
-                        == Some(h)
-                })
+        if !same_origin(headers) {
+            return Err(Refusal {
+                status: StatusCode::FORBIDDEN,
+                why: "refused: the request comes from another site",
             });
-            if !own {
-                return Err(Refusal {
-                    status: StatusCode::FORBIDDEN,
-                    why: "refused: the request comes from another site",
-                });
-            }
         }
         match headers.get(TOKEN_HEADER).and_then(|t| t.to_str().ok()) {
             None => Err(Refusal {
@@ -69,6 +60,21 @@ impl Access {
             .and_then(|t| t.to_str().ok())
             .is_some_and(|t| super::token::matches(&self.token, t.trim()))
     }
+}
+
+/// No Origin (not a browser's cross-site request), or the dashboard's own.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    host.is_some_and(|h| {
+        origin.to_str().is_ok_and(|o| {
+            o.strip_prefix("http://")
+                .or_else(|| o.strip_prefix("https://"))
+                == Some(h)
+        })
+    })
 }
 
 fn is_loopback_host(host: &str) -> bool {

@@ -101,13 +101,28 @@ impl Hub {
     /// A page is open (showing `agent`'s screen, if any) until the guard is dropped.
     pub fn watch(self: &Arc<Hub>, agent: Option<String>) -> Viewer {
         self.viewers.fetch_add(1, Ordering::SeqCst);
-        if let (Some(a), Ok(mut w)) = (&agent, self.wanted.lock()) {
-            *w.entry(a.clone()).or_default() += 1;
-        }
+        self.want(agent.clone());
         self.poke();
         Viewer {
             hub: self.clone(),
             agent,
+        }
+    }
+
+    fn want(&self, agent: Option<String>) {
+        if let (Some(a), Ok(mut w)) = (agent, self.wanted.lock()) {
+            *w.entry(a).or_default() += 1;
+        }
+    }
+
+    fn unwant(&self, agent: Option<String>) {
+        if let (Some(a), Ok(mut w)) = (agent, self.wanted.lock())
+            && let Some(n) = w.get_mut(&a)
+        {
+            *n -= 1;
+            if *n == 0 {
+                w.remove(&a);
+            }
         }
     }
 
@@ -239,19 +254,27 @@ impl Viewer {
     pub fn closing(&self) -> bool {
         self.hub.stopped()
     }
+
+    pub fn agent(&self) -> Option<&str> {
+        self.agent.as_deref()
+    }
+
+    /// The page shows another agent's screen (or none); looked at again at once.
+    pub fn show(&mut self, agent: Option<String>) {
+        if agent == self.agent {
+            return;
+        }
+        self.hub.unwant(self.agent.take());
+        self.hub.want(agent.clone());
+        self.agent = agent;
+        self.hub.poke();
+    }
 }
 
 impl Drop for Viewer {
     fn drop(&mut self) {
         self.hub.viewers.fetch_sub(1, Ordering::SeqCst);
-        if let (Some(a), Ok(mut w)) = (&self.agent, self.hub.wanted.lock())
-            && let Some(n) = w.get_mut(a)
-        {
-            *n -= 1;
-            if *n == 0 {
-                w.remove(a);
-            }
-        }
+        self.hub.unwant(self.agent.take());
         if let Ok(mut l) = self.hub.last_demand.lock() {
             *l = Instant::now();
         }

@@ -4,6 +4,7 @@
 //! otherwise; changes need the town's token. Page, script and styles are in the binary.
 
 pub mod actions;
+pub mod feed;
 pub mod guard;
 pub mod hub;
 pub mod page_state;

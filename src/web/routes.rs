@@ -3,9 +3,10 @@
 
 use super::Web;
 use super::actions::{Action, Outcome};
-use super::hub::Viewer;
+use super::feed::{self, Feed, Push};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -40,6 +41,7 @@ pub fn router(web: Arc<Web>) -> Router {
         )
         .route("/api/state", get(state))
         .route("/api/events", get(events))
+        .route("/api/live", get(live))
         .route("/api/access", get(access))
         .route("/api/diff/{mr}", get(diff))
         .route("/api/act/{action}", post(act))
@@ -104,59 +106,75 @@ struct EventsQuery {
     agent: Option<String>,
 }
 
-/// What one open page has been sent, and its place among the hub's viewers.
-struct Feed {
-    rx: tokio::sync::watch::Receiver<Arc<super::hub::Frame>>,
-    _viewer: Viewer,
-    agent: Option<String>,
-    sent_state: Option<Arc<str>>,
-    sent_screen: Option<Arc<str>>,
-    pending: VecDeque<Event>,
-}
-
-/// The town pushed to a page: a `state` event whenever it changes, a `screen` event whenever
-/// the screen of the agent the page shows changes.
+/// The town pushed to a script (`curl -N …/api/events?agent=…`): a `state` event whenever it
+/// changes, a `screen` event whenever the agent's screen changes.
 async fn events(State(web): State<Arc<Web>>, Query(q): Query<EventsQuery>) -> Response {
-    let agent = q.agent.filter(|a| !a.is_empty() && a.len() <= 200);
-    let feed = Feed {
-        rx: web.hub.subscribe(),
-        _viewer: web.hub.watch(agent.clone()),
-        agent,
-        sent_state: None,
-        sent_screen: None,
-        pending: VecDeque::new(),
-    };
-    let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        loop {
-            if let Some(e) = f.pending.pop_front() {
-                return Some((Ok::<Event, Infallible>(e), f));
-            }
-            let frame = f.rx.borrow_and_update().clone();
-            if frame.version > 0 {
-                if f.sent_state
-                    .as_ref()
-                    .is_none_or(|s| !Arc::ptr_eq(s, &frame.state))
-                {
-                    f.pending
-                        .push_back(Event::default().event("state").data(&*frame.state));
-                    f.sent_state = Some(frame.state.clone());
+    let feed = Feed::new(&web.hub, feed::agent_name(q.agent.as_deref()));
+    let stream =
+        futures_util::stream::unfold((feed, VecDeque::new()), |(mut f, mut pending)| async move {
+            loop {
+                if let Some(p) = pending.pop_front() {
+                    let event = match p {
+                        Push::State(s) => Event::default().event("state").data(&*s),
+                        Push::Screen(s) => Event::default().event("screen").data(&*s),
+                    };
+                    return Some((Ok::<Event, Infallible>(event), (f, pending)));
                 }
-                if let Some(sc) = f.agent.as_ref().and_then(|a| frame.screens.get(a))
-                    && f.sent_screen.as_ref().is_none_or(|s| s != sc)
-                {
-                    f.pending
-                        .push_back(Event::default().event("screen").data(&**sc));
-                    f.sent_screen = Some(sc.clone());
+                pending.extend(f.due());
+                if pending.is_empty() && !f.next().await {
+                    return None;
                 }
             }
-            if f.pending.is_empty() && (f.rx.changed().await.is_err() || f._viewer.closing()) {
-                return None;
-            }
-        }
-    });
+        });
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// The page's live connection. A WebSocket rather than an event stream: a browser keeps at
+/// most six HTTP connections to one host for all its tabs, so a seventh open page would wait
+/// forever behind the others' streams; WebSockets are not counted there. Browsers apply no
+/// cross-origin rule to WebSockets, so a page of another site is refused here by its Origin.
+async fn live(State(web): State<Arc<Web>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !super::guard::same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "refused: the page comes from another site\n",
+        )
+            .into_response();
+    }
+    ws.on_upgrade(move |socket| page_socket(web, socket))
+}
+
+/// Sends the page what is due and takes its choice of agent (`{"agent": "…"}`).
+async fn page_socket(web: Arc<Web>, mut socket: WebSocket) {
+    let mut feed = Feed::new(&web.hub, None);
+    loop {
+        for p in feed.due() {
+            if socket
+                .send(Message::Text(p.message().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        tokio::select! {
+            alive = feed.next() => if !alive {
+                let _ = socket.send(Message::Close(None)).await;
+                return;
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str()) {
+                        feed.show(feed::agent_name(v["agent"].as_str()));
+                    }
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
 }
 
 /// What this request may do (the page asks with the token it holds).

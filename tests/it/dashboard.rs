@@ -583,44 +583,57 @@ fn a_script_in_a_title_is_shown_as_text_never_run() {
 }
 
 #[test]
-fn pages_share_one_look_at_the_town() {
+fn many_pages_share_one_look_at_the_town() {
     let s = Sandbox::with_sim_rig("shop");
     let a1 = s.sling_agent(&[&s.create(&["One", "--rig", "shop"]), "shop"]);
     let a2 = s.sling_agent(&[&s.create(&["Two", "--rig", "shop"]), "shop"]);
     let dash = Dash::in_town(&s);
     let alone = dash.state()["tmux_calls"].as_u64().expect("tmux_calls");
-    // Open event streams (pages) watching different agents' screens.
-    let mut pages = Vec::new();
-    for agent in [&a1, &a2, &a1, &a2, &a1] {
-        let mut c = std::net::TcpStream::connect(&dash.addr).unwrap();
-        use std::io::Write;
-        write!(
-            c,
-            "GET /api/events?agent={agent} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
-            dash.addr
-        )
+    // A script's event stream gets the state and its agent's screen.
+    let mut c = std::net::TcpStream::connect(&dash.addr).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        c,
+        "GET /api/events?agent={a1} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        dash.addr
+    )
+    .unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20 * time_scale())))
         .unwrap();
-        pages.push(c);
+    let mut got = String::new();
+    let mut buf = [0u8; 65536];
+    while !(got.contains("event: state") && got.contains("event: screen")) {
+        let n = c.read(&mut buf).expect("the event stream");
+        assert!(n > 0, "the stream ended: {got}");
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
-    // Each page gets the state and its agent's screen.
-    for c in &mut pages {
-        c.set_read_timeout(Some(Duration::from_secs(20 * time_scale())))
-            .unwrap();
-        let mut got = String::new();
-        let mut buf = [0u8; 65536];
-        use std::io::Read;
-        while !(got.contains("event: state") && got.contains("event: screen")) {
-            let n = c.read(&mut buf).expect("the page's stream");
-            assert!(n > 0, "the stream ended: {got}");
-            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+    // Eight tabs in one browser — more than the six connections a browser keeps to one
+    // host — each live, each showing one of the two agents' screens.
+    let Some(b) = browser::open("dashboard::many_pages", 1280, 900) else {
+        return;
+    };
+    for i in 0..8 {
+        if i > 0 {
+            b.new_tab();
         }
+        b.goto(&dash.url());
+        let agent = if i % 2 == 0 { &a1 } else { &a2 };
+        b.wait_for(
+            &format!("document.querySelector('tr[data-agent=\"{agent}\"]')"),
+            Duration::from_secs(20 * time_scale()),
+        )
+        .unwrap_or_else(|| panic!("tab {i} shows the town"));
+        b.click(&format!("tr[data-agent=\"{agent}\"]"));
+        b.wait_for(
+            "document.getElementById('screen').textContent.includes('sim')",
+            Duration::from_secs(20 * time_scale()),
+        )
+        .unwrap_or_else(|| panic!("tab {i} shows {agent}'s screen"));
     }
-    // Five pages, two screens: still one batched capture per refresh.
-    let st = wait_for(10, "a refresh with the pages' screens", || {
-        let st = dash.state();
-        (st["taken_at"].as_i64().is_some()).then_some(st)
-    });
+    // Eight pages and a script, two screens: still one batched capture per refresh.
+    let st = dash.state();
     assert_eq!(st["tmux_calls"].as_u64(), Some(alone), "{st}");
+    drop(c);
 }
 
 #[test]

@@ -295,21 +295,35 @@ function renderScreen(sc) {
   if (atEnd) pre.scrollTop = pre.scrollHeight;
 }
 
-// --- the live connection: one event stream per page ---
-let source = null;
+// --- the live connection: one WebSocket per page (browsers hold at most six HTTP
+// connections per host for all tabs together; WebSockets are not counted there) ---
+let socket = null;
+let retry = 500;
 function connect() {
-  if (source) source.close();
-  const q = selected ? '?agent=' + encodeURIComponent(selected) : '';
-  source = new EventSource('/api/events' + q);
-  source.addEventListener('state', (ev) => {
+  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/live');
+  socket = ws;
+  ws.onopen = () => {
+    retry = 500;
     live(true);
-    try { render(JSON.parse(ev.data)); } catch (e) { console.error(e); }
-  });
-  source.addEventListener('screen', (ev) => {
-    try { renderScreen(JSON.parse(ev.data)); } catch (e) { console.error(e); }
-  });
-  source.onopen = () => live(true);
-  source.onerror = () => live(false);
+    if (selected) ws.send(JSON.stringify({ agent: selected }));
+  };
+  ws.onmessage = (ev) => {
+    let m;
+    try { m = JSON.parse(ev.data); } catch (e) { console.error(e); return; }
+    if (m.state) render(m.state);
+    if (m.screen) renderScreen(m.screen);
+  };
+  ws.onclose = () => {
+    if (socket !== ws) return;
+    live(false);
+    // Back again as soon as the dashboard is (a restart, a dropped connection).
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 5000);
+  };
+}
+
+function tell(agent) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ agent }));
 }
 
 function live(on) {
@@ -324,7 +338,7 @@ function select(agent) {
   $('screen-agent').textContent = '— ' + agent;
   fill($('screen'), []);
   for (const tr of document.querySelectorAll('tr.pick')) tr.classList.toggle('selected', tr.dataset.agent === agent);
-  connect();
+  tell(agent);
 }
 
 // --- review ---
@@ -387,5 +401,6 @@ $('scheduler').addEventListener('click', () => {
 
 // For tests and benches: how many states arrived, when the first was on screen.
 window.__gt = { states: 0, firstRender: 0 };
-if (selected) select(selected); else connect();
+if (selected) $('screen-agent').textContent = '— ' + selected;
+connect();
 checkAccess();

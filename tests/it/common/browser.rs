@@ -59,6 +59,10 @@ pub fn http(
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
+    if status == 101 {
+        // Switched protocols (a WebSocket): no HTTP body follows.
+        return (status, hdrs, String::new());
+    }
     let get = |k: &str| hdrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let chunked = get("transfer-encoding").is_some_and(|v| v.contains("chunked"));
     if let Some(len) = get("content-length").and_then(|v| v.parse::<usize>().ok()) {
