@@ -137,6 +137,8 @@ fn main() {
     };
     // Full load: navigation start → the town rendered (the page notes when).
     let mut loads = Vec::new();
+    let mut docs = Vec::new();
+    let mut opens = Vec::new();
     for _ in 0..RUNS {
         b.goto(&url);
         let v = b
@@ -146,6 +148,19 @@ fn main() {
             )
             .expect("the page renders the town");
         loads.push(Duration::from_secs_f64(v.as_f64().unwrap() / 1000.0));
+        let doc = b.js(
+            "return performance.getEntriesByType('navigation')[0].responseEnd",
+            json!([]),
+        );
+        docs.push(Duration::from_secs_f64(
+            doc.as_f64().unwrap_or(0.0) / 1000.0,
+        ));
+        if let Some(o) = b
+            .wait_for("window.__gt.open", Duration::from_secs(10))
+            .and_then(|v| v.as_f64())
+        {
+            opens.push(Duration::from_secs_f64(o / 1000.0));
+        }
     }
     let rows = b.js(
         "return document.querySelectorAll('tr[data-agent]').length",
@@ -153,6 +168,8 @@ fn main() {
     );
     println!("page shows {rows} agent rows");
     report_timings("page load → town on screen (Chromium)", loads, Some(100.0));
+    report_timings("  of which: the page received (Chromium)", docs, None);
+    report_timings("  the live connection open (Chromium)", opens, None);
 
     // Change → page: a hooked bead's title changed from the CLI.
     let mut lat = Vec::new();

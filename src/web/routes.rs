@@ -27,10 +27,7 @@ const BODY_MAX: usize = 64 * 1024;
 
 pub fn router(web: Arc<Web>) -> Router {
     Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
-        )
+        .route("/", get(index))
         .route(
             "/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
@@ -49,6 +46,27 @@ pub fn router(web: Arc<Web>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
         .layer(middleware::from_fn_with_state(web.clone(), guard))
         .with_state(web)
+}
+
+/// The page, with the town as it is now when the dashboard is already looking (the first
+/// frame needs no round trip). The state is data, never run: a JSON block whose `<` are
+/// escaped, so no title can close it.
+async fn index(State(web): State<Arc<Web>>) -> Response {
+    let frame = web.hub.current();
+    let html = if frame.version > 0 && web.hub.looking() {
+        let data = frame
+            .state
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026");
+        INDEX.replace(
+            r#"<script id="initial" type="application/json"></script>"#,
+            &format!(r#"<script id="initial" type="application/json">{data}</script>"#),
+        )
+    } else {
+        INDEX.to_string()
+    };
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
 fn asset(kind: &'static str, body: &'static str) -> Response {

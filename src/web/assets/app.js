@@ -304,6 +304,7 @@ function connect() {
   socket = ws;
   ws.onopen = () => {
     retry = 500;
+    if (!window.__gt.open) window.__gt.open = performance.now();
     live(true);
     if (selected) ws.send(JSON.stringify({ agent: selected }));
   };
@@ -402,5 +403,11 @@ $('scheduler').addEventListener('click', () => {
 // For tests and benches: how many states arrived, when the first was on screen.
 window.__gt = { states: 0, firstRender: 0 };
 if (selected) $('screen-agent').textContent = '— ' + selected;
+// The town as the page was served (when the dashboard was already looking): on screen at
+// once, before the live connection is up.
+try {
+  const initial = $('initial').textContent;
+  if (initial) render(JSON.parse(initial));
+} catch (e) { console.error(e); }
 connect();
 checkAccess();
