@@ -57,6 +57,18 @@ fn get_timed(addr: &str, path: &str) -> (Duration, Duration, usize) {
     (first, t.elapsed(), total)
 }
 
+/// The dashboard process, stopped (SIGTERM, then waited for) however the bench ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .output();
+        let _ = self.0.wait();
+    }
+}
+
 fn main() {
     let rigs = ["r1", "r2"];
     let bt = town_with_rigs("gt-bench-dashboard-", &rigs);
@@ -70,12 +82,14 @@ fn main() {
     sling_spread(&town, &ids, &rigs, "benchsim");
     println!("{AGENTS} sim agents in {} rigs", rigs.len());
 
-    let mut child = gt_cmd(&town, &["dashboard", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gt dashboard");
-    let first = std::io::BufReader::new(child.stdout.take().unwrap())
+    let mut server = Server(
+        gt_cmd(&town, &["dashboard", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gt dashboard"),
+    );
+    let first = std::io::BufReader::new(server.0.stdout.take().unwrap())
         .lines()
         .next()
         .unwrap()
@@ -86,7 +100,7 @@ fn main() {
         .and_then(|r| r.split('/').next())
         .unwrap()
         .to_string();
-    let pid = child.id() as u64;
+    let pid = server.0.id() as u64;
     let url = format!("http://{addr}/");
     let rss = || proc_kb(pid, "status", "VmRSS:") as f64 / 1024.0;
     println!("server VmRSS before any page: {:.1} MB", rss());
@@ -173,7 +187,7 @@ fn main() {
 
     // Change → page: a hooked bead's title changed from the CLI.
     let mut lat = Vec::new();
-    for i in 0..11 {
+    for (i, id) in ids.iter().take(11).enumerate() {
         let marker = format!("Renamed {i} {}", std::process::id());
         b.js(
             "window.__seenAt = 0; const m = arguments[0]; clearInterval(window.__poll); \
@@ -183,7 +197,7 @@ fn main() {
         let t0 = epoch_ms();
         gt(
             &town,
-            &["--batch", "bead", "update", &ids[i], "--title", &marker],
+            &["--batch", "bead", "update", id, "--title", &marker],
         );
         let seen = b
             .wait_for("window.__seenAt", Duration::from_secs(10))
@@ -245,9 +259,6 @@ fn main() {
         }
     );
     drop(b);
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .output();
-    let _ = child.wait();
+    drop(server);
     gt(&town, &["--batch", "down"]);
 }

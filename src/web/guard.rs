@@ -123,7 +123,7 @@ mod tests {
             token: "t".repeat(64),
             loopback: true,
         };
-        let ok = format!("{}", "t".repeat(64));
+        let ok = "t".repeat(64);
         assert!(
             a.check(&Method::GET, &headers(&[("host", "127.0.0.1:7370")]))
                 .is_ok()
