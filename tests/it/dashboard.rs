@@ -210,8 +210,9 @@ fn the_page_shows_the_demo_towns_agents_and_a_cli_sling_within_two_seconds() {
 
     // Screenshots for a person to look at (kept under target/dashboard-artefacts).
     b.screenshot(&artefacts().join("demo-desktop.png"));
-    b.resize(390, 844);
-    b.wait_for("window.innerWidth <= 420", Duration::from_secs(5));
+    b.emulate_phone(390, 844);
+    b.wait_for("window.innerWidth === 390", Duration::from_secs(5))
+        .expect("a phone-sized page");
     // Narrow: one column, nothing wider than the screen.
     let overflow = b.js(
         "return document.documentElement.scrollWidth - window.innerWidth",
@@ -221,7 +222,15 @@ fn the_page_shows_the_demo_towns_agents_and_a_cli_sling_within_two_seconds() {
         overflow.as_i64().unwrap_or(99) <= 0,
         "the phone page scrolls sideways by {overflow}"
     );
-    b.screenshot(&artefacts().join("demo-phone.png"));
+    assert_eq!(
+        b.js(
+            "return getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length",
+            json!([])
+        ),
+        json!(1),
+        "one column on a phone"
+    );
+    b.phone_screenshot(&artefacts().join("demo-phone.png"));
 }
 
 #[test]

@@ -283,6 +283,36 @@ impl Browser {
         );
     }
 
+    /// Makes the page a phone's: `width`×`height` CSS pixels, touch, mobile viewport (a
+    /// desktop window cannot be made narrower than about 500 pixels).
+    pub fn emulate_phone(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            &self.s("/goog/cdp/execute"),
+            Some(json!({
+                "cmd": "Emulation.setDeviceMetricsOverride",
+                "params": { "width": width, "height": height, "deviceScaleFactor": 2, "mobile": true }
+            })),
+        );
+    }
+
+    /// A PNG of the page as the emulated phone shows it, all of its length.
+    pub fn phone_screenshot(&self, path: &Path) {
+        let v = self.call(
+            "POST",
+            &self.s("/goog/cdp/execute"),
+            Some(json!({
+                "cmd": "Page.captureScreenshot",
+                "params": { "format": "png", "captureBeyondViewport": true }
+            })),
+        );
+        let bytes = base64_decode(v["data"].as_str().expect("screenshot data"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
     /// A PNG of the whole page as it is now, written to `path`.
     pub fn screenshot(&self, path: &Path) {
         // The full page: the window made as tall as the document for the shot.
