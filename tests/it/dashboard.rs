@@ -18,6 +18,8 @@ struct Dash {
     child: Child,
     /// `127.0.0.1:PORT`
     addr: String,
+    /// What it said on stderr so far.
+    said: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Dash {
@@ -28,13 +30,22 @@ impl Dash {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start gt dashboard");
+        let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err = child.stderr.take().expect("stderr");
+        let to = said.clone();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                to.lock().unwrap().push_str(&(l + "\n"));
+            }
+        });
         let out = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(out).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_else(|| {
-            let mut err = String::new();
-            use std::io::Read;
-            let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
-            panic!("gt dashboard printed nothing; stderr: {err}")
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "gt dashboard printed nothing; stderr: {}",
+                said.lock().unwrap()
+            )
         });
         let addr = first
             .split("http://")
@@ -44,7 +55,7 @@ impl Dash {
             .to_string();
         // The rest of its output is not needed, but must not block it.
         std::thread::spawn(move || for _ in lines {});
-        Dash { child, addr }
+        Dash { child, addr, said }
     }
 
     fn in_town(s: &Sandbox) -> Dash {
@@ -233,23 +244,24 @@ fn the_page_shows_the_demo_towns_agents_and_a_cli_sling_within_two_seconds() {
     b.phone_screenshot(&artefacts().join("demo-phone.png"));
 }
 
-#[test]
-fn approving_on_the_page_lands_the_merge_request() {
-    let s = Sandbox::with_sim_rig("shop");
+/// A rig whose work waits for a person, one bead finished and its merge request waiting:
+/// (bead, polecat, merge request).
+fn work_waiting_for_review(s: &Sandbox) -> (String, String, String) {
     s.ok(&["config", "set", "merge.review", "human", "--rig", "shop"]);
     let bead = s.create(&["Change the greeting", "--rig", "shop"]);
-    s.sling_agent(&[&bead, "shop"]);
-    wait_for_merge_requests(&s, 1);
-    let waiting = run_refinery(&s, "shop");
+    let agent = s.sling_agent(&[&bead, "shop"]);
+    wait_for_merge_requests(s, 1);
+    let waiting = run_refinery(s, "shop");
     let mr = of_kind(&waiting, "awaiting_review")[0]["mr"]
         .as_str()
         .expect("a merge request waits for review")
         .to_string();
-    let dash = Dash::in_town(&s);
-    let Some(b) = browser::open("dashboard::approve", 1280, 900) else {
-        return;
-    };
-    b.goto(&format!("{}#token={}", dash.url(), token(&s)));
+    (bead, agent, mr)
+}
+
+/// The page opened with the token, the merge request's diff shown.
+fn open_review(s: &Sandbox, dash: &Dash, b: &Browser, mr: &str) {
+    b.goto(&format!("{}#token={}", dash.url(), token(s)));
     b.wait_for(
         "document.getElementById('access').textContent === 'can act'",
         Duration::from_secs(10),
@@ -269,6 +281,63 @@ fn approving_on_the_page_lands_the_merge_request() {
         Duration::from_secs(10 * time_scale()),
     )
     .expect("the diff is shown");
+}
+
+/// The outcome the page showed (and hides it again).
+fn toast(b: &Browser, what: &str) -> String {
+    let v = b
+        .wait_for(
+            "!document.getElementById('toast').hidden && document.getElementById('toast').textContent",
+            Duration::from_secs(20 * time_scale()),
+        )
+        .unwrap_or_else(|| panic!("no outcome shown for {what}"));
+    b.js("document.getElementById('toast').hidden = true", json!([]));
+    v.as_str().unwrap().to_string()
+}
+
+#[test]
+fn sending_back_from_the_page_returns_the_work_with_the_comment() {
+    let s = Sandbox::with_sim_rig("shop");
+    let (bead, agent, mr) = work_waiting_for_review(&s);
+    let dash = Dash::in_town(&s);
+    let Some(b) = browser::open("dashboard::send_back", 1280, 900) else {
+        return;
+    };
+    open_review(&s, &dash, &b, &mr);
+    // Without a comment the page asks for one and sends nothing.
+    b.click("#sendback");
+    assert_eq!(toast(&b, "an empty send-back"), "say why it goes back");
+    b.type_into("#sendback-comment", "Greet in French too");
+    b.click("#sendback");
+    let said = toast(&b, "send back");
+    assert_eq!(said, format!("Sent {mr} back to {agent} with your comment"));
+    // The comment is on the bead; the merge request is closed unlanded; the polecat works
+    // from the comment and finishes again.
+    let shown = s.json(&["show", &bead]);
+    assert!(shown.to_string().contains("Greet in French too"), "{shown}");
+    assert_eq!(s.json(&["show", &mr])["bead"]["status"], "closed");
+    wait_for_merge_requests(&s, 2);
+    let again = run_refinery(&s, "shop");
+    let second = of_kind(&again, "awaiting_review")[0]["mr"]
+        .as_str()
+        .expect("the fixed work waits again")
+        .to_string();
+    let patch = s.json(&["diff", &second])["diff"]["patch"].to_string();
+    assert!(
+        patch.contains("Addressed in review: Greet in French too"),
+        "{patch}"
+    );
+}
+
+#[test]
+fn approving_on_the_page_lands_the_merge_request() {
+    let s = Sandbox::with_sim_rig("shop");
+    let (bead, _, mr) = work_waiting_for_review(&s);
+    let dash = Dash::in_town(&s);
+    let Some(b) = browser::open("dashboard::approve", 1280, 900) else {
+        return;
+    };
+    open_review(&s, &dash, &b, &mr);
     assert!(page_shows(&b, "#diff", &format!("sim-work/{bead}.md")));
     b.screenshot(&artefacts().join("review-desktop.png"));
     b.click("#approve");
@@ -696,6 +765,14 @@ fn the_supervisor_serves_it_when_enabled_and_only_on_loopback() {
     });
     assert!(d.to_string().contains("gt dashboard --listen"), "{d}");
     s.ok(&["down"]);
+    // On purpose from the command line: served, with a warning naming the risk.
+    let open = Dash::start(&s, &s.town(), &["dashboard", "--listen", "0.0.0.0:0"]);
+    assert!(open.addr.starts_with("0.0.0.0:"), "{}", open.addr);
+    wait_for(5, "the warning about listening beyond this machine", || {
+        let warned = open.said.lock().unwrap().clone();
+        (warned.contains("warning") && warned.contains("SSH port forward")).then_some(())
+    });
+    drop(open);
     let r = s.gt(&["dashboard", "--listen", "no-such-address"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
