@@ -172,8 +172,12 @@ impl Hub {
         let mut last_sent = Instant::now();
         let mut git_read = Instant::now();
         let mut version = 0u64;
+        // Back from idle, the first look is sent even if the town looks the same: whoever
+        // asked is waiting for a state.
+        let mut was_idle = false;
         while !self.stop.load(Ordering::SeqCst) {
             if !self.looking() {
+                was_idle = true;
                 self.wait(REFRESH);
                 continue;
             }
@@ -198,7 +202,8 @@ impl Hub {
                         })
                         .collect();
                     let before = self.current();
-                    let town_changed = last.as_ref().is_none_or(|l| !page_state::same_town(l, &s));
+                    let town_changed = std::mem::take(&mut was_idle)
+                        || last.as_ref().is_none_or(|l| !page_state::same_town(l, &s));
                     let screens_changed = screens.len() != before.screens.len()
                         || screens
                             .iter()

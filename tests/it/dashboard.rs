@@ -269,18 +269,26 @@ fn open_review(s: &Sandbox, dash: &Dash, b: &Browser, mr: &str) {
     .expect("the page takes the token from the link");
     // The token left the address bar.
     assert_eq!(b.js("return location.hash", json!([])), json!(""));
-    let review = format!("li[data-mr=\"{mr}\"] button");
-    b.wait_for(
-        &format!("document.querySelector('{}')", review.replace('\'', "\\'")),
-        Duration::from_secs(10 * time_scale()),
-    )
-    .expect("the merge request waits on the page with a Review button");
-    b.click(&review);
+    click_when_shown(
+        b,
+        &format!("li[data-mr=\"{mr}\"] button"),
+        "the merge request's Review button",
+    );
     b.wait_for(
         "document.getElementById('diff').textContent.includes('diff --git')",
         Duration::from_secs(10 * time_scale()),
     )
     .expect("the diff is shown");
+}
+
+/// Clicks `css` once the page shows it.
+fn click_when_shown(b: &Browser, css: &str, what: &str) {
+    b.wait_for(
+        &format!("document.querySelector({})", json!(css)),
+        Duration::from_secs(20 * time_scale()),
+    )
+    .unwrap_or_else(|| panic!("{what} is not on the page"));
+    b.click(css);
 }
 
 /// The outcome the page showed (and hides it again).
@@ -393,27 +401,16 @@ fn every_action_on_the_page_goes_through_the_towns_own_use_cases() {
         Duration::from_secs(10),
     )
     .expect("can act");
-    let toast_after = |what: &str| -> String {
-        let v = b
-            .wait_for(
-                "!document.getElementById('toast').hidden && document.getElementById('toast').textContent",
-                Duration::from_secs(20 * time_scale()),
-            )
-            .unwrap_or_else(|| panic!("no outcome shown for {what}"));
-        b.js("document.getElementById('toast').hidden = true", json!([]));
-        v.as_str().unwrap().to_string()
-    };
 
     // Nudge the selected agent: confirmed delivered, and the simulator got it.
-    b.wait_for(
-        &format!("document.querySelector('tr[data-agent=\"{agent}\"]')"),
-        Duration::from_secs(10 * time_scale()),
-    )
-    .expect("agent row");
-    b.click(&format!("tr[data-agent=\"{agent}\"]"));
+    click_when_shown(
+        &b,
+        &format!("tr[data-agent=\"{agent}\"]"),
+        "the agent's row",
+    );
     b.type_into("#nudge-text", "check the failing test");
     b.click("#nudge-form button");
-    let said = toast_after("nudge");
+    let said = toast(&b, "nudge");
     assert!(said.starts_with(&format!("Delivered to {agent}")), "{said}");
     wait_for(10, "the nudge reached the agent", || {
         s.sim_received(&agent)
@@ -424,13 +421,8 @@ fn every_action_on_the_page_goes_through_the_towns_own_use_cases() {
 
     // Acknowledge the escalation.
     let ack = format!("li[data-escalation=\"{esc_id}\"] button");
-    b.wait_for(
-        &format!("document.querySelector('{}')", ack.replace('\'', "\\'")),
-        Duration::from_secs(10),
-    )
-    .expect("the escalation has an Acknowledge button");
-    b.click(&ack);
-    let said = toast_after("ack");
+    click_when_shown(&b, &ack, "the escalation's Acknowledge button");
+    let said = toast(&b, "ack");
     assert_eq!(said, format!("Acknowledged {esc_id}"));
     let list = s.json(&["escalate", "list"]);
     let e = list["escalations"]
@@ -441,21 +433,16 @@ fn every_action_on_the_page_goes_through_the_towns_own_use_cases() {
     assert_eq!(e["acked_by"], "overseer", "acknowledged by the person: {e}");
 
     // Sling a ready bead picked from the list.
-    b.wait_for(
-        &format!("document.querySelector('li[data-bead=\"{ready}\"]')"),
-        Duration::from_secs(10 * time_scale()),
-    )
-    .expect("the ready bead is listed");
-    b.click(&format!("li[data-bead=\"{ready}\"]"));
+    click_when_shown(&b, &format!("li[data-bead=\"{ready}\"]"), "the ready bead");
     b.type_into("#sling-target", "shop");
     b.click("#sling-form button");
-    let said = toast_after("sling");
+    let said = toast(&b, "sling");
     assert!(said.starts_with(&format!("Slung {ready} to ")), "{said}");
     assert_eq!(s.json(&["show", &ready])["bead"]["status"], "hooked");
 
     // Pause and resume the scheduler.
     b.click("#scheduler");
-    let said = toast_after("pause");
+    let said = toast(&b, "pause");
     assert_eq!(said, "The scheduler is paused");
     let st = s.json(&["scheduler", "status"]);
     assert_eq!(st["scheduler"]["paused"], true, "{st}");
@@ -465,7 +452,7 @@ fn every_action_on_the_page_goes_through_the_towns_own_use_cases() {
     )
     .expect("the button follows");
     b.click("#scheduler");
-    assert_eq!(toast_after("resume"), "The scheduler is running");
+    assert_eq!(toast(&b, "resume"), "The scheduler is running");
     assert_eq!(
         s.json(&["scheduler", "status"])["scheduler"]["paused"],
         false
@@ -474,7 +461,7 @@ fn every_action_on_the_page_goes_through_the_towns_own_use_cases() {
     // A failure is said as a failure: slinging a bead that does not exist.
     b.type_into("#sling-bead", "sh-nope");
     b.click("#sling-form button");
-    let said = toast_after("a bad sling");
+    let said = toast(&b, "a bad sling");
     assert!(said.contains("sh-nope"), "{said}");
     assert_eq!(
         b.js(
