@@ -768,3 +768,40 @@ fn the_supervisor_serves_it_when_enabled_and_only_on_loopback() {
         r.stderr
     );
 }
+
+#[test]
+fn an_agents_screen_keeps_its_colours_on_the_page() {
+    let s = Sandbox::with_sim_rig("shop");
+    // A runtime that paints a line red and bold, then runs the simulator.
+    s.simlike_runtime(
+        "painted",
+        r#"sh -c 'printf "\033[1;31mALERT in red\033[0m plain\n"; exec "$0" agent sim "$@"' {gt}"#,
+        &[],
+    );
+    let bead = s.create(&["Paint it", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&bead, "shop", "--agent", "painted"]);
+    let dash = Dash::in_town(&s);
+    let Some(b) = browser::open("dashboard::colours", 1280, 900) else {
+        return;
+    };
+    b.goto(&dash.url());
+    click_when_shown(
+        &b,
+        &format!("tr[data-agent=\"{agent}\"]"),
+        "the agent's row",
+    );
+    let style = b
+        .wait_for(
+            "(() => { const s = [...document.querySelectorAll('#screen span')].find(e => e.textContent === 'ALERT in red'); \
+             if (!s) return null; const c = getComputedStyle(s); return c.color + ' ' + c.fontWeight; })()",
+            Duration::from_secs(20 * time_scale()),
+        )
+        .expect("the red line on the page");
+    assert_eq!(style, json!("rgb(205, 49, 49) 700"));
+    // The rest of the line is in the screen's own colour.
+    let plain = b.js(
+        "const s = [...document.querySelectorAll('#screen span')].find(e => e.textContent.includes('plain')); return s ? s.style.color : null;",
+        json!([]),
+    );
+    assert_eq!(plain, json!(""));
+}
