@@ -247,21 +247,31 @@ fn is_frame(c: char) -> bool {
     matches!(c, '\u{2500}'..='\u{259f}')
 }
 
+/// Lines of words a fingerprint covers, from the bottom: fewer than any screen shows.
+const FINGERPRINT_LINES: usize = 12;
+
 /// A fingerprint of what the screen says, blind to what moves by itself while nothing
 /// happens (spinners, timers, counters, blinking glyphs, the busy line): it changes when
 /// the agent writes something. The witness compares it between rounds to tell a working
-/// agent from a stalled one whose spinner still turns.
+/// agent from a stalled one whose spinner still turns. Only the last lines with words
+/// count, so captures of different depths (the witness's, the workspace's preview, a
+/// dashboard page's) of the same screen agree — otherwise they would take turns looking
+/// like news and hide a stall.
 pub fn fingerprint(rt: &Runtime, capture: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for line in capture.lines() {
-        if is_busy_line(rt, line) {
-            continue;
-        }
-        let words: String = line.chars().filter(|c| c.is_alphabetic()).collect();
-        if !words.is_empty() {
-            words.hash(&mut h);
-        }
+    let words: Vec<String> = capture
+        .lines()
+        .filter(|line| !is_busy_line(rt, line))
+        .map(|line| {
+            line.chars()
+                .filter(|c| c.is_alphabetic())
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    for w in &words[words.len().saturating_sub(FINGERPRINT_LINES)..] {
+        w.hash(&mut h);
     }
     h.finish()
 }

@@ -110,6 +110,13 @@ fn the_fingerprint_ignores_spinners_timers_and_the_busy_line() {
     assert_eq!(fingerprint(&rt, a), fingerprint(&rt, b));
     let c = "❯ STALL\n\n● Here is the answer\n  ⏵⏵ bypass · esc to interrupt\n";
     assert_ne!(fingerprint(&rt, a), fingerprint(&rt, c));
+    // The same screen read with more history above it is the same screen.
+    let history: String = (0..50).map(|i| format!("old line {i}\n")).collect();
+    let screen: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    assert_eq!(
+        fingerprint(&rt, &format!("{history}{screen}")),
+        fingerprint(&rt, &screen)
+    );
 }
 
 /// What a fixture's file name says the classifier must read in it.

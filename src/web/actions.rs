@@ -102,7 +102,13 @@ pub struct Executor {
 
 impl Executor {
     pub fn start(root: &std::path::Path) -> crate::Result<Executor> {
-        let ctx = Ctx::open(root)?;
+        let mut ctx = Ctx::open(root)?;
+        // The person at the page acts, whoever started the dashboard ($GT_AGENT of an
+        // agent's window is not them); $BD_ACTOR names the person when set.
+        ctx.actor = std::env::var("BD_ACTOR")
+            .ok()
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "overseer".into());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("gt-web-actions".into())

@@ -77,6 +77,6 @@ impl Feed {
 
     /// Waits for the next look at the town; false once the dashboard is stopping.
     pub async fn next(&mut self) -> bool {
-        self.rx.changed().await.is_ok() && !self.viewer.closing()
+        !self.viewer.closing() && self.rx.changed().await.is_ok() && !self.viewer.closing()
     }
 }

@@ -25,10 +25,16 @@ pub const TOKEN_HEADER: &str = "x-gt-token";
 impl Access {
     pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        if self.loopback && !host.is_some_and(is_loopback_host) {
+        let named = host.map(host_name);
+        // Listening beyond loopback, an address typed as an IP is fine too; a DNS name never
+        // is (a site can point its own name at any address).
+        let fine = named.is_some_and(|n| {
+            is_loopback_name(n) || (!self.loopback && n.parse::<std::net::IpAddr>().is_ok())
+        });
+        if !fine {
             return Err(Refusal {
                 status: StatusCode::MISDIRECTED_REQUEST,
-                why: "this dashboard answers only to 127.0.0.1, localhost or [::1]",
+                why: "this dashboard answers only to a loopback address (127.0.0.1, localhost, [::1]) or, when listening beyond it, an IP address",
             });
         }
         if matches!(*method, Method::GET | Method::HEAD) {
@@ -77,12 +83,29 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     })
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
+/// The name part of a Host header (`[::1]:7370` → `::1`, `127.0.0.1:7370` → `127.0.0.1`).
+fn host_name(host: &str) -> &str {
+    match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map_or(host, |(n, _)| n),
-    };
-    matches!(name, "127.0.0.1" | "localhost" | "::1")
+    }
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A request another site's page made for our data (`Sec-Fetch-Site`, sent by browsers):
+/// refused for the API, so no other site can make the dashboard work for it. (A person
+/// following a link to the page itself is cross-site too, and welcome.)
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
 }
 
 /// Headers on every answer: only our own script and styles, never framed, never cached,
@@ -100,6 +123,11 @@ pub fn harden(headers: &mut HeaderMap) {
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(
+        headers,
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
     if !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, header::CACHE_CONTROL, "no-store");
     }
@@ -136,12 +164,29 @@ mod tests {
             a.check(&Method::GET, &headers(&[("host", "localhost")]))
                 .is_ok()
         );
+        assert!(
+            a.check(&Method::GET, &headers(&[("host", "127.0.0.2:7370")]))
+                .is_ok()
+        );
         // DNS rebinding: a foreign name pointed at 127.0.0.1.
         assert!(
             a.check(&Method::GET, &headers(&[("host", "evil.example:7370")]))
                 .is_err()
         );
         assert!(a.check(&Method::GET, &headers(&[])).is_err());
+        // Listening beyond loopback: IP addresses, never names.
+        let wide = Access {
+            token: "t".repeat(64),
+            loopback: false,
+        };
+        assert!(
+            wide.check(&Method::GET, &headers(&[("host", "192.168.1.5:7370")]))
+                .is_ok()
+        );
+        assert!(
+            wide.check(&Method::GET, &headers(&[("host", "evil.example:7370")]))
+                .is_err()
+        );
         let host = ("host", "127.0.0.1:7370");
         assert!(a.check(&Method::POST, &headers(&[host])).is_err());
         assert!(

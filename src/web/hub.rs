@@ -6,7 +6,7 @@
 
 use super::{page_state, screen};
 use crate::work::Ctx;
-use crate::work::views::snapshot::{self, Cache, Request, TownSnapshot};
+use crate::work::views::snapshot::{self, Cache, Request};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -22,6 +22,8 @@ const LEDGER_CHECK: Duration = Duration::from_millis(100);
 const LINGER: Duration = Duration::from_secs(30);
 /// An unchanged town is still re-sent this often (ages on the page move on).
 const RESEND: Duration = Duration::from_secs(10);
+/// The least time between two looks, however often pages or actions ask.
+const MIN_GAP: Duration = Duration::from_millis(200);
 /// Git facts of worktrees (dirty files, commits ahead) are read again this often.
 const GIT_EVERY: Duration = Duration::from_secs(5);
 
@@ -168,7 +170,8 @@ impl Hub {
 
     fn run(self: Arc<Hub>, mut ctx: Ctx) {
         let mut cache = Cache::new();
-        let mut last: Option<TownSnapshot> = None;
+        // The last state sent, without its clock and tmux count: what the page would show.
+        let mut last: Option<String> = None;
         let mut last_sent = Instant::now();
         let mut git_read = Instant::now();
         let mut version = 0u64;
@@ -189,6 +192,9 @@ impl Hub {
                 git_read = Instant::now();
             }
             let req = self.request();
+            let looked_at = Instant::now();
+            // Read before the look: a commit during it is still news after.
+            let seen = ctx.reader().data_version().ok();
             match snapshot::refresh(&ctx, &mut cache, &req) {
                 Ok(s) => {
                     let screens: HashMap<String, Arc<str>> = s
@@ -202,8 +208,9 @@ impl Hub {
                         })
                         .collect();
                     let before = self.current();
-                    let town_changed = std::mem::take(&mut was_idle)
-                        || last.as_ref().is_none_or(|l| !page_state::same_town(l, &s));
+                    let shown = page_state::unstamped_json(&s);
+                    let town_changed =
+                        std::mem::take(&mut was_idle) || last.as_ref() != Some(&shown);
                     let screens_changed = screens.len() != before.screens.len()
                         || screens
                             .iter()
@@ -223,25 +230,29 @@ impl Hub {
                             state,
                             screens,
                         }));
-                        last = Some(s);
+                        last = Some(shown);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "the dashboard could not look at the town"),
             }
-            self.pause(&ctx);
+            self.pause(&ctx, seen, looked_at);
         }
     }
 
-    /// Until the next look: a second, or sooner when poked or the ledger changed.
-    fn pause(&self, ctx: &Ctx) {
-        let seen = ctx.reader().data_version().ok();
-        let until = Instant::now() + REFRESH;
+    /// Until the next look: a second after the last began, or sooner when poked or the
+    /// ledger changed since `seen` — never sooner than `MIN_GAP` after it.
+    fn pause(&self, ctx: &Ctx, seen: Option<i64>, looked_at: Instant) {
+        let until = looked_at + REFRESH;
         loop {
             let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() || self.wait(left.min(LEDGER_CHECK)) {
-                return;
-            }
-            if ctx.reader().data_version().ok() != seen {
+            let news = left.is_zero()
+                || self.wait(left.min(LEDGER_CHECK))
+                || ctx.reader().data_version().ok() != seen;
+            if news {
+                let early = (looked_at + MIN_GAP).saturating_duration_since(Instant::now());
+                if !early.is_zero() {
+                    std::thread::sleep(early);
+                }
                 return;
             }
         }

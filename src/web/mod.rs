@@ -91,9 +91,11 @@ pub fn bind(root: &Path, addr: SocketAddr) -> Result<Bound> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("read the dashboard's address", e))?;
+    // The action thread first: it ends by itself when dropped, the looking thread does not.
+    let actions = actions::Executor::start(&root)?;
     let web = Arc::new(Web {
         hub: hub::Hub::start(root.clone())?,
-        actions: actions::Executor::start(&root)?,
+        actions,
         access: guard::Access {
             token,
             loopback: addr.ip().is_loopback(),
@@ -144,15 +146,24 @@ impl Bound {
         } = self;
         let app = routes::router(web.clone());
         let hub = web.hub.clone();
+        let (told, heard) = tokio::sync::oneshot::channel::<()>();
         let stopped = async move {
             stop.await;
             // Open pages' streams end, so the server can finish.
             hub.shutdown();
+            let _ = told.send(());
         };
         let served = runtime.block_on(async {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
+            let server = axum::serve(listener, app).with_graceful_shutdown(stopped);
+            // A connection that does not finish in time does not keep the dashboard up.
+            let overdue = async {
+                let _ = heard.await;
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            };
+            tokio::select! {
+                r = server => r,
+                () = overdue => Ok(()),
+            }
         });
         web.hub.shutdown();
         runtime.shutdown_timeout(std::time::Duration::from_millis(200));

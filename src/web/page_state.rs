@@ -60,6 +60,16 @@ struct PageState<'a> {
 
 /// The page's JSON for a snapshot.
 pub fn to_json(s: &TownSnapshot) -> String {
+    json(s, true)
+}
+
+/// The same without the snapshot's clock and tmux count: equal for two looks at a town
+/// that shows the same (whether pages need a new state).
+pub fn unstamped_json(s: &TownSnapshot) -> String {
+    json(s, false)
+}
+
+fn json(s: &TownSnapshot, stamped: bool) -> String {
     let agents = s
         .agents
         .iter()
@@ -90,7 +100,7 @@ pub fn to_json(s: &TownSnapshot) -> String {
     let feed_from = s.feed.len().saturating_sub(FEED_SHOWN);
     let page = PageState {
         town: &s.town,
-        taken_at: s.taken_at,
+        taken_at: if stamped { s.taken_at } else { 0 },
         daemon: &s.daemon,
         rigs: &s.rigs,
         agents,
@@ -107,7 +117,7 @@ pub fn to_json(s: &TownSnapshot) -> String {
         scheduler_paused: s.scheduler_paused,
         brakes: &s.brakes,
         cost_today: s.costs.today.dollars(),
-        tmux_calls: s.tmux_calls,
+        tmux_calls: if stamped { s.tmux_calls } else { 0 },
         problems: &s.problems,
     };
     // Serialising plain data cannot fail; were it ever to, the page is told.
@@ -115,17 +125,4 @@ pub fn to_json(s: &TownSnapshot) -> String {
         serde_json::json!({ "problems": [format!("the town could not be encoded: {e}")] })
             .to_string()
     })
-}
-
-/// The parts that change between two refreshes of an unchanged town (its clock and the tmux
-/// count) left out, to tell whether pages need a new state.
-pub fn same_town(a: &TownSnapshot, b: &TownSnapshot) -> bool {
-    let strip = |s: &TownSnapshot| {
-        let mut s = s.clone();
-        s.taken_at = 0;
-        s.tmux_calls = 0;
-        s.screens.clear();
-        format!("{s:?}")
-    };
-    strip(a) == strip(b)
 }

@@ -81,7 +81,13 @@ fn asset(kind: &'static str, body: &'static str) -> Response {
 }
 
 async fn guard(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
     let mut resp = match web.access.check(req.method(), req.headers()) {
+        Ok(()) if api && super::guard::cross_site(req.headers()) => (
+            StatusCode::FORBIDDEN,
+            "refused: the request comes from another site\n",
+        )
+            .into_response(),
         Ok(()) => next.run(req).await,
         Err(r) => (r.status, format!("{}\n", r.why)).into_response(),
     };
@@ -161,7 +167,9 @@ async fn live(State(web): State<Arc<Web>>, headers: HeaderMap, ws: WebSocketUpgr
         )
             .into_response();
     }
-    ws.on_upgrade(move |socket| page_socket(web, socket))
+    // A page only ever says which agent it shows.
+    ws.max_message_size(4096)
+        .on_upgrade(move |socket| page_socket(web, socket))
 }
 
 /// Sends the page what is due and takes its choice of agent (`{"agent": "…"}`).

@@ -77,8 +77,10 @@ async function act(name, body) {
       body: JSON.stringify(body),
     });
   } catch (e) { toast('the dashboard did not answer: ' + e, false); return null; }
+  // Refusals by the dashboard itself are plain text; outcomes are JSON.
+  const text = await r.text();
   let out;
-  try { out = await r.json(); } catch (_) { out = { ok: false, message: (await r.text()).trim() || ('HTTP ' + r.status) }; }
+  try { out = JSON.parse(text); } catch (_) { out = { ok: false, message: text.trim() || ('HTTP ' + r.status) }; }
   toast(out.message || (r.ok ? 'done' : 'failed'), !!out.ok);
   if (r.status === 403) checkAccess();
   return out;

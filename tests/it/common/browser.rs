@@ -114,6 +114,8 @@ pub struct Browser {
     driver: Child,
     port: u16,
     session: String,
+    /// Chromium's profile, removed with the browser.
+    _profile: tempfile::TempDir,
 }
 
 /// A headless Chromium at `width`×`height`, or None (said loudly) when it is not installed
@@ -136,17 +138,18 @@ pub fn open(test: &str, width: u32, height: u32) -> Option<Browser> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
     let mut b = Browser {
         driver: child,
         port,
         session: String::new(),
+        _profile: profile,
     };
     let until = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < until, "chromedriver did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let profile = tempfile::tempdir().unwrap().keep();
     let caps = json!({"capabilities": {"alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -154,7 +157,7 @@ pub fn open(test: &str, width: u32, height: u32) -> Option<Browser> {
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--disable-extensions", "--hide-scrollbars",
-                format!("--user-data-dir={}", profile.display()),
+                format!("--user-data-dir={}", b._profile.path().display()),
                 format!("--window-size={width},{height}"),
             ]
         }
