@@ -11,24 +11,43 @@ pub fn path(paths: &TownPaths) -> PathBuf {
     paths.runtime_dir().join("dashboard.token")
 }
 
-/// The token, made on first use (32 random bytes from the kernel, in hex).
+/// The token, made on first use (32 random bytes from the kernel, in hex). Two processes
+/// making it at once agree: the file is created only if absent, and the loser reads the
+/// winner's.
 pub fn ensure(paths: &TownPaths) -> Result<String> {
     let file = path(paths);
-    if let Ok(t) = std::fs::read_to_string(&file) {
-        let t = t.trim();
-        if well_formed(t) {
-            return Ok(t.to_string());
+    match std::fs::read_to_string(&file) {
+        Ok(t) if well_formed(t.trim()) => return Ok(t.trim().to_string()),
+        Ok(_) => {
+            tracing::warn!(file = %file.display(), "the dashboard token was not one of ours; a new one is made")
         }
-        tracing::warn!(file = %file.display(), "the dashboard token was not one of ours; a new one is made");
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(format!("read {}", file.display()), e)),
     }
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| Error::io("read random bytes for the dashboard token", e))?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    crate::fsutil::write_atomic(&file, format!("{token}\n").as_bytes())
-        .map_err(|e| Error::io(format!("write {}", file.display()), e))?;
-    Ok(token)
+    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+    crate::fsutil::write_atomic(&tmp, format!("{token}\n").as_bytes())
+        .map_err(|e| Error::io(format!("write {}", tmp.display()), e))?;
+    // Absent: linked into place only if still absent. Malformed: replaced.
+    let placed = if file.exists() {
+        std::fs::rename(&tmp, &file)
+    } else {
+        std::fs::hard_link(&tmp, &file)
+    };
+    let _ = std::fs::remove_file(&tmp);
+    match placed {
+        Ok(()) => Ok(token),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let t = std::fs::read_to_string(&file)
+                .map_err(|e| Error::io(format!("read {}", file.display()), e))?;
+            Ok(t.trim().to_string())
+        }
+        Err(e) => Err(Error::io(format!("write {}", file.display()), e)),
+    }
 }
 
 fn well_formed(t: &str) -> bool {

@@ -213,10 +213,16 @@ title = "Both legs together"
     assert_eq!(t["dispatched"][0]["bead"], second.as_str(), "{t}");
     // Paused while the second leg works: its `gt done` queues the synthesis.
     s.ok(&["scheduler", "pause"]);
-    wait_for(60, "the synthesis queued", || {
-        queued_ids(&s).contains(&synthesis).then_some(())
-    });
-    let syn = s.json(&["show", &synthesis]);
+    // Queued, then its waiting label taken off (a second write right after): both seen.
+    let syn = wait_for(
+        60,
+        "the synthesis queued and no longer waiting by itself",
+        || {
+            let syn = s.json(&["show", &synthesis]);
+            (queued_ids(&s).contains(&synthesis) && !syn.to_string().contains("sling-when-ready"))
+                .then_some(syn)
+        },
+    );
     assert_eq!(syn["bead"]["status"], "open", "{syn}");
     assert!(
         !syn.to_string().contains("sling-when-ready"),
