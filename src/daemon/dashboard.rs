@@ -13,13 +13,13 @@ const LOOK_EVERY: Duration = Duration::from_secs(2);
 
 pub fn run(shared: &Arc<Shared>) -> Result<()> {
     while !shared.stopping() {
-        let ctx = Ctx::open(&shared.root)?;
-        if !ctx.setting("dashboard.enabled", None)?.as_bool() {
+        // Only town.toml is read while it is off (no ledger connection every 2 s).
+        if !enabled(&shared.root) {
             shared.ticked("dashboard", "off (dashboard.enabled = false)".into());
-            drop(ctx);
             shared.pause("dashboard", LOOK_EVERY);
             continue;
         }
+        let ctx = Ctx::open(&shared.root)?;
         let addr = crate::web::configured_listen(&ctx)?;
         drop(ctx);
         let bound = crate::web::bind(&shared.root, addr)?;
@@ -35,10 +35,14 @@ pub fn run(shared: &Arc<Shared>) -> Result<()> {
             }
             looked = Instant::now();
             // Turned off (or the town gone): stop serving.
-            !Town::open(&s.root)
-                .and_then(|t| crate::town::settings::resolve(&t, None, "dashboard.enabled", None))
-                .is_ok_and(|v| v.as_bool())
+            !enabled(&s.root)
         })?;
     }
     Ok(())
+}
+
+fn enabled(root: &std::path::Path) -> bool {
+    Town::open(root)
+        .and_then(|t| crate::town::settings::resolve(&t, None, "dashboard.enabled", None))
+        .is_ok_and(|v| v.as_bool())
 }
