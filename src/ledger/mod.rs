@@ -11,6 +11,7 @@ pub mod ids;
 pub mod import;
 mod import_stream;
 pub mod jsonl;
+pub mod jsonl_merge;
 mod mail;
 mod query;
 mod read;
