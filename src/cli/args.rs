@@ -333,6 +333,15 @@ pub enum Command {
         #[arg(long)]
         token: bool,
     },
+    /// Git's merge driver for `.beads/issues.jsonl`: merges two towns' changes bead by bead
+    /// into OURS (newer update wins per field, comments and dependencies unioned, never a
+    /// conflict marker). Git runs it as `gt merge-jsonl %O %A %B`.
+    #[command(hide = true)]
+    MergeJsonl {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+    },
     /// Build (or reuse) a demo town to look around in.
     Demo {
         /// Where to put it (default: <tmp>/gt-demo).

@@ -236,6 +236,14 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Compact { dry_run } => compact::compact_cmd(out, session.ctx()?, dry_run),
         Command::Demo { path, dashboard } => demo(out, path.as_deref(), dashboard),
+        Command::MergeJsonl { base, ours, theirs } => {
+            let n = crate::work::town::export_merge::merge_files(&base, &ours, &theirs)?;
+            if out.json {
+                out.json(serde_json::json!({ "merged": { "beads": n } }))
+            } else {
+                Ok(())
+            }
+        }
         Command::Dashboard { listen, token } => {
             dashboard::dashboard_cmd(out, session.ctx()?, listen, token)
         }

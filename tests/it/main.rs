@@ -24,6 +24,7 @@ mod delivery;
 mod doctor;
 mod effects_have_commands;
 mod export_follow;
+mod export_merge;
 mod formula;
 mod formula_cli;
 mod hardening;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod daemon_logs;
 pub mod demo;
 pub mod estop;
+pub mod export_merge;
 pub mod install;
 pub mod jsonl_follow;
 pub mod ledger_io;
