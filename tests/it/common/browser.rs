@@ -132,8 +132,12 @@ pub fn open(test: &str, width: u32, height: u32) -> Option<Browser> {
         return None;
     };
     let port = free_port();
+    use std::os::unix::process::CommandExt;
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
+        // Its own process group: dropping the browser ends chromedriver and every Chromium
+        // it started, even when the session never came up.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -364,6 +368,8 @@ impl Drop for Browser {
                 )
             }));
         }
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).output();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
