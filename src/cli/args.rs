@@ -333,6 +333,15 @@ pub enum Command {
         #[arg(long)]
         token: bool,
     },
+    /// Share this town's beads with other towns through a git remote of the town's repository
+    /// (`git remote add NAME URL`): its export is committed on the remote's `gt-beads` branch,
+    /// merged with the other towns' bead by bead, pushed, and imported here.
+    #[command(after_help = "Example: gt sync --remote origin")]
+    Sync {
+        /// The town repository's git remote to share through.
+        #[arg(long, default_value = "origin")]
+        remote: String,
+    },
     /// Git's merge driver for `.beads/issues.jsonl`: merges two towns' changes bead by bead
     /// into OURS (newer update wins per field, comments and dependencies unioned, never a
     /// conflict marker). Git runs it as `gt merge-jsonl %O %A %B`.

@@ -6,6 +6,7 @@ mod error;
 mod inspect;
 mod merge;
 mod repo;
+pub mod share;
 mod watch;
 mod worktree;
 

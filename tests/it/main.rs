@@ -50,6 +50,7 @@ mod sling_intent;
 mod sling_rollback;
 mod start_failures;
 mod supervisor;
+mod sync;
 mod tmux_layer;
 mod tmux_ui;
 mod town_roles;

@@ -16,4 +16,5 @@ pub mod output_path;
 pub mod polecat_gc;
 pub mod rest;
 pub mod rig;
+pub mod sync;
 pub mod up;
