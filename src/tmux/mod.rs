@@ -10,7 +10,7 @@ mod version;
 
 pub use error::TmuxError;
 pub use ops::{AGENT_HISTORY_LINES, CaptureReq, Created, Sizing, WindowSpec, dialog_key};
-pub use server::{Server, is_valid_socket_name, socket_name_for, spawned};
+pub use server::{Server, is_valid_socket_name, socket_name_for, spawned, spawned_here};
 pub use topology::Pane;
 pub use ui::{MenuItem, UiHost};
 pub use version::version;

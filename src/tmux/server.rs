@@ -13,6 +13,22 @@ use tmux_interface::{Tmux, TmuxCommand, TmuxCommands};
 /// per refresh from it (DESIGN.md §12 budgets them).
 static SPAWNED: AtomicU64 = AtomicU64::new(0);
 
+thread_local! {
+    /// The same, for the current thread only (what one caller's work cost, whatever other
+    /// threads of the process run meanwhile).
+    static SPAWNED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// tmux processes this thread has started.
+pub fn spawned_here() -> u64 {
+    SPAWNED_HERE.with(|c| c.get())
+}
+
+fn count_spawn() {
+    SPAWNED.fetch_add(1, Ordering::Relaxed);
+    SPAWNED_HERE.with(|c| c.set(c.get() + 1));
+}
+
 /// How many tmux processes gt has started in this process so far.
 pub fn spawned() -> u64 {
     SPAWNED.load(Ordering::Relaxed)
@@ -160,7 +176,7 @@ impl Server {
         let mut cmd = self.command(commands);
         let line = describe(&cmd);
         let out = crate::process::run_within(&mut cmd, stdin, self.timeout, Kill::Child, |_| {
-            SPAWNED.fetch_add(1, Ordering::Relaxed);
+            count_spawn();
         })
         .map_err(|source| TmuxError::Spawn {
             command: line.clone(),
@@ -192,7 +208,7 @@ impl Server {
             command: line.clone(),
             source,
         })?;
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        count_spawn();
         let status = child.wait().map_err(|source| TmuxError::Spawn {
             command: line.clone(),
             source,
@@ -226,7 +242,7 @@ impl Server {
                 command: line.clone(),
                 source,
             })?;
-        SPAWNED.fetch_add(1, Ordering::Relaxed);
+        count_spawn();
         match ended {
             Some((status, stderr)) if !status.success() => Err(TmuxError::Failed {
                 command: line,
