@@ -40,6 +40,7 @@ mod rig;
 mod seance;
 mod sling;
 mod status;
+mod sync;
 mod tmux_cmds;
 
 use args::ConfigCmd;
@@ -236,41 +237,9 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         Command::Doctor { fix } => doctor::run(out, session, fix),
         Command::Compact { dry_run } => compact::compact_cmd(out, session.ctx()?, dry_run),
         Command::Demo { path, dashboard } => demo(out, path.as_deref(), dashboard),
-        Command::Sync { remote } => {
-            let r = crate::work::town::sync::sync(session.ctx()?, &remote)?;
-            if out.json {
-                return out.json(serde_json::json!({ "sync": r }));
-            }
-            out.line(format!(
-                "Synced with {}: {}{}pushed; {} bead(s) taken from the merged file",
-                r.remote,
-                if r.committed {
-                    "this town's changes committed, "
-                } else {
-                    ""
-                },
-                if r.merged {
-                    "other towns' beads merged, "
-                } else {
-                    ""
-                },
-                r.imported
-            ))?;
-            if !r.kept_newer.is_empty() {
-                out.line(format!(
-                    "Kept as they are here (changed since the export): {}",
-                    r.kept_newer.join(", ")
-                ))?;
-            }
-            Ok(())
-        }
+        Command::Sync { remote } => sync::sync_cmd(out, session.ctx()?, &remote),
         Command::MergeJsonl { base, ours, theirs } => {
-            let n = crate::work::town::export_merge::merge_files(&base, &ours, &theirs)?;
-            if out.json {
-                out.json(serde_json::json!({ "merged": { "beads": n } }))
-            } else {
-                Ok(())
-            }
+            sync::merge_jsonl_cmd(out, &base, &ours, &theirs)
         }
         Command::Dashboard { listen, token } => {
             dashboard::dashboard_cmd(out, session.ctx()?, listen, token)

@@ -147,73 +147,61 @@ mod tests {
 
     #[test]
     fn reads_are_open_acts_need_the_token_from_our_own_origin() {
-        let a = Access {
-            token: "t".repeat(64),
-            loopback: true,
+        let token = "t".repeat(64);
+        let access = |loopback| Access {
+            token: token.clone(),
+            loopback,
         };
-        let ok = "t".repeat(64);
-        assert!(
-            a.check(&Method::GET, &headers(&[("host", "127.0.0.1:7370")]))
-                .is_ok()
-        );
-        assert!(
-            a.check(&Method::GET, &headers(&[("host", "[::1]:7370")]))
-                .is_ok()
-        );
-        assert!(
-            a.check(&Method::GET, &headers(&[("host", "localhost")]))
-                .is_ok()
-        );
-        assert!(
-            a.check(&Method::GET, &headers(&[("host", "127.0.0.2:7370")]))
-                .is_ok()
-        );
-        // DNS rebinding: a foreign name pointed at 127.0.0.1.
-        assert!(
-            a.check(&Method::GET, &headers(&[("host", "evil.example:7370")]))
-                .is_err()
-        );
-        assert!(a.check(&Method::GET, &headers(&[])).is_err());
-        // Listening beyond loopback: IP addresses, never names.
-        let wide = Access {
-            token: "t".repeat(64),
-            loopback: false,
-        };
-        assert!(
-            wide.check(&Method::GET, &headers(&[("host", "192.168.1.5:7370")]))
-                .is_ok()
-        );
-        assert!(
-            wide.check(&Method::GET, &headers(&[("host", "evil.example:7370")]))
-                .is_err()
-        );
-        let host = ("host", "127.0.0.1:7370");
-        assert!(a.check(&Method::POST, &headers(&[host])).is_err());
-        assert!(
-            a.check(&Method::POST, &headers(&[host, ("x-gt-token", "nope")]))
-                .is_err()
-        );
-        assert!(
-            a.check(&Method::POST, &headers(&[host, ("x-gt-token", &ok)]))
-                .is_ok()
-        );
-        assert!(
-            a.check(
-                &Method::POST,
-                &headers(&[
-                    host,
-                    ("x-gt-token", &ok),
-                    ("origin", "http://127.0.0.1:7370")
-                ])
-            )
-            .is_ok()
-        );
-        assert!(
-            a.check(
-                &Method::POST,
-                &headers(&[host, ("x-gt-token", &ok), ("origin", "http://evil.example")])
-            )
-            .is_err()
-        );
+        let (lo, wide) = (access(true), access(false));
+        let local = ("host", "127.0.0.1:7370");
+        let with_token = ("x-gt-token", token.as_str());
+        // (who listens, method, headers, answered)
+        type Case<'a> = (&'a Access, Method, Vec<(&'static str, &'a str)>, bool);
+        let cases: &[Case] = &[
+            (&lo, Method::GET, vec![local], true),
+            (&lo, Method::GET, vec![("host", "[::1]:7370")], true),
+            (&lo, Method::GET, vec![("host", "localhost")], true),
+            (&lo, Method::GET, vec![("host", "127.0.0.2:7370")], true),
+            // DNS rebinding: a foreign name pointed at 127.0.0.1.
+            (&lo, Method::GET, vec![("host", "evil.example:7370")], false),
+            (&lo, Method::GET, vec![], false),
+            // Listening beyond loopback: IP addresses, never names.
+            (&wide, Method::GET, vec![("host", "192.168.1.5:7370")], true),
+            (
+                &wide,
+                Method::GET,
+                vec![("host", "evil.example:7370")],
+                false,
+            ),
+            // Acting: the token, from our own origin (or none).
+            (&lo, Method::POST, vec![local], false),
+            (
+                &lo,
+                Method::POST,
+                vec![local, ("x-gt-token", "nope")],
+                false,
+            ),
+            (&lo, Method::POST, vec![local, with_token], true),
+            (
+                &lo,
+                Method::POST,
+                vec![local, with_token, ("origin", "http://127.0.0.1:7370")],
+                true,
+            ),
+            (
+                &lo,
+                Method::POST,
+                vec![local, with_token, ("origin", "http://evil.example")],
+                false,
+            ),
+        ];
+        for (a, method, h, answered) in cases {
+            assert_eq!(
+                a.check(method, &headers(h)).is_ok(),
+                *answered,
+                "{method} {h:?} (loopback: {})",
+                a.loopback
+            );
+        }
     }
 }

@@ -704,11 +704,7 @@ fn many_pages_share_one_look_at_the_town() {
 #[test]
 fn the_supervisor_serves_it_when_enabled_and_only_on_loopback() {
     let s = Sandbox::with_sim_rig("shop");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = browser::free_port();
     let addr = format!("127.0.0.1:{port}");
     s.ok(&["config", "set", "dashboard.listen", &addr]);
     s.ok(&["config", "set", "dashboard.enabled", "true"]);

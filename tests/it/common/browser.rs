@@ -174,7 +174,8 @@ pub fn open(test: &str, width: u32, height: u32) -> Option<Browser> {
     Some(b)
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
