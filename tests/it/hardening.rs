@@ -537,11 +537,13 @@ fn doctor_names_a_process_holding_the_ledger() {
     let mut input = holder.stdin.take().expect("stdin");
     writeln!(
         input,
-        "BEGIN IMMEDIATE; INSERT INTO export_marks (id) VALUES ('held');"
+        // A busy timeout: a background export finishing just then must not make BEGIN fail
+        // and leave the insert to run (and release) in autocommit.
+        ".timeout 5000\nBEGIN IMMEDIATE; INSERT INTO export_marks (id) VALUES ('held');"
     )
     .expect("write");
     input.flush().expect("flush");
-    wait_for(10, "the lock to be taken", || {
+    wait_for(20, "the lock to be taken", || {
         let r = s.gt(&[
             "--batch",
             "-c",
