@@ -22,6 +22,20 @@ pub fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
+/// When a running process started (clock ticks after boot): the same pid with another start
+/// time is another process. None when it is gone or a zombie (Linux `/proc`).
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields follow the parenthesised command name, which may itself hold spaces: the
+    // state is the first of them, the start time the 20th.
+    let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = rest.next()?;
+    if state == "Z" || state == "X" {
+        return None;
+    }
+    rest.nth(18)?.parse().ok()
+}
+
 /// Whether any process in the tree under `pid` (itself included) has one of `names` as its
 /// command name. None when the process table cannot be read (not Linux, or `pid` is gone).
 pub fn tree_runs(pid: u32, names: &[String]) -> Option<bool> {

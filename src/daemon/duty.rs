@@ -73,6 +73,7 @@ impl Duty {
                 Duty::Witness(_) => {
                     ctx.actor = "witness".into();
                     let rep = witness::tick(&mut ctx, &rig, &mut wit)?;
+                    shared.watch_pids(&name, rep.live_pids.clone());
                     (witness_summary(&rep), rep.policy.interval_secs)
                 }
                 Duty::Refinery(_) => {

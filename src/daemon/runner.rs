@@ -20,6 +20,8 @@ pub struct Shared {
     pokes: Mutex<HashSet<String>>,
     /// Wakes a pausing duty the moment it is poked.
     poked: Condvar,
+    /// duty → the agents' processes it last saw running; the watcher pokes it when one ends.
+    pids: Mutex<std::collections::BTreeMap<String, Vec<u32>>>,
 }
 
 impl Shared {
@@ -30,6 +32,7 @@ impl Shared {
             duties: Mutex::new(Vec::new()),
             pokes: Mutex::new(HashSet::new()),
             poked: Condvar::new(),
+            pids: Mutex::new(Default::default()),
         })
     }
 
@@ -85,6 +88,31 @@ impl Shared {
             p.insert(name.to_string());
         }
         self.poked.notify_all();
+    }
+
+    /// The processes `duty` wants to hear about when they end.
+    pub fn watch_pids(&self, duty: &str, pids: Vec<u32>) {
+        if let Ok(mut all) = self.pids.lock() {
+            all.insert(duty.to_string(), pids);
+        }
+    }
+
+    /// Every (duty, process) pair to look at.
+    pub fn watched_pids(&self) -> Vec<(String, u32)> {
+        self.pids
+            .lock()
+            .map(|all| {
+                all.iter()
+                    .flat_map(|(d, ps)| ps.iter().map(move |p| (d.clone(), *p)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Takes back a poke of `name`, if there was one (for tests).
+    #[cfg(test)]
+    pub fn take_poke(&self, name: &str) -> Option<()> {
+        self.pokes.lock().ok()?.remove(name).then_some(())
     }
 
     /// Pokes every duty whose name starts with `prefix` (`witness:`: every rig's witness).

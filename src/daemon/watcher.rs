@@ -35,7 +35,9 @@ pub fn run(shared: &Arc<Shared>) -> Result<()> {
     let mut commits_seen = 0usize;
     let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
     let mut next_scan = Instant::now();
+    let mut pids = super::pid_watch::PidWatch::default();
     while !shared.stopping() {
+        pids.look(shared);
         if Instant::now() >= next_scan {
             ctx.reload_town()?;
             for rig in ctx.town.rigs()? {
@@ -70,7 +72,7 @@ pub fn run(shared: &Arc<Shared>) -> Result<()> {
             shared.ticked(NAME, summary(&repos, commits_seen));
             next_scan = Instant::now() + Duration::from_secs(10);
         }
-        let events = match rx.recv_timeout(Duration::from_millis(300)) {
+        let events = match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(Ok(ev)) => ev,
             Ok(Err(errs)) => {
                 tracing::warn!(errors = ?errs, "file watcher errors");

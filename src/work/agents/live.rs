@@ -31,6 +31,9 @@ pub struct AgentView {
     /// Its start is still being watched by whoever started it.
     #[serde(skip)]
     pub starting: bool,
+    /// The process in its pane, while it runs (the supervisor's watcher sees it end).
+    #[serde(skip)]
+    pub pid: Option<u32>,
     /// The last thing its runtime reported through its hooks, and how long ago (seconds).
     pub last_event: Option<super::runtime_events::LastEvent>,
     pub last_event_age_secs: Option<i64>,
@@ -113,6 +116,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             session,
             answerable_dialog,
             starting,
+            pid: pane.filter(|p| !p.dead).and_then(|p| p.pid),
             last_event_age_secs: last_event
                 .as_ref()
                 .and_then(|e| crate::time::parse(&e.at))
@@ -160,6 +164,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
             last_activity: p.activity,
             answerable_dialog: None,
             starting: false,
+            pid: (!p.dead).then_some(p.pid).flatten(),
             last_event: None,
             last_event_age_secs: None,
         });

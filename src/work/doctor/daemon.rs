@@ -105,13 +105,7 @@ fn check_inner(paths: &TownPaths, fix: bool) -> Result<Check> {
 
 /// The process exists and is not a zombie (Linux `/proc`).
 fn pid_alive(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the parenthesised command name, which may itself hold spaces.
-    stat.rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().next())
-        .is_some_and(|state| state != "Z" && state != "X")
+    crate::agent::procs::start_time(pid).is_some()
 }
 
 #[cfg(test)]

@@ -212,6 +212,7 @@ mod tests {
             verdict: crate::work::witness::Verdict::Working,
             answerable_dialog: None,
             starting: false,
+            pid: None,
             last_event: None,
             last_event_age_secs: None,
             reason: String::new(),

@@ -70,6 +70,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
     let mut acted = 0usize;
     // The agents to act on once every verdict is saved (their index in `agents`).
     let mut to_act = Vec::new();
+    let live_pids: Vec<u32> = views.iter().filter_map(|v| v.pid).collect();
     for view in views {
         if view.info.bead_id.is_empty() {
             continue; // a tagged window the ledger does not know: `gt doctor` deals with those
@@ -155,6 +156,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
                 agents: agents.clone(),
                 memory: st.memory.clone(),
                 took_ms: began.elapsed().as_millis() as u64,
+                live_pids: Vec::new(),
             },
         );
     }
@@ -185,6 +187,7 @@ pub fn tick(ctx: &mut Ctx, rig: &RigConfig, st: &mut WitnessState) -> Result<Rep
         agents,
         memory: st.memory.clone(),
         took_ms: began.elapsed().as_millis() as u64,
+        live_pids,
     };
     save(ctx, &report);
     Ok(report)

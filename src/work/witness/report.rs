@@ -32,6 +32,9 @@ pub struct Report {
     /// How long the round took, in milliseconds.
     #[serde(default)]
     pub took_ms: u64,
+    /// The processes of the agents it saw running (not saved: the watcher's to look at).
+    #[serde(skip)]
+    pub live_pids: Vec<u32>,
 }
 
 fn path(ctx: &Ctx, rig: &str) -> PathBuf {
@@ -112,5 +115,6 @@ pub fn observe(ctx: &Ctx, rig: &crate::town::RigConfig) -> Result<Report> {
         agents,
         memory: BTreeMap::new(),
         took_ms: 0,
+        live_pids: Vec::new(),
     })
 }
