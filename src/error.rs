@@ -34,6 +34,8 @@ pub enum Error {
     #[error(transparent)]
     Tmux(#[from] TmuxError),
     #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
+    #[error(transparent)]
     Agent(#[from] AgentError),
     #[error(transparent)]
     Formula(#[from] crate::formula::FormulaError),
@@ -86,6 +88,13 @@ impl Error {
                 }
             }
             Error::Tmux(_) => 1,
+            Error::Ssh(e) => {
+                if e.is_bad_input() {
+                    2
+                } else {
+                    1
+                }
+            }
             Error::Agent(AgentError::UnknownRuntime { .. }) => 2,
             Error::Agent(AgentError::BadConfig { .. }) => 1,
             Error::Git(e) => {

@@ -24,6 +24,23 @@ pub fn gt_exe() -> std::path::PathBuf {
     }
 }
 
+/// A folder only this user can enter (made if missing). One that exists must be this
+/// user's and is made 0700: in a shared place like /tmp another user could have made it first.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    std::fs::create_dir_all(dir)?;
+    let meta = std::fs::symlink_metadata(dir)?;
+    // SAFETY: geteuid only reads this process's effective user id.
+    let me = unsafe { libc::geteuid() };
+    if !meta.is_dir() || meta.uid() != me {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{} is not a folder of this user's", dir.display()),
+        ));
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
 /// Writes a file by writing a sibling temp file and renaming it over, so readers never see
 /// half a file. The temp file is made new (never through a link someone left at its name)
 /// and private (0600): what gt writes is the user's alone.

@@ -23,6 +23,7 @@ pub mod inert;
 pub mod ledger;
 pub mod logging;
 pub mod process;
+pub mod ssh;
 pub mod time;
 pub mod tmux;
 pub mod town;

@@ -15,6 +15,7 @@ pub use super::daemon::{DaemonCmd, WitnessCmd};
 pub use super::deacon::{DeaconCmd, SchedulerCmd};
 pub use super::escalate::EscalateArgs;
 pub use super::formula::FormulaCmd;
+pub use super::host::HostCmd;
 pub use super::mail::MailCmd;
 pub use super::mayor::MayorCmd;
 pub use super::mol::MolCmd;
@@ -128,6 +129,9 @@ pub enum Command {
     /// Projects of the town.
     #[command(subcommand)]
     Rig(RigCmd),
+    /// Other machines the town runs agents on, over ssh.
+    #[command(subcommand)]
+    Host(HostCmd),
     /// Work items in the ledger.
     #[command(subcommand)]
     Bead(BeadCmd),

@@ -24,6 +24,7 @@ mod feed;
 mod formula;
 mod handoff;
 mod hook;
+mod host;
 mod install;
 mod integration;
 mod json;
@@ -173,6 +174,7 @@ fn dispatch(cli: Cli, out: &mut Out, session: &mut Session) -> Result<()> {
         }) => config::dump(out, &kind, name.as_deref(), file.as_deref(), force),
         Command::Install { path, force } => install::run(out, &path, force),
         Command::Rig(cmd) => rig::run(out, session.ctx()?, cmd),
+        Command::Host(cmd) => host::run(out, session.ctx()?, cmd),
         Command::Bead(cmd) => beads::run(out, session.ctx()?, cmd),
         Command::Ready(a) => beads::ready(out, session.ctx()?, a),
         Command::Blocked { rig } => beads::blocked(out, session.ctx()?, rig.as_deref()),

@@ -2,6 +2,7 @@
 
 mod config;
 mod error;
+pub mod hosts;
 pub mod lock;
 pub mod names;
 mod paths;

@@ -83,6 +83,13 @@ pub const SETTINGS: &[Setting] = &[
         help: "where the supervisor's dashboard listens: a loopback address and port (anything else only with `gt dashboard --listen`)",
     },
     Setting {
+        key: "ssh.config",
+        kind: Kind::Str,
+        default: "",
+        scopes: &[Scope::Town, Scope::User],
+        help: "an ssh config file gt uses to reach the town's hosts (`ssh -F`); empty: your own ~/.ssh/config",
+    },
+    Setting {
         key: "ledger.export_jsonl",
         kind: Kind::Bool,
         default: "true",

@@ -14,6 +14,7 @@ pub mod costs;
 pub mod deacon;
 pub mod doctor;
 pub mod formulas;
+pub mod hosts;
 pub mod mail;
 pub mod molecule;
 pub mod refinery;

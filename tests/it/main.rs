@@ -28,6 +28,7 @@ mod export_merge;
 mod formula;
 mod formula_cli;
 mod hardening;
+mod hosts;
 mod install;
 mod json_contract;
 mod layering;

@@ -6,6 +6,7 @@ mod config;
 mod daemon;
 mod ghosts;
 mod hooks;
+mod hosts;
 mod ledger_lock;
 mod privacy;
 mod runtimes;
@@ -194,6 +195,7 @@ pub fn run(
     checks.extend(worktrees::check(&ctx, fix));
     checks.extend(windows::check(&ctx, fix));
     checks.extend(runtimes::check(&ctx));
+    checks.extend(hosts::check(&ctx, fix));
     checks.push(daemon::check(&paths, fix));
     if fix {
         tracing::info!(

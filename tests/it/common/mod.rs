@@ -6,6 +6,7 @@ pub mod cli_setup;
 pub mod model;
 pub mod mq;
 pub mod runtimes;
+pub mod sshd;
 pub mod terminal;
 
 use serde_json::Value;
