@@ -31,6 +31,9 @@ pub enum Verdict {
     RateLimited,
     /// Stopped where it stands by an emergency stop (`gt thaw` lets it go on).
     Frozen,
+    /// Its host does not answer: the town cannot see it (it may well be working there). One
+    /// verdict for the host, not a restart per agent; it is seen again when the host is back.
+    Unreachable,
 }
 
 impl Verdict {
@@ -46,6 +49,7 @@ impl Verdict {
             Verdict::Blocked => "blocked",
             Verdict::RateLimited => "rate-limited",
             Verdict::Frozen => "frozen",
+            Verdict::Unreachable => "unreachable",
         }
     }
 

@@ -18,6 +18,8 @@ pub enum Duty {
     Exporter,
     /// Serves the web dashboard while `dashboard.enabled` is on.
     Dashboard,
+    /// Keeps the hosts' connections and serves their agents' `gt`.
+    Hosts,
 }
 
 impl Duty {
@@ -30,6 +32,7 @@ impl Duty {
             Duty::Notifier => "notifier".into(),
             Duty::Exporter => "export".into(),
             Duty::Dashboard => "dashboard".into(),
+            Duty::Hosts => "hosts".into(),
         }
     }
 
@@ -41,6 +44,7 @@ impl Duty {
             Duty::Notifier,
             Duty::Exporter,
             Duty::Dashboard,
+            Duty::Hosts,
         ];
         for r in rigs {
             out.push(Duty::Witness(r.clone()));
@@ -58,6 +62,7 @@ impl Duty {
             Duty::Notifier => return notifier_rounds(shared),
             Duty::Exporter => return export_follower(shared),
             Duty::Dashboard => return super::dashboard::run(shared),
+            Duty::Hosts => return super::hosts::run(shared),
             Duty::Witness(r) | Duty::Refinery(r) => r.clone(),
         };
         let mut ctx = Ctx::open(&shared.root)?;
@@ -88,7 +93,8 @@ impl Duty {
                 | Duty::Deacon
                 | Duty::Notifier
                 | Duty::Exporter
-                | Duty::Dashboard => return Ok(()),
+                | Duty::Dashboard
+                | Duty::Hosts => return Ok(()),
             };
             for w in std::mem::take(&mut ctx.warnings) {
                 tracing::warn!(duty = %name, "{w}");

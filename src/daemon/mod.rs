@@ -4,6 +4,7 @@
 mod dashboard;
 mod duty;
 pub mod foreground;
+mod hosts;
 mod pid_watch;
 mod runner;
 /// The supervisor's status file lives in `town/` (read by `work/`, which must not reach up here).

@@ -5,6 +5,7 @@ mod diff;
 mod error;
 mod inspect;
 mod merge;
+pub mod remote;
 mod repo;
 pub mod share;
 mod watch;

@@ -71,12 +71,25 @@ impl Conn {
 
     /// Whether the connection is up (no network traffic: asks the local master).
     pub fn is_up(&self) -> bool {
+        self.master_pid().is_some()
+    }
+
+    /// The master's process id while the connection is up (a new id: a new connection,
+    /// whose forwards are still to be made).
+    pub fn master_pid(&self) -> Option<u32> {
         let mut c = self.ssh();
         c.args(["-O", "check", &self.target.destination()]);
-        run(&mut c, None, Duration::from_secs(3))
+        let f = run(&mut c, None, Duration::from_secs(3)).ok()?;
+        if !f.status.is_some_and(|s| s.success()) {
+            return None;
+        }
+        // "Master running (pid=1234)"
+        let text = String::from_utf8_lossy(&f.stderr);
+        let pid = text.split("pid=").nth(1)?;
+        pid.trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
             .ok()
-            .and_then(|f| f.status)
-            .is_some_and(|s| s.success())
+            .or(Some(0))
     }
 
     /// Starts the connection unless it is up. The master lives on in the background

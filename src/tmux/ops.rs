@@ -368,6 +368,24 @@ impl Server {
         self.run(vec![cmd, started, unready], None).map(|_| ())
     }
 
+    /// Runs again, in each of these dead panes, the program it was made with (a window that
+    /// attaches to a session elsewhere attaches again). Live panes are left alone: tmux
+    /// refuses to respawn them without -k, which is not given. One tmux process for all.
+    pub fn rerun_dead(&self, panes: &[String]) -> Result<(), TmuxError> {
+        if panes.is_empty() {
+            return Ok(());
+        }
+        let cmds = panes
+            .iter()
+            .map(|p| {
+                tmux_interface::RespawnPane::new()
+                    .target_pane(p.clone())
+                    .build()
+            })
+            .collect();
+        self.run(cmds, None).map(|_| ())
+    }
+
     /// Records on the pane's window that its runtime reached its prompt (the witness tells a
     /// runtime that never started from one that ran and exited).
     pub fn mark_ready(&self, pane: &str) -> Result<(), TmuxError> {

@@ -83,6 +83,23 @@ pub const SETTINGS: &[Setting] = &[
         help: "where the supervisor's dashboard listens: a loopback address and port (anything else only with `gt dashboard --listen`)",
     },
     Setting {
+        key: "polecats.hosts",
+        kind: Kind::Str,
+        default: "local",
+        scopes: &[Scope::Rig, Scope::Town],
+        help: "where a rig's polecats may run: `local` and host names (`gt host add`), comma-separated; each new polecat goes where the most room is left",
+    },
+    Setting {
+        key: "local.max_agents",
+        kind: Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        default: "0",
+        scopes: &[Scope::Town],
+        help: "at most this many polecats at work on this machine when a rig may place them on hosts too (0: no limit)",
+    },
+    Setting {
         key: "ssh.config",
         kind: Kind::Str,
         default: "",

@@ -135,3 +135,124 @@ fn a_host_is_added_checked_listed_and_removed() {
     let r = s.gt(&["--batch", "host", "remove", "box1"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+fn fast(s: &Sandbox) {
+    for (k, v) in [
+        ("witness.interval_secs", "1"),
+        ("refinery.interval_secs", "1"),
+        ("deacon.interval_secs", "1"),
+    ] {
+        s.ok(&["--batch", "config", "set", k, v]);
+    }
+}
+
+/// A rig whose polecats run on the host `box1` (an sshd as another local user).
+fn town_with_remote_rig(sshd: &Sshd, max: &str) -> Sandbox {
+    let s = Sandbox::with_sim_rig("shop");
+    s.ok(&[
+        "--batch",
+        "config",
+        "set",
+        "ssh.config",
+        sshd.ssh_config.to_str().expect("utf8"),
+    ]);
+    s.ok(&[
+        "--batch",
+        "host",
+        "add",
+        "box1",
+        &sshd.url(),
+        "--max-agents",
+        max,
+    ]);
+    s
+}
+
+/// The host's folder for this town (`~/.gt-host/<town's tmux name>`), as its user sees it.
+fn remote_town(s: &Sandbox, sshd: &Sshd) -> String {
+    let sock = std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    format!("{}/.gt-host/{sock}", sshd.home.display())
+}
+
+/// A polecat placed on a host: its worktree is there (as that user), its runtime runs in
+/// the host's tmux, the town's window shows it, a nudge is confirmed and arrives there, its
+/// `gt done` (run there) reaches the town's ledger, and the work lands on the town's main.
+#[test]
+fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
+    let Some(sshd) = Sshd::start("a_polecat_on_a_host_is_nudged_and_its_work_lands") else {
+        return;
+    };
+    let s = town_with_remote_rig(&sshd, "3");
+    fast(&s);
+    s.sim_runtime("remote", "--busy 4", &[]);
+    s.ok(&["--batch", "config", "default-agent", "remote"]);
+    s.ok(&[
+        "--batch",
+        "config",
+        "set",
+        "polecats.hosts",
+        "box1",
+        "--rig",
+        "shop",
+    ]);
+    s.ok(&["--batch", "up"]);
+    let bead = s.create(&["Remote change", "--rig", "shop"]);
+    let agent = s.sling_agent(&[&bead, "shop"]);
+    let row = s.agent_view(&agent);
+    assert_eq!(row["host"], "box1", "{row}");
+    let wt = row["worktree"].as_str().expect("worktree").to_string();
+    assert!(wt.starts_with(&sshd.home.display().to_string()), "{wt}");
+    // The worktree is the other user's, on the polecat's branch.
+    let owner = sshd.as_user(&format!("stat -c %U '{wt}'"));
+    assert_eq!(owner.trim(), sshd.user);
+    let branch = sshd.as_user(&format!("git -C '{wt}' branch --show-current"));
+    assert!(branch.trim().starts_with("polecat/"), "{branch:?}");
+    // The runtime runs there, as that user, in gt's own tmux server for the town.
+    let sessions = sshd.as_user(&format!(
+        "tmux -L {} list-sessions -F '#{{session_name}}'",
+        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
+            .expect("sock")
+            .trim()
+    ));
+    assert!(sessions.contains(&agent.replace('/', "-")), "{sessions:?}");
+
+    // A nudge is confirmed, and the simulator there received it.
+    let r = s
+        .gt(&[
+            "--batch",
+            "--json",
+            "nudge",
+            &agent,
+            "remote hello",
+            "--wait",
+            "60",
+        ])
+        .json();
+    let screen = || {
+        s.agent_pane(&agent, "#{pane_id}")
+            .map(|p| s.town_tmux(&["capture-pane", "-p", "-t", p.trim()]))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        r["delivery"]["state"],
+        "delivered",
+        "{r}\nscreen:\n{}\nagent: {}",
+        screen(),
+        s.agent_view(&agent)
+    );
+    let got = sshd.as_user(&format!(
+        "cat {}/.gt/sim/{}.jsonl",
+        remote_town(&s, &sshd),
+        agent.replace('/', "--")
+    ));
+    assert!(got.contains("remote hello"), "{got:?}");
+
+    // Its `gt done` ran there and reached the town; the refinery lands the work.
+    crate::common::wait_for(90, "the remote polecat's work landed", || {
+        (s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
+    });
+    s.ok(&["--batch", "down", "--force"]);
+}

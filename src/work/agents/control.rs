@@ -73,7 +73,8 @@ fn launch_on_worktree(
     let worktree = info
         .worktree
         .clone()
-        .filter(|w| w.is_dir())
+        // A remote agent's worktree is on its host (its start fails there if it is gone).
+        .filter(|w| info.host.is_some() || w.is_dir())
         .ok_or_else(|| {
             Error::failed(format!(
                 "{}'s worktree is missing; not starting it (nothing is removed)",
@@ -100,6 +101,7 @@ fn launch_on_worktree(
         topic,
         repo: repo.as_deref(),
         resume: &resume,
+        host: info.host.as_deref(),
     };
     let l = session::launch(ctx, &spec)?;
     Ok((l, !resume.is_empty()))

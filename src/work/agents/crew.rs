@@ -97,6 +97,7 @@ pub fn add(
                 worktree: Some(&path),
                 branch: Some(&br),
                 session_args: &[],
+                host: None,
             },
         )
     });
@@ -152,6 +153,7 @@ pub fn start(ctx: &mut Ctx, address: &str, topic: Option<&str>) -> Result<Launch
         topic: topic.unwrap_or("your workspace is open"),
         repo: Some(&repo),
         resume: &[],
+        host: None,
     };
     session::launch(ctx, &spec)
 }

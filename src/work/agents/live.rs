@@ -144,6 +144,7 @@ pub fn agents(ctx: &Ctx, rig: Option<&str>) -> Result<Vec<AgentView>> {
                 branch: None,
                 updated_at: String::new(),
                 session_args: Vec::new(),
+                host: None,
             },
             window: Some(p.window_id.clone()),
             pane: Some(p.pane_id.clone()),
@@ -205,6 +206,18 @@ pub(crate) fn verdict_for(
         event,
         frozen,
     } = seen;
+    if let Some(host) = &info.host
+        && pane.is_none_or(|p| p.dead)
+        && let Some(why) = crate::work::hosts::health::down(&ctx.town.paths, host)
+    {
+        return Judged {
+            verdict: liveness::Classified {
+                verdict: Verdict::Unreachable,
+                reason: why,
+            },
+            last_activity: pane.and_then(|p| p.activity),
+        };
+    }
     if frozen && pane.is_some_and(|p| !p.dead) {
         return Judged {
             verdict: liveness::Classified {

@@ -40,6 +40,7 @@ pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
                 worktree: Some(&dir),
                 branch: None,
                 session_args: &[],
+                host: None,
             },
         )?;
         Ok(())
@@ -55,6 +56,7 @@ pub fn start(ctx: &mut Ctx, runtime_flag: Option<&str>) -> Result<Launched> {
         topic: "the town is yours to run",
         repo: None,
         resume: &[],
+        host: None,
     };
     session::launch(ctx, &spec)
 }

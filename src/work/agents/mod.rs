@@ -99,6 +99,9 @@ pub struct AgentInfo {
     /// the work's sessions.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub session_args: Vec<String>,
+    /// The town's host it runs on (`gt host`); None: this machine. Its worktree is there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
 }
 
 pub fn agent_bead_id(prefix: &str, rig: &str, role: &str, name: &str) -> String {
@@ -138,6 +141,7 @@ pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
             .get("session_args")
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default(),
+        host: meta_str(&meta, "host"),
         address,
     })
 }
@@ -196,6 +200,8 @@ pub struct AgentRecord<'a> {
     pub branch: Option<&'a str>,
     /// Extra runtime arguments for the sessions of its work (empty: none).
     pub session_args: &'a [String],
+    /// The host it runs on (None: this machine).
+    pub host: Option<&'a str>,
 }
 
 /// Creates or rewrites the agent bead; returns its id.
@@ -215,6 +221,9 @@ pub fn upsert(tx: &mut Tx<'_>, rec: &AgentRecord<'_>) -> Result<String> {
     });
     if !rec.session_args.is_empty() {
         meta["session_args"] = json!(rec.session_args);
+    }
+    if let Some(h) = rec.host {
+        meta["host"] = json!(h);
     }
     let now = tx.now().to_string();
     let mut bead = match tx.reader().bead(&id)? {

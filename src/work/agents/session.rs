@@ -20,6 +20,8 @@ pub struct StartSpec<'a> {
     pub repo: Option<&'a Path>,
     /// Arguments that continue an earlier conversation (empty: a fresh session).
     pub resume: &'a [String],
+    /// The town's host it runs on (None: this machine); `cwd` is a path there.
+    pub host: Option<&'a str>,
 }
 
 /// How every beacon begins (a runtime that shows it has taken its beacon).
@@ -194,6 +196,9 @@ pub struct Started {
 /// Starts the runtime in a new window (not waiting for it: see `await_ready`). For `paste`
 /// runtimes the beacon is not in the command line; the caller delivers it once ready.
 pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
+    if let Some(host) = spec.host {
+        return start_remote(ctx, spec, host);
+    }
     write_instructions(ctx, spec)?;
     write_hooks(spec)?;
     let beacon_text = beacon(&spec.address.to_string(), spec.sender, spec.topic);
@@ -210,6 +215,55 @@ pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
         unset: spec.runtime.env_removed(),
         argv,
         agent: spec.address.to_string(),
+        bead: spec.bead.map(str::to_string),
+        daemon: false,
+    };
+    let created = ctx.tmux().create_window(&window)?;
+    Ok(Started { created, env })
+}
+
+/// A session on a host: its environment written there, its runtime started in the host's
+/// tmux, and the town's window attached to it over ssh (see `hosts::remote`). The runtime's
+/// hook files are not written there (its reports do not reach the town yet).
+fn start_remote(ctx: &Ctx, spec: &StartSpec<'_>, host: &str) -> Result<Started> {
+    use crate::work::hosts::remote;
+    let p = remote::place(ctx, host)?;
+    let addr = spec.address.to_string();
+    if let Some(file) = spec.runtime.instruction_file.as_deref() {
+        let text = roles::text(
+            ctx.town.root(),
+            spec.address.rig(),
+            spec.address.role().as_str(),
+            &addr,
+            &ctx.town.config.name,
+        );
+        remote::write_instructions(&p, spec.address.rig(), spec.cwd, file, &text)?;
+    }
+    let beacon_text = beacon(&addr, spec.sender, spec.topic);
+    let argv = spec
+        .runtime
+        .argv_resuming(Some(&beacon_text), &p.gt(), spec.resume);
+    let env = remote::session_env(
+        &p,
+        &session_env(ctx, spec.address, spec.name, spec.runtime)?,
+    );
+    let env_file = remote::write_env(&p, &addr, &env, &spec.runtime.env_removed())?;
+    let window = WindowSpec {
+        session: session_for(spec.address),
+        name: spec.name.to_string(),
+        cwd: ctx.town.root().display().to_string(),
+        // The town's window runs ssh: it gets the plain environment (no runtime secrets).
+        env: environment(ctx, spec.address, spec.name),
+        unset: Vec::new(),
+        argv: remote::window_argv(
+            ctx,
+            &p,
+            &addr,
+            &spec.cwd.display().to_string(),
+            &env_file,
+            &argv,
+        ),
+        agent: addr,
         bead: spec.bead.map(str::to_string),
         daemon: false,
     };
@@ -400,6 +454,10 @@ pub(in crate::work) fn close_windows(
     let mut killed = false;
     for p in mine {
         killed |= server.kill_agent_window(&p.window_id)?;
+    }
+    // A remote agent's runtime runs in the host's tmux: the town's window was only a view.
+    if let Some(host) = super::find(&ctx.reader(), address)?.and_then(|i| i.host) {
+        crate::work::hosts::remote::kill_session(ctx, &host, address)?;
     }
     Ok(Some(killed))
 }

@@ -2,6 +2,11 @@
 //! multiplexed ssh connection each (`ssh::Conn`).
 
 mod check;
+pub mod health;
+pub mod place;
+pub mod proxy;
+pub mod remote;
+pub mod watch;
 
 pub use check::{HostCheck, check, check_conn, check_installing};
 
@@ -38,7 +43,7 @@ pub fn conn(ctx: &Ctx, h: &HostConfig) -> Result<Conn> {
 
 /// Control sockets live in a short private folder (a socket path holds at most 107 bytes,
 /// and a town's path can be long): one per town, named like its tmux server.
-fn control_dir(ctx: &Ctx) -> PathBuf {
+pub(crate) fn control_dir(ctx: &Ctx) -> PathBuf {
     // SAFETY: geteuid only reads this process's effective user id.
     let uid = unsafe { libc::geteuid() };
     std::env::temp_dir()

@@ -104,7 +104,12 @@ pub fn done(ctx: &mut Ctx, agent: Option<&str>, deferred: bool) -> Result<DoneRe
     }
     let repo = ctx.town.paths.rig_repo(&rig.name);
     let label = bead.as_ref().map_or(branch.as_str(), |b| b.id.as_str());
-    let saved = save_uncommitted(&info, &rig, &worktree, label)?;
+    let saved = match &info.host {
+        // Its worktree is on its host: what it left is committed there and the branch
+        // comes back into the town's repository through git.
+        Some(host) => bring_back(ctx, &info, &rig, host, &worktree, &branch, label)?,
+        None => save_uncommitted(&info, &rig, &worktree, label)?,
+    };
     let ahead = git::commits_ahead(&repo, &branch, &rig.default_branch)?;
     if ahead == 0 && !(deferred && bead.is_some()) && !(no_merge && bead.is_some()) {
         let advice = match &bead {
@@ -324,6 +329,46 @@ fn checklist_done(ctx: &Ctx, bead: &Bead) -> Result<()> {
     Ok(())
 }
 
+/// A remote agent's `save_uncommitted`, then its branch fetched from its host; the commit
+/// made there, if one was.
+fn bring_back(
+    ctx: &Ctx,
+    info: &AgentInfo,
+    rig: &crate::town::RigConfig,
+    host: &str,
+    worktree: &std::path::Path,
+    branch: &str,
+    label: &str,
+) -> Result<Option<String>> {
+    let (message, author, email) = uncommitted_message(info, rig, label);
+    let p = crate::work::hosts::remote::place(ctx, host)?;
+    let made = crate::work::hosts::remote::bring_back(
+        ctx,
+        &p,
+        &rig.name,
+        worktree,
+        branch,
+        &message,
+        (&author, &email),
+    )?;
+    let repo = ctx.town.paths.rig_repo(&rig.name);
+    Ok(made.then(|| git::branch_tip(&repo, branch).ok()).flatten())
+}
+
+fn uncommitted_message(
+    info: &AgentInfo,
+    rig: &crate::town::RigConfig,
+    label: &str,
+) -> (String, String, String) {
+    let message = format!(
+        "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
+        info.address
+    );
+    let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
+    let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
+    (message, author, email)
+}
+
 /// Commits what the agent left uncommitted (nothing is lost), as the agent; the commit made.
 fn save_uncommitted(
     info: &AgentInfo,
@@ -331,12 +376,7 @@ fn save_uncommitted(
     worktree: &std::path::Path,
     label: &str,
 ) -> Result<Option<String>> {
-    let message = format!(
-        "{label}: work left uncommitted by {}\n\nCommitted by `gt done` so that nothing is lost.",
-        info.address
-    );
-    let email = format!("{}@{}.{}.gt.local", info.name, info.role, rig.name);
-    let author = format!("{} ({} of {}, gt)", info.name, info.role, rig.name);
+    let (message, author, email) = uncommitted_message(info, rig, label);
     git::commit_all_as(worktree, &message, Some((&author, &email))).map_err(|e| {
         Error::failed(format!(
             "could not commit the work left in {}: {e}",

@@ -404,7 +404,10 @@ fn clear_reused(
     let dirty = prev
         .worktree
         .as_ref()
-        .map(|w| git::worktree_state(w).map(|s| s.dirty_files).unwrap_or(1))
+        .map(|w| match &prev.host {
+            Some(h) => crate::work::hosts::remote::dirty_files(ctx, h, w).unwrap_or(1),
+            None => git::worktree_state(w).map(|s| s.dirty_files).unwrap_or(1),
+        })
         .unwrap_or(0);
     if dirty == 0 {
         return Ok(plan);
@@ -413,6 +416,7 @@ fn clear_reused(
         Target::AnyPolecat(_) => Ok(Plan {
             name: polecat::allocate_name(ctx, rig)?,
             reused: None,
+            host: plan.host,
         }),
         _ => Err(Error::invalid(format!(
             "{address} has uncommitted files in its worktree; finish or clean them first"
@@ -733,21 +737,29 @@ struct Plan {
     name: String,
     /// The idle polecat being reused (None: a new one).
     reused: Option<AgentInfo>,
+    /// The host it runs on (None: this machine).
+    host: Option<String>,
 }
 
 fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
     match target {
         Target::Standing(_) => Err(Error::failed("a standing agent has no polecat to choose")),
-        Target::AnyPolecat(rig) => match polecat::idle_polecat(ctx, &rig.name)? {
-            Some(a) => Ok(Plan {
-                name: a.name.clone(),
-                reused: Some(a),
-            }),
-            None => Ok(Plan {
-                name: polecat::allocate_name(ctx, rig)?,
-                reused: None,
-            }),
-        },
+        Target::AnyPolecat(rig) => {
+            let host = crate::work::hosts::place::choose(ctx, rig)?;
+            match polecat::idle_polecat(ctx, &rig.name)? {
+                // An idle polecat is reused where it is: on the place chosen for this work.
+                Some(a) if a.host == host => Ok(Plan {
+                    name: a.name.clone(),
+                    reused: Some(a),
+                    host,
+                }),
+                _ => Ok(Plan {
+                    name: polecat::allocate_name(ctx, rig)?,
+                    reused: None,
+                    host,
+                }),
+            }
+        }
         Target::Polecat(rig, name) => {
             let address = format!("{}/polecats/{name}", rig.name);
             match agents::find(&ctx.reader(), &address)? {
@@ -756,7 +768,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
                     a.hook.clone().unwrap_or_default()
                 ))),
                 Some(a) => {
-                    if let Some(w) = &a.worktree {
+                    if let Some(w) = a.worktree.as_ref().filter(|_| a.host.is_none()) {
                         let dirty = git::worktree_state(w).map(|s| s.dirty_files).unwrap_or(0);
                         if dirty > 0 {
                             return Err(Error::invalid(format!(
@@ -767,6 +779,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
                     }
                     Ok(Plan {
                         name: name.clone(),
+                        host: a.host.clone(),
                         reused: Some(a),
                     })
                 }
@@ -780,6 +793,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
                     Ok(Plan {
                         name: name.clone(),
                         reused: None,
+                        host: crate::work::hosts::place::choose(ctx, rig)?,
                     })
                 }
             }
@@ -788,6 +802,23 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
 }
 
 fn prepare_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) -> Result<PathBuf> {
+    if let Some(host) = &plan.host {
+        // The branch is made here (the town's repository is the truth), then pushed there.
+        let repo = ctx.town.paths.rig_repo(&rig.name);
+        git::create_branch(&repo, branch, &rig.default_branch)?;
+        let p = crate::work::hosts::remote::place(ctx, host)?;
+        return crate::work::hosts::remote::prepare_worktree(
+            ctx,
+            &p,
+            rig,
+            &plan.name,
+            branch,
+            &rig.default_branch,
+        )
+        .inspect_err(|_| {
+            let _ = git::delete_branch(&repo, branch);
+        });
+    }
     match &plan.reused {
         Some(a) => {
             let path = a
@@ -809,6 +840,13 @@ fn prepare_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) -> Re
 /// Puts the worktree back as it was before this sling.
 fn undo_worktree(ctx: &Ctx, rig: &RigConfig, plan: &Plan, branch: &str) {
     let repo = ctx.town.paths.rig_repo(&rig.name);
+    if let Some(host) = &plan.host {
+        if let Ok(p) = crate::work::hosts::remote::place(ctx, host) {
+            crate::work::hosts::remote::undo_worktree(&p, &rig.name, &plan.name, branch);
+        }
+        let _ = git::delete_branch(&repo, branch);
+        return;
+    }
     match &plan.reused {
         Some(a) => {
             if let (Some(path), Some(old)) = (&a.worktree, &a.branch) {
@@ -896,6 +934,7 @@ fn record_hook(
                 worktree: Some(worktree),
                 branch: Some(branch),
                 session_args: &intent.args,
+                host: plan.host.as_deref(),
             },
         )?;
         hook::hook_in(tx, &bead.id, &addr)?;
@@ -995,6 +1034,7 @@ fn start_window(
         topic: &bead.id,
         repo: repo.as_deref(),
         resume: args,
+        host: plan.host.as_deref(),
     };
     session::start(ctx, &spec)
 }

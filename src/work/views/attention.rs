@@ -189,12 +189,14 @@ fn from_verdict(a: &AgentRow, hook: &str, v: Verdict, reason: &str) -> Option<At
             Kind::RateLimited,
             format!("{} is rate-limited: {reason}", a.address),
         ),
-        // A frozen agent is the banner's business, not one line per agent.
+        // A frozen agent is the banner's business, not one line per agent; an unreachable
+        // one is its host's (one line for the host).
         Verdict::Working
         | Verdict::Idle
         | Verdict::StartFailed
         | Verdict::Blocked
-        | Verdict::Frozen => return None,
+        | Verdict::Frozen
+        | Verdict::Unreachable => return None,
     };
     Some(Attention {
         kind,

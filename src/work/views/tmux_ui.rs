@@ -197,6 +197,7 @@ mod tests {
                 branch: None,
                 updated_at: String::new(),
                 session_args: Vec::new(),
+                host: None,
             },
             window: window.map(str::to_string),
             pane: None,
