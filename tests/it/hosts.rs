@@ -256,3 +256,114 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     });
     s.ok(&["--batch", "down", "--force"]);
 }
+
+/// The demonstration: a convoy of 6 beads, 3 polecats on this machine and 3 on the
+/// host, lands all 6 under `gt up`. The host's sshd killed mid-work is one verdict (one
+/// event, one escalation; its agents read `unreachable`, none is restarted), the local work
+/// goes on, and the remote work resumes and lands when the host is back.
+#[test]
+fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
+    let Some(sshd) = Sshd::start("a_convoy_spread_over_two_machines_lands_through_a_host_outage")
+    else {
+        return;
+    };
+    let s = town_with_remote_rig(&sshd, "3");
+    fast(&s);
+    s.sim_runtime("worker", "--busy 15", &[]);
+    s.ok(&["--batch", "config", "default-agent", "worker"]);
+    s.ok(&["--batch", "config", "set", "local.max_agents", "3"]);
+    s.ok(&["--batch", "config", "set", "polecats.hosts", "local,box1", "--rig", "shop"]);
+    s.ok(&["--batch", "up"]);
+    let beads: Vec<String> = (1..=6)
+        .map(|i| s.create(&[&format!("Part {i}"), "--rig", "shop"]))
+        .collect();
+    let mut create = vec!["--batch", "--json", "convoy", "create", "Six parts"];
+    create.extend(beads.iter().map(String::as_str));
+    let cv = s.ok(&create).json()["convoy"]["id"]
+        .as_str()
+        .expect("convoy id")
+        .to_string();
+    let mut sling = vec!["--batch", "sling"];
+    sling.extend(beads.iter().map(String::as_str));
+    sling.push("shop");
+    s.ok(&sling);
+    // Spread by room: three here, three there.
+    let agents = s.json(&["agents"]);
+    let polecats: Vec<serde_json::Value> = agents["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| a["role"] == "polecat")
+        .cloned()
+        .collect();
+    assert_eq!(polecats.len(), 6, "{agents}");
+    let remote: Vec<String> = polecats
+        .iter()
+        .filter(|a| a["host"] == "box1")
+        .map(|a| a["address"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(remote.len(), 3, "three on box1: {agents}");
+    // A seventh finds no room anywhere and says so.
+    let extra = s.create(&["One too many", "--rig", "shop"]);
+    let r = s.gt(&["--batch", "sling", &extra, "shop"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("no room"), "{}", r.stderr);
+
+    let screen = |a: &str| {
+        s.agent_pane(a, "#{pane_id}")
+            .map(|p| s.town_tmux(&["capture-pane", "-p", "-t", p.trim()]))
+            .unwrap_or_default()
+    };
+    crate::common::wait_for(60, "the remote polecats busy", || {
+        remote
+            .iter()
+            .all(|a| screen(a).contains("esc to interrupt"))
+            .then_some(())
+    });
+
+    // The host goes away mid-work.
+    sshd.kill_all();
+    crate::common::wait_for(20, "the remote agents unreachable", || {
+        remote
+            .iter()
+            .all(|a| s.agent_view(a)["verdict"] == "unreachable")
+            .then_some(())
+    });
+    let events = |kind: &str| -> u64 {
+        s.sql(&format!("SELECT count(*) FROM events WHERE event_type = '{kind}'"))
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    };
+    crate::common::wait_for(20, "the host's one verdict", || {
+        (events("host_unreachable") == 1).then_some(())
+    });
+    // Several witness rounds go by: still one verdict, and nobody restarted.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert_eq!(events("host_unreachable"), 1, "one verdict for the host");
+    assert_eq!(events("witness_restart"), 0, "no agent of the host restarted");
+    let esc = s.json(&["escalate", "list"]);
+    let about_box1 = esc["escalations"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter(|x| x.to_string().contains("Host box1"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(about_box1, 1, "one escalation: {esc}");
+
+    // Back: the windows attach again and the remote work lands too.
+    sshd.resume();
+    crate::common::wait_for(180, "all six landed", || {
+        beads
+            .iter()
+            .all(|b| s.json(&["show", b])["bead"]["status"] == "closed")
+            .then_some(())
+    });
+    assert_eq!(events("host_back"), 1);
+    assert_eq!(events("witness_restart"), 0, "the remote work went on where it was");
+    let shown = s.json(&["convoy", "show", &cv]);
+    assert_eq!(shown["convoy"]["status"], "closed", "{shown}");
+    s.ok(&["--batch", "down", "--force"]);
+}

@@ -37,6 +37,20 @@ pub fn write(paths: &TownPaths, h: &Health) {
     }
 }
 
+/// Why a remote agent whose window has gone cannot be seen: its host was found down, or its
+/// connection is down right now (asked of the local ssh master: no network traffic). None:
+/// the host answers, so the window went because the session there ended.
+pub fn unreachable(ctx: &crate::work::Ctx, host: &str) -> Option<String> {
+    if let Some(why) = down(&ctx.town.paths, host) {
+        return Some(why);
+    }
+    let h = super::find(ctx, host).ok()?;
+    let c = super::conn(ctx, &h).ok()?;
+    (!c.is_up()).then(|| {
+        format!("its connection to host {host} is down; it is seen again when the host is back")
+    })
+}
+
 /// Why `host` is down, when the supervisor found it so.
 pub fn down(paths: &TownPaths, host: &str) -> Option<String> {
     read(paths)
