@@ -40,7 +40,11 @@ fn counting_path(dir: &Path, log: &Path) -> String {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 fn count(log: &Path, name: &str) -> usize {
@@ -70,10 +74,35 @@ fn main() {
     let path = counting_path(&bt.tmp.path().join("wrap"), &log);
     // SAFETY: set before any thread of this program starts.
     unsafe { std::env::set_var("PATH", &path) };
-    gt(&town, &["--batch", "config", "set", "ssh.config", sshd.ssh_config.to_str().unwrap()]);
+    gt(
+        &town,
+        &[
+            "--batch",
+            "config",
+            "set",
+            "ssh.config",
+            sshd.ssh_config.to_str().unwrap(),
+        ],
+    );
     gt(&town, &["--batch", "host", "add", "box1", &sshd.url()]);
-    gt(&town, &["--batch", "config", "set", "polecats.hosts", "box1", "--rig", "there"]);
+    gt(
+        &town,
+        &[
+            "--batch",
+            "config",
+            "set",
+            "polecats.hosts",
+            "box1",
+            "--rig",
+            "there",
+        ],
+    );
     sim_runtime(&town, "benchsim", "--busy 0");
+    // Work waits for a person's review: the polecats stay, idle at their prompts.
+    gt(
+        &town,
+        &["--batch", "config", "set", "merge.review", "human"],
+    );
     gt(&town, &["--batch", "up"]);
     let ids = create_beads(&town, 2 * EACH, &["here", "there"], "Bench");
     for rig in ["here", "there"] {
@@ -88,7 +117,8 @@ fn main() {
         args.extend([rig, "--agent", "benchsim", "--no-convoy"]);
         gt(&town, &args);
     }
-    let agents: serde_json::Value = serde_json::from_str(&gt(&town, &["--json", "agents"])).unwrap();
+    let agents: serde_json::Value =
+        serde_json::from_str(&gt(&town, &["--json", "agents"])).unwrap();
     let list = agents["agents"].as_array().unwrap().clone();
     let pick = |host: bool| {
         list.iter()
@@ -100,8 +130,7 @@ fn main() {
     // Each finishes its bead (`gt done`, through the host's socket for the remote ones) and
     // waits at its prompt.
     wait_for(120, "every polecat idle", || {
-        let v: serde_json::Value =
-            serde_json::from_str(&gt(&town, &["--json", "agents"])).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&gt(&town, &["--json", "agents"])).unwrap();
         v["agents"]
             .as_array()
             .unwrap()
@@ -115,14 +144,28 @@ fn main() {
         let mut samples = Vec::new();
         for i in 0..RUNS {
             let t = Instant::now();
-            let out = gt_cmd(&town, &["--json", "nudge", agent, &format!("ping {i}"), "--wait", "30"])
-                .output()
-                .unwrap();
+            let out = gt_cmd(
+                &town,
+                &[
+                    "--json",
+                    "nudge",
+                    agent,
+                    &format!("ping {i}"),
+                    "--wait",
+                    "30",
+                ],
+            )
+            .output()
+            .unwrap();
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(v["delivery"]["state"], "delivered", "{v}");
             samples.push(t.elapsed());
         }
-        report_timings(&format!("nudge confirmed, {name} agent"), samples, Some(1000.0));
+        report_timings(
+            &format!("nudge confirmed, {name} agent"),
+            samples,
+            Some(1000.0),
+        );
     }
 
     // A refresh: what the workspace reads every second.

@@ -272,7 +272,15 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
     s.sim_runtime("worker", "--busy 15", &[]);
     s.ok(&["--batch", "config", "default-agent", "worker"]);
     s.ok(&["--batch", "config", "set", "local.max_agents", "3"]);
-    s.ok(&["--batch", "config", "set", "polecats.hosts", "local,box1", "--rig", "shop"]);
+    s.ok(&[
+        "--batch",
+        "config",
+        "set",
+        "polecats.hosts",
+        "local,box1",
+        "--rig",
+        "shop",
+    ]);
     s.ok(&["--batch", "up"]);
     let beads: Vec<String> = (1..=6)
         .map(|i| s.create(&[&format!("Part {i}"), "--rig", "shop"]))
@@ -330,10 +338,12 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
             .then_some(())
     });
     let events = |kind: &str| -> u64 {
-        s.sql(&format!("SELECT count(*) FROM events WHERE event_type = '{kind}'"))
-            .trim()
-            .parse()
-            .unwrap_or(0)
+        s.sql(&format!(
+            "SELECT count(*) FROM events WHERE event_type = '{kind}'"
+        ))
+        .trim()
+        .parse()
+        .unwrap_or(0)
     };
     crate::common::wait_for(20, "the host's one verdict", || {
         (events("host_unreachable") == 1).then_some(())
@@ -341,7 +351,11 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
     // Several witness rounds go by: still one verdict, and nobody restarted.
     std::thread::sleep(std::time::Duration::from_secs(4));
     assert_eq!(events("host_unreachable"), 1, "one verdict for the host");
-    assert_eq!(events("witness_restart"), 0, "no agent of the host restarted");
+    assert_eq!(
+        events("witness_restart"),
+        0,
+        "no agent of the host restarted"
+    );
     let esc = s.json(&["escalate", "list"]);
     let about_box1 = esc["escalations"]
         .as_array()
@@ -362,8 +376,24 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
             .then_some(())
     });
     assert_eq!(events("host_back"), 1);
-    assert_eq!(events("witness_restart"), 0, "the remote work went on where it was");
+    assert_eq!(
+        events("witness_restart"),
+        0,
+        "the remote work went on where it was"
+    );
     let shown = s.json(&["convoy", "show", &cv]);
     assert_eq!(shown["convoy"]["status"], "closed", "{shown}");
+    // Landed, the remote polecats are taken down there too: sessions and worktrees gone.
+    let town_dir = remote_town(&s, &sshd);
+    crate::common::wait_for_or(
+        60,
+        "the landed remote polecats removed",
+        || {
+            let left = sshd.as_user(&format!("ls {town_dir}/shop/polecats 2>/dev/null"));
+            (remote.iter().all(|a| s.agent_view(a).is_null()) && left.trim().is_empty())
+                .then_some(())
+        },
+        || s.sql("SELECT new_value FROM events WHERE event_type = 'refinery_cleaned'"),
+    );
     s.ok(&["--batch", "down", "--force"]);
 }

@@ -146,6 +146,22 @@ pub fn from_bead(b: &Bead) -> Option<AgentInfo> {
     })
 }
 
+/// The state of an agent's worktree, wherever it is (on its host for a remote agent); None
+/// when it has none or the folder is gone.
+pub fn worktree_state(
+    ctx: &crate::work::Ctx,
+    a: &AgentInfo,
+) -> Result<Option<crate::git::WorktreeState>> {
+    let Some(wt) = &a.worktree else {
+        return Ok(None);
+    };
+    match &a.host {
+        Some(h) => crate::work::hosts::remote::worktree_state(ctx, h, wt),
+        None if wt.exists() => Ok(Some(crate::git::worktree_state(wt)?)),
+        None => Ok(None),
+    }
+}
+
 /// Every live (not removed) gt agent, optionally of one rig.
 pub fn list(r: &Reader<'_>, rig: Option<&str>) -> Result<Vec<AgentInfo>> {
     let beads = r.list(&crate::ledger::ListFilter {

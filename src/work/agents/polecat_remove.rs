@@ -102,7 +102,11 @@ pub fn remove_landed(
     let Some(wt) = a.worktree.clone() else {
         return Ok(Err(format!("{address} has no worktree")));
     };
-    let state = git::worktree_state(&wt).map_err(|e| e.to_string());
+    let state = match agents::worktree_state(ctx, a) {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err("the folder is gone".to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     let tip = git::branch_tip(&ctx.town.paths.rig_repo(&rig.name), branch).ok();
     let why_not = if a.state != crate::work::agents::AgentState::Idle || a.hook.is_some() {
         Some(format!(
@@ -172,11 +176,16 @@ pub(crate) fn take_down(
         .worktree
         .clone()
         .unwrap_or_else(|| worktree_path(ctx, &rig.name, &a.name));
-    git::remove_worktree(
-        &ctx.town.paths.rig_repo(&rig.name),
-        &format!("{role}-{}", a.name),
-        &wt_path,
-    )?;
+    match (&a.host, &a.branch) {
+        (Some(host), Some(b)) => {
+            crate::work::hosts::remote::remove_worktree(ctx, host, &rig.name, &a.name, b)?
+        }
+        _ => git::remove_worktree(
+            &ctx.town.paths.rig_repo(&rig.name),
+            &format!("{role}-{}", a.name),
+            &wt_path,
+        )?,
+    }
     let mut branch_kept = None;
     let mut branch_removed = None;
     if let Some(b) = &a.branch {
@@ -217,6 +226,7 @@ pub fn finish_half_removed(ctx: &mut Ctx, rig: &RigConfig, branch: &str) -> Resu
                 && a.state == crate::work::agents::AgentState::Idle
                 && a.hook.is_none()
                 && a.branch.as_deref() == Some(branch)
+                && a.host.is_none()
                 && a.worktree.as_ref().is_some_and(|w| !w.exists())
         });
     let Some(a) = found else {

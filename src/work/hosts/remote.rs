@@ -372,14 +372,51 @@ pub fn write_instructions(
 
 /// How many files are changed or new in a worktree there (unknown: an error).
 pub fn dirty_files(ctx: &Ctx, host: &str, worktree: &Path) -> Result<usize> {
+    Ok(worktree_state(ctx, host, worktree)?.map_or(0, |s| s.dirty_files))
+}
+
+/// A worktree there as `git::worktree_state` reads one here, in one round trip; None when
+/// the folder is not there.
+pub fn worktree_state(
+    ctx: &Ctx,
+    host: &str,
+    worktree: &Path,
+) -> Result<Option<git::WorktreeState>> {
     let p = place(ctx, host)?;
+    let w = quote(&worktree.display().to_string());
     let out = p.conn.run_line(
         &format!(
-            "git -C {} status --porcelain",
-            quote(&worktree.display().to_string())
+            "test -d {w} || {{ echo gt-missing; exit 0; }}; git -C {w} branch --show-current && \
+             echo gt-files && git -C {w} status --porcelain"
         ),
         None,
         LIMIT,
     )?;
-    Ok(out.lines().filter(|l| !l.trim().is_empty()).count())
+    let mut lines = out.lines();
+    let Some(first) = lines.next() else {
+        return Err(Error::failed(format!(
+            "{host} said nothing about {}",
+            worktree.display()
+        )));
+    };
+    if first == "gt-missing" {
+        return Ok(None);
+    }
+    let (branch, rest): (Option<String>, Vec<&str>) = if first == "gt-files" {
+        (None, lines.collect())
+    } else {
+        (Some(first.to_string()), lines.skip(1).collect())
+    };
+    Ok(Some(git::WorktreeState {
+        branch: branch.filter(|b| !b.is_empty()),
+        dirty_files: rest.iter().filter(|l| !l.trim().is_empty()).count(),
+    }))
+}
+
+/// A landed polecat's worktree there removed (its branch there too).
+pub fn remove_worktree(ctx: &Ctx, host: &str, rig: &str, name: &str, branch: &str) -> Result<()> {
+    let p = place(ctx, host)?;
+    let line = git::remote::remove_worktree_line(&p.rig_bare(rig), &p.worktree(rig, name), branch);
+    p.conn.run_line(&line, None, LIMIT)?;
+    Ok(())
 }

@@ -72,6 +72,11 @@ pub(in crate::work) fn clean(
             continue;
         }
         let holder = all.iter().find(|a| {
+            if a.host.is_some() {
+                // On its host: its record says its branch (the removal reads the worktree
+                // there before touching anything).
+                return a.branch.as_deref() == Some(l.branch.as_str());
+            }
             a.worktree
                 .as_ref()
                 .and_then(|w| git::worktree_state(w).ok())

@@ -169,10 +169,11 @@ fn assess(
         keep.push(w);
     }
     let mut checked_out = None;
-    if let Some(wt) = a.worktree.as_ref().filter(|w| w.exists()) {
-        match git::worktree_state(wt) {
+    if let Some(wt) = a.worktree.as_ref() {
+        match crate::work::agents::worktree_state(ctx, a) {
             Err(e) => keep.push(format!("cannot read its worktree {}: {e}", wt.display())),
-            Ok(s) => {
+            Ok(None) => {}
+            Ok(Some(s)) => {
                 if s.dirty_files > 0 {
                     keep.push(format!(
                         "{} uncommitted or untracked file(s) in {}",
