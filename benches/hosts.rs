@@ -11,7 +11,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/it/common/browser.rs"]
-#[allow(dead_code)]
 mod browser;
 mod common;
 #[path = "../tests/it/common/sshd.rs"]
