@@ -95,6 +95,7 @@ pub fn commit(dir: &Path, message: &str) -> Result<bool, GitError> {
         &["add", "--", ".beads/issues.jsonl", ".gitattributes"],
         Some(dir),
     )?;
+    // Claims are staged by write_claim / drop_claims.
     if run(&["diff", "--cached", "--quiet"], Some(dir)).is_ok() {
         return Ok(false);
     }
@@ -121,4 +122,64 @@ pub fn push(dir: &Path) -> Result<(), GitError> {
         Some(LIMIT),
     )
     .map(|_| ())
+}
+
+/// A bead's claim file on the shared branch: a town that hooks a bead says so there first.
+fn claim_path(bead: &str) -> String {
+    format!("claims/{bead}")
+}
+
+/// The claim on `bead` on the remote's branch as last fetched, if any.
+pub fn remote_claim(dir: &Path, bead: &str) -> Option<String> {
+    run(
+        &["show", &format!("origin/{BRANCH}:{}", claim_path(bead))],
+        Some(dir),
+    )
+    .ok()
+}
+
+/// Every claim in this repository's branch whose content `mine` recognises: (bead, content).
+pub fn own_claims(dir: &Path, mine: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let Ok(rd) = std::fs::read_dir(dir.join("claims")) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| {
+            let bead = e.file_name().to_str()?.to_string();
+            let content = std::fs::read_to_string(e.path()).ok()?;
+            mine(&content).then_some((bead, content))
+        })
+        .collect()
+}
+
+/// Removes claim files (staged for the next commit).
+pub fn drop_claims(dir: &Path, beads: &[String]) -> Result<(), GitError> {
+    for b in beads {
+        let _ = std::fs::remove_file(dir.join(claim_path(b)));
+        run(
+            &[
+                "rm",
+                "--quiet",
+                "--cached",
+                "--ignore-unmatch",
+                "--",
+                &claim_path(b),
+            ],
+            Some(dir),
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes this town's claim on `bead` into the repository (staged for the next commit).
+pub fn write_claim(dir: &Path, bead: &str, content: &str) -> Result<(), GitError> {
+    let path = claim_path(bead);
+    let file = dir.join(&path);
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| GitError::BadInput(format!("cannot make {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&file, content)
+        .map_err(|e| GitError::BadInput(format!("cannot write {}: {e}", file.display())))?;
+    run(&["add", "--", &path], Some(dir)).map(|_| ())
 }

@@ -100,6 +100,20 @@ pub const SETTINGS: &[Setting] = &[
         help: "at most this many polecats at work on this machine when a rig may place them on hosts too (0: no limit)",
     },
     Setting {
+        key: "sync.claims",
+        kind: Kind::Bool,
+        default: "false",
+        scopes: &[Scope::Town],
+        help: "a sling first claims its bead through `gt sync` (sync.remote), so towns sharing beads never hook the same one; a bead claimed by another town is refused",
+    },
+    Setting {
+        key: "sync.remote",
+        kind: Kind::Str,
+        default: "origin",
+        scopes: &[Scope::Town],
+        help: "the town repository's git remote that claims go through (`gt sync --remote` names one for a sync)",
+    },
+    Setting {
         key: "ssh.config",
         kind: Kind::Str,
         default: "",

@@ -98,3 +98,113 @@ fn two_towns_share_their_beads_and_concurrent_edits_merge() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no remote"), "{}", r.stderr);
 }
+
+/// Towns sharing beads hook each bead in at most one town: with `sync.claims`, a sling
+/// claims its bead through the sync first. Two towns slinging the same bead at once: one
+/// wins, the other is refused with who holds it (nothing hooked there); a later sling of a
+/// claimed bead is refused the same way; once synced, both towns agree on who holds it.
+#[test]
+fn a_bead_is_hooked_in_one_town_and_a_lost_race_is_said() {
+    let s = Sandbox::with_sim_rig("shop");
+    let a = s.town();
+    let r = s.gt_in(s.path(), &["--batch", "install", "other"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let b = s.path().join("other");
+    let src = s.path().join("src").join("shop");
+    run(
+        &s,
+        &b,
+        &["--batch", "rig", "add", "shop", src.to_str().unwrap()],
+    );
+    let bare = s.path().join("shared.git");
+    git(s.path(), &["init", "-q", "--bare", bare.to_str().unwrap()]);
+    for t in [&a, &b] {
+        git(t, &["remote", "add", "origin", bare.to_str().unwrap()]);
+        run(&s, t, &["--batch", "config", "set", "sync.claims", "true"]);
+        run(
+            &s,
+            t,
+            &[
+                "--batch",
+                "config",
+                "agent",
+                "set",
+                "slow",
+                "{gt} agent sim --busy 3600",
+                "--ready-marker",
+                "sim❯",
+                "--busy-marker",
+                "(esc to interrupt)",
+            ],
+        );
+        run(&s, t, &["--batch", "config", "default-agent", "slow"]);
+    }
+    let x = run(
+        &s,
+        &a,
+        &["--batch", "bead", "create", "Contested", "--rig", "shop"],
+    );
+    let y = run(
+        &s,
+        &a,
+        &["--batch", "bead", "create", "Later", "--rig", "shop"],
+    );
+    run(&s, &a, &["--batch", "sync"]);
+    run(&s, &b, &["--batch", "sync"]);
+    assert_eq!(show(&s, &b, &x)["title"], "Contested");
+
+    // Both sling X at the same moment.
+    let mut ca = s.cmd(&a, &["--batch", "sling", &x, "shop"]);
+    let mut cb = s.cmd(&b, &["--batch", "sling", &x, "shop"]);
+    let outcomes: Vec<crate::common::Run> = std::thread::scope(|sc| {
+        let ha = sc.spawn(move || Run::from(ca.output().expect("gt")));
+        let hb = sc.spawn(move || Run::from(cb.output().expect("gt")));
+        vec![ha.join().unwrap(), hb.join().unwrap()]
+    });
+    let won: Vec<usize> = (0..2).filter(|i| outcomes[*i].code == 0).collect();
+    assert_eq!(won.len(), 1, "exactly one town hooks it: {outcomes:?}");
+    let (winner, loser) = if won[0] == 0 { (&a, &b) } else { (&b, &a) };
+    let lost = &outcomes[1 - won[0]];
+    assert_eq!(lost.code, 2, "{lost:?}");
+    assert!(
+        lost.stderr.contains("is claimed by town"),
+        "{}",
+        lost.stderr
+    );
+    let winner_name = if won[0] == 0 { "town" } else { "other" };
+    assert!(lost.stderr.contains(winner_name), "{}", lost.stderr);
+    assert_eq!(show(&s, winner, &x)["status"], "hooked");
+    assert_ne!(
+        show(&s, loser, &x)["status"],
+        "hooked",
+        "nothing hooked in the town that lost"
+    );
+    let polecats = |t: &Path| -> Value {
+        serde_json::from_str(&run(&s, t, &["--batch", "--json", "polecat", "list"])).unwrap()
+    };
+    assert_eq!(
+        polecats(loser)["count"],
+        0,
+        "no polecat started where it lost"
+    );
+
+    // Once synced, the losing town sees who holds it.
+    run(&s, winner, &["--batch", "sync"]);
+    run(&s, loser, &["--batch", "sync"]);
+    let held = show(&s, loser, &x);
+    assert_eq!(held["status"], "hooked", "{held}");
+    assert_eq!(held["assignee"], show(&s, winner, &x)["assignee"]);
+
+    // A later sling of a bead the other town claimed is refused the same way.
+    run(&s, &a, &["--batch", "sling", &y, "shop"]);
+    let r = s.gt_in(&b, &["--batch", "sling", &y, "shop"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!("{y} is claimed by town town")),
+        "{}",
+        r.stderr
+    );
+    for t in [&a, &b] {
+        let _ = s.gt_in(t, &["--batch", "down", "--force"]);
+    }
+}

@@ -157,6 +157,15 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
     if opts.dry_run {
         return dry_run(ctx, &bead, &target, &rig, &runtime, &intent);
     }
+    // Towns sharing beads: the claim goes through the sync before anything is hooked here
+    // (a bead this town already holds is its own claim).
+    if held_by_target(&bead, &target).is_none() {
+        crate::work::town::claims::claim_for_sling(
+            ctx,
+            &bead.id,
+            &format!("a polecat of {}", rig.name),
+        )?;
+    }
     let lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     // Read again under the lock: a parallel sling of the same bead may have just taken it.
     let bead = ctx.reader().require(&bead.id)?;

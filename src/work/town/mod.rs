@@ -4,6 +4,7 @@
 //! capability; nothing below uses it.
 
 pub mod autostart;
+pub mod claims;
 pub mod config;
 pub mod daemon_logs;
 pub mod demo;

@@ -20,9 +20,67 @@ pub struct SyncReport {
     pub imported: usize,
     /// Beads the ledger kept because its copy is newer than the merged file's.
     pub kept_newer: Vec<String>,
+    /// This town's claims given up (the beads are no longer hooked here).
+    pub claims_dropped: Vec<String>,
 }
 
 pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
+    sync_claiming(ctx, remote, None)
+}
+
+/// A claim to publish with a sync: this town hooks `bead` (as `agent`).
+pub struct Claim<'a> {
+    pub bead: &'a str,
+    pub agent: &'a str,
+}
+
+/// One sync, publishing `claim` with it. A claim another town published first is refused
+/// (`Error::Invalid`, nothing hooked here); this town's own claims on beads it no longer
+/// holds are dropped. A push beaten by another town's is retried from a fresh fetch.
+pub fn sync_claiming(ctx: &mut Ctx, remote: &str, claim: Option<Claim<'_>>) -> Result<SyncReport> {
+    let dir = prepare(ctx, remote)?;
+    let me = super::claims::town_id(ctx)?;
+    let content = claim
+        .as_ref()
+        .map(|c| super::claims::content(ctx, &me, c.agent));
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match sync_once(
+            ctx,
+            remote,
+            &dir,
+            &me,
+            claim.as_ref().zip(content.as_deref()),
+        ) {
+            Err(Retry::Pushed(e)) if tries < 5 => {
+                tracing::info!(error = %e, "another town pushed first; syncing again");
+            }
+            Err(Retry::Pushed(e)) | Err(Retry::Other(e)) => return Err(e),
+            Ok(r) => return Ok(r),
+        }
+    }
+}
+
+enum Retry {
+    /// The push lost to another town's: fetch and try again.
+    Pushed(Error),
+    Other(Error),
+}
+
+impl From<Error> for Retry {
+    fn from(e: Error) -> Self {
+        Retry::Other(e)
+    }
+}
+
+impl From<git::GitError> for Retry {
+    fn from(e: git::GitError) -> Self {
+        Retry::Other(e.into())
+    }
+}
+
+fn prepare(ctx: &Ctx, remote: &str) -> Result<std::path::PathBuf> {
     let name_ok = !remote.is_empty()
         && remote
             .chars()
@@ -47,17 +105,33 @@ pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
         crate::fsutil::gt_exe().display()
     );
     git::share::prepare(&dir, &url, &driver)?;
+    Ok(dir)
+}
+
+fn sync_once(
+    ctx: &mut Ctx,
+    remote: &str,
+    dir: &std::path::Path,
+    me: &str,
+    claim: Option<(&Claim<'_>, &str)>,
+) -> std::result::Result<SyncReport, Retry> {
+    let mine = |c: &str| super::claims::is_mine(c, me);
     // The ledger as it is now, in the file.
     ctx.sync_export();
     let ours = std::fs::read_to_string(ctx.town.paths.issues_jsonl())
         .map_err(|e| Error::io("read the town's beads file", e))?;
     let file = dir.join(".beads/issues.jsonl");
-    let remote_has = git::share::fetch(&dir)?;
-    let first = !git::share::has_commits(&dir);
+    let remote_has = git::share::fetch(dir)?;
+    if let Some((c, _)) = claim
+        && let Some(theirs) = git::share::remote_claim(dir, c.bead).filter(|t| !mine(t))
+    {
+        return Err(Retry::Other(super::claims::taken(c.bead, &theirs)));
+    }
+    let first = !git::share::has_commits(dir);
     let content = if first && remote_has {
         // The first sync to a shared remote adds this town's beads to what is there (its
         // own export committed over the remote's would read as the others' beads deleted).
-        git::share::start_from_remote(&dir)?;
+        git::share::start_from_remote(dir)?;
         let theirs = std::fs::read_to_string(&file).unwrap_or_default();
         crate::ledger::jsonl_merge::merge("", &theirs, &ours)
             .map_err(|e| Error::invalid(format!("cannot merge the beads files: {e}")))?
@@ -68,20 +142,32 @@ pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
         .map_err(|e| Error::io("make the sync repository's .beads", e))?;
     crate::fsutil::write_atomic(&file, content.as_bytes())
         .map_err(|e| Error::io(format!("write {}", file.display()), e))?;
-    let committed = git::share::commit(&dir, &format!("gt sync: {}", ctx.town.config.name))?;
-    let merged = remote_has && !first;
-    if merged {
-        git::share::merge_remote(&dir).map_err(|e| {
-            Error::failed(format!(
-                "the remote's beads could not be merged (nothing changed here): {e}"
-            ))
-        })?;
+    // Claims: this town's new one written; its own on beads it no longer holds dropped.
+    let held = super::claims::held_here(ctx)?;
+    let stale: Vec<String> = git::share::own_claims(dir, mine)
+        .into_iter()
+        .map(|(b, _)| b)
+        .filter(|b| !held.contains(b) && claim.is_none_or(|(c, _)| c.bead != b))
+        .collect();
+    git::share::drop_claims(dir, &stale)?;
+    if let Some((c, text)) = claim {
+        git::share::write_claim(dir, c.bead, text)?;
     }
-    git::share::push(&dir).map_err(|e| {
-        Error::failed(format!(
-            "the merged beads could not be pushed (another town may have synced meanwhile; run gt sync again): {e}"
-        ))
-    })?;
+    let committed = git::share::commit(dir, &format!("gt sync: {}", ctx.town.config.name))?;
+    let merged = remote_has && !first;
+    if merged && let Err(e) = git::share::merge_remote(dir) {
+        // Two towns claiming one bead at once: the claim that reached the remote first wins.
+        if let Some((c, _)) = claim
+            && let Some(theirs) = git::share::remote_claim(dir, c.bead).filter(|t| !mine(t))
+        {
+            return Err(Retry::Other(super::claims::taken(c.bead, &theirs)));
+        }
+        return Err(Retry::Other(Error::failed(format!(
+            "the remote's beads could not be merged (nothing changed here): {e}"
+        ))));
+    }
+    // Imported before the push: a push that fails leaves a merge whose other side this
+    // town's next export must already hold (else that export reads as undoing it).
     let result = std::fs::read_to_string(&file)
         .map_err(|e| Error::io(format!("read {}", file.display()), e))?;
     let (imported, kept_newer) = if result != ours {
@@ -90,6 +176,11 @@ pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
     } else {
         (0, Vec::new())
     };
+    git::share::push(dir).map_err(|e| {
+        Retry::Pushed(Error::failed(format!(
+            "the merged beads could not be pushed (another town synced meanwhile; run gt sync again): {e}"
+        )))
+    })?;
     Ok(SyncReport {
         remote: remote.to_string(),
         merged: merged || (first && remote_has),
@@ -97,5 +188,6 @@ pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
         pushed: true,
         imported,
         kept_newer,
+        claims_dropped: stale,
     })
 }
