@@ -30,8 +30,13 @@ pub enum HostCmd {
         #[arg(long)]
         install: bool,
     },
-    /// Stop using a host; its connection is closed.
-    Remove { name: String },
+    /// Stop using a host; its connection is closed. Refused while agents run there.
+    Remove {
+        name: String,
+        /// Remove it even with agents placed there (their sessions there are left alone).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: HostCmd) -> Result<()> {
@@ -105,8 +110,8 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: HostCmd) -> Result<()> {
             }
             Ok(())
         }
-        HostCmd::Remove { name } => {
-            let h = hosts::remove(ctx, &name)?;
+        HostCmd::Remove { name, force } => {
+            let h = hosts::remove(ctx, &name, force)?;
             if out.json {
                 return out.json_ser(&One::new("removed", &h));
             }

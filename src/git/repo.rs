@@ -65,6 +65,8 @@ pub struct WorktreeState {
     pub branch: Option<String>,
     /// Modified, staged or untracked files (ignored files excluded).
     pub dirty_files: usize,
+    /// The commit checked out.
+    pub head: Option<String>,
 }
 
 pub fn worktree_state(path: &Path) -> Result<WorktreeState, GitError> {
@@ -78,9 +80,15 @@ pub fn worktree_state(path: &Path) -> Result<WorktreeState, GitError> {
         .recurse_untracked_dirs(false)
         .include_ignored(false);
     let dirty_files = repo.statuses(Some(&mut opts))?.len();
+    let head = repo
+        .head()
+        .ok()
+        .and_then(|h| h.target())
+        .map(|o| o.to_string());
     Ok(WorktreeState {
         branch,
         dirty_files,
+        head,
     })
 }
 

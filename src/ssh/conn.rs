@@ -100,7 +100,18 @@ impl Conn {
             return Ok(());
         }
         if let Some(dir) = self.control.parent() {
+            // Its parent too, unless that is the system's temp folder itself: a folder
+            // another user made could have the socket swapped under it.
+            if let Some(up) = dir.parent().filter(|u| *u != std::env::temp_dir()) {
+                crate::fsutil::private_dir(up).map_err(SshError::Spawn)?;
+            }
             crate::fsutil::private_dir(dir).map_err(SshError::Spawn)?;
+        }
+        // One starter at a time: two masters racing would leave the loser running unused.
+        let _turn = crate::fsutil::LockGuard::acquire(&self.control.with_extension("lock"))
+            .map_err(|e| SshError::Spawn(std::io::Error::other(e.to_string())))?;
+        if self.is_up() {
+            return Ok(());
         }
         let mut c = Command::new("ssh");
         if let Some(f) = &self.opts.config {

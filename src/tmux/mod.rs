@@ -3,6 +3,7 @@
 mod error;
 mod escape;
 mod ops;
+pub mod remote;
 mod server;
 pub mod topology;
 pub mod ui;

@@ -44,6 +44,7 @@ pub fn load(paths: &TownPaths) -> Result<Vec<HostConfig>, TownError> {
         .ok_or_else(|| bad("`hosts` must be a table".into()))?;
     let mut out = Vec::new();
     for (name, v) in hosts {
+        validate_name(name).map_err(|e| bad(e.to_string()))?;
         let t = v
             .as_table()
             .ok_or_else(|| bad(format!("hosts.{name} must be a table")))?;

@@ -250,6 +250,48 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     ));
     assert!(got.contains("remote hello"), "{got:?}");
 
+    // The town runs only an agent's own commands, for the agents placed on that host.
+    let town_dir = remote_town(&s, &sshd);
+    let remote_gt = |env: &str, args: &str| {
+        sshd.as_user_status(&format!(
+            "GT_TOWN_SOCKET={town_dir}/town.sock GT_TOWN_WAIT_SECS=5 {env} ~/.gt-host/bin/gt {args}"
+        ))
+    };
+    let (code, out) = remote_gt(&format!("GT_AGENT={agent}"), "--batch whoami");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&agent), "{out}");
+    for (env, args, why) in [
+        (
+            format!("GT_AGENT={agent}"),
+            "--batch config set default_agent x",
+            "not run for an agent on a host",
+        ),
+        (
+            format!("GT_AGENT={agent}"),
+            "--batch -c default_agent=x whoami",
+            "settings cannot be given",
+        ),
+        (
+            format!("GT_AGENT={agent}"),
+            "--batch host remove box1",
+            "not run for an agent on a host",
+        ),
+        (String::new(), "--batch whoami", "no GT_AGENT"),
+        (
+            "GT_AGENT=shop/polecats/nobody".to_string(),
+            "--batch whoami",
+            "does not run on host box1",
+        ),
+    ] {
+        let (code, out) = remote_gt(&env, args);
+        assert_eq!(code, 2, "{env} {args}: {out}");
+        assert!(out.contains(why), "{env} {args}: {out}");
+    }
+    assert_eq!(
+        s.json(&["config", "get", "default_agent"])["value"],
+        "remote"
+    );
+
     // Its `gt done` ran there and reached the town; the refinery lands the work.
     crate::common::wait_for(90, "the remote polecat's work landed", || {
         (s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
@@ -389,11 +431,25 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
         60,
         "the landed remote polecats removed",
         || {
-            let left = sshd.as_user(&format!("ls {town_dir}/shop/polecats 2>/dev/null"));
-            (remote.iter().all(|a| s.agent_view(a).is_null()) && left.trim().is_empty())
-                .then_some(())
+            let (code, left) = sshd.as_user_status(&format!("ls -A {town_dir}/shop/polecats"));
+            (code == 0
+                && remote.iter().all(|a| s.agent_view(a).is_null())
+                && left.trim().is_empty())
+            .then_some(())
         },
         || s.sql("SELECT new_value FROM events WHERE event_type = 'refinery_cleaned'"),
     );
+    let (_, sessions) = sshd.as_user_status(&format!(
+        "tmux -L {} list-sessions -F '#{{session_name}}'",
+        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
+            .expect("sock")
+            .trim()
+    ));
+    for a in &remote {
+        assert!(
+            !sessions.contains(&a.replace('/', "-")),
+            "{a}'s session ended: {sessions}"
+        );
+    }
     s.ok(&["--batch", "down", "--force"]);
 }

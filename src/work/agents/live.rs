@@ -208,7 +208,7 @@ pub(crate) fn verdict_for(
     } = seen;
     if let Some(host) = &info.host
         && pane.is_none_or(|p| p.dead)
-        && let Some(why) = crate::work::hosts::health::unreachable(ctx, host)
+        && let Some(why) = crate::work::hosts::health::unreachable(ctx, host, &info.address)
     {
         return Judged {
             verdict: liveness::Classified {

@@ -153,11 +153,9 @@ pub struct PolecatView {
 }
 
 pub fn view(ctx: &Ctx, a: AgentInfo) -> Result<PolecatView> {
-    let dirty = a
-        .worktree
-        .as_ref()
-        .and_then(|w| git::worktree_state(w).ok())
-        .map(|s| s.dirty_files);
+    // Read where the worktree is (on its host for a remote polecat); unreadable is unknown.
+    let state = super::worktree_state(ctx, &a).ok().flatten();
+    let dirty = state.as_ref().map(|s| s.dirty_files);
     let ahead = match (&a.rig, &a.branch) {
         (Some(rig), Some(branch)) => {
             let cfg = ctx.town.rig(rig)?;
@@ -169,11 +167,21 @@ pub fn view(ctx: &Ctx, a: AgentInfo) -> Result<PolecatView> {
         }
         _ => None,
     };
-    let (commits_ahead, ahead_error) = match ahead {
+    let (commits_ahead, mut ahead_error) = match ahead {
         Some(Ok(n)) => (Some(n), None),
         Some(Err(e)) => (None, Some(e.to_string())),
         None => (None, None),
     };
+    // On a host the town counts only what was fetched back: a worktree standing elsewhere
+    // (or unread) holds commits the town has not seen.
+    if let (Some(host), Some(rig), Some(branch)) = (&a.host, &a.rig, &a.branch) {
+        let tip = git::branch_tip(&ctx.town.paths.rig_repo(rig), branch).ok();
+        if state.as_ref().and_then(|s| s.head.clone()) != tip {
+            ahead_error = Some(format!(
+                "its worktree on {host} is not at the town's copy of {branch} (commits not brought back, or unreadable)"
+            ));
+        }
+    }
     Ok(PolecatView {
         agent: a,
         dirty_files: dirty,

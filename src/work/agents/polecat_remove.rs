@@ -132,6 +132,13 @@ pub fn remove_landed(
             Ok(_) if tip.as_deref() != Some(landed_tip) => {
                 Some(format!("{branch} has commits that did not land"))
             }
+            // On a host, commits made after `gt done` were never fetched: the worktree
+            // there must stand at what landed.
+            Ok(s) if a.host.is_some() && s.head.as_deref() != Some(landed_tip) => Some(format!(
+                "{} on {} has commits that were not brought back",
+                wt.display(),
+                a.host.as_deref().unwrap_or_default()
+            )),
             Ok(_) => None,
         }
     };

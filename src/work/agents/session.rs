@@ -271,6 +271,16 @@ fn start_remote(ctx: &Ctx, spec: &StartSpec<'_>, host: &str) -> Result<Started> 
     Ok(Started { created, env })
 }
 
+/// Kills an agent's window, and for a remote agent its session on its host too (the window
+/// here only shows it): an undone start must not leave a runtime running unseen there.
+pub fn kill_window_of(ctx: &Ctx, address: &str, window_id: &str) -> Result<bool> {
+    let killed = ctx.tmux().kill_agent_window(window_id)?;
+    if let Some(host) = super::find(&ctx.reader(), address)?.and_then(|i| i.host) {
+        crate::work::hosts::remote::kill_session(ctx, &host, address)?;
+    }
+    Ok(killed)
+}
+
 /// What becomes of the window of a start that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFailure {
@@ -308,7 +318,7 @@ pub fn await_ready(
             let keep =
                 on_failure == OnFailure::Keep && worth_keeping(ctx, &started.created.pane_id, rt);
             if !keep {
-                let _ = ctx.tmux().kill_agent_window(&started.created.window_id);
+                let _ = kill_window_of(ctx, &agent, &started.created.window_id);
             }
             Err(e)
         }
@@ -381,6 +391,20 @@ pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
                 answered_dialogs: Vec::new(),
             });
         }
+        // A remote agent whose window here closed but whose session there goes on: the
+        // window attaches again (nothing is started twice).
+        if let Some(host) = spec.host
+            && crate::work::hosts::remote::session_alive(ctx, host, &addr)?
+        {
+            server.rerun_dead(std::slice::from_ref(&p.pane_id))?;
+            return Ok(Launched {
+                agent: addr,
+                window: p.window_id,
+                pane: p.pane_id,
+                already: true,
+                answered_dialogs: Vec::new(),
+            });
+        }
         server.kill_agent_window(&p.window_id)?;
         crate::work::agents::delivery::cancel_queued(
             ctx,
@@ -396,7 +420,7 @@ pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
         let wait = std::time::Duration::from_secs(spec.runtime.startup_timeout_secs);
         let r = crate::work::agents::delivery::send(ctx, &addr, spec.sender, &text, wait)?;
         if r.state != crate::work::agents::delivery::DeliveryState::Delivered {
-            let _ = ctx.tmux().kill_agent_window(&created.window_id);
+            let _ = kill_window_of(ctx, &addr, &created.window_id);
             // Its beacon must not reach the next session as a second one.
             crate::work::agents::delivery::cancel_queued(
                 ctx,

@@ -40,15 +40,27 @@ pub fn write(paths: &TownPaths, h: &Health) {
 /// Why a remote agent whose window has gone cannot be seen: its host was found down, or its
 /// connection is down right now (asked of the local ssh master: no network traffic). None:
 /// the host answers, so the window went because the session there ended.
-pub fn unreachable(ctx: &crate::work::Ctx, host: &str) -> Option<String> {
+pub fn unreachable(ctx: &crate::work::Ctx, host: &str, address: &str) -> Option<String> {
     if let Some(why) = down(&ctx.town.paths, host) {
         return Some(why);
     }
     let h = super::find(ctx, host).ok()?;
     let c = super::conn(ctx, &h).ok()?;
-    (!c.is_up()).then(|| {
-        format!("its connection to host {host} is down; it is seen again when the host is back")
-    })
+    if !c.is_up() {
+        return Some(format!(
+            "its connection to host {host} is down; it is seen again when the host is back"
+        ));
+    }
+    // The host answers: a session there that goes on was only cut off from its window here
+    // (a dropped connection); the supervisor attaches it again. Nothing to restart.
+    super::remote::session_alive(ctx, host, address)
+        .ok()
+        .filter(|alive| *alive)
+        .map(|_| {
+            format!(
+                "its window here closed while its session on {host} goes on; it is attached again"
+            )
+        })
 }
 
 /// Why `host` is down, when the supervisor found it so.

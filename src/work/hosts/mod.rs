@@ -46,9 +46,12 @@ pub fn conn(ctx: &Ctx, h: &HostConfig) -> Result<Conn> {
 pub(crate) fn control_dir(ctx: &Ctx) -> PathBuf {
     // SAFETY: geteuid only reads this process's effective user id.
     let uid = unsafe { libc::geteuid() };
-    std::env::temp_dir()
-        .join(format!("gt-ssh-{uid}"))
-        .join(crate::tmux::socket_name_for(ctx.town.root()))
+    let mine = std::env::temp_dir().join(format!("gt-ssh-{uid}"));
+    // The shared parent is checked first: in /tmp another user could have made it.
+    if let Err(e) = crate::fsutil::private_dir(&mine) {
+        tracing::warn!(error = %e, dir = %mine.display(), "the ssh control folder is not private");
+    }
+    mine.join(crate::tmux::socket_name_for(ctx.town.root()))
 }
 
 pub fn find(ctx: &Ctx, name: &str) -> Result<HostConfig> {
@@ -93,6 +96,15 @@ pub fn add(ctx: &Ctx, name: &str, url: &str, max_agents: u32) -> Result<Added> {
     let c = conn(ctx, &host)?;
     c.connect()
         .map_err(|e| Error::failed(format!("{e}; the host was not added")))?;
+    // The same kind of machine: gt installs its own binary there.
+    let arch = c.run(&["uname", "-m"], None, std::time::Duration::from_secs(10))?;
+    if arch.trim() != std::env::consts::ARCH {
+        return Err(Error::failed(format!(
+            "{name} is a {} machine and this gt is built for {}; the host was not added",
+            crate::inert::for_terminal(arch.trim()),
+            std::env::consts::ARCH
+        )));
+    }
     install_gt(&c)?;
     let check = check_conn(&c)?;
     if let Some(p) = check.problems.first() {
@@ -153,9 +165,22 @@ pub fn list(ctx: &Ctx) -> Result<Vec<HostView>> {
         .collect()
 }
 
-/// Removes a host: its connection is closed and it is no longer a place for agents.
-pub fn remove(ctx: &Ctx, name: &str) -> Result<HostConfig> {
+/// Removes a host: its connection is closed and it is no longer a place for agents. Agents
+/// placed there keep it (they could no longer be stopped, removed or brought back): remove
+/// them first, or say `force` (their records stay; their sessions there are left alone).
+pub fn remove(ctx: &Ctx, name: &str, force: bool) -> Result<HostConfig> {
     let h = find(ctx, name)?;
+    let placed: Vec<String> = crate::work::agents::list(&ctx.reader(), None)?
+        .into_iter()
+        .filter(|a| a.host.as_deref() == Some(name))
+        .map(|a| a.address)
+        .collect();
+    if !placed.is_empty() && !force {
+        return Err(Error::invalid(format!(
+            "agents run on {name}: {} — remove them first (`gt polecat remove`), or --force",
+            placed.join(", ")
+        )));
+    }
     if let Ok(c) = conn(ctx, &h) {
         c.close();
     }

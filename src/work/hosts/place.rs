@@ -30,6 +30,11 @@ pub fn choose(ctx: &Ctx, rig: &RigConfig) -> Result<Option<String>> {
         let cap = if p == LOCAL {
             ctx.setting("local.max_agents", None)?.as_int().max(0) as u64
         } else {
+            // A host found down takes no new work (its room is no use now).
+            if let Some(why) = super::health::down(&ctx.town.paths, p) {
+                full.push(format!("{p} (down: {why})"));
+                continue;
+            }
             match known.iter().find(|h| &h.name == p) {
                 Some(h) => u64::from(h.max_agents),
                 None => {

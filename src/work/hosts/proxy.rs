@@ -11,17 +11,17 @@ use std::time::{Duration, Instant};
 
 pub const SOCKET_ENV: &str = "GT_TOWN_SOCKET";
 
-/// The variables of the agent's session that go with its command (who it is, how to print).
-const PASSED: &[&str] = &[
-    "GT_AGENT",
-    "GT_ROLE",
-    "GT_RIG",
-    "BD_ACTOR",
-    "NO_COLOR",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
+/// The variables of the agent's session that go with its command: who it says it is (the
+/// town checks it against its ledger and sets the rest of its identity itself) and how to
+/// print.
+const PASSED: &[&str] = &["GT_AGENT", "NO_COLOR"];
+
+/// What an agent on a host may have the town run: an agent's own commands (its hook, its
+/// work, its mail, the ledger), never the town's configuration, hosts, rigs or brakes.
+const ALLOWED: &[&str] = &[
+    "prime", "done", "hook", "unsling", "whoami", "mail", "nudge", "escalate", "bead", "show",
+    "ready", "blocked", "close", "mol", "handoff", "convoy", "agents", "status", "peek", "feed",
+    "costs", "diff",
 ];
 
 /// A request is at most this big (a mail body read from stdin included).
@@ -45,17 +45,40 @@ pub struct Reply {
 /// Whether a command line runs where it is typed even on a host: the simulator (a
 /// runtime, not a town command) and asking gt about itself.
 pub fn runs_here(args: &[String]) -> bool {
+    let about = |a: &str| matches!(a, "--version" | "-V" | "--help" | "-h" | "help");
     let words: Vec<&str> = args
         .iter()
         .map(String::as_str)
-        .filter(|a| {
-            !a.starts_with('-') || *a == "--version" || *a == "-V" || *a == "--help" || *a == "-h"
-        })
+        .filter(|a| !a.starts_with('-') || about(a))
         .collect();
-    matches!(
-        words.first(),
-        Some(&("--version" | "-V" | "--help" | "-h" | "help"))
-    ) || words.windows(2).any(|w| w == ["agent", "sim"])
+    words.first().is_some_and(|w| about(w)) || words.windows(2).any(|w| w == ["agent", "sim"])
+}
+
+/// Why the town will not run this for a host's agent, if it will not: a command outside
+/// `ALLOWED`, or a setting given on the command line (`-c`, `--set`).
+fn refused(args: &[String]) -> Option<String> {
+    let setting = |a: &String| {
+        a == "--set" || a.starts_with("--set=") || (a.starts_with("-c") && !a.starts_with("--"))
+    };
+    if args.iter().any(setting) {
+        return Some("settings cannot be given to the town from a host (-c/--set)".into());
+    }
+    let Some(cmd) = args.iter().find(|a| !a.starts_with('-')) else {
+        return Some("no command".into());
+    };
+    if !ALLOWED.contains(&cmd.as_str()) {
+        return Some(format!(
+            "`gt {}` is not run for an agent on a host (its own commands are: {})",
+            crate::inert::for_terminal(cmd),
+            ALLOWED.join(", ")
+        ));
+    }
+    None
+}
+
+/// The commands that read a body from stdin (`--stdin`, or `-` for a file name).
+fn reads_stdin(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--stdin" || a == "-")
 }
 
 /// The client: sends the command to the town and gives back what it printed and its exit
@@ -67,7 +90,7 @@ pub fn call(socket: &Path, args: Vec<String>, wait: Duration) -> Reply {
         .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
         .collect();
     // SAFETY: isatty only inspects a file descriptor.
-    let stdin = if unsafe { libc::isatty(0) } == 1 {
+    let stdin = if !reads_stdin(&args) || unsafe { libc::isatty(0) } == 1 {
         None
     } else {
         let mut s = String::new();
@@ -151,19 +174,27 @@ fn read_request(stream: &UnixStream) -> Result<Request, String> {
 }
 
 fn run(root: &Path, host: &str, req: Request) -> Reply {
-    let agent = req
+    let refuse = |why: String| Reply {
+        code: 2,
+        stdout: String::new(),
+        stderr: format!("gt: {why}; nothing was done\n"),
+    };
+    let Some(agent) = req
         .env
         .iter()
         .find(|(k, _)| k == "GT_AGENT")
-        .map(|(_, v)| v.clone());
-    if let Some(a) = &agent
-        && let Err(why) = placed_on(root, host, a)
-    {
-        return Reply {
-            code: 2,
-            stdout: String::new(),
-            stderr: format!("gt: {why}\n"),
-        };
+        .map(|(_, v)| v.clone())
+    else {
+        return refuse(format!(
+            "only an agent placed on host {host} may ask the town (no GT_AGENT)"
+        ));
+    };
+    let info = match placed_on(root, host, &agent) {
+        Ok(i) => i,
+        Err(why) => return refuse(why),
+    };
+    if let Some(why) = refused(&req.args) {
+        return refuse(why);
     }
     let mut cmd = std::process::Command::new(crate::fsutil::gt_exe());
     cmd.args(&req.args).current_dir(root);
@@ -173,15 +204,16 @@ fn run(root: &Path, host: &str, req: Request) -> Reply {
             cmd.env_remove(&k);
         }
     }
-    for (k, v) in &req.env {
-        if PASSED.contains(&k.as_str()) {
-            cmd.env(k, v);
-        }
+    if req.env.iter().any(|(k, _)| k == "NO_COLOR") {
+        cmd.env("NO_COLOR", "1");
     }
-    if agent.is_none() {
-        cmd.env("BD_ACTOR", format!("host {host}"));
-    }
-    cmd.env("GT_TOWN", root).env("GT_HOST", host);
+    // Its identity is the ledger's, not what the host sent.
+    cmd.env("GT_AGENT", &info.address)
+        .env("BD_ACTOR", &info.address)
+        .env("GT_ROLE", info.role.to_string())
+        .env("GT_RIG", info.rig.as_deref().unwrap_or_default())
+        .env("GT_TOWN", root)
+        .env("GT_HOST", host);
     if let Ok(conf) = std::env::var("GT_TMUX_CONFIG") {
         cmd.env("GT_TMUX_CONFIG", conf);
     }
@@ -207,11 +239,15 @@ fn run(root: &Path, host: &str, req: Request) -> Reply {
 }
 
 /// A host speaks only for the agents placed on it.
-fn placed_on(root: &Path, host: &str, agent: &str) -> Result<(), String> {
+fn placed_on(
+    root: &Path,
+    host: &str,
+    agent: &str,
+) -> Result<crate::work::agents::AgentInfo, String> {
     let ctx = crate::work::Ctx::open(root).map_err(|e| e.to_string())?;
     let info = crate::work::agents::find(&ctx.reader(), agent).map_err(|e| e.to_string())?;
-    match info.and_then(|i| i.host) {
-        Some(h) if h == host => Ok(()),
+    match info {
+        Some(i) if i.host.as_deref() == Some(host) => Ok(i),
         _ => Err(format!(
             "{} does not run on host {host}; refused",
             crate::inert::for_terminal(agent)

@@ -47,21 +47,16 @@ impl Place {
         format!("{}/{}", self.home, remote_gt())
     }
 
-    /// The tmux server gt owns there for this town: `tmux -u [-f conf] -L <name>` (UTF-8
-    /// whatever the remote locale says: an ssh session often has none, and tmux would
-    /// draw every non-ASCII character as `_`).
-    pub fn tmux_words(&self, ctx: &Ctx) -> Vec<String> {
-        let mut v = vec!["tmux".to_string(), "-u".to_string()];
-        if let Ok(conf) = std::env::var("GT_TMUX_CONFIG")
-            && !conf.is_empty()
-        {
-            v.push("-f".into());
-            v.push(conf);
-        }
-        v.push("-L".into());
-        v.push(crate::tmux::socket_name_for(ctx.town.root()));
-        v
+    /// The name of the tmux server gt owns there for this town (the town's own name).
+    pub fn tmux_socket(&self, ctx: &Ctx) -> String {
+        crate::tmux::socket_name_for(ctx.town.root())
     }
+}
+
+/// The config the host's tmux starts with: none of the town's files (they are paths on this
+/// machine), only "no config" when the town runs with none (`GT_TMUX_CONFIG=/dev/null`).
+fn tmux_config() -> Option<&'static str> {
+    (std::env::var("GT_TMUX_CONFIG").as_deref() == Ok("/dev/null")).then_some("/dev/null")
 }
 
 /// The local end of host `name`'s forwarded town socket.
@@ -220,7 +215,7 @@ pub fn write_env(
     env: &[(String, String)],
     unset: &[String],
 ) -> Result<String> {
-    let file = format!("{}/env/{}.sh", p.town_dir, session_name(address));
+    let file = env_file_path(p, address);
     let mut text = String::new();
     for k in unset {
         if is_name(k) {
@@ -244,6 +239,10 @@ pub fn write_env(
     Ok(file)
 }
 
+fn env_file_path(p: &Place, address: &str) -> String {
+    format!("{}/env/{}.sh", p.town_dir, session_name(address))
+}
+
 fn is_name(k: &str) -> bool {
     !k.is_empty()
         && !k.starts_with(|c: char| c.is_ascii_digit())
@@ -252,7 +251,8 @@ fn is_name(k: &str) -> bool {
 
 /// The argv of the town's window for a remote agent: `ssh -t` into the host's tmux, making
 /// the agent's session there unless it exists (then it attaches: the agent kept working
-/// while the town could not see it).
+/// while the town could not see it). The runtime starts in its worktree (never elsewhere:
+/// a worktree that is gone fails the start) from a shell that reads the environment file.
 pub fn window_argv(
     ctx: &Ctx,
     p: &Place,
@@ -261,33 +261,21 @@ pub fn window_argv(
     env_file: &str,
     argv: &[String],
 ) -> Vec<String> {
-    let mut words = p.tmux_words(ctx);
-    // Its own server's settings, in the same call: no status line (the town's window has
-    // its own), and a session that ends with its runtime (the town's window then ends too).
-    words.extend(["start-server", ";"].map(String::from));
-    for (opt, val) in [("status", "off"), ("remain-on-exit", "off")] {
-        words.extend(["set-option", "-g", opt, val, ";"].map(String::from));
-    }
-    words.extend(
-        [
-            "new-session",
-            "-A",
-            "-s",
-            &session_name(address),
-            "-c",
-            cwd,
-            "--",
-        ]
-        .map(String::from),
-    );
-    // The runtime starts from a shell that reads the environment file first.
-    words.extend([
+    let mut program = vec![
         "sh".to_string(),
         "-c".to_string(),
-        "set -a; . \"$0\"; set +a; exec \"$@\"".to_string(),
+        "cd -- \"$1\" || exit 97; set -a; . \"$0\"; set +a; shift; exec \"$@\"".to_string(),
         env_file.to_string(),
-    ]);
-    words.extend(argv.iter().cloned());
+        cwd.to_string(),
+    ];
+    program.extend(argv.iter().cloned());
+    let words = crate::tmux::remote::attach_or_create(
+        &p.tmux_socket(ctx),
+        tmux_config(),
+        &session_name(address),
+        cwd,
+        &program,
+    );
     p.conn.tty_argv(&words)
 }
 
@@ -317,8 +305,7 @@ pub fn session_env(p: &Place, local: &[(String, String)]) -> Vec<(String, String
 /// Whether the agent's session still exists on the host, for each of `addresses`, in one
 /// round trip. Err: the host did not answer.
 pub fn sessions_alive(ctx: &Ctx, p: &Place) -> Result<Vec<String>> {
-    let mut words = p.tmux_words(ctx);
-    words.extend(["list-sessions", "-F", "#{session_name}"].map(String::from));
+    let words = crate::tmux::remote::list_sessions(&p.tmux_socket(ctx), tmux_config());
     let line = format!("{} 2>/dev/null || true", crate::ssh::command_line(&words));
     let out = p.conn.run_line(&line, None, Duration::from_secs(10))?;
     Ok(out.lines().map(str::to_string).collect())
@@ -328,9 +315,17 @@ pub fn sessions_alive(ctx: &Ctx, p: &Place) -> Result<Vec<String>> {
 /// is an error: the runtime may still run there.
 pub fn kill_session(ctx: &Ctx, host: &str, address: &str) -> Result<()> {
     let p = place(ctx, host)?;
-    let mut words = p.tmux_words(ctx);
-    words.extend(["kill-session", "-t", &format!("={}", session_name(address))].map(String::from));
-    let line = format!("{} 2>/dev/null || true", crate::ssh::command_line(&words));
+    let words = crate::tmux::remote::kill_session(
+        &p.tmux_socket(ctx),
+        tmux_config(),
+        &session_name(address),
+    );
+    // Its environment file (it may hold keys) goes with it.
+    let line = format!(
+        "{} 2>/dev/null; rm -f {}; true",
+        crate::ssh::command_line(&words),
+        quote(&env_file_path(&p, address))
+    );
     p.conn.run_line(&line, None, LIMIT)?;
     Ok(())
 }
@@ -386,30 +381,39 @@ pub fn worktree_state(
     let w = quote(&worktree.display().to_string());
     let out = p.conn.run_line(
         &format!(
-            "test -d {w} || {{ echo gt-missing; exit 0; }}; git -C {w} branch --show-current && \
-             echo gt-files && git -C {w} status --porcelain"
+            "test -d {w} || {{ echo gt-missing; exit 0; }}; \
+             echo \"head $(git -C {w} rev-parse --verify --quiet HEAD)\"; \
+             echo \"branch $(git -C {w} branch --show-current)\"; \
+             git -C {w} status --porcelain || echo gt-unreadable"
         ),
         None,
         LIMIT,
     )?;
-    let mut lines = out.lines();
-    let Some(first) = lines.next() else {
-        return Err(Error::failed(format!(
-            "{host} said nothing about {}",
-            worktree.display()
-        )));
-    };
-    if first == "gt-missing" {
+    if out.lines().next() == Some("gt-missing") {
         return Ok(None);
     }
-    let (branch, rest): (Option<String>, Vec<&str>) = if first == "gt-files" {
-        (None, lines.collect())
-    } else {
-        (Some(first.to_string()), lines.skip(1).collect())
+    if out.lines().any(|l| l == "gt-unreadable") {
+        return Err(Error::failed(format!(
+            "cannot read {} on {host}",
+            worktree.display()
+        )));
+    }
+    let field = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     };
     Ok(Some(git::WorktreeState {
-        branch: branch.filter(|b| !b.is_empty()),
-        dirty_files: rest.iter().filter(|l| !l.trim().is_empty()).count(),
+        head: field("head "),
+        branch: field("branch "),
+        dirty_files: out
+            .lines()
+            .filter(|l| {
+                !l.starts_with("head ") && !l.starts_with("branch ") && !l.trim().is_empty()
+            })
+            .count(),
     }))
 }
 
@@ -419,4 +423,10 @@ pub fn remove_worktree(ctx: &Ctx, host: &str, rig: &str, name: &str, branch: &st
     let line = git::remote::remove_worktree_line(&p.rig_bare(rig), &p.worktree(rig, name), branch);
     p.conn.run_line(&line, None, LIMIT)?;
     Ok(())
+}
+
+/// Whether the agent's session is there on its host (one round trip).
+pub fn session_alive(ctx: &Ctx, host: &str, address: &str) -> Result<bool> {
+    let p = place(ctx, host)?;
+    Ok(sessions_alive(ctx, &p)?.contains(&session_name(address)))
 }

@@ -54,11 +54,13 @@ pub fn round(ctx: &mut Ctx, w: &mut Watch) -> Result<String> {
         match (was.as_ref().map(|w| w.up), now_up) {
             (Some(true) | None, false) => went_down(ctx, &h.name, &state.why),
             (Some(false), true) => came_back(ctx, &h.name),
-            (None, true) => {
-                // A supervisor (re)starting: windows left dead while none was watching.
-                reattach(ctx, &h.name);
-            }
             _ => {}
+        }
+        // Windows here that closed while their sessions there go on (a connection that
+        // dropped and came back within one look, a supervisor that was not running) attach
+        // again.
+        if now_up {
+            reattach(ctx, &h.name);
         }
         next.insert(h.name.clone(), state);
     }
@@ -91,7 +93,6 @@ fn came_back(ctx: &mut Ctx, host: &str) {
     tracing::info!(host, "a host answers again");
     let detail = serde_json::json!({"host": host});
     let _ = ctx.write(|tx| Ok(tx.record_event(None, "host_back", None, Some(detail), None)?));
-    reattach(ctx, host);
 }
 
 /// The town's dead windows of this host's agents whose sessions there live on run their

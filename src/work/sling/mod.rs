@@ -258,7 +258,7 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
                 Err(e) => e.to_string(),
             };
             let _lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
-            let _ = ctx.tmux().kill_agent_window(&created.window_id);
+            let _ = session::kill_window_of(ctx, &address.to_string(), &created.window_id);
             // The beacon names this bead; it must never reach a later session of this name.
             let _ = delivery::cancel_queued(ctx, &address.to_string(), "the sling was undone");
             rollback_hook(ctx, &bead, &record);
@@ -462,7 +462,7 @@ fn stop_session_on(ctx: &mut Ctx, agent: &str, bead: &str) -> Result<()> {
                     "someone is attached to {agent}'s window; it was left running"
                 )));
             }
-            stopped |= server.kill_agent_window(&p.window_id)?;
+            stopped |= session::kill_window_of(ctx, agent, &p.window_id)?;
         }
     }
     let idle = agents::find(&ctx.reader(), agent)?.is_some_and(|a| a.hook.is_none());

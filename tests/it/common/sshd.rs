@@ -147,13 +147,25 @@ impl Sshd {
             .status();
     }
 
-    /// Runs a shell command as the host's user, as root would see it (for assertions).
+    /// Runs a shell command as the host's user (for assertions): its stdout.
     pub fn as_user(&self, script: &str) -> String {
+        self.as_user_status(script).1
+    }
+
+    /// The same, with its exit code and stderr after stdout.
+    pub fn as_user_status(&self, script: &str) -> (i32, String) {
         let out = Command::new("su")
             .args(["-s", "/bin/sh", "-c", script, &self.user])
             .output()
             .expect("su");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 }
 
