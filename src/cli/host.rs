@@ -111,7 +111,7 @@ pub fn run(out: &mut Out, ctx: &mut Ctx, cmd: HostCmd) -> Result<()> {
             Ok(())
         }
         HostCmd::Remove { name, force } => {
-            let h = hosts::remove(ctx, &name, force)?;
+            let h = crate::work::town::host_remove::remove(ctx, &name, force)?;
             if out.json {
                 return out.json_ser(&One::new("removed", &h));
             }

@@ -4,7 +4,9 @@
 use super::runner::Shared;
 use crate::Result;
 use crate::work::Ctx;
-use crate::work::hosts::{proxy, remote, watch};
+use crate::work::hosts::remote;
+use crate::work::town::host_commands;
+use crate::work::witness::hosts as watch;
 use std::collections::BTreeSet;
 use std::os::unix::net::UnixListener;
 use std::sync::Arc;
@@ -65,7 +67,7 @@ fn spawn_server(shared: &Arc<Shared>, l: UnixListener, host: String) {
                     let _ = stream.set_nonblocking(false);
                     let root = shared.root.clone();
                     let host = host.clone();
-                    std::thread::spawn(move || proxy::serve(&root, &host, stream));
+                    std::thread::spawn(move || host_commands::serve(&root, &host, stream));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(20));

@@ -8,6 +8,31 @@ pub(super) fn run(args: &[&str], cwd: Option<&Path>) -> Result<String, GitError>
     run_within(args, cwd, None)
 }
 
+/// A local git command with extra environment (a temporary index, say).
+pub(super) fn run_env(
+    args: &[&str],
+    cwd: &Path,
+    env: &[(&str, &Path)],
+) -> Result<String, GitError> {
+    let mut cmd = Command::new("git");
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().map_err(GitError::Spawn)?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(GitError::Command {
+            command: format!("git {}", args.join(" ")),
+            code: out.status.code(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
 /// Like `run`, killed after `limit` (a network operation must not hold the caller forever:
 /// a stalled remote would keep the refinery's lock).
 pub(super) fn run_within(

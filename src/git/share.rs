@@ -3,7 +3,7 @@
 //! merges the file with gt's merge driver.
 
 use super::GitError;
-use super::cli::{run, run_within};
+use super::cli::{run, run_env, run_within};
 use std::path::Path;
 use std::time::Duration;
 
@@ -171,15 +171,73 @@ pub fn drop_claims(dir: &Path, beads: &[String]) -> Result<(), GitError> {
     Ok(())
 }
 
-/// Writes this town's claim on `bead` into the repository (staged for the next commit).
-pub fn write_claim(dir: &Path, bead: &str, content: &str) -> Result<(), GitError> {
+/// What became of an attempt to publish a claim.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// On the remote now (or already this town's).
+    Published,
+    /// Another town's claim was there first (its content).
+    Taken(String),
+}
+
+/// Publishes `content` as the claim on `bead`: one commit on top of the remote's branch,
+/// made without touching this repository's own branch or files (a temporary index), and
+/// pushed. A push beaten by another town's is fetched and tried again; a claim that
+/// appeared meanwhile wins. `mine` tells this town's own claim from another's.
+pub fn publish_claim(
+    dir: &Path,
+    bead: &str,
+    content: &str,
+    mine: impl Fn(&str) -> bool,
+) -> Result<Claimed, GitError> {
     let path = claim_path(bead);
-    let file = dir.join(&path);
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| GitError::BadInput(format!("cannot make {}: {e}", parent.display())))?;
+    let index = dir.join(".git/gt-claim-index");
+    for _ in 0..8 {
+        let remote_has = fetch(dir)?;
+        let origin = format!("origin/{BRANCH}");
+        if remote_has && let Some(c) = remote_claim(dir, bead) {
+            return Ok(if mine(&c) {
+                Claimed::Published
+            } else {
+                Claimed::Taken(c)
+            });
+        }
+        let env = [("GIT_INDEX_FILE", index.as_path())];
+        let _ = std::fs::remove_file(&index);
+        if remote_has {
+            run_env(&["read-tree", &origin], dir, &env)?;
+        }
+        let blob_file = dir.join(".git/gt-claim-blob");
+        std::fs::write(&blob_file, content)
+            .map_err(|e| GitError::BadInput(format!("cannot write a claim: {e}")))?;
+        let blob = run(
+            &["hash-object", "-w", "--", &blob_file.to_string_lossy()],
+            Some(dir),
+        )?;
+        let info = format!("100644,{},{path}", blob.trim());
+        run_env(&["update-index", "--add", "--cacheinfo", &info], dir, &env)?;
+        let tree = run_env(&["write-tree"], dir, &env)?;
+        let message = format!("gt claim {bead}");
+        let mut args = WHO.to_vec();
+        args.extend(["commit-tree", tree.trim(), "-m", &message]);
+        if remote_has {
+            args.extend(["-p", &origin]);
+        }
+        let commit = run(&args, Some(dir))?;
+        let _ = std::fs::remove_file(&index);
+        let spec = format!("{}:refs/heads/{BRANCH}", commit.trim());
+        if run_within(
+            &["push", "--quiet", "origin", &spec],
+            Some(dir),
+            Some(LIMIT),
+        )
+        .is_ok()
+        {
+            return Ok(Claimed::Published);
+        }
+        // Beaten to the push: look again.
     }
-    std::fs::write(&file, content)
-        .map_err(|e| GitError::BadInput(format!("cannot write {}: {e}", file.display())))?;
-    run(&["add", "--", &path], Some(dir)).map(|_| ())
+    Err(GitError::BadInput(format!(
+        "the claim on {bead} could not be pushed after several tries (the remote is busy)"
+    )))
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// work/'s folders, lowest first. Adding a folder means placing it here.
 const LAYERS: &[&str] = &[
     "brakes",    // emergency stops and rigs at rest: what they hold (only the ledger below)
+    "hosts",     // other machines: connections, remote worktrees and sessions, their health
     "agents",    // agent records, sessions, delivery, live state, crew/polecat/mayor
     "beads",     // bead CRUD, the sling queue, convoy tracking, merge-request labels
     "costs",     // token usage priced, budgets

@@ -3,10 +3,8 @@
 
 mod check;
 pub mod health;
-pub mod place;
 pub mod proxy;
 pub mod remote;
-pub mod watch;
 
 pub use check::{HostCheck, check, check_conn, check_installing};
 
@@ -163,27 +161,4 @@ pub fn list(ctx: &Ctx) -> Result<Vec<HostView>> {
             Ok(HostView { host: h, connected })
         })
         .collect()
-}
-
-/// Removes a host: its connection is closed and it is no longer a place for agents. Agents
-/// placed there keep it (they could no longer be stopped, removed or brought back): remove
-/// them first, or say `force` (their records stay; their sessions there are left alone).
-pub fn remove(ctx: &Ctx, name: &str, force: bool) -> Result<HostConfig> {
-    let h = find(ctx, name)?;
-    let placed: Vec<String> = crate::work::agents::list(&ctx.reader(), None)?
-        .into_iter()
-        .filter(|a| a.host.as_deref() == Some(name))
-        .map(|a| a.address)
-        .collect();
-    if !placed.is_empty() && !force {
-        return Err(Error::invalid(format!(
-            "agents run on {name}: {} — remove them first (`gt polecat remove`), or --force",
-            placed.join(", ")
-        )));
-    }
-    if let Ok(c) = conn(ctx, &h) {
-        c.close();
-    }
-    hosts::remove(&ctx.town.paths, name)?;
-    Ok(h)
 }

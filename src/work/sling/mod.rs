@@ -6,12 +6,14 @@
 //! and for paste-prompt runtimes confirm the beacon was taken.
 
 pub mod assign;
+pub mod claims;
 pub mod close;
 pub mod done;
 pub mod handoff;
 pub mod hook;
 /// What a sling says about the work (kept on the bead).
 pub use crate::work::beads::intent;
+pub mod placement;
 pub mod reminder;
 
 use super::agents::{self, AgentInfo, AgentRecord};
@@ -157,14 +159,10 @@ pub fn sling(ctx: &mut Ctx, bead_id: &str, target: &str, opts: &SlingOptions) ->
     if opts.dry_run {
         return dry_run(ctx, &bead, &target, &rig, &runtime, &intent);
     }
-    // Towns sharing beads: the claim goes through the sync before anything is hooked here
+    // Towns sharing beads: the claim is published before anything is hooked here
     // (a bead this town already holds is its own claim).
     if held_by_target(&bead, &target).is_none() {
-        crate::work::town::claims::claim_for_sling(
-            ctx,
-            &bead.id,
-            &format!("a polecat of {}", rig.name),
-        )?;
+        claims::claim_for_sling(ctx, &bead.id, &format!("a polecat of {}", rig.name))?;
     }
     let lock = LockGuard::acquire(&ctx.town.paths.rig_lock(&rig.name))?;
     // Read again under the lock: a parallel sling of the same bead may have just taken it.
@@ -754,7 +752,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
     match target {
         Target::Standing(_) => Err(Error::failed("a standing agent has no polecat to choose")),
         Target::AnyPolecat(rig) => {
-            let host = crate::work::hosts::place::choose(ctx, rig)?;
+            let host = placement::choose(ctx, rig)?;
             match polecat::idle_polecat(ctx, &rig.name)? {
                 // An idle polecat is reused where it is: on the place chosen for this work.
                 Some(a) if a.host == host => Ok(Plan {
@@ -802,7 +800,7 @@ fn choose_polecat(ctx: &Ctx, target: &Target) -> Result<Plan> {
                     Ok(Plan {
                         name: name.clone(),
                         reused: None,
-                        host: crate::work::hosts::place::choose(ctx, rig)?,
+                        host: placement::choose(ctx, rig)?,
                     })
                 }
             }

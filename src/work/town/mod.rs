@@ -4,12 +4,13 @@
 //! capability; nothing below uses it.
 
 pub mod autostart;
-pub mod claims;
 pub mod config;
 pub mod daemon_logs;
 pub mod demo;
 pub mod estop;
 pub mod export_merge;
+pub mod host_commands;
+pub mod host_remove;
 pub mod install;
 pub mod jsonl_follow;
 pub mod ledger_io;

@@ -6,6 +6,7 @@
 //! ledger holds in a newer version stays as it is).
 
 use crate::work::Ctx;
+use crate::work::sling::claims;
 use crate::{Error, Result, git};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,34 +26,13 @@ pub struct SyncReport {
 }
 
 pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
-    sync_claiming(ctx, remote, None)
-}
-
-/// A claim to publish with a sync: this town hooks `bead` (as `agent`).
-pub struct Claim<'a> {
-    pub bead: &'a str,
-    pub agent: &'a str,
-}
-
-/// One sync, publishing `claim` with it. A claim another town published first is refused
-/// (`Error::Invalid`, nothing hooked here); this town's own claims on beads it no longer
-/// holds are dropped. A push beaten by another town's is retried from a fresh fetch.
-pub fn sync_claiming(ctx: &mut Ctx, remote: &str, claim: Option<Claim<'_>>) -> Result<SyncReport> {
-    let dir = prepare(ctx, remote)?;
-    let me = super::claims::town_id(ctx)?;
-    let content = claim
-        .as_ref()
-        .map(|c| super::claims::content(ctx, &me, c.agent));
+    let dir = claims::sync_dir(ctx, remote)?;
+    let me = claims::town_id(ctx)?;
     let mut tries = 0;
     loop {
         tries += 1;
-        match sync_once(
-            ctx,
-            remote,
-            &dir,
-            &me,
-            claim.as_ref().zip(content.as_deref()),
-        ) {
+        match sync_once(ctx, remote, &dir, &me) {
+            // Another town pushed between this one's fetch and push: fetch and merge again.
             Err(Retry::Pushed(e)) if tries < 5 => {
                 tracing::info!(error = %e, "another town pushed first; syncing again");
             }
@@ -80,53 +60,19 @@ impl From<git::GitError> for Retry {
     }
 }
 
-fn prepare(ctx: &Ctx, remote: &str) -> Result<std::path::PathBuf> {
-    let name_ok = !remote.is_empty()
-        && remote
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && !remote.starts_with('.');
-    if !name_ok {
-        return Err(Error::invalid(format!(
-            "{:?} is not a git remote name (letters, digits, - _ .)",
-            crate::inert::for_terminal(remote)
-        )));
-    }
-    let root = ctx.town.root().to_path_buf();
-    let Some(url) = git::share::remote_url(&root, remote) else {
-        return Err(Error::invalid(format!(
-            "the town's git repository has no remote {remote:?}: add one with `git -C {} remote add {remote} <url>`",
-            root.display()
-        )));
-    };
-    let dir = ctx.town.paths.runtime_dir().join("sync").join(remote);
-    let driver = format!(
-        "'{}' merge-jsonl %O %A %B",
-        crate::fsutil::gt_exe().display()
-    );
-    git::share::prepare(&dir, &url, &driver)?;
-    Ok(dir)
-}
-
 fn sync_once(
     ctx: &mut Ctx,
     remote: &str,
     dir: &std::path::Path,
     me: &str,
-    claim: Option<(&Claim<'_>, &str)>,
 ) -> std::result::Result<SyncReport, Retry> {
-    let mine = |c: &str| super::claims::is_mine(c, me);
+    let mine = |c: &str| claims::is_mine(c, me);
     // The ledger as it is now, in the file.
     ctx.sync_export();
     let ours = std::fs::read_to_string(ctx.town.paths.issues_jsonl())
         .map_err(|e| Error::io("read the town's beads file", e))?;
     let file = dir.join(".beads/issues.jsonl");
     let remote_has = git::share::fetch(dir)?;
-    if let Some((c, _)) = claim
-        && let Some(theirs) = git::share::remote_claim(dir, c.bead).filter(|t| !mine(t))
-    {
-        return Err(Retry::Other(super::claims::taken(c.bead, &theirs)));
-    }
     let first = !git::share::has_commits(dir);
     let content = if first && remote_has {
         // The first sync to a shared remote adds this town's beads to what is there (its
@@ -142,26 +88,17 @@ fn sync_once(
         .map_err(|e| Error::io("make the sync repository's .beads", e))?;
     crate::fsutil::write_atomic(&file, content.as_bytes())
         .map_err(|e| Error::io(format!("write {}", file.display()), e))?;
-    // Claims: this town's new one written; its own on beads it no longer holds dropped.
-    let held = super::claims::held_here(ctx)?;
+    // This town's claims on beads it no longer holds are given up.
+    let held = claims::held_here(ctx)?;
     let stale: Vec<String> = git::share::own_claims(dir, mine)
         .into_iter()
         .map(|(b, _)| b)
-        .filter(|b| !held.contains(b) && claim.is_none_or(|(c, _)| c.bead != b))
+        .filter(|b| !held.contains(b))
         .collect();
     git::share::drop_claims(dir, &stale)?;
-    if let Some((c, text)) = claim {
-        git::share::write_claim(dir, c.bead, text)?;
-    }
     let committed = git::share::commit(dir, &format!("gt sync: {}", ctx.town.config.name))?;
     let merged = remote_has && !first;
     if merged && let Err(e) = git::share::merge_remote(dir) {
-        // Two towns claiming one bead at once: the claim that reached the remote first wins.
-        if let Some((c, _)) = claim
-            && let Some(theirs) = git::share::remote_claim(dir, c.bead).filter(|t| !mine(t))
-        {
-            return Err(Retry::Other(super::claims::taken(c.bead, &theirs)));
-        }
         return Err(Retry::Other(Error::failed(format!(
             "the remote's beads could not be merged (nothing changed here): {e}"
         ))));

@@ -5,6 +5,7 @@
 //! person is attached to. What it saw and did is saved for `gt witness status`.
 
 mod act;
+pub mod hosts;
 mod policy;
 mod report;
 

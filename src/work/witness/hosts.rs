@@ -3,9 +3,10 @@
 //! stops answering is one event and one escalation for all its agents; when it is back, the
 //! town's windows attach again to the sessions that went on working there.
 
-use super::health::{self, Health, HostHealth};
 use crate::Result;
 use crate::work::Ctx;
+use crate::work::hosts::health::{self, Health, HostHealth};
+use crate::work::hosts::remote;
 
 /// What the supervisor remembers between looks.
 #[derive(Debug, Default)]
@@ -25,10 +26,10 @@ pub fn round(ctx: &mut Ctx, w: &mut Watch) -> Result<String> {
     for h in &hosts {
         // Connected (again, if it had dropped), and the town socket forwarded over this
         // very connection (whoever started it).
-        let answer = super::remote::place(ctx, &h.name).and_then(|p| {
+        let answer = remote::place(ctx, &h.name).and_then(|p| {
             let pid = p.conn.master_pid();
             if pid.is_some() && w.forwarded.get(&h.name) != pid.as_ref() {
-                super::remote::forward(ctx, &p)?;
+                remote::forward(ctx, &p)?;
                 if let Some(pid) = pid {
                     w.forwarded.insert(h.name.clone(), pid);
                 }
@@ -109,9 +110,7 @@ fn reattach(ctx: &Ctx, host: &str) {
     if dead.is_empty() {
         return;
     }
-    let living = match super::remote::place(ctx, host)
-        .and_then(|p| super::remote::sessions_alive(ctx, &p))
-    {
+    let living = match remote::place(ctx, host).and_then(|p| remote::sessions_alive(ctx, &p)) {
         Ok(l) => l,
         Err(e) => {
             tracing::warn!(host, error = %e, "cannot list the host's sessions");
@@ -123,7 +122,7 @@ fn reattach(ctx: &Ctx, host: &str) {
         .filter(|p| {
             p.agent
                 .as_deref()
-                .is_some_and(|a| living.contains(&super::remote::session_name(a)))
+                .is_some_and(|a| living.contains(&remote::session_name(a)))
         })
         .map(|p| p.pane_id.clone())
         .collect();

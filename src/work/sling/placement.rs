@@ -6,6 +6,7 @@
 use crate::agent::Role;
 use crate::town::RigConfig;
 use crate::town::hosts::LOCAL;
+use crate::work::hosts::health;
 use crate::work::{Ctx, agents};
 use crate::{Error, Result};
 
@@ -31,7 +32,7 @@ pub fn choose(ctx: &Ctx, rig: &RigConfig) -> Result<Option<String>> {
             ctx.setting("local.max_agents", None)?.as_int().max(0) as u64
         } else {
             // A host found down takes no new work (its room is no use now).
-            if let Some(why) = super::health::down(&ctx.town.paths, p) {
+            if let Some(why) = health::down(&ctx.town.paths, p) {
                 full.push(format!("{p} (down: {why})"));
                 continue;
             }

@@ -1,8 +1,9 @@
 //! Claims: towns that share beads (`gt sync`) hook a bead in at most one town at a time.
-//! With `sync.claims` on, a sling first publishes its claim through a sync (a file per bead
-//! on the shared branch); a bead another town claimed first is refused here with who has
-//! it — a lost race is said, never silently doubled. A town gives a claim up at its next
-//! sync once the bead is no longer hooked there.
+//! With `sync.claims` on, a sling first publishes its claim on the shared branch (a file per
+//! bead, one commit pushed on top of the remote's); a bead another town claimed first is
+//! refused here with who has it — a lost race is said, never silently doubled. A town gives
+//! a claim up at its next sync once the bead is no longer hooked there. Also the shared
+//! repository itself (`.gt/sync/<remote>/`), which `gt sync` uses too.
 
 use crate::work::Ctx;
 use crate::{Error, Result};
@@ -65,9 +66,40 @@ pub fn held_here(ctx: &Ctx) -> Result<BTreeSet<String>> {
     Ok(list.into_iter().map(|b| b.id).collect())
 }
 
-/// Before a sling hooks `bead` for `who`: its claim published through a sync, when this
-/// town claims (`sync.claims`). Refused when another town holds it.
-pub fn claim_for_sling(ctx: &mut Ctx, bead: &str, who: &str) -> Result<()> {
+/// The town's repository for sharing through `remote` (`.gt/sync/<remote>/`), made once,
+/// with gt's merge driver for the beads file.
+pub fn sync_dir(ctx: &Ctx, remote: &str) -> Result<std::path::PathBuf> {
+    let name_ok = !remote.is_empty()
+        && remote
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !remote.starts_with('.');
+    if !name_ok {
+        return Err(Error::invalid(format!(
+            "{:?} is not a git remote name (letters, digits, - _ .)",
+            crate::inert::for_terminal(remote)
+        )));
+    }
+    let root = ctx.town.root().to_path_buf();
+    let Some(url) = crate::git::share::remote_url(&root, remote) else {
+        return Err(Error::invalid(format!(
+            "the town's git repository has no remote {remote:?}: add one with `git -C {} remote add {remote} <url>`",
+            root.display()
+        )));
+    };
+    let dir = ctx.town.paths.runtime_dir().join("sync").join(remote);
+    let driver = format!(
+        "'{}' merge-jsonl %O %A %B",
+        crate::fsutil::gt_exe().display()
+    );
+    crate::git::share::prepare(&dir, &url, &driver)?;
+    Ok(dir)
+}
+
+/// Before a sling hooks `bead` for `who`: its claim published on the shared branch, when
+/// this town claims (`sync.claims`). Refused (exit 2, nothing hooked) when another town
+/// holds it.
+pub fn claim_for_sling(ctx: &Ctx, bead: &str, who: &str) -> Result<()> {
     if !ctx.setting("sync.claims", None)?.as_bool() {
         return Ok(());
     }
@@ -83,6 +115,11 @@ pub fn claim_for_sling(ctx: &mut Ctx, bead: &str, who: &str) -> Result<()> {
         )));
     }
     let remote = ctx.setting("sync.remote", None)?.as_str();
-    super::sync::sync_claiming(ctx, &remote, Some(super::sync::Claim { bead, agent: who }))
-        .map(|_| ())
+    let dir = sync_dir(ctx, &remote)?;
+    let me = town_id(ctx)?;
+    let text = content(ctx, &me, who);
+    match crate::git::share::publish_claim(&dir, bead, &text, |c| is_mine(c, &me))? {
+        crate::git::share::Claimed::Published => Ok(()),
+        crate::git::share::Claimed::Taken(theirs) => Err(taken(bead, &theirs)),
+    }
 }
