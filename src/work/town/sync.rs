@@ -2,8 +2,9 @@
 //! Only the beads file travels, on a branch of its own (`gt-beads`) in a small repository
 //! under `.gt/sync/<remote>/` — two towns' own repositories share no history. Each sync: the
 //! ledger's export is committed there, the remote's branch merged in (gt's merge driver:
-//! bead by bead, nothing lost), the result pushed and imported into the ledger (a bead the
-//! ledger holds in a newer version stays as it is).
+//! bead by bead, nothing lost), the result imported into the ledger (a bead the ledger holds
+//! in a newer version stays as it is) and pushed. This town's claims on beads it no longer
+//! holds (`sling::claims`) are given up on the way.
 
 use crate::work::Ctx;
 use crate::work::sling::claims;
