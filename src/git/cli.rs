@@ -22,6 +22,11 @@ pub(super) fn run_env(
         cmd.env(k, v);
     }
     let out = cmd.output().map_err(GitError::Spawn)?;
+    finished(args, out)
+}
+
+/// stdout of a git that succeeded; its own words when it did not.
+fn finished(args: &[&str], out: std::process::Output) -> Result<String, GitError> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -58,15 +63,7 @@ pub(super) fn run_within(
         None => cmd.output().map_err(GitError::Spawn)?,
         Some(limit) => output_within(cmd, limit, args)?,
     };
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(GitError::Command {
-            command: format!("git {}", args.join(" ")),
-            code: out.status.code(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        })
-    }
+    finished(args, out)
 }
 
 fn output_within(

@@ -6,6 +6,12 @@ use crate::common::sshd::Sshd;
 
 fn town_with_host_access(sshd: &Sshd) -> Sandbox {
     let s = Sandbox::with_town();
+    use_host_keys(&s, sshd);
+    s
+}
+
+/// The town reaches the host with the keys the test made (`ssh.config`).
+fn use_host_keys(s: &Sandbox, sshd: &Sshd) {
     s.ok(&[
         "--batch",
         "config",
@@ -13,7 +19,6 @@ fn town_with_host_access(sshd: &Sshd) -> Sandbox {
         "ssh.config",
         sshd.ssh_config.to_str().expect("utf8"),
     ]);
-    s
 }
 
 /// `gt host add` reaches the host over one multiplexed connection, checks it, installs gt
@@ -249,6 +254,20 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
         agent.replace('/', "--")
     ));
     assert!(got.contains("remote hello"), "{got:?}");
+
+    // A person attaches from this machine: the agent's screen on the host, through ssh.
+    let script = format!(
+        "cd {} && GT_TMUX_CONFIG=/dev/null {} attach {agent}; sleep 30",
+        s.town().display(),
+        crate::common::gt_bin().display()
+    );
+    let person = crate::common::terminal::Terminal::start(&s, &s.town(), &script, 120, 30);
+    crate::common::wait_for(
+        20,
+        "the remote agent's screen in the person's terminal",
+        || person.screen().contains("remote hello").then_some(()),
+    );
+    drop(person);
 
     // The town runs only an agent's own commands, for the agents placed on that host.
     let town_dir = remote_town(&s, &sshd);

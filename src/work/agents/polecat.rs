@@ -91,9 +91,12 @@ pub fn idle_polecat(ctx: &Ctx, rig: &str) -> Result<Option<AgentInfo>> {
         {
             continue;
         }
-        let Some(wt) = &a.worktree else { continue };
-        match git::worktree_state(wt) {
-            Ok(s) if s.dirty_files == 0 => return Ok(Some(a)),
+        if a.worktree.is_none() {
+            continue;
+        }
+        // Read where it is (on its host for a remote polecat); unknown is not clean.
+        match super::worktree_state(ctx, &a) {
+            Ok(Some(s)) if s.dirty_files == 0 => return Ok(Some(a)),
             _ => continue,
         }
     }

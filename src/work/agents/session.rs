@@ -357,6 +357,19 @@ fn worth_keeping(ctx: &Ctx, pane: &str, rt: &Runtime) -> bool {
     crate::agent::screen::read(rt, &text).dialog.is_some()
 }
 
+impl Launched {
+    /// The session that was there already, left as it is.
+    fn already_running(agent: String, p: crate::tmux::Pane) -> Launched {
+        Launched {
+            agent,
+            window: p.window_id,
+            pane: p.pane_id,
+            already: true,
+            answered_dialogs: Vec::new(),
+        }
+    }
+}
+
 /// Makes sure a long-lived agent (mayor, crew) is running: an existing live window is left
 /// alone; a dead one (its program exited) is replaced; paste-prompt runtimes get their beacon
 /// through confirmed delivery. The window is named `window`.
@@ -383,13 +396,7 @@ pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
                     "{addr}'s session is running but never reached its prompt (see `gt peek {addr}`); answer what it shows, or stop it (`gt crew stop` / `gt mayor stop`) and start it again"
                 )));
             }
-            return Ok(Launched {
-                agent: addr,
-                window: p.window_id,
-                pane: p.pane_id,
-                already: true,
-                answered_dialogs: Vec::new(),
-            });
+            return Ok(Launched::already_running(addr, p));
         }
         // A remote agent whose window here closed but whose session there goes on: the
         // window attaches again (nothing is started twice).
@@ -397,13 +404,7 @@ pub fn launch(ctx: &mut Ctx, spec: &StartSpec<'_>) -> Result<Launched> {
             && crate::work::hosts::remote::session_alive(ctx, host, &addr)?
         {
             server.rerun_dead(std::slice::from_ref(&p.pane_id))?;
-            return Ok(Launched {
-                agent: addr,
-                window: p.window_id,
-                pane: p.pane_id,
-                already: true,
-                answered_dialogs: Vec::new(),
-            });
+            return Ok(Launched::already_running(addr, p));
         }
         server.kill_agent_window(&p.window_id)?;
         crate::work::agents::delivery::cancel_queued(

@@ -62,6 +62,10 @@ fn rig_check(ctx: &Ctx, rig: &RigConfig, fix: bool) -> Result<Vec<Check>> {
             ctx.town.paths.crew_dir(&rig.name)
         };
         claimed.push(canonical(&kind.join(&a.name)));
+        // A remote agent's worktree is on its host (the host's own check reaches it).
+        if a.host.is_some() {
+            continue;
+        }
         if let Some(wt) = &a.worktree {
             claimed.push(canonical(wt));
             if !wt.exists() {
