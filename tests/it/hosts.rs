@@ -472,3 +472,67 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
     }
     s.ok(&["--batch", "down", "--force"]);
 }
+
+/// A host's room is counted where the hook is recorded: two rigs slinging onto the last
+/// place of a host at the same moment cannot both take it.
+#[test]
+fn two_slings_cannot_both_take_a_hosts_last_place() {
+    let Some(sshd) = Sshd::start("two_slings_cannot_both_take_a_hosts_last_place") else {
+        return;
+    };
+    let s = town_with_remote_rig(&sshd, "1");
+    let src = s.source_repo("shed");
+    s.ok(&["--batch", "rig", "add", "shed", src.to_str().expect("utf8")]);
+    s.sim_runtime("worker", "--busy 3600", &[]);
+    s.ok(&["--batch", "config", "default-agent", "worker"]);
+    for rig in ["shop", "shed"] {
+        s.ok(&[
+            "--batch",
+            "config",
+            "set",
+            "polecats.hosts",
+            "box1",
+            "--rig",
+            rig,
+        ]);
+    }
+    let a = s.create(&["In shop", "--rig", "shop"]);
+    // Without the supervisor (it answers a remote agent's gt) a sling there is refused at once.
+    let r = s.gt(&["--batch", "sling", &a, "shop"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("gt up"), "{}", r.stderr);
+    assert_eq!(
+        s.json(&["show", &a])["bead"]["status"],
+        "open",
+        "nothing hooked"
+    );
+    s.ok(&["--batch", "up"]);
+    let b = s.create(&["In shed", "--rig", "shed"]);
+    let mut ca = s.cmd(&s.town(), &["--batch", "sling", &a, "shop"]);
+    let mut cb = s.cmd(&s.town(), &["--batch", "sling", &b, "shed"]);
+    let outcomes: Vec<crate::common::Run> = std::thread::scope(|sc| {
+        let ha = sc.spawn(move || crate::common::Run::from(ca.output().expect("gt")));
+        let hb = sc.spawn(move || crate::common::Run::from(cb.output().expect("gt")));
+        vec![ha.join().expect("a"), hb.join().expect("b")]
+    });
+    let won = outcomes.iter().filter(|r| r.code == 0).count();
+    assert_eq!(won, 1, "one place, one polecat: {outcomes:?}");
+    let lost = outcomes.iter().find(|r| r.code != 0).expect("a loser");
+    assert!(lost.stderr.contains("no room"), "{}", lost.stderr);
+    let on_box1 = s.json(&["agents"])["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| a["host"] == "box1")
+        .count();
+    assert_eq!(on_box1, 1);
+    // Nothing of the loser is left on the host: one session there.
+    let (_, sessions) = sshd.as_user_status(&format!(
+        "tmux -L {} list-sessions -F '#{{session_name}}'",
+        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
+            .expect("sock")
+            .trim()
+    ));
+    assert_eq!(sessions.lines().count(), 1, "{sessions}");
+    s.ok(&["--batch", "down", "--force"]);
+}

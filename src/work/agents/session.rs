@@ -227,6 +227,12 @@ pub fn start(ctx: &Ctx, spec: &StartSpec<'_>) -> Result<Started> {
 /// hook files are not written there (its reports do not reach the town yet).
 fn start_remote(ctx: &Ctx, spec: &StartSpec<'_>, host: &str) -> Result<Started> {
     use crate::work::hosts::remote;
+    // Its `gt` is answered by the supervisor: without one it would wait, unseen.
+    if std::os::unix::net::UnixStream::connect(remote::local_socket(ctx, host)).is_err() {
+        return Err(Error::failed(format!(
+            "an agent on host {host} needs the supervisor, which answers its gt: run `gt up` first"
+        )));
+    }
     let p = remote::place(ctx, host)?;
     let addr = spec.address.to_string();
     if let Some(file) = spec.runtime.instruction_file.as_deref() {

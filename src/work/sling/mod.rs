@@ -909,11 +909,18 @@ fn record_hook(
     intent: &intent::Intent,
 ) -> Result<Recorded> {
     let addr = address.to_string();
+    // Only towns that place polecats on hosts count room (a plain town has no limit here).
+    let cap = if placement::places_beyond_here(ctx, rig)? {
+        placement::capacity(ctx, plan.host.as_deref())?
+    } else {
+        None
+    };
     ctx.write(|tx| {
         let cur = tx.reader().require(&bead.id)?;
         if let Some(holder) = held_by_target(&cur, target) {
             return Ok(Recorded::Already(holder));
         }
+        placement::still_room(&tx.reader(), plan.host.as_deref(), cap, &addr)?;
         hook::check_hookable(&tx.reader(), &cur, &addr, opts.force)?;
         // --force closes any waiting merge request; a plain sling closes failed ones.
         let superseded = super::sling::done::supersede_merge_requests(tx, &bead.id, opts.force)?;

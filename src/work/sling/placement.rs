@@ -10,6 +10,41 @@ use crate::work::hosts::health;
 use crate::work::{Ctx, agents};
 use crate::{Error, Result};
 
+/// The most polecats a place may hold at once (None: no limit).
+pub fn capacity(ctx: &Ctx, place: Option<&str>) -> Result<Option<u64>> {
+    let cap = match place {
+        None => ctx.setting("local.max_agents", None)?.as_int().max(0) as u64,
+        Some(h) => u64::from(crate::work::hosts::find(ctx, h)?.max_agents),
+    };
+    Ok((cap > 0).then_some(cap))
+}
+
+/// Checked again inside the transaction that records the hook (the ledger's writes are
+/// one at a time town-wide): slings of two rigs choosing the same last place at once cannot
+/// both take it.
+pub fn still_room(
+    r: &crate::ledger::Reader<'_>,
+    place: Option<&str>,
+    cap: Option<u64>,
+    me: &str,
+) -> Result<()> {
+    let Some(cap) = cap else {
+        return Ok(());
+    };
+    let used = agents::list(r, None)?
+        .iter()
+        .filter(|a| a.role == Role::Polecat && a.hook.is_some() && a.address != me)
+        .filter(|a| a.host.as_deref() == place)
+        .count() as u64;
+    if used >= cap {
+        return Err(Error::failed(format!(
+            "no room left on {} ({used}/{cap}): another sling took the last place; nothing was done",
+            place.unwrap_or(LOCAL)
+        )));
+    }
+    Ok(())
+}
+
 /// None: this machine; Some(host).
 pub fn choose(ctx: &Ctx, rig: &RigConfig) -> Result<Option<String>> {
     let places = places(ctx, rig)?;
@@ -69,6 +104,11 @@ pub fn choose(ctx: &Ctx, rig: &RigConfig) -> Result<Option<String>> {
             full.join(", ")
         ))),
     }
+}
+
+/// Whether the rig's polecats may run anywhere but here (then room is counted).
+pub fn places_beyond_here(ctx: &Ctx, rig: &RigConfig) -> Result<bool> {
+    Ok(places(ctx, rig)? != [LOCAL])
 }
 
 fn places(ctx: &Ctx, rig: &RigConfig) -> Result<Vec<String>> {
