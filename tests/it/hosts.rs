@@ -315,7 +315,16 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     crate::common::wait_for(90, "the remote polecat's work landed", || {
         (s.json(&["show", &bead])["bead"]["status"] == "closed").then_some(())
     });
+    // `gt down` ends the agent there too, and the host's connection.
     s.ok(&["--batch", "down", "--force"]);
+    let (_, left) = sshd.as_user_status(&format!(
+        "tmux -L {} list-sessions -F '#{{session_name}}'",
+        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
+            .expect("sock")
+            .trim()
+    ));
+    assert!(!left.contains(&agent.replace('/', "-")), "{left}");
+    assert_eq!(s.json(&["host", "list"])["hosts"][0]["connected"], false);
 }
 
 /// The demonstration: a convoy of 6 beads, 3 polecats on this machine and 3 on the

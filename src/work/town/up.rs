@@ -240,5 +240,11 @@ pub fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     }
     report.agents_stopped.sort();
     report.agents_stopped.dedup();
+    // The hosts' connections end with the town (the next use opens them again).
+    for h in crate::town::hosts::load(&ctx.town.paths).unwrap_or_default() {
+        if let Ok(c) = crate::work::hosts::conn(ctx, &h) {
+            c.close();
+        }
+    }
     Ok(report)
 }
