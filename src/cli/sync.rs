@@ -25,6 +25,12 @@ pub fn sync_cmd(out: &mut Out, ctx: &mut Ctx, remote: &str) -> Result<()> {
         "Synced with {}: {committed}{merged}pushed; {} bead(s) taken from the merged file",
         r.remote, r.imported
     ))?;
+    if !r.deleted_elsewhere.is_empty() {
+        out.line(format!(
+            "Deleted in another town, kept here (a sync never deletes a bead; your next sync shares it again): {}",
+            r.deleted_elsewhere.join(", ")
+        ))?;
+    }
     if !r.kept_newer.is_empty() {
         out.line(format!(
             "Kept as they are here (changed since the export): {}",

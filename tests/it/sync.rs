@@ -93,6 +93,36 @@ fn two_towns_share_their_beads_and_concurrent_edits_merge() {
         assert_eq!(texts(&va), texts(&vb), "{id} comments");
     }
 
+    // A bead deleted in A (as a rolled-back formula deletes its steps) leaves the shared
+    // file, and B is told of it — but B keeps it, and shares it again: a sync never deletes.
+    let gone = run(&s, &a, &["--batch", "bead", "create", "Soon gone in A"]);
+    run(&s, &a, &["--batch", "sync"]);
+    run(&s, &b, &["--batch", "sync"]);
+    let db = a.join(".gt/ledger.db");
+    let out = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg(format!(
+            "DELETE FROM beads WHERE id = '{gone}'; INSERT OR REPLACE INTO export_marks (id) VALUES ('{gone}');"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run(&s, &a, &["--batch", "sync"]);
+    let human = run(&s, &b, &["--batch", "sync"]);
+    assert!(
+        human.contains("Deleted in another town") && human.contains(&gone),
+        "{human}"
+    );
+    assert_eq!(show(&s, &b, &gone)["title"], "Soon gone in A", "kept in B");
+    // Kept, it is shared again by B's next sync, and A has it back (never lost).
+    run(&s, &b, &["--batch", "sync"]);
+    run(&s, &a, &["--batch", "sync"]);
+    assert_eq!(show(&s, &a, &gone)["title"], "Soon gone in A", "back in A");
+
     // No such remote: said, exit 2.
     let r = s.gt_in(&a, &["--batch", "sync", "--remote", "nowhere"]);
     assert_eq!(r.code, 2, "{}", r.stderr);

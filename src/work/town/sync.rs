@@ -24,6 +24,9 @@ pub struct SyncReport {
     pub kept_newer: Vec<String>,
     /// This town's claims given up (the beads are no longer hooked here).
     pub claims_dropped: Vec<String>,
+    /// Beads another town deleted, kept in this ledger and shared again (a deletion does not
+    /// travel).
+    pub deleted_elsewhere: Vec<String>,
 }
 
 pub fn sync(ctx: &mut Ctx, remote: &str) -> Result<SyncReport> {
@@ -119,6 +122,14 @@ fn sync_once(
             "the merged beads could not be pushed (another town synced meanwhile; run gt sync again): {e}"
         )))
     })?;
+    // A bead this town exported that the merge left out was deleted by another town (and
+    // not changed here): it is kept in this ledger — never lost — and said. This town's next
+    // sync shares it again.
+    let after = bead_ids(&result);
+    let deleted_elsewhere = bead_ids(&ours)
+        .into_iter()
+        .filter(|id| !after.contains(id))
+        .collect();
     Ok(SyncReport {
         remote: remote.to_string(),
         merged: merged || (first && remote_has),
@@ -127,5 +138,15 @@ fn sync_once(
         imported,
         kept_newer,
         claims_dropped: stale,
+        deleted_elsewhere,
     })
+}
+
+/// The ids of a beads file's lines (lines that do not read are not counted).
+fn bead_ids(jsonl: &str) -> std::collections::BTreeSet<String> {
+    jsonl
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["id"].as_str().map(str::to_string))
+        .collect()
 }
