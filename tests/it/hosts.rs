@@ -205,6 +205,18 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     ]);
     s.ok(&["--batch", "up"]);
     let bead = s.create(&["Remote change", "--rig", "shop"]);
+    // A dry run says where the worktree would be: on the host.
+    let dry = s.json(&["sling", &bead, "shop", "--dry-run"]);
+    let where_ = dry["dry_run"]["worktree"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(where_.starts_with("box1:~/.gt-host/"), "{dry}");
+    assert_eq!(
+        s.json(&["show", &bead])["bead"]["status"],
+        "open",
+        "dry: nothing hooked"
+    );
     let agent = s.sling_agent(&[&bead, "shop"]);
     let row = s.agent_view(&agent);
     assert_eq!(row["host"], "box1", "{row}");
@@ -342,6 +354,23 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
     s.sim_runtime("worker", "--busy 15", &[]);
     s.ok(&["--batch", "config", "default-agent", "worker"]);
     s.ok(&["--batch", "config", "set", "local.max_agents", "3"]);
+    // A place that is not a host is refused when set, and nothing is written.
+    let rig_toml = std::fs::read(s.town().join("shop/rig.toml")).expect("rig.toml");
+    let r = s.gt(&[
+        "--batch",
+        "config",
+        "set",
+        "polecats.hosts",
+        "local,bx1",
+        "--rig",
+        "shop",
+    ]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("\"bx1\" is not a host"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(s.town().join("shop/rig.toml")).expect("rig.toml"),
+        rig_toml
+    );
     s.ok(&[
         "--batch",
         "config",

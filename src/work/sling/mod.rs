@@ -347,7 +347,17 @@ fn dry_run(
             plan.reused
                 .as_ref()
                 .and_then(|a| a.worktree.clone())
-                .unwrap_or_else(|| polecat::worktree_path(ctx, &rig.name, &plan.name)),
+                .unwrap_or_else(|| match &plan.host {
+                    // Where it would be made there (host:path under the remote user's home).
+                    Some(h) => PathBuf::from(format!(
+                        "{h}:~/{}/{}/{}/polecats/{}",
+                        crate::work::hosts::REMOTE_HOME,
+                        crate::tmux::socket_name_for(ctx.town.root()),
+                        rig.name,
+                        plan.name
+                    )),
+                    None => polecat::worktree_path(ctx, &rig.name, &plan.name),
+                }),
         ),
         window: None,
         moved_from: None,

@@ -26,9 +26,27 @@ pub fn set(
     key: &str,
     value: &str,
 ) -> Result<std::path::PathBuf> {
+    if key == "polecats.hosts" {
+        known_places(ctx, value)?;
+    }
     let path = settings::set(&ctx.town, scope, rig, key, value)?;
     ctx.reload_town()?;
     Ok(path)
+}
+
+/// Every place named in a `polecats.hosts` value is `local` or a host of the town (a typo
+/// would send every sling of the rig to "no such host").
+fn known_places(ctx: &Ctx, value: &str) -> Result<()> {
+    let hosts = crate::town::hosts::load(&ctx.town.paths)?;
+    for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if p != crate::town::hosts::LOCAL && !hosts.iter().any(|h| h.name == p) {
+            return Err(crate::Error::invalid(format!(
+                "polecats.hosts: {:?} is not a host of this town (`gt host list`; `local` is this machine)",
+                crate::inert::for_terminal(p)
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn unset(ctx: &mut Ctx, scope: Scope, rig: Option<&str>, key: &str) -> Result<bool> {
