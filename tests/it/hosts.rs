@@ -337,6 +337,14 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     ));
     assert!(!left.contains(&agent.replace('/', "-")), "{left}");
     assert_eq!(s.json(&["host", "list"])["hosts"][0]["connected"], false);
+    // Nothing of the town's is left in the shared temp folder.
+    let sock = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("sock");
+    // SAFETY: geteuid only reads this process's user id.
+    let uid = unsafe { libc::geteuid() };
+    let dir = std::env::temp_dir()
+        .join(format!("gt-ssh-{uid}"))
+        .join(sock.trim());
+    assert!(!dir.exists(), "{} left behind", dir.display());
 }
 
 /// The demonstration: a convoy of 6 beads, 3 polecats on this machine and 3 on the

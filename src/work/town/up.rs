@@ -240,11 +240,16 @@ pub fn down(ctx: &mut Ctx, force: bool) -> Result<DownReport> {
     }
     report.agents_stopped.sort();
     report.agents_stopped.dedup();
-    // The hosts' connections end with the town (the next use opens them again).
-    for h in crate::town::hosts::load(&ctx.town.paths).unwrap_or_default() {
-        if let Ok(c) = crate::work::hosts::conn(ctx, &h) {
+    // The hosts' connections end with the town (the next use opens them again), and with
+    // them the folder of their sockets (the supervisor that served the town sockets is gone).
+    let hosts = crate::town::hosts::load(&ctx.town.paths).unwrap_or_default();
+    for h in &hosts {
+        if let Ok(c) = crate::work::hosts::conn(ctx, h) {
             c.close();
         }
+    }
+    if !hosts.is_empty() && (report.supervisor_stopped || !status::lock_held(&ctx.town.paths)) {
+        let _ = std::fs::remove_dir_all(crate::work::hosts::control_dir(ctx));
     }
     Ok(report)
 }
