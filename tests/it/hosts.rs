@@ -173,6 +173,16 @@ fn town_with_remote_rig(sshd: &Sshd, max: &str) -> Sandbox {
     s
 }
 
+/// The names of the sessions in the host's tmux server for this town, as its user sees them
+/// (empty when it has none).
+fn host_sessions(s: &Sandbox, sshd: &Sshd) -> String {
+    let sock = std::fs::read_to_string(s.town().join(".gt/tmux-socket")).expect("sock");
+    sshd.as_user(&format!(
+        "tmux -L {} list-sessions -F '#{{session_name}}'",
+        sock.trim()
+    ))
+}
+
 /// The host's folder for this town (`~/.gt-host/<town's tmux name>`), as its user sees it.
 fn remote_town(s: &Sandbox, sshd: &Sshd) -> String {
     let sock = std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
@@ -228,12 +238,7 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     let branch = sshd.as_user(&format!("git -C '{wt}' branch --show-current"));
     assert!(branch.trim().starts_with("polecat/"), "{branch:?}");
     // The runtime runs there, as that user, in gt's own tmux server for the town.
-    let sessions = sshd.as_user(&format!(
-        "tmux -L {} list-sessions -F '#{{session_name}}'",
-        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
-            .expect("sock")
-            .trim()
-    ));
+    let sessions = host_sessions(&s, &sshd);
     assert!(sessions.contains(&agent.replace('/', "-")), "{sessions:?}");
 
     // A nudge is confirmed, and the simulator there received it.
@@ -329,12 +334,7 @@ fn a_polecat_on_a_host_is_nudged_and_its_work_lands() {
     });
     // `gt down` ends the agent there too, and the host's connection.
     s.ok(&["--batch", "down", "--force"]);
-    let (_, left) = sshd.as_user_status(&format!(
-        "tmux -L {} list-sessions -F '#{{session_name}}'",
-        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
-            .expect("sock")
-            .trim()
-    ));
+    let left = host_sessions(&s, &sshd);
     assert!(!left.contains(&agent.replace('/', "-")), "{left}");
     assert_eq!(s.json(&["host", "list"])["hosts"][0]["connected"], false);
     // Nothing of the town's is left in the shared temp folder.
@@ -504,12 +504,7 @@ fn a_convoy_spread_over_two_machines_lands_through_a_host_outage() {
         },
         || s.sql("SELECT new_value FROM events WHERE event_type = 'refinery_cleaned'"),
     );
-    let (_, sessions) = sshd.as_user_status(&format!(
-        "tmux -L {} list-sessions -F '#{{session_name}}'",
-        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
-            .expect("sock")
-            .trim()
-    ));
+    let sessions = host_sessions(&s, &sshd);
     for a in &remote {
         assert!(
             !sessions.contains(&a.replace('/', "-")),
@@ -573,12 +568,7 @@ fn two_slings_cannot_both_take_a_hosts_last_place() {
         .count();
     assert_eq!(on_box1, 1);
     // Nothing of the loser is left on the host: one session there.
-    let (_, sessions) = sshd.as_user_status(&format!(
-        "tmux -L {} list-sessions -F '#{{session_name}}'",
-        std::fs::read_to_string(s.town().join(".gt/tmux-socket"))
-            .expect("sock")
-            .trim()
-    ));
+    let sessions = host_sessions(&s, &sshd);
     assert_eq!(sessions.lines().count(), 1, "{sessions}");
     s.ok(&["--batch", "down", "--force"]);
 }
