@@ -23,6 +23,12 @@ pub fn round(ctx: &mut Ctx, w: &mut Watch) -> Result<String> {
     let now = ctx.unix_now();
     let mut next = Health::new();
     let mut up = 0;
+    // One read of the windows and agents for every host of the round.
+    let dead = if hosts.is_empty() {
+        Vec::new()
+    } else {
+        dead_remote_windows(ctx)
+    };
     for h in &hosts {
         // Connected (again, if it had dropped), and the town socket forwarded over this
         // very connection (whoever started it).
@@ -61,7 +67,7 @@ pub fn round(ctx: &mut Ctx, w: &mut Watch) -> Result<String> {
         // dropped and came back within one look, a supervisor that was not running) attach
         // again.
         if now_up {
-            reattach(ctx, &h.name);
+            reattach(ctx, &h.name, &dead);
         }
         next.insert(h.name.clone(), state);
     }
@@ -98,15 +104,8 @@ fn came_back(ctx: &mut Ctx, host: &str) {
 
 /// The town's dead windows of this host's agents whose sessions there live on run their
 /// attach again (one whose session ended is the witness's: its runtime exited).
-fn reattach(ctx: &Ctx, host: &str) {
-    let agents = agents_on(ctx, host);
-    let Ok(panes) = ctx.tmux().panes() else {
-        return;
-    };
-    let dead: Vec<&crate::tmux::Pane> = panes
-        .iter()
-        .filter(|p| p.dead && p.agent.as_ref().is_some_and(|a| agents.contains(a)))
-        .collect();
+fn reattach(ctx: &Ctx, host: &str, dead: &[DeadWindow]) {
+    let dead: Vec<&DeadWindow> = dead.iter().filter(|d| d.host == host).collect();
     if dead.is_empty() {
         return;
     }
@@ -119,16 +118,40 @@ fn reattach(ctx: &Ctx, host: &str) {
     };
     let dead: Vec<String> = dead
         .into_iter()
-        .filter(|p| {
-            p.agent
-                .as_deref()
-                .is_some_and(|a| living.contains(&remote::session_name(a)))
-        })
-        .map(|p| p.pane_id.clone())
+        .filter(|d| living.contains(&remote::session_name(&d.agent)))
+        .map(|d| d.pane.clone())
         .collect();
     if let Err(e) = ctx.tmux().rerun_dead(&dead) {
         tracing::warn!(host, error = %e, "cannot attach the agents' windows again");
     }
+}
+
+/// A window here of a remote agent whose program ended.
+struct DeadWindow {
+    host: String,
+    agent: String,
+    pane: String,
+}
+
+fn dead_remote_windows(ctx: &Ctx) -> Vec<DeadWindow> {
+    let Ok(panes) = ctx.tmux().panes() else {
+        return Vec::new();
+    };
+    let agents = crate::work::agents::list(&ctx.reader(), None).unwrap_or_default();
+    panes
+        .into_iter()
+        .filter(|p| p.dead)
+        .filter_map(|p| {
+            let a = agents
+                .iter()
+                .find(|a| Some(&a.address) == p.agent.as_ref())?;
+            Some(DeadWindow {
+                host: a.host.clone()?,
+                agent: a.address.clone(),
+                pane: p.pane_id,
+            })
+        })
+        .collect()
 }
 
 fn agents_on(ctx: &Ctx, host: &str) -> Vec<String> {
